@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ErrorCode, RecioError } from './errors.js';
+import { formatIssues } from './util/zod-issues.js';
+
+/** A host in the fleet file, with the SHA256 fingerprint of the SSH host key we will accept. */
+export const HostRole = z.enum(['db', 'app', 'web']);
+export type HostRole = z.infer<typeof HostRole>;
+
+export const HostKeyFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected SHA256:<43 base64 characters>, as `ssh-keygen -lf` prints it');
+
+export const FleetHost = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'expected a lower-case host name'),
+  address: z.string().min(1, 'expected an address'),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a unix user name').default('recio'),
+  hostKey: HostKeyFingerprint,
+  roles: z.array(HostRole).min(1, 'expected at least one role (db, app or web)'),
+});
+export type FleetHost = z.infer<typeof FleetHost>;
+
+export const Fleet = z
+  .strictObject({ hosts: z.array(FleetHost).min(1, 'expected at least one host') })
+  .superRefine((fleet, ctx) => {
+    const seen = new Map<string, number>();
+    fleet.hosts.forEach((host, index) => {
+      const first = seen.get(host.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: `duplicate of hosts[${first}].name "${host.name}"` });
+      } else seen.set(host.name, index);
+      if (host.name === 'local') {
+        ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: '"local" is reserved for the bot\'s own host' });
+      }
+    });
+  });
+export type Fleet = z.infer<typeof Fleet>;
+
+// Empty strings count as unset: a blank line in .env must not become a value.
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const intWithDefault = (fallback: number, min: number, max: number) =>
+  z.preprocess((v) => (v === '' || v === undefined ? fallback : Number(v)), z.number().int().min(min).max(max));
+
+/** Every environment variable recio-bot reads. `.env.example` lists exactly these keys. */
+export const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: optionalString,
+  PORT: intWithDefault(3000, 1, 65535),
+  DATABASE_URL: optionalString,
+  RECIO_DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? './data' : v), z.string()),
+  RECIO_FLEET: optionalString,
+  RECIO_SSH_KEY: optionalString,
+  RECIO_SSH_CONNECT_TIMEOUT_MS: intWithDefault(5_000, 100, 120_000),
+  RECIO_SSH_COMMAND_TIMEOUT_MS: intWithDefault(60_000, 100, 3_600_000),
+  RECIO_FANOUT_CONCURRENCY: intWithDefault(16, 1, 256),
+  RECIO_AGENT_CONFIG: optionalString,
+  LOG_LEVEL: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'info' : v),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  ),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env;
+  /** The hosts the bot may reach. Without a fleet file: one host named `local`, run with execa. */
+  fleet: Fleet | undefined;
+}
+
+/** Reads and checks the environment and the fleet file; throws one error listing every problem. */
+export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const parsedEnv = EnvSchema.safeParse(rawEnv);
+  if (!parsedEnv.success) problems.push(...formatIssues(parsedEnv.error));
+  let fleet: Fleet | undefined;
+  const fleetPath = parsedEnv.success ? parsedEnv.data.RECIO_FLEET : undefined;
+  if (fleetPath !== undefined) {
+    const result = loadFleetFile(fleetPath);
+    if (Array.isArray(result)) problems.push(...result);
+    else fleet = result;
+  }
+  if (fleet !== undefined && parsedEnv.success && parsedEnv.data.RECIO_SSH_KEY === undefined) {
+    problems.push('RECIO_SSH_KEY: expected the path of the private key the bot uses to reach the fleet');
+  }
+  if (problems.length > 0 || !parsedEnv.success) {
+    throw new RecioError(ErrorCode.ConfigInvalid, `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  return { env: parsedEnv.data, fleet };
+}
+
+/** The fleet file, or the list of its problems each prefixed by the file name. */
+export function loadFleetFile(path: string): Fleet | string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return [`RECIO_FLEET: cannot read ${path}: ${(error as Error).message}`];
+  }
+  return parseFleet(text, path);
+}
+
+export function parseFleet(text: string, fileName: string): Fleet | string[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    return [`${fileName}: not valid YAML: ${(error as Error).message.split('\n')[0]}`];
+  }
+  const parsed = Fleet.safeParse(raw);
+  return parsed.success ? parsed.data : formatIssues(parsed.error, `${fileName}: `);
+}
