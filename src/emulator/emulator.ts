@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from './clock.js';
+import { Deliverer, type Transport } from './deliveries/deliverer.js';
+import { SocketModeHub, type SocketModeOptions } from './deliveries/socket-mode.js';
+import { UserActions } from './deliveries/user-actions.js';
+import { createEmulatorServer } from './http/router.js';
+import { createIdSource } from './ids.js';
+import { ResponseUrls } from './interactive/response-urls.js';
+import { Triggers } from './interactive/triggers.js';
+import { Timing } from './limits.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { EmulatorState } from './state.js';
+import { authUserMethods } from './web-api/auth-users.js';
+import { chatMethods } from './web-api/chat.js';
+import type { EmulatorCore, MethodTable } from './web-api/context.js';
+import { conversationMethods } from './web-api/conversations.js';
+import { fileMethods } from './web-api/files.js';
+import { reactionMethods } from './web-api/reactions.js';
+import { viewMethods } from './web-api/views.js';
+import { Workspace, type WorkspaceSeed } from './workspace.js';
+
+/** Everything is optional: the defaults are Slack's own figures and a small REC.IO workspace. */
+export interface SlackEmulatorOptions {
+  /** Loopback only by default; nothing here should be reachable from other machines. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  botToken?: string;
+  appToken?: string;
+  signingSecret?: string;
+  workspace?: WorkspaceSeed;
+  /** Clock for expiries and rate limits (trigger ids, response_url, buckets). */
+  clock?: Clock;
+  rateLimits?: RateLimitOptions;
+  /** How long Slack waits for an HTTP ack (default 3000 ms). */
+  ackTimeoutMs?: number;
+  triggerTtlMs?: number;
+  responseUrl?: { maxUses?: number; ttlMs?: number };
+  socketMode?: Partial<SocketModeOptions>;
+  /** Retry failed Events API deliveries over HTTP: `true` for Slack's delays, or your own. */
+  retryEvents?: boolean | { delaysMs: readonly number[] };
+  /** Event types the app subscribes to besides app_mention (e.g. ["message"]). */
+  eventSubscriptions?: string[];
+  /** The bot's Request URL (can be set later with setRequestUrl). */
+  requestUrl?: string;
+}
+
+export interface SlackEmulator {
+  /** "http://127.0.0.1:<port>" */
+  readonly url: string;
+  /** Web API base for `new WebClient(token, { slackApiUrl })` — ends with "/api/". */
+  readonly apiUrl: string;
+  readonly tokens: { readonly bot: string; readonly app: string };
+  readonly signingSecret: string;
+  readonly workspace: Workspace;
+  /** Everything recorded, with its queries (messagesIn, thread, ephemeralsFor, files, calls…). */
+  readonly state: EmulatorState;
+  /** People acting in Slack: slash commands, clicks, modal submissions, messages, events. */
+  readonly deliver: UserActions & { resend: Deliverer['resend'] };
+  readonly socketMode: Pick<SocketModeHub, 'waitForConnection' | 'sendDisconnect' | 'connectionCount'>;
+  setRequestUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
+  const clock = options.clock ?? systemClock;
+  const ids = createIdSource(clock);
+  const tokens = {
+    bot: options.botToken ?? 'xoxb-0000000001-0000000001-emulatorBotToken00000',
+    app: options.appToken ?? 'xapp-1-A0RECIOBOT1-0000000001-emulatorAppToken0000',
+  };
+  const signingSecret = options.signingSecret ?? 'emulator-signing-secret-0123456789ab';
+  let baseUrl = '';
+  const core: EmulatorCore = {
+    workspace: new Workspace(options.workspace, Math.floor(clock.now() / 1000)),
+    state: new EmulatorState(),
+    clock,
+    ids,
+    triggers: new Triggers(clock, ids, options.triggerTtlMs ?? Timing.triggerTtlMs),
+    responseUrls: new ResponseUrls(clock, ids, {
+      maxUses: options.responseUrl?.maxUses ?? Timing.responseUrlMaxUses,
+      ttlMs: options.responseUrl?.ttlMs ?? Timing.responseUrlTtlMs,
+    }),
+    tokens,
+    baseUrl: () => baseUrl,
+  };
+  const socket = new SocketModeHub(core, {
+    ackTimeoutMs: options.socketMode?.ackTimeoutMs ?? Timing.ackTimeoutMs,
+    maxRetries: options.socketMode?.maxRetries ?? 3,
+    pingIntervalMs: options.socketMode?.pingIntervalMs ?? 10_000,
+  });
+  const methods: MethodTable = {
+    ...authUserMethods(() => socket.issueUrl()),
+    ...chatMethods,
+    ...conversationMethods,
+    ...reactionMethods,
+    ...viewMethods,
+    ...fileMethods,
+  };
+  const retryEvents = options.retryEvents === true ? { delaysMs: Timing.eventRetryDelaysMs } : options.retryEvents || false;
+  const deliverer = new Deliverer(core, socket, {
+    signingSecret,
+    ackTimeoutMs: options.ackTimeoutMs ?? Timing.ackTimeoutMs,
+    retryEvents,
+    ...(options.requestUrl ? { requestUrl: options.requestUrl } : {}),
+  });
+  const actions = new UserActions(core, deliverer, new Set(options.eventSubscriptions ?? []));
+  const server = createEmulatorServer(core, methods, new RateLimiter(clock, options.rateLimits), socket);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+  const deliver = Object.assign(actions, {
+    resend: (id: string, opts?: Parameters<Deliverer['resend']>[1]) => deliverer.resend(id, opts),
+  });
+  return {
+    url: baseUrl,
+    apiUrl: `${baseUrl}/api/`,
+    tokens,
+    signingSecret,
+    workspace: core.workspace,
+    state: core.state,
+    deliver,
+    socketMode: {
+      waitForConnection: () => socket.waitForConnection(),
+      sendDisconnect: (reason) => socket.sendDisconnect(reason),
+      get connectionCount() {
+        return socket.connectionCount;
+      },
+    },
+    setRequestUrl: (url) => deliverer.setRequestUrl(url),
+    async close() {
+      await socket.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type { Transport };
