@@ -21,6 +21,7 @@ export const ErrorCode = {
   StepTimeout: 'step_timeout',
   ActionFailed: 'action_failed',
   StoreUnavailable: 'store_unavailable',
+  MigrationFailed: 'migration_failed',
   AlreadyClaimed: 'already_claimed',
   Locked: 'locked',
   NotFound: 'not_found',

@@ -1,0 +1,69 @@
+import type { Db } from './db.js';
+
+/** What a delivery key is for: a Slack event or command delivery, a button click, a CLI request. */
+export type DeliveryKind = 'event' | 'command' | 'action' | 'view' | 'cli' | (string & {});
+
+/** The answer to "have we seen this delivery before?". */
+export type DeliveryClaim =
+  | { claimed: true; key: string; firstSeenAt: Date }
+  | { claimed: false; key: string; firstSeenAt: Date; seenBy: string | null; outcome: string | null };
+
+export interface DeliveriesRepo {
+  /**
+   * Records the key once. Exactly one caller, across retries and replicas, gets `claimed: true`
+   * and acts; the others learn when it was first seen, by whom, and its outcome if recorded.
+   */
+  claim(key: string, kind: DeliveryKind): Promise<DeliveryClaim>;
+  /** Notes what came of a claimed delivery, for the duplicates that arrive later. */
+  setOutcome(key: string, outcome: string): Promise<void>;
+  /** Forgets keys first seen before `before` (Slack stops retrying after minutes); returns how many. */
+  prune(before: Date): Promise<number>;
+}
+
+interface Row {
+  key: string;
+  first_seen_at: Date;
+  seen_by: string | null;
+  outcome: string | null;
+  inserted: boolean;
+}
+
+export function createDeliveriesRepo(db: Db, instanceId: string): DeliveriesRepo {
+  return {
+    async claim(key, kind) {
+      // One statement either inserts or, on conflict, returns the existing row: no second trip
+      // and no window in which the winner's row is not yet visible.
+      const rows = await db.query<Row>(
+        `WITH ins AS (
+           INSERT INTO deliveries (key, kind, seen_by) VALUES ($1, $2, $3)
+           ON CONFLICT (key) DO NOTHING
+           RETURNING key, first_seen_at, seen_by, outcome)
+         SELECT key, first_seen_at, seen_by, outcome, true AS inserted FROM ins
+         UNION ALL
+         SELECT key, first_seen_at, seen_by, outcome, false FROM deliveries
+          WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
+        [key, kind, instanceId],
+      );
+      const row = rows[0];
+      if (!row) {
+        // Only when the conflicting insert was still in flight for this statement's snapshot.
+        const again = await db.query<Row>('SELECT key, first_seen_at, seen_by, outcome, false AS inserted FROM deliveries WHERE key = $1', [key]);
+        if (!again[0]) throw new Error(`delivery ${key} conflicted but cannot be read`);
+        return toClaim(again[0]);
+      }
+      return toClaim(row);
+    },
+    async setOutcome(key, outcome) {
+      await db.query('UPDATE deliveries SET outcome = $2 WHERE key = $1', [key, outcome]);
+    },
+    async prune(before) {
+      const rows = await db.query('DELETE FROM deliveries WHERE first_seen_at < $1 RETURNING 1', [before]);
+      return rows.length;
+    },
+  };
+}
+
+function toClaim(row: Row): DeliveryClaim {
+  if (row.inserted) return { claimed: true, key: row.key, firstSeenAt: row.first_seen_at };
+  return { claimed: false, key: row.key, firstSeenAt: row.first_seen_at, seenBy: row.seen_by, outcome: row.outcome };
+}

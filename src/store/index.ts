@@ -1,0 +1,17 @@
+// The store's public face: everything outside src/store imports from here, never a file inside.
+export { openStore, runMigrations, verifyAuditChain, storeOptionsFromConfig, type OpenStoreOptions, type Store } from './open-store.js';
+export type { Repos } from './repos.js';
+export type { StoreLogger } from './logger.js';
+export type { Json, JsonObject } from './canonical-json.js';
+export type { MigrationReport } from './migrate.js';
+export type { AuditVerdict } from './audit-verify.js';
+export type { RecoveredStep, RecoveryOptions, RecoveryReport } from './recovery.js';
+export type { DeliveryClaim, DeliveryKind, DeliveriesRepo } from './deliveries.js';
+export type { AuditEntry, AuditInput, AuditRepo } from './audit.js';
+export type { CreateRunInput, Run, RunState, RunsRepo, StepInput } from './runs.js';
+export type { ApprovalKind, Step, StepClaim, StepFinish, StepState, StepsRepo } from './steps.js';
+export { bindingHash, type Approval, type ApprovalBinding, type ApprovalState, type ApprovalsRepo } from './approvals.js';
+export type { Incident, IncidentKind, IncidentStatus, IncidentsRepo, OpenIncidentInput, Severity } from './incidents.js';
+export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
+export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';
+export type { LockAttempt, LockRequest, LocksRepo, ServiceLock } from './locks.js';

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { verifyChain, type AuditVerdict } from './audit-verify.js';
+import { createPool, poolDb, type Db } from './db.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+import { silentLogger, type StoreLogger } from './logger.js';
+import { applyMigrations, locateMigrationsDir, type MigrationReport } from './migrate.js';
+import { startPresence, type Presence } from './presence.js';
+import { recoverInterrupted, type RecoveryOptions, type RecoveryReport } from './recovery.js';
+import { createRepos, type Repos } from './repos.js';
+
+export interface OpenStoreOptions {
+  /** A shared PostgreSQL (several replicas). Without it, the bot runs its own under `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** Where the embedded PostgreSQL lives (`RECIO_DATA_DIR`, default ./data). */
+  dataDir: string;
+  logger?: StoreLogger;
+  /** Apply pending migrations while opening (default true); `recio migrate` opens without and calls runMigrations. */
+  migrate?: boolean;
+  migrationsDir?: string;
+  poolSize?: number;
+  /** How long to wait for a connection before answering `store_unavailable` (default 3 s). */
+  connectTimeoutMs?: number;
+  /** The longest any one statement may run (default 15 s). */
+  statementTimeoutMs?: number;
+  /** Names this process in claims and leases; unique per process (default host:pid:random). */
+  instanceId?: string;
+}
+
+/** The bot's memory: every repository, plus transactions, crash recovery and lifecycle. */
+export interface Store extends Repos {
+  readonly backend: 'shared' | 'embedded';
+  readonly instanceId: string;
+  /** Runs `fn` in one transaction: a state change and the outbox row that tells it commit together, or neither does. */
+  withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** See `recoverInterrupted`: call at start, and now and then, to settle steps whose bot died. */
+  recoverInterruptedSteps(options?: RecoveryOptions): Promise<RecoveryReport>;
+  /** Resolves if the store answers; throws `store_unavailable` otherwise. */
+  ping(): Promise<void>;
+  /** Closes connections and stops the embedded PostgreSQL if this process started it. */
+  close(): Promise<void>;
+}
+
+interface StoreInternals {
+  db: Db;
+  connectionString: string;
+  migrationsDir: string;
+  logger: StoreLogger;
+  connectTimeoutMs: number;
+}
+
+const internals = new WeakMap<Store, StoreInternals>();
+
+/** The options `main.ts` and `cli.ts` pass, from the loaded config. */
+export function storeOptionsFromConfig(config: Config): Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir'> {
+  return { databaseUrl: config.env.DATABASE_URL, dataDir: config.env.RECIO_DATA_DIR };
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const logger = options.logger ?? silentLogger;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 3_000;
+  const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const migrationsDir = options.migrationsDir ?? locateMigrationsDir();
+  let embedded: EmbeddedPostgres | undefined;
+  let pool: pg.Pool | undefined;
+  let presence: Presence | undefined;
+  try {
+    if (!options.databaseUrl) embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger });
+    const connectionString = options.databaseUrl ?? embedded!.url;
+    if (options.migrate !== false) await applyMigrations(connectionString, migrationsDir, logger, connectTimeoutMs);
+    pool = createPool(
+      {
+        connectionString,
+        max: options.poolSize ?? (embedded ? 5 : 10),
+        connectTimeoutMs,
+        statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
+        applicationName: 'recio-bot',
+      },
+      logger,
+    );
+    presence = await startPresence(connectionString, instanceId, connectTimeoutMs, logger);
+    const db = poolDb(pool, logger);
+    const openPool = pool;
+    const openPresence = presence;
+    let closing: Promise<void> | undefined;
+    const store: Store = {
+      ...createRepos(db, instanceId),
+      backend: embedded ? 'embedded' : 'shared',
+      instanceId,
+      withTransaction: (fn) => db.transaction((tx) => fn(createRepos(tx, instanceId))),
+      recoverInterruptedSteps: (recoveryOptions) => recoverInterrupted(db, (tx) => createRepos(tx, instanceId), recoveryOptions),
+      async ping() {
+        await db.query('SELECT 1');
+      },
+      close() {
+        closing ??= (async () => {
+          await openPresence.close();
+          await openPool.end().catch(() => undefined);
+          await embedded?.stop();
+        })();
+        return closing;
+      },
+    };
+    internals.set(store, { db, connectionString, migrationsDir, logger, connectTimeoutMs });
+    return store;
+  } catch (error) {
+    await presence?.close();
+    await pool?.end().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+function internalsOf(store: Store): StoreInternals {
+  const found = internals.get(store);
+  if (!found) throw new Error('not a store returned by openStore()');
+  return found;
+}
+
+/** Applies pending migrations (what `recio migrate` runs). */
+export function runMigrations(store: Store): Promise<MigrationReport> {
+  const { connectionString, migrationsDir, logger, connectTimeoutMs } = internalsOf(store);
+  return applyMigrations(connectionString, migrationsDir, logger, connectTimeoutMs);
+}
+
+/** Walks the audit chain (what `recio audit verify` runs). */
+export function verifyAuditChain(store: Store): Promise<AuditVerdict> {
+  return verifyChain(internalsOf(store).db);
+}

@@ -1,0 +1,182 @@
+import type { JsonObject } from './canonical-json.js';
+import type { Db } from './db.js';
+import { isUuid } from './ids.js';
+import { STEP_COLUMNS, toStep, type ApprovalKind, type Step, type StepRow } from './steps.js';
+
+/** Where a run (or a step) is in its life. `interrupted`: the bot stopped mid-step; the outcome is unknown. */
+export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'awaiting_approval' | 'interrupted' | 'cancelled';
+
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'skipped', 'interrupted', 'cancelled'];
+
+/** One execution of a runbook scenario, started from Slack, the CLI or the monitor. */
+export interface Run {
+  id: string;
+  scenario: string;
+  state: RunState;
+  /** Slack user id, `cli:<user>`, or `monitor`. */
+  requestedBy: string;
+  incidentId: string | null;
+  dryRun: boolean;
+  params: JsonObject;
+  /** The key that makes a retried request land on this same run. */
+  dedupeKey: string | null;
+  channel: string | null;
+  threadTs: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** A step as the runbook engine plans it. */
+export interface StepInput {
+  title: string;
+  host: string;
+  action: string;
+  params?: JsonObject;
+  approval?: ApprovalKind;
+  /** Safe to run again when a previous attempt's outcome is unknown (e.g. a status check). */
+  idempotent?: boolean;
+}
+
+export interface CreateRunInput {
+  scenario: string;
+  requestedBy: string;
+  steps: StepInput[];
+  incidentId?: string | null;
+  dryRun?: boolean;
+  params?: JsonObject;
+  dedupeKey?: string | null;
+  channel?: string | null;
+  threadTs?: string | null;
+}
+
+export interface RunsRepo {
+  /** Creates the run and its steps together; with a dedupe key seen before, returns that run instead (`created: false`). */
+  create(input: CreateRunInput): Promise<{ run: Run; steps: Step[]; created: boolean }>;
+  get(id: string): Promise<Run | undefined>;
+  getByDedupeKey(key: string): Promise<Run | undefined>;
+  steps(runId: string): Promise<Step[]>;
+  /** Moves the run to `to` only from one of `from`; undefined when it was elsewhere (someone else moved it). */
+  transition(id: string, to: RunState, from: readonly RunState[]): Promise<Run | undefined>;
+  setThread(id: string, channel: string, threadTs: string | null): Promise<void>;
+  /** Runs not yet finished, oldest first. */
+  listActive(): Promise<Run[]>;
+}
+
+export interface RunRow {
+  id: string;
+  scenario: string;
+  state: RunState;
+  requested_by: string;
+  incident_id: string | null;
+  dry_run: boolean;
+  params: JsonObject;
+  dedupe_key: string | null;
+  channel: string | null;
+  thread_ts: string | null;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+export function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    scenario: row.scenario,
+    state: row.state,
+    requestedBy: row.requested_by,
+    incidentId: row.incident_id,
+    dryRun: row.dry_run,
+    params: row.params,
+    dedupeKey: row.dedupe_key,
+    channel: row.channel,
+    threadTs: row.thread_ts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function createRunsRepo(db: Db): RunsRepo {
+  const steps = async (q: Db, runId: string): Promise<Step[]> =>
+    !isUuid(runId) ? [] : (await q.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM run_steps WHERE run_id = $1 ORDER BY idx`, [runId])).map(toStep);
+
+  return {
+    create(input) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query<RunRow>(
+          `INSERT INTO runs (scenario, requested_by, incident_id, dry_run, params, dedupe_key, channel, thread_ts)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
+           ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
+          [
+            input.scenario,
+            input.requestedBy,
+            input.incidentId ?? null,
+            input.dryRun ?? false,
+            JSON.stringify(input.params ?? {}),
+            input.dedupeKey ?? null,
+            input.channel ?? null,
+            input.threadTs ?? null,
+          ],
+        );
+        if (!row) {
+          // The conflicting insert has committed by now (ON CONFLICT waited for it), and this new
+          // statement's snapshot sees it.
+          const [existing] = await tx.query<RunRow>('SELECT * FROM runs WHERE dedupe_key = $1', [input.dedupeKey]);
+          if (!existing) throw new Error(`run with dedupe key ${String(input.dedupeKey)} conflicted but cannot be read`);
+          return { run: toRun(existing), steps: await steps(tx, existing.id), created: false };
+        }
+        const inserted = await tx.query<StepRow>(
+          `INSERT INTO run_steps (run_id, idx, title, host, action, params, approval, idempotent)
+           SELECT $1, e.ord - 1, e.s->>'title', e.s->>'host', e.s->>'action', e.s->'params',
+                  e.s->>'approval', (e.s->>'idempotent')::boolean
+             FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(s, ord)
+           RETURNING ${STEP_COLUMNS}`,
+          [
+            row.id,
+            JSON.stringify(
+              input.steps.map((s) => ({
+                title: s.title,
+                host: s.host,
+                action: s.action,
+                params: s.params ?? {},
+                approval: s.approval ?? 'none',
+                idempotent: s.idempotent ?? false,
+              })),
+            ),
+          ],
+        );
+        return { run: toRun(row), steps: inserted.map(toStep).sort((a, b) => a.idx - b.idx), created: true };
+      });
+    },
+    async get(id) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<RunRow>('SELECT * FROM runs WHERE id = $1', [id]);
+      return row && toRun(row);
+    },
+    async getByDedupeKey(key) {
+      const [row] = await db.query<RunRow>('SELECT * FROM runs WHERE dedupe_key = $1', [key]);
+      return row && toRun(row);
+    },
+    steps: (runId) => steps(db, runId),
+    async transition(id, to, from) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<RunRow>(
+        `UPDATE runs SET state = $2, updated_at = now(),
+                finished_at = CASE WHEN $2 = ANY($4::text[]) THEN now() ELSE finished_at END
+          WHERE id = $1 AND state = ANY($3::text[]) RETURNING *`,
+        [id, to, from, TERMINAL_STATES],
+      );
+      return row && toRun(row);
+    },
+    async setThread(id, channel, threadTs) {
+      await db.query('UPDATE runs SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [id, channel, threadTs]);
+    },
+    async listActive() {
+      const rows = await db.query<RunRow>(
+        `SELECT * FROM runs WHERE state IN ('pending', 'running', 'awaiting_approval') ORDER BY created_at`,
+      );
+      return rows.map(toRun);
+    },
+  };
+}
