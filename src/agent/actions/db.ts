@@ -1,0 +1,56 @@
+import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
+import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
+
+interface DbState {
+  active: boolean;
+  /** What the status command said (`active`, `inactive`, `failed`, or pg_isready's line). */
+  state: string;
+  reachable: boolean;
+}
+
+const LIST_TABLES =
+  "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+
+async function readDbState(ctx: ActionContext): Promise<DbState> {
+  const status = await ctx.run(ctx.config.db.status);
+  const state = status.stdout.trim().split('\n')[0] || (status.exitCode === 0 ? 'active' : `exit ${status.exitCode}`);
+  const ping = await ctx.run([...ctx.config.db.psql, '-At', '-c', 'SELECT 1'], { env: ctx.config.db.env });
+  return { active: status.exitCode === 0 && !status.timedOut, state, reachable: ping.exitCode === 0 && ping.stdout.trim() === '1' };
+}
+
+/** The service up and answering queries: both, because a started server can still refuse us. */
+export const dbStatus: ActionHandler<'db.status'> = async (_params, ctx) => {
+  const state = await readDbState(ctx);
+  if (state.active && state.reachable) return succeeded(state);
+  const why = !state.active ? `database service is ${state.state}` : 'database service is up but does not answer queries';
+  return failed('db_down', why, state, 3);
+};
+
+export const dbRestart: ActionHandler<'db.restart'> = async ({ waitSeconds }, ctx) => {
+  const command = await ctx.run(ctx.config.db.restart);
+  // `systemctl try-restart` and friends can exit 0 having done nothing: the postcondition decides.
+  if (command.timedOut || command.startError !== undefined || command.exitCode !== 0) {
+    return failedRun(command, ctx.config.db.restart.join(' '));
+  }
+  let last: DbState | undefined;
+  const up = await pollUntil(ctx, Date.now() + waitSeconds * 1000, async () => {
+    last = await readDbState(ctx);
+    return last.active && last.reachable ? last : undefined;
+  }, 500);
+  if (up !== undefined) return succeeded(up);
+  return { ...failed('action_failed', `database not answering ${waitSeconds}s after restart`, last, 1), timedOut: true };
+};
+
+/** The plan's `\dt` check: which expected tables are present and which are missing. */
+export const dbTables: ActionHandler<'db.tables'> = async ({ expected }, ctx): Promise<ActionOutcome> => {
+  const wanted = expected ?? ctx.config.db.expectedTables;
+  if (wanted.length === 0) {
+    return failed('config_invalid', 'no expected table list: set db.expectedTables in the agent config', undefined, 2);
+  }
+  const run = await ctx.run([...ctx.config.db.psql, '-At', '-v', 'ON_ERROR_STOP=1', '-c', LIST_TABLES], { env: ctx.config.db.env });
+  if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (list tables)', { expected: wanted });
+  const present = run.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const missing = wanted.filter((t) => !present.includes(t));
+  const data = { expected: wanted, present, missing };
+  return missing.length === 0 ? succeeded(data) : failed('tables_missing', `missing tables: ${missing.join(', ')}`, data, 1);
+};

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const ADMIN_URL = process.env.RECIO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** psql argv reaching it, for an agent config. */
+  psql: string[];
+  pgDump: string[];
+  query(sql: string): Promise<pg.QueryResult>;
+  drop(): Promise<void>;
+}
+
+/** A fresh database on the machine's PostgreSQL, one per test file, dropped afterwards. */
+export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const admin0 = new URL(ADMIN_URL);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const connection = ['-h', admin0.hostname, '-p', admin0.port || '5432', '-U', admin0.username || 'postgres'];
+  return {
+    name,
+    url: url.toString(),
+    psql: ['psql', '-X', ...connection, '-d', name],
+    pgDump: ['pg_dump', ...connection, name],
+    query: (sql) => pool.query(sql),
+    drop: async () => {
+      await pool.end();
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
+import { parseSupervisorStatus, type ProgramStatus } from '../../src/agent/supervisor-status.js';
+
+const STAND_IN = resolve(import.meta.dirname, 'fixtures/stand-in-service.mjs');
+
+export interface Supervisord {
+  dir: string;
+  configPath: string;
+  /** argv prefix for supervisorctl against this instance, for an agent config. */
+  supervisorctl: string[];
+  status(): Promise<ProgramStatus[]>;
+  program(name: string): Promise<ProgramStatus>;
+  /** Makes a stand-in crash at its next start ("crash") or run normally ("ok"). */
+  setMode(name: string, mode: 'crash' | 'ok'): Promise<void>;
+  waitFor(name: string, state: ProgramStatus['state'], timeoutMs?: number): Promise<ProgramStatus>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real supervisord with its own config and socket in a temp dir, running stand-in programs named
+ * like REC.IO's. The socket is world-writable so the agent, running as the test user, can use it.
+ */
+export async function startSupervisord(dir: string, programs: readonly string[] = RECIO_PROGRAMS): Promise<Supervisord> {
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  await mkdir(join(dir, 'modes'), { recursive: true });
+  await chmod(dir, 0o755);
+  const socket = join(dir, 'supervisor.sock');
+  const sections = programs.map((name) =>
+    [
+      `[program:${name}]`,
+      `command=${process.execPath} ${STAND_IN} ${name} ${dir}`,
+      'autostart=true',
+      'autorestart=true',
+      'startsecs=1',
+      'startretries=2',
+      'stopwaitsecs=3',
+      'redirect_stderr=true',
+      `stdout_logfile=${join(dir, 'logs', `${name}.log`)}`,
+    ].join('\n'),
+  );
+  const config = [
+    '[unix_http_server]',
+    `file=${socket}`,
+    'chmod=0777',
+    '[supervisord]',
+    `logfile=${join(dir, 'supervisord.log')}`,
+    `pidfile=${join(dir, 'supervisord.pid')}`,
+    `childlogdir=${join(dir, 'logs')}`,
+    'nodaemon=true',
+    ...(process.getuid?.() === 0 ? ['user=root'] : []),
+    '[rpcinterface:supervisor]',
+    'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+    '[supervisorctl]',
+    `serverurl=unix://${socket}`,
+    ...sections,
+  ].join('\n');
+  const configPath = join(dir, 'supervisord.conf');
+  await writeFile(configPath, `${config}\n`, { mode: 0o644 });
+  const child: ResultPromise = execa('supervisord', ['-c', configPath], { reject: false, stdio: 'ignore' });
+  const supervisorctl = ['supervisorctl', '-c', configPath];
+
+  const status = async () => parseSupervisorStatus((await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout).programs;
+  const program = async (name: string) => {
+    const found = (await status()).find((p) => p.name === name);
+    if (found === undefined) throw new Error(`supervisord has no program ${name}`);
+    return found;
+  };
+  const waitFor = async (name: string, state: ProgramStatus['state'], timeoutMs = 20_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await status()).find((p) => p.name === name);
+      if (found?.state === state) return found;
+      if (Date.now() > until) throw new Error(`${name} did not reach ${state} (last: ${found?.state ?? 'absent'})`);
+      await sleep(100);
+    }
+  };
+  for (const name of programs) await waitFor(name, 'RUNNING');
+  return {
+    dir,
+    configPath,
+    supervisorctl,
+    status,
+    program,
+    waitFor,
+    setMode: async (name, mode) => {
+      if (mode === 'ok') await rm(join(dir, 'modes', name), { force: true });
+      else await writeFile(join(dir, 'modes', name), mode);
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
+}

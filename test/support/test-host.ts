@@ -1,0 +1,85 @@
+import { mkdtemp, rm, writeFile, chmod, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { FleetHost } from '../../src/config.js';
+import { generateKeyPair, forcedCommandLine, startSshd, type Sshd, type SshKeyPair } from './sshd.js';
+import { startSupervisord, type Supervisord } from './supervisord.js';
+import { ensureTestUser, type TestUser } from './test-user.js';
+
+export interface TestHostOptions {
+  name?: string;
+  /** Merged over the agent config the harness writes (supervisorctl, services, backups dir). */
+  agentConfig?: Record<string, unknown>;
+  programs?: readonly string[];
+}
+
+/** A real host for tests: supervisord with stand-ins, our agent as sshd's forced command, a key to reach it. */
+export interface TestHost {
+  dir: string;
+  user: TestUser;
+  sshd: Sshd;
+  supervisor: Supervisord;
+  clientKey: SshKeyPair;
+  agentConfigPath: string;
+  agentAuditLog: string;
+  backupsDir: string;
+  fleetHost: FleetHost;
+  stop(): Promise<void>;
+}
+
+export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
+  const dir = await mkdtemp(join(tmpdir(), 'recio-host-'));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    await chmod(dir, 0o755);
+    const user = ensureTestUser();
+    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs);
+    stops.push(() => supervisor.stop());
+    const backupsDir = join(dir, 'backups');
+    await mkdir(backupsDir, { recursive: true, mode: 0o777 });
+    await chmod(backupsDir, 0o777);
+    const agentAuditLog = join(dir, 'agent-audit.log');
+    await writeFile(agentAuditLog, '', { mode: 0o666 });
+    await chmod(agentAuditLog, 0o666);
+    const agentConfig = {
+      host: options.name ?? 'test-host',
+      supervisorctl: supervisor.supervisorctl,
+      backups: { dir: backupsDir },
+      auditLog: agentAuditLog,
+      ...options.agentConfig,
+    };
+    const agentConfigPath = join(dir, 'agent.yml');
+    await writeFile(agentConfigPath, stringify(agentConfig), { mode: 0o644 });
+    const clientKey = await generateKeyPair(join(dir, 'client_key'), 'recio-bot');
+    const sshd = await startSshd({ dir: join(dir, 'sshd'), authorized: { [user.name]: [forcedCommandLine(clientKey.publicKey, agentConfigPath)] } });
+    stops.push(() => sshd.stop());
+    const fleetHost: FleetHost = {
+      name: options.name ?? 'test-host',
+      address: '127.0.0.1',
+      port: sshd.port,
+      user: user.name,
+      hostKey: sshd.hostKeyFingerprint,
+      roles: ['db', 'app', 'web'],
+    };
+    return {
+      dir,
+      user,
+      sshd,
+      supervisor,
+      clientKey,
+      agentConfigPath,
+      agentAuditLog,
+      backupsDir,
+      fleetHost,
+      stop: async () => {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
