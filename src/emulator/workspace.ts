@@ -60,6 +60,8 @@ export const defaultSeed: Required<WorkspaceSeed> = {
     { id: 'C0OPS000001', name: 'ops' },
     { id: 'C0INCIDENT1', name: 'incidents' },
     { id: 'C0SECRET001', name: 'security-private', isPrivate: true, members: ['U0CAROL0001', 'U0RECIOBOT1'] },
+    // Private and without the bot: to the bot it does not exist (channel_not_found), as in Slack.
+    { id: 'C0HRPRIV001', name: 'hr-private', isPrivate: true, members: ['U0ALICE0001'] },
     // The bot is not a member here: posting answers not_in_channel, as in Slack.
     { id: 'C0RANDOM001', name: 'random', members: ['U0ALICE0001', 'U0BOB000001', 'U0CAROL0001', 'U0DAVE00001'] },
   ],

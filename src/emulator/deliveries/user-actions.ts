@@ -137,7 +137,7 @@ export class UserActions {
    * conversation; the app gets `app_mention` if the text mentions it (`<@BOTID>`), and `message`
    * if it subscribes to message events.
    */
-  async postMessage(input: { user: string; channel: string; text: string; threadTs?: string } & SendOptions): Promise<{ message: MessageRecord; deliveries: DeliveryRecord[] }> {
+  async userMessage(input: { user: string; channel: string; text: string; threadTs?: string } & SendOptions): Promise<{ message: MessageRecord; deliveries: DeliveryRecord[] }> {
     const user = this.person(input.user);
     const channel = this.place(input.channel);
     if (!channel.members.has(user.id)) throw new Error(`${user.name} is not in ${channel.name}`);
