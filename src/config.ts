@@ -22,26 +22,16 @@ export const FleetHost = z.strictObject({
 });
 export type FleetHost = z.infer<typeof FleetHost>;
 
-export const Fleet = z
-  .strictObject({ hosts: z.array(FleetHost).min(1, 'expected at least one host') })
-  .superRefine((fleet, ctx) => {
-    const seen = new Map<string, number>();
-    fleet.hosts.forEach((host, index) => {
-      const first = seen.get(host.name);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: `duplicate of hosts[${first}].name "${host.name}"` });
-      } else seen.set(host.name, index);
-      if (host.name === 'local') {
-        ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: '"local" is reserved for the bot\'s own host' });
-      }
-    });
-  });
+export const Fleet = z.strictObject({ hosts: z.array(FleetHost).min(1, 'expected at least one host') });
 export type Fleet = z.infer<typeof Fleet>;
 
 // Empty strings count as unset: a blank line in .env must not become a value.
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const intWithDefault = (fallback: number, min: number, max: number) =>
-  z.preprocess((v) => (v === '' || v === undefined ? fallback : Number(v)), z.number().int().min(min).max(max));
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? fallback : Number(v)),
+    z.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max),
+  );
 
 /** Every environment variable recio-bot reads. `.env.example` lists exactly these keys. */
 export const EnvSchema = z.object({
@@ -77,7 +67,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
   const parsedEnv = EnvSchema.safeParse(rawEnv);
   if (!parsedEnv.success) problems.push(...formatIssues(parsedEnv.error));
   let fleet: Fleet | undefined;
-  const fleetPath = parsedEnv.success ? parsedEnv.data.RECIO_FLEET : undefined;
+  // Read the fleet even when another variable is bad, so one run lists every problem.
+  const fleetPath = rawEnv.RECIO_FLEET === '' ? undefined : rawEnv.RECIO_FLEET;
   if (fleetPath !== undefined) {
     const result = loadFleetFile(fleetPath);
     if (Array.isArray(result)) problems.push(...result);
@@ -111,5 +102,24 @@ export function parseFleet(text: string, fileName: string): Fleet | string[] {
     return [`${fileName}: not valid YAML: ${(error as Error).message.split('\n')[0]}`];
   }
   const parsed = Fleet.safeParse(raw);
-  return parsed.success ? parsed.data : formatIssues(parsed.error, `${fileName}: `);
+  // Name checks run on the raw hosts too, so a duplicate is reported beside any other problem.
+  const names = nameProblems(raw).map((p) => `${fileName}: ${p}`);
+  if (parsed.success && names.length === 0) return parsed.data;
+  return [...(parsed.success ? [] : formatIssues(parsed.error, `${fileName}: `)), ...names];
+}
+
+function nameProblems(raw: unknown): string[] {
+  const hosts = (raw as { hosts?: unknown } | null)?.hosts;
+  if (!Array.isArray(hosts)) return [];
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  hosts.forEach((host: unknown, index) => {
+    const name = (host as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first !== undefined) problems.push(`hosts[${index}].name: duplicate of hosts[${first}].name "${name}"`);
+    else seen.set(name, index);
+    if (name === 'local') problems.push(`hosts[${index}].name: "local" is reserved for the bot's own host`);
+  });
+  return problems;
 }
