@@ -95,7 +95,7 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
 
   return {
     request({ stepId, requestedBy, ttlMs, requiredRole }) {
-      if (!isUuid(stepId)) throw new RecioError(ErrorCode.NotFound, `no step ${stepId}`, { stepId });
+      if (!isUuid(stepId)) return Promise.reject(new RecioError(ErrorCode.NotFound, `no step ${stepId}`, { stepId }));
       return db.transaction(async (tx) => {
         const [step] = await tx.query<{ run_id: string; host: string; action: string; params: JsonObject }>(
           'SELECT run_id, host, action, params FROM run_steps WHERE id = $1 FOR UPDATE',
