@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { WebClientEvent } from '@slack/web-api';
 import { createManualClock } from '../../src/emulator/index.js';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
 import { botClient, silentLogger } from './clients.js';
@@ -47,7 +48,7 @@ describe('chat.postMessage: one per second per channel', () => {
     fake = await startSlackFake({ clock });
     const limited: number[] = [];
     const client = botClient(fake, { retryConfig: { retries: 3, minTimeout: 0, maxTimeout: 0 } });
-    client.on('rate_limited', (seconds: number) => {
+    client.on(WebClientEvent.RATE_LIMITED, (seconds: number) => {
       limited.push(seconds);
       clock.advance(seconds * 1000);
     });
