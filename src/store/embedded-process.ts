@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether a process with this pid exists (EPERM means it exists but belongs to someone else). */
@@ -73,4 +73,19 @@ export async function stopPostmaster(pid: number, fastTimeoutMs = 30_000): Promi
     }
     if (await waitForExit(pid, timeoutMs)) return;
   }
+}
+
+/** The pids whose parent is `pid` (a postmaster's backends and workers: each in its own session, so not reachable as a process group). */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return children;
 }
