@@ -3,7 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Deliverer, type Transport } from './deliveries/deliverer.js';
 import { SocketModeHub, type SocketModeOptions } from './deliveries/socket-mode.js';
 import { UserActions } from './deliveries/user-actions.js';
-import { createEmulatorServer } from './http/router.js';
+import { createEmulatorServer, type ExtraRoutes } from './http/router.js';
 import { createIdSource } from './ids.js';
 import { ResponseUrls } from './interactive/response-urls.js';
 import { Triggers } from './interactive/triggers.js';
@@ -43,6 +43,8 @@ export interface SlackEmulatorOptions {
   eventSubscriptions?: string[];
   /** The bot's Request URL (can be set later with setRequestUrl). */
   requestUrl?: string;
+  /** More routes on the same port, tried first (the local console's pages). */
+  extraRoutes?: ExtraRoutes;
 }
 
 export interface SlackEmulator {
@@ -105,7 +107,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     ...(options.requestUrl ? { requestUrl: options.requestUrl } : {}),
   });
   const actions = new UserActions(core, deliverer, new Set(options.eventSubscriptions ?? []));
-  const server = createEmulatorServer(core, methods, new RateLimiter(clock, options.rateLimits), socket);
+  const server = createEmulatorServer(core, methods, new RateLimiter(clock, options.rateLimits), socket, options.extraRoutes);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

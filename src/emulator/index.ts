@@ -4,6 +4,7 @@
  * HTTP or Socket Mode. Tests start it through test/support/slack-fake.ts; the local console serves it.
  */
 export { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from './emulator.js';
+export type { ExtraRoutes } from './http/router.js';
 export { signSlackRequest, slackSignatureHeaders } from './deliveries/sign.js';
 export { changeOneByte, encodeBody, type Tamper } from './deliveries/http-transport.js';
 export type { Transport, SendOptions } from './deliveries/deliverer.js';

@@ -21,7 +21,7 @@ function socketClient(f: SlackFake, appToken = f.tokens.app): SocketModeClient {
     appToken,
     logger: silentLogger as never,
     autoReconnectEnabled: false,
-    clientOptions: { slackApiUrl: f.apiUrl, logger: silentLogger, retryConfig: { retries: 0 } },
+    clientOptions: { slackApiUrl: f.apiUrl, retryConfig: { retries: 0 } },
   });
 }
 

@@ -189,3 +189,27 @@ describe('other methods', () => {
     expect(seen).toEqual(['message', 'api_call']);
   });
 });
+
+describe('the server', () => {
+  test('extra routes share the port and are tried first; Slack routes still answer', async () => {
+    const withPage = await startSlackFake({
+      extraRoutes: (req, res) => {
+        if (req.url !== '/console') return false;
+        res.end('console page');
+        return true;
+      },
+    });
+    try {
+      expect(await (await fetch(`${withPage.url}/console`)).text()).toBe('console page');
+      expect(await (await fetch(`${withPage.apiUrl}auth.test`, { method: 'POST' })).json()).toEqual({ ok: false, error: 'not_authed' });
+      expect((await fetch(`${withPage.url}/elsewhere`)).status).toBe(404);
+    } finally {
+      await withPage.close();
+    }
+  });
+
+  test('listens on loopback only, at the URL it reports', () => {
+    expect(fake.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(fake.apiUrl).toBe(`${fake.url}/api/`);
+  });
+});

@@ -12,9 +12,22 @@ import { parseRequest, readBody, sendJson, sendText } from './read-request.js';
  * hooks.slack.com/commands|actions/… (response_url) → /commands|/actions/…;
  * files' url_private → /files/<id>/<name>; wss-primary.slack.com/link → /link/ (Socket Mode).
  */
-export function createEmulatorServer(core: EmulatorCore, methods: MethodTable, limiter: RateLimiter, socket: SocketModeHub): Server {
+/**
+ * Extra routes served on the same port (the local console's pages and event stream). Return true
+ * when the request was handled; anything else falls through to Slack's routes.
+ */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export function createEmulatorServer(
+  core: EmulatorCore,
+  methods: MethodTable,
+  limiter: RateLimiter,
+  socket: SocketModeHub,
+  extraRoutes?: ExtraRoutes,
+): Server {
   const server = createServer((req, res) => {
-    route(core, methods, limiter, req, res).catch((error: unknown) => {
+    const handled = extraRoutes ? Promise.resolve(extraRoutes(req, res)) : Promise.resolve(false);
+    handled.then((done) => (done ? undefined : route(core, methods, limiter, req, res))).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal_error', detail: String(error) });
       else res.destroy();
     });
