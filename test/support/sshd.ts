@@ -30,16 +30,16 @@ export interface SshdOptions {
   dir: string;
   /** Users allowed in, each with the public key lines for its authorized_keys. */
   authorized: Record<string, string[]>;
-  /** Extra loopback addresses to listen on besides 127.0.0.1 (for fleets of many "hosts"). */
-  extraListenAddresses?: string[];
 }
 
 export interface Sshd {
   port: number;
   hostKeyFingerprint: string;
   hostPublicKey: string;
-  /** A known_hosts file pinning this sshd's key on every address it listens on. */
+  /** A known_hosts file pinning this sshd's key. */
   knownHostsPath: string;
+  /** `ssh-ed25519 AAAA…`, for known_hosts lines under other names. */
+  keyParts: string;
   stop(): Promise<void>;
 }
 
@@ -64,10 +64,9 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
     await writeFile(join(dir, 'authorized_keys', user), `${lines.join('\n')}\n`, { mode: 0o644 });
   }
   const port = await freePort();
-  const addresses = ['127.0.0.1', ...(options.extraListenAddresses ?? [])];
   const config = [
     `Port ${port}`,
-    ...addresses.map((a) => `ListenAddress ${a}`),
+    'ListenAddress 127.0.0.1',
     `HostKey ${hostKey.privateKeyPath}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}/%u`,
@@ -93,12 +92,13 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
   await waitForPort(port, 10_000, 'SSH-');
   const knownHostsPath = join(dir, 'known_hosts');
   const keyParts = hostKey.publicKey.split(/\s+/).slice(0, 2).join(' ');
-  await writeFile(knownHostsPath, addresses.map((a) => `[${a}]:${port} ${keyParts}`).join('\n') + '\n');
+  await writeFile(knownHostsPath, `[127.0.0.1]:${port} ${keyParts}\n`);
   return {
     port,
     hostKeyFingerprint: fingerprintOfPublicKey(hostKey.publicKey),
     hostPublicKey: hostKey.publicKey,
     knownHostsPath,
+    keyParts,
     stop: async () => {
       child.kill('SIGTERM');
       await child;

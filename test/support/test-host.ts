@@ -12,6 +12,8 @@ export interface TestHostOptions {
   /** Merged over the agent config the harness writes (supervisorctl, services, backups dir). */
   agentConfig?: Record<string, unknown>;
   programs?: readonly string[];
+  /** Also let root in with the same forced command (root's login shell is bash; the bench measures it). */
+  authorizeRoot?: boolean;
 }
 
 /** A real host for tests: supervisord with stand-ins, our agent as sshd's forced command, a key to reach it. */
@@ -52,7 +54,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     const agentConfigPath = join(dir, 'agent.yml');
     await writeFile(agentConfigPath, stringify(agentConfig), { mode: 0o644 });
     const clientKey = await generateKeyPair(join(dir, 'client_key'), 'recio-bot');
-    const sshd = await startSshd({ dir: join(dir, 'sshd'), authorized: { [user.name]: [forcedCommandLine(clientKey.publicKey, agentConfigPath)] } });
+    const line = forcedCommandLine(clientKey.publicKey, agentConfigPath);
+    const authorized = { [user.name]: [line], ...(options.authorizeRoot && user.isRoot ? { root: [line] } : {}) };
+    const sshd = await startSshd({ dir: join(dir, 'sshd'), authorized });
     stops.push(() => sshd.stop());
     const fleetHost: FleetHost = {
       name: options.name ?? 'test-host',
