@@ -28,7 +28,10 @@ export async function createMachineDatabase(): Promise<{ url: string; drop(): Pr
   await adminQuery(MACHINE_ADMIN_URL, `CREATE DATABASE ${name}`);
   const url = new URL(MACHINE_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(MACHINE_ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    url: url.toString(),
+    drop: async () => void (await adminQuery(MACHINE_ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
 }
 
 export function makeTempDir(prefix = 'recio-store-'): string {
