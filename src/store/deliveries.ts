@@ -31,27 +31,19 @@ interface Row {
 export function createDeliveriesRepo(db: Db, instanceId: string): DeliveriesRepo {
   return {
     async claim(key, kind) {
-      // One statement either inserts or, on conflict, returns the existing row: no second trip
-      // and no window in which the winner's row is not yet visible.
-      const rows = await db.query<Row>(
-        `WITH ins AS (
-           INSERT INTO deliveries (key, kind, seen_by) VALUES ($1, $2, $3)
-           ON CONFLICT (key) DO NOTHING
-           RETURNING key, first_seen_at, seen_by, outcome)
-         SELECT key, first_seen_at, seen_by, outcome, true AS inserted FROM ins
-         UNION ALL
-         SELECT key, first_seen_at, seen_by, outcome, false FROM deliveries
-          WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      // Fresh keys are the common case and take one round trip; a duplicate takes a second one to
+      // say who saw it first. (A CTE doing both in one statement measured half as fast.)
+      const [inserted] = await db.query<Row>(
+        `INSERT INTO deliveries (key, kind, seen_by) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO NOTHING
+         RETURNING key, first_seen_at, seen_by, outcome, true AS inserted`,
         [key, kind, instanceId],
       );
-      const row = rows[0];
-      if (!row) {
-        // Only when the conflicting insert was still in flight for this statement's snapshot.
-        const again = await db.query<Row>('SELECT key, first_seen_at, seen_by, outcome, false AS inserted FROM deliveries WHERE key = $1', [key]);
-        if (!again[0]) throw new Error(`delivery ${key} conflicted but cannot be read`);
-        return toClaim(again[0]);
-      }
-      return toClaim(row);
+      if (inserted) return toClaim(inserted);
+      // ON CONFLICT waited for the winner to commit, so this new statement sees its row.
+      const [existing] = await db.query<Row>('SELECT key, first_seen_at, seen_by, outcome, false AS inserted FROM deliveries WHERE key = $1', [key]);
+      if (!existing) throw new Error(`delivery ${key} conflicted but cannot be read`);
+      return toClaim(existing);
     },
     async setOutcome(key, outcome) {
       await db.query('UPDATE deliveries SET outcome = $2 WHERE key = $1', [key, outcome]);
