@@ -89,3 +89,13 @@ export function childPids(pid: number): number[] {
   }
   return children;
 }
+
+/** The parent pid of a live process, or undefined. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { initCluster, loadBinaries, prepareOwnedDir, resolveRunAs, spawnPostgres, storeStartError, waitUntilReady } from './embedded-cluster.js';
-import { isAlive, processArgv, processStartTime, stopPostmaster } from './embedded-process.js';
+import { freePort, initCluster, isPortFree, loadBinaries, prepareOwnedDir, resolveRunAs, spawnPostgres, storeStartError, waitUntilReady } from './embedded-cluster.js';
+import { isAlive, parentPid, processArgv, stopPostmaster } from './embedded-process.js';
+import { claimDataDir, CLUSTER_DIR, CONFIG_FILE, LOG_FILE, OWNER_FILE, readConfig, unlinkQuietly, writeConfig, type ClusterConfig } from './embedded-state.js';
 import type { StoreLogger } from './logger.js';
 
 /** The bot's own PostgreSQL under its data dir. */
@@ -25,19 +25,6 @@ export interface EmbeddedOptions {
   logger: StoreLogger;
   startTimeoutMs?: number;
 }
-
-/** What we remember about the cluster between starts; the password never leaves this file. */
-interface ClusterConfig {
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
-const CONFIG_FILE = 'embedded.json';
-const OWNER_FILE = 'recio-store.pid';
-const CLUSTER_DIR = 'postgres';
-const LOG_FILE = 'postgres.log';
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const dataDir = resolve(options.dataDir);
@@ -119,30 +106,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 }
 
 /**
- * Records this process as the one running the data dir's server. Returns the pid of another live
- * process that already does, or undefined once the claim is ours (a record left by a dead process
- * is replaced: pid plus start time, since pids are reused after a crash).
- */
-function claimDataDir(dataDir: string): number | undefined {
-  const file = join(dataDir, OWNER_FILE);
-  const me = { pid: process.pid, startTime: processStartTime(process.pid) };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o644);
-      writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
-      return undefined;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const record = readJson<{ pid?: number; startTime?: string }>(file);
-    if (record?.pid !== undefined && isAlive(record.pid) && processStartTime(record.pid) === record.startTime) return record.pid;
-    unlinkQuietly(file);
-  }
-  throw storeStartError(`cannot claim ${file}: it keeps being rewritten by another process`);
-}
-
-/**
  * A postmaster.pid left behind. If its server still runs, the bot that started it was killed
  * without stopping it (its parent is gone): stop that orphan. If a live node process is its
  * parent, another bot started it moments ago: return its pid and attach instead. If no such
@@ -203,69 +166,10 @@ function urlOf(config: ClusterConfig, database: string): string {
   return `postgresql://${encodeURIComponent(config.user)}:${encodeURIComponent(config.password)}@127.0.0.1:${config.port}/${database}`;
 }
 
-function readConfig(dataDir: string): ClusterConfig | undefined {
-  const raw = readJson<Partial<ClusterConfig>>(join(dataDir, CONFIG_FILE));
-  if (!raw || typeof raw.port !== 'number' || typeof raw.user !== 'string' || typeof raw.password !== 'string' || typeof raw.database !== 'string') {
-    return undefined;
-  }
-  return { port: raw.port, user: raw.user, password: raw.password, database: raw.database };
-}
-
-function writeConfig(dataDir: string, config: ClusterConfig): void {
-  const file = join(dataDir, CONFIG_FILE);
-  // Written whole then renamed: a crash mid-write must not leave a config without a password.
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
-}
-
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function parentPid(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
 function signal(child: ChildProcess, name: NodeJS.Signals): void {
   try {
     if (child.exitCode === null) child.kill(name);
   } catch {
     // Already gone.
   }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // Already gone.
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
 }
