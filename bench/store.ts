@@ -56,6 +56,7 @@ async function claimFigures(store: Store, url: string, label: string): Promise<C
   const duplicate = await rate(CLAIMS, CONCURRENCY, (i) => store.deliveries.claim(`${prefix}:${i}`, 'event'));
   // Baseline: the bare INSERT .. ON CONFLICT through a plain pg pool of the same size, no store layer.
   const pool = new pg.Pool({ connectionString: url, max: store.backend === 'embedded' ? 5 : 10 });
+  pool.on('error', (error) => console.error(`baseline pool (${label}): ${error.message}`));
   const rawInsert = await rate(CLAIMS, CONCURRENCY, (i) =>
     pool.query('INSERT INTO deliveries (key, kind) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [`${prefix}:raw:${i}`, 'event']),
   );
