@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { verifyChain, type AuditVerdict } from './audit-verify.js';
@@ -96,8 +97,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       },
       close() {
         closing ??= (async () => {
-          await openPresence.close();
-          await openPool.end().catch(() => undefined);
+          // Ending a connection waits for the server's goodbye; a frozen server must not hold
+          // the bot's shutdown hostage.
+          await within(openPresence.close(), 5_000);
+          await within(openPool.end().catch(() => undefined), 5_000);
           await embedded?.stop();
         })();
         return closing;
@@ -111,6 +114,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await embedded?.stop();
     throw error;
   }
+}
+
+function within(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work, sleep(ms, undefined, { ref: false })]);
 }
 
 function internalsOf(store: Store): StoreInternals {
