@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecioError } from '../../src/errors.js';
 import { childPids } from '../../src/store/embedded-process.js';
@@ -31,7 +32,8 @@ describe('the store when PostgreSQL goes away', () => {
   beforeAll(async () => {
     dataDir = makeTempDir();
     server = await startEmbeddedPostgres({ dataDir, logger: silentLogger });
-    store = await openStore({ databaseUrl: server.url, dataDir, connectTimeoutMs: 1_000, statementTimeoutMs: 500 });
+    // A pino logger fits the store's logger type as it is.
+    store = await openStore({ databaseUrl: server.url, dataDir, connectTimeoutMs: 1_000, statementTimeoutMs: 500, logger: pino({ level: 'silent' }) });
   });
   afterAll(async () => {
     await store?.close();
