@@ -2,15 +2,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionName, ActionParamsOf } from '../protocol/actions.js';
 import type { ActionError } from '../protocol/messages.js';
 import type { AgentConfig } from './agent-config.js';
-import type { ArgvResult } from './run-argv.js';
+import type { ArgvResult, PipelineResult } from './run-argv.js';
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
 
 /** What an action handler gets: its host's config, a deadline and a way to run argv arrays. */
 export interface ActionContext {
   config: AgentConfig;
   signal: AbortSignal;
-  /** Epoch ms after which the action must give up; `run` never outlives it. */
+  /** Epoch ms after which the action must give up; `run` and `pipe` never outlive it. */
   deadline: number;
-  run(argv: readonly string[], options?: { env?: Record<string, string>; cwd?: string }): Promise<ArgvResult>;
+  run(argv: readonly string[], options?: RunOptions): Promise<ArgvResult>;
+  /** `from | to` without a shell; the producer's stdout is neither kept nor streamed. */
+  pipe(from: readonly string[], to: readonly string[], options?: RunOptions): Promise<PipelineResult>;
+  /**
+   * For undoing what the action itself made (a scratch database): runs even once the deadline has
+   * passed or the request was cancelled, bounded by the config's cleanupTimeoutMs instead.
+   */
+  cleanup(argv: readonly string[], options?: RunOptions): Promise<ArgvResult>;
 }
 
 /** What a handler returns; the dispatcher adds the duration. */

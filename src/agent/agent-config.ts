@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { ErrorCode, RecioError } from '../errors.js';
 import { ServiceName, TableName } from '../protocol/actions.js';
 import { formatIssues } from '../util/zod-issues.js';
-
-/** An argv array: the program and its arguments, never run through a shell. */
-const Argv = z.array(z.string().min(1)).min(1, 'expected [program, ...args]');
+import { BackupsSection, ConfigBackupSection, DeploySection, RestoreSection, ScratchSection } from './agent-config-sections.js';
+import { Argv } from './argv-template.js';
 
 /** The REC.IO v2 programs the plan names; a host's admin lists what this host runs. */
 export const RECIO_PROGRAMS = [
@@ -36,22 +35,24 @@ export const AgentConfigSchema = z.strictObject({
       expectedTables: z.array(TableName).default([]),
       /** Extra environment for psql/pg_dump (PGPASSWORD...). Values are redacted from all output. */
       env: z.record(z.string(), z.string()).default({}),
+      restore: RestoreSection,
+      scratch: ScratchSection,
     })
     .prefault({}),
-  backups: z.strictObject({ dir: z.string().min(1).default('/backups/postgres') }).prefault({}),
-  deploy: z
-    .strictObject({
-      repo: z.string().min(1).default('/opt/rec_io_v2'),
-      git: Argv.default(['git']),
-      pip: Argv.default(['pip']),
-    })
-    .prefault({}),
+  backups: BackupsSection,
+  configBackup: ConfigBackupSection,
+  deploy: DeploySection,
   /** Strings that must never leave the host in output (passwords, tokens). */
   secrets: z.array(z.string().min(4)).default([]),
   /** Where the agent appends one JSON line per request it refused or ran. */
   auditLog: z.string().optional(),
   /** Cap on output kept per request; the rest is counted, not sent. */
   maxOutputBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /**
+   * Clean-up (dropping a scratch database, removing a partial file) runs even after the request's
+   * deadline or cancel, bounded by this instead: leaving it undone costs more than a few seconds.
+   */
+  cleanupTimeoutMs: z.number().int().min(1000).max(300_000).default(15_000),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
@@ -83,8 +84,8 @@ export function loadAgentConfig(path: string | undefined): AgentConfig {
 
 /** Everything in the config that must be scrubbed from output before it leaves the host. */
 export function secretsOf(config: AgentConfig): string[] {
-  const fromEnv = Object.entries(config.db.env)
-    .filter(([key]) => /pass|secret|token|key/i.test(key))
+  const fromEnv = [...Object.entries(config.db.env), ...Object.entries(config.backups.offsiteEnv)]
+    .filter(([key]) => /pass|secret|token|key|credential/i.test(key))
     .map(([, value]) => value);
   return [...config.secrets, ...fromEnv].filter((s) => s.length >= 4);
 }

@@ -3,13 +3,19 @@ import { ActionParams, ACTION_NAMES, isActionName, type ActionName } from '../pr
 import { PROTOCOL_VERSION, type ActionResult, type AgentRequest } from '../protocol/messages.js';
 import { redactDeep, redactSecrets } from '../util/redact.js';
 import { formatIssues } from '../util/zod-issues.js';
-import type { ActionContext, ActionHandler, ActionOutcome } from './action-context.js';
+import type { ActionContext, ActionHandler, ActionOutcome, RunOptions } from './action-context.js';
 import { backupCreate, backupList } from './actions/backup.js';
+import { backupOffsite } from './actions/backup-offsite.js';
+import { backupPrune } from './actions/backup-prune.js';
+import { backupVerify } from './actions/backup-verify.js';
+import { configArchive } from './actions/config-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
-import { deployCurrent } from './actions/deploy.js';
+import { dbRestore } from './actions/db-restore.js';
+import { deployCurrent, deployTags } from './actions/deploy.js';
+import { deployRollback } from './actions/deploy-rollback.js';
 import { serviceRestart, serviceStart, serviceStatus, serviceStop, serviceTail } from './actions/service.js';
 import { secretsOf, type AgentConfig } from './agent-config.js';
-import { runArgv } from './run-argv.js';
+import { runArgv, runPipeline, type RunArgvOptions } from './run-argv.js';
 
 const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   'service.status': serviceStatus,
@@ -22,7 +28,14 @@ const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   'db.tables': dbTables,
   'backup.create': backupCreate,
   'backup.list': backupList,
+  'db.restore': dbRestore,
+  'backup.prune': backupPrune,
+  'backup.offsite': backupOffsite,
+  'backup.verify': backupVerify,
+  'config.archive': configArchive,
   'deploy.current': deployCurrent,
+  'deploy.tags': deployTags,
+  'deploy.rollback': deployRollback,
 };
 
 /** Without a timeout in the request an action still ends: nothing on a host runs unbounded. */
@@ -64,19 +77,22 @@ export async function dispatch(request: AgentRequest, config: AgentConfig, optio
   const timeoutMs = request.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const onChunk = options.onChunk;
+  const runOptionsFor = (runOptions: RunOptions | undefined, signal: AbortSignal, timeoutMs: number): RunArgvOptions => ({
+    signal,
+    timeoutMs,
+    maxOutputBytes: config.maxOutputBytes,
+    ...(runOptions?.env ? { env: runOptions.env } : {}),
+    ...(runOptions?.cwd ? { cwd: runOptions.cwd } : {}),
+    ...(onChunk ? { onChunk: (stream, data) => onChunk(stream, redactSecrets(data, secrets)) } : {}),
+  });
+  const left = () => Math.max(1, deadline - Date.now());
   const ctx: ActionContext = {
     config,
     signal: options.signal,
     deadline,
-    run: (argv, runOptions) =>
-      runArgv(argv, {
-        signal: options.signal,
-        timeoutMs: Math.max(1, deadline - Date.now()),
-        maxOutputBytes: config.maxOutputBytes,
-        ...(runOptions?.env ? { env: runOptions.env } : {}),
-        ...(runOptions?.cwd ? { cwd: runOptions.cwd } : {}),
-        ...(onChunk ? { onChunk: (stream, data) => onChunk(stream, redactSecrets(data, secrets)) } : {}),
-      }),
+    run: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, options.signal, left())),
+    pipe: (from, to, runOptions) => runPipeline(from, to, runOptionsFor(runOptions, options.signal, left())),
+    cleanup: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, new AbortController().signal, config.cleanupTimeoutMs)),
   };
   let outcome: ActionOutcome;
   try {

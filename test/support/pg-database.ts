@@ -9,6 +9,12 @@ export interface TestDatabase {
   /** psql argv reaching it, for an agent config. */
   psql: string[];
   pgDump: string[];
+  /** -h -p -U for the server, for other client programs (createdb, dropdb). */
+  connection: string[];
+  /** A db.scratch agent config section reaching the same server (`{db}` is the scratch name). */
+  scratch: { create: string[]; drop: string[]; psql: string[] };
+  /** Names of the databases on the server starting with a prefix (to prove scratch ones are gone). */
+  databasesLike(prefix: string): Promise<string[]>;
   query(sql: string): Promise<pg.QueryResult>;
   drop(): Promise<void>;
 }
@@ -33,6 +39,22 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
     url: url.toString(),
     psql: ['psql', '-X', ...connection, '-d', name],
     pgDump: ['pg_dump', ...connection, name],
+    connection,
+    scratch: {
+      create: ['createdb', ...connection, '{db}'],
+      drop: ['dropdb', ...connection, '--if-exists', '--force', '{db}'],
+      psql: ['psql', '-X', ...connection, '-d', '{db}'],
+    },
+    databasesLike: async (prefix) => {
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      try {
+        const rows = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1', [prefix]);
+        return rows.rows.map((r) => r.datname);
+      } finally {
+        await client.end();
+      }
+    },
     query: (sql) => pool.query(sql),
     drop: async () => {
       await pool.end();

@@ -24,7 +24,12 @@ export interface Supervisord {
  * A real supervisord with its own config and socket in a temp dir, running stand-in programs named
  * like REC.IO's. The socket is world-writable so the agent, running as the test user, can use it.
  */
-export async function startSupervisord(dir: string, programs: readonly string[] = RECIO_PROGRAMS): Promise<Supervisord> {
+export interface SupervisordOptions {
+  /** A release checkout the stand-ins read at start: they crash when its CRASH_ON_START lists them. */
+  releaseDir?: string;
+}
+
+export async function startSupervisord(dir: string, programs: readonly string[] = RECIO_PROGRAMS, options: SupervisordOptions = {}): Promise<Supervisord> {
   await mkdir(join(dir, 'logs'), { recursive: true });
   await mkdir(join(dir, 'modes'), { recursive: true });
   await chmod(dir, 0o755);
@@ -32,7 +37,7 @@ export async function startSupervisord(dir: string, programs: readonly string[] 
   const sections = programs.map((name) =>
     [
       `[program:${name}]`,
-      `command=${process.execPath} ${STAND_IN} ${name} ${dir}`,
+      `command=${process.execPath} ${STAND_IN} ${name} ${dir}${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
       'autostart=true',
       'autorestart=true',
       'startsecs=1',

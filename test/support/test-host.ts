@@ -14,6 +14,8 @@ export interface TestHostOptions {
   programs?: readonly string[];
   /** Also let root in with the same forced command (root's login shell is bash; the bench measures it). */
   authorizeRoot?: boolean;
+  /** A release checkout the stand-in programs read at each start (see supervisord.ts). */
+  releaseDir?: string;
 }
 
 /** A real host for tests: supervisord with stand-ins, our agent as sshd's forced command, a key to reach it. */
@@ -36,7 +38,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   try {
     await chmod(dir, 0o755);
     const user = ensureTestUser();
-    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs);
+    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs, options.releaseDir === undefined ? {} : { releaseDir: options.releaseDir });
     stops.push(() => supervisor.stop());
     const backupsDir = join(dir, 'backups');
     await mkdir(backupsDir, { recursive: true, mode: 0o777 });

@@ -1,5 +1,6 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
+import { listTables } from '../pg-tables.js';
 
 interface DbState {
   active: boolean;
@@ -7,9 +8,6 @@ interface DbState {
   state: string;
   reachable: boolean;
 }
-
-const LIST_TABLES =
-  "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
 
 async function readDbState(ctx: ActionContext): Promise<DbState> {
   const status = await ctx.run(ctx.config.db.status);
@@ -47,10 +45,15 @@ export const dbTables: ActionHandler<'db.tables'> = async ({ expected }, ctx): P
   if (wanted.length === 0) {
     return failed('config_invalid', 'no expected table list: set db.expectedTables in the agent config', undefined, 2);
   }
-  const run = await ctx.run([...ctx.config.db.psql, '-At', '-v', 'ON_ERROR_STOP=1', '-c', LIST_TABLES], { env: ctx.config.db.env });
-  if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (list tables)', { expected: wanted });
-  const present = run.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const missing = wanted.filter((t) => !present.includes(t));
-  const data = { expected: wanted, present, missing };
-  return missing.length === 0 ? succeeded(data) : failed('tables_missing', `missing tables: ${missing.join(', ')}`, data, 1);
+  const checked = await checkTables(ctx, wanted);
+  if ('ok' in checked) return { ...checked, data: { expected: wanted } };
+  const { missing } = checked;
+  return missing.length === 0 ? succeeded(checked) : failed('tables_missing', `missing tables: ${missing.join(', ')}`, checked, 1);
 };
+
+/** Which of `expected` the database has; shared with db.restore's postcondition. */
+export async function checkTables(ctx: ActionContext, expected: readonly string[]): Promise<{ expected: string[]; present: string[]; missing: string[] } | ActionOutcome> {
+  const present = await listTables(ctx);
+  if (!Array.isArray(present)) return present;
+  return { expected: [...expected], present, missing: expected.filter((t) => !present.includes(t)) };
+}

@@ -1,6 +1,7 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
-import { parseSupervisorStatus, type ProgramStatus } from '../supervisor-status.js';
+import { readStatus, tailLines } from '../supervisor-ctl.js';
+import type { ProgramStatus } from '../supervisor-status.js';
 
 /** Refuses a program the host's admin did not list, before anything runs. */
 function unmanaged(ctx: ActionContext, service: string): ActionOutcome | undefined {
@@ -8,31 +9,10 @@ function unmanaged(ctx: ActionContext, service: string): ActionOutcome | undefin
   return failed('unknown_service', `"${service}" is not a service this host's agent may touch (allowed: ${ctx.config.services.join(', ')})`, undefined, 2);
 }
 
-async function readStatus(ctx: ActionContext, service?: string): Promise<{ programs: ProgramStatus[]; error?: ActionOutcome }> {
-  const run = await ctx.run([...ctx.config.supervisorctl, 'status', ...(service === undefined ? [] : [service])]);
-  const { programs, unparsed } = parseSupervisorStatus(run.stdout);
-  // supervisorctl exits 3 when some program is not RUNNING: that is still an answer.
-  if (run.timedOut || run.startError !== undefined || (programs.length === 0 && unparsed.length > 0) || (programs.length === 0 && run.exitCode !== 0)) {
-    return { programs, error: failedRun({ ...run, stderr: run.stderr || unparsed.join('\n') }, 'supervisorctl status') };
-  }
-  return { programs };
-}
-
 async function readOne(ctx: ActionContext, service: string): Promise<ProgramStatus | ActionOutcome> {
   const { programs, error } = await readStatus(ctx, service);
   if (error !== undefined) return error;
   return programs.find((p) => p.name === service) ?? failed('unknown_service', `supervisor has no program "${service}"`, undefined, 4);
-}
-
-async function tailLines(ctx: ActionContext, service: string, lines: number): Promise<string[]> {
-  // supervisorctl tail counts bytes, not lines: ask for enough bytes, then keep the last lines.
-  const bytes = Math.min(lines * 400, 1024 * 1024);
-  const out: string[] = [];
-  for (const channel of ['stdout', 'stderr'] as const) {
-    const run = await ctx.run([...ctx.config.supervisorctl, 'tail', `-${bytes}`, service, channel]);
-    if (run.exitCode === 0) out.push(...run.stdout.split('\n').filter((l) => l !== ''));
-  }
-  return out.slice(-lines);
 }
 
 const isProgram = (value: ProgramStatus | ActionOutcome): value is ProgramStatus => 'state' in value;

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
+import { failed, failedRun, succeeded } from '../action-context.js';
+import { AgentErrorCode } from '../agent-errors.js';
+import { fillArgv } from '../argv-template.js';
+import { isOutcome, resolveDump } from '../backup-files.js';
+import { countRows } from '../pg-tables.js';
+
+export interface TableCount {
+  name: string;
+  /** Rows in the live database now; null when the live database lacks the table or could not be asked. */
+  live: number | null;
+  /** Rows the backup restored; null when the backup lacks the table. */
+  restored: number | null;
+}
+
+/** Lines up both sides. Row counts drift after a nightly dump: that is reported, not judged. */
+export function compareCounts(live: Map<string, number> | undefined, restored: Map<string, number>, expected: readonly string[]) {
+  const names = [...new Set([...(live?.keys() ?? []), ...restored.keys(), ...expected])].sort();
+  const tables: TableCount[] = names.map((name) => ({ name, live: live?.get(name) ?? null, restored: restored.get(name) ?? null }));
+  return {
+    tables,
+    matches: live !== undefined && tables.every((t) => t.live === t.restored),
+    /** In the live database or the expected list, absent from the backup. */
+    missingInBackup: tables.filter((t) => t.restored === null).map((t) => t.name),
+    /** Restored with no rows (suspicious when the live table has some). */
+    emptyInBackup: tables.filter((t) => t.restored === 0).map((t) => t.name),
+    expectedMissing: expected.filter((name) => !restored.has(name)),
+  };
+}
+
+/**
+ * backup.verify — restores a dump where it cannot hurt and checks it, the test the plan never had.
+ *
+ * params: { file?: a backup name (default the newest nightly) }
+ * data:   { file, scratchDb, tables: [{ name, live, restored }], matches, missingInBackup,
+ *           emptyInBackup, expected, liveError?, scratchDropped }
+ * config: db.scratch.{create, drop, psql} (argv with {db}), db.psql (live counts), db.env,
+ *         db.expectedTables
+ *
+ * ok when the dump loaded (ON_ERROR_STOP, one transaction) and every expected table is in it (with
+ * no expected list: at least one table). The scratch database `recio_verify_<hex>` is dropped in all
+ * cases, past the deadline if need be; if that fails the action fails and names it.
+ */
+export const backupVerify: ActionHandler<'backup.verify'> = async ({ file }, ctx) => {
+  const dump = await resolveDump(ctx.config.backups.dir, file);
+  if (isOutcome(dump)) return dump;
+  const scratchDb = `recio_verify_${randomBytes(5).toString('hex')}`;
+  const { env } = ctx.config.db;
+  const { create, drop } = ctx.config.db.scratch;
+  let outcome: ActionOutcome;
+  const made = await ctx.run(fillArgv(create, { db: scratchDb }), { env });
+  if (made.exitCode !== 0 || made.timedOut || made.startError !== undefined) {
+    outcome = failedRun(made, 'creating the scratch database', { file: dump.file, scratchDb });
+  } else {
+    outcome = await loadAndCompare(ctx, dump.file, dump.path, scratchDb);
+  }
+  // Also after a failed create: a createdb killed at the deadline may have created it.
+  const dropped = await ctx.cleanup(fillArgv(drop, { db: scratchDb }), { env });
+  const scratchDropped = dropped.exitCode === 0 && !dropped.timedOut;
+  const data = { ...(outcome.data as object), scratchDropped };
+  if (!scratchDropped) {
+    const detail = (dropped.startError ?? dropped.stderr.trim()) || `exit ${dropped.exitCode}`;
+    return failed('action_failed', `could not drop scratch database ${scratchDb}: ${detail}${outcome.ok ? '' : `; ${outcome.error?.message}`}`, data);
+  }
+  return { ...outcome, data };
+};
+
+async function loadAndCompare(ctx: ActionContext, file: string, path: string, scratchDb: string): Promise<ActionOutcome> {
+  const psql = fillArgv(ctx.config.db.scratch.psql, { db: scratchDb });
+  const base = { file, scratchDb };
+  const load = await ctx.run([...psql, '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', path], { env: ctx.config.db.env });
+  if (load.exitCode !== 0 || load.timedOut) return failedRun(load, `loading ${file} into ${scratchDb}`, { ...base, loaded: false });
+  const restored = await countRows(ctx, psql);
+  if (isOutcome(restored)) return { ...restored, data: { ...base, loaded: true } };
+  // The live database may be the thing that is broken; the backup's own check still stands.
+  const live = await countRows(ctx, ctx.config.db.psql);
+  const expected = ctx.config.db.expectedTables;
+  const compared = compareCounts(isOutcome(live) ? undefined : live, restored, expected);
+  const { expectedMissing, ...report } = compared;
+  const data = { ...base, loaded: true, ...report, expected, ...(isOutcome(live) ? { liveError: live.error?.message } : {}) };
+  if (expectedMissing.length > 0) {
+    return failed(AgentErrorCode.TablesMissing, `backup ${file} lacks expected tables: ${expectedMissing.join(', ')}`, data);
+  }
+  if (restored.size === 0) return failed(AgentErrorCode.TablesMissing, `backup ${file} restored no tables`, data);
+  return succeeded(data);
+}

@@ -1,0 +1,76 @@
+import { link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
+import { failed, failedRun, succeeded } from '../action-context.js';
+import { AgentErrorCode } from '../agent-errors.js';
+import { encryptionOf, type Encryption } from '../archive-encryption.js';
+import { fileExists, localStamp } from '../backup-files.js';
+
+/**
+ * config.archive — the plan's "Config & Secrets" backup (§2.2): `.env`, `MASTER_PORT_MANIFEST.json`,
+ * `config.json`, in an encrypted archive.
+ *
+ * params: {}
+ * data:   { file: config_<stamp>.tar.age (or .tar.enc), path, bytes, files, verified: 'decrypted' | 'header' }
+ * config: configBackup.{files (relative ones inside deploy.repo), dir, method: age | openssl,
+ *         ageRecipients | ageRecipientsFile, ageIdentityFile?, opensslKeyFile, tar, age, openssl}
+ *
+ * `tar -C / -cf - -- files…` is piped into the encryptor with execa's pipe API; the plaintext exists
+ * only in that pipe, never on disk and never in the agent's output. The archive is written to a
+ * partial name and kept only once it passes the postcondition: decrypted and listed with the
+ * configured identity (every file in it), or, with no identity on the host (the safer setup: a
+ * stolen host cannot read its own archives), that it is an age file. Copying it offsite is the
+ * same job as a dump's (backup.offsite takes dumps only; the archive dir can be synced by the
+ * admin's own rule).
+ */
+export const configArchive: ActionHandler<'config.archive'> = async (_params, ctx) => {
+  const section = ctx.config.configBackup;
+  const encryption = encryptionOf(section);
+  if (typeof encryption === 'string') return failed(AgentErrorCode.NotConfigured, encryption, undefined, 2);
+  const files = [...new Set(section.files.map((f) => resolve(isAbsolute(f) ? f : join(ctx.config.deploy.repo, f))))];
+  const missing = [];
+  for (const file of files) if (!(await fileExists(file))) missing.push(file);
+  if (missing.length > 0) return failed(AgentErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
+
+  await mkdir(section.dir, { recursive: true, mode: 0o700 });
+  const name = `config_${localStamp(new Date())}.tar.${encryption.extension}`;
+  const path = join(section.dir, name);
+  const partial = join(section.dir, `.${name}.partial`);
+  const members = files.map((f) => relative('/', f));
+  try {
+    const written = await ctx.pipe([...section.tar, '-C', '/', '-cf', '-', '--', ...members], encryption.encrypt(partial));
+    if (written.from.exitCode !== 0 || written.from.timedOut || written.from.startError !== undefined) return failedRun(written.from, 'tar');
+    if (written.to.exitCode !== 0 || written.to.timedOut || written.to.startError !== undefined) return failedRun(written.to, `${section.method} (encrypt)`);
+    const verified = await verifyArchive(ctx, encryption, partial, members);
+    if (typeof verified !== 'string') return verified;
+    await link(partial, path);
+    return succeeded({ file: name, path, bytes: (await stat(path)).size, files, verified });
+  } finally {
+    await rm(partial, { force: true });
+  }
+};
+
+async function verifyArchive(ctx: ActionContext, encryption: Encryption, archive: string, members: string[]): Promise<'decrypted' | 'header' | ActionOutcome> {
+  if (encryption.decrypt === undefined) {
+    return (await startsWith(archive, encryption.header))
+      ? 'header'
+      : failed('action_failed', 'the archive written is not an age file');
+  }
+  const listed = await ctx.pipe(encryption.decrypt(archive), [...ctx.config.configBackup.tar, '-tf', '-']);
+  if (listed.from.exitCode !== 0 || listed.from.timedOut) return failedRun(listed.from, 'the archive does not decrypt');
+  if (listed.to.exitCode !== 0 || listed.to.timedOut) return failedRun(listed.to, 'the decrypted archive does not list');
+  const names = new Set(listed.to.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/\/+$/, '')));
+  const absent = members.filter((m) => !names.has(m));
+  return absent.length === 0 ? 'decrypted' : failed('action_failed', `the archive lacks ${absent.join(', ')}`);
+}
+
+async function startsWith(path: string, header: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(header.length);
+    const { bytesRead } = await handle.read(buffer, 0, header.length, 0);
+    return buffer.toString('utf8', 0, bytesRead) === header;
+  } finally {
+    await handle.close();
+  }
+}

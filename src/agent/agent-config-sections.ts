@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { Argv, argvTemplate } from './argv-template.js';
+
+/**
+ * The sections of the agent config behind the recovery actions (restore, backups, config archive,
+ * rollback). Each default is the plan's command or the plan's number; anything that would have to
+ * be invented (an offsite remote, an encryption key) has no default and the action says so.
+ */
+
+/** db.restore: how a plain dump is loaded into a database that may still hold objects. */
+export const RestoreSection = z
+  .strictObject({
+    /**
+     * `clean`: inside the restore's single transaction, drop and recreate the public schema (the
+     * only schema a REC.IO dump holds) before loading, so the dump lands in an empty schema and a
+     * failure rolls the drop back too. `plain`: the plan's literal `psql < dump`, for dumps made
+     * with `pg_dump --clean`; into a database with objects it fails and changes nothing.
+     */
+    mode: z.enum(['clean', 'plain']).default('clean'),
+    /** The schemas `clean` drops; a dump's other schemas are created by the dump itself. */
+    schemas: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(['public']),
+    /**
+     * When a corrupted database cannot even be dumped, `false` lets the restore go ahead without
+     * its safety dump (reported as `safetyDump: null`). The plan's default is to keep one.
+     */
+    requireSafetyDump: z.boolean().default(true),
+  })
+  .prefault({});
+
+/**
+ * backup.verify's scratch database. `{db}` is the scratch name the agent makes up
+ * (`recio_verify_<hex>`); connection options go in the argv or in db.env, like psql's.
+ */
+export const ScratchSection = z
+  .strictObject({
+    create: argvTemplate(['db'], ['db']).default(['createdb', '{db}']),
+    // --force (PostgreSQL 13+) because a load killed at its deadline may still hold a connection.
+    drop: argvTemplate(['db'], ['db']).default(['dropdb', '--if-exists', '--force', '{db}']),
+    psql: argvTemplate(['db'], ['db']).default(['psql', '-X', '-d', '{db}']),
+  })
+  .prefault({});
+
+export const BackupsSection = z
+  .strictObject({
+    dir: z.string().min(1).default('/backups/postgres'),
+    /** The plan: retain the last 7 days locally. */
+    keepDays: z.number().int().min(1).max(3650).default(7),
+    /**
+     * The offsite copy, e.g. `["rclone", "copyto", "{file}", "remote:rec/{name}"]` or
+     * `["aws", "s3", "cp", "{file}", "s3://bucket/rec/{name}"]`. `{file}` is the dump's path,
+     * `{name}` its file name. Retention there (the plan: 30 days) is the remote's lifecycle rule.
+     */
+    offsite: argvTemplate(['file', 'name'], ['file']).optional(),
+    /** Optional proof the copy is there, e.g. `["rclone", "lsf", "remote:rec/{name}"]`: must exit 0 and print the name. */
+    offsiteCheck: argvTemplate(['file', 'name'], ['name']).optional(),
+    /** Environment for the offsite commands (AWS_*, RCLONE_*); password-like values are redacted. */
+    offsiteEnv: z.record(z.string(), z.string()).default({}),
+  })
+  .prefault({});
+
+/** config.archive: the plan's §2.2, `.env`, `MASTER_PORT_MANIFEST.json`, `config.json`, encrypted. */
+export const ConfigBackupSection = z
+  .strictObject({
+    /** Relative paths are inside deploy.repo. */
+    files: z.array(z.string().min(1).refine((f) => !f.split('/').includes('..'), 'no .. in paths')).min(1)
+      .default(['.env', 'MASTER_PORT_MANIFEST.json', 'config.json']),
+    dir: z.string().min(1).default('/backups/config'),
+    method: z.enum(['age', 'openssl']).default('age'),
+    /** age public keys (`age1…`); each becomes `-r`. */
+    ageRecipients: z.array(z.string().regex(/^age1[0-9a-z]{20,}$/, 'expected an age public key (age1…)')).default([]),
+    /** A recipients file for `age -R` (age or ssh public keys). */
+    ageRecipientsFile: z.string().min(1).optional(),
+    /**
+     * An identity that can decrypt, for the postcondition (the archive decrypts and lists the files).
+     * Usually absent on the host, so a stolen host cannot read its own archives; then the check is
+     * the age header.
+     */
+    ageIdentityFile: z.string().min(1).optional(),
+    /** `openssl enc -aes-256-cbc -pbkdf2 -pass file:<this>`: a symmetric key, so it also verifies. */
+    opensslKeyFile: z.string().min(1).optional(),
+    tar: Argv.default(['tar']),
+    age: Argv.default(['age']),
+    openssl: Argv.default(['openssl']),
+  })
+  .prefault({});
+
+export const DeploySection = z
+  .strictObject({
+    repo: z.string().min(1).default('/opt/rec_io_v2'),
+    git: Argv.default(['git']),
+    /** Run as `<pip> install -r requirements.txt --upgrade` in the repo, the plan's command. */
+    pip: Argv.default(['pip']),
+    /** Which tags deploy.tags lists as releases (a regular expression on the tag name). */
+    releaseTags: z
+      .string()
+      .default('^v?[0-9]')
+      .refine((source) => { try { new RegExp(source); return true; } catch { return false; } }, 'not a valid regular expression'),
+    /** Roll back over local changes to tracked files (they are lost). Off: a dirty tree is refused. */
+    force: z.boolean().default(false),
+    /** After every program is RUNNING, how long they must stay up before the rollback counts. */
+    settleSeconds: z.number().int().min(0).max(600).default(10),
+  })
+  .prefault({});

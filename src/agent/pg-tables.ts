@@ -1,0 +1,52 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ActionContext, ActionOutcome } from './action-context.js';
+import { failedRun } from './action-context.js';
+
+const LIST_TABLES =
+  "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+
+/**
+ * Exact row counts of every user table, in one statement: query_to_xml runs a count(*) per table
+ * server-side, so the agent does not build SQL from table names. Tables outside `public` are
+ * named `schema.table`.
+ */
+const COUNT_ROWS = `SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+ORDER BY 1`;
+
+/** The plan's `\dt`: the user tables the database has (by name, any schema). */
+export async function listTables(ctx: ActionContext, psql: readonly string[] = ctx.config.db.psql): Promise<string[] | ActionOutcome> {
+  const run = await ctx.run([...psql, '-At', '-v', 'ON_ERROR_STOP=1', '-c', LIST_TABLES], { env: ctx.config.db.env });
+  if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (list tables)');
+  return run.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+}
+
+export async function countRows(ctx: ActionContext, psql: readonly string[]): Promise<Map<string, number> | ActionOutcome> {
+  const run = await ctx.run([...psql, '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', COUNT_ROWS], { env: ctx.config.db.env });
+  if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (count rows)');
+  const counts = new Map<string, number>();
+  for (const line of run.stdout.split('\n')) {
+    const [name, count] = line.split('\t');
+    if (name && count !== undefined) counts.set(name, Number(count));
+  }
+  return counts;
+}
+
+const CREATE_TABLE = /^CREATE (?:UNLOGGED )?TABLE (?:(?:"(?:[^"]|"")+"|[^\s."]+)\.)?("(?:[^"]|"")+"|[^\s."(]+)/;
+
+/** The tables a plain pg_dump file creates, by name: what a restore of it must leave behind. */
+export async function tablesInDump(path: string): Promise<string[]> {
+  const found = new Set<string>();
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    // Table data (COPY blocks) is most of a dump; only statement lines can start with CREATE.
+    if (!line.startsWith('CREATE ')) continue;
+    const match = CREATE_TABLE.exec(line);
+    const name = match?.[1];
+    if (name !== undefined) found.add(name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name);
+  }
+  return [...found].sort();
+}
