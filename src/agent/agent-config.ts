@@ -33,6 +33,10 @@ export const AgentConfigSchema = z.strictObject({
       psql: Argv.default(['psql', '-X']),
       pgDump: Argv.default(['pg_dump']),
       expectedTables: z.array(TableName).default([]),
+      /** Feeds whose freshness the checklist probes: name → table and timestamp column. */
+      feeds: z
+        .record(z.string().regex(/^[a-z][a-z0-9_]{0,30}$/), z.strictObject({ table: TableName, column: TableName }))
+        .default({}),
       /** Extra environment for psql/pg_dump (PGPASSWORD...). Values are redacted from all output. */
       env: z.record(z.string(), z.string()).default({}),
       restore: RestoreSection,

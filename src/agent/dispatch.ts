@@ -11,6 +11,7 @@ import { backupVerify } from './actions/backup-verify.js';
 import { configArchive } from './actions/config-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
+import { dbFreshness } from './actions/feeds.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
 import { serviceRestart, serviceStart, serviceStatus, serviceStop, serviceTail } from './actions/service.js';
@@ -26,6 +27,7 @@ const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   'db.status': dbStatus,
   'db.restart': dbRestart,
   'db.tables': dbTables,
+  'db.freshness': dbFreshness,
   'backup.create': backupCreate,
   'backup.list': backupList,
   'db.restore': dbRestore,

@@ -45,6 +45,8 @@ export const ActionParams = {
   'db.status': z.strictObject({}),
   'db.restart': z.strictObject({ waitSeconds }),
   'db.tables': z.strictObject({ expected: z.array(TableName).max(500).optional() }),
+  /** How old the newest row of a feed is (the BTC price log, the Kalshi snapshots): the host maps the name to a table. */
+  'db.freshness': z.strictObject({ feed: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a feed name like btc_price') }),
   'backup.create': z.strictObject({}),
   'backup.list': z.strictObject({}),
   /** Restores a dump (default: the newest nightly) after a safety dump. Dangerous. */

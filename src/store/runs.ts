@@ -36,6 +36,8 @@ export interface StepInput {
   approval?: ApprovalKind;
   /** Safe to run again when a previous attempt's outcome is unknown (e.g. a status check). */
   idempotent?: boolean;
+  /** The runbook's plan for the step, kept as is. */
+  spec?: JsonObject;
 }
 
 export interface CreateRunInput {
@@ -127,9 +129,9 @@ export function createRunsRepo(db: Db): RunsRepo {
           return { run: toRun(existing), steps: await steps(tx, existing.id), created: false };
         }
         const inserted = await tx.query<StepRow>(
-          `INSERT INTO run_steps (run_id, idx, title, host, action, params, approval, idempotent)
+          `INSERT INTO run_steps (run_id, idx, title, host, action, params, approval, idempotent, spec)
            SELECT $1, e.ord - 1, e.s->>'title', e.s->>'host', e.s->>'action', e.s->'params',
-                  e.s->>'approval', (e.s->>'idempotent')::boolean
+                  e.s->>'approval', (e.s->>'idempotent')::boolean, e.s->'spec'
              FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(s, ord)
            RETURNING ${STEP_COLUMNS}`,
           [
@@ -142,6 +144,7 @@ export function createRunsRepo(db: Db): RunsRepo {
                 params: s.params ?? {},
                 approval: s.approval ?? 'none',
                 idempotent: s.idempotent ?? false,
+                spec: s.spec ?? {},
               })),
             ),
           ],

@@ -20,6 +20,8 @@ export interface Step {
   params: JsonObject;
   approval: ApprovalKind;
   idempotent: boolean;
+  /** The runbook's plan for this step (condition, failure policy, timeout); opaque to the store. */
+  spec: JsonObject;
   state: StepState;
   /** The bot instance running it (or that last ran it). */
   owner: string | null;
@@ -78,6 +80,7 @@ export interface StepRow {
   params: JsonObject;
   approval: ApprovalKind;
   idempotent: boolean;
+  spec: JsonObject;
   state: StepState;
   owner: string | null;
   lease_until: Date | null;
@@ -91,7 +94,7 @@ export interface StepRow {
 }
 
 export const STEP_COLUMNS =
-  'id, run_id, idx, title, host, action, params, approval, idempotent, state, owner, lease_until, attempt, started_at, finished_at, exit_code, outcome, result, output_excerpt';
+  'id, run_id, idx, title, host, action, params, approval, idempotent, spec, state, owner, lease_until, attempt, started_at, finished_at, exit_code, outcome, result, output_excerpt';
 
 /** The store keeps an excerpt; full output goes to a file or upload. */
 const MAX_EXCERPT = 8_000;
@@ -107,6 +110,7 @@ export function toStep(row: StepRow): Step {
     params: row.params,
     approval: row.approval,
     idempotent: row.idempotent,
+    spec: row.spec,
     state: row.state,
     owner: row.owner,
     leaseUntil: row.lease_until,
