@@ -1,0 +1,34 @@
+/**
+ * What a person asked for, in typed form: the result of parsing `/recio …`, an `@recio …` mention,
+ * a button or a CLI command. Everything past the edge speaks intents, never Slack payloads.
+ */
+export type Intent =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'status'; host?: string }
+  | { kind: 'restart' | 'start' | 'stop'; service: string; host?: string }
+  | { kind: 'tail'; service: string; lines: number; host?: string }
+  | { kind: 'run'; scenario: string; dryRun: boolean }
+  | { kind: 'rollback'; tag?: string }
+  | { kind: 'checklist' }
+  | { kind: 'incident_open'; title: string; security: boolean }
+  | { kind: 'incident_close' }
+  | { kind: 'report'; incidentId?: string }
+  | { kind: 'backup_now' }
+  | { kind: 'backup_list' }
+  | { kind: 'drill'; scenario: string };
+
+export type IntentKind = Intent['kind'];
+
+/** The words the parser checks names against, and offers when a word is close to one. */
+export interface Vocabulary {
+  services: readonly string[];
+  hosts: readonly string[];
+  scenarios: readonly string[];
+}
+
+export type ParseResult = { ok: true; intent: Intent } | { ok: false; message: string };
+
+/** Kinds that change something on a host, as opposed to reading. */
+export const MUTATING_INTENTS: ReadonlySet<IntentKind> = new Set<IntentKind>([
+  'restart', 'start', 'stop', 'run', 'rollback', 'incident_open', 'incident_close', 'backup_now', 'drill',
+]);

@@ -1,0 +1,52 @@
+import type { Repos, Run } from '../store/index.js';
+
+/**
+ * The Slack side of a run, as outbox rows: one message per run, posted once and updated as steps
+ * move; the publisher renders it from the store when it sends, so updates coalesce. Rows are written
+ * in the caller's transaction, beside the change they tell.
+ */
+export function runPostKey(runId: string): string {
+  return `run:${runId}:post`;
+}
+
+export function incidentPostKey(incidentId: string): string {
+  return `incident:${incidentId}:post`;
+}
+
+export function approvalPostKey(approvalId: string): string {
+  return `approval:${approvalId}:post`;
+}
+
+/** Where a run talks: its channel, threaded under its incident's parent message when it has one. */
+export function placeOf(run: Run): { channel: string; threadTs: string | null; threadOf: string | null } | undefined {
+  if (run.channel === null) return undefined;
+  if (run.threadTs !== null) return { channel: run.channel, threadTs: run.threadTs, threadOf: null };
+  return { channel: run.channel, threadTs: null, threadOf: run.incidentId ? incidentPostKey(run.incidentId) : null };
+}
+
+export async function postRunMessage(tx: Repos, run: Run, text: string): Promise<void> {
+  const place = placeOf(run);
+  if (place === undefined) return;
+  await tx.outbox.enqueue({ dedupeKey: runPostKey(run.id), channel: place.channel, kind: 'post', threadTs: place.threadTs, threadOf: place.threadOf, payload: { text, event: { type: 'run', runId: run.id } } });
+}
+
+/** `change` names the transition (e.g. `step:2:succeeded`), so a retried transition enqueues once. */
+export async function updateRunMessage(tx: Repos, run: Run, change: string, text: string): Promise<void> {
+  const place = placeOf(run);
+  if (place === undefined) return;
+  await tx.outbox.enqueue({ dedupeKey: `run:${run.id}:${change}`, channel: place.channel, kind: 'update', updateOf: runPostKey(run.id), payload: { text, event: { type: 'run', runId: run.id } } });
+}
+
+/** A message of its own in the run's thread: approvals need their own buttons and their own rewrite. */
+export async function postInRunThread(tx: Repos, run: Run, dedupeKey: string, text: string, event: Record<string, string>): Promise<void> {
+  const place = placeOf(run);
+  if (place === undefined) return;
+  const thread = place.threadTs !== null ? { threadTs: place.threadTs } : { threadOf: place.threadOf ?? runPostKey(run.id) };
+  await tx.outbox.enqueue({ dedupeKey, channel: place.channel, kind: 'post', ...thread, payload: { text, event } });
+}
+
+export async function updateThreadMessage(tx: Repos, run: Run, postKey: string, change: string, text: string, event: Record<string, string>): Promise<void> {
+  const place = placeOf(run);
+  if (place === undefined) return;
+  await tx.outbox.enqueue({ dedupeKey: `${postKey}:${change}`, channel: place.channel, kind: 'update', updateOf: postKey, payload: { text, event } });
+}
