@@ -61,6 +61,12 @@ export interface SlackEmulator {
   readonly deliver: UserActions & { resend: Deliverer['resend'] };
   readonly socketMode: Pick<SocketModeHub, 'waitForConnection' | 'sendDisconnect' | 'connectionCount'>;
   setRequestUrl(url: string): void;
+  /**
+   * Serve more routes on the emulator's port after it started (the console mounts itself this way,
+   * since it needs the started emulator). Tried after `options.extraRoutes`, before Slack's routes.
+   * Returns the function that unmounts them.
+   */
+  addRoutes(routes: ExtraRoutes): () => void;
   close(): Promise<void>;
 }
 
@@ -107,7 +113,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     ...(options.requestUrl ? { requestUrl: options.requestUrl } : {}),
   });
   const actions = new UserActions(core, deliverer, new Set(options.eventSubscriptions ?? []));
-  const server = createEmulatorServer(core, methods, new RateLimiter(clock, options.rateLimits), socket, options.extraRoutes);
+  const mounted: ExtraRoutes[] = options.extraRoutes ? [options.extraRoutes] : [];
+  const extraRoutes: ExtraRoutes = async (req, res) => {
+    for (const routes of [...mounted]) if (await routes(req, res)) return true;
+    return false;
+  };
+  const server = createEmulatorServer(core, methods, new RateLimiter(clock, options.rateLimits), socket, extraRoutes);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -135,6 +146,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       },
     },
     setRequestUrl: (url) => deliverer.setRequestUrl(url),
+    addRoutes(routes) {
+      mounted.push(routes);
+      return () => {
+        const at = mounted.indexOf(routes);
+        if (at >= 0) mounted.splice(at, 1);
+      };
+    },
     async close() {
       await socket.close();
       server.closeAllConnections();

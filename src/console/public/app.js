@@ -1,0 +1,238 @@
+// The console page: keeps the current user's snapshot of the workspace, redraws it on every
+// server-sent change, and turns what the person does into the console's API calls (which the
+// emulator delivers to the bot as Slack would).
+import { deliveryProblem, fetchState, listen, post } from './api.js';
+import { compareTs } from './dom.js';
+import { renderModal } from './modal.js';
+import { entriesFor, renderChannelList, renderSwitcher, renderTimeline } from './views.js';
+
+const $ = (id) => document.getElementById(id);
+const page = {
+  snapshot: undefined,
+  me: new URLSearchParams(window.location.search).get('user') ?? '',
+  channel: undefined,
+  thread: undefined,
+  dismissed: new Set(),
+  seen: new Map(),
+  modalSig: '',
+};
+
+function notify(text) {
+  const bar = $('notice');
+  bar.textContent = text ?? '';
+  bar.hidden = !text;
+}
+
+// One fetch at a time; changes that arrive meanwhile cause exactly one more.
+let inFlight;
+let again = false;
+async function refresh() {
+  if (inFlight) {
+    again = true;
+    return inFlight;
+  }
+  inFlight = (async () => {
+    do {
+      again = false;
+      try {
+        page.snapshot = await fetchState(page.me);
+        page.me = page.snapshot.me;
+        draw();
+      } catch (error) {
+        notify(`Cannot load the workspace: ${error.message}`);
+      }
+    } while (again);
+  })();
+  try {
+    await inFlight;
+  } finally {
+    inFlight = undefined;
+  }
+}
+
+function directory(s) {
+  const users = new Map(s.users.map((u) => [u.id, u]));
+  const channels = new Map(s.channels.map((c) => [c.id, c]));
+  return { userName: (id) => users.get(id)?.name, channelName: (id) => channels.get(id)?.name, userById: (id) => users.get(id) };
+}
+
+function baseCtx(s) {
+  const dir = directory(s);
+  return { dir, users: s.users, channels: s.channels.filter((c) => c.kind !== 'dm'), userById: dir.userById, botName: s.bot.name };
+}
+
+async function act(path, body, what) {
+  const answer = await post(path, { user: page.me, ...body });
+  notify(deliveryProblem(answer, what));
+  await refresh();
+}
+
+function messageCtx(s, entry) {
+  const m = entry.m;
+  return {
+    ...baseCtx(s),
+    act: (element, block, value) =>
+      act('/api/click', {
+        channel: m.channel, ts: m.ts, ...(entry.ephemeral ? { ephemeral: true } : {}),
+        actionId: element.action_id, ...(block?.block_id ? { blockId: block.block_id } : {}), ...(value !== undefined ? { value } : {}),
+      }, 'That action'),
+  };
+}
+
+function unreadChannels(s) {
+  const unread = new Set();
+  for (const m of s.messages) {
+    if (m.channel === page.channel || m.user === page.me) continue;
+    const seen = page.seen.get(m.channel);
+    if (seen !== undefined && compareTs(m.ts, seen) > 0) unread.add(m.channel);
+  }
+  return unread;
+}
+
+function markSeen(s) {
+  for (const c of s.channels) {
+    const last = s.messages.filter((m) => m.channel === c.id).map((m) => m.ts).sort(compareTs).pop() ?? '0.0';
+    if (c.id === page.channel || !page.seen.has(c.id)) page.seen.set(c.id, last);
+  }
+}
+
+function draw() {
+  const s = page.snapshot;
+  if (!s.channels.some((c) => c.id === page.channel)) page.channel = s.channels[0]?.id;
+  if (page.thread && page.thread.channel !== page.channel) page.thread = undefined;
+  $('banner').textContent = s.mode.label;
+  $('team-name').textContent = s.team;
+  renderSwitcher($('user-switcher'), s);
+  const pick = { current: page.channel, unread: unreadChannels(s), onPick: openChannel };
+  renderChannelList($('channel-list'), s.channels.filter((c) => c.kind !== 'dm'), pick);
+  const dms = s.channels.filter((c) => c.kind === 'dm');
+  renderChannelList($('dm-list'), dms, pick);
+  $('dm-heading').hidden = dms.length === 0;
+  markSeen(s);
+
+  const channel = s.channels.find((c) => c.id === page.channel);
+  const name = channel ? (channel.kind === 'dm' ? channel.name : `#${channel.name}`) : '';
+  $('channel-title').textContent = name;
+  $('channel-hint').textContent = channel && !channel.botMember ? `${s.bot.name} is not in this channel: it will not hear you here.` : '';
+  $('composer-input').placeholder = `Message ${name}`;
+  const signature = `${page.me}|${s.users.length}`;
+  renderTimeline($('timeline'), entriesFor(s, page.channel, undefined, page.dismissed), {
+    signature,
+    makeCtx: (entry) => messageCtx(s, entry),
+    opts: (entry) => ({
+      ephemeral: entry.ephemeral,
+      onOpenThread: () => openThread(entry.m.ts),
+      onDismiss: () => dismiss(entry.m),
+    }),
+  });
+  drawThread(s, signature);
+  drawModal(s);
+}
+
+function drawThread(s, signature) {
+  const pane = $('thread-pane');
+  const parentGone = page.thread && !s.messages.some((m) => m.channel === page.thread.channel && m.ts === page.thread.ts);
+  if (!page.thread || parentGone) {
+    page.thread = undefined;
+    pane.hidden = true;
+    return;
+  }
+  pane.hidden = false;
+  $('thread-channel').textContent = $('channel-title').textContent;
+  renderTimeline($('thread-timeline'), entriesFor(s, page.thread.channel, page.thread.ts, page.dismissed), {
+    signature: `${signature}|thread`,
+    makeCtx: (entry) => messageCtx(s, entry),
+    opts: (entry) => ({ ephemeral: entry.ephemeral, inThread: true, onDismiss: () => dismiss(entry.m) }),
+  });
+}
+
+function drawModal(s) {
+  const root = $('modal-root');
+  const sig = s.modal ? `${page.me}|${JSON.stringify(s.modal)}` : '';
+  if (sig === page.modalSig) return;
+  page.modalSig = sig;
+  if (!s.modal) return root.replaceChildren();
+  const viewId = s.modal.id;
+  const ctx = {
+    ...baseCtx(s),
+    act: (element, block, value) =>
+      act('/api/click', { viewId, actionId: element.action_id, ...(block?.block_id ? { blockId: block.block_id } : {}), ...(value !== undefined ? { value } : {}) }, 'That action'),
+  };
+  root.replaceChildren(
+    renderModal(s.modal, ctx, {
+      submit: (values) => act('/api/submit', { viewId, values }, 'Submitting the form'),
+      close: (all) => act('/api/close', { viewId, ...(all ? { all: true } : {}) }, 'Closing the form'),
+    }),
+  );
+  root.querySelector('input, textarea, select')?.focus();
+}
+
+function openChannel(id) {
+  page.channel = id;
+  page.thread = undefined;
+  draw();
+}
+
+function openThread(ts) {
+  page.thread = { channel: page.channel, ts };
+  draw();
+  $('thread-input').focus();
+}
+
+function dismiss(m) {
+  page.dismissed.add(`${m.channel}/${m.ts}`);
+  draw();
+}
+
+/** The composer: "/recio …" is a slash command; anything else a message (mentions encoded server-side). */
+async function send(input, threadTs) {
+  const text = input.value.trim();
+  if (!text || !page.snapshot) return;
+  const command = text.match(/^(\/\S+)\s*([\s\S]*)$/);
+  if (command && !page.snapshot.commands.includes(command[1])) {
+    notify(`${command[1]} is not a valid command. In Slack, all messages that start with "/" are interpreted as commands.`);
+    return;
+  }
+  input.value = '';
+  if (command) await act('/api/command', { channel: page.channel, command: command[1], text: command[2] }, command[1]);
+  else await act('/api/message', { channel: page.channel, text, ...(threadTs ? { threadTs } : {}) }, 'Your message');
+}
+
+function wireComposer(form, input, threadTs) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void send(input, threadTs());
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}
+
+wireComposer($('composer'), $('composer-input'), () => undefined);
+wireComposer($('thread-composer'), $('thread-input'), () => page.thread?.ts);
+$('thread-close').addEventListener('click', () => {
+  page.thread = undefined;
+  draw();
+});
+$('user-switcher').addEventListener('change', (event) => {
+  page.me = event.target.value;
+  page.modalSig = '';
+  const url = new URL(window.location.href);
+  url.searchParams.set('user', page.snapshot?.users.find((u) => u.id === page.me)?.name ?? page.me);
+  window.history.replaceState(null, '', url);
+  void refresh();
+});
+listen(
+  (change) => {
+    if (change.user && change.user !== page.me) return;
+    void refresh();
+  },
+  (status) => {
+    $('connection').textContent = status === 'live' ? '● live' : '○ reconnecting…';
+    $('connection').className = `connection ${status}`;
+  },
+);
+void refresh();
