@@ -7,7 +7,7 @@ export type Intent =
   | { kind: 'status'; host?: string }
   | { kind: 'restart' | 'start' | 'stop'; service: string; host?: string }
   | { kind: 'tail'; service: string; lines: number; host?: string }
-  | { kind: 'run'; scenario: string; dryRun: boolean }
+  | { kind: 'run'; scenario: string; dryRun: boolean; value?: string }
   | { kind: 'rollback'; tag?: string }
   | { kind: 'checklist' }
   | { kind: 'incident_open'; title: string; security: boolean }

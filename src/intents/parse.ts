@@ -84,9 +84,12 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       if (!vocabulary.scenarios.includes(scenario)) {
         return fail(`Unknown scenario \`${clip(scenario)}\`.${didYouMean(scenario, vocabulary.scenarios) || ` Known: ${vocabulary.scenarios.join(', ')}.`}`);
       }
-      const extra = extraWords(more, `${verb} <scenario>${verb === 'run' ? ' [--dry-run]' : ''}`);
+      // One value may follow a runbook that takes a parameter: `run service-crash trade_executor`.
+      const [value, ...beyond]: Array<string | undefined> = verb === 'run' ? more : [undefined, ...more];
+      const extra = extraWords(beyond as string[], `${verb} <scenario>${verb === 'run' ? ' [value] [--dry-run]' : ''}`);
       if (extra) return fail(extra);
-      return ok(verb === 'run' ? { kind: 'run', scenario, dryRun } : { kind: 'drill', scenario });
+      if (value !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(value)) return fail(`\`${clip(value)}\` is not a service name or release tag.`);
+      return ok(verb === 'run' ? { kind: 'run', scenario, dryRun, ...(value ? { value } : {}) } : { kind: 'drill', scenario });
     }
     case 'rollback': {
       const [tag, ...more] = rest;

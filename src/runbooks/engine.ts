@@ -70,33 +70,50 @@ export class RunEngine {
     return { run, created };
   }
 
-  /** Runs steps until the run ends or reaches a gate (an approval, a confirmation) or another instance holds it. */
+  /**
+   * Runs steps until the run ends or reaches a gate (an approval, a confirmation) or another
+   * instance holds it. A checklist (`parallel` runbook) runs every ready step at once and stops
+   * only when nothing but gates is left.
+   */
   async advance(runId: string, actor: ActorId, signal: AbortSignal = new AbortController().signal): Promise<Run> {
     for (;;) {
       const run = await this.mustGetRun(runId);
       if (!ACTIVE.includes(run.state)) return run;
       const steps = await this.store.runs.steps(runId);
-      const next = steps.find((s) => s.state === 'pending' || s.state === 'awaiting_approval' || s.state === 'running');
-      if (next === undefined) return this.complete(run, steps, actor);
-      if (next.state !== 'pending') return run;
-      const plan = planOf(next);
-      if (!conditionHolds(plan, steps)) {
-        await this.skip(run, next, actor, `skipped: ${plan.when?.step} did not end ${plan.when?.outcome}`, 'condition');
-        continue;
-      }
-      if (run.dryRun) {
-        await this.skip(run, next, actor, `dry run: would run ${next.action} on ${next.host} ${JSON.stringify(next.params)}`, 'dry_run');
-        continue;
-      }
-      if (next.approval !== 'none' && !(await this.gateOpen(run, next))) {
-        await this.openGate(run, next, actor);
+      const open = steps.filter((s) => s.state === 'pending' || s.state === 'awaiting_approval' || s.state === 'running');
+      if (open.length === 0) return this.complete(run, steps, actor);
+      const parallel = run.params.parallel === true;
+      const ready = parallel ? open.filter((s) => s.state === 'pending') : open[0]!.state === 'pending' ? [open[0]!] : [];
+      if (ready.length === 0) {
+        if (parallel && open.every((s) => s.state === 'awaiting_approval')) await this.store.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
         return this.mustGetRun(runId);
       }
-      const claim = await this.store.steps.claim(next.id, { leaseMs: this.leaseFor(plan) });
-      if (!claim.claimed) return run;
-      const executed = await this.runClaimed(run, claim.step, plan, signal);
-      if (executed.state === 'failed' && plan.onFailure === 'stop') return this.finishRun(run, 'failed', actor, `stopped at "${next.title}": ${executed.summary}`);
+      const results = await Promise.all(ready.map((step) => this.stepOnce(run, step, steps, actor, parallel, signal)));
+      const stop = results.find((r) => r.kind === 'stop');
+      if (stop?.kind === 'stop') return this.finishRun(run, 'failed', actor, stop.why);
+      if (!results.some((r) => r.kind === 'progressed')) return this.mustGetRun(runId);
     }
+  }
+
+  private async stepOnce(run: Run, step: Step, steps: Step[], actor: ActorId, parallel: boolean, signal: AbortSignal): Promise<{ kind: 'progressed' | 'waiting' } | { kind: 'stop'; why: string }> {
+    const plan = planOf(step);
+    if (!conditionHolds(plan, steps)) {
+      await this.skip(run, step, actor, `skipped: ${plan.when?.step} did not end ${plan.when?.outcome}`, 'condition');
+      return { kind: 'progressed' };
+    }
+    if (run.dryRun) {
+      await this.skip(run, step, actor, `dry run: would run ${step.action} on ${step.host} ${JSON.stringify(step.params)}`, 'dry_run');
+      return { kind: 'progressed' };
+    }
+    if (step.approval !== 'none' && !(await this.gateOpen(run, step))) {
+      await this.openGate(run, step, actor, parallel);
+      return { kind: 'waiting' };
+    }
+    const claim = await this.store.steps.claim(step.id, { leaseMs: this.leaseFor(plan) });
+    if (!claim.claimed) return { kind: 'waiting' };
+    const executed = await this.runClaimed(run, claim.step, plan, signal);
+    if (executed.state === 'failed' && plan.onFailure === 'stop') return { kind: 'stop', why: `stopped at "${step.title}": ${executed.summary}` };
+    return { kind: 'progressed' };
   }
 
   /** A person said yes to a `confirm` gate (or ticked a manual checklist item). Exactly once. */
@@ -106,7 +123,7 @@ export class RunEngine {
       if (step === undefined) throw new RecioError(ErrorCode.NotFound, 'that step no longer exists');
       const moved = await tx.steps.transition(stepId, 'pending', ['awaiting_approval']);
       if (moved === undefined) return { confirmed: false, step };
-      const run = await tx.runs.transition(step.runId, 'running', ['awaiting_approval']);
+      const run = (await tx.runs.transition(step.runId, 'running', ['awaiting_approval'])) ?? (await tx.runs.get(step.runId));
       await tx.timeline.add({ runId: step.runId, stepId, incidentId: run?.incidentId ?? null, actor, kind: 'step_confirmed', text: `${step.title}: confirmed`, detail: {} });
       await tx.audit.append({ actor, action: 'step.confirmed', target: `run:${step.runId}`, outcome: 'ok', detail: { step: step.title }, requestId: requestId ?? null });
       if (run) await updateRunMessage(tx, run, `step:${step.idx}:confirmed`, `${step.title}: confirmed`);
@@ -186,10 +203,11 @@ export class RunEngine {
     return events.some((e) => e.kind === 'step_confirmed' && e.stepId === step.id);
   }
 
-  private async openGate(run: Run, step: Step, actor: ActorId): Promise<void> {
+  private async openGate(run: Run, step: Step, actor: ActorId, parallel: boolean): Promise<void> {
     await this.store.withTransaction(async (tx) => {
       if ((await tx.steps.transition(step.id, 'awaiting_approval', ['pending'])) === undefined) return;
-      const waiting = await tx.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
+      // In a checklist the other items go on; the run waits only once nothing but gates is left.
+      const waiting = parallel ? run : await tx.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
       if (waiting === undefined) return;
       if (step.approval === 'second_person') {
         const approval = await tx.approvals.request({ stepId: step.id, requestedBy: run.requestedBy, ttlMs: this.deps.approvalTtlMs, requiredRole: 'lead_operator' });
