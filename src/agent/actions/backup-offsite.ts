@@ -10,12 +10,17 @@ import { isOutcome, resolveDump } from '../backup-files.js';
  * params: { file?: a backup name (default the newest nightly) }
  * data:   { file, bytes, verified } — verified when backups.offsiteCheck is set and found the copy
  * config: backups.offsite (argv with {file} and {name}; unset → `offsite copy not configured`),
- *         backups.offsiteCheck, backups.offsiteEnv (credentials; password-like values redacted)
+ *         backups.offsiteCheck (must exit 0 and print a word ending in the name), backups.offsiteEnv (credentials; password-like values redacted)
  *
  * The command is the admin's, e.g. `rclone copyto {file} remote:rec/{name}`; the agent fills the
  * placeholders inside argv elements (no shell) with a checked, complete dump. The 30 days are the
  * remote's business: a lifecycle rule on the bucket, or `rclone delete --min-age 30d` there.
  */
+/** `rclone lsf` prints the name, `aws s3 ls` a line ending in it, `ls` a path: some word must end with it. */
+function listsFile(output: string, name: string): boolean {
+  return output.split(/\s+/).some((word) => word.endsWith(name));
+}
+
 export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, ctx) => {
   const { dir, offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
   if (offsite === undefined) {
@@ -30,7 +35,7 @@ export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, c
   if (offsiteCheck === undefined) return succeeded(data);
   const check = await ctx.run(fillArgv(offsiteCheck, values), { env: offsiteEnv });
   if (check.exitCode !== 0 || check.timedOut || check.startError !== undefined) return failedRun(check, `offsite check of ${dump.file}`, data);
-  if (!check.stdout.includes(dump.file)) {
+  if (!listsFile(check.stdout, dump.file)) {
     return failed('action_failed', `offsite copy of ${dump.file} ran, but the check does not list it`, data);
   }
   return succeeded({ ...data, verified: true });
