@@ -1,0 +1,142 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RoleMembers } from '../../src/access/roles.js';
+import { Hosts } from '../../src/hosts/fleet-hosts.js';
+import { SshTransport } from '../../src/hosts/ssh-transport.js';
+import { Operations } from '../../src/operations/operations.js';
+import type { Actor, Origin } from '../../src/operations/types.js';
+import { RunEngine } from '../../src/runbooks/engine.js';
+import { loadRunbooks } from '../../src/runbooks/loader.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
+import { createTestDatabase, type TestDatabase } from './pg-database.js';
+import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
+
+export const ALICE = 'UALICE001';
+export const BOB = 'UBOB00002';
+export const CAROL = 'UCAROL003';
+export const MALLORY = 'UMALLORY4';
+export const ROLES: RoleMembers = { lead_operator: [ALICE, BOB], system_architect: [CAROL], security_officer: [] };
+
+/** REC.IO's tables as the sandbox and the tests make them. */
+export const RECIO_TABLES_SQL = `
+  CREATE TABLE trades (id serial PRIMARY KEY, symbol text NOT NULL, placed_at timestamptz NOT NULL DEFAULT now());
+  CREATE TABLE btc_price_log (ts timestamptz NOT NULL DEFAULT now(), price numeric NOT NULL);
+  CREATE TABLE kalshi_market_snapshots (ts timestamptz NOT NULL DEFAULT now(), market text NOT NULL, yes_bid numeric);
+  INSERT INTO trades (symbol) VALUES ('KXBTC-100K'), ('KXBTC-105K');
+`;
+
+/** A provider or web UI stand-in whose answer a test can change. */
+export interface StubHttp {
+  url: string;
+  status: number;
+  close(): Promise<void>;
+}
+
+export async function startStubHttp(status = 200): Promise<StubHttp> {
+  const stub = { status } as StubHttp;
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(stub.status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: stub.status < 400 ? 'ok' : 'down' }));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  stub.url = `http://127.0.0.1:${address.port}/health`;
+  stub.close = () => new Promise<void>((done) => server.close(() => done()));
+  return stub;
+}
+
+export interface EngineFixture {
+  store: Store;
+  storeDb: TestDatabase;
+  recio: TestDatabase;
+  host: TestHost;
+  hosts: Hosts;
+  engine: RunEngine;
+  ops: Operations;
+  kalshi: StubHttp;
+  coinbase: StubHttp;
+  web: StubHttp;
+  actor(id: string): Promise<Actor>;
+  origin(key: string): Origin;
+  stop(): Promise<void>;
+}
+
+/**
+ * The core wired for real, without Slack: a store on the machine's PostgreSQL, a real test host
+ * (sshd + our agent + supervisord), a REC.IO database, provider and web stand-ins, the runbooks.
+ */
+export async function startEngineFixture(options: { hostOptions?: TestHostOptions; runbooksDir?: string; lockWaitMs?: number } = {}): Promise<EngineFixture> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const run = async <T>(make: () => Promise<T>, stop: (value: T) => Promise<unknown>): Promise<T> => {
+    const value = await make();
+    cleanups.push(() => stop(value));
+    return value;
+  };
+  try {
+    const storeDb = await run(() => createTestDatabase('recio_store'), (d) => d.drop());
+    const recio = await run(() => createTestDatabase('recio_app'), (d) => d.drop());
+    await recio.query(RECIO_TABLES_SQL);
+    const dataDir = await run(() => mkdtemp(join(tmpdir(), 'recio-data-')), (d) => rm(d, { recursive: true, force: true }));
+    const store = await run(() => openStore({ databaseUrl: storeDb.url, dataDir }), (s) => s.close());
+    const [kalshi, coinbase, web] = await Promise.all([startStubHttp(), startStubHttp(), startStubHttp()]);
+    cleanups.push(() => Promise.all([kalshi!.close(), coinbase!.close(), web!.close()]));
+    const host = await run(
+      () =>
+        startTestHost({
+          name: 'db1',
+          ...options.hostOptions,
+          agentConfig: {
+            db: {
+              status: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'],
+              restart: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'],
+              psql: recio.psql,
+              pgDump: recio.pgDump,
+              expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
+              feeds: { btc_price: { table: 'btc_price_log', column: 'ts' }, kalshi: { table: 'kalshi_market_snapshots', column: 'ts' } },
+            },
+            ...options.hostOptions?.agentConfig,
+          },
+        }),
+      (h) => h.stop(),
+    );
+    const hosts = new Hosts([
+      { name: 'db1', roles: ['db', 'app', 'web'], transport: new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 5_000, commandTimeoutMs: 60_000 }) },
+    ]);
+    cleanups.push(() => hosts.close());
+    const fleet = { withRole: (role: string) => hosts.withRole(role as 'db').map((h) => h.name) };
+    const engine = new RunEngine(store, {
+      store,
+      hosts,
+      withRole: fleet.withRole,
+      checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
+      lockWaitMs: options.lockWaitMs ?? 30_000,
+      approvalTtlMs: 15 * 60_000,
+    });
+    const runbooks = loadRunbooks(options.runbooksDir ?? resolve(import.meta.dirname, '../../commands'));
+    const ops = new Operations({
+      store,
+      hosts,
+      engine,
+      runbooks,
+      fleet,
+      vocabulary: { services: [...RECIO_PROGRAMS], hosts: ['db1'], scenarios: [...runbooks.keys()] },
+      roleMembers: ROLES,
+      groupsOf: async () => [],
+      opsChannel: 'COPS00001',
+    });
+    return {
+      store, storeDb, recio, host, hosts, engine, ops, kalshi: kalshi!, coinbase: coinbase!, web: web!,
+      actor: (id) => ops.actorFor(id),
+      origin: (key) => ({ surface: 'cli', channel: 'COPS00001', deliveryKey: key, requestId: `req-${key}` }),
+      stop: async () => {
+        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
