@@ -9,7 +9,7 @@ import { readHostState, readPath, readUser, type UserState } from './host-state.
 import { resolveInstallPaths, type InstallPaths, type PathOptions } from './install-paths.js';
 import { findAgentEntry, launcherScript } from './launcher.js';
 import { lineDiff } from './line-diff.js';
-import type { Operation, Owner, Plan } from './operations.js';
+import type { Owner, Plan } from './operations.js';
 import { planInstall, USER_COMMENT, type DesiredInstall } from './plan-install.js';
 import { renderSudoers, sudoRulesFor, SUDOERS_MARKER } from './sudo-rules.js';
 import { verifyAgent, type AgentCheck } from './verify-agent.js';
@@ -57,39 +57,32 @@ function requireRoot(what: string): void {
 }
 
 interface ConfigDecision {
-  text: string;
+  /** The config in effect after the install, and its text. */
   config: AgentConfig;
   keptExisting: boolean;
-  defaultText?: string;
-  programsSource?: string;
+  /** What the install writes when there is no config (or with --force). */
+  defaultText: string;
+  programsSource: string;
 }
 
 /** Which agent config will be in effect after the install: the admin's existing one, unless --force or there is none. */
 async function decideConfig(options: InstallAgentOptions, paths: InstallPaths, existing: string | undefined): Promise<ConfigDecision> {
   const keep = existing !== undefined && !options.force;
-  let defaultText: string | undefined;
-  let programsSource: string | undefined;
-  // The default is also needed to show a dry run what --force would change.
-  if (!keep || options.dryRun) {
-    const supervisorctl = options.supervisorConfig ? ['supervisorctl', '-c', options.supervisorConfig] : ['supervisorctl'];
-    const detected = options.programs ? { programs: options.programs, source: '--programs' } : await detectPrograms(supervisorctl);
-    programsSource = detected.source;
-    defaultText = defaultAgentConfigText({
-      host: options.hostName ?? hostname(),
-      programs: detected.programs,
-      supervisorctl,
-      auditLog: join(paths.auditDir, 'audit.log'),
-    });
-  }
-  const text = keep ? existing : (defaultText as string);
-  let config: AgentConfig;
+  const supervisorctl = options.supervisorConfig ? ['supervisorctl', '-c', options.supervisorConfig] : ['supervisorctl'];
+  const detected = options.programs ? { programs: options.programs, source: '--programs' } : await detectPrograms(supervisorctl);
+  const defaultText = defaultAgentConfigText({
+    host: options.hostName ?? hostname(),
+    programs: detected.programs,
+    supervisorctl,
+    auditLog: join(paths.auditDir, 'audit.log'),
+  });
+  const text = keep ? existing : defaultText;
   try {
-    config = parseAgentConfig(text, paths.configPath);
+    return { config: parseAgentConfig(text, paths.configPath), keptExisting: keep, defaultText, programsSource: detected.source };
   } catch (error) {
     const hint = keep ? ' (fix it, or replace it with the default with --force)' : '';
     throw new RecioError(ErrorCode.ConfigInvalid, `${(error as Error).message}${hint}`, {}, { cause: error });
   }
-  return { text, config, keptExisting: keep, ...(defaultText ? { defaultText } : {}), ...(programsSource ? { programsSource } : {}) };
 }
 
 /**
@@ -109,8 +102,8 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
 
   const existingConfig = (await readPath(paths.configPath))?.content;
   const decision = await decideConfig(options, paths, existingConfig);
-  if (decision.programsSource) notes.push(`programs from ${decision.programsSource}`);
-  if (dryRun && decision.keptExisting && decision.defaultText !== undefined && decision.defaultText !== existingConfig) {
+  if (!decision.keptExisting) notes.push(`programs from ${decision.programsSource}`);
+  if (dryRun && decision.keptExisting && decision.defaultText !== existingConfig) {
     notes.push(`--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`);
   }
   const rules = sudoRulesFor(decision.config);
@@ -138,7 +131,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
       // root-owned, readable by the agent's group: the agent reads it but cannot rewrite what it may run.
       {
         path: paths.configPath,
-        content: decision.text,
+        content: decision.defaultText,
         mode: 0o640,
         owner: { user: 'root', group },
         policy: options.force ? 'replace' : 'keep-existing',
@@ -171,4 +164,3 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   return { paths, plan, dryRun, ...(check ? { check } : {}) };
 }
 
-export type { Operation };

@@ -1,0 +1,259 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
+import { installLine } from '../../src/cli/agent-commands.js';
+import { registerInstallCommands } from '../../src/cli/install-commands.js';
+import { resolveOnSecurePath } from '../../src/install/sudo-rules.js';
+import { AGENT_ENTRY, generateKeyPair, startSshd, type Sshd, type SshKeyPair } from '../support/sshd.js';
+import { startSupervisord, type Supervisord } from '../support/supervisord.js';
+
+/**
+ * `recio agent install` for real, as root: a real account, a real sudoers drop-in in
+ * /etc/sudoers.d checked by visudo and obeyed by sudo, a real sshd logging in with the bot's key.
+ * Files other than those go under a temp prefix (--root-dir). Everything is removed in afterAll.
+ */
+const IS_ROOT = process.getuid?.() === 0;
+const id = randomBytes(3).toString('hex');
+const user = `recio-inst-${id}`;
+const sudoersPath = `/etc/sudoers.d/recio-inst-${id}`;
+const PROGRAMS = ['trade_manager', 'trade_executor'];
+
+let root: string;
+let work: string;
+let supervisor: Supervisord | undefined;
+let sshd: Sshd | undefined;
+let botKey: SshKeyPair;
+
+const paths = () => ({
+  launcher: join(root, 'usr/local/bin/recio-agent'),
+  config: join(root, 'etc/recio/agent.yml'),
+  home: join(root, 'home', user),
+  keyFile: join(root, 'home', user, '.ssh/authorized_keys'),
+  auditDir: join(root, 'var/log/recio-agent'),
+});
+
+/** Runs `recio agent …` through the real commander wiring; output lines and exit code come back. */
+async function recio(...args: string[]): Promise<{ lines: string[]; text: string; exitCode: number }> {
+  const lines: string[] = [];
+  let exitCode = 0;
+  const program = new Command('recio').exitOverride();
+  registerInstallCommands(program, { print: (line) => lines.push(line), setExitCode: (code) => void (exitCode = code) });
+  await program.parseAsync(['node', 'recio', 'agent', ...args]);
+  return { lines, text: lines.join('\n'), exitCode };
+}
+
+const common = () => ['--user', user, '--root-dir', root, '--sudoers-file', sudoersPath];
+const install = (...extra: string[]) =>
+  recio('install', ...common(), '--public-key', `${botKey.privateKeyPath}.pub`, '--from', '127.0.0.1', '--supervisor-config', supervisor!.configPath, ...extra);
+
+const getent = async (db: string, key: string) => {
+  const result = await execa('getent', [db, key], { reject: false });
+  return result.exitCode === 0 ? result.stdout.split(':') : undefined;
+};
+
+/** Every path under the prefix with kind, mode, owner, size, mtime and content hash, plus the account and the drop-in. */
+async function snapshot(): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (path: string) => {
+    const stat = await lstat(path).catch(() => undefined);
+    if (stat === undefined) return out.push(`${path} absent`);
+    const hash = stat.isFile() ? createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16) : '';
+    // The post-install check is an agent request, which the agent appends to its audit log: not an install change.
+    const inAudit = path.startsWith(paths().auditDir);
+    out.push(`${path} ${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ${inAudit ? '' : `${stat.size} ${stat.mtimeMs} ${hash}`}`);
+    if (stat.isDirectory() && !inAudit) for (const name of (await readdir(path)).sort()) await walk(join(path, name));
+  };
+  await walk(root);
+  await walk(sudoersPath);
+  out.push(JSON.stringify([await getent('passwd', user), await getent('shadow', user), await getent('group', user)]));
+  return out;
+}
+
+const ruleLines = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+
+/** The OpenSSH client with the bot's key, as the bot's ssh transport would log in. */
+const ssh = (command: string) =>
+  execa(
+    'ssh',
+    [
+      '-i', botKey.privateKeyPath, '-p', String(sshd!.port),
+      '-o', `UserKnownHostsFile=${sshd!.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', `${user}@127.0.0.1`, command,
+    ],
+    { reject: false, stdin: 'ignore' },
+  );
+
+interface AgentLine { type: string; ok?: boolean; stream?: string; data?: unknown; error?: { code: string; message: string } }
+const agentLines = (stdout: string): AgentLine[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as AgentLine);
+const request = (action: string, params: object = {}) => JSON.stringify({ v: 1, id: `t-${action}`, action, params });
+
+describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () => {
+  beforeAll(async () => {
+    const missing = ['visudo', 'sudo', 'runuser', 'useradd'].filter((program) => resolveOnSecurePath(program) === undefined);
+    if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: apt-get install -y sudo (.ci/run installs it)`);
+    root = await mkdtemp(join(tmpdir(), 'recio-inst-root-'));
+    work = await mkdtemp(join(tmpdir(), 'recio-inst-work-'));
+    // The agent's user walks these to its launcher, config and home.
+    await chmod(root, 0o755);
+    await chmod(work, 0o755);
+    supervisor = await startSupervisord(join(work, 'supervisor'), PROGRAMS);
+    botKey = await generateKeyPair(join(work, 'bot_key'), 'recio-bot');
+  });
+
+  afterAll(async () => {
+    await sshd?.stop().catch(() => undefined);
+    await supervisor?.stop().catch(() => undefined);
+    if (IS_ROOT) {
+      await execa('userdel', ['--remove', user], { reject: false });
+      await rm(sudoersPath, { force: true });
+    }
+    if (root) await rm(root, { recursive: true, force: true });
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('a dry run prints every change and touches nothing', async () => {
+    const before = await snapshot();
+    const { text } = await install('--dry-run');
+    expect(await snapshot()).toEqual(before);
+    expect(await getent('passwd', user)).toBeUndefined();
+    expect(text).toContain('dry run: nothing is changed');
+    expect(text).toContain(`+ create user ${user}`);
+    expect(text).toContain(`+ write ${paths().keyFile} (0600 ${user}:${user})`);
+    expect(text).toContain(`+ write ${sudoersPath}`);
+    expect(text).toContain(`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`);
+    expect(text).toContain('programs from supervisorctl status (2 programs)');
+    expect(text).toMatch(/\d+ changes would be made$/);
+  });
+
+  test('install makes the account, forced-command key, config and an exact sudoers drop-in; the agent answers as the user', async () => {
+    const { text, exitCode } = await install();
+    expect(exitCode, text).toBe(0);
+    expect(text).toMatch(new RegExp(`✔ agent answers as ${user}: 2 programs`));
+
+    const passwd = await getent('passwd', user);
+    expect(passwd?.[6]).toBe('/bin/sh');
+    expect(passwd?.[5]).toBe(paths().home);
+    expect((await getent('shadow', user))?.[1]).toBe('*');
+    const uid = Number(passwd?.[2]);
+
+    const key = await lstat(paths().keyFile);
+    expect([key.mode & 0o7777, key.uid]).toEqual([0o600, uid]);
+    expect((await lstat(join(paths().home, '.ssh'))).mode & 0o7777).toBe(0o700);
+    const expectedLine = installLine({ publicKey: botKey.publicKey, agentPath: paths().launcher, configPath: paths().config, from: '127.0.0.1' });
+    expect(await readFile(paths().keyFile, 'utf8')).toBe(`${expectedLine}\n`);
+    expect(expectedLine).toMatch(/^restrict,from="127\.0\.0\.1",command="\S+recio-agent --config \S+agent\.yml" ssh-ed25519 /);
+
+    const config = parseYaml(await readFile(paths().config, 'utf8')) as { services: string[]; supervisorctl: string[] };
+    expect([...config.services].sort()).toEqual([...PROGRAMS].sort());
+    expect(config.supervisorctl).toEqual(['supervisorctl', '-c', supervisor!.configPath]);
+    const configStat = await lstat(paths().config);
+    expect([configStat.mode & 0o7777, configStat.uid, configStat.gid]).toEqual([0o640, 0, Number(passwd?.[3])]);
+    expect(await readFile(paths().launcher, 'utf8')).toContain(`exec ${process.execPath} ${AGENT_ENTRY} "$@"`);
+
+    const sudoers = await readFile(sudoersPath, 'utf8');
+    expect(ruleLines(sudoers)).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`]);
+    expect((await lstat(sudoersPath)).mode & 0o7777).toBe(0o440);
+    expect((await execa('visudo', ['-c', '-f', sudoersPath], { reject: false })).exitCode).toBe(0);
+    const listed = await execa('sudo', ['-l', '-U', user]);
+    expect(listed.stdout.split('\n').filter((l) => l.includes('NOPASSWD'))).toEqual(['    (root) NOPASSWD: /usr/bin/systemctl restart postgresql']);
+  });
+
+  test('a second install changes nothing and says so', async () => {
+    const before = await snapshot();
+    const { text, exitCode } = await install();
+    expect(exitCode).toBe(0);
+    expect(text).toContain(`nothing to change: the agent for ${user} is installed as wanted`);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test('the config decides the sudo rules; over real SSH the agent runs as the user and sudo allows exactly those argv', async () => {
+    // The host's admin edits the config: db.status now needs root (a stand-in for a privileged check).
+    const adminConfig = {
+      host: 'inst-test',
+      services: PROGRAMS,
+      supervisorctl: ['supervisorctl', '-c', supervisor!.configPath],
+      db: { status: ['sudo', '-n', '/usr/bin/id', '-un'], restart: ['/usr/bin/true'] },
+      auditLog: join(paths().auditDir, 'audit.log'),
+    };
+    await writeFile(paths().config, stringify(adminConfig));
+    const dry = await install('--dry-run');
+    expect(dry.text).toContain(`~ rewrite ${sudoersPath}`);
+    expect(dry.text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`);
+    expect(dry.text).toContain(`+ ${user} ALL=(root) NOPASSWD: /usr/bin/id -un`);
+    expect(dry.text).toContain(`! --force would replace ${paths().config} with the default:`);
+
+    const applied = await install();
+    expect(applied.exitCode, applied.text).toBe(0);
+    expect(applied.text).toContain(`kept the existing ${paths().config} (--force replaces it with the default)`);
+    expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/id -un`]);
+
+    // sshd reads the installed authorized_keys itself (the harness's per-user file is a link to it).
+    sshd = await startSshd({ dir: join(work, 'sshd'), authorized: { [user]: [] } });
+    const harnessFile = join(work, 'sshd', 'authorized_keys', user);
+    await unlink(harnessFile);
+    await symlink(paths().keyFile, harnessFile);
+
+    const status = agentLines((await ssh(request('service.status'))).stdout).at(-1);
+    expect(status).toMatchObject({ type: 'result', ok: true });
+    expect((status?.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name).sort()).toEqual([...PROGRAMS].sort());
+
+    const db = agentLines((await ssh(request('db.status'))).stdout).at(-1);
+    expect(db?.data).toMatchObject({ active: true, state: 'root' });
+
+    // The forced command ignores what the client asked to run: a raw command is refused by the agent.
+    const raw = await ssh('id');
+    expect(raw.exitCode).not.toBe(0);
+    expect(raw.stdout).not.toMatch(/uid=\d+/);
+    expect(agentLines(raw.stdout).at(-1)?.error?.code).toBe('invalid_request');
+
+    // Same program, other arguments: not in the drop-in, so sudo refuses it.
+    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+    expect((await asUser(['sudo', '-n', '/usr/bin/id', '-un'])).stdout).toBe('root');
+    const refused = await asUser(['sudo', '-n', '/usr/bin/id', '-u']);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toMatch(/password is required/);
+    expect((await asUser(['sudo', '-n', '/usr/bin/systemctl', 'restart', 'postgresql'])).stderr).toMatch(/password is required/);
+
+    // Edited without re-running the install, the config asks for more than the drop-in allows: sudo says no.
+    await writeFile(paths().config, stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', '/usr/bin/id', '-u'] } }));
+    const lines = agentLines((await ssh(request('db.status'))).stdout);
+    expect(lines.at(-1)?.data).toMatchObject({ active: false });
+    expect(lines.filter((l) => l.type === 'chunk' && l.stream === 'stderr').map((l) => l.data).join('')).toMatch(/password is required/);
+  });
+
+  test('uninstall removes the account, its home, the drop-in and the launcher; --purge the config and audit log', async () => {
+    await sshd?.stop();
+    sshd = undefined;
+    const before = await snapshot();
+    const dry = await recio('uninstall', ...common(), '--dry-run');
+    expect(await snapshot()).toEqual(before);
+    expect(dry.text).toContain(`- remove ${sudoersPath}`);
+    expect(dry.text).toContain(`- remove user ${user} and its home ${paths().home}`);
+
+    const removed = await recio('uninstall', ...common());
+    expect(removed.text).toContain('3 changes made');
+    expect(await getent('passwd', user)).toBeUndefined();
+    for (const gone of [paths().home, sudoersPath, paths().launcher]) await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
+    await expect(lstat(paths().config)).resolves.toBeDefined();
+    expect(removed.text).toContain(`kept ${paths().config} (--purge removes it)`);
+
+    const purged = await recio('uninstall', ...common(), '--purge');
+    expect(purged.text).toContain('2 changes made');
+    for (const gone of [paths().config, paths().auditDir]) await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
+    expect((await recio('uninstall', ...common(), '--purge')).text).toContain(`nothing to remove: no agent install for ${user} here`);
+  });
+
+  test('an account it did not make is refused, for install and uninstall alike', async () => {
+    const other = ['--user', 'nobody', '--root-dir', root, '--sudoers-file', sudoersPath];
+    await expect(recio('uninstall', ...other)).rejects.toThrow(/user nobody exists and was not made by recio agent install/);
+    await expect(
+      recio('install', ...other, '--public-key', `${botKey.privateKeyPath}.pub`, '--from', '127.0.0.1', '--programs', 'trade_manager', '--dry-run'),
+    ).rejects.toThrow(/user nobody exists and was not made by recio agent install/);
+    expect((await getent('passwd', 'nobody'))?.[0]).toBe('nobody');
+  });
+});
