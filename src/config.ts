@@ -33,6 +33,17 @@ const intWithDefault = (fallback: number, min: number, max: number) =>
     z.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max),
   );
 
+// A list of Slack ids separated by commas or spaces; a typo must fail at boot, not mean "nobody".
+const memberList = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .refine((v) => v.split(/[\s,]+/).filter((id) => id !== '').every((id) => /^[UWS][A-Z0-9]{2,}$/.test(id)), {
+      error: 'expected Slack user ids (U…/W…) and user-group ids (S…), separated by commas or spaces',
+    })
+    .optional(),
+);
+
 /** Every environment variable recio-bot reads. `.env.example` lists exactly these keys. */
 export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
@@ -48,6 +59,11 @@ export const EnvSchema = z.object({
   RECIO_SSH_COMMAND_TIMEOUT_MS: intWithDefault(60_000, 100, 3_600_000),
   RECIO_FANOUT_CONCURRENCY: intWithDefault(16, 1, 256),
   RECIO_AGENT_CONFIG: optionalString,
+  RECIO_OPS_CHANNEL: optionalString,
+  RECIO_LEAD_OPERATORS: memberList,
+  RECIO_SYSTEM_ARCHITECTS: memberList,
+  RECIO_SECURITY_OFFICERS: memberList,
+  RECIO_APPROVAL_TTL_MINUTES: intWithDefault(15, 1, 24 * 60),
   LOG_LEVEL: z.preprocess(
     (v) => (v === '' || v === undefined ? 'info' : v),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -16,6 +16,7 @@ import type { EmulatorCore, MethodTable } from './web-api/context.js';
 import { conversationMethods } from './web-api/conversations.js';
 import { fileMethods } from './web-api/files.js';
 import { reactionMethods } from './web-api/reactions.js';
+import { usergroupMethods } from './web-api/usergroups.js';
 import { viewMethods } from './web-api/views.js';
 import { Workspace, type WorkspaceSeed } from './workspace.js';
 
@@ -104,6 +105,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     ...reactionMethods,
     ...viewMethods,
     ...fileMethods,
+    ...usergroupMethods,
   };
   const retryEvents = options.retryEvents === true ? { delaysMs: Timing.eventRetryDelaysMs } : options.retryEvents || false;
   const deliverer = new Deliverer(core, socket, {
