@@ -75,8 +75,28 @@ export class RunEngine {
    * instance holds it. A checklist (`parallel` runbook) runs every ready step at once and stops
    * only when nothing but gates is left.
    */
-  async advance(runId: string, actor: ActorId, signal: AbortSignal = new AbortController().signal): Promise<Run> {
+  async advance(runId: string, actor: ActorId, outer?: AbortSignal): Promise<Run> {
+    // Cancelling the run (or shutting down) aborts what this instance is running for it.
+    const controller = this.inFlight.get(runId) ?? new AbortController();
+    this.inFlight.set(runId, controller);
+    const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    try {
+      return await this.advanceLoop(runId, actor, signal);
+    } finally {
+      if (this.inFlight.get(runId) === controller) this.inFlight.delete(runId);
+    }
+  }
+
+  /** Stops every step this instance is running (graceful shutdown); their runs are left to recovery. */
+  abortAll(): void {
+    for (const controller of this.inFlight.values()) controller.abort();
+  }
+
+  private readonly inFlight = new Map<string, AbortController>();
+
+  private async advanceLoop(runId: string, actor: ActorId, signal: AbortSignal): Promise<Run> {
     for (;;) {
+      if (signal.aborted) return this.mustGetRun(runId);
       const run = await this.mustGetRun(runId);
       if (!ACTIVE.includes(run.state)) return run;
       const steps = await this.store.runs.steps(runId);
@@ -160,6 +180,7 @@ export class RunEngine {
 
   async cancel(runId: string, actor: ActorId, why = 'cancelled'): Promise<Run | undefined> {
     const run = await this.store.withTransaction((tx) => this.finishInTx(tx, runId, 'cancelled', actor, why));
+    this.inFlight.get(runId)?.abort();
     this.deps.onChange?.();
     return run;
   }
@@ -180,11 +201,12 @@ export class RunEngine {
     try {
       executed = step.action === 'check.manual'
         ? { state: 'succeeded', exitCode: 0, outcome: 'ok', summary: 'confirmed by hand', result: {}, outputExcerpt: null }
-        : await executeStep(step, plan, run, this.deps, signal);
+        : await executeStep(step, plan, run, this.deps, signal, (attempt) => this.recordRetry(run, step, attempt));
     } catch (error) {
       executed = { state: 'failed', exitCode: null, outcome: 'error', summary: `the bot failed running this step: ${(error as Error).message}`, result: { error: (error as Error).message }, outputExcerpt: null };
     } finally {
       clearInterval(renew);
+      this.lastRetryText.delete(step.id);
     }
     await this.store.withTransaction(async (tx) => {
       const { recorded } = await tx.steps.finish(step.id, { state: executed.state, exitCode: executed.exitCode, outcome: executed.outcome, result: executed.result, outputExcerpt: executed.outputExcerpt });
@@ -195,6 +217,21 @@ export class RunEngine {
     });
     this.deps.onChange?.();
     return executed;
+  }
+
+  /** A failing check that will be tried again: shown (red, and why) once per distinct reason. */
+  private readonly lastRetryText = new Map<string, string>();
+  private retries = 0;
+
+  private async recordRetry(run: Run, step: Step, attempt: ExecutedStep): Promise<void> {
+    if (this.lastRetryText.get(step.id) === attempt.summary) return;
+    this.lastRetryText.set(step.id, attempt.summary);
+    const seen = ++this.retries;
+    await this.store.withTransaction(async (tx) => {
+      await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor: run.requestedBy, kind: 'check_failing', text: `${step.title}: ${attempt.summary}`, detail: { outcome: attempt.outcome } });
+      await updateRunMessage(tx, run, `step:${step.idx}:failing:${step.attempt}:${seen}`, `${step.title}: ${attempt.summary}`);
+    });
+    this.deps.onChange?.();
   }
 
   private async gateOpen(run: Run, step: Step): Promise<boolean> {

@@ -76,29 +76,34 @@ async function attempt(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDep
   return fromCheck(outcome);
 }
 
+/** Told about each failed attempt that will be tried again, so a checklist item shows red and why. */
+export type OnRetry = (executed: ExecutedStep) => Promise<void>;
+
 /** Tries until it passes or the retry window closes; a step without `retry` gets one attempt. */
-async function attemptWithRetry(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal): Promise<ExecutedStep> {
+async function attemptWithRetry(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal, actionSignal: AbortSignal, onRetry?: OnRetry): Promise<ExecutedStep> {
   const until = plan.retry ? Date.now() + plan.retry.withinMs : 0;
   for (;;) {
-    const executed = await attempt(step, plan, run, deps, signal);
+    const executed = await attempt(step, plan, run, deps, actionSignal);
     // An unknown outcome is never retried blindly: the action may have taken effect.
     if (executed.state === 'succeeded' || executed.outcome === 'unknown' || !plan.retry || Date.now() + plan.retry.everyMs > until || signal.aborted) {
       return executed;
     }
+    await onRetry?.(executed).catch(() => undefined);
     await sleep(plan.retry.everyMs, undefined, { signal }).catch(() => undefined);
   }
 }
 
 /**
  * Runs one claimed step: under the host+service lock when it changes a service, so two restarts of
- * the same program never interleave.
+ * the same program never interleave. `signal` (a cancelled run, a shutdown) stops retrying but does
+ * not cut an action short: a restart cut in half is worse than one that finishes.
  */
-export async function executeStep(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal): Promise<ExecutedStep> {
-  if (plan.lockService === undefined) return attemptWithRetry(step, plan, run, deps, signal);
+export async function executeStep(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal, onRetry?: OnRetry): Promise<ExecutedStep> {
+  if (plan.lockService === undefined) return attemptWithRetry(step, plan, run, deps, signal, new AbortController().signal, onRetry);
   try {
     return await deps.store.locks.withLock(
       { host: step.host, service: plan.lockService, owner: `run ${run.id.slice(0, 8)} (${run.requestedBy})`, purpose: step.title, leaseMs: plan.timeoutMs + 30_000, waitMs: deps.lockWaitMs },
-      (lockSignal) => attemptWithRetry(step, plan, run, deps, AbortSignal.any([signal, lockSignal])),
+      (lockSignal) => attemptWithRetry(step, plan, run, deps, signal, lockSignal, onRetry),
     );
   } catch (error) {
     if (!isRecioError(error, 'locked')) throw error;
