@@ -27,9 +27,10 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   const tags = await readTags(ctx);
   if (isOutcome(tags)) return tags;
   const target = tags.find((t) => t.tag === tag);
+  const release = new RegExp(ctx.config.deploy.releaseTags);
   if (target === undefined) {
-    const recent = tags.slice(0, 5).map((t) => t.tag).join(', ') || 'none';
-    return failed(AgentErrorCode.UnknownTag, `unknown tag "${tag}": not a tag of ${ctx.config.deploy.repo} (newest: ${recent})`, undefined, 2);
+    const recent = tags.filter((t) => release.test(t.tag)).slice(0, 5).map((t) => t.tag).join(', ') || 'none';
+    return failed(AgentErrorCode.UnknownTag, `unknown tag "${tag}": not a tag of ${ctx.config.deploy.repo} (newest releases: ${recent})`, undefined, 2);
   }
   const dirty = await dirtyFiles(ctx);
   if (!Array.isArray(dirty)) return dirty;
@@ -39,7 +40,9 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   }
   const fromCommit = await headCommit(ctx);
   if (typeof fromCommit !== 'string') return fromCommit;
-  const from = { commit: fromCommit, tag: tags.find((t) => t.commit === fromCommit)?.tag ?? null };
+  // A release tag names the commit better than a build tag on the same commit.
+  const onHead = tags.filter((t) => t.commit === fromCommit).sort((a, b) => Number(release.test(b.tag)) - Number(release.test(a.tag)));
+  const from = { commit: fromCommit, tag: onHead[0]?.tag ?? null };
 
   const checkedOut = await checkout(ctx, target, dirty.length > 0);
   if (checkedOut !== undefined) return { ...checkedOut, data: { from, to: { commit: target.commit, tag } } };
