@@ -11,7 +11,7 @@ import { findAgentEntry, launcherScript } from './launcher.js';
 import { lineDiff } from './line-diff.js';
 import type { Owner, Plan } from './operations.js';
 import { planInstall, USER_COMMENT, type DesiredInstall } from './plan-install.js';
-import { renderSudoers, sudoRulesFor, SUDOERS_MARKER } from './sudo-rules.js';
+import { renderSudoers, resolveOnSecurePath, sudoRulesFor, SUDOERS_MARKER } from './sudo-rules.js';
 import { verifyAgent, type AgentCheck } from './verify-agent.js';
 
 export interface InstallAgentOptions extends PathOptions {
@@ -107,6 +107,11 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
     notes.push(`--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`);
   }
   const rules = sudoRulesFor(decision.config);
+  if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
+    const why = `sudo is not installed, and ${rules.map((r) => r.source).join(', ')} in the agent config need it: apt-get install -y sudo`;
+    if (!dryRun) throw new RecioError(ErrorCode.ConfigInvalid, why);
+    notes.push(why);
+  }
   for (const rule of rules) {
     if ((await readPath(rule.command)) === undefined) notes.push(`${rule.source}: ${rule.command} does not exist on this host; sudo will fail until it does`);
   }
@@ -123,7 +128,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
       { path: join(home, '.ssh'), mode: 0o700, owner: userOwner, policy: 'exact' },
       { path: dirname(paths.agentPath), mode: 0o755, owner: root, policy: 'if-missing' },
       { path: dirname(paths.configPath), mode: 0o755, owner: root, policy: 'if-missing' },
-      { path: dirname(paths.sudoersPath), mode: 0o755, owner: root, policy: 'if-missing' },
+      ...(rules.length > 0 ? [{ path: dirname(paths.sudoersPath), mode: 0o755, owner: root, policy: 'if-missing' as const }] : []),
       { path: paths.auditDir, mode: 0o750, owner: userOwner, policy: 'exact' },
     ],
     files: [

@@ -1,3 +1,4 @@
+import { ErrorCode, RecioError } from '../errors.js';
 import type { HostState, PathState } from './host-state.js';
 import { modeText, type Operation, type Owner, type Plan } from './operations.js';
 
@@ -61,7 +62,7 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
     if (current === undefined) {
       operations.push({ kind: 'make-dir', path: dir.path, mode: dir.mode, owner: dir.owner });
     } else if (current.kind !== 'dir') {
-      throw new Error(`${dir.path} exists and is not a directory (${current.kind}): move it away first`);
+      throw new RecioError(ErrorCode.InvalidParams, `${dir.path} exists and is not a directory (${current.kind}): move it away first`);
     } else if (dir.policy === 'exact') {
       const was = attributesDiffer(current, dir.mode, dir.owner, state);
       if (was !== undefined) operations.push({ kind: 'set-attributes', path: dir.path, mode: dir.mode, owner: dir.owner, was });
@@ -77,7 +78,7 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
     if (sudoers?.content !== undefined && desired.sudoers.isOurs(sudoers.content)) operations.push({ kind: 'remove-file', path: desired.sudoers.path });
   } else if (sudoers?.kind !== 'file' || sudoers.content !== wanted || attributesDiffer(sudoers, 0o440, { user: 'root', group: 'root' }, state) !== undefined) {
     if (sudoers?.content !== undefined && !desired.sudoers.isOurs(sudoers.content)) {
-      throw new Error(`${desired.sudoers.path} exists and was not written by recio agent install: choose another --sudoers-file or remove it`);
+      throw new RecioError(ErrorCode.InvalidParams, `${desired.sudoers.path} exists and was not written by recio agent install: choose another --sudoers-file or remove it`);
     }
     operations.push({ kind: 'write-sudoers', path: desired.sudoers.path, content: wanted, ...(sudoers?.content !== undefined ? { previous: sudoers.content } : {}) });
   }
@@ -89,7 +90,7 @@ function planFile(file: DesiredFile, state: HostState, notes: string[]): Operati
   const current = state.paths.get(file.path);
   const secrets = file.secrets ? { secrets: file.secrets } : {};
   if (current === undefined) return [{ kind: 'write-file', path: file.path, content: file.content, mode: file.mode, owner: file.owner, ...secrets }];
-  if (current.kind === 'dir') throw new Error(`${file.path} is a directory: move it away first`);
+  if (current.kind === 'dir') throw new RecioError(ErrorCode.InvalidParams, `${file.path} is a directory: move it away first`);
   if (file.policy === 'keep-existing') {
     if (current.content !== file.content) notes.push(`kept the existing ${file.path} (--force replaces it with the default)`);
     // A symlinked config is the admin's arrangement: chmod would go through to its target.

@@ -171,6 +171,23 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(await snapshot()).toEqual(before);
   });
 
+  test('install repairs drift: a locked account, a login shell, loose key permissions, a hand-edited drop-in', async () => {
+    await execa('usermod', ['--password', '!', '--shell', '/bin/bash', user]);
+    await chmod(paths().keyFile, 0o644);
+    await chmod(sudoersPath, 0o440);
+    await writeFile(sudoersPath, `${await readFile(sudoersPath, 'utf8')}${user} ALL=(root) NOPASSWD: /usr/bin/id\n`);
+    const { text } = await install();
+    expect(text).toContain(`~ update user ${user}: shell → /bin/sh; password field`);
+    expect(text).toContain(`~ chmod/chown ${paths().keyFile}: 0644`);
+    expect(text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/id`);
+    expect(text).toContain('3 changes made');
+    expect((await getent('passwd', user))?.[6]).toBe('/bin/sh');
+    expect((await getent('shadow', user))?.[1]).toBe('*');
+    expect((await lstat(paths().keyFile)).mode & 0o7777).toBe(0o600);
+    expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`]);
+    expect((await install()).text).toContain('nothing to change');
+  });
+
   test('the config decides the sudo rules; over real SSH the agent runs as the user and sudo allows exactly those argv', async () => {
     // The host's admin edits the config: db.status now needs root (a stand-in for a privileged check).
     const adminConfig = {
