@@ -30,8 +30,9 @@ function serviceAndHost(words: string[], verb: string, vocabulary: Vocabulary): 
   return { service, host, rest: [...rest.slice(0, onAt), ...rest.slice(onAt + 2)] };
 }
 
+/** A word echoed back to Slack: escaped as Slack's mrkdwn requires, so it can never become a mention or a link. */
 function clip(word: string): string {
-  const safe = word.replace(/[`<>&]/g, '');
+  const safe = word.replace(/`/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return safe.length > 40 ? `${safe.slice(0, 40)}…` : safe;
 }
 
