@@ -41,11 +41,19 @@ const CREATE_TABLE = /^CREATE (?:UNLOGGED )?TABLE (?:(?:"(?:[^"]|"")+"|[^\s."]+)
 export async function tablesInDump(path: string): Promise<string[]> {
   const found = new Set<string>();
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  // COPY blocks are most of a dump and are data, not SQL: a row may well begin with "CREATE TABLE".
+  let inCopy = false;
   for await (const line of lines) {
-    // Table data (COPY blocks) is most of a dump; only statement lines can start with CREATE.
+    if (inCopy) {
+      inCopy = line !== '\\.';
+      continue;
+    }
+    if (line.startsWith('COPY ') && line.endsWith('FROM stdin;')) {
+      inCopy = true;
+      continue;
+    }
     if (!line.startsWith('CREATE ')) continue;
-    const match = CREATE_TABLE.exec(line);
-    const name = match?.[1];
+    const name = CREATE_TABLE.exec(line)?.[1];
     if (name !== undefined) found.add(name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name);
   }
   return [...found].sort();
