@@ -100,7 +100,7 @@ export class ConsoleActions {
   async click(req: ClickRequest): Promise<ActionResult> {
     const user = this.person(req.user);
     const target = 'viewId' in req
-      ? (this.openView(user, req.viewId), {})
+      ? (this.openView(user, req.viewId), req.values ? { viewValues: req.values } : {})
       : { channel: this.channelFor(user, req.channel), ts: req.ts, ...(req.ephemeral ? { ephemeral: true } : {}) };
     const delivery = await this.emulator.deliver.click({
       user, actionId: req.actionId, ...target,

@@ -9,6 +9,9 @@ const ViewId = z.string().regex(/^V[A-Z0-9]+$/, 'expected a view id (V…)');
 const ElementId = z.string().min(1).max(255);
 const Value = z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]);
 
+/** Per input block_id, per action_id: what the person entered (empty inputs left out). */
+const InputValues = z.record(ElementId, z.record(ElementId, Value));
+
 export const CommandRequest = z.strictObject({
   user: UserId,
   channel: ChannelId,
@@ -34,16 +37,13 @@ export const ClickRequest = z.union([
     blockId: ElementId.optional(),
     value: Value.optional(),
   }),
-  // In the user's open modal.
-  z.strictObject({ user: UserId, viewId: ViewId, actionId: ElementId, blockId: ElementId.optional(), value: Value.optional() }),
+  // In the user's open modal, with what its inputs hold at that moment.
+  z.strictObject({
+    user: UserId, viewId: ViewId, actionId: ElementId, blockId: ElementId.optional(), value: Value.optional(), values: InputValues.optional(),
+  }),
 ]);
 
-export const SubmitRequest = z.strictObject({
-  user: UserId,
-  viewId: ViewId,
-  /** Per input block_id, per action_id: what the person entered (empty inputs left out). */
-  values: z.record(ElementId, z.record(ElementId, Value)),
-});
+export const SubmitRequest = z.strictObject({ user: UserId, viewId: ViewId, values: InputValues });
 
 export const CloseRequest = z.strictObject({ user: UserId, viewId: ViewId, all: z.boolean().optional() });
 

@@ -173,9 +173,28 @@ describe('the local console in Chromium', () => {
     await expectCount(modal.locator('.input-error'), 2);
     expect(deliveriesOf('view_submission')).toHaveLength(submissions);
 
-    await modal.locator('[data-block-id="note"] textarea').fill('replica lag 40s');
-    await modal.locator('[data-block-id="severity"] select').selectOption('high');
+    // The bot refuses a short note with response_action "errors": shown under the input, and
+    // what was typed and picked stays, as in Slack.
+    const note = modal.locator('[data-block-id="note"] textarea');
+    const severity = modal.locator('[data-block-id="severity"] select');
+    await note.fill('x');
+    await severity.selectOption('high');
     await modal.locator('[data-block-id="notify"] input[value="security"]').check();
+    await modal.getByRole('button', { name: 'Post note' }).click();
+    await expect(modal.locator('[data-block-id="note"] .input-error').textContent()).resolves.toBe('Write at least 3 characters');
+    await expect(note.inputValue()).resolves.toBe('x');
+    await expect(severity.inputValue()).resolves.toBe('high');
+
+    // A button inside the modal sends the inputs' current values; the bot's views.update redraws
+    // the modal around them.
+    await note.fill('replica lag 40s');
+    await modal.getByRole('button', { name: 'Preview' }).click();
+    await expect(modal.locator('.context').textContent()).resolves.toBe('Preview: replica lag 40s');
+    expect(deliveriesOf('block_actions').at(-1)?.payload).toMatchObject({
+      actions: [{ action_id: DEMO.preview }], view: { state: { values: { note: { text: { value: 'replica lag 40s' } } } } },
+    });
+    await expect(note.inputValue()).resolves.toBe('replica lag 40s');
+    await expect(modal.locator('[data-block-id="notify"] input[value="security"]').isChecked()).resolves.toBe(true);
     await modal.getByRole('button', { name: 'Post note' }).click();
     await message(page, 'Note from @carol (high): replica lag 40s').waitFor();
     await expectCount(page.locator('.dialog.modal'), 0);

@@ -16,6 +16,7 @@ export const DEMO = {
   deny: 'deny_rollback',
   addNote: 'add_note',
   noteView: 'note_modal',
+  preview: 'preview_note',
   tail: 'tail_service',
 } as const;
 
@@ -66,7 +67,8 @@ function approvalBlocks(requester: string, tag: string): unknown[] {
   ];
 }
 
-function noteModal(channel: string): Record<string, unknown> {
+/** The note modal; with `preview`, the same inputs plus what was typed so far (a views.update). */
+function noteModal(channel: string, preview?: string): Record<string, unknown> {
   return {
     type: 'modal',
     callback_id: DEMO.noteView,
@@ -84,6 +86,8 @@ function noteModal(channel: string): Record<string, unknown> {
         type: 'input', block_id: 'notify', optional: true, label: { type: 'plain_text', text: 'Notify' },
         element: { type: 'checkboxes', action_id: 'who', options: [{ text: { type: 'plain_text', text: 'Security' }, value: 'security' }] },
       },
+      { type: 'actions', elements: [{ type: 'button', action_id: DEMO.preview, text: { type: 'plain_text', text: 'Preview' } }] },
+      ...(preview === undefined ? [] : [{ type: 'context', elements: [{ type: 'plain_text', text: `Preview: ${preview}` }] }]),
     ],
   };
 }
@@ -119,11 +123,21 @@ function register(app: App): void {
     await ack();
     await client.views.open({ trigger_id: (body as { trigger_id: string }).trigger_id, view: noteModal(body.channel?.id ?? '') as never });
   });
+  app.action(DEMO.preview, async ({ ack, body, client }) => {
+    await ack();
+    const view = (body as { view: { id: string; hash: string; private_metadata: string; state: { values: Record<string, Record<string, { value?: string | null }>> } } }).view;
+    const typed = view.state.values.note?.text?.value ?? '';
+    await client.views.update({ view_id: view.id, hash: view.hash, view: noteModal(view.private_metadata, typed) as never });
+  });
   app.action(/^(status_more|tail_service)$/, async ({ ack }) => ack());
   app.view(DEMO.noteView, async ({ ack, view, body, client }) => {
-    await ack();
     const v = view.state.values;
     const note = v.note?.text?.value ?? '';
+    if (note.length < 3) {
+      await ack({ response_action: 'errors', errors: { note: 'Write at least 3 characters' } });
+      return;
+    }
+    await ack();
     const level = v.severity?.level?.selected_option?.value ?? '';
     await client.chat.postMessage({ channel: view.private_metadata, text: `Note from <@${body.user.id}> (${level}): ${note}` });
   });

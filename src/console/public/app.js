@@ -3,7 +3,7 @@
 // emulator delivers to the bot as Slack would).
 import { deliveryProblem, fetchState, listen, post } from './api.js';
 import { compareTs } from './dom.js';
-import { renderModal } from './modal.js';
+import { collectValues, renderModal, restoreValues } from './modal.js';
 import { entriesFor, renderChannelList, renderSwitcher, renderTimeline } from './views.js';
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +15,7 @@ const page = {
   dismissed: new Set(),
   seen: new Map(),
   modalSig: '',
+  modalBlocks: undefined,
 };
 
 function notify(text) {
@@ -151,20 +152,30 @@ function drawModal(s) {
   const sig = s.modal ? `${page.me}|${JSON.stringify(s.modal)}` : '';
   if (sig === page.modalSig) return;
   page.modalSig = sig;
+  const previous = root.querySelector('form.modal');
+  const typed = previous ? collectValues(previous, page.modalBlocks ?? []).values : {};
+  const sameView = previous?.dataset.viewId === s.modal?.id;
   if (!s.modal) return root.replaceChildren();
   const viewId = s.modal.id;
+  let form;
   const ctx = {
     ...baseCtx(s),
+    // A click inside a modal carries what its inputs hold, as Slack's view.state does.
     act: (element, block, value) =>
-      act('/api/click', { viewId, actionId: element.action_id, ...(block?.block_id ? { blockId: block.block_id } : {}), ...(value !== undefined ? { value } : {}) }, 'That action'),
+      act('/api/click', {
+        viewId, actionId: element.action_id, ...(block?.block_id ? { blockId: block.block_id } : {}),
+        ...(value !== undefined ? { value } : {}), values: collectValues(form, s.modal.blocks).values,
+      }, 'That action'),
   };
-  root.replaceChildren(
-    renderModal(s.modal, ctx, {
-      submit: (values) => act('/api/submit', { viewId, values }, 'Submitting the form'),
-      close: (all) => act('/api/close', { viewId, ...(all ? { all: true } : {}) }, 'Closing the form'),
-    }),
-  );
-  root.querySelector('input, textarea, select')?.focus();
+  const overlay = renderModal(s.modal, ctx, {
+    submit: (values) => act('/api/submit', { viewId, values }, 'Submitting the form'),
+    close: (all) => act('/api/close', { viewId, ...(all ? { all: true } : {}) }, 'Closing the form'),
+  });
+  form = overlay.querySelector('form');
+  if (sameView) restoreValues(form, s.modal.blocks, typed);
+  page.modalBlocks = s.modal.blocks;
+  root.replaceChildren(overlay);
+  if (!sameView) root.querySelector('input, textarea, select')?.focus();
 }
 
 function openChannel(id) {

@@ -12,11 +12,19 @@ import { textObject } from './mrkdwn.js';
  */
 
 const readers = new WeakMap();
+const writers = new WeakMap();
 
 /** The value an input element holds now: a string, a list, or undefined when left empty. */
 export function readValue(node) {
   return readers.get(node)?.();
 }
+
+/** Put a value back (Slack keeps what was typed when the app updates the modal around it). */
+export function writeValue(node, value) {
+  writers.get(node)?.(value);
+}
+
+const asList = (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 const label = (t) => emojify(String(t?.text ?? ''));
 const optionsOf = (e) => [...(e.options ?? []), ...(e.option_groups ?? []).flatMap((g) => g.options ?? [])];
@@ -82,6 +90,9 @@ function select(element, block, ctx, inInput) {
     return multi ? (picked.length ? picked : undefined) : picked[0];
   };
   readers.set(node, read);
+  writers.set(node, (value) => {
+    for (const option of node.options) option.selected = asList(value).includes(option.value);
+  });
   if (!inInput) node.addEventListener('change', () => void fire(ctx, element, block, read(), node));
   return node;
 }
@@ -135,6 +146,9 @@ function toggles(element, block, ctx, inInput, kind) {
     return kind === 'checkbox' ? (picked.length ? picked : undefined) : picked[0];
   };
   readers.set(node, read);
+  writers.set(node, (value) => {
+    for (const input of node.querySelectorAll('input')) input.checked = asList(value).includes(input.value);
+  });
   if (!inInput) node.addEventListener('change', () => void fire(ctx, element, block, read() ?? [], node));
   return node;
 }
@@ -151,6 +165,7 @@ function field(element) {
   if (initial !== undefined) node.value = String(initial);
   if (element.max_length) node.maxLength = Number(element.max_length);
   readers.set(node, () => (node.value.trim() === '' ? undefined : node.value));
+  writers.set(node, (value) => (node.value = asList(value)[0] ?? ''));
   return node;
 }
 

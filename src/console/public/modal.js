@@ -4,7 +4,7 @@
 import { el } from './dom.js';
 import { emojify } from './emoji.js';
 import { renderBlocks } from './blocks.js';
-import { readValue } from './elements.js';
+import { readValue, writeValue } from './elements.js';
 
 /** Per input block_id, per action_id, what the person entered; and the required ones left empty. */
 export function collectValues(form, blocks) {
@@ -21,6 +21,19 @@ export function collectValues(form, blocks) {
     values[block.block_id] = { [block.element.action_id]: value };
   }
   return { values, missing };
+}
+
+/**
+ * Carry what was typed into a re-drawn modal: Slack keeps an input's value across views.update
+ * (and across `response_action: "errors"`) when its block_id and action_id stay the same.
+ */
+export function restoreValues(form, blocks, values) {
+  for (const block of blocks) {
+    const kept = values[block.block_id]?.[block.element?.action_id];
+    if (block.type !== 'input' || kept === undefined) continue;
+    const control = form.querySelector(`.block.input[data-block-id="${CSS.escape(String(block.block_id))}"] .input-control`);
+    if (control) writeValue(control, kept);
+  }
 }
 
 /**

@@ -141,9 +141,14 @@ export function actionEntry(located: Located, actionTs: string, value?: InputVal
 
 /**
  * `state.values` for every input block of a view, with `values` given per block_id (either the
- * value itself, or per action_id). Slack refuses to submit a required input left empty.
+ * value itself, or per action_id). Slack refuses to submit a required input left empty; a click
+ * inside a modal (`requireAll: false`) reports the inputs as they are, empty ones included.
  */
-export function viewStateValues(blocks: unknown[], values: Record<string, InputValue | Record<string, InputValue>>): Record<string, Record<string, Json>> {
+export function viewStateValues(
+  blocks: unknown[],
+  values: Record<string, InputValue | Record<string, InputValue>>,
+  { requireAll = true }: { requireAll?: boolean } = {},
+): Record<string, Record<string, Json>> {
   const out: Record<string, Record<string, Json>> = {};
   for (const raw of blocks) {
     const block = raw as Json;
@@ -154,7 +159,7 @@ export function viewStateValues(blocks: unknown[], values: Record<string, InputV
     const given = values[blockId];
     const entered = given === undefined || typeof given === 'string' || Array.isArray(given) ? given : given[actionId];
     const value = entered ?? initialValue(element);
-    if (value === undefined && block.optional !== true && element.type !== 'file_input') {
+    if (requireAll && value === undefined && block.optional !== true && element.type !== 'file_input') {
       throw new Error(`Input "${blockId}" is required: Slack would not submit the form without it`);
     }
     out[blockId] = { [actionId]: elementState(element, value) };

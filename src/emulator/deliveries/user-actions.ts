@@ -59,7 +59,11 @@ export class UserActions {
    * ephemeral message (`ephemeral: true`), or the user's open modal (no `channel`/`ts`).
    */
   async click(
-    input: { user: string; actionId: string; blockId?: string; channel?: string; ts?: string; ephemeral?: boolean; value?: InputValue } & SendOptions,
+    input: {
+      user: string; actionId: string; blockId?: string; channel?: string; ts?: string; ephemeral?: boolean; value?: InputValue;
+      /** In a modal: what the inputs hold at the moment of the click (Slack sends them in `view.state`). */
+      viewValues?: Record<string, InputValue | Record<string, InputValue>>;
+    } & SendOptions,
   ): Promise<DeliveryRecord> {
     const user = this.person(input.user);
     const { state } = this.core;
@@ -67,6 +71,7 @@ export class UserActions {
     if (input.channel === undefined) {
       const view = state.openModal(user.id);
       if (!view) throw new Error(`${user.name} has no modal open to click in`);
+      if (input.viewValues) view.state = { values: viewStateValues((view.view.blocks as unknown[]) ?? [], input.viewValues, { requireAll: false }) };
       source = { kind: 'view', view };
     } else {
       const channel = this.place(input.channel);
