@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { parseAgentConfig, secretsOf, type AgentConfig } from '../agent/agent-config.js';
 import { installLine } from '../cli/agent-commands.js';
 import { ErrorCode, RecioError } from '../errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { applyOperations } from './apply.js';
 import { defaultAgentConfigText, detectPrograms } from './default-agent-config.js';
 import { readHostState, readPath, readUser, type UserState } from './host-state.js';
@@ -85,6 +86,15 @@ async function decideConfig(options: InstallAgentOptions, paths: InstallPaths, e
   }
 }
 
+function secretsIn(text: string | undefined, fileName: string): string[] {
+  if (text === undefined) return [];
+  try {
+    return secretsOf(parseAgentConfig(text, fileName));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * `recio agent install`: read the host, plan the changes that take it to an installed agent, then
  * print them (dry run) or apply them and check the agent answers as its user.
@@ -102,9 +112,11 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
 
   const existingConfig = (await readPath(paths.configPath))?.content;
   const decision = await decideConfig(options, paths, existingConfig);
+  // Diffs of the config are printed: the admin's passwords in it must not be.
+  const secrets = [...secretsOf(decision.config), ...secretsIn(existingConfig, paths.configPath)];
   if (!decision.keptExisting) notes.push(`programs from ${decision.programsSource}`);
   if (dryRun && decision.keptExisting && decision.defaultText !== existingConfig) {
-    notes.push(`--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`);
+    notes.push(redactSecrets(`--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`, secrets));
   }
   const rules = sudoRulesFor(decision.config);
   if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
@@ -140,7 +152,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
         mode: 0o640,
         owner: { user: 'root', group },
         policy: options.force ? 'replace' : 'keep-existing',
-        secrets: secretsOf(decision.config),
+        secrets,
       },
     ],
     sudoers: {

@@ -194,7 +194,8 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
       host: 'inst-test',
       services: PROGRAMS,
       supervisorctl: ['supervisorctl', '-c', supervisor!.configPath],
-      db: { status: ['sudo', '-n', '/usr/bin/id', '-un'], restart: ['/usr/bin/true'] },
+      db: { status: ['sudo', '-n', '/usr/bin/id', '-un'], restart: ['/usr/bin/true'], env: { PGPASSWORD: 'pg-pw-4242' } },
+      secrets: ['admin-secret-77'],
       auditLog: join(paths().auditDir, 'audit.log'),
     };
     await writeFile(paths().config, stringify(adminConfig));
@@ -203,6 +204,9 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(dry.text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`);
     expect(dry.text).toContain(`+ ${user} ALL=(root) NOPASSWD: /usr/bin/id -un`);
     expect(dry.text).toContain(`! --force would replace ${paths().config} with the default:`);
+    // The diff quotes the admin's config: its secrets are not printed.
+    expect(dry.text).toMatch(/- +PGPASSWORD: \[redacted\]/);
+    for (const secret of ['pg-pw-4242', 'admin-secret-77']) expect(dry.text).not.toContain(secret);
 
     const applied = await install();
     expect(applied.exitCode, applied.text).toBe(0);
