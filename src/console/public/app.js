@@ -2,6 +2,7 @@
 // server-sent change, and turns what the person does into the console's API calls (which the
 // emulator delivers to the bot as Slack would).
 import { deliveryProblem, fetchState, listen, post } from './api.js';
+import { wireComposer } from './composer.js';
 import { compareTs } from './dom.js';
 import { collectValues, renderModal, restoreValues } from './modal.js';
 import { entriesFor, renderChannelList, renderSwitcher, renderTimeline } from './views.js';
@@ -195,35 +196,18 @@ function dismiss(m) {
   draw();
 }
 
-/** The composer: "/recio …" is a slash command; anything else a message (mentions encoded server-side). */
-async function send(input, threadTs) {
-  const text = input.value.trim();
-  if (!text || !page.snapshot) return;
-  const command = text.match(/^(\/\S+)\s*([\s\S]*)$/);
-  if (command && !page.snapshot.commands.includes(command[1])) {
-    notify(`${command[1]} is not a valid command. In Slack, all messages that start with "/" are interpreted as commands.`);
-    return;
-  }
-  input.value = '';
-  if (command) await act('/api/command', { channel: page.channel, command: command[1], text: command[2] }, command[1]);
-  else await act('/api/message', { channel: page.channel, text, ...(threadTs ? { threadTs } : {}) }, 'Your message');
+function composerActions(threadTs) {
+  return {
+    commands: () => page.snapshot?.commands ?? [],
+    // Slack sends a slash command typed in a thread without the thread: it belongs to the channel.
+    command: (name, text) => act('/api/command', { channel: page.channel, command: name, text }, name),
+    message: (text) => act('/api/message', { channel: page.channel, text, ...(threadTs() ? { threadTs: threadTs() } : {}) }, 'Your message'),
+    refuse: notify,
+  };
 }
 
-function wireComposer(form, input, threadTs) {
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void send(input, threadTs());
-  });
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
-}
-
-wireComposer($('composer'), $('composer-input'), () => undefined);
-wireComposer($('thread-composer'), $('thread-input'), () => page.thread?.ts);
+wireComposer($('composer'), $('composer-input'), composerActions(() => undefined));
+wireComposer($('thread-composer'), $('thread-input'), composerActions(() => page.thread?.ts));
 $('thread-close').addEventListener('click', () => {
   page.thread = undefined;
   draw();
