@@ -4,6 +4,10 @@ import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerHostCommands } from './cli/host-commands.js';
+import { registerInstallCommands } from './cli/install-commands.js';
+import { registerRunCommands } from './cli/run-commands.js';
+import { registerRunbookCommands } from './cli/runbook-commands.js';
+import { openCore } from './core/open-core.js';
 import { registerStoreCommands } from './cli/store-commands.js';
 import { loadConfig, type Config } from './config.js';
 import { isRecioError } from './errors.js';
@@ -21,8 +25,11 @@ const config = (): Config => (loaded ??= loadConfig(process.env));
 
 const program = new Command('recio').description('REC.IO v2 disaster recovery, from a terminal').showHelpAfterError();
 registerAgentCommands(program, print);
+registerInstallCommands(program, { print, setExitCode });
 registerHostCommands(program, { openHosts: () => hostsFromConfig(config(), (path) => readFileSync(path, 'utf8')), print, setExitCode });
 registerStoreCommands(program, { openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }) });
+registerRunCommands(program, { openCore: () => openCore(config()), print, setExitCode });
+registerRunbookCommands(program, { print, setExitCode, runbooksDir: () => process.env.RECIO_RUNBOOKS_DIR || 'commands' });
 
 try {
   await program.parseAsync(process.argv);
