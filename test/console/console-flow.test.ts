@@ -56,6 +56,8 @@ async function openAs(name: string): Promise<Page> {
   await page.goto(`${consoleApp.url}?user=${name}`);
   // Live: the event stream is connected, so anything after this point arrives without a reload.
   await page.locator('#connection.live').waitFor();
+  // …and the first snapshot is drawn.
+  await page.locator('#channel-list .channel-link').first().waitFor();
   return page;
 }
 
@@ -67,6 +69,12 @@ async function type(page: Page, text: string, composer = '#composer-input'): Pro
 /** Waits for the DOM to hold exactly `n` matches (no fixed sleep: polls until it does or times out). */
 async function expectCount(locator: Locator, n: number): Promise<void> {
   await expect.poll(() => locator.count(), { timeout: 10_000 }).toBe(n);
+}
+
+/** Waits for the text to become `expected` (an element may be there already with older content). */
+async function expectText(locator: Locator, expected: string | RegExp): Promise<void> {
+  const poll = expect.poll(() => locator.textContent(), { timeout: 10_000 });
+  await (typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected));
 }
 
 const message = (page: Page, text: string, pane = '#timeline') => page.locator(`${pane} article.message`, { hasText: text });
@@ -133,6 +141,7 @@ describe('the local console in Chromium', () => {
     await denial.waitFor();
     await expect(denial.locator('.only-you').textContent()).resolves.toBe('Only visible to you');
     await expect(request.textContent()).resolves.toContain('asks to roll back');
+    expect(emulator.state.messagesIn(OPS).find((m) => m.text.includes('v9.9.9'))?.edited).toBeUndefined();
 
     const bob = await openAs('bob');
     // Bob's page has loaded the request itself, so the missing denial is not a page still loading.
@@ -181,7 +190,7 @@ describe('the local console in Chromium', () => {
     await severity.selectOption('high');
     await modal.locator('[data-block-id="notify"] input[value="security"]').check();
     await modal.getByRole('button', { name: 'Post note' }).click();
-    await expect(modal.locator('[data-block-id="note"] .input-error').textContent()).resolves.toBe('Write at least 3 characters');
+    await expectText(modal.locator('[data-block-id="note"] .input-error'), 'Write at least 3 characters');
     await expect(note.inputValue()).resolves.toBe('x');
     await expect(severity.inputValue()).resolves.toBe('high');
 
@@ -189,7 +198,7 @@ describe('the local console in Chromium', () => {
     // the modal around them.
     await note.fill('replica lag 40s');
     await modal.getByRole('button', { name: 'Preview' }).click();
-    await expect(modal.locator('.context').textContent()).resolves.toBe('Preview: replica lag 40s');
+    await expectText(modal.locator('.context'), 'Preview: replica lag 40s');
     expect(deliveriesOf('block_actions').at(-1)?.payload).toMatchObject({
       actions: [{ action_id: DEMO.preview }], view: { state: { values: { note: { text: { value: 'replica lag 40s' } } } } },
     });
@@ -210,11 +219,26 @@ describe('the local console in Chromium', () => {
     });
   });
 
+  test('views.push stacks a second modal; Back returns to the first with what was typed; × closes them all', async () => {
+    const page = await openAs('bob');
+    await message(page, 'REC.IO status').locator(`button[data-action-id="${DEMO.addNote}"]`).click();
+    const modal = page.locator('.dialog.modal');
+    await modal.locator('[data-block-id="note"] textarea').fill('half-written');
+    await modal.getByRole('button', { name: 'More' }).click();
+    await expectText(modal.locator('.dialog-title'), 'Details');
+    await modal.getByRole('button', { name: 'Back' }).click();
+    await expectText(modal.locator('.dialog-title'), 'Add a note');
+    await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
+    await modal.getByRole('button', { name: 'Close' }).click();
+    await expectCount(modal, 0);
+    expect(emulator.state.openModal(BOB)).toBeUndefined();
+  });
+
   test('an unknown slash command is refused on the page, as Slack does, and never reaches the bot', async () => {
     const page = await openAs('alice');
     const before = emulator.state.deliveries.length;
     await type(page, '/deploy prod');
-    await expect(page.locator('#notice').textContent()).resolves.toContain('/deploy is not a valid command');
+    await expectText(page.locator('#notice'), /^\/deploy is not a valid command/);
     expect(emulator.state.deliveries).toHaveLength(before);
   });
 
@@ -225,14 +249,14 @@ describe('the local console in Chromium', () => {
     await expect(asked.locator('.mention').textContent()).resolves.toBe('@recio');
     const summary = asked.locator('button.thread-summary');
     await summary.waitFor();
-    await expect(summary.textContent()).resolves.toMatch(/^1 reply/);
+    await expectText(summary, /^1 reply/);
     await summary.click();
 
     const pane = page.locator('#thread-pane');
     await message(page, 'heard: @recio is the db back?', '#thread-timeline').waitFor();
     await type(page, '@recio and the trade executor?', '#thread-input');
     await message(page, 'heard: @recio and the trade executor?', '#thread-timeline').waitFor();
-    await expect(asked.locator('button.thread-summary').textContent()).resolves.toMatch(/^3 replies/);
+    await expectText(asked.locator('button.thread-summary'), /^3 replies/);
     await expectCount(pane.locator('article.message'), 4);
     const parent = emulator.state.messagesIn(OPS).find((m) => m.text.includes('is the db back?'));
     expect(emulator.state.repliesTo(OPS, parent?.ts ?? '').map((m) => m.text)).toEqual([

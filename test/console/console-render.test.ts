@@ -61,6 +61,7 @@ async function openAs(name: string): Promise<Page> {
   });
   await page.goto(`${consoleApp.url}?user=${name}`);
   await page.locator('#connection.live').waitFor();
+  await page.locator('#channel-list .channel-link').first().waitFor();
   return page;
 }
 

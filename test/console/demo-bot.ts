@@ -17,6 +17,7 @@ export const DEMO = {
   addNote: 'add_note',
   noteView: 'note_modal',
   preview: 'preview_note',
+  more: 'more_note',
   tail: 'tail_service',
 } as const;
 
@@ -86,7 +87,13 @@ function noteModal(channel: string, preview?: string): Record<string, unknown> {
         type: 'input', block_id: 'notify', optional: true, label: { type: 'plain_text', text: 'Notify' },
         element: { type: 'checkboxes', action_id: 'who', options: [{ text: { type: 'plain_text', text: 'Security' }, value: 'security' }] },
       },
-      { type: 'actions', elements: [{ type: 'button', action_id: DEMO.preview, text: { type: 'plain_text', text: 'Preview' } }] },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', action_id: DEMO.preview, text: { type: 'plain_text', text: 'Preview' } },
+          { type: 'button', action_id: DEMO.more, text: { type: 'plain_text', text: 'More' } },
+        ],
+      },
       ...(preview === undefined ? [] : [{ type: 'context', elements: [{ type: 'plain_text', text: `Preview: ${preview}` }] }]),
     ],
   };
@@ -128,6 +135,13 @@ function register(app: App): void {
     const view = (body as { view: { id: string; hash: string; private_metadata: string; state: { values: Record<string, Record<string, { value?: string | null }>> } } }).view;
     const typed = view.state.values.note?.text?.value ?? '';
     await client.views.update({ view_id: view.id, hash: view.hash, view: noteModal(view.private_metadata, typed) as never });
+  });
+  app.action(DEMO.more, async ({ ack, body, client }) => {
+    await ack();
+    await client.views.push({
+      trigger_id: (body as { trigger_id: string }).trigger_id,
+      view: { type: 'modal', title: { type: 'plain_text', text: 'Details' }, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Pushed on top of the note' } }] },
+    });
   });
   app.action(/^(status_more|tail_service)$/, async ({ ack }) => ack());
   app.view(DEMO.noteView, async ({ ack, view, body, client }) => {

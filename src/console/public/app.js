@@ -17,6 +17,7 @@ const page = {
   seen: new Map(),
   modalSig: '',
   modalBlocks: undefined,
+  typed: new Map(),
 };
 
 function notify(text) {
@@ -153,10 +154,14 @@ function drawModal(s) {
   const sig = s.modal ? `${page.me}|${JSON.stringify(s.modal)}` : '';
   if (sig === page.modalSig) return;
   page.modalSig = sig;
+  // What was typed is kept per view: Slack keeps it across views.update, response_action errors,
+  // and a pushed view's Back.
   const previous = root.querySelector('form.modal');
-  const typed = previous ? collectValues(previous, page.modalBlocks ?? []).values : {};
-  const sameView = previous?.dataset.viewId === s.modal?.id;
-  if (!s.modal) return root.replaceChildren();
+  if (previous) page.typed.set(previous.dataset.viewId, collectValues(previous, page.modalBlocks ?? []).values);
+  if (!s.modal) {
+    page.typed.clear();
+    return root.replaceChildren();
+  }
   const viewId = s.modal.id;
   let form;
   const ctx = {
@@ -173,10 +178,11 @@ function drawModal(s) {
     close: (all) => act('/api/close', { viewId, ...(all ? { all: true } : {}) }, 'Closing the form'),
   });
   form = overlay.querySelector('form');
-  if (sameView) restoreValues(form, s.modal.blocks, typed);
+  const typed = page.typed.get(viewId);
+  if (typed) restoreValues(form, s.modal.blocks, typed);
   page.modalBlocks = s.modal.blocks;
   root.replaceChildren(overlay);
-  if (!sameView) root.querySelector('input, textarea, select')?.focus();
+  if (!previous) root.querySelector('input, textarea, select')?.focus();
 }
 
 function openChannel(id) {
