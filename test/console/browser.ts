@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,9 @@ export interface TestBrowser {
 }
 
 export async function launchBrowser(): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: \`apt-get install -y chromium\` (Debian's package), or set CHROMIUM_PATH`);
+  }
   const profile = await mkdtemp(join(tmpdir(), 'recio-console-chromium-'));
   const errors: string[] = [];
   let context: BrowserContext;

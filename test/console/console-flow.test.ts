@@ -41,7 +41,7 @@ afterAll(async () => {
       await emulator?.close();
     }
   }
-  expect(browser.errors).toEqual([]);
+  expect(browser?.errors ?? []).toEqual([]);
 });
 
 // Every tab holds an event stream, and Chromium allows 6 connections per host: close them all.

@@ -49,7 +49,7 @@ afterAll(async () => {
       await emulator?.close();
     }
   }
-  expect(browser.errors).toEqual([]);
+  expect(browser?.errors ?? []).toEqual([]);
 });
 
 async function openAs(name: string): Promise<Page> {
