@@ -229,6 +229,12 @@ describe('the local console in Chromium', () => {
     await modal.getByRole('button', { name: 'Back' }).click();
     await expectText(modal.locator('.dialog-title'), 'Add a note');
     await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
+    // A modal is its user's own: alice sees none; back as bob, it is there with what he typed.
+    await page.selectOption('#user-switcher', ALICE);
+    await expectCount(modal, 0);
+    await page.selectOption('#user-switcher', BOB);
+    await expectText(modal.locator('.dialog-title'), 'Add a note');
+    await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
     await modal.getByRole('button', { name: 'Close' }).click();
     await expectCount(modal, 0);
     expect(emulator.state.openModal(BOB)).toBeUndefined();

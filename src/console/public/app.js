@@ -158,10 +158,8 @@ function drawModal(s) {
   // and a pushed view's Back.
   const previous = root.querySelector('form.modal');
   if (previous) page.typed.set(previous.dataset.viewId, collectValues(previous, page.modalBlocks ?? []).values);
-  if (!s.modal) {
-    page.typed.clear();
-    return root.replaceChildren();
-  }
+  // Kept after a modal closes too: view ids are never reused, and another user's modal may come back.
+  if (!s.modal) return root.replaceChildren();
   const viewId = s.modal.id;
   let form;
   const ctx = {
@@ -185,15 +183,22 @@ function drawModal(s) {
   if (!previous) root.querySelector('input, textarea, select')?.focus();
 }
 
+/** A conversation (or a thread) opens at its latest message, as in Slack. */
+function toBottom(id) {
+  $(id).scrollTop = $(id).scrollHeight;
+}
+
 function openChannel(id) {
   page.channel = id;
   page.thread = undefined;
   draw();
+  toBottom('timeline');
 }
 
 function openThread(ts) {
   page.thread = { channel: page.channel, ts };
   draw();
+  toBottom('thread-timeline');
   $('thread-input').focus();
 }
 
@@ -219,8 +224,8 @@ $('thread-close').addEventListener('click', () => {
   draw();
 });
 $('user-switcher').addEventListener('change', (event) => {
+  // The modal's signature holds the user, so the other user's modal (or none) replaces this one.
   page.me = event.target.value;
-  page.modalSig = '';
   const url = new URL(window.location.href);
   url.searchParams.set('user', page.snapshot?.users.find((u) => u.id === page.me)?.name ?? page.me);
   window.history.replaceState(null, '', url);
