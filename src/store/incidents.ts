@@ -1,3 +1,4 @@
+import type { JsonObject } from './canonical-json.js';
 import { ErrorCode, RecioError } from '../errors.js';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
@@ -32,6 +33,13 @@ export interface Incident {
   resolvedBy: string | null;
   /** The report, in Markdown, once written. */
   report: string | null;
+  /** Written by the system_architect for the report. */
+  rootCause: string | null;
+  followUps: string | null;
+  /** What the detector saw (host, program, state, runbook parameter…). */
+  detail: JsonObject;
+  /** How many times the fault was seen while this incident was open (flaps join, never re-open). */
+  occurrences: number;
   updatedAt: Date;
 }
 
@@ -43,6 +51,7 @@ export interface OpenIncidentInput {
   openedBy: string;
   scenario?: string | null;
   channel?: string | null;
+  detail?: JsonObject;
 }
 
 export interface IncidentsRepo {
@@ -55,6 +64,11 @@ export interface IncidentsRepo {
   advance(id: string, to: Exclude<IncidentStatus, 'open'>, actor: string): Promise<{ incident: Incident; changed: boolean }>;
   setThread(id: string, channel: string, threadTs: string): Promise<void>;
   setReport(id: string, markdown: string): Promise<void>;
+  setRootCause(id: string, rootCause: string, followUps: string): Promise<void>;
+  /** The incident whose parent message is this thread, if any (resolved ones too). */
+  findByThread(channel: string, threadTs: string): Promise<Incident | undefined>;
+  /** The most recent incidents, newest first. */
+  listRecent(limit: number): Promise<Incident[]>;
 }
 
 interface IncidentRow {
@@ -75,6 +89,10 @@ interface IncidentRow {
   resolved_at: Date | null;
   resolved_by: string | null;
   report: string | null;
+  root_cause: string | null;
+  follow_ups: string | null;
+  detail: JsonObject;
+  occurrences: number;
   updated_at: Date;
 }
 
@@ -97,6 +115,10 @@ function toIncident(row: IncidentRow): Incident {
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
     report: row.report,
+    rootCause: row.root_cause,
+    followUps: row.follow_ups,
+    detail: row.detail,
+    occurrences: row.occurrences,
     updatedAt: row.updated_at,
   };
 }
@@ -114,16 +136,20 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
         // The unresolved one may be resolved between our conflict and our read; then try again.
         for (let attempt = 0; attempt < 5; attempt++) {
           const [created] = await tx.query<IncidentRow>(
-            `INSERT INTO incidents (fingerprint, kind, title, severity, opened_by, scenario, channel)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            `INSERT INTO incidents (fingerprint, kind, title, severity, opened_by, scenario, channel, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
              ON CONFLICT (fingerprint) WHERE status <> 'resolved' DO NOTHING RETURNING *`,
-            [input.fingerprint, input.kind, input.title, input.severity, input.openedBy, input.scenario ?? null, input.channel ?? null],
+            [input.fingerprint, input.kind, input.title, input.severity, input.openedBy, input.scenario ?? null, input.channel ?? null, JSON.stringify(input.detail ?? {})],
           );
           if (created) {
             await createTimelineRepo(tx).add({ incidentId: created.id, actor: input.openedBy, kind: 'opened', text: `Opened: ${input.title}`, detail: { severity: input.severity, kind: input.kind } });
             return { incident: toIncident(created), created: true };
           }
-          const [existing] = await tx.query<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = $1 AND status <> 'resolved'`, [input.fingerprint]);
+          const [existing] = await tx.query<IncidentRow>(
+            `UPDATE incidents SET occurrences = occurrences + 1, updated_at = now()
+              WHERE fingerprint = $1 AND status <> 'resolved' RETURNING *`,
+            [input.fingerprint],
+          );
           if (existing) return { incident: toIncident(existing), created: false };
         }
         throw new Error(`incident ${input.fingerprint} keeps being opened and resolved concurrently`);
@@ -170,6 +196,18 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
     },
     async setReport(id, markdown) {
       await db.query('UPDATE incidents SET report = $2, updated_at = now() WHERE id = $1', [id, markdown]);
+    },
+    async setRootCause(id, rootCause, followUps) {
+      if (!isUuid(id)) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
+      await db.query('UPDATE incidents SET root_cause = $2, follow_ups = $3, updated_at = now() WHERE id = $1', [id, rootCause, followUps]);
+    },
+    async findByThread(channel, threadTs) {
+      const [row] = await db.query<IncidentRow>('SELECT * FROM incidents WHERE channel = $1 AND thread_ts = $2 ORDER BY opened_at DESC LIMIT 1', [channel, threadTs]);
+      return row && toIncident(row);
+    },
+    async listRecent(limit) {
+      const rows = await db.query<IncidentRow>('SELECT * FROM incidents ORDER BY opened_at DESC LIMIT $1', [limit]);
+      return rows.map(toIncident);
     },
   };
 }

@@ -4,6 +4,7 @@ export type { Repos } from './repos.js';
 export type { StoreLogger } from './logger.js';
 export type { Json, JsonObject } from './canonical-json.js';
 export type { MigrationReport } from './migrate.js';
+export type { Leadership } from './leadership.js';
 export type { AuditVerdict } from './audit-verify.js';
 export type { RecoveredStep, RecoveryOptions, RecoveryReport } from './recovery.js';
 export type { DeliveryClaim, DeliveryKind, DeliveriesRepo } from './deliveries.js';

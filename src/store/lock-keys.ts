@@ -9,3 +9,5 @@ export const LOCK_MIGRATIONS = 1;
 export const LOCK_AUDIT_CHAIN = 2;
 /** The class of the per-instance presence locks, keyed by hashtext(instance id). */
 export const PRESENCE_CLASS = 0x52454350;
+/** Held by the one replica that runs the monitor. */
+export const LOCK_MONITOR = 3;

@@ -9,6 +9,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { silentLogger, type StoreLogger } from './logger.js';
 import { applyMigrations, locateMigrationsDir, type MigrationReport } from './migrate.js';
 import { startPresence, type Presence } from './presence.js';
+import { startLeadership, type Leadership } from './leadership.js';
+import { LOCK_MONITOR } from './lock-keys.js';
 import { recoverInterrupted, type RecoveryOptions, type RecoveryReport } from './recovery.js';
 import { createRepos, type Repos } from './repos.js';
 
@@ -38,6 +40,8 @@ export interface Store extends Repos {
   withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** See `recoverInterrupted`: call at start, and now and then, to settle steps whose bot died. */
   recoverInterruptedSteps(options?: RecoveryOptions): Promise<RecoveryReport>;
+  /** Competes for the one-per-cluster leadership of a job (`monitor`); closed with the store. */
+  leadership(job: 'monitor', options: { retryMs: number; onChange?: (leader: boolean) => void }): Promise<Leadership>;
   /** Resolves if the store answers; throws `store_unavailable` otherwise. */
   ping(): Promise<void>;
   /** Closes connections and stops the embedded PostgreSQL if this process started it. */
@@ -86,6 +90,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const openPool = pool;
     const openPresence = presence;
     let closing: Promise<void> | undefined;
+    const leaderships = new Set<Leadership>();
     const store: Store = {
       ...createRepos(db, instanceId),
       backend: embedded ? 'embedded' : 'shared',
@@ -95,8 +100,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       async ping() {
         await db.query('SELECT 1');
       },
+      async leadership(_job, options) {
+        const held = await startLeadership(connectionString, LOCK_MONITOR, { retryMs: options.retryMs, connectTimeoutMs, logger, ...(options.onChange ? { onChange: options.onChange } : {}) });
+        leaderships.add(held);
+        return held;
+      },
       close() {
         closing ??= (async () => {
+          await Promise.all([...leaderships].map((l) => within(l.close(), 5_000)));
           // Ending a connection waits for the server's goodbye; a frozen server must not hold
           // the bot's shutdown hostage.
           await within(openPresence.close(), 5_000);
