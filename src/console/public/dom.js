@@ -1,7 +1,11 @@
 // Small DOM helpers. Text always goes in through textContent, never innerHTML: everything the page
 // shows comes from the bot and, through it, from hosts and other users.
 
-/** @param {string} tag @param {string} [className] @param {string} [text] */
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag @param {string} [className] @param {string} [text]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
