@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
 import type { Actor, Answer, Origin } from './types.js';
@@ -6,6 +5,13 @@ import type { Actor, Answer, Origin } from './types.js';
 interface IncidentDeps {
   store: Store;
   opsChannel?: string | undefined;
+  roleMembers?: { security_officer: readonly string[] };
+}
+
+/** Slack mentions of the security_officer role: users as <@U…>, user groups as <!subteam^S…>. */
+export function securityMentions(deps: IncidentDeps): string {
+  const ids = deps.roleMembers?.security_officer ?? [];
+  return ids.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`)).join(' ');
 }
 
 /**
@@ -27,9 +33,11 @@ export async function openIncident(deps: IncidentDeps, title: string, security: 
     if (!created) return incident;
     await tx.timeline.add({ incidentId: incident.id, actor: actor.id, kind: 'opened', text: `declared by hand: ${title}`, detail: { security } });
     if (channel) {
-      await tx.outbox.enqueue({ dedupeKey: incidentPostKey(incident.id), channel, kind: 'post', payload: { text: `Incident: ${title}`, event: { type: 'incident', incidentId: incident.id } } });
+      const mentions = security ? securityMentions(deps) : '';
+      const text = security ? `:lock: Security incident: ${title}. ${mentions || 'No security_officer is configured (RECIO_SECURITY_OFFICERS).'} Only the security_officer and lead_operators act in this thread.` : `Incident: ${title}`;
+      await tx.outbox.enqueue({ dedupeKey: incidentPostKey(incident.id), channel, kind: 'post', payload: { text, event: { type: 'incident', incidentId: incident.id } } });
     }
-    await tx.audit.append({ actor: actor.id, action: 'incident.opened', target: `incident:${incident.id}`, outcome: 'ok', detail: { title, security, id: randomUUID() }, requestId: origin.requestId });
+    await tx.audit.append({ actor: actor.id, action: 'incident.opened', target: `incident:${incident.id}`, outcome: 'ok', detail: { title, security }, requestId: origin.requestId });
     return incident;
   });
   return { type: 'text', text: `Incident ${incident.id.slice(0, 8)} opened: ${title}. Its thread is in <#${channel ?? 'the ops channel'}>.` };

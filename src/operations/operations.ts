@@ -60,7 +60,7 @@ export class Operations {
   }
 
   async handle(intent: Intent, actor: Actor, origin: Origin): Promise<Answer> {
-    const denied = await this.authorise(actor, PERMISSION_OF[intent.kind], intent.kind, origin);
+    const denied = (await this.authorise(actor, PERMISSION_OF[intent.kind], intent.kind, origin)) ?? (await this.securityThreadGuard(actor, intent, origin));
     if (denied) return denied;
     switch (intent.kind) {
       case 'help':
@@ -150,10 +150,17 @@ export class Operations {
     return { type: 'run', run, created, title: input.title, done };
   }
 
+  /** Inside a security incident's thread only its role holders act (§4: compromised credentials). */
+  private async securityThreadGuard(actor: Actor, intent: Intent, origin: Origin): Promise<Answer | undefined> {
+    if (origin.threadTs === undefined || origin.channel === undefined || intent.kind === 'help') return undefined;
+    const incident = await this.deps.store.incidents.findByThread(origin.channel, origin.threadTs);
+    if (incident?.kind !== 'security') return undefined;
+    return this.authorise(actor, 'security', `incident:${incident.id}:${intent.kind}`, origin);
+  }
+
   private async incidentOfThread(origin: Origin): Promise<string | undefined> {
-    if (origin.threadTs === undefined) return undefined;
-    const open = await this.deps.store.incidents.listUnresolved();
-    return open.find((i) => i.channel === origin.channel && i.threadTs === origin.threadTs)?.id;
+    if (origin.threadTs === undefined || origin.channel === undefined) return undefined;
+    return (await this.deps.store.incidents.findByThread(origin.channel, origin.threadTs))?.id;
   }
 }
 
