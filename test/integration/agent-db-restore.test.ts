@@ -129,6 +129,33 @@ describe('db.restore against a real PostgreSQL', () => {
   });
 });
 
+describe('db.restore when the database cannot be dumped first', () => {
+  const localWith = (requireSafetyDump: boolean) => new LocalTransport({
+    agentConfig: AgentConfigSchema.parse({
+      backups: { dir: host.backupsDir },
+      db: { psql: db.psql, pgDump: ['pg_dump', ...db.connection, 'recio_no_such_database'], expectedTables: ['trades'], restore: { requireSafetyDump } },
+    }),
+    commandTimeoutMs: 30_000,
+  });
+
+  test('by default no safety dump means no restore', async () => {
+    await db.query("INSERT INTO trades (symbol) VALUES ('KEEP-ME')");
+    const before = { dumps: await safetyDumps(), counts: await counts() };
+    const result = await localWith(true).run({ action: 'db.restore', params: { file: 'db_2026-01-10.sql' } });
+    expect(result).toMatchObject({ ok: false, data: { safetyDump: null } });
+    expect(result.error?.message).toMatch(/^safety dump failed, nothing was restored: pg_dump: exit 1: .*recio_no_such_database/);
+    expect(await counts()).toEqual(before.counts);
+    expect(await safetyDumps()).toEqual(before.dumps);
+  });
+
+  test('with requireSafetyDump false the restore goes ahead and says it had none', async () => {
+    const result = await localWith(false).run({ action: 'db.restore', params: { file: 'db_2026-01-10.sql' } });
+    expect(result).toMatchObject({ ok: true, data: { restoredFrom: 'db_2026-01-10.sql', safetyDump: null } });
+    expect((result.data as { safetyDumpError: string }).safetyDumpError).toContain('recio_no_such_database');
+    expect(await symbols()).not.toContain('KEEP-ME');
+  });
+});
+
 describe('db.restore refusals: nothing runs', () => {
   const marker = () => join(host.dir, 'pwned');
 

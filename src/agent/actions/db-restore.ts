@@ -36,9 +36,9 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
   const { dir } = ctx.config.backups;
   const dump = await resolveDump(dir, file);
   if (isOutcome(dump)) return dump;
-  const refusal = await refuseUnusableDump(ctx, dump.file, dump.path);
-  if (!Array.isArray(refusal)) return refusal;
-  const expected = [...new Set([...ctx.config.db.expectedTables, ...refusal])].sort();
+  const inDump = await refuseUnusableDump(ctx, dump.file, dump.path);
+  if (!Array.isArray(inDump)) return inDump;
+  const expected = [...new Set([...ctx.config.db.expectedTables, ...inDump])].sort();
 
   const safety = await dumpDatabase(ctx, dir, await safetyDumpName(dir));
   if (isOutcome(safety) && ctx.config.db.restore.requireSafetyDump) {
@@ -47,16 +47,17 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
   }
   const safetyDump = isOutcome(safety) ? null : safety.file;
   const { mode } = ctx.config.db.restore;
-  const base = { restoredFrom: dump.file, safetyDump, mode };
+  const base = { restoredFrom: dump.file, safetyDump, mode, ...(isOutcome(safety) ? { safetyDumpError: safety.error?.message } : {}) };
 
   const run = await ctx.run(
     [...ctx.config.db.psql, '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...cleanArgs(ctx), '-f', dump.path],
     { env: ctx.config.db.env },
   );
   if (run.exitCode !== 0 || run.timedOut) {
-    // Exit 1/3 is psql stopping at an error inside the transaction: nothing was committed.
-    const what = run.timedOut ? `restore of ${dump.file}` : `restore of ${dump.file} failed and was rolled back; the database is as it was`;
-    return failedRun(run, what, { ...base, rolledBack: !run.timedOut });
+    // psql stopped at an error (exit 3) or never got going: no COMMIT was sent, nothing changed. Killed
+    // at the deadline, the COMMIT may have been in flight: the outcome is unknown, so no claim is made.
+    if (run.timedOut) return failedRun(run, `restore of ${dump.file}`, base);
+    return failedRun(run, `restore of ${dump.file} failed and was rolled back; the database is as it was`, { ...base, rolledBack: true });
   }
   const tables = await checkTables(ctx, expected);
   if ('ok' in tables) return { ...tables, data: base };
