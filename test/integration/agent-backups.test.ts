@@ -206,7 +206,10 @@ describe('backup.verify', () => {
     const before = await db.databasesLike('recio_verify_');
     for (const file of injections(join(host.dir, 'pwned'))) {
       expect((await transport.run({ action: 'backup.verify', params: { file } })).error?.code, file).toBe('invalid_params');
+      const raw = await rawRequest(host, { v: 1, id: 'v1', action: 'backup.verify', params: { file } });
+      expect(raw.result, file).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     }
+    expect(existsSync(join(host.dir, 'pwned'))).toBe(false);
     const missing = await transport.run({ action: 'backup.verify', params: { file: 'db_1999-01-01.sql' } });
     expect(missing).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_missing' } });
     expect(await db.databasesLike('recio_verify_')).toEqual(before);

@@ -36,6 +36,15 @@ describe('param schemas', () => {
     }
   });
 
+  test('no action takes a path, a command or a database name from the bot', () => {
+    expect(ActionParams['config.archive'].safeParse({ files: ['/etc/shadow'] }).success).toBe(false);
+    expect(ActionParams['backup.prune'].safeParse({ keepDays: 7, dir: '/' }).success).toBe(false);
+    expect(ActionParams['backup.verify'].safeParse({ scratchDb: 'postgres' }).success).toBe(false);
+    expect(ActionParams['backup.offsite'].safeParse({ command: ['sh', '-c', 'id'] }).success).toBe(false);
+    for (const limit of [0, -1, 201, 1.5, '20']) expect(ActionParams['deploy.tags'].safeParse({ limit }).success, String(limit)).toBe(false);
+    for (const keepDays of [0, 3651, '7; rm -rf /']) expect(ActionParams['backup.prune'].safeParse({ keepDays }).success, String(keepDays)).toBe(false);
+  });
+
   test('dangerous actions are db.restore and deploy.rollback, and every dangerous action is mutating', () => {
     expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.restore', 'deploy.rollback']);
     for (const action of DANGEROUS_ACTIONS) expect(MUTATING_ACTIONS.has(action)).toBe(true);
