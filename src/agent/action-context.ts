@@ -23,6 +23,8 @@ export interface ActionContext {
    * passed or the request was cancelled, bounded by the config's cleanupTimeoutMs instead.
    */
   cleanup(argv: readonly string[], options?: RunOptions): Promise<ArgvResult>;
+  /** Streams output the action produces itself (not from a program), redacted like the rest. */
+  emit(stream: 'stdout' | 'stderr', data: string): void;
 }
 
 /** What a handler returns; the dispatcher adds the duration. */

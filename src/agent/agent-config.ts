@@ -46,6 +46,8 @@ export const AgentConfigSchema = z.strictObject({
   backups: BackupsSection,
   configBackup: ConfigBackupSection,
   deploy: DeploySection,
+  /** Where the supervisord event listener (recio-event-listener) appends process state changes. */
+  events: z.strictObject({ spool: z.string().min(1).default('/var/lib/recio-agent/events.jsonl') }).prefault({}),
   /** Strings that must never leave the host in output (passwords, tokens). */
   secrets: z.array(z.string().min(4)).default([]),
   /** Where the agent appends one JSON line per request it refused or ran. */

@@ -12,6 +12,7 @@ import { configArchive } from './actions/config-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
 import { dbFreshness } from './actions/feeds.js';
+import { eventsFollow } from './actions/events.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
 import { serviceRestart, serviceStart, serviceStatus, serviceStop, serviceTail } from './actions/service.js';
@@ -36,6 +37,7 @@ const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   'backup.verify': backupVerify,
   'config.archive': configArchive,
   'deploy.current': deployCurrent,
+  'events.follow': eventsFollow,
   'deploy.tags': deployTags,
   'deploy.rollback': deployRollback,
 };
@@ -95,6 +97,7 @@ export async function dispatch(request: AgentRequest, config: AgentConfig, optio
     run: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, options.signal, left())),
     pipe: (from, to, runOptions) => runPipeline(from, to, runOptionsFor(runOptions, options.signal, left())),
     cleanup: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, new AbortController().signal, config.cleanupTimeoutMs)),
+    emit: (stream, data) => onChunk?.(stream, redactSecrets(data, secrets)),
   };
   let outcome: ActionOutcome;
   try {

@@ -59,6 +59,8 @@ export const ActionParams = {
   /** An encrypted archive of the host's config and secrets files (the plan's §2.2). */
   'config.archive': z.strictObject({}),
   'deploy.current': z.strictObject({}),
+  /** Long poll of supervisord's process events (FATAL, BACKOFF, EXITED) after a spool offset; each event is an output line. */
+  'events.follow': z.strictObject({ after: z.number().int().min(0).nullable().default(null), waitSeconds: z.number().int().min(1).max(300).default(25) }),
   'deploy.tags': z.strictObject({ limit: z.number().int().min(1).max(200).default(20) }),
   /** Checks out a release tag, reinstalls requirements, restarts all, and holds it to a smoke check. Dangerous. */
   'deploy.rollback': z.strictObject({ tag: ReleaseTag, waitSeconds: z.number().int().min(1).max(600).default(60) }),

@@ -6,6 +6,7 @@ import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
 import { parseSupervisorStatus, type ProgramStatus } from '../../src/agent/supervisor-status.js';
 
 const STAND_IN = resolve(import.meta.dirname, 'fixtures/stand-in-service.mjs');
+const EVENT_LISTENER = resolve(import.meta.dirname, '../../dist/agent/event-listener.js');
 
 export interface Supervisord {
   dir: string;
@@ -27,6 +28,8 @@ export interface Supervisord {
 export interface SupervisordOptions {
   /** A release checkout the stand-ins read at start: they crash when its CRASH_ON_START lists them. */
   releaseDir?: string;
+  /** Runs recio-event-listener as a supervisord event listener writing to this spool. */
+  eventsSpool?: string;
 }
 
 export async function startSupervisord(dir: string, programs: readonly string[] = RECIO_PROGRAMS, options: SupervisordOptions = {}): Promise<Supervisord> {
@@ -47,6 +50,17 @@ export async function startSupervisord(dir: string, programs: readonly string[] 
       `stdout_logfile=${join(dir, 'logs', `${name}.log`)}`,
     ].join('\n'),
   );
+  if (options.eventsSpool !== undefined) {
+    sections.push(
+      [
+        '[eventlistener:recio_events]',
+        `command=${process.execPath} ${EVENT_LISTENER} --spool ${options.eventsSpool}`,
+        'events=PROCESS_STATE_FATAL,PROCESS_STATE_BACKOFF,PROCESS_STATE_EXITED',
+        'buffer_size=100',
+        `stderr_logfile=${join(dir, 'logs', 'recio_events.err')}`,
+      ].join('\n'),
+    );
+  }
   const config = [
     '[unix_http_server]',
     `file=${socket}`,

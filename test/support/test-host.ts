@@ -28,6 +28,7 @@ export interface TestHost {
   agentConfigPath: string;
   agentAuditLog: string;
   backupsDir: string;
+  eventsSpool: string;
   fleetHost: FleetHost;
   stop(): Promise<void>;
 }
@@ -38,7 +39,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   try {
     await chmod(dir, 0o755);
     const user = ensureTestUser();
-    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs, options.releaseDir === undefined ? {} : { releaseDir: options.releaseDir });
+    // Every test host runs the supervisord event listener, as an installed host does.
+    const eventsSpool = join(dir, 'supervisor', 'events.jsonl');
+    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs, { eventsSpool, ...(options.releaseDir === undefined ? {} : { releaseDir: options.releaseDir }) });
     stops.push(() => supervisor.stop());
     const backupsDir = join(dir, 'backups');
     await mkdir(backupsDir, { recursive: true, mode: 0o777 });
@@ -51,6 +54,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       supervisorctl: supervisor.supervisorctl,
       backups: { dir: backupsDir },
       auditLog: agentAuditLog,
+      events: { spool: eventsSpool },
       ...options.agentConfig,
     };
     const agentConfigPath = join(dir, 'agent.yml');
@@ -77,6 +81,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       agentConfigPath,
       agentAuditLog,
       backupsDir,
+      eventsSpool,
       fleetHost,
       stop: async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);

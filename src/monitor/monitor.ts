@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Hosts } from '../hosts/fleet-hosts.js';
+import type { IncidentDesk } from '../incidents/desk.js';
+import { classify, type Failure } from '../incidents/failure.js';
+import type { Leadership, Store, StoreLogger } from '../store/index.js';
+import { parseEventLines } from './events.js';
+import { probeBackups, probeDatabase, probeFeeds, probePrograms, probeProviders, type Observation, type ProbeContext } from './probes.js';
+import { ReleaseWatch } from './release-watch.js';
+
+export interface MonitorOptions {
+  intervalMs: number;
+  /** Follow supervisord's events through the agents (push), besides polling. */
+  push: boolean;
+  feedMaxAgeSeconds: Record<string, number>;
+  backupMaxAgeSeconds: number;
+}
+
+export interface MonitorDeps {
+  store: Store;
+  hosts: Hosts;
+  desk: IncidentDesk;
+  probe: Omit<ProbeContext, 'feedMaxAgeSeconds' | 'backupMaxAgeSeconds' | 'deadlineMs'>;
+  logger: StoreLogger;
+}
+
+/**
+ * Watches the system and turns what fails into incidents. One replica runs it (PostgreSQL advisory
+ * lock); another takes over within an interval when that process dies. Polls every interval and,
+ * with push, follows supervisord's process events so a crash is seen within seconds.
+ */
+export class Monitor {
+  private readonly state = new Map<string, boolean>();
+  private readonly release = new ReleaseWatch();
+  private leadership: Leadership | undefined;
+  private readonly stop = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(private readonly deps: MonitorDeps, private readonly options: MonitorOptions) {}
+
+  get isLeader(): boolean {
+    return this.leadership?.isLeader() ?? false;
+  }
+
+  async start(): Promise<void> {
+    this.leadership = await this.deps.store.leadership('monitor', { retryMs: this.options.intervalMs, onChange: (leader) => this.deps.logger.info({ leader }, leader ? 'monitor: leading' : 'monitor: standing by') });
+    this.loops.push(this.pollLoop());
+    if (this.options.push) for (const host of this.deps.probe.withRole('app')) this.loops.push(this.followLoop(host));
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.leadership?.close();
+    await Promise.allSettled(this.loops);
+  }
+
+  /** One probe round over the fleet, then the transitions it implies. Exposed for tests and doctor. */
+  async probeOnce(): Promise<Observation[]> {
+    const ctx: ProbeContext = { ...this.deps.probe, feedMaxAgeSeconds: this.options.feedMaxAgeSeconds, backupMaxAgeSeconds: this.options.backupMaxAgeSeconds, deadlineMs: Math.max(5_000, this.options.intervalMs) };
+    const providers = await probeProviders(ctx);
+    const observations: Observation[] = [...providers.observations];
+    const failing = new Set<string>();
+    for (const host of ctx.withRole('app')) {
+      const programs = await probePrograms(ctx, host);
+      programs.failing.forEach((p) => failing.add(p));
+      const head = await ctx.hosts.run(host, { action: 'deploy.current', params: {} }, { deadlineMs: ctx.deadlineMs });
+      const bad = this.release.observe(host, head.ok ? (head.data as { commit: string; tag: string | null }) : undefined, programs.failing);
+      observations.push(...(bad ? [bad, ...programs.observations.filter((o) => o.ok)] : programs.observations));
+    }
+    for (const host of ctx.withRole('db')) {
+      const db = await probeDatabase(ctx, host);
+      observations.push(...db.observations);
+      if (!db.up) continue;
+      observations.push(...(await probeFeeds(ctx, host, { providersDown: providers.down, programsFailing: failing })), ...(await probeBackups(ctx, host)));
+    }
+    for (const observation of observations) await this.observe(observation);
+    return observations;
+  }
+
+  /** Reports a transition only: healthy → failing opens (or joins) an incident; failing → healthy tells it. */
+  async observe(observation: Observation): Promise<void> {
+    const { fingerprint } = classify(observation.failure);
+    const wasOk = this.state.get(fingerprint);
+    this.state.set(fingerprint, observation.ok);
+    if (!observation.ok && wasOk !== false) await this.deps.desk.reportFailure(observation.failure);
+    if (observation.ok && wasOk === false) await this.deps.desk.reportHealthy(fingerprint, observation.failure.detail);
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (!this.stop.signal.aborted) {
+      await this.leadership!.whenLeader();
+      if (this.stop.signal.aborted) return;
+      const started = Date.now();
+      await this.probeOnce().catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'monitor: probe round failed'));
+      await sleep(Math.max(0, this.options.intervalMs - (Date.now() - started)), undefined, { signal: this.stop.signal }).catch(() => undefined);
+    }
+  }
+
+  /** A long poll of one host's supervisord events, re-armed as soon as it returns. */
+  private async followLoop(host: string): Promise<void> {
+    let after: number | null = null;
+    while (!this.stop.signal.aborted) {
+      await this.leadership!.whenLeader();
+      if (this.stop.signal.aborted) return;
+      let pending = '';
+      const result = await this.deps.hosts.run(host, { action: 'events.follow', params: { after, waitSeconds: 25 } }, {
+        deadlineMs: 35_000,
+        signal: this.stop.signal,
+        onChunk: (_stream, data) => {
+          pending += data;
+          const cut = pending.lastIndexOf('\n') + 1;
+          const lines = pending.slice(0, cut);
+          pending = pending.slice(cut);
+          for (const failure of parseEventLines(lines, host, this.deps.probe.services)) {
+            void this.observe({ ok: false, failure }).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'monitor: event report failed'));
+          }
+        },
+      });
+      if (result.ok) after = (result.data as { offset: number }).offset;
+      else await sleep(this.options.intervalMs, undefined, { signal: this.stop.signal }).catch(() => undefined);
+    }
+  }
+}
+
+export type { Failure };

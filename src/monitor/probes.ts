@@ -1,0 +1,100 @@
+import type { Hosts } from '../hosts/fleet-hosts.js';
+import type { HostResult } from '../hosts/transport.js';
+import type { Failure } from '../incidents/failure.js';
+import type { ChecksConfig } from '../runbooks/checks.js';
+
+/** One thing the monitor looked at: failing (with what was seen) or healthy. */
+export interface Observation {
+  failure: Failure;
+  ok: boolean;
+}
+
+export interface ProbeContext {
+  hosts: Hosts;
+  withRole(role: 'db' | 'app' | 'web'): string[];
+  checks: ChecksConfig;
+  services: readonly string[];
+  feedMaxAgeSeconds: Record<string, number>;
+  backupMaxAgeSeconds: number;
+  deadlineMs: number;
+}
+
+const FAILED = new Set(['FATAL', 'BACKOFF', 'EXITED']);
+const FEED_PROVIDER: Record<string, string> = { btc_price: 'coinbase', kalshi: 'kalshi' };
+const FEED_WATCHDOG: Record<string, string> = { btc_price: 'btc_price_watchdog', kalshi: 'kalshi_api_watchdog' };
+
+interface ProgramLine {
+  name: string;
+  state: string;
+  description: string;
+}
+
+export async function probePrograms(ctx: ProbeContext, host: string): Promise<{ observations: Observation[]; failing: Set<string> }> {
+  const result = await ctx.hosts.run(host, { action: 'service.status', params: {} }, { deadlineMs: ctx.deadlineMs });
+  const failing = new Set<string>();
+  if (!result.ok) return { observations: [], failing };
+  const programs = (result.data as { programs: ProgramLine[] }).programs.filter((p) => ctx.services.includes(p.name));
+  const observations = programs.map((p) => {
+    const failed = FAILED.has(p.state);
+    if (failed) failing.add(p.name);
+    return { ok: !failed, failure: { kind: 'program' as const, host, subject: p.name, state: p.state, detail: `${p.name} is ${p.state} on ${host}${p.description ? ` (${p.description})` : ''}` } };
+  });
+  return { observations, failing };
+}
+
+export async function probeDatabase(ctx: ProbeContext, host: string): Promise<{ observations: Observation[]; up: boolean }> {
+  const status = await ctx.hosts.run(host, { action: 'db.status', params: {} }, { deadlineMs: ctx.deadlineMs });
+  if (!status.ok && status.error?.code === 'host_unreachable') return { observations: [], up: false };
+  const db: Observation = { ok: status.ok, failure: { kind: 'db', host, subject: 'postgresql', state: status.ok ? 'up' : 'down', detail: status.ok ? `PostgreSQL answers on ${host}` : `PostgreSQL on ${host}: ${status.error?.message ?? 'down'}` } };
+  if (!status.ok) return { observations: [db], up: false };
+  const tables = await ctx.hosts.run(host, { action: 'db.tables', params: {} }, { deadlineMs: ctx.deadlineMs });
+  if (tables.error?.code === 'config_invalid') return { observations: [db], up: true };
+  const missing = ((tables.data as { missing?: string[] } | undefined)?.missing ?? []).join(', ');
+  // A DB that is up but has lost tables is the same fault (postgres-failure): one observation.
+  const integrity: Observation = tables.ok ? db : { ok: false, failure: { kind: 'tables', host, subject: missing || 'tables', state: 'missing', detail: tables.error?.message ?? `tables missing on ${host}` } };
+  return { observations: [integrity], up: true };
+}
+
+export async function probeProviders(ctx: ProbeContext): Promise<{ observations: Observation[]; down: Set<string> }> {
+  const down = new Set<string>();
+  const observations = await Promise.all(
+    Object.entries(ctx.checks.providers).map(async ([name, url]) => {
+      const started = performance.now();
+      let state: string;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(ctx.checks.httpTimeoutMs), redirect: 'manual' });
+        await response.body?.cancel();
+        state = response.status >= 500 || response.status === 429 ? String(response.status) : 'ok';
+      } catch {
+        state = 'timeout';
+      }
+      if (state !== 'ok') down.add(name);
+      const ms = Math.round(performance.now() - started);
+      return { ok: state === 'ok', failure: { kind: 'provider' as const, subject: name, state, detail: state === 'ok' ? `${name} healthy (${ms} ms)` : `${name} health endpoint: ${state === 'timeout' ? `no answer within ${ctx.checks.httpTimeoutMs} ms` : `HTTP ${state}`}` } };
+    }),
+  );
+  return { observations, down };
+}
+
+export async function probeFeeds(ctx: ProbeContext, host: string, skip: { providersDown: Set<string>; programsFailing: Set<string> }): Promise<Observation[]> {
+  const out: Observation[] = [];
+  for (const [feed, maxAge] of Object.entries(ctx.feedMaxAgeSeconds)) {
+    // A stale feed whose provider is down or whose watchdog crashed is that fault, not another one.
+    if (skip.providersDown.has(FEED_PROVIDER[feed] ?? '') || skip.programsFailing.has(FEED_WATCHDOG[feed] ?? '')) continue;
+    const result: HostResult = await ctx.hosts.run(host, { action: 'db.freshness', params: { feed } }, { deadlineMs: ctx.deadlineMs });
+    if (!result.ok) continue;
+    const age = (result.data as { ageSeconds: number | null }).ageSeconds;
+    const stale = age === null || age > maxAge;
+    out.push({ ok: !stale, failure: { kind: 'feed', host, subject: feed, state: age === null ? 'empty' : `${age}s old`, detail: stale ? `${feed} feed: newest row ${age === null ? 'missing' : `${age}s old`} (limit ${maxAge}s)` : `${feed} feed fresh (${age}s)` } });
+  }
+  return out;
+}
+
+export async function probeBackups(ctx: ProbeContext, host: string): Promise<Observation[]> {
+  const result = await ctx.hosts.run(host, { action: 'backup.list', params: {} }, { deadlineMs: ctx.deadlineMs });
+  if (!result.ok) return [];
+  const newest = (result.data as { newest: { file: string; ageSeconds: number } | null }).newest;
+  const hours = newest ? Math.round(newest.ageSeconds / 360) / 10 : null;
+  const stale = newest === null || newest.ageSeconds > ctx.backupMaxAgeSeconds;
+  return [{ ok: !stale, failure: { kind: 'backup', host, subject: 'postgres', state: hours === null ? 'none' : `${hours} h`, detail: newest ? `newest dump ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)` : 'no database dump at all' } }];
+}
