@@ -1,0 +1,96 @@
+import type { Server } from 'node:http';
+import { App, LogLevel } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { createLogger, type Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Operations } from '../operations/operations.js';
+import type { SlackContext } from './context.js';
+import { healthRoute } from './health.js';
+import { registerListeners } from './listeners/index.js';
+import { createGuardedReceiver, portOf, startRoutesServer, type ExtraRoute } from './receiver.js';
+import { slackLoggerFrom } from './slack-logger.js';
+import { surfaceError } from './surface-errors.js';
+import { webClientOptions, type SlackSettings } from './web-client.js';
+
+export interface SlackAppDeps {
+  slack: SlackSettings;
+  /** The one door into the core; its store and vocabulary are used too. */
+  operations: Operations;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Served on the same port, e.g. `metricsRoute(metrics)` for GET /metrics. */
+  extraRoutes?: ExtraRoute[];
+  /** Wake the publisher: called after the edge enqueued a message itself. */
+  onOutbox?: () => void;
+}
+
+export interface SlackApp {
+  readonly mode: 'http' | 'socket';
+  /** Bolt's Web API client (interactive answers, modals). */
+  readonly client: WebClient;
+  /** Listens (HTTP) or connects (Socket Mode); resolves with the HTTP port serving /healthz. */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack edge: a Bolt App over signed HTTP (`POST /slack/events`, `GET /healthz`, extra routes)
+ * or, when an app token is set, Socket Mode. Listeners are registered by kind; every handler acks
+ * first, claims its delivery once, and hands a typed intent to the core.
+ */
+export function createSlackApp(deps: SlackAppDeps): SlackApp {
+  const logger = deps.logger ?? createLogger({ level: 'warn' });
+  const slackLogger = slackLoggerFrom(logger, 'bolt');
+  const { slack, operations } = deps;
+  const routes = [healthRoute(operations.deps.store), ...(deps.extraRoutes ?? [])];
+  const socket = slack.appToken !== undefined && slack.appToken !== '';
+  if (!socket && !slack.signingSecret) throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
+  const receiver = socket
+    ? undefined
+    : createGuardedReceiver({ signingSecret: slack.signingSecret!, logger: slackLogger, routes, onRefused: () => deps.metrics?.countDelivery('command', 'invalid') });
+  const app = new App({
+    token: slack.botToken,
+    logger: slackLogger,
+    logLevel: LogLevel.WARN,
+    clientOptions: webClientOptions(slack, logger),
+    ...(socket ? { socketMode: true, appToken: slack.appToken } : { receiver }),
+  });
+  const ctx: SlackContext = {
+    ops: operations,
+    store: operations.deps.store,
+    vocabulary: operations.deps.vocabulary,
+    logger,
+    metrics: deps.metrics,
+    onOutbox: deps.onOutbox ?? (() => undefined),
+  };
+  registerListeners(app, ctx);
+  // Errors that escape a handler (or Bolt's own middleware): logged with a reference. Handlers
+  // have already told the person; this is the net under them.
+  app.error(async (error) => surfaceError(error, undefined, logger));
+
+  let routesServer: Server | undefined;
+  let httpServer: Server | undefined;
+  return {
+    mode: socket ? 'socket' : 'http',
+    client: app.client,
+    async start() {
+      if (socket) {
+        routesServer = await startRoutesServer(routes, slack.port, slack.host);
+        await app.start();
+        return { port: portOf(routesServer) };
+      }
+      httpServer = (await app.start({ port: slack.port, ...(slack.host ? { host: slack.host } : {}) })) as Server;
+      return { port: portOf(httpServer) };
+    },
+    async stop() {
+      // Slack (and the emulator) keep connections alive: without this, close() waits for them.
+      httpServer?.closeAllConnections();
+      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping Bolt failed'));
+      if (routesServer) {
+        routesServer.closeAllConnections();
+        await new Promise<void>((resolve) => routesServer!.close(() => resolve()));
+        routesServer = undefined;
+      }
+    },
+  };
+}

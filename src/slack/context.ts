@@ -1,0 +1,42 @@
+import type { Vocabulary } from '../intents/intent.js';
+import type { Logger } from '../observability/logger.js';
+import type { DeliveryKind, Metrics } from '../observability/metrics.js';
+import type { Operations } from '../operations/operations.js';
+import type { Origin } from '../operations/types.js';
+import type { Store } from '../store/index.js';
+
+/** What every handler needs; built once by createSlackApp. */
+export interface SlackContext {
+  ops: Operations;
+  store: Store;
+  vocabulary: Vocabulary;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+  /** Wakes the publisher after the edge itself enqueued a message (e.g. an acknowledged incident). */
+  onOutbox(): void;
+}
+
+/**
+ * Slack retries a delivery it thinks failed (`X-Slack-Retry-Num`), and Socket Mode redelivers an
+ * envelope it did not see acked: the key is claimed in the store, under a unique constraint, so
+ * exactly one delivery — on any replica — goes on to act.
+ */
+export async function claimDelivery(ctx: SlackContext, key: string, kind: DeliveryKind): Promise<boolean> {
+  const claim = await ctx.store.deliveries.claim(key, kind);
+  if (!claim.claimed) {
+    ctx.metrics?.countDelivery(kind, 'duplicate');
+    ctx.logger.info({ key, firstSeenAt: claim.firstSeenAt, seenBy: claim.seenBy }, 'duplicate Slack delivery ignored');
+  }
+  return claim.claimed;
+}
+
+/** Every Slack request's origin: where answers go, and the keys that tie its effects together. */
+export function slackOrigin(input: { channel: string; threadTs?: string | undefined; deliveryKey: string; requestId: string }): Origin {
+  return {
+    surface: 'slack',
+    channel: input.channel,
+    ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+    deliveryKey: input.deliveryKey,
+    requestId: input.requestId,
+  };
+}

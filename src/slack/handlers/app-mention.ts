@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { parseCommand } from '../../intents/parse.js';
+import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
+import { createReply } from '../reply.js';
+import { showAnswer } from '../show-answer.js';
+import { guarded } from '../surface-errors.js';
+import { renderText } from '../views/help.js';
+import { clip } from '../views/kit.js';
+import { handleIntent, tagsAsText } from './intents.js';
+
+type Args = SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs;
+
+/** `<@U0RECIOBOT1> restart trade_executor` → `restart trade_executor`: every mention of a user goes. */
+export function commandTextOf(text: string, botUserId: string | undefined): string {
+  const mention = botUserId ? new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/;
+  return text.replace(mention, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * `@recio …` — slash commands do not work in threads, so inside an incident thread people mention
+ * the bot instead. Same grammar as `/recio`; the answer, and anything it starts, stays in the
+ * thread. Bolt acks events before this runs; the event id makes a redelivery act once.
+ */
+export async function onAppMention(ctx: SlackContext, { event, body, client, context }: Args): Promise<void> {
+  const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+  if (!(await claimDelivery(ctx, `evt:${eventId}`, 'event'))) return;
+  ctx.metrics?.countDelivery('event', 'acked');
+  const user = event.user;
+  if (user === undefined) return;
+  const threadTs = event.thread_ts ?? event.ts;
+  const requestId = randomUUID();
+  const log = ctx.logger.child({ requestId, user, channel: event.channel });
+  const reply = createReply({ client, logger: log, channel: event.channel, user, threadTs, mode: 'thread' });
+  const origin = slackOrigin({ channel: event.channel, threadTs, deliveryKey: eventId, requestId });
+  await guarded(reply, log, async () => {
+    const text = commandTextOf(event.text, context.botUserId);
+    const parsed = parseCommand(text, ctx.vocabulary);
+    if (!parsed.ok) {
+      await reply.private(renderText(parsed.message.replaceAll('`/recio ', '`@recio ')));
+      await ctx.ops.auditRefusal(user, 'mention', 'parse_error', origin, { text: clip(text, 200) });
+      return;
+    }
+    const { answer } = await handleIntent(ctx, parsed.intent, user, origin);
+    // A mention has no trigger id, so no modal: the choices are answered as text in the thread.
+    if (answer.type === 'choose_tag') return reply.answer(renderText(await tagsAsText(ctx, requestId, '@recio')));
+    await showAnswer(answer, reply);
+  });
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { Logger } from '../../observability/logger.js';
+import type { Origin } from '../../operations/types.js';
+import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
+import { createReply, type Reply } from '../reply.js';
+
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** A click, unpacked: the opaque id it carried, who clicked, and where the answer goes. */
+export interface ButtonRequest {
+  /** Only ever a store id (approval, step, run, incident) — and still untrusted: it is looked up, never parsed. */
+  value: string;
+  user: string;
+  triggerId: string;
+  reply: Reply;
+  origin: Origin;
+  log: Logger;
+}
+
+/**
+ * Acks, then claims the click (a Socket Mode redelivery carries the same trigger id and stops
+ * here). A double click is two deliveries with two trigger ids: the store's conditional updates
+ * make the second one a no-op, not this.
+ */
+export async function beginButton(ctx: SlackContext, { ack, body, action, client, respond }: ButtonArgs): Promise<ButtonRequest | undefined> {
+  await ack();
+  if (!(await claimDelivery(ctx, `act:${body.trigger_id}`, 'action'))) return undefined;
+  ctx.metrics?.countDelivery('action', 'acked');
+  const channel = body.channel?.id ?? body.container.channel_id as string | undefined ?? body.user.id;
+  const threadTs = typeof body.message?.thread_ts === 'string' ? body.message.thread_ts : undefined;
+  const requestId = randomUUID();
+  const log = ctx.logger.child({ requestId, user: body.user.id, action: action.action_id });
+  return {
+    value: typeof action.value === 'string' ? action.value.slice(0, 200) : '',
+    user: body.user.id,
+    triggerId: body.trigger_id,
+    reply: createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' }),
+    origin: slackOrigin({ channel, threadTs, deliveryKey: `act:${body.trigger_id}`, requestId }),
+    log,
+  };
+}

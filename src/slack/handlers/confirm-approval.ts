@@ -1,0 +1,32 @@
+import { decideApproval } from '../../operations/decisions.js';
+import type { SlackContext } from '../context.js';
+import { ActionId, BlockId } from '../ids.js';
+import { showAnswer } from '../show-answer.js';
+import { guarded } from '../surface-errors.js';
+import { targetOf } from './approval-target.js';
+import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-request.js';
+
+/**
+ * The typed confirmation of a destructive approval. The name is checked against the step as the
+ * store has it now (never against anything the modal carried); a mismatch keeps the modal open
+ * with the error under the field and records nothing. A match records the decision through the
+ * core, which still checks role, requester, expiry and binding.
+ */
+export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
+  const approvalId = String(readMeta(args.view.private_metadata)?.approvalId ?? '');
+  const typed = (inputValue(args, BlockId.typedName, ActionId.typedName) ?? '').trim();
+  const approval = await ctx.store.approvals.get(approvalId);
+  const step = approval && (await ctx.store.steps.get(approval.stepId));
+  const target = step && targetOf(step);
+  if (target !== undefined && typed !== target.expected) {
+    await args.ack({ response_action: 'errors', errors: { [BlockId.typedName]: `That is not ${target.kind}. Type \`${target.expected}\` exactly; nothing was recorded.` } });
+    return;
+  }
+  await args.ack();
+  const request = await beginSubmission(ctx, args);
+  if (request === undefined) return;
+  await guarded(request.reply, request.log, async () => {
+    const actor = await ctx.ops.actorFor(request.user);
+    await showAnswer(await decideApproval(ctx.ops, approvalId, 'approved', actor, request.origin), request.reply);
+  });
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { Logger } from '../../observability/logger.js';
+import type { Origin } from '../../operations/types.js';
+import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
+import { createReply, type Reply } from '../reply.js';
+
+export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** Where the modal's answer goes, as the bot wrote it into private_metadata when it opened the modal. */
+export interface ModalMeta {
+  channel: string;
+  threadTs?: string;
+  [key: string]: unknown;
+}
+
+export function readMeta(privateMetadata: string): ModalMeta | undefined {
+  try {
+    const meta = JSON.parse(privateMetadata) as unknown;
+    if (typeof meta !== 'object' || meta === null || typeof (meta as ModalMeta).channel !== 'string') return undefined;
+    return meta as ModalMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one value of an input block (a select's choice or typed text). */
+export function inputValue(args: ViewArgs, blockId: string, actionId: string): string | undefined {
+  const value = args.view.state.values[blockId]?.[actionId];
+  return value?.selected_option?.value ?? value?.value ?? undefined;
+}
+
+export interface ViewRequest {
+  meta: ModalMeta;
+  user: string;
+  reply: Reply;
+  origin: Origin;
+  log: Logger;
+}
+
+/**
+ * After the submission's ack: claims it once (the view id is the key — a modal is submitted once)
+ * and sets up where its answer goes. The answer is private, in the channel the modal was opened from.
+ */
+export async function beginSubmission(ctx: SlackContext, args: ViewArgs): Promise<ViewRequest | undefined> {
+  const { body, view, client } = args;
+  if (!(await claimDelivery(ctx, `view:${view.id}`, 'view'))) return undefined;
+  ctx.metrics?.countDelivery('view', 'acked');
+  const meta = readMeta(view.private_metadata) ?? { channel: body.user.id };
+  const requestId = randomUUID();
+  const log = ctx.logger.child({ requestId, user: body.user.id, view: view.callback_id });
+  return {
+    meta,
+    user: body.user.id,
+    reply: createReply({ client, logger: log, channel: meta.channel, user: body.user.id, threadTs: meta.threadTs, mode: 'private' }),
+    origin: slackOrigin({ channel: meta.channel, threadTs: meta.threadTs, deliveryKey: `view:${view.id}`, requestId }),
+    log,
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Every Slack id the bot sends or listens for, in one place: a typo here is a button that does
+ * nothing, so handlers and views import these and never spell an id themselves.
+ * Button values carry only an opaque store id (approval, step, run, incident): never params.
+ */
+export const COMMAND = '/recio';
+
+export const ActionId = {
+  approve: 'recio_approve',
+  deny: 'recio_deny',
+  confirmStep: 'recio_step_confirm',
+  skipStep: 'recio_step_skip',
+  cancelRun: 'recio_run_cancel',
+  ackIncident: 'recio_incident_ack',
+  runRecovery: 'recio_incident_recover',
+  openChecklist: 'recio_incident_checklist',
+  /** Inputs inside modals (read from view state on submission, never routed as actions). */
+  tagSelect: 'recio_tag_select',
+  serviceSelect: 'recio_service_select',
+  typedName: 'recio_typed_name',
+} as const;
+export type ActionId = (typeof ActionId)[keyof typeof ActionId];
+
+export const CallbackId = {
+  rollbackModal: 'recio_rollback_modal',
+  serviceModal: 'recio_service_modal',
+  confirmApprovalModal: 'recio_confirm_approval_modal',
+  /** A modal that only says something (loading, or what went wrong); it has no submit. */
+  noticeModal: 'recio_notice_modal',
+} as const;
+export type CallbackId = (typeof CallbackId)[keyof typeof CallbackId];
+
+export const BlockId = {
+  tag: 'recio_tag',
+  service: 'recio_service',
+  typedName: 'recio_typed_name',
+  runActions: 'recio_run_actions',
+  approvalActions: 'recio_approval_actions',
+  incidentActions: 'recio_incident_actions',
+} as const;
+export type BlockId = (typeof BlockId)[keyof typeof BlockId];

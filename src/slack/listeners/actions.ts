@@ -1,0 +1,20 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackContext } from '../context.js';
+import { onApprovalClick } from '../handlers/approval-buttons.js';
+import type { ButtonArgs } from '../handlers/button-request.js';
+import { onIncidentButton } from '../handlers/incident-buttons.js';
+import { onRunButton } from '../handlers/run-buttons.js';
+import { ActionId } from '../ids.js';
+
+/** Button action ids → handlers. */
+export function registerActions(app: App, ctx: SlackContext): void {
+  const on = (id: string, handler: (args: ButtonArgs) => Promise<void>) => app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
+  on(ActionId.approve, (args) => onApprovalClick(ctx, 'approved', args));
+  on(ActionId.deny, (args) => onApprovalClick(ctx, 'denied', args));
+  on(ActionId.confirmStep, (args) => onRunButton(ctx, 'confirm', args));
+  on(ActionId.skipStep, (args) => onRunButton(ctx, 'skip', args));
+  on(ActionId.cancelRun, (args) => onRunButton(ctx, 'cancel', args));
+  on(ActionId.ackIncident, (args) => onIncidentButton(ctx, 'acknowledge', args));
+  on(ActionId.runRecovery, (args) => onIncidentButton(ctx, 'recover', args));
+  on(ActionId.openChecklist, (args) => onIncidentButton(ctx, 'checklist', args));
+}

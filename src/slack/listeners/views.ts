@@ -1,0 +1,14 @@
+import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { SlackContext } from '../context.js';
+import { onConfirmApprovalSubmit } from '../handlers/confirm-approval.js';
+import { onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
+import type { ViewArgs } from '../handlers/view-request.js';
+import { CallbackId } from '../ids.js';
+
+/** Modal callback ids → submission handlers. */
+export function registerViews(app: App, ctx: SlackContext): void {
+  const on = (id: string, handler: (args: ViewArgs) => Promise<void>) => app.view<ViewSubmitAction>({ callback_id: id, type: 'view_submission' }, handler);
+  on(CallbackId.rollbackModal, (args) => onRollbackSubmit(ctx, args));
+  on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
+  on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));
+}

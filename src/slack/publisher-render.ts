@@ -1,0 +1,46 @@
+import type { OutboxMessage, Store } from '../store/index.js';
+import { renderApprovalMessage } from './views/approval-message.js';
+import { isChecklist, renderChecklist } from './views/checklist.js';
+import { renderIncidentParent } from './views/incident-parent.js';
+import type { Block } from './views/kit.js';
+import { fallbackText } from './views/kit.js';
+import { renderRunMessage } from './views/run-message.js';
+
+export interface Rendered {
+  text: string;
+  blocks?: Block[];
+}
+
+/**
+ * What an outbox row says, rendered from the store as it is NOW (not as it was when the row was
+ * written): an update that waited behind a rate limit shows the latest state, so coalesced
+ * updates lose nothing. Rows without a typed event say their own text.
+ */
+export async function renderOutbox(store: Store, message: OutboxMessage, now = new Date()): Promise<Rendered> {
+  const event = message.payload.event as Record<string, unknown> | undefined;
+  const own: Rendered = { text: fallbackText(message.payload.text), ...(Array.isArray(message.payload.blocks) ? { blocks: message.payload.blocks as unknown as Block[] } : {}) };
+  if (event === undefined) return own;
+  if (event.type === 'run' && typeof event.runId === 'string') {
+    const run = await store.runs.get(event.runId);
+    if (run === undefined) return own;
+    const steps = await store.runs.steps(run.id);
+    return isChecklist(run) ? renderChecklist({ run, steps }) : renderRunMessage({ run, steps, now });
+  }
+  if (event.type === 'approval' && typeof event.approvalId === 'string') {
+    const approval = await store.approvals.get(event.approvalId);
+    const step = approval && (await store.steps.get(approval.stepId));
+    const run = approval && (await store.runs.get(approval.runId));
+    return approval && step && run ? renderApprovalMessage({ approval, step, run, now }) : own;
+  }
+  if (event.type === 'incident' && typeof event.incidentId === 'string') {
+    const incident = await store.incidents.get(event.incidentId);
+    return incident ? renderIncidentParent(incident) : own;
+  }
+  return own;
+}
+
+/** `incident:<id>:post` → the incident id, when this row is an incident's parent message. */
+export function incidentOfPost(message: OutboxMessage): string | undefined {
+  if (message.kind !== 'post') return undefined;
+  return /^incident:([^:]+):post$/.exec(message.dedupeKey)?.[1];
+}

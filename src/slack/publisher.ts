@@ -1,0 +1,155 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RunEngine } from '../runbooks/engine.js';
+import type { OutboxMessage, Store } from '../store/index.js';
+import { expireApprovals } from './approval-expiry.js';
+import { incidentOfPost, renderOutbox } from './publisher-render.js';
+import { sendOutbox } from './publisher-send.js';
+import { tellRequester } from './publisher-notify.js';
+import { classifySlackError } from './slack-errors.js';
+
+export interface PublisherDeps {
+  store: Store;
+  /** A client of its own (createSlackWebClient): a 429 pauses only the publisher's queue. */
+  client: WebClient;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+  /** To stop runs whose approval expired (see approval-expiry.ts). */
+  engine?: RunEngine | undefined;
+  /** How often to look without being woken (default 2 s). */
+  intervalMs?: number;
+  /** Names this sender in outbox claims (default: the store's instance id). */
+  sender?: string;
+}
+
+export interface Publisher {
+  start(): void;
+  /** Something was enqueued: send it now (wire this to the engine's onChange). */
+  wake(): void;
+  /** Sends everything due now, then resolves (tests, shutdown). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Slack allows about one message a second per channel; updates of one message are kept to the same pace. */
+const PACE_MS = 1_050;
+const DEFER_MS = 1_000;
+
+/**
+ * Drains the store's outbox into Slack: claims due rows (at most one per channel, oldest first, so
+ * threads read in order), renders each from the store as it is now, posts / updates / uploads, and
+ * records Slack's ts. A 429 schedules the row for after Retry-After; a permanent error marks it
+ * failed, logs it, and tells the person who asked. After an incident's parent message is posted,
+ * its ts becomes the incident's thread.
+ */
+export function createPublisher(deps: PublisherDeps): Publisher {
+  const { store, client, logger } = deps;
+  const sender = deps.sender ?? store.instanceId;
+  const intervalMs = deps.intervalMs ?? 2_000;
+  const lastPost = new Map<string, number>();
+  const lastUpdate = new Map<string, number>();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wakeUp: (() => void) | undefined;
+  let lastSweep = 0;
+
+  async function paced(map: Map<string, number>, key: string): Promise<void> {
+    const wait = (map.get(key) ?? 0) + PACE_MS - Date.now();
+    if (wait > 0) await sleep(wait);
+    map.set(key, Date.now());
+  }
+
+  async function sendOne(message: OutboxMessage): Promise<void> {
+    try {
+      if (message.kind === 'post') await paced(lastPost, message.channel);
+      if (message.kind === 'update' && message.updateOf) await paced(lastUpdate, message.updateOf);
+      const rendered = await renderOutbox(store, message);
+      let outcome;
+      try {
+        outcome = await sendOutbox(client, store, message, rendered);
+      } catch (error) {
+        // Blocks Slack refused are our bug; the words still matter more than the layout.
+        if (classifySlackError(error).error !== 'invalid_blocks') throw error;
+        logger.error({ err: error, key: message.dedupeKey }, 'Slack refused the blocks; sending the text alone');
+        outcome = await sendOutbox(client, store, message, rendered, true);
+      }
+      if (outcome.status === 'wait') {
+        await store.outbox.markFailed(message.id, `waiting: ${outcome.why}`, { retryAt: new Date(Date.now() + DEFER_MS), maxAttempts: 1_000 });
+        return;
+      }
+      if (outcome.status === 'gone') {
+        await store.outbox.markFailed(message.id, outcome.why, { permanent: true });
+        logger.warn({ key: message.dedupeKey }, outcome.why);
+        return;
+      }
+      await store.outbox.markSent(message.id, outcome.ts);
+      deps.metrics?.countSlackCall(message.kind, 'ok');
+      const incidentId = incidentOfPost(message);
+      if (incidentId !== undefined && outcome.ts !== null) await store.incidents.setThread(incidentId, message.channel, outcome.ts);
+    } catch (error) {
+      const failure = classifySlackError(error);
+      deps.metrics?.countSlackCall(message.kind, failure.kind === 'rate_limited' ? 'ratelimited' : 'error');
+      if (failure.kind === 'rate_limited') {
+        await store.outbox.markFailed(message.id, failure.error, { retryAt: new Date(Date.now() + failure.retryAfterSeconds * 1000) });
+        return;
+      }
+      const after = await store.outbox.markFailed(message.id, failure.error, { permanent: failure.kind === 'permanent' });
+      if (after?.state === 'failed') {
+        logger.error({ err: error, key: message.dedupeKey, channel: message.channel, slackError: failure.error }, 'could not deliver a message to Slack; giving up on it');
+        await tellRequester(store, client, message, failure.error).catch((e: unknown) => logger.error({ err: e }, 'could not tell the requester either'));
+      } else {
+        logger.warn({ key: message.dedupeKey, slackError: failure.error }, 'Slack send failed; will retry');
+      }
+    }
+  }
+
+  async function drainOnce(): Promise<number> {
+    const batch = await store.outbox.claimDue({ limit: 25, leaseMs: 60_000, sender });
+    await Promise.all(batch.map(sendOne));
+    return batch.length;
+  }
+
+  async function sweep(): Promise<void> {
+    if (deps.engine === undefined || Date.now() - lastSweep < intervalMs) return;
+    lastSweep = Date.now();
+    await expireApprovals(store, deps.engine);
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        await sweep();
+        if ((await drainOnce()) > 0) continue;
+      } catch (error) {
+        logger.error({ err: error }, 'publisher pass failed; trying again shortly');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = undefined;
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    wake: () => wakeUp?.(),
+    async drain() {
+      while ((await drainOnce()) > 0);
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+    },
+  };
+}

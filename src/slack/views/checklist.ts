@@ -1,0 +1,65 @@
+import type { Run, Step } from '../../store/index.js';
+import { ActionId, BlockId } from '../ids.js';
+import { actions, button, context, escapeText, fallbackText, header, section, sectionsOf, shortId, slackTime, type Block } from './kit.js';
+import { stepReason } from './step-lines.js';
+import { runTitle } from './run-message.js';
+
+export interface ChecklistView {
+  run: Run;
+  steps: Step[];
+}
+
+type Mark = 'pass' | 'wait' | 'fail';
+
+function markOf(step: Step): Mark {
+  if (step.state === 'succeeded') return 'pass';
+  if (step.state === 'failed' || step.state === 'interrupted' || step.state === 'skipped' || step.state === 'cancelled') return 'fail';
+  return 'wait';
+}
+
+const MARK: Record<Mark, string> = { pass: ':white_check_mark:', wait: ':hourglass_flowing_sand:', fail: ':x:' };
+
+function itemLine(step: Step): string {
+  const mark = markOf(step);
+  const reason = stepReason(step);
+  const why =
+    mark === 'pass' ? (reason ? ` — ${escapeText(reason)}` : '')
+    : mark === 'fail' ? ` — ${escapeText(reason ?? step.state)}`
+    : step.state === 'awaiting_approval' ? ' — waiting for a lead_operator to confirm'
+    : step.state === 'running' ? ' — checking…' : '';
+  return `${MARK[mark]} ${escapeText(step.title)}${why}`;
+}
+
+/** Green only when every item passed; otherwise say how many are still open or failed. */
+function verdict(run: Run, steps: Step[]): string {
+  const marks = steps.map(markOf);
+  const failed = marks.filter((m) => m === 'fail').length;
+  const waiting = marks.filter((m) => m === 'wait').length;
+  if (failed === 0 && waiting === 0 && steps.length > 0) return ':large_green_circle: *GREEN* — every item passed.';
+  if (run.state === 'cancelled') return ':no_entry_sign: *Cancelled* — not green.';
+  if (failed > 0) return `:red_circle: *NOT GREEN* — ${failed} of ${steps.length} item${failed === 1 ? '' : 's'} failed${waiting ? `, ${waiting} still open` : ''}.`;
+  return `:hourglass_flowing_sand: Checking — ${steps.length - waiting} of ${steps.length} items done.`;
+}
+
+/**
+ * The Recovery Verification Checklist (scenario `verify`): one line per item, ✅ / ⏳ / ❌ with why,
+ * ticking live as the probes pass. The manual item ("trades can be placed") gets a button that
+ * only a lead_operator can use (checked in the core when clicked).
+ */
+export function renderChecklist({ run, steps }: ChecklistView): { text: string; blocks: Block[] } {
+  const manual = steps.filter((s) => s.state === 'awaiting_approval' && s.approval === 'confirm');
+  const blocks: Block[] = [
+    header(runTitle(run)),
+    ...sectionsOf(steps.map(itemLine), 40),
+    section(verdict(run, steps)),
+    context(`Run \`${shortId(run.id)}\` · started ${slackTime(run.createdAt)}`),
+  ];
+  if (manual.length > 0) blocks.push(actions(BlockId.runActions, manual.map((s) => button(`Confirm: ${s.title}`, ActionId.confirmStep, s.id, 'primary'))));
+  const passed = steps.filter((s) => markOf(s) === 'pass').length;
+  return { text: fallbackText(`${runTitle(run)}: ${passed}/${steps.length} passed`), blocks };
+}
+
+/** A run shows as a checklist when it is the verify scenario (every item at once, ticking live). */
+export function isChecklist(run: Run): boolean {
+  return run.scenario === 'verify';
+}

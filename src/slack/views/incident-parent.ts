@@ -1,0 +1,58 @@
+import type { Incident } from '../../store/index.js';
+import { ActionId, BlockId } from '../ids.js';
+import { actions, button, context, escapeText, fallbackText, header, section, shortId, slackTime, type Block } from './kit.js';
+
+const SEVERITY: Record<Incident['severity'], string> = {
+  sev1: ':red_circle: SEV1',
+  sev2: ':large_orange_circle: SEV2',
+  sev3: ':large_yellow_circle: SEV3',
+  sev4: ':white_circle: SEV4',
+};
+
+/** `service-down:app1/trade_executor` → `app1/trade_executor`; a hand-declared one has no place. */
+function whereOf(incident: Incident): string {
+  if (incident.fingerprint.startsWith('manual:')) return 'declared by hand';
+  const [, place] = incident.fingerprint.split(/:(.*)/s);
+  return `\`${escapeText(place ?? incident.fingerprint)}\``;
+}
+
+function who(id: string): string {
+  return /^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : `\`${escapeText(id)}\``;
+}
+
+/**
+ * An incident's parent message — the thread everything after it goes into: what failed, where,
+ * since when, how bad, and its buttons (Acknowledge while open, Run recovery when a runbook
+ * matches, Open checklist). A resolved incident keeps its facts and loses its buttons.
+ */
+export function renderIncidentParent(incident: Incident): { text: string; blocks: Block[] } {
+  const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
+  const status =
+    incident.status === 'resolved' ? `:white_check_mark: *Resolved*${incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : ''}${incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : ''}`
+    : incident.status === 'acknowledged' || incident.acknowledgedBy ? `:eyes: Acknowledged${incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : ''}${incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : ''}${incident.status === 'mitigated' ? ' · mitigated' : ''}`
+    : ':rotating_light: *Open* — not acknowledged yet';
+  const blocks: Block[] = [
+    header(`${incident.status === 'resolved' ? 'Resolved: ' : ''}${incident.title}`),
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*What failed*\n${escapeText(incident.title)}` },
+        { type: 'mrkdwn', text: `*Where*\n${whereOf(incident)}` },
+        { type: 'mrkdwn', text: `*Since*\n${slackTime(incident.openedAt)}` },
+        { type: 'mrkdwn', text: `*Severity*\n${SEVERITY[incident.severity]}${security}` },
+      ],
+    },
+    section(status),
+    context(`Incident \`${shortId(incident.id)}\` · opened by ${who(incident.openedBy)}${incident.scenario ? ` · runbook \`${escapeText(incident.scenario)}\`` : ''} · everything about it goes in this thread`),
+  ];
+  if (incident.status !== 'resolved') {
+    blocks.push(
+      actions(BlockId.incidentActions, [
+        ...(incident.status === 'open' ? [button('Acknowledge', ActionId.ackIncident, incident.id, 'primary')] : []),
+        ...(incident.scenario ? [button('Run recovery', ActionId.runRecovery, incident.id)] : []),
+        button('Open checklist', ActionId.openChecklist, incident.id),
+      ]),
+    );
+  }
+  return { text: fallbackText(`${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ${incident.title}`), blocks };
+}

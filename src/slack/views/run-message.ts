@@ -1,0 +1,79 @@
+import type { Run, Step } from '../../store/index.js';
+import { ActionId, BlockId } from '../ids.js';
+import { actions, button, context, escapeText, fallbackText, formatDuration, header, Limits, outputTail, section, sectionsOf, shortId, slackTime, type Block } from './kit.js';
+import { stepLine, stepReason } from './step-lines.js';
+
+export interface RunView {
+  run: Run;
+  steps: Step[];
+  now: Date;
+}
+
+const ACTIVE: Run['state'][] = ['pending', 'running', 'awaiting_approval'];
+
+const FINAL: Partial<Record<Run['state'], string>> = {
+  succeeded: ':white_check_mark: *SUCCEEDED*',
+  failed: ':x: *FAILED*',
+  skipped: ':fast_forward: *SKIPPED* — nothing to do',
+  cancelled: ':no_entry_sign: *CANCELLED*',
+  interrupted: ':warning: *INTERRUPTED* — the bot stopped mid-step; check before retrying',
+};
+
+export function runTitle(run: Run): string {
+  return typeof run.params.title === 'string' ? run.params.title : run.scenario;
+}
+
+/** The step whose output matters now: the one running, else the one that failed, else the last that printed. */
+function focusStep(steps: Step[]): Step | undefined {
+  return steps.find((s) => s.state === 'running') ?? steps.find((s) => s.state === 'failed' && s.outputExcerpt) ?? [...steps].reverse().find((s) => s.outputExcerpt);
+}
+
+function finalLine(run: Run, steps: Step[]): string | undefined {
+  const loud = FINAL[run.state];
+  if (loud === undefined) return undefined;
+  const took = run.finishedAt ? ` in ${formatDuration(run.finishedAt.getTime() - run.createdAt.getTime())}` : '';
+  const failed = steps.find((s) => s.state === 'failed');
+  const why = run.state === 'failed' && failed ? ` at step ${failed.idx + 1}, *${escapeText(failed.title)}*${stepReason(failed) ? `: ${escapeText(stepReason(failed)!)}` : ''}` : '';
+  return `${loud}${took}${why}`;
+}
+
+function buttonsFor(run: Run, steps: Step[]): Block[] {
+  if (!ACTIVE.includes(run.state)) return [];
+  const gated = steps.filter((s) => s.state === 'awaiting_approval');
+  const elements = [
+    ...gated.filter((s) => s.approval === 'confirm').map((s) => button(`Go ahead: ${s.title}`, ActionId.confirmStep, s.id, 'primary')),
+    ...gated.map((s) => button(`Skip: ${s.title}`, ActionId.skipStep, s.id)),
+    button('Cancel run', ActionId.cancelRun, run.id, 'danger'),
+  ];
+  return [actions(BlockId.runActions, elements.slice(0, 25))];
+}
+
+/**
+ * One live message per run: what it is, every step with an emoji for its state and its duration,
+ * the output of the step that matters now (its tail, with a note when cut), the buttons that
+ * apply, and — once it ends — the final state, loudly.
+ */
+export function renderRunMessage({ run, steps, now }: RunView): { text: string; blocks: Block[] } {
+  const title = runTitle(run);
+  const blocks: Block[] = [
+    header(`${run.dryRun ? 'Dry run: ' : ''}${title}`),
+    context(`Requested by ${run.requestedBy.startsWith('U') || run.requestedBy.startsWith('W') ? `<@${run.requestedBy}>` : `\`${escapeText(run.requestedBy)}\``} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`),
+  ];
+  const tail: Block[] = [];
+  const focus = focusStep(steps);
+  if (focus?.outputExcerpt) {
+    const out = outputTail(focus.outputExcerpt, Limits.sectionText - 300);
+    if (out.shown > 0) {
+      const cut = out.shown < out.total ? ` — last ${out.shown} of ${out.total} lines` : '';
+      tail.push(section(`*Output of step ${focus.idx + 1}*${cut}\n${out.text}`));
+      if (out.shown < out.total || focus.outputExcerpt.startsWith('…')) tail.push(context('Cut to fit Slack: the full output is kept in the store with the step, and goes into the incident report.'));
+    }
+  }
+  const final = finalLine(run, steps);
+  if (final) tail.push(section(final));
+  const controls = buttonsFor(run, steps);
+  const room = Limits.blocksPerMessage - blocks.length - tail.length - controls.length;
+  blocks.push(...sectionsOf(steps.map((s) => stepLine(s, now)), Math.max(1, room)), ...tail, ...controls);
+  const text = `${title}: ${final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`}`;
+  return { text: fallbackText(text), blocks };
+}
