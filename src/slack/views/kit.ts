@@ -97,6 +97,7 @@ export function outputTail(output: string | readonly string[], maxChars = Limits
 
 /** `4.2 s`, `3 min 5 s`, `1 h 2 min`. */
 export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))} ms`;
   if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;

@@ -41,8 +41,8 @@ function buttonsFor(run: Run, steps: Step[]): Block[] {
   if (!ACTIVE.includes(run.state)) return [];
   const gated = steps.filter((s) => s.state === 'awaiting_approval');
   const elements = [
-    ...gated.filter((s) => s.approval === 'confirm').map((s) => button(`Go ahead: ${s.title}`, ActionId.confirmStep, s.id, 'primary')),
-    ...gated.map((s) => button(`Skip: ${s.title}`, ActionId.skipStep, s.id)),
+    ...gated.filter((s) => s.approval === 'confirm').map((s) => button(`Go ahead with step ${s.idx + 1}`, ActionId.confirmStep, s.id, 'primary')),
+    ...gated.map((s) => button(`Skip step ${s.idx + 1}`, ActionId.skipStep, s.id)),
     button('Cancel run', ActionId.cancelRun, run.id, 'danger'),
   ];
   return [actions(BlockId.runActions, elements.slice(0, 25))];

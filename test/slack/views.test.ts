@@ -1,0 +1,219 @@
+import { describe, expect, test } from 'vitest';
+import { validateBlocks, validateView } from '../../src/emulator/index.js';
+import { helpText } from '../../src/operations/help.js';
+import type { HostResult } from '../../src/hosts/transport.js';
+import { ActionId } from '../../src/slack/ids.js';
+import { renderApprovalMessage } from '../../src/slack/views/approval-message.js';
+import { renderBackups } from '../../src/slack/views/backups.js';
+import { renderChecklist } from '../../src/slack/views/checklist.js';
+import { renderText } from '../../src/slack/views/help.js';
+import { renderIncidentParent } from '../../src/slack/views/incident-parent.js';
+import { confirmApprovalModal, loadingModal, noticeModal, rollbackModal, serviceModal } from '../../src/slack/views/modals.js';
+import { renderRunMessage } from '../../src/slack/views/run-message.js';
+import { renderStatus } from '../../src/slack/views/status.js';
+import { renderTail } from '../../src/slack/views/tail.js';
+import { aRun, aStep, anApproval, anIncident, done, NOW } from './view-fixtures.js';
+
+/** Every view goes through the emulator's Block Kit validator: what it accepts, Slack accepts. */
+function valid(view: { text: string; blocks: unknown[] }): string {
+  expect(validateBlocks(view.blocks, { surface: 'message' })).toEqual([]);
+  expect(view.text.length).toBeGreaterThan(0);
+  expect(view.text.length).toBeLessThanOrEqual(40_000);
+  return JSON.stringify(view.blocks);
+}
+
+const buttons = (blocks: unknown[]) => blocks.flatMap((b) => ((b as { type: string }).type === 'actions' ? (b as { elements: Array<{ action_id: string; value: string; text: { text: string } }> }).elements : []));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('run message', () => {
+  test('each step with its state emoji and duration; Go-ahead / Skip on the gated step, Cancel on the run; values are ids only', () => {
+    const run = aRun({ state: 'awaiting_approval' });
+    const steps = [
+      aStep(run, 0, { title: 'Tail the log', ...done(1.2) }),
+      aStep(run, 1, { title: 'Restart trade_executor', approval: 'confirm', state: 'awaiting_approval' }),
+      aStep(run, 2, { title: 'Check dependencies' }),
+    ];
+    const json = valid(renderRunMessage({ run, steps, now: NOW }));
+    expect(json).toContain(':white_check_mark: *1. Tail the log* on `db1` — done in 1.2 s');
+    expect(json).toContain(':raised_hand: *2. Restart trade_executor*');
+    expect(json).toContain(':white_circle: *3. Check dependencies*');
+    const shown = buttons(renderRunMessage({ run, steps, now: NOW }).blocks);
+    expect(shown.map((b) => [b.action_id, b.value])).toEqual([
+      [ActionId.confirmStep, steps[1]!.id],
+      [ActionId.skipStep, steps[1]!.id],
+      [ActionId.cancelRun, run.id],
+    ]);
+    expect(shown.every((b) => UUID.test(b.value))).toBe(true);
+  });
+
+  test('the running step shows the tail of its output, cut to fit with a note; the run keeps its buttons', () => {
+    const run = aRun();
+    const output = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(60)} <&> \`\`\``).join('\n');
+    const steps = [aStep(run, 0, { state: 'running', startedAt: new Date(NOW.getTime() - 5_000), outputExcerpt: output })];
+    const json = valid(renderRunMessage({ run, steps, now: NOW }));
+    expect(json).toContain('line 399');
+    expect(json).not.toContain('line 0 ');
+    expect(json).toMatch(/last \d+ of 400 lines/);
+    expect(json).toContain('Cut to fit Slack');
+    expect(json).toContain('&lt;&amp;&gt;');
+    expect(json).toContain('running (5.0 s so far)');
+  });
+
+  test('a failed run says so loudly, with the step and why, and has no buttons left', () => {
+    const run = aRun({ state: 'failed', finishedAt: new Date(NOW.getTime()) });
+    const steps = [aStep(run, 0, { state: 'failed', startedAt: NOW, finishedAt: NOW, outcome: 'error', result: { error: { message: 'trade_executor went FATAL' } } })];
+    const view = renderRunMessage({ run, steps, now: NOW });
+    const json = valid(view);
+    expect(json).toContain(':x: *FAILED* in 30 s at step 1, *Step 1*: trade_executor went FATAL');
+    expect(buttons(view.blocks)).toEqual([]);
+  });
+
+  test('six hundred long steps still make one message within 50 blocks, saying how many are not shown', () => {
+    const run = aRun();
+    const steps = Array.from({ length: 600 }, (_, i) => aStep(run, i, { title: `Restart program number ${i} ${'with a long title '.repeat(15)}` }));
+    const view = renderRunMessage({ run, steps, now: NOW });
+    valid(view);
+    expect(view.blocks.length).toBeLessThanOrEqual(50);
+    expect(/and (\d+) more not shown/.exec(JSON.stringify(view.blocks))?.[1]).toMatch(/^\d+$/);
+    expect(buttons(view.blocks).map((b) => b.action_id)).toEqual([ActionId.cancelRun]);
+  });
+});
+
+describe('checklist', () => {
+  const run = aRun({ scenario: 'verify', params: { title: 'Recovery Verification Checklist', parallel: true } });
+  const items = (states: Array<Partial<import('../../src/store/index.js').Step>>) => states.map((s, i) => aStep(run, i, { title: `Item ${i + 1}`, ...s }));
+
+  test('green only when every item passed', () => {
+    const json = valid(renderChecklist({ run, steps: items([done(1), done(2), { ...done(1), result: { detail: 'newest row 12 s old' } }]) }));
+    expect(json).toContain(':large_green_circle: *GREEN*');
+    expect(json).toContain(':white_check_mark: Item 3 — newest row 12 s old');
+  });
+
+  test('one failed item: not green, and the item says why; an open item is ⏳', () => {
+    const json = valid(renderChecklist({ run, steps: items([done(1), { state: 'failed', result: { detail: 'btc_price_log: newest row 600 s old (limit 60 s)' } }, { state: 'running' }]) }));
+    expect(json).toContain(':x: Item 2 — btc_price_log: newest row 600 s old (limit 60 s)');
+    expect(json).toContain(':hourglass_flowing_sand: Item 3 — checking…');
+    expect(json).toContain('*NOT GREEN* — 1 of 3 items failed, 1 still open');
+    expect(json).not.toContain('*GREEN*');
+  });
+
+  test('the manual item waits for a button carrying only its step id', () => {
+    const steps = items([done(1), { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed and confirmed' }]);
+    const view = renderChecklist({ run, steps });
+    valid(view);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.confirmStep, steps[1]!.id]]);
+    expect(JSON.stringify(view.blocks)).toContain('Checking — 1 of 2 items done');
+  });
+});
+
+describe('approval message', () => {
+  const run = aRun({ params: { title: 'Bad release — roll back (v2.4.0)' } });
+  const step = aStep(run, 1, { title: 'Roll back to v2.4.0', action: 'deploy.rollback', params: { tag: 'v2.4.0' }, approval: 'second_person', state: 'awaiting_approval' });
+
+  test('pending: who asks, exactly what runs where, the expiry, and Approve / Deny with the approval id', () => {
+    const approval = anApproval(step);
+    const view = renderApprovalMessage({ approval, step, run, now: NOW });
+    const json = valid(view);
+    expect(json).toContain('<@U0ALICE0001> asks to run');
+    expect(json).toContain('`deploy.rollback` on `db1` with');
+    expect(json).toContain('{\\"tag\\":\\"v2.4.0\\"}');
+    expect(json).toMatch(/Expires <!date\^\d+\^/);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.approve, approval.id], [ActionId.deny, approval.id]]);
+  });
+
+  test('approved by X at T, denied by Y, expired: the facts stay, the buttons go', () => {
+    const decidedAt = new Date(NOW.getTime() - 1000);
+    for (const [approval, words] of [
+      [anApproval(step, { state: 'approved', decidedBy: 'U0BOB000001', decidedAt }), 'Approved by <@U0BOB000001>* at <!date^'],
+      [anApproval(step, { state: 'denied', decidedBy: 'U0BOB000001', decidedAt }), 'Denied by <@U0BOB000001>*'],
+      [anApproval(step, { state: 'expired' }), 'Approval expired'],
+      [anApproval(step, { expiresAt: new Date(NOW.getTime() - 1) }), 'Approval expired'],
+    ] as const) {
+      const view = renderApprovalMessage({ approval, step, run, now: NOW });
+      expect(valid(view)).toContain(words);
+      expect(JSON.stringify(view.blocks)).toContain('`deploy.rollback` on `db1`');
+      expect(buttons(view.blocks)).toEqual([]);
+    }
+  });
+});
+
+describe('incident parent', () => {
+  test('open: what failed, where, since when, severity; Acknowledge / Run recovery / Open checklist with the incident id', () => {
+    const incident = anIncident();
+    const view = renderIncidentParent(incident);
+    const json = valid(view);
+    for (const words of ['*What failed*\\ntrade_executor is FATAL', '*Where*\\n`db1/trade_executor`', '*Since*\\n<!date^', 'SEV2']) expect(json).toContain(words);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.ackIncident, incident.id], [ActionId.runRecovery, incident.id], [ActionId.openChecklist, incident.id]]);
+  });
+
+  test('acknowledged: no Acknowledge; resolved: no buttons at all', () => {
+    const acked = renderIncidentParent(anIncident({ status: 'acknowledged', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW }));
+    expect(valid(acked)).toContain('Acknowledged by <@U0ALICE0001>');
+    expect(buttons(acked.blocks).map((b) => b.action_id)).toEqual([ActionId.runRecovery, ActionId.openChecklist]);
+    const resolved = renderIncidentParent(anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW }));
+    expect(valid(resolved)).toContain('*Resolved* by <@U0ALICE0001>');
+    expect(buttons(resolved.blocks)).toEqual([]);
+  });
+});
+
+const hostResult = (host: string, data: unknown, ok = true): HostResult =>
+  ({ host, action: 'service.status', requestId: 'r', ok, exitCode: ok ? 0 : 1, durationMs: 10, output: '', outputTruncated: false, outcomeUnknown: false, timedOut: false, data, ...(ok ? {} : { error: { code: 'host_unreachable', message: 'connect ECONNREFUSED' } }) }) as unknown as HostResult;
+
+describe('answers', () => {
+  test('status: hosts × programs, trouble first; thirty hosts still fit one message', () => {
+    const programs = ['trade_manager', 'trade_executor', 'btc_price_watchdog'].map((name, i) => ({ name, state: i === 1 ? 'FATAL' : 'RUNNING', pid: i === 1 ? null : 100 + i, uptime: i === 1 ? null : '1:00:00', description: i === 1 ? 'Exited too quickly' : 'pid 1' }));
+    const view = renderStatus([hostResult('db1', { programs }), hostResult('app2', undefined, false)]);
+    const json = valid(view);
+    expect(json).toContain('*db1* — 2/3 running\\n:red_circle: `trade_executor` *FATAL* — Exited too quickly');
+    expect(json).toContain(':x: *app2* — could not read status: connect ECONNREFUSED');
+    const many = renderStatus(Array.from({ length: 30 }, (_, i) => hostResult(`host${i}`, { programs })));
+    valid(many);
+    expect(many.blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  test('tail of 4,000 lines: the message shows what fits (within limits) and the file holds all of it', () => {
+    const lines = Array.from({ length: 4000 }, (_, i) => `2026-03-01 03:00:${String(i % 60).padStart(2, '0')} trade_executor heartbeat ${i}`);
+    const view = renderTail({ host: 'db1', service: 'trade_executor', lines, ok: true });
+    const json = valid(view);
+    expect(json).toContain('heartbeat 3999');
+    expect(json).not.toContain('heartbeat 0\\n');
+    expect(json).toMatch(/all 4000 lines are in the file/);
+    expect(view.file?.content.split('\n').filter((l) => l !== '')).toEqual(lines);
+    const short = renderTail({ host: 'db1', service: 'trade_executor', lines: lines.slice(0, 5), ok: true });
+    valid(short);
+    expect(short.file).toBeUndefined();
+  });
+
+  test('backups: ages, and a newest one older than 26 h is flagged', () => {
+    const json = valid(renderBackups([hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] })]));
+    expect(json).toContain(':warning: the newest is 30.0 h old (over 26 h)');
+    expect(json).toContain('`db_2026-02-27.sql` — 30.0 h old, 1.9 MiB');
+  });
+
+  test('help and any text answer', () => {
+    valid(renderText(helpText({ services: ['trade_executor'], hosts: ['db1'], scenarios: ['service-crash'] })));
+    valid(renderText('x'.repeat(50_000)));
+  });
+});
+
+describe('modals', () => {
+  const place = { channel: 'C0OPS000001' };
+  test('rollback: tags newest first, the one before the current preselected, at most 100 options', () => {
+    const tags = Array.from({ length: 150 }, (_, i) => `v2.${150 - i}.0`);
+    const view = rollbackModal(tags, 'v2.150.0', place);
+    expect(validateView(view, 'modal')).toEqual([]);
+    const select = (view.blocks[1] as { element: { options: unknown[]; initial_option: { value: string } } }).element;
+    expect(select.options).toHaveLength(100);
+    expect(select.initial_option.value).toBe('v2.149.0');
+    expect(JSON.parse(view.private_metadata!)).toEqual(place);
+  });
+
+  test('service picker, typed confirmation, loading and notices are valid modals', () => {
+    expect(validateView(serviceModal('restart', ['trade_executor', 'trade_manager'], place), 'modal')).toEqual([]);
+    const confirm = confirmApprovalModal({ approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA', place, stepTitle: 'Roll back to v2.4.0', action: 'deploy.rollback', host: 'db1', expected: 'v2.4.0', targetKind: 'the release tag' });
+    expect(validateView(confirm, 'modal')).toEqual([]);
+    expect(JSON.parse(confirm.private_metadata!)).toEqual({ ...place, approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA' });
+    expect(validateView(loadingModal('Roll back', 'Reading tags…'), 'modal')).toEqual([]);
+    expect(validateView(noticeModal('A title far longer than twenty-four characters', 'x'.repeat(5000)), 'modal')).toEqual([]);
+  });
+});

@@ -1,0 +1,185 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import type { RoleMembers } from '../../src/access/roles.js';
+import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
+import type { HostRole } from '../../src/config.js';
+import type { SlackEmulatorOptions } from '../../src/emulator/index.js';
+import { Hosts } from '../../src/hosts/fleet-hosts.js';
+import { SshTransport } from '../../src/hosts/ssh-transport.js';
+import { createLogger, type LogLevel } from '../../src/observability/logger.js';
+import { Operations } from '../../src/operations/operations.js';
+import type { ChecksConfig } from '../../src/runbooks/checks.js';
+import { RunEngine } from '../../src/runbooks/engine.js';
+import { loadRunbooks } from '../../src/runbooks/loader.js';
+import { createGroupMembers, createPublisher, createSlackApp, createSlackWebClient, type Publisher, type SlackApp } from '../../src/slack/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from './pg-database.js';
+import { startSlackFake, type SlackFake } from './slack-fake.js';
+import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
+import { ensureTestUser } from './test-user.js';
+
+/** The emulator's people, and the roles the harness gives them unless told otherwise. */
+export const PEOPLE = {
+  alice: 'U0ALICE0001', // lead_operator through the user group S0LEADS0001
+  bob: 'U0BOB000001', // lead_operator by id, system_architect through S0ARCH00001
+  carol: 'U0CAROL0001', // security_officer
+  dave: 'U0DAVE00001', // no role at all
+} as const;
+export const OPS = 'C0OPS000001';
+export const DEFAULT_ROLES: RoleMembers = {
+  lead_operator: ['S0LEADS0001', PEOPLE.bob],
+  system_architect: ['S0ARCH00001'],
+  security_officer: [PEOPLE.carol],
+};
+
+export interface FleetEntry {
+  name: string;
+  roles?: HostRole[];
+  host?: TestHostOptions;
+}
+
+/** A git checkout with release tags, oldest first; the stand-in programs read it at start. */
+export interface Release {
+  tag: string;
+  /** Programs that crash under this release (a bad release). */
+  crashes?: string[];
+}
+
+export interface BotHarnessOptions {
+  /** Real test hosts (sshd + our agent + supervisord). Default: one, `db1`, with every role. */
+  fleet?: FleetEntry[];
+  roles?: RoleMembers;
+  /** How Slack reaches the bot: signed HTTP (default) or Socket Mode. */
+  transport?: 'http' | 'socket';
+  emulator?: SlackEmulatorOptions;
+  approvalTtlMs?: number;
+  opsChannel?: string;
+  /** Release tags in a git repo on the first host, for rollback (deploy.tags / deploy.rollback). */
+  releases?: Release[];
+  checks?: Partial<ChecksConfig>;
+  publisherIntervalMs?: number;
+}
+
+export interface BotHarness {
+  slack: SlackFake;
+  store: Store;
+  storeDb: TestDatabase;
+  hosts: Hosts;
+  testHosts: Record<string, TestHost>;
+  engine: RunEngine;
+  ops: Operations;
+  app: SlackApp;
+  publisher: Publisher;
+  /** The bot's HTTP port (/slack/events, /healthz). */
+  port: number;
+  /** The release repo, when `releases` were asked for. */
+  repo?: string;
+  stop(): Promise<void>;
+}
+
+async function makeReleaseRepo(dir: string, releases: Release[], owner: string | undefined): Promise<{ repo: string; pip: string[] }> {
+  const repo = join(dir, 'rec_io_v2');
+  await mkdir(repo, { recursive: true });
+  const git = (...args: string[]) => execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, ...args]);
+  await execa('git', ['init', '-q', '-b', 'main', repo]);
+  for (const [i, release] of releases.entries()) {
+    const date = new Date(Date.UTC(2026, 0, 1 + i)).toISOString();
+    await writeFile(join(repo, 'requirements.txt'), `requests==2.${30 + i}.0\n`);
+    await writeFile(join(repo, 'CRASH_ON_START'), `${(release.crashes ?? []).join('\n')}\n`);
+    await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'add', '-A'], { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
+    await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'commit', '-qm', release.tag], { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
+    await git('tag', release.tag);
+  }
+  // PyPI is unreachable here: pip is a stand-in that does nothing.
+  const pip = join(dir, 'pip-stand-in.mjs');
+  await writeFile(pip, '// pip stand-in: installs nothing\n');
+  await execa('chmod', ['-R', 'a+rX', dir]);
+  if (owner) await execa('chown', ['-R', `${owner}:`, repo]);
+  return { repo, pip: [process.execPath, pip] };
+}
+
+/**
+ * The whole bot wired for real, against the Slack emulator: a store on the machine's PostgreSQL
+ * (a fresh database), real test hosts over SSH, the runbooks, the engine, Operations, the Slack
+ * app (Bolt's own receiver, signed requests) and the publisher. `stop()` undoes all of it, also
+ * after a failed start.
+ */
+export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarness> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const keep = async <T>(make: () => Promise<T>, undo: (value: T) => Promise<unknown>): Promise<T> => {
+    const value = await make();
+    cleanups.push(() => undo(value));
+    return value;
+  };
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
+    const slack = await keep(() => startSlackFake(options.emulator), (f) => f.close());
+    const storeDb = await keep(() => createTestDatabase('recio_slack'), (d) => d.drop());
+    const dataDir = await keep(() => mkdtemp(join(tmpdir(), 'recio-bot-')), (d) => rm(d, { recursive: true, force: true }));
+    await chmod(dataDir, 0o755);
+    const store = await keep(() => openStore({ databaseUrl: storeDb.url, dataDir }), (s) => s.close());
+    const release = options.releases ? await makeReleaseRepo(join(dataDir, 'release'), options.releases, ensureTestUser().isRoot ? ensureTestUser().name : undefined) : undefined;
+    const fleet = options.fleet ?? [{ name: 'db1', roles: ['db', 'app', 'web'] }];
+    const testHosts: Record<string, TestHost> = {};
+    for (const [i, entry] of fleet.entries()) {
+      const deploy = i === 0 && release ? { deploy: { repo: release.repo, pip: release.pip, settleSeconds: 1 } } : {};
+      testHosts[entry.name] = await keep(
+        () => startTestHost({ name: entry.name, ...(i === 0 && release ? { releaseDir: release.repo } : {}), ...entry.host, agentConfig: { ...deploy, ...entry.host?.agentConfig } }),
+        (h) => h.stop(),
+      );
+    }
+    const hosts = await keep(
+      async () => new Hosts(fleet.map((entry) => {
+        const host = testHosts[entry.name]!;
+        return { name: entry.name, roles: entry.roles ?? ['db', 'app', 'web'], transport: new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 5_000, commandTimeoutMs: 60_000 }) };
+      })),
+      (h) => h.close(),
+    );
+    const fleetView = { withRole: (role: HostRole) => hosts.withRole(role).map((h) => h.name) };
+    let publisher: Publisher | undefined;
+    const engine = new RunEngine(store, {
+      store,
+      hosts,
+      withRole: fleetView.withRole,
+      checks: { providers: {}, httpTimeoutMs: 2_000, ...options.checks },
+      lockWaitMs: 10_000,
+      approvalTtlMs: options.approvalTtlMs ?? 15 * 60_000,
+      onChange: () => publisher?.wake(),
+    });
+    const runbooks = loadRunbooks(resolve(import.meta.dirname, '../../commands'));
+    const settings = { botToken: slack.tokens.bot, apiUrl: slack.apiUrl };
+    const ops = new Operations({
+      store,
+      hosts,
+      engine,
+      runbooks,
+      fleet: fleetView,
+      vocabulary: { services: [...RECIO_PROGRAMS], hosts: hosts.names(), scenarios: [...runbooks.keys()] },
+      roleMembers: options.roles ?? DEFAULT_ROLES,
+      groupsOf: createGroupMembers(createSlackWebClient(settings, logger)),
+      opsChannel: options.opsChannel ?? OPS,
+    });
+    publisher = createPublisher({ store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500 });
+    publisher.start();
+    cleanups.push(() => publisher!.stop());
+    const socket = options.transport === 'socket';
+    const app = createSlackApp({
+      slack: { ...settings, signingSecret: slack.signingSecret, ...(socket ? { appToken: slack.tokens.app } : {}), port: 0, host: '127.0.0.1' },
+      operations: ops,
+      logger,
+      onOutbox: () => publisher?.wake(),
+    });
+    const { port } = await keep(() => app.start(), () => app.stop());
+    if (socket) await slack.socketMode.waitForConnection();
+    else slack.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
+    return { slack, store, storeDb, hosts, testHosts, engine, ops, app, publisher, port, ...(release ? { repo: release.repo } : {}), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
