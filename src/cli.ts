@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerHostCommands } from './cli/host-commands.js';
+import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerInstallCommands } from './cli/install-commands.js';
 import { registerRunCommands } from './cli/run-commands.js';
 import { registerRunbookCommands } from './cli/runbook-commands.js';
@@ -28,6 +29,7 @@ registerAgentCommands(program, print);
 registerInstallCommands(program, { print, setExitCode });
 registerHostCommands(program, { openHosts: () => hostsFromConfig(config(), (path) => readFileSync(path, 'utf8')), print, setExitCode });
 registerStoreCommands(program, { openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }) });
+registerDoctorCommand(program, { print, setExitCode });
 registerRunCommands(program, { openCore: () => openCore(config()), print, setExitCode });
 registerRunbookCommands(program, { print, setExitCode, runbooksDir: () => process.env.RECIO_RUNBOOKS_DIR || 'commands' });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, RecioError } from './errors.js';
@@ -44,6 +45,22 @@ const memberList = z.preprocess(
     .optional(),
 );
 
+// A cron expression croner accepts (5 or 6 fields); checked at boot, not at 2 a.m.
+const cronWithDefault = (fallback: string) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? fallback : v),
+    z.string().refine((expr) => {
+      try {
+        new Cron(expr, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a cron expression like "0 2 * * *"'),
+  );
+const boolWithDefault = (fallback: boolean) =>
+  z.preprocess((v) => (v === '' || v === undefined ? fallback : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'expected true or false' }));
+
 /** Every environment variable recio-bot reads. `.env.example` lists exactly these keys. */
 export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
@@ -64,6 +81,11 @@ export const EnvSchema = z.object({
   RECIO_COINBASE_HEALTH_URL: z.preprocess((v) => (v === '' || v === undefined ? 'https://api.exchange.coinbase.com/time' : v), z.url()),
   RECIO_WEB_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   RECIO_HTTP_TIMEOUT_MS: intWithDefault(5_000, 100, 60_000),
+  RECIO_MONITOR_INTERVAL_MS: intWithDefault(10_000, 500, 3_600_000),
+  RECIO_MONITOR_PUSH: boolWithDefault(true),
+  RECIO_BACKUP_CRON: cronWithDefault('0 2 * * *'),
+  RECIO_DOCTOR_CRON: cronWithDefault('30 7 * * *'),
+  RECIO_SHUTDOWN_DEADLINE_MS: intWithDefault(30_000, 1_000, 600_000),
   RECIO_OPS_CHANNEL: optionalString,
   RECIO_LEAD_OPERATORS: memberList,
   RECIO_SYSTEM_ARCHITECTS: memberList,

@@ -12,6 +12,7 @@ import { configArchive } from './actions/config-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
 import { dbFreshness } from './actions/feeds.js';
+import { agentInfo } from './actions/info.js';
 import { eventsFollow } from './actions/events.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
@@ -36,6 +37,7 @@ const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   'backup.offsite': backupOffsite,
   'backup.verify': backupVerify,
   'config.archive': configArchive,
+  'agent.info': agentInfo,
   'deploy.current': deployCurrent,
   'events.follow': eventsFollow,
   'deploy.tags': deployTags,

@@ -58,6 +58,8 @@ export const ActionParams = {
   'backup.verify': z.strictObject({ file: BackupFileName.optional() }),
   /** An encrypted archive of the host's config and secrets files (the plan's §2.2). */
   'config.archive': z.strictObject({}),
+  /** What this agent is: its version, protocol, and the services its host's admin lets it touch. */
+  'agent.info': z.strictObject({}),
   'deploy.current': z.strictObject({}),
   /** Long poll of supervisord's process events (FATAL, BACKOFF, EXITED) after a spool offset; each event is an output line. */
   'events.follow': z.strictObject({ after: z.number().int().min(0).nullable().default(null), waitSeconds: z.number().int().min(1).max(300).default(25) }),

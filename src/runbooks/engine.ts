@@ -80,17 +80,38 @@ export class RunEngine {
     const controller = this.inFlight.get(runId) ?? new AbortController();
     this.inFlight.set(runId, controller);
     const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    if (this.stopping) controller.abort();
+    const work = this.advanceLoop(runId, actor, signal);
+    this.advancing.add(work);
     try {
-      return await this.advanceLoop(runId, actor, signal);
+      return await work;
     } finally {
+      this.advancing.delete(work);
       if (this.inFlight.get(runId) === controller) this.inFlight.delete(runId);
     }
   }
 
-  /** Stops every step this instance is running (graceful shutdown); their runs are left to recovery. */
+  /** Stops retries and new steps everywhere this instance drives a run (shutdown); running actions finish. */
   abortAll(): void {
+    this.stopping = true;
     for (const controller of this.inFlight.values()) controller.abort();
   }
+
+  /**
+   * Graceful shutdown: no new step starts; steps already running get until the deadline to finish;
+   * whatever is still running then is marked interrupted (outcome unknown), never left hanging.
+   */
+  async drain(deadlineMs: number): Promise<{ finished: boolean; interrupted: number }> {
+    this.abortAll();
+    const all = Promise.allSettled([...this.advancing]);
+    const finished = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref())]);
+    if (finished) return { finished, interrupted: 0 };
+    const report = await this.store.recoverInterruptedSteps({ abandonedBy: this.store.instanceId });
+    return { finished, interrupted: report.steps.length };
+  }
+
+  private stopping = false;
+  private readonly advancing = new Set<Promise<Run>>();
 
   private readonly inFlight = new Map<string, AbortController>();
 

@@ -1,5 +1,5 @@
 // The store's public face: everything outside src/store imports from here, never a file inside.
-export { openStore, runMigrations, verifyAuditChain, storeOptionsFromConfig, type OpenStoreOptions, type Store } from './open-store.js';
+export { openStore, runMigrations, pendingMigrations, verifyAuditChain, storeOptionsFromConfig, type OpenStoreOptions, type Store } from './open-store.js';
 export type { Repos } from './repos.js';
 export type { StoreLogger } from './logger.js';
 export type { Json, JsonObject } from './canonical-json.js';
@@ -15,4 +15,5 @@ export { bindingHash, type Approval, type ApprovalBinding, type ApprovalState, t
 export type { Incident, IncidentKind, IncidentStatus, IncidentsRepo, OpenIncidentInput, Severity } from './incidents.js';
 export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
 export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';
+export type { DoctorReportsRepo } from './doctor-reports.js';
 export type { LockAttempt, LockRequest, LocksRepo, ServiceLock } from './locks.js';

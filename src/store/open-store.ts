@@ -7,7 +7,7 @@ import { verifyChain, type AuditVerdict } from './audit-verify.js';
 import { createPool, poolDb, type Db } from './db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { silentLogger, type StoreLogger } from './logger.js';
-import { applyMigrations, locateMigrationsDir, type MigrationReport } from './migrate.js';
+import { applyMigrations, loadMigrations, locateMigrationsDir, type MigrationReport } from './migrate.js';
 import { startPresence, type Presence } from './presence.js';
 import { startLeadership, type Leadership } from './leadership.js';
 import { LOCK_MONITOR } from './lock-keys.js';
@@ -141,6 +141,14 @@ function internalsOf(store: Store): StoreInternals {
 export function runMigrations(store: Store): Promise<MigrationReport> {
   const { connectionString, migrationsDir, logger, connectTimeoutMs } = internalsOf(store);
   return applyMigrations(connectionString, migrationsDir, logger, connectTimeoutMs);
+}
+
+/** Which of this build's migrations the database has not applied yet (`recio doctor`), without applying any. */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const { db, migrationsDir } = internalsOf(store);
+  const applied = await db.query<{ version: number }>('SELECT version FROM schema_migrations').catch(() => [] as Array<{ version: number }>);
+  const done = new Set(applied.map((r) => r.version));
+  return loadMigrations(migrationsDir).filter((m) => !done.has(m.version)).map((m) => m.name);
 }
 
 /** Walks the audit chain (what `recio audit verify` runs). */

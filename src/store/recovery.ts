@@ -27,6 +27,11 @@ export interface RecoveryReport {
 export interface RecoveryOptions {
   /** Where to tell about runs that have no channel of their own (nor an incident with one). */
   fallbackChannel?: string | null;
+  /**
+   * An instance shutting down past its deadline: its own running steps count as abandoned
+   * (interrupted, outcome unknown) even though its presence lock is still held.
+   */
+  abandonedBy?: string;
 }
 
 /**
@@ -47,7 +52,7 @@ export async function recoverInterrupted(db: Db, bind: (tx: Db) => Repos, option
     const recovered: RecoveredStep[] = [];
     for (const candidate of candidates) {
       const previousOwner = candidate.owner ?? 'unknown';
-      const ownerGone = await gone(previousOwner);
+      const ownerGone = previousOwner === options.abandonedBy || (await gone(previousOwner));
       if (!candidate.expired && !ownerGone) continue;
       const reason = ownerGone ? 'owner_gone' : 'lease_expired';
       recovered.push(await recoverStep(tx, repos, toStep(candidate), reason, previousOwner, options));
@@ -55,7 +60,7 @@ export async function recoverInterrupted(db: Db, bind: (tx: Db) => Repos, option
     const locksReleased: ServiceLock[] = [];
     const locks = await tx.query<Parameters<typeof toLock>[0]>('SELECT * FROM locks FOR UPDATE SKIP LOCKED');
     for (const row of locks) {
-      if (!(await gone(row.instance_id))) continue;
+      if (row.instance_id !== options.abandonedBy && !(await gone(row.instance_id))) continue;
       await tx.query('DELETE FROM locks WHERE host = $1 AND service = $2 AND instance_id = $3', [row.host, row.service, row.instance_id]);
       const lock = toLock(row);
       await repos.audit.append({ actor: 'system', action: 'lock.released', target: `${lock.host}/${lock.service}`, outcome: 'owner_gone', detail: { owner: lock.owner, instanceId: lock.instanceId } });

@@ -1,6 +1,7 @@
 import { createApprovalsRepo, type ApprovalsRepo } from './approvals.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
 import type { Db } from './db.js';
+import { createDoctorReportsRepo, type DoctorReportsRepo } from './doctor-reports.js';
 import { createDeliveriesRepo, type DeliveriesRepo } from './deliveries.js';
 import { createIncidentsRepo, type IncidentsRepo } from './incidents.js';
 import { createLocksRepo, type LocksRepo } from './locks.js';
@@ -20,6 +21,7 @@ export interface Repos {
   timeline: TimelineRepo;
   outbox: OutboxRepo;
   locks: LocksRepo;
+  doctorReports: DoctorReportsRepo;
 }
 
 export function createRepos(db: Db, instanceId: string): Repos {
@@ -33,5 +35,6 @@ export function createRepos(db: Db, instanceId: string): Repos {
     timeline: createTimelineRepo(db),
     outbox: createOutboxRepo(db),
     locks: createLocksRepo(db, instanceId),
+    doctorReports: createDoctorReportsRepo(db),
   };
 }

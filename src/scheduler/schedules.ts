@@ -1,0 +1,59 @@
+import { Cron } from 'croner';
+import type { CheckResult } from '../doctor/check.js';
+import type { Operations } from '../operations/operations.js';
+import type { Store, StoreLogger } from '../store/index.js';
+
+/** Who scheduled work is done by, in timelines and audit rows. */
+export const SCHEDULER = 'scheduler';
+
+export interface ScheduleDeps {
+  store: Store;
+  ops: Operations;
+  opsChannel?: string | undefined;
+  logger: StoreLogger;
+  /** Only the replica that leads the monitor runs scheduled work, so a dump is made once. */
+  isLeader(): boolean;
+  doctor(): Promise<CheckResult[]>;
+}
+
+/** Checks that failed now and did not before: what the daily report tells the channel about. */
+export function newlyFailing(now: readonly string[], before: readonly string[]): string[] {
+  return now.filter((name) => !before.includes(name));
+}
+
+/** The daily self-check: recorded every time, told to the ops channel only when it got worse. */
+export async function dailyDoctor(deps: ScheduleDeps, now = new Date()): Promise<{ posted: boolean; worse: string[] }> {
+  const results = await deps.doctor();
+  const failing = results.filter((r) => !r.ok).map((r) => r.name);
+  const { previous } = await deps.store.doctorReports.record(failing);
+  const worse = newlyFailing(failing, previous);
+  if (worse.length === 0 || deps.opsChannel === undefined) return { posted: false, worse };
+  const lines = results.filter((r) => worse.includes(r.name)).map((r) => `:x: *${r.name}*: ${r.detail}${r.fix ? `\n→ ${r.fix}` : ''}`);
+  await deps.store.outbox.enqueue({
+    dedupeKey: `doctor:${now.toISOString().slice(0, 13)}`,
+    channel: deps.opsChannel,
+    kind: 'post',
+    payload: { text: `recio doctor: ${worse.length} check(s) started failing since yesterday\n${lines.join('\n')}` },
+  });
+  return { posted: true, worse };
+}
+
+/** The §2.1 nightly dump: the backup runbook, started by the scheduler. */
+export async function nightlyBackup(deps: ScheduleDeps, now = new Date()): Promise<void> {
+  const actor = { id: SCHEDULER, roles: ['lead_operator' as const] };
+  const day = now.toISOString().slice(0, 10);
+  await deps.ops.runRunbook('backup', undefined, false, actor, { surface: 'cli', ...(deps.opsChannel ? { channel: deps.opsChannel } : {}), deliveryKey: `scheduler:backup:${day}`, requestId: `backup-${day}` });
+}
+
+/** Starts the cron jobs (croner parses the expressions); returns a stop function. */
+export function startSchedules(deps: ScheduleDeps, crons: { backup: string; doctor: string }): () => void {
+  const guarded = (name: string, job: () => Promise<unknown>) => async () => {
+    if (!deps.isLeader()) return;
+    await job().catch((error: Error) => deps.logger.error({ err: error.message, job: name }, 'scheduler: job failed'));
+  };
+  const jobs = [
+    new Cron(crons.backup, { protect: true }, guarded('backup', () => nightlyBackup(deps))),
+    new Cron(crons.doctor, { protect: true }, guarded('doctor', () => dailyDoctor(deps))),
+  ];
+  return () => jobs.forEach((job) => job.stop());
+}
