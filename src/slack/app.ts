@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { IncidentDesk } from '../incidents/desk.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
-import type { SlackContext } from './context.js';
+import type { IncidentActions, SlackContext } from './context.js';
 import { healthRoute } from './health.js';
 import { registerListeners } from './listeners/index.js';
 import { createGuardedReceiver, portOf, startRoutesServer, type ExtraRoute } from './receiver.js';
@@ -20,8 +21,10 @@ export interface SlackAppDeps {
   metrics?: Metrics;
   /** Served on the same port, e.g. `metricsRoute(metrics)` for GET /metrics. */
   extraRoutes?: ExtraRoute[];
-  /** Wake the publisher: called after the edge enqueued a message itself. */
+  /** Wake the publisher: called after the core was asked to change something with a message. */
   onOutbox?: () => void;
+  /** The incident desk the buttons call (default: one over the same store and Operations). */
+  incidents?: IncidentActions;
 }
 
 export interface SlackApp {
@@ -55,13 +58,15 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     clientOptions: webClientOptions(slack, logger),
     ...(socket ? { socketMode: true, appToken: slack.appToken } : { receiver }),
   });
+  const onOutbox = deps.onOutbox ?? (() => undefined);
   const ctx: SlackContext = {
     ops: operations,
+    incidents: deps.incidents ?? new IncidentDesk(operations.deps.store, operations, { opsChannel: operations.deps.opsChannel, onChange: onOutbox }),
     store: operations.deps.store,
     vocabulary: operations.deps.vocabulary,
     logger,
     metrics: deps.metrics,
-    onOutbox: deps.onOutbox ?? (() => undefined),
+    onOutbox,
   };
   registerListeners(app, ctx);
   // Errors that escape a handler (or Bolt's own middleware): logged with a reference. Handlers

@@ -1,3 +1,4 @@
+import type { IncidentDesk } from '../incidents/desk.js';
 import type { Vocabulary } from '../intents/intent.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveryKind, Metrics } from '../observability/metrics.js';
@@ -5,9 +6,13 @@ import type { Operations } from '../operations/operations.js';
 import type { Origin } from '../operations/types.js';
 import type { Store } from '../store/index.js';
 
+/** What the incident buttons, the root-cause modal and thread mentions call in the core. */
+export type IncidentActions = Pick<IncidentDesk, 'acknowledge' | 'runRecovery' | 'openChecklist' | 'resolve' | 'setRootCause' | 'noteMessage'>;
+
 /** What every handler needs; built once by createSlackApp. */
 export interface SlackContext {
   ops: Operations;
+  incidents: IncidentActions;
   store: Store;
   vocabulary: Vocabulary;
   logger: Logger;

@@ -14,10 +14,14 @@ export const ActionId = {
   ackIncident: 'recio_incident_ack',
   runRecovery: 'recio_incident_recover',
   openChecklist: 'recio_incident_checklist',
+  resolveIncident: 'recio_incident_resolve',
+  rootCause: 'recio_incident_root_cause',
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
   serviceSelect: 'recio_service_select',
   typedName: 'recio_typed_name',
+  rootCauseText: 'recio_root_cause_text',
+  followUpsText: 'recio_follow_ups_text',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 
@@ -25,6 +29,7 @@ export const CallbackId = {
   rollbackModal: 'recio_rollback_modal',
   serviceModal: 'recio_service_modal',
   confirmApprovalModal: 'recio_confirm_approval_modal',
+  rootCauseModal: 'recio_root_cause_modal',
   /** A modal that only says something (loading, or what went wrong); it has no submit. */
   noticeModal: 'recio_notice_modal',
 } as const;
@@ -34,6 +39,8 @@ export const BlockId = {
   tag: 'recio_tag',
   service: 'recio_service',
   typedName: 'recio_typed_name',
+  rootCause: 'recio_root_cause',
+  followUps: 'recio_follow_ups',
   runActions: 'recio_run_actions',
   approvalActions: 'recio_approval_actions',
   incidentActions: 'recio_incident_actions',

@@ -33,7 +33,7 @@ export function anIncident(overrides: Partial<Incident> = {}): Incident {
   return {
     id: randomUUID(), fingerprint: 'service-down:db1/trade_executor', kind: 'incident', title: 'trade_executor is FATAL', severity: 'sev2',
     status: 'open', scenario: 'service-crash', channel: 'C0OPS000001', threadTs: null, openedBy: 'monitor', openedAt: T0,
-    acknowledgedAt: null, acknowledgedBy: null, mitigatedAt: null, resolvedAt: null, resolvedBy: null, report: null, updatedAt: T0, ...overrides,
+    acknowledgedAt: null, acknowledgedBy: null, mitigatedAt: null, resolvedAt: null, resolvedBy: null, report: null, rootCause: null, followUps: null, detail: {}, occurrences: 1, updatedAt: T0, ...overrides,
   };
 }
 

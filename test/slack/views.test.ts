@@ -8,7 +8,7 @@ import { renderBackups } from '../../src/slack/views/backups.js';
 import { renderChecklist } from '../../src/slack/views/checklist.js';
 import { renderText } from '../../src/slack/views/help.js';
 import { renderIncidentParent } from '../../src/slack/views/incident-parent.js';
-import { confirmApprovalModal, loadingModal, noticeModal, rollbackModal, serviceModal } from '../../src/slack/views/modals.js';
+import { confirmApprovalModal, loadingModal, noticeModal, rollbackModal, rootCauseModal, serviceModal } from '../../src/slack/views/modals.js';
 import { renderRunMessage } from '../../src/slack/views/run-message.js';
 import { renderStatus } from '../../src/slack/views/status.js';
 import { renderTail } from '../../src/slack/views/tail.js';
@@ -146,13 +146,17 @@ describe('incident parent', () => {
     expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.ackIncident, incident.id], [ActionId.runRecovery, incident.id], [ActionId.openChecklist, incident.id]]);
   });
 
-  test('acknowledged: no Acknowledge; resolved: no buttons at all', () => {
+  test('acknowledged: no Acknowledge; mitigated: Resolve offered; resolved: only the root cause is left to write', () => {
     const acked = renderIncidentParent(anIncident({ status: 'acknowledged', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW }));
     expect(valid(acked)).toContain('Acknowledged by <@U0ALICE0001>');
     expect(buttons(acked.blocks).map((b) => b.action_id)).toEqual([ActionId.runRecovery, ActionId.openChecklist]);
-    const resolved = renderIncidentParent(anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW }));
+    const mitigated = renderIncidentParent(anIncident({ status: 'mitigated', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW, mitigatedAt: NOW }));
+    expect(valid(mitigated)).toContain('*Mitigated* — the checklist is green and the probes are healthy. Resolve?');
+    expect(buttons(mitigated.blocks).map((b) => b.action_id)).toEqual([ActionId.resolveIncident, ActionId.runRecovery, ActionId.openChecklist]);
+    const resolved = renderIncidentParent(anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW, occurrences: 10 }));
     expect(valid(resolved)).toContain('*Resolved* by <@U0ALICE0001>');
-    expect(buttons(resolved.blocks)).toEqual([]);
+    expect(JSON.stringify(resolved.blocks)).toContain('seen 10×');
+    expect(buttons(resolved.blocks).map((b) => [b.action_id, b.text.text])).toEqual([[ActionId.rootCause, 'Root cause & follow-ups']]);
   });
 });
 
@@ -214,6 +218,7 @@ describe('modals', () => {
     expect(validateView(confirm, 'modal')).toEqual([]);
     expect(JSON.parse(confirm.private_metadata!)).toEqual({ ...place, approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA' });
     expect(validateView(loadingModal('Roll back', 'Reading tags…'), 'modal')).toEqual([]);
+    expect(validateView(rootCauseModal('0b9d7c1e-0000-4000-8000-000000000000', 'x'.repeat(500), { rootCause: 'y'.repeat(5000), followUps: null }, place), 'modal')).toEqual([]);
     expect(validateView(noticeModal('A title far longer than twenty-four characters', 'x'.repeat(5000)), 'modal')).toEqual([]);
   });
 });

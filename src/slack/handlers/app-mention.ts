@@ -35,6 +35,8 @@ export async function onAppMention(ctx: SlackContext, { event, body, client, con
   const origin = slackOrigin({ channel: event.channel, threadTs, deliveryKey: eventId, requestId });
   await guarded(reply, log, async () => {
     const text = commandTextOf(event.text, context.botUserId);
+    // In an incident's thread, what people ask the bot is part of the incident's timeline.
+    if (event.thread_ts) await ctx.incidents.noteMessage(event.channel, event.thread_ts, user, `@recio ${text}`);
     const parsed = parseCommand(text, ctx.vocabulary);
     if (!parsed.ok) {
       await reply.private(renderText(parsed.message.replaceAll('`/recio ', '`@recio ')));

@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onApprovalClick } from '../handlers/approval-buttons.js';
 import type { ButtonArgs } from '../handlers/button-request.js';
-import { onIncidentButton } from '../handlers/incident-buttons.js';
+import { onIncidentButton, onRootCauseButton } from '../handlers/incident-buttons.js';
 import { onRunButton } from '../handlers/run-buttons.js';
 import { ActionId } from '../ids.js';
 
@@ -17,4 +17,6 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.ackIncident, (args) => onIncidentButton(ctx, 'acknowledge', args));
   on(ActionId.runRecovery, (args) => onIncidentButton(ctx, 'recover', args));
   on(ActionId.openChecklist, (args) => onIncidentButton(ctx, 'checklist', args));
+  on(ActionId.resolveIncident, (args) => onIncidentButton(ctx, 'resolve', args));
+  on(ActionId.rootCause, (args) => onRootCauseButton(ctx, args));
 }

@@ -2,6 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onConfirmApprovalSubmit } from '../handlers/confirm-approval.js';
 import { onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
+import { onRootCauseSubmit } from '../handlers/root-cause.js';
 import type { ViewArgs } from '../handlers/view-request.js';
 import { CallbackId } from '../ids.js';
 
@@ -11,4 +12,5 @@ export function registerViews(app: App, ctx: SlackContext): void {
   on(CallbackId.rollbackModal, (args) => onRollbackSubmit(ctx, args));
   on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
   on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));
+  on(CallbackId.rootCauseModal, (args) => onRootCauseSubmit(ctx, args));
 }

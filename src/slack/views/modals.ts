@@ -105,3 +105,26 @@ export function confirmApprovalModal(input: { approvalId: string; place: ReplyPl
     ],
   };
 }
+
+/** The system_architect's part of the report: root cause and follow-ups, prefilled with what is there. */
+export function rootCauseModal(incidentId: string, incidentTitle: string, existing: { rootCause: string | null; followUps: string | null }, place: ReplyPlace): ModalView {
+  const field = (blockId: string, actionId: string, label: string, initial: string | null) => ({
+    type: 'input' as const,
+    block_id: blockId,
+    label: { type: 'plain_text' as const, text: label },
+    element: { type: 'plain_text_input' as const, action_id: actionId, multiline: true, max_length: 3000, ...(initial ? { initial_value: clip(initial, 3000) } : {}) },
+  });
+  return {
+    type: 'modal',
+    callback_id: CallbackId.rootCauseModal,
+    private_metadata: JSON.stringify({ ...place, incidentId }),
+    title: title('Root cause'),
+    submit: title('Save to the report'),
+    close: title('Cancel'),
+    blocks: [
+      section(`*${escapeText(clip(incidentTitle, 200))}*`),
+      field(BlockId.rootCause, ActionId.rootCauseText, 'Root cause', existing.rootCause),
+      field(BlockId.followUps, ActionId.followUpsText, 'Follow-ups', existing.followUps),
+    ],
+  };
+}
