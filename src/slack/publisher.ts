@@ -20,6 +20,8 @@ export interface PublisherDeps {
   engine?: RunEngine | undefined;
   /** How often to look without being woken (default 2 s). */
   intervalMs?: number;
+  /** How often to expire overdue approvals (default 5 s). */
+  sweepEveryMs?: number;
   /** Names this sender in outbox claims (default: the store's instance id). */
   sender?: string;
 }
@@ -48,6 +50,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const { store, client, logger } = deps;
   const sender = deps.sender ?? store.instanceId;
   const intervalMs = deps.intervalMs ?? 2_000;
+  const sweepEveryMs = deps.sweepEveryMs ?? 5_000;
   const lastPost = new Map<string, number>();
   const lastUpdate = new Map<string, number>();
   let running = false;
@@ -112,7 +115,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   }
 
   async function sweep(): Promise<void> {
-    if (deps.engine === undefined || Date.now() - lastSweep < intervalMs) return;
+    if (deps.engine === undefined || Date.now() - lastSweep < sweepEveryMs) return;
     lastSweep = Date.now();
     await expireApprovals(store, deps.engine);
   }

@@ -60,6 +60,8 @@ export interface BotHarnessOptions {
   releases?: Release[];
   checks?: Partial<ChecksConfig>;
   publisherIntervalMs?: number;
+  /** How often the publisher expires overdue approvals (default 5 s). */
+  expirySweepMs?: number;
 }
 
 export interface BotHarness {
@@ -164,7 +166,7 @@ export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarn
       groupsOf: createGroupMembers(createSlackWebClient(settings, logger)),
       opsChannel: options.opsChannel ?? OPS,
     });
-    publisher = createPublisher({ store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500 });
+    publisher = createPublisher({ store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500, ...(options.expirySweepMs ? { sweepEveryMs: options.expirySweepMs } : {}) });
     publisher.start();
     cleanups.push(() => publisher!.stop());
     const socket = options.transport === 'socket';
