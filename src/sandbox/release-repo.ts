@@ -69,7 +69,10 @@ function writeRelease(paths: SandboxPaths, release: Release): void {
  * Made again from scratch if an earlier `up` stopped half-way.
  */
 export async function ensureRepo(paths: SandboxPaths, user: UnixAccount): Promise<boolean> {
-  if (await hasAllTags(paths, user)) return false;
+  // The marker, not the tags alone: an `up` killed after tagging has not checked out v2.4.0 yet.
+  const ready = join(paths.optDir, '.rec_io_v2-ready');
+  if (existsSync(ready) && (await hasAllTags(paths, user))) return false;
+  rmSync(ready, { force: true });
   rmSync(paths.repo, { recursive: true, force: true });
   ensureDir(paths.optDir, 0o755, user);
   ensureDir(paths.repo, 0o755, user);
@@ -87,6 +90,7 @@ export async function ensureRepo(paths: SandboxPaths, user: UnixAccount): Promis
     await must(['tag', '-a', '-m', `REC.IO ${release.tag}`, release.tag], env);
   }
   await must(['checkout', '-q', '--detach', GOOD_TAG]);
+  writeFileSync(ready, `${GOOD_TAG}\n`);
   return true;
 }
 

@@ -5,7 +5,7 @@ import { RECIO_SCHEMA_SQL } from './recio-schema.js';
 import type { Sandbox } from './sandbox-handle.js';
 import { ensureCluster } from './sandbox-postgres.js';
 import { PROVIDERS, requireState, withSandboxLock, writeState } from './sandbox-state.js';
-import { programStatus, supervisorctl } from './sandbox-supervisor.js';
+import { startStuckPrograms, supervisorctl } from './sandbox-supervisor.js';
 import { BAD_TAG, checkoutRelease, currentRelease, GOOD_TAG } from './release-repo.js';
 import type { Scenario } from './sandbox-faults.js';
 import { SCENARIOS } from './sandbox-faults.js';
@@ -31,12 +31,7 @@ export async function heal(sandbox: Sandbox, scenario?: Scenario, timeoutMs = 90
     }
     state.faults = state.faults.filter((f) => scenario !== undefined && f.scenario !== scenario);
     writeState(sandbox.paths, state);
-    // Programs that reached FATAL stay there until someone starts them (supervisord never retries).
-    const stuck = ((await programStatus(sandbox.paths)) ?? []).filter((p) => ['FATAL', 'STOPPED', 'EXITED'].includes(p.state));
-    for (const p of stuck) {
-      await supervisorctl(sandbox.paths, 'start', p.name);
-      healed.push(`started ${p.name} (was ${p.state})`);
-    }
+    for (const p of await startStuckPrograms(sandbox.paths)) healed.push(`started ${p.name} (was ${p.state})`);
   });
   await waitUntilHealthy(sandbox, timeoutMs);
   return { healed };

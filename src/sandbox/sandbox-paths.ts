@@ -24,6 +24,8 @@ export interface SandboxPaths {
   knownHosts: string;
   pgDir: string;
   pgData: string;
+  /** Written once initdb finished: initdb writes PG_VERSION early, so that file proves nothing. */
+  pgInitDone: string;
   pgSchemaReady: string;
   supervisorDir: string;
   supervisorConfig: string;
@@ -48,10 +50,11 @@ const MAX_SOCKET_PATH = 107;
 
 export function sandboxPaths(dirInput: string): SandboxPaths {
   const dir = resolve(dirInput);
+  // `down` removes the whole directory.
+  if (dir === '/') throw new RecioError(ErrorCode.InvalidParams, 'the sandbox dir cannot be /');
   if (!SAFE_DIR.test(dir) || dir.split('/').includes('..')) {
     throw new RecioError(ErrorCode.InvalidParams, `the sandbox dir must be a plain path ([A-Za-z0-9_./+-]), got ${JSON.stringify(dir)}`);
   }
-  if (dir === '/') throw new RecioError(ErrorCode.InvalidParams, 'the sandbox dir cannot be /');
   const at = (...parts: string[]) => join(dir, ...parts);
   const paths: SandboxPaths = {
     dir,
@@ -74,6 +77,7 @@ export function sandboxPaths(dirInput: string): SandboxPaths {
     knownHosts: at('sshd', 'known_hosts'),
     pgDir: at('pg'),
     pgData: at('pg', 'data'),
+    pgInitDone: at('pg', 'initdb-done'),
     pgSchemaReady: at('pg', 'schema-ready'),
     supervisorDir: at('supervisor'),
     supervisorConfig: at('supervisor', 'supervisord.conf'),

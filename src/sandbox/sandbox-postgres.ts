@@ -81,7 +81,10 @@ export async function isAccepting(paths: SandboxPaths, state: SandboxState): Pro
 /** initdb (once: a half-made cluster from an interrupted `up` is made again), settings, start. */
 export async function ensureCluster(paths: SandboxPaths, state: SandboxState, user: UnixAccount): Promise<'started' | 'running'> {
   const runAs = asUser(user, paths.homeDir);
-  if (!existsSync(join(paths.pgData, 'PG_VERSION'))) {
+  if (!existsSync(paths.pgInitDone)) {
+    // An initdb cut short leaves a cluster that starts but lacks databases: make it again.
+    await stopCluster(paths);
+    rmSync(paths.pgSchemaReady, { force: true });
     rmSync(paths.pgData, { recursive: true, force: true });
     mkdirSync(paths.pgData, { recursive: true, mode: 0o700 });
     giveTo(paths.pgData, user);
@@ -93,6 +96,7 @@ export async function ensureCluster(paths: SandboxPaths, state: SandboxState, us
       const args = ['-D', paths.pgData, '-U', state.db.adminUser, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-instructions'];
       const run = await execa(initdb, args, { ...runAs, reject: false, env: { ...runAs.env, LC_ALL: 'C' } });
       if (run.exitCode !== 0) throw new RecioError(ErrorCode.ActionFailed, `initdb failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+      writeFileSync(paths.pgInitDone, `${new Date().toISOString()}\n`);
     } finally {
       unlinkSync(pwFile);
     }

@@ -110,6 +110,16 @@ export async function waitForPrograms(paths: SandboxPaths, timeoutMs: number, na
   }
 }
 
+/**
+ * Starts the programs that gave up (FATAL) or were stopped: supervisord never retries those by
+ * itself. Returns them as they were.
+ */
+export async function startStuckPrograms(paths: SandboxPaths): Promise<ProgramStatus[]> {
+  const stuck = ((await programStatus(paths)) ?? []).filter((p) => p.state === 'FATAL' || p.state === 'STOPPED' || p.state === 'EXITED');
+  for (const p of stuck) await supervisorctl(paths, 'start', p.name);
+  return stuck;
+}
+
 /** supervisord stops its programs on SIGTERM (stopasgroup: their children too). */
 export async function stopSupervisord(paths: SandboxPaths): Promise<number | undefined> {
   const pid = livePid(pidFileOf(paths, 'supervisord'), paths.dir);

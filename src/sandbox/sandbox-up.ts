@@ -12,7 +12,7 @@ import { ensureCluster, ensureSchema, findPgBinDir, postmasterPid } from './sand
 import { ensureDetachedServices, servicePid } from './sandbox-services.js';
 import { ensureSshd, hostKeyFingerprint } from './sandbox-ssh.js';
 import { readState, SandboxTuning, withSandboxLock, writeState, type SandboxPorts, type SandboxState } from './sandbox-state.js';
-import { ensureSupervisord, waitForPrograms } from './sandbox-supervisor.js';
+import { ensureSupervisord, startStuckPrograms, waitForPrograms } from './sandbox-supervisor.js';
 import { DEFAULT_SANDBOX_USER, ensureSandboxUser, type SandboxUser } from './sandbox-user.js';
 import { ensureRepo } from './release-repo.js';
 import { livePid } from './detached-process.js';
@@ -32,28 +32,23 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
   ensureDir(paths.dir, 0o755);
   writeIfChanged(paths.marker, 'A recio-bot sandbox: `recio sandbox down` removes this directory.\n', 0o644);
   return withSandboxLock(paths, async () => {
-    let state = readState(paths);
-    const user = await ensureSandboxUser(state?.user.name ?? options.user ?? DEFAULT_SANDBOX_USER, paths.homeDir);
-    if (state === undefined) {
-      state = await newState(user, options);
-      say(`new sandbox in ${paths.dir} (user ${user.name}${user.created ? ', created' : ''})`);
-    } else if (state.user.uid !== user.uid || state.user.gid !== user.gid) {
-      // The account was removed and made again under another uid: hand its files over.
-      await handOver(paths, user);
-      state = { ...state, user: { ...user, created: user.created || state.user.created } };
-    } else if (user.created && !state.user.created) {
-      state = { ...state, user: { ...state.user, created: true } };
-    }
-    state = await movePortsTaken(paths, state, say);
-    writeState(paths, state);
+    const { state, user } = await settleState(paths, options, say);
     makeLayout(paths, user);
+    // A drill in progress is not repaired behind the bot's back: what a fault broke stays broken.
+    const inEffect = (await viewFaults(paths, state)).filter((f) => f.inEffect);
+    if (inEffect.length > 0) say(`faults in effect (${inEffect.map((f) => f.scenario).join(', ')}): left as they are; \`recio sandbox heal\` undoes them`);
+    const dbStoppedOnPurpose = inEffect.some((f) => f.scenario === 'postgres-failure' && f.variant === 'stop');
 
     if (await ensureRepo(paths, user)) say('release repo made: v2.3.0, v2.4.0, v2.5.0 (bad); v2.4.0 checked out');
     ensureRepoConfig(paths, state, user);
-    say(`postgres: ${await ensureCluster(paths, state, user)} on 127.0.0.1:${state.ports.postgres}`);
-    if (await ensureSchema(paths, state)) say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
-    const dump = await ensureNightlyDump(paths, state, user);
-    if (dump !== undefined) say(`backups: ${dump} written`);
+    if (dbStoppedOnPurpose) {
+      say('postgres: left stopped');
+    } else {
+      say(`postgres: ${await ensureCluster(paths, state, user)} on 127.0.0.1:${state.ports.postgres}`);
+      if (await ensureSchema(paths, state)) say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
+      const dump = await ensureNightlyDump(paths, state, user);
+      if (dump !== undefined) say(`backups: ${dump} written`);
+    }
     const started = ensureDetachedServices(paths, state, user);
     say(`providers and web UI: ${started.length === 0 ? 'running' : `started ${started.join(', ')}`}`);
     say(`supervisord: ${await ensureSupervisord(paths, user)}`);
@@ -62,15 +57,35 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
     ensureFleetFiles(paths, state, hostKeyFingerprint(paths));
 
     const sandbox = sandboxFromState(paths, state);
-    const inEffect = (await viewFaults(paths, state)).filter((f) => f.inEffect);
-    if (inEffect.length > 0) {
-      say(`faults in effect (${inEffect.map((f) => f.scenario).join(', ')}): not waiting for health; \`recio sandbox heal\` undoes them`);
-      return sandbox;
-    }
+    if (inEffect.length > 0) return sandbox;
+    const restarted = await startStuckPrograms(paths);
+    if (restarted.length > 0) say(`supervisord: started ${restarted.map((p) => `${p.name} (was ${p.state})`).join(', ')}`);
     await waitUntilHealthy(sandbox, timeoutMs);
     say('all components answer; web /health 200');
     return sandbox;
   });
+}
+
+/** The state file, made on the first `up`; kept in step with the OS account and free ports after. */
+async function settleState(paths: SandboxPaths, options: SandboxOptions, say: (line: string) => void): Promise<{ state: SandboxState; user: SandboxUser }> {
+  let state = readState(paths);
+  const user = await ensureSandboxUser(state?.user.name ?? options.user ?? DEFAULT_SANDBOX_USER, paths.homeDir);
+  if (state === undefined) {
+    state = await newState(user, options);
+    say(`new sandbox in ${paths.dir} (user ${user.name}${user.created ? ', created' : ''})`);
+  } else if (options.user !== undefined && options.user !== state.user.name) {
+    say(`keeping user ${state.user.name}: the sandbox was made with it (down, then up, to change it)`);
+  }
+  if (state.user.uid !== user.uid || state.user.gid !== user.gid) {
+    // The account was removed and made again under another uid: hand its files over.
+    await handOver(paths, user);
+    state = { ...state, user: { ...user, created: user.created || state.user.created } };
+  } else if (user.created && !state.user.created) {
+    state = { ...state, user: { ...state.user, created: true } };
+  }
+  state = await movePortsTaken(paths, state, say);
+  writeState(paths, state);
+  return { state, user };
 }
 
 async function newState(user: SandboxUser, options: SandboxOptions): Promise<SandboxState> {
