@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MessageRecord } from '../../src/emulator/index.js';
 import { expireApprovals } from '../../src/slack/approval-expiry.js';
 import { ActionId } from '../../src/slack/ids.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
-import { auditRows, buttonsOf, count, readable, runs } from './helpers.js';
+import { auditRows, buttonsOf, count, readable, runs, until } from './helpers.js';
 
 /**
  * Approvals that expire: a click after the expiry is refused (and audited) and nothing runs; the
@@ -25,7 +25,7 @@ const pending = () => bot.slack.state.messages.filter((m) => m.channel === OPS &
 async function askForRollback(): Promise<MessageRecord> {
   const before = pending().length;
   await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback v1.0.0' });
-  await vi.waitFor(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
+  await until(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
   return pending().at(-1)!;
 }
 
@@ -39,14 +39,14 @@ describe('an expired approval', () => {
     const message = await askForRollback();
     await waitPastExpiry();
     await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: message.ts, actionId: ActionId.approve });
-    await vi.waitFor(() => expect(readable(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1) ?? { text: '' })).toMatch(/This approval expired .*Nothing ran; ask again\./));
+    await until(() => expect(readable(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1) ?? { text: '' })).toMatch(/This approval expired .*Nothing ran; ask again\./));
     expect(bot.slack.state.openModal(PEOPLE.bob)).toBeUndefined();
     expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.bob, detail: expect.objectContaining({ reason: 'expired' }) });
     expect(await auditRows(bot, 'approval.decided')).toEqual([]);
     expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`)).toBe(0);
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
-    await vi.waitFor(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
+    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
   });
 
   test('with nobody clicking, the sweep the publisher runs marks it expired, rewrites the message and stops the run', async () => {
@@ -54,9 +54,9 @@ describe('an expired approval', () => {
     await waitPastExpiry();
     expect(await expireApprovals(bot.store, bot.engine)).toBe(1);
     bot.publisher.wake();
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
-    await vi.waitFor(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
+    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
     expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state = 'expired'`)).toBe(2);
   });
 });

@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { WebClient } from '@slack/web-api';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MessageRecord } from '../../src/emulator/index.js';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
-import { auditRows, buttonsOf, count, readable, runs } from './helpers.js';
+import { auditRows, buttonsOf, count, readable, runs, until } from './helpers.js';
 
 /**
  * Two-person approvals over Slack, on a real host with a real git repo of releases: the rollback
@@ -31,7 +31,7 @@ const head = async () => (await execa('git', ['-c', 'safe.directory=*', '-C', bo
 async function askForRollback(tag: string): Promise<MessageRecord> {
   const before = pending().length;
   await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: `rollback ${tag}` });
-  await vi.waitFor(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
+  await until(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
   return pending().at(-1)!;
 }
 
@@ -39,14 +39,14 @@ describe('asking', () => {
   test('/recio rollback without a tag opens a modal at once, then offers the host\'s tags with the previous one preselected', async () => {
     await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback' });
     // The modal opened inside the trigger id's 3 s (the emulator refuses it later): first as "loading", then filled in.
-    await vi.waitFor(() => expect(bot.slack.state.callsTo('views.open').at(-1)?.ok).toBe(true));
+    await until(() => expect(bot.slack.state.callsTo('views.open').at(-1)?.ok).toBe(true));
     expect(JSON.stringify(bot.slack.state.callsTo('views.open').at(-1)?.args)).toContain('Reading the release tags');
-    await vi.waitFor(() => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.rollbackModal), { timeout: 10_000 });
+    await until(() => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.rollbackModal), { timeout: 10_000 });
     const select = (bot.slack.state.openModal(PEOPLE.alice)!.view.blocks as Array<{ block_id?: string; element?: { options: Array<{ value: string; text: { text: string } }>; initial_option?: { value: string } } }>).find((b) => b.block_id === BlockId.tag)!.element!;
     expect(select.options.map((o) => o.text.text)).toEqual(['v1.2.0 (current)', 'v1.1.0', 'v1.0.0']);
     expect(select.initial_option?.value).toBe('v1.1.0');
     await bot.slack.deliver.submitView({ user: 'alice' });
-    await vi.waitFor(() => expect(pending()).toHaveLength(1), { timeout: 20_000, interval: 100 });
+    await until(() => expect(pending()).toHaveLength(1), { timeout: 20_000, interval: 100 });
     const message = pending()[0]!;
     expect(readable(message)).toContain(`<@${PEOPLE.alice}> asks to run`);
     expect(readable(message)).toContain('{"tag":"v1.1.0"}');
@@ -58,7 +58,7 @@ describe('refusals, each answered privately and audited', () => {
   test('the requester cannot approve their own rollback', async () => {
     const message = pending()[0]!;
     await click('alice', message, ActionId.approve);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.alice)).toContain('You asked for this one: a second lead_operator must approve it.'));
+    await until(() => expect(lastEphemeral(PEOPLE.alice)).toContain('You asked for this one: a second lead_operator must approve it.'));
     expect(bot.slack.state.openModal(PEOPLE.alice)).toBeUndefined();
     expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.alice, detail: expect.objectContaining({ reason: 'self_approval' }) });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toContain(ActionId.approve);
@@ -66,7 +66,7 @@ describe('refusals, each answered privately and audited', () => {
 
   test('a user with no role cannot approve', async () => {
     await click('dave', pending()[0]!, ActionId.approve);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: approving is for a second lead_operator'));
+    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: approving is for a second lead_operator'));
     expect((await auditRows(bot, 'request.denied')).at(-1)).toMatchObject({ actor: PEOPLE.dave, outcome: 'denied' });
   });
 
@@ -79,7 +79,7 @@ describe('refusals, each answered privately and audited', () => {
       const posted = await poster.chat.postMessage({ channel: OPS, text: 'forged', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ActionId.approve, value, text: { type: 'plain_text', text: 'Approve' } }] }] });
       await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: posted.ts!, actionId: ActionId.approve });
     }
-    await vi.waitFor(async () => expect((await auditRows(bot, 'request.refused')).filter((r) => r.detail.reason === 'unknown' && r.actor === PEOPLE.bob)).toHaveLength(forgeries.length));
+    await until(async () => expect((await auditRows(bot, 'request.refused')).filter((r) => r.detail.reason === 'unknown' && r.actor === PEOPLE.bob)).toHaveLength(forgeries.length));
     expect(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).filter((e) => readable(e).includes('That approval is unknown or no longer exists. Nothing ran.'))).toHaveLength(forgeries.length);
     expect(bot.slack.state.openModal(PEOPLE.bob)).toBeUndefined();
     expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(executedBefore);
@@ -91,7 +91,7 @@ describe('approving', () => {
   test('a second lead_operator types the tag to confirm; a wrong name records nothing; the right one approves and the rollback runs', async () => {
     const message = pending()[0]!;
     await click('bob', message, ActionId.approve);
-    await vi.waitFor(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe(CallbackId.confirmApprovalModal));
+    await until(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe(CallbackId.confirmApprovalModal));
     const wrong = await bot.slack.deliver.submitView({ user: 'bob', values: { [BlockId.typedName]: 'v1.0.0' } });
     expect(wrong.attempts[0]?.responseBody).toContain('response_action');
     expect(bot.slack.state.openModal(PEOPLE.bob)?.errors?.[BlockId.typedName]).toContain('Type `v1.1.0` exactly');
@@ -99,20 +99,20 @@ describe('approving', () => {
     expect(await auditRows(bot, 'approval.decided')).toEqual([]);
 
     await bot.slack.deliver.submitView({ user: 'bob', values: { [BlockId.typedName]: 'v1.1.0' } });
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain(`Approved by <@${PEOPLE.bob}>`), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain(`Approved by <@${PEOPLE.bob}>`), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
     expect(await auditRows(bot, 'approval.decided')).toEqual([expect.objectContaining({ actor: PEOPLE.bob, outcome: 'approved' })]);
-    await vi.waitFor(async () => expect((await runs(bot))[0]?.state).toBe('succeeded'), { timeout: 60_000, interval: 250 });
+    await until(async () => expect((await runs(bot))[0]?.state).toBe('succeeded'), { timeout: 60_000, interval: 250 });
     expect(await head()).toBe('v1.1.0');
   });
 
   test('a double click on Deny records one decision; the second click is told who decided', async () => {
     const message = await askForRollback('v1.0.0');
     await Promise.all([click('bob', message, ActionId.deny), click('bob', message, ActionId.deny)]);
-    await vi.waitFor(() => expect(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).slice(-2).map(readable).sort().join('\n')).toMatch(/Already denied by <@U0BOB000001>[\s\S]*Denied: Roll back to v1\.0\.0/));
+    await until(() => expect(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).slice(-2).map(readable).sort().join('\n')).toMatch(/Already denied by <@U0BOB000001>[\s\S]*Denied: Roll back to v1\.0\.0/));
     expect((await auditRows(bot, 'approval.decided')).filter((r) => r.outcome === 'denied')).toHaveLength(1);
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain(`Denied by <@${PEOPLE.bob}>`));
-    await vi.waitFor(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
+    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain(`Denied by <@${PEOPLE.bob}>`));
+    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
   });
 
   test('two approvers submitting at once: one decision, the other is told it was already approved', async () => {
@@ -120,16 +120,16 @@ describe('approving', () => {
     const refusedBefore = (await auditRows(bot, 'request.refused')).filter((r) => r.detail.reason === 'already_decided').length;
     await click('bob', message, ActionId.approve);
     await click('carol', message, ActionId.approve);
-    await vi.waitFor(() => expect([bot.slack.state.openModal(PEOPLE.bob), bot.slack.state.openModal(PEOPLE.carol)].every(Boolean)).toBe(true));
+    await until(() => expect([bot.slack.state.openModal(PEOPLE.bob), bot.slack.state.openModal(PEOPLE.carol)].every(Boolean)).toBe(true));
     await Promise.all([
       bot.slack.deliver.submitView({ user: 'bob', values: { [BlockId.typedName]: 'v1.2.0' } }),
       bot.slack.deliver.submitView({ user: 'carol', values: { [BlockId.typedName]: 'v1.2.0' } }),
     ]);
-    await vi.waitFor(async () => expect((await auditRows(bot, 'request.refused')).filter((r) => r.detail.reason === 'already_decided')).toHaveLength(refusedBefore + 1));
+    await until(async () => expect((await auditRows(bot, 'request.refused')).filter((r) => r.detail.reason === 'already_decided')).toHaveLength(refusedBefore + 1));
     expect((await auditRows(bot, 'approval.decided')).filter((r) => r.outcome === 'approved')).toHaveLength(2);
     const answers = [...bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS), ...bot.slack.state.ephemeralsFor(PEOPLE.carol, OPS)].map(readable).join('\n');
     expect(answers).toMatch(/Already approved by <@U0(BOB000001|CAROL0001)>/);
-    await vi.waitFor(async () => expect((await runs(bot)).at(-1)?.state).toBe('succeeded'), { timeout: 60_000, interval: 250 });
+    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('succeeded'), { timeout: 60_000, interval: 250 });
     expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`)).toBe(2);
   });
 });

@@ -1,10 +1,10 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CallbackId } from '../../src/slack/ids.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { forged } from '../support/slack-sign.js';
-import { auditRows, count, readable, runs } from './helpers.js';
+import { auditRows, count, readable, runs, until } from './helpers.js';
 
 /**
  * `/recio` and `@recio` end to end over signed HTTP: Bolt's own receiver with correctly signed
@@ -24,7 +24,7 @@ const pidOf = async (name: string) => (await host().supervisor.program(name)).pi
 /** How many times the stand-in has started: each start writes one line to its log. */
 const startsOf = async (name: string) => (await readFile(join(host().supervisor.dir, 'logs', `${name}.log`), 'utf8')).split('\n').filter((l) => l.includes(`${name} starting`)).length;
 const succeededRuns = async () => (await runs(bot)).filter((r) => r.state === 'succeeded').length;
-const waitForRuns = (n: number) => vi.waitFor(async () => expect(await succeededRuns()).toBe(n), { timeout: 30_000, interval: 200 });
+const waitForRuns = (n: number) => until(async () => expect(await succeededRuns()).toBe(n), { timeout: 30_000, interval: 200 });
 const topLevel = () => bot.slack.state.messagesIn(OPS, { topLevelOnly: true });
 const ephemeralTexts = (user: string) => bot.slack.state.ephemeralsFor(user, OPS).map(readable).join('\n---\n');
 
@@ -36,7 +36,7 @@ describe('a signed /recio restart', () => {
     await waitForRuns(1);
     expect(await pidOf('trade_executor')).not.toBe(before);
     expect((await host().supervisor.program('trade_executor')).state).toBe('RUNNING');
-    await vi.waitFor(() => expect(readable(topLevel().at(-1)!)).toMatch(/SUCCEEDED/), { timeout: 10_000 });
+    await until(() => expect(readable(topLevel().at(-1)!)).toMatch(/SUCCEEDED/), { timeout: 10_000 });
     const text = readable(topLevel().at(-1)!);
     expect(text).toContain('Restart trade_executor on db1');
     expect(text).toContain(`<@${PEOPLE.alice}>`);
@@ -53,7 +53,7 @@ describe('a signed /recio restart', () => {
     expect(retries.flatMap((d) => d.attempts.map((a) => [a.retryNum, a.status]))).toEqual(expect.arrayContaining([[1, 200], [2, 200], [3, 200]]));
     await waitForRuns(runsBefore + 1);
     // Give any wrongly started second execution the time to show itself.
-    await vi.waitFor(async () => expect((await host().supervisor.program('trade_manager')).state).toBe('RUNNING'));
+    await until(async () => expect((await host().supervisor.program('trade_manager')).state).toBe('RUNNING'));
     expect((await runs(bot)).length).toBe(runsBefore + 1);
     expect(await startsOf('trade_manager')).toBe(startsBefore + 1);
     expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(executedBefore + 1);
@@ -82,7 +82,7 @@ describe('refusals', () => {
   test('a user with no role gets a private denial, an audit row, and nothing runs', async () => {
     const before = { pid: await pidOf('trade_executor'), runs: (await runs(bot)).length };
     await bot.slack.deliver.slashCommand({ user: 'dave', channel: OPS, text: 'restart trade_executor' });
-    await vi.waitFor(() => expect(ephemeralTexts(PEOPLE.dave)).toMatch(/Not allowed: running recovery steps is for a lead_operator\. Your roles: none/));
+    await until(() => expect(ephemeralTexts(PEOPLE.dave)).toMatch(/Not allowed: running recovery steps is for a lead_operator\. Your roles: none/));
     expect(await auditRows(bot, 'request.denied')).toEqual([expect.objectContaining({ actor: PEOPLE.dave, target: 'restart', outcome: 'denied' })]);
     expect(await pidOf('trade_executor')).toBe(before.pid);
     expect((await runs(bot)).length).toBe(before.runs);
@@ -92,7 +92,7 @@ describe('refusals', () => {
     const delivery = await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_exector' });
     expect(delivery.attempts[0]?.responseBody).toContain('Did you mean `trade_executor`?');
     expect(ephemeralTexts(PEOPLE.alice)).toContain('Unknown service `trade_exector`');
-    await vi.waitFor(async () => expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.alice, detail: expect.objectContaining({ reason: 'parse_error', text: 'restart trade_exector' }) }));
+    await until(async () => expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.alice, detail: expect.objectContaining({ reason: 'parse_error', text: 'restart trade_exector' }) }));
   });
 });
 
@@ -101,7 +101,7 @@ describe('answers', () => {
     const lines = Array.from({ length: 4000 }, (_, i) => `bulk line ${String(i).padStart(4, '0')} ${'.'.repeat(40)}`);
     await appendFile(join(host().supervisor.dir, 'logs', 'kalshi_api_watchdog.log'), `${lines.join('\n')}\n`);
     await bot.slack.deliver.slashCommand({ user: 'bob', channel: OPS, text: 'tail kalshi_api_watchdog 4000' });
-    await vi.waitFor(() => expect(bot.slack.state.files.filter((f) => f.completed)).toHaveLength(1), { timeout: 15_000 });
+    await until(() => expect(bot.slack.state.files.filter((f) => f.completed)).toHaveLength(1), { timeout: 15_000 });
     const file = bot.slack.state.files[0]!;
     expect(file.channels).toEqual([OPS]);
     const content = file.content!.toString('utf8');
@@ -119,7 +119,7 @@ describe('answers', () => {
     const before = await pidOf('active_trade_supervisor');
     const runsBefore = await succeededRuns();
     await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart' });
-    await vi.waitFor(() => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.serviceModal));
+    await until(() => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.serviceModal));
     await bot.slack.deliver.submitView({ user: 'alice', values: { recio_service: 'active_trade_supervisor' } });
     await waitForRuns(runsBefore + 1);
     expect(await pidOf('active_trade_supervisor')).not.toBe(before);
@@ -129,12 +129,12 @@ describe('answers', () => {
     const parent = await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, text: 'trade_manager looks stuck' });
     const mention = `<@${bot.slack.workspace.bot.userId}>`;
     await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, threadTs: parent.message.ts, text: `${mention} status` });
-    await vi.waitFor(() => expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toContain('REC.IO status'), { timeout: 15_000 });
+    await until(() => expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toContain('REC.IO status'), { timeout: 15_000 });
     const runsBefore = await succeededRuns();
     const topLevelBefore = topLevel().length;
     await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, threadTs: parent.message.ts, text: `${mention} restart trade_manager` });
     await waitForRuns(runsBefore + 1);
-    await vi.waitFor(() => expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toMatch(/Restart trade_manager on db1[\s\S]*SUCCEEDED/), { timeout: 10_000 });
+    await until(() => expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toMatch(/Restart trade_manager on db1[\s\S]*SUCCEEDED/), { timeout: 10_000 });
     expect(topLevel()).toHaveLength(topLevelBefore);
   });
 

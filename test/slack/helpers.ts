@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import type { MessageRecord, EphemeralRecord } from '../../src/emulator/index.js';
 import type { BotHarness } from '../support/bot-harness.js';
 
@@ -43,4 +44,12 @@ export async function count(bot: BotHarness, sql: string): Promise<number> {
 /** Every run, newest last. */
 export async function runs(bot: BotHarness): Promise<Array<{ id: string; scenario: string; state: string; requested_by: string }>> {
   return (await bot.storeDb.query('SELECT id, scenario, state, requested_by FROM runs ORDER BY created_at')).rows as never;
+}
+
+/**
+ * `vi.waitFor` with room for a loaded machine: real sshd, supervisord and PostgreSQL run beside
+ * other suites, so "soon" is up to 15 s here (the default 1 s makes tests flaky, not stricter).
+ */
+export function until<T>(check: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}): Promise<T> {
+  return vi.waitFor(check, { timeout: Math.max(options.timeout ?? 0, 15_000), interval: options.interval ?? 100 });
 }

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { IncidentDesk } from '../../src/incidents/desk.js';
 import { incidentPostKey } from '../../src/runbooks/run-notices.js';
 import { ActionId } from '../../src/slack/ids.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
-import { auditRows, buttonsOf, readable, runs } from './helpers.js';
+import { auditRows, buttonsOf, readable, runs, until } from './helpers.js';
 
 /**
  * An incident's parent message and its buttons, and the Recovery Verification Checklist ticking
@@ -63,7 +63,7 @@ let declared: string;
 describe('an incident declared by hand', () => {
   test('its parent message says what, where, since when, how bad, with Acknowledge and Open checklist; its ts becomes the thread', async () => {
     await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'incident open Kalshi snapshots look stale' });
-    await vi.waitFor(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), { timeout: 10_000 });
+    await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), { timeout: 10_000 });
     const incident = (await bot.store.incidents.listUnresolved())[0]!;
     declared = incident.id;
     const parent = (await parentOf(incident.id))!;
@@ -76,10 +76,10 @@ describe('an incident declared by hand', () => {
   test('Acknowledge: refused without the role (audited); a lead_operator acknowledges once and the button goes', async () => {
     const parent = (await parentOf(declared))!;
     await click('dave', parent.ts, ActionId.ackIncident);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
+    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
     expect((await bot.store.incidents.get(declared))?.status).toBe('open');
     await Promise.all([click('alice', parent.ts, ActionId.ackIncident), click('bob', parent.ts, ActionId.ackIncident)]);
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(/Acknowledged by <@U0(ALICE0001|BOB000001)>/), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(/Acknowledged by <@U0(ALICE0001|BOB000001)>/), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.openChecklist]);
     expect(await auditRows(bot, 'incident.acknowledged')).toHaveLength(1);
     expect((await bot.store.incidents.get(declared))?.status).toBe('acknowledged');
@@ -88,17 +88,17 @@ describe('an incident declared by hand', () => {
   test('Open checklist: the checklist ticks itself in the thread, waits for the manual item, and is green only once it is confirmed', async () => {
     const parent = (await parentOf(declared))!;
     await click('bob', parent.ts, ActionId.openChecklist);
-    await vi.waitFor(async () => expect((await runs(bot)).at(-1)).toMatchObject({ scenario: 'verify', state: 'awaiting_approval' }), { timeout: 60_000, interval: 250 });
+    await until(async () => expect((await runs(bot)).at(-1)).toMatchObject({ scenario: 'verify', state: 'awaiting_approval' }), { timeout: 60_000, interval: 250 });
     const checklist = () => bot.slack.state.repliesTo(OPS, parent.ts).find((m) => readable(m).includes('Recovery Verification Checklist'));
-    await vi.waitFor(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/), { timeout: 10_000 });
+    await until(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/), { timeout: 10_000 });
     expect(readable(checklist()!).match(/:white_check_mark:/g)).toHaveLength(5);
     expect(readable(checklist()!)).not.toContain('*GREEN*');
     expect(buttonsOf(checklist()!)).toEqual([ActionId.confirmStep]);
     expect((await bot.store.runs.get((await runs(bot)).at(-1)!.id))?.incidentId).toBe(declared);
     await click('dave', checklist()!.ts, ActionId.confirmStep);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
+    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
     await click('bob', checklist()!.ts, ActionId.confirmStep);
-    await vi.waitFor(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), { timeout: 15_000 });
+    await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), { timeout: 15_000 });
     expect((await runs(bot)).at(-1)?.state).toBe('succeeded');
   });
 
@@ -107,20 +107,20 @@ describe('an incident declared by hand', () => {
     // The desk offers Resolve when a probe reports healthy or the checklist's first pass ends green;
     // this checklist ended on the hand-ticked item, so the probe's part is played here.
     await new IncidentDesk(bot.store, bot.ops, { opsChannel: OPS, onChange: () => bot.publisher.wake() }).offerResolveIfReady(declared);
-    await vi.waitFor(() => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident), { timeout: 10_000 });
+    await until(() => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident), { timeout: 10_000 });
     await click('bob', parent.ts, ActionId.resolveIncident);
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`), { timeout: 10_000 });
     expect(lastEphemeral(PEOPLE.bob)).toMatch(/Resolved: Kalshi snapshots look stale\. Time to acknowledge/);
-    await vi.waitFor(() => expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(`incident-${declared.slice(0, 8)}.md`), { timeout: 10_000 });
+    await until(() => expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(`incident-${declared.slice(0, 8)}.md`), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.rootCause]);
 
     await click('dave', parent.ts, ActionId.rootCause);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: the root cause and follow-ups are for the system_architect'));
+    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: the root cause and follow-ups are for the system_architect'));
     expect(bot.slack.state.openModal(PEOPLE.dave)).toBeUndefined();
     await click('bob', parent.ts, ActionId.rootCause);
-    await vi.waitFor(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe('recio_root_cause_modal'));
+    await until(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe('recio_root_cause_modal'));
     await bot.slack.deliver.submitView({ user: 'bob', values: { recio_root_cause: 'The Kalshi websocket token expired overnight.', recio_follow_ups: 'Alert on token expiry a day ahead.' } });
-    await vi.waitFor(async () => expect((await bot.store.incidents.get(declared))?.report).toContain('The Kalshi websocket token expired overnight.'));
+    await until(async () => expect((await bot.store.incidents.get(declared))?.report).toContain('The Kalshi websocket token expired overnight.'));
     expect((await auditRows(bot, 'incident.root_cause')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
   });
 });
@@ -130,15 +130,15 @@ describe('an incident opened by the monitor', () => {
     const { incident } = await bot.store.incidents.openOrJoin({ fingerprint: 'backup-stale:db1', kind: 'incident', title: 'Newest backup is 30 h old', severity: 'sev3', openedBy: 'monitor', scenario: 'backup', channel: OPS });
     await bot.store.outbox.enqueue({ dedupeKey: incidentPostKey(incident.id), channel: OPS, kind: 'post', payload: { text: incident.title, event: { type: 'incident', incidentId: incident.id } } });
     bot.publisher.wake();
-    await vi.waitFor(async () => expect(buttonsOf((await parentOf(incident.id)) ?? { blocks: [] })).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]), { timeout: 10_000 });
+    await until(async () => expect(buttonsOf((await parentOf(incident.id)) ?? { blocks: [] })).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]), { timeout: 10_000 });
     const parent = (await parentOf(incident.id))!;
     const before = (await runs(bot)).length;
     await Promise.all([click('alice', parent.ts, ActionId.runRecovery), click('alice', parent.ts, ActionId.runRecovery)]);
-    await vi.waitFor(async () => expect((await runs(bot)).length).toBe(before + 1));
+    await until(async () => expect((await runs(bot)).length).toBe(before + 1));
     const run = (await runs(bot)).at(-1)!;
     expect(run.scenario).toBe('backup');
     expect((await bot.store.runs.get(run.id))?.incidentId).toBe(incident.id);
-    await vi.waitFor(() => expect(bot.slack.state.repliesTo(OPS, parent.ts).map(readable).join('\n')).toContain('Back up the database now'), { timeout: 15_000 });
+    await until(() => expect(bot.slack.state.repliesTo(OPS, parent.ts).map(readable).join('\n')).toContain('Back up the database now'), { timeout: 15_000 });
     expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).slice(-2).map(readable).join('\n')).toMatch(/not run twice/);
     expect((await runs(bot)).length).toBe(before + 1);
   });

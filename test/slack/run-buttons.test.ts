@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runPostKey } from '../../src/runbooks/run-notices.js';
 import { ActionId } from '../../src/slack/ids.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
-import { auditRows, buttonsOf, readable } from './helpers.js';
+import { auditRows, buttonsOf, readable, until } from './helpers.js';
 
 /**
  * Go-ahead, Skip and Cancel on a run's live message, against the real engine and host: the button
@@ -28,7 +28,7 @@ async function gatedRun(): Promise<{ runId: string; stepIds: string[]; ts: strin
   await bot.engine.advance(run.id, PEOPLE.alice);
   const stepIds = (await bot.store.runs.steps(run.id)).map((s) => s.id);
   let ts = '';
-  await vi.waitFor(async () => {
+  await until(async () => {
     ts = (await bot.store.outbox.getByDedupeKey(runPostKey(run.id)))?.slackTs ?? '';
     expect(buttonsOf(bot.slack.state.message(OPS, ts) ?? { blocks: [] })).toEqual([ActionId.confirmStep, ActionId.skipStep, ActionId.cancelRun]);
   }, { timeout: 10_000 });
@@ -43,20 +43,20 @@ describe('gated steps', () => {
   test('Go-ahead: refused to a user without the role (audited), taken from a lead_operator; the run finishes', async () => {
     const { runId, ts } = await gatedRun();
     await click('dave', ts, ActionId.confirmStep);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: running recovery steps is for a lead_operator'));
+    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: running recovery steps is for a lead_operator'));
     expect(await runState(runId)).toBe('awaiting_approval');
     await click('bob', ts, ActionId.confirmStep);
-    await vi.waitFor(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
+    await until(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
     expect(lastEphemeral(PEOPLE.bob)).toContain('Go-ahead recorded: First look.');
     expect((await auditRows(bot, 'step.confirmed')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, ts)!)).toContain('SUCCEEDED'), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, ts)!)).toContain('SUCCEEDED'), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, ts)!)).toEqual([]);
   });
 
   test('a second Go-ahead on the same step is refused and audited (it no longer waits)', async () => {
     const { runId, ts } = await gatedRun();
     await Promise.all([click('bob', ts, ActionId.confirmStep), click('alice', ts, ActionId.confirmStep)]);
-    await vi.waitFor(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
+    await until(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
     expect((await auditRows(bot, 'step.confirmed')).filter((r) => r.actor === PEOPLE.bob || r.actor === PEOPLE.alice).length).toBeGreaterThanOrEqual(2);
     const refused = (await auditRows(bot, 'request.refused')).filter((r) => r.detail.reason === 'not_waiting');
     expect(refused).toHaveLength(1);
@@ -66,12 +66,12 @@ describe('gated steps', () => {
   test('Skip skips the gated step and the run goes on; Cancel stops a run', async () => {
     const skipped = await gatedRun();
     await click('alice', skipped.ts, ActionId.skipStep);
-    await vi.waitFor(async () => expect(await runState(skipped.runId)).toBe('succeeded'), { timeout: 20_000 });
+    await until(async () => expect(await runState(skipped.runId)).toBe('succeeded'), { timeout: 20_000 });
     expect((await bot.store.steps.get(skipped.stepIds[0]!))?.state).toBe('skipped');
     const cancelled = await gatedRun();
     await click('alice', cancelled.ts, ActionId.cancelRun);
-    await vi.waitFor(async () => expect(await runState(cancelled.runId)).toBe('cancelled'));
-    await vi.waitFor(() => expect(readable(bot.slack.state.message(OPS, cancelled.ts)!)).toContain('CANCELLED'), { timeout: 10_000 });
+    await until(async () => expect(await runState(cancelled.runId)).toBe('cancelled'));
+    await until(() => expect(readable(bot.slack.state.message(OPS, cancelled.ts)!)).toContain('CANCELLED'), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, cancelled.ts)!)).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe('gated steps', () => {
     const poster = new WebClient(bot.slack.tokens.bot, { slackApiUrl: bot.slack.apiUrl, retryConfig: { retries: 5, minTimeout: 100 } });
     const posted = await poster.chat.postMessage({ channel: OPS, text: 'forged', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ActionId.confirmStep, value: randomUUID(), text: { type: 'plain_text', text: 'Go' } }] }] });
     await click('bob', posted.ts!, ActionId.confirmStep);
-    await vi.waitFor(() => expect(lastEphemeral(PEOPLE.bob)).toContain('That step is unknown. Nothing ran.'));
+    await until(() => expect(lastEphemeral(PEOPLE.bob)).toContain('That step is unknown. Nothing ran.'));
     expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.bob, detail: expect.objectContaining({ reason: 'unknown' }) });
     expect(await runState(runId)).toBe('awaiting_approval');
     await click('alice', ts, ActionId.cancelRun);

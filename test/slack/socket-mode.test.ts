@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
-import { count, readable, runs } from './helpers.js';
+import { count, readable, runs, until } from './helpers.js';
 
 /**
  * The same bot over Socket Mode (SLACK_APP_TOKEN set): envelopes from the emulator's WebSocket,
@@ -27,8 +27,8 @@ describe('Socket Mode', () => {
     const again = await bot.slack.deliver.resend(delivery.id);
     expect(again.envelopeId).toBe(delivery.envelopeId);
     expect(again.attempts.map((a) => a.outcome)).toEqual(['acked', 'acked']);
-    await vi.waitFor(async () => expect((await runs(bot)).map((r) => r.state)).toEqual(['succeeded']), { timeout: 30_000, interval: 200 });
-    await vi.waitFor(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1)!)).toContain('SUCCEEDED'), { timeout: 10_000 });
+    await until(async () => expect((await runs(bot)).map((r) => r.state)).toEqual(['succeeded']), { timeout: 30_000, interval: 200 });
+    await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1)!)).toContain('SUCCEEDED'), { timeout: 10_000 });
     expect(await startsOf('trade_executor')).toBe(starts + 1);
     expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(1);
     expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).filter((e) => readable(e).includes('Restart trade_executor'))).toHaveLength(1);
@@ -38,7 +38,7 @@ describe('Socket Mode', () => {
     const mention = `<@${bot.slack.workspace.bot.userId}> status`;
     const { message, deliveries } = await bot.slack.deliver.userMessage({ user: 'bob', channel: OPS, text: mention });
     await bot.slack.deliver.resend(deliveries[0]!.id);
-    await vi.waitFor(() => expect(bot.slack.state.repliesTo(OPS, message.ts).length).toBeGreaterThan(0), { timeout: 15_000 });
+    await until(() => expect(bot.slack.state.repliesTo(OPS, message.ts).length).toBeGreaterThan(0), { timeout: 15_000 });
     expect(await count(bot, `SELECT count(*) AS n FROM deliveries WHERE kind = 'event'`)).toBe(1);
     expect(bot.slack.state.repliesTo(OPS, message.ts).filter((m) => readable(m).includes('REC.IO status'))).toHaveLength(1);
   });
