@@ -18,8 +18,8 @@ export async function ensureNightlyDump(paths: SandboxPaths, state: SandboxState
   const path = join(paths.backupsDir, name);
   if (existsSync(path)) return undefined;
   const partial = join(paths.backupsDir, `.${name}.partial`);
-  const [file, ...args] = pgCommands(paths, state).pgDump;
   const pgc = pgCommands(paths, state);
+  const [file, ...args] = pgc.pgDump;
   const run = await execa(file!, [...args, '--file', partial], { env: { ...process.env, ...pgc.env }, reject: false, timeout: 120_000 });
   if (run.exitCode !== 0 || !(await isCompleteDump(partial))) {
     rmSync(partial, { force: true });

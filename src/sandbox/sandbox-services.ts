@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { livePid, spawnDetached, stopPid } from './detached-process.js';
 import { scriptArgv } from './sandbox-binaries.js';
 import { logFileOf, pidFileOf, type SandboxPaths } from './sandbox-paths.js';
 import { PROVIDERS, type ProviderName, type SandboxState } from './sandbox-state.js';
 import type { UnixAccount } from './sandbox-user.js';
-import { giveTo, writeIfChanged } from './write-if-changed.js';
+import { writeIfChanged } from './write-if-changed.js';
 
 /** The processes `up` runs beside supervisord: the two provider stand-ins and the web UI. */
 export const DETACHED_SERVICES = ['kalshi', 'coinbase', 'web'] as const;
@@ -43,10 +43,8 @@ export function servicePid(paths: SandboxPaths, service: DetachedService): numbe
 
 /** Starts whichever of the three is not running (as the REC.IO user); returns the ones it started. */
 export function ensureDetachedServices(paths: SandboxPaths, state: SandboxState, user: UnixAccount): DetachedService[] {
-  for (const provider of PROVIDERS) {
-    // A missing control file means "ok"; written so an operator sees where to flip it.
-    if (writeIfChanged(controlFileOf(paths, provider), readFileOr(controlFileOf(paths, provider), 'ok\n'), 0o644)) giveTo(controlFileOf(paths, provider), user);
-  }
+  // A missing control file means "ok"; written anyway so an operator sees where to flip it.
+  for (const provider of PROVIDERS) if (!existsSync(controlFileOf(paths, provider))) setProviderMode(paths, provider, 'ok');
   const started: DetachedService[] = [];
   for (const service of DETACHED_SERVICES) {
     if (servicePid(paths, service) !== undefined) continue;
@@ -73,12 +71,4 @@ export async function stopDetachedServices(paths: SandboxPaths): Promise<Array<{
     stopped.push({ component: service, pid });
   }
   return stopped;
-}
-
-function readFileOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
 }

@@ -36,6 +36,8 @@ const rows = async (table: string): Promise<number> => {
 const webStatus = async () => (await fetch(sandbox.webUrl)).status;
 const stateOf = async (name: string) => (await programStatus(sandbox.paths))?.find((p) => p.name === name)?.state;
 const psql = (...args: string[]) => execa(sandbox.db.psql[0]!, [...sandbox.db.psql.slice(1), ...args], { env: sandbox.db.env, reject: false });
+// The bot's own path to the sandbox: its env → config → fleet → SSH transport, opened once.
+const agent = (): Hosts => (hosts ??= hostsFromConfig(loadConfig(sandbox.env), (path) => readFileSync(path, 'utf8')));
 const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000) => waitFor(what, timeoutMs, probe, 200);
 
 beforeAll(async () => {
@@ -78,16 +80,15 @@ describe('sandbox up', () => {
   });
 
   test('the agent answers over the sandbox sshd, reached with its fleet file and key', async () => {
-    hosts = hostsFromConfig(loadConfig(sandbox.env), (path) => readFileSync(path, 'utf8'));
-    expect(hosts.names()).toEqual(['sbx1']);
-    const status = await hosts.run('sbx1', { action: 'service.status', params: {} });
+    expect(agent().names()).toEqual(['sbx1']);
+    const status = await agent().run('sbx1', { action: 'service.status', params: {} });
     expect(status.ok).toBe(true);
     const programs = (status.data as { programs: Array<{ name: string; state: string }> }).programs;
     expect(programs.map((p) => [p.name, p.state]).sort()).toEqual(RECIO_PROGRAMS.map((n) => [n, 'RUNNING']).sort());
-    expect((await hosts.run('sbx1', { action: 'db.tables', params: {} })).ok).toBe(true);
-    const fresh = await hosts.run('sbx1', { action: 'db.freshness', params: { feed: 'btc_price' } });
+    expect((await agent().run('sbx1', { action: 'db.tables', params: {} })).ok).toBe(true);
+    const fresh = await agent().run('sbx1', { action: 'db.freshness', params: { feed: 'btc_price' } });
     expect((fresh.data as { ageSeconds: number }).ageSeconds).toBeLessThan(10);
-    expect((await hosts.run('sbx1', { action: 'deploy.current', params: {} })).data).toMatchObject({ tag: 'v2.4.0' });
+    expect((await agent().run('sbx1', { action: 'deploy.current', params: {} })).data).toMatchObject({ tag: 'v2.4.0' });
   });
 
   test('a second up finds everything running and changes nothing', async () => {
@@ -148,7 +149,7 @@ describe('sandbox break: each fault shows the plan\'s symptom, heal puts it back
     expect(seen).toContain('BACKOFF');
     expect(await stateOf('trade_manager')).toBe('RUNNING');
     // The plan's step 2, through the agent as the bot runs it: the crash was transient.
-    const restart = await hosts!.run('sbx1', { action: 'service.restart', params: { service: 'trade_executor', waitSeconds: 20 } });
+    const restart = await agent().run('sbx1', { action: 'service.restart', params: { service: 'trade_executor', waitSeconds: 20 } });
     expect(restart.ok).toBe(true);
     expect((await sandboxStatus(dir)).faults).toEqual([expect.objectContaining({ scenario: 'service-crash', inEffect: false })]);
     await heal(sandbox, 'service-crash');
