@@ -8,6 +8,7 @@ import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerInstallCommands } from './cli/install-commands.js';
 import { registerRunCommands } from './cli/run-commands.js';
 import { registerRunbookCommands } from './cli/runbook-commands.js';
+import { registerSandboxCommands } from './cli/sandbox-commands.js';
 import { openCore } from './core/open-core.js';
 import { registerStoreCommands } from './cli/store-commands.js';
 import { loadConfig, type Config } from './config.js';
@@ -30,6 +31,7 @@ registerInstallCommands(program, { print, setExitCode });
 registerHostCommands(program, { openHosts: () => hostsFromConfig(config(), (path) => readFileSync(path, 'utf8')), print, setExitCode });
 registerStoreCommands(program, { openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }) });
 registerDoctorCommand(program, { print, setExitCode });
+registerSandboxCommands(program, { print, setExitCode });
 registerRunCommands(program, { openCore: () => openCore(config()), print, setExitCode });
 registerRunbookCommands(program, { print, setExitCode, runbooksDir: () => process.env.RECIO_RUNBOOKS_DIR || 'commands' });
 
