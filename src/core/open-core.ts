@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { hostsFromConfig, type Hosts } from '../hosts/fleet-hosts.js';
 import type { Vocabulary } from '../intents/intent.js';
 import { Operations } from '../operations/operations.js';
-import { RunEngine } from '../runbooks/engine.js';
+import { RunEngine, type EngineObserver } from '../runbooks/engine.js';
 import { loadRunbooks, type Runbooks } from '../runbooks/loader.js';
 import type { FleetView } from '../runbooks/plan.js';
 import { openStore, storeOptionsFromConfig, type Store, type StoreLogger } from '../store/index.js';
@@ -31,6 +31,7 @@ export interface OpenCoreOptions {
   groupsOf?: (groupId: string) => Promise<readonly string[]>;
   /** Only `recio migrate` opens without applying migrations. */
   migrate?: boolean;
+  observer?: EngineObserver;
 }
 
 export function roleMembersOf(config: Config): RoleMembers {
@@ -73,6 +74,7 @@ export async function openCore(config: Config, options: OpenCoreOptions = {}): P
     onChange: () => {
       for (const listener of listeners) listener();
     },
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   const ops = new Operations({
     store,

@@ -11,6 +11,14 @@ export interface EngineDeps extends StepRunnerDeps {
   approvalTtlMs: number;
   /** Told after every change that has outbox rows, so the publisher sends without waiting. */
   onChange?: () => void;
+  /** Told how steps and runs end (metrics); never allowed to fail a run. */
+  observer?: EngineObserver;
+}
+
+/** What the engine reports for counting: a metrics adapter implements it. */
+export interface EngineObserver {
+  stepFinished(step: { host: string; action: string }, outcome: string, state: 'succeeded' | 'failed', seconds: number): void;
+  runFinished(state: 'succeeded' | 'failed' | 'skipped' | 'cancelled'): void;
 }
 
 /** Who starts, approves or moves a run: a Slack user id, `cli:<user>` or `monitor`. */
@@ -237,6 +245,9 @@ export class RunEngine {
       await updateRunMessage(tx, run, `step:${step.idx}:${executed.state}:${step.attempt}`, `${step.title}: ${executed.summary}`);
     });
     this.deps.onChange?.();
+    try {
+      this.deps.observer?.stepFinished(step, executed.outcome, executed.state, ((executed.result as { durationMs?: number } | null)?.durationMs ?? 0) / 1000);
+    } catch {}
     return executed;
   }
 
@@ -312,6 +323,9 @@ export class RunEngine {
     await tx.timeline.add({ runId, incidentId: run.incidentId, actor, kind: `run_${state}`, text: `${String(run.params.title ?? run.scenario)}: ${state} — ${why}`, detail: {} });
     await tx.audit.append({ actor, action: `run.${state}`, target: `run:${runId}`, outcome: state, detail: { why }, requestId: runId });
     await updateRunMessage(tx, run, `finished:${state}`, `${String(run.params.title ?? run.scenario)}: ${state}`);
+    try {
+      this.deps.observer?.runFinished(state);
+    } catch {}
     return run;
   }
 
