@@ -56,8 +56,8 @@ export class Monitor {
   /** One probe round over the fleet, then the transitions it implies. Exposed for tests and doctor. */
   async probeOnce(): Promise<Observation[]> {
     const ctx: ProbeContext = { ...this.deps.probe, feedMaxAgeSeconds: this.options.feedMaxAgeSeconds, backupMaxAgeSeconds: this.options.backupMaxAgeSeconds, deadlineMs: Math.max(5_000, this.options.intervalMs) };
-    const providers = await probeProviders(ctx);
-    const observations: Observation[] = [...providers.observations];
+    // Programs first: a crash is the most common fault and the one a trader feels first.
+    const observations: Observation[] = [];
     const failing = new Set<string>();
     for (const host of ctx.withRole('app')) {
       const programs = await probePrograms(ctx, host);
@@ -66,6 +66,8 @@ export class Monitor {
       const bad = this.release.observe(host, head.ok ? (head.data as { commit: string; tag: string | null }) : undefined, programs.failing);
       observations.push(...(bad ? [bad, ...programs.observations.filter((o) => o.ok)] : programs.observations));
     }
+    const providers = await probeProviders(ctx);
+    observations.push(...providers.observations);
     for (const host of ctx.withRole('db')) {
       const db = await probeDatabase(ctx, host);
       observations.push(...db.observations);

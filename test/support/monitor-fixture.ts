@@ -6,8 +6,8 @@ import type { EngineFixture } from './engine-fixture.js';
 export const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The incident desk and a monitor over an engine fixture's host, store and provider stand-ins. */
-export function deskAndMonitor(f: EngineFixture, options: Partial<MonitorOptions> = {}): { desk: IncidentDesk; monitor: Monitor } {
-  const desk = new IncidentDesk(f.store, f.ops, { opsChannel: 'COPS00001' });
+export function deskAndMonitor(f: EngineFixture, options: Partial<MonitorOptions> = {}, deskOptions: { opsChannel?: string; onChange?: () => void } = {}): { desk: IncidentDesk; monitor: Monitor } {
+  const desk = new IncidentDesk(f.store, f.ops, { opsChannel: 'COPS00001', ...deskOptions });
   const monitor = new Monitor(
     {
       store: f.store,
