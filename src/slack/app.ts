@@ -12,6 +12,8 @@ import { createGuardedReceiver, portOf, startRoutesServer, type ExtraRoute } fro
 import { slackLoggerFrom } from './slack-logger.js';
 import { surfaceError } from './surface-errors.js';
 import { webClientOptions, type SlackSettings } from './web-client.js';
+import { createWorkQueue } from './work-queue.js';
+import { createAckGate } from './ack-gate.js';
 
 export interface SlackAppDeps {
   slack: SlackSettings;
@@ -25,6 +27,8 @@ export interface SlackAppDeps {
   onOutbox?: () => void;
   /** The incident desk the buttons call (default: one over the same store and Operations). */
   incidents?: IncidentActions;
+  /** How many commands/mentions do their post-ack work at once (default 8). */
+  workConcurrency?: number;
 }
 
 export interface SlackApp {
@@ -48,9 +52,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const routes = [healthRoute(operations.deps.store), ...(deps.extraRoutes ?? [])];
   const socket = slack.appToken !== undefined && slack.appToken !== '';
   if (!socket && !slack.signingSecret) throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
+  const gate = createAckGate();
   const receiver = socket
     ? undefined
-    : createGuardedReceiver({ signingSecret: slack.signingSecret!, logger: slackLogger, routes, onRefused: () => deps.metrics?.countDelivery('command', 'invalid') });
+    : createGuardedReceiver({ signingSecret: slack.signingSecret!, logger: slackLogger, routes, gate, onRefused: () => deps.metrics?.countDelivery('command', 'invalid') });
   const app = new App({
     token: slack.botToken,
     logger: slackLogger,
@@ -67,6 +72,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     logger,
     metrics: deps.metrics,
     onOutbox,
+    work: createWorkQueue({ concurrency: deps.workConcurrency ?? 8, logger, ...(socket ? {} : { gate }) }),
   };
   registerListeners(app, ctx);
   // Errors that escape a handler (or Bolt's own middleware): logged with a reference. Handlers
@@ -88,6 +94,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       return { port: portOf(httpServer) };
     },
     async stop() {
+      // Let acked work finish (bounded: a hung host must not hold the shutdown).
+      await Promise.race([ctx.work.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       // Slack (and the emulator) keep connections alive: without this, close() waits for them.
       httpServer?.closeAllConnections();
       await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping Bolt failed'));

@@ -5,6 +5,7 @@ import type { DeliveryKind, Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
 import type { Origin } from '../operations/types.js';
 import type { Store } from '../store/index.js';
+import type { WorkQueue } from './work-queue.js';
 
 /** What the incident buttons, the root-cause modal and thread mentions call in the core. */
 export type IncidentActions = Pick<IncidentDesk, 'acknowledge' | 'runRecovery' | 'openChecklist' | 'resolve' | 'setRootCause' | 'noteMessage'>;
@@ -19,6 +20,8 @@ export interface SlackContext {
   metrics?: Metrics | undefined;
   /** Wakes the publisher after the edge itself enqueued a message (e.g. an acknowledged incident). */
   onOutbox(): void;
+  /** Where commands and mentions do their work after the ack. */
+  work: WorkQueue;
 }
 
 /**

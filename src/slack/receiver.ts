@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTPReceiver, type Logger as SlackLogger } from '@slack/bolt';
+import type { AckGate } from './ack-gate.js';
 
 /** A route served beside /slack/events (e.g. /metrics), in the shape of Bolt's customRoutes. */
 export interface ExtraRoute {
@@ -24,6 +25,8 @@ export interface GuardedReceiverOptions {
   routes: ExtraRoute[];
   /** Told of each request refused before Bolt saw it (for metrics and logs). */
   onRefused?: (why: string) => void;
+  /** Counts the requests whose answer (the ack) is still owed. */
+  gate?: AckGate;
   now?: () => number;
 }
 
@@ -52,6 +55,17 @@ export function createGuardedReceiver(options: GuardedReceiverOptions): HTTPRece
       options.logger.warn('Refused a Slack request whose timestamp is more than five minutes from now');
       res.writeHead(401).end();
       return;
+    }
+    if (req.method === 'POST' && path === EVENTS_PATH && options.gate) {
+      const gate = options.gate;
+      gate.enter();
+      let left = false;
+      const leave = () => {
+        if (!left) gate.leave();
+        left = true;
+      };
+      res.once('finish', leave);
+      res.once('close', leave);
     }
     return bolts(req, res);
   };

@@ -64,8 +64,17 @@ export interface BotHarnessOptions {
   expirySweepMs?: number;
 }
 
-export interface BotHarness {
-  slack: SlackFake;
+/** Where the bot finds Slack (the Web API and the secrets it checks requests with). */
+export interface SlackEndpoint {
+  apiUrl: string;
+  botToken: string;
+  signingSecret: string;
+  /** Set for Socket Mode. */
+  appToken?: string;
+}
+
+/** The bot without the Slack emulation (a benchmark runs the emulation in another process). */
+export interface BotCore {
   store: Store;
   storeDb: TestDatabase;
   hosts: Hosts;
@@ -79,6 +88,10 @@ export interface BotHarness {
   /** The release repo, when `releases` were asked for. */
   repo?: string;
   stop(): Promise<void>;
+}
+
+export interface BotHarness extends BotCore {
+  slack: SlackFake;
 }
 
 async function makeReleaseRepo(dir: string, releases: Release[], owner: string | undefined): Promise<{ repo: string; pip: string[] }> {
@@ -109,6 +122,21 @@ async function makeReleaseRepo(dir: string, releases: Release[], owner: string |
  * after a failed start.
  */
 export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarness> {
+  const slack = await startSlackFake(options.emulator);
+  try {
+    const socket = options.transport === 'socket';
+    const core = await startBotCore({ ...options, slack: { apiUrl: slack.apiUrl, botToken: slack.tokens.bot, signingSecret: slack.signingSecret, ...(socket ? { appToken: slack.tokens.app } : {}) } });
+    if (socket) await slack.socketMode.waitForConnection();
+    else slack.setRequestUrl(`http://127.0.0.1:${core.port}/slack/events`);
+    return { ...core, slack, stop: async () => { await core.stop(); await slack.close(); } };
+  } catch (error) {
+    await slack.close();
+    throw error;
+  }
+}
+
+/** The same bot against a Slack found at `slack` (an emulation in another process). */
+export async function startBotCore(options: Omit<BotHarnessOptions, 'emulator' | 'transport'> & { slack: SlackEndpoint }): Promise<BotCore> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const keep = async <T>(make: () => Promise<T>, undo: (value: T) => Promise<unknown>): Promise<T> => {
     const value = await make();
@@ -120,7 +148,7 @@ export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarn
   };
   try {
     const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
-    const slack = await keep(() => startSlackFake(options.emulator), (f) => f.close());
+    const { slack } = options;
     const storeDb = await keep(() => createTestDatabase('recio_slack'), (d) => d.drop());
     const dataDir = await keep(() => mkdtemp(join(tmpdir(), 'recio-bot-')), (d) => rm(d, { recursive: true, force: true }));
     await chmod(dataDir, 0o755);
@@ -154,7 +182,7 @@ export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarn
       onChange: () => publisher?.wake(),
     });
     const runbooks = loadRunbooks(resolve(import.meta.dirname, '../../commands'));
-    const settings = { botToken: slack.tokens.bot, apiUrl: slack.apiUrl };
+    const settings = { botToken: slack.botToken, apiUrl: slack.apiUrl };
     const ops = new Operations({
       store,
       hosts,
@@ -169,17 +197,14 @@ export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarn
     publisher = createPublisher({ store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500, ...(options.expirySweepMs ? { sweepEveryMs: options.expirySweepMs } : {}) });
     publisher.start();
     cleanups.push(() => publisher!.stop());
-    const socket = options.transport === 'socket';
     const app = createSlackApp({
-      slack: { ...settings, signingSecret: slack.signingSecret, ...(socket ? { appToken: slack.tokens.app } : {}), port: 0, host: '127.0.0.1' },
+      slack: { ...settings, signingSecret: slack.signingSecret, ...(slack.appToken ? { appToken: slack.appToken } : {}), port: 0, host: '127.0.0.1' },
       operations: ops,
       logger,
       onOutbox: () => publisher?.wake(),
     });
     const { port } = await keep(() => app.start(), () => app.stop());
-    if (socket) await slack.socketMode.waitForConnection();
-    else slack.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
-    return { slack, store, storeDb, hosts, testHosts, engine, ops, app, publisher, port, ...(release ? { repo: release.repo } : {}), stop };
+    return { store, storeDb, hosts, testHosts, engine, ops, app, publisher, port, ...(release ? { repo: release.repo } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -20,9 +20,14 @@ export function commandTextOf(text: string, botUserId: string | undefined): stri
 /**
  * `@recio …` — slash commands do not work in threads, so inside an incident thread people mention
  * the bot instead. Same grammar as `/recio`; the answer, and anything it starts, stays in the
- * thread. Bolt acks events before this runs; the event id makes a redelivery act once.
+ * thread. Bolt acks events before this runs; the work is queued behind other acks, and the event
+ * id makes a redelivery act once.
  */
-export async function onAppMention(ctx: SlackContext, { event, body, client, context }: Args): Promise<void> {
+export async function onAppMention(ctx: SlackContext, args: Args): Promise<void> {
+  ctx.work.push(() => answerMention(ctx, args));
+}
+
+async function answerMention(ctx: SlackContext, { event, body, client, context }: Args): Promise<void> {
   const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
   if (!(await claimDelivery(ctx, `evt:${eventId}`, 'event'))) return;
   ctx.metrics?.countDelivery('event', 'acked');
