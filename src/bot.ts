@@ -58,14 +58,22 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
       openIncidents: async () => (core ? (await core.store.incidents.listUnresolved()).length : 0),
     },
   });
-  core = await openCore(config, { logger, groupsOf, observer: metricsObserver(metrics) });
+  // The desk is made after the core; a run settled before that has no incident to tell.
+  let desk: IncidentDesk | undefined;
+  const observer: EngineObserver = {
+    ...metricsObserver(metrics),
+    runSettled: (run) => {
+      if (run.incidentId) void desk?.offerResolveIfReady(run.incidentId).catch((error: Error) => logger.warn({ err: error.message }, 'offering Resolve failed'));
+    },
+  };
+  core = await openCore(config, { logger, groupsOf, observer });
   const stops: Array<() => Promise<unknown>> = [() => core!.close()];
   try {
     const recovered = await core.store.recoverInterruptedSteps({ fallbackChannel: opsChannel ?? null });
     if (recovered.steps.length > 0) logger.warn({ steps: recovered.steps.length }, 'steps left running by a previous process are marked interrupted');
     const publisher = createPublisher({ store: core.store, client: webClient, logger, metrics, engine: core.engine });
     core.onChange(() => publisher.wake());
-    const desk = new IncidentDesk(core.store, core.ops, { opsChannel, onChange: () => publisher.wake() });
+    desk = new IncidentDesk(core.store, core.ops, { opsChannel, onChange: () => publisher.wake() });
     const app = createSlackApp({ slack, operations: core.ops, logger, metrics, extraRoutes: [metricsRoute(metrics)], onOutbox: () => publisher.wake(), incidents: desk });
     publisher.start();
     stops.unshift(() => publisher.stop());

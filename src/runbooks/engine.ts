@@ -19,6 +19,11 @@ export interface EngineDeps extends StepRunnerDeps {
 export interface EngineObserver {
   stepFinished(step: { host: string; action: string }, outcome: string, state: 'succeeded' | 'failed', seconds: number): void;
   runFinished(state: 'succeeded' | 'failed' | 'skipped' | 'cancelled'): void;
+  /**
+   * A run's end, once committed (so a reader sees it): a checklist that went green on its last,
+   * hand-ticked item has nobody else to tell the incident desk to offer Resolve.
+   */
+  runSettled?(run: Run): void;
 }
 
 /** Who starts, approves or moves a run: a Slack user id, `cli:<user>` or `monitor`. */
@@ -314,6 +319,11 @@ export class RunEngine {
   private async finishRun(run: Run, state: 'succeeded' | 'failed' | 'skipped', actor: ActorId, why: string): Promise<Run> {
     const finished = await this.store.withTransaction((tx) => this.finishInTx(tx, run.id, state, actor, why));
     this.deps.onChange?.();
+    if (finished) {
+      try {
+        this.deps.observer?.runSettled?.(finished);
+      } catch {}
+    }
     return finished ?? this.mustGetRun(run.id);
   }
 

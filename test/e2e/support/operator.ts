@@ -1,0 +1,149 @@
+import { vi } from 'vitest';
+import type { MessageRecord } from '../../../src/emulator/index.js';
+import { incidentPostKey } from '../../../src/runbooks/run-notices.js';
+import { ActionId, BlockId } from '../../../src/slack/ids.js';
+import type { Incident, Run } from '../../../src/store/index.js';
+import { OPS, type E2EStack } from './stack.js';
+
+/** Everything a person reads in a message: its text and every text inside its blocks. */
+export function readable(message: Pick<MessageRecord, 'text' | 'blocks'>): string {
+  const texts: string[] = [message.text];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'text' && typeof inner === 'string') texts.push(inner);
+        else walk(inner);
+      }
+    }
+  };
+  walk(message.blocks ?? []);
+  return texts.join('\n');
+}
+
+/** Action ids of the buttons a message shows now. */
+export function buttonsOf(message: Pick<MessageRecord, 'blocks'> | undefined): string[] {
+  return (message?.blocks ?? []).flatMap((b) => {
+    const block = b as { type?: string; elements?: Array<{ action_id?: string }> };
+    return block.type === 'actions' ? (block.elements ?? []).map((e) => e.action_id ?? '') : [];
+  });
+}
+
+/**
+ * Waits for a state, polling with a bound: real sshd, supervisord and two PostgreSQL clusters run
+ * beside another e2e file on two cores, so bounds are generous; a test never sleeps and hopes.
+ */
+export function eventually<T>(check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  return vi.waitFor(check, { timeout: timeoutMs, interval: intervalMs });
+}
+
+/** One thing a person did in Slack for the recovery: the figure the plan's typed commands are held against. */
+export interface OperatorAction {
+  user: string;
+  what: string;
+}
+
+/**
+ * The people in the ops channel, acting only through Slack (signed deliveries from the emulator):
+ * every click, command and modal submission is counted.
+ */
+export class Operators {
+  readonly actions: OperatorAction[] = [];
+
+  constructor(private readonly stack: E2EStack) {}
+
+  private get slack() {
+    return this.stack.slack;
+  }
+
+  /** The incident the monitor opened for `fingerprint`, once its parent message is in the channel. */
+  async incidentPosted(fingerprint: string, timeoutMs = 60_000): Promise<{ incident: Incident; parent: MessageRecord }> {
+    return eventually(async () => {
+      const incident = await this.stack.bot.core.store.incidents.findUnresolved(fingerprint);
+      if (incident === undefined) throw new Error(`no open incident ${fingerprint} yet`);
+      const parent = await this.parentOf(incident.id);
+      if (parent === undefined) throw new Error(`incident ${fingerprint} has no parent message yet`);
+      return { incident, parent };
+    }, timeoutMs);
+  }
+
+  async parentOf(incidentId: string): Promise<MessageRecord | undefined> {
+    const ts = (await this.stack.bot.core.store.outbox.getByDedupeKey(incidentPostKey(incidentId)))?.slackTs;
+    return ts ? this.slack.state.message(OPS, ts) : undefined;
+  }
+
+  /** The parent message as it reads now (the bot rewrites it as the incident moves). */
+  async parentNow(incidentId: string): Promise<MessageRecord> {
+    const parent = await this.parentOf(incidentId);
+    if (parent === undefined) throw new Error('the incident has no parent message');
+    return parent;
+  }
+
+  thread(parent: MessageRecord): MessageRecord[] {
+    return this.slack.state.repliesTo(OPS, parent.ts);
+  }
+
+  /** A reply in the incident's thread that reads `text` and offers `actionId`. */
+  async replyWithButton(parent: MessageRecord, text: string | RegExp, actionId: string, timeoutMs = 60_000): Promise<MessageRecord> {
+    return eventually(() => {
+      const found = this.thread(parent).find((m) => (typeof text === 'string' ? readable(m).includes(text) : text.test(readable(m))) && buttonsOf(m).includes(actionId));
+      if (found === undefined) throw new Error(`no reply with "${String(text)}" and ${actionId} in the thread yet:\n${this.thread(parent).map(readable).join('\n---\n')}`);
+      return found;
+    }, timeoutMs, 250);
+  }
+
+  async click(user: string, message: MessageRecord, actionId: string, what: string): Promise<void> {
+    this.actions.push({ user, what });
+    const delivery = await this.slack.deliver.click({ user, channel: OPS, ts: message.ts, actionId });
+    if (delivery.attempts.at(-1)?.status !== 200) throw new Error(`${what}: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
+  }
+
+  async command(user: string, text: string, what: string): Promise<void> {
+    this.actions.push({ user, what });
+    await this.slack.deliver.slashCommand({ user, channel: OPS, text });
+  }
+
+  /**
+   * A second lead_operator approves a destructive step: Approve, then the typed-target modal the
+   * Slack surface requires (two actions, as in Slack).
+   */
+  async approve(user: string, approvalMessage: MessageRecord, typed: string): Promise<void> {
+    await this.click(user, approvalMessage, ActionId.approve, 'Approve');
+    const modal = await eventually(() => {
+      const view = this.slack.state.openModal(user);
+      if (view === undefined) throw new Error('the typed confirmation modal did not open');
+      return view;
+    });
+    this.actions.push({ user, what: `type ${typed} and submit` });
+    await this.slack.deliver.submitView({ user, values: { [BlockId.typedName]: typed } });
+    void modal;
+  }
+
+  /** Ephemeral answers a user saw in the ops channel, newest last. */
+  answersTo(user: string): string[] {
+    return this.slack.state.ephemeralsFor(user, OPS).map(readable);
+  }
+
+  /** The incident's runs in the store, oldest first. */
+  async runsOf(incidentId: string): Promise<Run[]> {
+    const events = await this.stack.bot.core.store.timeline.list({ incidentId });
+    const ids = [...new Set(events.map((e) => e.runId).filter((id): id is string => id !== null))];
+    const runs = await Promise.all(ids.map((id) => this.stack.bot.core.store.runs.get(id)));
+    return runs.filter((r): r is Run => r !== undefined).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /** A run's steps as lines (state, title, what came back): the message of a failed expectation. */
+  async describeRun(run: Run): Promise<string> {
+    const steps = await this.stack.bot.core.store.runs.steps(run.id);
+    return [`${run.scenario} ${run.state}`, ...steps.map((s) => `  ${s.state} ${s.title}: ${JSON.stringify(s.result ?? {}).slice(0, 600)}`)].join('\n');
+  }
+
+  /** The incident's run of `scenario`, once it has ended (any end: the test asserts which). */
+  async runEnded(incidentId: string, scenario: string, timeoutMs = 90_000): Promise<Run> {
+    return eventually(async () => {
+      const run = (await this.runsOf(incidentId)).filter((r) => r.scenario === scenario).at(-1);
+      if (run === undefined || ['pending', 'running', 'awaiting_approval'].includes(run.state)) throw new Error(`${scenario} run is ${run?.state ?? 'not started'}`);
+      return run;
+    }, timeoutMs, 250);
+  }
+}

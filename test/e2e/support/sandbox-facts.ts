@@ -1,0 +1,51 @@
+import pg from 'pg';
+import type { Sandbox } from '../../../src/sandbox/index.js';
+import { currentRelease } from '../../../src/sandbox/release-repo.js';
+import { programStatus } from '../../../src/sandbox/sandbox-supervisor.js';
+
+/**
+ * The sandbox's real state, read around the bot (supervisord's socket, the REC.IO database, the
+ * release checkout): what the e2e tests assert on besides the messages.
+ */
+export interface ProgramFact {
+  state: string;
+  pid: number | null;
+}
+
+export async function programs(sandbox: Sandbox): Promise<Record<string, ProgramFact>> {
+  const list = (await programStatus(sandbox.paths)) ?? [];
+  return Object.fromEntries(list.map((p) => [p.name, { state: p.state, pid: p.pid }]));
+}
+
+async function withDb<T>(sandbox: Sandbox, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: sandbox.db.url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Rows a feed table got after `since` (by its own `ts`, the database's clock). */
+export function rowsSince(sandbox: Sandbox, table: 'btc_price_log' | 'kalshi_market_snapshots', since: Date): Promise<number> {
+  return withDb(sandbox, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ts > $1`, [since])).rows[0]?.n));
+}
+
+export function rowCount(sandbox: Sandbox, table: string): Promise<number> {
+  return withDb(sandbox, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n));
+}
+
+/** The database's clock now: feed rows are stamped with it, so "after" is measured on one clock. */
+export function dbNow(sandbox: Sandbox): Promise<Date> {
+  return withDb(sandbox, async (c) => (await c.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now);
+}
+
+export function tableExists(sandbox: Sandbox, table: string): Promise<boolean> {
+  return withDb(sandbox, async (c) => (await c.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", [table])).rowCount === 1);
+}
+
+export function checkedOutTag(sandbox: Sandbox): Promise<string | undefined> {
+  return currentRelease(sandbox.paths, sandbox.user);
+}

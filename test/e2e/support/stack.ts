@@ -1,0 +1,91 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { startBot, type Bot } from '../../../src/bot.js';
+import { loadConfig } from '../../../src/config.js';
+import { startSlackEmulator, type SlackEmulator } from '../../../src/emulator/index.js';
+import { createLogger, type LogLevel } from '../../../src/observability/logger.js';
+import { sandboxDown, sandboxUp, type Sandbox, type SandboxTuning } from '../../../src/sandbox/index.js';
+import { slackSettingsFromConfig } from '../../../src/slack/index.js';
+import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
+import { copyRunbooks, type RunbookEdits } from './runbooks-copy.js';
+
+/** The emulator's people: alice and bob are the two lead_operators (one asks, the other approves). */
+export const ALICE = 'U0ALICE0001';
+export const BOB = 'U0BOB000001';
+export const DAVE = 'U0DAVE00001';
+export const OPS = 'C0OPS000001';
+
+/**
+ * Quick enough for a test, production-like in kind: feeds write every 0.5–1 s, programs give up on
+ * a dead database after 3 s, the web UI calls a feed stale after 5 s, a rollback settles for 2 s.
+ */
+export const E2E_TUNING: Partial<SandboxTuning> = { btcIntervalMs: 500, kalshiIntervalMs: 1000, heartbeatMs: 1000, dbGraceSeconds: 3, apiTimeoutMs: 1000, webMaxFeedAgeSeconds: 5, deploySettleSeconds: 2 };
+
+export interface StackOptions {
+  tuning?: Partial<SandboxTuning>;
+  /** Text replacements in a copy of commands/ (RECIO_RUNBOOKS_DIR), for windows too long for a test. */
+  runbookEdits?: RunbookEdits;
+}
+
+/** One sandbox REC.IO, and the whole bot (`startBot`, as `npm start` runs it) pointed at it with the emulator as Slack. */
+export interface E2EStack {
+  sandbox: Sandbox;
+  slack: SlackEmulator;
+  bot: Bot;
+  storeDb: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything started here is undone by `stop()` in reverse order, each part on its own (a failed
+ * part does not keep the rest up), and also when the start itself fails half-way.
+ */
+export async function startStack(options: StackOptions = {}): Promise<E2EStack> {
+  const undo: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'recio-e2e-'));
+    undo.push(() => rm(dir, { recursive: true, force: true }));
+    // The sandbox's REC.IO user must traverse it (mkdtemp makes it 0700).
+    await chmod(dir, 0o755);
+    // A user of its own: two files run at once, each with its sandbox, and down removes only what it made.
+    const user = `recio-e2e${Math.floor(Math.random() * 0xfffff).toString(16)}`;
+    if (process.getuid?.() === 0) undo.push(() => execa('userdel', [user], { reject: false }));
+    const sandboxDir = join(dir, 'sbx');
+    undo.push(() => sandboxDown(sandboxDir));
+    const sandbox = await sandboxUp({ dir: sandboxDir, user, tuning: { ...E2E_TUNING, ...options.tuning } });
+    const storeDb = await createTestDatabase('recio_e2e');
+    undo.push(() => storeDb.drop());
+    const slack = await startSlackEmulator();
+    undo.push(() => slack.close());
+    const runbooksDir = options.runbookEdits ? copyRunbooks(join(dir, 'commands'), options.runbookEdits) : sandbox.env.RECIO_RUNBOOKS_DIR;
+    const config = loadConfig({
+      ...sandbox.env,
+      RECIO_RUNBOOKS_DIR: runbooksDir,
+      DATABASE_URL: storeDb.url,
+      RECIO_DATA_DIR: join(dir, 'data'),
+      SLACK_BOT_TOKEN: slack.tokens.bot,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      RECIO_OPS_CHANNEL: OPS,
+      RECIO_LEAD_OPERATORS: `${ALICE},${BOB}`,
+      RECIO_SYSTEM_ARCHITECTS: BOB,
+      RECIO_MONITOR_INTERVAL_MS: '1000',
+      RECIO_HTTP_TIMEOUT_MS: '2000',
+      RECIO_SHUTDOWN_DEADLINE_MS: '5000',
+    });
+    const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
+    const bot = await startBot(config, { logger, slack: { ...slackSettingsFromConfig(config)!, port: 0, host: '127.0.0.1' }, doctorEnv: {} });
+    undo.push(() => bot.stop(5_000));
+    // Signed HTTP, as Slack calls a bot that is not on Socket Mode.
+    slack.setRequestUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+    return { sandbox, slack, bot, storeDb, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
