@@ -23,7 +23,7 @@ const TOTAL = Number(process.env.BENCH_COMMANDS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const TEXTS = (process.env.BENCH_TEXT ?? 'help,status').split(',');
 const ROUNDS = 10;
-const WARMUP = 50;
+const WARMUP = 200;
 
 const quantile = (samples: number[], q: number) => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] ?? NaN;
 
