@@ -63,7 +63,8 @@ export class Monitor {
       const programs = await probePrograms(ctx, host);
       programs.failing.forEach((p) => failing.add(p));
       const head = await ctx.hosts.run(host, { action: 'deploy.current', params: {} }, { deadlineMs: ctx.deadlineMs });
-      const bad = this.release.observe(host, head.ok ? (head.data as { commit: string; tag: string | null }) : undefined, programs.failing);
+      const allRunning = programs.observations.length > 0 && programs.observations.every((o) => o.failure.state === 'RUNNING');
+      const bad = this.release.observe(host, head.ok ? (head.data as { commit: string; tag: string | null }) : undefined, programs.failing, Date.now(), allRunning);
       observations.push(...(bad ? [bad, ...programs.observations.filter((o) => o.ok)] : programs.observations));
     }
     const providers = await probeProviders(ctx);

@@ -94,7 +94,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     await ops.click(ALICE, checklist, ActionId.confirmStep, 'Confirm: trades can be placed');
     await eventually(() => expect(readable(stack.slack.state.message(OPS, checklist.ts)!)).toContain('*GREEN* — every item passed'));
     t.green = performance.now();
-    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId))).toContain(ActionId.resolveIncident));
+    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
     await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
     await eventually(() => expect(stack.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(`incident-${incidentId.slice(0, 8)}.md`));
     const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;

@@ -103,7 +103,7 @@ describe('service-crash (§1.2)', () => {
   }, 120_000);
 
   test('green and healthy: Resolve is offered on the parent; resolving uploads the report into the thread', async () => {
-    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId))).toContain(ActionId.resolveIncident));
+    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
     await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
     await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`));
     const report = await eventually(() => {

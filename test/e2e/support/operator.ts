@@ -138,6 +138,12 @@ export class Operators {
     return [`${run.scenario} ${run.state}`, ...steps.map((s) => `  ${s.state} ${s.title}: ${JSON.stringify(s.result ?? {}).slice(0, 600)}`)].join('\n');
   }
 
+  /** The incident's timeline as lines: what happened when the parent message does not show what a test waits for. */
+  async timeline(incidentId: string): Promise<string> {
+    const events = await this.stack.bot.core.store.timeline.list({ incidentId });
+    return events.map((e) => `${e.at.toISOString().slice(11, 23)} ${e.actor} ${e.kind}: ${e.text}`).join('\n');
+  }
+
   /** The incident's run of `scenario`, once it has ended (any end: the test asserts which). */
   async runEnded(incidentId: string, scenario: string, timeoutMs = 90_000): Promise<Run> {
     return eventually(async () => {

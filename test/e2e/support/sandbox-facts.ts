@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Sandbox } from '../../../src/sandbox/index.js';
 import { currentRelease } from '../../../src/sandbox/release-repo.js';
+import { logFileOf } from '../../../src/sandbox/sandbox-paths.js';
 import { programStatus } from '../../../src/sandbox/sandbox-supervisor.js';
 
 /**
@@ -48,4 +50,15 @@ export function tableExists(sandbox: Sandbox, table: string): Promise<boolean> {
 
 export function checkedOutTag(sandbox: Sandbox): Promise<string | undefined> {
   return currentRelease(sandbox.paths, sandbox.user);
+}
+
+/** How many requests for `action` the sandbox's agent has answered (its own audit log on the host). */
+export function agentCalls(sandbox: Sandbox, action: string): number {
+  let text = '';
+  try {
+    text = readFileSync(logFileOf(sandbox.paths, 'agent-audit'), 'utf8');
+  } catch {
+    return 0;
+  }
+  return text.split('\n').filter((line) => line.includes(`"action":"${action}"`)).length;
 }
