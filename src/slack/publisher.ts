@@ -35,6 +35,15 @@ export interface Publisher {
   stop(): Promise<void>;
 }
 
+/** The Web API method each kind of outbox row ends in, for the metrics. */
+const METHOD: Record<OutboxMessage['kind'], string> = {
+  post: 'chat.postMessage',
+  update: 'chat.update',
+  ephemeral: 'chat.postEphemeral',
+  delete: 'chat.delete',
+  upload: 'files.uploadV2',
+};
+
 /** Slack allows about one message a second per channel; updates of one message are kept to the same pace. */
 const PACE_MS = 1_050;
 const DEFER_MS = 1_000;
@@ -88,12 +97,12 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         return;
       }
       await store.outbox.markSent(message.id, outcome.ts);
-      deps.metrics?.countSlackCall(message.kind, 'ok');
+      deps.metrics?.countSlackCall(METHOD[message.kind], 'ok');
       const incidentId = incidentOfPost(message);
       if (incidentId !== undefined && outcome.ts !== null) await store.incidents.setThread(incidentId, message.channel, outcome.ts);
     } catch (error) {
       const failure = classifySlackError(error);
-      deps.metrics?.countSlackCall(message.kind, failure.kind === 'rate_limited' ? 'ratelimited' : 'error');
+      deps.metrics?.countSlackCall(METHOD[message.kind], failure.kind === 'rate_limited' ? 'ratelimited' : 'error');
       if (failure.kind === 'rate_limited') {
         await store.outbox.markFailed(message.id, failure.error, { retryAt: new Date(Date.now() + failure.retryAfterSeconds * 1000) });
         return;

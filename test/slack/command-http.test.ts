@@ -144,3 +144,12 @@ describe('answers', () => {
     expect(await response.json()).toEqual({ ok: true });
   });
 });
+
+describe('when the bot itself fails', () => {
+  // Last in the file: it closes the store under the running bot.
+  test('the person is told, with a reference to find it in the log — not left with silence', async () => {
+    await bot.store.close();
+    await bot.slack.deliver.slashCommand({ user: 'bob', channel: OPS, text: 'status' });
+    await until(() => expect(ephemeralTexts(PEOPLE.bob)).toMatch(/:warning: .*\(ref [0-9a-f]{8}\)/));
+  });
+});

@@ -29,8 +29,6 @@ export async function onAppMention(ctx: SlackContext, args: Args): Promise<void>
 
 async function answerMention(ctx: SlackContext, { event, body, client, context }: Args): Promise<void> {
   const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
-  if (!(await claimDelivery(ctx, `evt:${eventId}`, 'event'))) return;
-  ctx.metrics?.countDelivery('event', 'acked');
   const user = event.user;
   if (user === undefined) return;
   const threadTs = event.thread_ts ?? event.ts;
@@ -39,6 +37,8 @@ async function answerMention(ctx: SlackContext, { event, body, client, context }
   const reply = createReply({ client, logger: log, channel: event.channel, user, threadTs, mode: 'thread' });
   const origin = slackOrigin({ channel: event.channel, threadTs, deliveryKey: eventId, requestId });
   await guarded(reply, log, async () => {
+    if (!(await claimDelivery(ctx, `evt:${eventId}`, 'event'))) return;
+    ctx.metrics?.countDelivery('event', 'acked');
     const text = commandTextOf(event.text, context.botUserId);
     // In an incident's thread, what people ask the bot is part of the incident's timeline.
     if (event.thread_ts) await ctx.incidents.noteMessage(event.channel, event.thread_ts, user, `@recio ${text}`);

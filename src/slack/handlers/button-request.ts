@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Origin } from '../../operations/types.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createReply, type Reply } from '../reply.js';
+import { surfaceError } from '../surface-errors.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -25,17 +26,23 @@ export interface ButtonRequest {
  */
 export async function beginButton(ctx: SlackContext, { ack, body, action, client, respond }: ButtonArgs): Promise<ButtonRequest | undefined> {
   await ack();
-  if (!(await claimDelivery(ctx, `act:${body.trigger_id}`, 'action'))) return undefined;
-  ctx.metrics?.countDelivery('action', 'acked');
   const channel = body.channel?.id ?? body.container.channel_id as string | undefined ?? body.user.id;
   const threadTs = typeof body.message?.thread_ts === 'string' ? body.message.thread_ts : undefined;
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, action: action.action_id });
+  const reply = createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' });
+  try {
+    if (!(await claimDelivery(ctx, `act:${body.trigger_id}`, 'action'))) return undefined;
+  } catch (error) {
+    await surfaceError(error, reply, log);
+    return undefined;
+  }
+  ctx.metrics?.countDelivery('action', 'acked');
   return {
     value: typeof action.value === 'string' ? action.value.slice(0, 200) : '',
     user: body.user.id,
     triggerId: body.trigger_id,
-    reply: createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' }),
+    reply,
     origin: slackOrigin({ channel, threadTs, deliveryKey: `act:${body.trigger_id}`, requestId }),
     log,
   };

@@ -19,6 +19,7 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
  * delivery is claimed (a retry or a redelivered envelope stops there), then the core decides.
  */
 export async function onRecioCommand(ctx: SlackContext, { command, ack, respond, client }: Args): Promise<void> {
+  const started = performance.now();
   const parsed = parseCommand(command.text, ctx.vocabulary);
   const verb = missingService(command.text, parsed);
   const requestId = randomUUID();
@@ -33,17 +34,19 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
     return;
   }
   await ack();
+  ctx.metrics?.observeAck('command', (performance.now() - started) / 1000);
   const log = ctx.logger.child({ requestId, user: command.user_id, channel: command.channel_id });
   const place = { channel: command.channel_id };
   // A redelivered command carries the same trigger id, already used: its modal cannot open again.
   const modal = verb !== undefined
     ? await openModal(client, command.trigger_id, serviceModal(verb, ctx.vocabulary.services, place), log)
     : parsed.ok && isTaglessRollback(parsed.intent) ? await openModal(client, command.trigger_id, loadingModal('Roll back', 'Reading the release tags from the app host…'), log) : undefined;
-  ctx.work.push(async () => {
-    if (!(await claimDelivery(ctx, `cmd:${command.trigger_id}`, 'command'))) return;
-    ctx.metrics?.countDelivery('command', 'acked');
-    const reply = createReply({ client, logger: log, channel: command.channel_id, user: command.user_id, respond, mode: 'private' });
-    await guarded(reply, log, async () => {
+  const reply = createReply({ client, logger: log, channel: command.channel_id, user: command.user_id, respond, mode: 'private' });
+  ctx.work.push(() =>
+    guarded(reply, log, async () => {
+      // Inside the guard: a store that cannot be reached is told to the person, not only logged.
+      if (!(await claimDelivery(ctx, `cmd:${command.trigger_id}`, 'command'))) return;
+      ctx.metrics?.countDelivery('command', 'acked');
       if (verb !== undefined) {
         // Roles are checked when the modal is submitted; without a modal, say how to name one.
         if (modal === undefined) await showAnswer({ type: 'choose_service', verb, services: ctx.vocabulary.services }, reply);
@@ -54,8 +57,8 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
       if (answer.type === 'choose_tag' && modal !== undefined) return fillRollbackModal(ctx, client, modal, requestId, place);
       if (modal !== undefined) await client.views.update({ view_id: modal, view: noticeModal('Roll back', answer.type === 'denied' ? `:no_entry: ${answer.text}` : 'See the message from recio.') });
       await showAnswer(answer, reply);
-    });
-  });
+    }),
+  );
 }
 
 async function openModal(client: Args['client'], triggerId: string, view: Parameters<Args['client']['views']['open']>[0]['view'], log: SlackContext['logger']): Promise<string | undefined> {

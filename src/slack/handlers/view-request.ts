@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Origin } from '../../operations/types.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createReply, type Reply } from '../reply.js';
+import { surfaceError } from '../surface-errors.js';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -44,15 +45,21 @@ export interface ViewRequest {
  */
 export async function beginSubmission(ctx: SlackContext, args: ViewArgs): Promise<ViewRequest | undefined> {
   const { body, view, client } = args;
-  if (!(await claimDelivery(ctx, `view:${view.id}`, 'view'))) return undefined;
-  ctx.metrics?.countDelivery('view', 'acked');
   const meta = readMeta(view.private_metadata) ?? { channel: body.user.id };
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, view: view.callback_id });
+  const reply = createReply({ client, logger: log, channel: meta.channel, user: body.user.id, threadTs: meta.threadTs, mode: 'private' });
+  try {
+    if (!(await claimDelivery(ctx, `view:${view.id}`, 'view'))) return undefined;
+  } catch (error) {
+    await surfaceError(error, reply, log);
+    return undefined;
+  }
+  ctx.metrics?.countDelivery('view', 'acked');
   return {
     meta,
     user: body.user.id,
-    reply: createReply({ client, logger: log, channel: meta.channel, user: body.user.id, threadTs: meta.threadTs, mode: 'private' }),
+    reply,
     origin: slackOrigin({ channel: meta.channel, threadTs: meta.threadTs, deliveryKey: `view:${view.id}`, requestId }),
     log,
   };
