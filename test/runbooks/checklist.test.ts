@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { confirmStep } from '../../src/operations/decisions.js';
 import { ALICE, CAROL, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
+import { until } from '../support/monitor-fixture.js';
 
 let f: EngineFixture;
 
@@ -11,14 +12,6 @@ afterAll(async () => {
   await f?.stop();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('the Recovery Verification Checklist (§3)', () => {
   test('items tick live; a stalled feed is red with why, green once it writes again; the trades item needs a lead_operator', async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Answer } from '../../src/operations/types.js';
-import { ALICE, CAROL, MALLORY, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
+import { ALICE, CAROL, MALLORY, startEngineFixture, asRun, type EngineFixture } from '../support/engine-fixture.js';
 
 let f: EngineFixture;
 
@@ -11,10 +10,6 @@ afterAll(async () => {
   await f?.stop();
 });
 
-const asRun = (answer: Answer) => {
-  if (answer.type !== 'run') throw new Error(`expected a run, got ${JSON.stringify(answer)}`);
-  return answer;
-};
 
 describe('a restart from the core, against a real host', () => {
   test('restart trade_executor: one run, one step, a new PID, timeline, audit and outbox rows', async () => {

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decideApproval, skipStep } from '../../src/operations/decisions.js';
-import type { Answer } from '../../src/operations/types.js';
 import { planRun } from '../../src/runbooks/plan.js';
-import { ALICE, BOB, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
+import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 
 let f: EngineFixture;
 
@@ -16,19 +15,7 @@ afterAll(async () => {
   await f?.stop();
 });
 
-const asRun = (answer: Answer) => {
-  if (answer.type !== 'run') throw new Error(`expected a run, got ${JSON.stringify(answer)}`);
-  return answer;
-};
 
-async function waitForRunState(runId: string, states: string[]) {
-  for (let i = 0; i < 600; i++) {
-    const run = await f.store.runs.get(runId);
-    if (run && states.includes(run.state)) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} never reached ${states.join('|')}`);
-}
 
 describe('the plan\'s scenarios against a real host', () => {
   test('1.2 service crash: restart fails again, the dependency that is down is named, the run fails', async () => {
@@ -91,7 +78,7 @@ describe('the plan\'s scenarios against a real host', () => {
     const texts = [first, second].map((a) => (a as { text: string }).text);
     expect(texts.filter((t) => t.startsWith('Approved: Restore from the latest backup'))).toHaveLength(1);
     expect(texts.filter((t) => t.startsWith(`Already approved by <@${BOB}>`))).toHaveLength(1);
-    const finished = await waitForRunState(gated.id, ['succeeded', 'failed']);
+    const finished = await runReaches(f.store, gated.id, ['succeeded', 'failed']);
     expect(finished.state).toBe('succeeded');
     const restored = await f.recio.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'kalshi_market_snapshots'");
     expect(restored.rows[0].n).toBe(1);
@@ -155,7 +142,7 @@ steps:
     expect((await f.engine.advance(run.id, ALICE)).state).toBe('awaiting_approval');
     const [ask] = await f.store.runs.steps(run.id);
     expect(await skipStep(f.ops, ask!.id, await f.actor(ALICE), f.origin('gated-skip'))).toMatchObject({ text: 'Skipped: Stop auto entries.' });
-    const finished = await waitForRunState(run.id, ['succeeded', 'failed']);
+    const finished = await runReaches(f.store, run.id, ['succeeded', 'failed']);
     expect(finished.state).toBe('succeeded');
     expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');
     const again = await skipStep(f.ops, ask!.id, await f.actor(ALICE), f.origin('gated-skip-2'));

@@ -5,8 +5,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { confirmStep, decideApproval } from '../../src/operations/decisions.js';
-import type { Answer } from '../../src/operations/types.js';
-import { ALICE, BOB, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
+import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 
 let f: EngineFixture;
@@ -48,10 +47,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const asRun = (answer: Answer) => {
-  if (answer.type !== 'run') throw new Error(`expected a run, got ${JSON.stringify(answer)}`);
-  return answer;
-};
 const approvalOf = async (runId: string) =>
   ((await f.store.timeline.list({ runId })).find((e) => e.kind === 'approval_requested')?.detail as { approvalId: string }).approvalId;
 
@@ -67,10 +62,7 @@ describe('1.4 bad release', () => {
     const tags = (await f.store.runs.steps(run.run.id))[0]!;
     expect((tags.result as { data: { head: { tags: string[] } } }).data.head.tags).toEqual(['v2.4.0']);
     await decideApproval(f.ops, await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-1-bob'));
-    const finished = await until('the rollback run to end', async () => {
-      const r = await f.store.runs.get(run.run.id);
-      return r && ['succeeded', 'failed'].includes(r.state) ? r : undefined;
-    });
+    const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('succeeded');
     expect((await git('describe', '--tags', '--exact-match', 'HEAD')).stdout.trim()).toBe('v2.3.0');
     for (const program of await f.host.supervisor.status()) expect(program.state).toBe('RUNNING');
@@ -80,10 +72,7 @@ describe('1.4 bad release', () => {
     const run = asRun(await f.ops.handle({ kind: 'rollback', tag: 'v2.4.0' }, await f.actor(ALICE), f.origin('rb-2')));
     await run.done;
     await decideApproval(f.ops, await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-2-bob'));
-    const finished = await until('the run to end', async () => {
-      const r = await f.store.runs.get(run.run.id);
-      return r && ['succeeded', 'failed'].includes(r.state) ? r : undefined;
-    });
+    const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('failed');
     const rollback = (await f.store.runs.steps(run.run.id)).find((s) => s.action === 'deploy.rollback')!;
     expect(rollback).toMatchObject({ state: 'failed' });
@@ -107,10 +96,7 @@ describe('1.3 provider outage', () => {
     f.kalshi.status = 200;
     const reenable = await until('the re-enable offer', async () => ((await f.store.steps.get(steps[3]!.id))?.state === 'awaiting_approval' ? steps[3] : undefined));
     await confirmStep(f.ops, reenable!.id, await f.actor(ALICE), f.origin('po-1-enable'));
-    const finished = await until('the run to end', async () => {
-      const r = await f.store.runs.get(run.run.id);
-      return r && ['succeeded', 'failed'].includes(r.state) ? r : undefined;
-    });
+    const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('succeeded');
     expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');
   });

@@ -6,10 +6,10 @@ import type { RoleMembers } from '../../src/access/roles.js';
 import { Hosts } from '../../src/hosts/fleet-hosts.js';
 import { SshTransport } from '../../src/hosts/ssh-transport.js';
 import { Operations } from '../../src/operations/operations.js';
-import type { Actor, Origin } from '../../src/operations/types.js';
+import type { Actor, Answer, Origin } from '../../src/operations/types.js';
 import { RunEngine } from '../../src/runbooks/engine.js';
 import { loadRunbooks } from '../../src/runbooks/loader.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Run, type Store } from '../../src/store/index.js';
 import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
@@ -139,4 +139,20 @@ export async function startEngineFixture(options: { hostOptions?: TestHostOption
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw error;
   }
+}
+
+/** The answer must be a run (a restart, a runbook); anything else fails the test with what it was. */
+export function asRun(answer: Answer): Extract<Answer, { type: 'run' }> {
+  if (answer.type !== 'run') throw new Error(`expected a run, got ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** Polls until the run is in one of `states` (bounded); returns it. */
+export async function runReaches(store: Store, runId: string, states: readonly string[] = ['succeeded', 'failed']): Promise<Run> {
+  for (let i = 0; i < 600; i++) {
+    const run = await store.runs.get(runId);
+    if (run && states.includes(run.state)) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} never reached ${states.join('|')}`);
 }
