@@ -45,7 +45,10 @@ describe('service actions over real SSH', () => {
   test('status is parsed into name, state, pid and uptime', async () => {
     const result = await transport.run({ action: 'service.status', params: {} });
     expect(result.ok).toBe(true);
-    const programs = (result.data as { programs: Array<{ name: string; state: string; pid: number; uptimeSeconds: number }> }).programs;
+    const all = (result.data as { programs: Array<{ name: string; state: string; pid: number; uptimeSeconds: number; managed: boolean }> }).programs;
+    // Programs the agent may not touch (the host's event listener) are listed too, marked unmanaged.
+    expect(all.find((p) => p.name === 'recio_events')).toMatchObject({ managed: false });
+    const programs = all.filter((p) => p.managed);
     expect(programs.map((p) => p.name).sort()).toEqual(
       ['active_trade_supervisor', 'auto_entry_supervisor', 'btc_price_watchdog', 'kalshi_api_watchdog', 'trade_executor', 'trade_manager'],
     );

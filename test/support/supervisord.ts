@@ -82,7 +82,9 @@ export async function startSupervisord(dir: string, programs: readonly string[] 
   const child: ResultPromise = execa('supervisord', ['-c', configPath], { reject: false, stdio: 'ignore' });
   const supervisorctl = ['supervisorctl', '-c', configPath];
 
-  const status = async () => parseSupervisorStatus((await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout).programs;
+  // The stand-ins only: the event listener is the host's plumbing, not one of REC.IO's programs.
+  const status = async () =>
+    parseSupervisorStatus((await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout).programs.filter((p) => programs.includes(p.name));
   const program = async (name: string) => {
     const found = (await status()).find((p) => p.name === name);
     if (found === undefined) throw new Error(`supervisord has no program ${name}`);
