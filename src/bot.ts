@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { openCore, type Core } from './core/open-core.js';
 import { runDoctor } from './doctor/run-doctor.js';
+import { createBotDrills } from './drills/index.js';
 import { IncidentDesk } from './incidents/desk.js';
 import { Monitor } from './monitor/monitor.js';
 import type { Logger } from './observability/logger.js';
@@ -104,6 +105,8 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
         { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
       );
     }
+    // `/recio drill`: only against a sandbox fleet (src/drills/bot-drills.ts says why).
+    core.ops.deps.drills = createBotDrills({ core, desk, monitor, logger, notify: () => publisher.wake() });
     return {
       core, app, publisher, desk, monitor, metrics, port,
       async stop(deadlineMs) {

@@ -9,7 +9,7 @@ import type { Store } from '../store/index.js';
 import { adhocStep, pickServiceHost } from './adhoc.js';
 import { helpText } from './help.js';
 import { closeIncident, openIncident, reportFor } from './incident-ops.js';
-import type { Actor, Answer, Origin } from './types.js';
+import type { Actor, Answer, Drills, Origin } from './types.js';
 
 export interface OperationsDeps {
   store: Store;
@@ -22,6 +22,8 @@ export interface OperationsDeps {
   /** Members of a Slack user group; the Slack edge provides it (usergroups.users.list). */
   groupsOf(groupId: string): Promise<readonly string[]>;
   opsChannel?: string | undefined;
+  /** Drills (`/recio drill`), wired by the bot once its incident desk and monitor exist. */
+  drills?: Drills | undefined;
 }
 
 const DENIAL: Record<Permission, string> = {
@@ -99,7 +101,7 @@ export class Operations {
       case 'report':
         return reportFor(this.deps, intent.incidentId, origin);
       case 'drill':
-        return { type: 'text', text: 'Drills are not available yet on this bot.' };
+        return this.deps.drills ? this.deps.drills.start(intent.scenario, actor, origin) : { type: 'text', text: 'Drills are not available yet on this bot.' };
     }
   }
 

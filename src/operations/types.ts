@@ -36,3 +36,11 @@ export type Answer =
   | { type: 'choose_tag' }
   | { type: 'choose_service'; verb: 'restart' | 'start' | 'stop'; services: readonly string[] }
   | { type: 'report'; incidentId: string; markdown: string };
+
+/**
+ * `/recio drill <scenario>`: starts a drill and answers at once; the result is told in the channel
+ * when the drill ends (src/drills). Optional: a bot without it says drills are not available.
+ */
+export interface Drills {
+  start(scenario: string, actor: Actor, origin: Origin): Promise<Answer>;
+}

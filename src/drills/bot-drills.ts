@@ -1,0 +1,81 @@
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import type { Core } from '../core/open-core.js';
+import type { IncidentDesk } from '../incidents/desk.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { Drills } from '../operations/types.js';
+import { isScenario, openSandbox, SCENARIOS } from '../sandbox/index.js';
+import type { StoreLogger } from '../store/index.js';
+import { drillMonitor } from './drill-context.js';
+import type { DrillContext, DrillTarget } from './drill-types.js';
+import { beginDrill } from './run-drill.js';
+import { sandboxTarget } from './sandbox-target.js';
+
+/**
+ * What `/recio drill` may break: the bot's own fleet, and only when that fleet is a sandbox — a drill
+ * breaks things for real, and a chat command must not be a way to stop production's programs.
+ */
+export function drillTargetFor(config: Config): { target: DrillTarget } | { refusal: string } {
+  const fleet = config.env.RECIO_FLEET;
+  const staging = 'Drill a staging fleet from a terminal: `recio drill <scenario> --fleet staging.yml`.';
+  if (fleet === undefined) return { refusal: `Drills from Slack run against a sandbox fleet, and this bot has none (RECIO_FLEET is unset). ${staging}` };
+  const dir = dirname(resolve(fleet));
+  try {
+    if (resolve(openSandbox(dir).fleetPath) === resolve(fleet)) return { target: sandboxTarget(dir) };
+  } catch {
+    // Not a sandbox: refused below.
+  }
+  return { refusal: `Drills from Slack run only against a sandbox, and this bot's fleet (${fleet}) is not one: a drill breaks things for real. ${staging}` };
+}
+
+export interface BotDrillsDeps {
+  core: Core;
+  desk: IncidentDesk;
+  /** The bot's running monitor; without one (monitor off) a drill starts its own for its length. */
+  monitor: Monitor | undefined;
+  logger: StoreLogger;
+  /** Wakes the publisher after the drill wrote a message. */
+  notify(): void;
+}
+
+/**
+ * `/recio drill <scenario>` in the bot: one drill at a time per process; the person who asked is the
+ * second person for its approvals (the drill itself asks, as `drill`); the answer comes at once and
+ * the result is posted in the channel when the drill ends.
+ */
+export function createBotDrills(deps: BotDrillsDeps): Drills {
+  const { core, desk, monitor, logger } = deps;
+  const allowed = drillTargetFor(core.config);
+  let running: { scenario: string; by: string; at: Date } | undefined;
+  return {
+    async start(scenario, actor, origin) {
+      if (!isScenario(scenario)) return { type: 'text', text: `Unknown scenario \`${scenario}\`: drills know ${SCENARIOS.join(', ')}.` };
+      if ('refusal' in allowed) return { type: 'text', text: allowed.refusal };
+      if (running) return { type: 'text', text: `A drill is running already (${running.scenario}, started by <@${running.by}> at ${running.at.toISOString().slice(11, 19)} UTC): one at a time.` };
+      const channel = origin.channel ?? core.config.env.RECIO_OPS_CHANNEL;
+      const ctx: DrillContext = {
+        store: core.store,
+        ops: core.ops,
+        desk,
+        channel,
+        notify: deps.notify,
+        ensureMonitor: async () => {
+          if (monitor) return async () => undefined;
+          const own = drillMonitor(core, desk, core.config, logger);
+          await own.start();
+          await own.probeOnce();
+          return () => own.close();
+        },
+      };
+      running = { scenario, by: actor.id, at: new Date() };
+      try {
+        const started = await beginDrill(ctx, allowed.target, { scenario, startedBy: actor.id, approveAs: actor.id, onProgress: (line) => logger.info({ scenario }, `drill: ${line.trim()}`) });
+        void started.finished.finally(() => (running = undefined));
+        return { type: 'text', text: `Drill started: ${scenario} (${started.variant}) on the sandbox — drill \`${started.drillId.slice(0, 8)}\`. A fault is injected now; the monitor should open its incident${channel ? ` in <#${channel}>` : ''}, the drill recovers it, and the result is posted when it ends. You are its second person for approvals.` };
+      } catch (error) {
+        running = undefined;
+        return { type: 'text', text: `No drill: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    },
+  };
+}

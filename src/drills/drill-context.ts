@@ -1,0 +1,86 @@
+import { RECIO_PROGRAMS } from '../agent/agent-config.js';
+import { loadConfig, type Config } from '../config.js';
+import { openCore, type Core } from '../core/open-core.js';
+import { IncidentDesk } from '../incidents/desk.js';
+import { Monitor, type MonitorOptions } from '../monitor/monitor.js';
+import { openSandbox } from '../sandbox/index.js';
+import type { StoreLogger } from '../store/index.js';
+import type { DrillContext, DrillTarget } from './drill-types.js';
+import { fleetTarget } from './fleet-target.js';
+import { sandboxTarget } from './sandbox-target.js';
+
+export interface OpenDrillOptions {
+  /** The environment (the CLI's process.env): the store, the ops channel, roles, timings. */
+  env: Record<string, string | undefined>;
+  /** Drill the sandbox here: its fleet, key and URLs are laid over `env`. */
+  sandboxDir?: string;
+  /** Or a staging fleet file (RECIO_SSH_KEY from `env`). */
+  fleetPath?: string;
+  logger: StoreLogger;
+  /** The monitor's settings; default the bot's own (its interval, feeds stale after 60/120 s). */
+  monitor?: Partial<MonitorOptions>;
+}
+
+export interface OpenedDrill {
+  ctx: DrillContext;
+  target: DrillTarget;
+  core: Core;
+  close(): Promise<void>;
+}
+
+/** The monitor the bot runs, over this core (the same probes, limits and leader election). */
+export function drillMonitor(core: Core, desk: IncidentDesk, config: Config, logger: StoreLogger, options: Partial<MonitorOptions> = {}): Monitor {
+  const env = config.env;
+  return new Monitor(
+    {
+      store: core.store,
+      hosts: core.hosts,
+      desk,
+      logger,
+      probe: {
+        hosts: core.hosts,
+        withRole: core.fleet.withRole,
+        checks: { providers: { kalshi: env.RECIO_KALSHI_HEALTH_URL, coinbase: env.RECIO_COINBASE_HEALTH_URL }, webUrl: env.RECIO_WEB_URL, httpTimeoutMs: env.RECIO_HTTP_TIMEOUT_MS },
+        services: [...RECIO_PROGRAMS],
+      },
+    },
+    { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH, feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600, ...options },
+  );
+}
+
+/**
+ * A drill from a terminal (or the bench): config → core → incident desk, and a monitor of its own
+ * for the drill's length — it stands by if a running bot leads, which then detects the fault.
+ */
+export async function openDrillContext(options: OpenDrillOptions): Promise<OpenedDrill> {
+  let env = options.env;
+  let target: DrillTarget;
+  if (options.sandboxDir !== undefined) {
+    const sandbox = openSandbox(options.sandboxDir);
+    // A runbooks dir set on purpose (shortened windows) wins over the sandbox's default.
+    env = { ...env, ...sandbox.env, ...(env.RECIO_RUNBOOKS_DIR ? { RECIO_RUNBOOKS_DIR: env.RECIO_RUNBOOKS_DIR } : {}) };
+    target = sandboxTarget(options.sandboxDir);
+  } else if (options.fleetPath !== undefined) {
+    env = { ...env, RECIO_FLEET: options.fleetPath };
+    target = fleetTarget(options.fleetPath);
+  } else {
+    throw new Error('openDrillContext: a sandbox dir or a fleet file');
+  }
+  const config = loadConfig(env);
+  const core = await openCore(config, { logger: options.logger });
+  const desk = new IncidentDesk(core.store, core.ops, { opsChannel: config.env.RECIO_OPS_CHANNEL });
+  const ctx: DrillContext = {
+    store: core.store,
+    ops: core.ops,
+    desk,
+    channel: config.env.RECIO_OPS_CHANNEL,
+    ensureMonitor: async () => {
+      const monitor = drillMonitor(core, desk, config, options.logger, options.monitor);
+      await monitor.start();
+      // One round before the break: the release watch must know what was checked out before it.
+      await monitor.probeOnce();
+      return () => monitor.close();
+    },
+  };
+  return { ctx, target, core, close: () => core.close() };
+}
