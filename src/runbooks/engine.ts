@@ -1,9 +1,9 @@
 import { ErrorCode, RecioError } from '../errors.js';
 import type { JsonObject, Repos, Run, Step, StepInput, Store } from '../store/index.js';
-import type { ApprovalBinding } from '../store/index.js';
+import type { Approval, ApprovalBinding } from '../store/index.js';
 import { conditionHolds, planOf } from './step-plan.js';
 import type { StepPlan } from './plan.js';
-import { approvalPostKey, postInRunThread, postRunMessage, updateRunMessage } from './run-notices.js';
+import { approvalPostKey, noteApprovalExpired, postInRunThread, postRunMessage, updateRunMessage, uploadStepOutput } from './run-notices.js';
 import { executeStep, type ExecutedStep, type StepRunnerDeps } from './step-runner.js';
 
 export interface EngineDeps extends StepRunnerDeps {
@@ -28,6 +28,9 @@ export interface EngineObserver {
 
 /** Who starts, approves or moves a run: a Slack user id, `cli:<user>` or `monitor`. */
 export type ActorId = string;
+
+/** Who expires approvals, in timelines and audit rows: nobody decided, the clock did. */
+export const SYSTEM: ActorId = 'system';
 
 export interface StartRunInput {
   scenario: string;
@@ -191,18 +194,40 @@ export class RunEngine {
   async afterDecision(approvalId: string, actor: ActorId): Promise<Run | undefined> {
     const approval = await this.store.approvals.get(approvalId);
     if (approval === undefined) return undefined;
-    const changed = await this.store.withTransaction(async (tx) => {
-      const step = await tx.steps.get(approval.stepId);
-      if (step === undefined) return undefined;
-      if (approval.state === 'approved') {
-        if ((await tx.steps.transition(step.id, 'pending', ['awaiting_approval'])) === undefined) return undefined;
-        return tx.runs.transition(step.runId, 'running', ['awaiting_approval']);
-      }
-      if ((await tx.steps.transition(step.id, 'skipped', ['awaiting_approval'])) === undefined) return undefined;
-      return this.finishInTx(tx, step.runId, 'cancelled', actor, `${step.title}: ${approval.state === 'denied' ? `denied by ${approval.decidedBy}` : 'approval expired'}`);
-    });
+    const changed = await this.store.withTransaction((tx) => this.settleDecision(tx, approval, actor));
     this.deps.onChange?.();
     return changed;
+  }
+
+  /**
+   * Approvals past their expiry: each is marked expired, its message rewritten ("expired", no
+   * buttons) and its run stopped, all in one transaction, so a crash cannot leave an expired
+   * approval whose message still offers Approve or whose run still waits. Two replicas sweeping
+   * at once each get different approvals (the update takes the rows). Returns how many expired.
+   */
+  async expireApprovals(): Promise<number> {
+    const expired = await this.store.withTransaction(async (tx) => {
+      const due = await tx.approvals.expireDue();
+      for (const approval of due) {
+        const run = await tx.runs.get(approval.runId);
+        if (run) await noteApprovalExpired(tx, run, approval.id);
+        await this.settleDecision(tx, approval, SYSTEM);
+      }
+      return due;
+    });
+    if (expired.length > 0) this.deps.onChange?.();
+    return expired.length;
+  }
+
+  private async settleDecision(tx: Repos, approval: Approval, actor: ActorId): Promise<Run | undefined> {
+    const step = await tx.steps.get(approval.stepId);
+    if (step === undefined) return undefined;
+    if (approval.state === 'approved') {
+      if ((await tx.steps.transition(step.id, 'pending', ['awaiting_approval'])) === undefined) return undefined;
+      return tx.runs.transition(step.runId, 'running', ['awaiting_approval']);
+    }
+    if ((await tx.steps.transition(step.id, 'skipped', ['awaiting_approval'])) === undefined) return undefined;
+    return this.finishInTx(tx, step.runId, 'cancelled', actor, `${step.title}: ${approval.state === 'denied' ? `denied by ${approval.decidedBy}` : 'approval expired'}`);
   }
 
   async skipStep(stepId: string, actor: ActorId): Promise<boolean> {
@@ -248,6 +273,8 @@ export class RunEngine {
       await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor: run.requestedBy, kind: `step_${executed.state}`, text: `${step.title}: ${executed.summary}`, detail: { outcome: executed.outcome, exitCode: executed.exitCode } });
       await tx.audit.append({ actor: run.requestedBy, action: 'step.executed', target: `${step.host}/${step.action}`, outcome: executed.outcome, detail: { run: run.id, step: step.title, params: step.params, exitCode: executed.exitCode }, requestId: run.id });
       await updateRunMessage(tx, run, `step:${step.idx}:${executed.state}:${step.attempt}`, `${step.title}: ${executed.summary}`);
+      // The message shows only the end of a long output: the whole of it goes into the run's thread as a file.
+      if (executed.outputCut) await uploadStepOutput(tx, run, step);
     });
     this.deps.onChange?.();
     try {

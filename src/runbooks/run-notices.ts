@@ -1,4 +1,4 @@
-import type { Repos, Run } from '../store/index.js';
+import type { Repos, Run, Step } from '../store/index.js';
 
 /**
  * The Slack side of a run, as outbox rows: one message per run, posted once and updated as steps
@@ -49,4 +49,32 @@ export async function updateThreadMessage(tx: Repos, run: Run, postKey: string, 
   const place = placeOf(run);
   if (place === undefined) return;
   await tx.outbox.enqueue({ dedupeKey: `${postKey}:${change}`, channel: place.channel, kind: 'update', updateOf: postKey, payload: { text, event } });
+}
+
+/** The approval's own message says it expired and loses its buttons (rendered from the store). */
+export async function noteApprovalExpired(tx: Repos, run: Run, approvalId: string): Promise<void> {
+  await updateThreadMessage(tx, run, approvalPostKey(approvalId), 'expired', 'Approval expired', { type: 'approval', approvalId });
+}
+
+/** The name a step's full output goes up under; the run message names it too. */
+export function stepOutputFilename(run: Pick<Run, 'id'>, step: Pick<Step, 'idx'>): string {
+  return `run-${run.id.slice(0, 8)}-step-${step.idx + 1}.log`;
+}
+
+/**
+ * A step's whole output as a file in the run's thread, for when the run message could show only
+ * its end. The row names the step; the publisher reads the output from the step's stored result
+ * when it sends, so the outbox does not hold a second copy of it.
+ */
+export async function uploadStepOutput(tx: Repos, run: Run, step: Step): Promise<void> {
+  const place = placeOf(run);
+  if (place === undefined) return;
+  const thread = place.threadTs !== null ? { threadTs: place.threadTs } : { threadOf: place.threadOf ?? runPostKey(run.id) };
+  await tx.outbox.enqueue({
+    dedupeKey: `run:${run.id}:step:${step.idx}:output:${step.attempt}`,
+    channel: place.channel,
+    kind: 'upload',
+    ...thread,
+    payload: { text: `Full output of step ${step.idx + 1}, ${step.title}`, filename: stepOutputFilename(run, step), event: { type: 'step_output', stepId: step.id } },
+  });
 }

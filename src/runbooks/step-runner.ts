@@ -18,6 +18,8 @@ export interface ExecutedStep {
   summary: string;
   result: Json;
   outputExcerpt: string | null;
+  /** The excerpt is only the end of the output; the whole of it (in `result.output`) goes up as a file. */
+  outputCut?: boolean;
 }
 
 export interface StepRunnerDeps {
@@ -32,10 +34,11 @@ export interface StepRunnerDeps {
 const EXCERPT_CHARS = 1_500;
 const MAX_KEPT_OUTPUT = 256 * 1024;
 
-function excerptOf(output: string): string | null {
+/** The end of the output that a message shows, and whether that is less than all of it. */
+function excerptOf(output: string): { excerpt: string | null; cut: boolean } {
   const clean = redactSecrets(output).trimEnd();
-  if (clean === '') return null;
-  return clean.length <= EXCERPT_CHARS ? clean : `…${clean.slice(-EXCERPT_CHARS)}`;
+  if (clean === '') return { excerpt: null, cut: false };
+  return clean.length <= EXCERPT_CHARS ? { excerpt: clean, cut: false } : { excerpt: `…${clean.slice(-EXCERPT_CHARS)}`, cut: true };
 }
 
 function fromHostResult(result: HostResult): ExecutedStep {
@@ -44,13 +47,15 @@ function fromHostResult(result: HostResult): ExecutedStep {
     ? `ok in ${(result.durationMs / 1000).toFixed(1)}s`
     : `${result.error?.message ?? `exit ${result.exitCode}`}${result.outcomeUnknown ? ' — outcome unknown, check before retrying' : ''}`;
   const output = result.output.length > MAX_KEPT_OUTPUT ? result.output.slice(-MAX_KEPT_OUTPUT) : result.output;
+  const { excerpt, cut } = excerptOf(result.output);
   return {
     state: result.ok ? 'succeeded' : 'failed',
     exitCode: result.exitCode,
     outcome,
     summary: redactSecrets(summary),
     result: JSON.parse(JSON.stringify({ data: result.data ?? null, error: result.error ?? null, durationMs: result.durationMs, requestId: result.requestId, output: redactSecrets(output), outputTruncated: result.outputTruncated || output.length < result.output.length })) as Json,
-    outputExcerpt: excerptOf(result.output),
+    outputExcerpt: excerpt,
+    outputCut: cut,
   };
 }
 

@@ -1,3 +1,4 @@
+import { stepOutputFilename } from '../runbooks/run-notices.js';
 import type { OutboxMessage, Store } from '../store/index.js';
 import { renderApprovalMessage } from './views/approval-message.js';
 import { isChecklist, renderChecklist } from './views/checklist.js';
@@ -9,6 +10,8 @@ import { renderRunMessage } from './views/run-message.js';
 export interface Rendered {
   text: string;
   blocks?: Block[];
+  /** For an upload: the file, when the row's content is read from the store. */
+  file?: { filename: string; title: string; content: string };
 }
 
 /**
@@ -31,6 +34,14 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
     const step = approval && (await store.steps.get(approval.stepId));
     const run = approval && (await store.runs.get(approval.runId));
     return approval && step && run ? renderApprovalMessage({ approval, step, run, now }) : own;
+  }
+  if (event.type === 'step_output' && typeof event.stepId === 'string') {
+    const step = await store.steps.get(event.stepId);
+    const run = step && (await store.runs.get(step.runId));
+    const output = (step?.result as { output?: unknown; outputTruncated?: unknown } | null | undefined)?.output;
+    if (step === undefined || run === undefined || typeof output !== 'string') return own;
+    const kept = (step.result as { outputTruncated?: unknown }).outputTruncated === true ? ' (its last 256 KiB)' : '';
+    return { text: own.text, file: { filename: stepOutputFilename(run, step), title: `Step ${step.idx + 1}, ${step.title} on ${step.host}: full output${kept}`, content: output } };
   }
   if (event.type === 'incident' && typeof event.incidentId === 'string') {
     const incident = await store.incidents.get(event.incidentId);

@@ -13,21 +13,17 @@ function content(rendered: Rendered, textOnly: boolean): { text: string; blocks?
 }
 
 /**
- * One outbox row to Slack. A reply waits for its thread's parent to be posted (its ts is the
- * thread); an update waits for the post it changes. If that post failed for good, a reply goes
+ * One outbox row to Slack. A reply or a file waits for its thread's parent to be posted (its ts is
+ * the thread); an update waits for the post it changes. If that post failed for good, a reply goes
  * top-level rather than nowhere, and an update has nothing to change.
  */
 export async function sendOutbox(client: WebClient, store: Store, message: OutboxMessage, rendered: Rendered, textOnly = false): Promise<SendOutcome> {
   const body = content(rendered, textOnly);
   switch (message.kind) {
     case 'post': {
-      let threadTs = message.threadTs;
-      if (threadTs === null && message.threadOf !== null) {
-        const parent = await store.outbox.getByDedupeKey(message.threadOf);
-        if (parent?.state === 'pending') return { status: 'wait', why: `its thread (${message.threadOf}) is not posted yet` };
-        threadTs = parent?.slackTs ?? null;
-      }
-      const posted = await client.chat.postMessage({ channel: message.channel, ...body, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      const thread = await threadOf(store, message);
+      if ('wait' in thread) return { status: 'wait', why: thread.wait };
+      const posted = await client.chat.postMessage({ channel: message.channel, ...body, ...(thread.ts ? { thread_ts: thread.ts } : {}) });
       return { status: 'sent', ts: posted.ts ?? null };
     }
     case 'update':
@@ -46,10 +42,24 @@ export async function sendOutbox(client: WebClient, store: Store, message: Outbo
       return { status: 'sent', ts: posted.message_ts ?? null };
     }
     case 'upload': {
+      const thread = await threadOf(store, message);
+      if ('wait' in thread) return { status: 'wait', why: thread.wait };
       const payload = message.payload as { text: string; filename?: string; content?: string; title?: string };
-      const upload = { channel_id: message.channel, filename: payload.filename ?? 'recio.txt', title: payload.title ?? payload.filename ?? 'recio', content: payload.content ?? payload.text };
-      await client.filesUploadV2(message.threadTs ? { ...upload, thread_ts: message.threadTs } : upload);
+      const file = rendered.file ?? { filename: payload.filename ?? 'recio.txt', title: payload.title ?? payload.filename ?? 'recio', content: payload.content ?? payload.text };
+      const upload = { channel_id: message.channel, ...file };
+      await client.filesUploadV2(thread.ts ? { ...upload, thread_ts: thread.ts } : upload);
       return { status: 'sent', ts: null };
     }
   }
+}
+
+/**
+ * The thread a post or a file goes into: given, or the ts of the post named by `threadOf` — which
+ * must be sent first. If that post failed for good, the row goes top-level rather than nowhere.
+ */
+async function threadOf(store: Store, message: OutboxMessage): Promise<{ ts: string | null } | { wait: string }> {
+  if (message.threadTs !== null || message.threadOf === null) return { ts: message.threadTs };
+  const parent = await store.outbox.getByDedupeKey(message.threadOf);
+  if (parent?.state === 'pending') return { wait: `its thread (${message.threadOf}) is not posted yet` };
+  return { ts: parent?.slackTs ?? null };
 }

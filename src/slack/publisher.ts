@@ -4,7 +4,6 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RunEngine } from '../runbooks/engine.js';
 import type { OutboxMessage, Store } from '../store/index.js';
-import { expireApprovals } from './approval-expiry.js';
 import { incidentOfPost, renderOutbox } from './publisher-render.js';
 import { sendOutbox } from './publisher-send.js';
 import { tellRequester } from './publisher-notify.js';
@@ -16,14 +15,16 @@ export interface PublisherDeps {
   client: WebClient;
   logger: Logger;
   metrics?: Metrics | undefined;
-  /** To stop runs whose approval expired (see approval-expiry.ts). */
-  engine?: RunEngine | undefined;
+  /** Its expiry sweep (`engine.expireApprovals`) runs on the publisher's timer. */
+  engine?: Pick<RunEngine, 'expireApprovals'> | undefined;
   /** How often to look without being woken (default 2 s). */
   intervalMs?: number;
   /** How often to expire overdue approvals (default 5 s). */
   sweepEveryMs?: number;
   /** Names this sender in outbox claims (default: the store's instance id). */
   sender?: string;
+  /** Told after each row reached Slack (the App Home re-publishes when an incident changed). Never fails a send. */
+  onSent?: (message: OutboxMessage) => void;
 }
 
 export interface Publisher {
@@ -100,6 +101,11 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       deps.metrics?.countSlackCall(METHOD[message.kind], 'ok');
       const incidentId = incidentOfPost(message);
       if (incidentId !== undefined && outcome.ts !== null) await store.incidents.setThread(incidentId, message.channel, outcome.ts);
+      try {
+        deps.onSent?.(message);
+      } catch (error) {
+        logger.warn({ err: error, key: message.dedupeKey }, 'a listener of sent messages failed');
+      }
     } catch (error) {
       const failure = classifySlackError(error);
       deps.metrics?.countSlackCall(METHOD[message.kind], failure.kind === 'rate_limited' ? 'ratelimited' : 'error');
@@ -126,7 +132,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   async function sweep(): Promise<void> {
     if (deps.engine === undefined || Date.now() - lastSweep < sweepEveryMs) return;
     lastSweep = Date.now();
-    await expireApprovals(store, deps.engine);
+    await deps.engine.expireApprovals();
   }
 
   async function run(): Promise<void> {

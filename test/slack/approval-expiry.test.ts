@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MessageRecord } from '../../src/emulator/index.js';
-import { expireApprovals } from '../../src/slack/approval-expiry.js';
 import { ActionId } from '../../src/slack/ids.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { auditRows, buttonsOf, count, readable, runs, until } from './helpers.js';
@@ -49,10 +48,11 @@ describe('an expired approval', () => {
     await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
   });
 
-  test('with nobody clicking, the sweep the publisher runs marks it expired, rewrites the message and stops the run', async () => {
+  test('with nobody clicking, the engine\'s sweep (the publisher\'s timer runs it) marks it expired, rewrites the message and stops the run', async () => {
     const message = await askForRollback();
     await waitPastExpiry();
-    expect(await expireApprovals(bot.store, bot.engine)).toBe(1);
+    expect(await bot.engine.expireApprovals()).toBe(1);
+    expect(await bot.engine.expireApprovals()).toBe(0);
     bot.publisher.wake();
     await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);

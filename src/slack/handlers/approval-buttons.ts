@@ -1,5 +1,4 @@
 import { decideApproval } from '../../operations/decisions.js';
-import { expireApprovals } from '../approval-expiry.js';
 import type { SlackContext } from '../context.js';
 import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
@@ -18,7 +17,7 @@ export async function onApprovalClick(ctx: SlackContext, decision: 'approved' | 
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
     // A click after the expiry must meet an expired approval, its message rewritten and its run stopped.
-    if ((await expireApprovals(ctx.store, ctx.ops.deps.engine)) > 0) ctx.onOutbox();
+    await ctx.ops.deps.engine.expireApprovals();
     const actor = await ctx.ops.actorFor(request.user);
     if (decision === 'approved') {
       const target = await typedConfirmationFor(ctx.store, request.value, actor);

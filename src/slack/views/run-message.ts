@@ -1,3 +1,4 @@
+import { stepOutputFilename } from '../../runbooks/run-notices.js';
 import type { Run, Step } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
 import { actions, button, context, escapeText, fallbackText, formatDuration, header, Limits, outputTail, section, sectionsOf, shortId, slackTime, type Block } from './kit.js';
@@ -66,7 +67,10 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
     if (out.shown > 0) {
       const cut = out.shown < out.total ? ` — last ${out.shown} of ${out.total} lines` : '';
       tail.push(section(`*Output of step ${focus.idx + 1}*${cut}\n${out.text}`));
-      if (out.shown < out.total || focus.outputExcerpt.startsWith('…')) tail.push(context('Cut to fit Slack: the full output is kept in the store with the step, and goes into the incident report.'));
+      if (out.shown < out.total || focus.outputExcerpt.startsWith('…')) {
+        const whole = focus.finishedAt === null ? 'goes up as a file in the thread when the step ends' : `is the file \`${stepOutputFilename(run, focus)}\` in the thread`;
+        tail.push(context(`Cut to fit Slack: the whole output ${whole}.`));
+      }
     }
   }
   const final = finalLine(run, steps);
