@@ -45,8 +45,25 @@ export async function nightlyBackup(deps: ScheduleDeps, now = new Date()): Promi
   await deps.ops.runRunbook('backup', undefined, false, actor, { surface: 'cli', ...(deps.opsChannel ? { channel: deps.opsChannel } : {}), deliveryKey: `scheduler:backup:${day}`, requestId: `backup-${day}` });
 }
 
+/**
+ * How long a delivery key is kept. Slack retries an Events API delivery three times (at once,
+ * after 1 min, after 5 min), Socket Mode redelivers an unacked envelope within seconds, and a
+ * trigger id dies after 3 s: a week is far past any retry, and short enough that the table stays small.
+ */
+export const DELIVERY_KEEP_MS = 7 * 24 * 3600_000;
+
+/** Hourly, off the hour: the dedupe table must not grow forever. */
+export const PRUNE_DELIVERIES_CRON = '41 * * * *';
+
+/** Forgets delivery keys older than `DELIVERY_KEEP_MS`; returns how many. */
+export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger'>, now = new Date()): Promise<number> {
+  const pruned = await deps.store.deliveries.prune(new Date(now.getTime() - DELIVERY_KEEP_MS));
+  if (pruned > 0) deps.logger.info({ pruned }, 'scheduler: old delivery keys pruned');
+  return pruned;
+}
+
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
-export function startSchedules(deps: ScheduleDeps, crons: { backup: string; doctor: string }): () => void {
+export function startSchedules(deps: ScheduleDeps, crons: { backup: string; doctor: string; pruneDeliveries?: string }): () => void {
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (!deps.isLeader()) return;
     await job().catch((error: Error) => deps.logger.error({ err: error.message, job: name }, 'scheduler: job failed'));
@@ -54,6 +71,7 @@ export function startSchedules(deps: ScheduleDeps, crons: { backup: string; doct
   const jobs = [
     new Cron(crons.backup, { protect: true }, guarded('backup', () => nightlyBackup(deps))),
     new Cron(crons.doctor, { protect: true }, guarded('doctor', () => dailyDoctor(deps))),
+    new Cron(crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON, { protect: true }, guarded('prune-deliveries', () => pruneDeliveries(deps))),
   ];
   return () => jobs.forEach((job) => job.stop());
 }
