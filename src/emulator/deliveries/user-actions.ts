@@ -2,6 +2,7 @@ import { postMessage } from '../messaging.js';
 import type { DeliveryRecord, Json, MessageRecord } from '../records.js';
 import type { EmulatorCore } from '../web-api/context.js';
 import { closeModalStack } from '../web-api/views.js';
+import { viewJson } from '../web-api/shapes.js';
 import type { SlackChannel, SlackUser } from '../workspace.js';
 import type { Deliverer, SendOptions } from './deliverer.js';
 import { actionEntry, findElement, viewStateValues, type InputValue } from './element-state.js';
@@ -55,12 +56,32 @@ export class UserActions {
   }
 
   /**
+   * The user opens the app's Home (`tab: 'home'`, the default) or its Messages tab: Slack sends
+   * `app_home_opened` each time (https://api.slack.com/events/app_home_opened), with the Home's
+   * current view when one was published before.
+   */
+  async openHome(input: { user: string; tab?: 'home' | 'messages' } & SendOptions): Promise<DeliveryRecord> {
+    const user = this.person(input.user);
+    const tab = input.tab ?? 'home';
+    const published = tab === 'home' ? this.core.state.homeOf(user.id) : undefined;
+    return this.event({
+      type: 'app_home_opened',
+      user: user.id,
+      channel: this.core.workspace.dmWith(user.id).id,
+      tab,
+      event_ts: this.core.ids.messageTs(),
+      ...(published ? { view: viewJson(this.core, published) } : {}),
+    }, input);
+  }
+
+  /**
    * A click on a button (or a choice in a select/overflow, with `value`) in a message, an
-   * ephemeral message (`ephemeral: true`), or the user's open modal (no `channel`/`ts`).
+   * ephemeral message (`ephemeral: true`), the user's published Home (`home: true`), or the user's
+   * open modal (no `channel`/`ts`).
    */
   async click(
     input: {
-      user: string; actionId: string; blockId?: string; channel?: string; ts?: string; ephemeral?: boolean; value?: InputValue;
+      user: string; actionId: string; blockId?: string; channel?: string; ts?: string; ephemeral?: boolean; home?: boolean; value?: InputValue;
       /** In a modal: what the inputs hold at the moment of the click (Slack sends them in `view.state`). */
       viewValues?: Record<string, InputValue | Record<string, InputValue>>;
     } & SendOptions,
@@ -68,7 +89,11 @@ export class UserActions {
     const user = this.person(input.user);
     const { state } = this.core;
     let source: ActionSource;
-    if (input.channel === undefined) {
+    if (input.home) {
+      const home = state.homeOf(user.id);
+      if (!home) throw new Error(`${user.name} has no Home published to click in`);
+      source = { kind: 'view', view: home };
+    } else if (input.channel === undefined) {
       const view = state.openModal(user.id);
       if (!view) throw new Error(`${user.name} has no modal open to click in`);
       if (input.viewValues) view.state = { values: viewStateValues((view.view.blocks as unknown[]) ?? [], input.viewValues, { requireAll: false }) };

@@ -32,7 +32,29 @@ function metadataArg(args: Json): unknown {
   return parsed.value;
 }
 
+/**
+ * A message's permalink as Slack forms it: `https://<domain>.slack.com/archives/<channel>/p<ts
+ * without the dot>`, and for a reply `?thread_ts=<parent>&cid=<channel>`
+ * (https://api.slack.com/methods/chat.getPermalink).
+ */
+export function permalinkOf(core: EmulatorCore, message: MessageRecord): string {
+  const base = `https://${core.workspace.team.domain}.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`;
+  return message.threadTs !== undefined && message.threadTs !== message.ts ? `${base}?thread_ts=${message.threadTs}&cid=${message.channel}` : base;
+}
+
 export const chatMethods: MethodTable = {
+  'chat.getPermalink': {
+    // "Special" in Slack's table: "hundreds of requests per minute"; tier 4 is the nearest floor.
+    tier: 'tier4',
+    token: 'bot',
+    handler({ core, args }) {
+      const channel = visibleChannel(core, args.channel);
+      const ts = required(args, 'message_ts', 'message_not_found');
+      const message = core.state.message(channel.id, ts);
+      if (!message || message.deleted) throw new SlackApiError('message_not_found');
+      return { channel: channel.id, permalink: permalinkOf(core, message) };
+    },
+  },
   'chat.postMessage': {
     tier: 'tier4', // special tier: the 1/s per-channel bucket is added by the rate limiter
     token: 'bot',
