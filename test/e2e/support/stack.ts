@@ -38,11 +38,21 @@ export interface E2EStack {
   stop(): Promise<void>;
 }
 
+/** A sandbox in a directory of its own and a fresh store database: what a drill from the CLI needs. */
+export interface SandboxAndStore {
+  dir: string;
+  sandbox: Sandbox;
+  storeDb: TestDatabase;
+  /** Undoes everything in reverse order; `undo` takes more steps to run first. */
+  undo: Array<() => Promise<unknown>>;
+  stop(): Promise<void>;
+}
+
 /**
  * Everything started here is undone by `stop()` in reverse order, each part on its own (a failed
  * part does not keep the rest up), and also when the start itself fails half-way.
  */
-export async function startStack(options: StackOptions = {}): Promise<E2EStack> {
+export async function startSandboxAndStore(tuning: Partial<SandboxTuning> = {}): Promise<SandboxAndStore> {
   const undo: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
@@ -57,9 +67,21 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
     if (process.getuid?.() === 0) undo.push(() => execa('userdel', [user], { reject: false }));
     const sandboxDir = join(dir, 'sbx');
     undo.push(() => sandboxDown(sandboxDir));
-    const sandbox = await sandboxUp({ dir: sandboxDir, user, tuning: { ...E2E_TUNING, ...options.tuning } });
+    const sandbox = await sandboxUp({ dir: sandboxDir, user, tuning: { ...E2E_TUNING, ...tuning } });
     const storeDb = await createTestDatabase('recio_e2e');
     undo.push(() => storeDb.drop());
+    return { dir, sandbox, storeDb, undo, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The sandbox, the store, the emulator as Slack and the whole bot pointed at them. */
+export async function startStack(options: StackOptions = {}): Promise<E2EStack> {
+  const base = await startSandboxAndStore(options.tuning);
+  const { dir, sandbox, storeDb, undo, stop } = base;
+  try {
     const slack = await startSlackEmulator();
     undo.push(() => slack.close());
     const runbooksDir = options.runbookEdits ? copyRunbooks(join(dir, 'commands'), options.runbookEdits) : sandbox.env.RECIO_RUNBOOKS_DIR;
