@@ -91,7 +91,7 @@ describe('bad-release (§1.4)', () => {
     t.green = performance.now();
     await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
     await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
-    await eventually(() => expect(stack.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)).toBeDefined());
+    await ops.reportFile(incidentId, parent);
     expect((await stack.bot.core.store.incidents.get(incidentId))!.report).toContain(`Roll back to ${GOOD_TAG}`);
     // The rollback itself (a new head while the programs still failed) was not taken for another bad deploy.
     expect((await stack.bot.core.store.incidents.listRecent(10)).map((i) => i.fingerprint)).toEqual([`release:sbx1/${BAD_TAG}`]);

@@ -96,7 +96,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     t.green = performance.now();
     await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
     await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
-    await eventually(() => expect(stack.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(`incident-${incidentId.slice(0, 8)}.md`));
+    await ops.reportFile(incidentId, parent);
     const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
     expect(report).toContain('Restore from the latest backup');
     expect(report).toContain(BOB);

@@ -98,7 +98,7 @@ describe('provider-outage (§1.3)', () => {
     t.green = performance.now();
     await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
     await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
-    await eventually(() => expect(stack.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)).toBeDefined());
+    await ops.reportFile(incidentId, parent);
     expect((await stack.bot.core.store.incidents.get(incidentId))!.report).toContain('disable auto_entry_supervisor');
     record({ scenario: 'provider-outage (kalshi 503)', planCommands: 3, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
   }, 120_000);

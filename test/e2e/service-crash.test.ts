@@ -106,15 +106,11 @@ describe('service-crash (§1.2)', () => {
     await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
     await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
     await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`));
-    const report = await eventually(() => {
-      const file = stack.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts);
-      expect(file?.filename).toBe(`incident-${incidentId.slice(0, 8)}.md`);
-      return file!;
-    });
+    const report = await ops.reportFile(incidentId, parent);
     const markdown = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
     expect(markdown).toContain(SERVICE);
     expect(markdown).toMatch(/Restart trade_executor/);
-    expect(report.title ?? report.filename).toBeTruthy();
+    expect(report.content?.toString()).toBe(markdown);
     record({ scenario: 'service-crash', planCommands: 2, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
   }, 120_000);
 });

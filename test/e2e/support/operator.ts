@@ -119,6 +119,16 @@ export class Operators {
     void modal;
   }
 
+  /** The incident report uploaded into the thread, once it is there (step outputs are files in the thread too). */
+  async reportFile(incidentId: string, parent: MessageRecord) {
+    const name = `incident-${incidentId.slice(0, 8)}.md`;
+    return eventually(() => {
+      const file = this.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts && f.filename === name);
+      if (file === undefined) throw new Error(`no ${name} in the thread yet (files: ${this.slack.state.files.map((f) => f.filename).join(', ')})`);
+      return file;
+    });
+  }
+
   /** Ephemeral answers a user saw in the ops channel, newest last. */
   answersTo(user: string): string[] {
     return this.slack.state.ephemeralsFor(user, OPS).map(readable);
