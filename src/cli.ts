@@ -9,6 +9,7 @@ import { registerInstallCommands } from './cli/install-commands.js';
 import { registerRunCommands } from './cli/run-commands.js';
 import { registerRunbookCommands } from './cli/runbook-commands.js';
 import { registerSandboxCommands } from './cli/sandbox-commands.js';
+import { registerDrillCommands } from './cli/drill-commands.js';
 import { openCore } from './core/open-core.js';
 import { registerStoreCommands } from './cli/store-commands.js';
 import { loadConfig, type Config } from './config.js';
@@ -32,6 +33,7 @@ registerHostCommands(program, { openHosts: () => hostsFromConfig(config(), (path
 registerStoreCommands(program, { openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }) });
 registerDoctorCommand(program, { print, setExitCode });
 registerSandboxCommands(program, { print, setExitCode });
+registerDrillCommands(program, { print, setExitCode, env: () => process.env });
 registerRunCommands(program, { openCore: () => openCore(config()), print, setExitCode });
 registerRunbookCommands(program, { print, setExitCode, runbooksDir: () => process.env.RECIO_RUNBOOKS_DIR || 'commands' });
 
