@@ -1,0 +1,109 @@
+/**
+ * npm run bench:drills — each scenario of the plan drilled 5 times in a sandbox (`runDrill`, as
+ * `recio drill` runs it): median time from the break to detection (the monitor opens the incident)
+ * and to the checklist green, the operator actions the bot needed, beside the commands the plan
+ * makes a person type. Real sandbox (PostgreSQL, supervisord, sshd + agent, stand-ins), real store
+ * (the machine's PostgreSQL), the bot's own monitor settings (RECIO_MONITOR_INTERVAL_MS, default
+ * 10 s; no event listener in the sandbox, so detection is by polling). The one thing shortened: the
+ * provider-outage runbook's 15-minute reconnect wait (→ 30 s) and its 12-hour recovery wait's
+ * 30-second poll (→ 5 s), in a copy of commands/. Between runs `heal` resets the sandbox.
+ * Prints a Markdown table (for docs/drills.md) and one JSON line.
+ */
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CHECKLIST_CHECKS, openDrillContext, planStepsFor, runDrill, type DrillResult } from '../src/drills/index.js';
+import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '../src/sandbox/index.js';
+import { silentLogger } from '../src/store/logger.js';
+import { createTestDatabase } from '../test/support/pg-database.js';
+import { summarize } from './stats.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const INTERVAL_MS = process.env.BENCH_MONITOR_INTERVAL_MS ?? process.env.RECIO_MONITOR_INTERVAL_MS ?? '10000';
+const ONLY = process.env.BENCH_ONLY?.split(',');
+
+interface Row {
+  label: string;
+  scenario: Scenario;
+  flags: BreakFlags;
+}
+
+const ALL_ROWS: Row[] = [
+  { label: 'postgres-failure — server stopped', scenario: 'postgres-failure', flags: { variant: 'stop' } },
+  { label: 'postgres-failure — table dropped (restore)', scenario: 'postgres-failure', flags: { variant: 'drop-table' } },
+  { label: 'service-crash — trade_executor crash-looping', scenario: 'service-crash', flags: { service: 'trade_executor' } },
+  { label: 'provider-outage — Kalshi 503', scenario: 'provider-outage', flags: { provider: 'kalshi', variant: '503' } },
+  { label: 'bad-release — v2.5.0 deployed', scenario: 'bad-release', flags: {} },
+];
+const ROWS = ALL_ROWS.filter((r) => ONLY === undefined || ONLY.includes(r.scenario));
+
+const dir = await mkdtemp(join(tmpdir(), 'recio-bench-drills-'));
+await chmod(dir, 0o755);
+const sandboxDir = join(dir, 'sbx');
+const user = `recio-bnch${Math.floor(Math.random() * 0xffff).toString(16)}`;
+const storeDb = await createTestDatabase('recio_bench');
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** commands/ with the provider-outage windows shortened (the only runbook change). */
+async function runbooksCopy(): Promise<string> {
+  const target = join(dir, 'commands');
+  await cp(resolve(import.meta.dirname, '../commands'), target, { recursive: true });
+  const file = join(target, 'provider-outage.yml');
+  const text = await readFile(file, 'utf8');
+  const edited = text.replace('retry: { every: 30s, within: 15m }', 'retry: { every: 5s, within: 30s }').replace('retry: { every: 30s, within: 12h }', 'retry: { every: 5s, within: 12h }');
+  if (edited === text) throw new Error('provider-outage.yml changed: update the bench\'s edit');
+  await writeFile(file, edited);
+  return target;
+}
+
+async function drillOnce(row: Row, env: Record<string, string>): Promise<DrillResult> {
+  const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
+  try {
+    return await runDrill(opened.ctx, opened.target, { scenario: row.scenario, flags: row.flags, startedBy: 'cli:bench', approveAs: 'cli:bench-approver' });
+  } finally {
+    // A failed drill leaves its incidents open; the next run must start from nothing open.
+    for (const open of await opened.ctx.store.incidents.listUnresolved()) await opened.ctx.store.incidents.advance(open.id, 'resolved', 'bench');
+    await opened.close();
+  }
+}
+
+const results: Array<{ row: Row; runs: DrillResult[] }> = [];
+try {
+  const sandbox = await sandboxUp({ dir: sandboxDir, user });
+  const env = { DATABASE_URL: storeDb.url, RECIO_DATA_DIR: join(dir, 'data'), RECIO_MONITOR_INTERVAL_MS: INTERVAL_MS, RECIO_RUNBOOKS_DIR: await runbooksCopy() };
+  for (const row of ROWS) {
+    const runs: DrillResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const result = await drillOnce(row, env);
+      runs.push(result);
+      process.stderr.write(`${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs ?? NaN)}, green ${sec(result.timeToGreenMs ?? NaN)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`);
+      await heal(sandbox);
+    }
+    results.push({ row, runs });
+  }
+} finally {
+  await sandboxDown(sandboxDir).catch(() => undefined);
+  await storeDb.drop().catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+  if (process.getuid?.() === 0) await import('execa').then(({ execa }) => execa('userdel', [user], { reject: false }));
+}
+
+const lines = [
+  `recio-bot bench:drills — ${RUNS} drills per scenario in the sandbox, monitor polling every ${Number(INTERVAL_MS) / 1000} s`,
+  '',
+  '| Scenario (plan §) | The plan by hand | The bot: operator actions | Median break → detected | Median break → green | Passed |',
+  '|---|---|---|---|---|---|',
+];
+const summary = [];
+for (const { row, runs } of results) {
+  const passed = runs.filter((r) => r.ok);
+  const detect = summarize(runs.flatMap((r) => (r.timeToDetectMs === undefined ? [] : [r.timeToDetectMs])));
+  const green = summarize(passed.flatMap((r) => (r.timeToGreenMs === undefined ? [] : [r.timeToGreenMs])));
+  const actions = [...new Set(passed.map((r) => r.operatorActions.length))].sort((a, b) => a - b);
+  const plan = planStepsFor(row.scenario, row.flags.variant);
+  const extra = plan.also ? ` + ${plan.also}` : '';
+  lines.push(`| ${row.label} (${plan.section}) | ${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks | ${actions.join('–') || '—'} | ${sec(detect.median)} | ${sec(green.median)} | ${passed.length}/${runs.length} |`);
+  summary.push({ scenario: row.scenario, flags: row.flags, runs: runs.length, passed: passed.length, detectMs: detect, greenMs: green, operatorActions: actions, planCommands: plan.commands.length, failures: runs.flatMap((r) => r.failures), alsoOpened: [...new Set(runs.flatMap((r) => r.alsoOpened))] });
+}
+console.log(lines.join('\n'));
+console.log(JSON.stringify({ bench: 'drills', runsPerScenario: RUNS, monitorIntervalMs: Number(INTERVAL_MS), rows: summary }));
