@@ -72,10 +72,13 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
   try {
     const recovered = await core.store.recoverInterruptedSteps({ fallbackChannel: opsChannel ?? null });
     if (recovered.steps.length > 0) logger.warn({ steps: recovered.steps.length }, 'steps left running by a previous process are marked interrupted');
-    const publisher = createPublisher({ store: core.store, client: webClient, logger, metrics, engine: core.engine });
+    // The Slack app is made after the publisher; an incident message sent before that has no Home to refresh.
+    let homes: SlackApp['homes'] | undefined;
+    const publisher = createPublisher({ store: core.store, client: webClient, logger, metrics, engine: core.engine, onSent: (message) => homes?.afterSent(message) });
     core.onChange(() => publisher.wake());
     desk = new IncidentDesk(core.store, core.ops, { opsChannel, onChange: () => publisher.wake() });
     const app = createSlackApp({ slack, operations: core.ops, logger, metrics, extraRoutes: [metricsRoute(metrics)], onOutbox: () => publisher.wake(), incidents: desk });
+    homes = app.homes;
     publisher.start();
     stops.unshift(() => publisher.stop());
     const { port } = await app.start();

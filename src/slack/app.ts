@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
 import type { IncidentActions, SlackContext } from './context.js';
 import { healthRoute } from './health.js';
+import { createHomeTabs, type HomeTabs, type HomeTabsOptions } from './home/home-tabs.js';
 import { registerListeners } from './listeners/index.js';
 import { createGuardedReceiver, portOf, startRoutesServer, type ExtraRoute } from './receiver.js';
 import { slackLoggerFrom } from './slack-logger.js';
@@ -29,12 +30,16 @@ export interface SlackAppDeps {
   incidents?: IncidentActions;
   /** How many commands/mentions do their post-ack work at once (default 8). */
   workConcurrency?: number;
+  /** The App Home's limits and timings (see HomeTabsOptions). */
+  home?: HomeTabsOptions;
 }
 
 export interface SlackApp {
   readonly mode: 'http' | 'socket';
   /** Bolt's Web API client (interactive answers, modals). */
   readonly client: WebClient;
+  /** Everyone's App Home; wire the publisher's `onSent` to `homes.afterSent` so incident changes refresh it. */
+  readonly homes: HomeTabs;
   /** Listens (HTTP) or connects (Socket Mode); resolves with the HTTP port serving /healthz. */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
@@ -64,6 +69,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     ...(socket ? { socketMode: true, appToken: slack.appToken } : { receiver }),
   });
   const onOutbox = deps.onOutbox ?? (() => undefined);
+  const homes = createHomeTabs({ client: app.client, ops: operations, logger }, deps.home);
   const ctx: SlackContext = {
     ops: operations,
     incidents: deps.incidents ?? new IncidentDesk(operations.deps.store, operations, { opsChannel: operations.deps.opsChannel, onChange: onOutbox }),
@@ -73,6 +79,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     metrics: deps.metrics,
     onOutbox,
     work: createWorkQueue({ concurrency: deps.workConcurrency ?? 8, logger, ...(socket ? {} : { gate }) }),
+    homes,
   };
   registerListeners(app, ctx);
   // Errors that escape a handler (or Bolt's own middleware): logged with a reference. Handlers
@@ -84,6 +91,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   return {
     mode: socket ? 'socket' : 'http',
     client: app.client,
+    homes,
     async start() {
       if (socket) {
         routesServer = await startRoutesServer(routes, slack.port, slack.host);
@@ -96,6 +104,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     async stop() {
       // Let acked work finish (bounded: a hung host must not hold the shutdown).
       await Promise.race([ctx.work.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      await homes.stop();
       // Slack (and the emulator) keep connections alive: without this, close() waits for them.
       httpServer?.closeAllConnections();
       await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping Bolt failed'));

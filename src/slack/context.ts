@@ -5,6 +5,7 @@ import type { DeliveryKind, Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
 import type { Origin } from '../operations/types.js';
 import type { Store } from '../store/index.js';
+import type { HomeTabs } from './home/home-tabs.js';
 import type { WorkQueue } from './work-queue.js';
 
 /** What the incident buttons, the root-cause modal and thread mentions call in the core. */
@@ -22,6 +23,8 @@ export interface SlackContext {
   onOutbox(): void;
   /** Where commands and mentions do their work after the ack. */
   work: WorkQueue;
+  /** Everyone's App Home: published when opened, refreshed when an incident changes; answers to Home clicks. */
+  homes: HomeTabs;
 }
 
 /**
@@ -39,10 +42,10 @@ export async function claimDelivery(ctx: SlackContext, key: string, kind: Delive
 }
 
 /** Every Slack request's origin: where answers go, and the keys that tie its effects together. */
-export function slackOrigin(input: { channel: string; threadTs?: string | undefined; deliveryKey: string; requestId: string }): Origin {
+export function slackOrigin(input: { channel?: string | undefined; threadTs?: string | undefined; deliveryKey: string; requestId: string }): Origin {
   return {
     surface: 'slack',
-    channel: input.channel,
+    ...(input.channel ? { channel: input.channel } : {}),
     ...(input.threadTs ? { threadTs: input.threadTs } : {}),
     deliveryKey: input.deliveryKey,
     requestId: input.requestId,

@@ -16,6 +16,10 @@ export const ActionId = {
   openChecklist: 'recio_incident_checklist',
   resolveIncident: 'recio_incident_resolve',
   rootCause: 'recio_incident_root_cause',
+  /** The App Home's own buttons; their value is only `home` (what they start is fixed). */
+  homeChecklist: 'recio_home_checklist',
+  homeBackup: 'recio_home_backup',
+  homeRestart: 'recio_home_restart',
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
   serviceSelect: 'recio_service_select',
@@ -32,6 +36,8 @@ export const CallbackId = {
   rootCauseModal: 'recio_root_cause_modal',
   /** A modal that only says something (loading, or what went wrong); it has no submit. */
   noticeModal: 'recio_notice_modal',
+  /** The App Home (a view too: its clicks arrive from a view container). */
+  home: 'recio_home',
 } as const;
 export type CallbackId = (typeof CallbackId)[keyof typeof CallbackId];
 
@@ -44,5 +50,8 @@ export const BlockId = {
   runActions: 'recio_run_actions',
   approvalActions: 'recio_approval_actions',
   incidentActions: 'recio_incident_actions',
+  homeActions: 'recio_home_actions',
+  /** One per incident listed in the Home: a view's block ids must be unique, so `<prefix>_<n>`. */
+  homeIncidentActions: 'recio_home_incident',
 } as const;
 export type BlockId = (typeof BlockId)[keyof typeof BlockId];

@@ -5,3 +5,4 @@ export { createSlackWebClient, webClientOptions, type SlackSettings } from './we
 export { createGroupMembers } from './group-members.js';
 export { accessFromConfig, slackSettingsFromConfig } from './settings.js';
 export type { ExtraRoute } from './receiver.js';
+export type { HomeTabs, HomeTabsOptions } from './home/home-tabs.js';

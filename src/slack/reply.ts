@@ -16,6 +16,8 @@ export interface Reply {
   readonly channel: string;
   readonly threadTs: string | undefined;
   readonly user: string;
+  /** Set when the answers go to the App Home (its runs are told in `channel`). */
+  readonly surface?: 'home';
   /** The request's own place: private for commands and clicks, the thread for mentions. */
   answer(message: SlackMessage): Promise<void>;
   /** Only this person sees it, whatever the surface (refusals, errors). */

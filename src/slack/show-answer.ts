@@ -29,7 +29,7 @@ export async function showAnswer(answer: Answer, reply: Reply): Promise<void> {
       return;
     }
     case 'run': {
-      const where = reply.threadTs ? 'in this thread' : 'in the channel';
+      const where = reply.threadTs ? 'in this thread' : reply.surface === 'home' && /^[CG]/.test(reply.channel) ? `in <#${reply.channel}>` : 'in the channel';
       const text = answer.created
         ? `:arrow_forward: Started *${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`). Its live message is ${where}.`
         : `This request already started *${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`); it is not run twice.`;

@@ -194,17 +194,23 @@ export async function startBotCore(options: Omit<BotHarnessOptions, 'emulator' |
       groupsOf: createGroupMembers(createSlackWebClient(settings, logger)),
       opsChannel: options.opsChannel ?? OPS,
     });
-    publisher = createPublisher({ store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500, ...(options.expirySweepMs ? { sweepEveryMs: options.expirySweepMs } : {}) });
+    let app: SlackApp | undefined;
+    publisher = createPublisher({
+      store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500,
+      ...(options.expirySweepMs ? { sweepEveryMs: options.expirySweepMs } : {}),
+      onSent: (message) => app?.homes.afterSent(message),
+    });
     publisher.start();
     cleanups.push(() => publisher!.stop());
-    const app = createSlackApp({
+    app = createSlackApp({
       slack: { ...settings, signingSecret: slack.signingSecret, ...(slack.appToken ? { appToken: slack.appToken } : {}), port: 0, host: '127.0.0.1' },
       operations: ops,
       logger,
       onOutbox: () => publisher?.wake(),
     });
-    const { port } = await keep(() => app.start(), () => app.stop());
-    return { store, storeDb, hosts, testHosts, engine, ops, app, publisher, port, ...(release ? { repo: release.repo } : {}), stop };
+    const started = app;
+    const { port } = await keep(() => started.start(), () => started.stop());
+    return { store, storeDb, hosts, testHosts, engine, ops, app: started, publisher, port, ...(release ? { repo: release.repo } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

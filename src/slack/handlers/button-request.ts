@@ -3,6 +3,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { Logger } from '../../observability/logger.js';
 import type { Origin } from '../../operations/types.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
+import { createHomeReply } from '../home/home-reply.js';
 import { createReply, type Reply } from '../reply.js';
 import { surfaceError } from '../surface-errors.js';
 
@@ -26,11 +27,13 @@ export interface ButtonRequest {
  */
 export async function beginButton(ctx: SlackContext, { ack, body, action, client, respond }: ButtonArgs): Promise<ButtonRequest | undefined> {
   await ack();
-  const channel = body.channel?.id ?? body.container.channel_id as string | undefined ?? body.user.id;
+  // A click in the App Home has no channel: what it starts is told in the ops channel, its answer in the Home.
+  const home = body.view?.type === 'home';
+  const channel = home ? ctx.ops.deps.opsChannel ?? body.user.id : body.channel?.id ?? body.container.channel_id as string | undefined ?? body.user.id;
   const threadTs = typeof body.message?.thread_ts === 'string' ? body.message.thread_ts : undefined;
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, action: action.action_id });
-  const reply = createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' });
+  const reply = home ? createHomeReply(ctx.homes, { user: body.user.id, channel }) : createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' });
   try {
     if (!(await claimDelivery(ctx, `act:${body.trigger_id}`, 'action'))) return undefined;
   } catch (error) {

@@ -3,6 +3,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import type { Logger } from '../../observability/logger.js';
 import type { Origin } from '../../operations/types.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
+import { createHomeReply } from '../home/home-reply.js';
 import { createReply, type Reply } from '../reply.js';
 import { surfaceError } from '../surface-errors.js';
 
@@ -12,6 +13,8 @@ export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddleware
 export interface ModalMeta {
   channel: string;
   threadTs?: string;
+  /** Opened from the App Home: the answer goes back to it. */
+  home?: boolean;
   [key: string]: unknown;
 }
 
@@ -48,7 +51,9 @@ export async function beginSubmission(ctx: SlackContext, args: ViewArgs): Promis
   const meta = readMeta(view.private_metadata) ?? { channel: body.user.id };
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, view: view.callback_id });
-  const reply = createReply({ client, logger: log, channel: meta.channel, user: body.user.id, threadTs: meta.threadTs, mode: 'private' });
+  const reply = meta.home === true
+    ? createHomeReply(ctx.homes, { user: body.user.id, channel: meta.channel })
+    : createReply({ client, logger: log, channel: meta.channel, user: body.user.id, threadTs: meta.threadTs, mode: 'private' });
   try {
     if (!(await claimDelivery(ctx, `view:${view.id}`, 'view'))) return undefined;
   } catch (error) {

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onApprovalClick } from '../handlers/approval-buttons.js';
 import type { ButtonArgs } from '../handlers/button-request.js';
+import { onHomeButton } from '../handlers/home-buttons.js';
 import { onIncidentButton, onRootCauseButton } from '../handlers/incident-buttons.js';
 import { onRunButton } from '../handlers/run-buttons.js';
 import { ActionId } from '../ids.js';
@@ -19,4 +20,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.openChecklist, (args) => onIncidentButton(ctx, 'checklist', args));
   on(ActionId.resolveIncident, (args) => onIncidentButton(ctx, 'resolve', args));
   on(ActionId.rootCause, (args) => onRootCauseButton(ctx, args));
+  on(ActionId.homeChecklist, (args) => onHomeButton(ctx, 'checklist', args));
+  on(ActionId.homeBackup, (args) => onHomeButton(ctx, 'backup', args));
+  on(ActionId.homeRestart, (args) => onHomeButton(ctx, 'restart', args));
 }

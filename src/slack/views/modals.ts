@@ -10,6 +10,8 @@ import { clip, context, escapeText, Limits, section } from './kit.js';
 export interface ReplyPlace {
   channel: string;
   threadTs?: string;
+  /** Opened from the App Home: the answer goes back there. */
+  home?: boolean;
 }
 
 const title = (text: string) => ({ type: 'plain_text' as const, text: clip(text, Limits.viewTitle) });

@@ -1,7 +1,8 @@
 import type { HostResult } from '../../hosts/transport.js';
 import { context, escapeText, fallbackText, header, section, sectionsOf, type Block } from './kit.js';
 
-interface Program {
+/** A supervisor program as service.status reports it. */
+export interface Program {
   name: string;
   state: string;
   pid: number | null;
@@ -26,9 +27,15 @@ function programsOf(result: HostResult): Program[] {
   return Array.isArray(programs) ? programs : [];
 }
 
-function programLine(p: Program): string {
+/** `🟢 `trade_executor` *RUNNING* — pid 42, up 0:03:10`; a program in trouble says why. */
+export function programLine(p: Program): string {
   const detail = p.state === 'RUNNING' ? `pid ${p.pid ?? '?'}${p.uptime ? `, up ${escapeText(p.uptime)}` : ''}` : escapeText(p.description ?? '');
   return `${STATE_EMOJI[p.state] ?? ':grey_question:'} \`${escapeText(p.name)}\` *${p.state}*${detail ? ` — ${detail}` : ''}`;
+}
+
+/** Programs not running first (that is what a person looks for), then by name. */
+export function troubleFirst(programs: readonly Program[]): Program[] {
+  return [...programs].sort((a, b) => Number(a.state === 'RUNNING') - Number(b.state === 'RUNNING') || a.name.localeCompare(b.name));
 }
 
 /** `/recio status`: every host × every supervisor program, trouble first, within one message. */
@@ -42,7 +49,7 @@ export function renderStatus(results: HostResult[]): { text: string; blocks: Blo
       blocks.push(section(`:x: *${escapeText(result.host)}* — could not read status: ${escapeText(result.error?.message ?? 'failed')}`));
       continue;
     }
-    const programs = programsOf(result).sort((a, b) => Number(a.state === 'RUNNING') - Number(b.state === 'RUNNING') || a.name.localeCompare(b.name));
+    const programs = troubleFirst(programsOf(result));
     const bad = programs.filter((p) => p.state !== 'RUNNING').length;
     down += bad;
     blocks.push(...sectionsOf([`*${escapeText(result.host)}* — ${programs.length - bad}/${programs.length} running`, ...programs.map(programLine)], perHost));
