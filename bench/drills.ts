@@ -12,7 +12,7 @@
 import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CHECKLIST_CHECKS, openDrillContext, planStepsFor, runDrill, type DrillResult } from '../src/drills/index.js';
+import { CHECKLIST_CHECKS, drillMonitor, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '../src/drills/index.js';
 import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '../src/sandbox/index.js';
 import { silentLogger } from '../src/store/logger.js';
 import { createTestDatabase } from '../test/support/pg-database.js';
@@ -41,8 +41,8 @@ const dir = await mkdtemp(join(tmpdir(), 'recio-bench-drills-'));
 await chmod(dir, 0o755);
 const sandboxDir = join(dir, 'sbx');
 const user = `recio-bnch${Math.floor(Math.random() * 0xffff).toString(16)}`;
-const storeDb = await createTestDatabase('recio_bench');
-const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const storeDb = await createTestDatabase('recio_drillbench');
+const sec = (ms: number | null | undefined) => (ms === null || ms === undefined || Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
 /** commands/ with the provider-outage windows shortened (the only runbook change). */
 async function runbooksCopy(): Promise<string> {
@@ -56,14 +56,12 @@ async function runbooksCopy(): Promise<string> {
   return target;
 }
 
-async function drillOnce(row: Row, env: Record<string, string>): Promise<DrillResult> {
-  const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
+async function drillOnce(opened: OpenedDrill, row: Row): Promise<DrillResult> {
   try {
     return await runDrill(opened.ctx, opened.target, { scenario: row.scenario, flags: row.flags, startedBy: 'cli:bench', approveAs: 'cli:bench-approver' });
   } finally {
     // A failed drill leaves its incidents open; the next run must start from nothing open.
     for (const open of await opened.ctx.store.incidents.listUnresolved()) await opened.ctx.store.incidents.advance(open.id, 'resolved', 'bench');
-    await opened.close();
   }
 }
 
@@ -71,15 +69,30 @@ const results: Array<{ row: Row; runs: DrillResult[] }> = [];
 try {
   const sandbox = await sandboxUp({ dir: sandboxDir, user });
   const env = { DATABASE_URL: storeDb.url, RECIO_DATA_DIR: join(dir, 'data'), RECIO_MONITOR_INTERVAL_MS: INTERVAL_MS, RECIO_RUNBOOKS_DIR: await runbooksCopy() };
-  for (const row of ROWS) {
-    const runs: DrillResult[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const result = await drillOnce(row, env);
-      runs.push(result);
-      process.stderr.write(`${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs ?? NaN)}, green ${sec(result.timeToGreenMs ?? NaN)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`);
-      await heal(sandbox);
+  const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
+  // One monitor for the whole bench, as a running bot has: each break lands at whatever point of
+  // its polling cycle it happens to (a monitor started per drill would always be just after a round).
+  const monitor = drillMonitor(opened.core, opened.ctx.desk, opened.core.config, silentLogger);
+  await monitor.start();
+  // It must have seen the good release checked out before the first bad deploy.
+  for (let i = 0; i < 200 && !monitor.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
+  if (!monitor.isLeader) throw new Error('the bench\'s monitor did not become leader: is a bot running on the same store?');
+  await monitor.probeOnce();
+  opened.ctx.ensureMonitor = async () => async () => undefined;
+  try {
+    for (const row of ROWS) {
+      const runs: DrillResult[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const result = await drillOnce(opened, row);
+        runs.push(result);
+        process.stderr.write(`${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs)}, green ${sec(result.timeToGreenMs)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`);
+        await heal(sandbox);
+      }
+      results.push({ row, runs });
     }
-    results.push({ row, runs });
+  } finally {
+    await monitor.close();
+    await opened.close();
   }
 } finally {
   await sandboxDown(sandboxDir).catch(() => undefined);
