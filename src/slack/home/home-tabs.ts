@@ -19,7 +19,7 @@ export interface HomeTabsOptions {
   freshForMs?: number;
   /** Incident changes within this window make one refresh (default 1 s). */
   debounceMs?: number;
-  /** Whose Home an incident change refreshes: people who opened it within this (default 30 min), at most `maxViewers` (200). */
+  /** Whose Home an incident change refreshes: people who opened it within this (default 30 min), at most `maxViewers` (50). */
   recentForMs?: number;
   maxViewers?: number;
 }
@@ -38,6 +38,11 @@ export interface HomeTabs {
 }
 
 const DEFAULT_LIMITS: HealthLimits = { feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600 };
+/**
+ * views.publish is tier 4 (100+ calls a minute per workspace): refreshes are spaced so that they
+ * stay under this, leaving room for people opening their Home.
+ */
+const REFRESH_PUBLISHES_PER_MINUTE = 80;
 const SEVERITY_ORDER: Record<Incident['severity'], number> = { sev1: 0, sev2: 1, sev3: 2, sev4: 3 };
 
 export function createHomeTabs(deps: { client: WebClient; ops: Operations; logger: Logger }, options: HomeTabsOptions = {}): HomeTabs {
@@ -45,13 +50,14 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
   const { store, hosts } = ops.deps;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const freshForMs = options.freshForMs ?? 5_000;
-  const viewers = new RecentViewers({ max: options.maxViewers ?? 200, recentForMs: options.recentForMs ?? 30 * 60_000, noticeForMs: 10 * 60_000 });
+  const viewers = new RecentViewers({ max: options.maxViewers ?? 50, recentForMs: options.recentForMs ?? 30 * 60_000, noticeForMs: 10 * 60_000 });
   const permalinkOf = createPermalinks(client, logger);
   const queues = new Map<string, Promise<void>>();
   const working = new Set<Promise<unknown>>();
   let last: FleetOverview | undefined;
   let reading: Promise<FleetOverview> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let nextRefreshAt = 0;
   let stopped = false;
 
   /** The hosts read once for everyone asking at the same time; a recent enough reading is reused. */
@@ -90,8 +96,11 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
   /** At once with what is known, then — unless that was fresh — again once the hosts answered. */
   async function show(userId: string): Promise<void> {
     const actor = await ops.actorFor(userId);
-    // Someone without a role is shown why, and the hosts are not asked on their behalf.
-    if (actor.roles.length === 0) return publish(userId, undefined, false);
+    // Someone without a role is shown why; the hosts are not asked, and an incident changes nothing for them.
+    if (actor.roles.length === 0) {
+      viewers.forget(userId);
+      return publish(userId, undefined, false);
+    }
     const fresh = last !== undefined && Date.now() - last.readAt.getTime() < freshForMs;
     await publish(userId, last, !fresh);
     if (!fresh) await publish(userId, await readHosts(), false);
@@ -105,6 +114,7 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
 
   async function refreshAll(): Promise<void> {
     const ids = viewers.recent();
+    nextRefreshAt = Date.now() + (ids.length * 60_000) / REFRESH_PUBLISHES_PER_MINUTE;
     if (ids.length === 0 || stopped) return;
     const overview = await readHosts();
     const limit = pLimit(4);
@@ -116,7 +126,7 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
     timer = setTimeout(() => {
       timer = undefined;
       void track(refreshAll()).catch((error: unknown) => logger.warn({ err: error }, 'refreshing App Homes failed'));
-    }, options.debounceMs ?? 1_000);
+    }, Math.max(options.debounceMs ?? 1_000, nextRefreshAt - Date.now()));
   }
 
   return {

@@ -31,6 +31,10 @@ export class RecentViewers {
     return viewer;
   }
 
+  forget(id: string): void {
+    this.byId.delete(id);
+  }
+
   /** Keeps the answer to a click, to show at the top of that person's Home. */
   tell(id: string, text: string): void {
     this.seen(id).notice = { text, at: new Date(this.now) };
