@@ -6,12 +6,14 @@
  * (the machine's PostgreSQL), the bot's own monitor settings (RECIO_MONITOR_INTERVAL_MS, default
  * 10 s; no event listener in the sandbox, so detection is by polling). The one thing shortened: the
  * provider-outage runbook's 15-minute reconnect wait (→ 30 s) and its 12-hour recovery wait's
- * 30-second poll (→ 5 s), in a copy of commands/. Between runs `heal` resets the sandbox.
+ * 30-second poll (→ 5 s), in a copy of commands/. Each break comes at a random point of the
+ * monitor's cycle. Between runs `heal` resets the sandbox.
  * Prints a Markdown table (for docs/drills.md) and one JSON line.
  */
 import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CHECKLIST_CHECKS, drillMonitor, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '../src/drills/index.js';
 import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '../src/sandbox/index.js';
 import { silentLogger } from '../src/store/logger.js';
@@ -70,8 +72,8 @@ try {
   const sandbox = await sandboxUp({ dir: sandboxDir, user });
   const env = { DATABASE_URL: storeDb.url, RECIO_DATA_DIR: join(dir, 'data'), RECIO_MONITOR_INTERVAL_MS: INTERVAL_MS, RECIO_RUNBOOKS_DIR: await runbooksCopy() };
   const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
-  // One monitor for the whole bench, as a running bot has: each break lands at whatever point of
-  // its polling cycle it happens to (a monitor started per drill would always be just after a round).
+  // One monitor for the whole bench, as a running bot has (a monitor started per drill would
+  // always poll just after the break).
   const monitor = drillMonitor(opened.core, opened.ctx.desk, opened.core.config, silentLogger);
   await monitor.start();
   // It must have seen the good release checked out before the first bad deploy.
@@ -83,6 +85,9 @@ try {
     for (const row of ROWS) {
       const runs: DrillResult[] = [];
       for (let i = 0; i < RUNS; i++) {
+        // A real fault arrives at any point of the monitor's cycle; drills of a fixed length back to
+        // back would all land at the same one.
+        await sleep(Math.random() * Number(INTERVAL_MS));
         const result = await drillOnce(opened, row);
         runs.push(result);
         process.stderr.write(`${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs)}, green ${sec(result.timeToGreenMs)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`);
