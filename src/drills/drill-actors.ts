@@ -9,7 +9,7 @@ import type { DrillContext } from './drill-types.js';
  */
 export const DRILL_ACTOR: Actor = { id: 'drill', roles: ['lead_operator'] };
 
-/** Where the drill's requests come from: its own delivery keys, so a retried step lands on the same run. */
+/** Where the drill's requests come from: a client like the terminal, with its own delivery keys (a retried step lands on the same run). */
 export function drillOrigin(ctx: DrillContext, key: string): Origin {
   return { surface: 'cli', ...(ctx.channel ? { channel: ctx.channel } : {}), deliveryKey: `drill:${key}`, requestId: `drill-${key}` };
 }

@@ -27,7 +27,12 @@ export interface DrillTimeouts {
   resolveMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: DrillTimeouts = { detectMs: 180_000, recoverMs: 600_000, greenMs: 300_000, resolveMs: 120_000 };
+/**
+ * Detection: a staging watchdog's feed is stale only after 60 s, then a poll. Recovery: the real
+ * provider-outage runbook waits 15 minutes before it offers to disable auto entries (the plan's own
+ * window), and a restore of a large dump takes its time.
+ */
+export const DEFAULT_TIMEOUTS: DrillTimeouts = { detectMs: 180_000, recoverMs: 30 * 60_000, greenMs: 300_000, resolveMs: 120_000 };
 
 /** One drill, as asked for. */
 export interface DrillOptions {
