@@ -109,7 +109,7 @@ try {
 const lines = [
   `recio-bot bench:drills — ${RUNS} drills per scenario in the sandbox, monitor polling every ${Number(INTERVAL_MS) / 1000} s`,
   '',
-  '| Scenario (plan §) | The plan by hand | The bot: operator actions | Median break → detected | Median break → green | Passed |',
+  '| Scenario (plan §) | The plan by hand | The bot: operator actions | Break → detected, median (max) | Break → green, median (max) | Passed |',
   '|---|---|---|---|---|---|',
 ];
 const summary = [];
@@ -120,7 +120,10 @@ for (const { row, runs } of results) {
   const actions = [...new Set(passed.map((r) => r.operatorActions.length))].sort((a, b) => a - b);
   const plan = planStepsFor(row.scenario, row.flags.variant);
   const extra = plan.also ? ` + ${plan.also}` : '';
-  lines.push(`| ${row.label} (${plan.section}) | ${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks | ${actions.join('–') || '—'} | ${sec(detect.median)} | ${sec(green.median)} | ${passed.length}/${runs.length} |`);
+  const worst = (values: number[]) => (values.length === 0 ? undefined : Math.max(...values));
+  const detectMax = worst(runs.flatMap((r) => (r.timeToDetectMs === undefined ? [] : [r.timeToDetectMs])));
+  const greenMax = worst(passed.flatMap((r) => (r.timeToGreenMs === undefined ? [] : [r.timeToGreenMs])));
+  lines.push(`| ${row.label} (${plan.section}) | ${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks | ${actions.join('–') || '—'} | ${sec(detect.median)} (${sec(detectMax)}) | ${sec(green.median)} (${sec(greenMax)}) | ${passed.length}/${runs.length} |`);
   summary.push({ scenario: row.scenario, flags: row.flags, runs: runs.length, passed: passed.length, detectMs: detect, greenMs: green, operatorActions: actions, planCommands: plan.commands.length, failures: runs.flatMap((r) => r.failures), alsoOpened: [...new Set(runs.flatMap((r) => r.alsoOpened))] });
 }
 console.log(lines.join('\n'));
