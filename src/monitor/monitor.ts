@@ -53,8 +53,19 @@ export class Monitor {
     await Promise.allSettled(this.loops);
   }
 
-  /** One probe round over the fleet, then the transitions it implies. Exposed for tests and doctor. */
-  async probeOnce(): Promise<Observation[]> {
+  /**
+   * One probe round over the fleet, then the transitions it implies. Rounds never overlap: a slow
+   * round finishing after a newer one would report a stale failure as a fresh one.
+   */
+  probeOnce(): Promise<Observation[]> {
+    const round = this.lastRound.catch(() => undefined).then(() => this.probeRound());
+    this.lastRound = round;
+    return round;
+  }
+
+  private lastRound: Promise<unknown> = Promise.resolve();
+
+  private async probeRound(): Promise<Observation[]> {
     const ctx: ProbeContext = { ...this.deps.probe, feedMaxAgeSeconds: this.options.feedMaxAgeSeconds, backupMaxAgeSeconds: this.options.backupMaxAgeSeconds, deadlineMs: Math.max(5_000, this.options.intervalMs) };
     // Programs first: a crash is the most common fault and the one a trader feels first.
     const observations: Observation[] = [];
