@@ -33,6 +33,9 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  // pool.end() resolves before its clients' sockets close; DROP .. WITH (FORCE) right after can
+  // terminate one of them, and a pool with no listener would throw that as an uncaught exception.
+  pool.on('error', () => undefined);
   const connection = ['-h', admin0.hostname, '-p', admin0.port || '5432', '-U', admin0.username || 'postgres'];
   return {
     name,
