@@ -3,6 +3,7 @@
  *   service.status over the warm pool vs. the agent run in-process (no SSH) vs. the OpenSSH client
  *   (new connection each time); a 20-host fan-out vs. pdsh -R ssh; and the login shell's cost.
  * Real sshd, real supervisord, real supervisorctl. Prints a table and one JSON line.
+ * Needs pdsh for the baseline (`apt-get install -y pdsh`); it is not a test dependency.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +26,11 @@ const must = (result: HostResult) => {
   if (!result.ok) throw new Error(`${result.host}: ${result.error?.message}`);
   return result;
 };
+
+if ((await execa('pdsh', ['-V'], { reject: false })).failed) {
+  console.error('bench:hosts needs pdsh for its fan-out baseline: apt-get install -y pdsh');
+  process.exit(2);
+}
 
 const host = await startTestHost({ authorizeRoot: true });
 const sshArgs = (user: string, address = '127.0.0.1') => [
