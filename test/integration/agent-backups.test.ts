@@ -26,7 +26,7 @@ async function clearBackups(): Promise<void> {
 
 async function createDump(): Promise<string> {
   const created = await transport.run({ action: 'backup.create', params: {} });
-  expect(created.ok).toBe(true);
+  expect(created.ok, JSON.stringify(created.error)).toBe(true);
   return (created.data as { file: string }).file;
 }
 
@@ -213,5 +213,18 @@ describe('backup.verify', () => {
     const missing = await transport.run({ action: 'backup.verify', params: { file: 'db_1999-01-01.sql' } });
     expect(missing).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_missing' } });
     expect(await db.databasesLike('recio_verify_')).toEqual(before);
+  });
+});
+
+describe('backup.create', () => {
+  test('three dumps asked at once (the nightly one and two people) each get their own file; none is lost or overwritten', async () => {
+    await clearBackups();
+    const results = await Promise.all([1, 2, 3].map(() => transport.run({ action: 'backup.create', params: {} })));
+    for (const result of results) expect(result.ok, JSON.stringify(result.error)).toBe(true);
+    const files = results.map((r) => (r.data as { file: string }).file);
+    expect(new Set(files).size).toBe(3);
+    expect(files.filter((f) => f === dumpName(0))).toHaveLength(1);
+    expect((await listDir(host.backupsDir)).filter((f) => !f.startsWith('.'))).toEqual([...files].sort());
+    expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 });

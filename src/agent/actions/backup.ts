@@ -7,10 +7,12 @@ import { dumpDatabase } from '../pg-dump.js';
 /** The plan's nightly `pg_dump > db_$(date +%F).sql`; a second dump the same day gets the time too. */
 export const backupCreate: ActionHandler<'backup.create'> = async (_params, ctx) => {
   const dir = ctx.config.backups.dir;
-  const now = new Date();
-  let name = `db_${localDate(now)}.sql`;
-  if (await fileExists(join(dir, name))) name = `db_${localDate(now)}_${localTime(now)}.sql`;
-  const written = await dumpDatabase(ctx, dir, name);
+  const nameFor = async () => {
+    const now = new Date();
+    const daily = `db_${localDate(now)}.sql`;
+    return (await fileExists(join(dir, daily))) ? `db_${localDate(now)}_${localTime(now)}.sql` : daily;
+  };
+  const written = await dumpDatabase(ctx, dir, nameFor);
   return isOutcome(written) ? written : succeeded(written);
 };
 

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
 import { AgentErrorCode } from '../agent-errors.js';
-import { fileExists, isOutcome, localStamp, resolveDump } from '../backup-files.js';
+import { isOutcome, localStamp, resolveDump } from '../backup-files.js';
 import { dumpDatabase } from '../pg-dump.js';
 import { tablesInDump } from '../pg-tables.js';
 import { checkTables } from './db.js';
@@ -40,7 +39,7 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
   if (!Array.isArray(inDump)) return inDump;
   const expected = [...new Set([...ctx.config.db.expectedTables, ...inDump])].sort();
 
-  const safety = await dumpDatabase(ctx, dir, await safetyDumpName(dir));
+  const safety = await dumpDatabase(ctx, dir, async () => `pre-restore_${localStamp(new Date())}.sql`);
   if (isOutcome(safety) && ctx.config.db.restore.requireSafetyDump) {
     const message = `safety dump failed, nothing was restored: ${safety.error?.message ?? 'unknown error'}`;
     return { ...safety, error: { code: safety.error?.code ?? 'action_failed', message }, data: { restoredFrom: dump.file, safetyDump: null } };
@@ -68,13 +67,6 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
 };
 
 /** `pre-restore_<stamp>.sql`, a second later if a restore this second already took that name. */
-async function safetyDumpName(dir: string): Promise<string> {
-  const name = () => `pre-restore_${localStamp(new Date())}.sql`;
-  if (!(await fileExists(join(dir, name())))) return name();
-  await sleep(1000 - (Date.now() % 1000) + 5);
-  return name();
-}
-
 /** The dump's tables, or a refusal when restoring it could not end with the expected tables. */
 async function refuseUnusableDump(ctx: ActionContext, file: string, path: string): Promise<string[] | ActionOutcome> {
   const inDump = await tablesInDump(path);
