@@ -23,6 +23,7 @@ export const ActionId = {
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
   serviceSelect: 'recio_service_select',
+  hostSelect: 'recio_host_select',
   typedName: 'recio_typed_name',
   rootCauseText: 'recio_root_cause_text',
   followUpsText: 'recio_follow_ups_text',
@@ -44,6 +45,7 @@ export type CallbackId = (typeof CallbackId)[keyof typeof CallbackId];
 export const BlockId = {
   tag: 'recio_tag',
   service: 'recio_service',
+  host: 'recio_host',
   typedName: 'recio_typed_name',
   rootCause: 'recio_root_cause',
   followUps: 'recio_follow_ups',

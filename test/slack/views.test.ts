@@ -213,7 +213,12 @@ describe('modals', () => {
   });
 
   test('service picker, typed confirmation, loading and notices are valid modals', () => {
-    expect(validateView(serviceModal('restart', ['trade_executor', 'trade_manager'], place), 'modal')).toEqual([]);
+    const oneHost = serviceModal('restart', ['trade_executor', 'trade_manager'], place, ['db1']);
+    expect(validateView(oneHost, 'modal')).toEqual([]);
+    expect(oneHost.blocks).toHaveLength(1);
+    const twoHosts = serviceModal('restart', ['trade_executor', 'trade_manager'], place, ['app1', 'app2']);
+    expect(validateView(twoHosts, 'modal')).toEqual([]);
+    expect(twoHosts.blocks).toHaveLength(2);
     const confirm = confirmApprovalModal({ approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA', place, stepTitle: 'Roll back to v2.4.0', action: 'deploy.rollback', host: 'db1', expected: 'v2.4.0', targetKind: 'the release tag' });
     expect(validateView(confirm, 'modal')).toEqual([]);
     expect(JSON.parse(confirm.private_metadata!)).toEqual({ ...place, approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA' });

@@ -22,7 +22,7 @@ export async function onHomeButton(ctx: SlackContext, which: HomeButton, args: B
   await guarded(request.reply, request.log, async () => {
     if (which === 'restart') {
       const place = { channel: request.reply.channel, home: true };
-      await args.client.views.open({ trigger_id: request.triggerId, view: serviceModal('restart', ctx.vocabulary.services, place) });
+      await args.client.views.open({ trigger_id: request.triggerId, view: serviceModal('restart', ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')) });
       return;
     }
     const { answer } = await handleIntent(ctx, INTENT[which], request.user, request.origin);

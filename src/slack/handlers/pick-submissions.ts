@@ -33,5 +33,7 @@ export function onRollbackSubmit(ctx: SlackContext, args: ViewArgs): Promise<voi
 
 export function onServiceSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
   const service = inputValue(args, BlockId.service, ActionId.serviceSelect);
-  return submitAs(ctx, args, (meta) => (service && ['restart', 'start', 'stop'].includes(String(meta.verb)) ? `${String(meta.verb)} ${service}` : undefined));
+  const host = inputValue(args, BlockId.host, ActionId.hostSelect);
+  // The line goes through the same grammar as a typed command: an unknown or tampered host is refused there.
+  return submitAs(ctx, args, (meta) => (service && ['restart', 'start', 'stop'].includes(String(meta.verb)) ? `${String(meta.verb)} ${service}${host ? ` on ${host}` : ''}` : undefined));
 }

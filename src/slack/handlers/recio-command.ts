@@ -39,7 +39,7 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
   const place = { channel: command.channel_id };
   // A redelivered command carries the same trigger id, already used: its modal cannot open again.
   const modal = verb !== undefined
-    ? await openModal(client, command.trigger_id, serviceModal(verb, ctx.vocabulary.services, place), log)
+    ? await openModal(client, command.trigger_id, serviceModal(verb, ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')), log)
     : parsed.ok && isTaglessRollback(parsed.intent) ? await openModal(client, command.trigger_id, loadingModal('Roll back', 'Reading the release tags from the app host…'), log) : undefined;
   const reply = createReply({ client, logger: log, channel: command.channel_id, user: command.user_id, respond, mode: 'private' });
   ctx.work.push(() =>

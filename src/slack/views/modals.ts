@@ -63,7 +63,7 @@ export function rollbackModal(tags: readonly string[], current: string | null, p
 }
 
 /** `/recio restart` without a service: the services to pick from. */
-export function serviceModal(verb: 'restart' | 'start' | 'stop', services: readonly string[], place: ReplyPlace): ModalView {
+export function serviceModal(verb: 'restart' | 'start' | 'stop', services: readonly string[], place: ReplyPlace, appHosts: readonly string[] = []): ModalView {
   return {
     type: 'modal',
     callback_id: CallbackId.serviceModal,
@@ -78,6 +78,15 @@ export function serviceModal(verb: 'restart' | 'start' | 'stop', services: reado
         label: { type: 'plain_text', text: 'Service' },
         element: { type: 'static_select', action_id: ActionId.serviceSelect, options: services.slice(0, Limits.optionsPerSelect).map((s) => option(s)) },
       },
+      // With one app host there is nothing to choose; with several the command needs `on <host>`.
+      ...(appHosts.length > 1
+        ? [{
+            type: 'input' as const,
+            block_id: BlockId.host,
+            label: { type: 'plain_text' as const, text: 'On host' },
+            element: { type: 'static_select' as const, action_id: ActionId.hostSelect, options: appHosts.slice(0, Limits.optionsPerSelect).map((h) => option(h)) },
+          }]
+        : []),
     ],
   };
 }
