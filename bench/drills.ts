@@ -14,7 +14,8 @@ import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHECKLIST_CHECKS, drillMonitor, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '../src/drills/index.js';
+import { createCoreMonitor } from '../src/core/core-monitor.js';
+import { CHECKLIST_CHECKS, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '../src/drills/index.js';
 import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '../src/sandbox/index.js';
 import { silentLogger } from '../src/store/logger.js';
 import { createTestDatabase } from '../test/support/pg-database.js';
@@ -74,7 +75,7 @@ try {
   const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
   // One monitor for the whole bench, as a running bot has (a monitor started per drill would
   // always poll just after the break).
-  const monitor = drillMonitor(opened.core, opened.ctx.desk, opened.core.config, silentLogger);
+  const monitor = createCoreMonitor(opened.core, opened.ctx.desk, silentLogger);
   await monitor.start();
   // It must have seen the good release checked out before the first bad deploy.
   for (let i = 0; i < 200 && !monitor.isLeader; i++) await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { createCoreMonitor } from './core/core-monitor.js';
 import { openCore, type Core } from './core/open-core.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { createBotDrills } from './drills/index.js';
@@ -86,21 +87,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
     let monitor: Monitor | undefined;
     let stopSchedules: () => void = () => undefined;
     if (options.monitor !== false) {
-      monitor = new Monitor(
-        {
-          store: core.store,
-          hosts: core.hosts,
-          desk,
-          logger,
-          probe: {
-            hosts: core.hosts,
-            withRole: core.fleet.withRole,
-            checks: { providers: { kalshi: config.env.RECIO_KALSHI_HEALTH_URL, coinbase: config.env.RECIO_COINBASE_HEALTH_URL }, webUrl: config.env.RECIO_WEB_URL, httpTimeoutMs: config.env.RECIO_HTTP_TIMEOUT_MS },
-            services: core.ops.deps.vocabulary.services,
-          },
-        },
-        { intervalMs: config.env.RECIO_MONITOR_INTERVAL_MS, push: config.env.RECIO_MONITOR_PUSH, feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600 },
-      );
+      monitor = createCoreMonitor(core, desk, logger);
       await monitor.start();
       const leading = monitor;
       stopSchedules = startSchedules(

@@ -6,7 +6,7 @@ import type { Monitor } from '../monitor/monitor.js';
 import type { Drills } from '../operations/types.js';
 import { isScenario, openSandbox, SCENARIOS } from '../sandbox/index.js';
 import type { StoreLogger } from '../store/index.js';
-import { drillMonitor } from './drill-context.js';
+import { createCoreMonitor } from '../core/core-monitor.js';
 import type { DrillContext, DrillTarget } from './drill-types.js';
 import { beginDrill } from './run-drill.js';
 import { sandboxTarget } from './sandbox-target.js';
@@ -61,7 +61,7 @@ export function createBotDrills(deps: BotDrillsDeps): Drills {
         notify: deps.notify,
         ensureMonitor: async () => {
           if (monitor) return async () => undefined;
-          const own = drillMonitor(core, desk, core.config, logger);
+          const own = createCoreMonitor(core, desk, logger);
           await own.start();
           await own.probeOnce();
           return () => own.close();

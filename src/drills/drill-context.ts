@@ -1,8 +1,8 @@
-import { RECIO_PROGRAMS } from '../agent/agent-config.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig } from '../config.js';
+import { createCoreMonitor } from '../core/core-monitor.js';
 import { openCore, type Core } from '../core/open-core.js';
 import { IncidentDesk } from '../incidents/desk.js';
-import { Monitor, type MonitorOptions } from '../monitor/monitor.js';
+import type { MonitorOptions } from '../monitor/monitor.js';
 import { openSandbox } from '../sandbox/index.js';
 import type { StoreLogger } from '../store/index.js';
 import type { DrillContext, DrillTarget } from './drill-types.js';
@@ -26,26 +26,6 @@ export interface OpenedDrill {
   target: DrillTarget;
   core: Core;
   close(): Promise<void>;
-}
-
-/** The monitor the bot runs, over this core (the same probes, limits and leader election). */
-export function drillMonitor(core: Core, desk: IncidentDesk, config: Config, logger: StoreLogger, options: Partial<MonitorOptions> = {}): Monitor {
-  const env = config.env;
-  return new Monitor(
-    {
-      store: core.store,
-      hosts: core.hosts,
-      desk,
-      logger,
-      probe: {
-        hosts: core.hosts,
-        withRole: core.fleet.withRole,
-        checks: { providers: { kalshi: env.RECIO_KALSHI_HEALTH_URL, coinbase: env.RECIO_COINBASE_HEALTH_URL }, webUrl: env.RECIO_WEB_URL, httpTimeoutMs: env.RECIO_HTTP_TIMEOUT_MS },
-        services: [...RECIO_PROGRAMS],
-      },
-    },
-    { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH, feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600, ...options },
-  );
 }
 
 /**
@@ -75,7 +55,7 @@ export async function openDrillContext(options: OpenDrillOptions): Promise<Opene
     desk,
     channel: config.env.RECIO_OPS_CHANNEL,
     ensureMonitor: async () => {
-      const monitor = drillMonitor(core, desk, config, options.logger, options.monitor);
+      const monitor = createCoreMonitor(core, desk, options.logger, options.monitor);
       await monitor.start();
       // One round before the break: the release watch must know what was checked out before it.
       await monitor.probeOnce();

@@ -5,7 +5,7 @@
  * are this; the drills benchmark runs it five times per scenario.
  */
 export { beginDrill, runDrill, type StartedDrill } from './run-drill.js';
-export { openDrillContext, drillMonitor, type OpenDrillOptions, type OpenedDrill } from './drill-context.js';
+export { openDrillContext, type OpenDrillOptions, type OpenedDrill } from './drill-context.js';
 export { createBotDrills, drillTargetFor, type BotDrillsDeps } from './bot-drills.js';
 export { sandboxTarget } from './sandbox-target.js';
 export { fleetTarget } from './fleet-target.js';

@@ -88,15 +88,9 @@ describe('postgres-failure, drop-table (§1.1)', () => {
   }, 180_000);
 
   test('checklist green (\\dt complete again), Resolve, and the report in the thread names the restore and who approved it', async () => {
-    await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.openChecklist, 'Open checklist');
-    const checklist = await ops.replyWithButton(parent, 'Recovery Verification Checklist', ActionId.confirmStep, 90_000);
-    await eventually(() => expect(readable(stack.slack.state.message(OPS, checklist.ts)!)).toContain('5 of 6 items done'), 90_000);
-    await ops.click(ALICE, checklist, ActionId.confirmStep, 'Confirm: trades can be placed');
-    await eventually(() => expect(readable(stack.slack.state.message(OPS, checklist.ts)!)).toContain('*GREEN* — every item passed'));
+    await ops.checklistToGreen(ALICE, incidentId, parent);
     t.green = performance.now();
-    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
-    await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
-    await ops.reportFile(incidentId, parent);
+    await ops.resolve(ALICE, incidentId, parent);
     const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
     expect(report).toContain('Restore from the latest backup');
     expect(report).toContain(BOB);

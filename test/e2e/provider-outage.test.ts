@@ -90,15 +90,9 @@ describe('provider-outage (§1.3)', () => {
   }, 180_000);
 
   test('checklist green, Resolve, the report in the thread', async () => {
-    await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.openChecklist, 'Open checklist');
-    const checklist = await ops.replyWithButton(parent, 'Recovery Verification Checklist', ActionId.confirmStep, 90_000);
-    await eventually(() => expect(readable(stack.slack.state.message(checklist.channel, checklist.ts)!)).toContain('5 of 6 items done'), 90_000);
-    await ops.click(ALICE, checklist, ActionId.confirmStep, 'Confirm: trades can be placed');
-    await eventually(() => expect(readable(stack.slack.state.message(checklist.channel, checklist.ts)!)).toContain('*GREEN* — every item passed'));
+    await ops.checklistToGreen(ALICE, incidentId, parent);
     t.green = performance.now();
-    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
-    await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
-    await ops.reportFile(incidentId, parent);
+    await ops.resolve(ALICE, incidentId, parent);
     expect((await stack.bot.core.store.incidents.get(incidentId))!.report).toContain('disable auto_entry_supervisor');
     record({ scenario: 'provider-outage (kalshi 503)', planCommands: 3, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
   }, 120_000);

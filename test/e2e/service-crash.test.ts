@@ -93,20 +93,14 @@ describe('service-crash (§1.2)', () => {
   }, 120_000);
 
   test('Open checklist: every probe ticks, a lead_operator confirms the trades item, the checklist is GREEN', async () => {
-    await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.openChecklist, 'Open checklist');
-    const checklist = await ops.replyWithButton(parent, 'Recovery Verification Checklist', ActionId.confirmStep, 90_000);
-    await eventually(() => expect(readable(stack.slack.state.message(OPS, checklist.ts)!)).toContain('5 of 6 items done'), 90_000);
-    await ops.click(ALICE, checklist, ActionId.confirmStep, 'Confirm: trades can be placed');
-    await eventually(() => expect(readable(stack.slack.state.message(OPS, checklist.ts)!)).toContain('*GREEN* — every item passed'));
+    await ops.checklistToGreen(ALICE, incidentId, parent);
     t.green = performance.now();
     expect((await ops.runEnded(incidentId, 'verify')).state).toBe('succeeded');
   }, 120_000);
 
   test('green and healthy: Resolve is offered on the parent; resolving uploads the report into the thread', async () => {
-    await eventually(async () => expect(buttonsOf(await ops.parentNow(incidentId)), await ops.timeline(incidentId)).toContain(ActionId.resolveIncident));
-    await ops.click(ALICE, await ops.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
+    const report = await ops.resolve(ALICE, incidentId, parent);
     await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`));
-    const report = await ops.reportFile(incidentId, parent);
     const markdown = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
     expect(markdown).toContain(SERVICE);
     expect(markdown).toMatch(/Restart trade_executor/);

@@ -1,25 +1,12 @@
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { MessageRecord } from '../../../src/emulator/index.js';
 import { incidentPostKey } from '../../../src/runbooks/run-notices.js';
 import { ActionId, BlockId } from '../../../src/slack/ids.js';
 import type { Incident, Run } from '../../../src/store/index.js';
+import { readable } from '../../slack/helpers.js';
 import { OPS, type E2EStack } from './stack.js';
 
-/** Everything a person reads in a message: its text and every text inside its blocks. */
-export function readable(message: Pick<MessageRecord, 'text' | 'blocks'>): string {
-  const texts: string[] = [message.text];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'text' && typeof inner === 'string') texts.push(inner);
-        else walk(inner);
-      }
-    }
-  };
-  walk(message.blocks ?? []);
-  return texts.join('\n');
-}
+export { readable };
 
 /** Action ids of the buttons a message shows now. */
 export function buttonsOf(message: Pick<MessageRecord, 'blocks'> | undefined): string[] {
@@ -117,6 +104,26 @@ export class Operators {
     this.actions.push({ user, what: `type ${typed} and submit` });
     await this.slack.deliver.submitView({ user, values: { [BlockId.typedName]: typed } });
     void modal;
+  }
+
+  /**
+   * §3 from the incident: Open checklist, the five probes tick themselves, a lead_operator
+   * confirms the trades item, the checklist reads GREEN.
+   */
+  async checklistToGreen(user: string, incidentId: string, parent: MessageRecord): Promise<void> {
+    await this.click(user, await this.parentNow(incidentId), ActionId.openChecklist, 'Open checklist');
+    const checklist = await this.replyWithButton(parent, 'Recovery Verification Checklist', ActionId.confirmStep, 90_000);
+    const reads = () => readable(this.slack.state.message(OPS, checklist.ts)!);
+    await eventually(() => expect(reads()).toContain('5 of 6 items done'), 90_000);
+    await this.click(user, checklist, ActionId.confirmStep, 'Confirm: trades can be placed');
+    await eventually(() => expect(reads()).toContain('*GREEN* — every item passed'));
+  }
+
+  /** Resolve, once the parent offers it (green and healthy); the report is then uploaded into the thread. */
+  async resolve(user: string, incidentId: string, parent: MessageRecord) {
+    await eventually(async () => expect(buttonsOf(await this.parentNow(incidentId)), await this.timeline(incidentId)).toContain(ActionId.resolveIncident));
+    await this.click(user, await this.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
+    return this.reportFile(incidentId, parent);
   }
 
   /** The incident report uploaded into the thread, once it is there (step outputs are files in the thread too). */
