@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
-import { slackSignatureHeaders } from '../src/emulator/index.js';
+import { slackSignatureHeaders } from '@recio/slack-emulator/index';
 
 interface Job {
   url: string;

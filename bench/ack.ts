@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { startSlackEmulator, type SlackEmulator } from '../src/emulator/index.js';
+import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
 import { ms, ratio } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_COMMANDS ?? 500);

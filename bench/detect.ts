@@ -5,9 +5,9 @@
  * listener followed through the agent (push) and (2) polling only. Targets: ≤ 2 s with the listener,
  * ≤ interval + 1 s polled. Real sshd, supervisord, agent, store, publisher; Slack is the emulation.
  */
-import { RECIO_PROGRAMS } from '../src/agent/agent-config.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createPublisher, createSlackWebClient } from '../src/slack/index.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { createLogger } from '@recio/bot/observability/logger';
+import { createPublisher, createSlackWebClient } from '@recio/bot/slack/index';
 import { ALICE, startEngineFixture } from '../test/support/engine-fixture.js';
 import { deskAndMonitor, until } from '../test/support/monitor-fixture.js';
 import { startSlackFake } from '../test/support/slack-fake.js';

@@ -14,10 +14,10 @@ import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCoreMonitor } from '../src/core/core-monitor.js';
-import { CHECKLIST_CHECKS, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '../src/drills/index.js';
-import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '../src/sandbox/index.js';
-import { silentLogger } from '../src/store/logger.js';
+import { createCoreMonitor } from '@recio/bot/core/core-monitor';
+import { CHECKLIST_CHECKS, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '@recio/bot/drills/index';
+import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '@recio/sandbox/index';
+import { silentLogger } from '@recio/bot/store/logger';
 import { createTestDatabase } from '../test/support/pg-database.js';
 import { summarize } from './stats.js';
 

@@ -8,11 +8,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { AgentConfigSchema } from '../src/agent/agent-config.js';
-import { Hosts } from '../src/hosts/fleet-hosts.js';
-import { LocalTransport } from '../src/hosts/local-transport.js';
-import { SshTransport } from '../src/hosts/ssh-transport.js';
-import type { HostResult } from '../src/hosts/transport.js';
+import { AgentConfigSchema } from '@recio/agent/agent-config';
+import { Hosts } from '@recio/bot/hosts/fleet-hosts';
+import { LocalTransport } from '@recio/bot/hosts/local-transport';
+import { SshTransport } from '@recio/bot/hosts/ssh-transport';
+import type { HostResult } from '@recio/bot/hosts/transport';
 import { startTestHost } from '../test/support/test-host.js';
 import { ms, ratio, sample, summarize } from './stats.js';
 

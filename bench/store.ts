@@ -3,15 +3,15 @@
 // and the memory of an idle process holding the store with its embedded PostgreSQL.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { childPids } from '../src/store/embedded-process.js';
-import { openStore, type Store } from '../src/store/index.js';
+import { childPids } from '@recio/os/processes';
+import { openStore, type Store } from '@recio/bot/store/index';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_URL = process.env.RECIO_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -84,18 +84,15 @@ function memoryOf(botPid: number, postmasterPid: number): { botRssMb: number; po
   return { botRssMb: botRss / 1024, postgresPssMb: pss / 1024, postgresProcesses: pids.length };
 }
 
-/** Compiles the store to plain JS (no tsx loader in the measured process) and idles a process on it. */
+/** Idles a process on the built store (no tsx loader in the measured process). */
 async function idleMemory(): Promise<{ afterOpen: ReturnType<typeof memoryOf>; settled: ReturnType<typeof memoryOf>; bareNodeRssMb: number }> {
-  mkdirSync(join(REPO, 'dist'), { recursive: true });
-  const out = mkdtempSync(join(REPO, 'dist', '.store-bench-'));
+  const out = mkdtempSync(join(tmpdir(), 'recio-store-bench-'));
   const dataParent = mkdtempSync(join(tmpdir(), 'recio-bench-'));
   const dataDir = join(dataParent, 'data');
   try {
-    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '--outDir', out, '--rootDir', join(REPO, 'src'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node', join(REPO, 'src', 'store', 'index.ts')]);
     writeFileSync(
       join(out, 'idle.mjs'),
-      `import { openStore } from './store/index.js';
+      `import { openStore } from ${JSON.stringify(join(REPO, 'packages/bot/dist/store/index.js'))};
        const store = await openStore({ dataDir: process.argv[2] });
        for (let i = 0; i < 200; i++) await store.deliveries.claim('idle:' + i, 'event');
        await store.recoverInterruptedSteps();

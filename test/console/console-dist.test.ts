@@ -9,14 +9,14 @@ import { rawRequest } from './http-client.js';
  * still find the page's files (it reads them from src/console/public). `npm test` builds first.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const CONSOLE = resolve(ROOT, 'dist/console/index.js');
-const EMULATOR = resolve(ROOT, 'dist/emulator/index.js');
+const CONSOLE = resolve(ROOT, 'packages/console/dist/index.js');
+const EMULATOR = resolve(ROOT, 'packages/slack-emulator/dist/index.js');
 
 describe('the compiled console', () => {
   test('serves its page and scripts from dist/', async () => {
     if (!existsSync(CONSOLE)) throw new Error(`${CONSOLE} is missing: run \`npm run build\` first (npm test does)`);
-    const { startSlackEmulator } = (await import(pathToFileURL(EMULATOR).href)) as typeof import('../../src/emulator/index.js');
-    const { startConsole, workspaceSeedOf } = (await import(pathToFileURL(CONSOLE).href)) as typeof import('../../src/console/index.js');
+    const { startSlackEmulator } = (await import(pathToFileURL(EMULATOR).href)) as typeof import('@recio/slack-emulator/index');
+    const { startConsole, workspaceSeedOf } = (await import(pathToFileURL(CONSOLE).href)) as typeof import('@recio/console/index');
     const emulator = await startSlackEmulator({ workspace: workspaceSeedOf() });
     try {
       const running = await startConsole({ emulator, mode: { label: 'from dist' } });

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { App } from '@slack/bolt';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startConsole, workspaceSeedOf, type RunningConsole } from '../../src/console/index.js';
-import { startSlackEmulator, type DeliveryRecord, type SlackEmulator } from '../../src/emulator/index.js';
+import { startConsole, workspaceSeedOf, type RunningConsole } from '@recio/console/index';
+import { startSlackEmulator, type DeliveryRecord, type SlackEmulator } from '@recio/slack-emulator/index';
 import { launchBrowser, type TestBrowser } from './browser.js';
 import { DEMO, startDemoBot } from './demo-bot.js';
 

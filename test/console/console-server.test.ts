@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import { startConsole, workspaceSeedOf, type RunningConsole } from '../../src/console/index.js';
-import { startSlackEmulator, type SlackEmulator } from '../../src/emulator/index.js';
+import { startConsole, workspaceSeedOf, type RunningConsole } from '@recio/console/index';
+import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
 import { botClient } from '../emulator/clients.js';
 import { postJson, rawRequest } from './http-client.js';
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
-import type { SlackEmulator } from '../../src/emulator/index.js';
+import type { SlackEmulator } from '@recio/slack-emulator/index';
 import { silentLogger } from '../emulator/clients.js';
 
 /**

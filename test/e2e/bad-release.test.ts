@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
-import type { MessageRecord } from '../../src/emulator/index.js';
-import { BAD_TAG, breakScenario, GOOD_TAG } from '../../src/sandbox/index.js';
-import { ActionId } from '../../src/slack/ids.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import type { MessageRecord } from '@recio/slack-emulator/index';
+import { BAD_TAG, breakScenario, GOOD_TAG } from '@recio/sandbox/index';
+import { ActionId } from '@recio/bot/slack/ids';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
 import { agentCalls, checkedOutTag, dbNow, programs, rowsSince, type ProgramFact } from './support/sandbox-facts.js';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { registerDrillCommands } from '../../src/cli/drill-commands.js';
-import { openDrillContext, runDrill } from '../../src/drills/index.js';
-import { DROPPED_TABLE, sandboxStatus } from '../../src/sandbox/index.js';
-import { silentLogger } from '../../src/store/logger.js';
+import { registerDrillCommands } from '@recio/bot/cli/drill-commands';
+import { openDrillContext, runDrill } from '@recio/bot/drills/index';
+import { DROPPED_TABLE, sandboxStatus } from '@recio/sandbox/index';
+import { silentLogger } from '@recio/bot/store/logger';
 import { dbNow, programs, rowCount, rowsSince, tableExists } from './support/sandbox-facts.js';
 import { ALICE, BOB, DAVE, startSandboxAndStore, type SandboxAndStore } from './support/stack.js';
 

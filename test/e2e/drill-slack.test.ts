@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
-import type { DrillResult } from '../../src/drills/index.js';
-import { BAD_TAG, GOOD_TAG } from '../../src/sandbox/index.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import type { DrillResult } from '@recio/bot/drills/index';
+import { BAD_TAG, GOOD_TAG } from '@recio/sandbox/index';
 import { eventually, Operators, readable } from './support/operator.js';
 import { agentCalls, checkedOutTag, programs, type ProgramFact } from './support/sandbox-facts.js';
 import { ALICE, DAVE, OPS, startStack, type E2EStack } from './support/stack.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { MessageRecord } from '../../src/emulator/index.js';
-import { breakScenario } from '../../src/sandbox/index.js';
-import { ActionId } from '../../src/slack/ids.js';
+import type { MessageRecord } from '@recio/slack-emulator/index';
+import { breakScenario } from '@recio/sandbox/index';
+import { ActionId } from '@recio/bot/slack/ids';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
 import { dbNow, programs, rowsSince } from './support/sandbox-facts.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { BlockKit, validateBlocks, validateView } from '../../src/emulator/index.js';
+import { BlockKit, validateBlocks, validateView } from '@recio/slack-emulator/index';
 
 /**
  * Each Block Kit limit: exactly at the limit is accepted, one over is rejected with a Slack-style

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { createManualClock } from '../../src/emulator/index.js';
-import { RateLimiter } from '../../src/emulator/rate-limiter.js';
+import { createManualClock } from '@recio/slack-emulator/index';
+import { RateLimiter } from '@recio/slack-emulator/rate-limiter';
 
 /** The buckets on a manual clock: no sleeping, exact figures. */
 describe('RateLimiter', () => {

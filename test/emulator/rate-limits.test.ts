@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebClientEvent } from '@slack/web-api';
-import { createManualClock } from '../../src/emulator/index.js';
+import { createManualClock } from '@recio/slack-emulator/index';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
 import { botClient, silentLogger } from './clients.js';
 

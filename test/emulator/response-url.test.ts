@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createManualClock, type ManualClock } from '../../src/emulator/index.js';
+import { createManualClock, type ManualClock } from '@recio/slack-emulator/index';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
 import { botClient } from './clients.js';
 import { startRecordingBot, type RecordingBot } from './recording-bot.js';

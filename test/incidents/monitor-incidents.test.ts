@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { confirmStep } from '../../src/operations/decisions.js';
+import { confirmStep } from '@recio/bot/operations/decisions';
 import { ALICE, BOB, CAROL, MALLORY, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { deskAndMonitor, until } from '../support/monitor-fixture.js';
-import type { IncidentDesk } from '../../src/incidents/desk.js';
-import type { Monitor } from '../../src/monitor/monitor.js';
+import type { IncidentDesk } from '@recio/bot/incidents/desk';
+import type { Monitor } from '@recio/bot/monitor/monitor';
 
 let f: EngineFixture;
 let desk: IncidentDesk;

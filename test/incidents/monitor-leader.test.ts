@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { until } from '../support/monitor-fixture.js';
 

@@ -3,10 +3,10 @@ import { chmod, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AgentConfigSchema } from '../../src/agent/agent-config.js';
-import { localDate } from '../../src/agent/backup-files.js';
-import { LocalTransport } from '../../src/hosts/local-transport.js';
-import type { SshTransport } from '../../src/hosts/ssh-transport.js';
+import { AgentConfigSchema } from '@recio/agent/agent-config';
+import { localDate } from '@recio/agent/backup-files';
+import { LocalTransport } from '@recio/bot/hosts/local-transport';
+import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parseAgentConfig } from '../../src/agent/agent-config.js';
-import type { HostResult } from '../../src/hosts/transport.js';
+import { parseAgentConfig } from '@recio/agent/agent-config';
+import type { HostResult } from '@recio/bot/hosts/transport';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { patchAgentConfig, transportTo } from './agent-harness.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { SshTransport } from '../../src/hosts/ssh-transport.js';
+import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { ensureTestUser } from '../support/test-user.js';
 import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
-import { SshTransport } from '../../src/hosts/ssh-transport.js';
+import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import type { TestHost } from '../support/test-host.js';
 
 /** A transport to a test host's agent, as the bot opens it. */

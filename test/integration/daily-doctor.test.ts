@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { fail, pass, type CheckResult } from '../../src/doctor/check.js';
-import { dailyDoctor, newlyFailing } from '../../src/scheduler/schedules.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { fail, pass, type CheckResult } from '@recio/bot/doctor/check';
+import { dailyDoctor, newlyFailing } from '@recio/bot/scheduler/schedules';
+import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 
 let db: TestDatabase;

@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
-import { formatCheck } from '../../src/doctor/check.js';
-import { runDoctor } from '../../src/doctor/run-doctor.js';
-import { openStore } from '../../src/store/index.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { formatCheck } from '@recio/bot/doctor/check';
+import { runDoctor } from '@recio/bot/doctor/run-doctor';
+import { openStore } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 

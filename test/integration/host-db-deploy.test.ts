@@ -2,9 +2,9 @@ import { readFile, mkdir, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AgentConfigSchema } from '../../src/agent/agent-config.js';
-import { LocalTransport } from '../../src/hosts/local-transport.js';
-import { SshTransport } from '../../src/hosts/ssh-transport.js';
+import { AgentConfigSchema } from '@recio/agent/agent-config';
+import { LocalTransport } from '@recio/bot/hosts/local-transport';
+import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Hosts } from '../../src/hosts/fleet-hosts.js';
-import { SshTransport } from '../../src/hosts/ssh-transport.js';
-import { beforeDeadline } from '../../src/util/deadline.js';
+import { Hosts } from '@recio/bot/hosts/fleet-hosts';
+import { SshTransport } from '@recio/bot/hosts/ssh-transport';
+import { beforeDeadline } from '@recio/bot/util/deadline';
 import { startSilentServer, startTcpProxy } from '../support/tcp-proxy.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 

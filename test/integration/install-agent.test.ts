@@ -6,9 +6,9 @@ import { Command } from 'commander';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { installLine } from '../../src/cli/agent-commands.js';
-import { registerInstallCommands } from '../../src/cli/install-commands.js';
-import { resolveOnSecurePath } from '../../src/install/sudo-rules.js';
+import { installLine } from '@recio/agent/install/install-line';
+import { registerInstallCommands } from '@recio/bot/cli/install-commands';
+import { resolveOnSecurePath } from '@recio/agent/install/sudo-rules';
 import { AGENT_ENTRY, generateKeyPair, startSshd, type Sshd, type SshKeyPair } from '../support/sshd.js';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
 

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { registerInstallCommands } from '../../src/cli/install-commands.js';
-import { resolveOnSecurePath } from '../../src/install/sudo-rules.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { registerInstallCommands } from '@recio/bot/cli/install-commands';
+import { resolveOnSecurePath } from '@recio/agent/install/sudo-rules';
+import { createMetrics } from '@recio/bot/observability/metrics';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const UNIT = join(REPO, 'deploy/recio-bot.service');

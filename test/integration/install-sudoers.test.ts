@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AgentConfigSchema } from '../../src/agent/agent-config.js';
-import { applyOperation } from '../../src/install/apply.js';
-import { resolveInstallPaths } from '../../src/install/install-paths.js';
-import { checkSudoersFileName, renderSudoers, resolveOnSecurePath, sudoRulesFor, type SudoRule } from '../../src/install/sudo-rules.js';
+import { AgentConfigSchema } from '@recio/agent/agent-config';
+import { applyOperation } from '@recio/agent/install/apply';
+import { resolveInstallPaths } from '@recio/agent/install/install-paths';
+import { checkSudoersFileName, renderSudoers, resolveOnSecurePath, sudoRulesFor, type SudoRule } from '@recio/agent/install/sudo-rules';
 
 const IS_ROOT = process.getuid?.() === 0;
 const config = (raw: object) => AgentConfigSchema.parse(raw);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { confirmStep } from '../../src/operations/decisions.js';
+import { confirmStep } from '@recio/bot/operations/decisions';
 import { ALICE, CAROL, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decideApproval, skipStep } from '../../src/operations/decisions.js';
-import { planRun } from '../../src/runbooks/plan.js';
+import { decideApproval, skipStep } from '@recio/bot/operations/decisions';
+import { planRun } from '@recio/bot/runbooks/plan';
 import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 
 let f: EngineFixture;
@@ -111,7 +111,7 @@ describe('engine mechanics', () => {
 
   const runbook = async (name: string, yaml: string) => {
     await writeFile(join(dir, `${name}.yml`), yaml);
-    const { loadRunbooks } = await import('../../src/runbooks/loader.js');
+    const { loadRunbooks } = await import('@recio/bot/runbooks/loader');
     return loadRunbooks(dir).get(name)!;
   };
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { confirmStep, decideApproval } from '../../src/operations/decisions.js';
+import { confirmStep, decideApproval } from '@recio/bot/operations/decisions';
 import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadRunbooks } from '../../src/runbooks/loader.js';
-import { planRun } from '../../src/runbooks/plan.js';
+import { loadRunbooks } from '@recio/bot/runbooks/loader';
+import { planRun } from '@recio/bot/runbooks/plan';
 import { ALICE, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 

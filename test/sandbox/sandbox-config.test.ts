@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { parseAgentConfig } from '../../src/agent/agent-config.js';
-import { registerSandboxCommands } from '../../src/cli/sandbox-commands.js';
-import { argvMentions } from '../../src/sandbox/detached-process.js';
-import { renderAgentConfig } from '../../src/sandbox/sandbox-agent.js';
-import { sandboxPaths } from '../../src/sandbox/sandbox-paths.js';
-import { SandboxTuning, type SandboxState } from '../../src/sandbox/sandbox-state.js';
-import { renderSupervisorConfig } from '../../src/sandbox/sandbox-supervisor.js';
+import { parseAgentConfig } from '@recio/agent/agent-config';
+import { registerSandboxCommands } from '@recio/sandbox/sandbox-commands';
+import { argvMentions } from '@recio/sandbox/detached-process';
+import { renderAgentConfig } from '@recio/sandbox/sandbox-agent';
+import { sandboxPaths } from '@recio/sandbox/sandbox-paths';
+import { SandboxTuning, type SandboxState } from '@recio/sandbox/sandbox-state';
+import { renderSupervisorConfig } from '@recio/sandbox/sandbox-supervisor';
 
 // The sandbox's generated files and guards, without starting anything (the lifecycle test runs them).
 const paths = sandboxPaths('/tmp/recio-sbx-unit');

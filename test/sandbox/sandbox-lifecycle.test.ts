@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
-import { loadConfig } from '../../src/config.js';
-import { hostsFromConfig, type Hosts } from '../../src/hosts/fleet-hosts.js';
-import { breakScenario, heal, sandboxDown, sandboxStatus, sandboxUp, type Sandbox } from '../../src/sandbox/index.js';
-import { findLeftovers } from '../../src/sandbox/leftovers.js';
-import { pidFileOf } from '../../src/sandbox/sandbox-paths.js';
-import { processesOf } from '../../src/sandbox/sandbox-user.js';
-import { readPidFile } from '../../src/sandbox/detached-process.js';
-import { programStatus, supervisorctl } from '../../src/sandbox/sandbox-supervisor.js';
-import { waitFor } from '../../src/sandbox/wait-for.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { loadConfig } from '@recio/bot/config';
+import { hostsFromConfig, type Hosts } from '@recio/bot/hosts/fleet-hosts';
+import { breakScenario, heal, sandboxDown, sandboxStatus, sandboxUp, type Sandbox } from '@recio/sandbox/index';
+import { findLeftovers } from '@recio/sandbox/leftovers';
+import { pidFileOf } from '@recio/sandbox/sandbox-paths';
+import { processesOf } from '@recio/sandbox/sandbox-user';
+import { readPidFile } from '@recio/sandbox/detached-process';
+import { programStatus, supervisorctl } from '@recio/sandbox/sandbox-supervisor';
+import { waitFor } from '@recio/sandbox/wait-for';
 
 // One sandbox for the whole file: made once (it takes seconds on two cores), broken and healed
 // scenario by scenario, removed at the end — and in afterAll whatever happened.

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { IncidentDesk } from '../../src/incidents/desk.js';
-import { ActionId, BlockId, CallbackId } from '../../src/slack/ids.js';
+import { IncidentDesk } from '@recio/bot/incidents/desk';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { buttonsOf, readable, runs, until } from './helpers.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { MessageRecord } from '../../src/emulator/index.js';
-import { ActionId } from '../../src/slack/ids.js';
+import type { MessageRecord } from '@recio/slack-emulator/index';
+import { ActionId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { auditRows, buttonsOf, count, readable, runs, until } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import { execa } from 'execa';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { MessageRecord } from '../../src/emulator/index.js';
-import { ActionId, BlockId, CallbackId } from '../../src/slack/ids.js';
+import type { MessageRecord } from '@recio/slack-emulator/index';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { auditRows, buttonsOf, count, readable, runs, until } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CallbackId } from '../../src/slack/ids.js';
+import { CallbackId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { forged } from '../support/slack-sign.js';
 import { auditRows, count, readable, runs, until } from './helpers.js';

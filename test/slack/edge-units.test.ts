@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { commandTextOf } from '../../src/slack/handlers/app-mention.js';
-import { missingService } from '../../src/slack/handlers/intents.js';
-import { targetOf } from '../../src/slack/handlers/approval-target.js';
-import { parseCommand } from '../../src/intents/parse.js';
-import { createGroupMembers } from '../../src/slack/group-members.js';
-import { timestampIsFresh } from '../../src/slack/receiver.js';
-import { classifySlackError } from '../../src/slack/slack-errors.js';
-import { createSlackWebClient } from '../../src/slack/web-client.js';
+import { commandTextOf } from '@recio/bot/slack/handlers/app-mention';
+import { missingService } from '@recio/bot/slack/handlers/intents';
+import { targetOf } from '@recio/bot/slack/handlers/approval-target';
+import { parseCommand } from '@recio/bot/intents/parse';
+import { createGroupMembers } from '@recio/bot/slack/group-members';
+import { timestampIsFresh } from '@recio/bot/slack/receiver';
+import { classifySlackError } from '@recio/bot/slack/slack-errors';
+import { createSlackWebClient } from '@recio/bot/slack/web-client';
 import { withSlackFake } from '../support/slack-fake.js';
 import { aRun, aStep } from './view-fixtures.js';
 

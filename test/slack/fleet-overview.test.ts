@@ -3,9 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Hosts } from '../../src/hosts/fleet-hosts.js';
-import { SshTransport } from '../../src/hosts/ssh-transport.js';
-import { readFleet } from '../../src/slack/home/fleet-overview.js';
+import { Hosts } from '@recio/bot/hosts/fleet-hosts';
+import { SshTransport } from '@recio/bot/hosts/ssh-transport';
+import { readFleet } from '@recio/bot/slack/home/fleet-overview';
 import { generateKeyPair } from '../support/sshd.js';
 
 /**

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { MessageRecord, EphemeralRecord } from '../../src/emulator/index.js';
+import type { MessageRecord, EphemeralRecord } from '@recio/slack-emulator/index';
 import type { BotHarness } from '../support/bot-harness.js';
 
 /** Everything a person reads in a message: its text and every text inside its blocks. */

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { validateView } from '../../src/emulator/index.js';
-import type { FleetOverview, HostOverview } from '../../src/slack/home/fleet-overview.js';
-import { ActionId } from '../../src/slack/ids.js';
-import { renderHome, type HomeState } from '../../src/slack/views/home.js';
+import { validateView } from '@recio/slack-emulator/index';
+import type { FleetOverview, HostOverview } from '@recio/bot/slack/home/fleet-overview';
+import { ActionId } from '@recio/bot/slack/ids';
+import { renderHome, type HomeState } from '@recio/bot/slack/views/home';
 import { anIncident, NOW } from './view-fixtures.js';
 
 /** The App Home as pure state → blocks, through the emulator's validator for a Home view. */

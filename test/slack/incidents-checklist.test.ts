@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { IncidentDesk } from '../../src/incidents/desk.js';
-import { incidentPostKey } from '../../src/runbooks/run-notices.js';
-import { ActionId } from '../../src/slack/ids.js';
+import { IncidentDesk } from '@recio/bot/incidents/desk';
+import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
+import { ActionId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { auditRows, buttonsOf, readable, runs, until } from './helpers.js';

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { RecentViewers } from '../../src/slack/home/recent-viewers.js';
+import { RecentViewers } from '@recio/bot/slack/home/recent-viewers';
 
 /** Whose Home an incident change refreshes: bounded in number and in time, on a clock the test moves. */
 function viewers(max = 3) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runPostKey } from '../../src/runbooks/run-notices.js';
-import { ActionId } from '../../src/slack/ids.js';
+import { runPostKey } from '@recio/bot/runbooks/run-notices';
+import { ActionId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { auditRows, buttonsOf, readable, until } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runPostKey } from '../../src/runbooks/run-notices.js';
+import { runPostKey } from '@recio/bot/runbooks/run-notices';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { readable, until } from './helpers.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ActionId, BlockId, CallbackId } from '../../src/slack/ids.js';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { auditRows, readable, runs, until } from './helpers.js';
 

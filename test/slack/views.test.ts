@@ -1,17 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { validateBlocks, validateView } from '../../src/emulator/index.js';
-import { helpText } from '../../src/operations/help.js';
-import type { HostResult } from '../../src/hosts/transport.js';
-import { ActionId } from '../../src/slack/ids.js';
-import { renderApprovalMessage } from '../../src/slack/views/approval-message.js';
-import { renderBackups } from '../../src/slack/views/backups.js';
-import { renderChecklist } from '../../src/slack/views/checklist.js';
-import { renderText } from '../../src/slack/views/help.js';
-import { renderIncidentParent } from '../../src/slack/views/incident-parent.js';
-import { confirmApprovalModal, loadingModal, noticeModal, rollbackModal, rootCauseModal, serviceModal } from '../../src/slack/views/modals.js';
-import { renderRunMessage } from '../../src/slack/views/run-message.js';
-import { renderStatus } from '../../src/slack/views/status.js';
-import { renderTail } from '../../src/slack/views/tail.js';
+import { validateBlocks, validateView } from '@recio/slack-emulator/index';
+import { helpText } from '@recio/bot/operations/help';
+import type { HostResult } from '@recio/bot/hosts/transport';
+import { ActionId } from '@recio/bot/slack/ids';
+import { renderApprovalMessage } from '@recio/bot/slack/views/approval-message';
+import { renderBackups } from '@recio/bot/slack/views/backups';
+import { renderChecklist } from '@recio/bot/slack/views/checklist';
+import { renderText } from '@recio/bot/slack/views/help';
+import { renderIncidentParent } from '@recio/bot/slack/views/incident-parent';
+import { confirmApprovalModal, loadingModal, noticeModal, rollbackModal, rootCauseModal, serviceModal } from '@recio/bot/slack/views/modals';
+import { renderRunMessage } from '@recio/bot/slack/views/run-message';
+import { renderStatus } from '@recio/bot/slack/views/status';
+import { renderTail } from '@recio/bot/slack/views/tail';
 import { aRun, aStep, anApproval, anIncident, done, NOW } from './view-fixtures.js';
 
 /** Every view goes through the emulator's Block Kit validator: what it accepts, Slack accepts. */
@@ -81,7 +81,7 @@ describe('run message', () => {
 
 describe('checklist', () => {
   const run = aRun({ scenario: 'verify', params: { title: 'Recovery Verification Checklist', parallel: true } });
-  const items = (states: Array<Partial<import('../../src/store/index.js').Step>>) => states.map((s, i) => aStep(run, i, { title: `Item ${i + 1}`, ...s }));
+  const items = (states: Array<Partial<import('@recio/bot/store/index').Step>>) => states.map((s, i) => aStep(run, i, { title: `Item ${i + 1}`, ...s }));
 
   test('green only when every item passed', () => {
     const json = valid(renderChecklist({ run, steps: items([done(1), done(2), { ...done(1), result: { detail: 'newest row 12 s old' } }]) }));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { createAckGate } from '../../src/slack/ack-gate.js';
-import { createWorkQueue } from '../../src/slack/work-queue.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createAckGate } from '@recio/bot/slack/ack-gate';
+import { createWorkQueue } from '@recio/bot/slack/work-queue';
+import { createLogger } from '@recio/bot/observability/logger';
 
 const logger = createLogger({ level: 'silent' });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecioError } from '../../src/errors.js';
-import type { ApprovalBinding, Step, Store } from '../../src/store/index.js';
+import { RecioError } from '@recio/protocol/errors';
+import type { ApprovalBinding, Step, Store } from '@recio/bot/store/index';
 import { BACKENDS, startBackend, type TestBackend } from './support/backends.js';
 
 const REQUESTER = 'U0REQUEST';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain, type Store } from '../../src/store/index.js';
+import { verifyAuditChain, type Store } from '@recio/bot/store/index';
 import { BACKENDS, startBackend, type TestBackend } from './support/backends.js';
 
 describe.each(BACKENDS)('deliveries and audit log (%s PostgreSQL)', (name) => {

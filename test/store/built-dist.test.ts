@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,34 +9,31 @@ import { createMachineDatabase } from './support/backends.js';
 import { shippedMigrations } from './support/shipped-migrations.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const BUILT_STORE = fileURLToPath(new URL('../../packages/bot/dist/store/index.js', import.meta.url));
 
-// tsc does not copy .sql files. This compiles the store the way the build does (src → a dist-like
-// folder with no migrations beside the JS) and runs it with plain node, as `recio migrate` would.
+// tsc copies no .sql files: the built store (npm test builds first) must find the package's
+// migrations from dist/ and apply them with plain node, as `recio migrate` would.
 describe('the store compiled to JavaScript', () => {
-  let out: string;
+  let dir: string;
   let db: Awaited<ReturnType<typeof createMachineDatabase>>;
 
   beforeAll(async () => {
-    mkdirSync(join(REPO, 'dist'), { recursive: true });
-    out = mkdtempSync(join(REPO, 'dist', '.store-test-'));
+    dir = mkdtempSync(join(tmpdir(), 'recio-built-store-'));
     db = await createMachineDatabase();
-    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '--outDir', out, '--rootDir', join(REPO, 'src'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node', join(REPO, 'src', 'store', 'index.ts')], { cwd: REPO });
   });
   afterAll(async () => {
-    if (out) rmSync(out, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     await db?.drop();
   });
 
   it('finds its migrations from dist and applies them', async () => {
     writeFileSync(
-      join(out, 'migrate.mjs'),
-      `import { openStore, runMigrations } from './store/index.js';
+      join(dir, 'migrate.mjs'),
+      `import { openStore, runMigrations } from ${JSON.stringify(BUILT_STORE)};
        const store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: '/nonexistent-unused', migrate: false });
        try { console.log(JSON.stringify(await runMigrations(store))); } finally { await store.close(); }`,
     );
-    const { stdout } = await run(process.execPath, [join(out, 'migrate.mjs')], { env: { ...process.env, DATABASE_URL: db.url } });
+    const { stdout } = await run(process.execPath, [join(dir, 'migrate.mjs')], { env: { ...process.env, DATABASE_URL: db.url } });
     expect(JSON.parse(stdout)).toEqual({ applied: shippedMigrations(), alreadyApplied: 0, unknownInDatabase: [] });
   });
 });

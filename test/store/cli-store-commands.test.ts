@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerStoreCommands } from '../../src/cli/store-commands.js';
-import { openStore } from '../../src/store/index.js';
+import { registerStoreCommands } from '@recio/bot/cli/store-commands';
+import { openStore } from '@recio/bot/store/index';
 import { adminQuery, createMachineDatabase } from './support/backends.js';
 import { shippedMigrations } from './support/shipped-migrations.js';
 

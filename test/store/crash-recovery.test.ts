@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, verifyAuditChain, type OpenStoreOptions, type Store } from '../../src/store/index.js';
+import { openStore, verifyAuditChain, type OpenStoreOptions, type Store } from '@recio/bot/store/index';
 import { BACKENDS, createMachineDatabase, makeTempDir, type BackendName } from './support/backends.js';
 import { killAllFixtures, startFixture } from './support/child.js';
 import { stopLeftoverPostgres } from './support/leftovers.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
-import { DELIVERY_KEEP_MS, pruneDeliveries, startSchedules } from '../../src/scheduler/schedules.js';
-import { silentLogger } from '../../src/store/logger.js';
-import type { Store } from '../../src/store/index.js';
+import { DELIVERY_KEEP_MS, pruneDeliveries, startSchedules } from '@recio/bot/scheduler/schedules';
+import { silentLogger } from '@recio/bot/store/logger';
+import type { Store } from '@recio/bot/store/index';
 import { startBackend, type TestBackend } from './support/backends.js';
 
 /**

@@ -2,10 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RecioError } from '../../src/errors.js';
-import { isAlive, waitForExit } from '../../src/store/embedded-process.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import type { StoreLogger } from '../../src/store/logger.js';
+import { RecioError } from '@recio/protocol/errors';
+import { isAlive, waitForExit } from '@recio/os/processes';
+import { openStore, type Store } from '@recio/bot/store/index';
+import type { StoreLogger } from '@recio/bot/store/logger';
 import { makeTempDir } from './support/backends.js';
 import { killAllFixtures, startFixture } from './support/child.js';
 import { stopLeftoverPostgres } from './support/leftovers.js';

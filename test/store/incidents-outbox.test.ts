@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenIncidentInput, Store } from '../../src/store/index.js';
+import type { OpenIncidentInput, Store } from '@recio/bot/store/index';
 import { BACKENDS, startBackend, type TestBackend } from './support/backends.js';
 
 const dbDown = (fingerprint: string): OpenIncidentInput => ({

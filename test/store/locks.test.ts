@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecioError } from '../../src/errors.js';
-import type { Store } from '../../src/store/index.js';
+import { RecioError } from '@recio/protocol/errors';
+import type { Store } from '@recio/bot/store/index';
 import { BACKENDS, startBackend, type TestBackend } from './support/backends.js';
 
 describe.each(BACKENDS)('host+service locks (%s PostgreSQL)', (name) => {

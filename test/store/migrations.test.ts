@@ -2,13 +2,14 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RecioError } from '../../src/errors.js';
-import { openStore, runMigrations, type Store } from '../../src/store/index.js';
-import { locateMigrationsDir } from '../../src/store/migrate.js';
+import { RecioError } from '@recio/protocol/errors';
+import { openStore, runMigrations, type Store } from '@recio/bot/store/index';
+import { locateMigrationsDir } from '@recio/bot/store/migrate';
 import { adminQuery, createMachineDatabase, makeTempDir } from './support/backends.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const REAL_MIGRATIONS = join(REPO, 'src', 'store', 'migrations');
+const BOT = join(REPO, 'packages', 'bot');
+const REAL_MIGRATIONS = join(BOT, 'migrations');
 
 describe('migrations', () => {
   let dir: string;
@@ -107,9 +108,9 @@ describe('migrations', () => {
     expect((error as RecioError).message).toMatch(/3-oops\.sql: expected a name like 001_initial\.sql/);
   });
 
-  it('finds the SQL from src, and from a compiled dist/ that has no copy of it', () => {
-    expect(locateMigrationsDir(pathToFileURL(join(REPO, 'src', 'store', 'migrate.ts')).href)).toBe(REAL_MIGRATIONS);
-    expect(locateMigrationsDir(pathToFileURL(join(REPO, 'dist', 'store', 'migrate.js')).href)).toBe(REAL_MIGRATIONS);
+  it('finds the SQL at the package root, from src/ and from a compiled dist/ alike', () => {
+    expect(locateMigrationsDir(pathToFileURL(join(BOT, 'src', 'store', 'migrate.ts')).href)).toBe(REAL_MIGRATIONS);
+    expect(locateMigrationsDir(pathToFileURL(join(BOT, 'dist', 'store', 'migrate.js')).href)).toBe(REAL_MIGRATIONS);
     const elsewhere = join(dir, 'no-package', 'store');
     mkdirSync(elsewhere, { recursive: true });
     expect(() => locateMigrationsDir(pathToFileURL(join(elsewhere, 'migrate.js')).href)).toThrow(/cannot find the store's SQL migrations; looked in: /);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRecioError } from '../../src/errors.js';
-import type { CreateRunInput, Store } from '../../src/store/index.js';
+import { isRecioError } from '@recio/protocol/errors';
+import type { CreateRunInput, Store } from '@recio/bot/store/index';
 import { BACKENDS, startBackend, type TestBackend } from './support/backends.js';
 
 const restartRun = (dedupeKey: string | null = null): CreateRunInput => ({

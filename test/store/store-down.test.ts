@@ -3,11 +3,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecioError } from '../../src/errors.js';
-import { childPids } from '../../src/store/embedded-process.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/store/embedded.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { silentLogger } from '../../src/store/logger.js';
+import { RecioError } from '@recio/protocol/errors';
+import { childPids } from '@recio/os/processes';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@recio/bot/store/embedded';
+import { openStore, type Store } from '@recio/bot/store/index';
+import { silentLogger } from '@recio/bot/store/logger';
 import { makeTempDir } from './support/backends.js';
 import { stopLeftoverPostgres } from './support/leftovers.js';
 

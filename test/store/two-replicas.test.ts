@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, verifyAuditChain } from '../../src/store/index.js';
+import { openStore, verifyAuditChain } from '@recio/bot/store/index';
 import { adminQuery, createMachineDatabase, makeTempDir } from './support/backends.js';
 import { killAllFixtures, startFixture } from './support/child.js';
 import { shippedMigrations } from './support/shipped-migrations.js';

@@ -1,6 +1,6 @@
-import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
-import { IncidentDesk } from '../../src/incidents/desk.js';
-import { Monitor, type MonitorOptions } from '../../src/monitor/monitor.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { IncidentDesk } from '@recio/bot/incidents/desk';
+import { Monitor, type MonitorOptions } from '@recio/bot/monitor/monitor';
 import type { EngineFixture } from './engine-fixture.js';
 
 export const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,4 +1,4 @@
-import { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../src/emulator/index.js';
+import { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '@recio/slack-emulator/index';
 
 /**
  * The Slack fake for tests: the emulation from src/emulator on a random loopback port. Close it

@@ -1,4 +1,4 @@
-import { changeOneByte, signSlackRequest, type Tamper } from '../../src/emulator/index.js';
+import { changeOneByte, signSlackRequest, type Tamper } from '@recio/slack-emulator/index';
 
 /**
  * Slack's request signing, and the forgeries a bot must refuse (pass them as `tamper` to any

@@ -2,11 +2,11 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { fingerprintOf } from '../../src/hosts/host-key.js';
+import { fingerprintOf } from '@recio/protocol/host-key';
 import { freePort, waitForPort } from './ports.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-export const AGENT_ENTRY = join(REPO_ROOT, 'dist/agent/main.js');
+export const AGENT_ENTRY = join(REPO_ROOT, 'packages/agent/dist/main.js');
 
 export interface SshKeyPair {
   privateKeyPath: string;

@@ -2,11 +2,11 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
-import { RECIO_PROGRAMS } from '../../src/agent/agent-config.js';
-import { parseSupervisorStatus, type ProgramStatus } from '../../src/agent/supervisor-status.js';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { parseSupervisorStatus, type ProgramStatus } from '@recio/agent/supervisor-status';
 
 const STAND_IN = resolve(import.meta.dirname, 'fixtures/stand-in-service.mjs');
-const EVENT_LISTENER = resolve(import.meta.dirname, '../../dist/agent/event-listener.js');
+const EVENT_LISTENER = resolve(import.meta.dirname, '../../packages/agent/dist/event-listener.js');
 
 export interface Supervisord {
   dir: string;

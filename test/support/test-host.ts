@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, chmod, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { FleetHost } from '../../src/config.js';
+import type { FleetHost } from '@recio/bot/config';
 import { generateKeyPair, forcedCommandLine, startSshd, type Sshd, type SshKeyPair } from './sshd.js';
 import { startSupervisord, type Supervisord } from './supervisord.js';
 import { ensureTestUser, type TestUser } from './test-user.js';

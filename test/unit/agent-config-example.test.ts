@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseAgentConfig, secretsOf } from '../../src/agent/agent-config.js';
-import { encryptionOf } from '../../src/agent/archive-encryption.js';
+import { parseAgentConfig, secretsOf } from '@recio/agent/agent-config';
+import { encryptionOf } from '@recio/agent/archive-encryption';
 
-const EXAMPLE = resolve(import.meta.dirname, '../../src/agent/agent-config.example.yml');
+const EXAMPLE = resolve(import.meta.dirname, '../../packages/agent/agent-config.example.yml');
 
 describe('the example agent config', () => {
   test('parses, sets every section, and keeps its password out of output', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { parseAgentConfig, secretsOf } from '../../src/agent/agent-config.js';
-import { parseRequestText } from '../../src/agent/wire.js';
-import { AgentSession } from '../../src/hosts/agent-session.js';
-import { isRecioError } from '../../src/errors.js';
+import { parseAgentConfig, secretsOf } from '@recio/agent/agent-config';
+import { parseRequestText } from '@recio/agent/wire';
+import { AgentSession } from '@recio/bot/hosts/agent-session';
+import { isRecioError } from '@recio/protocol/errors';
 
 describe('agent config', () => {
   test('defaults are the plan\'s commands and REC.IO\'s programs', () => {

@@ -2,14 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { choosePrunable } from '../../src/agent/actions/backup-prune.js';
-import { compareCounts } from '../../src/agent/actions/backup-verify.js';
-import { parseAgentConfig, secretsOf } from '../../src/agent/agent-config.js';
-import { encryptionOf } from '../../src/agent/archive-encryption.js';
-import { argvTemplate, fillArgv } from '../../src/agent/argv-template.js';
-import { timestampOfName, type BackupFile } from '../../src/agent/backup-files.js';
-import { tablesInDump } from '../../src/agent/pg-tables.js';
-import { ACTION_NAMES, ActionParams, BackupFileName, DANGEROUS_ACTIONS, MUTATING_ACTIONS, ReleaseTag } from '../../src/protocol/actions.js';
+import { choosePrunable } from '@recio/agent/actions/backup-prune';
+import { compareCounts } from '@recio/agent/actions/backup-verify';
+import { parseAgentConfig, secretsOf } from '@recio/agent/agent-config';
+import { encryptionOf } from '@recio/agent/archive-encryption';
+import { argvTemplate, fillArgv } from '@recio/agent/argv-template';
+import { timestampOfName, type BackupFile } from '@recio/agent/backup-files';
+import { tablesInDump } from '@recio/agent/pg-tables';
+import { ACTION_NAMES, ActionParams, BackupFileName, DANGEROUS_ACTIONS, MUTATING_ACTIONS, ReleaseTag } from '@recio/protocol/actions';
 
 const HOSTILE = ['', '-v1', '--upload-pack=touch /tmp/x', 'v1; rm -rf /', 'v1 && id', '$(id)', '`id`', '../../etc/passwd', 'a/b', 'v1\n', ' v1', 'v1 '];
 

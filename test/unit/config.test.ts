@@ -2,8 +2,8 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig, parseFleet } from '../../src/config.js';
-import { isRecioError } from '../../src/errors.js';
+import { loadConfig, parseFleet } from '@recio/bot/config';
+import { isRecioError } from '@recio/protocol/errors';
 
 const KEY = 'SHA256:' + 'A'.repeat(43);
 let dir: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { EnvSchema } from '../../src/config.js';
+import { EnvSchema } from '@recio/bot/config';
 
 test('.env.example lists exactly the keys the config schema knows', () => {
   const text = readFileSync(join(import.meta.dirname, '../../.env.example'), 'utf8');

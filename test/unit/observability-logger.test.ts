@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { childFor, createLogger, type LogLevel } from '../../src/observability/logger.js';
+import { childFor, createLogger, type LogLevel } from '@recio/bot/observability/logger';
 
 /** Collects the JSON lines a logger writes, parsed. */
 function collector(level: LogLevel = 'trace', knownSecrets: string[] = []) {

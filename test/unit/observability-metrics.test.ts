@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
-import type { SshTransportStats } from '../../src/hosts/ssh-transport.js';
-import { startMetricsServer } from '../../src/observability/metrics-route.js';
-import { agentOutcomeOf, createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import type { SshTransportStats } from '@recio/bot/hosts/ssh-transport';
+import { startMetricsServer } from '@recio/bot/observability/metrics-route';
+import { agentOutcomeOf, createMetrics, type Metrics } from '@recio/bot/observability/metrics';
 
 interface Sample {
   value?: string;

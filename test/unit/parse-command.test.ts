@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseCommand } from '../../src/intents/parse.js';
+import { parseCommand } from '@recio/bot/intents/parse';
 
 const vocabulary = {
   services: ['trade_manager', 'trade_executor', 'active_trade_supervisor', 'auto_entry_supervisor', 'kalshi_api_watchdog', 'btc_price_watchdog'],

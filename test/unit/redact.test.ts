@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { redactDeep, redactSecrets } from '../../src/util/redact.js';
+import { redactDeep, redactSecrets } from '@recio/protocol/redact';
 
 describe('redactSecrets', () => {
   const corpus: Array<[string, string]> = [

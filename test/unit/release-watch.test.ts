@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ReleaseWatch } from '../../src/monitor/release-watch.js';
+import { ReleaseWatch } from '@recio/bot/monitor/release-watch';
 
 const GOOD = { commit: 'a'.repeat(40), tag: 'v2.4.0' };
 const BAD = { commit: 'b'.repeat(40), tag: 'v2.5.0' };

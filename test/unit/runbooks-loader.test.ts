@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { isRecioError } from '../../src/errors.js';
-import { loadRunbooks } from '../../src/runbooks/loader.js';
-import { planRun } from '../../src/runbooks/plan.js';
+import { isRecioError } from '@recio/protocol/errors';
+import { loadRunbooks } from '@recio/bot/runbooks/loader';
+import { planRun } from '@recio/bot/runbooks/plan';
 
 const COMMANDS = resolve(import.meta.dirname, '../../commands');
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseSupervisorStatus } from '../../src/agent/supervisor-status.js';
+import { parseSupervisorStatus } from '@recio/agent/supervisor-status';
 
 describe('parseSupervisorStatus', () => {
   test('reads every state supervisorctl prints, with pid and uptime when running', () => {

@@ -1,8 +1,8 @@
 import { expect, vi } from 'vitest';
-import type { MessageRecord } from '../../../src/emulator/index.js';
-import { incidentPostKey } from '../../../src/runbooks/run-notices.js';
-import { ActionId, BlockId } from '../../../src/slack/ids.js';
-import type { Incident, Run } from '../../../src/store/index.js';
+import type { MessageRecord } from '@recio/slack-emulator/index';
+import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
+import { ActionId, BlockId } from '@recio/bot/slack/ids';
+import type { Incident, Run } from '@recio/bot/store/index';
 import { readable } from '../../slack/helpers.js';
 import { OPS, type E2EStack } from './stack.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { Sandbox } from '../../../src/sandbox/index.js';
-import { currentRelease } from '../../../src/sandbox/release-repo.js';
-import { logFileOf } from '../../../src/sandbox/sandbox-paths.js';
-import { programStatus } from '../../../src/sandbox/sandbox-supervisor.js';
+import type { Sandbox } from '@recio/sandbox/index';
+import { currentRelease } from '@recio/sandbox/release-repo';
+import { logFileOf } from '@recio/sandbox/sandbox-paths';
+import { programStatus } from '@recio/sandbox/sandbox-supervisor';
 
 /**
  * The sandbox's real state, read around the bot (supervisord's socket, the REC.IO database, the

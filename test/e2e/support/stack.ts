@@ -2,12 +2,12 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startBot, type Bot } from '../../../src/bot.js';
-import { loadConfig } from '../../../src/config.js';
-import { startSlackEmulator, type SlackEmulator } from '../../../src/emulator/index.js';
-import { createLogger, type LogLevel } from '../../../src/observability/logger.js';
-import { sandboxDown, sandboxUp, type Sandbox, type SandboxTuning } from '../../../src/sandbox/index.js';
-import { slackSettingsFromConfig } from '../../../src/slack/index.js';
+import { startBot, type Bot } from '@recio/bot/bot';
+import { loadConfig } from '@recio/bot/config';
+import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
+import { createLogger, type LogLevel } from '@recio/bot/observability/logger';
+import { sandboxDown, sandboxUp, type Sandbox, type SandboxTuning } from '@recio/sandbox/index';
+import { slackSettingsFromConfig } from '@recio/bot/slack/index';
 import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
 import { copyRunbooks, type RunbookEdits } from './runbooks-copy.js';
 

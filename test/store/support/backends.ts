@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openStore, type OpenStoreOptions, type Store } from '../../../src/store/index.js';
+import { openStore, type OpenStoreOptions, type Store } from '@recio/bot/store/index';
 
 /** The machine's shared PostgreSQL; each test file gets a fresh database on it. */
 export const MACHINE_ADMIN_URL = process.env.RECIO_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, stopPostmaster } from '../../../src/store/embedded-process.js';
+import { isAlive, stopPostmaster } from '@recio/os/processes';
 
 /** After a failed test, a killed fixture's embedded PostgreSQL may still run: stop it by its pid file. */
 export async function stopLeftoverPostgres(dataDir: string): Promise<void> {

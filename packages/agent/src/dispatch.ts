@@ -1,0 +1,116 @@
+import { ErrorCode } from '@recio/protocol/errors';
+import { ActionParams, ACTION_NAMES, isActionName, type ActionName } from '@recio/protocol/actions';
+import { PROTOCOL_VERSION, type ActionResult, type AgentRequest } from '@recio/protocol/messages';
+import { redactDeep, redactSecrets } from '@recio/protocol/redact';
+import { formatIssues } from '@recio/protocol/zod-issues';
+import type { ActionContext, ActionHandler, ActionOutcome, RunOptions } from './action-context.js';
+import { backupCreate, backupList } from './actions/backup.js';
+import { backupOffsite } from './actions/backup-offsite.js';
+import { backupPrune } from './actions/backup-prune.js';
+import { backupVerify } from './actions/backup-verify.js';
+import { configArchive } from './actions/config-archive.js';
+import { dbRestart, dbStatus, dbTables } from './actions/db.js';
+import { dbRestore } from './actions/db-restore.js';
+import { dbFreshness } from './actions/feeds.js';
+import { agentInfo } from './actions/info.js';
+import { eventsFollow } from './actions/events.js';
+import { deployCurrent, deployTags } from './actions/deploy.js';
+import { deployRollback } from './actions/deploy-rollback.js';
+import { serviceRestart, serviceStart, serviceStatus, serviceStop, serviceTail } from './actions/service.js';
+import { secretsOf, type AgentConfig } from './agent-config.js';
+import { runArgv, runPipeline, type RunArgvOptions } from './run-argv.js';
+
+const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
+  'service.status': serviceStatus,
+  'service.start': serviceStart,
+  'service.stop': serviceStop,
+  'service.restart': serviceRestart,
+  'service.tail': serviceTail,
+  'db.status': dbStatus,
+  'db.restart': dbRestart,
+  'db.tables': dbTables,
+  'db.freshness': dbFreshness,
+  'backup.create': backupCreate,
+  'backup.list': backupList,
+  'db.restore': dbRestore,
+  'backup.prune': backupPrune,
+  'backup.offsite': backupOffsite,
+  'backup.verify': backupVerify,
+  'config.archive': configArchive,
+  'agent.info': agentInfo,
+  'deploy.current': deployCurrent,
+  'events.follow': eventsFollow,
+  'deploy.tags': deployTags,
+  'deploy.rollback': deployRollback,
+};
+
+/** Without a timeout in the request an action still ends: nothing on a host runs unbounded. */
+export const DEFAULT_ACTION_TIMEOUT_MS = 120_000;
+
+export interface DispatchOptions {
+  signal: AbortSignal;
+  onChunk?: (stream: 'stdout' | 'stderr', data: string) => void;
+}
+
+function refused(code: string, message: string, exitCode = 2): ActionResult {
+  return { ok: false, exitCode, durationMs: 0, error: { code, message } };
+}
+
+/** Checks a request the way the agent must (version, action, params) before anything runs. */
+export function checkRequest(request: AgentRequest, config: AgentConfig): { action: ActionName; params: unknown } | ActionResult {
+  if (request.v !== PROTOCOL_VERSION) {
+    return refused(ErrorCode.ProtocolMismatch, `protocol mismatch: the bot speaks v${request.v}, this agent speaks v${PROTOCOL_VERSION}`);
+  }
+  if (!isActionName(request.action)) {
+    return refused(ErrorCode.UnknownAction, `unknown action "${request.action}" (known: ${ACTION_NAMES.join(', ')})`);
+  }
+  const parsed = ActionParams[request.action].safeParse(request.params);
+  if (!parsed.success) {
+    return refused(ErrorCode.InvalidParams, `invalid params for ${request.action}: ${formatIssues(parsed.error).join('; ')}`);
+  }
+  if (config.services.length === 0 && request.action.startsWith('service.')) {
+    return refused(ErrorCode.UnknownService, 'this host lists no services its agent may touch');
+  }
+  return { action: request.action, params: parsed.data };
+}
+
+/** Runs one request to its result. Never throws: every failure is a result the bot can show. */
+export async function dispatch(request: AgentRequest, config: AgentConfig, options: DispatchOptions): Promise<ActionResult> {
+  const started = performance.now();
+  const checked = checkRequest(request, config);
+  if ('ok' in checked) return checked;
+  const secrets = secretsOf(config);
+  const timeoutMs = request.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const onChunk = options.onChunk;
+  const runOptionsFor = (runOptions: RunOptions | undefined, signal: AbortSignal, timeoutMs: number): RunArgvOptions => ({
+    signal,
+    timeoutMs,
+    maxOutputBytes: config.maxOutputBytes,
+    ...(runOptions?.env ? { env: runOptions.env } : {}),
+    ...(runOptions?.cwd ? { cwd: runOptions.cwd } : {}),
+    ...(onChunk ? { onChunk: (stream, data) => onChunk(stream, redactSecrets(data, secrets)) } : {}),
+  });
+  const left = () => Math.max(1, deadline - Date.now());
+  const ctx: ActionContext = {
+    config,
+    signal: options.signal,
+    deadline,
+    run: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, options.signal, left())),
+    pipe: (from, to, runOptions) => runPipeline(from, to, runOptionsFor(runOptions, options.signal, left())),
+    cleanup: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, new AbortController().signal, config.cleanupTimeoutMs)),
+    emit: (stream, data) => onChunk?.(stream, redactSecrets(data, secrets)),
+  };
+  let outcome: ActionOutcome;
+  try {
+    outcome = await (HANDLERS[checked.action] as ActionHandler<ActionName>)(checked.params as never, ctx);
+  } catch (error) {
+    outcome = { ok: false, exitCode: 1, error: { code: ErrorCode.Internal, message: `${checked.action} crashed: ${(error as Error).message}` } };
+  }
+  if (Date.now() >= deadline && !outcome.ok) {
+    // Whatever the handler concluded from a killed command, the truth is: we ran out of time.
+    const message = `${checked.action} did not finish within ${Math.round(timeoutMs / 1000)}s: ${outcome.error?.message ?? 'no result'}`;
+    outcome = { ...outcome, timedOut: true, error: { code: ErrorCode.StepTimeout, message } };
+  }
+  return redactDeep({ ...outcome, durationMs: Math.round(performance.now() - started) }, secrets);
+}

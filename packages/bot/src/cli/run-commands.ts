@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import type { Core } from '../core/open-core.js';
+import { isRecioError } from '@recio/protocol/errors';
+import type { Intent } from '../intents/intent.js';
+import { parseCommand } from '../intents/parse.js';
+import { cancelRun, confirmStep, decideApproval } from '../operations/decisions.js';
+import type { Answer, Origin } from '../operations/types.js';
+import { formatStatus } from './host-commands.js';
+import { followRun, stepLine } from './progress.js';
+
+export interface RunCommandDeps {
+  openCore(): Promise<Core>;
+  print(line: string): void;
+  setExitCode(code: number): void;
+}
+
+const cliActor = () => `cli:${userInfo().username}`;
+
+function originFor(core: Core): Origin {
+  const id = randomUUID();
+  return { surface: 'cli', ...(core.config.env.RECIO_OPS_CHANNEL ? { channel: core.config.env.RECIO_OPS_CHANNEL } : {}), deliveryKey: `cli:${id}`, requestId: `cli-${id.slice(0, 8)}` };
+}
+
+/** Prints an answer the way a terminal wants it; returns the exit code it deserves. */
+async function show(core: Core, answer: Answer, print: (line: string) => void): Promise<number> {
+  switch (answer.type) {
+    case 'text':
+    case 'help':
+      print(answer.text.replace(/\*/g, '').replace(/`/g, ''));
+      return 0;
+    case 'denied':
+      print(answer.text);
+      return 77;
+    case 'status':
+      formatStatus(answer.results).forEach((l) => print(l));
+      return answer.results.every((r) => r.ok) ? 0 : 1;
+    case 'tail':
+      if (!answer.ok) print(`✖ ${answer.error}`);
+      answer.lines.forEach((l) => print(l));
+      return answer.ok ? 0 : 1;
+    case 'backups':
+      for (const r of answer.results) {
+        if (!r.ok) print(`✖ ${r.host}: ${r.error?.message}`);
+        for (const b of (r.data as { backups?: Array<{ file: string; bytes: number; ageSeconds: number }> } | undefined)?.backups ?? []) {
+          print(`${r.host}  ${b.file}  ${(b.bytes / 1024).toFixed(0)} KiB  ${(b.ageSeconds / 3600).toFixed(1)} h old`);
+        }
+      }
+      return 0;
+    case 'report':
+      print(answer.markdown);
+      return 0;
+    case 'choose_tag':
+      print('Which tag? `recio rollback <tag>`; `recio tags` lists them.');
+      return 64;
+    case 'choose_service':
+      print(`Which service? one of ${answer.services.join(', ')}`);
+      return 64;
+    case 'run': {
+      print(`${answer.title} — run ${answer.run.id}${answer.created ? '' : ' (already started by this request)'}`);
+      const run = await followRun(core.store, answer.run.id, print);
+      if (run.state === 'awaiting_approval') {
+        print(`⏸ waiting: a second lead_operator approves in Slack, or runs \`recio approve <id>\` (ids: \`recio approvals\`).`);
+        return 2;
+      }
+      print(`${run.state === 'succeeded' ? '✔' : '✖'} ${run.state}`);
+      return run.state === 'succeeded' ? 0 : 1;
+    }
+  }
+}
+
+/** The same grammar as `/recio`: `recio restart trade_executor`, `recio run postgres-failure --dry-run`… */
+export function registerRunCommands(program: Command, deps: RunCommandDeps): void {
+  const withCore = async (fn: (core: Core) => Promise<number>) => {
+    const core = await deps.openCore();
+    try {
+      deps.setExitCode(await fn(core));
+    } catch (error) {
+      deps.print(`✖ ${isRecioError(error) ? error.message : String(error)}`);
+      deps.setExitCode(1);
+    } finally {
+      await core.close();
+    }
+  };
+  const viaGrammar = (words: string[]) =>
+    withCore(async (core) => {
+      const parsed = parseCommand(words.join(' '), core.ops.deps.vocabulary);
+      if (!parsed.ok) {
+        deps.print(parsed.message.replace(/`/g, ''));
+        return 64;
+      }
+      const intent: Intent = parsed.intent;
+      const actor = await core.ops.actorFor(cliActor());
+      return show(core, await core.ops.handle(intent, actor, originFor(core)), deps.print);
+    });
+
+  for (const [name, usage, description] of [
+    ['restart', '<service> [on] [host]', 'restart a program and wait until it is RUNNING'],
+    ['start', '<service> [on] [host]', 'start a program'],
+    ['stop', '<service> [on] [host]', 'stop a program'],
+    ['tail', '<service> [lines]', 'the last lines of its log'],
+    ['run', '<scenario> [value] [--dry-run]', 'run a runbook with live progress (`--dry-run` shows what would run where)'],
+    ['rollback', '[tag]', 'roll back to a release tag (a second lead_operator approves)'],
+    ['checklist', '', 'run the Recovery Verification Checklist'],
+    ['backup', '<now|list>', 'dump the database now, or list the dumps'],
+    ['incident', '<open|close> [title...]', 'declare or resolve an incident'],
+    ['report', '[id]', 'print an incident report (Markdown)'],
+  ] as const) {
+    program
+      .command(`${name} ${usage}`.trim())
+      .description(description)
+      .allowUnknownOption(true)
+      .action(async (...args: unknown[]) => {
+        const command = args.at(-1) as Command;
+        await viaGrammar([name, ...command.args]);
+      });
+  }
+
+  program.command('approve <approval-id>').description('be the second person on a restore or rollback').action((id: string) =>
+    withCore(async (core) => show(core, await decideApproval(core.ops, id, 'approved', await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
+  program.command('deny <approval-id>').description('refuse a restore or rollback').action((id: string) =>
+    withCore(async (core) => show(core, await decideApproval(core.ops, id, 'denied', await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
+  program.command('confirm <step-id>').description('give the go-ahead a gated step waits for').action((id: string) =>
+    withCore(async (core) => show(core, await confirmStep(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
+  program.command('cancel <run-id>').description('cancel a run (a running step finishes first)').action((id: string) =>
+    withCore(async (core) => show(core, await cancelRun(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
+  program.command('runs').description('runs not finished yet, their steps, and the approvals they wait for').action(() =>
+    withCore(async (core) => {
+      for (const run of await core.store.runs.listActive()) {
+        deps.print(`${run.id}  ${run.state}  ${String(run.params.title ?? run.scenario)}  by ${run.requestedBy}`);
+        for (const step of await core.store.runs.steps(run.id)) deps.print(stepLine(step));
+        for (const event of await core.store.timeline.list({ runId: run.id })) {
+          if (event.kind === 'approval_requested') deps.print(`  approval ${(event.detail as { approvalId: string }).approvalId}: ${event.text}`);
+          if (event.kind === 'confirmation_requested' && event.stepId) deps.print(`  go-ahead: recio confirm ${event.stepId}  (${event.text})`);
+        }
+      }
+      return 0;
+    }));
+}

@@ -1,0 +1,33 @@
+import { allows } from '../../access/roles.js';
+import { DANGEROUS_ACTIONS, isActionName } from '@recio/protocol/actions';
+import type { Actor } from '../../operations/types.js';
+import type { Step, Store } from '../../store/index.js';
+
+/** What the approver must type before a destructive approval is recorded. */
+export interface TypedTarget {
+  expected: string;
+  /** How the modal names it: "the release tag", "the backup file name"... */
+  kind: string;
+  step: Step;
+}
+
+export function targetOf(step: Step): TypedTarget | undefined {
+  if (!isActionName(step.action) || !DANGEROUS_ACTIONS.has(step.action)) return undefined;
+  const params = step.params as Record<string, unknown>;
+  if (step.action === 'deploy.rollback' && typeof params.tag === 'string') return { expected: params.tag, kind: 'the release tag', step };
+  if (step.action === 'db.restore' && typeof params.file === 'string') return { expected: params.file, kind: 'the backup file name', step };
+  return { expected: step.host, kind: 'the database host name', step };
+}
+
+/**
+ * The typed confirmation, when this click would otherwise approve a destructive step. A click the
+ * core would refuse anyway (wrong role, the requester, decided, expired, unknown) goes straight to
+ * the core, which says why and audits it — no modal first.
+ */
+export async function typedConfirmationFor(store: Store, approvalId: string, actor: Actor, now = new Date()): Promise<TypedTarget | undefined> {
+  if (!allows(actor.roles, 'approve')) return undefined;
+  const approval = await store.approvals.get(approvalId);
+  if (approval === undefined || approval.state !== 'pending' || approval.expiresAt.getTime() <= now.getTime() || approval.requestedBy === actor.id) return undefined;
+  const step = await store.steps.get(approval.stepId);
+  return step && targetOf(step);
+}

@@ -1,0 +1,217 @@
+import type { JsonObject } from './canonical-json.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
+import type { Db } from './db.js';
+import { isUuid } from './ids.js';
+import { createTimelineRepo } from './timeline.js';
+
+export type IncidentKind = 'incident' | 'drill' | 'security';
+/** sev1: trading stopped or funds at risk … sev4: cosmetic. */
+export type Severity = 'sev1' | 'sev2' | 'sev3' | 'sev4';
+/** Forward only, in this order; a fault that comes back after `resolved` opens a new incident. */
+export type IncidentStatus = 'open' | 'acknowledged' | 'mitigated' | 'resolved';
+
+const STATUS_ORDER: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigated', 'resolved'];
+
+/** An incident (or a drill, or a security event) and where its thread lives in Slack. */
+export interface Incident {
+  id: string;
+  /** What makes two alerts the same fault, e.g. `service-down:app1/trade_executor`. */
+  fingerprint: string;
+  kind: IncidentKind;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  scenario: string | null;
+  channel: string | null;
+  threadTs: string | null;
+  openedBy: string;
+  openedAt: Date;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  /** The report, in Markdown, once written. */
+  report: string | null;
+  /** Written by the system_architect for the report. */
+  rootCause: string | null;
+  followUps: string | null;
+  /** What the detector saw (host, program, state, runbook parameter…). */
+  detail: JsonObject;
+  /** How many times the fault was seen while this incident was open (flaps join, never re-open). */
+  occurrences: number;
+  updatedAt: Date;
+}
+
+export interface OpenIncidentInput {
+  fingerprint: string;
+  kind: IncidentKind;
+  title: string;
+  severity: Severity;
+  openedBy: string;
+  scenario?: string | null;
+  channel?: string | null;
+  detail?: JsonObject;
+}
+
+export interface IncidentsRepo {
+  /** Opens an incident, or joins the unresolved one with the same fingerprint (`created: false`). Race-free across replicas. */
+  openOrJoin(input: OpenIncidentInput): Promise<{ incident: Incident; created: boolean }>;
+  get(id: string): Promise<Incident | undefined>;
+  findUnresolved(fingerprint: string): Promise<Incident | undefined>;
+  listUnresolved(): Promise<Incident[]>;
+  /** Moves forward to `to` and records it on the timeline; `changed: false` if it was already there or beyond. */
+  advance(id: string, to: Exclude<IncidentStatus, 'open'>, actor: string): Promise<{ incident: Incident; changed: boolean }>;
+  setThread(id: string, channel: string, threadTs: string): Promise<void>;
+  setReport(id: string, markdown: string): Promise<void>;
+  setRootCause(id: string, rootCause: string, followUps: string): Promise<void>;
+  /** The incident whose parent message is this thread, if any (resolved ones too). */
+  findByThread(channel: string, threadTs: string): Promise<Incident | undefined>;
+  /** The most recent incidents, newest first. */
+  listRecent(limit: number): Promise<Incident[]>;
+}
+
+interface IncidentRow {
+  id: string;
+  fingerprint: string;
+  kind: IncidentKind;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  scenario: string | null;
+  channel: string | null;
+  thread_ts: string | null;
+  opened_by: string;
+  opened_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  mitigated_at: Date | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  report: string | null;
+  root_cause: string | null;
+  follow_ups: string | null;
+  detail: JsonObject;
+  occurrences: number;
+  updated_at: Date;
+}
+
+function toIncident(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    fingerprint: row.fingerprint,
+    kind: row.kind,
+    title: row.title,
+    severity: row.severity,
+    status: row.status,
+    scenario: row.scenario,
+    channel: row.channel,
+    threadTs: row.thread_ts,
+    openedBy: row.opened_by,
+    openedAt: row.opened_at,
+    acknowledgedAt: row.acknowledged_at,
+    acknowledgedBy: row.acknowledged_by,
+    mitigatedAt: row.mitigated_at,
+    resolvedAt: row.resolved_at,
+    resolvedBy: row.resolved_by,
+    report: row.report,
+    rootCause: row.root_cause,
+    followUps: row.follow_ups,
+    detail: row.detail,
+    occurrences: row.occurrences,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function createIncidentsRepo(db: Db): IncidentsRepo {
+  const getRow = async (q: Db, id: string): Promise<IncidentRow | undefined> => {
+    if (!isUuid(id)) return undefined;
+    const [row] = await q.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
+    return row;
+  };
+
+  return {
+    openOrJoin(input) {
+      return db.transaction(async (tx) => {
+        // The unresolved one may be resolved between our conflict and our read; then try again.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const [created] = await tx.query<IncidentRow>(
+            `INSERT INTO incidents (fingerprint, kind, title, severity, opened_by, scenario, channel, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+             ON CONFLICT (fingerprint) WHERE status <> 'resolved' DO NOTHING RETURNING *`,
+            [input.fingerprint, input.kind, input.title, input.severity, input.openedBy, input.scenario ?? null, input.channel ?? null, JSON.stringify(input.detail ?? {})],
+          );
+          if (created) {
+            await createTimelineRepo(tx).add({ incidentId: created.id, actor: input.openedBy, kind: 'opened', text: `Opened: ${input.title}`, detail: { severity: input.severity, kind: input.kind } });
+            return { incident: toIncident(created), created: true };
+          }
+          const [existing] = await tx.query<IncidentRow>(
+            `UPDATE incidents SET occurrences = occurrences + 1, updated_at = now()
+              WHERE fingerprint = $1 AND status <> 'resolved' RETURNING *`,
+            [input.fingerprint],
+          );
+          if (existing) return { incident: toIncident(existing), created: false };
+        }
+        throw new Error(`incident ${input.fingerprint} keeps being opened and resolved concurrently`);
+      });
+    },
+    async get(id) {
+      const row = await getRow(db, id);
+      return row && toIncident(row);
+    },
+    async findUnresolved(fingerprint) {
+      const [row] = await db.query<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = $1 AND status <> 'resolved'`, [fingerprint]);
+      return row && toIncident(row);
+    },
+    async listUnresolved() {
+      const rows = await db.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY opened_at`);
+      return rows.map(toIncident);
+    },
+    advance(id, to, actor) {
+      return db.transaction(async (tx) => {
+        const earlier = STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(to));
+        const [row] = isUuid(id)
+          ? await tx.query<IncidentRow>(
+              `UPDATE incidents SET status = $2, updated_at = now(),
+                      acknowledged_at = CASE WHEN $2 = 'acknowledged' THEN now() ELSE acknowledged_at END,
+                      acknowledged_by = CASE WHEN $2 = 'acknowledged' THEN $3 ELSE acknowledged_by END,
+                      mitigated_at    = CASE WHEN $2 = 'mitigated' THEN now() ELSE mitigated_at END,
+                      resolved_at     = CASE WHEN $2 = 'resolved' THEN now() ELSE resolved_at END,
+                      resolved_by     = CASE WHEN $2 = 'resolved' THEN $3 ELSE resolved_by END
+                WHERE id = $1 AND status = ANY($4::text[]) RETURNING *`,
+              [id, to, actor, earlier],
+            )
+          : [];
+        if (row) {
+          await createTimelineRepo(tx).add({ incidentId: id, actor, kind: to, text: `${capitalise(to)} by ${actor}` });
+          return { incident: toIncident(row), changed: true };
+        }
+        const current = await getRow(tx, id);
+        if (!current) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
+        return { incident: toIncident(current), changed: false };
+      });
+    },
+    async setThread(id, channel, threadTs) {
+      await db.query('UPDATE incidents SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [id, channel, threadTs]);
+    },
+    async setReport(id, markdown) {
+      await db.query('UPDATE incidents SET report = $2, updated_at = now() WHERE id = $1', [id, markdown]);
+    },
+    async setRootCause(id, rootCause, followUps) {
+      if (!isUuid(id)) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
+      await db.query('UPDATE incidents SET root_cause = $2, follow_ups = $3, updated_at = now() WHERE id = $1', [id, rootCause, followUps]);
+    },
+    async findByThread(channel, threadTs) {
+      const [row] = await db.query<IncidentRow>('SELECT * FROM incidents WHERE channel = $1 AND thread_ts = $2 ORDER BY opened_at DESC LIMIT 1', [channel, threadTs]);
+      return row && toIncident(row);
+    },
+    async listRecent(limit) {
+      const rows = await db.query<IncidentRow>('SELECT * FROM incidents ORDER BY opened_at DESC LIMIT $1', [limit]);
+      return rows.map(toIncident);
+    },
+  };
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}

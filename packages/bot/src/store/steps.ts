@@ -1,0 +1,206 @@
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
+import type { Json, JsonObject } from './canonical-json.js';
+import type { Db } from './db.js';
+import { isUuid } from './ids.js';
+import type { RunState } from './runs.js';
+
+/** Who must say yes before a step runs: nobody, the requester (a confirm button), or a second person. */
+export type ApprovalKind = 'none' | 'confirm' | 'second_person';
+
+export type StepState = RunState;
+
+/** One step of a run: an agent action on a host, and what came of it. */
+export interface Step {
+  id: string;
+  runId: string;
+  idx: number;
+  title: string;
+  host: string;
+  action: string;
+  params: JsonObject;
+  approval: ApprovalKind;
+  idempotent: boolean;
+  /** The runbook's plan for this step (condition, failure policy, timeout); opaque to the store. */
+  spec: JsonObject;
+  state: StepState;
+  /** The bot instance running it (or that last ran it). */
+  owner: string | null;
+  /** Past this time a running step is presumed lost with its owner. */
+  leaseUntil: Date | null;
+  attempt: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  exitCode: number | null;
+  /** A short word: `ok`, `error`, `timeout`, `unknown` (interrupted) ... */
+  outcome: string | null;
+  result: Json | null;
+  outputExcerpt: string | null;
+}
+
+/** The answer to a claim. The loser learns who holds the step and since when. */
+export type StepClaim =
+  | { claimed: true; step: Step }
+  | {
+      claimed: false;
+      step: Step;
+      /** `running`: someone holds it now; `finished`: it already ran; `not_claimable`: waiting for approval, or its run is not active. */
+      reason: 'running' | 'finished' | 'not_claimable';
+      heldBy: string | null;
+      since: Date | null;
+    };
+
+/** How a step ended, as its owner reports it. */
+export interface StepFinish {
+  state: 'succeeded' | 'failed' | 'skipped';
+  exitCode?: number | null;
+  outcome?: string | null;
+  result?: Json;
+  outputExcerpt?: string | null;
+}
+
+export interface StepsRepo {
+  get(id: string): Promise<Step | undefined>;
+  /** Takes the pending step for this instance, with a lease; exactly one claimer wins. Marks a pending run running. */
+  claim(id: string, options: { leaseMs: number }): Promise<StepClaim>;
+  /** Extends the lease of a step this instance runs; false if it is no longer ours (recovered as interrupted). */
+  renewLease(id: string, leaseMs: number): Promise<boolean>;
+  /** Records the result if the step is still ours; otherwise `recorded: false` and the step as it now is. */
+  finish(id: string, finish: StepFinish): Promise<{ recorded: boolean; step: Step }>;
+  /** Moves a step that nobody runs (e.g. pending → awaiting_approval → pending, or → skipped). */
+  transition(id: string, to: StepState, from: readonly StepState[]): Promise<Step | undefined>;
+}
+
+export interface StepRow {
+  id: string;
+  run_id: string;
+  idx: number;
+  title: string;
+  host: string;
+  action: string;
+  params: JsonObject;
+  approval: ApprovalKind;
+  idempotent: boolean;
+  spec: JsonObject;
+  state: StepState;
+  owner: string | null;
+  lease_until: Date | null;
+  attempt: number;
+  started_at: Date | null;
+  finished_at: Date | null;
+  exit_code: number | null;
+  outcome: string | null;
+  result: Json | null;
+  output_excerpt: string | null;
+}
+
+export const STEP_COLUMNS =
+  'id, run_id, idx, title, host, action, params, approval, idempotent, spec, state, owner, lease_until, attempt, started_at, finished_at, exit_code, outcome, result, output_excerpt';
+
+/** The store keeps an excerpt; full output goes to a file or upload. */
+const MAX_EXCERPT = 8_000;
+
+export function toStep(row: StepRow): Step {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    idx: row.idx,
+    title: row.title,
+    host: row.host,
+    action: row.action,
+    params: row.params,
+    approval: row.approval,
+    idempotent: row.idempotent,
+    spec: row.spec,
+    state: row.state,
+    owner: row.owner,
+    leaseUntil: row.lease_until,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    exitCode: row.exit_code,
+    outcome: row.outcome,
+    result: row.result,
+    outputExcerpt: row.output_excerpt,
+  };
+}
+
+export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
+  const get = async (q: Db, id: string): Promise<Step | undefined> => {
+    if (!isUuid(id)) return undefined;
+    const [row] = await q.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM run_steps WHERE id = $1`, [id]);
+    return row && toStep(row);
+  };
+  const mustGet = async (q: Db, id: string): Promise<Step> => {
+    const step = await get(q, id);
+    if (!step) throw new RecioError(ErrorCode.NotFound, `no step ${id}`, { stepId: id });
+    return step;
+  };
+
+  return {
+    get: (id) => get(db, id),
+    claim(id, { leaseMs }) {
+      if (!isUuid(id)) return Promise.reject(new RecioError(ErrorCode.NotFound, `no step ${id}`, { stepId: id }));
+      return db.transaction(async (tx) => {
+        // The row lock taken by this UPDATE is the claim: a concurrent claimer waits for it, then
+        // re-reads the row, finds it no longer pending, and updates nothing.
+        const [row] = await tx.query<StepRow>(
+          `UPDATE run_steps s
+              SET state = 'running', owner = $2, lease_until = now() + $3 * interval '1 millisecond',
+                  attempt = attempt + 1, started_at = now(), finished_at = NULL
+            WHERE s.id = $1 AND s.state = 'pending'
+              AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.state IN ('pending', 'running'))
+            RETURNING ${STEP_COLUMNS}`,
+          [id, instanceId, leaseMs],
+        );
+        if (row) {
+          await tx.query(`UPDATE runs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'pending'`, [row.run_id]);
+          return { claimed: true, step: toStep(row) };
+        }
+        const step = await mustGet(tx, id);
+        const reason = step.state === 'running' ? 'running' : ['pending', 'awaiting_approval'].includes(step.state) ? 'not_claimable' : 'finished';
+        return { claimed: false, step, reason, heldBy: step.owner, since: step.startedAt };
+      });
+    },
+    async renewLease(id, leaseMs) {
+      if (!isUuid(id)) return false;
+      const rows = await db.query(
+        `UPDATE run_steps SET lease_until = now() + $3 * interval '1 millisecond'
+          WHERE id = $1 AND state = 'running' AND owner = $2 RETURNING 1`,
+        [id, instanceId, leaseMs],
+      );
+      return rows.length === 1;
+    },
+    async finish(id, finish) {
+      if (!isUuid(id)) throw new RecioError(ErrorCode.NotFound, `no step ${id}`, { stepId: id });
+      const [row] = await db.query<StepRow>(
+        `UPDATE run_steps
+            SET state = $3, finished_at = now(), lease_until = NULL, exit_code = $4, outcome = $5,
+                result = $6::jsonb, output_excerpt = $7
+          WHERE id = $1 AND state = 'running' AND owner = $2
+          RETURNING ${STEP_COLUMNS}`,
+        [
+          id,
+          instanceId,
+          finish.state,
+          finish.exitCode ?? null,
+          finish.outcome ?? (finish.state === 'succeeded' ? 'ok' : finish.state === 'failed' ? 'error' : 'skipped'),
+          finish.result === undefined ? null : JSON.stringify(finish.result),
+          finish.outputExcerpt == null ? null : finish.outputExcerpt.slice(0, MAX_EXCERPT),
+        ],
+      );
+      if (row) return { recorded: true, step: toStep(row) };
+      return { recorded: false, step: await mustGet(db, id) };
+    },
+    async transition(id, to, from) {
+      if (!isUuid(id)) return undefined;
+      if (to === 'running') throw new Error('a step becomes running only through claim()');
+      const [row] = await db.query<StepRow>(
+        `UPDATE run_steps SET state = $2,
+                finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'skipped', 'interrupted', 'cancelled') THEN now() ELSE finished_at END
+          WHERE id = $1 AND state = ANY($3::text[]) AND state <> 'running' RETURNING ${STEP_COLUMNS}`,
+        [id, to, from],
+      );
+      return row && toStep(row);
+    },
+  };
+}
