@@ -19,16 +19,33 @@ interface Job {
   concurrency: number;
 }
 
-const USERS = [['U0ALICE0001', 'alice'], ['U0BOB000001', 'bob'], ['U0CAROL0001', 'carol']] as const;
+const USERS = [
+  ['U0ALICE0001', 'alice'],
+  ['U0BOB000001', 'bob'],
+  ['U0CAROL0001', 'carol'],
+] as const;
 
 async function send(job: Job, i: number): Promise<number> {
   const [userId, userName] = USERS[i % USERS.length]!;
   const body = new URLSearchParams({
-    token: 'verification-token-unused', team_id: 'T0RECIO0001', team_domain: 'recio-dr', channel_id: 'C0OPS000001', channel_name: 'ops',
-    user_id: userId, user_name: userName, command: '/recio', text: job.text, api_app_id: 'A0RECIOBOT1', is_enterprise_install: 'false',
-    response_url: `${job.responseUrl}/${i}`, trigger_id: `${Date.now()}.${randomBytes(8).toString('hex')}`,
+    token: 'verification-token-unused',
+    team_id: 'T0RECIO0001',
+    team_domain: 'recio-dr',
+    channel_id: 'C0OPS000001',
+    channel_name: 'ops',
+    user_id: userId,
+    user_name: userName,
+    command: '/recio',
+    text: job.text,
+    api_app_id: 'A0RECIOBOT1',
+    is_enterprise_install: 'false',
+    response_url: `${job.responseUrl}/${i}`,
+    trigger_id: `${Date.now()}.${randomBytes(8).toString('hex')}`,
   }).toString();
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(job.signingSecret, Math.floor(Date.now() / 1000), body) };
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...slackSignatureHeaders(job.signingSecret, Math.floor(Date.now() / 1000), body),
+  };
   const started = performance.now();
   const response = await fetch(job.url, { method: 'POST', headers, body });
   await response.arrayBuffer();

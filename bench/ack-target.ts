@@ -12,12 +12,29 @@ import { App, LogLevel } from '@slack/bolt';
 import { execa } from 'execa';
 import { startBotCore } from '../test/support/bot-harness.js';
 
-const slack = { apiUrl: process.env.ACK_API_URL!, botToken: process.env.ACK_BOT_TOKEN!, signingSecret: process.env.ACK_SIGNING_SECRET! };
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, setLevel: () => {}, getLevel: () => LogLevel.ERROR, setName: () => {} };
+const slack = {
+  apiUrl: process.env.ACK_API_URL!,
+  botToken: process.env.ACK_BOT_TOKEN!,
+  signingSecret: process.env.ACK_SIGNING_SECRET!,
+};
+const quiet = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
 
 let stop: () => Promise<void>;
 if (process.argv[2] === 'bare') {
-  const app = new App({ token: slack.botToken, signingSecret: slack.signingSecret, logger: quiet, clientOptions: { slackApiUrl: slack.apiUrl } });
+  const app = new App({
+    token: slack.botToken,
+    signingSecret: slack.signingSecret,
+    logger: quiet,
+    clientOptions: { slackApiUrl: slack.apiUrl },
+  });
   app.command('/recio', async ({ ack }) => ack());
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
   stop = async () => {

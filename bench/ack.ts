@@ -25,10 +25,18 @@ const TEXTS = (process.env.BENCH_TEXT ?? 'help,status').split(',');
 const ROUNDS = 10;
 const WARMUP = 200;
 
-const quantile = (samples: number[], q: number) => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] ?? NaN;
+const quantile = (samples: number[], q: number) =>
+  [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] ?? NaN;
 
-function child(script: string, args: string[], env: Record<string, string>): { process: ChildProcess; lines: Interface } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+function child(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): { process: ChildProcess; lines: Interface } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return { process: proc, lines: createInterface({ input: proc.stdout! }) };
 }
 
@@ -69,7 +77,11 @@ async function startTarget(kind: 'bare' | 'bot'): Promise<Target> {
     });
   });
   await new Promise<void>((done) => sink.listen(0, '127.0.0.1', done));
-  const app = child('ack-target.ts', [kind], { ACK_API_URL: slack.apiUrl, ACK_BOT_TOKEN: slack.tokens.bot, ACK_SIGNING_SECRET: slack.signingSecret });
+  const app = child('ack-target.ts', [kind], {
+    ACK_API_URL: slack.apiUrl,
+    ACK_BOT_TOKEN: slack.tokens.bot,
+    ACK_SIGNING_SECRET: slack.signingSecret,
+  });
   const ready = /^READY (\d+)$/.exec(await nextLine(app.lines, app.process, kind));
   if (!ready) throw new Error(`${kind} did not say READY`);
   return {
@@ -88,7 +100,9 @@ async function startTarget(kind: 'bare' | 'bot'): Promise<Target> {
 
 const load = child('ack-load.ts', [], {});
 async function fire(target: Target, text: string, n: number): Promise<number[]> {
-  load.process.stdin!.write(`${JSON.stringify({ url: target.url, signingSecret: target.signingSecret, responseUrl: target.responseUrl, text, n, concurrency: CONCURRENCY })}\n`);
+  load.process.stdin!.write(
+    `${JSON.stringify({ url: target.url, signingSecret: target.signingSecret, responseUrl: target.responseUrl, text, n, concurrency: CONCURRENCY })}\n`,
+  );
   return JSON.parse(await nextLine(load.lines, load.process, 'the load generator')) as number[];
 }
 
@@ -110,14 +124,16 @@ try {
   for (const text of TEXTS) {
     await fire(bare, text, WARMUP);
     await fire(bot, text, WARMUP);
-    await settled(bot, (answered += WARMUP));
+    answered += WARMUP;
+    await settled(bot, answered);
     const bareSamples: number[] = [];
     const botSamples: number[] = [];
     const perRound = Math.ceil(TOTAL / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
       bareSamples.push(...(await fire(bare, text, perRound)));
       botSamples.push(...(await fire(bot, text, perRound)));
-      await settled(bot, (answered += perRound));
+      answered += perRound;
+      await settled(bot, answered);
     }
     const figures = {
       text,
@@ -131,7 +147,9 @@ try {
     console.log('                 p50        p99');
     console.log(`bare Bolt     ${ms(figures.bareBolt.p50).padStart(9)}  ${ms(figures.bareBolt.p99).padStart(9)}`);
     console.log(`recio-bot     ${ms(figures.bot.p50).padStart(9)}  ${ms(figures.bot.p99).padStart(9)}`);
-    console.log(`ratio         ${ratio(figures.bot.p50, figures.bareBolt.p50).padStart(9)}  ${ratio(figures.bot.p99, figures.bareBolt.p99).padStart(9)}   (target p99 ≤ 1.25×: ${p99Ratio <= 1.25 ? 'met' : 'NOT met'})`);
+    console.log(
+      `ratio         ${ratio(figures.bot.p50, figures.bareBolt.p50).padStart(9)}  ${ratio(figures.bot.p99, figures.bareBolt.p99).padStart(9)}   (target p99 ≤ 1.25×: ${p99Ratio <= 1.25 ? 'met' : 'NOT met'})`,
+    );
     console.log(JSON.stringify({ bench: 'ack', ...figures, p99Ratio: Number(p99Ratio.toFixed(3)) }));
   }
 } finally {

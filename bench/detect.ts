@@ -21,12 +21,21 @@ const TARGET = 'btc_price_watchdog';
 const f = await startEngineFixture();
 const slack = await startSlackFake();
 const logger = createLogger({ level: 'silent' });
-const publisher = createPublisher({ store: f.store, client: createSlackWebClient({ botToken: slack.tokens.bot, apiUrl: slack.apiUrl }, logger), logger, intervalMs: 200 });
+const publisher = createPublisher({
+  store: f.store,
+  client: createSlackWebClient({ botToken: slack.tokens.bot, apiUrl: slack.apiUrl }, logger),
+  logger,
+  intervalMs: 200,
+});
 publisher.start();
 const parents = () => slack.state.messagesIn(OPS, { topLevelOnly: true }).length;
 
 async function measure(push: boolean): Promise<number[]> {
-  const { monitor } = deskAndMonitor(f, { push, intervalMs: push ? 10_000 : POLL_INTERVAL_MS, feedMaxAgeSeconds: {} }, { opsChannel: OPS, onChange: () => publisher.wake() });
+  const { monitor } = deskAndMonitor(
+    f,
+    { push, intervalMs: push ? 10_000 : POLL_INTERVAL_MS, feedMaxAgeSeconds: {} },
+    { opsChannel: OPS, onChange: () => publisher.wake() },
+  );
   await monitor.start();
   await until('leading', async () => (monitor.isLeader ? true : undefined));
   const samples: number[] = [];
@@ -55,10 +64,24 @@ async function measure(push: boolean): Promise<number[]> {
 try {
   const push = summarize(await measure(true));
   const polled = summarize(await measure(false));
-  console.log(`recio-bot bench:detect — kill ${TARGET} (crash-looping), time to the incident's parent message at the Slack emulation, ${RUNS} runs each`);
+  console.log(
+    `recio-bot bench:detect — kill ${TARGET} (crash-looping), time to the incident's parent message at the Slack emulation, ${RUNS} runs each`,
+  );
   console.log(`  event listener (push)      median ${ms(push.median)}  p95 ${ms(push.p95)}   target ≤ 2000 ms`);
-  console.log(`  polling every ${POLL_INTERVAL_MS} ms       median ${ms(polled.median)}  p95 ${ms(polled.p95)}   target ≤ ${POLL_INTERVAL_MS + 1000} ms (interval + 1 s)`);
-  console.log(JSON.stringify({ bench: 'detect', runs: RUNS, program: TARGET, services: RECIO_PROGRAMS.length, push, polled, pollIntervalMs: POLL_INTERVAL_MS }));
+  console.log(
+    `  polling every ${POLL_INTERVAL_MS} ms       median ${ms(polled.median)}  p95 ${ms(polled.p95)}   target ≤ ${POLL_INTERVAL_MS + 1000} ms (interval + 1 s)`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'detect',
+      runs: RUNS,
+      program: TARGET,
+      services: RECIO_PROGRAMS.length,
+      push,
+      polled,
+      pollIntervalMs: POLL_INTERVAL_MS,
+    }),
+  );
 } finally {
   await publisher.stop();
   await slack.close();

@@ -15,7 +15,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoreMonitor } from '@recio/bot/core/core-monitor';
-import { CHECKLIST_CHECKS, openDrillContext, planStepsFor, runDrill, type DrillResult, type OpenedDrill } from '@recio/bot/drills/index';
+import {
+  CHECKLIST_CHECKS,
+  openDrillContext,
+  planStepsFor,
+  runDrill,
+  type DrillResult,
+  type OpenedDrill,
+} from '@recio/bot/drills/index';
 import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '@recio/sandbox/index';
 import { silentLogger } from '@recio/bot/store/logger';
 import { createTestDatabase } from '../test/support/pg-database.js';
@@ -33,8 +40,16 @@ interface Row {
 
 const ALL_ROWS: Row[] = [
   { label: 'postgres-failure — server stopped', scenario: 'postgres-failure', flags: { variant: 'stop' } },
-  { label: 'postgres-failure — table dropped (restore)', scenario: 'postgres-failure', flags: { variant: 'drop-table' } },
-  { label: 'service-crash — trade_executor crash-looping', scenario: 'service-crash', flags: { service: 'trade_executor' } },
+  {
+    label: 'postgres-failure — table dropped (restore)',
+    scenario: 'postgres-failure',
+    flags: { variant: 'drop-table' },
+  },
+  {
+    label: 'service-crash — trade_executor crash-looping',
+    scenario: 'service-crash',
+    flags: { service: 'trade_executor' },
+  },
   { label: 'provider-outage — Kalshi 503', scenario: 'provider-outage', flags: { provider: 'kalshi', variant: '503' } },
   { label: 'bad-release — v2.5.0 deployed', scenario: 'bad-release', flags: {} },
 ];
@@ -45,7 +60,8 @@ await chmod(dir, 0o755);
 const sandboxDir = join(dir, 'sbx');
 const user = `recio-bnch${Math.floor(Math.random() * 0xffff).toString(16)}`;
 const storeDb = await createTestDatabase('recio_drillbench');
-const sec = (ms: number | null | undefined) => (ms === null || ms === undefined || Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`);
+const sec = (ms: number | null | undefined) =>
+  ms === null || ms === undefined || Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`;
 
 /** commands/ with the provider-outage windows shortened (the only runbook change). */
 async function runbooksCopy(): Promise<string> {
@@ -53,25 +69,38 @@ async function runbooksCopy(): Promise<string> {
   await cp(resolve(import.meta.dirname, '../commands'), target, { recursive: true });
   const file = join(target, 'provider-outage.yml');
   const text = await readFile(file, 'utf8');
-  const edited = text.replace('retry: { every: 30s, within: 15m }', 'retry: { every: 5s, within: 30s }').replace('retry: { every: 30s, within: 12h }', 'retry: { every: 5s, within: 12h }');
-  if (edited === text) throw new Error('provider-outage.yml changed: update the bench\'s edit');
+  const edited = text
+    .replace('retry: { every: 30s, within: 15m }', 'retry: { every: 5s, within: 30s }')
+    .replace('retry: { every: 30s, within: 12h }', 'retry: { every: 5s, within: 12h }');
+  if (edited === text) throw new Error("provider-outage.yml changed: update the bench's edit");
   await writeFile(file, edited);
   return target;
 }
 
 async function drillOnce(opened: OpenedDrill, row: Row): Promise<DrillResult> {
   try {
-    return await runDrill(opened.ctx, opened.target, { scenario: row.scenario, flags: row.flags, startedBy: 'cli:bench', approveAs: 'cli:bench-approver' });
+    return await runDrill(opened.ctx, opened.target, {
+      scenario: row.scenario,
+      flags: row.flags,
+      startedBy: 'cli:bench',
+      approveAs: 'cli:bench-approver',
+    });
   } finally {
     // A failed drill leaves its incidents open; the next run must start from nothing open.
-    for (const open of await opened.ctx.store.incidents.listUnresolved()) await opened.ctx.store.incidents.advance(open.id, 'resolved', 'bench');
+    for (const open of await opened.ctx.store.incidents.listUnresolved())
+      await opened.ctx.store.incidents.advance(open.id, 'resolved', 'bench');
   }
 }
 
 const results: Array<{ row: Row; runs: DrillResult[] }> = [];
 try {
   const sandbox = await sandboxUp({ dir: sandboxDir, user });
-  const env = { DATABASE_URL: storeDb.url, RECIO_DATA_DIR: join(dir, 'data'), RECIO_MONITOR_INTERVAL_MS: INTERVAL_MS, RECIO_RUNBOOKS_DIR: await runbooksCopy() };
+  const env = {
+    DATABASE_URL: storeDb.url,
+    RECIO_DATA_DIR: join(dir, 'data'),
+    RECIO_MONITOR_INTERVAL_MS: INTERVAL_MS,
+    RECIO_RUNBOOKS_DIR: await runbooksCopy(),
+  };
   const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
   // One monitor for the whole bench, as a running bot has (a monitor started per drill would
   // always poll just after the break).
@@ -79,7 +108,8 @@ try {
   await monitor.start();
   // It must have seen the good release checked out before the first bad deploy.
   for (let i = 0; i < 200 && !monitor.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
-  if (!monitor.isLeader) throw new Error('the bench\'s monitor did not become leader: is a bot running on the same store?');
+  if (!monitor.isLeader)
+    throw new Error("the bench's monitor did not become leader: is a bot running on the same store?");
   await monitor.probeOnce();
   opened.ctx.ensureMonitor = async () => async () => undefined;
   try {
@@ -91,7 +121,9 @@ try {
         await sleep(Math.random() * Number(INTERVAL_MS));
         const result = await drillOnce(opened, row);
         runs.push(result);
-        process.stderr.write(`${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs)}, green ${sec(result.timeToGreenMs)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`);
+        process.stderr.write(
+          `${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs)}, green ${sec(result.timeToGreenMs)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`,
+        );
         await heal(sandbox);
       }
       results.push({ row, runs });
@@ -124,8 +156,23 @@ for (const { row, runs } of results) {
   const worst = (values: number[]) => (values.length === 0 ? undefined : Math.max(...values));
   const detectMax = worst(runs.flatMap((r) => (r.timeToDetectMs === undefined ? [] : [r.timeToDetectMs])));
   const greenMax = worst(passed.flatMap((r) => (r.timeToGreenMs === undefined ? [] : [r.timeToGreenMs])));
-  lines.push(`| ${row.label} (${plan.section}) | ${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks | ${actions.join('–') || '—'} | ${sec(detect.median)} (${sec(detectMax)}) | ${sec(green.median)} (${sec(greenMax)}) | ${passed.length}/${runs.length} |`);
-  summary.push({ scenario: row.scenario, flags: row.flags, runs: runs.length, passed: passed.length, detectMs: detect, greenMs: green, operatorActions: actions, planCommands: plan.commands.length, failures: runs.flatMap((r) => r.failures), alsoOpened: [...new Set(runs.flatMap((r) => r.alsoOpened))] });
+  lines.push(
+    `| ${row.label} (${plan.section}) | ${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks | ${actions.join('–') || '—'} | ${sec(detect.median)} (${sec(detectMax)}) | ${sec(green.median)} (${sec(greenMax)}) | ${passed.length}/${runs.length} |`,
+  );
+  summary.push({
+    scenario: row.scenario,
+    flags: row.flags,
+    runs: runs.length,
+    passed: passed.length,
+    detectMs: detect,
+    greenMs: green,
+    operatorActions: actions,
+    planCommands: plan.commands.length,
+    failures: runs.flatMap((r) => r.failures),
+    alsoOpened: [...new Set(runs.flatMap((r) => r.alsoOpened))],
+  });
 }
 console.log(lines.join('\n'));
-console.log(JSON.stringify({ bench: 'drills', runsPerScenario: RUNS, monitorIntervalMs: Number(INTERVAL_MS), rows: summary }));
+console.log(
+  JSON.stringify({ bench: 'drills', runsPerScenario: RUNS, monitorIntervalMs: Number(INTERVAL_MS), rows: summary }),
+);

@@ -34,8 +34,19 @@ if ((await execa('pdsh', ['-V'], { reject: false })).failed) {
 
 const host = await startTestHost({ authorizeRoot: true });
 const sshArgs = (user: string, address = '127.0.0.1') => [
-  '-i', host.clientKey.privateKeyPath, '-p', String(host.sshd.port), '-o', `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
-  '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', `${user}@${address}`,
+  '-i',
+  host.clientKey.privateKeyPath,
+  '-p',
+  String(host.sshd.port),
+  '-o',
+  `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'IdentitiesOnly=yes',
+  `${user}@${address}`,
 ];
 const requestText = JSON.stringify({ v: 1, id: 'bench', ...REQUEST });
 const openssh = async (user: string) => {
@@ -44,8 +55,16 @@ const openssh = async (user: string) => {
 };
 
 try {
-  const local = new LocalTransport({ agentConfig: AgentConfigSchema.parse({ supervisorctl: host.supervisor.supervisorctl }), commandTimeoutMs: 30_000 });
-  const pool = new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 5_000, commandTimeoutMs: 30_000 });
+  const local = new LocalTransport({
+    agentConfig: AgentConfigSchema.parse({ supervisorctl: host.supervisor.supervisorctl }),
+    commandTimeoutMs: 30_000,
+  });
+  const pool = new SshTransport({
+    host: host.fleetHost,
+    privateKey: host.clientKey.privateKey,
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 30_000,
+  });
   must(await pool.run(REQUEST)); // warm the pool: connect, open the session
   must(await local.run(REQUEST));
 
@@ -76,7 +95,12 @@ try {
     names.map((name) => ({
       name,
       roles: ['app' as const],
-      transport: new SshTransport({ host: { ...host.fleetHost, name }, privateKey: host.clientKey.privateKey, connectTimeoutMs: 10_000, commandTimeoutMs: 60_000 }),
+      transport: new SshTransport({
+        host: { ...host.fleetHost, name },
+        privateKey: host.clientKey.privateKey,
+        connectTimeoutMs: 10_000,
+        commandTimeoutMs: 60_000,
+      }),
     })),
     FLEET,
   );
@@ -90,16 +114,33 @@ try {
   const sshConfig = join(host.dir, 'bench_ssh_config');
   const knownHosts = join(host.dir, 'bench_known_hosts');
   await writeFile(knownHosts, `recio-bench ${host.sshd.keyParts}\n`);
-  await writeFile(sshConfig, [
-    'Host host*', '  HostName 127.0.0.1', `  Port ${host.sshd.port}`, `  IdentityFile ${host.clientKey.privateKeyPath}`, '  IdentitiesOnly yes',
-    '  HostKeyAlias recio-bench', `  UserKnownHostsFile ${knownHosts}`, '  StrictHostKeyChecking yes', '  BatchMode yes',
-  ].join('\n') + '\n');
+  await writeFile(
+    sshConfig,
+    `${[
+      'Host host*',
+      '  HostName 127.0.0.1',
+      `  Port ${host.sshd.port}`,
+      `  IdentityFile ${host.clientKey.privateKeyPath}`,
+      '  IdentitiesOnly yes',
+      '  HostKeyAlias recio-bench',
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+    ].join('\n')}\n`,
+  );
   const pdshEnv = { ...process.env, PDSH_SSH_ARGS: `-F ${sshConfig} -l %u %h`, PDSH_SSH_ARGS_APPEND: '' };
   const pdsh = summarize(
     await sample(FANOUT_RUNS, async () => {
-      const run = await execa('pdsh', ['-R', 'ssh', '-f', String(FLEET), '-l', host.user.name, '-w', names.join(','), requestText], { env: pdshEnv, reject: false, stdin: 'ignore' });
-      const answered = run.stdout.split('\n').filter((l) => l.includes('"type":"result"') && l.includes('"ok":true')).length;
-      if (answered !== FLEET) throw new Error(`pdsh: ${answered}/${FLEET} hosts answered ok: ${run.stderr.slice(0, 300)}`);
+      const run = await execa(
+        'pdsh',
+        ['-R', 'ssh', '-f', String(FLEET), '-l', host.user.name, '-w', names.join(','), requestText],
+        { env: pdshEnv, reject: false, stdin: 'ignore' },
+      );
+      const answered = run.stdout
+        .split('\n')
+        .filter((l) => l.includes('"type":"result"') && l.includes('"ok":true')).length;
+      if (answered !== FLEET)
+        throw new Error(`pdsh: ${answered}/${FLEET} hosts answered ok: ${run.stderr.slice(0, 300)}`);
     }),
   );
 
@@ -108,16 +149,32 @@ try {
   const s = summarize(sshSamples);
   console.log(`recio-bot bench:hosts — service.status, ${RUNS} runs each (median / p95)`);
   console.log(`  agent in-process (no SSH)     ${ms(l.median)} / ${ms(l.p95)}`);
-  console.log(`  warm SSH pool                 ${ms(p.median)} / ${ms(p.p95)}   ${ratio(p.median, l.median)} local (target ≤ 1.25×), ${ratio(p.median, s.median)} OpenSSH (target ≤ 0.5×)`);
+  console.log(
+    `  warm SSH pool                 ${ms(p.median)} / ${ms(p.p95)}   ${ratio(p.median, l.median)} local (target ≤ 1.25×), ${ratio(p.median, s.median)} OpenSSH (target ≤ 0.5×)`,
+  );
   console.log(`  OpenSSH client, new conn.     ${ms(s.median)} / ${ms(s.p95)}`);
   console.log(`fan-out to ${FLEET} fleet entries, ${FANOUT_RUNS} runs (median / p95)`);
-  console.log(`  recio pool, warm              ${ms(warmFan.median)} / ${ms(warmFan.p95)}   ${ratio(warmFan.median, pdsh.median)} pdsh (target ≤ 0.5×)`);
+  console.log(
+    `  recio pool, warm              ${ms(warmFan.median)} / ${ms(warmFan.p95)}   ${ratio(warmFan.median, pdsh.median)} pdsh (target ≤ 0.5×)`,
+  );
   console.log(`  recio pool, cold (1 run)      ${ms(cold.median)}   ${ratio(cold.median, pdsh.median)} pdsh`);
   console.log(`  pdsh -R ssh                   ${ms(pdsh.median)} / ${ms(pdsh.p95)}`);
   if (rootShell) {
-    console.log(`login shell per SSH command: root (bash + .bashrc) ${ms(rootShell.median)} vs ${host.user.name} (/bin/sh) ${ms(userShell.median)} → the shell costs ${ms(rootShell.median - userShell.median)} per command; the pool pays it once per connection`);
+    console.log(
+      `login shell per SSH command: root (bash + .bashrc) ${ms(rootShell.median)} vs ${host.user.name} (/bin/sh) ${ms(userShell.median)} → the shell costs ${ms(rootShell.median - userShell.median)} per command; the pool pays it once per connection`,
+    );
   }
-  console.log(JSON.stringify({ bench: 'hosts', runs: RUNS, local: l, pool: p, openssh: s, fanOut: { warm: warmFan, cold, pdsh }, loginShell: rootShell ? { root: rootShell, user: userShell } : null }));
+  console.log(
+    JSON.stringify({
+      bench: 'hosts',
+      runs: RUNS,
+      local: l,
+      pool: p,
+      openssh: s,
+      fanOut: { warm: warmFan, cold, pdsh },
+      loginShell: rootShell ? { root: rootShell, user: userShell } : null,
+    }),
+  );
 } finally {
   await host.stop();
 }

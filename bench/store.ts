@@ -17,7 +17,7 @@ const REPO = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_URL = process.env.RECIO_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CLAIMS = Number(process.env.CLAIMS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -58,7 +58,10 @@ async function claimFigures(store: Store, url: string, label: string): Promise<C
   const pool = new pg.Pool({ connectionString: url, max: store.backend === 'embedded' ? 5 : 10 });
   pool.on('error', (error) => console.error(`baseline pool (${label}): ${error.message}`));
   const rawInsert = await rate(CLAIMS, CONCURRENCY, (i) =>
-    pool.query('INSERT INTO deliveries (key, kind) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [`${prefix}:raw:${i}`, 'event']),
+    pool.query('INSERT INTO deliveries (key, kind) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+      `${prefix}:raw:${i}`,
+      'event',
+    ]),
   );
   await pool.end();
   return { fresh, duplicate, rawInsert };
@@ -70,7 +73,10 @@ function kb(field: string, text: string): number {
 }
 
 /** RSS of the bot process, and PSS of the postmaster and each of its children (shared pages split fairly). */
-function memoryOf(botPid: number, postmasterPid: number): { botRssMb: number; postgresPssMb: number; postgresProcesses: number } {
+function memoryOf(
+  botPid: number,
+  postmasterPid: number,
+): { botRssMb: number; postgresPssMb: number; postgresProcesses: number } {
   const botRss = kb('VmRSS', readFileSync(`/proc/${botPid}/status`, 'utf8'));
   const pids = [postmasterPid, ...childPids(postmasterPid)];
   let pss = 0;
@@ -85,7 +91,11 @@ function memoryOf(botPid: number, postmasterPid: number): { botRssMb: number; po
 }
 
 /** Idles a process on the built store (no tsx loader in the measured process). */
-async function idleMemory(): Promise<{ afterOpen: ReturnType<typeof memoryOf>; settled: ReturnType<typeof memoryOf>; bareNodeRssMb: number }> {
+async function idleMemory(): Promise<{
+  afterOpen: ReturnType<typeof memoryOf>;
+  settled: ReturnType<typeof memoryOf>;
+  bareNodeRssMb: number;
+}> {
   const out = mkdtempSync(join(tmpdir(), 'recio-store-bench-'));
   const dataParent = mkdtempSync(join(tmpdir(), 'recio-bench-'));
   const dataDir = join(dataParent, 'data');
@@ -102,7 +112,9 @@ async function idleMemory(): Promise<{ afterOpen: ReturnType<typeof memoryOf>; s
     );
     chmodSync(dataParent, 0o711);
     const child = spawn(process.execPath, [join(out, 'idle.mjs'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
+    );
     const postmaster = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     await sleep(1_000);
     const afterOpen = memoryOf(child.pid!, postmaster);
@@ -134,32 +146,48 @@ try {
   console.log(`recio-bot store bench — ${CLAIMS} claims per run, ${CONCURRENCY} in flight, node ${process.version}`);
   const machine = await openStore({ databaseUrl: machineUrl, dataDir: embeddedParent });
   const machineFigures = await claimFigures(machine, machineUrl, 'machine');
-  const machineVersion = (await (async () => {
+  const machineVersion = await (async () => {
     const c = new pg.Client({ connectionString: machineUrl });
     await c.connect();
     const v = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v.split(' ')[0]!;
     await c.end();
     return v;
-  })());
+  })();
   await machine.close();
 
   const embeddedDir = join(embeddedParent, 'data');
   const embedded = await openStore({ dataDir: embeddedDir });
-  const config = JSON.parse(readFileSync(join(embeddedDir, 'embedded.json'), 'utf8')) as { port: number; user: string; password: string; database: string };
+  const config = JSON.parse(readFileSync(join(embeddedDir, 'embedded.json'), 'utf8')) as {
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+  };
   const embeddedUrl = `postgresql://${config.user}:${config.password}@127.0.0.1:${config.port}/${config.database}`;
   const embeddedFigures = await claimFigures(embedded, embeddedUrl, 'embedded');
   await embedded.close();
 
-  console.log('\ndedupe claims per second (deliveries.claim: INSERT .. ON CONFLICT; a duplicate takes a second round trip to name the first claimer)');
+  console.log(
+    '\ndedupe claims per second (deliveries.claim: INSERT .. ON CONFLICT; a duplicate takes a second round trip to name the first claimer)',
+  );
   console.log('backend                            fresh keys   duplicates   raw pg INSERT baseline');
-  console.log(`${`machine PostgreSQL ${machineVersion} (pool 10)`.padEnd(34)} ${fmt(machineFigures.fresh).padStart(10)}   ${fmt(machineFigures.duplicate).padStart(10)}   ${fmt(machineFigures.rawInsert).padStart(10)}`);
-  console.log(`${'embedded PostgreSQL 17 (pool 5)'.padEnd(34)} ${fmt(embeddedFigures.fresh).padStart(10)}   ${fmt(embeddedFigures.duplicate).padStart(10)}   ${fmt(embeddedFigures.rawInsert).padStart(10)}`);
+  console.log(
+    `${`machine PostgreSQL ${machineVersion} (pool 10)`.padEnd(34)} ${fmt(machineFigures.fresh).padStart(10)}   ${fmt(machineFigures.duplicate).padStart(10)}   ${fmt(machineFigures.rawInsert).padStart(10)}`,
+  );
+  console.log(
+    `${'embedded PostgreSQL 17 (pool 5)'.padEnd(34)} ${fmt(embeddedFigures.fresh).padStart(10)}   ${fmt(embeddedFigures.duplicate).padStart(10)}   ${fmt(embeddedFigures.rawInsert).padStart(10)}`,
+  );
 
   const memory = await idleMemory();
   console.log('\nidle process with the store on its embedded PostgreSQL (MB)');
   console.log('when                        bot RSS   postgres PSS (procs)   total');
-  for (const [when, m] of [['1 s after open', memory.afterOpen], ['after pool idle timeout', memory.settled]] as const) {
-    console.log(`${when.padEnd(26)} ${mb(m.botRssMb).padStart(8)}   ${mb(m.postgresPssMb).padStart(8)} (${m.postgresProcesses})        ${mb(m.botRssMb + m.postgresPssMb).padStart(6)}`);
+  for (const [when, m] of [
+    ['1 s after open', memory.afterOpen],
+    ['after pool idle timeout', memory.settled],
+  ] as const) {
+    console.log(
+      `${when.padEnd(26)} ${mb(m.botRssMb).padStart(8)}   ${mb(m.postgresPssMb).padStart(8)} (${m.postgresProcesses})        ${mb(m.botRssMb + m.postgresPssMb).padStart(6)}`,
+    );
   }
   console.log(`baseline: a bare idle node process has RSS ${mb(memory.bareNodeRssMb)} MB`);
 } finally {

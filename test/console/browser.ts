@@ -32,7 +32,9 @@ export interface TestBrowser {
 
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: \`apt-get install -y chromium\` (Debian's package), or set CHROMIUM_PATH`);
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: \`apt-get install -y chromium\` (Debian's package), or set CHROMIUM_PATH`,
+    );
   }
   const profile = await mkdtemp(join(tmpdir(), 'recio-console-chromium-'));
   const errors: string[] = [];

@@ -15,8 +15,12 @@ const EMULATOR = resolve(ROOT, 'packages/slack-emulator/dist/index.js');
 describe('the compiled console', () => {
   test('serves its page and scripts from dist/', async () => {
     if (!existsSync(CONSOLE)) throw new Error(`${CONSOLE} is missing: run \`npm run build\` first (npm test does)`);
-    const { startSlackEmulator } = (await import(pathToFileURL(EMULATOR).href)) as typeof import('@recio/slack-emulator/index');
-    const { startConsole, workspaceSeedOf } = (await import(pathToFileURL(CONSOLE).href)) as typeof import('@recio/console/index');
+    const { startSlackEmulator } = (await import(
+      pathToFileURL(EMULATOR).href
+    )) as typeof import('@recio/slack-emulator/index');
+    const { startConsole, workspaceSeedOf } = (await import(
+      pathToFileURL(CONSOLE).href
+    )) as typeof import('@recio/console/index');
     const emulator = await startSlackEmulator({ workspace: workspaceSeedOf() });
     try {
       const running = await startConsole({ emulator, mode: { label: 'from dist' } });
@@ -27,7 +31,9 @@ describe('the compiled console', () => {
         for (const asset of ['app.js', 'mrkdwn.js', 'console.css']) {
           expect((await rawRequest(`${running.url}console/${asset}`)).status, asset).toBe(200);
         }
-        expect((await rawRequest(`${running.url}api/state?user=alice`)).json()).toMatchObject({ mode: { label: 'from dist' } });
+        expect((await rawRequest(`${running.url}api/state?user=alice`)).json()).toMatchObject({
+          mode: { label: 'from dist' },
+        });
       } finally {
         await running.close();
       }

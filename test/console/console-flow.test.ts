@@ -25,7 +25,10 @@ let browser: TestBrowser;
 
 beforeAll(async () => {
   emulator = await startSlackEmulator({ workspace: workspaceSeedOf() });
-  consoleApp = await startConsole({ emulator, mode: { label: 'Local console — no Slack workspace; store: embedded; hosts: sandbox/local' } });
+  consoleApp = await startConsole({
+    emulator,
+    mode: { label: 'Local console — no Slack workspace; store: embedded; hosts: sandbox/local' },
+  });
   bot = await startDemoBot(emulator);
   browser = await launchBrowser();
 });
@@ -77,7 +80,8 @@ async function expectText(locator: Locator, expected: string | RegExp): Promise<
   await (typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected));
 }
 
-const message = (page: Page, text: string, pane = '#timeline') => page.locator(`${pane} article.message`, { hasText: text });
+const message = (page: Page, text: string, pane = '#timeline') =>
+  page.locator(`${pane} article.message`, { hasText: text });
 
 function deliveriesOf(kind: DeliveryRecord['kind']): DeliveryRecord[] {
   return emulator.state.deliveries.filter((d) => d.kind === kind);
@@ -86,7 +90,9 @@ function deliveriesOf(kind: DeliveryRecord['kind']): DeliveryRecord[] {
 describe('the local console in Chromium', () => {
   test('`/recio status` typed in the composer reaches the bot; its Block Kit message is rendered', async () => {
     const page = await openAs('alice');
-    await expect(page.locator('#banner').textContent()).resolves.toBe('Local console — no Slack workspace; store: embedded; hosts: sandbox/local');
+    await expect(page.locator('#banner').textContent()).resolves.toBe(
+      'Local console — no Slack workspace; store: embedded; hosts: sandbox/local',
+    );
     await expect(page.locator('#channel-list .channel-link').first().textContent()).resolves.toContain('ops');
     await type(page, '/recio status');
     const status = message(page, 'REC.IO status');
@@ -132,12 +138,14 @@ describe('the local console in Chromium', () => {
     expect(click?.attempts[0]).toMatchObject({ status: 200, outcome: 'acked' });
   });
 
-  test("alice approving her own request gets an ephemeral denial that only she sees", async () => {
+  test('alice approving her own request gets an ephemeral denial that only she sees', async () => {
     const alice = await openAs('alice');
     await type(alice, '/recio rollback v9.9.9');
     const request = message(alice, 'v9.9.9');
     await request.locator(`button[data-action-id="${DEMO.approve}"]`).click();
-    const denial = alice.locator('#timeline article.message.ephemeral', { hasText: 'You cannot approve your own rollback' });
+    const denial = alice.locator('#timeline article.message.ephemeral', {
+      hasText: 'You cannot approve your own rollback',
+    });
     await denial.waitFor();
     await expect(denial.locator('.only-you').textContent()).resolves.toBe('Only visible to you');
     await expect(request.textContent()).resolves.toContain('asks to roll back');
@@ -147,7 +155,9 @@ describe('the local console in Chromium', () => {
     // Bob's page has loaded the request itself, so the missing denial is not a page still loading.
     await message(bob, 'v9.9.9').waitFor();
     await expectCount(bob.locator('article.message.ephemeral'), 0);
-    expect(emulator.state.ephemeralsFor(ALICE).map((e) => e.text)).toEqual([expect.stringContaining('You cannot approve your own rollback')]);
+    expect(emulator.state.ephemeralsFor(ALICE).map((e) => e.text)).toEqual([
+      expect.stringContaining('You cannot approve your own rollback'),
+    ]);
 
     await denial.locator('button.dismiss').click();
     await expectCount(denial, 0);
@@ -200,7 +210,8 @@ describe('the local console in Chromium', () => {
     await modal.getByRole('button', { name: 'Preview' }).click();
     await expectText(modal.locator('.context'), 'Preview: replica lag 40s');
     expect(deliveriesOf('block_actions').at(-1)?.payload).toMatchObject({
-      actions: [{ action_id: DEMO.preview }], view: { state: { values: { note: { text: { value: 'replica lag 40s' } } } } },
+      actions: [{ action_id: DEMO.preview }],
+      view: { state: { values: { note: { text: { value: 'replica lag 40s' } } } } },
     });
     await expect(note.inputValue()).resolves.toBe('replica lag 40s');
     await expect(modal.locator('[data-block-id="notify"] input[value="security"]').isChecked()).resolves.toBe(true);
@@ -211,11 +222,16 @@ describe('the local console in Chromium', () => {
     const submission = deliveriesOf('view_submission').at(-1);
     expect(submission?.payload).toMatchObject({
       user: { id: CAROL },
-      view: { callback_id: DEMO.noteView, state: { values: {
-        note: { text: { type: 'plain_text_input', value: 'replica lag 40s' } },
-        severity: { level: { selected_option: { value: 'high' } } },
-        notify: { who: { selected_options: [{ value: 'security' }] } },
-      } } },
+      view: {
+        callback_id: DEMO.noteView,
+        state: {
+          values: {
+            note: { text: { type: 'plain_text_input', value: 'replica lag 40s' } },
+            severity: { level: { selected_option: { value: 'high' } } },
+            notify: { who: { selected_options: [{ value: 'security' }] } },
+          },
+        },
+      },
     });
   });
 

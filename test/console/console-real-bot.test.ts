@@ -7,7 +7,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startBot, type Bot } from '@recio/bot/bot';
 import { loadConfig } from '@recio/bot/config';
-import { defaultConsoleSeed, roleMembersOf, startConsole, workspaceSeedOf, type RunningConsole } from '@recio/console/index';
+import {
+  defaultConsoleSeed,
+  roleMembersOf,
+  startConsole,
+  workspaceSeedOf,
+  type RunningConsole,
+} from '@recio/console/index';
 import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
 import { createLogger } from '@recio/bot/observability/logger';
 import { slackSettingsFromConfig } from '@recio/bot/slack/index';
@@ -38,7 +44,8 @@ let health: Server;
 async function releaseRepo(): Promise<void> {
   repo = join(dir, 'rec_io_v2');
   await mkdir(repo);
-  const git = (...args: string[]) => execa('git', ['-C', repo, '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', ...args]);
+  const git = (...args: string[]) =>
+    execa('git', ['-C', repo, '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', ...args]);
   await execa('git', ['init', '-q', '-b', 'main', repo]);
   for (const tag of ['v2.3.0', 'v2.4.0']) {
     await writeFile(join(repo, 'requirements.txt'), `requests==${tag}\n`);
@@ -53,17 +60,27 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recio-console-bot-'));
   await releaseRepo();
   db = await createTestDatabase('recio_console');
-  host = await startTestHost({ name: 'db1', releaseDir: repo, agentConfig: { deploy: { repo, pip: ['true'], settleSeconds: 1 } } });
+  host = await startTestHost({
+    name: 'db1',
+    releaseDir: repo,
+    agentConfig: { deploy: { repo, pip: ['true'], settleSeconds: 1 } },
+  });
   const keyPath = join(dir, 'bot_key');
   await writeFile(keyPath, host.clientKey.privateKey, { mode: 0o600 });
-  await writeFile(join(dir, 'fleet.yml'), `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, hostKey: "${host.sshd.hostKeyFingerprint}", roles: [db, app, web] }\n`);
+  await writeFile(
+    join(dir, 'fleet.yml'),
+    `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, hostKey: "${host.sshd.hostKeyFingerprint}", roles: [db, app, web] }\n`,
+  );
   // Healthy provider stand-ins, so nothing but what the test does shows up in the channel.
   health = createServer((_q, r) => r.end('{"ok":true}'));
   await new Promise<void>((done) => health.listen(0, '127.0.0.1', done));
   const healthUrl = `http://127.0.0.1:${(health.address() as { port: number }).port}/health`;
 
   emulator = await startSlackEmulator({ workspace: workspaceSeedOf() });
-  page = await startConsole({ emulator, mode: { label: 'Local console — no Slack workspace; store: PostgreSQL; hosts: db1 over SSH' } });
+  page = await startConsole({
+    emulator,
+    mode: { label: 'Local console — no Slack workspace; store: PostgreSQL; hosts: db1 over SSH' },
+  });
   const roles = roleMembersOf();
   const config = loadConfig({
     SLACK_BOT_TOKEN: emulator.tokens.bot,
@@ -81,7 +98,11 @@ beforeAll(async () => {
     RECIO_COINBASE_HEALTH_URL: healthUrl,
     LOG_LEVEL: 'silent',
   });
-  bot = await startBot(config, { logger: createLogger({ level: 'silent' }), slack: { ...slackSettingsFromConfig(config)!, host: '127.0.0.1' }, monitor: false });
+  bot = await startBot(config, {
+    logger: createLogger({ level: 'silent' }),
+    slack: { ...slackSettingsFromConfig(config)!, host: '127.0.0.1' },
+    monitor: false,
+  });
   browser = await launchBrowser();
 });
 
@@ -117,10 +138,11 @@ async function type(tab: Page, text: string, composer = '#composer-input'): Prom
   await tab.press(composer, 'Enter');
 }
 
-const message = (tab: Page, text: string, pane = '#timeline') => tab.locator(`${pane} article.message`, { hasText: text });
+const message = (tab: Page, text: string, pane = '#timeline') =>
+  tab.locator(`${pane} article.message`, { hasText: text });
 
 describe('the console with the real bot', () => {
-  test('`/recio status` shows the host\'s programs, read over SSH', async () => {
+  test("`/recio status` shows the host's programs, read over SSH", async () => {
     const alice = await openAs('alice');
     await type(alice, '/recio status');
     const status = message(alice, 'REC.IO status');
@@ -146,7 +168,15 @@ describe('the console with the real bot', () => {
     await modal.locator('input, textarea').first().fill('v2.3.0');
     await modal.getByRole('button', { name: 'Approve' }).click();
     await message(bob, 'Approved by @bob', '#thread-timeline').waitFor({ timeout: 30_000 });
-    await expect.poll(async () => (await execa('git', ['-C', repo, 'describe', '--tags', '--exact-match', 'HEAD'], { reject: false })).stdout.trim(), { timeout: 60_000 }).toBe('v2.3.0');
+    await expect
+      .poll(
+        async () =>
+          (
+            await execa('git', ['-C', repo, 'describe', '--tags', '--exact-match', 'HEAD'], { reject: false })
+          ).stdout.trim(),
+        { timeout: 60_000 },
+      )
+      .toBe('v2.3.0');
 
     await mkdir(ARTIFACTS, { recursive: true });
     // Kept as an artifact of the run; docs/console.png is a copy of one, taken by hand.
@@ -165,6 +195,10 @@ describe('the console with the real bot', () => {
     const denial = alice.locator('article.message.ephemeral', { hasText: 'second lead_operator must approve' });
     await denial.first().waitFor({ timeout: 20_000 });
     expect(await denial.first().locator('.only-you').textContent()).toBe('Only visible to you');
-    expect((await execa('git', ['-C', repo, 'describe', '--tags', '--exact-match', 'HEAD'], { reject: false })).stdout.trim()).toBe('v2.3.0');
+    expect(
+      (
+        await execa('git', ['-C', repo, 'describe', '--tags', '--exact-match', 'HEAD'], { reject: false })
+      ).stdout.trim(),
+    ).toBe('v2.3.0');
   });
 });

@@ -16,7 +16,10 @@ const OPS = 'C0OPS000001';
 const INCIDENTS = 'C0INCIDENT1';
 const BOB = 'U0BOB000001';
 // A 1×1 PNG.
-const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 let emulator: SlackEmulator;
 let consoleApp: RunningConsole;
@@ -78,22 +81,63 @@ describe('rendering in Chromium', () => {
       channel: OPS,
       text: 'kitchen sink',
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: 'sink: ~old~ *bold _both_* <!here> in <#C0INCIDENT1>\n> quoted line\n```line 1\n  line 2```' } },
-        { type: 'section', text: { type: 'plain_text', text: 'with a picture' }, accessory: { type: 'image', image_url: 'https://example.invalid/a.png', alt_text: 'a plot' } },
-        { type: 'image', image_url: 'https://example.invalid/b.png', alt_text: 'latency plot', title: { type: 'plain_text', text: 'Latency' } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: 'sink: ~old~ *bold _both_* <!here> in <#C0INCIDENT1>\n> quoted line\n```line 1\n  line 2```',
+          },
+        },
+        {
+          type: 'section',
+          text: { type: 'plain_text', text: 'with a picture' },
+          accessory: { type: 'image', image_url: 'https://example.invalid/a.png', alt_text: 'a plot' },
+        },
+        {
+          type: 'image',
+          image_url: 'https://example.invalid/b.png',
+          alt_text: 'latency plot',
+          title: { type: 'plain_text', text: 'Latency' },
+        },
         {
           type: 'actions',
           elements: [
-            { type: 'button', action_id: 'open_docs', url: 'https://example.invalid/docs', text: { type: 'plain_text', text: 'Docs' } },
             {
-              type: 'static_select', action_id: 'pick_host', placeholder: { type: 'plain_text', text: 'Host' },
-              option_groups: [{ label: { type: 'plain_text', text: 'db' }, options: [{ text: { type: 'plain_text', text: 'db-1' }, value: 'db-1' }] }],
+              type: 'button',
+              action_id: 'open_docs',
+              url: 'https://example.invalid/docs',
+              text: { type: 'plain_text', text: 'Docs' },
             },
-            { type: 'overflow', action_id: 'status_more', options: [{ text: { type: 'plain_text', text: 'Refresh' }, value: 'refresh' }, { text: { type: 'plain_text', text: 'Mute' }, value: 'mute' }] },
+            {
+              type: 'static_select',
+              action_id: 'pick_host',
+              placeholder: { type: 'plain_text', text: 'Host' },
+              option_groups: [
+                {
+                  label: { type: 'plain_text', text: 'db' },
+                  options: [{ text: { type: 'plain_text', text: 'db-1' }, value: 'db-1' }],
+                },
+              ],
+            },
+            {
+              type: 'overflow',
+              action_id: 'status_more',
+              options: [
+                { text: { type: 'plain_text', text: 'Refresh' }, value: 'refresh' },
+                { text: { type: 'plain_text', text: 'Mute' }, value: 'mute' },
+              ],
+            },
           ],
         },
       ],
-      attachments: [{ color: 'danger', title: 'trade_executor', text: 'FATAL since *06:01*', fields: [{ title: 'host', value: '`app-1`', short: true }] }],
+      attachments: [
+        {
+          color: 'danger',
+          title: 'trade_executor',
+          text: 'FATAL since *06:01*',
+          fields: [{ title: 'host', value: '`app-1`', short: true }],
+        },
+      ],
     });
     const sink = message(page, 'sink:');
     const text = sink.locator('.section-text').first();
@@ -104,20 +148,28 @@ describe('rendering in Chromium', () => {
     await expect(text.locator('pre').textContent()).resolves.toBe('line 1\n  line 2');
     await expect(sink.locator('.accessory img').getAttribute('alt')).resolves.toBe('a plot');
     await expect(sink.locator('figure.image .image-title').textContent()).resolves.toBe('Latency');
-    await expect(sink.locator('select[data-action-id="pick_host"] option').allTextContents()).resolves.toEqual(['Host', 'db-1']);
+    await expect(sink.locator('select[data-action-id="pick_host"] option').allTextContents()).resolves.toEqual([
+      'Host',
+      'db-1',
+    ]);
     await expect(sink.locator('.attachment .attachment-title').textContent()).resolves.toBe('trade_executor');
     await expect(sink.locator('.attachment b').allTextContents()).resolves.toEqual(['06:01', 'host']);
 
     // A choice in the overflow menu reaches the bot as Slack sends it.
     await sink.locator('button[data-action-id="status_more"]').click();
     await sink.getByRole('button', { name: 'Mute' }).click();
-    await expect.poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 }).toMatchObject({
-      type: 'block_actions', actions: [{ action_id: 'status_more', selected_option: { value: 'mute' } }],
-    });
+    await expect
+      .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
+      .toMatchObject({
+        type: 'block_actions',
+        actions: [{ action_id: 'status_more', selected_option: { value: 'mute' } }],
+      });
     await sink.locator('select[data-action-id="pick_host"]').selectOption('db-1');
-    await expect.poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 }).toMatchObject({
-      actions: [{ action_id: 'pick_host', selected_option: { value: 'db-1' } }],
-    });
+    await expect
+      .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
+      .toMatchObject({
+        actions: [{ action_id: 'pick_host', selected_option: { value: 'db-1' } }],
+      });
   });
 
   test('text that looks like HTML stays text: nothing from a message runs or becomes markup', async () => {
@@ -128,19 +180,42 @@ describe('rendering in Chromium', () => {
       text: 'xss',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: '<script>window.__xss=1</script>' } },
-        { type: 'section', text: { type: 'mrkdwn', text: `probe ${attack} and <javascript:window.__xss=1|click me> &lt;b&gt;not bold&lt;/b&gt;` } },
-        { type: 'actions', elements: [{ type: 'button', action_id: 'x', text: { type: 'plain_text', text: '<b onmouseover="window.__xss=1">hover</b>' } }] },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `probe ${attack} and <javascript:window.__xss=1|click me> &lt;b&gt;not bold&lt;/b&gt;`,
+          },
+        },
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'x',
+              text: { type: 'plain_text', text: '<b onmouseover="window.__xss=1">hover</b>' },
+            },
+          ],
+        },
       ],
       attachments: [{ color: 'red;background:url(javascript:alert(1))', text: 'colour' }],
     });
     const probe = message(page, 'probe');
     await probe.waitFor();
     await expect(probe.locator('.header').textContent()).resolves.toBe('<script>window.__xss=1</script>');
-    await expect(probe.locator('.section-text').textContent()).resolves.toBe('probe img src=x onerror="window.__xss=1" and click me <b>not bold</b>');
-    await expect(probe.locator('button[data-action-id="x"]').textContent()).resolves.toBe('<b onmouseover="window.__xss=1">hover</b>');
+    await expect(probe.locator('.section-text').textContent()).resolves.toBe(
+      'probe img src=x onerror="window.__xss=1" and click me <b>not bold</b>',
+    );
+    await expect(probe.locator('button[data-action-id="x"]').textContent()).resolves.toBe(
+      '<b onmouseover="window.__xss=1">hover</b>',
+    );
     await probe.locator('button[data-action-id="x"]').hover();
     await expectCount(probe.locator('script, img[src="x"], a, .section-text b'), 0);
-    await expect(probe.locator('.attachment').evaluate((n) => (n as unknown as { style: { borderLeftColor: string } }).style.borderLeftColor)).resolves.toBe('rgb(221, 221, 221)');
+    await expect(
+      probe
+        .locator('.attachment')
+        .evaluate((n) => (n as unknown as { style: { borderLeftColor: string } }).style.borderLeftColor),
+    ).resolves.toBe('rgb(221, 221, 221)');
     await expect(page.evaluate(() => (globalThis as { __xss?: number }).__xss)).resolves.toBeUndefined();
   });
 
@@ -171,12 +246,27 @@ describe('rendering in Chromium', () => {
 
   test('files the bot shares: images inline, text with a preview, both served by the console', async () => {
     const page = await openAs('carol');
-    await client.filesUploadV2({ channel_id: OPS, file: PIXEL, filename: 'latency.png', title: 'Latency plot', alt_text: 'p99 latency' });
-    await client.filesUploadV2({ channel_id: OPS, content: 'line 1\nline 2', filename: 'restart.log', title: 'Full output' });
+    await client.filesUploadV2({
+      channel_id: OPS,
+      file: PIXEL,
+      filename: 'latency.png',
+      title: 'Latency plot',
+      alt_text: 'p99 latency',
+    });
+    await client.filesUploadV2({
+      channel_id: OPS,
+      content: 'line 1\nline 2',
+      filename: 'restart.log',
+      title: 'Full output',
+    });
     const image = page.locator('.file img.file-image');
     await image.waitFor();
     await expect(image.getAttribute('alt')).resolves.toBe('p99 latency');
-    await expect.poll(() => image.evaluate((n) => (n as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000 }).toBe(1);
-    await expect(page.locator('.file', { hasText: 'Full output' }).locator('pre').textContent()).resolves.toBe('line 1\nline 2');
+    await expect
+      .poll(() => image.evaluate((n) => (n as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000 })
+      .toBe(1);
+    await expect(page.locator('.file', { hasText: 'Full output' }).locator('pre').textContent()).resolves.toBe(
+      'line 1\nline 2',
+    );
   });
 });

@@ -16,10 +16,16 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function start(options: { port?: number; seeded?: boolean } = {}): Promise<{ emulator: SlackEmulator; console: RunningConsole; base: string }> {
+async function start(
+  options: { port?: number; seeded?: boolean } = {},
+): Promise<{ emulator: SlackEmulator; console: RunningConsole; base: string }> {
   const emulator = await startSlackEmulator(options.seeded === false ? {} : { workspace: workspaceSeedOf() });
   cleanup.push(() => emulator.close());
-  const running = await startConsole({ emulator, mode: MODE, ...(options.port !== undefined ? { port: options.port } : {}) });
+  const running = await startConsole({
+    emulator,
+    mode: MODE,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
   cleanup.push(() => running.close());
   return { emulator, console: running, base: running.url.replace(/\/$/, '') };
 }
@@ -53,7 +59,10 @@ describe('loopback only', () => {
     expect((await postJson(`${base}/api/command`, command, { origin: 'null' })).status).toBe(403);
     expect((await postJson(`${base}/api/command`, command, { origin: `https://127.0.0.1:${port}` })).status).toBe(403);
     // Our own origin passes the guard (and then fails only because no bot is listening).
-    const own = await postJson(`${base}/api/command`, command, { origin: `http://localhost:${port}`, host: `localhost:${port}` });
+    const own = await postJson(`${base}/api/command`, command, {
+      origin: `http://localhost:${port}`,
+      host: `localhost:${port}`,
+    });
     expect(own.status).toBe(409);
     expect(own.json().error).toMatch(/no way to reach the bot/);
   });
@@ -75,7 +84,11 @@ describe('the JSON API', () => {
       const res = await postJson(`${base}/api/command`, body);
       expect({ status: res.status, error: res.json().error }).toEqual({ status, error: expect.stringMatching(error) });
     }
-    const form = await rawRequest(`${base}/api/message`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=x' });
+    const form = await rawRequest(`${base}/api/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'user=x',
+    });
     expect(form.status).toBe(415);
     const huge = await postJson(`${base}/api/message`, { user: ALICE, channel: OPS, text: 'x'.repeat(70_000) });
     expect(huge.status).toBe(413);
@@ -94,11 +107,17 @@ describe('the JSON API', () => {
     expect(state.channels.map((c) => c.name)).not.toContain('hr-private');
   });
 
-  test('typed text is escaped and its @names and #channels encoded, as Slack\'s client does', async () => {
+  test("typed text is escaped and its @names and #channels encoded, as Slack's client does", async () => {
     const { base, emulator } = await start();
-    const res = await postJson(`${base}/api/message`, { user: ALICE, channel: OPS, text: '@bob see #incidents: a<b & c>d @nobody' });
+    const res = await postJson(`${base}/api/message`, {
+      user: ALICE,
+      channel: OPS,
+      text: '@bob see #incidents: a<b & c>d @nobody',
+    });
     expect(res.status).toBe(200);
-    expect(emulator.state.messagesIn(OPS)[0]?.text).toBe(`<@${BOB}> see <#C0INCIDENT1|incidents>: a&lt;b &amp; c&gt;d @nobody`);
+    expect(emulator.state.messagesIn(OPS)[0]?.text).toBe(
+      `<@${BOB}> see <#C0INCIDENT1|incidents>: a&lt;b &amp; c&gt;d @nobody`,
+    );
   });
 
   test('/api/state shows each user their own ephemerals and modal only; the ops channel comes first', async () => {
@@ -106,20 +125,38 @@ describe('the JSON API', () => {
     const client = botClient(emulator);
     await client.chat.postMessage({ channel: OPS, text: 'for all' });
     await client.chat.postEphemeral({ channel: OPS, user: ALICE, text: 'for alice' });
-    type State = { me: string; mode: { label: string }; channels: Array<{ id: string }>; messages: Array<{ text: string }>; ephemerals: Array<{ text: string }>; modal: unknown; users: Array<{ name: string; role?: string }> };
+    type State = {
+      me: string;
+      mode: { label: string };
+      channels: Array<{ id: string }>;
+      messages: Array<{ text: string }>;
+      ephemerals: Array<{ text: string }>;
+      modal: unknown;
+      users: Array<{ name: string; role?: string }>;
+    };
     const alice = (await rawRequest(`${base}/api/state?user=${ALICE}`)).json<State>();
     const bob = (await rawRequest(`${base}/api/state?user=bob`)).json<State>();
     expect(alice.ephemerals.map((e) => e.text)).toEqual(['for alice']);
-    expect(bob).toMatchObject({ me: BOB, ephemerals: [], messages: [expect.objectContaining({ text: 'for all' })], modal: null, mode: MODE });
+    expect(bob).toMatchObject({
+      me: BOB,
+      ephemerals: [],
+      messages: [expect.objectContaining({ text: 'for all' })],
+      modal: null,
+      mode: MODE,
+    });
     expect(bob.channels[0]?.id).toBe(OPS);
-    expect(bob.users.filter((u) => u.role).map((u) => `${u.name}:${u.role}`)).toEqual(['alice:lead_operator', 'bob:lead_operator', 'carol:system_architect']);
+    expect(bob.users.filter((u) => u.role).map((u) => `${u.name}:${u.role}`)).toEqual([
+      'alice:lead_operator',
+      'bob:lead_operator',
+      'carol:system_architect',
+    ]);
     expect((await rawRequest(`${base}/api/state`)).json<State>().me).toBe(ALICE);
     expect((await rawRequest(`${base}/api/state?user=mallory`)).status).toBe(400);
   });
 });
 
 describe('the event stream and the shared port', () => {
-  test('/events says that something changed and where, never what: an ephemeral\'s text stays off the stream', async () => {
+  test("/events says that something changed and where, never what: an ephemeral's text stays off the stream", async () => {
     const { base, emulator } = await start();
     const frames: string[] = [];
     const stream = request(`${base}/events`);
@@ -148,7 +185,7 @@ describe('the event stream and the shared port', () => {
     expect(all).not.toContain('public');
   });
 
-  test('mounted on the emulator, the console leaves Slack\'s paths alone and leaves with close()', async () => {
+  test("mounted on the emulator, the console leaves Slack's paths alone and leaves with close()", async () => {
     const { base, emulator, console: running } = await start();
     expect(base).toBe(emulator.url);
     expect((await botClient(emulator).auth.test()).ok).toBe(true);
@@ -158,10 +195,15 @@ describe('the event stream and the shared port', () => {
     expect((await botClient(emulator).auth.test()).ok).toBe(true);
   });
 
-  test('only the page\'s own files are served, never a path', async () => {
+  test("only the page's own files are served, never a path", async () => {
     const { base } = await start();
     expect((await rawRequest(`${base}/console/app.js`)).headers['content-type']).toMatch(/^text\/javascript/);
-    for (const path of ['/console/../package.json', '/console/%2e%2e%2fpackage.json', '/console/nope.js', '/console/files/F000']) {
+    for (const path of [
+      '/console/../package.json',
+      '/console/%2e%2e%2fpackage.json',
+      '/console/nope.js',
+      '/console/files/F000',
+    ]) {
       expect((await rawRequest(`${base}${path}`)).status, path).toBeGreaterThanOrEqual(400);
     }
   });

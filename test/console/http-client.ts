@@ -31,5 +31,9 @@ export function rawRequest(
 }
 
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return rawRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return rawRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }

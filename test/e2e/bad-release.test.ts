@@ -40,14 +40,19 @@ describe('bad-release (§1.4)', () => {
     expect(await checkedOutTag(stack.sandbox)).toBe(GOOD_TAG);
     t.break = performance.now();
     await breakScenario(stack.sandbox, 'bad-release');
-    ({ incident: { id: incidentId }, parent } = await ops.incidentPosted(`release:sbx1/${BAD_TAG}`));
+    ({
+      incident: { id: incidentId },
+      parent,
+    } = await ops.incidentPosted(`release:sbx1/${BAD_TAG}`));
     t.detected = performance.now();
     expect(readable(parent)).toContain(`Services failing after deploy of ${BAD_TAG} on sbx1`);
     expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]);
     const incident = (await stack.bot.core.store.incidents.get(incidentId))!;
     expect(incident.detail).toMatchObject({ value: GOOD_TAG });
     // Six programs failing is one fault, the deploy: no incident per program.
-    expect((await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual([`release:sbx1/${BAD_TAG}`]);
+    expect((await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual([
+      `release:sbx1/${BAD_TAG}`,
+    ]);
   }, 120_000);
 
   test('Run recovery lists the tags, then the rollback to the last good tag waits for a second lead_operator', async () => {
@@ -61,10 +66,17 @@ describe('bad-release (§1.4)', () => {
 
   test('a wrong tag typed in the confirmation records nothing; bob types the tag, the rollback runs and is smoke-tested', async () => {
     const approval = await ops.replyWithButton(parent, `Roll back to ${GOOD_TAG}`, ActionId.approve);
-    await stack.slack.deliver.click({ user: BOB, channel: approval.channel, ts: approval.ts, actionId: ActionId.approve });
+    await stack.slack.deliver.click({
+      user: BOB,
+      channel: approval.channel,
+      ts: approval.ts,
+      actionId: ActionId.approve,
+    });
     await eventually(() => expect(stack.slack.state.openModal(BOB)).toBeDefined());
     await stack.slack.deliver.submitView({ user: BOB, values: { recio_typed_name: BAD_TAG } });
-    await eventually(() => expect(stack.slack.state.openModal(BOB)?.errors?.recio_typed_name).toContain(`Type \`${GOOD_TAG}\` exactly`));
+    await eventually(() =>
+      expect(stack.slack.state.openModal(BOB)?.errors?.recio_typed_name).toContain(`Type \`${GOOD_TAG}\` exactly`),
+    );
     expect(await checkedOutTag(stack.sandbox)).toBe(BAD_TAG);
     await stack.slack.deliver.closeView({ user: BOB, all: true });
 
@@ -79,7 +91,9 @@ describe('bad-release (§1.4)', () => {
     }
     const since = await dbNow(stack.sandbox);
     await eventually(async () => expect(await rowsSince(stack.sandbox, 'btc_price_log', since)).toBeGreaterThan(0));
-    await eventually(async () => expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0));
+    await eventually(async () =>
+      expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0),
+    );
   }, 180_000);
 
   test('checklist green, Resolve, the report in the thread', async () => {
@@ -88,7 +102,15 @@ describe('bad-release (§1.4)', () => {
     await ops.resolve(ALICE, incidentId, parent);
     expect((await stack.bot.core.store.incidents.get(incidentId))!.report).toContain(`Roll back to ${GOOD_TAG}`);
     // The rollback itself (a new head while the programs still failed) was not taken for another bad deploy.
-    expect((await stack.bot.core.store.incidents.listRecent(10)).map((i) => i.fingerprint)).toEqual([`release:sbx1/${BAD_TAG}`]);
-    record({ scenario: 'bad-release (rollback)', planCommands: 4, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
+    expect((await stack.bot.core.store.incidents.listRecent(10)).map((i) => i.fingerprint)).toEqual([
+      `release:sbx1/${BAD_TAG}`,
+    ]);
+    record({
+      scenario: 'bad-release (rollback)',
+      planCommands: 4,
+      operatorActions: ops.actions,
+      breakToDetectMs: t.detected! - t.break!,
+      breakToGreenMs: t.green! - t.break!,
+    });
   }, 120_000);
 });

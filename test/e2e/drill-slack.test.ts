@@ -26,7 +26,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const drillPost = () => stack.slack.state.messagesIn(OPS, { topLevelOnly: true }).find((m) => readable(m).includes('Drill: bad-release') || readable(m).includes('Drill bad-release'));
+const drillPost = () =>
+  stack.slack.state
+    .messagesIn(OPS, { topLevelOnly: true })
+    .find((m) => readable(m).includes('Drill: bad-release') || readable(m).includes('Drill bad-release'));
 
 describe('/recio drill', () => {
   test('is for lead_operators; one asks, the drill starts at once and says who approves', async () => {
@@ -34,19 +37,29 @@ describe('/recio drill', () => {
     await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'));
     before = await programs(stack.sandbox);
     await stack.slack.deliver.slashCommand({ user: ALICE, channel: OPS, text: 'drill bad-release' });
-    await eventually(() => expect(ops.answersTo(ALICE).join('\n')).toMatch(/Drill started: bad-release \(deploy\) on the sandbox — drill `[0-9a-f]{8}`/));
+    await eventually(() =>
+      expect(ops.answersTo(ALICE).join('\n')).toMatch(
+        /Drill started: bad-release \(deploy\) on the sandbox — drill `[0-9a-f]{8}`/,
+      ),
+    );
     expect(ops.answersTo(ALICE).at(-1)).toContain('You are its second person for approvals');
     await stack.slack.deliver.slashCommand({ user: ALICE, channel: OPS, text: 'drill service-crash' });
     await eventually(() => expect(ops.answersTo(ALICE).at(-1)).toContain('A drill is running already'));
   }, 60_000);
 
   test('the bot detects and recovers the bad deploy for real; the result is posted and the sandbox is back on the good tag', async () => {
-    const post = await eventually(() => {
-      const m = drillPost();
-      expect(m && readable(m)).toMatch(/Drill bad-release \(deploy\) on .*: PASSED/);
-      return m!;
-    }, 150_000, 500);
-    await eventually(() => expect(stack.slack.state.repliesTo(OPS, post.ts).map(readable).join('\n')).toMatch(/break → green\s+\d+\.\d s/));
+    const post = await eventually(
+      () => {
+        const m = drillPost();
+        expect(m && readable(m)).toMatch(/Drill bad-release \(deploy\) on .*: PASSED/);
+        return m!;
+      },
+      150_000,
+      500,
+    );
+    await eventually(() =>
+      expect(stack.slack.state.repliesTo(OPS, post.ts).map(readable).join('\n')).toMatch(/break → green\s+\d+\.\d s/),
+    );
     expect(await checkedOutTag(stack.sandbox)).toBe(GOOD_TAG);
     const after = await programs(stack.sandbox);
     for (const name of RECIO_PROGRAMS) {
@@ -59,16 +72,32 @@ describe('/recio drill', () => {
     const store = stack.bot.core.store;
     const drill = (await store.incidents.listRecent(10)).find((i) => i.kind === 'drill')!;
     expect(drill).toMatchObject({ status: 'resolved', openedBy: ALICE, severity: 'sev4' });
-    const result = (await store.timeline.list({ incidentId: drill.id })).find((e) => e.kind === 'drill_result')!.detail as unknown as DrillResult;
+    const result = (await store.timeline.list({ incidentId: drill.id })).find((e) => e.kind === 'drill_result')!
+      .detail as unknown as DrillResult;
     expect(result).toMatchObject({ ok: true, scenario: 'bad-release', failures: [] });
     expect(result.timeToDetectMs).toBeGreaterThan(0);
     expect(result.timeToGreenMs).toBeGreaterThan(result.timeToRecoveredMs!);
-    expect(result.operatorActions).toEqual(['acknowledge', 'run recovery', `approve "Roll back to ${GOOD_TAG}" as ${ALICE}`, 'open checklist', 'confirm: Trades can be placed and confirmed', 'resolve']);
+    expect(result.operatorActions).toEqual([
+      'acknowledge',
+      'run recovery',
+      `approve "Roll back to ${GOOD_TAG}" as ${ALICE}`,
+      'open checklist',
+      'confirm: Trades can be placed and confirmed',
+      'resolve',
+    ]);
     expect(drill.report).toContain('# Drill: bad-release (deploy) — passed');
 
     const caused = (await store.incidents.get(result.incidentId!))!;
-    expect(caused).toMatchObject({ kind: 'incident', fingerprint: `release:sbx1/${BAD_TAG}`, status: 'resolved', resolvedBy: 'drill', channel: OPS });
-    expect((await store.timeline.list({ incidentId: caused.id })).map((e) => e.text).join('\n')).toContain(`injected on purpose by drill ${drill.id.slice(0, 8)}`);
+    expect(caused).toMatchObject({
+      kind: 'incident',
+      fingerprint: `release:sbx1/${BAD_TAG}`,
+      status: 'resolved',
+      resolvedBy: 'drill',
+      channel: OPS,
+    });
+    expect((await store.timeline.list({ incidentId: caused.id })).map((e) => e.text).join('\n')).toContain(
+      `injected on purpose by drill ${drill.id.slice(0, 8)}`,
+    );
     // The second person was the one who asked; the drill itself requested the rollback.
     const decided = await store.audit.list({ action: 'approval.decided' });
     expect(decided.map((a) => [a.actor, a.outcome])).toEqual([[ALICE, 'approved']]);

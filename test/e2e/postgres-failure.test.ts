@@ -39,7 +39,10 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     brokeAt = await dbNow(stack.sandbox);
     t.break = performance.now();
     await breakScenario(stack.sandbox, 'postgres-failure', { variant: 'drop-table' });
-    ({ incident: { id: incidentId }, parent } = await ops.incidentPosted('db:sbx1'));
+    ({
+      incident: { id: incidentId },
+      parent,
+    } = await ops.incidentPosted('db:sbx1'));
     t.detected = performance.now();
     expect(readable(parent)).toContain(`Database tables missing on sbx1: ${DROPPED_TABLE}`);
     expect(readable(parent)).toContain('runbook `postgres-failure`');
@@ -70,12 +73,18 @@ describe('postgres-failure, drop-table (§1.1)', () => {
   test('bob approves with the typed host name; the dump is restored and the four dependents restarted', async () => {
     const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
     await ops.approve(BOB, approval, 'sbx1');
-    await eventually(() => expect(readable(stack.slack.state.message(OPS, approval.ts)!)).toContain(`Approved by <@${BOB}>`));
+    await eventually(() =>
+      expect(readable(stack.slack.state.message(OPS, approval.ts)!)).toContain(`Approved by <@${BOB}>`),
+    );
     const run = await ops.runEnded(incidentId, 'postgres-failure', 120_000);
     expect(run.state, await ops.describeRun(run)).toBe('succeeded');
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(true);
     // Yesterday's snapshots are back from the dump, and new ones are flowing in again.
-    await eventually(async () => expect(await rowCount(stack.sandbox, DROPPED_TABLE)).toBeGreaterThan(await rowsSince(stack.sandbox, DROPPED_TABLE, brokeAt)));
+    await eventually(async () =>
+      expect(await rowCount(stack.sandbox, DROPPED_TABLE)).toBeGreaterThan(
+        await rowsSince(stack.sandbox, DROPPED_TABLE, brokeAt),
+      ),
+    );
     const restoredAt = await dbNow(stack.sandbox);
     await eventually(async () => expect(await rowsSince(stack.sandbox, DROPPED_TABLE, restoredAt)).toBeGreaterThan(0));
     const after = await programs(stack.sandbox);
@@ -94,6 +103,12 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
     expect(report).toContain('Restore from the latest backup');
     expect(report).toContain(BOB);
-    record({ scenario: 'postgres-failure (drop-table → restore)', planCommands: 5, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
+    record({
+      scenario: 'postgres-failure (drop-table → restore)',
+      planCommands: 5,
+      operatorActions: ops.actions,
+      breakToDetectMs: t.detected! - t.break!,
+      breakToGreenMs: t.green! - t.break!,
+    });
   }, 120_000);
 });

@@ -48,16 +48,23 @@ describe('provider-outage (§1.3)', () => {
     autoEntryPid = (await programs(stack.sandbox)).auto_entry_supervisor!.pid;
     t.break = performance.now();
     await breakScenario(stack.sandbox, 'provider-outage', { provider: 'kalshi', variant: '503' });
-    ({ incident: { id: incidentId }, parent } = await ops.incidentPosted('provider:kalshi'));
+    ({
+      incident: { id: incidentId },
+      parent,
+    } = await ops.incidentPosted('provider:kalshi'));
     t.detected = performance.now();
     expect(readable(parent)).toContain('kalshi API unhealthy (503)');
     expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]);
     // The symptom, measured on the database's clock: BTC prices keep arriving, market snapshots do not.
     const since = await dbNow(stack.sandbox);
-    await eventually(async () => expect(await rowsSince(stack.sandbox, 'btc_price_log', since)).toBeGreaterThanOrEqual(3));
+    await eventually(async () =>
+      expect(await rowsSince(stack.sandbox, 'btc_price_log', since)).toBeGreaterThanOrEqual(3),
+    );
     expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBe(0);
     // A stale feed behind a provider that is down is that outage, not a second incident.
-    expect((await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual(['provider:kalshi']);
+    expect((await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual([
+      'provider:kalshi',
+    ]);
   }, 120_000);
 
   test('Run recovery: the probe keeps failing, and disabling auto entries waits for a go-ahead; given, it is stopped for real', async () => {
@@ -86,7 +93,9 @@ describe('provider-outage (§1.3)', () => {
     expect(after.state).toBe('RUNNING');
     expect(after.pid).not.toBe(autoEntryPid);
     const since = await dbNow(stack.sandbox);
-    await eventually(async () => expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0));
+    await eventually(async () =>
+      expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0),
+    );
   }, 180_000);
 
   test('checklist green, Resolve, the report in the thread', async () => {
@@ -94,6 +103,12 @@ describe('provider-outage (§1.3)', () => {
     t.green = performance.now();
     await ops.resolve(ALICE, incidentId, parent);
     expect((await stack.bot.core.store.incidents.get(incidentId))!.report).toContain('disable auto_entry_supervisor');
-    record({ scenario: 'provider-outage (kalshi 503)', planCommands: 3, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
+    record({
+      scenario: 'provider-outage (kalshi 503)',
+      planCommands: 3,
+      operatorActions: ops.actions,
+      breakToDetectMs: t.detected! - t.break!,
+      breakToGreenMs: t.green! - t.break!,
+    });
   }, 120_000);
 });

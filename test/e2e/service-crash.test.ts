@@ -44,7 +44,10 @@ describe('service-crash (§1.2)', () => {
     expect(pidBefore).toBeGreaterThan(0);
     t.break = performance.now();
     await breakScenario(stack.sandbox, 'service-crash', { service: SERVICE });
-    ({ incident: { id: incidentId }, parent } = await ops.incidentPosted(`program:sbx1/${SERVICE}`));
+    ({
+      incident: { id: incidentId },
+      parent,
+    } = await ops.incidentPosted(`program:sbx1/${SERVICE}`));
     t.detected = performance.now();
     expect(parent.channel).toBe(OPS);
     expect(readable(parent)).toMatch(new RegExp(`${SERVICE} (BACKOFF|FATAL|EXITED) on sbx1`));
@@ -61,7 +64,9 @@ describe('service-crash (§1.2)', () => {
     expect(await ops.runsOf(incidentId)).toEqual([]);
 
     await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
-    await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain(`Acknowledged by <@${ALICE}>`));
+    await eventually(async () =>
+      expect(readable(await ops.parentNow(incidentId))).toContain(`Acknowledged by <@${ALICE}>`),
+    );
     // supervisord resets its retry count only on RUNNING or FATAL: a restart while the program is
     // still in BACKOFF gets only the retries left, and the crash outlasts them. The thread then shows
     // the plan's step 3 (database and providers checked, both fine), and the operator runs the
@@ -80,7 +85,9 @@ describe('service-crash (§1.2)', () => {
     }
     expect(run.state, await ops.describeRun(run)).toBe('succeeded');
     expect(run.requestedBy).toBe(ALICE);
-    await eventually(() => expect(ops.thread(parent).map(readable).join('\n')).toMatch(/Service crash \(trade_executor\)[\s\S]*SUCCEEDED/));
+    await eventually(() =>
+      expect(ops.thread(parent).map(readable).join('\n')).toMatch(/Service crash \(trade_executor\)[\s\S]*SUCCEEDED/),
+    );
   }, 120_000);
 
   test('the sandbox really recovered: a new pid, RUNNING, and its heartbeat and the feeds writing again', async () => {
@@ -89,7 +96,9 @@ describe('service-crash (§1.2)', () => {
     expect(after.pid).not.toBe(pidBefore);
     const since = await dbNow(stack.sandbox);
     await eventually(async () => expect(await rowsSince(stack.sandbox, 'btc_price_log', since)).toBeGreaterThan(0));
-    await eventually(async () => expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0));
+    await eventually(async () =>
+      expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0),
+    );
   }, 120_000);
 
   test('Open checklist: every probe ticks, a lead_operator confirms the trades item, the checklist is GREEN', async () => {
@@ -100,11 +109,19 @@ describe('service-crash (§1.2)', () => {
 
   test('green and healthy: Resolve is offered on the parent; resolving uploads the report into the thread', async () => {
     const report = await ops.resolve(ALICE, incidentId, parent);
-    await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`));
+    await eventually(async () =>
+      expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`),
+    );
     const markdown = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
     expect(markdown).toContain(SERVICE);
     expect(markdown).toMatch(/Restart trade_executor/);
     expect(report.content?.toString()).toBe(markdown);
-    record({ scenario: 'service-crash', planCommands: 2, operatorActions: ops.actions, breakToDetectMs: t.detected! - t.break!, breakToGreenMs: t.green! - t.break! });
+    record({
+      scenario: 'service-crash',
+      planCommands: 2,
+      operatorActions: ops.actions,
+      breakToDetectMs: t.detected! - t.break!,
+      breakToGreenMs: t.green! - t.break!,
+    });
   }, 120_000);
 });

@@ -9,7 +9,12 @@ const text = (n: number, ch = 'x') => ch.repeat(n);
 const plain = (t: string) => ({ type: 'plain_text', text: t });
 const mrkdwn = (t: string) => ({ type: 'mrkdwn', text: t });
 const section = (t: string) => ({ type: 'section', text: mrkdwn(t) });
-const button = (over: Record<string, unknown> = {}) => ({ type: 'button', text: plain('Go'), action_id: 'go', ...over });
+const button = (over: Record<string, unknown> = {}) => ({
+  type: 'button',
+  text: plain('Go'),
+  action_id: 'go',
+  ...over,
+});
 const actions = (...elements: unknown[]) => ({ type: 'actions', elements });
 
 function errorsOf(blocks: unknown, surface: 'message' | 'modal' | 'home' = 'message') {
@@ -26,13 +31,25 @@ function expectOneError(blocks: unknown, pointer: string, surface: 'message' | '
 describe('block count', () => {
   test('50 blocks in a message are accepted, 51 are not', () => {
     expect(errorsOf(Array.from({ length: 50 }, () => ({ type: 'divider' })))).toEqual([]);
-    expectOneError(Array.from({ length: 51 }, () => ({ type: 'divider' })), '/blocks');
+    expectOneError(
+      Array.from({ length: 51 }, () => ({ type: 'divider' })),
+      '/blocks',
+    );
   });
 
   test('modals and Home tabs take 100 blocks, not 101', () => {
     for (const surface of ['modal', 'home'] as const) {
-      expect(errorsOf(Array.from({ length: 100 }, () => ({ type: 'divider' })), surface)).toEqual([]);
-      expectOneError(Array.from({ length: 101 }, () => ({ type: 'divider' })), '/blocks', surface);
+      expect(
+        errorsOf(
+          Array.from({ length: 100 }, () => ({ type: 'divider' })),
+          surface,
+        ),
+      ).toEqual([]);
+      expectOneError(
+        Array.from({ length: 101 }, () => ({ type: 'divider' })),
+        '/blocks',
+        surface,
+      );
     }
   });
 
@@ -68,7 +85,10 @@ describe('section', () => {
 
   test('accessory must be an element a section accepts', () => {
     expect(errorsOf([{ ...section('a'), accessory: button() }])).toEqual([]);
-    expectOneError([{ ...section('a'), accessory: { type: 'plain_text_input', action_id: 'x' } }], '/blocks/0/accessory');
+    expectOneError(
+      [{ ...section('a'), accessory: { type: 'plain_text_input', action_id: 'x' } }],
+      '/blocks/0/accessory',
+    );
   });
 });
 
@@ -102,7 +122,10 @@ describe('buttons', () => {
   test('the confirm dialog has its own limits', () => {
     const confirm = { title: plain('Sure?'), text: plain('Really'), confirm: plain('Yes'), deny: plain('No') };
     expect(errorsOf([actions(button({ confirm }))])).toEqual([]);
-    expectOneError([actions(button({ confirm: { ...confirm, confirm: plain(text(31)) } }))], '/blocks/0/elements/0/confirm/confirm/text');
+    expectOneError(
+      [actions(button({ confirm: { ...confirm, confirm: plain(text(31)) } }))],
+      '/blocks/0/elements/0/confirm/confirm/text',
+    );
   });
 });
 
@@ -118,11 +141,20 @@ describe('ids', () => {
   });
 
   test('two blocks may not share a block_id', () => {
-    expectOneError([{ type: 'divider', block_id: 'a' }, { type: 'divider', block_id: 'a' }], '/blocks/1/block_id');
+    expectOneError(
+      [
+        { type: 'divider', block_id: 'a' },
+        { type: 'divider', block_id: 'a' },
+      ],
+      '/blocks/1/block_id',
+    );
   });
 
   test('two elements of one block may not share an action_id', () => {
-    expectOneError([actions(button({ action_id: 'same' }), button({ action_id: 'same' }))], '/blocks/0/elements/1/action_id');
+    expectOneError(
+      [actions(button({ action_id: 'same' }), button({ action_id: 'same' }))],
+      '/blocks/0/elements/1/action_id',
+    );
   });
 
   test('the same action_id in different blocks is fine (state.values is keyed by block_id first)', () => {
@@ -154,7 +186,12 @@ describe('element counts', () => {
   });
 
   test('overflow: 1 to 5 options', () => {
-    const overflow = (n: number) => actions({ type: 'overflow', action_id: 'o', options: Array.from({ length: n }, (_, i) => ({ text: plain(`${i}`), value: `${i}` })) });
+    const overflow = (n: number) =>
+      actions({
+        type: 'overflow',
+        action_id: 'o',
+        options: Array.from({ length: n }, (_, i) => ({ text: plain(`${i}`), value: `${i}` })),
+      });
     expect(errorsOf([overflow(5)])).toEqual([]);
     expectOneError([overflow(6)], '/blocks/0/elements/0/options');
   });
@@ -181,7 +218,12 @@ describe('types and text objects', () => {
   });
 
   test('input blocks: label 2000, an input element', () => {
-    const input = (over: Record<string, unknown>) => ({ type: 'input', label: plain('Target'), element: { type: 'plain_text_input', action_id: 't' }, ...over });
+    const input = (over: Record<string, unknown>) => ({
+      type: 'input',
+      label: plain('Target'),
+      element: { type: 'plain_text_input', action_id: 't' },
+      ...over,
+    });
     expect(errorsOf([input({})], 'modal')).toEqual([]);
     expectOneError([input({ label: plain(text(2001)) })], '/blocks/0/label/text', 'modal');
     expectOneError([input({ element: button() })], '/blocks/0/element', 'modal');
@@ -193,7 +235,12 @@ describe('types and text objects', () => {
 });
 
 describe('views', () => {
-  const modal = (over: Record<string, unknown> = {}) => ({ type: 'modal', title: plain('Rollback'), blocks: [], ...over });
+  const modal = (over: Record<string, unknown> = {}) => ({
+    type: 'modal',
+    title: plain('Rollback'),
+    blocks: [],
+    ...over,
+  });
 
   test('a modal title is at most 24 characters', () => {
     expect(validateView(modal({ title: plain(text(24)) }))).toEqual([]);

@@ -30,7 +30,18 @@ function registerListeners(a: App): void {
       text: `restarting ${command.text.split(' ')[1]}`,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: `*${command.user_name}* asked: \`${command.text}\`` } },
-        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'apv_1', style: 'primary' }] },
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'Approve' },
+              action_id: 'approve',
+              value: 'apv_1',
+              style: 'primary',
+            },
+          ],
+        },
       ],
     });
   });
@@ -62,7 +73,9 @@ describe('Bolt over HTTP', () => {
     await startHttpApp(fake);
     const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
     expect(delivery.attempts[0]).toMatchObject({ status: 200, outcome: 'acked' });
-    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']));
+    await vi.waitFor(() =>
+      expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']),
+    );
     expect(fake.state.callsTo('auth.test')[0]?.ok).toBe(true);
   });
 
@@ -80,15 +93,27 @@ describe('Bolt over HTTP', () => {
     fake = await startSlackFake();
     await startHttpApp(fake);
     const parent = await fake.deliver.userMessage({ user: 'alice', channel: OPS, text: 'db down' });
-    await fake.deliver.userMessage({ user: 'alice', channel: OPS, text: `<@${fake.workspace.bot.userId}> status`, threadTs: parent.message.ts });
-    await vi.waitFor(() => expect(fake?.state.repliesTo(OPS, parent.message.ts).map((m) => m.user)).toContain(fake?.workspace.bot.userId));
+    await fake.deliver.userMessage({
+      user: 'alice',
+      channel: OPS,
+      text: `<@${fake.workspace.bot.userId}> status`,
+      threadTs: parent.message.ts,
+    });
+    await vi.waitFor(() =>
+      expect(fake?.state.repliesTo(OPS, parent.message.ts).map((m) => m.user)).toContain(fake?.workspace.bot.userId),
+    );
   });
 
   test('Bolt refuses what Slack would never send: 401 and nothing runs', async () => {
     fake = await startSlackFake();
     await startHttpApp(fake);
     for (const tamper of [forged.badSignature(), forged.oneByteChanged(), forged.skewed(-360), forged.unsigned()]) {
-      const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor', tamper });
+      const delivery = await fake.deliver.slashCommand({
+        user: 'alice',
+        channel: OPS,
+        text: 'restart trade_executor',
+        tamper,
+      });
       expect(delivery.attempts[0]).toMatchObject({ status: 401, outcome: 'rejected' });
     }
     expect(fake.state.messagesIn(OPS)).toEqual([]);
@@ -102,7 +127,12 @@ describe('Bolt over HTTP', () => {
     // "more than five minutes from local time", either way; issue 4 wants 401 for both.
     fake = await startSlackFake();
     await startHttpApp(fake);
-    const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'status', tamper: forged.skewed(360) });
+    const delivery = await fake.deliver.slashCommand({
+      user: 'alice',
+      channel: OPS,
+      text: 'status',
+      tamper: forged.skewed(360),
+    });
     expect(delivery.attempts[0]).toMatchObject({ status: 200 });
   });
 });
@@ -122,6 +152,8 @@ describe('Bolt over Socket Mode', () => {
     await app.start();
     const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
     expect(delivery).toMatchObject({ transport: 'socket', attempts: [expect.objectContaining({ outcome: 'acked' })] });
-    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']));
+    await vi.waitFor(() =>
+      expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']),
+    );
   });
 });

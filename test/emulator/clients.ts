@@ -13,11 +13,18 @@ export const silentLogger = {
 };
 
 export function botClient(fake: SlackFake, options: WebClientOptions = {}): WebClient {
-  return new WebClient(fake.tokens.bot, { slackApiUrl: fake.apiUrl, logger: silentLogger, retryConfig: { retries: 0 }, ...options });
+  return new WebClient(fake.tokens.bot, {
+    slackApiUrl: fake.apiUrl,
+    logger: silentLogger,
+    retryConfig: { retries: 0 },
+    ...options,
+  });
 }
 
 /** The `data` of a failed Web API call (WebAPIPlatformError), or a failure if it succeeded. */
-export async function slackError(call: Promise<unknown>): Promise<{ error: string; response_metadata?: { messages?: string[] } }> {
+export async function slackError(
+  call: Promise<unknown>,
+): Promise<{ error: string; response_metadata?: { messages?: string[] } }> {
   try {
     await call;
   } catch (error) {

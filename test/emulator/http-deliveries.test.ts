@@ -39,12 +39,30 @@ describe('slash commands', () => {
     expect(r.headers['x-slack-request-timestamp']).toMatch(/^\d{10}$/);
     const form = Object.fromEntries(new URLSearchParams(r.body));
     expect(Object.keys(form)).toEqual([
-      'token', 'team_id', 'team_domain', 'channel_id', 'channel_name', 'user_id', 'user_name', 'command', 'text',
-      'api_app_id', 'is_enterprise_install', 'response_url', 'trigger_id',
+      'token',
+      'team_id',
+      'team_domain',
+      'channel_id',
+      'channel_name',
+      'user_id',
+      'user_name',
+      'command',
+      'text',
+      'api_app_id',
+      'is_enterprise_install',
+      'response_url',
+      'trigger_id',
     ]);
     expect(form).toMatchObject({
-      team_id: fake.workspace.team.id, channel_id: OPS, channel_name: 'ops', user_id: 'U0ALICE0001', user_name: 'alice',
-      command: '/recio', text: 'restart trade_executor', api_app_id: fake.workspace.appId, is_enterprise_install: 'false',
+      team_id: fake.workspace.team.id,
+      channel_id: OPS,
+      channel_name: 'ops',
+      user_id: 'U0ALICE0001',
+      user_name: 'alice',
+      command: '/recio',
+      text: 'restart trade_executor',
+      api_app_id: fake.workspace.appId,
+      is_enterprise_install: 'false',
     });
     expect(form.response_url?.startsWith(`${fake.url}/commands/`)).toBe(true);
     expect(form.trigger_id).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
@@ -53,12 +71,20 @@ describe('slash commands', () => {
   });
 
   test('an ack body is an immediate response: ephemeral by default, in the channel when asked', async () => {
-    bot.reply = () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ text: 'Working on it' }) });
+    bot.reply = () => ({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ text: 'Working on it' }),
+    });
     await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'status' });
     expect(fake.state.ephemeralsFor('U0ALICE0001', OPS).map((e) => e.text)).toEqual(['Working on it']);
     expect(fake.state.messagesIn(OPS)).toEqual([]);
 
-    bot.reply = () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ response_type: 'in_channel', text: 'Restarting' }) });
+    bot.reply = () => ({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ response_type: 'in_channel', text: 'Restarting' }),
+    });
     await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart x' });
     expect(fake.state.messagesIn(OPS).map((m) => m.text)).toEqual(['Restarting']);
 
@@ -124,7 +150,9 @@ describe('retries and forgeries', () => {
     // Skewed requests are signed correctly: only the timestamp gives them away.
     expect(verifies(past as Received, fake.signingSecret)).toBe(true);
     expect(verifies(future as Received, fake.signingSecret)).toBe(true);
-    const skew = Number((future as Received).headers['x-slack-request-timestamp']) - Number((past as Received).headers['x-slack-request-timestamp']);
+    const skew =
+      Number((future as Received).headers['x-slack-request-timestamp']) -
+      Number((past as Received).headers['x-slack-request-timestamp']);
     expect(skew).toBeGreaterThanOrEqual(720);
     expect(skew).toBeLessThanOrEqual(722);
     expect((unsigned as Received).headers['x-slack-signature']).toBeUndefined();
@@ -139,7 +167,21 @@ describe('interactions and events', () => {
       body: JSON.stringify({
         channel: OPS,
         text: 'Approve rollback?',
-        blocks: [{ type: 'actions', block_id: 'approval', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'apv_123', style: 'primary' }] }],
+        blocks: [
+          {
+            type: 'actions',
+            block_id: 'approval',
+            elements: [
+              {
+                type: 'button',
+                text: { type: 'plain_text', text: 'Approve' },
+                action_id: 'approve',
+                value: 'apv_123',
+                style: 'primary',
+              },
+            ],
+          },
+        ],
       }),
     }).then((r) => r.json() as Promise<{ ts: string }>);
     await fake.deliver.click({ user: 'bob', channel: OPS, ts: posted.ts, actionId: 'approve' });
@@ -160,13 +202,27 @@ describe('interactions and events', () => {
       channel: { id: OPS, name: 'ops' },
       message: { ts: posted.ts, text: 'Approve rollback?', bot_id: fake.workspace.bot.botId },
       response_url: expect.stringContaining(`${fake.url}/actions/`),
-      actions: [{ action_id: 'approve', block_id: 'approval', value: 'apv_123', style: 'primary', type: 'button', action_ts: expect.any(String), text: { type: 'plain_text', text: 'Approve' } }],
+      actions: [
+        {
+          action_id: 'approve',
+          block_id: 'approval',
+          value: 'apv_123',
+          style: 'primary',
+          type: 'button',
+          action_ts: expect.any(String),
+          text: { type: 'plain_text', text: 'Approve' },
+        },
+      ],
     });
   });
 
   test('a mention: the message lands in the channel and app_mention arrives as an event_callback', async () => {
     const bot_ = fake.workspace.bot.userId;
-    const { message, deliveries } = await fake.deliver.userMessage({ user: 'alice', channel: OPS, text: `<@${bot_}> status` });
+    const { message, deliveries } = await fake.deliver.userMessage({
+      user: 'alice',
+      channel: OPS,
+      text: `<@${bot_}> status`,
+    });
     expect(fake.state.messagesIn(OPS)).toEqual([message]);
     expect(deliveries).toHaveLength(1);
     const r = only();
@@ -179,21 +235,41 @@ describe('interactions and events', () => {
       event_id: expect.stringMatching(/^Ev/),
       event_time: expect.any(Number),
       authorizations: [{ user_id: bot_, is_bot: true }],
-      event: { type: 'app_mention', user: 'U0ALICE0001', text: `<@${bot_}> status`, ts: message.ts, channel: OPS, event_ts: message.ts },
+      event: {
+        type: 'app_mention',
+        user: 'U0ALICE0001',
+        text: `<@${bot_}> status`,
+        ts: message.ts,
+        channel: OPS,
+        event_ts: message.ts,
+      },
     });
   });
 
   test('a mention inside a thread carries thread_ts; a message without mention sends nothing', async () => {
     const parent = await fake.deliver.userMessage({ user: 'alice', channel: OPS, text: 'db is down' });
     expect(bot.received).toHaveLength(0);
-    await fake.deliver.userMessage({ user: 'bob', channel: OPS, text: `<@${fake.workspace.bot.userId}> run postgres-failure`, threadTs: parent.message.ts });
+    await fake.deliver.userMessage({
+      user: 'bob',
+      channel: OPS,
+      text: `<@${fake.workspace.bot.userId}> run postgres-failure`,
+      threadTs: parent.message.ts,
+    });
     expect(JSON.parse(only().body).event).toMatchObject({ type: 'app_mention', thread_ts: parent.message.ts });
   });
 
   test('url_verification: the app must echo the challenge', async () => {
-    bot.reply = (r) => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ challenge: JSON.parse(r.body).challenge }) });
+    bot.reply = (r) => ({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ challenge: JSON.parse(r.body).challenge }),
+    });
     const ok = await fake.deliver.urlVerification('3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P');
-    expect(JSON.parse(only().body)).toEqual({ token: expect.any(String), challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+    expect(JSON.parse(only().body)).toEqual({
+      token: expect.any(String),
+      challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+      type: 'url_verification',
+    });
     expect(ok.attempts[0]?.error).toBeUndefined();
     bot.reply = () => ({ status: 200, body: 'nope' });
     expect((await fake.deliver.urlVerification()).attempts[0]?.error).toBe('challenge_mismatch');
@@ -203,7 +279,10 @@ describe('interactions and events', () => {
     await fake.close();
     fake = await startSlackFake({ requestUrl: bot.url, retryEvents: { delaysMs: [0, 0, 0] } });
     let calls = 0;
-    bot.reply = () => ({ status: (calls += 1) < 3 ? 500 : 200 });
+    bot.reply = () => {
+      calls += 1;
+      return { status: calls < 3 ? 500 : 200 };
+    };
     const delivery = await fake.deliver.event({ type: 'app_home_opened', user: 'U0ALICE0001', tab: 'home' });
     expect(delivery.attempts.map((a) => [a.retryNum, a.retryReason, a.outcome])).toEqual([
       [0, undefined, 'failed'],

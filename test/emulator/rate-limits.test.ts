@@ -63,13 +63,19 @@ describe('chat.postMessage: one per second per channel', () => {
     fake = await startSlackFake({ clock: createManualClock() });
     const client = botClient(fake, { rejectRateLimitedCalls: true, logger: silentLogger });
     await client.chat.postMessage({ channel: OPS, text: 'first' });
-    await expect(client.chat.postMessage({ channel: OPS, text: 'second' })).rejects.toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 1 });
+    await expect(client.chat.postMessage({ channel: OPS, text: 'second' })).rejects.toMatchObject({
+      code: 'slack_webapi_rate_limited_error',
+      retryAfter: 1,
+    });
   });
 });
 
 describe('tiers', () => {
   test('chat.update past its tier is refused the same way (limit forced low for the test)', async () => {
-    fake = await startSlackFake({ clock: createManualClock(), rateLimits: { methods: { 'chat.update': { perMinute: 2, burst: 2 } } } });
+    fake = await startSlackFake({
+      clock: createManualClock(),
+      rateLimits: { methods: { 'chat.update': { perMinute: 2, burst: 2 } } },
+    });
     const client = botClient(fake);
     const posted = await client.chat.postMessage({ channel: OPS, text: 'v0' });
     for (const text of ['v1', 'v2']) await client.chat.update({ channel: OPS, ts: posted.ts as string, text });
@@ -90,7 +96,10 @@ describe('tiers', () => {
 
   test('a bad token is answered before the rate limiter counts anything', async () => {
     fake = await startSlackFake({ rateLimits: { methods: { 'auth.test': { perMinute: 1, burst: 1 } } } });
-    const bad = await fetch(`${fake.apiUrl}auth.test`, { method: 'POST', headers: { authorization: 'Bearer xoxb-bad' } });
+    const bad = await fetch(`${fake.apiUrl}auth.test`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-bad' },
+    });
     expect(await bad.json()).toEqual({ ok: false, error: 'invalid_auth' });
     expect((await post(fake, 'auth.test', {})).status).toBe(200);
   });

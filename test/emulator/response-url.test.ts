@@ -27,7 +27,15 @@ async function commandUrl(): Promise<string> {
 }
 
 async function approvalMessage(): Promise<string> {
-  const blocks = [{ type: 'actions', block_id: 'a', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'apv_1' }] }];
+  const blocks = [
+    {
+      type: 'actions',
+      block_id: 'a',
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'apv_1' },
+      ],
+    },
+  ];
   return (await botClient(fake).chat.postMessage({ channel: OPS, text: 'Approve?', blocks })).ts as string;
 }
 
@@ -38,28 +46,55 @@ describe('response_url bodies', () => {
     expect((await respond(url, { response_type: 'in_channel', text: 'everyone sees this' })).status).toBe(200);
     expect(fake.state.ephemeralsFor('U0ALICE0001').map((e) => e.text)).toEqual(['only you see this']);
     expect(fake.state.messagesIn(OPS).map((m) => m.text)).toEqual(['everyone sees this']);
-    expect(fake.state.responseUrlPosts.map((p) => [p.effect, p.ok])).toEqual([['ephemeral', true], ['in_channel', true]]);
+    expect(fake.state.responseUrlPosts.map((p) => [p.effect, p.ok])).toEqual([
+      ['ephemeral', true],
+      ['in_channel', true],
+    ]);
     expect(fake.state.responseUrlPosts[0]?.deliveryId).toBe(fake.state.deliveries[0]?.id);
   });
 
   test('replace_original rewrites the clicked message (whole message); delete_original removes it', async () => {
     const ts = await approvalMessage();
     const click = await fake.deliver.click({ user: 'bob', channel: OPS, ts, actionId: 'approve' });
-    expect((await respond(click.responseUrl as string, { replace_original: true, text: 'Approved by bob' })).status).toBe(200);
+    expect(
+      (await respond(click.responseUrl as string, { replace_original: true, text: 'Approved by bob' })).status,
+    ).toBe(200);
     const message = fake.state.message(OPS, ts);
     expect(message?.text).toBe('Approved by bob');
     expect(message?.blocks).toBeUndefined(); // the buttons are gone
-    const again = await fake.deliver.click({ user: 'bob', channel: OPS, ts: await approvalMessage(), actionId: 'approve' });
+    const again = await fake.deliver.click({
+      user: 'bob',
+      channel: OPS,
+      ts: await approvalMessage(),
+      actionId: 'approve',
+    });
     await respond(again.responseUrl as string, { delete_original: true });
     expect(fake.state.messagesIn(OPS).map((m) => m.text)).toEqual(['Approved by bob']);
   });
 
-  test('replace_original on an ephemeral message changes only that user\'s copy', async () => {
-    bot.reply = () => ({ contentType: 'application/json', body: JSON.stringify({ text: 'Pick one', blocks: [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Yes' }, action_id: 'yes' }] }] }) });
+  test("replace_original on an ephemeral message changes only that user's copy", async () => {
+    bot.reply = () => ({
+      contentType: 'application/json',
+      body: JSON.stringify({
+        text: 'Pick one',
+        blocks: [
+          {
+            type: 'actions',
+            elements: [{ type: 'button', text: { type: 'plain_text', text: 'Yes' }, action_id: 'yes' }],
+          },
+        ],
+      }),
+    });
     await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'run verify' });
     bot.reply = () => ({});
     const eph = fake.state.ephemeralsFor('U0ALICE0001')[0];
-    const click = await fake.deliver.click({ user: 'alice', channel: OPS, ts: eph?.ts as string, ephemeral: true, actionId: 'yes' });
+    const click = await fake.deliver.click({
+      user: 'alice',
+      channel: OPS,
+      ts: eph?.ts as string,
+      ephemeral: true,
+      actionId: 'yes',
+    });
     const payload = JSON.parse(new URLSearchParams(bot.received.at(-1)?.body).get('payload') ?? '{}');
     expect(payload.container).toMatchObject({ is_ephemeral: true });
     expect(payload.message).toBeUndefined();
@@ -68,9 +103,16 @@ describe('response_url bodies', () => {
   });
 
   test('blocks are checked like chat.postMessage', async () => {
-    const res = await respond(await commandUrl(), { text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] });
+    const res = await respond(await commandUrl(), {
+      text: 'x',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }],
+    });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_blocks', response_metadata: { messages: [expect.stringContaining('/blocks/0/text/text')] } });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      error: 'invalid_blocks',
+      response_metadata: { messages: [expect.stringContaining('/blocks/0/text/text')] },
+    });
     expect(fake.state.ephemeralsFor('U0ALICE0001')).toEqual([]);
   });
 });

@@ -35,9 +35,24 @@ interface Received {
 
 function collect(c: SocketModeClient): Received[] {
   const seen: Received[] = [];
-  c.on('slack_event', (args: { type: string; body: Record<string, unknown>; envelope_id: string; retry_num?: number; ack: Received['ack'] }) => {
-    seen.push({ type: args.type, body: args.body, envelopeId: args.envelope_id, ack: args.ack, ...(args.retry_num !== undefined ? { retryNum: args.retry_num } : {}) });
-  });
+  c.on(
+    'slack_event',
+    (args: {
+      type: string;
+      body: Record<string, unknown>;
+      envelope_id: string;
+      retry_num?: number;
+      ack: Received['ack'];
+    }) => {
+      seen.push({
+        type: args.type,
+        body: args.body,
+        envelopeId: args.envelope_id,
+        ack: args.ack,
+        ...(args.retry_num !== undefined ? { retryNum: args.retry_num } : {}),
+      });
+    },
+  );
   return seen;
 }
 
@@ -46,7 +61,9 @@ describe('connecting', () => {
     fake = await startSlackFake();
     const res = await botClient(fake, { headers: {} }).apps.connections.open({ token: fake.tokens.app });
     expect(res.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/link\/\?ticket=/);
-    expect(await slackError(botClient(fake).apps.connections.open({}))).toMatchObject({ error: 'not_allowed_token_type' });
+    expect(await slackError(botClient(fake).apps.connections.open({}))).toMatchObject({
+      error: 'not_allowed_token_type',
+    });
   });
 
   test('a real SocketModeClient connects (hello) and the URL cannot be used twice', async () => {
@@ -83,8 +100,14 @@ describe('envelopes', () => {
     const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'status' });
     expect(delivery.transport).toBe('socket');
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ type: 'slash_commands', envelopeId: delivery.envelopeId, body: { command: '/recio', text: 'status', user_id: 'U0ALICE0001', channel_id: OPS } });
-    expect(delivery.attempts).toEqual([expect.objectContaining({ outcome: 'acked', ackPayload: { text: 'Checking status…' } })]);
+    expect(seen[0]).toMatchObject({
+      type: 'slash_commands',
+      envelopeId: delivery.envelopeId,
+      body: { command: '/recio', text: 'status', user_id: 'U0ALICE0001', channel_id: OPS },
+    });
+    expect(delivery.attempts).toEqual([
+      expect.objectContaining({ outcome: 'acked', ackPayload: { text: 'Checking status…' } }),
+    ]);
     expect(fake.state.ephemeralsFor('U0ALICE0001').map((e) => e.text)).toEqual(['Checking status…']);
   });
 
@@ -95,7 +118,16 @@ describe('envelopes', () => {
     client.on('slack_event', ({ ack }: { ack: Received['ack'] }) => ack());
     await client.start();
     await botClient(fake, { retryConfig: { retries: 0 } }).chat.postMessage({
-      channel: OPS, text: 'Approve?', blocks: [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'apv_9' }] }],
+      channel: OPS,
+      text: 'Approve?',
+      blocks: [
+        {
+          type: 'actions',
+          elements: [
+            { type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'apv_9' },
+          ],
+        },
+      ],
     });
     await fake.deliver.click({ user: 'bob', channel: OPS, actionId: 'approve' });
     await fake.deliver.userMessage({ user: 'alice', channel: OPS, text: `<@${fake.workspace.bot.userId}> help` });
@@ -116,7 +148,11 @@ describe('envelopes', () => {
     const delivery = await fake.deliver.event({ type: 'app_home_opened', user: 'U0ALICE0001', tab: 'home' });
     expect(seen.map((s) => s.envelopeId)).toEqual([delivery.envelopeId, delivery.envelopeId, delivery.envelopeId]);
     expect(seen.map((s) => s.retryNum)).toEqual([0, 1, 2]);
-    expect(delivery.attempts.map((a) => [a.retryNum, a.outcome])).toEqual([[0, 'timed_out'], [1, 'timed_out'], [2, 'acked']]);
+    expect(delivery.attempts.map((a) => [a.retryNum, a.outcome])).toEqual([
+      [0, 'timed_out'],
+      [1, 'timed_out'],
+      [2, 'acked'],
+    ]);
   });
 
   test('a slash command never acked is retried at most maxRetries times', async () => {

@@ -29,7 +29,12 @@ const confirmModal = {
   private_metadata: 'run_42',
   blocks: [
     { type: 'section', text: { type: 'mrkdwn', text: 'Type *trading* to confirm.' } },
-    { type: 'input', block_id: 'target', label: plain('Database name'), element: { type: 'plain_text_input', action_id: 'name' } },
+    {
+      type: 'input',
+      block_id: 'target',
+      label: plain('Database name'),
+      element: { type: 'plain_text_input', action_id: 'name' },
+    },
   ],
 };
 
@@ -44,24 +49,41 @@ describe('trigger_id', () => {
     const trigger = await triggerFor('alice');
     clock.advance(3000);
     const opened = await client.views.open({ trigger_id: trigger, view: confirmModal as never });
-    expect(opened.view).toMatchObject({ id: expect.stringMatching(/^V/), type: 'modal', callback_id: 'confirm_restore', private_metadata: 'run_42', state: { values: {} } });
+    expect(opened.view).toMatchObject({
+      id: expect.stringMatching(/^V/),
+      type: 'modal',
+      callback_id: 'confirm_restore',
+      private_metadata: 'run_42',
+      state: { values: {} },
+    });
     expect(fake.state.openModal('U0ALICE0001')?.id).toBe(opened.view?.id);
-    expect(await slackError(client.views.open({ trigger_id: trigger, view: confirmModal as never }))).toMatchObject({ error: 'exchanged_trigger_id' });
+    expect(await slackError(client.views.open({ trigger_id: trigger, view: confirmModal as never }))).toMatchObject({
+      error: 'exchanged_trigger_id',
+    });
   });
 
   test('a trigger older than 3 seconds → expired_trigger_id; an unknown one → invalid_trigger_id', async () => {
     const client = botClient(fake);
     const trigger = await triggerFor('alice');
     clock.advance(3001);
-    expect(await slackError(client.views.open({ trigger_id: trigger, view: confirmModal as never }))).toMatchObject({ error: 'expired_trigger_id' });
-    expect(await slackError(client.views.open({ trigger_id: '1.2.abc', view: confirmModal as never }))).toMatchObject({ error: 'invalid_trigger_id' });
+    expect(await slackError(client.views.open({ trigger_id: trigger, view: confirmModal as never }))).toMatchObject({
+      error: 'expired_trigger_id',
+    });
+    expect(await slackError(client.views.open({ trigger_id: '1.2.abc', view: confirmModal as never }))).toMatchObject({
+      error: 'invalid_trigger_id',
+    });
     expect(fake.state.openModal('U0ALICE0001')).toBeUndefined();
   });
 
   test('a broken view → invalid_arguments with pointers under /view, and the trigger is not spent', async () => {
     const client = botClient(fake);
     const trigger = await triggerFor('alice');
-    const error = await slackError(client.views.open({ trigger_id: trigger, view: { ...confirmModal, title: plain('A title far too long for Slack') } as never }));
+    const error = await slackError(
+      client.views.open({
+        trigger_id: trigger,
+        view: { ...confirmModal, title: plain('A title far too long for Slack') } as never,
+      }),
+    );
     expect(error.error).toBe('invalid_arguments');
     expect(error.response_metadata?.messages).toEqual([expect.stringContaining('[json-pointer:/view/title/text]')]);
     await client.views.open({ trigger_id: trigger, view: confirmModal as never });
@@ -75,17 +97,29 @@ describe('stacks and updates', () => {
     await client.views.push({ trigger_id: await triggerFor('alice'), view: confirmModal as never });
     const third = await client.views.push({ trigger_id: await triggerFor('alice'), view: confirmModal as never });
     expect(third.view?.previous_view_id).toEqual(expect.stringMatching(/^V/));
-    expect(await slackError(client.views.push({ trigger_id: await triggerFor('alice'), view: confirmModal as never }))).toMatchObject({ error: 'push_limit_reached' });
+    expect(
+      await slackError(client.views.push({ trigger_id: await triggerFor('alice'), view: confirmModal as never })),
+    ).toMatchObject({ error: 'push_limit_reached' });
   });
 
   test('views.update refuses a stale hash and keeps the history', async () => {
     const client = botClient(fake);
     const opened = await client.views.open({ trigger_id: await triggerFor('alice'), view: confirmModal as never });
     const id = opened.view?.id as string;
-    const updated = await client.views.update({ view_id: id, hash: opened.view?.hash as string, view: { ...confirmModal, title: plain('Restoring…') } as never });
+    const updated = await client.views.update({
+      view_id: id,
+      hash: opened.view?.hash as string,
+      view: { ...confirmModal, title: plain('Restoring…') } as never,
+    });
     expect(updated.view?.hash).not.toBe(opened.view?.hash);
-    expect(await slackError(client.views.update({ view_id: id, hash: opened.view?.hash as string, view: confirmModal as never }))).toMatchObject({ error: 'hash_conflict' });
-    expect(await slackError(client.views.update({ view_id: 'V0NOPE', view: confirmModal as never }))).toMatchObject({ error: 'not_found' });
+    expect(
+      await slackError(
+        client.views.update({ view_id: id, hash: opened.view?.hash as string, view: confirmModal as never }),
+      ),
+    ).toMatchObject({ error: 'hash_conflict' });
+    expect(await slackError(client.views.update({ view_id: 'V0NOPE', view: confirmModal as never }))).toMatchObject({
+      error: 'not_found',
+    });
     expect(fake.state.views.get(id)?.history).toHaveLength(1);
   });
 
@@ -96,7 +130,9 @@ describe('stacks and updates', () => {
     const second = await client.views.publish({ user_id: 'U0ALICE0001', view: home as never });
     expect(second.view?.id).toBe(first.view?.id);
     expect(fake.state.homeOf('U0ALICE0001')?.history).toHaveLength(1);
-    expect(await slackError(client.views.publish({ user_id: 'U0ALICE0001', view: confirmModal as never }))).toMatchObject({ error: 'invalid_arguments' });
+    expect(
+      await slackError(client.views.publish({ user_id: 'U0ALICE0001', view: confirmModal as never })),
+    ).toMatchObject({ error: 'invalid_arguments' });
   });
 });
 
@@ -109,7 +145,11 @@ describe('submissions', () => {
     expect(payload).toMatchObject({
       type: 'view_submission',
       user: { id: 'U0ALICE0001', username: 'alice' },
-      view: { callback_id: 'confirm_restore', private_metadata: 'run_42', state: { values: { target: { name: { type: 'plain_text_input', value: 'trading' } } } } },
+      view: {
+        callback_id: 'confirm_restore',
+        private_metadata: 'run_42',
+        state: { values: { target: { name: { type: 'plain_text_input', value: 'trading' } } } },
+      },
       response_urls: [],
     });
     expect(fake.state.openModal('U0ALICE0001')).toBeUndefined();
@@ -117,10 +157,16 @@ describe('submissions', () => {
 
   test('response_action errors keeps the modal open with the errors; update replaces it', async () => {
     await botClient(fake).views.open({ trigger_id: await triggerFor('alice'), view: confirmModal as never });
-    bot.reply = () => ({ contentType: 'application/json', body: JSON.stringify({ response_action: 'errors', errors: { target: 'Type trading exactly' } }) });
+    bot.reply = () => ({
+      contentType: 'application/json',
+      body: JSON.stringify({ response_action: 'errors', errors: { target: 'Type trading exactly' } }),
+    });
     await fake.deliver.submitView({ user: 'alice', values: { target: 'tradin' } });
     expect(fake.state.openModal('U0ALICE0001')?.errors).toEqual({ target: 'Type trading exactly' });
-    bot.reply = () => ({ contentType: 'application/json', body: JSON.stringify({ response_action: 'update', view: { ...confirmModal, title: plain('Restoring') } }) });
+    bot.reply = () => ({
+      contentType: 'application/json',
+      body: JSON.stringify({ response_action: 'update', view: { ...confirmModal, title: plain('Restoring') } }),
+    });
     await fake.deliver.submitView({ user: 'alice', values: { target: 'trading' } });
     expect(fake.state.openModal('U0ALICE0001')?.view.title).toEqual(plain('Restoring'));
   });
@@ -136,10 +182,16 @@ describe('submissions', () => {
     bot.received.length = 0;
     expect(await fake.deliver.closeView({ user: 'alice' })).toBeUndefined();
     expect(bot.received).toHaveLength(0);
-    await client.views.open({ trigger_id: await triggerFor('alice'), view: { ...confirmModal, notify_on_close: true } as never });
+    await client.views.open({
+      trigger_id: await triggerFor('alice'),
+      view: { ...confirmModal, notify_on_close: true } as never,
+    });
     bot.received.length = 0;
     await fake.deliver.closeView({ user: 'alice', all: true });
-    expect(JSON.parse(new URLSearchParams(bot.received[0]?.body).get('payload') ?? '{}')).toMatchObject({ type: 'view_closed', is_cleared: true });
+    expect(JSON.parse(new URLSearchParams(bot.received[0]?.body).get('payload') ?? '{}')).toMatchObject({
+      type: 'view_closed',
+      is_cleared: true,
+    });
     expect(fake.state.openModal('U0ALICE0001')).toBeUndefined();
   });
 });

@@ -12,7 +12,9 @@ let monitor: Monitor;
 beforeAll(async () => {
   f = await startEngineFixture();
   // Fresh feeds and a dump, so only the faults a test makes show up.
-  await f.recio.query("INSERT INTO btc_price_log (price) VALUES (97000); INSERT INTO kalshi_market_snapshots (market) VALUES ('KXBTC')");
+  await f.recio.query(
+    "INSERT INTO btc_price_log (price) VALUES (97000); INSERT INTO kalshi_market_snapshots (market) VALUES ('KXBTC')",
+  );
   await f.hosts.run('db1', { action: 'backup.create', params: {} });
   ({ desk, monitor } = deskAndMonitor(f));
   await monitor.start();
@@ -23,19 +25,35 @@ afterAll(async () => {
   await f?.stop();
 });
 
-const incidentFor = (fingerprint: string) => until(`incident ${fingerprint}`, () => f.store.incidents.findUnresolved(fingerprint));
+const incidentFor = (fingerprint: string) =>
+  until(`incident ${fingerprint}`, () => f.store.incidents.findUnresolved(fingerprint));
 
 describe('automatic incidents', () => {
   test('a crash-looping program opens one incident with the service-crash runbook; ten flaps are still one', async () => {
     await f.host.supervisor.setMode('trade_executor', 'crash');
     await f.hosts.run('db1', { action: 'service.restart', params: { service: 'trade_executor', waitSeconds: 15 } });
     const incident = await incidentFor('program:db1/trade_executor');
-    expect(incident).toMatchObject({ scenario: 'service-crash', severity: 'sev1', channel: 'COPS00001', openedBy: 'monitor', detail: { value: 'trade_executor' } });
-    expect(await f.store.outbox.getByDedupeKey(`incident:${incident.id}:post`)).toMatchObject({ kind: 'post', channel: 'COPS00001' });
+    expect(incident).toMatchObject({
+      scenario: 'service-crash',
+      severity: 'sev1',
+      channel: 'COPS00001',
+      openedBy: 'monitor',
+      detail: { value: 'trade_executor' },
+    });
+    expect(await f.store.outbox.getByDedupeKey(`incident:${incident.id}:post`)).toMatchObject({
+      kind: 'post',
+      channel: 'COPS00001',
+    });
 
     for (let flap = 0; flap < 10; flap++) {
-      await monitor.observe({ ok: true, failure: { kind: 'program', host: 'db1', subject: 'trade_executor', state: 'RUNNING', detail: 'back' } });
-      await monitor.observe({ ok: false, failure: { kind: 'program', host: 'db1', subject: 'trade_executor', state: 'FATAL', detail: 'again' } });
+      await monitor.observe({
+        ok: true,
+        failure: { kind: 'program', host: 'db1', subject: 'trade_executor', state: 'RUNNING', detail: 'back' },
+      });
+      await monitor.observe({
+        ok: false,
+        failure: { kind: 'program', host: 'db1', subject: 'trade_executor', state: 'FATAL', detail: 'again' },
+      });
     }
     const after = await f.store.incidents.findUnresolved('program:db1/trade_executor');
     expect(after?.id).toBe(incident.id);
@@ -54,26 +72,52 @@ describe('automatic incidents', () => {
     const again = await desk.runRecovery(incident.id, await f.actor(ALICE), f.origin('inc-run-double'));
     if (recovery.type !== 'run' || again.type !== 'run') throw new Error('expected runs');
     expect(again.run.id).toBe(recovery.run.id);
-    expect(recovery.run).toMatchObject({ incidentId: incident.id, threadTs: '1732600000.000100', scenario: 'service-crash' });
+    expect(recovery.run).toMatchObject({
+      incidentId: incident.id,
+      threadTs: '1732600000.000100',
+      scenario: 'service-crash',
+    });
     expect((await recovery.done).state).toBe('succeeded');
     expect((await f.store.incidents.get(incident.id))?.status).toBe('acknowledged');
 
-    await until('the monitor seeing it healthy', async () => ((await f.store.timeline.list({ incidentId: incident.id })).some((e) => e.kind === 'probe_healthy') ? true : undefined));
+    await until('the monitor seeing it healthy', async () =>
+      (await f.store.timeline.list({ incidentId: incident.id })).some((e) => e.kind === 'probe_healthy')
+        ? true
+        : undefined,
+    );
     const checklist = await desk.openChecklist(incident.id, await f.actor(ALICE), f.origin('inc-check'));
     if (checklist.type !== 'run') throw new Error('expected the checklist run');
-    const trades = await until('the trades item waiting', async () => (await f.store.runs.steps(checklist.run.id)).find((s) => s.action === 'check.manual' && s.state === 'awaiting_approval'));
+    const trades = await until('the trades item waiting', async () =>
+      (await f.store.runs.steps(checklist.run.id)).find(
+        (s) => s.action === 'check.manual' && s.state === 'awaiting_approval',
+      ),
+    );
     await confirmStep(f.ops, trades.id, await f.actor(BOB), f.origin('inc-trades'));
-    await until('mitigated', async () => ((await f.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined));
+    await until('mitigated', async () =>
+      (await f.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined,
+    );
 
     const architect = await desk.resolve(incident.id, await f.actor(CAROL), f.origin('inc-carol-resolve'));
     expect(architect.type).toBe('denied');
     const resolved = await desk.resolve(incident.id, await f.actor(ALICE), f.origin('inc-resolve'));
-    expect(resolved).toMatchObject({ type: 'text', text: expect.stringMatching(/^Resolved: .* Time to acknowledge .*, to mitigate .*, to resolve /) });
+    expect(resolved).toMatchObject({
+      type: 'text',
+      text: expect.stringMatching(/^Resolved: .* Time to acknowledge .*, to mitigate .*, to resolve /),
+    });
     const done = await f.store.incidents.get(incident.id);
     expect(done).toMatchObject({ status: 'resolved', resolvedBy: ALICE });
     const report = done!.report!;
     const timeline = report.slice(report.indexOf('## Timeline'), report.indexOf('## Actions'));
-    const order = ['Opened: trade_executor', 'Acknowledged by', 'Service crash (trade_executor) requested', 'Restart trade_executor: ok', 'Recovery Verification Checklist requested', 'Trades can be placed and confirmed: confirmed', 'Mitigated by monitor', `Resolved by ${ALICE}`];
+    const order = [
+      'Opened: trade_executor',
+      'Acknowledged by',
+      'Service crash (trade_executor) requested',
+      'Restart trade_executor: ok',
+      'Recovery Verification Checklist requested',
+      'Trades can be placed and confirmed: confirmed',
+      'Mitigated by monitor',
+      `Resolved by ${ALICE}`,
+    ];
     const positions = order.map((needle) => timeline.indexOf(needle));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -81,9 +125,17 @@ describe('automatic incidents', () => {
     expect(report).toMatch(/- \[x\] Trades can be placed and confirmed/);
     expect(await f.store.outbox.getByDedupeKey(`incident:${incident.id}:post:resolved`)).toBeDefined();
 
-    const rootCause = await desk.setRootCause(incident.id, 'A bad config push made trade_executor exit at start.', '- Validate config in CI', await f.actor(CAROL), f.origin('inc-rc'));
+    const rootCause = await desk.setRootCause(
+      incident.id,
+      'A bad config push made trade_executor exit at start.',
+      '- Validate config in CI',
+      await f.actor(CAROL),
+      f.origin('inc-rc'),
+    );
     expect(rootCause.type).toBe('text');
-    expect((await f.store.incidents.get(incident.id))?.report).toContain('A bad config push made trade_executor exit at start.');
+    expect((await f.store.incidents.get(incident.id))?.report).toContain(
+      'A bad config push made trade_executor exit at start.',
+    );
   });
 
   test('a provider answering 503 opens a provider-outage incident; its stale feed is not a second one', async () => {
@@ -102,10 +154,15 @@ describe('automatic incidents', () => {
     }
   });
 
-  test('a secret in a program\'s log never reaches the report', async () => {
+  test("a secret in a program's log never reaches the report", async () => {
     const incident = await incidentFor('provider:kalshi');
     const secrets = ['xoxb-123456789012-abcdefghijkl', 'hunter2-secret-pw', 'AKIAABCDEFGHIJKLMNOP'];
-    await f.store.timeline.add({ incidentId: incident.id, actor: ALICE, kind: 'message', text: `pasted: DATABASE_URL=postgres://rec:${secrets[1]}@db/rec token ${secrets[0]} ${secrets[2]}` });
+    await f.store.timeline.add({
+      incidentId: incident.id,
+      actor: ALICE,
+      kind: 'message',
+      text: `pasted: DATABASE_URL=postgres://rec:${secrets[1]}@db/rec token ${secrets[0]} ${secrets[2]}`,
+    });
     const report = await desk.writeReport(incident.id);
     for (const secret of secrets) expect(report).not.toContain(secret);
     expect(report).toContain('[redacted');

@@ -28,7 +28,14 @@ afterAll(async () => {
 test('one monitor leads; when its process is killed another takes over within two intervals', async () => {
   const lines: string[] = [];
   child = execa(process.execPath, [CHILD], { env: { ...process.env, DATABASE_URL: db.url }, reject: false });
-  child.stdout?.on('data', (data: Buffer) => lines.push(...data.toString().split('\n').filter((l) => l !== '')));
+  child.stdout?.on('data', (data: Buffer) =>
+    lines.push(
+      ...data
+        .toString()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ),
+  );
   await until('the child leading', async () => (lines.includes('leader') ? true : undefined));
 
   const intervalMs = 1_000;

@@ -51,10 +51,19 @@ describe('detection', () => {
   test('a crash is seen through the supervisord event listener, long before the next poll', async () => {
     await f.host.supervisor.setMode('kalshi_api_watchdog', 'crash');
     try {
-      await f.hosts.run('db1', { action: 'service.restart', params: { service: 'kalshi_api_watchdog', waitSeconds: 15 } });
-      const incident = await until('the incident from the event', () => f.store.incidents.findUnresolved('program:db1/kalshi_api_watchdog'), 150);
+      await f.hosts.run('db1', {
+        action: 'service.restart',
+        params: { service: 'kalshi_api_watchdog', waitSeconds: 15 },
+      });
+      const incident = await until(
+        'the incident from the event',
+        () => f.store.incidents.findUnresolved('program:db1/kalshi_api_watchdog'),
+        150,
+      );
       const detected = (await f.store.timeline.list({ incidentId: incident.id })).find((e) => e.kind === 'detected');
-      expect(detected?.text).toMatch(/kalshi_api_watchdog went (FATAL|BACKOFF|EXITED) on db1 \(from .*supervisord event/);
+      expect(detected?.text).toMatch(
+        /kalshi_api_watchdog went (FATAL|BACKOFF|EXITED) on db1 \(from .*supervisord event/,
+      );
     } finally {
       await f.host.supervisor.setMode('kalshi_api_watchdog', 'ok');
       await f.hosts.run('db1', { action: 'service.start', params: { service: 'kalshi_api_watchdog' } });

@@ -32,15 +32,26 @@ async function createDump(): Promise<string> {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.query('CREATE TABLE trades (id serial primary key, symbol text); CREATE TABLE btc_price_log (ts timestamptz, price numeric); CREATE TABLE kalshi_market_snapshots (ts timestamptz)');
+  await db.query(
+    'CREATE TABLE trades (id serial primary key, symbol text); CREATE TABLE btc_price_log (ts timestamptz, price numeric); CREATE TABLE kalshi_market_snapshots (ts timestamptz)',
+  );
   await db.query("INSERT INTO trades (symbol) SELECT 'T' || n FROM generate_series(1, 4) n");
   await db.query('INSERT INTO btc_price_log SELECT now(), n FROM generate_series(1, 7) n');
-  host = await startTestHost({ agentConfig: { db: { psql: db.psql, pgDump: db.pgDump, expectedTables: ['trades', 'btc_price_log'], scratch: db.scratch } } });
+  host = await startTestHost({
+    agentConfig: {
+      db: { psql: db.psql, pgDump: db.pgDump, expectedTables: ['trades', 'btc_price_log'], scratch: db.scratch },
+    },
+  });
   remote = join(host.dir, 'offsite-remote');
   await mkdir(remote);
   await chmod(remote, 0o777);
   // Real programs standing in for rclone: a copy, and a listing as the postcondition.
-  await patchAgentConfig(host, { backups: { offsite: ['cp', '--', '{file}', `${remote}/rec-{name}`], offsiteCheck: ['ls', '--', `${remote}/rec-{name}`] } });
+  await patchAgentConfig(host, {
+    backups: {
+      offsite: ['cp', '--', '{file}', `${remote}/rec-{name}`],
+      offsiteCheck: ['ls', '--', `${remote}/rec-{name}`],
+    },
+  });
   transport = transportTo(host);
 });
 
@@ -48,7 +59,8 @@ afterAll(async () => {
   await transport?.close();
   await host?.stop();
   // Should a test fail before the agent's clean-up, its scratch databases go here.
-  for (const name of scratchSeen) await db?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+  for (const name of scratchSeen)
+    await db?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
   await db?.drop();
 });
 
@@ -65,7 +77,12 @@ describe('backup.prune', () => {
     await clearBackups();
     const kept = [0, 1, 3, 6].map(dumpName);
     const old = [8, 10, 30].map(dumpName);
-    const others = ['pre-restore_2020-01-01_030000.sql', 'notes.txt', '.db_2020-01-01.sql.partial', 'db_2020-01-01.sql.gz'];
+    const others = [
+      'pre-restore_2020-01-01_030000.sql',
+      'notes.txt',
+      '.db_2020-01-01.sql.partial',
+      'db_2020-01-01.sql.gz',
+    ];
     for (const f of [...kept, ...old, ...others]) await writeFile(join(host.backupsDir, f), 'x');
     // A name whose date is not a real one falls back to the mtime: old mtime goes, new stays.
     await writeFile(join(host.backupsDir, 'db_2020-02-30.sql'), 'x');
@@ -103,7 +120,9 @@ describe('backup.offsite', () => {
     const file = await createDump();
     const result = await transport.run({ action: 'backup.offsite', params: {} });
     expect(result).toMatchObject({ ok: true, data: { file, verified: true } });
-    expect(await readFile(join(remote, `rec-${file}`), 'utf8')).toBe(await readFile(join(host.backupsDir, file), 'utf8'));
+    expect(await readFile(join(remote, `rec-${file}`), 'utf8')).toBe(
+      await readFile(join(host.backupsDir, file), 'utf8'),
+    );
   });
 
   test('an incomplete dump is never shipped; injected names are refused; nothing reaches the remote', async () => {
@@ -115,7 +134,9 @@ describe('backup.offsite', () => {
     expect(missing.error?.code).toBe('backup_missing');
     const marker = join(host.dir, 'pwned');
     for (const file of injections(marker)) {
-      expect((await transport.run({ action: 'backup.offsite', params: { file } })).error?.code, file).toBe('invalid_params');
+      expect((await transport.run({ action: 'backup.offsite', params: { file } })).error?.code, file).toBe(
+        'invalid_params',
+      );
       const raw = await rawRequest(host, { v: 1, id: 'o1', action: 'backup.offsite', params: { file } });
       expect(raw.exitCode, file).toBe(2);
     }
@@ -125,20 +146,32 @@ describe('backup.offsite', () => {
   });
 
   test('a failing copy and a check that does not find the copy both fail', async () => {
-    const failing = (offsite: string[], offsiteCheck?: string[]) => new LocalTransport({
-      agentConfig: AgentConfigSchema.parse({ backups: { dir: host.backupsDir, offsite, ...(offsiteCheck ? { offsiteCheck } : {}) } }),
-      commandTimeoutMs: 10_000,
+    const failing = (offsite: string[], offsiteCheck?: string[]) =>
+      new LocalTransport({
+        agentConfig: AgentConfigSchema.parse({
+          backups: { dir: host.backupsDir, offsite, ...(offsiteCheck ? { offsiteCheck } : {}) },
+        }),
+        commandTimeoutMs: 10_000,
+      });
+    const copyFails = await failing(['cp', '--', '{file}', join(host.dir, 'no-such-dir', '{name}')]).run({
+      action: 'backup.offsite',
+      params: {},
     });
-    const copyFails = await failing(['cp', '--', '{file}', join(host.dir, 'no-such-dir', '{name}')]).run({ action: 'backup.offsite', params: {} });
     expect(copyFails).toMatchObject({ ok: false, error: { code: 'action_failed' } });
     expect(copyFails.error?.message).toContain('offsite copy of db_');
-    const notThere = await failing(['true', '{file}'], ['echo', 'something-else-{name}.bak']).run({ action: 'backup.offsite', params: {} });
+    const notThere = await failing(['true', '{file}'], ['echo', 'something-else-{name}.bak']).run({
+      action: 'backup.offsite',
+      params: {},
+    });
     expect(notThere.ok).toBe(false);
     expect(notThere.error?.message).toMatch(/the check does not list it/);
   });
 
   test('without an offsite command: `offsite copy not configured`, nothing runs', async () => {
-    const local = new LocalTransport({ agentConfig: AgentConfigSchema.parse({ backups: { dir: host.backupsDir } }), commandTimeoutMs: 10_000 });
+    const local = new LocalTransport({
+      agentConfig: AgentConfigSchema.parse({ backups: { dir: host.backupsDir } }),
+      commandTimeoutMs: 10_000,
+    });
     const result = await local.run({ action: 'backup.offsite', params: {} });
     expect(result).toMatchObject({ ok: false, exitCode: 2, error: { code: 'not_configured' } });
     expect(result.error?.message).toContain('offsite copy not configured');
@@ -154,9 +187,23 @@ describe('backup.verify', () => {
     const result = await transport.run({ action: 'backup.verify', params: {} });
     scratchOf(result);
     expect(result.error).toBeUndefined();
-    const data = result.data as { file: string; scratchDb: string; tables: unknown[]; matches: boolean; emptyInBackup: string[]; missingInBackup: string[]; scratchDropped: boolean };
+    const data = result.data as {
+      file: string;
+      scratchDb: string;
+      tables: unknown[];
+      matches: boolean;
+      emptyInBackup: string[];
+      missingInBackup: string[];
+      scratchDropped: boolean;
+    };
     expect(result.ok).toBe(true);
-    expect(data).toMatchObject({ file, matches: false, scratchDropped: true, missingInBackup: [], emptyInBackup: ['kalshi_market_snapshots'] });
+    expect(data).toMatchObject({
+      file,
+      matches: false,
+      scratchDropped: true,
+      missingInBackup: [],
+      emptyInBackup: ['kalshi_market_snapshots'],
+    });
     expect(data.tables).toEqual([
       { name: 'btc_price_log', live: 7, restored: 7 },
       { name: 'kalshi_market_snapshots', live: 0, restored: 0 },
@@ -172,15 +219,24 @@ describe('backup.verify', () => {
     // A real dump of a database that lacks trades, as an old or mis-pointed nightly job would make.
     const other = await createTestDatabase();
     try {
-      await other.query('CREATE TABLE btc_price_log (ts timestamptz, price numeric); INSERT INTO btc_price_log VALUES (now(), 1)');
+      await other.query(
+        'CREATE TABLE btc_price_log (ts timestamptz, price numeric); INSERT INTO btc_price_log VALUES (now(), 1)',
+      );
       await execa(other.pgDump[0]!, [...other.pgDump.slice(1), '--file', join(host.backupsDir, 'db_2026-02-01.sql')]);
     } finally {
       await other.drop();
     }
-    await writeFile(join(host.backupsDir, 'db_2026-02-02.sql'), good.replace('CREATE TABLE public.trades', 'CREATE TABLE public.trades oops'));
+    await writeFile(
+      join(host.backupsDir, 'db_2026-02-02.sql'),
+      good.replace('CREATE TABLE public.trades', 'CREATE TABLE public.trades oops'),
+    );
     const lacking = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-01.sql' } });
     scratchOf(lacking);
-    expect(lacking).toMatchObject({ ok: false, error: { code: 'tables_missing' }, data: { loaded: true, missingInBackup: ['kalshi_market_snapshots', 'trades'], scratchDropped: true } });
+    expect(lacking).toMatchObject({
+      ok: false,
+      error: { code: 'tables_missing' },
+      data: { loaded: true, missingInBackup: ['kalshi_market_snapshots', 'trades'], scratchDropped: true },
+    });
     expect(lacking.error?.message).toContain('lacks expected tables: trades');
     const broken = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-02.sql' } });
     scratchOf(broken);
@@ -191,21 +247,37 @@ describe('backup.verify', () => {
 
   test('a load cut off by the deadline still drops its scratch database', async () => {
     const good = await readFile(join(host.backupsDir, await createDump()), 'utf8');
-    await writeFile(join(host.backupsDir, 'db_2026-02-03.sql'), good.replace('SET statement_timeout = 0;', 'SET statement_timeout = 0;\nSELECT pg_sleep(60);'));
+    await writeFile(
+      join(host.backupsDir, 'db_2026-02-03.sql'),
+      good.replace('SET statement_timeout = 0;', 'SET statement_timeout = 0;\nSELECT pg_sleep(60);'),
+    );
     const local = new LocalTransport({
-      agentConfig: AgentConfigSchema.parse({ backups: { dir: host.backupsDir }, db: { psql: db.psql, scratch: db.scratch } }),
+      agentConfig: AgentConfigSchema.parse({
+        backups: { dir: host.backupsDir },
+        db: { psql: db.psql, scratch: db.scratch },
+      }),
       commandTimeoutMs: 10_000,
     });
-    const result = await local.run({ action: 'backup.verify', params: { file: 'db_2026-02-03.sql' } }, { deadlineMs: 3_000 });
+    const result = await local.run(
+      { action: 'backup.verify', params: { file: 'db_2026-02-03.sql' } },
+      { deadlineMs: 3_000 },
+    );
     scratchOf(result);
-    expect(result).toMatchObject({ ok: false, timedOut: true, error: { code: 'step_timeout' }, data: { scratchDropped: true } });
+    expect(result).toMatchObject({
+      ok: false,
+      timedOut: true,
+      error: { code: 'step_timeout' },
+      data: { scratchDropped: true },
+    });
     expect(await db.databasesLike(scratchOf(result))).toEqual([]);
   });
 
   test('injected names are refused and no scratch database is made', async () => {
     const before = await db.databasesLike('recio_verify_');
     for (const file of injections(join(host.dir, 'pwned'))) {
-      expect((await transport.run({ action: 'backup.verify', params: { file } })).error?.code, file).toBe('invalid_params');
+      expect((await transport.run({ action: 'backup.verify', params: { file } })).error?.code, file).toBe(
+        'invalid_params',
+      );
       const raw = await rawRequest(host, { v: 1, id: 'v1', action: 'backup.verify', params: { file } });
       expect(raw.result, file).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     }

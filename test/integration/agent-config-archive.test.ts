@@ -14,11 +14,25 @@ let archives: string;
 let keys: string;
 let recipient: string;
 const SECRET = 'KALSHI_API_SECRET=sk-live-5e3c8f00d1e2-not-real';
-const FILES = { '.env': `${SECRET}\nPOSTGRES_PASSWORD=pw-7731-not-real\n`, 'MASTER_PORT_MANIFEST.json': '{"main_app": 3000}\n', 'config.json': '{"mode": "live"}\n' };
+const FILES = {
+  '.env': `${SECRET}\nPOSTGRES_PASSWORD=pw-7731-not-real\n`,
+  'MASTER_PORT_MANIFEST.json': '{"main_app": 3000}\n',
+  'config.json': '{"mode": "live"}\n',
+};
 
 /** Runs config.archive with this configBackup section (keys set to undefined are removed). */
 async function archiveWith(section: Record<string, unknown>): Promise<HostResult> {
-  await patchAgentConfig(host, { configBackup: { dir: archives, ageRecipients: undefined, ageRecipientsFile: undefined, ageIdentityFile: undefined, opensslKeyFile: undefined, method: undefined, ...section } });
+  await patchAgentConfig(host, {
+    configBackup: {
+      dir: archives,
+      ageRecipients: undefined,
+      ageRecipientsFile: undefined,
+      ageIdentityFile: undefined,
+      opensslKeyFile: undefined,
+      method: undefined,
+      ...section,
+    },
+  });
   const transport = transportTo(host);
   try {
     return await transport.run({ action: 'config.archive', params: {} });
@@ -36,7 +50,8 @@ async function unpack(decrypt: string[]): Promise<string> {
 
 async function expectUnpackedFiles(out: string): Promise<void> {
   try {
-    for (const [name, content] of Object.entries(FILES)) expect(await readFile(join(out, repo, name), 'utf8')).toBe(content);
+    for (const [name, content] of Object.entries(FILES))
+      expect(await readFile(join(out, repo, name), 'utf8')).toBe(content);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
@@ -67,10 +82,13 @@ afterAll(async () => {
 });
 
 describe('config.archive', () => {
-  test('age: the plan\'s three files, encrypted, decrypted and listed by the agent, readable with the identity', async () => {
+  test("age: the plan's three files, encrypted, decrypted and listed by the agent, readable with the identity", async () => {
     const result = await archiveWith({ ageRecipients: [recipient], ageIdentityFile: join(keys, 'identity.txt') });
     expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({ ok: true, data: { verified: 'decrypted', files: Object.keys(FILES).map((f) => join(repo, f)) } });
+    expect(result).toMatchObject({
+      ok: true,
+      data: { verified: 'decrypted', files: Object.keys(FILES).map((f) => join(repo, f)) },
+    });
     const file = (result.data as { file: string }).file;
     expect(file).toMatch(/^config_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.age$/);
     // Only the archive is left: no partial file, no plaintext tar beside it.
@@ -79,7 +97,9 @@ describe('config.archive', () => {
     expect(bytes.includes('sk-live-5e3c8f00d1e2')).toBe(false);
     expect(bytes.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
     expect(JSON.stringify(result)).not.toContain('sk-live-5e3c8f00d1e2');
-    await expectUnpackedFiles(await unpack(['age', '--decrypt', '-i', join(keys, 'identity.txt'), join(archives, file)]));
+    await expectUnpackedFiles(
+      await unpack(['age', '--decrypt', '-i', join(keys, 'identity.txt'), join(archives, file)]),
+    );
   });
 
   test('age with a recipients file and no identity on the host: the check is the age header', async () => {
@@ -87,7 +107,9 @@ describe('config.archive', () => {
     const result = await archiveWith({ ageRecipientsFile: join(keys, 'recipients.txt') });
     expect(result).toMatchObject({ ok: true, data: { verified: 'header' } });
     const file = (result.data as { file: string }).file;
-    await expectUnpackedFiles(await unpack(['age', '--decrypt', '-i', join(keys, 'identity.txt'), join(archives, file)]));
+    await expectUnpackedFiles(
+      await unpack(['age', '--decrypt', '-i', join(keys, 'identity.txt'), join(archives, file)]),
+    );
   });
 
   test('openssl enc -aes-256-cbc -pbkdf2 with a key file', async () => {
@@ -96,7 +118,9 @@ describe('config.archive', () => {
     const file = (result.data as { file: string }).file;
     expect(file).toMatch(/\.tar\.enc$/);
     const key = `file:${join(keys, 'openssl.key')}`;
-    await expectUnpackedFiles(await unpack(['openssl', 'enc', '-d', '-aes-256-cbc', '-pbkdf2', '-pass', key, '-in', join(archives, file)]));
+    await expectUnpackedFiles(
+      await unpack(['openssl', 'enc', '-d', '-aes-256-cbc', '-pbkdf2', '-pass', key, '-in', join(archives, file)]),
+    );
   });
 
   test('an archive the configured identity cannot decrypt fails the postcondition and is not kept', async () => {
@@ -121,7 +145,9 @@ describe('config.archive', () => {
   });
 
   test('a bad configBackup section is a config error naming the field', async () => {
-    expect(() => parseAgentConfig('configBackup:\n  files: ["../../etc/shadow"]\n  ageRecipients: ["not-a-key"]\n', 'agent.yml')).toThrow(
+    expect(() =>
+      parseAgentConfig('configBackup:\n  files: ["../../etc/shadow"]\n  ageRecipients: ["not-a-key"]\n', 'agent.yml'),
+    ).toThrow(
       /configBackup\.files\[0\]: no \.\. in paths[\s\S]*configBackup\.ageRecipients\[0\]: expected an age public key/,
     );
   });

@@ -14,13 +14,16 @@ let host: TestHost;
 let transport: SshTransport;
 
 const counts = async () => {
-  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename as string);
+  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map(
+    (r) => r.tablename as string,
+  );
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
   return out;
 };
 const safetyDumps = async () => (await readdir(host.backupsDir)).filter((f) => f.startsWith('pre-restore_')).sort();
-const symbols = async () => (await db.query('SELECT symbol FROM trades ORDER BY id')).rows.map((r) => r.symbol as string);
+const symbols = async () =>
+  (await db.query('SELECT symbol FROM trades ORDER BY id')).rows.map((r) => r.symbol as string);
 
 /** A fresh nightly dump of the database as it is now, under a name of our choosing. */
 async function dumpAs(name: string): Promise<string> {
@@ -35,9 +38,13 @@ async function dumpAs(name: string): Promise<string> {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.query('CREATE TABLE trades (id serial primary key, symbol text not null); CREATE TABLE btc_price_log (ts timestamptz, price numeric)');
+  await db.query(
+    'CREATE TABLE trades (id serial primary key, symbol text not null); CREATE TABLE btc_price_log (ts timestamptz, price numeric)',
+  );
   await db.query("INSERT INTO trades (symbol) VALUES ('BTC-100K'), ('BTC-105K'), ('ETH-4K')");
-  await db.query("INSERT INTO btc_price_log SELECT now() - n * interval '1 minute', 97000 + n FROM generate_series(1, 5) n");
+  await db.query(
+    "INSERT INTO btc_price_log SELECT now() - n * interval '1 minute', 97000 + n FROM generate_series(1, 5) n",
+  );
   host = await startTestHost({
     agentConfig: {
       db: { psql: db.psql, pgDump: db.pgDump, expectedTables: ['trades', 'btc_price_log'], scratch: db.scratch },
@@ -56,12 +63,16 @@ describe('db.restore against a real PostgreSQL', () => {
   test('a dropped table comes back with its rows; newer rows go; the safety dump holds the state before', async () => {
     await dumpAs('db_2026-01-10.sql');
     await db.query('DROP TABLE trades');
-    await db.query("INSERT INTO btc_price_log VALUES (now(), 1)");
+    await db.query('INSERT INTO btc_price_log VALUES (now(), 1)');
     const before = await safetyDumps();
 
     const result = await transport.run({ action: 'db.restore', params: {} });
     expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({ ok: true, exitCode: 0, data: { restoredFrom: 'db_2026-01-10.sql', mode: 'clean', tables: { missing: [] } } });
+    expect(result).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      data: { restoredFrom: 'db_2026-01-10.sql', mode: 'clean', tables: { missing: [] } },
+    });
     expect(await counts()).toEqual({ btc_price_log: 5, trades: 3 });
     expect(await symbols()).toEqual(['BTC-100K', 'BTC-105K', 'ETH-4K']);
     // The restored sequence goes on where the dump left it.
@@ -95,7 +106,10 @@ describe('db.restore against a real PostgreSQL', () => {
     // Break it after the first table's data is in: the clean drop and that table have already run.
     const at = good.indexOf('\\.\n') + 3;
     expect(at).toBeGreaterThan(3);
-    await writeFile(join(host.backupsDir, 'db_2026-01-12.sql'), `${good.slice(0, at)}\nINSERT INTO public.no_such_table VALUES (1);\n${good.slice(at)}`);
+    await writeFile(
+      join(host.backupsDir, 'db_2026-01-12.sql'),
+      `${good.slice(0, at)}\nINSERT INTO public.no_such_table VALUES (1);\n${good.slice(at)}`,
+    );
     await db.query("INSERT INTO trades (symbol) VALUES ('AFTER-DUMP')");
     await db.query('CREATE TABLE scratch_notes (note text)');
     await db.query("INSERT INTO scratch_notes VALUES ('kept')");
@@ -113,7 +127,7 @@ describe('db.restore against a real PostgreSQL', () => {
     await db.query("DELETE FROM trades WHERE symbol = 'AFTER-DUMP'; DROP TABLE scratch_notes");
   });
 
-  test('mode plain (the plan\'s literal psql < dump) cannot load over existing tables and changes nothing', async () => {
+  test("mode plain (the plan's literal psql < dump) cannot load over existing tables and changes nothing", async () => {
     await patchAgentConfig(host, { db: { restore: { mode: 'plain' } } });
     const plain = transportTo(host);
     try {
@@ -130,20 +144,28 @@ describe('db.restore against a real PostgreSQL', () => {
 });
 
 describe('db.restore when the database cannot be dumped first', () => {
-  const localWith = (requireSafetyDump: boolean) => new LocalTransport({
-    agentConfig: AgentConfigSchema.parse({
-      backups: { dir: host.backupsDir },
-      db: { psql: db.psql, pgDump: ['pg_dump', ...db.connection, 'recio_no_such_database'], expectedTables: ['trades'], restore: { requireSafetyDump } },
-    }),
-    commandTimeoutMs: 30_000,
-  });
+  const localWith = (requireSafetyDump: boolean) =>
+    new LocalTransport({
+      agentConfig: AgentConfigSchema.parse({
+        backups: { dir: host.backupsDir },
+        db: {
+          psql: db.psql,
+          pgDump: ['pg_dump', ...db.connection, 'recio_no_such_database'],
+          expectedTables: ['trades'],
+          restore: { requireSafetyDump },
+        },
+      }),
+      commandTimeoutMs: 30_000,
+    });
 
   test('by default no safety dump means no restore', async () => {
     await db.query("INSERT INTO trades (symbol) VALUES ('KEEP-ME')");
     const before = { dumps: await safetyDumps(), counts: await counts() };
     const result = await localWith(true).run({ action: 'db.restore', params: { file: 'db_2026-01-10.sql' } });
     expect(result).toMatchObject({ ok: false, data: { safetyDump: null } });
-    expect(result.error?.message).toMatch(/^safety dump failed, nothing was restored: pg_dump: exit 1: .*recio_no_such_database/);
+    expect(result.error?.message).toMatch(
+      /^safety dump failed, nothing was restored: pg_dump: exit 1: .*recio_no_such_database/,
+    );
     expect(await counts()).toEqual(before.counts);
     expect(await safetyDumps()).toEqual(before.dumps);
   });
@@ -161,7 +183,13 @@ describe('db.restore refusals: nothing runs', () => {
 
   test('injected file names are refused by the bot and, sent raw, by the agent', async () => {
     const before = { dumps: await safetyDumps(), counts: await counts() };
-    for (const file of [...injections(marker()), 'db_2026-01-10.sql.partial', 'DB_2026-01-10.sql', 'db_2026-01-10.sql.gz', '/etc/passwd']) {
+    for (const file of [
+      ...injections(marker()),
+      'db_2026-01-10.sql.partial',
+      'DB_2026-01-10.sql',
+      'db_2026-01-10.sql.gz',
+      '/etc/passwd',
+    ]) {
       const viaBot = await transport.run({ action: 'db.restore', params: { file } });
       expect(viaBot.error?.code, file).toBe('invalid_params');
       const raw = await rawRequest(host, { v: 1, id: 'r1', action: 'db.restore', params: { file } });
@@ -177,7 +205,10 @@ describe('db.restore refusals: nothing runs', () => {
     const good = await readFile(join(host.backupsDir, 'db_2026-01-10.sql'), 'utf8');
     await writeFile(join(host.backupsDir, 'db_2026-01-13.sql'), good.slice(0, Math.floor(good.length / 2)));
     await writeFile(join(host.backupsDir, 'db_2026-01-14.sql'), '--\n-- PostgreSQL database dump complete\n--\n');
-    await writeFile(join(host.backupsDir, 'db_2026-01-15.sql'), good.replace(/CREATE TABLE public\.trades[\s\S]*?\);\n/, ''));
+    await writeFile(
+      join(host.backupsDir, 'db_2026-01-15.sql'),
+      good.replace(/CREATE TABLE public\.trades[\s\S]*?\);\n/, ''),
+    );
     await symlink(join(host.backupsDir, 'db_2026-01-10.sql'), join(host.backupsDir, 'db_2026-01-16.sql'));
     const before = { dumps: await safetyDumps(), counts: await counts() };
     const cases: Array<[string, string, RegExp]> = [
@@ -201,7 +232,10 @@ describe('db.restore refusals: nothing runs', () => {
 
   test('the default (newest) skips safety dumps and an empty dir says there is no backup', async () => {
     const local = new LocalTransport({
-      agentConfig: AgentConfigSchema.parse({ backups: { dir: join(host.dir, 'no-such-dir') }, db: { psql: db.psql, pgDump: db.pgDump } }),
+      agentConfig: AgentConfigSchema.parse({
+        backups: { dir: join(host.dir, 'no-such-dir') },
+        db: { psql: db.psql, pgDump: db.pgDump },
+      }),
       commandTimeoutMs: 10_000,
     });
     const result = await local.run({ action: 'db.restore', params: {} });

@@ -19,16 +19,46 @@ let transport: SshTransport;
 const git = (...args: string[]) => execa('git', ['-c', 'safe.directory=*', '-C', repo, ...args]);
 const head = async () => (await git('rev-parse', 'HEAD')).stdout.trim();
 const commitOf = async (tag: string) => (await git('rev-parse', `refs/tags/${tag}^{commit}`)).stdout.trim();
-const pipCalls = async () => (existsSync(pipLog) ? (await readFile(pipLog, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { cwd: string; args: string[] }) : []);
+const pipCalls = async () =>
+  existsSync(pipLog)
+    ? (await readFile(pipLog, 'utf8'))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { cwd: string; args: string[] })
+    : [];
 const pids = async () => Object.fromEntries((await host.supervisor.status()).map((p) => [p.name, p.pid]));
 
 /** One release: its files, a commit at a fixed date (so creatordate orders them), and a tag. */
 async function release(tag: string, date: string, files: Record<string, string>, annotated = false): Promise<void> {
   for (const [name, content] of Object.entries(files)) await writeFile(join(repo, name), content);
   const env = { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
-  await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'add', '-A'], { env });
-  await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'commit', '-qm', tag], { env });
-  await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'tag', ...(annotated ? ['-a', '-m', tag] : []), tag], { env });
+  await execa(
+    'git',
+    ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'add', '-A'],
+    { env },
+  );
+  await execa(
+    'git',
+    ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'commit', '-qm', tag],
+    { env },
+  );
+  await execa(
+    'git',
+    [
+      '-c',
+      'safe.directory=*',
+      '-c',
+      'user.email=ops@rec.io',
+      '-c',
+      'user.name=ops',
+      '-C',
+      repo,
+      'tag',
+      ...(annotated ? ['-a', '-m', tag] : []),
+      tag,
+    ],
+    { env },
+  );
 }
 
 beforeAll(async () => {
@@ -39,16 +69,32 @@ beforeAll(async () => {
   pipLog = join(work, 'pip.log');
   await mkdir(repo);
   await execa('git', ['init', '-q', '-b', 'main', repo]);
-  await release('v0.9.0', '2025-12-05T10:00:00Z', { 'requirements.txt': 'requests==2.30.0\n', 'app.py': 'print("v0.9.0")\n', CRASH_ON_START: 'kalshi_api_watchdog after=1.5\n' });
+  await release('v0.9.0', '2025-12-05T10:00:00Z', {
+    'requirements.txt': 'requests==2.30.0\n',
+    'app.py': 'print("v0.9.0")\n',
+    CRASH_ON_START: 'kalshi_api_watchdog after=1.5\n',
+  });
   await rm(join(repo, 'CRASH_ON_START'));
-  await release('v1.0.0', '2026-01-05T10:00:00Z', { 'requirements.txt': 'requests==2.31.0\n', 'app.py': 'print("v1.0.0")\n' }, true);
-  await release('v1.1.0', '2026-02-05T10:00:00Z', { 'requirements.txt': 'requests==2.32.0\n', 'app.py': 'print("v1.1.0")\n', CRASH_ON_START: 'trade_executor\n' });
+  await release(
+    'v1.0.0',
+    '2026-01-05T10:00:00Z',
+    { 'requirements.txt': 'requests==2.31.0\n', 'app.py': 'print("v1.0.0")\n' },
+    true,
+  );
+  await release('v1.1.0', '2026-02-05T10:00:00Z', {
+    'requirements.txt': 'requests==2.32.0\n',
+    'app.py': 'print("v1.1.0")\n',
+    CRASH_ON_START: 'trade_executor\n',
+  });
   await rm(join(repo, 'CRASH_ON_START'));
   await release('v1.2.0', '2026-03-05T10:00:00Z', { 'app.py': 'print("v1.2.0")\n' });
   await git('tag', 'nightly-build');
   // PyPI is unreachable here: pip is a stand-in that records how it was called.
   const pip = join(work, 'pip-stand-in.mjs');
-  await writeFile(pip, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(pipLog)}, JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(2) }) + '\\n');\n`);
+  await writeFile(
+    pip,
+    `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(pipLog)}, JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(2) }) + '\\n');\n`,
+  );
   await writeFile(pipLog, '', { mode: 0o666 });
   await chmod(pipLog, 0o666);
   if (user.isRoot) await execa('chown', ['-R', `${user.name}:`, repo]);
@@ -69,8 +115,17 @@ describe('deploy.tags', () => {
   test('release tags newest first, the checked-out one marked, each with its commit', async () => {
     const result = await transport.run({ action: 'deploy.tags', params: {} });
     expect(result.ok).toBe(true);
-    const data = result.data as { head: { commit: string; tags: string[] }; tags: Array<{ tag: string; commit: string; current: boolean }>; total: number };
-    expect(data.tags.map((t) => [t.tag, t.current])).toEqual([['v1.2.0', true], ['v1.1.0', false], ['v1.0.0', false], ['v0.9.0', false]]);
+    const data = result.data as {
+      head: { commit: string; tags: string[] };
+      tags: Array<{ tag: string; commit: string; current: boolean }>;
+      total: number;
+    };
+    expect(data.tags.map((t) => [t.tag, t.current])).toEqual([
+      ['v1.2.0', true],
+      ['v1.1.0', false],
+      ['v1.0.0', false],
+      ['v0.9.0', false],
+    ]);
     // v1.0.0 is annotated: the commit is the one it points to, not the tag object.
     expect(data.tags[2]?.commit).toBe(await commitOf('v1.0.0'));
     expect(data.tags[2]?.commit).not.toBe((await git('rev-parse', 'refs/tags/v1.0.0')).stdout.trim());
@@ -85,8 +140,14 @@ describe('deploy.rollback', () => {
     const from = await head();
     const result = await transport.run({ action: 'deploy.rollback', params: { tag: 'v1.1.0', waitSeconds: 30 } });
     expect(result).toMatchObject({ ok: false, error: { code: 'smoke_failed' } });
-    expect(result.error?.message).toMatch(/smoke failed after rolling back to v1\.1\.0: .*trade_executor (FATAL|BACKOFF)/);
-    const data = result.data as { from: unknown; to: unknown; programs: Array<{ name: string; state: string; tail?: string[] }> };
+    expect(result.error?.message).toMatch(
+      /smoke failed after rolling back to v1\.1\.0: .*trade_executor (FATAL|BACKOFF)/,
+    );
+    const data = result.data as {
+      from: unknown;
+      to: unknown;
+      programs: Array<{ name: string; state: string; tail?: string[] }>;
+    };
     expect(data.from).toEqual({ commit: from, tag: 'v1.2.0' });
     expect(data.to).toEqual({ commit: await commitOf('v1.1.0'), tag: 'v1.1.0' });
     const executor = data.programs.find((p) => p.name === 'trade_executor');
@@ -102,13 +163,19 @@ describe('deploy.rollback', () => {
     const calls = (await pipCalls()).length;
     const result = await transport.run({ action: 'deploy.rollback', params: { tag: 'v1.0.0' } });
     expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({ ok: true, exitCode: 0, data: { from: { tag: 'v1.1.0' }, to: { tag: 'v1.0.0', commit: await commitOf('v1.0.0') } } });
+    expect(result).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      data: { from: { tag: 'v1.1.0' }, to: { tag: 'v1.0.0', commit: await commitOf('v1.0.0') } },
+    });
     expect(await head()).toBe(await commitOf('v1.0.0'));
     const status = await host.supervisor.status();
     expect(status.every((p) => p.state === 'RUNNING' && p.pid !== before[p.name])).toBe(true);
     const programs = (result.data as { programs: Array<{ name: string; state: string; pid: number }> }).programs;
     expect(programs.map((p) => p.name).sort()).toEqual(status.map((p) => p.name).sort());
-    expect(programs.every((p) => p.state === 'RUNNING' && p.pid === status.find((s) => s.name === p.name)?.pid)).toBe(true);
+    expect(programs.every((p) => p.state === 'RUNNING' && p.pid === status.find((s) => s.name === p.name)?.pid)).toBe(
+      true,
+    );
     expect(await pipCalls()).toHaveLength(calls + 1);
     const current = await transport.run({ action: 'deploy.current', params: {} });
     expect(current.data).toMatchObject({ tag: 'v1.0.0', branch: null });
@@ -143,7 +210,16 @@ describe('deploy.rollback refusals: nothing runs', () => {
 
   test('injected tags are refused by the bot and, sent raw, by the agent', async () => {
     await unchanged(async () => {
-      for (const tag of [...injections(marker()), 'v1.0.0 --force', 'v1..0', 'v1.0.0.lock', '.v1', 'refs/tags/v1.0.0', 'v1.0.0^{commit}', 'HEAD~1:app.py']) {
+      for (const tag of [
+        ...injections(marker()),
+        'v1.0.0 --force',
+        'v1..0',
+        'v1.0.0.lock',
+        '.v1',
+        'refs/tags/v1.0.0',
+        'v1.0.0^{commit}',
+        'HEAD~1:app.py',
+      ]) {
         const viaBot = await transport.run({ action: 'deploy.rollback', params: { tag } });
         expect(viaBot.error?.code, tag).toBe('invalid_params');
         const raw = await rawRequest(host, { v: 1, id: 'd1', action: 'deploy.rollback', params: { tag } });
@@ -167,7 +243,12 @@ describe('deploy.rollback refusals: nothing runs', () => {
   test('a work tree with local changes is refused; with deploy.force it is discarded and the rollback goes on', async () => {
     await writeFile(join(repo, 'app.py'), 'print("hotfix typed on the server")\n');
     const refused = await unchanged(() => transport.run({ action: 'deploy.rollback', params: { tag: 'v1.2.0' } }));
-    expect(refused).toMatchObject({ ok: false, exitCode: 2, error: { code: 'dirty_worktree' }, data: { dirty: ['app.py'] } });
+    expect(refused).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: { code: 'dirty_worktree' },
+      data: { dirty: ['app.py'] },
+    });
     expect(await readFile(join(repo, 'app.py'), 'utf8')).toContain('hotfix');
 
     await patchAgentConfig(host, { deploy: { force: true } });

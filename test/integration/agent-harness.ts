@@ -6,7 +6,12 @@ import type { TestHost } from '../support/test-host.js';
 
 /** A transport to a test host's agent, as the bot opens it. */
 export function transportTo(host: TestHost): SshTransport {
-  return new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 3_000, commandTimeoutMs: 60_000 });
+  return new SshTransport({
+    host: host.fleetHost,
+    privateKey: host.clientKey.privateKey,
+    connectTimeoutMs: 3_000,
+    commandTimeoutMs: 60_000,
+  });
 }
 
 /**
@@ -20,12 +25,30 @@ export async function patchAgentConfig(host: TestHost, patch: Record<string, Rec
 }
 
 /** A request sent straight through OpenSSH, as someone holding the key (not the bot) could send it. */
-export async function rawRequest(host: TestHost, request: unknown): Promise<{ exitCode: number; result: Record<string, unknown> }> {
-  const run = await execa('ssh', [
-    '-i', host.clientKey.privateKeyPath, '-p', String(host.sshd.port),
-    '-o', `UserKnownHostsFile=${host.sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', `${host.user.name}@127.0.0.1`, JSON.stringify(request),
-  ], { reject: false, stdin: 'ignore' });
+export async function rawRequest(
+  host: TestHost,
+  request: unknown,
+): Promise<{ exitCode: number; result: Record<string, unknown> }> {
+  const run = await execa(
+    'ssh',
+    [
+      '-i',
+      host.clientKey.privateKeyPath,
+      '-p',
+      String(host.sshd.port),
+      '-o',
+      `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      `${host.user.name}@127.0.0.1`,
+      JSON.stringify(request),
+    ],
+    { reject: false, stdin: 'ignore' },
+  );
   const last = run.stdout.trim().split('\n').at(-1) ?? '{}';
   return { exitCode: run.exitCode ?? -1, result: JSON.parse(last) as Record<string, unknown> };
 }

@@ -28,7 +28,14 @@ test('newlyFailing keeps only what was passing before', () => {
 
 test('the daily check posts to the ops channel only when something changed for the worse', async () => {
   let results: CheckResult[] = [pass('store', 'ok'), pass('host db1', 'ok')];
-  const deps = { store, ops: undefined as never, opsChannel: 'COPS00001', logger: console, isLeader: () => true, doctor: async () => results };
+  const deps = {
+    store,
+    ops: undefined as never,
+    opsChannel: 'COPS00001',
+    logger: console,
+    isLeader: () => true,
+    doctor: async () => results,
+  };
   expect(await dailyDoctor(deps, new Date('2026-11-26T07:30:00Z'))).toEqual({ posted: false, worse: [] });
   results = [pass('store', 'ok'), fail('host db1', 'host key mismatch', 're-pin')];
   expect(await dailyDoctor(deps, new Date('2026-11-27T07:30:00Z'))).toEqual({ posted: true, worse: ['host db1'] });

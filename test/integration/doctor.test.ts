@@ -20,10 +20,16 @@ beforeAll(async () => {
   host = await startTestHost({ name: 'db1', agentConfig: { services: [...RECIO_PROGRAMS, 'ghost_program'] } });
   const keyPath = join(dir, 'id_ed25519');
   await writeFile(keyPath, host.clientKey.privateKey, { mode: 0o600 });
-  const fleet = (hostKey: string) => `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, hostKey: "${hostKey}", roles: [db, app] }\n`;
+  const fleet = (hostKey: string) =>
+    `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, hostKey: "${hostKey}", roles: [db, app] }\n`;
   await writeFile(join(dir, 'fleet.yml'), fleet(host.sshd.hostKeyFingerprint));
   await writeFile(join(dir, 'wrong-pin.yml'), fleet(`SHA256:${'B'.repeat(43)}`));
-  env = { DATABASE_URL: db.url, RECIO_FLEET: join(dir, 'fleet.yml'), RECIO_SSH_KEY: keyPath, RECIO_DATA_DIR: join(dir, 'data') };
+  env = {
+    DATABASE_URL: db.url,
+    RECIO_FLEET: join(dir, 'fleet.yml'),
+    RECIO_SSH_KEY: keyPath,
+    RECIO_DATA_DIR: join(dir, 'data'),
+  };
 });
 afterAll(async () => {
   await host?.stop();
@@ -37,11 +43,23 @@ test('doctor names each problem with what to do: pending migrations, a service m
   const results = byName(await runDoctor(env));
   expect(results.config?.ok).toBe(true);
   expect(results.runbooks?.ok).toBe(true);
-  expect(results.store).toMatchObject({ ok: false, detail: expect.stringContaining('migrations pending: 001_initial'), fix: 'run recio migrate' });
-  expect(results['host db1']).toMatchObject({ ok: true, detail: expect.stringMatching(/host key matches the pin, agent .* \(protocol v1\)/) });
-  expect(results['host db1 services']).toMatchObject({ ok: false, detail: 'configured but not in supervisor: ghost_program' });
+  expect(results.store).toMatchObject({
+    ok: false,
+    detail: expect.stringContaining('migrations pending: 001_initial'),
+    fix: 'run recio migrate',
+  });
+  expect(results['host db1']).toMatchObject({
+    ok: true,
+    detail: expect.stringMatching(/host key matches the pin, agent .* \(protocol v1\)/),
+  });
+  expect(results['host db1 services']).toMatchObject({
+    ok: false,
+    detail: 'configured but not in supervisor: ghost_program',
+  });
   expect(results['host db1 backups']).toMatchObject({ ok: false, detail: 'no dump at all' });
-  expect(formatCheck(results['host db1 backups']!)).toBe('✖ host db1 backups: no dump at all\n    → run /recio backup now, then check the nightly schedule');
+  expect(formatCheck(results['host db1 backups']!)).toBe(
+    '✖ host db1 backups: no dump at all\n    → run /recio backup now, then check the nightly schedule',
+  );
 });
 
 test('a store with current migrations passes; a wrong host-key pin fails before any command, naming both keys', async () => {
@@ -49,12 +67,19 @@ test('a store with current migrations passes; a wrong host-key pin fails before 
   await store.close();
   const results = byName(await runDoctor({ ...env, RECIO_FLEET: join(dir, 'wrong-pin.yml') }));
   expect(results.store?.ok).toBe(true);
-  expect(results['host db1']).toMatchObject({ ok: false, detail: expect.stringContaining(host.sshd.hostKeyFingerprint) });
+  expect(results['host db1']).toMatchObject({
+    ok: false,
+    detail: expect.stringContaining(host.sshd.hostKeyFingerprint),
+  });
   expect(results['host db1']?.fix).toMatch(/re-pin its key/);
 });
 
 test('a broken config is one failed check listing every problem, not a crash', async () => {
   const results = await runDoctor({ ...env, PORT: 'x', RECIO_SSH_CONNECT_TIMEOUT_MS: '-1' });
   expect(results).toHaveLength(1);
-  expect(results[0]).toMatchObject({ name: 'config', ok: false, detail: expect.stringMatching(/PORT: .*; RECIO_SSH_CONNECT_TIMEOUT_MS: /) });
+  expect(results[0]).toMatchObject({
+    name: 'config',
+    ok: false,
+    detail: expect.stringMatching(/PORT: .*; RECIO_SSH_CONNECT_TIMEOUT_MS: /),
+  });
 });

@@ -17,7 +17,9 @@ const git = (...args: string[]) => execa('git', ['-C', repo, ...args]);
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.query('CREATE TABLE trades (id serial primary key, symbol text); CREATE TABLE btc_price_log (ts timestamptz, price numeric)');
+  await db.query(
+    'CREATE TABLE trades (id serial primary key, symbol text); CREATE TABLE btc_price_log (ts timestamptz, price numeric)',
+  );
   await db.query("INSERT INTO trades (symbol) VALUES ('BTC-100K')");
   host = await startTestHost({
     agentConfig: {
@@ -42,7 +44,12 @@ beforeAll(async () => {
   await chmod(host.dir, 0o755);
   const config = (await readFile(host.agentConfigPath, 'utf8')).replace('/placeholder', repo);
   await writeFile(host.agentConfigPath, config);
-  transport = new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 3_000, commandTimeoutMs: 30_000 });
+  transport = new SshTransport({
+    host: host.fleetHost,
+    privateKey: host.clientKey.privateKey,
+    connectTimeoutMs: 3_000,
+    commandTimeoutMs: 30_000,
+  });
 });
 
 afterAll(async () => {
@@ -52,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('database actions over SSH against a real PostgreSQL', () => {
-  test('db.tables reports the missing table (the plan\'s \\dt check)', async () => {
+  test("db.tables reports the missing table (the plan's \\dt check)", async () => {
     const result = await transport.run({ action: 'db.tables', params: {} });
     expect(result.ok).toBe(false);
     expect(result.error).toMatchObject({ code: 'tables_missing', message: 'missing tables: kalshi_market_snapshots' });
@@ -86,7 +93,6 @@ describe('database actions over SSH against a real PostgreSQL', () => {
     expect(backups.map((b) => b.file).sort()).toEqual([file, (second.data as { file: string }).file].sort());
     expect(backups.every((b) => b.bytes > 0 && b.ageSeconds >= 0)).toBe(true);
   });
-
 });
 
 describe('deploy and the local transport', () => {
@@ -99,7 +105,10 @@ describe('deploy and the local transport', () => {
 
   test('the local transport runs the same actions in-process, under the same allowlist', async () => {
     const local = new LocalTransport({
-      agentConfig: AgentConfigSchema.parse({ supervisorctl: host.supervisor.supervisorctl, services: ['trade_manager'] }),
+      agentConfig: AgentConfigSchema.parse({
+        supervisorctl: host.supervisor.supervisorctl,
+        services: ['trade_manager'],
+      }),
       commandTimeoutMs: 10_000,
     });
     const status = await local.run({ action: 'service.status', params: { service: 'trade_manager' } });
@@ -112,7 +121,11 @@ describe('deploy and the local transport', () => {
     const secret = 'hunter2-not-a-real-one';
     const local = new LocalTransport({
       agentConfig: AgentConfigSchema.parse({
-        db: { status: ['echo', `connected with password ${secret} to postgres://rec:${secret}@db/rec`], psql: ['echo', secret], env: { PGPASSWORD: secret } },
+        db: {
+          status: ['echo', `connected with password ${secret} to postgres://rec:${secret}@db/rec`],
+          psql: ['echo', secret],
+          env: { PGPASSWORD: secret },
+        },
       }),
       commandTimeoutMs: 10_000,
     });

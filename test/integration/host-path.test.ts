@@ -23,11 +23,26 @@ const transportFor = (overrides: Partial<TestHost['fleetHost']> = {}, extra: { m
 
 /** The OpenSSH client with the pinned known_hosts, as an operator (or an attacker with the key) would use it. */
 const opensshClient = (command: string) =>
-  execa('ssh', [
-    '-i', host.clientKey.privateKeyPath, '-p', String(host.sshd.port),
-    '-o', `UserKnownHostsFile=${host.sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', `${host.user.name}@127.0.0.1`, command,
-  ], { reject: false, stdin: 'ignore' });
+  execa(
+    'ssh',
+    [
+      '-i',
+      host.clientKey.privateKeyPath,
+      '-p',
+      String(host.sshd.port),
+      '-o',
+      `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      `${host.user.name}@127.0.0.1`,
+      command,
+    ],
+    { reject: false, stdin: 'ignore' },
+  );
 
 const auditLines = async () => (await readFile(host.agentAuditLog, 'utf8')).split('\n').filter((l) => l !== '');
 
@@ -45,13 +60,22 @@ describe('service actions over real SSH', () => {
   test('status is parsed into name, state, pid and uptime', async () => {
     const result = await transport.run({ action: 'service.status', params: {} });
     expect(result.ok).toBe(true);
-    const all = (result.data as { programs: Array<{ name: string; state: string; pid: number; uptimeSeconds: number; managed: boolean }> }).programs;
+    const all = (
+      result.data as {
+        programs: Array<{ name: string; state: string; pid: number; uptimeSeconds: number; managed: boolean }>;
+      }
+    ).programs;
     // Programs the agent may not touch (the host's event listener) are listed too, marked unmanaged.
     expect(all.find((p) => p.name === 'recio_events')).toMatchObject({ managed: false });
     const programs = all.filter((p) => p.managed);
-    expect(programs.map((p) => p.name).sort()).toEqual(
-      ['active_trade_supervisor', 'auto_entry_supervisor', 'btc_price_watchdog', 'kalshi_api_watchdog', 'trade_executor', 'trade_manager'],
-    );
+    expect(programs.map((p) => p.name).sort()).toEqual([
+      'active_trade_supervisor',
+      'auto_entry_supervisor',
+      'btc_price_watchdog',
+      'kalshi_api_watchdog',
+      'trade_executor',
+      'trade_manager',
+    ]);
     const real = await host.supervisor.program('trade_manager');
     const parsed = programs.find((p) => p.name === 'trade_manager');
     expect(parsed).toMatchObject({ state: 'RUNNING', pid: real.pid });
@@ -71,7 +95,10 @@ describe('service actions over real SSH', () => {
   test('a crash-looping program comes back FATAL or BACKOFF with its log tail', async () => {
     await host.supervisor.setMode('auto_entry_supervisor', 'crash');
     try {
-      const result = await transport.run({ action: 'service.restart', params: { service: 'auto_entry_supervisor', waitSeconds: 15 } });
+      const result = await transport.run({
+        action: 'service.restart',
+        params: { service: 'auto_entry_supervisor', waitSeconds: 15 },
+      });
       expect(result.ok).toBe(false);
       const data = result.data as { state: string; tail: string[] };
       expect(['FATAL', 'BACKOFF']).toContain(data.state);
@@ -126,9 +153,15 @@ describe('refusals: nothing runs', () => {
     expect(viaBot.error?.code).toBe('invalid_params');
     expect(viaBot.outcomeUnknown).toBe(false);
 
-    const raw = await opensshClient(JSON.stringify({ v: 1, id: 'x1', action: 'service.restart', params: { service: injected } }));
+    const raw = await opensshClient(
+      JSON.stringify({ v: 1, id: 'x1', action: 'service.restart', params: { service: injected } }),
+    );
     expect(raw.exitCode).toBe(2);
-    expect(JSON.parse(raw.stdout.trim())).toMatchObject({ type: 'result', ok: false, error: { code: 'invalid_params' } });
+    expect(JSON.parse(raw.stdout.trim())).toMatchObject({
+      type: 'result',
+      ok: false,
+      error: { code: 'invalid_params' },
+    });
     expect(existsSync(marker())).toBe(false);
     expect((await host.supervisor.program('trade_executor')).pid).toBe(pid);
   });
@@ -137,7 +170,10 @@ describe('refusals: nothing runs', () => {
     for (const command of ['id', `touch ${marker()}`, '']) {
       const raw = await opensshClient(command);
       expect(raw.exitCode).toBe(2);
-      expect(JSON.parse(raw.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      expect(JSON.parse(raw.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      });
     }
     expect(existsSync(marker())).toBe(false);
     expect((await auditLines()).some((l) => l.includes('"action":"invalid"'))).toBe(true);
@@ -145,9 +181,16 @@ describe('refusals: nothing runs', () => {
 
   test('a service the host does not list and an unknown action are refused by the agent', async () => {
     const pid = (await host.supervisor.program('trade_manager')).pid;
-    const notListed = await opensshClient(JSON.stringify({ v: 1, id: 'x2', action: 'service.restart', params: { service: 'sshd' } }));
-    expect(JSON.parse(notListed.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ ok: false, error: { code: 'unknown_service' } });
-    const unknown = await opensshClient(JSON.stringify({ v: 1, id: 'x3', action: 'shell.exec', params: { cmd: 'id' } }));
+    const notListed = await opensshClient(
+      JSON.stringify({ v: 1, id: 'x2', action: 'service.restart', params: { service: 'sshd' } }),
+    );
+    expect(JSON.parse(notListed.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_service' },
+    });
+    const unknown = await opensshClient(
+      JSON.stringify({ v: 1, id: 'x3', action: 'shell.exec', params: { cmd: 'id' } }),
+    );
     expect(JSON.parse(unknown.stdout.trim())).toMatchObject({ ok: false, error: { code: 'unknown_action' } });
     const otherVersion = await opensshClient(JSON.stringify({ v: 99, id: 'x4', action: 'service.status', params: {} }));
     expect(JSON.parse(otherVersion.stdout.trim()).error.message).toContain('the bot speaks v99, this agent speaks v1');

@@ -42,14 +42,29 @@ async function recio(...args: string[]): Promise<{ lines: string[]; text: string
   const lines: string[] = [];
   let exitCode = 0;
   const program = new Command('recio').exitOverride();
-  registerInstallCommands(program, { print: (line) => lines.push(line), setExitCode: (code) => void (exitCode = code) });
+  registerInstallCommands(program, {
+    print: (line) => lines.push(line),
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  });
   await program.parseAsync(['node', 'recio', 'agent', ...args]);
   return { lines, text: lines.join('\n'), exitCode };
 }
 
 const common = () => ['--user', user, '--root-dir', root, '--sudoers-file', sudoersPath];
 const install = (...extra: string[]) =>
-  recio('install', ...common(), '--public-key', `${botKey.privateKeyPath}.pub`, '--from', '127.0.0.1', '--supervisor-config', supervisor!.configPath, ...extra);
+  recio(
+    'install',
+    ...common(),
+    '--public-key',
+    `${botKey.privateKeyPath}.pub`,
+    '--from',
+    '127.0.0.1',
+    '--supervisor-config',
+    supervisor!.configPath,
+    ...extra,
+  );
 
 const getent = async (db: string, key: string) => {
   const result = await execa('getent', [db, key], { reject: false });
@@ -62,10 +77,17 @@ async function snapshot(): Promise<string[]> {
   const walk = async (path: string) => {
     const stat = await lstat(path).catch(() => undefined);
     if (stat === undefined) return out.push(`${path} absent`);
-    const hash = stat.isFile() ? createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16) : '';
+    const hash = stat.isFile()
+      ? createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex')
+          .slice(0, 16)
+      : '';
     // The post-install check is an agent request, which the agent appends to its audit log: not an install change.
     const inAudit = path.startsWith(paths().auditDir);
-    out.push(`${path} ${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ${inAudit ? '' : `${stat.size} ${stat.mtimeMs} ${hash}`}`);
+    out.push(
+      `${path} ${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ${inAudit ? '' : `${stat.size} ${stat.mtimeMs} ${hash}`}`,
+    );
     if (stat.isDirectory() && !inAudit) for (const name of (await readdir(path)).sort()) await walk(join(path, name));
   };
   await walk(root);
@@ -81,21 +103,45 @@ const ssh = (command: string) =>
   execa(
     'ssh',
     [
-      '-i', botKey.privateKeyPath, '-p', String(sshd!.port),
-      '-o', `UserKnownHostsFile=${sshd!.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', `${user}@127.0.0.1`, command,
+      '-i',
+      botKey.privateKeyPath,
+      '-p',
+      String(sshd!.port),
+      '-o',
+      `UserKnownHostsFile=${sshd!.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      `${user}@127.0.0.1`,
+      command,
     ],
     { reject: false, stdin: 'ignore' },
   );
 
-interface AgentLine { type: string; ok?: boolean; stream?: string; data?: unknown; error?: { code: string; message: string } }
-const agentLines = (stdout: string): AgentLine[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as AgentLine);
+interface AgentLine {
+  type: string;
+  ok?: boolean;
+  stream?: string;
+  data?: unknown;
+  error?: { code: string; message: string };
+}
+const agentLines = (stdout: string): AgentLine[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as AgentLine);
 const request = (action: string, params: object = {}) => JSON.stringify({ v: 1, id: `t-${action}`, action, params });
 
 describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () => {
   beforeAll(async () => {
-    const missing = ['visudo', 'sudo', 'runuser', 'useradd'].filter((program) => resolveOnSecurePath(program) === undefined);
-    if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: apt-get install -y sudo (.ci/run installs it)`);
+    const missing = ['visudo', 'sudo', 'runuser', 'useradd'].filter(
+      (program) => resolveOnSecurePath(program) === undefined,
+    );
+    if (missing.length > 0)
+      throw new Error(`${missing.join(', ')} missing: apt-get install -y sudo (.ci/run installs it)`);
     root = await mkdtemp(join(tmpdir(), 'recio-inst-root-'));
     work = await mkdtemp(join(tmpdir(), 'recio-inst-work-'));
     // The agent's user walks these to its launcher, config and home.
@@ -144,9 +190,16 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     const key = await lstat(paths().keyFile);
     expect([key.mode & 0o7777, key.uid]).toEqual([0o600, uid]);
     expect((await lstat(join(paths().home, '.ssh'))).mode & 0o7777).toBe(0o700);
-    const expectedLine = installLine({ publicKey: botKey.publicKey, agentPath: paths().launcher, configPath: paths().config, from: '127.0.0.1' });
+    const expectedLine = installLine({
+      publicKey: botKey.publicKey,
+      agentPath: paths().launcher,
+      configPath: paths().config,
+      from: '127.0.0.1',
+    });
     expect(await readFile(paths().keyFile, 'utf8')).toBe(`${expectedLine}\n`);
-    expect(expectedLine).toMatch(/^restrict,from="127\.0\.0\.1",command="\S+recio-agent --config \S+agent\.yml" ssh-ed25519 /);
+    expect(expectedLine).toMatch(
+      /^restrict,from="127\.0\.0\.1",command="\S+recio-agent --config \S+agent\.yml" ssh-ed25519 /,
+    );
 
     const config = parseYaml(await readFile(paths().config, 'utf8')) as { services: string[]; supervisorctl: string[] };
     expect([...config.services].sort()).toEqual([...PROGRAMS].sort());
@@ -160,7 +213,9 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect((await lstat(sudoersPath)).mode & 0o7777).toBe(0o440);
     expect((await execa('visudo', ['-c', '-f', sudoersPath], { reject: false })).exitCode).toBe(0);
     const listed = await execa('sudo', ['-l', '-U', user]);
-    expect(listed.stdout.split('\n').filter((l) => l.includes('NOPASSWD'))).toEqual(['    (root) NOPASSWD: /usr/bin/systemctl restart postgresql']);
+    expect(listed.stdout.split('\n').filter((l) => l.includes('NOPASSWD'))).toEqual([
+      '    (root) NOPASSWD: /usr/bin/systemctl restart postgresql',
+    ]);
   });
 
   test('a second install changes nothing and says so', async () => {
@@ -184,7 +239,9 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect((await getent('passwd', user))?.[6]).toBe('/bin/sh');
     expect((await getent('shadow', user))?.[1]).toBe('*');
     expect((await lstat(paths().keyFile)).mode & 0o7777).toBe(0o600);
-    expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`]);
+    expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([
+      `${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`,
+    ]);
     expect((await install()).text).toContain('nothing to change');
   });
 
@@ -194,7 +251,11 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
       host: 'inst-test',
       services: PROGRAMS,
       supervisorctl: ['supervisorctl', '-c', supervisor!.configPath],
-      db: { status: ['sudo', '-n', '/usr/bin/id', '-un'], restart: ['/usr/bin/true'], env: { PGPASSWORD: 'pg-pw-4242' } },
+      db: {
+        status: ['sudo', '-n', '/usr/bin/id', '-un'],
+        restart: ['/usr/bin/true'],
+        env: { PGPASSWORD: 'pg-pw-4242' },
+      },
       secrets: ['admin-secret-77'],
       auditLog: join(paths().auditDir, 'audit.log'),
     };
@@ -221,7 +282,9 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
 
     const status = agentLines((await ssh(request('service.status'))).stdout).at(-1);
     expect(status).toMatchObject({ type: 'result', ok: true });
-    expect((status?.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name).sort()).toEqual([...PROGRAMS].sort());
+    expect((status!.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name).sort()).toEqual(
+      [...PROGRAMS].sort(),
+    );
 
     const db = agentLines((await ssh(request('db.status'))).stdout).at(-1);
     expect(db?.data).toMatchObject({ active: true, state: 'root' });
@@ -238,13 +301,23 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     const refused = await asUser(['sudo', '-n', '/usr/bin/id', '-u']);
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toMatch(/password is required/);
-    expect((await asUser(['sudo', '-n', '/usr/bin/systemctl', 'restart', 'postgresql'])).stderr).toMatch(/password is required/);
+    expect((await asUser(['sudo', '-n', '/usr/bin/systemctl', 'restart', 'postgresql'])).stderr).toMatch(
+      /password is required/,
+    );
 
     // Edited without re-running the install, the config asks for more than the drop-in allows: sudo says no.
-    await writeFile(paths().config, stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', '/usr/bin/id', '-u'] } }));
+    await writeFile(
+      paths().config,
+      stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', '/usr/bin/id', '-u'] } }),
+    );
     const lines = agentLines((await ssh(request('db.status'))).stdout);
     expect(lines.at(-1)?.data).toMatchObject({ active: false });
-    expect(lines.filter((l) => l.type === 'chunk' && l.stream === 'stderr').map((l) => l.data).join('')).toMatch(/password is required/);
+    expect(
+      lines
+        .filter((l) => l.type === 'chunk' && l.stream === 'stderr')
+        .map((l) => l.data)
+        .join(''),
+    ).toMatch(/password is required/);
   });
 
   test('uninstall removes the account, its home, the drop-in and the launcher; --purge the config and audit log', async () => {
@@ -259,21 +332,36 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     const removed = await recio('uninstall', ...common());
     expect(removed.text).toContain('3 changes made');
     expect(await getent('passwd', user)).toBeUndefined();
-    for (const gone of [paths().home, sudoersPath, paths().launcher]) await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
+    for (const gone of [paths().home, sudoersPath, paths().launcher])
+      await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
     await expect(lstat(paths().config)).resolves.toBeDefined();
     expect(removed.text).toContain(`kept ${paths().config} (--purge removes it)`);
 
     const purged = await recio('uninstall', ...common(), '--purge');
     expect(purged.text).toContain('2 changes made');
     for (const gone of [paths().config, paths().auditDir]) await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
-    expect((await recio('uninstall', ...common(), '--purge')).text).toContain(`nothing to remove: no agent install for ${user} here`);
+    expect((await recio('uninstall', ...common(), '--purge')).text).toContain(
+      `nothing to remove: no agent install for ${user} here`,
+    );
   });
 
   test('an account it did not make is refused, for install and uninstall alike', async () => {
     const other = ['--user', 'nobody', '--root-dir', root, '--sudoers-file', sudoersPath];
-    await expect(recio('uninstall', ...other)).rejects.toThrow(/user nobody exists and was not made by recio agent install/);
+    await expect(recio('uninstall', ...other)).rejects.toThrow(
+      /user nobody exists and was not made by recio agent install/,
+    );
     await expect(
-      recio('install', ...other, '--public-key', `${botKey.privateKeyPath}.pub`, '--from', '127.0.0.1', '--programs', 'trade_manager', '--dry-run'),
+      recio(
+        'install',
+        ...other,
+        '--public-key',
+        `${botKey.privateKeyPath}.pub`,
+        '--from',
+        '127.0.0.1',
+        '--programs',
+        'trade_manager',
+        '--dry-run',
+      ),
     ).rejects.toThrow(/user nobody exists and was not made by recio agent install/);
     expect((await getent('passwd', 'nobody'))?.[0]).toBe('nobody');
   });

@@ -39,7 +39,13 @@ describe('deploy/recio-bot.service', () => {
     expect(one('Restart')).toBe('on-failure');
     expect(one('EnvironmentFile')).toBe('/etc/recio/recio.env');
     expect(one('ExecStart')).toMatch(/^\/usr\/bin\/node \/opt\/recio-bot\/dist\/main\.js$/);
-    for (const [key, value] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['KillSignal', 'SIGTERM']]) {
+    for (const [key, value] of [
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'yes'],
+      ['PrivateTmp', 'yes'],
+      ['KillSignal', 'SIGTERM'],
+    ]) {
       expect(one(key!), key).toBe(value);
     }
     expect(one('ReadWritePaths')).toBe('/var/lib/recio-bot');
@@ -61,7 +67,10 @@ describe('deploy/recio-bot.service', () => {
     // verify exits 0 on unknown keys and bad values and only warns: the warnings are the verdict.
     const verify = async (path: string) => {
       const result = await execa('systemd-analyze', ['verify', path], { reject: false });
-      return { exitCode: result.exitCode, warnings: `${result.stderr}\n${result.stdout}`.split('\n').filter((l) => l.includes('recio-bot.service')) };
+      return {
+        exitCode: result.exitCode,
+        warnings: `${result.stderr}\n${result.stdout}`.split('\n').filter((l) => l.includes('recio-bot.service')),
+      };
     };
 
     test('finds nothing to say about the unit', async () => {
@@ -74,7 +83,10 @@ describe('deploy/recio-bot.service', () => {
       const path = join(dir, 'broken', 'recio-bot.service');
       await execa('mkdir', ['-p', join(dir, 'broken')]);
       const text = await readFile(UNIT, 'utf8');
-      await writeFile(path, text.replace('Restart=on-failure', 'Restart=sometimes').replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'));
+      await writeFile(
+        path,
+        text.replace('Restart=on-failure', 'Restart=sometimes').replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'),
+      );
       const { warnings } = await verify(path);
       expect(warnings.join('\n')).toMatch(/restart specifier/i);
       expect(warnings.join('\n')).toMatch(/NoNewPrivilege/);
@@ -90,7 +102,11 @@ describe('docs/operate.md', () => {
     const known = new Set(agent?.commands.flatMap((c) => c.options.map((o) => o.long ?? '')));
     const text = await readFile(DOCS, 'utf8');
     // Section 2 is the agent's; npm's own flags (npm prune --omit=dev) are not ours to check.
-    const section = text.slice(text.indexOf('### 2.'), text.indexOf('### 3.')).split('\n').filter((l) => !l.includes('npm ')).join('\n');
+    const section = text
+      .slice(text.indexOf('### 2.'), text.indexOf('### 3.'))
+      .split('\n')
+      .filter((l) => !l.includes('npm '))
+      .join('\n');
     const named = new Set([...section.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]));
     expect(named.size).toBeGreaterThan(10);
     expect([...named].filter((flag) => !known.has(flag))).toEqual([]);

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgentConfigSchema } from '@recio/agent/agent-config';
 import { applyOperation } from '@recio/agent/install/apply';
 import { resolveInstallPaths } from '@recio/agent/install/install-paths';
-import { checkSudoersFileName, renderSudoers, resolveOnSecurePath, sudoRulesFor, type SudoRule } from '@recio/agent/install/sudo-rules';
+import {
+  checkSudoersFileName,
+  renderSudoers,
+  resolveOnSecurePath,
+  sudoRulesFor,
+  type SudoRule,
+} from '@recio/agent/install/sudo-rules';
 
 const IS_ROOT = process.getuid?.() === 0;
 const config = (raw: object) => AgentConfigSchema.parse(raw);
@@ -14,11 +20,18 @@ describe('sudo rules from an agent config', () => {
   test('the default config needs one rule: restarting PostgreSQL, with systemctl found where sudo finds it', () => {
     const rules = sudoRulesFor(config({}));
     expect(rules).toEqual([
-      { runAs: 'root', command: resolveOnSecurePath('systemctl'), args: ['restart', 'postgresql'], source: 'db.restart' },
+      {
+        runAs: 'root',
+        command: resolveOnSecurePath('systemctl'),
+        args: ['restart', 'postgresql'],
+        source: 'db.restart',
+      },
     ]);
-    expect(renderSudoers('recio', rules, '/etc/recio/agent.yml').split('\n').filter((l) => !l.startsWith('#') && l !== '')).toEqual([
-      `recio ALL=(root) NOPASSWD: ${resolveOnSecurePath('systemctl')} restart postgresql`,
-    ]);
+    expect(
+      renderSudoers('recio', rules, '/etc/recio/agent.yml')
+        .split('\n')
+        .filter((l) => !l.startsWith('#') && l !== ''),
+    ).toEqual([`recio ALL=(root) NOPASSWD: ${resolveOnSecurePath('systemctl')} restart postgresql`]);
   });
 
   test('a config without sudo needs no rule', () => {
@@ -26,7 +39,14 @@ describe('sudo rules from an agent config', () => {
   });
 
   test('-u picks the target user, -n and -- are understood, and a command with no arguments allows none', () => {
-    const rules = sudoRulesFor(config({ db: { status: ['sudo', '-n', '-u', 'postgres', '--', '/usr/bin/pg_isready'], restart: ['/usr/bin/sudo', '--user=root', 'true'] } }));
+    const rules = sudoRulesFor(
+      config({
+        db: {
+          status: ['sudo', '-n', '-u', 'postgres', '--', '/usr/bin/pg_isready'],
+          restart: ['/usr/bin/sudo', '--user=root', 'true'],
+        },
+      }),
+    );
     expect(rules).toEqual([
       { runAs: 'postgres', command: '/usr/bin/pg_isready', args: [], source: 'db.status' },
       { runAs: 'root', command: resolveOnSecurePath('true'), args: [], source: 'db.restart' },
@@ -52,19 +72,27 @@ describe('sudo rules from an agent config', () => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/^the agent config asks for sudo/);
-    for (const path of ['supervisorctl:', 'db.psql:', 'db.scratch.create:', 'deploy.git:']) expect(message).toContain(`${path} `);
+    for (const path of ['supervisorctl:', 'db.psql:', 'db.scratch.create:', 'deploy.git:'])
+      expect(message).toContain(`${path} `);
     expect(message).toContain('db.status: sudo option -E is not supported');
     expect(message).toContain("db.restart: no-such-program-x9 is not on sudo's secure_path");
   });
 
-  test.each([['two words'], ['*'], ['"quoted"'], ['a\\b'], ['$(id)']])('argument %j is refused: sudoers could not match it exactly', (arg) => {
-    expect(() => sudoRulesFor(config({ db: { restart: ['sudo', '/usr/bin/echo', arg] } }))).toThrow(/cannot match exactly/);
-  });
+  test.each([['two words'], ['*'], ['"quoted"'], ['a\\b'], ['$(id)']])(
+    'argument %j is refused: sudoers could not match it exactly',
+    (arg) => {
+      expect(() => sudoRulesFor(config({ db: { restart: ['sudo', '/usr/bin/echo', arg] } }))).toThrow(
+        /cannot match exactly/,
+      );
+    },
+  );
 
   test('a drop-in name sudo would skip is refused up front', () => {
     expect(() => checkSudoersFileName('/etc/sudoers.d/recio.agent')).toThrow(/sudo ignores/);
     expect(() => checkSudoersFileName('/etc/sudoers.d/recio-agent~')).toThrow(/sudo ignores/);
-    expect(() => resolveInstallPaths({ user: 'recio', sudoersPath: '/etc/sudoers.d/recio.conf' })).toThrow(/sudo ignores/);
+    expect(() => resolveInstallPaths({ user: 'recio', sudoersPath: '/etc/sudoers.d/recio.conf' })).toThrow(
+      /sudo ignores/,
+    );
     expect(() => checkSudoersFileName('/etc/sudoers.d/recio-agent')).not.toThrow();
   });
 });
@@ -75,7 +103,8 @@ describe.skipIf(!IS_ROOT)('sudo obeys the rendered drop-in exactly', () => {
   const dropIn = `/etc/sudoers.d/recio-sudo-${id}`;
 
   beforeAll(async () => {
-    if (resolveOnSecurePath('visudo') === undefined) throw new Error('sudo is not installed: apt-get install -y sudo (.ci/run installs it)');
+    if (resolveOnSecurePath('visudo') === undefined)
+      throw new Error('sudo is not installed: apt-get install -y sudo (.ci/run installs it)');
     await execa('useradd', ['--system', '--shell', '/bin/sh', '--password', '*', user]);
   });
 
@@ -117,7 +146,9 @@ describe.skipIf(!IS_ROOT)('sudo obeys the rendered drop-in exactly', () => {
 
   test('a drop-in visudo rejects never reaches sudoers.d, and no temp file is left', async () => {
     const path = `/etc/sudoers.d/recio-bad-${id}`;
-    await expect(applyOperation({ kind: 'write-sudoers', path, content: `${user} ALL=(root NOPASSWD: /usr/bin/true\n` })).rejects.toThrow(/visudo/);
+    await expect(
+      applyOperation({ kind: 'write-sudoers', path, content: `${user} ALL=(root NOPASSWD: /usr/bin/true\n` }),
+    ).rejects.toThrow(/visudo/);
     // Other suites may add their own drop-ins meanwhile: look for ours (and its temp file) only.
     expect((await readdir('/etc/sudoers.d')).filter((name) => name.includes(`recio-bad-${id}`))).toEqual([]);
     expect((await execa('visudo', ['-c'])).exitCode).toBe(0);

@@ -10,11 +10,12 @@ afterAll(async () => {
   await f?.stop();
 });
 
-
 describe('a restart from the core, against a real host', () => {
   test('restart trade_executor: one run, one step, a new PID, timeline, audit and outbox rows', async () => {
     const before = await f.host.supervisor.program('trade_executor');
-    const answer = asRun(await f.ops.handle({ kind: 'restart', service: 'trade_executor' }, await f.actor(ALICE), f.origin('t-restart-1')));
+    const answer = asRun(
+      await f.ops.handle({ kind: 'restart', service: 'trade_executor' }, await f.actor(ALICE), f.origin('t-restart-1')),
+    );
     const run = await answer.done;
     expect(run.state).toBe('succeeded');
     const after = await f.host.supervisor.program('trade_executor');
@@ -25,8 +26,13 @@ describe('a restart from the core, against a real host', () => {
     const kinds = (await f.store.timeline.list({ runId: run.id })).map((e) => e.kind);
     expect(kinds).toEqual(['run_started', 'step_started', 'step_succeeded', 'run_succeeded']);
     const audit = await f.store.audit.list({ target: 'db1/service.restart' });
-    expect(audit.some((a) => a.actor === ALICE && a.outcome === 'ok' && (a.detail as { run: string }).run === run.id)).toBe(true);
-    expect(await f.store.outbox.getByDedupeKey(`run:${run.id}:post`)).toMatchObject({ channel: 'COPS00001', kind: 'post' });
+    expect(
+      audit.some((a) => a.actor === ALICE && a.outcome === 'ok' && (a.detail as { run: string }).run === run.id),
+    ).toBe(true);
+    expect(await f.store.outbox.getByDedupeKey(`run:${run.id}:post`)).toMatchObject({
+      channel: 'COPS00001',
+      kind: 'post',
+    });
   });
 
   test('the same delivery key twice: one run, one execution', async () => {
@@ -39,7 +45,11 @@ describe('a restart from the core, against a real host', () => {
     await second.done;
     const steps = await f.store.runs.steps(first.run.id);
     expect(steps.map((s) => s.attempt)).toEqual([1]);
-    expect((await f.store.audit.list({ target: 'db1/service.restart' })).filter((a) => (a.detail as { run: string }).run === first.run.id)).toHaveLength(1);
+    expect(
+      (await f.store.audit.list({ target: 'db1/service.restart' })).filter(
+        (a) => (a.detail as { run: string }).run === first.run.id,
+      ),
+    ).toHaveLength(1);
   });
 
   test('two restarts of the same service at once run one after the other, never interleaved', async () => {
@@ -61,12 +71,24 @@ describe('a restart from the core, against a real host', () => {
 
   test('unauthorised and wrong-role requests are refused with an audit row, nothing runs', async () => {
     const pid = (await f.host.supervisor.program('trade_executor')).pid;
-    const denied = await f.ops.handle({ kind: 'restart', service: 'trade_executor' }, await f.actor(MALLORY), f.origin('t-mallory'));
+    const denied = await f.ops.handle(
+      { kind: 'restart', service: 'trade_executor' },
+      await f.actor(MALLORY),
+      f.origin('t-mallory'),
+    );
     expect(denied).toMatchObject({ type: 'denied' });
-    const architect = await f.ops.handle({ kind: 'restart', service: 'trade_executor' }, await f.actor(CAROL), f.origin('t-carol'));
+    const architect = await f.ops.handle(
+      { kind: 'restart', service: 'trade_executor' },
+      await f.actor(CAROL),
+      f.origin('t-carol'),
+    );
     expect(architect.type).toBe('denied');
-    expect((await f.ops.handle({ kind: 'status' }, await f.actor(MALLORY), f.origin('t-mallory-status'))).type).toBe('denied');
-    expect((await f.ops.handle({ kind: 'help' }, await f.actor(MALLORY), f.origin('t-mallory-help'))).type).toBe('help');
+    expect((await f.ops.handle({ kind: 'status' }, await f.actor(MALLORY), f.origin('t-mallory-status'))).type).toBe(
+      'denied',
+    );
+    expect((await f.ops.handle({ kind: 'help' }, await f.actor(MALLORY), f.origin('t-mallory-help'))).type).toBe(
+      'help',
+    );
     const refusals = await f.store.audit.list({ action: 'request.denied' });
     expect(refusals.map((r) => r.actor)).toEqual(expect.arrayContaining([MALLORY, CAROL]));
     expect((await f.host.supervisor.program('trade_executor')).pid).toBe(pid);
@@ -77,7 +99,11 @@ describe('a restart from the core, against a real host', () => {
     const status = await f.ops.handle({ kind: 'status' }, await f.actor(CAROL), f.origin('t-status'));
     expect(status.type).toBe('status');
     if (status.type === 'status') expect(status.results[0]).toMatchObject({ host: 'db1', ok: true });
-    const tail = await f.ops.handle({ kind: 'tail', service: 'trade_manager', lines: 3 }, await f.actor(CAROL), f.origin('t-tail'));
+    const tail = await f.ops.handle(
+      { kind: 'tail', service: 'trade_manager', lines: 3 },
+      await f.actor(CAROL),
+      f.origin('t-tail'),
+    );
     expect(tail).toMatchObject({ type: 'tail', ok: true, host: 'db1', service: 'trade_manager' });
     if (tail.type === 'tail') expect(tail.lines).toHaveLength(3);
   });

@@ -15,14 +15,18 @@ afterAll(async () => {
   await f?.stop();
 });
 
-
-
-describe('the plan\'s scenarios against a real host', () => {
+describe("the plan's scenarios against a real host", () => {
   test('1.2 service crash: restart fails again, the dependency that is down is named, the run fails', async () => {
     await f.host.supervisor.setMode('auto_entry_supervisor', 'crash');
     f.kalshi.status = 503;
     try {
-      const answer = asRun(await f.ops.handle({ kind: 'run', scenario: 'service-crash', value: 'auto_entry_supervisor', dryRun: false }, await f.actor(ALICE), f.origin('s-crash')));
+      const answer = asRun(
+        await f.ops.handle(
+          { kind: 'run', scenario: 'service-crash', value: 'auto_entry_supervisor', dryRun: false },
+          await f.actor(ALICE),
+          f.origin('s-crash'),
+        ),
+      );
       const run = await answer.done;
       expect(run.state).toBe('failed');
       const steps = await f.store.runs.steps(run.id);
@@ -44,7 +48,13 @@ describe('the plan\'s scenarios against a real host', () => {
   });
 
   test('1.2 with a healthy program: restart works, the dependency checks are skipped, the run succeeds', async () => {
-    const run = await asRun(await f.ops.handle({ kind: 'run', scenario: 'service-crash', value: 'btc_price_watchdog', dryRun: false }, await f.actor(ALICE), f.origin('s-ok'))).done;
+    const run = await asRun(
+      await f.ops.handle(
+        { kind: 'run', scenario: 'service-crash', value: 'btc_price_watchdog', dryRun: false },
+        await f.actor(ALICE),
+        f.origin('s-ok'),
+      ),
+    ).done;
     expect(run.state).toBe('succeeded');
     const steps = await f.store.runs.steps(run.id);
     expect(steps.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'skipped', 'skipped', 'succeeded']);
@@ -55,20 +65,28 @@ describe('the plan\'s scenarios against a real host', () => {
     expect(backup.ok).toBe(true);
     await f.recio.query('DROP TABLE kalshi_market_snapshots');
     const alice = await f.actor(ALICE);
-    const answer = asRun(await f.ops.handle({ kind: 'run', scenario: 'postgres-failure', dryRun: false }, alice, f.origin('pg-1')));
+    const answer = asRun(
+      await f.ops.handle({ kind: 'run', scenario: 'postgres-failure', dryRun: false }, alice, f.origin('pg-1')),
+    );
     const gated = await answer.done;
     expect(gated.state).toBe('awaiting_approval');
     const steps = await f.store.runs.steps(gated.id);
     const restore = steps.find((s) => s.action === 'db.restore')!;
     expect(restore.state).toBe('awaiting_approval');
     expect(steps.find((s) => s.action === 'db.restart')?.state).toBe('skipped');
-    const approvalPost = (await f.store.timeline.list({ runId: gated.id })).find((e) => e.kind === 'approval_requested');
-    const approvalId = (approvalPost?.detail as { approvalId: string }).approvalId;
+    const approvalPost = (await f.store.timeline.list({ runId: gated.id })).find(
+      (e) => e.kind === 'approval_requested',
+    );
+    const approvalId = (approvalPost!.detail as { approvalId: string }).approvalId;
 
     const self = await decideApproval(f.ops, approvalId, 'approved', alice, f.origin('pg-1-self'));
     expect(self).toMatchObject({ type: 'text', text: expect.stringContaining('second lead_operator') });
     expect((await f.store.steps.get(restore.id))?.state).toBe('awaiting_approval');
-    expect((await f.store.audit.list({ action: 'request.refused' })).some((a) => (a.detail as { reason: string }).reason === 'self_approval')).toBe(true);
+    expect(
+      (await f.store.audit.list({ action: 'request.refused' })).some(
+        (a) => (a.detail as { reason: string }).reason === 'self_approval',
+      ),
+    ).toBe(true);
 
     const bob = await f.actor(BOB);
     const [first, second] = await Promise.all([
@@ -80,22 +98,37 @@ describe('the plan\'s scenarios against a real host', () => {
     expect(texts.filter((t) => t.startsWith(`Already approved by <@${BOB}>`))).toHaveLength(1);
     const finished = await runReaches(f.store, gated.id, ['succeeded', 'failed']);
     expect(finished.state).toBe('succeeded');
-    const restored = await f.recio.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'kalshi_market_snapshots'");
+    const restored = await f.recio.query(
+      "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'kalshi_market_snapshots'",
+    );
     expect(restored.rows[0].n).toBe(1);
     const after = await f.store.runs.steps(gated.id);
-    expect(after.filter((s) => s.action === 'service.restart').map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(after.filter((s) => s.action === 'service.restart').map((s) => s.state)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
     const decided = await f.store.audit.list({ action: 'approval.decided' });
     expect(decided.filter((a) => (a.detail as { approval: string }).approval === approvalId)).toHaveLength(1);
   });
 
   test('--dry-run shows what would run where, and runs nothing', async () => {
     const pid = (await f.host.supervisor.program('trade_manager')).pid;
-    const run = await asRun(await f.ops.handle({ kind: 'run', scenario: 'postgres-failure', dryRun: true }, await f.actor(ALICE), f.origin('pg-dry'))).done;
+    const run = await asRun(
+      await f.ops.handle(
+        { kind: 'run', scenario: 'postgres-failure', dryRun: true },
+        await f.actor(ALICE),
+        f.origin('pg-dry'),
+      ),
+    ).done;
     expect(run.state).toBe('succeeded');
     const steps = await f.store.runs.steps(run.id);
     expect(steps.every((s) => s.state === 'skipped')).toBe(true);
     const texts = (await f.store.timeline.list({ runId: run.id })).map((e) => e.text);
-    expect(texts).toContain('Restart trade_manager: dry run: would run service.restart on db1 {"service":"trade_manager","waitSeconds":30}');
+    expect(texts).toContain(
+      'Restart trade_manager: dry run: would run service.restart on db1 {"service":"trade_manager","waitSeconds":30}',
+    );
     expect((await f.host.supervisor.program('trade_manager')).pid).toBe(pid);
   });
 });
@@ -116,13 +149,22 @@ describe('engine mechanics', () => {
   };
 
   test('a step past its timeout is an unknown outcome, never a success, and stops the run', async () => {
-    const spec = await runbook('slow', `id: slow
+    const spec = await runbook(
+      'slow',
+      `id: slow
 title: Slow
 steps:
   - { id: restart, title: Restart with no time, role: app, action: service.restart, params: { service: trade_executor }, timeout: 1200ms }
   - { id: after, title: Never reached, role: app, action: service.status }
-`);
-    const { run } = await f.engine.start({ scenario: 'slow', title: 'Slow', steps: planRun(spec, {}, { withRole: () => ['db1'] }), requestedBy: ALICE, dedupeKey: 'slow-1' });
+`,
+    );
+    const { run } = await f.engine.start({
+      scenario: 'slow',
+      title: 'Slow',
+      steps: planRun(spec, {}, { withRole: () => ['db1'] }),
+      requestedBy: ALICE,
+      dedupeKey: 'slow-1',
+    });
     const done = await f.engine.advance(run.id, ALICE);
     expect(done.state).toBe('failed');
     const [step, after] = await f.store.runs.steps(run.id);
@@ -132,16 +174,27 @@ steps:
   });
 
   test('a confirm gate waits; skipping it by hand moves the run on', async () => {
-    const spec = await runbook('gated', `id: gated
+    const spec = await runbook(
+      'gated',
+      `id: gated
 title: Gated
 steps:
   - { id: ask, title: Stop auto entries, role: app, action: service.stop, params: { service: auto_entry_supervisor }, approval: confirm }
   - { id: look, title: Look at the status, role: app, action: service.status, idempotent: true }
-`);
-    const { run } = await f.engine.start({ scenario: 'gated', title: 'Gated', steps: planRun(spec, {}, { withRole: () => ['db1'] }), requestedBy: ALICE, dedupeKey: 'gated-1' });
+`,
+    );
+    const { run } = await f.engine.start({
+      scenario: 'gated',
+      title: 'Gated',
+      steps: planRun(spec, {}, { withRole: () => ['db1'] }),
+      requestedBy: ALICE,
+      dedupeKey: 'gated-1',
+    });
     expect((await f.engine.advance(run.id, ALICE)).state).toBe('awaiting_approval');
     const [ask] = await f.store.runs.steps(run.id);
-    expect(await skipStep(f.ops, ask!.id, await f.actor(ALICE), f.origin('gated-skip'))).toMatchObject({ text: 'Skipped: Stop auto entries.' });
+    expect(await skipStep(f.ops, ask!.id, await f.actor(ALICE), f.origin('gated-skip'))).toMatchObject({
+      text: 'Skipped: Stop auto entries.',
+    });
     const finished = await runReaches(f.store, run.id, ['succeeded', 'failed']);
     expect(finished.state).toBe('succeeded');
     expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');

@@ -12,7 +12,8 @@ let f: EngineFixture;
 let dir: string;
 let repo: string;
 
-const git = (...args: string[]) => execa('git', ['-C', repo, '-c', 'user.email=ci@recio', '-c', 'user.name=ci', ...args]);
+const git = (...args: string[]) =>
+  execa('git', ['-C', repo, '-c', 'user.email=ci@recio', '-c', 'user.name=ci', ...args]);
 
 async function release(tag: string, crash: boolean): Promise<void> {
   await writeFile(join(repo, 'VERSION'), `${tag}\n`);
@@ -36,7 +37,12 @@ beforeAll(async () => {
   const runbooks = join(dir, 'commands');
   cpSync(resolve(import.meta.dirname, '../../commands'), runbooks, { recursive: true });
   const outage = join(runbooks, 'provider-outage.yml');
-  writeFileSync(outage, readFileSync(outage, 'utf8').replace('retry: { every: 30s, within: 15m }', 'retry: { every: 1s, within: 3s }').replace('retry: { every: 30s, within: 12h }', 'retry: { every: 1s, within: 60s }'));
+  writeFileSync(
+    outage,
+    readFileSync(outage, 'utf8')
+      .replace('retry: { every: 30s, within: 15m }', 'retry: { every: 1s, within: 3s }')
+      .replace('retry: { every: 30s, within: 12h }', 'retry: { every: 1s, within: 60s }'),
+  );
   f = await startEngineFixture({
     runbooksDir: runbooks,
     hostOptions: { releaseDir: repo, agentConfig: { deploy: { repo, pip: ['true'], settleSeconds: 2 } } },
@@ -48,13 +54,19 @@ afterAll(async () => {
 });
 
 const approvalOf = async (runId: string) =>
-  ((await f.store.timeline.list({ runId })).find((e) => e.kind === 'approval_requested')?.detail as { approvalId: string }).approvalId;
+  (
+    (await f.store.timeline.list({ runId })).find((e) => e.kind === 'approval_requested')!.detail as {
+      approvalId: string;
+    }
+  ).approvalId;
 
 describe('1.4 bad release', () => {
   test('a bad deploy is rolled back to the last good tag after a second person approves; programs RUNNING again', async () => {
     // The bad deploy, as it happens: checkout of v2.4.0 and a restart of everything.
     await git('checkout', '-q', 'v2.4.0');
-    await execa(f.host.supervisor.supervisorctl[0]!, [...f.host.supervisor.supervisorctl.slice(1), 'restart', 'all'], { reject: false });
+    await execa(f.host.supervisor.supervisorctl[0]!, [...f.host.supervisor.supervisorctl.slice(1), 'restart', 'all'], {
+      reject: false,
+    });
     await f.host.supervisor.waitFor('trade_executor', 'FATAL');
 
     const run = asRun(await f.ops.handle({ kind: 'rollback', tag: 'v2.3.0' }, await f.actor(ALICE), f.origin('rb-1')));
@@ -68,7 +80,7 @@ describe('1.4 bad release', () => {
     for (const program of await f.host.supervisor.status()) expect(program.state).toBe('RUNNING');
   });
 
-  test('rolling back onto a bad tag fails loudly with the smoke test\'s reason', async () => {
+  test("rolling back onto a bad tag fails loudly with the smoke test's reason", async () => {
     const run = asRun(await f.ops.handle({ kind: 'rollback', tag: 'v2.4.0' }, await f.actor(ALICE), f.origin('rb-2')));
     await run.done;
     await decideApproval(f.ops, await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-2-bob'));
@@ -79,7 +91,9 @@ describe('1.4 bad release', () => {
     expect((rollback.result as { error: { code: string } }).error.code).toBe('smoke_failed');
     // Back to the good one, for the next test.
     await git('checkout', '-q', 'v2.3.0');
-    await execa(f.host.supervisor.supervisorctl[0]!, [...f.host.supervisor.supervisorctl.slice(1), 'restart', 'all'], { reject: false });
+    await execa(f.host.supervisor.supervisorctl[0]!, [...f.host.supervisor.supervisorctl.slice(1), 'restart', 'all'], {
+      reject: false,
+    });
     await f.host.supervisor.waitFor('trade_executor', 'RUNNING');
   });
 });
@@ -87,14 +101,22 @@ describe('1.4 bad release', () => {
 describe('1.3 provider outage', () => {
   test('past the window auto entries are disabled on a go-ahead, and re-enabled once the provider is healthy', async () => {
     f.kalshi.status = 503;
-    const run = asRun(await f.ops.handle({ kind: 'run', scenario: 'provider-outage', dryRun: false }, await f.actor(ALICE), f.origin('po-1')));
+    const run = asRun(
+      await f.ops.handle(
+        { kind: 'run', scenario: 'provider-outage', dryRun: false },
+        await f.actor(ALICE),
+        f.origin('po-1'),
+      ),
+    );
     expect((await run.done).state).toBe('awaiting_approval');
     const steps = await f.store.runs.steps(run.run.id);
     expect(steps.map((s) => s.state)).toEqual(['failed', 'awaiting_approval', 'pending', 'pending']);
     await confirmStep(f.ops, steps[1]!.id, await f.actor(ALICE), f.origin('po-1-disable'));
     await f.host.supervisor.waitFor('auto_entry_supervisor', 'STOPPED');
     f.kalshi.status = 200;
-    const reenable = await until('the re-enable offer', async () => ((await f.store.steps.get(steps[3]!.id))?.state === 'awaiting_approval' ? steps[3] : undefined));
+    const reenable = await until('the re-enable offer', async () =>
+      (await f.store.steps.get(steps[3]!.id))?.state === 'awaiting_approval' ? steps[3] : undefined,
+    );
     await confirmStep(f.ops, reenable!.id, await f.actor(ALICE), f.origin('po-1-enable'));
     const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('succeeded');

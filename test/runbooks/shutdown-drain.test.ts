@@ -13,12 +13,15 @@ let dir: string;
 beforeAll(async () => {
   f = await startEngineFixture();
   dir = await mkdtemp(join(tmpdir(), 'recio-drain-'));
-  await writeFile(join(dir, 'two-steps.yml'), `id: two-steps
+  await writeFile(
+    join(dir, 'two-steps.yml'),
+    `id: two-steps
 title: Two steps
 steps:
   - { id: restart, title: Restart a crash-looping program, role: app, action: service.restart, params: { service: trade_manager, waitSeconds: 20 }, timeout: 40s }
   - { id: never, title: Never started, role: app, action: service.status }
-`);
+`,
+  );
 });
 afterAll(async () => {
   await f?.stop();
@@ -29,9 +32,17 @@ test('shutdown: no new step starts; a step still running at the deadline is mark
   const spec = loadRunbooks(dir).get('two-steps')!;
   await f.host.supervisor.setMode('trade_manager', 'crash');
   try {
-    const { run } = await f.engine.start({ scenario: 'two-steps', title: 'Two steps', steps: planRun(spec, {}, { withRole: () => ['db1'] }), requestedBy: ALICE, dedupeKey: 'drain-1' });
+    const { run } = await f.engine.start({
+      scenario: 'two-steps',
+      title: 'Two steps',
+      steps: planRun(spec, {}, { withRole: () => ['db1'] }),
+      requestedBy: ALICE,
+      dedupeKey: 'drain-1',
+    });
     const advancing = f.engine.advance(run.id, ALICE);
-    await until('the restart running', async () => ((await f.store.runs.steps(run.id))[0]?.state === 'running' ? true : undefined));
+    await until('the restart running', async () =>
+      (await f.store.runs.steps(run.id))[0]?.state === 'running' ? true : undefined,
+    );
     const drained = await f.engine.drain(500);
     expect(drained).toEqual({ finished: false, interrupted: 1 });
     const [restart, never] = await f.store.runs.steps(run.id);

@@ -16,7 +16,14 @@ const state: SandboxState = {
   createdAt: '2026-11-26T00:00:00.000Z',
   user: { name: 'recio-sbx', uid: 990, gid: 990, created: true },
   ports: { postgres: 41001, ssh: 41002, web: 41003, kalshi: 41004, coinbase: 41005 },
-  db: { binDir: '/usr/lib/postgresql/15/bin', database: 'rec_io', user: 'rec_io', password: 'pw-0123456789abcdef', adminUser: 'sbx_admin', adminPassword: 'admin-0123456789' },
+  db: {
+    binDir: '/usr/lib/postgresql/15/bin',
+    database: 'rec_io',
+    user: 'rec_io',
+    password: 'pw-0123456789abcdef',
+    adminUser: 'sbx_admin',
+    adminPassword: 'admin-0123456789',
+  },
   tuning: SandboxTuning.parse({}),
   faults: [],
 };
@@ -45,9 +52,14 @@ describe('the sandbox agent config', () => {
     expect(config.services).toHaveLength(6);
     expect(config.supervisorctl.slice(-2)).toEqual(['-c', paths.supervisorConfig]);
     expect(config.db.status).toEqual(['/usr/lib/postgresql/15/bin/pg_isready', '-h', '127.0.0.1', '-p', '41001']);
-    expect(config.db.restart).toEqual(expect.arrayContaining(['/usr/lib/postgresql/15/bin/pg_ctl', '-D', paths.pgData, 'restart']));
+    expect(config.db.restart).toEqual(
+      expect.arrayContaining(['/usr/lib/postgresql/15/bin/pg_ctl', '-D', paths.pgData, 'restart']),
+    );
     expect(config.db.psql).toEqual(expect.arrayContaining(['-p', '41001', '-U', 'rec_io', '-d', 'rec_io']));
-    expect(config.db.feeds).toEqual({ btc_price: { table: 'btc_price_log', column: 'ts' }, kalshi: { table: 'kalshi_market_snapshots', column: 'ts' } });
+    expect(config.db.feeds).toEqual({
+      btc_price: { table: 'btc_price_log', column: 'ts' },
+      kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
+    });
     expect(config.backups.dir).toBe(paths.backupsDir);
     expect(config.deploy.repo).toBe(paths.repo);
     expect(config.deploy.pip.join(' ')).toContain('pip-stand-in.js');
@@ -84,11 +96,17 @@ describe('recio sandbox (CLI)', () => {
   };
 
   test('an unknown scenario is refused with the known ones, before anything is touched', async () => {
-    await expect(run('break', 'meteor-strike', '--dir', '/tmp/recio-sbx-none')).rejects.toThrow(/postgres-failure, service-crash, provider-outage, bad-release/);
+    await expect(run('break', 'meteor-strike', '--dir', '/tmp/recio-sbx-none')).rejects.toThrow(
+      /postgres-failure, service-crash, provider-outage, bad-release/,
+    );
   });
 
   test('--tune takes known keys with numbers only', async () => {
-    await expect(run('up', '--dir', '/tmp/recio-sbx-none', '--tune', 'warpSpeed=9')).rejects.toThrow(/known: .*dbGraceSeconds/);
-    await expect(run('up', '--dir', '/tmp/recio-sbx-none', '--tune', 'dbGraceSeconds=soon')).rejects.toThrow(/key=number/);
+    await expect(run('up', '--dir', '/tmp/recio-sbx-none', '--tune', 'warpSpeed=9')).rejects.toThrow(
+      /known: .*dbGraceSeconds/,
+    );
+    await expect(run('up', '--dir', '/tmp/recio-sbx-none', '--tune', 'dbGraceSeconds=soon')).rejects.toThrow(
+      /key=number/,
+    );
   });
 });

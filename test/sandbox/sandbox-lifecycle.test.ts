@@ -35,10 +35,12 @@ const rows = async (table: string): Promise<number> => {
 };
 const webStatus = async () => (await fetch(sandbox.webUrl)).status;
 const stateOf = async (name: string) => (await programStatus(sandbox.paths))?.find((p) => p.name === name)?.state;
-const psql = (...args: string[]) => execa(sandbox.db.psql[0]!, [...sandbox.db.psql.slice(1), ...args], { env: sandbox.db.env, reject: false });
+const psql = (...args: string[]) =>
+  execa(sandbox.db.psql[0]!, [...sandbox.db.psql.slice(1), ...args], { env: sandbox.db.env, reject: false });
 // The bot's own path to the sandbox: its env → config → fleet → SSH transport, opened once.
 const agent = (): Hosts => (hosts ??= hostsFromConfig(loadConfig(sandbox.env), (path) => readFileSync(path, 'utf8')));
-const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000) => waitFor(what, timeoutMs, probe, 200);
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000) =>
+  waitFor(what, timeoutMs, probe, 200);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recio-sbx-'));
@@ -47,7 +49,15 @@ beforeAll(async () => {
     user: userName,
     // Quick enough for a test: rows every second, programs give up on the DB after 3 s, the web
     // UI calls a feed stale after 4 s.
-    tuning: { btcIntervalMs: 500, kalshiIntervalMs: 1000, heartbeatMs: 1000, dbGraceSeconds: 3, apiTimeoutMs: 1000, webMaxFeedAgeSeconds: 4, deploySettleSeconds: 2 },
+    tuning: {
+      btcIntervalMs: 500,
+      kalshiIntervalMs: 1000,
+      heartbeatMs: 1000,
+      dbGraceSeconds: 3,
+      apiTimeoutMs: 1000,
+      webMaxFeedAgeSeconds: 4,
+      deploySettleSeconds: 2,
+    },
   });
 });
 
@@ -58,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('sandbox up', () => {
-  test('every component ✔ with its port and pid; v2.4.0 checked out; tonight\'s dump written', async () => {
+  test("every component ✔ with its port and pid; v2.4.0 checked out; tonight's dump written", async () => {
     const status = await sandboxStatus(dir);
     expect(status.components.filter((c) => !c.ok)).toEqual([]);
     expect(status.ok).toBe(true);
@@ -73,10 +83,16 @@ describe('sandbox up', () => {
 
   test('the feeds write rows and the web UI is healthy', async () => {
     const [btc, kalshi] = [await rows('btc_price_log'), await rows('kalshi_market_snapshots')];
-    await until('btc_price_log and kalshi_market_snapshots growing', async () => ((await rows('btc_price_log')) > btc && (await rows('kalshi_market_snapshots')) > kalshi ? true : undefined));
+    await until('btc_price_log and kalshi_market_snapshots growing', async () =>
+      (await rows('btc_price_log')) > btc && (await rows('kalshi_market_snapshots')) > kalshi ? true : undefined,
+    );
     const health = await fetch(sandbox.webUrl);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok', feeds: { btc_price: { fresh: true }, kalshi: { fresh: true } } });
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      db: 'ok',
+      feeds: { btc_price: { fresh: true }, kalshi: { fresh: true } },
+    });
   });
 
   test('the agent answers over the sandbox sshd, reached with its fleet file and key', async () => {
@@ -92,10 +108,20 @@ describe('sandbox up', () => {
   });
 
   test('a second up finds everything running and changes nothing', async () => {
-    const files = [sandbox.paths.state, sandbox.fleetPath, sandbox.envPath, sandbox.agentConfigPath, sandbox.paths.supervisorConfig, sandbox.paths.sshdConfig, join(sandbox.repoDir, '.env')];
+    const files = [
+      sandbox.paths.state,
+      sandbox.fleetPath,
+      sandbox.envPath,
+      sandbox.agentConfigPath,
+      sandbox.paths.supervisorConfig,
+      sandbox.paths.sshdConfig,
+      join(sandbox.repoDir, '.env'),
+    ];
     const before = { pids: await pids(), files: files.map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8')]) };
     await sandboxUp({ dir });
-    expect({ pids: await pids(), files: files.map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8')]) }).toEqual(before);
+    expect({ pids: await pids(), files: files.map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8')]) }).toEqual(
+      before,
+    );
   });
 
   test('up finishes a sandbox left half-made: a dead web UI and a missing fleet file come back, the rest is untouched', async () => {
@@ -103,7 +129,9 @@ describe('sandbox up', () => {
     const fleet = readFileSync(sandbox.fleetPath, 'utf8');
     await execa('rm', [sandbox.fleetPath]);
     process.kill(before.web!, 'SIGKILL');
-    await until('web UI gone', async () => ((await fetch(sandbox.webUrl).catch(() => undefined)) === undefined ? true : undefined));
+    await until('web UI gone', async () =>
+      (await fetch(sandbox.webUrl).catch(() => undefined)) === undefined ? true : undefined,
+    );
     await sandboxUp({ dir });
     const after = await pids();
     expect(after.web).not.toBe(before.web);
@@ -113,15 +141,22 @@ describe('sandbox up', () => {
   });
 });
 
-describe('sandbox break: each fault shows the plan\'s symptom, heal puts it back', () => {
+describe("sandbox break: each fault shows the plan's symptom, heal puts it back", () => {
   test('postgres-failure: pg_isready fails, the programs log "could not connect to server" and give up', async () => {
     await breakScenario(sandbox, 'postgres-failure');
-    const pgIsReady = () => execa(sandbox.db.psql[0]!.replace(/psql$/, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(sandbox.ports.postgres)], { reject: false });
+    const pgIsReady = () =>
+      execa(
+        sandbox.db.psql[0]!.replace(/psql$/, 'pg_isready'),
+        ['-h', '127.0.0.1', '-p', String(sandbox.ports.postgres)],
+        { reject: false },
+      );
     expect((await pgIsReady()).exitCode).not.toBe(0);
     // An `up` during a drill leaves the fault to the bot.
     await sandboxUp({ dir });
     expect((await pgIsReady()).exitCode).not.toBe(0);
-    await until('trade_manager to give up', async () => (['BACKOFF', 'FATAL'].includes((await stateOf('trade_manager')) ?? '') ? true : undefined));
+    await until('trade_manager to give up', async () =>
+      ['BACKOFF', 'FATAL'].includes((await stateOf('trade_manager')) ?? '') ? true : undefined,
+    );
     expect(await supervisorctl(sandbox.paths, 'tail', 'trade_manager')).toContain('could not connect to server');
     expect(await webStatus()).toBe(503);
     await heal(sandbox, 'postgres-failure');
@@ -133,7 +168,9 @@ describe('sandbox break: each fault shows the plan\'s symptom, heal puts it back
     const tables = await psql('-c', '\\dt');
     expect(tables.stdout).toContain('btc_price_log');
     expect(tables.stdout).not.toContain('kalshi_market_snapshots');
-    expect((await sandboxStatus(dir)).faults).toEqual([expect.objectContaining({ scenario: 'postgres-failure', variant: 'drop-table', inEffect: true })]);
+    expect((await sandboxStatus(dir)).faults).toEqual([
+      expect.objectContaining({ scenario: 'postgres-failure', variant: 'drop-table', inEffect: true }),
+    ]);
     await heal(sandbox, 'postgres-failure');
     expect((await psql('-c', '\\dt')).stdout).toContain('kalshi_market_snapshots');
   });
@@ -149,13 +186,18 @@ describe('sandbox break: each fault shows the plan\'s symptom, heal puts it back
     expect(seen).toContain('BACKOFF');
     expect(await stateOf('trade_manager')).toBe('RUNNING');
     // The plan's step 2, through the agent as the bot runs it: the crash was transient.
-    const restart = await agent().run('sbx1', { action: 'service.restart', params: { service: 'trade_executor', waitSeconds: 20 } });
+    const restart = await agent().run('sbx1', {
+      action: 'service.restart',
+      params: { service: 'trade_executor', waitSeconds: 20 },
+    });
     expect(restart.ok).toBe(true);
-    expect((await sandboxStatus(dir)).faults).toEqual([expect.objectContaining({ scenario: 'service-crash', inEffect: false })]);
+    expect((await sandboxStatus(dir)).faults).toEqual([
+      expect.objectContaining({ scenario: 'service-crash', inEffect: false }),
+    ]);
     await heal(sandbox, 'service-crash');
   });
 
-  test('provider-outage: Kalshi answers 503, its feed stops, the web UI turns 503; Coinbase\'s feed goes on', async () => {
+  test("provider-outage: Kalshi answers 503, its feed stops, the web UI turns 503; Coinbase's feed goes on", async () => {
     await breakScenario(sandbox, 'provider-outage', { provider: 'kalshi', variant: '503' });
     expect((await fetch(sandbox.providers.kalshi.healthUrl)).status).toBe(503);
     await until('web UI 503', async () => ((await webStatus()) === 503 ? true : undefined));
@@ -169,21 +211,33 @@ describe('sandbox break: each fault shows the plan\'s symptom, heal puts it back
 
   test('provider-outage --variant hang: Coinbase never answers and the watchdog times out', async () => {
     await breakScenario(sandbox, 'provider-outage', { provider: 'coinbase', variant: 'hang' });
-    const answered = await fetch(sandbox.providers.coinbase.healthUrl, { signal: AbortSignal.timeout(1_500) }).then(() => true, () => false);
+    const answered = await fetch(sandbox.providers.coinbase.healthUrl, { signal: AbortSignal.timeout(1_500) }).then(
+      () => true,
+      () => false,
+    );
     expect(answered).toBe(false);
-    await until('btc_price_watchdog logging a timeout', async () => ((await supervisorctl(sandbox.paths, 'tail', 'btc_price_watchdog')).includes('API timeout') ? true : undefined));
+    await until('btc_price_watchdog logging a timeout', async () =>
+      (await supervisorctl(sandbox.paths, 'tail', 'btc_price_watchdog')).includes('API timeout') ? true : undefined,
+    );
     await heal(sandbox, 'provider-outage');
   });
 
   test('bad-release: v2.5.0 deployed, every program FATAL, git describe says v2.5.0; heal rolls back', async () => {
     await breakScenario(sandbox, 'bad-release');
-    const describeTag = async () => (await execa('git', ['-c', 'safe.directory=*', '-C', sandbox.repoDir, 'describe', '--tags'])).stdout.trim();
+    const describeTag = async () =>
+      (await execa('git', ['-c', 'safe.directory=*', '-C', sandbox.repoDir, 'describe', '--tags'])).stdout.trim();
     expect(await describeTag()).toBe('v2.5.0');
-    await until('all six FATAL', async () => {
-      const programs = (await programStatus(sandbox.paths)) ?? [];
-      return programs.length === 6 && programs.every((p) => p.state === 'FATAL') ? true : undefined;
-    }, 60_000);
-    expect(await supervisorctl(sandbox.paths, 'tail', 'btc_price_watchdog')).toContain("No module named 'rec_io.kalshi_v3_client'");
+    await until(
+      'all six FATAL',
+      async () => {
+        const programs = (await programStatus(sandbox.paths)) ?? [];
+        return programs.length === 6 && programs.every((p) => p.state === 'FATAL') ? true : undefined;
+      },
+      60_000,
+    );
+    expect(await supervisorctl(sandbox.paths, 'tail', 'btc_price_watchdog')).toContain(
+      "No module named 'rec_io.kalshi_v3_client'",
+    );
     expect(readFileSync(join(sandbox.dir, 'logs', 'pip.log'), 'utf8')).toContain('requirements.txt');
     await heal(sandbox, 'bad-release');
     expect(await describeTag()).toBe('v2.4.0');
@@ -197,7 +251,14 @@ describe('sandbox down', () => {
     hosts = undefined;
     const uid = sandbox.user.uid;
     const report = await sandboxDown(dir);
-    expect(report.stopped.map((s) => s.component).sort()).toEqual(['coinbase', 'kalshi', 'postgres', 'sshd', 'supervisord', 'web']);
+    expect(report.stopped.map((s) => s.component).sort()).toEqual([
+      'coinbase',
+      'kalshi',
+      'postgres',
+      'sshd',
+      'supervisord',
+      'web',
+    ]);
     expect(report.removedDir).toBe(true);
     expect(existsSync(dir)).toBe(false);
     expect(findLeftovers(dir)).toEqual([]);
@@ -212,7 +273,8 @@ describe('sandbox down', () => {
 /** The pid of each long-running component, from its pid file and supervisord. */
 async function pids(): Promise<Record<string, number | undefined>> {
   const out: Record<string, number | undefined> = {};
-  for (const name of ['supervisord', 'sshd', 'web', 'kalshi', 'coinbase']) out[name] = readPidFile(pidFileOf(sandbox.paths, name))?.pid;
+  for (const name of ['supervisord', 'sshd', 'web', 'kalshi', 'coinbase'])
+    out[name] = readPidFile(pidFileOf(sandbox.paths, name))?.pid;
   out.postgres = Number(readFileSync(join(sandbox.paths.pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
   for (const p of (await programStatus(sandbox.paths)) ?? []) out[p.name] = p.pid ?? undefined;
   return out;

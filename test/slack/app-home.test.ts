@@ -35,7 +35,10 @@ beforeAll(async () => {
               psql: recio.psql,
               pgDump: recio.pgDump,
               expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
-              feeds: { btc_price: { table: 'btc_price_log', column: 'ts' }, kalshi: { table: 'kalshi_market_snapshots', column: 'ts' } },
+              feeds: {
+                btc_price: { table: 'btc_price_log', column: 'ts' },
+                kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
+              },
             },
           },
         },
@@ -59,8 +62,12 @@ const homeText = (user: string) => {
   return view ? readable({ text: '', blocks: view.view.blocks as never }) : '';
 };
 const homeButtons = (user: string) => buttonsOf({ blocks: (home(user)?.view.blocks ?? []) as never });
-const opens = () => bot.slack.state.deliveries.filter((d) => (d.payload as { event?: { type?: string } } | undefined)?.event?.type === 'app_home_opened').length;
-const agentLines = async () => (await readFile(bot.testHosts.db1!.agentAuditLog, 'utf8')).split('\n').filter((l) => l !== '').length;
+const opens = () =>
+  bot.slack.state.deliveries.filter(
+    (d) => (d.payload as { event?: { type?: string } } | undefined)?.event?.type === 'app_home_opened',
+  ).length;
+const agentLines = async () =>
+  (await readFile(bot.testHosts.db1!.agentAuditLog, 'utf8')).split('\n').filter((l) => l !== '').length;
 
 describe('the App Home', () => {
   test('opening it publishes at once, then every program with its state, the database, feed and backup readings; a dead host is ✖ with why', async () => {
@@ -69,7 +76,14 @@ describe('the App Home', () => {
     // The first publish did not wait for the hosts.
     expect(JSON.stringify(home(PEOPLE.alice)!.history[0])).toContain('reading the hosts');
     const text = homeText(PEOPLE.alice);
-    for (const program of ['trade_manager', 'trade_executor', 'active_trade_supervisor', 'auto_entry_supervisor', 'kalshi_api_watchdog', 'btc_price_watchdog']) {
+    for (const program of [
+      'trade_manager',
+      'trade_executor',
+      'active_trade_supervisor',
+      'auto_entry_supervisor',
+      'kalshi_api_watchdog',
+      'btc_price_watchdog',
+    ]) {
       expect(text).toMatch(new RegExp(`\`${program}\` \\*RUNNING\\* — pid \\d+`));
     }
     expect(text).toContain('*db1* · db, app, web — 6/6 programs running');
@@ -99,13 +113,25 @@ describe('the App Home', () => {
     await host.supervisor.waitFor('trade_executor', 'FATAL', 30_000);
     const openedBefore = opens();
     const desk = new IncidentDesk(bot.store, bot.ops, { opsChannel: OPS, onChange: () => bot.publisher.wake() });
-    const { incident } = await desk.reportFailure({ kind: 'program', host: 'db1', subject: 'trade_executor', state: 'FATAL', detail: 'trade_executor is FATAL on db1 (Exited too quickly)' });
+    const { incident } = await desk.reportFailure({
+      kind: 'program',
+      host: 'db1',
+      subject: 'trade_executor',
+      state: 'FATAL',
+      detail: 'trade_executor is FATAL on db1 (Exited too quickly)',
+    });
     await until(async () => expect((await bot.store.incidents.get(incident.id))?.threadTs).toBeTruthy());
     const threadTs = (await bot.store.incidents.get(incident.id))!.threadTs!;
     const link = `https://recio-dr.slack.com/archives/${OPS}/p${threadTs.replace('.', '')}`;
     await until(() => expect(homeText(PEOPLE.alice)).toContain(`<${link}|open its thread>`), { timeout: 20_000 });
     expect(homeText(PEOPLE.alice)).toContain(incident.title);
-    expect(homeButtons(PEOPLE.alice)).toEqual([ActionId.homeChecklist, ActionId.homeBackup, ActionId.homeRestart, ActionId.ackIncident, ActionId.openChecklist]);
+    expect(homeButtons(PEOPLE.alice)).toEqual([
+      ActionId.homeChecklist,
+      ActionId.homeBackup,
+      ActionId.homeRestart,
+      ActionId.ackIncident,
+      ActionId.openChecklist,
+    ]);
     expect(opens()).toBe(openedBefore);
     // Acknowledging from the thread changes the incident: the Home follows, still unopened.
     await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: threadTs, actionId: ActionId.ackIncident });
@@ -120,8 +146,18 @@ describe('the App Home', () => {
     await until(async () => expect((await runs(bot)).find((r) => r.scenario === 'backup')).toBeDefined());
     const run = (await runs(bot)).find((r) => r.scenario === 'backup')!;
     expect(run.requested_by).toBe(PEOPLE.alice);
-    await until(() => expect(homeText(PEOPLE.alice)).toMatch(new RegExp(`:speech_balloon: :arrow_forward: Started \\*.+\\* \\(run \`${run.id.slice(0, 8)}\`\\)\\. Its live message is in <#${OPS}>`)));
-    await until(() => expect(bot.slack.state.messagesIn(OPS).some((m) => readable(m).includes(`run \`${run.id.slice(0, 8)}\``))).toBe(true));
+    await until(() =>
+      expect(homeText(PEOPLE.alice)).toMatch(
+        new RegExp(
+          `:speech_balloon: :arrow_forward: Started \\*.+\\* \\(run \`${run.id.slice(0, 8)}\`\\)\\. Its live message is in <#${OPS}>`,
+        ),
+      ),
+    );
+    await until(() =>
+      expect(bot.slack.state.messagesIn(OPS).some((m) => readable(m).includes(`run \`${run.id.slice(0, 8)}\``))).toBe(
+        true,
+      ),
+    );
   });
 
   test('Restart a service… opens the service picker; its submission restarts in the ops channel and answers in the Home', async () => {
@@ -129,7 +165,9 @@ describe('the App Home', () => {
     await bot.slack.deliver.click({ user: 'alice', actionId: ActionId.homeRestart, home: true });
     await until(() => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.serviceModal));
     await bot.slack.deliver.submitView({ user: 'alice', values: { [BlockId.service]: 'trade_manager' } });
-    await until(async () => expect((await runs(bot)).find((r) => r.scenario === 'adhoc:service.restart')?.state).toBe('succeeded'));
+    await until(async () =>
+      expect((await runs(bot)).find((r) => r.scenario === 'adhoc:service.restart')?.state).toBe('succeeded'),
+    );
     expect((await bot.testHosts.db1!.supervisor.program('trade_manager')).pid).not.toBe(before);
     await until(() => expect(homeText(PEOPLE.alice)).toContain('Started *Restart trade_manager on db1*'));
   });

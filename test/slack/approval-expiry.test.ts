@@ -13,13 +13,18 @@ import { auditRows, buttonsOf, count, readable, runs, until } from './helpers.js
 const TTL_MS = 5_000;
 let bot: BotHarness;
 beforeAll(async () => {
-  bot = await startBot({ releases: [{ tag: 'v1.0.0' }, { tag: 'v1.1.0' }], approvalTtlMs: TTL_MS, expirySweepMs: 3_600_000 });
+  bot = await startBot({
+    releases: [{ tag: 'v1.0.0' }, { tag: 'v1.1.0' }],
+    approvalTtlMs: TTL_MS,
+    expirySweepMs: 3_600_000,
+  });
 });
 afterAll(async () => {
   await bot?.stop();
 });
 
-const pending = () => bot.slack.state.messages.filter((m) => m.channel === OPS && buttonsOf(m).includes(ActionId.approve));
+const pending = () =>
+  bot.slack.state.messages.filter((m) => m.channel === OPS && buttonsOf(m).includes(ActionId.approve));
 
 async function askForRollback(): Promise<MessageRecord> {
   const before = pending().length;
@@ -38,23 +43,39 @@ describe('an expired approval', () => {
     const message = await askForRollback();
     await waitPastExpiry();
     await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: message.ts, actionId: ActionId.approve });
-    await until(() => expect(readable(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1) ?? { text: '' })).toMatch(/This approval expired .*Nothing ran; ask again\./));
+    await until(() =>
+      expect(readable(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1) ?? { text: '' })).toMatch(
+        /This approval expired .*Nothing ran; ask again\./,
+      ),
+    );
     expect(bot.slack.state.openModal(PEOPLE.bob)).toBeUndefined();
-    expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.bob, detail: expect.objectContaining({ reason: 'expired' }) });
+    expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({
+      actor: PEOPLE.bob,
+      detail: expect.objectContaining({ reason: 'expired' }),
+    });
     expect(await auditRows(bot, 'approval.decided')).toEqual([]);
-    expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`)).toBe(0);
-    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
+    expect(
+      await count(
+        bot,
+        `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`,
+      ),
+    ).toBe(0);
+    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
+      timeout: 10_000,
+    });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
     await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
   });
 
-  test('with nobody clicking, the engine\'s sweep (the publisher\'s timer runs it) marks it expired, rewrites the message and stops the run', async () => {
+  test("with nobody clicking, the engine's sweep (the publisher's timer runs it) marks it expired, rewrites the message and stops the run", async () => {
     const message = await askForRollback();
     await waitPastExpiry();
     expect(await bot.engine.expireApprovals()).toBe(1);
     expect(await bot.engine.expireApprovals()).toBe(0);
     bot.publisher.wake();
-    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), { timeout: 10_000 });
+    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
+      timeout: 10_000,
+    });
     expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
     await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
     expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state = 'expired'`)).toBe(2);

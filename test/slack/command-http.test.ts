@@ -22,16 +22,24 @@ afterAll(async () => {
 const host = () => bot.testHosts.db1!;
 const pidOf = async (name: string) => (await host().supervisor.program(name)).pid;
 /** How many times the stand-in has started: each start writes one line to its log. */
-const startsOf = async (name: string) => (await readFile(join(host().supervisor.dir, 'logs', `${name}.log`), 'utf8')).split('\n').filter((l) => l.includes(`${name} starting`)).length;
+const startsOf = async (name: string) =>
+  (await readFile(join(host().supervisor.dir, 'logs', `${name}.log`), 'utf8'))
+    .split('\n')
+    .filter((l) => l.includes(`${name} starting`)).length;
 const succeededRuns = async () => (await runs(bot)).filter((r) => r.state === 'succeeded').length;
-const waitForRuns = (n: number) => until(async () => expect(await succeededRuns()).toBe(n), { timeout: 30_000, interval: 200 });
+const waitForRuns = (n: number) =>
+  until(async () => expect(await succeededRuns()).toBe(n), { timeout: 30_000, interval: 200 });
 const topLevel = () => bot.slack.state.messagesIn(OPS, { topLevelOnly: true });
 const ephemeralTexts = (user: string) => bot.slack.state.ephemeralsFor(user, OPS).map(readable).join('\n---\n');
 
 describe('a signed /recio restart', () => {
   test('is acked, restarts the real program (a new PID), and the run message says so', async () => {
     const before = await pidOf('trade_executor');
-    const delivery = await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
+    const delivery = await bot.slack.deliver.slashCommand({
+      user: 'alice',
+      channel: OPS,
+      text: 'restart trade_executor',
+    });
     expect(delivery.attempts[0]).toMatchObject({ status: 200, outcome: 'acked' });
     await waitForRuns(1);
     expect(await pidOf('trade_executor')).not.toBe(before);
@@ -50,22 +58,52 @@ describe('a signed /recio restart', () => {
     const executedBefore = await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`);
     const first = await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_manager' });
     const retries = await Promise.all([1, 2, 3].map((retryNum) => bot.slack.deliver.resend(first.id, { retryNum })));
-    expect(retries.flatMap((d) => d.attempts.map((a) => [a.retryNum, a.status]))).toEqual(expect.arrayContaining([[1, 200], [2, 200], [3, 200]]));
+    expect(retries.flatMap((d) => d.attempts.map((a) => [a.retryNum, a.status]))).toEqual(
+      expect.arrayContaining([
+        [1, 200],
+        [2, 200],
+        [3, 200],
+      ]),
+    );
     await waitForRuns(runsBefore + 1);
     // Give any wrongly started second execution the time to show itself.
     await until(async () => expect((await host().supervisor.program('trade_manager')).state).toBe('RUNNING'));
     expect((await runs(bot)).length).toBe(runsBefore + 1);
     expect(await startsOf('trade_manager')).toBe(startsBefore + 1);
-    expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(executedBefore + 1);
-    expect(await count(bot, `SELECT count(*) AS n FROM deliveries WHERE key = 'cmd:${String(first.payload.trigger_id)}'`)).toBe(1);
+    expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(
+      executedBefore + 1,
+    );
+    expect(
+      await count(bot, `SELECT count(*) AS n FROM deliveries WHERE key = 'cmd:${String(first.payload.trigger_id)}'`),
+    ).toBe(1);
     // The person hears about it once: a retry is not even answered a second time.
-    expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).filter((e) => readable(e).includes('Restart trade_manager on db1'))).toHaveLength(1);
+    expect(
+      bot.slack.state
+        .ephemeralsFor(PEOPLE.alice, OPS)
+        .filter((e) => readable(e).includes('Restart trade_manager on db1')),
+    ).toHaveLength(1);
   });
 
   test('forgeries get 401 and nothing runs: wrong signature, one changed byte, ±6 minutes, unsigned', async () => {
-    const before = { pid: await pidOf('btc_price_watchdog'), runs: (await runs(bot)).length, deliveries: await count(bot, 'SELECT count(*) AS n FROM deliveries'), audit: await count(bot, 'SELECT count(*) AS n FROM audit_log') };
-    for (const tamper of [forged.badSignature(), forged.oneByteChanged(), forged.skewed(-360), forged.skewed(360), forged.unsigned()]) {
-      const delivery = await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart btc_price_watchdog', tamper });
+    const before = {
+      pid: await pidOf('btc_price_watchdog'),
+      runs: (await runs(bot)).length,
+      deliveries: await count(bot, 'SELECT count(*) AS n FROM deliveries'),
+      audit: await count(bot, 'SELECT count(*) AS n FROM audit_log'),
+    };
+    for (const tamper of [
+      forged.badSignature(),
+      forged.oneByteChanged(),
+      forged.skewed(-360),
+      forged.skewed(360),
+      forged.unsigned(),
+    ]) {
+      const delivery = await bot.slack.deliver.slashCommand({
+        user: 'alice',
+        channel: OPS,
+        text: 'restart btc_price_watchdog',
+        tamper,
+      });
       expect(delivery.attempts[0]).toMatchObject({ status: 401, outcome: 'rejected' });
     }
     expect(await pidOf('btc_price_watchdog')).toBe(before.pid);
@@ -73,7 +111,12 @@ describe('a signed /recio restart', () => {
     expect(await count(bot, 'SELECT count(*) AS n FROM deliveries')).toBe(before.deliveries);
     expect(await count(bot, 'SELECT count(*) AS n FROM audit_log')).toBe(before.audit);
     // Five minutes either way is still fine (Slack's own rule), so the 401s were about the skew.
-    const within = await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'help', tamper: forged.skewed(240) });
+    const within = await bot.slack.deliver.slashCommand({
+      user: 'alice',
+      channel: OPS,
+      text: 'help',
+      tamper: forged.skewed(240),
+    });
     expect(within.attempts[0]).toMatchObject({ status: 200 });
   });
 });
@@ -82,17 +125,32 @@ describe('refusals', () => {
   test('a user with no role gets a private denial, an audit row, and nothing runs', async () => {
     const before = { pid: await pidOf('trade_executor'), runs: (await runs(bot)).length };
     await bot.slack.deliver.slashCommand({ user: 'dave', channel: OPS, text: 'restart trade_executor' });
-    await until(() => expect(ephemeralTexts(PEOPLE.dave)).toMatch(/Not allowed: running recovery steps is for a lead_operator\. Your roles: none/));
-    expect(await auditRows(bot, 'request.denied')).toEqual([expect.objectContaining({ actor: PEOPLE.dave, target: 'restart', outcome: 'denied' })]);
+    await until(() =>
+      expect(ephemeralTexts(PEOPLE.dave)).toMatch(
+        /Not allowed: running recovery steps is for a lead_operator\. Your roles: none/,
+      ),
+    );
+    expect(await auditRows(bot, 'request.denied')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.dave, target: 'restart', outcome: 'denied' }),
+    ]);
     expect(await pidOf('trade_executor')).toBe(before.pid);
     expect((await runs(bot)).length).toBe(before.runs);
   });
 
   test('a typo is answered in the ack itself (did you mean …) and still audited', async () => {
-    const delivery = await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_exector' });
+    const delivery = await bot.slack.deliver.slashCommand({
+      user: 'alice',
+      channel: OPS,
+      text: 'restart trade_exector',
+    });
     expect(delivery.attempts[0]?.responseBody).toContain('Did you mean `trade_executor`?');
     expect(ephemeralTexts(PEOPLE.alice)).toContain('Unknown service `trade_exector`');
-    await until(async () => expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({ actor: PEOPLE.alice, detail: expect.objectContaining({ reason: 'parse_error', text: 'restart trade_exector' }) }));
+    await until(async () =>
+      expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({
+        actor: PEOPLE.alice,
+        detail: expect.objectContaining({ reason: 'parse_error', text: 'restart trade_exector' }),
+      }),
+    );
   });
 });
 
@@ -126,15 +184,39 @@ describe('answers', () => {
   });
 
   test('@recio in a thread answers in that thread, and what it starts is told there', async () => {
-    const parent = await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, text: 'trade_manager looks stuck' });
+    const parent = await bot.slack.deliver.userMessage({
+      user: 'alice',
+      channel: OPS,
+      text: 'trade_manager looks stuck',
+    });
     const mention = `<@${bot.slack.workspace.bot.userId}>`;
-    await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, threadTs: parent.message.ts, text: `${mention} status` });
-    await until(() => expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toContain('REC.IO status'), { timeout: 15_000 });
+    await bot.slack.deliver.userMessage({
+      user: 'alice',
+      channel: OPS,
+      threadTs: parent.message.ts,
+      text: `${mention} status`,
+    });
+    await until(
+      () =>
+        expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toContain('REC.IO status'),
+      { timeout: 15_000 },
+    );
     const runsBefore = await succeededRuns();
     const topLevelBefore = topLevel().length;
-    await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, threadTs: parent.message.ts, text: `${mention} restart trade_manager` });
+    await bot.slack.deliver.userMessage({
+      user: 'alice',
+      channel: OPS,
+      threadTs: parent.message.ts,
+      text: `${mention} restart trade_manager`,
+    });
     await waitForRuns(runsBefore + 1);
-    await until(() => expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toMatch(/Restart trade_manager on db1[\s\S]*SUCCEEDED/), { timeout: 10_000 });
+    await until(
+      () =>
+        expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toMatch(
+          /Restart trade_manager on db1[\s\S]*SUCCEEDED/,
+        ),
+      { timeout: 10_000 },
+    );
     expect(topLevel()).toHaveLength(topLevelBefore);
   });
 

@@ -28,7 +28,7 @@ describe('request timestamps', () => {
 });
 
 describe('@recio text', () => {
-  test('the bot\'s mention goes wherever it is, other people\'s mentions stay', () => {
+  test("the bot's mention goes wherever it is, other people's mentions stay", () => {
     expect(commandTextOf('<@U0RECIOBOT1> restart trade_executor', 'U0RECIOBOT1')).toBe('restart trade_executor');
     expect(commandTextOf('hey <@U0RECIOBOT1|recio>   status  db1', 'U0RECIOBOT1')).toBe('hey status db1');
     expect(commandTextOf('<@U0RECIOBOT1> tell <@U0BOB000001>', 'U0RECIOBOT1')).toBe('tell <@U0BOB000001>');
@@ -45,19 +45,43 @@ describe('what the Slack edge decides before the core', () => {
 
   test('the name to type before approving: the tag, the backup file, or the database host', () => {
     const run = aRun();
-    expect(targetOf(aStep(run, 0, { action: 'deploy.rollback', params: { tag: 'v2.4.0' } }))).toMatchObject({ expected: 'v2.4.0', kind: 'the release tag' });
-    expect(targetOf(aStep(run, 0, { action: 'db.restore', params: { file: 'db_2026-02-27.sql' } }))).toMatchObject({ expected: 'db_2026-02-27.sql' });
-    expect(targetOf(aStep(run, 0, { action: 'db.restore', params: {}, host: 'db2' }))).toMatchObject({ expected: 'db2', kind: 'the database host name' });
-    expect(targetOf(aStep(run, 0, { action: 'service.restart', params: { service: 'trade_executor' } }))).toBeUndefined();
+    expect(targetOf(aStep(run, 0, { action: 'deploy.rollback', params: { tag: 'v2.4.0' } }))).toMatchObject({
+      expected: 'v2.4.0',
+      kind: 'the release tag',
+    });
+    expect(targetOf(aStep(run, 0, { action: 'db.restore', params: { file: 'db_2026-02-27.sql' } }))).toMatchObject({
+      expected: 'db_2026-02-27.sql',
+    });
+    expect(targetOf(aStep(run, 0, { action: 'db.restore', params: {}, host: 'db2' }))).toMatchObject({
+      expected: 'db2',
+      kind: 'the database host name',
+    });
+    expect(
+      targetOf(aStep(run, 0, { action: 'service.restart', params: { service: 'trade_executor' } })),
+    ).toBeUndefined();
   });
 });
 
 describe('Slack errors, as the publisher reads them', () => {
   test('platform errors that no retry fixes are permanent; others transient; rate limits carry Retry-After', () => {
-    expect(classifySlackError({ code: 'slack_webapi_platform_error', data: { error: 'not_in_channel' } })).toEqual({ kind: 'permanent', error: 'not_in_channel' });
-    expect(classifySlackError({ code: 'slack_webapi_platform_error', data: { error: 'internal_error' } })).toEqual({ kind: 'transient', error: 'internal_error' });
-    expect(classifySlackError({ code: 'slack_webapi_rate_limited_error', retryAfter: 7 })).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 7 });
-    expect(classifySlackError({ code: 'slack_webapi_request_error', message: 'A request error occurred: A rate limit was exceeded (url: x, retry-after: 3)' })).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 3 });
+    expect(classifySlackError({ code: 'slack_webapi_platform_error', data: { error: 'not_in_channel' } })).toEqual({
+      kind: 'permanent',
+      error: 'not_in_channel',
+    });
+    expect(classifySlackError({ code: 'slack_webapi_platform_error', data: { error: 'internal_error' } })).toEqual({
+      kind: 'transient',
+      error: 'internal_error',
+    });
+    expect(classifySlackError({ code: 'slack_webapi_rate_limited_error', retryAfter: 7 })).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterSeconds: 7,
+    });
+    expect(
+      classifySlackError({
+        code: 'slack_webapi_request_error',
+        message: 'A request error occurred: A rate limit was exceeded (url: x, retry-after: 3)',
+      }),
+    ).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 3 });
     expect(classifySlackError(new Error('socket hang up'))).toEqual({ kind: 'transient', error: 'socket hang up' });
   });
 });
@@ -66,7 +90,10 @@ describe('user-group members (usergroups.users.list, against the emulator)', () 
   test('members are read once and cached; an unknown group throws and is not cached', async () => {
     await withSlackFake({}, async (fake) => {
       let clock = 0;
-      const groupsOf = createGroupMembers(createSlackWebClient({ botToken: fake.tokens.bot, apiUrl: fake.apiUrl }), { ttlMs: 1_000, now: () => clock });
+      const groupsOf = createGroupMembers(createSlackWebClient({ botToken: fake.tokens.bot, apiUrl: fake.apiUrl }), {
+        ttlMs: 1_000,
+        now: () => clock,
+      });
       expect(await groupsOf('S0LEADS0001')).toEqual(['U0ALICE0001']);
       expect(await groupsOf('S0LEADS0001')).toEqual(['U0ALICE0001']);
       expect(fake.state.callsTo('usergroups.users.list')).toHaveLength(1);
@@ -75,7 +102,9 @@ describe('user-group members (usergroups.users.list, against the emulator)', () 
       expect(await groupsOf('S0LEADS0001')).toEqual(['U0ALICE0001', 'U0DAVE00001']);
       await expect(groupsOf('S0NOSUCH001')).rejects.toMatchObject({ data: { error: 'no_such_subteam' } });
       await expect(groupsOf('S0NOSUCH001')).rejects.toBeDefined();
-      expect(fake.state.callsTo('usergroups.users.list').filter((c) => c.args.usergroup === 'S0NOSUCH001')).toHaveLength(2);
+      expect(
+        fake.state.callsTo('usergroups.users.list').filter((c) => c.args.usergroup === 'S0NOSUCH001'),
+      ).toHaveLength(2);
     });
   });
 });

@@ -20,7 +20,11 @@ export function readable(message: Pick<MessageRecord | EphemeralRecord, 'text' |
 
 /** Action ids of the buttons a message shows now. */
 export function buttonsOf(message: Pick<MessageRecord, 'blocks'>): string[] {
-  return (message.blocks ?? []).flatMap((b) => ((b as { type?: string; elements?: Array<{ type: string; action_id?: string }> }).type === 'actions' ? (b as { elements: Array<{ action_id?: string }> }).elements.map((e) => e.action_id ?? '') : []));
+  return (message.blocks ?? []).flatMap((b) =>
+    (b as { type?: string; elements?: Array<{ type: string; action_id?: string }> }).type === 'actions'
+      ? (b as { elements: Array<{ action_id?: string }> }).elements.map((e) => e.action_id ?? '')
+      : [],
+  );
 }
 
 export interface AuditRow {
@@ -32,7 +36,9 @@ export interface AuditRow {
 }
 
 export async function auditRows(bot: BotHarness, action?: string): Promise<AuditRow[]> {
-  const result = await bot.storeDb.query(`SELECT actor, action, target, outcome, detail FROM audit_log ${action ? `WHERE action = '${action.replace(/'/g, '')}'` : ''} ORDER BY id`);
+  const result = await bot.storeDb.query(
+    `SELECT actor, action, target, outcome, detail FROM audit_log ${action ? `WHERE action = '${action.replace(/'/g, '')}'` : ''} ORDER BY id`,
+  );
   return result.rows as AuditRow[];
 }
 
@@ -42,14 +48,20 @@ export async function count(bot: BotHarness, sql: string): Promise<number> {
 }
 
 /** Every run, newest last. */
-export async function runs(bot: BotHarness): Promise<Array<{ id: string; scenario: string; state: string; requested_by: string }>> {
-  return (await bot.storeDb.query('SELECT id, scenario, state, requested_by FROM runs ORDER BY created_at')).rows as never;
+export async function runs(
+  bot: BotHarness,
+): Promise<Array<{ id: string; scenario: string; state: string; requested_by: string }>> {
+  return (await bot.storeDb.query('SELECT id, scenario, state, requested_by FROM runs ORDER BY created_at'))
+    .rows as never;
 }
 
 /**
  * `vi.waitFor` with room for a loaded machine: real sshd, supervisord and PostgreSQL run beside
  * other suites, so "soon" is up to 15 s here (the default 1 s makes tests flaky, not stricter).
  */
-export function until<T>(check: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}): Promise<T> {
+export function until<T>(
+  check: () => T | Promise<T>,
+  options: { timeout?: number; interval?: number } = {},
+): Promise<T> {
   return vi.waitFor(check, { timeout: Math.max(options.timeout ?? 0, 15_000), interval: options.interval ?? 100 });
 }

@@ -9,11 +9,19 @@ import { anIncident, NOW } from './view-fixtures.js';
 const LIMITS = { feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600 };
 const LEAD = { id: 'U0ALICE0001', roles: ['lead_operator' as const] };
 
-function valid(state: HomeState): { json: string; blocks: unknown[]; buttons: Array<{ action_id: string; value: string }> } {
+function valid(state: HomeState): {
+  json: string;
+  blocks: unknown[];
+  buttons: Array<{ action_id: string; value: string }>;
+} {
   const view = renderHome(state);
   expect(validateView(view, 'home')).toEqual([]);
   const blocks = view.blocks as unknown[];
-  const buttons = blocks.flatMap((b) => ((b as { type: string }).type === 'actions' ? (b as { elements: Array<{ action_id: string; value: string }> }).elements : []));
+  const buttons = blocks.flatMap((b) =>
+    (b as { type: string }).type === 'actions'
+      ? (b as { elements: Array<{ action_id: string; value: string }> }).elements
+      : [],
+  );
   return { json: JSON.stringify(blocks), blocks, buttons };
 }
 
@@ -21,14 +29,20 @@ function aHost(name: string, overrides: Partial<HostOverview> = {}): HostOvervie
   return {
     name,
     roles: ['db', 'app'],
-    programs: { ok: true, value: [
-      { name: 'trade_executor', state: 'FATAL', pid: null, uptime: null, description: 'Exited too quickly' },
-      { name: 'trade_manager', state: 'RUNNING', pid: 42, uptime: '0:10:00' },
-    ] },
+    programs: {
+      ok: true,
+      value: [
+        { name: 'trade_executor', state: 'FATAL', pid: null, uptime: null, description: 'Exited too quickly' },
+        { name: 'trade_manager', state: 'RUNNING', pid: 42, uptime: '0:10:00' },
+      ],
+    },
     db: {
       status: { ok: true, value: { state: 'active' } },
       tables: { ok: true, value: { expected: 3, missing: ['trades'] } },
-      feeds: [{ feed: 'btc_price', ageSeconds: { ok: true, value: 4 } }, { feed: 'kalshi', ageSeconds: { ok: true, value: 300 } }],
+      feeds: [
+        { feed: 'btc_price', ageSeconds: { ok: true, value: 4 } },
+        { feed: 'kalshi', ageSeconds: { ok: true, value: 300 } },
+      ],
       newestBackup: { ok: true, value: { file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600 } },
     },
     ...overrides,
@@ -36,7 +50,14 @@ function aHost(name: string, overrides: Partial<HostOverview> = {}): HostOvervie
 }
 
 const overview = (hosts: HostOverview[]): FleetOverview => ({ hosts, readAt: NOW });
-const state = (overrides: Partial<HomeState> = {}): HomeState => ({ viewer: LEAD, reading: false, incidents: [], limits: LIMITS, overview: overview([aHost('db1')]), ...overrides });
+const state = (overrides: Partial<HomeState> = {}): HomeState => ({
+  viewer: LEAD,
+  reading: false,
+  incidents: [],
+  limits: LIMITS,
+  overview: overview([aHost('db1')]),
+  ...overrides,
+});
 
 describe('App Home', () => {
   test('per host: programs trouble first, the database, tables, feeds and backup readings with their limits', () => {
@@ -51,31 +72,49 @@ describe('App Home', () => {
   });
 
   test('a host that did not answer is ✖ with why; the others are shown as usual', () => {
-    const { json } = valid(state({ overview: overview([aHost('db1'), { name: 'app2', roles: ['app'], programs: { ok: false, why: 'app2: no agent session within the deadline' } }]) }));
-    expect(json).toContain(':heavy_multiplication_x: *app2* · app — could not be read: app2: no agent session within the deadline');
+    const { json } = valid(
+      state({
+        overview: overview([
+          aHost('db1'),
+          { name: 'app2', roles: ['app'], programs: { ok: false, why: 'app2: no agent session within the deadline' } },
+        ]),
+      }),
+    );
+    expect(json).toContain(
+      ':heavy_multiplication_x: *app2* · app — could not be read: app2: no agent session within the deadline',
+    );
     expect(json).toContain('*db1* · db, app');
   });
 
   test('a lead_operator gets Open checklist, Back up now, Restart; each open incident links its thread with Acknowledge and Open checklist', () => {
     const incident = anIncident({ threadTs: '1700000000.000100' });
-    const { json, buttons } = valid(state({ incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }] }));
+    const { json, buttons } = valid(
+      state({ incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }] }),
+    );
     expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
-      [ActionId.homeChecklist, 'home'], [ActionId.homeBackup, 'home'], [ActionId.homeRestart, 'home'],
-      [ActionId.ackIncident, incident.id], [ActionId.openChecklist, incident.id],
+      [ActionId.homeChecklist, 'home'],
+      [ActionId.homeBackup, 'home'],
+      [ActionId.homeRestart, 'home'],
+      [ActionId.ackIncident, incident.id],
+      [ActionId.openChecklist, incident.id],
     ]);
     expect(json).toContain('<https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100|open its thread>');
     expect(json).toContain('trade_executor is FATAL');
   });
 
   test('a system_architect sees Open checklist only, and why the rest is not there', () => {
-    const { json, buttons } = valid(state({ viewer: { id: 'U0BOB000001', roles: ['system_architect'] }, incidents: [{ incident: anIncident() }] }));
+    const { json, buttons } = valid(
+      state({ viewer: { id: 'U0BOB000001', roles: ['system_architect'] }, incidents: [{ incident: anIncident() }] }),
+    );
     expect(buttons.map((b) => b.action_id)).toEqual([ActionId.homeChecklist, ActionId.openChecklist]);
     expect(json).toContain('are for a lead_operator');
     expect(json).toContain('its thread is not posted yet');
   });
 
   test('someone without a role sees why, no buttons and no recovery state', () => {
-    const { json, buttons } = valid(state({ viewer: { id: 'U0DAVE00001', roles: [] }, incidents: [{ incident: anIncident() }] }));
+    const { json, buttons } = valid(
+      state({ viewer: { id: 'U0DAVE00001', roles: [] }, incidents: [{ incident: anIncident() }] }),
+    );
     expect(buttons).toEqual([]);
     expect(json).toContain("You hold none of the plan's roles");
     expect(json).not.toContain('trade_executor');
@@ -83,7 +122,9 @@ describe('App Home', () => {
   });
 
   test('before the hosts answer it says it is reading them; an unreadable incident list says why', () => {
-    const { json } = valid(state({ overview: undefined, reading: true, incidents: { error: 'the store cannot be reached' } }));
+    const { json } = valid(
+      state({ overview: undefined, reading: true, incidents: { error: 'the store cannot be reached' } }),
+    );
     expect(json).toContain('Asking every host');
     expect(json).toContain('Could not be read: the store cannot be reached');
   });

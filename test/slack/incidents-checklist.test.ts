@@ -29,20 +29,25 @@ beforeAll(async () => {
   await new Promise<void>((done) => stub.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}/health`;
   bot = await startBot({
-    fleet: [{
-      name: 'db1',
-      host: {
-        agentConfig: {
-          db: {
-            status: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'],
-            psql: recio.psql,
-            pgDump: recio.pgDump,
-            expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
-            feeds: { btc_price: { table: 'btc_price_log', column: 'ts' }, kalshi: { table: 'kalshi_market_snapshots', column: 'ts' } },
+    fleet: [
+      {
+        name: 'db1',
+        host: {
+          agentConfig: {
+            db: {
+              status: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'],
+              psql: recio.psql,
+              pgDump: recio.pgDump,
+              expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
+              feeds: {
+                btc_price: { table: 'btc_price_log', column: 'ts' },
+                kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
+              },
+            },
           },
         },
       },
-    }],
+    ],
     checks: { providers: { kalshi: url, coinbase: url }, webUrl: url },
   });
 }, 180_000);
@@ -56,14 +61,21 @@ const parentOf = async (incidentId: string) => {
   const ts = (await bot.store.outbox.getByDedupeKey(incidentPostKey(incidentId)))?.slackTs;
   return ts ? bot.slack.state.message(OPS, ts) : undefined;
 };
-const click = (user: string, ts: string, actionId: string) => bot.slack.deliver.click({ user, channel: OPS, ts, actionId });
+const click = (user: string, ts: string, actionId: string) =>
+  bot.slack.deliver.click({ user, channel: OPS, ts, actionId });
 const lastEphemeral = (user: string) => readable(bot.slack.state.ephemeralsFor(user, OPS).at(-1) ?? { text: '' });
 let declared: string;
 
 describe('an incident declared by hand', () => {
   test('its parent message says what, where, since when, how bad, with Acknowledge and Open checklist; its ts becomes the thread', async () => {
-    await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'incident open Kalshi snapshots look stale' });
-    await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), { timeout: 10_000 });
+    await bot.slack.deliver.slashCommand({
+      user: 'alice',
+      channel: OPS,
+      text: 'incident open Kalshi snapshots look stale',
+    });
+    await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), {
+      timeout: 10_000,
+    });
     const incident = (await bot.store.incidents.listUnresolved())[0]!;
     declared = incident.id;
     const parent = (await parentOf(incident.id))!;
@@ -79,7 +91,13 @@ describe('an incident declared by hand', () => {
     await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
     expect((await bot.store.incidents.get(declared))?.status).toBe('open');
     await Promise.all([click('alice', parent.ts, ActionId.ackIncident), click('bob', parent.ts, ActionId.ackIncident)]);
-    await until(() => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(/Acknowledged by <@U0(ALICE0001|BOB000001)>/), { timeout: 10_000 });
+    await until(
+      () =>
+        expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(
+          /Acknowledged by <@U0(ALICE0001|BOB000001)>/,
+        ),
+      { timeout: 10_000 },
+    );
     expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.openChecklist]);
     expect(await auditRows(bot, 'incident.acknowledged')).toHaveLength(1);
     expect((await bot.store.incidents.get(declared))?.status).toBe('acknowledged');
@@ -88,8 +106,12 @@ describe('an incident declared by hand', () => {
   test('Open checklist: the checklist ticks itself in the thread, waits for the manual item, and is green only once it is confirmed', async () => {
     const parent = (await parentOf(declared))!;
     await click('bob', parent.ts, ActionId.openChecklist);
-    await until(async () => expect((await runs(bot)).at(-1)).toMatchObject({ scenario: 'verify', state: 'awaiting_approval' }), { timeout: 60_000, interval: 250 });
-    const checklist = () => bot.slack.state.repliesTo(OPS, parent.ts).find((m) => readable(m).includes('Recovery Verification Checklist'));
+    await until(
+      async () => expect((await runs(bot)).at(-1)).toMatchObject({ scenario: 'verify', state: 'awaiting_approval' }),
+      { timeout: 60_000, interval: 250 },
+    );
+    const checklist = () =>
+      bot.slack.state.repliesTo(OPS, parent.ts).find((m) => readable(m).includes('Recovery Verification Checklist'));
     await until(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/), { timeout: 10_000 });
     expect(readable(checklist()!).match(/:white_check_mark:/g)).toHaveLength(5);
     expect(readable(checklist()!)).not.toContain('*GREEN*');
@@ -98,7 +120,9 @@ describe('an incident declared by hand', () => {
     await click('dave', checklist()!.ts, ActionId.confirmStep);
     await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
     await click('bob', checklist()!.ts, ActionId.confirmStep);
-    await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), { timeout: 15_000 });
+    await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), {
+      timeout: 15_000,
+    });
     expect((await runs(bot)).at(-1)?.state).toBe('succeeded');
   });
 
@@ -106,40 +130,100 @@ describe('an incident declared by hand', () => {
     const parent = (await parentOf(declared))!;
     // The desk offers Resolve when a probe reports healthy or the checklist's first pass ends green;
     // this checklist ended on the hand-ticked item, so the probe's part is played here.
-    await new IncidentDesk(bot.store, bot.ops, { opsChannel: OPS, onChange: () => bot.publisher.wake() }).offerResolveIfReady(declared);
-    await until(() => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident), { timeout: 10_000 });
+    await new IncidentDesk(bot.store, bot.ops, {
+      opsChannel: OPS,
+      onChange: () => bot.publisher.wake(),
+    }).offerResolveIfReady(declared);
+    await until(() => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident), {
+      timeout: 10_000,
+    });
     await click('bob', parent.ts, ActionId.resolveIncident);
-    await until(() => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`), { timeout: 10_000 });
+    await until(
+      () => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`),
+      { timeout: 10_000 },
+    );
     expect(lastEphemeral(PEOPLE.bob)).toMatch(/Resolved: Kalshi snapshots look stale\. Time to acknowledge/);
-    await until(() => expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(`incident-${declared.slice(0, 8)}.md`), { timeout: 10_000 });
+    await until(
+      () =>
+        expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(
+          `incident-${declared.slice(0, 8)}.md`,
+        ),
+      { timeout: 10_000 },
+    );
     expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.rootCause]);
 
     await click('dave', parent.ts, ActionId.rootCause);
-    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: the root cause and follow-ups are for the system_architect'));
+    await until(() =>
+      expect(lastEphemeral(PEOPLE.dave)).toContain(
+        'Not allowed: the root cause and follow-ups are for the system_architect',
+      ),
+    );
     expect(bot.slack.state.openModal(PEOPLE.dave)).toBeUndefined();
     await click('bob', parent.ts, ActionId.rootCause);
     await until(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe('recio_root_cause_modal'));
-    await bot.slack.deliver.submitView({ user: 'bob', values: { recio_root_cause: 'The Kalshi websocket token expired overnight.', recio_follow_ups: 'Alert on token expiry a day ahead.' } });
-    await until(async () => expect((await bot.store.incidents.get(declared))?.report).toContain('The Kalshi websocket token expired overnight.'));
+    await bot.slack.deliver.submitView({
+      user: 'bob',
+      values: {
+        recio_root_cause: 'The Kalshi websocket token expired overnight.',
+        recio_follow_ups: 'Alert on token expiry a day ahead.',
+      },
+    });
+    await until(async () =>
+      expect((await bot.store.incidents.get(declared))?.report).toContain(
+        'The Kalshi websocket token expired overnight.',
+      ),
+    );
     expect((await auditRows(bot, 'incident.root_cause')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
   });
 });
 
 describe('an incident opened by the monitor', () => {
   test('Run recovery starts its runbook in the incident thread, once however often it is clicked', async () => {
-    const { incident } = await bot.store.incidents.openOrJoin({ fingerprint: 'backup-stale:db1', kind: 'incident', title: 'Newest backup is 30 h old', severity: 'sev3', openedBy: 'monitor', scenario: 'backup', channel: OPS });
-    await bot.store.outbox.enqueue({ dedupeKey: incidentPostKey(incident.id), channel: OPS, kind: 'post', payload: { text: incident.title, event: { type: 'incident', incidentId: incident.id } } });
+    const { incident } = await bot.store.incidents.openOrJoin({
+      fingerprint: 'backup-stale:db1',
+      kind: 'incident',
+      title: 'Newest backup is 30 h old',
+      severity: 'sev3',
+      openedBy: 'monitor',
+      scenario: 'backup',
+      channel: OPS,
+    });
+    await bot.store.outbox.enqueue({
+      dedupeKey: incidentPostKey(incident.id),
+      channel: OPS,
+      kind: 'post',
+      payload: { text: incident.title, event: { type: 'incident', incidentId: incident.id } },
+    });
     bot.publisher.wake();
-    await until(async () => expect(buttonsOf((await parentOf(incident.id)) ?? { blocks: [] })).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]), { timeout: 10_000 });
+    await until(
+      async () =>
+        expect(buttonsOf((await parentOf(incident.id)) ?? { blocks: [] })).toEqual([
+          ActionId.ackIncident,
+          ActionId.runRecovery,
+          ActionId.openChecklist,
+        ]),
+      { timeout: 10_000 },
+    );
     const parent = (await parentOf(incident.id))!;
     const before = (await runs(bot)).length;
-    await Promise.all([click('alice', parent.ts, ActionId.runRecovery), click('alice', parent.ts, ActionId.runRecovery)]);
+    await Promise.all([
+      click('alice', parent.ts, ActionId.runRecovery),
+      click('alice', parent.ts, ActionId.runRecovery),
+    ]);
     await until(async () => expect((await runs(bot)).length).toBe(before + 1));
     const run = (await runs(bot)).at(-1)!;
     expect(run.scenario).toBe('backup');
     expect((await bot.store.runs.get(run.id))?.incidentId).toBe(incident.id);
-    await until(() => expect(bot.slack.state.repliesTo(OPS, parent.ts).map(readable).join('\n')).toContain('Back up the database now'), { timeout: 15_000 });
-    expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).slice(-2).map(readable).join('\n')).toMatch(/not run twice/);
+    await until(
+      () =>
+        expect(bot.slack.state.repliesTo(OPS, parent.ts).map(readable).join('\n')).toContain(
+          'Back up the database now',
+        ),
+      { timeout: 15_000 },
+    );
+    expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).slice(-2).map(readable).join('\n')).toMatch(
+      /not run twice/,
+    );
     expect((await runs(bot)).length).toBe(before + 1);
   });
 });

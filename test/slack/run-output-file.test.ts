@@ -16,7 +16,9 @@ let recio: TestDatabase;
 
 beforeAll(async () => {
   recio = await createTestDatabase('recio_app');
-  bot = await startBot({ fleet: [{ name: 'db1', host: { agentConfig: { db: { status: ['seq', '1', String(LINES)], psql: recio.psql } } } }] });
+  bot = await startBot({
+    fleet: [{ name: 'db1', host: { agentConfig: { db: { status: ['seq', '1', String(LINES)], psql: recio.psql } } } }],
+  });
 }, 180_000);
 afterAll(async () => {
   await bot?.stop();
@@ -28,7 +30,17 @@ async function runOneStep(key: string, action: 'db.status' | 'service.status') {
   const { run } = await bot.engine.start({
     scenario: `adhoc:${action}`,
     title: `Read ${action}`,
-    steps: [{ title: `Read ${action}`, host: 'db1', action, params: {}, approval: 'none', idempotent: true, spec: { key: 'read', onFailure: 'stop', timeoutMs: 30_000 } }],
+    steps: [
+      {
+        title: `Read ${action}`,
+        host: 'db1',
+        action,
+        params: {},
+        approval: 'none',
+        idempotent: true,
+        spec: { key: 'read', onFailure: 'stop', timeoutMs: 30_000 },
+      },
+    ],
     requestedBy: PEOPLE.bob,
     dedupeKey: key,
     channel: OPS,
@@ -37,7 +49,7 @@ async function runOneStep(key: string, action: 'db.status' | 'service.status') {
 }
 
 describe('a step output over the message limit', () => {
-  test('the message shows its end and names the file; the whole output is that file in the run\'s thread, once', async () => {
+  test("the message shows its end and names the file; the whole output is that file in the run's thread, once", async () => {
     const run = await runOneStep('long-output', 'db.status');
     expect(run.state).toBe('succeeded');
     const [step] = await bot.store.runs.steps(run.id);
@@ -53,7 +65,11 @@ describe('a step output over the message limit', () => {
     const content = file.content!.toString('utf8');
     expect(content).toBe((step!.result as { output: string }).output);
     expect(content.split('\n').slice(0, LINES)).toEqual(numbers);
-    await until(() => expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(`the whole output is the file \`${filename}\` in the thread`));
+    await until(() =>
+      expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(
+        `the whole output is the file \`${filename}\` in the thread`,
+      ),
+    );
     expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(String(LINES));
     await bot.publisher.drain();
     expect(bot.slack.state.files.filter((f) => f.filename === filename)).toHaveLength(1);
@@ -64,7 +80,9 @@ describe('a step output over the message limit', () => {
     const run = await runOneStep('short-output', 'service.status');
     const [step] = await bot.store.runs.steps(run.id);
     expect(step!.state).toBe('succeeded');
-    await until(async () => expect((await bot.store.outbox.getByDedupeKey(`run:${run.id}:finished:succeeded`))?.state).toBe('sent'));
+    await until(async () =>
+      expect((await bot.store.outbox.getByDedupeKey(`run:${run.id}:finished:succeeded`))?.state).toBe('sent'),
+    );
     expect(bot.slack.state.files.length).toBe(before);
     expect(await bot.store.outbox.getByDedupeKey(`run:${run.id}:step:0:output:${step!.attempt}`)).toBeUndefined();
   });

@@ -8,7 +8,14 @@ import { renderBackups } from '@recio/bot/slack/views/backups';
 import { renderChecklist } from '@recio/bot/slack/views/checklist';
 import { renderText } from '@recio/bot/slack/views/help';
 import { renderIncidentParent } from '@recio/bot/slack/views/incident-parent';
-import { confirmApprovalModal, loadingModal, noticeModal, rollbackModal, rootCauseModal, serviceModal } from '@recio/bot/slack/views/modals';
+import {
+  confirmApprovalModal,
+  loadingModal,
+  noticeModal,
+  rollbackModal,
+  rootCauseModal,
+  serviceModal,
+} from '@recio/bot/slack/views/modals';
 import { renderRunMessage } from '@recio/bot/slack/views/run-message';
 import { renderStatus } from '@recio/bot/slack/views/status';
 import { renderTail } from '@recio/bot/slack/views/tail';
@@ -22,7 +29,12 @@ function valid(view: { text: string; blocks: unknown[] }): string {
   return JSON.stringify(view.blocks);
 }
 
-const buttons = (blocks: unknown[]) => blocks.flatMap((b) => ((b as { type: string }).type === 'actions' ? (b as { elements: Array<{ action_id: string; value: string; text: { text: string } }> }).elements : []));
+const buttons = (blocks: unknown[]) =>
+  blocks.flatMap((b) =>
+    (b as { type: string }).type === 'actions'
+      ? (b as { elements: Array<{ action_id: string; value: string; text: { text: string } }> }).elements
+      : [],
+  );
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('run message', () => {
@@ -49,7 +61,9 @@ describe('run message', () => {
   test('the running step shows the tail of its output, cut to fit with a note; the run keeps its buttons', () => {
     const run = aRun();
     const output = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(60)} <&> \`\`\``).join('\n');
-    const steps = [aStep(run, 0, { state: 'running', startedAt: new Date(NOW.getTime() - 5_000), outputExcerpt: output })];
+    const steps = [
+      aStep(run, 0, { state: 'running', startedAt: new Date(NOW.getTime() - 5_000), outputExcerpt: output }),
+    ];
     const json = valid(renderRunMessage({ run, steps, now: NOW }));
     expect(json).toContain('line 399');
     expect(json).not.toContain('line 0 ');
@@ -61,7 +75,15 @@ describe('run message', () => {
 
   test('a failed run says so loudly, with the step and why, and has no buttons left', () => {
     const run = aRun({ state: 'failed', finishedAt: new Date(NOW.getTime()) });
-    const steps = [aStep(run, 0, { state: 'failed', startedAt: NOW, finishedAt: NOW, outcome: 'error', result: { error: { message: 'trade_executor went FATAL' } } })];
+    const steps = [
+      aStep(run, 0, {
+        state: 'failed',
+        startedAt: NOW,
+        finishedAt: NOW,
+        outcome: 'error',
+        result: { error: { message: 'trade_executor went FATAL' } },
+      }),
+    ];
     const view = renderRunMessage({ run, steps, now: NOW });
     const json = valid(view);
     expect(json).toContain(':x: *FAILED* in 30 s at step 1, *Step 1*: trade_executor went FATAL');
@@ -70,7 +92,9 @@ describe('run message', () => {
 
   test('six hundred long steps still make one message within 50 blocks, saying how many are not shown', () => {
     const run = aRun();
-    const steps = Array.from({ length: 600 }, (_, i) => aStep(run, i, { title: `Restart program number ${i} ${'with a long title '.repeat(15)}` }));
+    const steps = Array.from({ length: 600 }, (_, i) =>
+      aStep(run, i, { title: `Restart program number ${i} ${'with a long title '.repeat(15)}` }),
+    );
     const view = renderRunMessage({ run, steps, now: NOW });
     valid(view);
     expect(view.blocks.length).toBeLessThanOrEqual(50);
@@ -81,16 +105,31 @@ describe('run message', () => {
 
 describe('checklist', () => {
   const run = aRun({ scenario: 'verify', params: { title: 'Recovery Verification Checklist', parallel: true } });
-  const items = (states: Array<Partial<import('@recio/bot/store/index').Step>>) => states.map((s, i) => aStep(run, i, { title: `Item ${i + 1}`, ...s }));
+  const items = (states: Array<Partial<import('@recio/bot/store/index').Step>>) =>
+    states.map((s, i) => aStep(run, i, { title: `Item ${i + 1}`, ...s }));
 
   test('green only when every item passed', () => {
-    const json = valid(renderChecklist({ run, steps: items([done(1), done(2), { ...done(1), result: { detail: 'newest row 12 s old' } }]) }));
+    const json = valid(
+      renderChecklist({
+        run,
+        steps: items([done(1), done(2), { ...done(1), result: { detail: 'newest row 12 s old' } }]),
+      }),
+    );
     expect(json).toContain(':large_green_circle: *GREEN*');
     expect(json).toContain(':white_check_mark: Item 3 — newest row 12 s old');
   });
 
   test('one failed item: not green, and the item says why; an open item is ⏳', () => {
-    const json = valid(renderChecklist({ run, steps: items([done(1), { state: 'failed', result: { detail: 'btc_price_log: newest row 600 s old (limit 60 s)' } }, { state: 'running' }]) }));
+    const json = valid(
+      renderChecklist({
+        run,
+        steps: items([
+          done(1),
+          { state: 'failed', result: { detail: 'btc_price_log: newest row 600 s old (limit 60 s)' } },
+          { state: 'running' },
+        ]),
+      }),
+    );
     expect(json).toContain(':x: Item 2 — btc_price_log: newest row 600 s old (limit 60 s)');
     expect(json).toContain(':hourglass_flowing_sand: Item 3 — checking…');
     expect(json).toContain('*NOT GREEN* — 1 of 3 items failed, 1 still open');
@@ -98,7 +137,10 @@ describe('checklist', () => {
   });
 
   test('the manual item waits for a button carrying only its step id', () => {
-    const steps = items([done(1), { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed and confirmed' }]);
+    const steps = items([
+      done(1),
+      { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed and confirmed' },
+    ]);
     const view = renderChecklist({ run, steps });
     valid(view);
     expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.confirmStep, steps[1]!.id]]);
@@ -108,7 +150,13 @@ describe('checklist', () => {
 
 describe('approval message', () => {
   const run = aRun({ params: { title: 'Bad release — roll back (v2.4.0)' } });
-  const step = aStep(run, 1, { title: 'Roll back to v2.4.0', action: 'deploy.rollback', params: { tag: 'v2.4.0' }, approval: 'second_person', state: 'awaiting_approval' });
+  const step = aStep(run, 1, {
+    title: 'Roll back to v2.4.0',
+    action: 'deploy.rollback',
+    params: { tag: 'v2.4.0' },
+    approval: 'second_person',
+    state: 'awaiting_approval',
+  });
 
   test('pending: who asks, exactly what runs where, the expiry, and Approve / Deny with the approval id', () => {
     const approval = anApproval(step);
@@ -118,13 +166,19 @@ describe('approval message', () => {
     expect(json).toContain('`deploy.rollback` on `db1` with');
     expect(json).toContain('{\\"tag\\":\\"v2.4.0\\"}');
     expect(json).toMatch(/Expires <!date\^\d+\^/);
-    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.approve, approval.id], [ActionId.deny, approval.id]]);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      [ActionId.approve, approval.id],
+      [ActionId.deny, approval.id],
+    ]);
   });
 
   test('approved by X at T, denied by Y, expired: the facts stay, the buttons go', () => {
     const decidedAt = new Date(NOW.getTime() - 1000);
     for (const [approval, words] of [
-      [anApproval(step, { state: 'approved', decidedBy: 'U0BOB000001', decidedAt }), 'Approved by <@U0BOB000001>* at <!date^'],
+      [
+        anApproval(step, { state: 'approved', decidedBy: 'U0BOB000001', decidedAt }),
+        'Approved by <@U0BOB000001>* at <!date^',
+      ],
       [anApproval(step, { state: 'denied', decidedBy: 'U0BOB000001', decidedAt }), 'Denied by <@U0BOB000001>*'],
       [anApproval(step, { state: 'expired' }), 'Approval expired'],
       [anApproval(step, { expiresAt: new Date(NOW.getTime() - 1) }), 'Approval expired'],
@@ -142,30 +196,71 @@ describe('incident parent', () => {
     const incident = anIncident();
     const view = renderIncidentParent(incident);
     const json = valid(view);
-    for (const words of ['*What failed*\\ntrade_executor is FATAL', '*Where*\\n`db1/trade_executor`', '*Since*\\n<!date^', 'SEV2']) expect(json).toContain(words);
-    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.ackIncident, incident.id], [ActionId.runRecovery, incident.id], [ActionId.openChecklist, incident.id]]);
+    for (const words of [
+      '*What failed*\\ntrade_executor is FATAL',
+      '*Where*\\n`db1/trade_executor`',
+      '*Since*\\n<!date^',
+      'SEV2',
+    ])
+      expect(json).toContain(words);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      [ActionId.ackIncident, incident.id],
+      [ActionId.runRecovery, incident.id],
+      [ActionId.openChecklist, incident.id],
+    ]);
   });
 
   test('acknowledged: no Acknowledge; mitigated: Resolve offered; resolved: only the root cause is left to write', () => {
-    const acked = renderIncidentParent(anIncident({ status: 'acknowledged', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW }));
+    const acked = renderIncidentParent(
+      anIncident({ status: 'acknowledged', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW }),
+    );
     expect(valid(acked)).toContain('Acknowledged by <@U0ALICE0001>');
     expect(buttons(acked.blocks).map((b) => b.action_id)).toEqual([ActionId.runRecovery, ActionId.openChecklist]);
-    const mitigated = renderIncidentParent(anIncident({ status: 'mitigated', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW, mitigatedAt: NOW }));
+    const mitigated = renderIncidentParent(
+      anIncident({ status: 'mitigated', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW, mitigatedAt: NOW }),
+    );
     expect(valid(mitigated)).toContain('*Mitigated* — the checklist is green and the probes are healthy. Resolve?');
-    expect(buttons(mitigated.blocks).map((b) => b.action_id)).toEqual([ActionId.resolveIncident, ActionId.runRecovery, ActionId.openChecklist]);
-    const resolved = renderIncidentParent(anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW, occurrences: 10 }));
+    expect(buttons(mitigated.blocks).map((b) => b.action_id)).toEqual([
+      ActionId.resolveIncident,
+      ActionId.runRecovery,
+      ActionId.openChecklist,
+    ]);
+    const resolved = renderIncidentParent(
+      anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW, occurrences: 10 }),
+    );
     expect(valid(resolved)).toContain('*Resolved* by <@U0ALICE0001>');
     expect(JSON.stringify(resolved.blocks)).toContain('seen 10×');
-    expect(buttons(resolved.blocks).map((b) => [b.action_id, b.text.text])).toEqual([[ActionId.rootCause, 'Root cause & follow-ups']]);
+    expect(buttons(resolved.blocks).map((b) => [b.action_id, b.text.text])).toEqual([
+      [ActionId.rootCause, 'Root cause & follow-ups'],
+    ]);
   });
 });
 
 const hostResult = (host: string, data: unknown, ok = true): HostResult =>
-  ({ host, action: 'service.status', requestId: 'r', ok, exitCode: ok ? 0 : 1, durationMs: 10, output: '', outputTruncated: false, outcomeUnknown: false, timedOut: false, data, ...(ok ? {} : { error: { code: 'host_unreachable', message: 'connect ECONNREFUSED' } }) }) as unknown as HostResult;
+  ({
+    host,
+    action: 'service.status',
+    requestId: 'r',
+    ok,
+    exitCode: ok ? 0 : 1,
+    durationMs: 10,
+    output: '',
+    outputTruncated: false,
+    outcomeUnknown: false,
+    timedOut: false,
+    data,
+    ...(ok ? {} : { error: { code: 'host_unreachable', message: 'connect ECONNREFUSED' } }),
+  }) as unknown as HostResult;
 
 describe('answers', () => {
   test('status: hosts × programs, trouble first; thirty hosts still fit one message', () => {
-    const programs = ['trade_manager', 'trade_executor', 'btc_price_watchdog'].map((name, i) => ({ name, state: i === 1 ? 'FATAL' : 'RUNNING', pid: i === 1 ? null : 100 + i, uptime: i === 1 ? null : '1:00:00', description: i === 1 ? 'Exited too quickly' : 'pid 1' }));
+    const programs = ['trade_manager', 'trade_executor', 'btc_price_watchdog'].map((name, i) => ({
+      name,
+      state: i === 1 ? 'FATAL' : 'RUNNING',
+      pid: i === 1 ? null : 100 + i,
+      uptime: i === 1 ? null : '1:00:00',
+      description: i === 1 ? 'Exited too quickly' : 'pid 1',
+    }));
     const view = renderStatus([hostResult('db1', { programs }), hostResult('app2', undefined, false)]);
     const json = valid(view);
     expect(json).toContain('*db1* — 2/3 running\\n:red_circle: `trade_executor` *FATAL* — Exited too quickly');
@@ -176,7 +271,10 @@ describe('answers', () => {
   });
 
   test('tail of 4,000 lines: the message shows what fits (within limits) and the file holds all of it', () => {
-    const lines = Array.from({ length: 4000 }, (_, i) => `2026-03-01 03:00:${String(i % 60).padStart(2, '0')} trade_executor heartbeat ${i}`);
+    const lines = Array.from(
+      { length: 4000 },
+      (_, i) => `2026-03-01 03:00:${String(i % 60).padStart(2, '0')} trade_executor heartbeat ${i}`,
+    );
     const view = renderTail({ host: 'db1', service: 'trade_executor', lines, ok: true });
     const json = valid(view);
     expect(json).toContain('heartbeat 3999');
@@ -189,7 +287,11 @@ describe('answers', () => {
   });
 
   test('backups: ages, and a newest one older than 26 h is flagged', () => {
-    const json = valid(renderBackups([hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] })]));
+    const json = valid(
+      renderBackups([
+        hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] }),
+      ]),
+    );
     expect(json).toContain(':warning: the newest is 30.0 h old (over 26 h)');
     expect(json).toContain('`db_2026-02-27.sql` — 30.0 h old, 1.9 MiB');
   });
@@ -219,11 +321,31 @@ describe('modals', () => {
     const twoHosts = serviceModal('restart', ['trade_executor', 'trade_manager'], place, ['app1', 'app2']);
     expect(validateView(twoHosts, 'modal')).toEqual([]);
     expect(twoHosts.blocks).toHaveLength(2);
-    const confirm = confirmApprovalModal({ approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA', place, stepTitle: 'Roll back to v2.4.0', action: 'deploy.rollback', host: 'db1', expected: 'v2.4.0', targetKind: 'the release tag' });
+    const confirm = confirmApprovalModal({
+      approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA',
+      place,
+      stepTitle: 'Roll back to v2.4.0',
+      action: 'deploy.rollback',
+      host: 'db1',
+      expected: 'v2.4.0',
+      targetKind: 'the release tag',
+    });
     expect(validateView(confirm, 'modal')).toEqual([]);
     expect(JSON.parse(confirm.private_metadata!)).toEqual({ ...place, approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA' });
     expect(validateView(loadingModal('Roll back', 'Reading tags…'), 'modal')).toEqual([]);
-    expect(validateView(rootCauseModal('0b9d7c1e-0000-4000-8000-000000000000', 'x'.repeat(500), { rootCause: 'y'.repeat(5000), followUps: null }, place), 'modal')).toEqual([]);
-    expect(validateView(noticeModal('A title far longer than twenty-four characters', 'x'.repeat(5000)), 'modal')).toEqual([]);
+    expect(
+      validateView(
+        rootCauseModal(
+          '0b9d7c1e-0000-4000-8000-000000000000',
+          'x'.repeat(500),
+          { rootCause: 'y'.repeat(5000), followUps: null },
+          place,
+        ),
+        'modal',
+      ),
+    ).toEqual([]);
+    expect(
+      validateView(noticeModal('A title far longer than twenty-four characters', 'x'.repeat(5000)), 'modal'),
+    ).toEqual([]);
   });
 });

@@ -26,7 +26,9 @@ describe.each(BACKENDS)('deliveries and audit log (%s PostgreSQL)', (name) => {
   });
 
   it('lets exactly one of many concurrent claimers of one key win, across replicas', async () => {
-    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : replica).deliveries.claim('click:same', 'action')));
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? store : replica).deliveries.claim('click:same', 'action')),
+    );
     expect(claims.filter((c) => c.claimed)).toHaveLength(1);
   });
 
@@ -99,5 +101,7 @@ describe.each(BACKENDS)('deliveries and audit log (%s PostgreSQL)', (name) => {
 
 /** What a database superuser could do: switch the trigger off, change rows, switch it on. */
 async function tamper(backend: TestBackend, statement: string): Promise<void> {
-  await backend.sql(`BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${statement}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`);
+  await backend.sql(
+    `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${statement}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+  );
 }

@@ -33,7 +33,9 @@ describe('the store compiled to JavaScript', () => {
        const store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: '/nonexistent-unused', migrate: false });
        try { console.log(JSON.stringify(await runMigrations(store))); } finally { await store.close(); }`,
     );
-    const { stdout } = await run(process.execPath, [join(dir, 'migrate.mjs')], { env: { ...process.env, DATABASE_URL: db.url } });
+    const { stdout } = await run(process.execPath, [join(dir, 'migrate.mjs')], {
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
     expect(JSON.parse(stdout)).toEqual({ applied: shippedMigrations(), alreadyApplied: 0, unknownInDatabase: [] });
   });
 });

@@ -33,8 +33,16 @@ describe('recio migrate and recio audit verify', () => {
 
   it('applies the migrations, then says it is up to date', async () => {
     const shipped = shippedMigrations();
-    expect(await recio('migrate')).toEqual({ out: shipped.map((name) => `applied ${name}`), err: [], exitCode: undefined });
-    expect(await recio('migrate')).toEqual({ out: [`up to date (${shipped.length} migrations applied earlier)`], err: [], exitCode: undefined });
+    expect(await recio('migrate')).toEqual({
+      out: shipped.map((name) => `applied ${name}`),
+      err: [],
+      exitCode: undefined,
+    });
+    expect(await recio('migrate')).toEqual({
+      out: [`up to date (${shipped.length} migrations applied earlier)`],
+      err: [],
+      exitCode: undefined,
+    });
   });
 
   it('verifies an intact chain, then names the first broken row and exits non-zero', async () => {
@@ -48,10 +56,15 @@ describe('recio migrate and recio audit verify', () => {
     expect(intact.exitCode).toBeUndefined();
     expect(intact.out[0]).toMatch(/^audit chain intact: 3 rows, head row 3 [0-9a-f]{64}$/);
 
-    await adminQuery(db.url, `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET actor = 'U0MALLORY' WHERE id = 2; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`);
+    await adminQuery(
+      db.url,
+      `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET actor = 'U0MALLORY' WHERE id = 2; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+    );
     const broken = await recio('audit', 'verify');
     expect(broken.exitCode).toBe(1);
-    expect(broken.err).toEqual(['audit chain BROKEN at row 2: audit row 2 was changed after it was written (1 rows before it are intact)']);
+    expect(broken.err).toEqual([
+      'audit chain BROKEN at row 2: audit row 2 was changed after it was written (1 rows before it are intact)',
+    ]);
     const json = await recio('audit', 'verify', '--json');
     expect(JSON.parse(json.out[0]!)).toMatchObject({ ok: false, brokenId: 2, reason: 'hash_mismatch' });
     expect(json.exitCode).toBe(1);

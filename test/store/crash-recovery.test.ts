@@ -74,7 +74,9 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     expect(recovered).toMatchObject({ reason: 'owner_gone', requeued: false, previousOwner: crashed.instanceId });
     expect(recovered.step).toMatchObject({ state: 'interrupted', outcome: 'unknown', leaseUntil: null });
     expect(recovered.run.state).toBe('interrupted');
-    expect(report.locksReleased.map((l) => `${l.host}/${l.service}:${l.owner}`)).toContain(`app1/trade_executor:run:${crashed.runId}`);
+    expect(report.locksReleased.map((l) => `${l.host}/${l.service}:${l.owner}`)).toContain(
+      `app1/trade_executor:run:${crashed.runId}`,
+    );
 
     const timeline = await store.timeline.list({ incidentId: crashed.incidentId });
     const event = timeline.find((e) => e.kind === 'step_interrupted');
@@ -83,12 +85,20 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     const message = await store.outbox.getByDedupeKey(recovered.outboxKey!);
     expect(message).toMatchObject({ channel: 'C0INC', threadTs: '1700000000.000100', kind: 'post', state: 'pending' });
     expect(message?.payload.text).toMatch(/Restart trade_executor.*interrupted.*outcome is unknown/);
-    expect((await store.audit.list({ target: `run:${crashed.runId}` })).map((e) => [e.action, e.outcome])).toEqual([['step.interrupted', 'unknown']]);
+    expect((await store.audit.list({ target: `run:${crashed.runId}` })).map((e) => [e.action, e.outcome])).toEqual([
+      ['step.interrupted', 'unknown'],
+    ]);
     expect((await verifyAuditChain(store)).ok).toBe(true);
 
     // Never re-run: neither the interrupted step nor the rest of its run can be claimed.
-    expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({ claimed: false, reason: 'finished' });
-    expect(await store.steps.claim(crashed.nextStepId, { leaseMs: 1_000 })).toMatchObject({ claimed: false, reason: 'not_claimable' });
+    expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({
+      claimed: false,
+      reason: 'finished',
+    });
+    expect(await store.steps.claim(crashed.nextStepId, { leaseMs: 1_000 })).toMatchObject({
+      claimed: false,
+      reason: 'not_claimable',
+    });
     // A second recovery (another replica starting) finds nothing more to do.
     expect((await store.recoverInterruptedSteps()).steps.filter((s) => s.run.id === crashed.runId)).toEqual([]);
     expect(await store.locks.get('app1', 'trade_executor')).toBeUndefined();
@@ -99,8 +109,14 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     const store = await nextStart();
     const report = await recoverOnce(store, crashed.instanceId);
     const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
-    expect(recovered).toMatchObject({ requeued: true, step: { state: 'pending', owner: null, attempt: 1 }, run: { state: 'running' } });
-    expect((await store.outbox.getByDedupeKey(recovered.outboxKey!))?.payload.text).toMatch(/idempotent, so it will run again/);
+    expect(recovered).toMatchObject({
+      requeued: true,
+      step: { state: 'pending', owner: null, attempt: 1 },
+      run: { state: 'running' },
+    });
+    expect((await store.outbox.getByDedupeKey(recovered.outboxKey!))?.payload.text).toMatch(
+      /idempotent, so it will run again/,
+    );
     const again = await store.steps.claim(crashed.stepId, { leaseMs: 1_000 });
     expect(again).toMatchObject({ claimed: true, step: { attempt: 2, owner: store.instanceId } });
   });
@@ -119,7 +135,10 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     await store.steps.renewLease(steps[0]!.id, 1);
     await sleep(20);
     const report = await other.recoverInterruptedSteps();
-    expect(report.steps.find((s) => s.step.id === steps[0]!.id)).toMatchObject({ reason: 'lease_expired', step: { state: 'interrupted' } });
+    expect(report.steps.find((s) => s.step.id === steps[0]!.id)).toMatchObject({
+      reason: 'lease_expired',
+      step: { state: 'interrupted' },
+    });
     const late = await store.steps.finish(steps[0]!.id, { state: 'succeeded', exitCode: 0 });
     expect(late).toMatchObject({ recorded: false, step: { state: 'interrupted', outcome: 'unknown' } });
   });

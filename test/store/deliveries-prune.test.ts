@@ -20,8 +20,10 @@ afterAll(async () => {
   await backend?.teardown();
 });
 
-const age = (key: string, ms: number) => backend.sql(`UPDATE deliveries SET first_seen_at = now() - $2 * interval '1 millisecond' WHERE key = $1`, [key, ms]);
-const keys = async () => (await backend.sql<{ key: string }>('SELECT key FROM deliveries ORDER BY key')).map((r) => r.key);
+const age = (key: string, ms: number) =>
+  backend.sql(`UPDATE deliveries SET first_seen_at = now() - $2 * interval '1 millisecond' WHERE key = $1`, [key, ms]);
+const keys = async () =>
+  (await backend.sql<{ key: string }>('SELECT key FROM deliveries ORDER BY key')).map((r) => r.key);
 
 describe('pruning delivery keys', () => {
   it('forgets keys older than the keep window and keeps the rest, so a retry inside it is still a duplicate', async () => {
@@ -52,7 +54,10 @@ describe('pruning delivery keys', () => {
     );
     try {
       // Two ticks seen as a follower: the stale key is still there.
-      await vi.waitFor(() => expect(isLeader.mock.calls.length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+      await vi.waitFor(() => expect(isLeader.mock.calls.length).toBeGreaterThanOrEqual(2), {
+        timeout: 10_000,
+        interval: 50,
+      });
       expect(await keys()).toContain('evt:stale');
       leader = true;
       await vi.waitFor(async () => expect(await keys()).not.toContain('evt:stale'), { timeout: 10_000, interval: 100 });

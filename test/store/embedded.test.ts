@@ -16,8 +16,10 @@ function recordingLogger(): StoreLogger & { messages: string[] } {
   return { messages, debug: record, info: record, warn: record, error: record };
 }
 
-const configOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, 'embedded.json'), 'utf8')) as { port: number; password: string };
-const postmasterPid = (dataDir: string) => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+const configOf = (dataDir: string) =>
+  JSON.parse(readFileSync(join(dataDir, 'embedded.json'), 'utf8')) as { port: number; password: string };
+const postmasterPid = (dataDir: string) =>
+  Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
 describe('embedded PostgreSQL under the data dir', () => {
   const dirs: string[] = [];
@@ -113,15 +115,20 @@ describe('embedded PostgreSQL under the data dir', () => {
     expect(readdirSync(dataDir).some((f) => f.startsWith('postgres.incomplete-'))).toBe(true);
   });
 
-  it.runIf(process.getuid?.() === 0)('explains, as root, that the server cannot reach a data dir below a private directory', async () => {
-    const dir = join(makeTempDir(), 'data');
-    dirs.push(dir);
-    const error = await open(dir).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RecioError);
-    expect((error as RecioError).code).toBe('store_unavailable');
-    expect((error as RecioError).message).toMatch(/postgres user \(uid \d+\) cannot reach .*data\/postgres: make its parent directories traversable/);
-    expect(existsSync(join(dir, 'recio-store.pid'))).toBe(false);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'explains, as root, that the server cannot reach a data dir below a private directory',
+    async () => {
+      const dir = join(makeTempDir(), 'data');
+      dirs.push(dir);
+      const error = await open(dir).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RecioError);
+      expect((error as RecioError).code).toBe('store_unavailable');
+      expect((error as RecioError).message).toMatch(
+        /postgres user \(uid \d+\) cannot reach .*data\/postgres: make its parent directories traversable/,
+      );
+      expect(existsSync(join(dir, 'recio-store.pid'))).toBe(false);
+    },
+  );
 
   it('does not leave its server running when the process exits without closing the store', async () => {
     const dataDir = freshDir();

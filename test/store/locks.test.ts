@@ -45,15 +45,23 @@ describe.each(BACKENDS)('host+service locks (%s PostgreSQL)', (name) => {
     const log: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const first = a.locks.withLock({ host: 'app1', service: 'trade_executor', owner: 'run:FIRST (U0ALICE)', purpose: 'restart', leaseMs: 10_000 }, async () => {
-      log.push('first:start');
-      await held;
-      log.push('first:end');
-    });
+    const first = a.locks.withLock(
+      { host: 'app1', service: 'trade_executor', owner: 'run:FIRST (U0ALICE)', purpose: 'restart', leaseMs: 10_000 },
+      async () => {
+        log.push('first:start');
+        await held;
+        log.push('first:end');
+      },
+    );
     await waitFor(async () => (await a.locks.get('app1', 'trade_executor')) !== undefined);
     const error = await b.locks
-      .withLock({ host: 'app1', service: 'trade_executor', owner: 'run:SECOND', leaseMs: 10_000 }, async () => log.push('second:ran'))
-      .then(() => undefined, (e: unknown) => e);
+      .withLock({ host: 'app1', service: 'trade_executor', owner: 'run:SECOND', leaseMs: 10_000 }, async () =>
+        log.push('second:ran'),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(RecioError);
     const locked = error as RecioError;
     expect(locked.code).toBe('locked');
@@ -68,22 +76,31 @@ describe.each(BACKENDS)('host+service locks (%s PostgreSQL)', (name) => {
   it('takes over an expired lease, and lets only the owner release', async () => {
     const taken = await a.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:OLD', leaseMs: 60_000 });
     expect(taken.acquired).toBe(true);
-    expect(await b.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:NEW', leaseMs: 60_000 })).toMatchObject({ acquired: false, heldBy: { owner: 'run:OLD' } });
+    expect(
+      await b.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:NEW', leaseMs: 60_000 }),
+    ).toMatchObject({ acquired: false, heldBy: { owner: 'run:OLD' } });
     // Another instance using the same owner label does not share the lock.
-    expect((await b.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:OLD', leaseMs: 60_000 })).acquired).toBe(false);
+    expect(
+      (await b.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:OLD', leaseMs: 60_000 })).acquired,
+    ).toBe(false);
     expect(await b.locks.release('db1', 'postgresql', 'run:NEW')).toBe(false);
     await backend.sql(`UPDATE locks SET lease_until = now() - interval '1 second' WHERE host = 'db1'`);
-    expect(await b.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:NEW', leaseMs: 60_000 })).toMatchObject({ acquired: true, lock: { owner: 'run:NEW', instanceId: b.instanceId } });
+    expect(
+      await b.locks.acquire({ host: 'db1', service: 'postgresql', owner: 'run:NEW', leaseMs: 60_000 }),
+    ).toMatchObject({ acquired: true, lock: { owner: 'run:NEW', instanceId: b.instanceId } });
     expect(await a.locks.renew('db1', 'postgresql', 'run:OLD', 60_000)).toBe(false);
     expect(await b.locks.release('db1', 'postgresql', 'run:NEW')).toBe(true);
   });
 
   it('aborts the holder when its lock is lost', async () => {
-    const outcome = await a.locks.withLock({ host: 'app2', service: 'trade_manager', owner: 'run:SLOW', leaseMs: 300 }, async (signal) => {
-      await backend.sql(`DELETE FROM locks WHERE host = 'app2'`);
-      await waitFor(async () => signal.aborted);
-      return (signal.reason as RecioError).code;
-    });
+    const outcome = await a.locks.withLock(
+      { host: 'app2', service: 'trade_manager', owner: 'run:SLOW', leaseMs: 300 },
+      async (signal) => {
+        await backend.sql(`DELETE FROM locks WHERE host = 'app2'`);
+        await waitFor(async () => signal.aborted);
+        return (signal.reason as RecioError).code;
+      },
+    );
     expect(outcome).toBe('locked');
   });
 });

@@ -21,7 +21,10 @@ describe('migrations', () => {
     const target = join(dir, `m-${Math.random().toString(36).slice(2)}`);
     mkdirSync(target);
     copyFileSync(join(REAL_MIGRATIONS, '001_initial.sql'), join(target, '001_initial.sql'));
-    writeFileSync(join(target, '002_counter.sql'), 'CREATE TABLE applied_once (n int);\nINSERT INTO applied_once VALUES (1);\n');
+    writeFileSync(
+      join(target, '002_counter.sql'),
+      'CREATE TABLE applied_once (n int);\nINSERT INTO applied_once VALUES (1);\n',
+    );
     for (const [name, sql] of Object.entries(extra)) writeFileSync(join(target, name), sql);
     return target;
   }
@@ -32,7 +35,11 @@ describe('migrations', () => {
     return db.url;
   }
 
-  async function open(url: string, migrations: string, options: { migrate?: boolean; logger?: Parameters<typeof openStore>[0]['logger'] } = {}): Promise<Store> {
+  async function open(
+    url: string,
+    migrations: string,
+    options: { migrate?: boolean; logger?: Parameters<typeof openStore>[0]['logger'] } = {},
+  ): Promise<Store> {
     const store = await openStore({ databaseUrl: url, dataDir: dir, migrationsDir: migrations, ...options });
     stores.push(store);
     return store;
@@ -59,13 +66,22 @@ describe('migrations', () => {
       { version: 2, name: '002_counter' },
     ]);
     // No advisory lock is left behind on any session.
-    expect(await adminQuery(url, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = x'52454349'::int AND objid = 1`)).toEqual([{ n: 0 }]);
+    expect(
+      await adminQuery(
+        url,
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = x'52454349'::int AND objid = 1`,
+      ),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('applies only what is new, and reports it (recio migrate)', async () => {
     const url = await freshDatabase();
     const store = await open(url, migrationsDir(), { migrate: false });
-    expect(await runMigrations(store)).toEqual({ applied: ['001_initial', '002_counter'], alreadyApplied: 0, unknownInDatabase: [] });
+    expect(await runMigrations(store)).toEqual({
+      applied: ['001_initial', '002_counter'],
+      alreadyApplied: 0,
+      unknownInDatabase: [],
+    });
     expect(await runMigrations(store)).toEqual({ applied: [], alreadyApplied: 2, unknownInDatabase: [] });
   });
 
@@ -94,9 +110,17 @@ describe('migrations', () => {
     const url = await freshDatabase();
     const migrations = migrationsDir();
     await open(url, migrations);
-    await adminQuery(url, `INSERT INTO schema_migrations (version, name, checksum) VALUES (9, '009_from_the_future', 'x')`);
+    await adminQuery(
+      url,
+      `INSERT INTO schema_migrations (version, name, checksum) VALUES (9, '009_from_the_future', 'x')`,
+    );
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (_: object, msg?: string) => void warnings.push(msg ?? '') };
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (_: object, msg?: string) => void warnings.push(msg ?? ''),
+    };
     const store = await open(url, migrations, { logger });
     expect(await runMigrations(store)).toMatchObject({ applied: [], unknownInDatabase: [9] });
     expect(warnings.some((w) => /newer bot/.test(w))).toBe(true);
@@ -113,6 +137,8 @@ describe('migrations', () => {
     expect(locateMigrationsDir(pathToFileURL(join(BOT, 'dist', 'store', 'migrate.js')).href)).toBe(REAL_MIGRATIONS);
     const elsewhere = join(dir, 'no-package', 'store');
     mkdirSync(elsewhere, { recursive: true });
-    expect(() => locateMigrationsDir(pathToFileURL(join(elsewhere, 'migrate.js')).href)).toThrow(/cannot find the store's SQL migrations; looked in: /);
+    expect(() => locateMigrationsDir(pathToFileURL(join(elsewhere, 'migrate.js')).href)).toThrow(
+      /cannot find the store's SQL migrations; looked in: /,
+    );
   });
 });

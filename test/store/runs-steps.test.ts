@@ -10,7 +10,13 @@ const restartRun = (dedupeKey: string | null = null): CreateRunInput => ({
   channel: 'C0OPS',
   params: { service: 'trade_executor' },
   steps: [
-    { title: 'Tail the log', host: 'app1', action: 'service.tail', params: { service: 'trade_executor', lines: 50 }, idempotent: true },
+    {
+      title: 'Tail the log',
+      host: 'app1',
+      action: 'service.tail',
+      params: { service: 'trade_executor', lines: 50 },
+      idempotent: true,
+    },
     { title: 'Restart', host: 'app1', action: 'service.restart', params: { service: 'trade_executor' } },
   ],
 });
@@ -32,7 +38,13 @@ describe.each(BACKENDS)('runs and steps (%s PostgreSQL)', (name) => {
   it('creates a run with its steps in order, with typed values back', async () => {
     const { run, steps, created } = await a.runs.create(restartRun());
     expect(created).toBe(true);
-    expect(run).toMatchObject({ scenario: 'service-crash', state: 'pending', requestedBy: 'U024BE7LH', dryRun: false, params: { service: 'trade_executor' } });
+    expect(run).toMatchObject({
+      scenario: 'service-crash',
+      state: 'pending',
+      requestedBy: 'U024BE7LH',
+      dryRun: false,
+      params: { service: 'trade_executor' },
+    });
     expect(steps.map((s) => [s.idx, s.action, s.idempotent, s.approval, s.state])).toEqual([
       [0, 'service.tail', true, 'none', 'pending'],
       [1, 'service.restart', false, 'none', 'pending'],
@@ -41,7 +53,9 @@ describe.each(BACKENDS)('runs and steps (%s PostgreSQL)', (name) => {
   });
 
   it('turns the same dedupe key, from two replicas at once, into one run', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).runs.create(restartRun('slack:cmd:abc'))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).runs.create(restartRun('slack:cmd:abc'))),
+    );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.run.id)).size).toBe(1);
     expect(results.every((r) => r.steps.length === 2)).toBe(true);
@@ -51,7 +65,10 @@ describe.each(BACKENDS)('runs and steps (%s PostgreSQL)', (name) => {
   it('lets one claimer take a step; the loser learns who holds it and since when', async () => {
     const { run, steps } = await a.runs.create(restartRun());
     const step = steps[0]!;
-    const claims = await Promise.all([a.steps.claim(step.id, { leaseMs: 30_000 }), b.steps.claim(step.id, { leaseMs: 30_000 })]);
+    const claims = await Promise.all([
+      a.steps.claim(step.id, { leaseMs: 30_000 }),
+      b.steps.claim(step.id, { leaseMs: 30_000 }),
+    ]);
     const won = claims.filter((c) => c.claimed);
     const lost = claims.find((c) => !c.claimed);
     expect(won).toHaveLength(1);
@@ -70,9 +87,20 @@ describe.each(BACKENDS)('runs and steps (%s PostgreSQL)', (name) => {
     expect(stranger.step.state).toBe('running');
     expect(await b.steps.renewLease(step.id, 60_000)).toBe(false);
     expect(await a.steps.renewLease(step.id, 60_000)).toBe(true);
-    const done = await a.steps.finish(step.id, { state: 'succeeded', exitCode: 0, result: { pid: 4242 }, outputExcerpt: 'x'.repeat(20_000) });
+    const done = await a.steps.finish(step.id, {
+      state: 'succeeded',
+      exitCode: 0,
+      result: { pid: 4242 },
+      outputExcerpt: 'x'.repeat(20_000),
+    });
     expect(done.recorded).toBe(true);
-    expect(done.step).toMatchObject({ state: 'succeeded', outcome: 'ok', exitCode: 0, result: { pid: 4242 }, leaseUntil: null });
+    expect(done.step).toMatchObject({
+      state: 'succeeded',
+      outcome: 'ok',
+      exitCode: 0,
+      result: { pid: 4242 },
+      leaseUntil: null,
+    });
     expect(done.step.outputExcerpt).toHaveLength(8_000);
     const again = await b.steps.claim(step.id, { leaseMs: 30_000 });
     expect(again).toMatchObject({ claimed: false, reason: 'finished', heldBy: a.instanceId });
@@ -82,15 +110,25 @@ describe.each(BACKENDS)('runs and steps (%s PostgreSQL)', (name) => {
     const { run, steps } = await a.runs.create(restartRun());
     expect(await a.runs.transition(run.id, 'cancelled', ['pending', 'running'])).toMatchObject({ state: 'cancelled' });
     expect((await a.runs.get(run.id))?.finishedAt).toBeInstanceOf(Date);
-    expect(await a.steps.claim(steps[0]!.id, { leaseMs: 1_000 })).toMatchObject({ claimed: false, reason: 'not_claimable' });
+    expect(await a.steps.claim(steps[0]!.id, { leaseMs: 1_000 })).toMatchObject({
+      claimed: false,
+      reason: 'not_claimable',
+    });
     expect(await a.runs.transition(run.id, 'running', ['pending'])).toBeUndefined();
   });
 
   it('holds a step for approval and refuses to make one running except by a claim', async () => {
     const { steps } = await a.runs.create(restartRun());
-    expect(await a.steps.transition(steps[1]!.id, 'awaiting_approval', ['pending'])).toMatchObject({ state: 'awaiting_approval' });
-    expect(await a.steps.claim(steps[1]!.id, { leaseMs: 1_000 })).toMatchObject({ claimed: false, reason: 'not_claimable' });
-    await expect(a.steps.transition(steps[1]!.id, 'running', ['awaiting_approval'])).rejects.toThrow(/only through claim/);
+    expect(await a.steps.transition(steps[1]!.id, 'awaiting_approval', ['pending'])).toMatchObject({
+      state: 'awaiting_approval',
+    });
+    expect(await a.steps.claim(steps[1]!.id, { leaseMs: 1_000 })).toMatchObject({
+      claimed: false,
+      reason: 'not_claimable',
+    });
+    await expect(a.steps.transition(steps[1]!.id, 'running', ['awaiting_approval'])).rejects.toThrow(
+      /only through claim/,
+    );
   });
 
   it('answers unknown and malformed ids as not found, not as SQL errors', async () => {

@@ -33,7 +33,13 @@ describe('the store when PostgreSQL goes away', () => {
     dataDir = makeTempDir();
     server = await startEmbeddedPostgres({ dataDir, logger: silentLogger });
     // A pino logger fits the store's logger type as it is.
-    store = await openStore({ databaseUrl: server.url, dataDir, connectTimeoutMs: 1_000, statementTimeoutMs: 500, logger: pino({ level: 'silent' }) });
+    store = await openStore({
+      databaseUrl: server.url,
+      dataDir,
+      connectTimeoutMs: 1_000,
+      statementTimeoutMs: 500,
+      logger: pino({ level: 'silent' }),
+    });
   });
   afterAll(async () => {
     await store?.close();
@@ -46,7 +52,11 @@ describe('the store when PostgreSQL goes away', () => {
 
   it('fails fast with store_unavailable while it is stopped, and works again once it is back', async () => {
     const s = store!;
-    const { steps } = await s.runs.create({ scenario: 'verify', requestedBy: 'U0OPS', steps: [{ title: 'Status', host: 'app1', action: 'service.status' }] });
+    const { steps } = await s.runs.create({
+      scenario: 'verify',
+      requestedBy: 'U0OPS',
+      steps: [{ title: 'Status', host: 'app1', action: 'service.status' }],
+    });
     await server!.stop();
 
     for (const call of [
@@ -88,7 +98,9 @@ describe('the store when PostgreSQL goes away', () => {
     silent = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent!.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
-    const error = await failure(openStore({ databaseUrl: `postgresql://recio@127.0.0.1:${port}/recio`, dataDir, connectTimeoutMs: 300 }));
+    const error = await failure(
+      openStore({ databaseUrl: `postgresql://recio@127.0.0.1:${port}/recio`, dataDir, connectTimeoutMs: 300 }),
+    );
     expect(error.code).toBe('store_unavailable');
   });
 });

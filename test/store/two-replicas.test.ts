@@ -46,7 +46,13 @@ describe('two bot processes against one PostgreSQL', () => {
     expect(summaries.reduce((n, s) => n + s.lostWithHolder, 0)).toBe(200);
     expect(summaries.reduce((n, s) => n + s.deliveriesClaimed, 0)).toBe(200);
 
-    const [counts] = await adminQuery<{ audit: string; targets: string; runs: string; succeeded: string; migrations: string }>(
+    const [counts] = await adminQuery<{
+      audit: string;
+      targets: string;
+      runs: string;
+      succeeded: string;
+      migrations: string;
+    }>(
       db.url,
       `SELECT (SELECT count(*) FROM audit_log WHERE action = 'step.executed') AS audit,
               (SELECT count(DISTINCT target) FROM audit_log WHERE action = 'step.executed') AS targets,
@@ -54,7 +60,13 @@ describe('two bot processes against one PostgreSQL', () => {
               (SELECT count(*) FROM run_steps WHERE state = 'succeeded' AND attempt = 1) AS succeeded,
               (SELECT count(*) FROM schema_migrations) AS migrations`,
     );
-    expect(counts).toEqual({ audit: '200', targets: '200', runs: '200', succeeded: '200', migrations: String(shippedMigrations().length) });
+    expect(counts).toEqual({
+      audit: '200',
+      targets: '200',
+      runs: '200',
+      succeeded: '200',
+      migrations: String(shippedMigrations().length),
+    });
 
     const store = await openStore({ databaseUrl: db.url, dataDir: dir });
     try {

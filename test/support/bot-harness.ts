@@ -13,7 +13,14 @@ import { Operations } from '@recio/bot/operations/operations';
 import type { ChecksConfig } from '@recio/bot/runbooks/checks';
 import { RunEngine } from '@recio/bot/runbooks/engine';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
-import { createGroupMembers, createPublisher, createSlackApp, createSlackWebClient, type Publisher, type SlackApp } from '@recio/bot/slack/index';
+import {
+  createGroupMembers,
+  createPublisher,
+  createSlackApp,
+  createSlackWebClient,
+  type Publisher,
+  type SlackApp,
+} from '@recio/bot/slack/index';
 import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startSlackFake, type SlackFake } from './slack-fake.js';
@@ -94,17 +101,42 @@ export interface BotHarness extends BotCore {
   slack: SlackFake;
 }
 
-async function makeReleaseRepo(dir: string, releases: Release[], owner: string | undefined): Promise<{ repo: string; pip: string[] }> {
+async function makeReleaseRepo(
+  dir: string,
+  releases: Release[],
+  owner: string | undefined,
+): Promise<{ repo: string; pip: string[] }> {
   const repo = join(dir, 'rec_io_v2');
   await mkdir(repo, { recursive: true });
-  const git = (...args: string[]) => execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, ...args]);
+  const git = (...args: string[]) =>
+    execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, ...args]);
   await execa('git', ['init', '-q', '-b', 'main', repo]);
   for (const [i, release] of releases.entries()) {
     const date = new Date(Date.UTC(2026, 0, 1 + i)).toISOString();
     await writeFile(join(repo, 'requirements.txt'), `requests==2.${30 + i}.0\n`);
     await writeFile(join(repo, 'CRASH_ON_START'), `${(release.crashes ?? []).join('\n')}\n`);
-    await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'add', '-A'], { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
-    await execa('git', ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'commit', '-qm', release.tag], { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
+    await execa(
+      'git',
+      ['-c', 'safe.directory=*', '-c', 'user.email=ops@rec.io', '-c', 'user.name=ops', '-C', repo, 'add', '-A'],
+      { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } },
+    );
+    await execa(
+      'git',
+      [
+        '-c',
+        'safe.directory=*',
+        '-c',
+        'user.email=ops@rec.io',
+        '-c',
+        'user.name=ops',
+        '-C',
+        repo,
+        'commit',
+        '-qm',
+        release.tag,
+      ],
+      { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } },
+    );
     await git('tag', release.tag);
   }
   // PyPI is unreachable here: pip is a stand-in that does nothing.
@@ -125,10 +157,25 @@ export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarn
   const slack = await startSlackFake(options.emulator);
   try {
     const socket = options.transport === 'socket';
-    const core = await startBotCore({ ...options, slack: { apiUrl: slack.apiUrl, botToken: slack.tokens.bot, signingSecret: slack.signingSecret, ...(socket ? { appToken: slack.tokens.app } : {}) } });
+    const core = await startBotCore({
+      ...options,
+      slack: {
+        apiUrl: slack.apiUrl,
+        botToken: slack.tokens.bot,
+        signingSecret: slack.signingSecret,
+        ...(socket ? { appToken: slack.tokens.app } : {}),
+      },
+    });
     if (socket) await slack.socketMode.waitForConnection();
     else slack.setRequestUrl(`http://127.0.0.1:${core.port}/slack/events`);
-    return { ...core, slack, stop: async () => { await core.stop(); await slack.close(); } };
+    return {
+      ...core,
+      slack,
+      stop: async () => {
+        await core.stop();
+        await slack.close();
+      },
+    };
   } catch (error) {
     await slack.close();
     throw error;
@@ -136,7 +183,9 @@ export async function startBot(options: BotHarnessOptions = {}): Promise<BotHarn
 }
 
 /** The same bot against a Slack found at `slack` (an emulation in another process). */
-export async function startBotCore(options: Omit<BotHarnessOptions, 'emulator' | 'transport'> & { slack: SlackEndpoint }): Promise<BotCore> {
+export async function startBotCore(
+  options: Omit<BotHarnessOptions, 'emulator' | 'transport'> & { slack: SlackEndpoint },
+): Promise<BotCore> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const keep = async <T>(make: () => Promise<T>, undo: (value: T) => Promise<unknown>): Promise<T> => {
     const value = await make();
@@ -149,25 +198,58 @@ export async function startBotCore(options: Omit<BotHarnessOptions, 'emulator' |
   try {
     const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
     const { slack } = options;
-    const storeDb = await keep(() => createTestDatabase('recio_slack'), (d) => d.drop());
-    const dataDir = await keep(() => mkdtemp(join(tmpdir(), 'recio-bot-')), (d) => rm(d, { recursive: true, force: true }));
+    const storeDb = await keep(
+      () => createTestDatabase('recio_slack'),
+      (d) => d.drop(),
+    );
+    const dataDir = await keep(
+      () => mkdtemp(join(tmpdir(), 'recio-bot-')),
+      (d) => rm(d, { recursive: true, force: true }),
+    );
     await chmod(dataDir, 0o755);
-    const store = await keep(() => openStore({ databaseUrl: storeDb.url, dataDir }), (s) => s.close());
-    const release = options.releases ? await makeReleaseRepo(join(dataDir, 'release'), options.releases, ensureTestUser().isRoot ? ensureTestUser().name : undefined) : undefined;
+    const store = await keep(
+      () => openStore({ databaseUrl: storeDb.url, dataDir }),
+      (s) => s.close(),
+    );
+    const release = options.releases
+      ? await makeReleaseRepo(
+          join(dataDir, 'release'),
+          options.releases,
+          ensureTestUser().isRoot ? ensureTestUser().name : undefined,
+        )
+      : undefined;
     const fleet = options.fleet ?? [{ name: 'db1', roles: ['db', 'app', 'web'] }];
     const testHosts: Record<string, TestHost> = {};
     for (const [i, entry] of fleet.entries()) {
       const deploy = i === 0 && release ? { deploy: { repo: release.repo, pip: release.pip, settleSeconds: 1 } } : {};
       testHosts[entry.name] = await keep(
-        () => startTestHost({ name: entry.name, ...(i === 0 && release ? { releaseDir: release.repo } : {}), ...entry.host, agentConfig: { ...deploy, ...entry.host?.agentConfig } }),
+        () =>
+          startTestHost({
+            name: entry.name,
+            ...(i === 0 && release ? { releaseDir: release.repo } : {}),
+            ...entry.host,
+            agentConfig: { ...deploy, ...entry.host?.agentConfig },
+          }),
         (h) => h.stop(),
       );
     }
     const hosts = await keep(
-      async () => new Hosts(fleet.map((entry) => {
-        const host = testHosts[entry.name]!;
-        return { name: entry.name, roles: entry.roles ?? ['db', 'app', 'web'], transport: new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 5_000, commandTimeoutMs: 60_000 }) };
-      })),
+      async () =>
+        new Hosts(
+          fleet.map((entry) => {
+            const host = testHosts[entry.name]!;
+            return {
+              name: entry.name,
+              roles: entry.roles ?? ['db', 'app', 'web'],
+              transport: new SshTransport({
+                host: host.fleetHost,
+                privateKey: host.clientKey.privateKey,
+                connectTimeoutMs: 5_000,
+                commandTimeoutMs: 60_000,
+              }),
+            };
+          }),
+        ),
       (h) => h.close(),
     );
     const fleetView = { withRole: (role: HostRole) => hosts.withRole(role).map((h) => h.name) };
@@ -196,21 +278,46 @@ export async function startBotCore(options: Omit<BotHarnessOptions, 'emulator' |
     });
     let app: SlackApp | undefined;
     publisher = createPublisher({
-      store, client: createSlackWebClient(settings, logger), logger, engine, intervalMs: options.publisherIntervalMs ?? 500,
+      store,
+      client: createSlackWebClient(settings, logger),
+      logger,
+      engine,
+      intervalMs: options.publisherIntervalMs ?? 500,
       ...(options.expirySweepMs ? { sweepEveryMs: options.expirySweepMs } : {}),
       onSent: (message) => app?.homes.afterSent(message),
     });
     publisher.start();
     cleanups.push(() => publisher!.stop());
     app = createSlackApp({
-      slack: { ...settings, signingSecret: slack.signingSecret, ...(slack.appToken ? { appToken: slack.appToken } : {}), port: 0, host: '127.0.0.1' },
+      slack: {
+        ...settings,
+        signingSecret: slack.signingSecret,
+        ...(slack.appToken ? { appToken: slack.appToken } : {}),
+        port: 0,
+        host: '127.0.0.1',
+      },
       operations: ops,
       logger,
       onOutbox: () => publisher?.wake(),
     });
     const started = app;
-    const { port } = await keep(() => started.start(), () => started.stop());
-    return { store, storeDb, hosts, testHosts, engine, ops, app: started, publisher, port, ...(release ? { repo: release.repo } : {}), stop };
+    const { port } = await keep(
+      () => started.start(),
+      () => started.stop(),
+    );
+    return {
+      store,
+      storeDb,
+      hosts,
+      testHosts,
+      engine,
+      ops,
+      app: started,
+      publisher,
+      port,
+      ...(release ? { repo: release.repo } : {}),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

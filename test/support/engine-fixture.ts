@@ -38,7 +38,9 @@ export interface StubHttp {
 export async function startStubHttp(status = 200): Promise<StubHttp> {
   const stub = { status } as StubHttp;
   const server: Server = createServer((_req, res) => {
-    res.writeHead(stub.status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: stub.status < 400 ? 'ok' : 'down' }));
+    res
+      .writeHead(stub.status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: stub.status < 400 ? 'ok' : 'down' }));
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
@@ -68,7 +70,9 @@ export interface EngineFixture {
  * The core wired for real, without Slack: a store on the machine's PostgreSQL, a real test host
  * (sshd + our agent + supervisord), a REC.IO database, provider and web stand-ins, the runbooks.
  */
-export async function startEngineFixture(options: { hostOptions?: TestHostOptions; runbooksDir?: string; lockWaitMs?: number } = {}): Promise<EngineFixture> {
+export async function startEngineFixture(
+  options: { hostOptions?: TestHostOptions; runbooksDir?: string; lockWaitMs?: number } = {},
+): Promise<EngineFixture> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const run = async <T>(make: () => Promise<T>, stop: (value: T) => Promise<unknown>): Promise<T> => {
     const value = await make();
@@ -76,11 +80,23 @@ export async function startEngineFixture(options: { hostOptions?: TestHostOption
     return value;
   };
   try {
-    const storeDb = await run(() => createTestDatabase('recio_store'), (d) => d.drop());
-    const recio = await run(() => createTestDatabase('recio_app'), (d) => d.drop());
+    const storeDb = await run(
+      () => createTestDatabase('recio_store'),
+      (d) => d.drop(),
+    );
+    const recio = await run(
+      () => createTestDatabase('recio_app'),
+      (d) => d.drop(),
+    );
     await recio.query(RECIO_TABLES_SQL);
-    const dataDir = await run(() => mkdtemp(join(tmpdir(), 'recio-data-')), (d) => rm(d, { recursive: true, force: true }));
-    const store = await run(() => openStore({ databaseUrl: storeDb.url, dataDir }), (s) => s.close());
+    const dataDir = await run(
+      () => mkdtemp(join(tmpdir(), 'recio-data-')),
+      (d) => rm(d, { recursive: true, force: true }),
+    );
+    const store = await run(
+      () => openStore({ databaseUrl: storeDb.url, dataDir }),
+      (s) => s.close(),
+    );
     const [kalshi, coinbase, web] = await Promise.all([startStubHttp(), startStubHttp(), startStubHttp()]);
     cleanups.push(() => Promise.all([kalshi!.close(), coinbase!.close(), web!.close()]));
     const host = await run(
@@ -95,7 +111,10 @@ export async function startEngineFixture(options: { hostOptions?: TestHostOption
               psql: recio.psql,
               pgDump: recio.pgDump,
               expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
-              feeds: { btc_price: { table: 'btc_price_log', column: 'ts' }, kalshi: { table: 'kalshi_market_snapshots', column: 'ts' } },
+              feeds: {
+                btc_price: { table: 'btc_price_log', column: 'ts' },
+                kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
+              },
             },
             ...options.hostOptions?.agentConfig,
           },
@@ -103,7 +122,16 @@ export async function startEngineFixture(options: { hostOptions?: TestHostOption
       (h) => h.stop(),
     );
     const hosts = new Hosts([
-      { name: 'db1', roles: ['db', 'app', 'web'], transport: new SshTransport({ host: host.fleetHost, privateKey: host.clientKey.privateKey, connectTimeoutMs: 5_000, commandTimeoutMs: 60_000 }) },
+      {
+        name: 'db1',
+        roles: ['db', 'app', 'web'],
+        transport: new SshTransport({
+          host: host.fleetHost,
+          privateKey: host.clientKey.privateKey,
+          connectTimeoutMs: 5_000,
+          commandTimeoutMs: 60_000,
+        }),
+      },
     ]);
     cleanups.push(() => hosts.close());
     const fleet = { withRole: (role: string) => hosts.withRole(role as 'db').map((h) => h.name) };
@@ -128,7 +156,16 @@ export async function startEngineFixture(options: { hostOptions?: TestHostOption
       opsChannel: 'COPS00001',
     });
     return {
-      store, storeDb, recio, host, hosts, engine, ops, kalshi: kalshi!, coinbase: coinbase!, web: web!,
+      store,
+      storeDb,
+      recio,
+      host,
+      hosts,
+      engine,
+      ops,
+      kalshi: kalshi!,
+      coinbase: coinbase!,
+      web: web!,
       actor: (id) => ops.actorFor(id),
       origin: (key) => ({ surface: 'cli', channel: 'COPS00001', deliveryKey: key, requestId: `req-${key}` }),
       stop: async () => {
@@ -148,7 +185,11 @@ export function asRun(answer: Answer): Extract<Answer, { type: 'run' }> {
 }
 
 /** Polls until the run is in one of `states` (bounded); returns it. */
-export async function runReaches(store: Store, runId: string, states: readonly string[] = ['succeeded', 'failed']): Promise<Run> {
+export async function runReaches(
+  store: Store,
+  runId: string,
+  states: readonly string[] = ['succeeded', 'failed'],
+): Promise<Run> {
   for (let i = 0; i < 600; i++) {
     const run = await store.runs.get(runId);
     if (run && states.includes(run.state)) return run;

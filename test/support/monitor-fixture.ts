@@ -3,10 +3,19 @@ import { IncidentDesk } from '@recio/bot/incidents/desk';
 import { Monitor, type MonitorOptions } from '@recio/bot/monitor/monitor';
 import type { EngineFixture } from './engine-fixture.js';
 
-export const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silentLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** The incident desk and a monitor over an engine fixture's host, store and provider stand-ins. */
-export function deskAndMonitor(f: EngineFixture, options: Partial<MonitorOptions> = {}, deskOptions: { opsChannel?: string; onChange?: () => void } = {}): { desk: IncidentDesk; monitor: Monitor } {
+export function deskAndMonitor(
+  f: EngineFixture,
+  options: Partial<MonitorOptions> = {},
+  deskOptions: { opsChannel?: string; onChange?: () => void } = {},
+): { desk: IncidentDesk; monitor: Monitor } {
   const desk = new IncidentDesk(f.store, f.ops, { opsChannel: 'COPS00001', ...deskOptions });
   const monitor = new Monitor(
     {
@@ -16,12 +25,22 @@ export function deskAndMonitor(f: EngineFixture, options: Partial<MonitorOptions
       probe: {
         hosts: f.hosts,
         withRole: (role) => f.hosts.withRole(role).map((h) => h.name),
-        checks: { providers: { kalshi: f.kalshi.url, coinbase: f.coinbase.url }, webUrl: f.web.url, httpTimeoutMs: 1_000 },
+        checks: {
+          providers: { kalshi: f.kalshi.url, coinbase: f.coinbase.url },
+          webUrl: f.web.url,
+          httpTimeoutMs: 1_000,
+        },
         services: [...RECIO_PROGRAMS],
       },
       logger: silentLogger,
     },
-    { intervalMs: 1_000, push: true, feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600, ...options },
+    {
+      intervalMs: 1_000,
+      push: true,
+      feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 },
+      backupMaxAgeSeconds: 26 * 3600,
+      ...options,
+    },
   );
   return { desk, monitor };
 }

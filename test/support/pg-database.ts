@@ -52,7 +52,10 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();
       try {
-        const rows = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1', [prefix]);
+        const rows = await client.query<{ datname: string }>(
+          'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1',
+          [prefix],
+        );
         return rows.rows.map((r) => r.datname);
       } finally {
         await client.end();

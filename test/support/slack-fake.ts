@@ -10,7 +10,10 @@ export function startSlackFake(options: SlackEmulatorOptions = {}): Promise<Slac
   return startSlackEmulator(options);
 }
 
-export async function withSlackFake<T>(options: SlackEmulatorOptions, run: (fake: SlackFake) => Promise<T>): Promise<T> {
+export async function withSlackFake<T>(
+  options: SlackEmulatorOptions,
+  run: (fake: SlackFake) => Promise<T>,
+): Promise<T> {
   const fake = await startSlackFake(options);
   try {
     return await run(fake);

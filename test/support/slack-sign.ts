@@ -8,7 +8,9 @@ export { signSlackRequest };
 
 export const forged = {
   /** A well-formed signature made with the wrong secret. */
-  badSignature: (): Tamper => ({ signature: signSlackRequest('not-the-signing-secret', Math.floor(Date.now() / 1000), 'x') }),
+  badSignature: (): Tamper => ({
+    signature: signSlackRequest('not-the-signing-secret', Math.floor(Date.now() / 1000), 'x'),
+  }),
   /** Signed correctly, then one byte of the body changed. */
   oneByteChanged: (): Tamper => ({ alterBody: (body) => changeOneByte(body) }),
   /** Signed correctly with a timestamp `seconds` away from now (±360 = six minutes). */

@@ -16,7 +16,11 @@ export interface SshKeyPair {
 
 export async function generateKeyPair(path: string, comment = 'recio-test'): Promise<SshKeyPair> {
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
-  return { privateKeyPath: path, privateKey: await readFile(path, 'utf8'), publicKey: (await readFile(`${path}.pub`, 'utf8')).trim() };
+  return {
+    privateKeyPath: path,
+    privateKey: await readFile(path, 'utf8'),
+    publicKey: (await readFile(`${path}.pub`, 'utf8')).trim(),
+  };
 }
 
 /** The SHA256 fingerprint of an OpenSSH public key line, computed the way ssh-keygen -l does. */
@@ -53,7 +57,8 @@ export function forcedCommandLine(publicKey: string, agentConfigPath: string): s
  * runs in the foreground (-D) as our child and dies with the test.
  */
 export async function startSshd(options: SshdOptions): Promise<Sshd> {
-  if (!existsSync(AGENT_ENTRY)) throw new Error(`${AGENT_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(AGENT_ENTRY))
+    throw new Error(`${AGENT_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
   const { dir } = options;
   await mkdir(join(dir, 'authorized_keys'), { recursive: true });
   await chmod(dir, 0o755);

@@ -32,7 +32,11 @@ export interface SupervisordOptions {
   eventsSpool?: string;
 }
 
-export async function startSupervisord(dir: string, programs: readonly string[] = RECIO_PROGRAMS, options: SupervisordOptions = {}): Promise<Supervisord> {
+export async function startSupervisord(
+  dir: string,
+  programs: readonly string[] = RECIO_PROGRAMS,
+  options: SupervisordOptions = {},
+): Promise<Supervisord> {
   await mkdir(join(dir, 'logs'), { recursive: true });
   await mkdir(join(dir, 'modes'), { recursive: true });
   await chmod(dir, 0o755);
@@ -84,7 +88,9 @@ export async function startSupervisord(dir: string, programs: readonly string[] 
 
   // The stand-ins only: the event listener is the host's plumbing, not one of REC.IO's programs.
   const status = async () =>
-    parseSupervisorStatus((await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout).programs.filter((p) => programs.includes(p.name));
+    parseSupervisorStatus(
+      (await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout,
+    ).programs.filter((p) => programs.includes(p.name));
   const program = async (name: string) => {
     const found = (await status()).find((p) => p.name === name);
     if (found === undefined) throw new Error(`supervisord has no program ${name}`);

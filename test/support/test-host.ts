@@ -41,7 +41,10 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     const user = ensureTestUser();
     // Every test host runs the supervisord event listener, as an installed host does.
     const eventsSpool = join(dir, 'supervisor', 'events.jsonl');
-    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs, { eventsSpool, ...(options.releaseDir === undefined ? {} : { releaseDir: options.releaseDir }) });
+    const supervisor = await startSupervisord(join(dir, 'supervisor'), options.programs, {
+      eventsSpool,
+      ...(options.releaseDir === undefined ? {} : { releaseDir: options.releaseDir }),
+    });
     stops.push(() => supervisor.stop());
     const backupsDir = join(dir, 'backups');
     await mkdir(backupsDir, { recursive: true, mode: 0o777 });

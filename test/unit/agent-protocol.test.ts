@@ -5,7 +5,7 @@ import { AgentSession } from '@recio/bot/hosts/agent-session';
 import { isRecioError } from '@recio/protocol/errors';
 
 describe('agent config', () => {
-  test('defaults are the plan\'s commands and REC.IO\'s programs', () => {
+  test("defaults are the plan's commands and REC.IO's programs", () => {
     const config = parseAgentConfig('', 'agent.yml');
     expect(config.supervisorctl).toEqual(['supervisorctl']);
     expect(config.db.restart).toEqual(['sudo', '-n', 'systemctl', 'restart', 'postgresql']);
@@ -19,16 +19,21 @@ describe('agent config', () => {
     } catch (error) {
       expect(isRecioError(error, 'config_invalid')).toBe(true);
       const problems = (error as { context: { problems: string[] } }).context.problems;
-      expect(problems).toEqual(expect.arrayContaining([
-        expect.stringMatching(/^\/etc\/recio\/agent\.yml: services\[1\]: /),
-        expect.stringMatching(/^\/etc\/recio\/agent\.yml: supervisorctl: /),
-        expect.stringMatching(/^\/etc\/recio\/agent\.yml: \(root\): .*shell/),
-      ]));
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\/etc\/recio\/agent\.yml: services\[1\]: /),
+          expect.stringMatching(/^\/etc\/recio\/agent\.yml: supervisorctl: /),
+          expect.stringMatching(/^\/etc\/recio\/agent\.yml: \(root\): .*shell/),
+        ]),
+      );
     }
   });
 
   test('password-like env values count as secrets', () => {
-    const config = parseAgentConfig('db:\n  env: { PGPASSWORD: s3cr3t-pw, PGHOST: db.internal }\nsecrets: [tok-12345]\n', 'a.yml');
+    const config = parseAgentConfig(
+      'db:\n  env: { PGPASSWORD: s3cr3t-pw, PGHOST: db.internal }\nsecrets: [tok-12345]\n',
+      'a.yml',
+    );
     expect(secretsOf(config).sort()).toEqual(['s3cr3t-pw', 'tok-12345']);
   });
 });
@@ -36,9 +41,16 @@ describe('agent config', () => {
 describe('request parsing', () => {
   test('anything that is not one JSON request is refused by what it is', () => {
     expect(parseRequestText('id')).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(parseRequestText('{"v":1}')).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('id') } });
+    expect(parseRequestText('{"v":1}')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining('id') },
+    });
     expect(parseRequestText('{"v":1,"id":"a b","action":"x"}')).toMatchObject({ ok: false });
-    expect(parseRequestText('{"v":1,"id":"a1","action":"service.status"}')).toMatchObject({ v: 1, id: 'a1', params: {} });
+    expect(parseRequestText('{"v":1,"id":"a1","action":"service.status"}')).toMatchObject({
+      v: 1,
+      id: 'a1',
+      params: {},
+    });
   });
 });
 
@@ -55,13 +67,13 @@ describe('AgentSession', () => {
     const session = new AgentSession('db1', () => undefined);
     const a = session.request({ v: 1, id: 'a', action: 'service.status', params: {} }, 1000);
     const b = session.request({ v: 1, id: 'b', action: 'service.status', params: {} }, 1000);
-    const text = [
+    const text = `${[
       '{"type":"hello","v":1,"agentVersion":"0.1.0","host":"db1","actions":[]}',
       '{"type":"chunk","id":"b","stream":"stdout","data":"B out"}',
       '{"type":"chunk","id":"a","stream":"stdout","data":"A out"}',
       '{"type":"result","id":"b","ok":true,"exitCode":0,"durationMs":3}',
       '{"type":"result","id":"a","ok":false,"exitCode":1,"durationMs":4,"error":{"code":"action_failed","message":"x"}}',
-    ].join('\n') + '\n';
+    ].join('\n')}\n`;
     for (let i = 0; i < text.length; i += 7) session.feedStdout(text.slice(i, i + 7));
     await expect(a).resolves.toMatchObject({ ok: false, output: 'A out', error: { code: 'action_failed' } });
     await expect(b).resolves.toMatchObject({ ok: true, output: 'B out' });

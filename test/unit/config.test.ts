@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig, parseFleet } from '@recio/bot/config';
 import { isRecioError } from '@recio/protocol/errors';
 
-const KEY = 'SHA256:' + 'A'.repeat(43);
+const KEY = `SHA256:${'A'.repeat(43)}`;
 let dir: string;
 
 beforeAll(async () => {
@@ -29,35 +29,50 @@ describe('loadConfig', () => {
   test('defaults with an empty environment: no fleet, local host, embedded store', () => {
     const config = loadConfig({});
     expect(config.fleet).toBeUndefined();
-    expect(config.env).toMatchObject({ PORT: 3000, RECIO_DATA_DIR: './data', RECIO_SSH_CONNECT_TIMEOUT_MS: 5000, LOG_LEVEL: 'info' });
+    expect(config.env).toMatchObject({
+      PORT: 3000,
+      RECIO_DATA_DIR: './data',
+      RECIO_SSH_CONNECT_TIMEOUT_MS: 5000,
+      LOG_LEVEL: 'info',
+    });
   });
 
   test('empty strings count as unset', () => {
-    expect(loadConfig({ PORT: '', DATABASE_URL: '', RECIO_FLEET: '' }).env).toMatchObject({ PORT: 3000, DATABASE_URL: undefined });
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', RECIO_FLEET: '' }).env).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: undefined,
+    });
   });
 
   test('a bad fleet file is refused with every problem listed by path', async () => {
     const path = join(dir, 'fleet.yml');
-    await writeFile(path, [
-      'hosts:',
-      `  - { name: db1, address: 10.0.0.5, port: 22, user: recio, hostKey: "${KEY}", roles: [db] }`,
-      '  - { name: app1, address: 10.0.0.6, port: 70000, user: recio, hostKey: "ssh-rsa AAAA", roles: [cache] }',
-      `  - { name: db1, address: 10.0.0.7, user: recio, hostKey: "${KEY}", roles: [app] }`,
-    ].join('\n'));
+    await writeFile(
+      path,
+      [
+        'hosts:',
+        `  - { name: db1, address: 10.0.0.5, port: 22, user: recio, hostKey: "${KEY}", roles: [db] }`,
+        '  - { name: app1, address: 10.0.0.6, port: 70000, user: recio, hostKey: "ssh-rsa AAAA", roles: [cache] }',
+        `  - { name: db1, address: 10.0.0.7, user: recio, hostKey: "${KEY}", roles: [app] }`,
+      ].join('\n'),
+    );
     const problems = problemsOf(() => loadConfig({ RECIO_FLEET: path, RECIO_SSH_KEY: '/k', PORT: 'eighty' }));
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^PORT: /),
-      expect.stringMatching(new RegExp(`^${path}: hosts\\[1\\]\\.hostKey: expected SHA256:`)),
-      expect.stringMatching(new RegExp(`^${path}: hosts\\[1\\]\\.port: `)),
-      expect.stringMatching(new RegExp(`^${path}: hosts\\[1\\]\\.roles\\[0\\]: `)),
-      `${path}: hosts[2].name: duplicate of hosts[0].name "db1"`,
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: /),
+        expect.stringMatching(new RegExp(`^${path}: hosts\\[1\\]\\.hostKey: expected SHA256:`)),
+        expect.stringMatching(new RegExp(`^${path}: hosts\\[1\\]\\.port: `)),
+        expect.stringMatching(new RegExp(`^${path}: hosts\\[1\\]\\.roles\\[0\\]: `)),
+        `${path}: hosts[2].name: duplicate of hosts[0].name "db1"`,
+      ]),
+    );
   });
 
   test('a fleet without an SSH key, an unreadable file and bad YAML are each named', () => {
-    expect(problemsOf(() => loadConfig({ RECIO_FLEET: join(dir, 'missing.yml') }))[0]).toMatch(/^RECIO_FLEET: cannot read /);
+    expect(problemsOf(() => loadConfig({ RECIO_FLEET: join(dir, 'missing.yml') }))[0]).toMatch(
+      /^RECIO_FLEET: cannot read /,
+    );
     expect(parseFleet('hosts: [', 'f.yml')).toEqual([expect.stringMatching(/^f\.yml: not valid YAML/)]);
-    expect(parseFleet('hosts:\n  - { name: local, address: x, hostKey: "' + KEY + '", roles: [db] }', 'f.yml')).toEqual([
+    expect(parseFleet(`hosts:\n  - { name: local, address: x, hostKey: "${KEY}", roles: [db] }`, 'f.yml')).toEqual([
       'f.yml: hosts[0].name: "local" is reserved for the bot\'s own host',
     ]);
   });
@@ -66,6 +81,13 @@ describe('loadConfig', () => {
     const path = join(dir, 'good.yml');
     await writeFile(path, `hosts:\n  - { name: db1, address: 10.0.0.5, hostKey: "${KEY}", roles: [db, app] }\n`);
     const config = loadConfig({ RECIO_FLEET: path, RECIO_SSH_KEY: '/etc/recio/id_ed25519' });
-    expect(config.fleet?.hosts[0]).toEqual({ name: 'db1', address: '10.0.0.5', port: 22, user: 'recio', hostKey: KEY, roles: ['db', 'app'] });
+    expect(config.fleet?.hosts[0]).toEqual({
+      name: 'db1',
+      address: '10.0.0.5',
+      port: 22,
+      user: 'recio',
+      hostKey: KEY,
+      roles: ['db', 'app'],
+    });
   });
 });

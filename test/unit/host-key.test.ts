@@ -9,7 +9,9 @@ test('our SHA256 fingerprint is the one ssh-keygen prints', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recio-key-'));
   try {
     const pair = await generateKeyPair(join(dir, 'k'));
-    const printed = (await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${pair.privateKeyPath}.pub`])).stdout.split(' ')[1];
+    const printed = (
+      await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${pair.privateKeyPath}.pub`])
+    ).stdout.split(' ')[1];
     expect(fingerprintOfPublicKey(pair.publicKey)).toBe(printed);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -7,7 +7,12 @@ function collector(level: LogLevel = 'trace', knownSecrets: string[] = []) {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
@@ -78,7 +83,8 @@ describe('createLogger redaction', () => {
       'fields',
     );
     const line = lines.join('\n');
-    for (const secret of ['hunter2', 'abcd1234abcd1234', 'Bearer abc.def.ghi', 'deep-pw-1']) expect(line).not.toContain(secret);
+    for (const secret of ['hunter2', 'abcd1234abcd1234', 'Bearer abc.def.ghi', 'deep-pw-1'])
+      expect(line).not.toContain(secret);
     expect(last()).toMatchObject({
       password: '[redacted]',
       signingSecret: '[redacted]',
@@ -91,7 +97,10 @@ describe('createLogger redaction', () => {
   test('secret values known at start are scrubbed verbatim, even without a recognisable shape', () => {
     const { logger, lines } = collector('info', ['plain-looking-value-42']);
     logger.info({ note: 'the value plain-looking-value-42 leaked' }, 'and plain-looking-value-42 again');
-    const grandchild = childFor(childFor(logger, { requestId: 'r1' }), { requestId: 'r1', note: 'plain-looking-value-42' });
+    const grandchild = childFor(childFor(logger, { requestId: 'r1' }), {
+      requestId: 'r1',
+      note: 'plain-looking-value-42',
+    });
     grandchild.info('from a grandchild');
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toContain('plain-looking-value-42');
@@ -114,7 +123,13 @@ describe('createLogger redaction', () => {
     logger.debug('hidden');
     logger.info({ service: 'trade_executor', pid: 42, state: 'RUNNING' }, 'restarted trade_executor');
     expect(lines).toHaveLength(1);
-    expect(last()).toMatchObject({ service: 'trade_executor', pid: 42, state: 'RUNNING', msg: 'restarted trade_executor', level: 'info' });
+    expect(last()).toMatchObject({
+      service: 'trade_executor',
+      pid: 42,
+      state: 'RUNNING',
+      msg: 'restarted trade_executor',
+      level: 'info',
+    });
     expect(typeof last().time).toBe('string');
   });
 });

@@ -29,7 +29,8 @@ async function scrape(metrics: Metrics): Promise<{ text: string; families: Map<s
 const sampleOf = (family: Family | undefined, labels: Record<string, string>): Sample | undefined =>
   family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
 
-const valueOf = (family: Family | undefined, labels: Record<string, string> = {}): number => Number(sampleOf(family, labels)?.value);
+const sampleValue = (family: Family | undefined, labels: Record<string, string> = {}): number =>
+  Number(sampleOf(family, labels)?.value);
 
 /**
  * The value of the one sample line with exactly these labels. Used for histograms: the parser
@@ -39,8 +40,11 @@ function lineValue(text: string, name: string, labels: Record<string, string>): 
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match?.[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (JSON.stringify(Object.entries(found).sort()) === JSON.stringify(Object.entries(labels).sort())) return Number(match[3]);
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (JSON.stringify(Object.entries(found).sort()) === JSON.stringify(Object.entries(labels).sort()))
+      return Number(match[3]);
   }
   return undefined;
 }
@@ -103,16 +107,20 @@ describe('metrics', () => {
       if (type === 'HISTOGRAM') {
         const bucketLines = text.split('\n').filter((l) => l.startsWith(`${name}_bucket{`));
         expect(bucketLines.length, name).toBeGreaterThan(0);
-        for (const line of bucketLines) expect([...line.matchAll(/([a-z_]+)="/g)].map((m) => m[1]).sort(), line).toEqual(['le', ...labels].sort());
+        for (const line of bucketLines)
+          expect([...line.matchAll(/([a-z_]+)="/g)].map((m) => m[1]).sort(), line).toEqual(['le', ...labels].sort());
       } else {
         expect(family?.metrics.length, name).toBeGreaterThan(0);
-        for (const sample of family?.metrics ?? []) expect(Object.keys(sample.labels ?? {}).sort(), name).toEqual([...labels].sort());
+        for (const sample of family?.metrics ?? [])
+          expect(Object.keys(sample.labels ?? {}).sort(), name).toEqual([...labels].sort());
       }
     }
     // Every sample line belongs to a family declared with # TYPE (the parser is lenient about that).
     const declared = new Set([...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => m[1]));
     for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
-      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? \S+$/);
+      expect(line).toMatch(
+        /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? \S+$/,
+      );
       const name = line.split(/[{ ]/)[0]!;
       expect(declared.has(name.replace(/_(bucket|sum|count)$/, '')) || declared.has(name), line).toBe(true);
     }
@@ -126,8 +134,8 @@ describe('metrics', () => {
     exercise(metrics);
     const { text, families } = await scrape(metrics);
     const deliveries = families.get('recio_slack_deliveries_total');
-    expect(valueOf(deliveries, { kind: 'command', outcome: 'acked' })).toBe(2);
-    expect(valueOf(deliveries, { kind: 'action', outcome: 'duplicate' })).toBe(1);
+    expect(sampleValue(deliveries, { kind: 'command', outcome: 'acked' })).toBe(2);
+    expect(sampleValue(deliveries, { kind: 'action', outcome: 'duplicate' })).toBe(1);
     expect(lineValue(text, 'recio_slack_ack_seconds_count', { kind: 'command' })).toBe(2);
     expect(lineValue(text, 'recio_slack_ack_seconds_sum', { kind: 'command' })).toBeCloseTo(2.74);
     expect(lineValue(text, 'recio_slack_ack_seconds_bucket', { kind: 'command', le: '0.05' })).toBe(1);
@@ -138,13 +146,21 @@ describe('metrics', () => {
     expect(lineValue(text, 'recio_agent_action_seconds_sum', action)).toBe(4.2);
     expect(lineValue(text, 'recio_agent_action_seconds_bucket', { ...action, le: '5' })).toBe(1);
     expect(lineValue(text, 'recio_agent_action_seconds_bucket', { ...action, le: '2.5' })).toBe(0);
-    expect(lineValue(text, 'recio_agent_action_seconds_count', { host: 'app1', action: 'service.status', outcome: 'unknown' })).toBe(1);
-    expect(valueOf(families.get('recio_runs_total'), { outcome: 'succeeded' })).toBe(1);
-    expect(valueOf(families.get('recio_steps_total'), { outcome: 'interrupted' })).toBe(1);
-    expect(valueOf(families.get('recio_open_incidents'))).toBe(2);
-    expect(valueOf(families.get('recio_outbox_pending'))).toBe(5);
-    expect(valueOf(families.get('recio_slack_api_calls_total'), { method: 'chat.update', outcome: 'ratelimited' })).toBe(2);
-    expect(valueOf(families.get('recio_slack_ratelimited_total'), { method: 'chat.update' })).toBe(2);
+    expect(
+      lineValue(text, 'recio_agent_action_seconds_count', {
+        host: 'app1',
+        action: 'service.status',
+        outcome: 'unknown',
+      }),
+    ).toBe(1);
+    expect(sampleValue(families.get('recio_runs_total'), { outcome: 'succeeded' })).toBe(1);
+    expect(sampleValue(families.get('recio_steps_total'), { outcome: 'interrupted' })).toBe(1);
+    expect(sampleValue(families.get('recio_open_incidents'))).toBe(2);
+    expect(sampleValue(families.get('recio_outbox_pending'))).toBe(5);
+    expect(
+      sampleValue(families.get('recio_slack_api_calls_total'), { method: 'chat.update', outcome: 'ratelimited' }),
+    ).toBe(2);
+    expect(sampleValue(families.get('recio_slack_ratelimited_total'), { method: 'chat.update' })).toBe(2);
     expect(sampleOf(families.get('recio_slack_ratelimited_total'), { method: 'chat.postMessage' })).toBeUndefined();
   });
 
@@ -152,7 +168,7 @@ describe('metrics', () => {
     const a = createMetrics();
     const b = createMetrics();
     a.countRun('failed');
-    expect(valueOf((await scrape(a)).families.get('recio_runs_total'), { outcome: 'failed' })).toBe(1);
+    expect(sampleValue((await scrape(a)).families.get('recio_runs_total'), { outcome: 'failed' })).toBe(1);
     expect((await scrape(b)).families.get('recio_runs_total')?.metrics ?? []).toHaveLength(0);
   });
 
@@ -163,8 +179,8 @@ describe('metrics', () => {
     db1.counters.connects = 1;
     db1.counters.connected = true;
     let { families } = await scrape(metrics);
-    expect(valueOf(families.get('recio_ssh_pool_connections'))).toBe(1);
-    expect(valueOf(families.get('recio_ssh_connects_total'), { host: 'db1' })).toBe(1);
+    expect(sampleValue(families.get('recio_ssh_pool_connections'))).toBe(1);
+    expect(sampleValue(families.get('recio_ssh_connects_total'), { host: 'db1' })).toBe(1);
 
     // db1 dropped and came back twice; app1 connected.
     db1.counters.connects = 3;
@@ -172,28 +188,28 @@ describe('metrics', () => {
     transports[1]!.counters.connects = 1;
     transports[1]!.counters.connected = true;
     ({ families } = await scrape(metrics));
-    expect(valueOf(families.get('recio_ssh_pool_connections'))).toBe(2);
-    expect(valueOf(families.get('recio_ssh_connects_total'), { host: 'db1' })).toBe(3);
-    expect(valueOf(families.get('recio_ssh_reconnects_total'), { host: 'db1' })).toBe(2);
+    expect(sampleValue(families.get('recio_ssh_pool_connections'))).toBe(2);
+    expect(sampleValue(families.get('recio_ssh_connects_total'), { host: 'db1' })).toBe(3);
+    expect(sampleValue(families.get('recio_ssh_reconnects_total'), { host: 'db1' })).toBe(2);
 
     // The pool replaced db1's transport with a fresh one (its own totals start at zero again).
     const fresh = new FakeTransport('db1');
     fresh.counters.connects = 1;
     transports = [fresh];
     ({ families } = await scrape(metrics));
-    expect(valueOf(families.get('recio_ssh_connects_total'), { host: 'db1' })).toBe(4);
-    expect(valueOf(families.get('recio_ssh_reconnects_total'), { host: 'db1' })).toBe(2);
-    expect(valueOf(families.get('recio_ssh_pool_connections'))).toBe(0);
+    expect(sampleValue(families.get('recio_ssh_connects_total'), { host: 'db1' })).toBe(4);
+    expect(sampleValue(families.get('recio_ssh_reconnects_total'), { host: 'db1' })).toBe(2);
+    expect(sampleValue(families.get('recio_ssh_pool_connections'))).toBe(0);
   });
 
   test('incidents and outbox can be read from a source at scrape time', async () => {
     let open = 3;
     const metrics = createMetrics({ sources: { openIncidents: async () => open, outboxPending: () => 7 } });
-    expect(valueOf((await scrape(metrics)).families.get('recio_open_incidents'))).toBe(3);
+    expect(sampleValue((await scrape(metrics)).families.get('recio_open_incidents'))).toBe(3);
     open = 1;
     const { families } = await scrape(metrics);
-    expect(valueOf(families.get('recio_open_incidents'))).toBe(1);
-    expect(valueOf(families.get('recio_outbox_pending'))).toBe(7);
+    expect(sampleValue(families.get('recio_open_incidents'))).toBe(1);
+    expect(sampleValue(families.get('recio_outbox_pending'))).toBe(7);
   });
 
   test('agentOutcomeOf never reads a lost answer as success or failure', () => {
@@ -214,7 +230,7 @@ describe('metrics', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(metrics.registry.contentType);
       const families = new Map(parseExposition(await res.text()).map((f) => [f.name, f]));
-      expect(valueOf(families.get('recio_runs_total'), { outcome: 'cancelled' })).toBe(1);
+      expect(sampleValue(families.get('recio_runs_total'), { outcome: 'cancelled' })).toBe(1);
       expect(families.get('recio_process_cpu_user_seconds_total')?.type).toBe('COUNTER');
       expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
       const failed = await fetch(`http://127.0.0.1:${brokenServer.port}/metrics`);

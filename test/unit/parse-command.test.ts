@@ -2,7 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { parseCommand } from '@recio/bot/intents/parse';
 
 const vocabulary = {
-  services: ['trade_manager', 'trade_executor', 'active_trade_supervisor', 'auto_entry_supervisor', 'kalshi_api_watchdog', 'btc_price_watchdog'],
+  services: [
+    'trade_manager',
+    'trade_executor',
+    'active_trade_supervisor',
+    'auto_entry_supervisor',
+    'kalshi_api_watchdog',
+    'btc_price_watchdog',
+  ],
   hosts: ['db1', 'app1'],
   scenarios: ['postgres-failure', 'service-crash', 'provider-outage', 'bad-release', 'backup', 'verify'],
 };
@@ -20,7 +27,10 @@ describe('the /recio grammar', () => {
     ['tail trade_manager', { kind: 'tail', service: 'trade_manager', lines: 50 }],
     ['tail trade_manager 200 on db1', { kind: 'tail', service: 'trade_manager', lines: 200, host: 'db1' }],
     ['run postgres-failure', { kind: 'run', scenario: 'postgres-failure', dryRun: false }],
-    ['run service-crash trade_executor --dry-run', { kind: 'run', scenario: 'service-crash', dryRun: true, value: 'trade_executor' }],
+    [
+      'run service-crash trade_executor --dry-run',
+      { kind: 'run', scenario: 'service-crash', dryRun: true, value: 'trade_executor' },
+    ],
     ['rollback', { kind: 'rollback' }],
     ['rollback v2.3.1', { kind: 'rollback', tag: 'v2.3.1' }],
     ['checklist', { kind: 'checklist' }],

@@ -9,7 +9,10 @@ describe('redactSecrets', () => {
     ['postgresql://u:p%40ss@h/db', 'p%40ss'],
     ['PGPASSWORD=letmein psql', 'letmein'],
     ["password: 'quoted secret'", 'quoted secret'],
-    ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAA'],
+    [
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
+      'b3BlbnNzaC1rZXktdjEAAAAA',
+    ],
     ['aws AKIAABCDEFGHIJKLMNOP', 'AKIAABCDEFGHIJKLMNOP'],
   ];
   test.each(corpus)('%s loses its secret', (text, secret) => {
@@ -18,7 +21,11 @@ describe('redactSecrets', () => {
 
   test('known secrets are removed wherever they appear, nested values too', () => {
     const value = { a: ['the key is k3y-material-1'], b: { c: 'k3y-material-1!' }, n: 3 };
-    expect(redactDeep(value, ['k3y-material-1'])).toEqual({ a: ['the key is [redacted]'], b: { c: '[redacted]!' }, n: 3 });
+    expect(redactDeep(value, ['k3y-material-1'])).toEqual({
+      a: ['the key is [redacted]'],
+      b: { c: '[redacted]!' },
+      n: 3,
+    });
   });
 
   test('ordinary text is left alone', () => {

@@ -19,7 +19,10 @@ describe('ReleaseWatch', () => {
     watch.observe('app1', GOOD, none, 0, true);
     watch.observe('app1', BAD, failing, 1_000, false);
     expect(watch.observe('app1', BAD, none, 2_000, false)).toBeUndefined();
-    expect(watch.observe('app1', GOOD, none, 3_000, true)).toMatchObject({ ok: true, failure: { kind: 'release', subject: 'v2.5.0', state: 'recovered' } });
+    expect(watch.observe('app1', GOOD, none, 3_000, true)).toMatchObject({
+      ok: true,
+      failure: { kind: 'release', subject: 'v2.5.0', state: 'recovered' },
+    });
     expect(watch.observe('app1', GOOD, none, 4_000, true)).toBeUndefined();
   });
 

@@ -30,14 +30,32 @@ function problemsOf(dir: string): string[] {
 }
 
 describe('commands/*.yml', () => {
-  test('the plan\'s six runbooks load and plan', () => {
+  test("the plan's six runbooks load and plan", () => {
     const runbooks = loadRunbooks(COMMANDS);
-    expect([...runbooks.keys()].sort()).toEqual(['backup', 'bad-release', 'postgres-failure', 'provider-outage', 'service-crash', 'verify']);
-    const fleet = { withRole: () => ['db1'] };
-    expect(planRun(runbooks.get('postgres-failure')!, {}, fleet).map((s) => s.title).slice(-4)).toEqual([
-      'Restart trade_manager', 'Restart trade_executor', 'Restart active_trade_supervisor', 'Restart auto_entry_supervisor',
+    expect([...runbooks.keys()].sort()).toEqual([
+      'backup',
+      'bad-release',
+      'postgres-failure',
+      'provider-outage',
+      'service-crash',
+      'verify',
     ]);
-    expect(planRun(runbooks.get('bad-release')!, { tag: 'v2.3.1' }, fleet)[1]).toMatchObject({ action: 'deploy.rollback', params: { tag: 'v2.3.1' }, approval: 'second_person' });
+    const fleet = { withRole: () => ['db1'] };
+    expect(
+      planRun(runbooks.get('postgres-failure')!, {}, fleet)
+        .map((s) => s.title)
+        .slice(-4),
+    ).toEqual([
+      'Restart trade_manager',
+      'Restart trade_executor',
+      'Restart active_trade_supervisor',
+      'Restart auto_entry_supervisor',
+    ]);
+    expect(planRun(runbooks.get('bad-release')!, { tag: 'v2.3.1' }, fleet)[1]).toMatchObject({
+      action: 'deploy.rollback',
+      params: { tag: 'v2.3.1' },
+      approval: 'second_person',
+    });
     expect(() => planRun(runbooks.get('service-crash')!, {}, fleet)).toThrow('service-crash needs `service`');
   });
 
@@ -46,21 +64,34 @@ describe('commands/*.yml', () => {
     const path = join(dir, 'service-crash.yml');
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, text.replace('action: service.restart', 'action: servce.restart'));
-    expect(problemsOf(dir)).toEqual([expect.stringMatching(/^commands\/service-crash\.yml: steps\[1\]\.action: unknown action "servce\.restart"/)]);
+    expect(problemsOf(dir)).toEqual([
+      expect.stringMatching(/^commands\/service-crash\.yml: steps\[1\]\.action: unknown action "servce\.restart"/),
+    ]);
   });
 
   test('bad params, a bad condition, a wrong id and broken YAML are each named', () => {
     const dir = copyOfCommands();
-    writeFileSync(join(dir, 'backup.yml'), 'id: backup\ntitle: x\nsteps:\n  - { id: a, title: A, role: db, action: service.restart, params: { service: "x; rm -rf /" } }\n');
-    writeFileSync(join(dir, 'verify.yml'), 'id: verify\ntitle: x\nsteps:\n  - { id: a, title: A, action: check.web, when: { step: later, outcome: failed } }\n');
-    writeFileSync(join(dir, 'bad-release.yml'), 'id: rollback\ntitle: x\nsteps:\n  - { id: a, title: A, action: check.web }\n');
+    writeFileSync(
+      join(dir, 'backup.yml'),
+      'id: backup\ntitle: x\nsteps:\n  - { id: a, title: A, role: db, action: service.restart, params: { service: "x; rm -rf /" } }\n',
+    );
+    writeFileSync(
+      join(dir, 'verify.yml'),
+      'id: verify\ntitle: x\nsteps:\n  - { id: a, title: A, action: check.web, when: { step: later, outcome: failed } }\n',
+    );
+    writeFileSync(
+      join(dir, 'bad-release.yml'),
+      'id: rollback\ntitle: x\nsteps:\n  - { id: a, title: A, action: check.web }\n',
+    );
     writeFileSync(join(dir, 'provider-outage.yml'), 'id: [unclosed\n');
     const problems = problemsOf(dir);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^commands\/backup\.yml: steps\[0\]\.params\.service: expected a program name/),
-      'commands/verify.yml: steps[0].when.step: "later" is not an earlier step',
-      'commands/bad-release.yml: id: "rollback" must match the file name "bad-release"',
-      expect.stringMatching(/^commands\/provider-outage\.yml: not valid YAML/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^commands\/backup\.yml: steps\[0\]\.params\.service: expected a program name/),
+        'commands/verify.yml: steps[0].when.step: "later" is not an earlier step',
+        'commands/bad-release.yml: id: "rollback" must match the file name "bad-release"',
+        expect.stringMatching(/^commands\/provider-outage\.yml: not valid YAML/),
+      ]),
+    );
   });
 });

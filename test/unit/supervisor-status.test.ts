@@ -15,11 +15,27 @@ describe('parseSupervisorStatus', () => {
     const { programs, unparsed } = parseSupervisorStatus(text);
     expect(unparsed).toEqual([]);
     expect(programs[0]).toEqual({
-      name: 'active_trade_supervisor', state: 'RUNNING', pid: 4211, uptime: '2 days, 3:04:05',
-      uptimeSeconds: 2 * 86_400 + 3 * 3600 + 4 * 60 + 5, description: 'pid 4211, uptime 2 days, 3:04:05',
+      name: 'active_trade_supervisor',
+      state: 'RUNNING',
+      pid: 4211,
+      uptime: '2 days, 3:04:05',
+      uptimeSeconds: 2 * 86_400 + 3 * 3600 + 4 * 60 + 5,
+      description: 'pid 4211, uptime 2 days, 3:04:05',
     });
-    expect(programs.map((p) => p.state)).toEqual(['RUNNING', 'FATAL', 'BACKOFF', 'STOPPED', 'RUNNING', 'EXITED', 'STARTING']);
-    expect(programs[1]).toMatchObject({ pid: null, uptime: null, description: 'Exited too quickly (process log may have details)' });
+    expect(programs.map((p) => p.state)).toEqual([
+      'RUNNING',
+      'FATAL',
+      'BACKOFF',
+      'STOPPED',
+      'RUNNING',
+      'EXITED',
+      'STARTING',
+    ]);
+    expect(programs[1]).toMatchObject({
+      pid: null,
+      uptime: null,
+      description: 'Exited too quickly (process log may have details)',
+    });
     expect(programs[4]).toMatchObject({ pid: 77, uptimeSeconds: 5 });
     expect(programs[6]?.name).toBe('web:web_ui');
   });

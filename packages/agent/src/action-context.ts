@@ -36,14 +36,22 @@ export interface ActionOutcome {
   error?: ActionError;
 }
 
-export type ActionHandler<A extends ActionName> = (params: ActionParamsOf<A>, ctx: ActionContext) => Promise<ActionOutcome>;
+export type ActionHandler<A extends ActionName> = (
+  params: ActionParamsOf<A>,
+  ctx: ActionContext,
+) => Promise<ActionOutcome>;
 
 export function succeeded(data?: unknown): ActionOutcome {
   return { ok: true, exitCode: 0, ...(data === undefined ? {} : { data }) };
 }
 
 export function failed(code: string, message: string, data?: unknown, exitCode = 1): ActionOutcome {
-  return { ok: false, exitCode: exitCode === 0 ? 1 : exitCode, error: { code, message }, ...(data === undefined ? {} : { data }) };
+  return {
+    ok: false,
+    exitCode: exitCode === 0 ? 1 : exitCode,
+    error: { code, message },
+    ...(data === undefined ? {} : { data }),
+  };
 }
 
 /** A program that could not run, timed out or exited non-zero, as a failed outcome. */

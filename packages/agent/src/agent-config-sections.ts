@@ -18,7 +18,10 @@ export const RestoreSection = z
      */
     mode: z.enum(['clean', 'plain']).default('clean'),
     /** The schemas `clean` drops; a dump's other schemas are created by the dump itself. */
-    schemas: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(['public']),
+    schemas: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/))
+      .min(1)
+      .default(['public']),
     /**
      * When a corrupted database cannot even be dumped, `false` lets the restore go ahead without
      * its safety dump (reported as `safetyDump: null`). The plan's default is to keep one.
@@ -62,7 +65,14 @@ export const BackupsSection = z
 export const ConfigBackupSection = z
   .strictObject({
     /** Relative paths are inside deploy.repo. */
-    files: z.array(z.string().min(1).refine((f) => !f.split('/').includes('..'), 'no .. in paths')).min(1)
+    files: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((f) => !f.split('/').includes('..'), 'no .. in paths'),
+      )
+      .min(1)
       .default(['.env', 'MASTER_PORT_MANIFEST.json', 'config.json']),
     dir: z.string().min(1).default('/backups/config'),
     method: z.enum(['age', 'openssl']).default('age'),
@@ -94,7 +104,14 @@ export const DeploySection = z
     releaseTags: z
       .string()
       .default('^v?[0-9]')
-      .refine((source) => { try { new RegExp(source); return true; } catch { return false; } }, 'not a valid regular expression'),
+      .refine((source) => {
+        try {
+          new RegExp(source);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression'),
     /** Roll back over local changes to tracked files (they are lost). Off: a dirty tree is refused. */
     force: z.boolean().default(false),
     /** After every program is RUNNING, how long they must stay up before the rollback counts. */

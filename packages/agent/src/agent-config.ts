@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { ServiceName, TableName } from '@recio/protocol/actions';
 import { formatIssues } from '@recio/protocol/zod-issues';
-import { BackupsSection, ConfigBackupSection, DeploySection, RestoreSection, ScratchSection } from './agent-config-sections.js';
+import {
+  BackupsSection,
+  ConfigBackupSection,
+  DeploySection,
+  RestoreSection,
+  ScratchSection,
+} from './agent-config-sections.js';
 import { Argv } from './argv-template.js';
 
 /** The REC.IO v2 programs the plan names; a host's admin lists what this host runs. */
@@ -53,7 +59,12 @@ export const AgentConfigSchema = z.strictObject({
   /** Where the agent appends one JSON line per request it refused or ran. */
   auditLog: z.string().optional(),
   /** Cap on output kept per request; the rest is counted, not sent. */
-  maxOutputBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  maxOutputBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /**
    * Clean-up (dropping a scratch database, removing a partial file) runs even after the request's
    * deadline or cancel, bounded by this instead: leaving it undone costs more than a few seconds.
@@ -67,7 +78,10 @@ export function parseAgentConfig(text: string, fileName: string): AgentConfig {
   try {
     raw = parseYaml(text) ?? {};
   } catch (error) {
-    throw new RecioError(ErrorCode.ConfigInvalid, `${fileName}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
+      `${fileName}: not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   const parsed = AgentConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -29,12 +29,15 @@ export function encryptionOf(config: AgentConfig['configBackup']): Encryption | 
     ...config.ageRecipients.flatMap((r) => ['-r', r]),
     ...(config.ageRecipientsFile === undefined ? [] : ['-R', config.ageRecipientsFile]),
   ];
-  if (recipients.length === 0) return 'config archive not configured: set configBackup.ageRecipients or configBackup.ageRecipientsFile';
+  if (recipients.length === 0)
+    return 'config archive not configured: set configBackup.ageRecipients or configBackup.ageRecipientsFile';
   const identity = config.ageIdentityFile;
   return {
     extension: 'age',
     encrypt: (out) => [...config.age, '--encrypt', ...recipients, '-o', out],
-    ...(identity === undefined ? {} : { decrypt: (archive: string) => [...config.age, '--decrypt', '-i', identity, archive] }),
+    ...(identity === undefined
+      ? {}
+      : { decrypt: (archive: string) => [...config.age, '--decrypt', '-i', identity, archive] }),
     header: 'age-encryption.org/v1\n',
   };
 }

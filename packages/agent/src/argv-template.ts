@@ -15,10 +15,15 @@ export function argvTemplate(allowed: readonly string[], required: readonly stri
   return Argv.superRefine((argv, ctx) => {
     const used = new Set(argv.flatMap((arg) => [...arg.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '')));
     for (const name of used) {
-      if (!allowed.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}} (known: ${allowed.map((a) => `{${a}}`).join(', ')})` });
+      if (!allowed.includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown placeholder {${name}} (known: ${allowed.map((a) => `{${a}}`).join(', ')})`,
+        });
     }
     for (const name of required) {
-      if (!used.has(name)) ctx.addIssue({ code: 'custom', message: `expected the {${name}} placeholder somewhere in the argv` });
+      if (!used.has(name))
+        ctx.addIssue({ code: 'custom', message: `expected the {${name}} placeholder somewhere in the argv` });
     }
   });
 }

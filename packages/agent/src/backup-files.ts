@@ -30,12 +30,21 @@ export function timestampOfName(name: string): number | undefined {
   if (m === null) return undefined;
   const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
   const date = new Date(y!, mo! - 1, d!, h, mi, s);
-  const real = date.getFullYear() === y && date.getMonth() === mo! - 1 && date.getDate() === d && date.getHours() === h && date.getMinutes() === mi && date.getSeconds() === s;
+  const real =
+    date.getFullYear() === y &&
+    date.getMonth() === mo! - 1 &&
+    date.getDate() === d &&
+    date.getHours() === h &&
+    date.getMinutes() === mi &&
+    date.getSeconds() === s;
   return real ? date.getTime() : undefined;
 }
 
 export async function fileExists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** pg_dump writes this last line only when the dump ran to its end. */
@@ -59,19 +68,21 @@ export async function listBackups(dir: string, now = Date.now()): Promise<Backup
     throw error;
   });
   const files = await Promise.all(
-    names.filter((n) => NIGHTLY_DUMP.test(n)).map(async (file) => {
-      const info = await stat(join(dir, file));
-      const takenAt = timestampOfName(file) ?? info.mtimeMs;
-      return {
-        file,
-        path: join(dir, file),
-        bytes: info.size,
-        modifiedAt: info.mtime.toISOString(),
-        ageSeconds: Math.round((now - info.mtimeMs) / 1000),
-        takenAt: new Date(takenAt).toISOString(),
-        sortKey: [takenAt, info.mtimeMs] as const,
-      };
-    }),
+    names
+      .filter((n) => NIGHTLY_DUMP.test(n))
+      .map(async (file) => {
+        const info = await stat(join(dir, file));
+        const takenAt = timestampOfName(file) ?? info.mtimeMs;
+        return {
+          file,
+          path: join(dir, file),
+          bytes: info.size,
+          modifiedAt: info.mtime.toISOString(),
+          ageSeconds: Math.round((now - info.mtimeMs) / 1000),
+          takenAt: new Date(takenAt).toISOString(),
+          sortKey: [takenAt, info.mtimeMs] as const,
+        };
+      }),
   );
   files.sort((a, b) => b.sortKey[0] - a.sortKey[0] || b.sortKey[1] - a.sortKey[1]);
   return files.map(({ sortKey: _sortKey, ...file }) => file);
@@ -82,7 +93,10 @@ export async function listBackups(dir: string, now = Date.now()): Promise<Backup
  * must be a regular file directly in the backups dir (the name pattern already rules out `/` and
  * `..`; a symlink is refused too) and a complete dump. Anything else is refused before any command.
  */
-export async function resolveDump(dir: string, file: string | undefined): Promise<{ file: string; path: string; bytes: number } | ActionOutcome> {
+export async function resolveDump(
+  dir: string,
+  file: string | undefined,
+): Promise<{ file: string; path: string; bytes: number } | ActionOutcome> {
   if (file === undefined) {
     const newest = (await listBackups(dir))[0];
     if (newest === undefined) return failed(AgentErrorCode.BackupMissing, `no backups in ${dir}`, undefined, 2);
@@ -92,10 +106,16 @@ export async function resolveDump(dir: string, file: string | undefined): Promis
   }
   const path = join(dir, file);
   const info = await lstat(path).catch(() => undefined);
-  if (info === undefined) return failed(AgentErrorCode.BackupMissing, `backup ${file} not found in ${dir}`, undefined, 2);
+  if (info === undefined)
+    return failed(AgentErrorCode.BackupMissing, `backup ${file} not found in ${dir}`, undefined, 2);
   if (!info.isFile()) return failed(AgentErrorCode.BackupMissing, `backup ${file} is not a regular file`, undefined, 2);
   if (info.size === 0 || !(await isCompleteDump(path))) {
-    return failed(AgentErrorCode.BackupIncomplete, `backup ${file} is incomplete (no "dump complete" line): refusing to use it`, { file }, 2);
+    return failed(
+      AgentErrorCode.BackupIncomplete,
+      `backup ${file} is incomplete (no "dump complete" line): refusing to use it`,
+      { file },
+      2,
+    );
   }
   return { file, path, bytes: info.size };
 }

@@ -57,16 +57,25 @@ function refused(code: string, message: string, exitCode = 2): ActionResult {
 }
 
 /** Checks a request the way the agent must (version, action, params) before anything runs. */
-export function checkRequest(request: AgentRequest, config: AgentConfig): { action: ActionName; params: unknown } | ActionResult {
+export function checkRequest(
+  request: AgentRequest,
+  config: AgentConfig,
+): { action: ActionName; params: unknown } | ActionResult {
   if (request.v !== PROTOCOL_VERSION) {
-    return refused(ErrorCode.ProtocolMismatch, `protocol mismatch: the bot speaks v${request.v}, this agent speaks v${PROTOCOL_VERSION}`);
+    return refused(
+      ErrorCode.ProtocolMismatch,
+      `protocol mismatch: the bot speaks v${request.v}, this agent speaks v${PROTOCOL_VERSION}`,
+    );
   }
   if (!isActionName(request.action)) {
     return refused(ErrorCode.UnknownAction, `unknown action "${request.action}" (known: ${ACTION_NAMES.join(', ')})`);
   }
   const parsed = ActionParams[request.action].safeParse(request.params);
   if (!parsed.success) {
-    return refused(ErrorCode.InvalidParams, `invalid params for ${request.action}: ${formatIssues(parsed.error).join('; ')}`);
+    return refused(
+      ErrorCode.InvalidParams,
+      `invalid params for ${request.action}: ${formatIssues(parsed.error).join('; ')}`,
+    );
   }
   if (config.services.length === 0 && request.action.startsWith('service.')) {
     return refused(ErrorCode.UnknownService, 'this host lists no services its agent may touch');
@@ -75,7 +84,11 @@ export function checkRequest(request: AgentRequest, config: AgentConfig): { acti
 }
 
 /** Runs one request to its result. Never throws: every failure is a result the bot can show. */
-export async function dispatch(request: AgentRequest, config: AgentConfig, options: DispatchOptions): Promise<ActionResult> {
+export async function dispatch(
+  request: AgentRequest,
+  config: AgentConfig,
+  options: DispatchOptions,
+): Promise<ActionResult> {
   const started = performance.now();
   const checked = checkRequest(request, config);
   if ('ok' in checked) return checked;
@@ -83,7 +96,11 @@ export async function dispatch(request: AgentRequest, config: AgentConfig, optio
   const timeoutMs = request.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const onChunk = options.onChunk;
-  const runOptionsFor = (runOptions: RunOptions | undefined, signal: AbortSignal, timeoutMs: number): RunArgvOptions => ({
+  const runOptionsFor = (
+    runOptions: RunOptions | undefined,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): RunArgvOptions => ({
     signal,
     timeoutMs,
     maxOutputBytes: config.maxOutputBytes,
@@ -98,14 +115,19 @@ export async function dispatch(request: AgentRequest, config: AgentConfig, optio
     deadline,
     run: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, options.signal, left())),
     pipe: (from, to, runOptions) => runPipeline(from, to, runOptionsFor(runOptions, options.signal, left())),
-    cleanup: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, new AbortController().signal, config.cleanupTimeoutMs)),
+    cleanup: (argv, runOptions) =>
+      runArgv(argv, runOptionsFor(runOptions, new AbortController().signal, config.cleanupTimeoutMs)),
     emit: (stream, data) => onChunk?.(stream, redactSecrets(data, secrets)),
   };
   let outcome: ActionOutcome;
   try {
     outcome = await (HANDLERS[checked.action] as ActionHandler<ActionName>)(checked.params as never, ctx);
   } catch (error) {
-    outcome = { ok: false, exitCode: 1, error: { code: ErrorCode.Internal, message: `${checked.action} crashed: ${(error as Error).message}` } };
+    outcome = {
+      ok: false,
+      exitCode: 1,
+      error: { code: ErrorCode.Internal, message: `${checked.action} crashed: ${(error as Error).message}` },
+    };
   }
   if (Date.now() >= deadline && !outcome.ok) {
     // Whatever the handler concluded from a killed command, the truth is: we ran out of time.

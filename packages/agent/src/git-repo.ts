@@ -32,7 +32,13 @@ export async function headCommit(ctx: ActionContext): Promise<string | ActionOut
  */
 export async function readTags(ctx: ActionContext): Promise<TagInfo[] | ActionOutcome> {
   const format = '%(refname:strip=2)%09%(objectname)%09%(*objectname)%09%(creatordate:iso-strict)';
-  const run = await ctx.run([...gitArgv(ctx), 'for-each-ref', '--sort=-creatordate', `--format=${format}`, 'refs/tags']);
+  const run = await ctx.run([
+    ...gitArgv(ctx),
+    'for-each-ref',
+    '--sort=-creatordate',
+    `--format=${format}`,
+    'refs/tags',
+  ]);
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'git for-each-ref refs/tags');
   const tags: TagInfo[] = [];
   for (const line of run.stdout.split('\n')) {
@@ -47,5 +53,8 @@ export async function readTags(ctx: ActionContext): Promise<TagInfo[] | ActionOu
 export async function dirtyFiles(ctx: ActionContext): Promise<string[] | ActionOutcome> {
   const run = await ctx.run([...gitArgv(ctx), 'status', '--porcelain=v1', '--untracked-files=no']);
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'git status');
-  return run.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.slice(3));
+  return run.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.slice(3));
 }

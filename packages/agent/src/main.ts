@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { isRecioError } from '@recio/protocol/errors';
 import { SESSION_ACTION, type ActionResult, type AgentLine } from '@recio/protocol/messages';
-import { loadAgentConfig } from './agent-config.js';
+import { type AgentConfig, loadAgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
 import { runSession } from './session.js';
 import { auditOnHost, parseRequestText } from './wire.js';
@@ -38,12 +38,19 @@ async function readFirstLine(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  let config;
+  let config: AgentConfig;
   try {
     config = loadAgentConfig(configPath(process.argv.slice(2)));
   } catch (error) {
     const message = isRecioError(error) ? error.message : String(error);
-    write({ type: 'result', id: 'unknown', ok: false, exitCode: 2, durationMs: 0, error: { code: 'config_invalid', message } });
+    write({
+      type: 'result',
+      id: 'unknown',
+      ok: false,
+      exitCode: 2,
+      durationMs: 0,
+      error: { code: 'config_invalid', message },
+    });
     return 2;
   }
   const text = process.env.SSH_ORIGINAL_COMMAND ?? (await readFirstLine());

@@ -19,12 +19,17 @@ export interface WrittenDump {
  * `nameFor` picks the name when the dump is complete; should another dump take it first (two in
  * the same second: the nightly one and a person's "backup now"), it is asked again a second later.
  */
-export async function dumpDatabase(ctx: ActionContext, dir: string, nameFor: () => Promise<string>): Promise<WrittenDump | ActionOutcome> {
+export async function dumpDatabase(
+  ctx: ActionContext,
+  dir: string,
+  nameFor: () => Promise<string>,
+): Promise<WrittenDump | ActionOutcome> {
   const partial = join(dir, `.dump-${process.pid}-${Date.now()}.partial`);
   try {
     const run = await ctx.run([...ctx.config.db.pgDump, '--file', partial], { env: ctx.config.db.env });
     if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'pg_dump');
-    if (!(await fileExists(partial)) || !(await isCompleteDump(partial))) return failed(AgentErrorCode.BackupIncomplete, 'pg_dump wrote an incomplete dump');
+    if (!(await fileExists(partial)) || !(await isCompleteDump(partial)))
+      return failed(AgentErrorCode.BackupIncomplete, 'pg_dump wrote an incomplete dump');
     for (let attempt = 1; ; attempt++) {
       const name = await nameFor();
       const path = join(dir, name);
@@ -32,7 +37,8 @@ export async function dumpDatabase(ctx: ActionContext, dir: string, nameFor: () 
         await link(partial, path);
         return { file: name, path, bytes: (await stat(path)).size };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) return failed('action_failed', `could not write ${path}: ${(error as Error).message}`);
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3)
+          return failed('action_failed', `could not write ${path}: ${(error as Error).message}`);
         await sleep(1000 - (Date.now() % 1000) + 5);
       }
     }

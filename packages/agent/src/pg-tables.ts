@@ -18,14 +18,25 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_s
 ORDER BY 1`;
 
 /** The plan's `\dt`: the user tables the database has (by name, any schema). */
-export async function listTables(ctx: ActionContext, psql: readonly string[] = ctx.config.db.psql): Promise<string[] | ActionOutcome> {
+export async function listTables(
+  ctx: ActionContext,
+  psql: readonly string[] = ctx.config.db.psql,
+): Promise<string[] | ActionOutcome> {
   const run = await ctx.run([...psql, '-At', '-v', 'ON_ERROR_STOP=1', '-c', LIST_TABLES], { env: ctx.config.db.env });
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (list tables)');
-  return run.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return run.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
-export async function countRows(ctx: ActionContext, psql: readonly string[]): Promise<Map<string, number> | ActionOutcome> {
-  const run = await ctx.run([...psql, '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', COUNT_ROWS], { env: ctx.config.db.env });
+export async function countRows(
+  ctx: ActionContext,
+  psql: readonly string[],
+): Promise<Map<string, number> | ActionOutcome> {
+  const run = await ctx.run([...psql, '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', COUNT_ROWS], {
+    env: ctx.config.db.env,
+  });
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (count rows)');
   const counts = new Map<string, number>();
   for (const line of run.stdout.split('\n')) {

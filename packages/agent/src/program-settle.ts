@@ -11,7 +11,14 @@ export interface SettleReport {
   reason?: string;
 }
 
-const absent = (name: string): ProgramStatus => ({ name, state: 'UNKNOWN', pid: null, uptime: null, uptimeSeconds: null, description: 'not a program supervisord knows' });
+const absent = (name: string): ProgramStatus => ({
+  name,
+  state: 'UNKNOWN',
+  pid: null,
+  uptime: null,
+  uptimeSeconds: null,
+  description: 'not a program supervisord knows',
+});
 
 async function snapshot(ctx: ActionContext, names: readonly string[]): Promise<ProgramStatus[] | undefined> {
   const { programs, error } = await readStatus(ctx);
@@ -35,12 +42,17 @@ export async function waitUntilSettled(
   settleSeconds: number,
 ): Promise<SettleReport> {
   let last: ProgramStatus[] = names.map(absent);
-  const started = await pollUntil(ctx, Date.now() + waitSeconds * 1000, async () => {
-    last = (await snapshot(ctx, names)) ?? last;
-    if (last.some((p) => p.state === 'FATAL')) return last;
-    const fresh = (p: ProgramStatus) => p.state === 'RUNNING' && p.pid !== null && p.pid !== pidsBefore.get(p.name);
-    return last.every(fresh) ? last : undefined;
-  }, 500);
+  const started = await pollUntil(
+    ctx,
+    Date.now() + waitSeconds * 1000,
+    async () => {
+      last = (await snapshot(ctx, names)) ?? last;
+      if (last.some((p) => p.state === 'FATAL')) return last;
+      const fresh = (p: ProgramStatus) => p.state === 'RUNNING' && p.pid !== null && p.pid !== pidsBefore.get(p.name);
+      return last.every(fresh) ? last : undefined;
+    },
+    500,
+  );
   if (started === undefined || started.some((p) => p.state !== 'RUNNING')) {
     const down = last.filter((p) => p.state !== 'RUNNING' || p.pid === pidsBefore.get(p.name));
     const why = started === undefined ? ` within ${waitSeconds}s` : '';
@@ -48,15 +60,25 @@ export async function waitUntilSettled(
   }
   const pids = new Map(started.map((p) => [p.name, p.pid]));
   const settleUntil = Date.now() + settleSeconds * 1000;
-  const broke = await pollUntil(ctx, settleUntil, async () => {
-    last = (await snapshot(ctx, names)) ?? last;
-    return last.some((p) => p.state !== 'RUNNING' || p.pid !== pids.get(p.name)) ? last : undefined;
-  }, 500);
+  const broke = await pollUntil(
+    ctx,
+    settleUntil,
+    async () => {
+      last = (await snapshot(ctx, names)) ?? last;
+      return last.some((p) => p.state !== 'RUNNING' || p.pid !== pids.get(p.name)) ? last : undefined;
+    },
+    500,
+  );
   if (broke !== undefined) {
     const down = broke.filter((p) => p.state !== 'RUNNING' || p.pid !== pids.get(p.name));
-    return { up: false, programs: broke, reason: `did not stay up for ${settleSeconds}s: ${down.map(describe).join(', ')}` };
+    return {
+      up: false,
+      programs: broke,
+      reason: `did not stay up for ${settleSeconds}s: ${down.map(describe).join(', ')}`,
+    };
   }
   // pollUntil stops one interval short of the nearer of the two deadlines: the request's may be it.
-  if (settleUntil > ctx.deadline || ctx.signal.aborted) return { up: false, programs: last, reason: `ran out of time during the ${settleSeconds}s settle wait` };
+  if (settleUntil > ctx.deadline || ctx.signal.aborted)
+    return { up: false, programs: last, reason: `ran out of time during the ${settleSeconds}s settle wait` };
   return { up: true, programs: last };
 }

@@ -53,7 +53,12 @@ function spawn(argv: readonly string[], options: RunArgvOptions, stdin: 'ignore'
 }
 
 /** Keeps output up to a cap (a runaway log must not exhaust the agent's memory) and streams it as it arrives. */
-function capture(subprocess: ResultPromise, streams: ReadonlyArray<'stdout' | 'stderr'>, kept: Kept, options: RunArgvOptions): void {
+function capture(
+  subprocess: ResultPromise,
+  streams: ReadonlyArray<'stdout' | 'stderr'>,
+  kept: Kept,
+  options: RunArgvOptions,
+): void {
   for (const stream of streams) {
     subprocess[stream]?.setEncoding('utf8');
     subprocess[stream]?.on('data', (data: string) => {
@@ -68,9 +73,10 @@ function capture(subprocess: ResultPromise, streams: ReadonlyArray<'stdout' | 's
 }
 
 function toResult(argv: readonly string[], result: Result, kept: Kept, started: number): ArgvResult {
-  const startError = result.failed && result.exitCode === undefined && !result.timedOut && !result.isCanceled
-    ? result.shortMessage
-    : undefined;
+  const startError =
+    result.failed && result.exitCode === undefined && !result.timedOut && !result.isCanceled
+      ? result.shortMessage
+      : undefined;
   return {
     argv,
     exitCode: result.exitCode ?? exitCodeWithoutOne(startError, result.signal),
@@ -95,7 +101,11 @@ export async function runArgv(argv: readonly string[], options: RunArgvOptions):
  * Runs `from | to` with execa's pipe API, both under the same timeout and signal. The producer's
  * stdout is not listened to: in `tar | age` it is the plaintext of the secrets being archived.
  */
-export async function runPipeline(from: readonly string[], to: readonly string[], options: RunArgvOptions): Promise<PipelineResult> {
+export async function runPipeline(
+  from: readonly string[],
+  to: readonly string[],
+  options: RunArgvOptions,
+): Promise<PipelineResult> {
   const started = performance.now();
   const keptFrom: Kept = { stdout: '', stderr: '', budget: options.maxOutputBytes };
   const keptTo: Kept = { stdout: '', stderr: '', budget: options.maxOutputBytes };

@@ -28,8 +28,16 @@ export async function runSession(input: Readable, write: WriteLine, config: Agen
       continue;
     }
     if (request.action === SESSION_ACTION || inFlight.has(request.id)) {
-      const message = request.action === SESSION_ACTION ? 'already in a session' : `request id ${request.id} is already running`;
-      write({ type: 'result', id: request.id, ok: false, exitCode: 2, durationMs: 0, error: { code: 'invalid_request', message } });
+      const message =
+        request.action === SESSION_ACTION ? 'already in a session' : `request id ${request.id} is already running`;
+      write({
+        type: 'result',
+        id: request.id,
+        ok: false,
+        exitCode: 2,
+        durationMs: 0,
+        error: { code: 'invalid_request', message },
+      });
       continue;
     }
     const controller = new AbortController();

@@ -3,12 +3,23 @@ import { failedRun } from './action-context.js';
 import { parseSupervisorStatus, type ProgramStatus } from './supervisor-status.js';
 
 /** `supervisorctl status [program]`, parsed; an error outcome when supervisord could not be asked. */
-export async function readStatus(ctx: ActionContext, service?: string): Promise<{ programs: ProgramStatus[]; error?: ActionOutcome }> {
+export async function readStatus(
+  ctx: ActionContext,
+  service?: string,
+): Promise<{ programs: ProgramStatus[]; error?: ActionOutcome }> {
   const run = await ctx.run([...ctx.config.supervisorctl, 'status', ...(service === undefined ? [] : [service])]);
   const { programs, unparsed } = parseSupervisorStatus(run.stdout);
   // supervisorctl exits 3 when some program is not RUNNING: that is still an answer.
-  if (run.timedOut || run.startError !== undefined || (programs.length === 0 && unparsed.length > 0) || (programs.length === 0 && run.exitCode !== 0)) {
-    return { programs, error: failedRun({ ...run, stderr: run.stderr || unparsed.join('\n') }, 'supervisorctl status') };
+  if (
+    run.timedOut ||
+    run.startError !== undefined ||
+    (programs.length === 0 && unparsed.length > 0) ||
+    (programs.length === 0 && run.exitCode !== 0)
+  ) {
+    return {
+      programs,
+      error: failedRun({ ...run, stderr: run.stderr || unparsed.join('\n') }, 'supervisorctl status'),
+    };
   }
   return { programs };
 }

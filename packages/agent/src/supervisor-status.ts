@@ -10,7 +10,16 @@ export interface ProgramStatus {
   description: string;
 }
 
-export const PROGRAM_STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN'] as const;
+export const PROGRAM_STATES = [
+  'STOPPED',
+  'STARTING',
+  'RUNNING',
+  'BACKOFF',
+  'STOPPING',
+  'EXITED',
+  'FATAL',
+  'UNKNOWN',
+] as const;
 export type ProgramState = (typeof PROGRAM_STATES)[number];
 
 /** States after which supervisord will not bring the program back by itself. */

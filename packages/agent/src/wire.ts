@@ -11,7 +11,13 @@ export const AGENT_VERSION = '0.1.0';
 export type WriteLine = (line: AgentLine) => void;
 
 export function helloLine(config: AgentConfig): AgentLine {
-  return { type: 'hello', v: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: config.host ?? hostname(), actions: [...ACTION_NAMES] };
+  return {
+    type: 'hello',
+    v: PROTOCOL_VERSION,
+    agentVersion: AGENT_VERSION,
+    host: config.host ?? hostname(),
+    actions: [...ACTION_NAMES],
+  };
 }
 
 /** Parses the text that should be one JSON request; anything else is refused by what it is. */
@@ -26,7 +32,10 @@ export function parseRequestText(text: string): AgentRequest | ActionResult {
       ok: false,
       exitCode: 2,
       durationMs: 0,
-      error: { code: 'invalid_request', message: `this account only runs recio-agent requests (one JSON object {v,id,action,params}); got ${JSON.stringify(shown)}` },
+      error: {
+        code: 'invalid_request',
+        message: `this account only runs recio-agent requests (one JSON object {v,id,action,params}); got ${JSON.stringify(shown)}`,
+      },
     };
   }
   const parsed = AgentRequest.safeParse(raw);
@@ -36,14 +45,21 @@ export function parseRequestText(text: string): AgentRequest | ActionResult {
       ok: false,
       exitCode: 2,
       durationMs: 0,
-      error: { code: 'invalid_request', message: `not a recio-agent request: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}` },
+      error: {
+        code: 'invalid_request',
+        message: `not a recio-agent request: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}`,
+      },
     };
   }
   return parsed.data;
 }
 
 /** One JSON line per request on the host, refused or run: what the bot asked, from where, and how it ended. */
-export async function auditOnHost(config: AgentConfig, request: Partial<AgentRequest>, result: ActionResult): Promise<void> {
+export async function auditOnHost(
+  config: AgentConfig,
+  request: Partial<AgentRequest>,
+  result: ActionResult,
+): Promise<void> {
   if (config.auditLog === undefined) return;
   const entry = redactDeep(
     {

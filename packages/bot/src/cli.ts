@@ -22,24 +22,36 @@ import { openStore, storeOptionsFromConfig } from './store/index.js';
  */
 loadDotenv({ quiet: true });
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const setExitCode = (code: number) => void (process.exitCode = code);
+const setExitCode = (code: number) => {
+  process.exitCode = code;
+};
 let loaded: Config | undefined;
 const config = (): Config => (loaded ??= loadConfig(process.env));
 
 const program = new Command('recio').description('REC.IO v2 disaster recovery, from a terminal').showHelpAfterError();
 registerAgentCommands(program, print);
 registerInstallCommands(program, { print, setExitCode });
-registerHostCommands(program, { openHosts: () => hostsFromConfig(config(), (path) => readFileSync(path, 'utf8')), print, setExitCode });
-registerStoreCommands(program, { openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }) });
+registerHostCommands(program, {
+  openHosts: () => hostsFromConfig(config(), (path) => readFileSync(path, 'utf8')),
+  print,
+  setExitCode,
+});
+registerStoreCommands(program, {
+  openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }),
+});
 registerDoctorCommand(program, { print, setExitCode });
 await registerSandboxCommands(program, { print, setExitCode });
 registerDrillCommands(program, { print, setExitCode, env: () => process.env });
 registerRunCommands(program, { openCore: () => openCore(config()), print, setExitCode });
-registerRunbookCommands(program, { print, setExitCode, runbooksDir: () => process.env.RECIO_RUNBOOKS_DIR || 'commands' });
+registerRunbookCommands(program, {
+  print,
+  setExitCode,
+  runbooksDir: () => process.env.RECIO_RUNBOOKS_DIR || 'commands',
+});
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`recio: ${isRecioError(error) ? error.message : (error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`recio: ${isRecioError(error) ? error.message : ((error as Error).stack ?? String(error))}\n`);
   process.exitCode = isRecioError(error, 'config_invalid') ? 78 : 1;
 }

@@ -13,7 +13,11 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 const intWithDefault = (fallback: number, min: number, max: number) =>
   z.preprocess(
     (v) => (v === '' || v === undefined ? fallback : Number(v)),
-    z.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max),
+    z
+      .number({ error: `expected a whole number from ${min} to ${max}` })
+      .int()
+      .min(min)
+      .max(max),
   );
 
 // A list of Slack ids separated by commas or spaces; a typo must fail at boot, not mean "nobody".
@@ -21,9 +25,16 @@ const memberList = z.preprocess(
   (v) => (v === '' ? undefined : v),
   z
     .string()
-    .refine((v) => v.split(/[\s,]+/).filter((id) => id !== '').every((id) => /^[UWS][A-Z0-9]{2,}$/.test(id)), {
-      error: 'expected Slack user ids (U…/W…) and user-group ids (S…), separated by commas or spaces',
-    })
+    .refine(
+      (v) =>
+        v
+          .split(/[\s,]+/)
+          .filter((id) => id !== '')
+          .every((id) => /^[UWS][A-Z0-9]{2,}$/.test(id)),
+      {
+        error: 'expected Slack user ids (U…/W…) and user-group ids (S…), separated by commas or spaces',
+      },
+    )
     .optional(),
 );
 
@@ -41,7 +52,17 @@ const cronWithDefault = (fallback: string) =>
     }, 'expected a cron expression like "0 2 * * *"'),
   );
 const boolWithDefault = (fallback: boolean) =>
-  z.preprocess((v) => (v === '' || v === undefined ? fallback : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'expected true or false' }));
+  z.preprocess(
+    (v) =>
+      v === '' || v === undefined
+        ? fallback
+        : v === 'true' || v === '1'
+          ? true
+          : v === 'false' || v === '0'
+            ? false
+            : v,
+    z.boolean({ error: 'expected true or false' }),
+  );
 
 /** Every environment variable recio-bot reads. `.env.example` lists exactly these keys. */
 export const EnvSchema = z.object({
@@ -59,8 +80,14 @@ export const EnvSchema = z.object({
   RECIO_FANOUT_CONCURRENCY: intWithDefault(16, 1, 256),
   RECIO_AGENT_CONFIG: optionalString,
   RECIO_RUNBOOKS_DIR: z.preprocess((v) => (v === '' || v === undefined ? 'commands' : v), z.string()),
-  RECIO_KALSHI_HEALTH_URL: z.preprocess((v) => (v === '' || v === undefined ? 'https://api.elections.kalshi.com/trade-api/v2/exchange/status' : v), z.url()),
-  RECIO_COINBASE_HEALTH_URL: z.preprocess((v) => (v === '' || v === undefined ? 'https://api.exchange.coinbase.com/time' : v), z.url()),
+  RECIO_KALSHI_HEALTH_URL: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'https://api.elections.kalshi.com/trade-api/v2/exchange/status' : v),
+    z.url(),
+  ),
+  RECIO_COINBASE_HEALTH_URL: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'https://api.exchange.coinbase.com/time' : v),
+    z.url(),
+  ),
   RECIO_WEB_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   RECIO_HTTP_TIMEOUT_MS: intWithDefault(5_000, 100, 60_000),
   RECIO_MONITOR_INTERVAL_MS: intWithDefault(10_000, 500, 3_600_000),

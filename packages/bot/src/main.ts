@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from 'dotenv';
 import { startBot } from './bot.js';
-import { loadConfig } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import { startConsoleMode, type ConsoleMode } from './console-loader.js';
 import { isRecioError } from '@recio/protocol/errors';
 import { createLogger } from './observability/logger.js';
@@ -16,7 +16,7 @@ if (!env.SLACK_BOT_TOKEN) {
   env = consoleMode.env;
 }
 
-let config;
+let config: Config;
 try {
   config = loadConfig(env);
 } catch (error) {
@@ -25,7 +25,12 @@ try {
   process.exit(78);
 }
 
-const secrets = [config.env.SLACK_BOT_TOKEN, config.env.SLACK_APP_TOKEN, config.env.SLACK_SIGNING_SECRET, config.env.DATABASE_URL].filter((s): s is string => !!s);
+const secrets = [
+  config.env.SLACK_BOT_TOKEN,
+  config.env.SLACK_APP_TOKEN,
+  config.env.SLACK_SIGNING_SECRET,
+  config.env.DATABASE_URL,
+].filter((s): s is string => !!s);
 const logger = createLogger({ level: config.env.LOG_LEVEL, knownSecrets: secrets });
 const slack = slackSettingsFromConfig(config)!;
 const bot = await startBot(config, {
@@ -40,7 +45,9 @@ const bot = await startBot(config, {
 
 if (consoleMode) {
   logger.info({ console: consoleMode.url, mode: consoleMode.label }, `local console: open ${consoleMode.url}`);
-  process.stdout.write(`\nrecio-bot is running against the local console: ${consoleMode.url}\n${consoleMode.label}\n\n`);
+  process.stdout.write(
+    `\nrecio-bot is running against the local console: ${consoleMode.url}\n${consoleMode.label}\n\n`,
+  );
 } else {
   logger.info({ mode: bot.app.mode, port: bot.port }, 'recio-bot is running');
 }

@@ -11,7 +11,11 @@ export async function fetchState(user) {
 /** POST a JSON body; answers `{ ok: true, deliveries }` or `{ ok: false, error }`, never throws. */
 export async function post(path, body) {
   try {
-    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const answer = await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }));
     return res.ok ? answer : { ok: false, error: answer.error ?? `HTTP ${res.status}` };
   } catch (error) {
@@ -31,7 +35,8 @@ export function deliveryProblem(answer, what) {
       if (d.error) return `${what}: Slack did not accept the app's answer (${d.error})`;
       continue;
     }
-    if (d.kind === 'slash_command') return `${what} failed with the error "${d.outcome === 'timed_out' ? 'operation_timeout' : 'dispatch_failed'}"`;
+    if (d.kind === 'slash_command')
+      return `${what} failed with the error "${d.outcome === 'timed_out' ? 'operation_timeout' : 'dispatch_failed'}"`;
     return `${what}: the app did not respond (${d.outcome}${d.status ? `, HTTP ${d.status}` : ''})`;
   }
   return undefined;

@@ -56,12 +56,22 @@ async function refresh() {
 function directory(s) {
   const users = new Map(s.users.map((u) => [u.id, u]));
   const channels = new Map(s.channels.map((c) => [c.id, c]));
-  return { userName: (id) => users.get(id)?.name, channelName: (id) => channels.get(id)?.name, userById: (id) => users.get(id) };
+  return {
+    userName: (id) => users.get(id)?.name,
+    channelName: (id) => channels.get(id)?.name,
+    userById: (id) => users.get(id),
+  };
 }
 
 function baseCtx(s) {
   const dir = directory(s);
-  return { dir, users: s.users, channels: s.channels.filter((c) => c.kind !== 'dm'), userById: dir.userById, botName: s.bot.name };
+  return {
+    dir,
+    users: s.users,
+    channels: s.channels.filter((c) => c.kind !== 'dm'),
+    userById: dir.userById,
+    botName: s.bot.name,
+  };
 }
 
 async function act(path, body, what) {
@@ -75,10 +85,18 @@ function messageCtx(s, entry) {
   return {
     ...baseCtx(s),
     act: (element, block, value) =>
-      act('/api/click', {
-        channel: m.channel, ts: m.ts, ...(entry.ephemeral ? { ephemeral: true } : {}),
-        actionId: element.action_id, ...(block?.block_id ? { blockId: block.block_id } : {}), ...(value !== undefined ? { value } : {}),
-      }, 'That action'),
+      act(
+        '/api/click',
+        {
+          channel: m.channel,
+          ts: m.ts,
+          ...(entry.ephemeral ? { ephemeral: true } : {}),
+          actionId: element.action_id,
+          ...(block?.block_id ? { blockId: block.block_id } : {}),
+          ...(value !== undefined ? { value } : {}),
+        },
+        'That action',
+      ),
   };
 }
 
@@ -94,7 +112,12 @@ function unreadChannels(s) {
 
 function markSeen(s) {
   for (const c of s.channels) {
-    const last = s.messages.filter((m) => m.channel === c.id).map((m) => m.ts).sort(compareTs).pop() ?? '0.0';
+    const last =
+      s.messages
+        .filter((m) => m.channel === c.id)
+        .map((m) => m.ts)
+        .sort(compareTs)
+        .pop() ?? '0.0';
     if (c.id === page.channel || !page.seen.has(c.id)) page.seen.set(c.id, last);
   }
 }
@@ -107,7 +130,11 @@ function draw() {
   $('team-name').textContent = s.team;
   renderSwitcher($('user-switcher'), s);
   const pick = { current: page.channel, unread: unreadChannels(s), onPick: openChannel };
-  renderChannelList($('channel-list'), s.channels.filter((c) => c.kind !== 'dm'), pick);
+  renderChannelList(
+    $('channel-list'),
+    s.channels.filter((c) => c.kind !== 'dm'),
+    pick,
+  );
   const dms = s.channels.filter((c) => c.kind === 'dm');
   renderChannelList($('dm-list'), dms, pick);
   $('dm-heading').hidden = dms.length === 0;
@@ -116,7 +143,8 @@ function draw() {
   const channel = s.channels.find((c) => c.id === page.channel);
   const name = channel ? (channel.kind === 'dm' ? channel.name : `#${channel.name}`) : '';
   $('channel-title').textContent = name;
-  $('channel-hint').textContent = channel && !channel.botMember ? `${s.bot.name} is not in this channel: it will not hear you here.` : '';
+  $('channel-hint').textContent =
+    channel && !channel.botMember ? `${s.bot.name} is not in this channel: it will not hear you here.` : '';
   $('composer-input').placeholder = `Message ${name}`;
   const signature = `${page.me}|${s.users.length}`;
   renderTimeline($('timeline'), entriesFor(s, page.channel, undefined, page.dismissed), {
@@ -134,7 +162,8 @@ function draw() {
 
 function drawThread(s, signature) {
   const pane = $('thread-pane');
-  const parentGone = page.thread && !s.messages.some((m) => m.channel === page.thread.channel && m.ts === page.thread.ts);
+  const parentGone =
+    page.thread && !s.messages.some((m) => m.channel === page.thread.channel && m.ts === page.thread.ts);
   if (!page.thread || parentGone) {
     page.thread = undefined;
     pane.hidden = true;
@@ -166,10 +195,17 @@ function drawModal(s) {
     ...baseCtx(s),
     // A click inside a modal carries what its inputs hold, as Slack's view.state does.
     act: (element, block, value) =>
-      act('/api/click', {
-        viewId, actionId: element.action_id, ...(block?.block_id ? { blockId: block.block_id } : {}),
-        ...(value !== undefined ? { value } : {}), values: collectValues(form, s.modal.blocks).values,
-      }, 'That action'),
+      act(
+        '/api/click',
+        {
+          viewId,
+          actionId: element.action_id,
+          ...(block?.block_id ? { blockId: block.block_id } : {}),
+          ...(value !== undefined ? { value } : {}),
+          values: collectValues(form, s.modal.blocks).values,
+        },
+        'That action',
+      ),
   };
   const overlay = renderModal(s.modal, ctx, {
     submit: (values) => act('/api/submit', { viewId, values }, 'Submitting the form'),
@@ -212,13 +248,26 @@ function composerActions(threadTs) {
     commands: () => page.snapshot?.commands ?? [],
     // Slack sends a slash command typed in a thread without the thread: it belongs to the channel.
     command: (name, text) => act('/api/command', { channel: page.channel, command: name, text }, name),
-    message: (text) => act('/api/message', { channel: page.channel, text, ...(threadTs() ? { threadTs: threadTs() } : {}) }, 'Your message'),
+    message: (text) =>
+      act(
+        '/api/message',
+        { channel: page.channel, text, ...(threadTs() ? { threadTs: threadTs() } : {}) },
+        'Your message',
+      ),
     refuse: notify,
   };
 }
 
-wireComposer($('composer'), $('composer-input'), composerActions(() => undefined));
-wireComposer($('thread-composer'), $('thread-input'), composerActions(() => page.thread?.ts));
+wireComposer(
+  $('composer'),
+  $('composer-input'),
+  composerActions(() => undefined),
+);
+wireComposer(
+  $('thread-composer'),
+  $('thread-input'),
+  composerActions(() => page.thread?.ts),
+);
 $('thread-close').addEventListener('click', () => {
   page.thread = undefined;
   draw();

@@ -84,7 +84,12 @@ function richRuns(elements, ctx) {
   for (const r of elements ?? []) {
     if (r.type === 'text') {
       let node = document.createTextNode(String(r.text ?? ''));
-      for (const [style, tag] of [['code', 'code'], ['bold', 'b'], ['italic', 'i'], ['strike', 's']]) {
+      for (const [style, tag] of [
+        ['code', 'code'],
+        ['bold', 'b'],
+        ['italic', 'i'],
+        ['strike', 's'],
+      ]) {
         if (r.style?.[style]) {
           const wrap = el(tag);
           wrap.append(node);
@@ -102,8 +107,16 @@ function richRuns(elements, ctx) {
 }
 
 function richBlock(part, ctx) {
-  const tag = { rich_text_preformatted: 'pre', rich_text_quote: 'blockquote', rich_text_list: part.style === 'ordered' ? 'ol' : 'ul' }[part.type] ?? 'div';
-  const node = el(tag, part.type === 'rich_text_preformatted' ? 'pre' : part.type === 'rich_text_quote' ? 'quote' : undefined);
+  const tag =
+    {
+      rich_text_preformatted: 'pre',
+      rich_text_quote: 'blockquote',
+      rich_text_list: part.style === 'ordered' ? 'ol' : 'ul',
+    }[part.type] ?? 'div';
+  const node = el(
+    tag,
+    part.type === 'rich_text_preformatted' ? 'pre' : part.type === 'rich_text_quote' ? 'quote' : undefined,
+  );
   if (part.type === 'rich_text_list') {
     for (const item of part.elements ?? []) {
       const li = el('li');
@@ -148,7 +161,9 @@ export function renderAttachments(attachments, ctx) {
   for (const a of attachments ?? []) {
     if (a.pretext) out.append(text({ type: 'mrkdwn', text: a.pretext }, ctx, 'attachment-pretext'));
     const node = el('div', 'attachment');
-    const color = { good: '#2eb67d', warning: '#ecb22e', danger: '#e01e5a' }[a.color] ?? (/^#?[0-9a-f]{6}$/i.test(a.color ?? '') ? `#${a.color.replace('#', '')}` : '#dddddd');
+    const color =
+      { good: '#2eb67d', warning: '#ecb22e', danger: '#e01e5a' }[a.color] ??
+      (/^#?[0-9a-f]{6}$/i.test(a.color ?? '') ? `#${a.color.replace('#', '')}` : '#dddddd');
     node.style.borderLeftColor = color;
     if (a.title) {
       const href = safeUrl(a.title_link, ['http:', 'https:']);
@@ -161,7 +176,11 @@ export function renderAttachments(attachments, ctx) {
       const grid = el('div', 'fields');
       for (const f of a.fields) {
         const cell = el('div', `field${f.short ? '' : ' field-wide'}`);
-        cell.append(el('b', undefined, emojify(String(f.title ?? ''))), el('br'), mrkdwn(String(f.value ?? ''), ctx.dir));
+        cell.append(
+          el('b', undefined, emojify(String(f.title ?? ''))),
+          el('br'),
+          mrkdwn(String(f.value ?? ''), ctx.dir),
+        );
         grid.append(cell);
       }
       node.append(grid);

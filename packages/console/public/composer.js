@@ -14,7 +14,9 @@ export function wireComposer(form, input, on) {
     if (!text) return;
     const command = text.match(/^(\/\S+)\s*([\s\S]*)$/);
     if (command && !on.commands().includes(command[1])) {
-      on.refuse(`${command[1]} is not a valid command. In Slack, all messages that start with "/" are interpreted as commands.`);
+      on.refuse(
+        `${command[1]} is not a valid command. In Slack, all messages that start with "/" are interpreted as commands.`,
+      );
       return;
     }
     input.value = '';

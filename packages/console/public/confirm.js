@@ -15,7 +15,11 @@ export function confirmDialog(confirm, dir) {
     const body = el('div', 'dialog-body');
     body.append(textObject(confirm.text, dir));
     const deny = el('button', 'btn', emojify(String(confirm.deny?.text ?? 'Cancel')));
-    const ok = el('button', `btn ${confirm.style === 'danger' ? 'btn-danger' : 'btn-primary'}`, emojify(String(confirm.confirm?.text ?? 'Yes')));
+    const ok = el(
+      'button',
+      `btn ${confirm.style === 'danger' ? 'btn-danger' : 'btn-primary'}`,
+      emojify(String(confirm.confirm?.text ?? 'Yes')),
+    );
     deny.type = ok.type = 'button';
     const done = (answer) => {
       overlay.remove();

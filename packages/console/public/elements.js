@@ -55,14 +55,20 @@ function button(element, block, ctx) {
 function choices(element, ctx) {
   const t = String(element.type);
   if (t.includes('users')) return ctx.users.filter((u) => !u.isBot).map((u) => ({ value: u.id, text: `@${u.name}` }));
-  if (t.includes('conversations') || t.includes('channels')) return ctx.channels.map((c) => ({ value: c.id, text: `#${c.name}` }));
+  if (t.includes('conversations') || t.includes('channels'))
+    return ctx.channels.map((c) => ({ value: c.id, text: `#${c.name}` }));
   return optionsOf(element).map((o) => ({ value: String(o.value), text: label(o.text) }));
 }
 
 function initialOf(element) {
-  const one = element.initial_option?.value ?? element.initial_user ?? element.initial_conversation ?? element.initial_channel;
+  const one =
+    element.initial_option?.value ?? element.initial_user ?? element.initial_conversation ?? element.initial_channel;
   if (one !== undefined) return [String(one)];
-  const many = element.initial_options?.map((o) => o.value) ?? element.initial_users ?? element.initial_conversations ?? element.initial_channels;
+  const many =
+    element.initial_options?.map((o) => o.value) ??
+    element.initial_users ??
+    element.initial_conversations ??
+    element.initial_channels;
   return (many ?? []).map(String);
 }
 
@@ -153,7 +159,14 @@ function toggles(element, block, ctx, inInput, kind) {
   return node;
 }
 
-const INPUT_TYPES = { plain_text_input: 'text', number_input: 'number', email_text_input: 'email', url_text_input: 'url', datepicker: 'date', timepicker: 'time' };
+const INPUT_TYPES = {
+  plain_text_input: 'text',
+  number_input: 'number',
+  email_text_input: 'email',
+  url_text_input: 'url',
+  datepicker: 'date',
+  timepicker: 'time',
+};
 
 function field(element) {
   const multiline = element.type === 'plain_text_input' && element.multiline === true;

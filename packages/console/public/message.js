@@ -40,7 +40,11 @@ function files(list) {
  * @param {{ ephemeral?: boolean, inThread?: boolean, onOpenThread?: () => void, onDismiss?: () => void }} opts
  */
 export function renderMessage(msg, ctx, opts = {}) {
-  const author = opts.ephemeral ? { name: ctx.botName, isBot: true } : msg.bot ? { name: ctx.botName, isBot: true } : ctx.userById(msg.user) ?? { name: msg.user, isBot: false };
+  const author = opts.ephemeral
+    ? { name: ctx.botName, isBot: true }
+    : msg.bot
+      ? { name: ctx.botName, isBot: true }
+      : (ctx.userById(msg.user) ?? { name: msg.user, isBot: false });
   const node = el('article', `message${opts.ephemeral ? ' ephemeral' : ''}`);
   node.dataset.ts = msg.ts;
   node.dataset.channel = msg.channel;
@@ -60,7 +64,8 @@ export function renderMessage(msg, ctx, opts = {}) {
   else content.append(mrkdwn(msg.text, ctx.dir));
   if (msg.attachments?.length) content.append(renderAttachments(msg.attachments, ctx));
   // Slack puts "(edited)" at the end of the last line of text, not on a line of its own.
-  if (msg.edited) (content.lastElementChild?.querySelector('.section-text') ?? content).append(el('span', 'edited', ' (edited)'));
+  if (msg.edited)
+    (content.lastElementChild?.querySelector('.section-text') ?? content).append(el('span', 'edited', ' (edited)'));
   body.append(content);
 
   if (msg.files?.length) body.append(files(msg.files));

@@ -12,7 +12,9 @@ export function collectValues(form, blocks) {
   const missing = [];
   for (const block of blocks) {
     if (block.type !== 'input') continue;
-    const control = form.querySelector(`.block.input[data-block-id="${CSS.escape(String(block.block_id))}"] .input-control`);
+    const control = form.querySelector(
+      `.block.input[data-block-id="${CSS.escape(String(block.block_id))}"] .input-control`,
+    );
     const value = control ? readValue(control) : undefined;
     if (value === undefined) {
       if (!block.optional) missing.push(block.block_id);
@@ -31,7 +33,9 @@ export function restoreValues(form, blocks, values) {
   for (const block of blocks) {
     const kept = values[block.block_id]?.[block.element?.action_id];
     if (block.type !== 'input' || kept === undefined) continue;
-    const control = form.querySelector(`.block.input[data-block-id="${CSS.escape(String(block.block_id))}"] .input-control`);
+    const control = form.querySelector(
+      `.block.input[data-block-id="${CSS.escape(String(block.block_id))}"] .input-control`,
+    );
     if (control) writeValue(control, kept);
   }
 }
@@ -73,7 +77,7 @@ export function renderModal(modal, ctx, on) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const { values, missing } = collectValues(form, modal.blocks);
-    form.querySelectorAll('.input-error.local').forEach((n) => n.remove());
+    for (const n of form.querySelectorAll('.input-error.local')) n.remove();
     for (const blockId of missing) {
       const block = form.querySelector(`.block.input[data-block-id="${CSS.escape(String(blockId))}"]`);
       block?.append(el('div', 'input-error local', 'Please complete this required field.'));

@@ -86,8 +86,10 @@ function lines(text, dir, into) {
   rows.forEach((row, i) => {
     const quoted = row.match(/^(?:>|&gt;) ?(.*)$/);
     if (quoted) {
-      if (!quote) into.append((quote = el('blockquote', 'quote')));
-      else quote.append(el('br'));
+      if (!quote) {
+        quote = el('blockquote', 'quote');
+        into.append(quote);
+      } else quote.append(el('br'));
       quote.append(...inline(quoted[1], dir));
       return;
     }
@@ -102,7 +104,8 @@ export function mrkdwn(text, dir) {
   const out = document.createDocumentFragment();
   const parts = String(text ?? '').split('```');
   // An odd number of fences leaves the last one unclosed: it is shown as typed.
-  if (parts.length % 2 === 0) parts.splice(parts.length - 2, 2, `${parts[parts.length - 2]}\`\`\`${parts[parts.length - 1]}`);
+  if (parts.length % 2 === 0)
+    parts.splice(parts.length - 2, 2, `${parts[parts.length - 2]}\`\`\`${parts[parts.length - 1]}`);
   parts.forEach((part, i) => {
     if (i % 2 === 1) out.append(el('pre', 'pre', decode(part.replace(/^\n/, '').replace(/\n$/, ''))));
     else {

@@ -24,7 +24,11 @@ export function renderChannelList(list, channels, { current, unread, onPick }) {
   list.replaceChildren(
     ...channels.map((c) => {
       const item = el('li');
-      const pick = el('button', `channel-link${c.id === current ? ' active' : ''}${unread.has(c.id) ? ' unread' : ''}`, c.kind === 'dm' ? c.name : `${c.kind === 'private' ? '🔒' : '#'} ${c.name}`);
+      const pick = el(
+        'button',
+        `channel-link${c.id === current ? ' active' : ''}${unread.has(c.id) ? ' unread' : ''}`,
+        c.kind === 'dm' ? c.name : `${c.kind === 'private' ? '🔒' : '#'} ${c.name}`,
+      );
       pick.type = 'button';
       pick.dataset.channel = c.id;
       pick.addEventListener('click', () => onPick(c.id));
@@ -36,13 +40,20 @@ export function renderChannelList(list, channels, { current, unread, onPick }) {
 
 /** What one conversation (or one thread) shows to the current user, in time order. */
 export function entriesFor(snapshot, channel, thread, dismissed) {
-  const messages = snapshot.messages.filter((m) =>
-    m.channel === channel && (thread === undefined ? m.threadTs === undefined || m.replyBroadcast : m.ts === thread || m.threadTs === thread),
+  const messages = snapshot.messages.filter(
+    (m) =>
+      m.channel === channel &&
+      (thread === undefined ? m.threadTs === undefined || m.replyBroadcast : m.ts === thread || m.threadTs === thread),
   );
-  const ephemerals = snapshot.ephemerals.filter((e) =>
-    e.channel === channel && !dismissed.has(`${e.channel}/${e.ts}`) && (thread === undefined ? e.threadTs === undefined : e.threadTs === thread),
+  const ephemerals = snapshot.ephemerals.filter(
+    (e) =>
+      e.channel === channel &&
+      !dismissed.has(`${e.channel}/${e.ts}`) &&
+      (thread === undefined ? e.threadTs === undefined : e.threadTs === thread),
   );
-  return [...messages.map((m) => ({ m, ephemeral: false })), ...ephemerals.map((m) => ({ m, ephemeral: true }))].sort((a, b) => compareTs(a.m.ts, b.m.ts));
+  return [...messages.map((m) => ({ m, ephemeral: false })), ...ephemerals.map((m) => ({ m, ephemeral: true }))].sort(
+    (a, b) => compareTs(a.m.ts, b.m.ts),
+  );
 }
 
 const kept = new WeakMap();

@@ -64,7 +64,8 @@ export class ConsoleActions {
   }
 
   private channelFor(user: string, channel: string): string {
-    if (!this.emulator.workspace.isMember(channel, user)) throw new BadRequest(`${user} is not in conversation ${channel}`, 403);
+    if (!this.emulator.workspace.isMember(channel, user))
+      throw new BadRequest(`${user} is not in conversation ${channel}`, 403);
     return channel;
   }
 
@@ -79,7 +80,10 @@ export class ConsoleActions {
     // Slack itself answers an unknown command; it never reaches any app.
     if (!this.commands.includes(req.command)) throw new BadRequest(`${req.command} is not a valid command`, 404);
     const delivery = await this.emulator.deliver.slashCommand({
-      user, channel: this.channelFor(user, req.channel), command: req.command, text: req.text.trim(),
+      user,
+      channel: this.channelFor(user, req.channel),
+      command: req.command,
+      text: req.text.trim(),
     });
     return result([delivery]);
   }
@@ -87,23 +91,35 @@ export class ConsoleActions {
   async message(req: MessageRequest): Promise<ActionResult> {
     const user = this.person(req.user);
     const channel = this.channelFor(user, req.channel);
-    if (req.threadTs !== undefined && !this.emulator.state.message(channel, req.threadTs)) throw new BadRequest(`no message ${req.threadTs} to reply to`, 404);
+    if (req.threadTs !== undefined && !this.emulator.state.message(channel, req.threadTs))
+      throw new BadRequest(`no message ${req.threadTs} to reply to`, 404);
     const { workspace } = this.emulator;
     const text = encodeTypedMessage(req.text, {
       users: [...workspace.users.values()],
       channels: [...workspace.channels.values()].filter((c) => !c.isIm),
     });
-    const { deliveries } = await this.emulator.deliver.userMessage({ user, channel, text, ...(req.threadTs ? { threadTs: req.threadTs } : {}) });
+    const { deliveries } = await this.emulator.deliver.userMessage({
+      user,
+      channel,
+      text,
+      ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+    });
     return result(deliveries);
   }
 
   async click(req: ClickRequest): Promise<ActionResult> {
     const user = this.person(req.user);
-    const target = 'viewId' in req
-      ? (this.openView(user, req.viewId), req.values ? { viewValues: req.values } : {})
-      : { channel: this.channelFor(user, req.channel), ts: req.ts, ...(req.ephemeral ? { ephemeral: true } : {}) };
+    if ('viewId' in req) this.openView(user, req.viewId);
+    const target =
+      'viewId' in req
+        ? req.values
+          ? { viewValues: req.values }
+          : {}
+        : { channel: this.channelFor(user, req.channel), ts: req.ts, ...(req.ephemeral ? { ephemeral: true } : {}) };
     const delivery = await this.emulator.deliver.click({
-      user, actionId: req.actionId, ...target,
+      user,
+      actionId: req.actionId,
+      ...target,
       ...(req.blockId !== undefined ? { blockId: req.blockId } : {}),
       ...(req.value !== undefined ? { value: req.value } : {}),
     });

@@ -22,12 +22,17 @@ export interface ConsoleMode {
  * up (`recio sandbox up`), else this host.
  */
 export async function startConsoleMode(env: Record<string, string | undefined>): Promise<ConsoleMode> {
-  const sandboxEnv = !env.RECIO_FLEET && existsSync(resolve(SANDBOX_ENV)) ? parseDotenv(readFileSync(resolve(SANDBOX_ENV))) : {};
+  const sandboxEnv =
+    !env.RECIO_FLEET && existsSync(resolve(SANDBOX_ENV)) ? parseDotenv(readFileSync(resolve(SANDBOX_ENV))) : {};
   const seed = defaultConsoleSeed;
   const port = Number(env.PORT || 3000);
   const emulator = await startSlackEmulator({ port, host: '127.0.0.1', workspace: workspaceSeedOf(seed) });
   const roles = roleMembersOf(seed);
-  const hosts = sandboxEnv.RECIO_FLEET ? `sandbox (${SANDBOX_ENV})` : env.RECIO_FLEET ? 'fleet file' : 'this host (local)';
+  const hosts = sandboxEnv.RECIO_FLEET
+    ? `sandbox (${SANDBOX_ENV})`
+    : env.RECIO_FLEET
+      ? 'fleet file'
+      : 'this host (local)';
   const label = `Local console — no Slack workspace; store: ${env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}; hosts: ${hosts}`;
   const page = await startConsole({ emulator, seed, mode: { label } });
   return {

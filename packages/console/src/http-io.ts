@@ -15,8 +15,19 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
-export function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...headers });
+export function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': type,
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -40,7 +51,8 @@ export class BadRequest extends Error {
  */
 export async function readJson(req: IncomingMessage, limitBytes = 64 * 1024): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
-  if (!type.startsWith('application/json')) throw new BadRequest('expected a JSON body (content-type: application/json)', 415);
+  if (!type.startsWith('application/json'))
+    throw new BadRequest('expected a JSON body (content-type: application/json)', 415);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

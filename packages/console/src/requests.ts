@@ -39,7 +39,12 @@ export const ClickRequest = z.union([
   }),
   // In the user's open modal, with what its inputs hold at that moment.
   z.strictObject({
-    user: UserId, viewId: ViewId, actionId: ElementId, blockId: ElementId.optional(), value: Value.optional(), values: InputValues.optional(),
+    user: UserId,
+    viewId: ViewId,
+    actionId: ElementId,
+    blockId: ElementId.optional(),
+    value: Value.optional(),
+    values: InputValues.optional(),
   }),
 ]);
 

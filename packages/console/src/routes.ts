@@ -65,7 +65,13 @@ const serveFile: Handler = (ctx, _req, res, url) => {
   if (!file?.content) return send(res, 404, 'text/plain; charset=utf-8', 'no such file');
   const image = imageTypeOf(file);
   const name = file.filename.replace(/[^\w.-]/g, '_');
-  send(res, 200, image ?? 'application/octet-stream', file.content, image ? {} : { 'content-disposition': `attachment; filename="${name}"` });
+  send(
+    res,
+    200,
+    image ?? 'application/octet-stream',
+    file.content,
+    image ? {} : { 'content-disposition': `attachment; filename="${name}"` },
+  );
 };
 
 function handlerFor(method: string, path: string): Handler | undefined {
@@ -104,7 +110,8 @@ export function consoleRoutes(ctx: RouteContext): (req: IncomingMessage, res: Se
       // BadRequest carries its status; anything else is what Slack's client would refuse to send
       // (a required input left empty, an element that is gone) or a bot that cannot be reached.
       const status = error instanceof BadRequest ? error.status : 409;
-      if (!res.headersSent) sendJson(res, status, { ok: false, error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent)
+        sendJson(res, status, { ok: false, error: error instanceof Error ? error.message : String(error) });
       else res.destroy();
     }
     return true;

@@ -44,6 +44,10 @@ export function workspaceSeedOf(seed: ConsoleSeed = defaultConsoleSeed): Workspa
 /** User ids per role, for the bot's role configuration in console mode. */
 export function roleMembersOf(seed: ConsoleSeed = defaultConsoleSeed): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const p of seed.people) if (p.role) (out[p.role] ??= []).push(p.id);
+  for (const p of seed.people) {
+    if (p.role === undefined) continue;
+    out[p.role] ??= [];
+    out[p.role]!.push(p.id);
+  }
   return out;
 }

@@ -1,4 +1,10 @@
-import type { EphemeralRecord, FileRecord, MessageRecord, SlackEmulator, ViewRecord } from '@recio/slack-emulator/index';
+import type {
+  EphemeralRecord,
+  FileRecord,
+  MessageRecord,
+  SlackEmulator,
+  ViewRecord,
+} from '@recio/slack-emulator/index';
 
 /**
  * What one user sees of the workspace, as the page renders it: the conversations they are in, the
@@ -17,7 +23,13 @@ type Json = Record<string, unknown>;
 
 /** Text files shown inline are cut here; the whole file stays downloadable. */
 const PREVIEW_CHARS = 20_000;
-const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
 const TEXT_EXTENSIONS = new Set(['txt', 'log', 'md', 'json', 'yml', 'yaml', 'csv', 'sql', 'sh']);
 
 export function extensionOf(filename: string): string {
@@ -38,7 +50,12 @@ function fileJson(file: FileRecord): Json {
     size: file.content?.length ?? file.declaredLength,
     isImage: imageTypeOf(file) !== undefined,
     ...(file.altText ? { altText: file.altText } : {}),
-    ...(isText && file.content ? { preview: file.content.toString('utf8').slice(0, PREVIEW_CHARS), truncated: file.content.length > PREVIEW_CHARS } : {}),
+    ...(isText && file.content
+      ? {
+          preview: file.content.toString('utf8').slice(0, PREVIEW_CHARS),
+          truncated: file.content.length > PREVIEW_CHARS,
+        }
+      : {}),
   };
 }
 
@@ -58,9 +75,14 @@ function messageJson(ctx: SnapshotContext, m: MessageRecord, repliesByParent: Ma
     edited: m.edited !== undefined,
     replyBroadcast: m.replyBroadcast,
     replyCount: replies.length,
-    ...(replies.length > 0 ? { lastReplyTs: replies[replies.length - 1]?.ts, replyUsers: [...new Set(replies.map((r) => r.user))] } : {}),
+    ...(replies.length > 0
+      ? { lastReplyTs: replies[replies.length - 1]?.ts, replyUsers: [...new Set(replies.map((r) => r.user))] }
+      : {}),
     reactions: m.reactions.map((r) => ({ name: r.name, count: r.users.length })),
-    files: (m.files ?? []).map((id) => state.file(id)).filter((f): f is FileRecord => f !== undefined).map(fileJson),
+    files: (m.files ?? [])
+      .map((id) => state.file(id))
+      .filter((f): f is FileRecord => f !== undefined)
+      .map(fileJson),
   };
 }
 
@@ -125,11 +147,18 @@ export function buildSnapshot(ctx: SnapshotContext, user: string): Json {
     bot: { id: workspace.bot.userId, name: workspace.bot.name },
     commands: ctx.commands,
     users: [...workspace.users.values()].map((u) => ({
-      id: u.id, name: u.name, realName: u.realName, isBot: u.isBot, ...(ctx.roles.has(u.id) ? { role: ctx.roles.get(u.id) } : {}),
+      id: u.id,
+      name: u.name,
+      realName: u.realName,
+      isBot: u.isBot,
+      ...(ctx.roles.has(u.id) ? { role: ctx.roles.get(u.id) } : {}),
     })),
     channels: conversations,
     messages: shown.map((m) => messageJson(ctx, m, repliesByParent)),
-    ephemerals: state.ephemeralsFor(user).filter((e) => visible.has(e.channel)).map(ephemeralJson),
+    ephemerals: state
+      .ephemeralsFor(user)
+      .filter((e) => visible.has(e.channel))
+      .map(ephemeralJson),
     modal: modal && modal.status === 'open' ? modalJson(ctx, modal, user) : null,
   };
 }

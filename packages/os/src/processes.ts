@@ -30,7 +30,9 @@ export function processStartTime(pid: number): string | undefined {
 /** The argv of a live process, or undefined. */
 export function processArgv(pid: number): string[] | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a !== '');
   } catch {
     return undefined;
   }

@@ -25,7 +25,10 @@ export const SAFETY_DUMP = /^pre-restore_\d{4}-\d{2}-\d{2}_\d{6}\.sql$/;
 export const BackupFileName = z
   .string()
   .max(64)
-  .refine((name) => NIGHTLY_DUMP.test(name) || SAFETY_DUMP.test(name), 'expected a backup file name (db_YYYY-MM-DD[_HHMMSS].sql or pre-restore_YYYY-MM-DD_HHMMSS.sql)');
+  .refine(
+    (name) => NIGHTLY_DUMP.test(name) || SAFETY_DUMP.test(name),
+    'expected a backup file name (db_YYYY-MM-DD[_HHMMSS].sql or pre-restore_YYYY-MM-DD_HHMMSS.sql)',
+  );
 
 /**
  * A release tag. It starts with a letter or digit (so git can never read it as an option) and keeps
@@ -33,7 +36,10 @@ export const BackupFileName = z
  */
 export const ReleaseTag = z
   .string()
-  .regex(/^v?[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, 'expected a release tag (letters, digits, . _ -, not starting with - or .)')
+  .regex(
+    /^v?[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/,
+    'expected a release tag (letters, digits, . _ -, not starting with - or .)',
+  )
   .refine((tag) => !tag.includes('..') && !tag.endsWith('.') && !tag.endsWith('.lock'), 'not a valid git tag name');
 
 export const ActionParams = {
@@ -46,7 +52,9 @@ export const ActionParams = {
   'db.restart': z.strictObject({ waitSeconds }),
   'db.tables': z.strictObject({ expected: z.array(TableName).max(500).optional() }),
   /** How old the newest row of a feed is (the BTC price log, the Kalshi snapshots): the host maps the name to a table. */
-  'db.freshness': z.strictObject({ feed: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a feed name like btc_price') }),
+  'db.freshness': z.strictObject({
+    feed: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a feed name like btc_price'),
+  }),
   'backup.create': z.strictObject({}),
   'backup.list': z.strictObject({}),
   /** Restores a dump (default: the newest nightly) after a safety dump. Dangerous. */
@@ -62,7 +70,10 @@ export const ActionParams = {
   'agent.info': z.strictObject({}),
   'deploy.current': z.strictObject({}),
   /** Long poll of supervisord's process events (FATAL, BACKOFF, EXITED) after a spool offset; each event is an output line. */
-  'events.follow': z.strictObject({ after: z.number().int().min(0).nullable().default(null), waitSeconds: z.number().int().min(1).max(300).default(25) }),
+  'events.follow': z.strictObject({
+    after: z.number().int().min(0).nullable().default(null),
+    waitSeconds: z.number().int().min(1).max(300).default(25),
+  }),
   'deploy.tags': z.strictObject({ limit: z.number().int().min(1).max(200).default(20) }),
   /** Checks out a release tag, reinstalls requirements, restarts all, and holds it to a smoke check. Dangerous. */
   'deploy.rollback': z.strictObject({ tag: ReleaseTag, waitSeconds: z.number().int().min(1).max(600).default(60) }),

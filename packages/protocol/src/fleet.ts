@@ -13,7 +13,10 @@ export const FleetHost = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'expected a lower-case host name'),
   address: z.string().min(1, 'expected an address'),
   port: z.number().int().min(1).max(65535).default(22),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a unix user name').default('recio'),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a unix user name')
+    .default('recio'),
   hostKey: HostKeyFingerprint,
   roles: z.array(HostRole).min(1, 'expected at least one role (db, app or web)'),
 });

@@ -6,7 +6,9 @@ import { z } from 'zod';
  */
 export const PROTOCOL_VERSION = 1;
 
-export const RequestId = z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'expected a request id (1-80 of A-Z a-z 0-9 _ . : -)');
+export const RequestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'expected a request id (1-80 of A-Z a-z 0-9 _ . : -)');
 
 export const AgentRequest = z.strictObject({
   v: z.number().int(),

@@ -7,7 +7,10 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\bxox[abposr]-[A-Za-z0-9-]{8,}/g, '[redacted slack token]'],
   [/\bxapp-[A-Za-z0-9-]{8,}/g, '[redacted slack token]'],
   [/\b((?:postgres(?:ql)?|mysql|redis|amqp|mongodb(?:\+srv)?):\/\/[^:/@\s]+):[^@\s]+@/gi, '$1:[redacted]@'],
-  [/\b(PGPASSWORD|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1$2[redacted]'],
+  [
+    /\b(PGPASSWORD|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi,
+    '$1$2[redacted]',
+  ],
   [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '[redacted aws key]'],
 ];
 

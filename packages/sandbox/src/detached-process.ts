@@ -53,7 +53,10 @@ export function spawnDetached(spec: DetachedSpec): number {
 }
 
 export function writePidFile(pidFile: string, pid: number): void {
-  const record: PidRecord = { pid, ...(processStartTime(pid) === undefined ? {} : { startTime: processStartTime(pid)! }) };
+  const record: PidRecord = {
+    pid,
+    ...(processStartTime(pid) === undefined ? {} : { startTime: processStartTime(pid)! }),
+  };
   writeFileSync(pidFile, `${JSON.stringify(record)}\n`, { mode: 0o644 });
 }
 
@@ -68,7 +71,9 @@ export function readPidFile(pidFile: string): PidRecord | undefined {
   if (/^\d+$/.test(text)) return { pid: Number(text) };
   try {
     const raw = JSON.parse(text) as Partial<PidRecord>;
-    return typeof raw.pid === 'number' ? { pid: raw.pid, ...(typeof raw.startTime === 'string' ? { startTime: raw.startTime } : {}) } : undefined;
+    return typeof raw.pid === 'number'
+      ? { pid: raw.pid, ...(typeof raw.startTime === 'string' ? { startTime: raw.startTime } : {}) }
+      : undefined;
   } catch {
     return undefined;
   }

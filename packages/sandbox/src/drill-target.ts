@@ -1,6 +1,15 @@
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import { BAD_TAG, breakWithFlags, openSandbox, SCENARIOS, sandboxStatus, type BreakFlags, type ProviderName, type Scenario } from './index.js';
+import {
+  BAD_TAG,
+  breakWithFlags,
+  openSandbox,
+  SCENARIOS,
+  sandboxStatus,
+  type BreakFlags,
+  type ProviderName,
+  type Scenario,
+} from './index.js';
 
 /**
  * What a drill needs of the sandbox, in the drill's own shapes (the bot's drills/drill-types.ts): the
@@ -52,12 +61,22 @@ export function sandboxTarget(dir: string): SandboxDrillTarget {
     async prepare(scenario, flags, ctx): Promise<PreparedSandboxBreak> {
       const sandbox = openSandbox(dir);
       const status = await sandboxStatus(dir);
-      const broken = [...status.components.filter((c) => !c.ok).map((c) => c.name), ...status.faults.filter((f) => f.inEffect).map((f) => `${f.scenario} (${f.target})`)];
+      const broken = [
+        ...status.components.filter((c) => !c.ok).map((c) => c.name),
+        ...status.faults.filter((f) => f.inEffect).map((f) => `${f.scenario} (${f.target})`),
+      ];
       if (!status.ok || broken.length > 0) {
-        throw new RecioError(ErrorCode.InvalidRequest, `the sandbox at ${dir} is not healthy (${broken.join(', ') || 'see `recio sandbox status`'}): a drill starts from a healthy system — \`recio sandbox heal --dir ${dir}\``);
+        throw new RecioError(
+          ErrorCode.InvalidRequest,
+          `the sandbox at ${dir} is not healthy (${broken.join(', ') || 'see `recio sandbox status`'}): a drill starts from a healthy system — \`recio sandbox heal --dir ${dir}\``,
+        );
       }
       const provider = (flags.provider ?? 'kalshi') as ProviderName;
-      const variant = flags.variant ?? { 'postgres-failure': 'stop', 'service-crash': 'transient', 'provider-outage': '503', 'bad-release': 'deploy' }[scenario];
+      const variant =
+        flags.variant ??
+        { 'postgres-failure': 'stop', 'service-crash': 'transient', 'provider-outage': '503', 'bad-release': 'deploy' }[
+          scenario
+        ];
       return {
         variant,
         fingerprints: fingerprintsOf(scenario, flags, ctx),
@@ -65,7 +84,12 @@ export function sandboxTarget(dir: string): SandboxDrillTarget {
         // The outage ends once the recovery has disabled auto entries and waits for the providers:
         // the stand-in answers again, as Kalshi or Coinbase would after a while.
         ...(scenario === 'provider-outage'
-          ? { external: { endsWhen: (steps) => steps.some((s) => s.action === 'service.stop' && s.state === 'succeeded'), end: async () => sandbox.providers[provider].setMode('ok') } }
+          ? {
+              external: {
+                endsWhen: (steps) => steps.some((s) => s.action === 'service.stop' && s.state === 'succeeded'),
+                end: async () => sandbox.providers[provider].setMode('ok'),
+              },
+            }
           : {}),
       };
     },

@@ -18,7 +18,9 @@ async function tableExists(state: SandboxState, table: string): Promise<boolean 
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const { rowCount } = await client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", [table]);
+    const { rowCount } = await client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", [
+      table,
+    ]);
     return rowCount === 1;
   } catch {
     return undefined;
@@ -52,5 +54,7 @@ export async function faultInEffect(paths: SandboxPaths, state: SandboxState, fa
 }
 
 export async function viewFaults(paths: SandboxPaths, state: SandboxState): Promise<FaultView[]> {
-  return Promise.all(state.faults.map(async (fault) => ({ ...fault, inEffect: await faultInEffect(paths, state, fault) })));
+  return Promise.all(
+    state.faults.map(async (fault) => ({ ...fault, inEffect: await faultInEffect(paths, state, fault) })),
+  );
 }

@@ -7,7 +7,16 @@
 export { sandboxUp, waitUntilHealthy } from './sandbox-up.js';
 export { sandboxDown, formatDownReport, type DownReport } from './sandbox-down.js';
 export { sandboxStatus, formatSandboxStatus, type ComponentStatus, type SandboxStatus } from './sandbox-status.js';
-export { breakScenario, breakWithFlags, isScenario, SCENARIOS, type BreakFlags, type BreakOptionsByScenario, type BreakReport, type Scenario } from './sandbox-faults.js';
+export {
+  breakScenario,
+  breakWithFlags,
+  isScenario,
+  SCENARIOS,
+  type BreakFlags,
+  type BreakOptionsByScenario,
+  type BreakReport,
+  type Scenario,
+} from './sandbox-faults.js';
 export { heal, type HealReport } from './sandbox-heal.js';
 export { openSandbox, type ProviderControl, type Sandbox, type SandboxOptions } from './sandbox-handle.js';
 export { SANDBOX_HOST } from './sandbox-agent.js';

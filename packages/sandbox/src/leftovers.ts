@@ -6,7 +6,8 @@ import { argvMentions } from './detached-process.js';
 /** Our own pid and our ancestors': `recio sandbox down --dir X` names X too, and must not kill itself. */
 function selfAndAncestors(): Set<number> {
   const mine = new Set<number>();
-  for (let pid: number | undefined = process.pid; pid !== undefined && pid > 1 && !mine.has(pid); pid = parentPid(pid)) mine.add(pid);
+  for (let pid: number | undefined = process.pid; pid !== undefined && pid > 1 && !mine.has(pid); pid = parentPid(pid))
+    mine.add(pid);
   return mine;
 }
 

@@ -20,10 +20,28 @@ interface Release {
 const BASE_MODULES = ['rec_io/db', 'rec_io/feeds', 'rec_io/trading'];
 
 export const RELEASES: readonly Release[] = [
-  { tag: 'v2.3.0', date: '2026-09-02T14:00:00Z', requirements: ['psycopg2-binary==2.9.9', 'requests==2.31.0', 'kalshi-python==2.0.1'], modules: BASE_MODULES, shipped: BASE_MODULES },
-  { tag: 'v2.4.0', date: '2026-10-14T14:00:00Z', requirements: ['psycopg2-binary==2.9.9', 'requests==2.32.3', 'kalshi-python==2.1.0'], modules: BASE_MODULES, shipped: BASE_MODULES },
+  {
+    tag: 'v2.3.0',
+    date: '2026-09-02T14:00:00Z',
+    requirements: ['psycopg2-binary==2.9.9', 'requests==2.31.0', 'kalshi-python==2.0.1'],
+    modules: BASE_MODULES,
+    shipped: BASE_MODULES,
+  },
+  {
+    tag: 'v2.4.0',
+    date: '2026-10-14T14:00:00Z',
+    requirements: ['psycopg2-binary==2.9.9', 'requests==2.32.3', 'kalshi-python==2.1.0'],
+    modules: BASE_MODULES,
+    shipped: BASE_MODULES,
+  },
   // The bad one: the new Kalshi client is imported everywhere but was never committed.
-  { tag: 'v2.5.0', date: '2026-11-18T14:00:00Z', requirements: ['psycopg2-binary==2.9.10', 'requests==2.32.3', 'kalshi-python==3.0.0'], modules: [...BASE_MODULES, 'rec_io/kalshi_v3_client'], shipped: BASE_MODULES },
+  {
+    tag: 'v2.5.0',
+    date: '2026-11-18T14:00:00Z',
+    requirements: ['psycopg2-binary==2.9.10', 'requests==2.32.3', 'kalshi-python==3.0.0'],
+    modules: [...BASE_MODULES, 'rec_io/kalshi_v3_client'],
+    shipped: BASE_MODULES,
+  },
 ];
 export const GOOD_TAG = 'v2.4.0';
 export const BAD_TAG = 'v2.5.0';
@@ -33,11 +51,15 @@ export const UNTRACKED_FILES = ['.env', 'config.json', 'MASTER_PORT_MANIFEST.jso
 
 function git(paths: SandboxPaths, user: UnixAccount, args: string[], env: Record<string, string> = {}) {
   const runAs = asUser(user, paths.homeDir);
-  return execa('git', ['-c', 'user.name=REC.IO release bot', '-c', 'user.email=releases@rec.io', '-C', paths.repo, ...args], {
-    ...runAs,
-    env: { ...runAs.env, GIT_CONFIG_NOSYSTEM: '1', ...env },
-    reject: false,
-  });
+  return execa(
+    'git',
+    ['-c', 'user.name=REC.IO release bot', '-c', 'user.email=releases@rec.io', '-C', paths.repo, ...args],
+    {
+      ...runAs,
+      env: { ...runAs.env, GIT_CONFIG_NOSYSTEM: '1', ...env },
+      reject: false,
+    },
+  );
 }
 
 async function hasAllTags(paths: SandboxPaths, user: UnixAccount): Promise<boolean> {
@@ -78,7 +100,8 @@ export async function ensureRepo(paths: SandboxPaths, user: UnixAccount): Promis
   ensureDir(paths.repo, 0o755, user);
   const must = async (args: string[], env?: Record<string, string>) => {
     const run = await git(paths, user, args, env);
-    if (run.exitCode !== 0) throw new RecioError(ErrorCode.ActionFailed, `git ${args.join(' ')} failed: ${run.stderr.trim()}`);
+    if (run.exitCode !== 0)
+      throw new RecioError(ErrorCode.ActionFailed, `git ${args.join(' ')} failed: ${run.stderr.trim()}`);
   };
   await must(['init', '-q', '-b', 'main']);
   for (const release of RELEASES) {
@@ -109,5 +132,6 @@ export async function currentRelease(paths: SandboxPaths, user: UnixAccount): Pr
 /** A deploy's `git checkout <tag>`, as the REC.IO user. */
 export async function checkoutRelease(paths: SandboxPaths, user: UnixAccount, tag: string): Promise<void> {
   const run = await git(paths, user, ['checkout', '-q', '--detach', `refs/tags/${tag}`]);
-  if (run.exitCode !== 0) throw new RecioError(ErrorCode.ActionFailed, `git checkout ${tag} failed: ${run.stderr.trim()}`);
+  if (run.exitCode !== 0)
+    throw new RecioError(ErrorCode.ActionFailed, `git checkout ${tag} failed: ${run.stderr.trim()}`);
 }

@@ -33,7 +33,10 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       psql: pgc.psql,
       pgDump: pgc.pgDump,
       expectedTables: [...RECIO_TABLES],
-      feeds: { btc_price: { table: 'btc_price_log', column: 'ts' }, kalshi: { table: 'kalshi_market_snapshots', column: 'ts' } },
+      feeds: {
+        btc_price: { table: 'btc_price_log', column: 'ts' },
+        kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
+      },
       env: pgc.env,
       scratch: { create: pgc.scratchCreate, drop: pgc.scratchDrop, psql: pgc.scratchPsql },
     },
@@ -52,7 +55,15 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
     auditLog: logFileOf(paths, 'agent-audit'),
   };
   const doc = new Document(config);
-  const argvPaths = [['supervisorctl'], ...['status', 'restart', 'psql', 'pgDump'].map((k) => ['db', k]), ...['create', 'drop', 'psql'].map((k) => ['db', 'scratch', k]), ['backups', 'offsite'], ['backups', 'offsiteCheck'], ['deploy', 'git'], ['deploy', 'pip']];
+  const argvPaths = [
+    ['supervisorctl'],
+    ...['status', 'restart', 'psql', 'pgDump'].map((k) => ['db', k]),
+    ...['create', 'drop', 'psql'].map((k) => ['db', 'scratch', k]),
+    ['backups', 'offsite'],
+    ['backups', 'offsiteCheck'],
+    ['deploy', 'git'],
+    ['deploy', 'pip'],
+  ];
   for (const path of argvPaths) {
     const node = doc.getIn(path, true);
     if (isSeq(node)) node.flow = true;
@@ -69,7 +80,8 @@ export function ensureAgent(paths: SandboxPaths, state: SandboxState, user: Unix
   // It holds PGPASSWORD: root-owned, group of the agent's user, not world-readable.
   writeIfChanged(paths.agentConfig, renderAgentConfig(paths, state), 0o640);
   giveTo(paths.agentConfig, user, true);
-  if (!existsSync(paths.archiveKey)) writeFileSync(paths.archiveKey, `${randomBytes(32).toString('hex')}\n`, { mode: 0o640 });
+  if (!existsSync(paths.archiveKey))
+    writeFileSync(paths.archiveKey, `${randomBytes(32).toString('hex')}\n`, { mode: 0o640 });
   giveTo(paths.archiveKey, user, true);
   const audit = logFileOf(paths, 'agent-audit');
   if (!existsSync(audit)) writeFileSync(audit, '', { mode: 0o644 });

@@ -12,7 +12,8 @@ export type SandboxScript = 'recio-program' | 'provider-stand-in' | 'web-ui-serv
  */
 export function scriptPath(script: SandboxScript): string {
   const path = join(dirname(import.meta.dirname), 'dist', 'programs', `${script}.js`);
-  if (!existsSync(path)) throw new RecioError(ErrorCode.ConfigInvalid, `${path} is missing: run \`npm run build\` first`);
+  if (!existsSync(path))
+    throw new RecioError(ErrorCode.ConfigInvalid, `${path} is missing: run \`npm run build\` first`);
   return path;
 }
 
@@ -24,6 +25,7 @@ export function scriptArgv(script: SandboxScript, ...args: string[]): string[] {
 /** The absolute path of a system program, or a readable error naming the package to install. */
 export function requireProgram(name: string, packageName: string): string {
   const found = resolveOnSecurePath(name);
-  if (found === undefined) throw new RecioError(ErrorCode.ConfigInvalid, `${name} is not installed (apt-get install ${packageName})`);
+  if (found === undefined)
+    throw new RecioError(ErrorCode.ConfigInvalid, `${name} is not installed (apt-get install ${packageName})`);
   return found;
 }

@@ -36,7 +36,10 @@ function parseTuning(pairs: string[]): Partial<SandboxTuning> {
   const parsed = TuningSchema.partial().safeParse(raw);
   if (!parsed.success) {
     const known = Object.keys(TuningSchema.shape).join(', ');
-    throw new RecioError(ErrorCode.InvalidParams, `--tune: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')} (known: ${known})`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `--tune: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')} (known: ${known})`,
+    );
   }
   return parsed.data;
 }
@@ -44,7 +47,9 @@ function parseTuning(pairs: string[]): Partial<SandboxTuning> {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerSandboxCommands(program: Command, deps: Deps): void {
-  const sandbox = program.command('sandbox').description('a sandbox REC.IO v2 on this machine (loopback only), and one fault per plan scenario');
+  const sandbox = program
+    .command('sandbox')
+    .description('a sandbox REC.IO v2 on this machine (loopback only), and one fault per plan scenario');
 
   sandbox
     .command('up')
@@ -52,7 +57,12 @@ export function registerSandboxCommands(program: Command, deps: Deps): void {
     .option('--dir <path>', 'the sandbox directory', DEFAULT_DIR)
     .option('--user <name>', 'the OS account REC.IO runs as and the agent logs in as (root only)')
     .option('--pg-bin <dir>', 'PostgreSQL bin dir (default: newest /usr/lib/postgresql/<major>/bin)')
-    .option('--tune <key=value>', 'a timing for tests and drills, e.g. dbGraceSeconds=5 (repeatable; first up only)', collect, [])
+    .option(
+      '--tune <key=value>',
+      'a timing for tests and drills, e.g. dbGraceSeconds=5 (repeatable; first up only)',
+      collect,
+      [],
+    )
     .option('--timeout <seconds>', 'how long to wait for every component to answer', '90')
     .action(async (opts: { dir: string; user?: string; pgBin?: string; tune: string[]; timeout: string }) => {
       const started = performance.now();
@@ -91,17 +101,29 @@ export function registerSandboxCommands(program: Command, deps: Deps): void {
     .command('break <scenario>')
     .description(`inject one fault: ${SCENARIOS.join(', ')}`)
     .option('--dir <path>', 'the sandbox directory', DEFAULT_DIR)
-    .option('--variant <name>', 'postgres-failure: stop|drop-table; service-crash: transient|persistent; provider-outage: 503|hang')
+    .option(
+      '--variant <name>',
+      'postgres-failure: stop|drop-table; service-crash: transient|persistent; provider-outage: 503|hang',
+    )
     .option('--service <name>', 'service-crash: the program (default trade_executor)')
     .option('--provider <name>', 'provider-outage: kalshi|coinbase (default kalshi)')
     .option('--tag <tag>', 'bad-release: the tag to deploy (default v2.5.0)')
-    .action(async (scenario: string, opts: { dir: string; variant?: string; service?: string; provider?: string; tag?: string }) => {
-      if (!isScenario(scenario)) throw new RecioError(ErrorCode.InvalidParams, `unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`);
-      const { dir, ...options } = opts;
-      const report = await breakWithFlags(openSandbox(dir), scenario, options);
-      deps.print(`broke ${report.scenario} (${report.variant}, ${report.target}):`);
-      for (const line of report.summary) deps.print(`  ${line}`);
-    });
+    .action(
+      async (
+        scenario: string,
+        opts: { dir: string; variant?: string; service?: string; provider?: string; tag?: string },
+      ) => {
+        if (!isScenario(scenario))
+          throw new RecioError(
+            ErrorCode.InvalidParams,
+            `unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`,
+          );
+        const { dir, ...options } = opts;
+        const report = await breakWithFlags(openSandbox(dir), scenario, options);
+        deps.print(`broke ${report.scenario} (${report.variant}, ${report.target}):`);
+        for (const line of report.summary) deps.print(`  ${line}`);
+      },
+    );
 
   sandbox
     .command('heal [scenario]')
@@ -109,7 +131,11 @@ export function registerSandboxCommands(program: Command, deps: Deps): void {
     .option('--dir <path>', 'the sandbox directory', DEFAULT_DIR)
     .option('--timeout <seconds>', 'how long to wait for the sandbox to be healthy again', '90')
     .action(async (scenario: string | undefined, opts: { dir: string; timeout: string }) => {
-      if (scenario !== undefined && !isScenario(scenario)) throw new RecioError(ErrorCode.InvalidParams, `unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`);
+      if (scenario !== undefined && !isScenario(scenario))
+        throw new RecioError(
+          ErrorCode.InvalidParams,
+          `unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`,
+        );
       const report = await heal(openSandbox(opts.dir), scenario as Scenario | undefined, Number(opts.timeout) * 1000);
       for (const line of report.healed.length === 0 ? ['nothing to heal'] : report.healed) deps.print(line);
       deps.print('healthy: every program RUNNING, web /health 200');

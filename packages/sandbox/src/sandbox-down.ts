@@ -33,11 +33,15 @@ export async function sandboxDown(dir: string): Promise<DownReport> {
     return report;
   }
   if (!existsSync(paths.marker) && !existsSync(paths.state)) {
-    throw new RecioError(ErrorCode.InvalidParams, `${paths.dir} is not a recio sandbox (no ${paths.marker}): not removing it`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `${paths.dir} is not a recio sandbox (no ${paths.marker}): not removing it`,
+    );
   }
   return withSandboxLock(paths, async () => {
     const state = readState(paths);
-    const add = (component: string, pid: number | undefined) => pid !== undefined && report.stopped.push({ component, pid });
+    const add = (component: string, pid: number | undefined) =>
+      pid !== undefined && report.stopped.push({ component, pid });
     // supervisord first: its programs would otherwise log a burst of connection errors as the DB goes.
     add('supervisord', await stopSupervisord(paths));
     add('sshd', await stopSshd(paths));
@@ -53,8 +57,14 @@ export async function sandboxDown(dir: string): Promise<DownReport> {
 
 export function formatDownReport(report: DownReport): string[] {
   const lines = report.stopped.map((s) => `stopped ${s.component} (pid ${s.pid})`);
-  if (report.leftovers.length > 0) lines.push(`killed ${report.leftovers.length} leftover process(es): ${report.leftovers.join(', ')}`);
+  if (report.leftovers.length > 0)
+    lines.push(`killed ${report.leftovers.length} leftover process(es): ${report.leftovers.join(', ')}`);
   lines.push(report.removedDir ? `removed ${report.dir}` : `nothing at ${report.dir}`);
-  if (report.user !== undefined) lines.push(report.user.removed ? `removed user ${report.user.name}` : `kept user ${report.user.name} (${report.user.reason ?? 'reused'})`);
+  if (report.user !== undefined)
+    lines.push(
+      report.user.removed
+        ? `removed user ${report.user.name}`
+        : `kept user ${report.user.name} (${report.user.reason ?? 'reused'})`,
+    );
   return lines;
 }

@@ -58,7 +58,11 @@ export interface BreakFlags {
 }
 
 /** Injects one scenario's fault into a running sandbox and records it (status shows it; heal undoes it). */
-export function breakScenario<S extends Scenario>(sandbox: Sandbox, scenario: S, options?: BreakOptionsByScenario[S]): Promise<BreakReport> {
+export function breakScenario<S extends Scenario>(
+  sandbox: Sandbox,
+  scenario: S,
+  options?: BreakOptionsByScenario[S],
+): Promise<BreakReport> {
   return breakWithFlags(sandbox, scenario, options ?? {});
 }
 
@@ -67,13 +71,23 @@ export async function breakWithFlags(sandbox: Sandbox, scenario: Scenario, flags
     const report = await inject(sandbox, scenario, flags);
     const state = requireState(sandbox.paths);
     const previous = report.previous === undefined ? {} : { previous: report.previous };
-    state.faults.push({ scenario, variant: report.variant, target: report.target, ...previous, at: new Date().toISOString() });
+    state.faults.push({
+      scenario,
+      variant: report.variant,
+      target: report.target,
+      ...previous,
+      at: new Date().toISOString(),
+    });
     writeState(sandbox.paths, state);
     return { scenario, variant: report.variant, target: report.target, summary: report.summary };
   });
 }
 
-async function inject(sandbox: Sandbox, scenario: Scenario, options: BreakFlags): Promise<Omit<BreakReport, 'scenario'> & { previous?: string }> {
+async function inject(
+  sandbox: Sandbox,
+  scenario: Scenario,
+  options: BreakFlags,
+): Promise<Omit<BreakReport, 'scenario'> & { previous?: string }> {
   const { paths, tuning } = sandbox;
   switch (scenario) {
     case 'postgres-failure': {
@@ -86,35 +100,73 @@ async function inject(sandbox: Sandbox, scenario: Scenario, options: BreakFlags)
         } finally {
           await client.end();
         }
-        return { variant: 'drop-table', target: DROPPED_TABLE, summary: [`dropped table ${DROPPED_TABLE}: \\dt no longer lists it; kalshi_api_watchdog logs 'relation does not exist'`, `latest dump to restore from: ${sandbox.backupsDir}`] };
+        return {
+          variant: 'drop-table',
+          target: DROPPED_TABLE,
+          summary: [
+            `dropped table ${DROPPED_TABLE}: \\dt no longer lists it; kalshi_api_watchdog logs 'relation does not exist'`,
+            `latest dump to restore from: ${sandbox.backupsDir}`,
+          ],
+        };
       }
-      if (options.variant !== undefined && options.variant !== 'stop') throw badVariant(scenario, options.variant, ['stop', 'drop-table']);
+      if (options.variant !== undefined && options.variant !== 'stop')
+        throw badVariant(scenario, options.variant, ['stop', 'drop-table']);
       const pid = await stopCluster(paths);
-      return { variant: 'stop', target: 'postgres', summary: [`stopped PostgreSQL (postmaster ${pid === undefined ? 'was not running' : `pid ${pid}`}, port ${sandbox.ports.postgres}): pg_isready fails`, `programs log 'could not connect to server' and exit after ${tuning.dbGraceSeconds}s → BACKOFF → FATAL`] };
+      return {
+        variant: 'stop',
+        target: 'postgres',
+        summary: [
+          `stopped PostgreSQL (postmaster ${pid === undefined ? 'was not running' : `pid ${pid}`}, port ${sandbox.ports.postgres}): pg_isready fails`,
+          `programs log 'could not connect to server' and exit after ${tuning.dbGraceSeconds}s → BACKOFF → FATAL`,
+        ],
+      };
     }
     case 'service-crash': {
       const service = options.service ?? 'trade_executor';
-      if (!(RECIO_PROGRAMS as readonly string[]).includes(service)) throw new RecioError(ErrorCode.UnknownService, `unknown service "${service}" (known: ${RECIO_PROGRAMS.join(', ')})`);
+      if (!(RECIO_PROGRAMS as readonly string[]).includes(service))
+        throw new RecioError(
+          ErrorCode.UnknownService,
+          `unknown service "${service}" (known: ${RECIO_PROGRAMS.join(', ')})`,
+        );
       const variant = options.variant ?? 'transient';
-      if (variant !== 'transient' && variant !== 'persistent') throw badVariant(scenario, variant, ['transient', 'persistent']);
+      if (variant !== 'transient' && variant !== 'persistent')
+        throw badVariant(scenario, variant, ['transient', 'persistent']);
       const faultFile = join(paths.faultsDir, service);
       writeFileSync(faultFile, variant === 'persistent' ? 'always\n' : `${CRASHES_TO_FATAL}\n`, { mode: 0o644 });
       // The program decrements the count itself at each start.
       giveTo(faultFile, sandbox.user);
       const running = (await programStatus(paths))?.find((p) => p.name === service)?.state === 'RUNNING';
       await supervisorctl(paths, ...(running ? ['signal', 'KILL', service] : ['restart', service]));
-      const then = variant === 'persistent' ? 'every start crashes until `recio sandbox heal`' : `its next ${CRASHES_TO_FATAL} starts crash, so it ends FATAL; a restart after that succeeds`;
-      return { variant, target: service, summary: [`killed ${service} (SIGKILL): ${then}`, `supervisorctl status shows it BACKOFF, then FATAL`] };
+      const then =
+        variant === 'persistent'
+          ? 'every start crashes until `recio sandbox heal`'
+          : `its next ${CRASHES_TO_FATAL} starts crash, so it ends FATAL; a restart after that succeeds`;
+      return {
+        variant,
+        target: service,
+        summary: [`killed ${service} (SIGKILL): ${then}`, `supervisorctl status shows it BACKOFF, then FATAL`],
+      };
     }
     case 'provider-outage': {
       const provider = (options.provider ?? 'kalshi') as ProviderName;
-      if (provider !== 'kalshi' && provider !== 'coinbase') throw new RecioError(ErrorCode.InvalidParams, `unknown provider "${provider}" (kalshi or coinbase)`);
+      if (provider !== 'kalshi' && provider !== 'coinbase')
+        throw new RecioError(ErrorCode.InvalidParams, `unknown provider "${provider}" (kalshi or coinbase)`);
       const variant = options.variant ?? '503';
       if (variant !== '503' && variant !== 'hang') throw badVariant(scenario, variant, ['503', 'hang']);
       sandbox.providers[provider].setMode(variant);
       const feed = provider === 'kalshi' ? 'kalshi_market_snapshots' : 'btc_price_log';
-      const what = variant === '503' ? 'answers 503 on every endpoint' : `accepts connections and never answers (callers time out after ${tuning.apiTimeoutMs} ms)`;
-      return { variant, target: provider, summary: [`${provider} stand-in (127.0.0.1:${sandbox.ports[provider]}) ${what}`, `${feed} stops growing; the web UI's /health turns 503 after ${tuning.webMaxFeedAgeSeconds}s`] };
+      const what =
+        variant === '503'
+          ? 'answers 503 on every endpoint'
+          : `accepts connections and never answers (callers time out after ${tuning.apiTimeoutMs} ms)`;
+      return {
+        variant,
+        target: provider,
+        summary: [
+          `${provider} stand-in (127.0.0.1:${sandbox.ports[provider]}) ${what}`,
+          `${feed} stops growing; the web UI's /health turns 503 after ${tuning.webMaxFeedAgeSeconds}s`,
+        ],
+      };
     }
     case 'bad-release': {
       const tag = options.tag ?? BAD_TAG;
@@ -123,13 +175,28 @@ async function inject(sandbox: Sandbox, scenario: Scenario, options: BreakFlags)
       await checkoutRelease(paths, user, tag);
       const [node, ...pip] = scriptArgv('pip-stand-in');
       const runAs = asUser(user, paths.homeDir);
-      await execa(node!, [...pip, '--log', logFileOf(paths, 'pip'), 'install', '-r', 'requirements.txt', '--upgrade'], { ...runAs, cwd: paths.repo, reject: false });
+      await execa(node!, [...pip, '--log', logFileOf(paths, 'pip'), 'install', '-r', 'requirements.txt', '--upgrade'], {
+        ...runAs,
+        cwd: paths.repo,
+        reject: false,
+      });
       await supervisorctl(paths, 'restart', 'all');
-      return { variant: 'deploy', target: tag, ...(previous === undefined ? {} : { previous }), summary: [`deployed ${tag} over ${previous ?? 'an unknown release'}: git checkout, pip install -r requirements.txt --upgrade, supervisorctl restart all`, `every program fails at start (ModuleNotFoundError) → BACKOFF → FATAL; \`git describe --tags\` says ${tag}`] };
+      return {
+        variant: 'deploy',
+        target: tag,
+        ...(previous === undefined ? {} : { previous }),
+        summary: [
+          `deployed ${tag} over ${previous ?? 'an unknown release'}: git checkout, pip install -r requirements.txt --upgrade, supervisorctl restart all`,
+          `every program fails at start (ModuleNotFoundError) → BACKOFF → FATAL; \`git describe --tags\` says ${tag}`,
+        ],
+      };
     }
   }
 }
 
 function badVariant(scenario: string, variant: string, known: string[]): RecioError {
-  return new RecioError(ErrorCode.InvalidParams, `unknown variant "${variant}" for ${scenario} (known: ${known.join(', ')})`);
+  return new RecioError(
+    ErrorCode.InvalidParams,
+    `unknown variant "${variant}" for ${scenario} (known: ${known.join(', ')})`,
+  );
 }

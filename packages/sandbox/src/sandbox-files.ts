@@ -23,13 +23,20 @@ export function ensureRepoConfig(paths: SandboxPaths, state: SandboxState, user:
     '',
   ].join('\n');
   const config = {
-    providers: { kalshi: `http://127.0.0.1:${state.ports.kalshi}`, coinbase: `http://127.0.0.1:${state.ports.coinbase}` },
+    providers: {
+      kalshi: `http://127.0.0.1:${state.ports.kalshi}`,
+      coinbase: `http://127.0.0.1:${state.ports.coinbase}`,
+    },
     tuning: state.tuning,
   };
   const files: Array<[string, string, number]> = [
     ['.env', env, 0o600],
     ['config.json', `${JSON.stringify(config, null, 2)}\n`, 0o644],
-    ['MASTER_PORT_MANIFEST.json', `${JSON.stringify({ web: state.ports.web, postgres: state.ports.postgres, kalshi: state.ports.kalshi, coinbase: state.ports.coinbase }, null, 2)}\n`, 0o644],
+    [
+      'MASTER_PORT_MANIFEST.json',
+      `${JSON.stringify({ web: state.ports.web, postgres: state.ports.postgres, kalshi: state.ports.kalshi, coinbase: state.ports.coinbase }, null, 2)}\n`,
+      0o644,
+    ],
   ];
   for (const [name, text, mode] of files) {
     const path = join(paths.repo, name);
@@ -38,7 +45,14 @@ export function ensureRepoConfig(paths: SandboxPaths, state: SandboxState, user:
 }
 
 export function fleetHost(state: SandboxState, hostKey: string): FleetHost {
-  return { name: SANDBOX_HOST, address: '127.0.0.1', port: state.ports.ssh, user: state.user.name, hostKey, roles: ['db', 'app', 'web'] };
+  return {
+    name: SANDBOX_HOST,
+    address: '127.0.0.1',
+    port: state.ports.ssh,
+    user: state.user.name,
+    hostKey,
+    roles: ['db', 'app', 'web'],
+  };
 }
 
 /** What `set -a; . recio.env` gives the bot: the fleet, its key, the URLs its checks probe. */
@@ -59,6 +73,10 @@ export function ensureFleetFiles(paths: SandboxPaths, state: SandboxState, hostK
   const fleet = `# The sandbox REC.IO v2 host, written by \`recio sandbox up\`.\n${stringify({ hosts: [fleetHost(state, hostKey)] })}`;
   writeIfChanged(paths.fleet, fleet, 0o644);
   const env = sandboxEnv(paths, state);
-  const lines = [`# recio-bot against the sandbox at ${paths.dir}: set -a; . ${paths.env}; set +a`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ''];
+  const lines = [
+    `# recio-bot against the sandbox at ${paths.dir}: set -a; . ${paths.env}; set +a`,
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    '',
+  ];
   writeIfChanged(paths.env, lines.join('\n'), 0o644);
 }

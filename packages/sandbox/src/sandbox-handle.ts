@@ -4,7 +4,14 @@ import { dbUrl, pgCommands } from './sandbox-postgres.js';
 import { hostKeyFingerprint } from './sandbox-ssh.js';
 import { sandboxPaths, type SandboxPaths } from './sandbox-paths.js';
 import { readProviderMode, setProviderMode, type ProviderMode } from './sandbox-services.js';
-import { PROVIDERS, requireState, type ProviderName, type SandboxPorts, type SandboxState, type SandboxTuning } from './sandbox-state.js';
+import {
+  PROVIDERS,
+  requireState,
+  type ProviderName,
+  type SandboxPorts,
+  type SandboxState,
+  type SandboxTuning,
+} from './sandbox-state.js';
 import { fleetHost, sandboxEnv } from './sandbox-files.js';
 import { supervisorctlArgv } from './sandbox-supervisor.js';
 
@@ -91,7 +98,10 @@ export function sandboxFromState(paths: SandboxPaths, state: SandboxState): Sand
     user: { name: state.user.name, uid: state.user.uid, gid: state.user.gid },
     db: { url: dbUrl(state), psql: pgc.psql, pgDump: pgc.pgDump, env: pgc.env },
     webUrl: env.RECIO_WEB_URL!,
-    providers: Object.fromEntries(PROVIDERS.map((name) => [name, provider(name)])) as Record<ProviderName, ProviderControl>,
+    providers: Object.fromEntries(PROVIDERS.map((name) => [name, provider(name)])) as Record<
+      ProviderName,
+      ProviderControl
+    >,
     supervisorctl: supervisorctlArgv(paths),
     repoDir: paths.repo,
     backupsDir: paths.backupsDir,

@@ -49,9 +49,11 @@ async function undo(sandbox: Sandbox, scenario: Scenario, previous: string | und
       client.on('error', () => undefined);
       await client.connect();
       try {
-        const before = (await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0] as { n: number };
+        const before = (await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'"))
+          .rows[0] as { n: number };
         await client.query(RECIO_SCHEMA_SQL);
-        const after = (await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0] as { n: number };
+        const after = (await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'"))
+          .rows[0] as { n: number };
         if (after.n > before.n) lines.push(`recreated ${after.n - before.n} missing table(s)`);
       } finally {
         await client.end();

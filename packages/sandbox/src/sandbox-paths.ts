@@ -53,7 +53,10 @@ export function sandboxPaths(dirInput: string): SandboxPaths {
   // `down` removes the whole directory.
   if (dir === '/') throw new RecioError(ErrorCode.InvalidParams, 'the sandbox dir cannot be /');
   if (!SAFE_DIR.test(dir) || dir.split('/').includes('..')) {
-    throw new RecioError(ErrorCode.InvalidParams, `the sandbox dir must be a plain path ([A-Za-z0-9_./+-]), got ${JSON.stringify(dir)}`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `the sandbox dir must be a plain path ([A-Za-z0-9_./+-]), got ${JSON.stringify(dir)}`,
+    );
   }
   const at = (...parts: string[]) => join(dir, ...parts);
   const paths: SandboxPaths = {
@@ -95,7 +98,10 @@ export function sandboxPaths(dirInput: string): SandboxPaths {
     offsiteDir: at('backups', 'offsite'),
   };
   if (Buffer.byteLength(paths.supervisorSocket) > MAX_SOCKET_PATH) {
-    throw new RecioError(ErrorCode.InvalidParams, `the sandbox dir is too deep: ${paths.supervisorSocket} exceeds the ${MAX_SOCKET_PATH}-byte limit of a unix socket path`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `the sandbox dir is too deep: ${paths.supervisorSocket} exceeds the ${MAX_SOCKET_PATH}-byte limit of a unix socket path`,
+    );
   }
   return paths;
 }

@@ -20,12 +20,15 @@ const PG_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_isready
 export function findPgBinDir(preferred?: string): string {
   const hasAll = (dir: string) => PG_TOOLS.every((tool) => existsSync(join(dir, tool)));
   if (preferred !== undefined) {
-    if (!hasAll(preferred)) throw new RecioError(ErrorCode.ConfigInvalid, `${preferred} lacks one of ${PG_TOOLS.join(', ')}`);
+    if (!hasAll(preferred))
+      throw new RecioError(ErrorCode.ConfigInvalid, `${preferred} lacks one of ${PG_TOOLS.join(', ')}`);
     return preferred;
   }
   let majors: string[] = [];
   try {
-    majors = readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    majors = readdirSync('/usr/lib/postgresql')
+      .filter((d) => /^\d+$/.test(d))
+      .sort((a, b) => Number(b) - Number(a));
   } catch {
     // No Debian-style install.
   }
@@ -33,7 +36,10 @@ export function findPgBinDir(preferred?: string): string {
     const dir = `/usr/lib/postgresql/${major}/bin`;
     if (hasAll(dir)) return dir;
   }
-  throw new RecioError(ErrorCode.ConfigInvalid, `no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin (${PG_TOOLS.join(', ')}): install postgresql or pass --pg-bin`);
+  throw new RecioError(
+    ErrorCode.ConfigInvalid,
+    `no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin (${PG_TOOLS.join(', ')}): install postgresql or pass --pg-bin`,
+  );
 }
 
 /** The argv the sandbox's agent and tests use against its cluster (password in PGPASSWORD, never argv). */
@@ -46,7 +52,19 @@ export function pgCommands(paths: SandboxPaths, state: SandboxState) {
     isReady: [bin('pg_isready'), '-h', '127.0.0.1', '-p', String(state.ports.postgres)],
     // The plan's `systemctl restart postgresql`, for a cluster the agent's user owns. pg_ctl
     // restart also starts a stopped server; -w waits until it accepts connections.
-    restart: [bin('pg_ctl'), '-D', paths.pgData, '-l', logFileOf(paths, 'postgres'), '-w', '-t', '60', '-m', 'fast', 'restart'],
+    restart: [
+      bin('pg_ctl'),
+      '-D',
+      paths.pgData,
+      '-l',
+      logFileOf(paths, 'postgres'),
+      '-w',
+      '-t',
+      '60',
+      '-m',
+      'fast',
+      'restart',
+    ],
     start: [bin('pg_ctl'), '-D', paths.pgData, '-l', logFileOf(paths, 'postgres'), '-w', '-t', '60', 'start'],
     scratchCreate: [bin('createdb'), ...conn, '{db}'],
     scratchDrop: [bin('dropdb'), ...conn, '--if-exists', '--force', '{db}'],
@@ -56,7 +74,9 @@ export function pgCommands(paths: SandboxPaths, state: SandboxState) {
 }
 
 export function dbUrl(state: SandboxState, admin = false): string {
-  const [user, password, database] = admin ? [state.db.adminUser, state.db.adminPassword, 'postgres'] : [state.db.user, state.db.password, state.db.database];
+  const [user, password, database] = admin
+    ? [state.db.adminUser, state.db.adminPassword, 'postgres']
+    : [state.db.user, state.db.password, state.db.database];
   return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${state.ports.postgres}/${database}`;
 }
 
@@ -79,7 +99,11 @@ export async function isAccepting(paths: SandboxPaths, state: SandboxState): Pro
 }
 
 /** initdb (once: a half-made cluster from an interrupted `up` is made again), settings, start. */
-export async function ensureCluster(paths: SandboxPaths, state: SandboxState, user: UnixAccount): Promise<'started' | 'running'> {
+export async function ensureCluster(
+  paths: SandboxPaths,
+  state: SandboxState,
+  user: UnixAccount,
+): Promise<'started' | 'running'> {
   const runAs = asUser(user, paths.homeDir);
   if (!existsSync(paths.pgInitDone)) {
     // An initdb cut short leaves a cluster that starts but lacks databases: make it again.
@@ -93,9 +117,23 @@ export async function ensureCluster(paths: SandboxPaths, state: SandboxState, us
     giveTo(pwFile, user);
     try {
       const initdb = join(state.db.binDir, 'initdb');
-      const args = ['-D', paths.pgData, '-U', state.db.adminUser, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-instructions'];
+      const args = [
+        '-D',
+        paths.pgData,
+        '-U',
+        state.db.adminUser,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--no-locale',
+        '--no-instructions',
+      ];
       const run = await execa(initdb, args, { ...runAs, reject: false, env: { ...runAs.env, LC_ALL: 'C' } });
-      if (run.exitCode !== 0) throw new RecioError(ErrorCode.ActionFailed, `initdb failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+      if (run.exitCode !== 0)
+        throw new RecioError(
+          ErrorCode.ActionFailed,
+          `initdb failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+        );
       writeFileSync(paths.pgInitDone, `${new Date().toISOString()}\n`);
     } finally {
       unlinkSync(pwFile);
@@ -121,7 +159,10 @@ export async function ensureCluster(paths: SandboxPaths, state: SandboxState, us
   const [file, ...args] = pgCommands(paths, state).start;
   const run = await execa(file!, args, { ...runAs, reject: false, timeout: 90_000 });
   if (run.exitCode !== 0) {
-    throw new RecioError(ErrorCode.ActionFailed, `pg_ctl start failed: ${(run.stderr || run.stdout).trim()} (see ${logFileOf(paths, 'postgres')})`);
+    throw new RecioError(
+      ErrorCode.ActionFailed,
+      `pg_ctl start failed: ${(run.stderr || run.stdout).trim()} (see ${logFileOf(paths, 'postgres')})`,
+    );
   }
   return 'started';
 }
@@ -137,7 +178,8 @@ export async function ensureSchema(paths: SandboxPaths, state: SandboxState): Pr
     const password = admin.escapeLiteral(state.db.password);
     const roleExists = (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [state.db.user])).rowCount === 1;
     await admin.query(`${roleExists ? 'ALTER' : 'CREATE'} ROLE ${role} LOGIN CREATEDB PASSWORD ${password}`);
-    const dbExists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [state.db.database])).rowCount === 1;
+    const dbExists =
+      (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [state.db.database])).rowCount === 1;
     if (!dbExists) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(state.db.database)} OWNER ${role}`);
   } finally {
     await admin.end();

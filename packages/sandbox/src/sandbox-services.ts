@@ -34,7 +34,15 @@ export function setProviderMode(paths: SandboxPaths, provider: ProviderName, mod
 
 function argvOf(paths: SandboxPaths, state: SandboxState, service: DetachedService): string[] {
   if (service === 'web') return scriptArgv('web-ui-server', '--port', String(state.ports.web), '--repo', paths.repo);
-  return scriptArgv('provider-stand-in', '--name', service, '--port', String(state.ports[service]), '--control', controlFileOf(paths, service));
+  return scriptArgv(
+    'provider-stand-in',
+    '--name',
+    service,
+    '--port',
+    String(state.ports[service]),
+    '--control',
+    controlFileOf(paths, service),
+  );
 }
 
 export function servicePid(paths: SandboxPaths, service: DetachedService): number | undefined {
@@ -44,7 +52,8 @@ export function servicePid(paths: SandboxPaths, service: DetachedService): numbe
 /** Starts whichever of the three is not running (as the REC.IO user); returns the ones it started. */
 export function ensureDetachedServices(paths: SandboxPaths, state: SandboxState, user: UnixAccount): DetachedService[] {
   // A missing control file means "ok"; written anyway so an operator sees where to flip it.
-  for (const provider of PROVIDERS) if (!existsSync(controlFileOf(paths, provider))) setProviderMode(paths, provider, 'ok');
+  for (const provider of PROVIDERS)
+    if (!existsSync(controlFileOf(paths, provider))) setProviderMode(paths, provider, 'ok');
   const started: DetachedService[] = [];
   for (const service of DETACHED_SERVICES) {
     if (servicePid(paths, service) !== undefined) continue;

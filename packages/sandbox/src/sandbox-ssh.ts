@@ -17,7 +17,17 @@ export async function ensureKeyPair(path: string, comment: string): Promise<stri
   if (!existsSync(path) || !existsSync(`${path}.pub`)) {
     rmSync(path, { force: true });
     rmSync(`${path}.pub`, { force: true });
-    await execa(requireProgram('ssh-keygen', 'openssh-client'), ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
+    await execa(requireProgram('ssh-keygen', 'openssh-client'), [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      comment,
+      '-f',
+      path,
+    ]);
   }
   return readFileSync(`${path}.pub`, 'utf8').trim();
 }
@@ -62,25 +72,37 @@ function renderSshdConfig(paths: SandboxPaths, state: SandboxState, user: UnixAc
  * sshd for the sandbox: its own host key and port, and one authorized key — the bot's — whose
  * line runs the agent and nothing else (`recio agent install-line`'s `restrict,command=…`).
  */
-export async function ensureSshd(paths: SandboxPaths, state: SandboxState, user: UnixAccount): Promise<'started' | 'running' | 'reloaded'> {
+export async function ensureSshd(
+  paths: SandboxPaths,
+  state: SandboxState,
+  user: UnixAccount,
+): Promise<'started' | 'running' | 'reloaded'> {
   ensureDir(paths.sshdDir, 0o755);
   ensureDir(paths.authorizedKeysDir, 0o755);
   const hostPublic = await ensureKeyPair(paths.hostKey, 'recio-sandbox-host');
   const botPublic = await ensureKeyPair(paths.botKey, 'recio-bot@sandbox');
-  const line = installLine({ publicKey: botPublic, agentPath: paths.agentLauncher, configPath: paths.agentConfig, from: '127.0.0.1' });
+  const line = installLine({
+    publicKey: botPublic,
+    agentPath: paths.agentLauncher,
+    configPath: paths.agentConfig,
+    from: '127.0.0.1',
+  });
   writeIfChanged(join(paths.authorizedKeysDir, user.name), `${line}\n`, 0o644);
   const keyParts = hostPublic.split(/\s+/).slice(0, 2).join(' ');
   writeIfChanged(paths.knownHosts, `[127.0.0.1]:${state.ports.ssh} ${keyParts}\n`, 0o644);
   const changed = writeIfChanged(paths.sshdConfig, renderSshdConfig(paths, state, user), 0o644);
   const sshd = requireProgram('sshd', 'openssh-server');
   const check = await execa(sshd, ['-t', '-f', paths.sshdConfig], { reject: false });
-  if (check.exitCode !== 0) throw new RecioError(ErrorCode.ConfigInvalid, `sshd -t ${paths.sshdConfig}: ${check.stderr.trim()}`);
+  if (check.exitCode !== 0)
+    throw new RecioError(ErrorCode.ConfigInvalid, `sshd -t ${paths.sshdConfig}: ${check.stderr.trim()}`);
   const running = livePid(pidFileOf(paths, 'sshd'), paths.dir);
   if (running !== undefined) {
     if (!changed) return 'running';
     // SIGHUP: sshd re-executes itself with the new config, keeping its pid.
     process.kill(running, 'SIGHUP');
-    await waitFor(`sshd on 127.0.0.1:${state.ports.ssh} after reload`, 10_000, async () => ((await answersOn(state.ports.ssh, 'SSH-')) ? true : undefined));
+    await waitFor(`sshd on 127.0.0.1:${state.ports.ssh} after reload`, 10_000, async () =>
+      (await answersOn(state.ports.ssh, 'SSH-')) ? true : undefined,
+    );
     return 'reloaded';
   }
   // sshd refuses to start without its privilege-separation directory.
@@ -89,8 +111,15 @@ export async function ensureSshd(paths: SandboxPaths, state: SandboxState, user:
   } catch {
     // Not root: an sshd of our own needs none.
   }
-  spawnDetached({ argv: [sshd, '-D', '-f', paths.sshdConfig, '-E', logFileOf(paths, 'sshd')], pidFile: pidFileOf(paths, 'sshd'), logFile: logFileOf(paths, 'sshd-stdout'), dir: paths.dir });
-  await waitFor(`sshd answering on 127.0.0.1:${state.ports.ssh}`, 10_000, async () => ((await answersOn(state.ports.ssh, 'SSH-')) ? true : undefined));
+  spawnDetached({
+    argv: [sshd, '-D', '-f', paths.sshdConfig, '-E', logFileOf(paths, 'sshd')],
+    pidFile: pidFileOf(paths, 'sshd'),
+    logFile: logFileOf(paths, 'sshd-stdout'),
+    dir: paths.dir,
+  });
+  await waitFor(`sshd answering on 127.0.0.1:${state.ports.ssh}`, 10_000, async () =>
+    (await answersOn(state.ports.ssh, 'SSH-')) ? true : undefined,
+  );
   return 'started';
 }
 

@@ -70,13 +70,21 @@ export function readState(paths: SandboxPaths): SandboxState | undefined {
     return undefined;
   }
   const parsed = SandboxState.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new RecioError(ErrorCode.ConfigInvalid, `${paths.state} is not a sandbox state file: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
+      `${paths.state} is not a sandbox state file: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   return parsed.data;
 }
 
 export function requireState(paths: SandboxPaths): SandboxState {
   const state = readState(paths);
-  if (state === undefined) throw new RecioError(ErrorCode.NotFound, `no sandbox at ${paths.dir} (run \`recio sandbox up --dir ${paths.dir}\`)`);
+  if (state === undefined)
+    throw new RecioError(
+      ErrorCode.NotFound,
+      `no sandbox at ${paths.dir} (run \`recio sandbox up --dir ${paths.dir}\`)`,
+    );
   return state;
 }
 
@@ -102,9 +110,16 @@ export async function withSandboxLock<T>(paths: SandboxPaths, work: () => Promis
     }
     const holder = readHolder(paths.lock);
     // An unreadable lock may be one being written this instant: only an old one counts as dead.
-    const busy = holder === undefined ? ageMs(paths.lock) < 2_000 : isAlive(holder.pid) && processStartTime(holder.pid) === holder.startTime;
+    const busy =
+      holder === undefined
+        ? ageMs(paths.lock) < 2_000
+        : isAlive(holder.pid) && processStartTime(holder.pid) === holder.startTime;
     if (busy) {
-      if (attempt > 1200) throw new RecioError(ErrorCode.Locked, `sandbox ${paths.dir} is busy: process ${holder?.pid ?? '?'} holds ${paths.lock}`);
+      if (attempt > 1200)
+        throw new RecioError(
+          ErrorCode.Locked,
+          `sandbox ${paths.dir} is busy: process ${holder?.pid ?? '?'} holds ${paths.lock}`,
+        );
       await new Promise((done) => setTimeout(done, 100));
       continue;
     }
@@ -136,7 +151,9 @@ function ageMs(file: string): number {
 function readHolder(file: string): { pid: number; startTime?: string } | undefined {
   try {
     const raw = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown; startTime?: unknown };
-    return typeof raw.pid === 'number' ? { pid: raw.pid, ...(typeof raw.startTime === 'string' ? { startTime: raw.startTime } : {}) } : undefined;
+    return typeof raw.pid === 'number'
+      ? { pid: raw.pid, ...(typeof raw.startTime === 'string' ? { startTime: raw.startTime } : {}) }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -44,14 +44,30 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const components: ComponentStatus[] = [];
   const pgPid = postmasterPid(paths);
   const accepting = await isAccepting(paths, state);
-  components.push({ name: 'postgres', ok: accepting, port: state.ports.postgres, ...(pgPid ? { pid: pgPid } : {}), detail: accepting ? 'accepting connections' : pgPid ? 'running but not accepting connections' : 'not running' });
+  components.push({
+    name: 'postgres',
+    ok: accepting,
+    port: state.ports.postgres,
+    ...(pgPid ? { pid: pgPid } : {}),
+    detail: accepting ? 'accepting connections' : pgPid ? 'running but not accepting connections' : 'not running',
+  });
 
   const supervisordPid = livePid(pidFileOf(paths, 'supervisord'), paths.dir);
   const programs = supervisordPid === undefined ? undefined : await programStatus(paths);
-  components.push({ name: 'supervisord', ok: programs !== undefined, ...(supervisordPid ? { pid: supervisordPid } : {}), detail: programs ? paths.supervisorSocket : supervisordPid ? 'socket not answering' : 'not running' });
+  components.push({
+    name: 'supervisord',
+    ok: programs !== undefined,
+    ...(supervisordPid ? { pid: supervisordPid } : {}),
+    detail: programs ? paths.supervisorSocket : supervisordPid ? 'socket not answering' : 'not running',
+  });
   for (const name of RECIO_PROGRAMS) {
     const p = programs?.find((q) => q.name === name);
-    const detail = p === undefined ? 'unknown' : p.state === 'RUNNING' ? `RUNNING, up ${p.uptime}` : `${p.state} ${p.description}`.trim();
+    const detail =
+      p === undefined
+        ? 'unknown'
+        : p.state === 'RUNNING'
+          ? `RUNNING, up ${p.uptime}`
+          : `${p.state} ${p.description}`.trim();
     components.push({ name: `  ${name}`, ok: p?.state === 'RUNNING', ...(p?.pid ? { pid: p.pid } : {}), detail });
   }
 
@@ -60,18 +76,40 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
     const mode = readProviderMode(paths, provider);
     const status = pid === undefined ? undefined : await httpStatus(sandbox.providers[provider].healthUrl, 1_500);
     const answer = status === undefined ? 'no answer' : `health ${status}`;
-    components.push({ name: `${provider} stand-in`, ok: status === 200, port: state.ports[provider], ...(pid ? { pid } : {}), detail: pid === undefined ? 'not running' : `mode ${mode}, ${answer}` });
+    components.push({
+      name: `${provider} stand-in`,
+      ok: status === 200,
+      port: state.ports[provider],
+      ...(pid ? { pid } : {}),
+      detail: pid === undefined ? 'not running' : `mode ${mode}, ${answer}`,
+    });
   }
   const webPid = servicePid(paths, 'web');
   const web = webPid === undefined ? undefined : await httpStatus(sandbox.webUrl, 3_000);
-  components.push({ name: 'web UI', ok: web === 200, port: state.ports.web, ...(webPid ? { pid: webPid } : {}), detail: webPid === undefined ? 'not running' : `/health ${web ?? 'no answer'}` });
+  components.push({
+    name: 'web UI',
+    ok: web === 200,
+    port: state.ports.web,
+    ...(webPid ? { pid: webPid } : {}),
+    detail: webPid === undefined ? 'not running' : `/health ${web ?? 'no answer'}`,
+  });
 
   const sshdPid = livePid(pidFileOf(paths, 'sshd'), paths.dir);
   const banner = sshdPid !== undefined && (await answersOn(state.ports.ssh, 'SSH-'));
-  components.push({ name: 'sshd', ok: banner, port: state.ports.ssh, ...(sshdPid ? { pid: sshdPid } : {}), detail: banner ? `${state.user.name}@127.0.0.1 → recio-agent` : sshdPid ? 'no SSH banner' : 'not running' });
+  components.push({
+    name: 'sshd',
+    ok: banner,
+    port: state.ports.ssh,
+    ...(sshdPid ? { pid: sshdPid } : {}),
+    detail: banner ? `${state.user.name}@127.0.0.1 → recio-agent` : sshdPid ? 'no SSH banner' : 'not running',
+  });
 
   const release = existsSync(paths.repo) ? await currentRelease(paths, state.user) : undefined;
-  components.push({ name: 'release', ok: release !== undefined && release !== BAD_TAG, detail: release === undefined ? 'no checkout' : `${release} checked out in ${paths.repo}` });
+  components.push({
+    name: 'release',
+    ok: release !== undefined && release !== BAD_TAG,
+    detail: release === undefined ? 'no checkout' : `${release} checked out in ${paths.repo}`,
+  });
 
   return {
     dir: paths.dir,
@@ -89,10 +127,16 @@ export function formatSandboxStatus(status: SandboxStatus): string[] {
   if (!status.exists) return [`✖ no sandbox at ${status.dir} (recio sandbox up --dir ${status.dir})`];
   const lines = [`sandbox ${status.dir}`];
   for (const c of status.components) {
-    const where = [c.port === undefined ? '' : `127.0.0.1:${c.port}`, c.pid === undefined ? '' : `pid ${c.pid}`].filter((s) => s !== '').join('  ');
+    const where = [c.port === undefined ? '' : `127.0.0.1:${c.port}`, c.pid === undefined ? '' : `pid ${c.pid}`]
+      .filter((s) => s !== '')
+      .join('  ');
     lines.push(`${c.ok ? '✔' : '✖'} ${c.name.padEnd(26)} ${where.padEnd(28)} ${c.detail}`);
   }
-  lines.push(`  backups: ${status.backups.length === 0 ? 'none' : `${status.backups.length}, newest ${status.backups.at(-1)}`}`);
-  lines.push(`  faults:  ${status.faults.length === 0 ? 'none' : status.faults.map((f) => `${f.scenario} (${f.variant}: ${f.target}, since ${f.at}) ${f.inEffect ? 'in effect' : 'repaired'}`).join('; ')}`);
+  lines.push(
+    `  backups: ${status.backups.length === 0 ? 'none' : `${status.backups.length}, newest ${status.backups.at(-1)}`}`,
+  );
+  lines.push(
+    `  faults:  ${status.faults.length === 0 ? 'none' : status.faults.map((f) => `${f.scenario} (${f.variant}: ${f.target}, since ${f.at}) ${f.inEffect ? 'in effect' : 'repaired'}`).join('; ')}`,
+  );
   return lines;
 }

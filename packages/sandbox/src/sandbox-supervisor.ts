@@ -79,7 +79,10 @@ export async function supervisorctl(paths: SandboxPaths, ...args: string[]): Pro
 }
 
 /** Starts supervisord (or, if it runs, applies a changed config); returns whether it started it. */
-export async function ensureSupervisord(paths: SandboxPaths, user: UnixAccount): Promise<'started' | 'running' | 'updated'> {
+export async function ensureSupervisord(
+  paths: SandboxPaths,
+  user: UnixAccount,
+): Promise<'started' | 'running' | 'updated'> {
   const changed = writeIfChanged(paths.supervisorConfig, renderSupervisorConfig(paths, user), 0o644);
   if (livePid(pidFileOf(paths, 'supervisord'), paths.dir) !== undefined) {
     if (!changed) return 'running';
@@ -88,12 +91,21 @@ export async function ensureSupervisord(paths: SandboxPaths, user: UnixAccount):
     return 'updated';
   }
   const binary = requireProgram('supervisord', 'supervisor');
-  spawnDetached({ argv: [binary, '-n', '-c', paths.supervisorConfig], pidFile: pidFileOf(paths, 'supervisord'), logFile: logFileOf(paths, 'supervisord-stdout'), dir: paths.dir });
+  spawnDetached({
+    argv: [binary, '-n', '-c', paths.supervisorConfig],
+    pidFile: pidFileOf(paths, 'supervisord'),
+    logFile: logFileOf(paths, 'supervisord-stdout'),
+    dir: paths.dir,
+  });
   return 'started';
 }
 
 /** Waits until every program is RUNNING; a FATAL one ends the wait early with its log's tail. */
-export async function waitForPrograms(paths: SandboxPaths, timeoutMs: number, names: readonly string[] = RECIO_PROGRAMS): Promise<ProgramStatus[]> {
+export async function waitForPrograms(
+  paths: SandboxPaths,
+  timeoutMs: number,
+  names: readonly string[] = RECIO_PROGRAMS,
+): Promise<ProgramStatus[]> {
   const until = Date.now() + timeoutMs;
   let last: ProgramStatus[] = [];
   for (;;) {
@@ -102,9 +114,17 @@ export async function waitForPrograms(paths: SandboxPaths, timeoutMs: number, na
     if (wanted.every((p) => p?.state === 'RUNNING')) return last;
     const fatal = wanted.find((p) => p?.state === 'FATAL');
     if (fatal !== undefined || Date.now() > until) {
-      const bad = wanted.map((p, i) => p ?? { name: names[i]!, state: 'UNKNOWN' as const, description: 'not known to supervisord' }).filter((p) => p.state !== 'RUNNING');
-      const tail = fatal === undefined ? '' : `\n${await supervisorctl(paths, 'tail', fatal.name)}`.split('\n').slice(-5).join('\n');
-      throw new RecioError(ErrorCode.ActionFailed, `programs not RUNNING: ${bad.map((p) => `${p.name} ${p.state}`).join(', ')}${tail}`);
+      const bad = wanted
+        .map((p, i) => p ?? { name: names[i]!, state: 'UNKNOWN' as const, description: 'not known to supervisord' })
+        .filter((p) => p.state !== 'RUNNING');
+      const tail =
+        fatal === undefined
+          ? ''
+          : `\n${await supervisorctl(paths, 'tail', fatal.name)}`.split('\n').slice(-5).join('\n');
+      throw new RecioError(
+        ErrorCode.ActionFailed,
+        `programs not RUNNING: ${bad.map((p) => `${p.name} ${p.state}`).join(', ')}${tail}`,
+      );
     }
     await sleep(250);
   }
@@ -115,7 +135,9 @@ export async function waitForPrograms(paths: SandboxPaths, timeoutMs: number, na
  * itself. Returns them as they were.
  */
 export async function startStuckPrograms(paths: SandboxPaths): Promise<ProgramStatus[]> {
-  const stuck = ((await programStatus(paths)) ?? []).filter((p) => p.state === 'FATAL' || p.state === 'STOPPED' || p.state === 'EXITED');
+  const stuck = ((await programStatus(paths)) ?? []).filter(
+    (p) => p.state === 'FATAL' || p.state === 'STOPPED' || p.state === 'EXITED',
+  );
   for (const p of stuck) await supervisorctl(paths, 'start', p.name);
   return stuck;
 }

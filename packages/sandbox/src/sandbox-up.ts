@@ -11,7 +11,14 @@ import { pidFileOf, sandboxPaths, type SandboxPaths } from './sandbox-paths.js';
 import { ensureCluster, ensureSchema, findPgBinDir, postmasterPid } from './sandbox-postgres.js';
 import { ensureDetachedServices, servicePid } from './sandbox-services.js';
 import { ensureSshd, hostKeyFingerprint } from './sandbox-ssh.js';
-import { readState, SandboxTuning, withSandboxLock, writeState, type SandboxPorts, type SandboxState } from './sandbox-state.js';
+import {
+  readState,
+  SandboxTuning,
+  withSandboxLock,
+  writeState,
+  type SandboxPorts,
+  type SandboxState,
+} from './sandbox-state.js';
 import { ensureSupervisord, startStuckPrograms, waitForPrograms } from './sandbox-supervisor.js';
 import { DEFAULT_SANDBOX_USER, ensureSandboxUser, type SandboxUser } from './sandbox-user.js';
 import { ensureRepo } from './release-repo.js';
@@ -36,7 +43,10 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
     makeLayout(paths, user);
     // A drill in progress is not repaired behind the bot's back: what a fault broke stays broken.
     const inEffect = (await viewFaults(paths, state)).filter((f) => f.inEffect);
-    if (inEffect.length > 0) say(`faults in effect (${inEffect.map((f) => f.scenario).join(', ')}): left as they are; \`recio sandbox heal\` undoes them`);
+    if (inEffect.length > 0)
+      say(
+        `faults in effect (${inEffect.map((f) => f.scenario).join(', ')}): left as they are; \`recio sandbox heal\` undoes them`,
+      );
     const dbStoppedOnPurpose = inEffect.some((f) => f.scenario === 'postgres-failure' && f.variant === 'stop');
 
     if (await ensureRepo(paths, user)) say('release repo made: v2.3.0, v2.4.0, v2.5.0 (bad); v2.4.0 checked out');
@@ -45,7 +55,8 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
       say('postgres: left stopped');
     } else {
       say(`postgres: ${await ensureCluster(paths, state, user)} on 127.0.0.1:${state.ports.postgres}`);
-      if (await ensureSchema(paths, state)) say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
+      if (await ensureSchema(paths, state))
+        say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
       const dump = await ensureNightlyDump(paths, state, user);
       if (dump !== undefined) say(`backups: ${dump} written`);
     }
@@ -59,7 +70,8 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
     const sandbox = sandboxFromState(paths, state);
     if (inEffect.length > 0) return sandbox;
     const restarted = await startStuckPrograms(paths);
-    if (restarted.length > 0) say(`supervisord: started ${restarted.map((p) => `${p.name} (was ${p.state})`).join(', ')}`);
+    if (restarted.length > 0)
+      say(`supervisord: started ${restarted.map((p) => `${p.name} (was ${p.state})`).join(', ')}`);
     await waitUntilHealthy(sandbox, timeoutMs);
     say('all components answer; web /health 200');
     return sandbox;
@@ -67,7 +79,11 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /** The state file, made on the first `up`; kept in step with the OS account and free ports after. */
-async function settleState(paths: SandboxPaths, options: SandboxOptions, say: (line: string) => void): Promise<{ state: SandboxState; user: SandboxUser }> {
+async function settleState(
+  paths: SandboxPaths,
+  options: SandboxOptions,
+  say: (line: string) => void,
+): Promise<{ state: SandboxState; user: SandboxUser }> {
   let state = readState(paths);
   const user = await ensureSandboxUser(state?.user.name ?? options.user ?? DEFAULT_SANDBOX_USER, paths.homeDir);
   if (state === undefined) {
@@ -114,7 +130,11 @@ async function newState(user: SandboxUser, options: SandboxOptions): Promise<San
 }
 
 /** A component that is down and whose port something else took meanwhile moves to a free port. */
-async function movePortsTaken(paths: SandboxPaths, state: SandboxState, say: (line: string) => void): Promise<SandboxState> {
+async function movePortsTaken(
+  paths: SandboxPaths,
+  state: SandboxState,
+  say: (line: string) => void,
+): Promise<SandboxState> {
   const running: Record<keyof SandboxPorts, boolean> = {
     postgres: postmasterPid(paths) !== undefined,
     ssh: livePid(pidFileOf(paths, 'sshd'), paths.dir) !== undefined,
@@ -134,17 +154,42 @@ async function movePortsTaken(paths: SandboxPaths, state: SandboxState, say: (li
 
 function makeLayout(paths: SandboxPaths, user: SandboxUser): void {
   const mine: Array<[string, number]> = [
-    [paths.keysDir, 0o700], [paths.binDir, 0o755], [paths.agentDir, 0o755], [paths.sshdDir, 0o755], [paths.pgDir, 0o755],
-    [paths.supervisorDir, 0o755], [paths.runDir, 0o755], [paths.controlDir, 0o755], [`${paths.dir}/backups`, 0o755],
+    [paths.keysDir, 0o700],
+    [paths.binDir, 0o755],
+    [paths.agentDir, 0o755],
+    [paths.sshdDir, 0o755],
+    [paths.pgDir, 0o755],
+    [paths.supervisorDir, 0o755],
+    [paths.runDir, 0o755],
+    [paths.controlDir, 0o755],
+    [`${paths.dir}/backups`, 0o755],
   ];
   for (const [dir, mode] of mine) ensureDir(dir, mode);
   // What the REC.IO user (its programs, its agent) writes.
-  for (const dir of [paths.logsDir, paths.faultsDir, paths.homeDir, paths.optDir, paths.backupsDir, paths.configBackupsDir, paths.offsiteDir]) ensureDir(dir, 0o755, user);
+  for (const dir of [
+    paths.logsDir,
+    paths.faultsDir,
+    paths.homeDir,
+    paths.optDir,
+    paths.backupsDir,
+    paths.configBackupsDir,
+    paths.offsiteDir,
+  ])
+    ensureDir(dir, 0o755, user);
   ensureDir(paths.programLogsDir, 0o755);
 }
 
 async function handOver(paths: SandboxPaths, user: SandboxUser): Promise<void> {
-  for (const dir of [paths.pgData, paths.logsDir, paths.faultsDir, paths.homeDir, paths.optDir, paths.backupsDir, paths.configBackupsDir, paths.offsiteDir]) {
+  for (const dir of [
+    paths.pgData,
+    paths.logsDir,
+    paths.faultsDir,
+    paths.homeDir,
+    paths.optDir,
+    paths.backupsDir,
+    paths.configBackupsDir,
+    paths.offsiteDir,
+  ]) {
     if (existsSync(dir)) await execa('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
   }
 }
@@ -154,8 +199,15 @@ export async function waitUntilHealthy(sandbox: Sandbox, timeoutMs: number): Pro
   const until = Date.now() + timeoutMs;
   const left = () => Math.max(1_000, until - Date.now());
   for (const [name, port] of Object.entries(sandbox.ports)) {
-    await waitFor(`${name} answering on 127.0.0.1:${port}`, left(), async () => ((await answersOn(port)) ? true : undefined));
+    await waitFor(`${name} answering on 127.0.0.1:${port}`, left(), async () =>
+      (await answersOn(port)) ? true : undefined,
+    );
   }
   await waitForPrograms(sandbox.paths, left());
-  await waitFor(`web UI ${sandbox.webUrl} answering 200`, left(), async () => ((await httpStatus(sandbox.webUrl)) === 200 ? true : undefined), 250);
+  await waitFor(
+    `web UI ${sandbox.webUrl} answering 200`,
+    left(),
+    async () => ((await httpStatus(sandbox.webUrl)) === 200 ? true : undefined),
+    250,
+  );
 }

@@ -38,15 +38,26 @@ export async function ensureSandboxUser(name: string, homeDir: string): Promise<
     return { name: me.username, uid: me.uid, gid: me.gid, created: false };
   }
   if (!USER_NAME.test(name) || name === 'root') {
-    throw new RecioError(ErrorCode.InvalidParams, `the sandbox user must be a unix user name other than root, got ${JSON.stringify(name)}`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `the sandbox user must be a unix user name other than root, got ${JSON.stringify(name)}`,
+    );
   }
   let created = false;
   let found = await lookup(name);
   if (found === undefined) {
-    const made = await execa('useradd', ['--system', '--user-group', '--shell', '/bin/sh', '--home-dir', homeDir, '--no-create-home', name], { reject: false });
+    const made = await execa(
+      'useradd',
+      ['--system', '--user-group', '--shell', '/bin/sh', '--home-dir', homeDir, '--no-create-home', name],
+      { reject: false },
+    );
     found = await lookup(name);
     // Two sandboxes may race to make it; the loser finds it there and does not own it.
-    if (found === undefined) throw new RecioError(ErrorCode.ActionFailed, `useradd ${name} failed: ${made.stderr.trim() || made.shortMessage}`);
+    if (found === undefined)
+      throw new RecioError(
+        ErrorCode.ActionFailed,
+        `useradd ${name} failed: ${made.stderr.trim() || made.shortMessage}`,
+      );
     created = made.exitCode === 0;
   }
   // With UsePAM no, sshd refuses an account whose password field starts with "!" (locked).
@@ -92,7 +103,10 @@ export async function removeSandboxUser(user: SandboxUser): Promise<{ removed: b
 }
 
 /** execa options that run a command as the sandbox user (nothing to switch when we are that user). */
-export function asUser(user: UnixAccount, homeDir: string): { uid?: number; gid?: number; env: Record<string, string> } {
+export function asUser(
+  user: UnixAccount,
+  homeDir: string,
+): { uid?: number; gid?: number; env: Record<string, string> } {
   const env = { HOME: homeDir, USER: user.name, LOGNAME: user.name };
   return isRoot() && user.uid !== 0 ? { uid: user.uid, gid: user.gid, env } : { env };
 }

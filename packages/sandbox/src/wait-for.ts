@@ -21,12 +21,18 @@ export function answersOn(port: number, prefix?: string, timeoutMs = 1_000): Pro
 }
 
 /** Polls `probe` until it returns a value; throws a readable error naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 100,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new RecioError(ErrorCode.StepTimeout, `${what} within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > until)
+      throw new RecioError(ErrorCode.StepTimeout, `${what} within ${Math.round(timeoutMs / 1000)} s`);
     await sleep(intervalMs);
   }
 }

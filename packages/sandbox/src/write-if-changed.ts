@@ -28,7 +28,8 @@ export function ensureDir(path: string, mode: number, owner?: UnixAccount): void
   mkdirSync(path, { recursive: true, mode });
   const stat = statSync(path);
   if ((stat.mode & 0o7777) !== mode) chmodSync(path, mode);
-  if (owner !== undefined && isRoot() && (stat.uid !== owner.uid || stat.gid !== owner.gid)) chownSync(path, owner.uid, owner.gid);
+  if (owner !== undefined && isRoot() && (stat.uid !== owner.uid || stat.gid !== owner.gid))
+    chownSync(path, owner.uid, owner.gid);
 }
 
 /** chown to the sandbox user, when we are root (otherwise everything is ours already). */

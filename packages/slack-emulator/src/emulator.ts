@@ -107,7 +107,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     ...fileMethods,
     ...usergroupMethods,
   };
-  const retryEvents = options.retryEvents === true ? { delaysMs: Timing.eventRetryDelaysMs } : options.retryEvents || false;
+  const retryEvents =
+    options.retryEvents === true ? { delaysMs: Timing.eventRetryDelaysMs } : options.retryEvents || false;
   const deliverer = new Deliverer(core, socket, {
     signingSecret,
     ackTimeoutMs: options.ackTimeoutMs ?? Timing.ackTimeoutMs,

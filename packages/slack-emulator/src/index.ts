@@ -16,5 +16,12 @@ export { createManualClock, systemClock, type Clock, type ManualClock } from './
 export { BlockKit, MessageLimits, PostMessagePerChannel, RateTiers, Timing, ViewLimits } from './limits.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { EmulatorState } from './state.js';
-export { Workspace, defaultSeed, type WorkspaceSeed, type SlackUser, type SlackChannel, type SlackUsergroup } from './workspace.js';
+export {
+  Workspace,
+  defaultSeed,
+  type WorkspaceSeed,
+  type SlackUser,
+  type SlackChannel,
+  type SlackUsergroup,
+} from './workspace.js';
 export type * from './records.js';

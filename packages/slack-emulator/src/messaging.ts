@@ -67,7 +67,12 @@ export function postMessage(core: EmulatorCore, input: PostInput): MessageRecord
  * Replace a message's content. Slack keeps what the update leaves out: "If you don't include
  * [blocks], the message's previous blocks will be retained" (same for attachments).
  */
-export function updateMessage(core: EmulatorCore, record: MessageRecord, update: MessageContent, editor: string): MessageRecord {
+export function updateMessage(
+  core: EmulatorCore,
+  record: MessageRecord,
+  update: MessageContent,
+  editor: string,
+): MessageRecord {
   const content = stored(update, core.ids);
   record.history.push({
     text: record.text,

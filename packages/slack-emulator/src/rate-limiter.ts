@@ -36,7 +36,8 @@ export class RateLimiter {
   take(method: string, tier: Tier | undefined, channel?: string): RateDecision {
     if (this.options.disabled) return { allowed: true };
     const checks: Array<[string, BucketLimit]> = [];
-    const methodLimit = this.options.methods?.[method] ?? (tier ? (this.options.tiers?.[tier] ?? RateTiers[tier]) : undefined);
+    const methodLimit =
+      this.options.methods?.[method] ?? (tier ? (this.options.tiers?.[tier] ?? RateTiers[tier]) : undefined);
     if (methodLimit) checks.push([`method:${method}`, methodLimit]);
     if (method === 'chat.postMessage' && channel) {
       checks.push([`channel:${channel}`, this.options.postMessagePerChannel ?? PostMessagePerChannel]);

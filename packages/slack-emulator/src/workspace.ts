@@ -84,7 +84,12 @@ export class Workspace {
       this.users.set(u.id, { realName: u.name, isBot: false, isAdmin: false, tz: 'Europe/Berlin', ...u });
     }
     this.users.set(this.bot.userId, {
-      id: this.bot.userId, name: this.bot.name, realName: this.bot.name, isBot: true, isAdmin: false, tz: 'UTC',
+      id: this.bot.userId,
+      name: this.bot.name,
+      realName: this.bot.name,
+      isBot: true,
+      isAdmin: false,
+      tz: 'UTC',
     });
     for (const g of seed.usergroups ?? defaultSeed.usergroups) this.usergroups.set(g.id, { ...g, users: [...g.users] });
     const everyone = [...this.users.keys()];

@@ -44,7 +44,10 @@ export class Operators {
   }
 
   /** The incident the monitor opened for `fingerprint`, once its parent message is in the channel. */
-  async incidentPosted(fingerprint: string, timeoutMs = 60_000): Promise<{ incident: Incident; parent: MessageRecord }> {
+  async incidentPosted(
+    fingerprint: string,
+    timeoutMs = 60_000,
+  ): Promise<{ incident: Incident; parent: MessageRecord }> {
     return eventually(async () => {
       const incident = await this.stack.bot.core.store.incidents.findUnresolved(fingerprint);
       if (incident === undefined) throw new Error(`no open incident ${fingerprint} yet`);
@@ -71,18 +74,35 @@ export class Operators {
   }
 
   /** A reply in the incident's thread that reads `text` and offers `actionId`. */
-  async replyWithButton(parent: MessageRecord, text: string | RegExp, actionId: string, timeoutMs = 60_000): Promise<MessageRecord> {
-    return eventually(() => {
-      const found = this.thread(parent).find((m) => (typeof text === 'string' ? readable(m).includes(text) : text.test(readable(m))) && buttonsOf(m).includes(actionId));
-      if (found === undefined) throw new Error(`no reply with "${String(text)}" and ${actionId} in the thread yet:\n${this.thread(parent).map(readable).join('\n---\n')}`);
-      return found;
-    }, timeoutMs, 250);
+  async replyWithButton(
+    parent: MessageRecord,
+    text: string | RegExp,
+    actionId: string,
+    timeoutMs = 60_000,
+  ): Promise<MessageRecord> {
+    return eventually(
+      () => {
+        const found = this.thread(parent).find(
+          (m) =>
+            (typeof text === 'string' ? readable(m).includes(text) : text.test(readable(m))) &&
+            buttonsOf(m).includes(actionId),
+        );
+        if (found === undefined)
+          throw new Error(
+            `no reply with "${String(text)}" and ${actionId} in the thread yet:\n${this.thread(parent).map(readable).join('\n---\n')}`,
+          );
+        return found;
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   async click(user: string, message: MessageRecord, actionId: string, what: string): Promise<void> {
     this.actions.push({ user, what });
     const delivery = await this.slack.deliver.click({ user, channel: OPS, ts: message.ts, actionId });
-    if (delivery.attempts.at(-1)?.status !== 200) throw new Error(`${what}: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
+    if (delivery.attempts.at(-1)?.status !== 200)
+      throw new Error(`${what}: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
   }
 
   async command(user: string, text: string, what: string): Promise<void> {
@@ -112,7 +132,12 @@ export class Operators {
    */
   async checklistToGreen(user: string, incidentId: string, parent: MessageRecord): Promise<void> {
     await this.click(user, await this.parentNow(incidentId), ActionId.openChecklist, 'Open checklist');
-    const checklist = await this.replyWithButton(parent, 'Recovery Verification Checklist', ActionId.confirmStep, 90_000);
+    const checklist = await this.replyWithButton(
+      parent,
+      'Recovery Verification Checklist',
+      ActionId.confirmStep,
+      90_000,
+    );
     const reads = () => readable(this.slack.state.message(OPS, checklist.ts)!);
     await eventually(() => expect(reads()).toContain('5 of 6 items done'), 90_000);
     await this.click(user, checklist, ActionId.confirmStep, 'Confirm: trades can be placed');
@@ -121,7 +146,11 @@ export class Operators {
 
   /** Resolve, once the parent offers it (green and healthy); the report is then uploaded into the thread. */
   async resolve(user: string, incidentId: string, parent: MessageRecord) {
-    await eventually(async () => expect(buttonsOf(await this.parentNow(incidentId)), await this.timeline(incidentId)).toContain(ActionId.resolveIncident));
+    await eventually(async () =>
+      expect(buttonsOf(await this.parentNow(incidentId)), await this.timeline(incidentId)).toContain(
+        ActionId.resolveIncident,
+      ),
+    );
     await this.click(user, await this.parentNow(incidentId), ActionId.resolveIncident, 'Resolve');
     return this.reportFile(incidentId, parent);
   }
@@ -131,7 +160,10 @@ export class Operators {
     const name = `incident-${incidentId.slice(0, 8)}.md`;
     return eventually(() => {
       const file = this.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts && f.filename === name);
-      if (file === undefined) throw new Error(`no ${name} in the thread yet (files: ${this.slack.state.files.map((f) => f.filename).join(', ')})`);
+      if (file === undefined)
+        throw new Error(
+          `no ${name} in the thread yet (files: ${this.slack.state.files.map((f) => f.filename).join(', ')})`,
+        );
       return file;
     });
   }
@@ -152,7 +184,10 @@ export class Operators {
   /** A run's steps as lines (state, title, what came back): the message of a failed expectation. */
   async describeRun(run: Run): Promise<string> {
     const steps = await this.stack.bot.core.store.runs.steps(run.id);
-    return [`${run.scenario} ${run.state}`, ...steps.map((s) => `  ${s.state} ${s.title}: ${JSON.stringify(s.result ?? {}).slice(0, 600)}`)].join('\n');
+    return [
+      `${run.scenario} ${run.state}`,
+      ...steps.map((s) => `  ${s.state} ${s.title}: ${JSON.stringify(s.result ?? {}).slice(0, 600)}`),
+    ].join('\n');
   }
 
   /** The incident's timeline as lines: what happened when the parent message does not show what a test waits for. */
@@ -163,10 +198,15 @@ export class Operators {
 
   /** The incident's run of `scenario`, once it has ended (any end: the test asserts which). */
   async runEnded(incidentId: string, scenario: string, timeoutMs = 90_000): Promise<Run> {
-    return eventually(async () => {
-      const run = (await this.runsOf(incidentId)).filter((r) => r.scenario === scenario).at(-1);
-      if (run === undefined || ['pending', 'running', 'awaiting_approval'].includes(run.state)) throw new Error(`${scenario} run is ${run?.state ?? 'not started'}`);
-      return run;
-    }, timeoutMs, 250);
+    return eventually(
+      async () => {
+        const run = (await this.runsOf(incidentId)).filter((r) => r.scenario === scenario).at(-1);
+        if (run === undefined || ['pending', 'running', 'awaiting_approval'].includes(run.state))
+          throw new Error(`${scenario} run is ${run?.state ?? 'not started'}`);
+        return run;
+      },
+      timeoutMs,
+      250,
+    );
   }
 }

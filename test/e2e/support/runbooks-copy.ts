@@ -14,7 +14,8 @@ export function copyRunbooks(dir: string, edits: RunbookEdits): string {
     const path = join(dir, file);
     let text = readFileSync(path, 'utf8');
     for (const [find, replace] of pairs) {
-      if (!text.includes(find)) throw new Error(`${file}: "${find}" not found — the runbook changed; update the test's edit`);
+      if (!text.includes(find))
+        throw new Error(`${file}: "${find}" not found — the runbook changed; update the test's edit`);
       text = text.replace(find, replace);
     }
     writeFileSync(path, text);

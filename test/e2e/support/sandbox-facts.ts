@@ -31,12 +31,20 @@ async function withDb<T>(sandbox: Sandbox, use: (client: pg.Client) => Promise<T
 }
 
 /** Rows a feed table got after `since` (by its own `ts`, the database's clock). */
-export function rowsSince(sandbox: Sandbox, table: 'btc_price_log' | 'kalshi_market_snapshots', since: Date): Promise<number> {
-  return withDb(sandbox, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ts > $1`, [since])).rows[0]?.n));
+export function rowsSince(
+  sandbox: Sandbox,
+  table: 'btc_price_log' | 'kalshi_market_snapshots',
+  since: Date,
+): Promise<number> {
+  return withDb(sandbox, async (c) =>
+    Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ts > $1`, [since])).rows[0]?.n),
+  );
 }
 
 export function rowCount(sandbox: Sandbox, table: string): Promise<number> {
-  return withDb(sandbox, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n));
+  return withDb(sandbox, async (c) =>
+    Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n),
+  );
 }
 
 /** The database's clock now: feed rows are stamped with it, so "after" is measured on one clock. */
@@ -45,7 +53,11 @@ export function dbNow(sandbox: Sandbox): Promise<Date> {
 }
 
 export function tableExists(sandbox: Sandbox, table: string): Promise<boolean> {
-  return withDb(sandbox, async (c) => (await c.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", [table])).rowCount === 1);
+  return withDb(
+    sandbox,
+    async (c) =>
+      (await c.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", [table])).rowCount === 1,
+  );
 }
 
 export function checkedOutTag(sandbox: Sandbox): Promise<string | undefined> {

@@ -21,7 +21,15 @@ export const OPS = 'C0OPS000001';
  * Quick enough for a test, production-like in kind: feeds write every 0.5–1 s, programs give up on
  * a dead database after 3 s, the web UI calls a feed stale after 5 s, a rollback settles for 2 s.
  */
-export const E2E_TUNING: Partial<SandboxTuning> = { btcIntervalMs: 500, kalshiIntervalMs: 1000, heartbeatMs: 1000, dbGraceSeconds: 3, apiTimeoutMs: 1000, webMaxFeedAgeSeconds: 5, deploySettleSeconds: 2 };
+export const E2E_TUNING: Partial<SandboxTuning> = {
+  btcIntervalMs: 500,
+  kalshiIntervalMs: 1000,
+  heartbeatMs: 1000,
+  dbGraceSeconds: 3,
+  apiTimeoutMs: 1000,
+  webMaxFeedAgeSeconds: 5,
+  deploySettleSeconds: 2,
+};
 
 export interface StackOptions {
   tuning?: Partial<SandboxTuning>;
@@ -84,7 +92,9 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
   try {
     const slack = await startSlackEmulator();
     undo.push(() => slack.close());
-    const runbooksDir = options.runbookEdits ? copyRunbooks(join(dir, 'commands'), options.runbookEdits) : sandbox.env.RECIO_RUNBOOKS_DIR;
+    const runbooksDir = options.runbookEdits
+      ? copyRunbooks(join(dir, 'commands'), options.runbookEdits)
+      : sandbox.env.RECIO_RUNBOOKS_DIR;
     const config = loadConfig({
       ...sandbox.env,
       RECIO_RUNBOOKS_DIR: runbooksDir,
@@ -101,7 +111,11 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
       RECIO_SHUTDOWN_DEADLINE_MS: '5000',
     });
     const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
-    const bot = await startBot(config, { logger, slack: { ...slackSettingsFromConfig(config)!, port: 0, host: '127.0.0.1' }, doctorEnv: {} });
+    const bot = await startBot(config, {
+      logger,
+      slack: { ...slackSettingsFromConfig(config)!, port: 0, host: '127.0.0.1' },
+      doctorEnv: {},
+    });
     undo.push(() => bot.stop(5_000));
     // Signed HTTP, as Slack calls a bot that is not on Socket Mode.
     slack.setRequestUrl(`http://127.0.0.1:${bot.port}/slack/events`);

@@ -59,7 +59,12 @@ export async function startBackend(name: BackendName): Promise<TestBackend> {
       const store = await openStore({ ...baseOptions, ...options });
       stores.push(store);
       if (!url) {
-        const config = JSON.parse(readFileSync(join(baseOptions.dataDir, 'embedded.json'), 'utf8')) as { port: number; user: string; password: string; database: string };
+        const config = JSON.parse(readFileSync(join(baseOptions.dataDir, 'embedded.json'), 'utf8')) as {
+          port: number;
+          user: string;
+          password: string;
+          database: string;
+        };
         url = `postgresql://${config.user}:${config.password}@127.0.0.1:${config.port}/${config.database}`;
       }
       return store;
@@ -78,7 +83,11 @@ export async function startBackend(name: BackendName): Promise<TestBackend> {
   return backend;
 }
 
-export async function adminQuery<R extends object = Record<string, unknown>>(url: string, text: string, values?: unknown[]): Promise<R[]> {
+export async function adminQuery<R extends object = Record<string, unknown>>(
+  url: string,
+  text: string,
+  values?: unknown[],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {

@@ -20,15 +20,22 @@ export interface Fixture {
 const running = new Set<Fixture>();
 
 export function startFixture(script: string, env: Record<string, string>): Fixture {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../fixtures/${script}`, import.meta.url))], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL(`../fixtures/${script}`, import.meta.url))],
+    {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const messages: Record<string, unknown>[] = [];
-  const waiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    match: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     let message: Record<string, unknown>;
     try {
@@ -44,7 +51,9 @@ export function startFixture(script: string, env: Record<string, string>): Fixtu
       }
     }
   });
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   const fixture: Fixture = {
     child,
     waitFor<T>(match: (m: Record<string, unknown>) => boolean) {
@@ -52,7 +61,9 @@ export function startFixture(script: string, env: Record<string, string>): Fixtu
       if (seen) return Promise.resolve(seen as T);
       return new Promise<T>((resolve, reject) => {
         waiters.push({ match, resolve: (m) => resolve(m as T) });
-        void exited.then((code) => reject(new Error(`${script} exited (${String(code)}) before the expected message: ${stderr.slice(-2_000)}`)));
+        void exited.then((code) =>
+          reject(new Error(`${script} exited (${String(code)}) before the expected message: ${stderr.slice(-2_000)}`)),
+        );
       });
     },
     send: (line) => child.stdin!.write(`${line}\n`),

@@ -24,17 +24,24 @@ function listsFile(output: string, name: string): boolean {
 export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, ctx) => {
   const { dir, offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
   if (offsite === undefined) {
-    return failed(AgentErrorCode.NotConfigured, 'offsite copy not configured: set backups.offsite in the agent config', undefined, 2);
+    return failed(
+      AgentErrorCode.NotConfigured,
+      'offsite copy not configured: set backups.offsite in the agent config',
+      undefined,
+      2,
+    );
   }
   const dump = await resolveDump(dir, file);
   if (isOutcome(dump)) return dump;
   const values = { file: dump.path, name: dump.file };
   const copy = await ctx.run(fillArgv(offsite, values), { env: offsiteEnv });
   const data = { file: dump.file, bytes: dump.bytes, verified: false };
-  if (copy.exitCode !== 0 || copy.timedOut || copy.startError !== undefined) return failedRun(copy, `offsite copy of ${dump.file}`, data);
+  if (copy.exitCode !== 0 || copy.timedOut || copy.startError !== undefined)
+    return failedRun(copy, `offsite copy of ${dump.file}`, data);
   if (offsiteCheck === undefined) return succeeded(data);
   const check = await ctx.run(fillArgv(offsiteCheck, values), { env: offsiteEnv });
-  if (check.exitCode !== 0 || check.timedOut || check.startError !== undefined) return failedRun(check, `offsite check of ${dump.file}`, data);
+  if (check.exitCode !== 0 || check.timedOut || check.startError !== undefined)
+    return failedRun(check, `offsite check of ${dump.file}`, data);
   if (!listsFile(check.stdout, dump.file)) {
     return failed('action_failed', `offsite copy of ${dump.file} ran, but the check does not list it`, data);
   }

@@ -11,7 +11,11 @@ const DAY_MS = 86_400_000;
  * its age — if the nightly job stopped a week ago, the last dump is the only one there is.
  * `files` is newest first, as listBackups returns them.
  */
-export function choosePrunable(files: readonly BackupFile[], now: number, keepDays: number): { prune: BackupFile[]; keep: BackupFile[] } {
+export function choosePrunable(
+  files: readonly BackupFile[],
+  now: number,
+  keepDays: number,
+): { prune: BackupFile[]; keep: BackupFile[] } {
   const prune: BackupFile[] = [];
   const keep: BackupFile[] = [];
   files.forEach((file, index) => {
@@ -48,7 +52,13 @@ export const backupPrune: ActionHandler<'backup.prune'> = async ({ keepDays }, c
   // Postcondition: what we said we deleted is gone, and the kept ones are still listed.
   const after = new Set((await listBackups(dir)).map((f) => f.file));
   const lingering = deleted.filter((d) => after.has(d.file)).map((d) => d.file);
-  const data = { dir, keepDays: days, deleted, kept: keep.map((f) => f.file), ...(errors.length > 0 ? { failed: errors } : {}) };
+  const data = {
+    dir,
+    keepDays: days,
+    deleted,
+    kept: keep.map((f) => f.file),
+    ...(errors.length > 0 ? { failed: errors } : {}),
+  };
   if (errors.length > 0 || lingering.length > 0) {
     const names = [...errors.map((e) => `${e.file} (${e.error})`), ...lingering];
     return failed('action_failed', `could not delete: ${names.join(', ')}`, data);

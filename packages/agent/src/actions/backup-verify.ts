@@ -15,9 +15,17 @@ export interface TableCount {
 }
 
 /** Lines up both sides. Row counts drift after a nightly dump: that is reported, not judged. */
-export function compareCounts(live: Map<string, number> | undefined, restored: Map<string, number>, expected: readonly string[]) {
+export function compareCounts(
+  live: Map<string, number> | undefined,
+  restored: Map<string, number>,
+  expected: readonly string[],
+) {
   const names = [...new Set([...(live?.keys() ?? []), ...restored.keys(), ...expected])].sort();
-  const tables: TableCount[] = names.map((name) => ({ name, live: live?.get(name) ?? null, restored: restored.get(name) ?? null }));
+  const tables: TableCount[] = names.map((name) => ({
+    name,
+    live: live?.get(name) ?? null,
+    restored: restored.get(name) ?? null,
+  }));
   return {
     tables,
     matches: live !== undefined && tables.every((t) => t.live === t.restored),
@@ -61,16 +69,28 @@ export const backupVerify: ActionHandler<'backup.verify'> = async ({ file }, ctx
   const data = { ...(outcome.data as object), scratchDropped };
   if (!scratchDropped) {
     const detail = (dropped.startError ?? dropped.stderr.trim()) || `exit ${dropped.exitCode}`;
-    return failed('action_failed', `could not drop scratch database ${scratchDb}: ${detail}${outcome.ok ? '' : `; ${outcome.error?.message}`}`, data);
+    return failed(
+      'action_failed',
+      `could not drop scratch database ${scratchDb}: ${detail}${outcome.ok ? '' : `; ${outcome.error?.message}`}`,
+      data,
+    );
   }
   return { ...outcome, data };
 };
 
-async function loadAndCompare(ctx: ActionContext, file: string, path: string, scratchDb: string): Promise<ActionOutcome> {
+async function loadAndCompare(
+  ctx: ActionContext,
+  file: string,
+  path: string,
+  scratchDb: string,
+): Promise<ActionOutcome> {
   const psql = fillArgv(ctx.config.db.scratch.psql, { db: scratchDb });
   const base = { file, scratchDb };
-  const load = await ctx.run([...psql, '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', path], { env: ctx.config.db.env });
-  if (load.exitCode !== 0 || load.timedOut) return failedRun(load, `loading ${file} into ${scratchDb}`, { ...base, loaded: false });
+  const load = await ctx.run([...psql, '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', path], {
+    env: ctx.config.db.env,
+  });
+  if (load.exitCode !== 0 || load.timedOut)
+    return failedRun(load, `loading ${file} into ${scratchDb}`, { ...base, loaded: false });
   const restored = await countRows(ctx, psql);
   if (isOutcome(restored)) return { ...restored, data: { ...base, loaded: true } };
   // The live database may be the thing that is broken; the backup's own check still stands.
@@ -78,9 +98,19 @@ async function loadAndCompare(ctx: ActionContext, file: string, path: string, sc
   const expected = ctx.config.db.expectedTables;
   const compared = compareCounts(isOutcome(live) ? undefined : live, restored, expected);
   const { expectedMissing, ...report } = compared;
-  const data = { ...base, loaded: true, ...report, expected, ...(isOutcome(live) ? { liveError: live.error?.message } : {}) };
+  const data = {
+    ...base,
+    loaded: true,
+    ...report,
+    expected,
+    ...(isOutcome(live) ? { liveError: live.error?.message } : {}),
+  };
   if (expectedMissing.length > 0) {
-    return failed(AgentErrorCode.TablesMissing, `backup ${file} lacks expected tables: ${expectedMissing.join(', ')}`, data);
+    return failed(
+      AgentErrorCode.TablesMissing,
+      `backup ${file} lacks expected tables: ${expectedMissing.join(', ')}`,
+      data,
+    );
   }
   if (restored.size === 0) return failed(AgentErrorCode.TablesMissing, `backup ${file} restored no tables`, data);
   return succeeded(data);

@@ -30,7 +30,8 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
   const files = [...new Set(section.files.map((f) => resolve(isAbsolute(f) ? f : join(ctx.config.deploy.repo, f))))];
   const missing = [];
   for (const file of files) if (!(await fileExists(file))) missing.push(file);
-  if (missing.length > 0) return failed(AgentErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
+  if (missing.length > 0)
+    return failed(AgentErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
 
   await mkdir(section.dir, { recursive: true, mode: 0o700 });
   const name = `config_${localStamp(new Date())}.tar.${encryption.extension}`;
@@ -38,9 +39,14 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
   const partial = join(section.dir, `.${name}.partial`);
   const members = files.map((f) => relative('/', f));
   try {
-    const written = await ctx.pipe([...section.tar, '-C', '/', '-cf', '-', '--', ...members], encryption.encrypt(partial));
-    if (written.from.exitCode !== 0 || written.from.timedOut || written.from.startError !== undefined) return failedRun(written.from, 'tar');
-    if (written.to.exitCode !== 0 || written.to.timedOut || written.to.startError !== undefined) return failedRun(written.to, `${section.method} (encrypt)`);
+    const written = await ctx.pipe(
+      [...section.tar, '-C', '/', '-cf', '-', '--', ...members],
+      encryption.encrypt(partial),
+    );
+    if (written.from.exitCode !== 0 || written.from.timedOut || written.from.startError !== undefined)
+      return failedRun(written.from, 'tar');
+    if (written.to.exitCode !== 0 || written.to.timedOut || written.to.startError !== undefined)
+      return failedRun(written.to, `${section.method} (encrypt)`);
     const verified = await verifyArchive(ctx, encryption, partial, members);
     if (typeof verified !== 'string') return verified;
     await link(partial, path);
@@ -50,7 +56,12 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
   }
 };
 
-async function verifyArchive(ctx: ActionContext, encryption: Encryption, archive: string, members: string[]): Promise<'decrypted' | 'header' | ActionOutcome> {
+async function verifyArchive(
+  ctx: ActionContext,
+  encryption: Encryption,
+  archive: string,
+  members: string[],
+): Promise<'decrypted' | 'header' | ActionOutcome> {
   if (encryption.decrypt === undefined) {
     return (await startsWith(archive, encryption.header))
       ? 'header'
@@ -58,8 +69,14 @@ async function verifyArchive(ctx: ActionContext, encryption: Encryption, archive
   }
   const listed = await ctx.pipe(encryption.decrypt(archive), [...ctx.config.configBackup.tar, '-tf', '-']);
   if (listed.from.exitCode !== 0 || listed.from.timedOut) return failedRun(listed.from, 'the archive does not decrypt');
-  if (listed.to.exitCode !== 0 || listed.to.timedOut) return failedRun(listed.to, 'the decrypted archive does not list');
-  const names = new Set(listed.to.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/\/+$/, '')));
+  if (listed.to.exitCode !== 0 || listed.to.timedOut)
+    return failedRun(listed.to, 'the decrypted archive does not list');
+  const names = new Set(
+    listed.to.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.replace(/\/+$/, '')),
+  );
   const absent = members.filter((m) => !names.has(m));
   return absent.length === 0 ? 'decrypted' : failed('action_failed', `the archive lacks ${absent.join(', ')}`);
 }

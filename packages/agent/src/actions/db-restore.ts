@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
 import { AgentErrorCode } from '../agent-errors.js';
@@ -42,38 +41,74 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
   const safety = await dumpDatabase(ctx, dir, async () => `pre-restore_${localStamp(new Date())}.sql`);
   if (isOutcome(safety) && ctx.config.db.restore.requireSafetyDump) {
     const message = `safety dump failed, nothing was restored: ${safety.error?.message ?? 'unknown error'}`;
-    return { ...safety, error: { code: safety.error?.code ?? 'action_failed', message }, data: { restoredFrom: dump.file, safetyDump: null } };
+    return {
+      ...safety,
+      error: { code: safety.error?.code ?? 'action_failed', message },
+      data: { restoredFrom: dump.file, safetyDump: null },
+    };
   }
   const safetyDump = isOutcome(safety) ? null : safety.file;
   const { mode } = ctx.config.db.restore;
-  const base = { restoredFrom: dump.file, safetyDump, mode, ...(isOutcome(safety) ? { safetyDumpError: safety.error?.message } : {}) };
+  const base = {
+    restoredFrom: dump.file,
+    safetyDump,
+    mode,
+    ...(isOutcome(safety) ? { safetyDumpError: safety.error?.message } : {}),
+  };
 
   const run = await ctx.run(
-    [...ctx.config.db.psql, '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...cleanArgs(ctx), '-f', dump.path],
+    [
+      ...ctx.config.db.psql,
+      '--quiet',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '--single-transaction',
+      ...cleanArgs(ctx),
+      '-f',
+      dump.path,
+    ],
     { env: ctx.config.db.env },
   );
   if (run.exitCode !== 0 || run.timedOut) {
     // psql stopped at an error (exit 3) or never got going: no COMMIT was sent, nothing changed. Killed
     // at the deadline, the COMMIT may have been in flight: the outcome is unknown, so no claim is made.
     if (run.timedOut) return failedRun(run, `restore of ${dump.file}`, base);
-    return failedRun(run, `restore of ${dump.file} failed and was rolled back; the database is as it was`, { ...base, rolledBack: true });
+    return failedRun(run, `restore of ${dump.file} failed and was rolled back; the database is as it was`, {
+      ...base,
+      rolledBack: true,
+    });
   }
   const tables = await checkTables(ctx, expected);
   if ('ok' in tables) return { ...tables, data: base };
   const data = { ...base, tables };
   return tables.missing.length === 0
     ? succeeded(data)
-    : failed(AgentErrorCode.TablesMissing, `restored ${dump.file} but tables are missing: ${tables.missing.join(', ')}`, data);
+    : failed(
+        AgentErrorCode.TablesMissing,
+        `restored ${dump.file} but tables are missing: ${tables.missing.join(', ')}`,
+        data,
+      );
 };
 
 /** `pre-restore_<stamp>.sql`, a second later if a restore this second already took that name. */
 /** The dump's tables, or a refusal when restoring it could not end with the expected tables. */
 async function refuseUnusableDump(ctx: ActionContext, file: string, path: string): Promise<string[] | ActionOutcome> {
   const inDump = await tablesInDump(path);
-  if (inDump.length === 0) return failed(AgentErrorCode.TablesMissing, `backup ${file} creates no tables: refusing to restore it`, { file }, 2);
+  if (inDump.length === 0)
+    return failed(
+      AgentErrorCode.TablesMissing,
+      `backup ${file} creates no tables: refusing to restore it`,
+      { file },
+      2,
+    );
   const lacking = ctx.config.db.expectedTables.filter((t) => !inDump.includes(t));
   if (lacking.length > 0) {
-    return failed(AgentErrorCode.TablesMissing, `backup ${file} lacks expected tables (${lacking.join(', ')}): refusing to restore it`, { file, lacking }, 2);
+    return failed(
+      AgentErrorCode.TablesMissing,
+      `backup ${file} lacks expected tables (${lacking.join(', ')}): refusing to restore it`,
+      { file, lacking },
+      2,
+    );
   }
   return inDump;
 }

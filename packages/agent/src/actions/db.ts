@@ -13,14 +13,20 @@ async function readDbState(ctx: ActionContext): Promise<DbState> {
   const status = await ctx.run(ctx.config.db.status);
   const state = status.stdout.trim().split('\n')[0] || (status.exitCode === 0 ? 'active' : `exit ${status.exitCode}`);
   const ping = await ctx.run([...ctx.config.db.psql, '-At', '-c', 'SELECT 1'], { env: ctx.config.db.env });
-  return { active: status.exitCode === 0 && !status.timedOut, state, reachable: ping.exitCode === 0 && ping.stdout.trim() === '1' };
+  return {
+    active: status.exitCode === 0 && !status.timedOut,
+    state,
+    reachable: ping.exitCode === 0 && ping.stdout.trim() === '1',
+  };
 }
 
 /** The service up and answering queries: both, because a started server can still refuse us. */
 export const dbStatus: ActionHandler<'db.status'> = async (_params, ctx) => {
   const state = await readDbState(ctx);
   if (state.active && state.reachable) return succeeded(state);
-  const why = !state.active ? `database service is ${state.state}` : 'database service is up but does not answer queries';
+  const why = !state.active
+    ? `database service is ${state.state}`
+    : 'database service is up but does not answer queries';
   return failed('db_down', why, state, 3);
 };
 
@@ -31,12 +37,20 @@ export const dbRestart: ActionHandler<'db.restart'> = async ({ waitSeconds }, ct
     return failedRun(command, ctx.config.db.restart.join(' '));
   }
   let last: DbState | undefined;
-  const up = await pollUntil(ctx, Date.now() + waitSeconds * 1000, async () => {
-    last = await readDbState(ctx);
-    return last.active && last.reachable ? last : undefined;
-  }, 500);
+  const up = await pollUntil(
+    ctx,
+    Date.now() + waitSeconds * 1000,
+    async () => {
+      last = await readDbState(ctx);
+      return last.active && last.reachable ? last : undefined;
+    },
+    500,
+  );
   if (up !== undefined) return succeeded(up);
-  return { ...failed('action_failed', `database not answering ${waitSeconds}s after restart`, last, 1), timedOut: true };
+  return {
+    ...failed('action_failed', `database not answering ${waitSeconds}s after restart`, last, 1),
+    timedOut: true,
+  };
 };
 
 /** The plan's `\dt` check: which expected tables are present and which are missing. */
@@ -48,11 +62,16 @@ export const dbTables: ActionHandler<'db.tables'> = async ({ expected }, ctx): P
   const checked = await checkTables(ctx, wanted);
   if ('ok' in checked) return { ...checked, data: { expected: wanted } };
   const { missing } = checked;
-  return missing.length === 0 ? succeeded(checked) : failed('tables_missing', `missing tables: ${missing.join(', ')}`, checked, 1);
+  return missing.length === 0
+    ? succeeded(checked)
+    : failed('tables_missing', `missing tables: ${missing.join(', ')}`, checked, 1);
 };
 
 /** Which of `expected` the database has; shared with db.restore's postcondition. */
-export async function checkTables(ctx: ActionContext, expected: readonly string[]): Promise<{ expected: string[]; present: string[]; missing: string[] } | ActionOutcome> {
+export async function checkTables(
+  ctx: ActionContext,
+  expected: readonly string[],
+): Promise<{ expected: string[]; present: string[]; missing: string[] } | ActionOutcome> {
   const present = await listTables(ctx);
   if (!Array.isArray(present)) return present;
   return { expected: [...expected], present, missing: expected.filter((t) => !present.includes(t)) };

@@ -29,8 +29,18 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   const target = tags.find((t) => t.tag === tag);
   const release = new RegExp(ctx.config.deploy.releaseTags);
   if (target === undefined) {
-    const recent = tags.filter((t) => release.test(t.tag)).slice(0, 5).map((t) => t.tag).join(', ') || 'none';
-    return failed(AgentErrorCode.UnknownTag, `unknown tag "${tag}": not a tag of ${ctx.config.deploy.repo} (newest releases: ${recent})`, undefined, 2);
+    const recent =
+      tags
+        .filter((t) => release.test(t.tag))
+        .slice(0, 5)
+        .map((t) => t.tag)
+        .join(', ') || 'none';
+    return failed(
+      AgentErrorCode.UnknownTag,
+      `unknown tag "${tag}": not a tag of ${ctx.config.deploy.repo} (newest releases: ${recent})`,
+      undefined,
+      2,
+    );
   }
   const dirty = await dirtyFiles(ctx);
   if (!Array.isArray(dirty)) return dirty;
@@ -41,7 +51,9 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   const fromCommit = await headCommit(ctx);
   if (typeof fromCommit !== 'string') return fromCommit;
   // A release tag names the commit better than a build tag on the same commit.
-  const onHead = tags.filter((t) => t.commit === fromCommit).sort((a, b) => Number(release.test(b.tag)) - Number(release.test(a.tag)));
+  const onHead = tags
+    .filter((t) => t.commit === fromCommit)
+    .sort((a, b) => Number(release.test(b.tag)) - Number(release.test(a.tag)));
   const from = { commit: fromCommit, tag: onHead[0]?.tag ?? null };
 
   const checkedOut = await checkout(ctx, target, dirty.length > 0);
@@ -49,7 +61,9 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   const to = { commit: target.commit, tag };
 
   const { repo } = ctx.config.deploy;
-  const pip = await ctx.run([...ctx.config.deploy.pip, 'install', '-r', 'requirements.txt', '--upgrade'], { cwd: repo });
+  const pip = await ctx.run([...ctx.config.deploy.pip, 'install', '-r', 'requirements.txt', '--upgrade'], {
+    cwd: repo,
+  });
   if (pip.exitCode !== 0 || pip.timedOut || pip.startError !== undefined) {
     return failedRun(pip, `pip install after checking out ${tag} (programs not restarted)`, { from, to, programs: [] });
   }
@@ -61,20 +75,29 @@ async function checkout(ctx: ActionContext, target: TagInfo, force: boolean): Pr
   const git = gitArgv(ctx);
   const resolved = await ctx.run([...git, 'rev-parse', '--verify', '--quiet', `refs/tags/${target.tag}^{commit}`]);
   const commit = resolved.stdout.trim();
-  if (resolved.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) return failedRun(resolved, `git rev-parse ${target.tag}`);
+  if (resolved.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(commit))
+    return failedRun(resolved, `git rev-parse ${target.tag}`);
   const run = await ctx.run([...git, 'checkout', '--quiet', '--detach', ...(force ? ['--force'] : []), commit, '--']);
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, `git checkout ${target.tag}`);
   const head = await headCommit(ctx);
   if (typeof head !== 'string') return head;
-  return head === commit ? undefined : failed('action_failed', `HEAD is ${head} after checking out ${target.tag} (${commit})`);
+  return head === commit
+    ? undefined
+    : failed('action_failed', `HEAD is ${head} after checking out ${target.tag} (${commit})`);
 }
 
-async function restartAndSmoke(ctx: ActionContext, from: object, to: { commit: string; tag: string }, waitSeconds: number): Promise<ActionOutcome> {
+async function restartAndSmoke(
+  ctx: ActionContext,
+  from: object,
+  to: { commit: string; tag: string },
+  waitSeconds: number,
+): Promise<ActionOutcome> {
   const names = ctx.config.services;
   const before = await readStatus(ctx);
   const pidsBefore = new Map(before.programs.map((p) => [p.name, p.pid]));
   const restart = await ctx.run([...ctx.config.supervisorctl, 'restart', 'all']);
-  if (restart.timedOut || restart.startError !== undefined) return failedRun(restart, 'supervisorctl restart all', { from, to, programs: [] });
+  if (restart.timedOut || restart.startError !== undefined)
+    return failedRun(restart, 'supervisorctl restart all', { from, to, programs: [] });
   const report = await waitUntilSettled(ctx, names, pidsBefore, waitSeconds, ctx.config.deploy.settleSeconds);
   // The smoke check's other half: the checkout is still what we put there.
   const head = await headCommit(ctx);
@@ -85,6 +108,11 @@ async function restartAndSmoke(ctx: ActionContext, from: object, to: { commit: s
   }
   const data = { from, to, programs };
   if (head !== to.commit) return failed('action_failed', `HEAD moved during the rollback to ${to.tag}`, data);
-  if (!report.up) return failed(AgentErrorCode.SmokeFailed, `smoke failed after rolling back to ${to.tag}: ${report.reason ?? 'programs not up'}`, data);
+  if (!report.up)
+    return failed(
+      AgentErrorCode.SmokeFailed,
+      `smoke failed after rolling back to ${to.tag}: ${report.reason ?? 'programs not up'}`,
+      data,
+    );
   return succeeded(data);
 }

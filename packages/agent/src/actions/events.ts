@@ -6,7 +6,10 @@ import { succeeded } from '../action-context.js';
 const POLL_MS = 100;
 
 async function sizeOf(path: string): Promise<number> {
-  return stat(path).then((s) => s.size, () => 0);
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 /**

@@ -10,11 +10,23 @@ export const dbFreshness: ActionHandler<'db.freshness'> = async ({ feed }, ctx) 
   const source = ctx.config.db.feeds[feed];
   if (source === undefined) {
     const known = Object.keys(ctx.config.db.feeds);
-    return failed('unknown_feed', `no feed "${feed}" in this host's agent config (known: ${known.join(', ') || 'none'})`, undefined, 2);
+    return failed(
+      'unknown_feed',
+      `no feed "${feed}" in this host's agent config (known: ${known.join(', ') || 'none'})`,
+      undefined,
+      2,
+    );
   }
   const sql = `SELECT EXTRACT(EPOCH FROM (now() - max("${source.column}")))::bigint, max("${source.column}") FROM "${source.table}"`;
-  const run = await ctx.run([...ctx.config.db.psql, '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: ctx.config.db.env });
+  const run = await ctx.run([...ctx.config.db.psql, '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+    env: ctx.config.db.env,
+  });
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, `psql (newest ${source.table}.${source.column})`);
   const [age = '', newest = ''] = run.stdout.trim().split('|');
-  return succeeded({ feed, table: source.table, ageSeconds: age === '' ? null : Math.max(0, Number(age)), newest: newest === '' ? null : newest });
+  return succeeded({
+    feed,
+    table: source.table,
+    ageSeconds: age === '' ? null : Math.max(0, Number(age)),
+    newest: newest === '' ? null : newest,
+  });
 };

@@ -6,13 +6,21 @@ import type { ProgramStatus } from '../supervisor-status.js';
 /** Refuses a program the host's admin did not list, before anything runs. */
 function unmanaged(ctx: ActionContext, service: string): ActionOutcome | undefined {
   if (ctx.config.services.includes(service)) return undefined;
-  return failed('unknown_service', `"${service}" is not a service this host's agent may touch (allowed: ${ctx.config.services.join(', ')})`, undefined, 2);
+  return failed(
+    'unknown_service',
+    `"${service}" is not a service this host's agent may touch (allowed: ${ctx.config.services.join(', ')})`,
+    undefined,
+    2,
+  );
 }
 
 async function readOne(ctx: ActionContext, service: string): Promise<ProgramStatus | ActionOutcome> {
   const { programs, error } = await readStatus(ctx, service);
   if (error !== undefined) return error;
-  return programs.find((p) => p.name === service) ?? failed('unknown_service', `supervisor has no program "${service}"`, undefined, 4);
+  return (
+    programs.find((p) => p.name === service) ??
+    failed('unknown_service', `supervisor has no program "${service}"`, undefined, 4)
+  );
 }
 
 const isProgram = (value: ProgramStatus | ActionOutcome): value is ProgramStatus => 'state' in value;
@@ -21,7 +29,12 @@ const isProgram = (value: ProgramStatus | ActionOutcome): value is ProgramStatus
  * Starts or restarts, then holds the result to the postcondition: the program RUNNING with a new
  * pid. A program that lands in FATAL/BACKOFF comes back with its log tail so the operator sees why.
  */
-async function bringUp(ctx: ActionContext, service: string, waitSeconds: number, verb: 'start' | 'restart'): Promise<ActionOutcome> {
+async function bringUp(
+  ctx: ActionContext,
+  service: string,
+  waitSeconds: number,
+  verb: 'start' | 'restart',
+): Promise<ActionOutcome> {
   const refused = unmanaged(ctx, service);
   if (refused) return refused;
   const before = await readOne(ctx, service);
@@ -30,7 +43,8 @@ async function bringUp(ctx: ActionContext, service: string, waitSeconds: number,
     return succeeded({ service, state: before.state, pid: before.pid, previousPid: before.pid, alreadyRunning: true });
   }
   const command = await ctx.run([...ctx.config.supervisorctl, verb, service]);
-  if (command.timedOut || command.startError !== undefined) return failedRun(command, `supervisorctl ${verb} ${service}`);
+  if (command.timedOut || command.startError !== undefined)
+    return failedRun(command, `supervisorctl ${verb} ${service}`);
   const deadline = Date.now() + waitSeconds * 1000;
   let last: ProgramStatus | ActionOutcome = before;
   const settled = await pollUntil(ctx, deadline, async () => {
@@ -46,7 +60,10 @@ async function bringUp(ctx: ActionContext, service: string, waitSeconds: number,
   if (final.state === 'RUNNING' && final.pid !== before.pid) return succeeded(data);
   const tail = await tailLines(ctx, service, 40);
   const why = settled === undefined ? `still ${final.state} after ${waitSeconds}s` : `went ${final.state}`;
-  return { ...failed('action_failed', `${service} ${why}: ${final.description}`, { ...data, tail }, command.exitCode || 1), timedOut: settled === undefined };
+  return {
+    ...failed('action_failed', `${service} ${why}: ${final.description}`, { ...data, tail }, command.exitCode || 1),
+    timedOut: settled === undefined,
+  };
 }
 
 export const serviceStatus: ActionHandler<'service.status'> = async ({ service }, ctx) => {

@@ -8,7 +8,8 @@ import type { Operation, Owner } from './operations.js';
 async function idsOf(owner: Owner): Promise<{ uid: number; gid: number }> {
   const uid = await uidOf(owner.user);
   const gid = await gidOf(owner.group);
-  if (uid === undefined || gid === undefined) throw new RecioError(ErrorCode.Internal, `no such owner ${owner.user}:${owner.group}`);
+  if (uid === undefined || gid === undefined)
+    throw new RecioError(ErrorCode.Internal, `no such owner ${owner.user}:${owner.group}`);
   return { uid, gid };
 }
 
@@ -16,7 +17,10 @@ async function run(file: string, args: string[]): Promise<void> {
   const result = await execa(file, args, { reject: false });
   if (result.exitCode !== 0) {
     const output = (result.stderr || result.stdout || result.shortMessage || '').trim();
-    throw new RecioError(ErrorCode.ActionFailed, `${file} ${args.join(' ')} failed (exit ${result.exitCode}): ${output}`);
+    throw new RecioError(
+      ErrorCode.ActionFailed,
+      `${file} ${args.join(' ')} failed (exit ${result.exitCode}): ${output}`,
+    );
   }
 }
 
@@ -24,7 +28,13 @@ async function run(file: string, args: string[]): Promise<void> {
 const tempBeside = (path: string) => join(dirname(path), `.${basename(path)}.recio-tmp-${process.pid}`);
 
 /** Write to a temp file with its final mode and owner, then rename over the target: never a half-written file. */
-async function writeAtomically(path: string, content: string, mode: number, owner: Owner, check?: (temp: string) => Promise<void>): Promise<void> {
+async function writeAtomically(
+  path: string,
+  content: string,
+  mode: number,
+  owner: Owner,
+  check?: (temp: string) => Promise<void>,
+): Promise<void> {
   const { uid, gid } = await idsOf(owner);
   const temp = tempBeside(path);
   try {
@@ -45,7 +55,9 @@ async function writeAtomically(path: string, content: string, mode: number, owne
  * If the whole policy fails the check, the previous state is put back.
  */
 async function writeSudoers(path: string, content: string, previous: string | undefined): Promise<void> {
-  await writeAtomically(path, content, 0o440, { user: 'root', group: 'root' }, (temp) => run('visudo', ['-c', '-q', '-f', temp]));
+  await writeAtomically(path, content, 0o440, { user: 'root', group: 'root' }, (temp) =>
+    run('visudo', ['-c', '-q', '-f', temp]),
+  );
   try {
     await run('visudo', ['-c', '-q']);
   } catch (error) {
@@ -58,10 +70,27 @@ async function writeSudoers(path: string, content: string, previous: string | un
 export async function applyOperation(op: Operation): Promise<void> {
   switch (op.kind) {
     case 'create-user':
-      await run('useradd', ['--system', '--user-group', '--create-home', '--home-dir', op.home, '--shell', op.shell, '--comment', op.comment, '--password', '*', op.user]);
+      await run('useradd', [
+        '--system',
+        '--user-group',
+        '--create-home',
+        '--home-dir',
+        op.home,
+        '--shell',
+        op.shell,
+        '--comment',
+        op.comment,
+        '--password',
+        '*',
+        op.user,
+      ]);
       return;
     case 'update-user':
-      await run('usermod', [...(op.shell ? ['--shell', op.shell] : []), ...(op.unlock ? ['--password', '*'] : []), op.user]);
+      await run('usermod', [
+        ...(op.shell ? ['--shell', op.shell] : []),
+        ...(op.unlock ? ['--password', '*'] : []),
+        op.user,
+      ]);
       return;
     case 'make-dir': {
       const { uid, gid } = await idsOf(op.owner);
@@ -98,7 +127,10 @@ export async function applyOperation(op: Operation): Promise<void> {
 }
 
 /** Applies in order and stops at the first failure, naming it; what was done before it stays done (a re-run continues). */
-export async function applyOperations(operations: readonly Operation[], onApplied: (op: Operation) => void = () => undefined): Promise<void> {
+export async function applyOperations(
+  operations: readonly Operation[],
+  onApplied: (op: Operation) => void = () => undefined,
+): Promise<void> {
   for (const op of operations) {
     await applyOperation(op);
     onApplied(op);

@@ -21,18 +21,16 @@ export interface DefaultConfigInput {
  */
 export function defaultAgentConfigText(input: DefaultConfigInput): string {
   const systemctl = resolveOnSecurePath('systemctl') ?? '/usr/bin/systemctl';
-  const doc = new Document(
-    {
-      host: input.host,
-      services: [...input.programs],
-      supervisorctl: [...input.supervisorctl],
-      db: {
-        status: [systemctl, 'is-active', 'postgresql'],
-        restart: ['sudo', '-n', systemctl, 'restart', 'postgresql'],
-      },
-      auditLog: input.auditLog,
+  const doc = new Document({
+    host: input.host,
+    services: [...input.programs],
+    supervisorctl: [...input.supervisorctl],
+    db: {
+      status: [systemctl, 'is-active', 'postgresql'],
+      restart: ['sudo', '-n', systemctl, 'restart', 'postgresql'],
     },
-  );
+    auditLog: input.auditLog,
+  });
   // argv arrays read best on one line, the way the plan writes commands.
   for (const path of [['supervisorctl'], ['db', 'status'], ['db', 'restart']]) {
     const node = doc.getIn(path, true);
@@ -42,7 +40,7 @@ export function defaultAgentConfigText(input: DefaultConfigInput): string {
   return [
     CONFIG_MARKER,
     '# It decides what each action runs and which services the bot may touch; the bot cannot change it.',
-    '# Every other setting has the plan\'s default (see the agent config reference). After changing a',
+    "# Every other setting has the plan's default (see the agent config reference). After changing a",
     '# command that starts with sudo, run `recio agent install` again: it rewrites the sudoers drop-in.',
     body,
   ].join('\n');
@@ -61,11 +59,17 @@ export interface DetectedPrograms {
  */
 export async function detectPrograms(supervisorctl: readonly string[]): Promise<DetectedPrograms> {
   const [file, ...args] = supervisorctl;
-  const fallback = (why: string): DetectedPrograms => ({ programs: [...RECIO_PROGRAMS], source: `the six REC.IO programs (${why})` });
+  const fallback = (why: string): DetectedPrograms => ({
+    programs: [...RECIO_PROGRAMS],
+    source: `the six REC.IO programs (${why})`,
+  });
   if (file === undefined) return fallback('no supervisorctl');
   const result = await execa(file, [...args, 'status'], { reject: false, timeout: 15_000 });
-  if (result.failed && result.exitCode !== 3) return fallback(`supervisorctl status: ${firstLine(result.stderr || result.stdout || result.shortMessage || '')}`);
-  const names = parseSupervisorStatus(result.stdout).programs.map((p) => p.name).filter((name) => ServiceName.safeParse(name).success);
+  if (result.failed && result.exitCode !== 3)
+    return fallback(`supervisorctl status: ${firstLine(result.stderr || result.stdout || result.shortMessage || '')}`);
+  const names = parseSupervisorStatus(result.stdout)
+    .programs.map((p) => p.name)
+    .filter((name) => ServiceName.safeParse(name).success);
   if (names.length === 0) return fallback('supervisorctl status listed no programs');
   return { programs: [...new Set(names)], source: `supervisorctl status (${names.length} programs)` };
 }

@@ -84,7 +84,11 @@ export interface HostState {
   gids: ReadonlyMap<string, number>;
 }
 
-export async function readHostState(userName: string, paths: readonly string[], owners: readonly string[]): Promise<HostState> {
+export async function readHostState(
+  userName: string,
+  paths: readonly string[],
+  owners: readonly string[],
+): Promise<HostState> {
   const user = await readUser(userName);
   const pathStates = new Map<string, PathState | undefined>();
   for (const path of paths) pathStates.set(path, await readPath(path));

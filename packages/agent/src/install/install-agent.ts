@@ -44,7 +44,8 @@ export interface InstallReport {
 /** The account, if there is one, must be one this command made: it is about to hold the bot's key. */
 export function checkOwnAccount(user: UserState | undefined): void {
   if (user === undefined) return;
-  if (user.uid === 0) throw new RecioError(ErrorCode.InvalidParams, `${user.name} has uid 0: the agent never runs as root`);
+  if (user.uid === 0)
+    throw new RecioError(ErrorCode.InvalidParams, `${user.name} has uid 0: the agent never runs as root`);
   if (user.comment !== USER_COMMENT) {
     throw new RecioError(
       ErrorCode.InvalidParams,
@@ -54,7 +55,11 @@ export function checkOwnAccount(user: UserState | undefined): void {
 }
 
 function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) throw new RecioError(ErrorCode.NotAuthorised, `${what} must run as root (it creates an account and a sudoers drop-in); --dry-run works without`);
+  if (process.getuid?.() !== 0)
+    throw new RecioError(
+      ErrorCode.NotAuthorised,
+      `${what} must run as root (it creates an account and a sudoers drop-in); --dry-run works without`,
+    );
 }
 
 interface ConfigDecision {
@@ -67,10 +72,18 @@ interface ConfigDecision {
 }
 
 /** Which agent config will be in effect after the install: the admin's existing one, unless --force or there is none. */
-async function decideConfig(options: InstallAgentOptions, paths: InstallPaths, existing: string | undefined): Promise<ConfigDecision> {
+async function decideConfig(
+  options: InstallAgentOptions,
+  paths: InstallPaths,
+  existing: string | undefined,
+): Promise<ConfigDecision> {
   const keep = existing !== undefined && !options.force;
-  const supervisorctl = options.supervisorConfig ? ['supervisorctl', '-c', options.supervisorConfig] : ['supervisorctl'];
-  const detected = options.programs ? { programs: options.programs, source: '--programs' } : await detectPrograms(supervisorctl);
+  const supervisorctl = options.supervisorConfig
+    ? ['supervisorctl', '-c', options.supervisorConfig]
+    : ['supervisorctl'];
+  const detected = options.programs
+    ? { programs: options.programs, source: '--programs' }
+    : await detectPrograms(supervisorctl);
   const defaultText = defaultAgentConfigText({
     host: options.hostName ?? hostname(),
     programs: detected.programs,
@@ -79,7 +92,12 @@ async function decideConfig(options: InstallAgentOptions, paths: InstallPaths, e
   });
   const text = keep ? existing : defaultText;
   try {
-    return { config: parseAgentConfig(text, paths.configPath), keptExisting: keep, defaultText, programsSource: detected.source };
+    return {
+      config: parseAgentConfig(text, paths.configPath),
+      keptExisting: keep,
+      defaultText,
+      programsSource: detected.source,
+    };
   } catch (error) {
     const hint = keep ? ' (fix it, or replace it with the default with --force)' : '';
     throw new RecioError(ErrorCode.ConfigInvalid, `${(error as Error).message}${hint}`, {}, { cause: error });
@@ -108,7 +126,8 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   const group = user?.group ?? options.user;
   const home = user?.home ?? paths.homeDir;
   const notes: string[] = [];
-  if (user !== undefined && options.homeDir !== undefined && options.homeDir !== user.home) notes.push(`${options.user} exists with home ${user.home}: --home-dir ignored`);
+  if (user !== undefined && options.homeDir !== undefined && options.homeDir !== user.home)
+    notes.push(`${options.user} exists with home ${user.home}: --home-dir ignored`);
 
   const existingConfig = (await readPath(paths.configPath))?.content;
   const decision = await decideConfig(options, paths, existingConfig);
@@ -116,7 +135,12 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   const secrets = [...secretsOf(decision.config), ...secretsIn(existingConfig, paths.configPath)];
   if (!decision.keptExisting) notes.push(`programs from ${decision.programsSource}`);
   if (dryRun && decision.keptExisting && decision.defaultText !== existingConfig) {
-    notes.push(redactSecrets(`--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`, secrets));
+    notes.push(
+      redactSecrets(
+        `--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`,
+        secrets,
+      ),
+    );
   }
   const rules = sudoRulesFor(decision.config);
   if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
@@ -125,7 +149,8 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
     notes.push(why);
   }
   for (const rule of rules) {
-    if ((await readPath(rule.command)) === undefined) notes.push(`${rule.source}: ${rule.command} does not exist on this host; sudo will fail until it does`);
+    if ((await readPath(rule.command)) === undefined)
+      notes.push(`${rule.source}: ${rule.command} does not exist on this host; sudo will fail until it does`);
   }
 
   const agentEntry = options.agentEntry ?? findAgentEntry();
@@ -140,11 +165,19 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
       { path: join(home, '.ssh'), mode: 0o700, owner: userOwner, policy: 'exact' },
       { path: dirname(paths.agentPath), mode: 0o755, owner: root, policy: 'if-missing' },
       { path: dirname(paths.configPath), mode: 0o755, owner: root, policy: 'if-missing' },
-      ...(rules.length > 0 ? [{ path: dirname(paths.sudoersPath), mode: 0o755, owner: root, policy: 'if-missing' as const }] : []),
+      ...(rules.length > 0
+        ? [{ path: dirname(paths.sudoersPath), mode: 0o755, owner: root, policy: 'if-missing' as const }]
+        : []),
       { path: paths.auditDir, mode: 0o750, owner: userOwner, policy: 'exact' },
     ],
     files: [
-      { path: paths.agentPath, content: launcherScript(options.nodePath ?? process.execPath, agentEntry), mode: 0o755, owner: root, policy: 'replace' },
+      {
+        path: paths.agentPath,
+        content: launcherScript(options.nodePath ?? process.execPath, agentEntry),
+        mode: 0o755,
+        owner: root,
+        policy: 'replace',
+      },
       // root-owned, readable by the agent's group: the agent reads it but cannot rewrite what it may run.
       {
         path: paths.configPath,
@@ -177,7 +210,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   if (dryRun) return { paths, plan, dryRun };
 
   await applyOperations(plan.operations);
-  const check = options.check === false ? undefined : await verifyAgent(options.user, paths.agentPath, paths.configPath);
+  const check =
+    options.check === false ? undefined : await verifyAgent(options.user, paths.agentPath, paths.configPath);
   return { paths, plan, dryRun, ...(check ? { check } : {}) };
 }
-

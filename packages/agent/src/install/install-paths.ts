@@ -35,13 +35,21 @@ const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 export function checkUserName(user: string): void {
-  if (!USER_NAME.test(user)) throw new RecioError(ErrorCode.InvalidParams, `--user must be a unix user name ([a-z_][a-z0-9_-]*, 32 at most), got ${JSON.stringify(user)}`);
-  if (user === 'root') throw new RecioError(ErrorCode.InvalidParams, 'the agent never runs as root: choose another --user');
+  if (!USER_NAME.test(user))
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `--user must be a unix user name ([a-z_][a-z0-9_-]*, 32 at most), got ${JSON.stringify(user)}`,
+    );
+  if (user === 'root')
+    throw new RecioError(ErrorCode.InvalidParams, 'the agent never runs as root: choose another --user');
 }
 
 function checkPath(name: string, path: string): string {
   if (!SAFE_PATH.test(path) || path.split('/').includes('..')) {
-    throw new RecioError(ErrorCode.InvalidParams, `${name} must be an absolute path of [A-Za-z0-9_./-] without "..", got ${JSON.stringify(path)}`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `${name} must be an absolute path of [A-Za-z0-9_./-] without "..", got ${JSON.stringify(path)}`,
+    );
   }
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }

@@ -13,8 +13,15 @@ const SAFE_PATH = /^\/[A-Za-z0-9_./+-]+$/;
  * gives forced commands a minimal PATH. This pins the node the package was installed with.
  */
 export function launcherScript(nodePath: string, agentEntry: string): string {
-  for (const [what, path] of [['node', nodePath], ['agent entry', agentEntry]] as const) {
-    if (!SAFE_PATH.test(path)) throw new RecioError(ErrorCode.InvalidParams, `${what} path must be absolute and plain ([A-Za-z0-9_./+-]), got ${JSON.stringify(path)}`);
+  for (const [what, path] of [
+    ['node', nodePath],
+    ['agent entry', agentEntry],
+  ] as const) {
+    if (!SAFE_PATH.test(path))
+      throw new RecioError(
+        ErrorCode.InvalidParams,
+        `${what} path must be absolute and plain ([A-Za-z0-9_./+-]), got ${JSON.stringify(path)}`,
+      );
   }
   return ['#!/bin/sh', LAUNCHER_MARKER, `exec ${nodePath} ${agentEntry} "$@"`, ''].join('\n');
 }
@@ -27,9 +34,11 @@ export function findAgentEntry(from: string = import.meta.dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) {
       const entry = join(dir, 'dist', 'main.js');
-      if (!existsSync(entry)) throw new RecioError(ErrorCode.ConfigInvalid, `${entry} is missing: run \`npm run build\` first`);
+      if (!existsSync(entry))
+        throw new RecioError(ErrorCode.ConfigInvalid, `${entry} is missing: run \`npm run build\` first`);
       return entry;
     }
-    if (dirname(dir) === dir) throw new RecioError(ErrorCode.ConfigInvalid, `no package.json above ${from}: cannot find the agent`);
+    if (dirname(dir) === dir)
+      throw new RecioError(ErrorCode.ConfigInvalid, `no package.json above ${from}: cannot find the agent`);
   }
 }

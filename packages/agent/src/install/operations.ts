@@ -17,7 +17,15 @@ export type Operation =
   | { kind: 'update-user'; user: string; shell?: string; unlock?: boolean }
   | { kind: 'make-dir'; path: string; mode: number; owner: Owner }
   | { kind: 'set-attributes'; path: string; mode: number; owner: Owner; was: string }
-  | { kind: 'write-file'; path: string; content: string; mode: number; owner: Owner; previous?: string; secrets?: string[] }
+  | {
+      kind: 'write-file';
+      path: string;
+      content: string;
+      mode: number;
+      owner: Owner;
+      previous?: string;
+      secrets?: string[];
+    }
   | { kind: 'write-sudoers'; path: string; content: string; previous?: string }
   | { kind: 'remove-file'; path: string }
   | { kind: 'remove-dir'; path: string }
@@ -31,15 +39,24 @@ export interface Plan {
 
 export const modeText = (mode: number): string => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 const ownerText = (owner: Owner): string => `${owner.user}:${owner.group}`;
-const indent = (text: string): string[] => text.replace(/\n$/, '').split('\n').map((line) => `      ${line}`);
+const indent = (text: string): string[] =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `      ${line}`);
 
 /** How an operation reads in the install's output: one headline, then what it writes or changes. */
 export function describeOperation(op: Operation): string[] {
   switch (op.kind) {
     case 'create-user':
-      return [`+ create user ${op.user} (system account, shell ${op.shell}, home ${op.home}, password field "*": key login only)`];
+      return [
+        `+ create user ${op.user} (system account, shell ${op.shell}, home ${op.home}, password field "*": key login only)`,
+      ];
     case 'update-user': {
-      const changes = [op.shell ? `shell → ${op.shell}` : '', op.unlock ? 'password field "!…" → "*" (sshd refuses locked accounts without PAM)' : ''];
+      const changes = [
+        op.shell ? `shell → ${op.shell}` : '',
+        op.unlock ? 'password field "!…" → "*" (sshd refuses locked accounts without PAM)' : '',
+      ];
       return [`~ update user ${op.user}: ${changes.filter(Boolean).join('; ')}`];
     }
     case 'make-dir':

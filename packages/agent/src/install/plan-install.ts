@@ -50,11 +50,23 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
   const notes: string[] = [];
   const user = state.user;
   if (user === undefined) {
-    operations.push({ kind: 'create-user', user: desired.user, home: desired.home, shell: AGENT_SHELL, comment: USER_COMMENT });
+    operations.push({
+      kind: 'create-user',
+      user: desired.user,
+      home: desired.home,
+      shell: AGENT_SHELL,
+      comment: USER_COMMENT,
+    });
   } else {
     const shell = user.shell === AGENT_SHELL ? undefined : AGENT_SHELL;
     const unlock = user.passwordField.startsWith('!');
-    if (shell !== undefined || unlock) operations.push({ kind: 'update-user', user: desired.user, ...(shell ? { shell } : {}), ...(unlock ? { unlock } : {}) });
+    if (shell !== undefined || unlock)
+      operations.push({
+        kind: 'update-user',
+        user: desired.user,
+        ...(shell ? { shell } : {}),
+        ...(unlock ? { unlock } : {}),
+      });
   }
 
   for (const dir of desired.dirs) {
@@ -62,10 +74,14 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
     if (current === undefined) {
       operations.push({ kind: 'make-dir', path: dir.path, mode: dir.mode, owner: dir.owner });
     } else if (current.kind !== 'dir') {
-      throw new RecioError(ErrorCode.InvalidParams, `${dir.path} exists and is not a directory (${current.kind}): move it away first`);
+      throw new RecioError(
+        ErrorCode.InvalidParams,
+        `${dir.path} exists and is not a directory (${current.kind}): move it away first`,
+      );
     } else if (dir.policy === 'exact') {
       const was = attributesDiffer(current, dir.mode, dir.owner, state);
-      if (was !== undefined) operations.push({ kind: 'set-attributes', path: dir.path, mode: dir.mode, owner: dir.owner, was });
+      if (was !== undefined)
+        operations.push({ kind: 'set-attributes', path: dir.path, mode: dir.mode, owner: dir.owner, was });
     }
   }
 
@@ -75,12 +91,25 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
   const wanted = desired.sudoers.content;
   if (wanted === undefined) {
     // No privileged command in the config: a drop-in left from an earlier config would grant what is no longer needed.
-    if (sudoers?.content !== undefined && desired.sudoers.isOurs(sudoers.content)) operations.push({ kind: 'remove-file', path: desired.sudoers.path });
-  } else if (sudoers?.kind !== 'file' || sudoers.content !== wanted || attributesDiffer(sudoers, 0o440, { user: 'root', group: 'root' }, state) !== undefined) {
+    if (sudoers?.content !== undefined && desired.sudoers.isOurs(sudoers.content))
+      operations.push({ kind: 'remove-file', path: desired.sudoers.path });
+  } else if (
+    sudoers?.kind !== 'file' ||
+    sudoers.content !== wanted ||
+    attributesDiffer(sudoers, 0o440, { user: 'root', group: 'root' }, state) !== undefined
+  ) {
     if (sudoers?.content !== undefined && !desired.sudoers.isOurs(sudoers.content)) {
-      throw new RecioError(ErrorCode.InvalidParams, `${desired.sudoers.path} exists and was not written by recio agent install: choose another --sudoers-file or remove it`);
+      throw new RecioError(
+        ErrorCode.InvalidParams,
+        `${desired.sudoers.path} exists and was not written by recio agent install: choose another --sudoers-file or remove it`,
+      );
     }
-    operations.push({ kind: 'write-sudoers', path: desired.sudoers.path, content: wanted, ...(sudoers?.content !== undefined ? { previous: sudoers.content } : {}) });
+    operations.push({
+      kind: 'write-sudoers',
+      path: desired.sudoers.path,
+      content: wanted,
+      ...(sudoers?.content !== undefined ? { previous: sudoers.content } : {}),
+    });
   }
   for (const file of desired.lastFiles) operations.push(...planFile(file, state, notes));
   return { operations, notes };
@@ -89,16 +118,33 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
 function planFile(file: DesiredFile, state: HostState, notes: string[]): Operation[] {
   const current = state.paths.get(file.path);
   const secrets = file.secrets ? { secrets: file.secrets } : {};
-  if (current === undefined) return [{ kind: 'write-file', path: file.path, content: file.content, mode: file.mode, owner: file.owner, ...secrets }];
-  if (current.kind === 'dir') throw new RecioError(ErrorCode.InvalidParams, `${file.path} is a directory: move it away first`);
+  if (current === undefined)
+    return [
+      { kind: 'write-file', path: file.path, content: file.content, mode: file.mode, owner: file.owner, ...secrets },
+    ];
+  if (current.kind === 'dir')
+    throw new RecioError(ErrorCode.InvalidParams, `${file.path} is a directory: move it away first`);
   if (file.policy === 'keep-existing') {
-    if (current.content !== file.content) notes.push(`kept the existing ${file.path} (--force replaces it with the default)`);
+    if (current.content !== file.content)
+      notes.push(`kept the existing ${file.path} (--force replaces it with the default)`);
     // A symlinked config is the admin's arrangement: chmod would go through to its target.
     if (current.kind !== 'file') return [];
   } else if (current.kind !== 'file' || current.content !== file.content) {
     const previous = current.content !== undefined ? { previous: current.content } : {};
-    return [{ kind: 'write-file', path: file.path, content: file.content, mode: file.mode, owner: file.owner, ...previous, ...secrets }];
+    return [
+      {
+        kind: 'write-file',
+        path: file.path,
+        content: file.content,
+        mode: file.mode,
+        owner: file.owner,
+        ...previous,
+        ...secrets,
+      },
+    ];
   }
   const was = attributesDiffer(current, file.mode, file.owner, state);
-  return was === undefined ? [] : [{ kind: 'set-attributes', path: file.path, mode: file.mode, owner: file.owner, was }];
+  return was === undefined
+    ? []
+    : [{ kind: 'set-attributes', path: file.path, mode: file.mode, owner: file.owner, was }];
 }

@@ -46,7 +46,9 @@ export const resolveOnSecurePath: ResolveCommand = (name) => {
 /** Every string array in a value, with its dotted path (`db.restart`, `backups.offsite`). */
 function argvsIn(value: unknown, path: string[] = []): Array<{ path: string; argv: string[] }> {
   if (Array.isArray(value)) {
-    return value.length > 0 && value.every((v) => typeof v === 'string') ? [{ path: path.join('.'), argv: value as string[] }] : [];
+    return value.length > 0 && value.every((v) => typeof v === 'string')
+      ? [{ path: path.join('.'), argv: value as string[] }]
+      : [];
   }
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([key, inner]) => argvsIn(inner, [...path, key]));
@@ -79,7 +81,11 @@ export function sudoRulesFor(config: unknown, resolve: ResolveCommand = resolveO
     }
   }
   if (problems.length > 0) {
-    throw new RecioError(ErrorCode.ConfigInvalid, `the agent config asks for sudo in ways a sudoers drop-in cannot allow exactly:\n  ${problems.join('\n  ')}`, { problems });
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
+      `the agent config asks for sudo in ways a sudoers drop-in cannot allow exactly:\n  ${problems.join('\n  ')}`,
+      { problems },
+    );
   }
   return rules;
 }
@@ -110,10 +116,15 @@ function parseSudoArgv(rest: string[], resolve: ResolveCommand): Omit<SudoRule, 
   const [program, ...args] = rest.slice(index);
   if (program === undefined) throw new Error('sudo without a command');
   const command = program.startsWith('/') ? program : resolve(program);
-  if (command === undefined) throw new Error(`${program} is not on sudo's secure_path (${SUDO_SECURE_PATH.join(':')}); write its absolute path`);
-  if (!/^\/[A-Za-z0-9_./+-]+$/.test(command) || command.split('/').includes('..')) throw new Error(`unusable program path ${JSON.stringify(command)}`);
+  if (command === undefined)
+    throw new Error(`${program} is not on sudo's secure_path (${SUDO_SECURE_PATH.join(':')}); write its absolute path`);
+  if (!/^\/[A-Za-z0-9_./+-]+$/.test(command) || command.split('/').includes('..'))
+    throw new Error(`unusable program path ${JSON.stringify(command)}`);
   for (const arg of args) {
-    if (!ARG.test(arg)) throw new Error(`argument ${JSON.stringify(arg)} has characters a sudoers rule cannot match exactly (allowed: letters, digits and _ . / @ % + = : , -)`);
+    if (!ARG.test(arg))
+      throw new Error(
+        `argument ${JSON.stringify(arg)} has characters a sudoers rule cannot match exactly (allowed: letters, digits and _ . / @ % + = : , -)`,
+      );
   }
   return { runAs, command, args };
 }
@@ -144,6 +155,9 @@ export function renderSudoers(user: string, rules: readonly SudoRule[], configPa
 export function checkSudoersFileName(path: string): void {
   const name = path.split('/').at(-1) ?? '';
   if (path.includes('/sudoers.d/') && (name.includes('.') || name.endsWith('~'))) {
-    throw new RecioError(ErrorCode.InvalidParams, `sudo ignores ${path}: a file in sudoers.d must have no "." and not end in "~"`);
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `sudo ignores ${path}: a file in sudoers.d must have no "." and not end in "~"`,
+    );
   }
 }

@@ -31,7 +31,10 @@ export function planUninstall(paths: InstallPaths, userName: string, state: Unin
   const removeIfOurs = (path: string, current: PathState | undefined, marker: string) => {
     if (current === undefined) return;
     // The marker is the first line, or the second after a #! line.
-    const ours = (current.content ?? '').split('\n').slice(0, 2).some((line) => line.startsWith(marker));
+    const ours = (current.content ?? '')
+      .split('\n')
+      .slice(0, 2)
+      .some((line) => line.startsWith(marker));
     if (ours) operations.push({ kind: 'remove-file', path });
     else notes.push(`left ${path}: not written by recio agent install`);
   };
@@ -48,10 +51,13 @@ export function planUninstall(paths: InstallPaths, userName: string, state: Unin
   return { operations, notes };
 }
 
-export async function uninstallAgent(options: UninstallAgentOptions): Promise<{ paths: InstallPaths; plan: Plan; dryRun: boolean }> {
+export async function uninstallAgent(
+  options: UninstallAgentOptions,
+): Promise<{ paths: InstallPaths; plan: Plan; dryRun: boolean }> {
   const paths = resolveInstallPaths(options);
   const dryRun = options.dryRun ?? false;
-  if (!dryRun && process.getuid?.() !== 0) throw new RecioError(ErrorCode.NotAuthorised, 'recio agent uninstall must run as root; --dry-run works without');
+  if (!dryRun && process.getuid?.() !== 0)
+    throw new RecioError(ErrorCode.NotAuthorised, 'recio agent uninstall must run as root; --dry-run works without');
   const user = await readUser(options.user);
   // Deleting an account someone else made (a person called recio) would take their home with it.
   checkOwnAccount(user);

@@ -31,10 +31,16 @@ export async function verifyAgent(user: string, launcher: string, configPath: st
     extendEnv: false,
     env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },
   });
-  const line = result.stdout.split('\n').map(parse).find((l): l is ResultLine => l?.type === 'result');
+  const line = result.stdout
+    .split('\n')
+    .map(parse)
+    .find((l): l is ResultLine => l?.type === 'result');
   if (line === undefined) {
     const why = (result.stderr || result.stdout || result.shortMessage || '').trim().split('\n').slice(-3).join(' | ');
-    return { ok: false, message: `✖ the agent did not answer as ${user} (exit ${result.exitCode}): ${why}. Can ${user} read the launcher, node and the package?` };
+    return {
+      ok: false,
+      message: `✖ the agent did not answer as ${user} (exit ${result.exitCode}): ${why}. Can ${user} read the launcher, node and the package?`,
+    };
   }
   if (!line.ok) {
     const message = line.error?.message ?? 'failed';
@@ -45,7 +51,10 @@ export async function verifyAgent(user: string, launcher: string, configPath: st
   }
   const programs = line.data?.programs ?? [];
   const summary = programs.map((p) => `${p.name} ${p.state}`).join(', ');
-  return { ok: true, message: `✔ agent answers as ${user}: ${programs.length} programs${summary ? ` (${summary})` : ''}` };
+  return {
+    ok: true,
+    message: `✔ agent answers as ${user}: ${programs.length} programs${summary ? ` (${summary})` : ''}`,
+  };
 }
 
 function parse(text: string): { type?: string } | undefined {

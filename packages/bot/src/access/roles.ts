@@ -6,14 +6,14 @@ export type Role = (typeof ROLES)[number];
 
 /** What a role lets a person do. Checked in the core, whatever the edge (Slack, console, CLI). */
 export type Permission =
-  | 'view'            // status, tail, checklist, report, backup list
-  | 'operate'         // restart/start/stop, run a runbook, backup now, acknowledge, tick the trades item
-  | 'request_danger'  // ask for a rollback or a restore (someone else approves)
-  | 'approve'         // be the second person on a rollback or a restore
-  | 'declare'         // open an incident by hand
-  | 'resolve'         // close or resolve an incident
-  | 'root_cause'      // write the report's root cause and follow-ups
-  | 'security';       // act inside a security incident's thread
+  | 'view' // status, tail, checklist, report, backup list
+  | 'operate' // restart/start/stop, run a runbook, backup now, acknowledge, tick the trades item
+  | 'request_danger' // ask for a rollback or a restore (someone else approves)
+  | 'approve' // be the second person on a rollback or a restore
+  | 'declare' // open an incident by hand
+  | 'resolve' // close or resolve an incident
+  | 'root_cause' // write the report's root cause and follow-ups
+  | 'security'; // act inside a security incident's thread
 
 export const GRANTS: Record<Permission, readonly Role[]> = {
   view: ['lead_operator', 'system_architect', 'security_officer'],
@@ -55,7 +55,11 @@ export function parseMemberList(value: string | undefined): string[] {
  * The roles a user holds, directly or through a user group. Group membership comes from a lookup
  * (Slack's usergroups.users.list) that the edge provides; the core never talks to Slack.
  */
-export async function rolesOf(userId: string, members: RoleMembers, groupsOf: (groupId: string) => Promise<readonly string[]>): Promise<Role[]> {
+export async function rolesOf(
+  userId: string,
+  members: RoleMembers,
+  groupsOf: (groupId: string) => Promise<readonly string[]>,
+): Promise<Role[]> {
   const held: Role[] = [];
   for (const role of ROLES) {
     const ids = members[role];

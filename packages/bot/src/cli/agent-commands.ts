@@ -13,6 +13,13 @@ export function registerAgentCommands(program: Command, print: (line: string) =>
     .option('--from <patterns>', 'addresses the bot connects from (authorized_keys from=)')
     .action((opts: { publicKey: string; agent: string; config: string; from?: string }) => {
       const publicKey = readFileSync(opts.publicKey, 'utf8');
-      print(installLine({ publicKey, agentPath: opts.agent, configPath: opts.config, ...(opts.from ? { from: opts.from } : {}) }));
+      print(
+        installLine({
+          publicKey,
+          agentPath: opts.agent,
+          configPath: opts.config,
+          ...(opts.from ? { from: opts.from } : {}),
+        }),
+      );
     });
 }

@@ -3,7 +3,10 @@ import { formatCheck } from '../doctor/check.js';
 import { runDoctor } from '../doctor/run-doctor.js';
 
 /** `recio doctor`: one line per check with ✔/✖ and what to do; non-zero on any ✖. */
-export function registerDoctorCommand(program: Command, deps: { print(line: string): void; setExitCode(code: number): void }): void {
+export function registerDoctorCommand(
+  program: Command,
+  deps: { print(line: string): void; setExitCode(code: number): void },
+): void {
   program
     .command('doctor')
     .description('check config, Slack, the store, every host (key pin, agent protocol, services) and backups')

@@ -1,6 +1,13 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { formatDrillResult, isScenario, openDrillContext, runDrill, SCENARIOS, type BreakFlags } from '../drills/index.js';
+import {
+  formatDrillResult,
+  isScenario,
+  openDrillContext,
+  runDrill,
+  SCENARIOS,
+  type BreakFlags,
+} from '../drills/index.js';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { StoreLogger } from '../store/index.js';
 
@@ -30,7 +37,8 @@ const stderrLogger: StoreLogger = {
 
 const secondsOption = (value: string, name: string): number => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new RecioError(ErrorCode.InvalidParams, `${name} expects seconds, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new RecioError(ErrorCode.InvalidParams, `${name} expects seconds, got ${JSON.stringify(value)}`);
   return n * 1000;
 };
 
@@ -38,22 +46,39 @@ const secondsOption = (value: string, name: string): number => {
 export function registerDrillCommands(program: Command, deps: DrillCommandDeps): void {
   program
     .command('drill <scenario>')
-    .description(`break a scenario (${SCENARIOS.join(', ')}) on the sandbox or a staging fleet, let the bot detect and recover it, and record the drill (§5)`)
+    .description(
+      `break a scenario (${SCENARIOS.join(', ')}) on the sandbox or a staging fleet, let the bot detect and recover it, and record the drill (§5)`,
+    )
     .option('--sandbox <dir>', 'the sandbox to drill (the default, ./.sandbox)')
     .option('--fleet <file>', 'a staging fleet instead: only service-crash of a feed watchdog, by service.stop')
-    .option('--variant <name>', 'postgres-failure: stop|drop-table; service-crash: transient|persistent; provider-outage: 503|hang')
+    .option(
+      '--variant <name>',
+      'postgres-failure: stop|drop-table; service-crash: transient|persistent; provider-outage: 503|hang',
+    )
     .option('--service <name>', 'service-crash: the program')
     .option('--provider <name>', 'provider-outage: kalshi|coinbase')
     .option('--tag <tag>', 'bad-release: the tag to deploy')
-    .option('--approve-as <id>', 'the second person for the restore or rollback (a lead_operator\'s Slack id, or cli:<name>; default: you)')
+    .option(
+      '--approve-as <id>',
+      "the second person for the restore or rollback (a lead_operator's Slack id, or cli:<name>; default: you)",
+    )
     .option('--detect-timeout <seconds>', 'how long the monitor may take to open the incident', '180')
     .option('--green-timeout <seconds>', 'how long the checklist may take to go green', '300')
     .option('--json', 'print the result as JSON')
     .action(async (scenario: string, opts: DrillFlags) => {
-      if (!isScenario(scenario)) throw new RecioError(ErrorCode.InvalidParams, `unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`);
-      if (opts.sandbox !== undefined && opts.fleet !== undefined) throw new RecioError(ErrorCode.InvalidParams, '--sandbox or --fleet, not both');
+      if (!isScenario(scenario))
+        throw new RecioError(
+          ErrorCode.InvalidParams,
+          `unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`,
+        );
+      if (opts.sandbox !== undefined && opts.fleet !== undefined)
+        throw new RecioError(ErrorCode.InvalidParams, '--sandbox or --fleet, not both');
       const me = `cli:${userInfo().username}`;
-      const flags: BreakFlags = Object.fromEntries(Object.entries({ variant: opts.variant, service: opts.service, provider: opts.provider, tag: opts.tag }).filter(([, v]) => v !== undefined));
+      const flags: BreakFlags = Object.fromEntries(
+        Object.entries({ variant: opts.variant, service: opts.service, provider: opts.provider, tag: opts.tag }).filter(
+          ([, v]) => v !== undefined,
+        ),
+      );
       const opened = await openDrillContext({
         env: deps.env(),
         ...(opts.fleet !== undefined ? { fleetPath: opts.fleet } : { sandboxDir: opts.sandbox ?? './.sandbox' }),
@@ -65,7 +90,10 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps):
           flags,
           startedBy: me,
           approveAs: opts.approveAs ?? me,
-          timeouts: { detectMs: secondsOption(opts.detectTimeout, '--detect-timeout'), greenMs: secondsOption(opts.greenTimeout, '--green-timeout') },
+          timeouts: {
+            detectMs: secondsOption(opts.detectTimeout, '--detect-timeout'),
+            greenMs: secondsOption(opts.greenTimeout, '--green-timeout'),
+          },
           ...(opts.json ? {} : { onProgress: deps.print }),
         });
         if (opts.json) deps.print(JSON.stringify(result));

@@ -21,13 +21,18 @@ export function formatStatus(results: HostResult[]): string[] {
     lines.push(`${result.host}`);
     for (const p of (result.data as { programs: ProgramLine[] }).programs) {
       const mark = p.state === 'RUNNING' ? '✔' : '✖';
-      lines.push(`  ${mark} ${p.name.padEnd(26)} ${p.state.padEnd(9)} ${p.state === 'RUNNING' ? `pid ${p.pid}, up ${p.uptime}` : p.description}`);
+      lines.push(
+        `  ${mark} ${p.name.padEnd(26)} ${p.state.padEnd(9)} ${p.state === 'RUNNING' ? `pid ${p.pid}, up ${p.uptime}` : p.description}`,
+      );
     }
   }
   return lines;
 }
 
-export function registerHostCommands(program: Command, deps: { openHosts(): Hosts; print(line: string): void; setExitCode(code: number): void }): void {
+export function registerHostCommands(
+  program: Command,
+  deps: { openHosts(): Hosts; print(line: string): void; setExitCode(code: number): void },
+): void {
   program
     .command('status [host]')
     .description('supervisor programs on every host (or one), over the same path the bot uses')

@@ -55,7 +55,10 @@ const pathOptions = (opts: CommonOptions) => ({
 
 /** The first key line of the bot's .pub file: comments and blank lines around it are ignored. */
 function readPublicKey(path: string, read: (path: string) => string): string {
-  const line = read(path).split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  const line = read(path)
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
   if (line === undefined) throw new RecioError(ErrorCode.InvalidParams, `${path} holds no public key line`);
   return line;
 }
@@ -66,16 +69,23 @@ function readPublicKey(path: string, read: (path: string) => string): string {
  */
 export function registerInstallCommands(program: Command, deps: InstallCommandDeps): void {
   const read = deps.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-  const agent = program.commands.find((c) => c.name() === 'agent') ?? program.command('agent').description('the host agent (recio-agent)');
+  const agent =
+    program.commands.find((c) => c.name() === 'agent') ??
+    program.command('agent').description('the host agent (recio-agent)');
 
   withCommonOptions(
     agent
       .command('install')
-      .description('run as root on a host: create the agent account, its forced-command key, config and exact sudo rules')
+      .description(
+        'run as root on a host: create the agent account, its forced-command key, config and exact sudo rules',
+      )
       .requiredOption('--public-key <file>', "the bot's public key (RECIO_SSH_KEY + .pub)")
       .requiredOption('--from <patterns>', 'addresses the bot connects from (authorized_keys from=, e.g. 10.0.0.5)')
       .option('--home-dir <path>', "a new account's home (default /home/<user>)")
-      .option('--programs <list>', 'comma-separated supervisor programs for a new config (default: from supervisorctl status)')
+      .option(
+        '--programs <list>',
+        'comma-separated supervisor programs for a new config (default: from supervisorctl status)',
+      )
       .option('--supervisor-config <path>', 'supervisord.conf, for supervisorctl -c in a new config')
       .option('--force', 'replace an existing agent config with the default')
       .option('--no-check', 'skip running the agent once as its user after installing'),
@@ -84,14 +94,26 @@ export function registerInstallCommands(program: Command, deps: InstallCommandDe
       ...pathOptions(opts),
       publicKey: readPublicKey(opts.publicKey, read),
       from: opts.from,
-      ...(opts.programs ? { programs: opts.programs.split(',').map((p) => p.trim()).filter(Boolean) } : {}),
+      ...(opts.programs
+        ? {
+            programs: opts.programs
+              .split(',')
+              .map((p) => p.trim())
+              .filter(Boolean),
+          }
+        : {}),
       ...(opts.supervisorConfig ? { supervisorConfig: opts.supervisorConfig } : {}),
       force: opts.force ?? false,
       dryRun: opts.dryRun ?? false,
       check: opts.check,
     });
     const title = `recio agent install (user ${opts.user})`;
-    for (const line of renderPlan(report.plan, { dryRun: report.dryRun, title, nothing: `nothing to change: the agent for ${opts.user} is installed as wanted` })) deps.print(line);
+    for (const line of renderPlan(report.plan, {
+      dryRun: report.dryRun,
+      title,
+      nothing: `nothing to change: the agent for ${opts.user} is installed as wanted`,
+    }))
+      deps.print(line);
     if (report.check) {
       deps.print(report.check.message);
       if (!report.check.ok) deps.setExitCode(1);
@@ -104,8 +126,17 @@ export function registerInstallCommands(program: Command, deps: InstallCommandDe
       .description('run as root on a host: remove the agent account, its home, sudoers drop-in and launcher')
       .option('--purge', 'also remove the agent config and its audit log'),
   ).action(async (opts: CommonOptions & { purge?: boolean }) => {
-    const report = await uninstallAgent({ ...pathOptions(opts), purge: opts.purge ?? false, dryRun: opts.dryRun ?? false });
+    const report = await uninstallAgent({
+      ...pathOptions(opts),
+      purge: opts.purge ?? false,
+      dryRun: opts.dryRun ?? false,
+    });
     const title = `recio agent uninstall (user ${opts.user})`;
-    for (const line of renderPlan(report.plan, { dryRun: report.dryRun, title, nothing: `nothing to remove: no agent install for ${opts.user} here` })) deps.print(line);
+    for (const line of renderPlan(report.plan, {
+      dryRun: report.dryRun,
+      title,
+      nothing: `nothing to remove: no agent install for ${opts.user} here`,
+    }))
+      deps.print(line);
   });
 }

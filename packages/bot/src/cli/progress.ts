@@ -1,11 +1,21 @@
 import type { Run, Step, Store } from '../store/index.js';
 
 const MARK: Record<string, string> = {
-  pending: '·', running: '▶', succeeded: '✔', failed: '✖', skipped: '↷', awaiting_approval: '⏸', interrupted: '⚠', cancelled: '⊘',
+  pending: '·',
+  running: '▶',
+  succeeded: '✔',
+  failed: '✖',
+  skipped: '↷',
+  awaiting_approval: '⏸',
+  interrupted: '⚠',
+  cancelled: '⊘',
 };
 
 export function stepLine(step: Step): string {
-  const took = step.startedAt && step.finishedAt ? ` (${((step.finishedAt.getTime() - step.startedAt.getTime()) / 1000).toFixed(1)}s)` : '';
+  const took =
+    step.startedAt && step.finishedAt
+      ? ` (${((step.finishedAt.getTime() - step.startedAt.getTime()) / 1000).toFixed(1)}s)`
+      : '';
   const summary = step.state === 'failed' || step.state === 'interrupted' ? ` — ${errorOf(step)}` : '';
   return `  ${MARK[step.state] ?? '?'} ${step.title} [${step.host}]${took}${summary}`;
 }
@@ -19,7 +29,12 @@ function errorOf(step: Step): string {
  * Follows a run in the terminal, one line per step change, until it ends or waits for a person.
  * Polls the store, so it shows the same truth whichever process (bot, CLI, replica) drives the run.
  */
-export async function followRun(store: Store, runId: string, print: (line: string) => void, intervalMs = 300): Promise<Run> {
+export async function followRun(
+  store: Store,
+  runId: string,
+  print: (line: string) => void,
+  intervalMs = 300,
+): Promise<Run> {
   const seen = new Map<string, string>();
   let waitingShown = false;
   for (;;) {

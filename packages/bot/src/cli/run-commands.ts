@@ -20,7 +20,12 @@ const cliActor = () => `cli:${userInfo().username}`;
 
 function originFor(core: Core): Origin {
   const id = randomUUID();
-  return { surface: 'cli', ...(core.config.env.RECIO_OPS_CHANNEL ? { channel: core.config.env.RECIO_OPS_CHANNEL } : {}), deliveryKey: `cli:${id}`, requestId: `cli-${id.slice(0, 8)}` };
+  return {
+    surface: 'cli',
+    ...(core.config.env.RECIO_OPS_CHANNEL ? { channel: core.config.env.RECIO_OPS_CHANNEL } : {}),
+    deliveryKey: `cli:${id}`,
+    requestId: `cli-${id.slice(0, 8)}`,
+  };
 }
 
 /** Prints an answer the way a terminal wants it; returns the exit code it deserves. */
@@ -34,16 +39,17 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
       print(answer.text);
       return 77;
     case 'status':
-      formatStatus(answer.results).forEach((l) => print(l));
+      for (const line of formatStatus(answer.results)) print(line);
       return answer.results.every((r) => r.ok) ? 0 : 1;
     case 'tail':
       if (!answer.ok) print(`✖ ${answer.error}`);
-      answer.lines.forEach((l) => print(l));
+      for (const line of answer.lines) print(line);
       return answer.ok ? 0 : 1;
     case 'backups':
       for (const r of answer.results) {
         if (!r.ok) print(`✖ ${r.host}: ${r.error?.message}`);
-        for (const b of (r.data as { backups?: Array<{ file: string; bytes: number; ageSeconds: number }> } | undefined)?.backups ?? []) {
+        for (const b of (r.data as { backups?: Array<{ file: string; bytes: number; ageSeconds: number }> } | undefined)
+          ?.backups ?? []) {
           print(`${r.host}  ${b.file}  ${(b.bytes / 1024).toFixed(0)} KiB  ${(b.ageSeconds / 3600).toFixed(1)} h old`);
         }
       }
@@ -61,7 +67,9 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
       print(`${answer.title} — run ${answer.run.id}${answer.created ? '' : ' (already started by this request)'}`);
       const run = await followRun(core.store, answer.run.id, print);
       if (run.state === 'awaiting_approval') {
-        print(`⏸ waiting: a second lead_operator approves in Slack, or runs \`recio approve <id>\` (ids: \`recio approvals\`).`);
+        print(
+          `⏸ waiting: a second lead_operator approves in Slack, or runs \`recio approve <id>\` (ids: \`recio approvals\`).`,
+        );
         return 2;
       }
       print(`${run.state === 'succeeded' ? '✔' : '✖'} ${run.state}`);
@@ -100,7 +108,11 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
     ['start', '<service> [on] [host]', 'start a program'],
     ['stop', '<service> [on] [host]', 'stop a program'],
     ['tail', '<service> [lines]', 'the last lines of its log'],
-    ['run', '<scenario> [value] [--dry-run]', 'run a runbook with live progress (`--dry-run` shows what would run where)'],
+    [
+      'run',
+      '<scenario> [value] [--dry-run]',
+      'run a runbook with live progress (`--dry-run` shows what would run where)',
+    ],
     ['rollback', '[tag]', 'roll back to a release tag (a second lead_operator approves)'],
     ['checklist', '', 'run the Recovery Verification Checklist'],
     ['backup', '<now|list>', 'dump the database now, or list the dumps'],
@@ -117,24 +129,62 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
       });
   }
 
-  program.command('approve <approval-id>').description('be the second person on a restore or rollback').action((id: string) =>
-    withCore(async (core) => show(core, await decideApproval(core.ops, id, 'approved', await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
-  program.command('deny <approval-id>').description('refuse a restore or rollback').action((id: string) =>
-    withCore(async (core) => show(core, await decideApproval(core.ops, id, 'denied', await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
-  program.command('confirm <step-id>').description('give the go-ahead a gated step waits for').action((id: string) =>
-    withCore(async (core) => show(core, await confirmStep(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
-  program.command('cancel <run-id>').description('cancel a run (a running step finishes first)').action((id: string) =>
-    withCore(async (core) => show(core, await cancelRun(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print)));
-  program.command('runs').description('runs not finished yet, their steps, and the approvals they wait for').action(() =>
-    withCore(async (core) => {
-      for (const run of await core.store.runs.listActive()) {
-        deps.print(`${run.id}  ${run.state}  ${String(run.params.title ?? run.scenario)}  by ${run.requestedBy}`);
-        for (const step of await core.store.runs.steps(run.id)) deps.print(stepLine(step));
-        for (const event of await core.store.timeline.list({ runId: run.id })) {
-          if (event.kind === 'approval_requested') deps.print(`  approval ${(event.detail as { approvalId: string }).approvalId}: ${event.text}`);
-          if (event.kind === 'confirmation_requested' && event.stepId) deps.print(`  go-ahead: recio confirm ${event.stepId}  (${event.text})`);
+  program
+    .command('approve <approval-id>')
+    .description('be the second person on a restore or rollback')
+    .action((id: string) =>
+      withCore(async (core) =>
+        show(
+          core,
+          await decideApproval(core.ops, id, 'approved', await core.ops.actorFor(cliActor()), originFor(core)),
+          deps.print,
+        ),
+      ),
+    );
+  program
+    .command('deny <approval-id>')
+    .description('refuse a restore or rollback')
+    .action((id: string) =>
+      withCore(async (core) =>
+        show(
+          core,
+          await decideApproval(core.ops, id, 'denied', await core.ops.actorFor(cliActor()), originFor(core)),
+          deps.print,
+        ),
+      ),
+    );
+  program
+    .command('confirm <step-id>')
+    .description('give the go-ahead a gated step waits for')
+    .action((id: string) =>
+      withCore(async (core) =>
+        show(core, await confirmStep(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
+      ),
+    );
+  program
+    .command('cancel <run-id>')
+    .description('cancel a run (a running step finishes first)')
+    .action((id: string) =>
+      withCore(async (core) =>
+        show(core, await cancelRun(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
+      ),
+    );
+  program
+    .command('runs')
+    .description('runs not finished yet, their steps, and the approvals they wait for')
+    .action(() =>
+      withCore(async (core) => {
+        for (const run of await core.store.runs.listActive()) {
+          deps.print(`${run.id}  ${run.state}  ${String(run.params.title ?? run.scenario)}  by ${run.requestedBy}`);
+          for (const step of await core.store.runs.steps(run.id)) deps.print(stepLine(step));
+          for (const event of await core.store.timeline.list({ runId: run.id })) {
+            if (event.kind === 'approval_requested')
+              deps.print(`  approval ${(event.detail as { approvalId: string }).approvalId}: ${event.text}`);
+            if (event.kind === 'confirmation_requested' && event.stepId)
+              deps.print(`  go-ahead: recio confirm ${event.stepId}  (${event.text})`);
+          }
         }
-      }
-      return 0;
-    }));
+        return 0;
+      }),
+    );
 }

@@ -4,11 +4,16 @@ import { isRecioError } from '@recio/protocol/errors';
 import { loadRunbooks } from '../runbooks/loader.js';
 
 /** `recio runbooks check`: validates commands/*.yml without starting anything; non-zero on any problem. */
-export function registerRunbookCommands(program: Command, deps: { print(line: string): void; setExitCode(code: number): void; runbooksDir(): string }): void {
-  const runbooks = program.commands.find((c) => c.name() === 'runbooks') ?? program.command('runbooks').description('the runbooks in commands/');
+export function registerRunbookCommands(
+  program: Command,
+  deps: { print(line: string): void; setExitCode(code: number): void; runbooksDir(): string },
+): void {
+  const runbooks =
+    program.commands.find((c) => c.name() === 'runbooks') ??
+    program.command('runbooks').description('the runbooks in commands/');
   runbooks
     .command('check')
-    .description('validate every runbook file (schema, ids, each step\'s params) without starting the bot')
+    .description("validate every runbook file (schema, ids, each step's params) without starting the bot")
     .option('--dir <dir>', 'runbook directory (default RECIO_RUNBOOKS_DIR or commands)')
     .action((opts: { dir?: string }) => {
       const dir = opts.dir ?? deps.runbooksDir();
@@ -17,7 +22,8 @@ export function registerRunbookCommands(program: Command, deps: { print(line: st
         for (const [id, book] of loaded) deps.print(`✔ ${dir}/${id}.yml — ${book.title} (${book.steps.length} steps)`);
       } catch (error) {
         if (!isRecioError(error, 'config_invalid')) throw error;
-        for (const problem of (error.context.problems as string[] | undefined) ?? [error.message]) deps.print(`✖ ${problem}`);
+        for (const problem of (error.context.problems as string[] | undefined) ?? [error.message])
+          deps.print(`✖ ${problem}`);
         deps.setExitCode(1);
       }
     });

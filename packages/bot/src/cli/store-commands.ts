@@ -16,7 +16,11 @@ export interface StoreCommandDeps {
 export function registerStoreCommands(program: Command, deps: StoreCommandDeps): void {
   const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const printError = deps.printError ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const setExitCode = deps.setExitCode ?? ((code: number) => void (process.exitCode = code));
+  const setExitCode =
+    deps.setExitCode ??
+    ((code: number) => {
+      process.exitCode = code;
+    });
 
   const withStore = async (migrate: boolean, fn: (store: Store) => Promise<void>): Promise<void> => {
     const store = await deps.openStore({ migrate });
@@ -36,12 +40,16 @@ export function registerStoreCommands(program: Command, deps: StoreCommandDeps):
         for (const name of report.applied) print(`applied ${name}`);
         if (report.applied.length === 0) print(`up to date (${report.alreadyApplied} migrations applied earlier)`);
         if (report.unknownInDatabase.length > 0) {
-          printError(`warning: the database has migrations this build does not know (${report.unknownInDatabase.join(', ')}); a newer recio-bot has run against it`);
+          printError(
+            `warning: the database has migrations this build does not know (${report.unknownInDatabase.join(', ')}); a newer recio-bot has run against it`,
+          );
         }
       }),
     );
 
-  const audit = program.commands.find((c) => c.name() === 'audit') ?? program.command('audit').description('the append-only audit log');
+  const audit =
+    program.commands.find((c) => c.name() === 'audit') ??
+    program.command('audit').description('the append-only audit log');
   audit
     .command('verify')
     .description('walk the audit hash chain and name the first row that does not hold')
@@ -51,9 +59,13 @@ export function registerStoreCommands(program: Command, deps: StoreCommandDeps):
         const verdict = await verifyAuditChain(store);
         if (opts.json) print(JSON.stringify(verdict));
         else if (verdict.ok) {
-          print(`audit chain intact: ${verdict.checked} rows${verdict.headId === null ? '' : `, head row ${verdict.headId} ${verdict.headHash}`}`);
+          print(
+            `audit chain intact: ${verdict.checked} rows${verdict.headId === null ? '' : `, head row ${verdict.headId} ${verdict.headHash}`}`,
+          );
         } else {
-          printError(`audit chain BROKEN at row ${verdict.brokenId}: ${verdict.message} (${verdict.checked} rows before it are intact)`);
+          printError(
+            `audit chain BROKEN at row ${verdict.brokenId}: ${verdict.message} (${verdict.checked} rows before it are intact)`,
+          );
         }
         if (!verdict.ok) setExitCode(1);
       }),

@@ -50,7 +50,11 @@ export function vocabularyOf(hosts: Hosts, runbooks: Runbooks): Vocabulary {
 export async function openCore(config: Config, options: OpenCoreOptions = {}): Promise<Core> {
   // Runbooks first: a bad file must stop start-up before anything is opened.
   const runbooks = loadRunbooks(resolve(config.env.RECIO_RUNBOOKS_DIR));
-  const store = await openStore({ ...storeOptionsFromConfig(config), ...(options.logger ? { logger: options.logger } : {}), migrate: options.migrate ?? true });
+  const store = await openStore({
+    ...storeOptionsFromConfig(config),
+    ...(options.logger ? { logger: options.logger } : {}),
+    migrate: options.migrate ?? true,
+  });
   let hosts: Hosts;
   try {
     hosts = hostsFromConfig(config, (path) => readFileSync(path, 'utf8'));

@@ -11,41 +11,73 @@ interface Info {
  * Per host: reachable with the pinned key, the agent answers with our protocol, every service its
  * config lists exists in supervisor, and (db hosts) the newest dump is fresh.
  */
-export async function checkHost(hosts: Hosts, name: string, roles: readonly string[], backupMaxAgeHours: number): Promise<CheckResult[]> {
+export async function checkHost(
+  hosts: Hosts,
+  name: string,
+  roles: readonly string[],
+  backupMaxAgeHours: number,
+): Promise<CheckResult[]> {
   const label = `host ${name}`;
   const info = await hosts.run(name, { action: 'agent.info', params: {} }, { deadlineMs: 15_000 });
   if (!info.ok) {
     const code = info.error?.code;
-    const fix = code === 'host_key_mismatch'
-      ? 'if the host was rebuilt, re-pin its key in the fleet file (ssh-keyscan | ssh-keygen -lf -); otherwise treat it as an attack'
-      : code === 'protocol_mismatch'
-        ? 'upgrade the bot or the agent so both speak the same protocol version'
-        : code === 'unknown_action'
-          ? 'the agent is older than the bot: reinstall it (recio agent install)'
-          : 'check the address, port, the recio account and its authorized_keys (recio agent install)';
+    const fix =
+      code === 'host_key_mismatch'
+        ? 'if the host was rebuilt, re-pin its key in the fleet file (ssh-keyscan | ssh-keygen -lf -); otherwise treat it as an attack'
+        : code === 'protocol_mismatch'
+          ? 'upgrade the bot or the agent so both speak the same protocol version'
+          : code === 'unknown_action'
+            ? 'the agent is older than the bot: reinstall it (recio agent install)'
+            : 'check the address, port, the recio account and its authorized_keys (recio agent install)';
     return [fail(label, info.error?.message ?? 'no answer', fix)];
   }
   const data = info.data as Info;
-  const results = [pass(label, `reachable, host key matches the pin, agent ${data.agentVersion} (protocol v${data.protocol})`)];
+  const results = [
+    pass(label, `reachable, host key matches the pin, agent ${data.agentVersion} (protocol v${data.protocol})`),
+  ];
   if (roles.includes('app')) {
     const status = await hosts.run(name, { action: 'service.status', params: {} }, { deadlineMs: 15_000 });
-    const programs = status.ok ? (status.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name) : [];
+    const programs = status.ok
+      ? (status.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name)
+      : [];
     const missing = data.services.filter((s) => !programs.includes(s));
-    results.push(!status.ok
-      ? fail(`${label} services`, status.error?.message ?? 'supervisorctl status failed', "check supervisord and the agent account's access to its socket")
-      : missing.length === 0
-        ? pass(`${label} services`, `all ${data.services.length} configured programs exist in supervisor`)
-        : fail(`${label} services`, `configured but not in supervisor: ${missing.join(', ')}`, 'fix the services list in the agent config or the supervisor program names'));
+    results.push(
+      !status.ok
+        ? fail(
+            `${label} services`,
+            status.error?.message ?? 'supervisorctl status failed',
+            "check supervisord and the agent account's access to its socket",
+          )
+        : missing.length === 0
+          ? pass(`${label} services`, `all ${data.services.length} configured programs exist in supervisor`)
+          : fail(
+              `${label} services`,
+              `configured but not in supervisor: ${missing.join(', ')}`,
+              'fix the services list in the agent config or the supervisor program names',
+            ),
+    );
   }
   if (roles.includes('db')) {
     const backups = await hosts.run(name, { action: 'backup.list', params: {} }, { deadlineMs: 15_000 });
     const newest = (backups.data as { newest?: { file: string; ageSeconds: number } | null } | undefined)?.newest;
     const hours = newest ? newest.ageSeconds / 3600 : Infinity;
-    results.push(!backups.ok
-      ? fail(`${label} backups`, backups.error?.message ?? 'backup.list failed', 'check backups.dir in the agent config')
-      : hours <= backupMaxAgeHours
-        ? pass(`${label} backups`, `newest ${newest!.file}, ${hours.toFixed(1)} h old`)
-        : fail(`${label} backups`, newest ? `newest ${newest.file} is ${hours.toFixed(1)} h old (limit ${backupMaxAgeHours} h)` : 'no dump at all', 'run /recio backup now, then check the nightly schedule'));
+    results.push(
+      !backups.ok
+        ? fail(
+            `${label} backups`,
+            backups.error?.message ?? 'backup.list failed',
+            'check backups.dir in the agent config',
+          )
+        : hours <= backupMaxAgeHours
+          ? pass(`${label} backups`, `newest ${newest!.file}, ${hours.toFixed(1)} h old`)
+          : fail(
+              `${label} backups`,
+              newest
+                ? `newest ${newest.file} is ${hours.toFixed(1)} h old (limit ${backupMaxAgeHours} h)`
+                : 'no dump at all',
+              'run /recio backup now, then check the nightly schedule',
+            ),
+    );
   }
   return results;
 }

@@ -20,15 +20,30 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   try {
     config = loadConfig(env);
   } catch (error) {
-    const problems = isRecioError(error, 'config_invalid') ? ((error.context.problems as string[]) ?? [error.message]) : [String(error)];
+    const problems = isRecioError(error, 'config_invalid')
+      ? ((error.context.problems as string[]) ?? [error.message])
+      : [String(error)];
     return [fail('config', problems.join('; '), 'fix the listed variables in .env or the fleet file')];
   }
-  const results: CheckResult[] = [pass('config', `valid${config.fleet ? `, ${config.fleet.hosts.length} hosts in the fleet` : ', no fleet file (local host)'}`)];
+  const results: CheckResult[] = [
+    pass(
+      'config',
+      `valid${config.fleet ? `, ${config.fleet.hosts.length} hosts in the fleet` : ', no fleet file (local host)'}`,
+    ),
+  ];
   try {
     const runbooks = loadRunbooks(resolve(config.env.RECIO_RUNBOOKS_DIR), config.env.RECIO_RUNBOOKS_DIR);
     results.push(pass('runbooks', `${runbooks.size} valid (${[...runbooks.keys()].join(', ')})`));
   } catch (error) {
-    results.push(fail('runbooks', isRecioError(error) ? ((error.context.problems as string[] | undefined) ?? [error.message]).join('; ') : String(error), 'recio runbooks check lists each problem by file and path'));
+    results.push(
+      fail(
+        'runbooks',
+        isRecioError(error)
+          ? ((error.context.problems as string[] | undefined) ?? [error.message]).join('; ')
+          : String(error),
+        'recio runbooks check lists each problem by file and path',
+      ),
+    );
   }
   results.push(...(await checkSlack(config)));
   try {
@@ -36,17 +51,30 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     try {
       await store.ping();
       const pending = await pendingMigrations(store);
-      results.push(pending.length === 0 ? pass('store', `answers (${store.backend}), migrations current`) : fail('store', `answers, but migrations pending: ${pending.join(', ')}`, 'run recio migrate'));
+      results.push(
+        pending.length === 0
+          ? pass('store', `answers (${store.backend}), migrations current`)
+          : fail('store', `answers, but migrations pending: ${pending.join(', ')}`, 'run recio migrate'),
+      );
     } finally {
       await store.close();
     }
   } catch (error) {
-    results.push(fail('store', (error as Error).message, config.env.DATABASE_URL ? 'check DATABASE_URL and that PostgreSQL runs' : `check RECIO_DATA_DIR (${config.env.RECIO_DATA_DIR}) is writable`));
+    results.push(
+      fail(
+        'store',
+        (error as Error).message,
+        config.env.DATABASE_URL
+          ? 'check DATABASE_URL and that PostgreSQL runs'
+          : `check RECIO_DATA_DIR (${config.env.RECIO_DATA_DIR}) is writable`,
+      ),
+    );
   }
   try {
     const hosts = hostsFromConfig(config, (path) => readFileSync(path, 'utf8'));
     try {
-      for (const name of hosts.names()) results.push(...(await checkHost(hosts, name, hosts.get(name).roles, BACKUP_MAX_AGE_HOURS)));
+      for (const name of hosts.names())
+        results.push(...(await checkHost(hosts, name, hosts.get(name).roles, BACKUP_MAX_AGE_HOURS)));
     } finally {
       await hosts.close();
     }

@@ -17,11 +17,19 @@ import { beginDrill } from './run-drill.js';
 export async function drillTargetFor(config: Config): Promise<{ target: DrillTarget } | { refusal: string }> {
   const fleet = config.env.RECIO_FLEET;
   const staging = 'Drill a staging fleet from a terminal: `recio drill <scenario> --fleet staging.yml`.';
-  if (fleet === undefined) return { refusal: `Drills from Slack run against a sandbox fleet, and this bot has none (RECIO_FLEET is unset). ${staging}` };
+  if (fleet === undefined)
+    return {
+      refusal: `Drills from Slack run against a sandbox fleet, and this bot has none (RECIO_FLEET is unset). ${staging}`,
+    };
   const sandbox = await loadSandboxDrills();
-  if (sandbox === undefined) return { refusal: `Drills from Slack run against a sandbox, and this installation has no sandbox package (it comes with the repository). ${staging}` };
+  if (sandbox === undefined)
+    return {
+      refusal: `Drills from Slack run against a sandbox, and this installation has no sandbox package (it comes with the repository). ${staging}`,
+    };
   if (sandbox.isSandboxFleet(fleet)) return { target: sandbox.sandboxTarget(dirname(resolve(fleet))) };
-  return { refusal: `Drills from Slack run only against a sandbox, and this bot's fleet (${fleet}) is not one: a drill breaks things for real. ${staging}` };
+  return {
+    refusal: `Drills from Slack run only against a sandbox, and this bot's fleet (${fleet}) is not one: a drill breaks things for real. ${staging}`,
+  };
 }
 
 export interface BotDrillsDeps {
@@ -45,10 +53,16 @@ export function createBotDrills(deps: BotDrillsDeps): Drills {
   let running: { scenario: string; by: string; at: Date } | undefined;
   return {
     async start(scenario, actor, origin) {
-      if (!isScenario(scenario)) return { type: 'text', text: `Unknown scenario \`${scenario}\`: drills know ${SCENARIOS.join(', ')}.` };
-      const target = await (allowed ??= drillTargetFor(core.config));
+      if (!isScenario(scenario))
+        return { type: 'text', text: `Unknown scenario \`${scenario}\`: drills know ${SCENARIOS.join(', ')}.` };
+      allowed ??= drillTargetFor(core.config);
+      const target = await allowed;
       if ('refusal' in target) return { type: 'text', text: target.refusal };
-      if (running) return { type: 'text', text: `A drill is running already (${running.scenario}, started by <@${running.by}> at ${running.at.toISOString().slice(11, 19)} UTC): one at a time.` };
+      if (running)
+        return {
+          type: 'text',
+          text: `A drill is running already (${running.scenario}, started by <@${running.by}> at ${running.at.toISOString().slice(11, 19)} UTC): one at a time.`,
+        };
       const channel = origin.channel ?? core.config.env.RECIO_OPS_CHANNEL;
       const ctx: DrillContext = {
         store: core.store,
@@ -67,9 +81,17 @@ export function createBotDrills(deps: BotDrillsDeps): Drills {
       };
       running = { scenario, by: actor.id, at: new Date() };
       try {
-        const started = await beginDrill(ctx, target.target, { scenario, startedBy: actor.id, approveAs: actor.id, onProgress: (line) => logger.info({ scenario }, `drill: ${line.trim()}`) });
+        const started = await beginDrill(ctx, target.target, {
+          scenario,
+          startedBy: actor.id,
+          approveAs: actor.id,
+          onProgress: (line) => logger.info({ scenario }, `drill: ${line.trim()}`),
+        });
         void started.finished.finally(() => (running = undefined));
-        return { type: 'text', text: `Drill started: ${scenario} (${started.variant}) on the sandbox — drill \`${started.drillId.slice(0, 8)}\`. A fault is injected now; the monitor should open its incident${channel ? ` in <#${channel}>` : ''}, the drill recovers it, and the result is posted when it ends. You are its second person for approvals.` };
+        return {
+          type: 'text',
+          text: `Drill started: ${scenario} (${started.variant}) on the sandbox — drill \`${started.drillId.slice(0, 8)}\`. A fault is injected now; the monitor should open its incident${channel ? ` in <#${channel}>` : ''}, the drill recovers it, and the result is posted when it ends. You are its second person for approvals.`,
+        };
       } catch (error) {
         running = undefined;
         return { type: 'text', text: `No drill: ${error instanceof Error ? error.message : String(error)}` };

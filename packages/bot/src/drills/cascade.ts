@@ -16,17 +16,25 @@ function programOf(fingerprint: string): { host: string; service: string } | und
  */
 export async function recoverCascade(d: Drill, mainIncidentId: string, started: Date): Promise<void> {
   const { ctx } = d;
-  const others = (await ctx.store.incidents.listUnresolved()).filter((i) => i.id !== mainIncidentId && i.kind === 'incident' && i.openedBy === 'monitor' && i.openedAt >= started);
+  const others = (await ctx.store.incidents.listUnresolved()).filter(
+    (i) => i.id !== mainIncidentId && i.kind === 'incident' && i.openedBy === 'monitor' && i.openedAt >= started,
+  );
   for (const other of others) {
     if (!d.result.alsoOpened.includes(other.title)) d.result.alsoOpened.push(other.title);
     const program = programOf(other.fingerprint);
     if (program === undefined || other.scenario === null) continue;
-    const status = await ctx.ops.deps.hosts.run(program.host, { action: 'service.status', params: { service: program.service } });
-    const state = (status.data as { programs?: Array<{ name: string; state: string }> } | undefined)?.programs?.find((p) => p.name === program.service)?.state;
+    const status = await ctx.ops.deps.hosts.run(program.host, {
+      action: 'service.status',
+      params: { service: program.service },
+    });
+    const state = (status.data as { programs?: Array<{ name: string; state: string }> } | undefined)?.programs?.find(
+      (p) => p.name === program.service,
+    )?.state;
     if (state === 'RUNNING') continue;
     d.act(`status: ${program.service} is ${state ?? 'unknown'}`);
     const answer = await ctx.desk.runRecovery(other.id, DRILL_ACTOR, drillOrigin(ctx, `recover:${other.id}`));
     d.act(`run recovery (also opened): ${other.title}`);
-    if (answer.type === 'run') await driveRun(ctx, answer.run.id, { timeoutMs: d.timeouts.recoverMs, approver: d.approver, act: d.act });
+    if (answer.type === 'run')
+      await driveRun(ctx, answer.run.id, { timeoutMs: d.timeouts.recoverMs, approver: d.approver, act: d.act });
   }
 }

@@ -11,15 +11,27 @@ export const DRILL_ACTOR: Actor = { id: 'drill', roles: ['lead_operator'] };
 
 /** Where the drill's requests come from: a client like the terminal, with its own delivery keys (a retried step lands on the same run). */
 export function drillOrigin(ctx: DrillContext, key: string): Origin {
-  return { surface: 'cli', ...(ctx.channel ? { channel: ctx.channel } : {}), deliveryKey: `drill:${key}`, requestId: `drill-${key}` };
+  return {
+    surface: 'cli',
+    ...(ctx.channel ? { channel: ctx.channel } : {}),
+    deliveryKey: `drill:${key}`,
+    requestId: `drill-${key}`,
+  };
 }
 
 /** The second person, checked for the approve permission before anything is broken. */
 export async function approverFor(ctx: DrillContext, id: string): Promise<Actor> {
-  if (id === DRILL_ACTOR.id) throw new RecioError(ErrorCode.SelfApproval, 'the drill cannot approve its own requests: name a second person (--approve-as)');
+  if (id === DRILL_ACTOR.id)
+    throw new RecioError(
+      ErrorCode.SelfApproval,
+      'the drill cannot approve its own requests: name a second person (--approve-as)',
+    );
   const actor = await ctx.ops.actorFor(id);
   if (!allows(actor.roles, 'approve')) {
-    throw new RecioError(ErrorCode.NotAuthorised, `${id} cannot approve the drill's restore or rollback: approving is for a lead_operator (roles: ${actor.roles.join(', ') || 'none'})`);
+    throw new RecioError(
+      ErrorCode.NotAuthorised,
+      `${id} cannot approve the drill's restore or rollback: approving is for a lead_operator (roles: ${actor.roles.join(', ') || 'none'})`,
+    );
   }
   return actor;
 }

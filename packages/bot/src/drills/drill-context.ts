@@ -37,9 +37,14 @@ export async function openDrillContext(options: OpenDrillOptions): Promise<Opene
   let target: DrillTarget;
   if (options.sandboxDir !== undefined) {
     const sandbox = await loadSandboxDrills();
-    if (sandbox === undefined) throw new RecioError(ErrorCode.ConfigInvalid, 'no sandbox package here: drill a staging fleet with --fleet');
+    if (sandbox === undefined)
+      throw new RecioError(ErrorCode.ConfigInvalid, 'no sandbox package here: drill a staging fleet with --fleet');
     // A runbooks dir set on purpose (shortened windows) wins over the sandbox's default.
-    env = { ...env, ...sandbox.botEnvOf(options.sandboxDir), ...(env.RECIO_RUNBOOKS_DIR ? { RECIO_RUNBOOKS_DIR: env.RECIO_RUNBOOKS_DIR } : {}) };
+    env = {
+      ...env,
+      ...sandbox.botEnvOf(options.sandboxDir),
+      ...(env.RECIO_RUNBOOKS_DIR ? { RECIO_RUNBOOKS_DIR: env.RECIO_RUNBOOKS_DIR } : {}),
+    };
     target = sandbox.sandboxTarget(options.sandboxDir);
   } else if (options.fleetPath !== undefined) {
     env = { ...env, RECIO_FLEET: options.fleetPath };

@@ -50,7 +50,12 @@ export interface DrillTimeouts {
  * provider-outage runbook waits 15 minutes before it offers to disable auto entries (the plan's own
  * window), and a restore of a large dump takes its time.
  */
-export const DEFAULT_TIMEOUTS: DrillTimeouts = { detectMs: 180_000, recoverMs: 30 * 60_000, greenMs: 300_000, resolveMs: 120_000 };
+export const DEFAULT_TIMEOUTS: DrillTimeouts = {
+  detectMs: 180_000,
+  recoverMs: 30 * 60_000,
+  greenMs: 300_000,
+  resolveMs: 120_000,
+};
 
 /** One drill, as asked for. */
 export interface DrillOptions {

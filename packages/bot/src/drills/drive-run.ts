@@ -33,7 +33,9 @@ async function approvalOf(ctx: DrillContext, step: Step): Promise<string | undef
 /** A run's steps in a line each, for a failure a person reads. */
 export async function describeSteps(ctx: DrillContext, runId: string): Promise<string> {
   const steps = await ctx.store.runs.steps(runId);
-  return steps.map((s) => `${s.title}: ${s.state}${s.outcome && s.state !== 'succeeded' ? ` (${s.outcome})` : ''}`).join('; ');
+  return steps
+    .map((s) => `${s.title}: ${s.state}${s.outcome && s.state !== 'succeeded' ? ` (${s.outcome})` : ''}`)
+    .join('; ');
 }
 
 /**
@@ -58,17 +60,36 @@ export async function driveRun(ctx: DrillContext, runId: string, options: DriveO
         const approvalId = await approvalOf(ctx, step);
         if (approvalId === undefined) continue;
         handled.add(step.id);
-        const answer = await decideApproval(ctx.ops, approvalId, 'approved', options.approver, drillOrigin(ctx, `approve:${approvalId}`));
+        const answer = await decideApproval(
+          ctx.ops,
+          approvalId,
+          'approved',
+          options.approver,
+          drillOrigin(ctx, `approve:${approvalId}`),
+        );
         options.act(`approve "${step.title.split(' (')[0]}" as ${options.approver.id}`);
-        if (answer.type !== 'text' || !answer.text.startsWith('Approved')) throw new RecioError(ErrorCode.ActionFailed, `approving "${step.title}" was refused: ${answered(answer)}`, { runId });
+        if (answer.type !== 'text' || !answer.text.startsWith('Approved'))
+          throw new RecioError(ErrorCode.ActionFailed, `approving "${step.title}" was refused: ${answered(answer)}`, {
+            runId,
+          });
       } else if (step.approval === 'confirm' && (options.readyToConfirm?.(step, steps) ?? true)) {
         handled.add(step.id);
         const answer = await confirmStep(ctx.ops, step.id, DRILL_ACTOR, drillOrigin(ctx, `confirm:${step.id}`));
         options.act(`${step.action === 'check.manual' ? 'confirm' : 'go-ahead'}: ${step.title}`);
-        if (answer.type !== 'text' || !answer.text.startsWith('Go-ahead recorded')) throw new RecioError(ErrorCode.ActionFailed, `the go-ahead on "${step.title}" was refused: ${answered(answer)}`, { runId });
+        if (answer.type !== 'text' || !answer.text.startsWith('Go-ahead recorded'))
+          throw new RecioError(
+            ErrorCode.ActionFailed,
+            `the go-ahead on "${step.title}" was refused: ${answered(answer)}`,
+            { runId },
+          );
       }
     }
-    if (Date.now() > deadline) throw new RecioError(ErrorCode.StepTimeout, `${String(run.params.title ?? run.scenario)} still ${run.state} after ${Math.round(options.timeoutMs / 1000)} s: ${await describeSteps(ctx, runId)}`, { runId });
+    if (Date.now() > deadline)
+      throw new RecioError(
+        ErrorCode.StepTimeout,
+        `${String(run.params.title ?? run.scenario)} still ${run.state} after ${Math.round(options.timeoutMs / 1000)} s: ${await describeSteps(ctx, runId)}`,
+        { runId },
+      );
     await sleep(250);
   }
 }

@@ -12,4 +12,16 @@ export { fleetTarget } from './fleet-target.js';
 export { formatDrillResult, renderDrillReport, seconds } from './drill-report.js';
 export { planStepsFor, CHECKLIST_CHECKS, type PlanSteps } from './plan-steps.js';
 export { DRILL_ACTOR } from './drill-actors.js';
-export { DEFAULT_TIMEOUTS, SCENARIOS, isScenario, type BreakFlags, type Scenario, type DrillContext, type DrillOptions, type DrillResult, type DrillTarget, type DrillTimeouts, type PreparedBreak } from './drill-types.js';
+export {
+  DEFAULT_TIMEOUTS,
+  SCENARIOS,
+  isScenario,
+  type BreakFlags,
+  type Scenario,
+  type DrillContext,
+  type DrillOptions,
+  type DrillResult,
+  type DrillTarget,
+  type DrillTimeouts,
+  type PreparedBreak,
+} from './drill-types.js';

@@ -26,17 +26,30 @@ export function planStepsFor(scenario: Scenario, variant?: string): PlanSteps {
         ],
       };
     case 'service-crash':
-      return { section: '1.2', commands: ['supervisorctl tail <service_name>', 'supervisorctl restart <service_name>'], also: 'if it fails again, check the DB and the APIs' };
+      return {
+        section: '1.2',
+        commands: ['supervisorctl tail <service_name>', 'supervisorctl restart <service_name>'],
+        also: 'if it fails again, check the DB and the APIs',
+      };
     case 'provider-outage':
       return {
         section: '1.3',
-        commands: ['curl the Kalshi status endpoint', 'curl the Coinbase status endpoint', 'supervisorctl stop auto_entry_supervisor'],
+        commands: [
+          'curl the Kalshi status endpoint',
+          'curl the Coinbase status endpoint',
+          'supervisorctl stop auto_entry_supervisor',
+        ],
         also: 'watch for the provider to come back (up to 15 min), then start auto_entry_supervisor again',
       };
     case 'bad-release':
       return {
         section: '1.4',
-        commands: ['cd /opt/rec_io_v2', 'git checkout <last_good_tag>', 'pip install -r requirements.txt --upgrade', 'supervisorctl restart all'],
+        commands: [
+          'cd /opt/rec_io_v2',
+          'git checkout <last_good_tag>',
+          'pip install -r requirements.txt --upgrade',
+          'supervisorctl restart all',
+        ],
         also: 'verify with smoke tests',
       };
   }

@@ -6,7 +6,15 @@ import type { Incident } from '../store/index.js';
 import { approverFor, DRILL_ACTOR, drillOrigin } from './drill-actors.js';
 import { finishDrillRecord, openDrillRecord, type DrillRecord } from './drill-record.js';
 import { describeSteps, driveRun } from './drive-run.js';
-import { DEFAULT_TIMEOUTS, type DrillContext, type DrillOptions, type DrillResult, type DrillTarget, type DrillTimeouts, type PreparedBreak } from './drill-types.js';
+import {
+  DEFAULT_TIMEOUTS,
+  type DrillContext,
+  type DrillOptions,
+  type DrillResult,
+  type DrillTarget,
+  type DrillTimeouts,
+  type PreparedBreak,
+} from './drill-types.js';
 import { recoverCascade } from './cascade.js';
 
 /** Polls `probe` until it returns a value, or undefined at the bound. */
@@ -20,7 +28,11 @@ async function within<T>(ms: number, probe: () => Promise<T | undefined>, everyM
 }
 
 function runOf(answer: Answer, what: string): string {
-  if (answer.type !== 'run') throw new RecioError(ErrorCode.ActionFailed, `${what} did not start a run: ${'text' in answer ? answer.text : answer.type}`);
+  if (answer.type !== 'run')
+    throw new RecioError(
+      ErrorCode.ActionFailed,
+      `${what} did not start a run: ${'text' in answer ? answer.text : answer.type}`,
+    );
   return answer.run.id;
 }
 
@@ -61,14 +73,40 @@ export async function beginDrill(ctx: DrillContext, target: DrillTarget, options
   const prepared = await target.prepare(options.scenario, options.flags ?? {}, ctx);
   for (const fingerprint of prepared.fingerprints) {
     const open = await ctx.store.incidents.findUnresolved(fingerprint);
-    if (open) throw new RecioError(ErrorCode.InvalidRequest, `an incident for this fault is open already (${open.id.slice(0, 8)}: ${open.title}): resolve it before drilling the same fault`);
+    if (open)
+      throw new RecioError(
+        ErrorCode.InvalidRequest,
+        `an incident for this fault is open already (${open.id.slice(0, 8)}: ${open.title}): resolve it before drilling the same fault`,
+      );
   }
   const stopMonitor = await ctx.ensureMonitor();
-  const record = await openDrillRecord(ctx, { scenario: options.scenario, variant: prepared.variant, target: target.label, startedBy: options.startedBy, approveAs: approver.id });
+  const record = await openDrillRecord(ctx, {
+    scenario: options.scenario,
+    variant: prepared.variant,
+    target: target.label,
+    startedBy: options.startedBy,
+    approveAs: approver.id,
+  });
   ctx.notify?.();
-  const result: DrillResult = { drillId: record.id, scenario: options.scenario, variant: prepared.variant, target: target.label, ok: false, operatorActions: [], failures: [], alsoOpened: [], startedAt: new Date().toISOString() };
+  const result: DrillResult = {
+    drillId: record.id,
+    scenario: options.scenario,
+    variant: prepared.variant,
+    target: target.label,
+    ok: false,
+    operatorActions: [],
+    failures: [],
+    alsoOpened: [],
+    startedAt: new Date().toISOString(),
+  };
   const d: Drill = {
-    ctx, options, prepared, approver, record, result, progress,
+    ctx,
+    options,
+    prepared,
+    approver,
+    record,
+    result,
+    progress,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     brokeAt: 0,
     act: (what) => {
@@ -87,7 +125,9 @@ export async function beginDrill(ctx: DrillContext, target: DrillTarget, options
       await stopMonitor().catch(() => undefined);
     }
     result.ok = result.failures.length === 0;
-    await finishDrillRecord(ctx, record, result, options.startedBy).catch((error: Error) => result.failures.push(`the drill's record could not be written: ${error.message}`));
+    await finishDrillRecord(ctx, record, result, options.startedBy).catch((error: Error) =>
+      result.failures.push(`the drill's record could not be written: ${error.message}`),
+    );
     ctx.notify?.();
     return result;
   })();
@@ -113,8 +153,16 @@ async function phases(d: Drill): Promise<void> {
   result.incidentId = incident.id;
   result.timeToDetectMs = since(d);
   d.progress(`  ${(since(d) / 1000).toFixed(1)} s  detected: ${incident.title} (incident ${incident.id.slice(0, 8)})`);
-  await d.record.note('drill_detected', `${incident.title} after ${Math.round(result.timeToDetectMs)} ms`, { incidentId: incident.id });
-  await ctx.store.timeline.add({ incidentId: incident.id, actor: 'drill', kind: 'note', text: `This fault was injected on purpose by drill ${d.record.id.slice(0, 8)} (${d.options.scenario}, ${d.prepared.variant}).`, detail: { drillId: d.record.id } });
+  await d.record.note('drill_detected', `${incident.title} after ${Math.round(result.timeToDetectMs)} ms`, {
+    incidentId: incident.id,
+  });
+  await ctx.store.timeline.add({
+    incidentId: incident.id,
+    actor: 'drill',
+    kind: 'note',
+    text: `This fault was injected on purpose by drill ${d.record.id.slice(0, 8)} (${d.options.scenario}, ${d.prepared.variant}).`,
+    detail: { drillId: d.record.id },
+  });
 
   await recover(d, incident);
   result.timeToRecoveredMs = since(d);
@@ -135,8 +183,13 @@ async function detect(d: Drill, started: Date): Promise<Incident> {
     return undefined;
   });
   if (found) return found;
-  const others = (await d.ctx.store.incidents.listUnresolved()).filter((i) => i.openedAt >= started && i.kind !== 'drill');
-  throw new RecioError(ErrorCode.StepTimeout, `not detected: no incident ${d.prepared.fingerprints.join(' or ')} within ${Math.round(d.timeouts.detectMs / 1000)} s${others.length ? ` (opened instead: ${others.map((i) => i.title).join('; ')})` : ''}`);
+  const others = (await d.ctx.store.incidents.listUnresolved()).filter(
+    (i) => i.openedAt >= started && i.kind !== 'drill',
+  );
+  throw new RecioError(
+    ErrorCode.StepTimeout,
+    `not detected: no incident ${d.prepared.fingerprints.join(' or ')} within ${Math.round(d.timeouts.detectMs / 1000)} s${others.length ? ` (opened instead: ${others.map((i) => i.title).join('; ')})` : ''}`,
+  );
 }
 
 /**
@@ -149,13 +202,26 @@ async function recover(d: Drill, incident: Incident): Promise<void> {
   await ctx.desk.acknowledge(incident.id, DRILL_ACTOR, drillOrigin(ctx, `ack:${incident.id}`));
   d.act('acknowledge');
   for (let attempt = 1; ; attempt++) {
-    const answer = await ctx.desk.runRecovery(incident.id, DRILL_ACTOR, drillOrigin(ctx, `recover:${incident.id}:${attempt}`));
+    const answer = await ctx.desk.runRecovery(
+      incident.id,
+      DRILL_ACTOR,
+      drillOrigin(ctx, `recover:${incident.id}:${attempt}`),
+    );
     d.act(attempt === 1 ? 'run recovery' : 'run recovery again');
     const runId = runOf(answer, 'Run recovery');
-    const run = await driveRun(ctx, runId, { timeoutMs: d.timeouts.recoverMs, approver: d.approver, act: d.act, ...(d.prepared.external ? { external: d.prepared.external } : {}) });
+    const run = await driveRun(ctx, runId, {
+      timeoutMs: d.timeouts.recoverMs,
+      approver: d.approver,
+      act: d.act,
+      ...(d.prepared.external ? { external: d.prepared.external } : {}),
+    });
     if (run.state === 'succeeded') return;
     const steps = await describeSteps(ctx, runId);
-    if (attempt >= 2) throw new RecioError(ErrorCode.ActionFailed, `the recovery (${incident.scenario}) ended ${run.state} twice: ${steps}`);
+    if (attempt >= 2)
+      throw new RecioError(
+        ErrorCode.ActionFailed,
+        `the recovery (${incident.scenario}) ended ${run.state} twice: ${steps}`,
+      );
     d.progress(`  recovery ended ${run.state}: ${steps}`);
   }
 }
@@ -166,35 +232,55 @@ async function checklistGreen(d: Drill, incident: Incident): Promise<void> {
   const answer = await ctx.desk.openChecklist(incident.id, DRILL_ACTOR, drillOrigin(ctx, `checklist:${incident.id}`));
   d.act('open checklist');
   const runId = runOf(answer, 'Open checklist');
-  let run;
+  let run: Awaited<ReturnType<typeof driveRun>>;
   try {
     run = await driveRun(ctx, runId, {
       timeoutMs: d.timeouts.greenMs,
       approver: d.approver,
       act: d.act,
-      readyToConfirm: (step, steps) => step.action !== 'check.manual' || steps.every((s) => s.id === step.id || s.state === 'succeeded'),
+      readyToConfirm: (step, steps) =>
+        step.action !== 'check.manual' || steps.every((s) => s.id === step.id || s.state === 'succeeded'),
     });
   } catch (error) {
     // Its probes would retry for ten minutes more: the drill stops them, and says which failed.
     await cancelRun(ctx.ops, runId, DRILL_ACTOR, drillOrigin(ctx, `cancel:${runId}`)).catch(() => undefined);
-    throw new RecioError(ErrorCode.StepTimeout, `the checklist did not go green within ${Math.round(d.timeouts.greenMs / 1000)} s: ${await describeSteps(ctx, runId)}`, {}, { cause: error });
+    throw new RecioError(
+      ErrorCode.StepTimeout,
+      `the checklist did not go green within ${Math.round(d.timeouts.greenMs / 1000)} s: ${await describeSteps(ctx, runId)}`,
+      {},
+      { cause: error },
+    );
   }
-  if (run.state !== 'succeeded') throw new RecioError(ErrorCode.ActionFailed, `the checklist ended ${run.state}: ${await describeSteps(ctx, runId)}`);
+  if (run.state !== 'succeeded')
+    throw new RecioError(
+      ErrorCode.ActionFailed,
+      `the checklist ended ${run.state}: ${await describeSteps(ctx, runId)}`,
+    );
   d.progress(`  ${(since(d) / 1000).toFixed(1)} s  checklist GREEN`);
 }
 
 /** Resolve, once the desk offers it (checklist green, the monitor sees the fault healthy); then what the fault also opened. */
 async function resolve(d: Drill, incident: Incident, started: Date): Promise<void> {
   const { ctx } = d;
-  const mitigated = await within(d.timeouts.resolveMs, async () => {
-    await ctx.desk.offerResolveIfReady(incident.id);
-    return (await ctx.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined;
-  }, 500);
-  if (!mitigated) throw new RecioError(ErrorCode.StepTimeout, `Resolve was not offered within ${Math.round(d.timeouts.resolveMs / 1000)} s of green: the monitor does not see ${incident.fingerprint} healthy`);
+  const mitigated = await within(
+    d.timeouts.resolveMs,
+    async () => {
+      await ctx.desk.offerResolveIfReady(incident.id);
+      return (await ctx.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined;
+    },
+    500,
+  );
+  if (!mitigated)
+    throw new RecioError(
+      ErrorCode.StepTimeout,
+      `Resolve was not offered within ${Math.round(d.timeouts.resolveMs / 1000)} s of green: the monitor does not see ${incident.fingerprint} healthy`,
+    );
   await ctx.desk.resolve(incident.id, DRILL_ACTOR, drillOrigin(ctx, `resolve:${incident.id}`));
   d.act('resolve');
   // The checklist is green, so what else the same fault opened is over too: closed, and listed.
-  const others = (await ctx.store.incidents.listUnresolved()).filter((i) => i.openedAt >= started && i.kind === 'incident' && i.openedBy === 'monitor');
+  const others = (await ctx.store.incidents.listUnresolved()).filter(
+    (i) => i.openedAt >= started && i.kind === 'incident' && i.openedBy === 'monitor',
+  );
   for (const other of others) {
     await ctx.desk.resolve(other.id, DRILL_ACTOR, drillOrigin(ctx, `resolve:${other.id}`));
     d.act(`resolve (also opened): ${other.title}`);

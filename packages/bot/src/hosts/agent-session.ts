@@ -54,7 +54,14 @@ export class AgentSession {
   request(request: AgentRequest, maxOutputBytes: number, onChunk?: Pending['onChunk']): Promise<SessionReply> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     return new Promise<SessionReply>((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject, ...(onChunk ? { onChunk } : {}), output: '', budget: maxOutputBytes, truncated: false });
+      this.pending.set(request.id, {
+        resolve,
+        reject,
+        ...(onChunk ? { onChunk } : {}),
+        output: '',
+        budget: maxOutputBytes,
+        truncated: false,
+      });
       this.send(`${JSON.stringify(request)}\n`);
     });
   }
@@ -65,8 +72,7 @@ export class AgentSession {
 
   feedStdout(data: string): void {
     this.buffer += data;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
+    for (let newline = this.buffer.indexOf('\n'); newline >= 0; newline = this.buffer.indexOf('\n')) {
       const text = this.buffer.slice(0, newline);
       this.buffer = this.buffer.slice(newline + 1);
       if (text.trim() !== '') this.onLine(text);
@@ -81,7 +87,14 @@ export class AgentSession {
   close(reason: Error): void {
     if (this.closedWith) return;
     const said = `${this.buffer}\n${this.stderrTail}`.trim();
-    this.closedWith = said === '' ? reason : new RecioError((reason as RecioError).code ?? ErrorCode.HostUnreachable, `${reason.message}: ${said.slice(-300)}`, { host: this.host });
+    this.closedWith =
+      said === ''
+        ? reason
+        : new RecioError(
+            (reason as RecioError).code ?? ErrorCode.HostUnreachable,
+            `${reason.message}: ${said.slice(-300)}`,
+            { host: this.host },
+          );
     this.rejectHello(this.closedWith);
     for (const pending of this.pending.values()) pending.reject(this.closedWith);
     this.pending.clear();
@@ -98,7 +111,13 @@ export class AgentSession {
     }
     if (line.type === 'hello') {
       if (line.v !== PROTOCOL_VERSION) {
-        this.close(new RecioError(ErrorCode.ProtocolMismatch, `protocol mismatch on ${this.host}: the bot speaks v${PROTOCOL_VERSION}, the agent (${line.agentVersion}) speaks v${line.v}`, { host: this.host }));
+        this.close(
+          new RecioError(
+            ErrorCode.ProtocolMismatch,
+            `protocol mismatch on ${this.host}: the bot speaks v${PROTOCOL_VERSION}, the agent (${line.agentVersion}) speaks v${line.v}`,
+            { host: this.host },
+          ),
+        );
         return;
       }
       this.resolveHello(line);

@@ -21,7 +21,10 @@ export interface KnownHost {
 export class Hosts {
   private readonly byName: Map<string, KnownHost>;
 
-  constructor(hosts: KnownHost[], private readonly fanOutConcurrency = 16) {
+  constructor(
+    hosts: KnownHost[],
+    private readonly fanOutConcurrency = 16,
+  ) {
     this.byName = new Map(hosts.map((h) => [h.name, h]));
   }
 
@@ -32,7 +35,9 @@ export class Hosts {
   get(name: string): KnownHost {
     const host = this.byName.get(name);
     if (host === undefined) {
-      throw new RecioError(ErrorCode.UnknownHost, `unknown host "${name}" (known: ${this.names().join(', ')})`, { host: name });
+      throw new RecioError(ErrorCode.UnknownHost, `unknown host "${name}" (known: ${this.names().join(', ')})`, {
+        host: name,
+      });
     }
     return host;
   }
@@ -44,7 +49,15 @@ export class Hosts {
   run(name: string, request: HostRequest, options?: RunOptions): Promise<HostResult> {
     const host = this.byName.get(name);
     if (host === undefined) {
-      return Promise.resolve(refusedResult(name, request.action, newRequestId(options?.traceId), ErrorCode.UnknownHost, `unknown host "${name}" (known: ${this.names().join(', ')})`));
+      return Promise.resolve(
+        refusedResult(
+          name,
+          request.action,
+          newRequestId(options?.traceId),
+          ErrorCode.UnknownHost,
+          `unknown host "${name}" (known: ${this.names().join(', ')})`,
+        ),
+      );
     }
     return host.transport.run(request, options);
   }
@@ -78,8 +91,14 @@ export function hostsFromConfig(config: Config, readKey: (path: string) => strin
   if (config.fleet === undefined) {
     const agentConfig = loadAgentConfig(config.env.RECIO_AGENT_CONFIG);
     const local = new LocalTransport({ agentConfig, commandTimeoutMs: config.env.RECIO_SSH_COMMAND_TIMEOUT_MS });
-    return new Hosts([{ name: 'local', roles: ['db', 'app', 'web'], transport: local }], config.env.RECIO_FANOUT_CONCURRENCY);
+    return new Hosts(
+      [{ name: 'local', roles: ['db', 'app', 'web'], transport: local }],
+      config.env.RECIO_FANOUT_CONCURRENCY,
+    );
   }
   const key = readKey(config.env.RECIO_SSH_KEY ?? '');
-  return new Hosts(config.fleet.hosts.map((h) => sshHost(h, key, config)), config.env.RECIO_FANOUT_CONCURRENCY);
+  return new Hosts(
+    config.fleet.hosts.map((h) => sshHost(h, key, config)),
+    config.env.RECIO_FANOUT_CONCURRENCY,
+  );
 }

@@ -29,7 +29,13 @@ export class LocalTransport implements Transport {
     const budget = { output: '', left: this.options.agentConfig.maxOutputBytes, truncated: false };
     try {
       const result = await dispatch(
-        { v: PROTOCOL_VERSION, id: requestId, action: request.action, params: checked.params, timeoutMs: options.deadlineMs ?? this.options.commandTimeoutMs },
+        {
+          v: PROTOCOL_VERSION,
+          id: requestId,
+          action: request.action,
+          params: checked.params,
+          timeoutMs: options.deadlineMs ?? this.options.commandTimeoutMs,
+        },
         this.options.agentConfig,
         {
           signal: controller.signal,
@@ -42,7 +48,15 @@ export class LocalTransport implements Transport {
           },
         },
       );
-      return { host: this.host, action: request.action, requestId, ...result, output: budget.output, outputTruncated: budget.truncated, outcomeUnknown: result.timedOut === true };
+      return {
+        host: this.host,
+        action: request.action,
+        requestId,
+        ...result,
+        output: budget.output,
+        outputTruncated: budget.truncated,
+        outcomeUnknown: result.timedOut === true,
+      };
     } finally {
       options.signal?.removeEventListener('abort', abort);
     }

@@ -15,17 +15,51 @@ export function newRequestId(traceId?: string): string {
 }
 
 /** A failed result that never reached a host. */
-export function refusedResult(host: string, action: ActionName, requestId: string, code: string, message: string): HostResult {
-  return { host, action, requestId, ok: false, exitCode: 2, durationMs: 0, error: { code, message }, output: '', outputTruncated: false, outcomeUnknown: false };
+export function refusedResult(
+  host: string,
+  action: ActionName,
+  requestId: string,
+  code: string,
+  message: string,
+): HostResult {
+  return {
+    host,
+    action,
+    requestId,
+    ok: false,
+    exitCode: 2,
+    durationMs: 0,
+    error: { code, message },
+    output: '',
+    outputTruncated: false,
+    outcomeUnknown: false,
+  };
 }
 
 /** The bot checks params too: a bad one is refused here, before any connection is made. */
-export function checkParams(host: string, request: HostRequest, requestId: string): { params: Record<string, unknown> } | HostResult {
+export function checkParams(
+  host: string,
+  request: HostRequest,
+  requestId: string,
+): { params: Record<string, unknown> } | HostResult {
   const schema = ActionParams[request.action];
-  if (schema === undefined) return refusedResult(host, request.action, requestId, ErrorCode.UnknownAction, `unknown action "${String(request.action)}"`);
+  if (schema === undefined)
+    return refusedResult(
+      host,
+      request.action,
+      requestId,
+      ErrorCode.UnknownAction,
+      `unknown action "${String(request.action)}"`,
+    );
   const parsed = schema.safeParse(request.params);
   if (!parsed.success) {
-    return refusedResult(host, request.action, requestId, ErrorCode.InvalidParams, `invalid params for ${request.action}: ${formatIssues(parsed.error).join('; ')}`);
+    return refusedResult(
+      host,
+      request.action,
+      requestId,
+      ErrorCode.InvalidParams,
+      `invalid params for ${request.action}: ${formatIssues(parsed.error).join('; ')}`,
+    );
   }
   return { params: parsed.data as Record<string, unknown> };
 }

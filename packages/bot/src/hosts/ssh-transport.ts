@@ -74,7 +74,11 @@ export class SshTransport implements Transport {
     try {
       const opened = await beforeDeadline(this.openSession(deadline), deadline, options.signal);
       if (opened.timedOut) {
-        return failure(new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: no agent session within the deadline`), false, true);
+        return failure(
+          new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: no agent session within the deadline`),
+          false,
+          true,
+        );
       }
       session = opened.value;
     } catch (error) {
@@ -83,7 +87,13 @@ export class SshTransport implements Transport {
 
     const remaining = deadline - Date.now();
     const reply = session.request(
-      { v: PROTOCOL_VERSION, id: requestId, action: request.action, params: checked.params, timeoutMs: Math.max(1, remaining - AGENT_DEADLINE_MARGIN_MS) },
+      {
+        v: PROTOCOL_VERSION,
+        id: requestId,
+        action: request.action,
+        params: checked.params,
+        timeoutMs: Math.max(1, remaining - AGENT_DEADLINE_MARGIN_MS),
+      },
       this.options.maxOutputBytes ?? 1024 * 1024,
       options.onChunk,
     );
@@ -96,7 +106,13 @@ export class SshTransport implements Transport {
         return failure(new RecioError(ErrorCode.StepTimeout, message), true, true);
       }
       // An action the agent had to kill at its deadline may have half happened.
-      return { host: this.host, action: request.action, requestId, outcomeUnknown: answered.value.timedOut === true, ...answered.value };
+      return {
+        host: this.host,
+        action: request.action,
+        requestId,
+        outcomeUnknown: answered.value.timedOut === true,
+        ...answered.value,
+      };
     } catch (error) {
       // The connection went away after the request left: it may or may not have run.
       return failure(error, true);
@@ -117,7 +133,8 @@ export class SshTransport implements Transport {
   }
 
   private openSession(deadline: number): Promise<AgentSession> {
-    if (this.closed) return Promise.reject(new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: transport closed`));
+    if (this.closed)
+      return Promise.reject(new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: transport closed`));
     if (this.session?.isOpen) return Promise.resolve(this.session);
     this.opening ??= this.connect(deadline).finally(() => {
       this.opening = undefined;
@@ -146,9 +163,18 @@ export class SshTransport implements Transport {
       ssh.dispose();
       const seen = pin.seen();
       if (seen !== undefined && seen !== host.hostKey) {
-        throw new RecioError(ErrorCode.HostKeyMismatch, `host key mismatch for ${this.describe()}: it presented ${seen}, the fleet file pins ${host.hostKey}; refusing to connect`, { host: host.name });
+        throw new RecioError(
+          ErrorCode.HostKeyMismatch,
+          `host key mismatch for ${this.describe()}: it presented ${seen}, the fleet file pins ${host.hostKey}; refusing to connect`,
+          { host: host.name },
+        );
       }
-      throw new RecioError(ErrorCode.HostUnreachable, `cannot reach ${this.describe()}: ${(error as Error).message}`, { host: host.name }, { cause: error });
+      throw new RecioError(
+        ErrorCode.HostUnreachable,
+        `cannot reach ${this.describe()}: ${(error as Error).message}`,
+        { host: host.name },
+        { cause: error },
+      );
     }
     this.counters.connects += 1;
     if (this.counters.connects > 1) this.counters.reconnects += 1;
@@ -164,7 +190,11 @@ export class SshTransport implements Transport {
     const session = await new Promise<AgentSession>((resolve, reject) => {
       connection.exec(SESSION_COMMAND, (error, channel) => {
         if (error) {
-          reject(new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: cannot open a channel: ${error.message}`, { host: host.name }));
+          reject(
+            new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: cannot open a channel: ${error.message}`, {
+              host: host.name,
+            }),
+          );
           return;
         }
         const agent = new AgentSession(host.name, (text) => channel.write(text));
@@ -172,7 +202,11 @@ export class SshTransport implements Transport {
         channel.stderr.setEncoding('utf8');
         channel.on('data', (data: string) => agent.feedStdout(data));
         channel.stderr.on('data', (data: string) => agent.feedStderr(data));
-        channel.on('close', () => agent.close(new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: agent session ended`, { host: host.name })));
+        channel.on('close', () =>
+          agent.close(
+            new RecioError(ErrorCode.HostUnreachable, `${this.describe()}: agent session ended`, { host: host.name }),
+          ),
+        );
         resolve(agent);
       });
     });

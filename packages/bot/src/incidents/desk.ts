@@ -39,11 +39,29 @@ export class IncidentDesk {
         detail: { ...failure, ...(c.value ? { value: c.value } : {}) } as never,
       });
       if (created) {
-        await tx.timeline.add({ incidentId: incident.id, actor: MONITOR, kind: 'detected', text: redactSecrets(failure.detail), detail: { failure: failure.kind, host: failure.host ?? null, state: failure.state } });
+        await tx.timeline.add({
+          incidentId: incident.id,
+          actor: MONITOR,
+          kind: 'detected',
+          text: redactSecrets(failure.detail),
+          detail: { failure: failure.kind, host: failure.host ?? null, state: failure.state },
+        });
         await this.post(tx, incident, `:rotating_light: ${c.title}`);
-        await tx.audit.append({ actor: MONITOR, action: 'incident.opened', target: `incident:${incident.id}`, outcome: 'ok', detail: { fingerprint: c.fingerprint, severity: c.severity, scenario: c.scenario } });
+        await tx.audit.append({
+          actor: MONITOR,
+          action: 'incident.opened',
+          target: `incident:${incident.id}`,
+          outcome: 'ok',
+          detail: { fingerprint: c.fingerprint, severity: c.severity, scenario: c.scenario },
+        });
       } else {
-        await tx.timeline.add({ incidentId: incident.id, actor: MONITOR, kind: 'recurred', text: `seen again (${incident.occurrences}×): ${redactSecrets(failure.detail)}`, detail: { state: failure.state } });
+        await tx.timeline.add({
+          incidentId: incident.id,
+          actor: MONITOR,
+          kind: 'recurred',
+          text: `seen again (${incident.occurrences}×): ${redactSecrets(failure.detail)}`,
+          detail: { state: failure.state },
+        });
         await this.update(tx, incident, `seen:${incident.occurrences}`, `${c.title} (seen ${incident.occurrences}×)`);
       }
       return { incident, created };
@@ -56,7 +74,13 @@ export class IncidentDesk {
   async reportHealthy(fingerprint: string, detail: string): Promise<void> {
     const incident = await this.store.incidents.findUnresolved(fingerprint);
     if (incident === undefined) return;
-    await this.store.timeline.add({ incidentId: incident.id, actor: MONITOR, kind: 'probe_healthy', text: redactSecrets(detail), detail: {} });
+    await this.store.timeline.add({
+      incidentId: incident.id,
+      actor: MONITOR,
+      kind: 'probe_healthy',
+      text: redactSecrets(detail),
+      detail: {},
+    });
     await this.offerResolveIfReady(incident.id);
   }
 
@@ -66,12 +90,20 @@ export class IncidentDesk {
     if (data === undefined || data.incident.status === 'resolved' || data.incident.status === 'mitigated') return false;
     const checklist = data.runs.filter((r) => r.run.scenario === 'verify').at(-1);
     const green = checklist?.run.state === 'succeeded' && checklist.steps.every((s) => s.state === 'succeeded');
-    const lastProbe = data.events.filter((e) => e.kind === 'probe_healthy' || e.kind === 'recurred' || e.kind === 'detected').at(-1);
+    const lastProbe = data.events
+      .filter((e) => e.kind === 'probe_healthy' || e.kind === 'recurred' || e.kind === 'detected')
+      .at(-1);
     const healthy = data.incident.openedBy !== MONITOR || lastProbe?.kind === 'probe_healthy';
     if (!green || !healthy) return false;
     await this.store.withTransaction(async (tx) => {
       const { changed, incident } = await tx.incidents.advance(incidentId, 'mitigated', MONITOR);
-      if (changed) await this.update(tx, incident, 'mitigated', `Mitigated: ${incident.title} — checklist green, probes healthy. Resolve?`);
+      if (changed)
+        await this.update(
+          tx,
+          incident,
+          'mitigated',
+          `Mitigated: ${incident.title} — checklist green, probes healthy. Resolve?`,
+        );
     });
     this.options.onChange?.();
     return true;
@@ -84,30 +116,67 @@ export class IncidentDesk {
       const moved = await tx.incidents.advance(incidentId, 'acknowledged', actor.id);
       if (moved.changed) {
         await this.update(tx, moved.incident, 'acknowledged', `Acknowledged by ${actor.id}`);
-        await tx.audit.append({ actor: actor.id, action: 'incident.acknowledged', target: `incident:${incidentId}`, outcome: 'ok', detail: {}, requestId: origin.requestId });
+        await tx.audit.append({
+          actor: actor.id,
+          action: 'incident.acknowledged',
+          target: `incident:${incidentId}`,
+          outcome: 'ok',
+          detail: {},
+          requestId: origin.requestId,
+        });
       }
       return moved;
     });
     this.options.onChange?.();
-    return { type: 'text', text: changed ? `Acknowledged: ${incident.title}.` : `Already ${incident.status}${incident.acknowledgedBy ? ` (acknowledged by <@${incident.acknowledgedBy}>)` : ''}.` };
+    return {
+      type: 'text',
+      text: changed
+        ? `Acknowledged: ${incident.title}.`
+        : `Already ${incident.status}${incident.acknowledgedBy ? ` (acknowledged by <@${incident.acknowledgedBy}>)` : ''}.`,
+    };
   }
 
   /** "Run recovery": the incident's runbook, in its thread. A double click lands on the same run. */
   async runRecovery(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'operate', origin);
     if ('type' in incident) return incident;
-    if (incident.scenario === null) return { type: 'text', text: 'This incident has no matching runbook: run one with `/recio run <scenario>` in the thread.' };
+    if (incident.scenario === null)
+      return {
+        type: 'text',
+        text: 'This incident has no matching runbook: run one with `/recio run <scenario>` in the thread.',
+      };
     await this.acknowledgeQuietly(incident, actor, origin);
-    const finished = (await loadReportData(this.store, incident.id))?.runs.filter((r) => r.run.scenario === incident.scenario && !['pending', 'running', 'awaiting_approval'].includes(r.run.state)).length ?? 0;
+    const finished =
+      (await loadReportData(this.store, incident.id))?.runs.filter(
+        (r) =>
+          r.run.scenario === incident.scenario && !['pending', 'running', 'awaiting_approval'].includes(r.run.state),
+      ).length ?? 0;
     const value = (incident.detail as { value?: string }).value;
-    return this.ops.runRunbook(incident.scenario, value, false, actor, this.inThread(incident, origin, `recovery:${finished}`), { incidentId: incident.id });
+    return this.ops.runRunbook(
+      incident.scenario,
+      value,
+      false,
+      actor,
+      this.inThread(incident, origin, `recovery:${finished}`),
+      { incidentId: incident.id },
+    );
   }
 
   async openChecklist(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'view', origin);
     if ('type' in incident) return incident;
-    const finished = (await loadReportData(this.store, incident.id))?.runs.filter((r) => r.run.scenario === 'verify' && !['pending', 'running', 'awaiting_approval'].includes(r.run.state)).length ?? 0;
-    const answer = await this.ops.runRunbook('verify', undefined, false, actor, this.inThread(incident, origin, `checklist:${finished}`), { incidentId: incident.id });
+    const finished =
+      (await loadReportData(this.store, incident.id))?.runs.filter(
+        (r) => r.run.scenario === 'verify' && !['pending', 'running', 'awaiting_approval'].includes(r.run.state),
+      ).length ?? 0;
+    const answer = await this.ops.runRunbook(
+      'verify',
+      undefined,
+      false,
+      actor,
+      this.inThread(incident, origin, `checklist:${finished}`),
+      { incidentId: incident.id },
+    );
     if (answer.type === 'run') answer.done.then(() => this.offerResolveIfReady(incident.id)).catch(() => undefined);
     return answer;
   }
@@ -118,29 +187,77 @@ export class IncidentDesk {
     const resolved = await this.store.withTransaction(async (tx) => {
       const { changed, incident: after } = await tx.incidents.advance(incidentId, 'resolved', actor.id);
       if (!changed) return undefined;
-      await tx.audit.append({ actor: actor.id, action: 'incident.resolved', target: `incident:${incidentId}`, outcome: 'ok', detail: {}, requestId: origin.requestId });
+      await tx.audit.append({
+        actor: actor.id,
+        action: 'incident.resolved',
+        target: `incident:${incidentId}`,
+        outcome: 'ok',
+        detail: {},
+        requestId: origin.requestId,
+      });
       return after;
     });
-    if (resolved === undefined) return { type: 'text', text: `Already resolved (${incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier'}).` };
+    if (resolved === undefined)
+      return {
+        type: 'text',
+        text: `Already resolved (${incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier'}).`,
+      };
     const markdown = await this.writeReport(incidentId);
     const d = durations(resolved);
     await this.store.withTransaction(async (tx) => {
       await this.update(tx, resolved, 'resolved', `Resolved by ${actor.id}`);
       if (resolved.channel) {
-        await tx.outbox.enqueue({ dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`, channel: resolved.channel, kind: 'upload', threadOf: incidentPostKey(incidentId), payload: { text: `Incident report — ${resolved.title}`, filename: `incident-${incidentId.slice(0, 8)}.md`, content: markdown, event: event(resolved) } });
+        await tx.outbox.enqueue({
+          dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`,
+          channel: resolved.channel,
+          kind: 'upload',
+          threadOf: incidentPostKey(incidentId),
+          payload: {
+            text: `Incident report — ${resolved.title}`,
+            filename: `incident-${incidentId.slice(0, 8)}.md`,
+            content: markdown,
+            event: event(resolved),
+          },
+        });
       }
     });
     this.options.onChange?.();
-    return { type: 'text', text: `Resolved: ${resolved.title}. Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}. The report is in the thread.` };
+    return {
+      type: 'text',
+      text: `Resolved: ${resolved.title}. Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}. The report is in the thread.`,
+    };
   }
 
   /** The system_architect's root cause and follow-ups; the stored report is rewritten with them. */
-  async setRootCause(incidentId: string, rootCause: string, followUps: string, actor: Actor, origin: Origin): Promise<Answer> {
+  async setRootCause(
+    incidentId: string,
+    rootCause: string,
+    followUps: string,
+    actor: Actor,
+    origin: Origin,
+  ): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'root_cause', origin);
     if ('type' in incident) return incident;
-    await this.store.incidents.setRootCause(incidentId, redactSecrets(rootCause.slice(0, 3000)), redactSecrets(followUps.slice(0, 3000)));
-    await this.store.timeline.add({ incidentId, actor: actor.id, kind: 'root_cause', text: 'root cause and follow-ups written', detail: {} });
-    await this.store.audit.append({ actor: actor.id, action: 'incident.root_cause', target: `incident:${incidentId}`, outcome: 'ok', detail: {}, requestId: origin.requestId });
+    await this.store.incidents.setRootCause(
+      incidentId,
+      redactSecrets(rootCause.slice(0, 3000)),
+      redactSecrets(followUps.slice(0, 3000)),
+    );
+    await this.store.timeline.add({
+      incidentId,
+      actor: actor.id,
+      kind: 'root_cause',
+      text: 'root cause and follow-ups written',
+      detail: {},
+    });
+    await this.store.audit.append({
+      actor: actor.id,
+      action: 'incident.root_cause',
+      target: `incident:${incidentId}`,
+      outcome: 'ok',
+      detail: {},
+      requestId: origin.requestId,
+    });
     await this.writeReport(incidentId);
     return { type: 'text', text: 'Root cause and follow-ups recorded in the report.' };
   }
@@ -149,7 +266,13 @@ export class IncidentDesk {
   async noteMessage(channel: string, threadTs: string, actorId: string, text: string): Promise<void> {
     const incident = await this.store.incidents.findByThread(channel, threadTs);
     if (incident === undefined) return;
-    await this.store.timeline.add({ incidentId: incident.id, actor: actorId, kind: 'message', text: redactSecrets(text).slice(0, 500), detail: {} });
+    await this.store.timeline.add({
+      incidentId: incident.id,
+      actor: actorId,
+      kind: 'message',
+      text: redactSecrets(text).slice(0, 500),
+      detail: {},
+    });
   }
 
   async writeReport(incidentId: string): Promise<string> {
@@ -161,19 +284,33 @@ export class IncidentDesk {
   }
 
   /** The incident, if the actor may act on it (security incidents only for their role holders). */
-  private async guard(incidentId: string, actor: Actor, permission: 'view' | 'operate' | 'resolve' | 'root_cause', origin: Origin): Promise<Incident | Answer> {
+  private async guard(
+    incidentId: string,
+    actor: Actor,
+    permission: 'view' | 'operate' | 'resolve' | 'root_cause',
+    origin: Origin,
+  ): Promise<Incident | Answer> {
     const incident = await this.store.incidents.get(incidentId);
     if (incident === undefined) {
       await this.ops.auditRefusal(actor.id, `incident:${incidentId.slice(0, 40)}`, 'unknown', origin);
       return { type: 'text', text: 'That incident is unknown. Nothing was done.' };
     }
-    const denied = (await this.ops.authorise(actor, permission, `incident:${incidentId}`, origin)) ?? (incident.kind === 'security' ? await this.ops.authorise(actor, 'security', `incident:${incidentId}`, origin) : undefined);
+    const denied =
+      (await this.ops.authorise(actor, permission, `incident:${incidentId}`, origin)) ??
+      (incident.kind === 'security'
+        ? await this.ops.authorise(actor, 'security', `incident:${incidentId}`, origin)
+        : undefined);
     return denied ?? incident;
   }
 
   private inThread(incident: Incident, origin: Origin, what: string): Origin {
     const channel = incident.channel ?? origin.channel;
-    return { ...origin, ...(channel ? { channel } : {}), ...(incident.threadTs ? { threadTs: incident.threadTs } : {}), deliveryKey: `incident:${incident.id}:${what}` };
+    return {
+      ...origin,
+      ...(channel ? { channel } : {}),
+      ...(incident.threadTs ? { threadTs: incident.threadTs } : {}),
+      deliveryKey: `incident:${incident.id}:${what}`,
+    };
   }
 
   private async acknowledgeQuietly(incident: Incident, actor: Actor, origin: Origin): Promise<void> {
@@ -183,11 +320,22 @@ export class IncidentDesk {
 
   private async post(tx: Repos, incident: Incident, text: string): Promise<void> {
     if (!incident.channel) return;
-    await tx.outbox.enqueue({ dedupeKey: incidentPostKey(incident.id), channel: incident.channel, kind: 'post', payload: { text, event: event(incident) } });
+    await tx.outbox.enqueue({
+      dedupeKey: incidentPostKey(incident.id),
+      channel: incident.channel,
+      kind: 'post',
+      payload: { text, event: event(incident) },
+    });
   }
 
   private async update(tx: Repos, incident: Incident, change: string, text: string): Promise<void> {
     if (!incident.channel) return;
-    await tx.outbox.enqueue({ dedupeKey: `${incidentPostKey(incident.id)}:${change}`, channel: incident.channel, kind: 'update', updateOf: incidentPostKey(incident.id), payload: { text, event: event(incident) } });
+    await tx.outbox.enqueue({
+      dedupeKey: `${incidentPostKey(incident.id)}:${change}`,
+      channel: incident.channel,
+      kind: 'update',
+      updateOf: incidentPostKey(incident.id),
+      payload: { text, event: event(incident) },
+    });
   }
 }

@@ -46,15 +46,37 @@ export function classify(failure: Failure): Classified {
       };
     case 'db':
     case 'tables':
-      return { fingerprint: `db:${failure.host}`, title: failure.kind === 'db' ? `PostgreSQL down${where}` : `Database tables missing${where}: ${failure.subject}`, severity: 'sev1', scenario: 'postgres-failure' };
+      return {
+        fingerprint: `db:${failure.host}`,
+        title:
+          failure.kind === 'db' ? `PostgreSQL down${where}` : `Database tables missing${where}: ${failure.subject}`,
+        severity: 'sev1',
+        scenario: 'postgres-failure',
+      };
     case 'provider':
-      return { fingerprint: `provider:${failure.subject}`, title: `${failure.subject} API unhealthy (${failure.state})`, severity: 'sev2', scenario: 'provider-outage' };
+      return {
+        fingerprint: `provider:${failure.subject}`,
+        title: `${failure.subject} API unhealthy (${failure.state})`,
+        severity: 'sev2',
+        scenario: 'provider-outage',
+      };
     case 'feed': {
       const watchdog = FEED_WATCHDOG[failure.subject] ?? failure.subject;
-      return { fingerprint: `feed:${failure.subject}`, title: `${failure.subject} feed stale (${failure.state})`, severity: 'sev2', scenario: 'service-crash', value: watchdog };
+      return {
+        fingerprint: `feed:${failure.subject}`,
+        title: `${failure.subject} feed stale (${failure.state})`,
+        severity: 'sev2',
+        scenario: 'service-crash',
+        value: watchdog,
+      };
     }
     case 'backup':
-      return { fingerprint: `backup:${failure.host}`, title: `Newest database backup too old${where} (${failure.state})`, severity: 'sev3', scenario: 'backup' };
+      return {
+        fingerprint: `backup:${failure.host}`,
+        title: `Newest database backup too old${where} (${failure.state})`,
+        severity: 'sev3',
+        scenario: 'backup',
+      };
     case 'release':
       return {
         fingerprint: `release:${failure.host}/${failure.subject}`,

@@ -34,16 +34,30 @@ export function formatDuration(ms: number | null): string {
 }
 
 /** Time to acknowledge, to mitigate and to resolve, from the moment the incident opened. */
-export function durations(incident: Incident): { acknowledge: number | null; mitigate: number | null; resolve: number | null } {
+export function durations(incident: Incident): {
+  acknowledge: number | null;
+  mitigate: number | null;
+  resolve: number | null;
+} {
   const since = (d: Date | null) => (d ? d.getTime() - incident.openedAt.getTime() : null);
-  return { acknowledge: since(incident.acknowledgedAt), mitigate: since(incident.mitigatedAt), resolve: since(incident.resolvedAt) };
+  return {
+    acknowledge: since(incident.acknowledgedAt),
+    mitigate: since(incident.mitigatedAt),
+    resolve: since(incident.resolvedAt),
+  };
 }
 
 // Markdown table cells: one line, no pipes.
-const cell = (text: string) => redactSecrets(text).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').slice(0, 300);
+const cell = (text: string) =>
+  redactSecrets(text)
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .slice(0, 300);
 
 function approverOf(events: TimelineEvent[], step: Step): string {
-  const decided = events.filter((e) => e.stepId === step.id && (e.kind === 'approval_approved' || e.kind === 'step_confirmed'));
+  const decided = events.filter(
+    (e) => e.stepId === step.id && (e.kind === 'approval_approved' || e.kind === 'step_confirmed'),
+  );
   return decided.map((e) => `${e.actor}${e.kind === 'step_confirmed' ? ' (go-ahead)' : ''}`).join(', ') || '—';
 }
 
@@ -51,15 +65,29 @@ function actionSection(data: ReportData): string[] {
   if (data.runs.length === 0) return ['_No runbook ran during this incident._'];
   const lines: string[] = [];
   for (const { run, steps } of data.runs) {
-    lines.push(`### ${cell(String(run.params.title ?? run.scenario))} — ${run.state}`, '', `Requested by ${run.requestedBy} at ${stamp(run.createdAt)} UTC${run.dryRun ? ' (dry run)' : ''}.`, '');
+    lines.push(
+      `### ${cell(String(run.params.title ?? run.scenario))} — ${run.state}`,
+      '',
+      `Requested by ${run.requestedBy} at ${stamp(run.createdAt)} UTC${run.dryRun ? ' (dry run)' : ''}.`,
+      '',
+    );
     lines.push('| Step | Host | Ran for | Approved by | Result | Exit |', '|---|---|---|---|---|---|');
     for (const step of steps) {
       const result = step.result as { error?: { message?: string }; detail?: string } | null;
-      const why = step.state === 'succeeded' ? 'ok' : `${step.state}${result?.error?.message ? `: ${result.error.message}` : result?.detail ? `: ${result.detail}` : ''}`;
-      lines.push(`| ${cell(step.title)} | ${cell(step.host)} | ${cell(run.requestedBy)} | ${cell(approverOf(data.events, step))} | ${cell(why)} | ${step.exitCode ?? '—'} |`);
+      const why =
+        step.state === 'succeeded'
+          ? 'ok'
+          : `${step.state}${result?.error?.message ? `: ${result.error.message}` : result?.detail ? `: ${result.detail}` : ''}`;
+      lines.push(
+        `| ${cell(step.title)} | ${cell(step.host)} | ${cell(run.requestedBy)} | ${cell(approverOf(data.events, step))} | ${cell(why)} | ${step.exitCode ?? '—'} |`,
+      );
     }
     for (const step of steps.filter((s) => s.outputExcerpt)) {
-      const excerpt = redactSecrets(step.outputExcerpt ?? '').split('\n').slice(-12).join('\n').replace(/```/g, "'''");
+      const excerpt = redactSecrets(step.outputExcerpt ?? '')
+        .split('\n')
+        .slice(-12)
+        .join('\n')
+        .replace(/```/g, "'''");
       lines.push('', `Output of "${cell(step.title)}" (last lines):`, '```', excerpt, '```');
     }
     lines.push('');
@@ -72,7 +100,11 @@ function checklistSection(data: ReportData): string[] {
   if (checklist === undefined) return ['_The Recovery Verification Checklist was not run._'];
   const mark = (s: Step) => (s.state === 'succeeded' ? '[x]' : '[ ]');
   const green = checklist.steps.every((s) => s.state === 'succeeded');
-  return [`${green ? 'All items passed' : 'Not all items passed'} (run of ${stamp(checklist.run.createdAt)} UTC):`, '', ...checklist.steps.map((s) => `- ${mark(s)} ${cell(s.title)}${s.state === 'succeeded' ? '' : ` — ${s.state}`}`)];
+  return [
+    `${green ? 'All items passed' : 'Not all items passed'} (run of ${stamp(checklist.run.createdAt)} UTC):`,
+    '',
+    ...checklist.steps.map((s) => `- ${mark(s)} ${cell(s.title)}${s.state === 'succeeded' ? '' : ` — ${s.state}`}`),
+  ];
 }
 
 /** The incident report of the plan's §5, in Markdown, secrets redacted throughout. */
@@ -112,7 +144,9 @@ export function renderReport(data: ReportData): string {
     '',
     '## Root cause',
     '',
-    incident.rootCause ? redactSecrets(incident.rootCause) : '_To be written by the system_architect (the "Root cause" button in the thread)._',
+    incident.rootCause
+      ? redactSecrets(incident.rootCause)
+      : '_To be written by the system_architect (the "Root cause" button in the thread)._',
     '',
     '## Follow-ups',
     '',

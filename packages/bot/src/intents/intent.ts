@@ -30,5 +30,13 @@ export type ParseResult = { ok: true; intent: Intent } | { ok: false; message: s
 
 /** Kinds that change something on a host, as opposed to reading. */
 export const MUTATING_INTENTS: ReadonlySet<IntentKind> = new Set<IntentKind>([
-  'restart', 'start', 'stop', 'run', 'rollback', 'incident_open', 'incident_close', 'backup_now', 'drill',
+  'restart',
+  'start',
+  'stop',
+  'run',
+  'rollback',
+  'incident_open',
+  'incident_close',
+  'backup_now',
+  'drill',
 ]);

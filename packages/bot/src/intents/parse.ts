@@ -3,7 +3,19 @@ import type { Intent, ParseResult, Vocabulary } from './intent.js';
 import { closestMatch, didYouMean } from './suggest.js';
 
 export const COMMAND_WORDS = [
-  'help', 'status', 'restart', 'start', 'stop', 'tail', 'run', 'rollback', 'checklist', 'incident', 'report', 'backup', 'drill',
+  'help',
+  'status',
+  'restart',
+  'start',
+  'stop',
+  'tail',
+  'run',
+  'rollback',
+  'checklist',
+  'incident',
+  'report',
+  'backup',
+  'drill',
 ] as const;
 
 /** A release tag as git prints it; never starts with `-`, so it can never be read as an option. */
@@ -16,9 +28,14 @@ const fail = (message: string): ParseResult => ({ ok: false, message });
 const ok = (intent: Intent): ParseResult => ({ ok: true, intent });
 
 /** `trade_executor on db1` → the service, and the host if `on <host>` follows. */
-function serviceAndHost(words: string[], verb: string, vocabulary: Vocabulary): { service: string; host?: string; rest: string[] } | string {
+function serviceAndHost(
+  words: string[],
+  verb: string,
+  vocabulary: Vocabulary,
+): { service: string; host?: string; rest: string[] } | string {
   const [service, ...rest] = words;
-  if (service === undefined) return `Which service? \`/recio ${verb} <service>\` — one of ${vocabulary.services.map((s) => `\`${s}\``).join(', ')}.`;
+  if (service === undefined)
+    return `Which service? \`/recio ${verb} <service>\` — one of ${vocabulary.services.map((s) => `\`${s}\``).join(', ')}.`;
   if (!ServiceName.safeParse(service).success || !vocabulary.services.includes(service)) {
     return `Unknown service \`${clip(service)}\`.${didYouMean(service, vocabulary.services) || ` Known: ${vocabulary.services.join(', ')}.`}`;
   }
@@ -26,7 +43,8 @@ function serviceAndHost(words: string[], verb: string, vocabulary: Vocabulary): 
   if (onAt === -1) return { service, rest };
   const host = rest[onAt + 1];
   if (host === undefined) return `\`on\` needs a host: one of ${vocabulary.hosts.join(', ')}.`;
-  if (!vocabulary.hosts.includes(host)) return `Unknown host \`${clip(host)}\`.${didYouMean(host, vocabulary.hosts) || ` Known: ${vocabulary.hosts.join(', ')}.`}`;
+  if (!vocabulary.hosts.includes(host))
+    return `Unknown host \`${clip(host)}\`.${didYouMean(host, vocabulary.hosts) || ` Known: ${vocabulary.hosts.join(', ')}.`}`;
   return { service, host, rest: [...rest.slice(0, onAt), ...rest.slice(onAt + 2)] };
 }
 
@@ -42,7 +60,10 @@ function extraWords(rest: string[], usage: string): string | undefined {
 
 /** Parses the text after `/recio` (or after an `@recio` mention) into an intent, or a short, specific answer. */
 export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const [first, ...rest] = words;
   const verb = first?.toLowerCase();
   switch (verb) {
@@ -53,7 +74,10 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       if (rest.length > 1) return fail(extraWords(rest.slice(1), 'status [host]')!);
       const host = rest[0];
       if (host === undefined) return ok({ kind: 'status' });
-      if (!vocabulary.hosts.includes(host)) return fail(`Unknown host \`${clip(host)}\`.${didYouMean(host, vocabulary.hosts) || ` Known: ${vocabulary.hosts.join(', ')}.`}`);
+      if (!vocabulary.hosts.includes(host))
+        return fail(
+          `Unknown host \`${clip(host)}\`.${didYouMean(host, vocabulary.hosts) || ` Known: ${vocabulary.hosts.join(', ')}.`}`,
+        );
       return ok({ kind: 'status', host });
     }
     case 'restart':
@@ -81,21 +105,30 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
     case 'drill': {
       const dryRun = rest.includes('--dry-run');
       const [scenario, ...more] = rest.filter((w) => w !== '--dry-run');
-      if (scenario === undefined) return fail(`Which scenario? \`/recio ${verb} <scenario>\` — one of ${vocabulary.scenarios.map((s) => `\`${s}\``).join(', ')}.`);
+      if (scenario === undefined)
+        return fail(
+          `Which scenario? \`/recio ${verb} <scenario>\` — one of ${vocabulary.scenarios.map((s) => `\`${s}\``).join(', ')}.`,
+        );
       if (!vocabulary.scenarios.includes(scenario)) {
-        return fail(`Unknown scenario \`${clip(scenario)}\`.${didYouMean(scenario, vocabulary.scenarios) || ` Known: ${vocabulary.scenarios.join(', ')}.`}`);
+        return fail(
+          `Unknown scenario \`${clip(scenario)}\`.${didYouMean(scenario, vocabulary.scenarios) || ` Known: ${vocabulary.scenarios.join(', ')}.`}`,
+        );
       }
       // One value may follow a runbook that takes a parameter: `run service-crash trade_executor`.
       const [value, ...beyond]: Array<string | undefined> = verb === 'run' ? more : [undefined, ...more];
       const extra = extraWords(beyond as string[], `${verb} <scenario>${verb === 'run' ? ' [value] [--dry-run]' : ''}`);
       if (extra) return fail(extra);
-      if (value !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(value)) return fail(`\`${clip(value)}\` is not a service name or release tag.`);
-      return ok(verb === 'run' ? { kind: 'run', scenario, dryRun, ...(value ? { value } : {}) } : { kind: 'drill', scenario });
+      if (value !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(value))
+        return fail(`\`${clip(value)}\` is not a service name or release tag.`);
+      return ok(
+        verb === 'run' ? { kind: 'run', scenario, dryRun, ...(value ? { value } : {}) } : { kind: 'drill', scenario },
+      );
     }
     case 'rollback': {
       const [tag, ...more] = rest;
       if (tag === undefined) return ok({ kind: 'rollback' });
-      if (!RELEASE_TAG.test(tag)) return fail(`\`${clip(tag)}\` is not a release tag (letters, digits, \`. _ -\`, not starting with \`-\`).`);
+      if (!RELEASE_TAG.test(tag))
+        return fail(`\`${clip(tag)}\` is not a release tag (letters, digits, \`. _ -\`, not starting with \`-\`).`);
       const extra = extraWords(more, 'rollback [<tag>]');
       return extra ? fail(extra) : ok({ kind: 'rollback', tag });
     }
@@ -105,7 +138,8 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       return parseIncident(rest);
     case 'report': {
       const [ref, ...more] = rest;
-      if (ref !== undefined && !INCIDENT_REF.test(ref)) return fail(`\`${clip(ref)}\` is not an incident id (the 8-character id shown in the thread).`);
+      if (ref !== undefined && !INCIDENT_REF.test(ref))
+        return fail(`\`${clip(ref)}\` is not an incident id (the 8-character id shown in the thread).`);
       const extra = extraWords(more, 'report [id]');
       if (extra) return fail(extra);
       return ok(ref ? { kind: 'report', incidentId: ref.toLowerCase() } : { kind: 'report' });
@@ -114,11 +148,18 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       const [what, ...more] = rest;
       if (what === 'now' && more.length === 0) return ok({ kind: 'backup_now' });
       if (what === 'list' && more.length === 0) return ok({ kind: 'backup_list' });
-      return fail(`Usage: \`/recio backup now\` or \`/recio backup list\`.${what ? didYouMean(what, ['now', 'list']) : ''}`);
+      return fail(
+        `Usage: \`/recio backup now\` or \`/recio backup list\`.${what ? didYouMean(what, ['now', 'list']) : ''}`,
+      );
     }
     default: {
       const guess = closestMatch(verb, COMMAND_WORDS) ?? closestMatch(verb, vocabulary.services);
-      const hint = guess === undefined ? '' : vocabulary.services.includes(guess) ? ` Did you mean \`restart ${guess}\`?` : ` Did you mean \`${guess}\`?`;
+      const hint =
+        guess === undefined
+          ? ''
+          : vocabulary.services.includes(guess)
+            ? ` Did you mean \`restart ${guess}\`?`
+            : ` Did you mean \`${guess}\`?`;
       return fail(`Unknown command \`${clip(verb)}\`.${hint} Try \`/recio help\`.`);
     }
   }
@@ -127,9 +168,15 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
 function parseIncident(rest: string[]): ParseResult {
   const [sub, ...more] = rest;
   if (sub === 'close') return more.length ? fail(extraWords(more, 'incident close')!) : ok({ kind: 'incident_close' });
-  if (sub !== 'open') return fail(`Usage: \`/recio incident open [--security] <title>\` or \`/recio incident close\`.${sub ? didYouMean(sub, ['open', 'close']) : ''}`);
+  if (sub !== 'open')
+    return fail(
+      `Usage: \`/recio incident open [--security] <title>\` or \`/recio incident close\`.${sub ? didYouMean(sub, ['open', 'close']) : ''}`,
+    );
   const security = more.includes('--security');
-  const title = more.filter((w) => w !== '--security').join(' ').trim();
+  const title = more
+    .filter((w) => w !== '--security')
+    .join(' ')
+    .trim();
   if (title === '') return fail('An incident needs a title: `/recio incident open <title>`.');
   if (title.length > MAX_TITLE) return fail(`The title is ${title.length} characters; keep it under ${MAX_TITLE}.`);
   return ok({ kind: 'incident_open', title, security });

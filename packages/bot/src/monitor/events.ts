@@ -1,7 +1,11 @@
 import type { ProcessEvent } from '@recio/agent/supervisor-events';
 import type { Failure } from '../incidents/failure.js';
 
-const STATE_OF: Record<string, string> = { PROCESS_STATE_FATAL: 'FATAL', PROCESS_STATE_BACKOFF: 'BACKOFF', PROCESS_STATE_EXITED: 'EXITED' };
+const STATE_OF: Record<string, string> = {
+  PROCESS_STATE_FATAL: 'FATAL',
+  PROCESS_STATE_BACKOFF: 'BACKOFF',
+  PROCESS_STATE_EXITED: 'EXITED',
+};
 
 /**
  * Lines from `events.follow` → program failures. An EXITED the program's config expects (a clean
@@ -18,8 +22,15 @@ export function parseEventLines(text: string, host: string, watched: readonly st
       continue;
     }
     const state = STATE_OF[event.event];
-    if (state === undefined || !watched.includes(event.process) || (state === 'EXITED' && event.expected !== false)) continue;
-    failures.push({ kind: 'program', host, subject: event.process, state, detail: `${event.process} went ${state} on ${host} (from ${event.from}, supervisord event at ${event.at})` });
+    if (state === undefined || !watched.includes(event.process) || (state === 'EXITED' && event.expected !== false))
+      continue;
+    failures.push({
+      kind: 'program',
+      host,
+      subject: event.process,
+      state,
+      detail: `${event.process} went ${state} on ${host} (from ${event.from}, supervisord event at ${event.at})`,
+    });
   }
   return failures;
 }

@@ -4,7 +4,15 @@ import type { IncidentDesk } from '../incidents/desk.js';
 import { classify, type Failure } from '../incidents/failure.js';
 import type { Leadership, Store, StoreLogger } from '../store/index.js';
 import { parseEventLines } from './events.js';
-import { probeBackups, probeDatabase, probeFeeds, probePrograms, probeProviders, type Observation, type ProbeContext } from './probes.js';
+import {
+  probeBackups,
+  probeDatabase,
+  probeFeeds,
+  probePrograms,
+  probeProviders,
+  type Observation,
+  type ProbeContext,
+} from './probes.js';
 import { ReleaseWatch } from './release-watch.js';
 
 export interface MonitorOptions {
@@ -35,14 +43,20 @@ export class Monitor {
   private readonly stop = new AbortController();
   private readonly loops: Promise<void>[] = [];
 
-  constructor(private readonly deps: MonitorDeps, private readonly options: MonitorOptions) {}
+  constructor(
+    private readonly deps: MonitorDeps,
+    private readonly options: MonitorOptions,
+  ) {}
 
   get isLeader(): boolean {
     return this.leadership?.isLeader() ?? false;
   }
 
   async start(): Promise<void> {
-    this.leadership = await this.deps.store.leadership('monitor', { retryMs: this.options.intervalMs, onChange: (leader) => this.deps.logger.info({ leader }, leader ? 'monitor: leading' : 'monitor: standing by') });
+    this.leadership = await this.deps.store.leadership('monitor', {
+      retryMs: this.options.intervalMs,
+      onChange: (leader) => this.deps.logger.info({ leader }, leader ? 'monitor: leading' : 'monitor: standing by'),
+    });
     this.loops.push(this.pollLoop());
     if (this.options.push) for (const host of this.deps.probe.withRole('app')) this.loops.push(this.followLoop(host));
   }
@@ -66,16 +80,28 @@ export class Monitor {
   private lastRound: Promise<unknown> = Promise.resolve();
 
   private async probeRound(): Promise<Observation[]> {
-    const ctx: ProbeContext = { ...this.deps.probe, feedMaxAgeSeconds: this.options.feedMaxAgeSeconds, backupMaxAgeSeconds: this.options.backupMaxAgeSeconds, deadlineMs: Math.max(5_000, this.options.intervalMs) };
+    const ctx: ProbeContext = {
+      ...this.deps.probe,
+      feedMaxAgeSeconds: this.options.feedMaxAgeSeconds,
+      backupMaxAgeSeconds: this.options.backupMaxAgeSeconds,
+      deadlineMs: Math.max(5_000, this.options.intervalMs),
+    };
     // Programs first: a crash is the most common fault and the one a trader feels first.
     const observations: Observation[] = [];
     const failing = new Set<string>();
     for (const host of ctx.withRole('app')) {
       const programs = await probePrograms(ctx, host);
-      programs.failing.forEach((p) => failing.add(p));
+      for (const p of programs.failing) failing.add(p);
       const head = await ctx.hosts.run(host, { action: 'deploy.current', params: {} }, { deadlineMs: ctx.deadlineMs });
-      const allRunning = programs.observations.length > 0 && programs.observations.every((o) => o.failure.state === 'RUNNING');
-      const bad = this.release.observe(host, head.ok ? (head.data as { commit: string; tag: string | null }) : undefined, programs.failing, Date.now(), allRunning);
+      const allRunning =
+        programs.observations.length > 0 && programs.observations.every((o) => o.failure.state === 'RUNNING');
+      const bad = this.release.observe(
+        host,
+        head.ok ? (head.data as { commit: string; tag: string | null }) : undefined,
+        programs.failing,
+        Date.now(),
+        allRunning,
+      );
       observations.push(...(bad ? [bad, ...programs.observations.filter((o) => o.ok)] : programs.observations));
     }
     const providers = await probeProviders(ctx);
@@ -84,7 +110,10 @@ export class Monitor {
       const db = await probeDatabase(ctx, host);
       observations.push(...db.observations);
       if (!db.up) continue;
-      observations.push(...(await probeFeeds(ctx, host, { providersDown: providers.down, programsFailing: failing })), ...(await probeBackups(ctx, host)));
+      observations.push(
+        ...(await probeFeeds(ctx, host, { providersDown: providers.down, programsFailing: failing })),
+        ...(await probeBackups(ctx, host)),
+      );
     }
     for (const observation of observations) await this.observe(observation);
     return observations;
@@ -104,8 +133,12 @@ export class Monitor {
       await this.leadership!.whenLeader();
       if (this.stop.signal.aborted) return;
       const started = Date.now();
-      await this.probeOnce().catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'monitor: probe round failed'));
-      await sleep(Math.max(0, this.options.intervalMs - (Date.now() - started)), undefined, { signal: this.stop.signal }).catch(() => undefined);
+      await this.probeOnce().catch((error: Error) =>
+        this.deps.logger.warn({ err: error.message }, 'monitor: probe round failed'),
+      );
+      await sleep(Math.max(0, this.options.intervalMs - (Date.now() - started)), undefined, {
+        signal: this.stop.signal,
+      }).catch(() => undefined);
     }
   }
 
@@ -116,19 +149,25 @@ export class Monitor {
       await this.leadership!.whenLeader();
       if (this.stop.signal.aborted) return;
       let pending = '';
-      const result = await this.deps.hosts.run(host, { action: 'events.follow', params: { after, waitSeconds: 25 } }, {
-        deadlineMs: 35_000,
-        signal: this.stop.signal,
-        onChunk: (_stream, data) => {
-          pending += data;
-          const cut = pending.lastIndexOf('\n') + 1;
-          const lines = pending.slice(0, cut);
-          pending = pending.slice(cut);
-          for (const failure of parseEventLines(lines, host, this.deps.probe.services)) {
-            void this.observe({ ok: false, failure }).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'monitor: event report failed'));
-          }
+      const result = await this.deps.hosts.run(
+        host,
+        { action: 'events.follow', params: { after, waitSeconds: 25 } },
+        {
+          deadlineMs: 35_000,
+          signal: this.stop.signal,
+          onChunk: (_stream, data) => {
+            pending += data;
+            const cut = pending.lastIndexOf('\n') + 1;
+            const lines = pending.slice(0, cut);
+            pending = pending.slice(cut);
+            for (const failure of parseEventLines(lines, host, this.deps.probe.services)) {
+              void this.observe({ ok: false, failure }).catch((error: Error) =>
+                this.deps.logger.warn({ err: error.message }, 'monitor: event report failed'),
+              );
+            }
+          },
         },
-      });
+      );
       if (result.ok) after = (result.data as { offset: number }).offset;
       else await sleep(this.options.intervalMs, undefined, { signal: this.stop.signal }).catch(() => undefined);
     }

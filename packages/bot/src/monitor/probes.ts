@@ -29,7 +29,10 @@ interface ProgramLine {
   description: string;
 }
 
-export async function probePrograms(ctx: ProbeContext, host: string): Promise<{ observations: Observation[]; failing: Set<string> }> {
+export async function probePrograms(
+  ctx: ProbeContext,
+  host: string,
+): Promise<{ observations: Observation[]; failing: Set<string> }> {
   const result = await ctx.hosts.run(host, { action: 'service.status', params: {} }, { deadlineMs: ctx.deadlineMs });
   const failing = new Set<string>();
   if (!result.ok) return { observations: [], failing };
@@ -37,21 +40,53 @@ export async function probePrograms(ctx: ProbeContext, host: string): Promise<{ 
   const observations = programs.map((p) => {
     const failed = FAILED.has(p.state);
     if (failed) failing.add(p.name);
-    return { ok: !failed, failure: { kind: 'program' as const, host, subject: p.name, state: p.state, detail: `${p.name} is ${p.state} on ${host}${p.description ? ` (${p.description})` : ''}` } };
+    return {
+      ok: !failed,
+      failure: {
+        kind: 'program' as const,
+        host,
+        subject: p.name,
+        state: p.state,
+        detail: `${p.name} is ${p.state} on ${host}${p.description ? ` (${p.description})` : ''}`,
+      },
+    };
   });
   return { observations, failing };
 }
 
-export async function probeDatabase(ctx: ProbeContext, host: string): Promise<{ observations: Observation[]; up: boolean }> {
+export async function probeDatabase(
+  ctx: ProbeContext,
+  host: string,
+): Promise<{ observations: Observation[]; up: boolean }> {
   const status = await ctx.hosts.run(host, { action: 'db.status', params: {} }, { deadlineMs: ctx.deadlineMs });
   if (!status.ok && status.error?.code === 'host_unreachable') return { observations: [], up: false };
-  const db: Observation = { ok: status.ok, failure: { kind: 'db', host, subject: 'postgresql', state: status.ok ? 'up' : 'down', detail: status.ok ? `PostgreSQL answers on ${host}` : `PostgreSQL on ${host}: ${status.error?.message ?? 'down'}` } };
+  const db: Observation = {
+    ok: status.ok,
+    failure: {
+      kind: 'db',
+      host,
+      subject: 'postgresql',
+      state: status.ok ? 'up' : 'down',
+      detail: status.ok ? `PostgreSQL answers on ${host}` : `PostgreSQL on ${host}: ${status.error?.message ?? 'down'}`,
+    },
+  };
   if (!status.ok) return { observations: [db], up: false };
   const tables = await ctx.hosts.run(host, { action: 'db.tables', params: {} }, { deadlineMs: ctx.deadlineMs });
   if (tables.error?.code === 'config_invalid') return { observations: [db], up: true };
   const missing = ((tables.data as { missing?: string[] } | undefined)?.missing ?? []).join(', ');
   // A DB that is up but has lost tables is the same fault (postgres-failure): one observation.
-  const integrity: Observation = tables.ok ? db : { ok: false, failure: { kind: 'tables', host, subject: missing || 'tables', state: 'missing', detail: tables.error?.message ?? `tables missing on ${host}` } };
+  const integrity: Observation = tables.ok
+    ? db
+    : {
+        ok: false,
+        failure: {
+          kind: 'tables',
+          host,
+          subject: missing || 'tables',
+          state: 'missing',
+          detail: tables.error?.message ?? `tables missing on ${host}`,
+        },
+      };
   return { observations: [integrity], up: true };
 }
 
@@ -62,7 +97,10 @@ export async function probeProviders(ctx: ProbeContext): Promise<{ observations:
       const started = performance.now();
       let state: string;
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(ctx.checks.httpTimeoutMs), redirect: 'manual' });
+        const response = await fetch(url, {
+          signal: AbortSignal.timeout(ctx.checks.httpTimeoutMs),
+          redirect: 'manual',
+        });
         await response.body?.cancel();
         state = response.status >= 500 || response.status === 429 ? String(response.status) : 'ok';
       } catch {
@@ -70,22 +108,53 @@ export async function probeProviders(ctx: ProbeContext): Promise<{ observations:
       }
       if (state !== 'ok') down.add(name);
       const ms = Math.round(performance.now() - started);
-      return { ok: state === 'ok', failure: { kind: 'provider' as const, subject: name, state, detail: state === 'ok' ? `${name} healthy (${ms} ms)` : `${name} health endpoint: ${state === 'timeout' ? `no answer within ${ctx.checks.httpTimeoutMs} ms` : `HTTP ${state}`}` } };
+      return {
+        ok: state === 'ok',
+        failure: {
+          kind: 'provider' as const,
+          subject: name,
+          state,
+          detail:
+            state === 'ok'
+              ? `${name} healthy (${ms} ms)`
+              : `${name} health endpoint: ${state === 'timeout' ? `no answer within ${ctx.checks.httpTimeoutMs} ms` : `HTTP ${state}`}`,
+        },
+      };
     }),
   );
   return { observations, down };
 }
 
-export async function probeFeeds(ctx: ProbeContext, host: string, skip: { providersDown: Set<string>; programsFailing: Set<string> }): Promise<Observation[]> {
+export async function probeFeeds(
+  ctx: ProbeContext,
+  host: string,
+  skip: { providersDown: Set<string>; programsFailing: Set<string> },
+): Promise<Observation[]> {
   const out: Observation[] = [];
   for (const [feed, maxAge] of Object.entries(ctx.feedMaxAgeSeconds)) {
     // A stale feed whose provider is down or whose watchdog crashed is that fault, not another one.
-    if (skip.providersDown.has(FEED_PROVIDER[feed] ?? '') || skip.programsFailing.has(FEED_WATCHDOG[feed] ?? '')) continue;
-    const result: HostResult = await ctx.hosts.run(host, { action: 'db.freshness', params: { feed } }, { deadlineMs: ctx.deadlineMs });
+    if (skip.providersDown.has(FEED_PROVIDER[feed] ?? '') || skip.programsFailing.has(FEED_WATCHDOG[feed] ?? ''))
+      continue;
+    const result: HostResult = await ctx.hosts.run(
+      host,
+      { action: 'db.freshness', params: { feed } },
+      { deadlineMs: ctx.deadlineMs },
+    );
     if (!result.ok) continue;
     const age = (result.data as { ageSeconds: number | null }).ageSeconds;
     const stale = age === null || age > maxAge;
-    out.push({ ok: !stale, failure: { kind: 'feed', host, subject: feed, state: age === null ? 'empty' : `${age}s old`, detail: stale ? `${feed} feed: newest row ${age === null ? 'missing' : `${age}s old`} (limit ${maxAge}s)` : `${feed} feed fresh (${age}s)` } });
+    out.push({
+      ok: !stale,
+      failure: {
+        kind: 'feed',
+        host,
+        subject: feed,
+        state: age === null ? 'empty' : `${age}s old`,
+        detail: stale
+          ? `${feed} feed: newest row ${age === null ? 'missing' : `${age}s old`} (limit ${maxAge}s)`
+          : `${feed} feed fresh (${age}s)`,
+      },
+    });
   }
   return out;
 }
@@ -96,5 +165,18 @@ export async function probeBackups(ctx: ProbeContext, host: string): Promise<Obs
   const newest = (result.data as { newest: { file: string; ageSeconds: number } | null }).newest;
   const hours = newest ? Math.round(newest.ageSeconds / 360) / 10 : null;
   const stale = newest === null || newest.ageSeconds > ctx.backupMaxAgeSeconds;
-  return [{ ok: !stale, failure: { kind: 'backup', host, subject: 'postgres', state: hours === null ? 'none' : `${hours} h`, detail: newest ? `newest dump ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)` : 'no database dump at all' } }];
+  return [
+    {
+      ok: !stale,
+      failure: {
+        kind: 'backup',
+        host,
+        subject: 'postgres',
+        state: hours === null ? 'none' : `${hours} h`,
+        detail: newest
+          ? `newest dump ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)`
+          : 'no database dump at all',
+      },
+    },
+  ];
 }

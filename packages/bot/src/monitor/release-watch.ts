@@ -20,7 +20,13 @@ export class ReleaseWatch {
   private readonly reported = new Map<string, Failure>();
 
   /** `allRunning`: every watched program RUNNING (between crash-loop retries a program is STARTING, neither failing nor up). */
-  observe(host: string, head: Head | undefined, failing: ReadonlySet<string>, now = Date.now(), allRunning = false): Observation | undefined {
+  observe(
+    host: string,
+    head: Head | undefined,
+    failing: ReadonlySet<string>,
+    now = Date.now(),
+    allRunning = false,
+  ): Observation | undefined {
     if (head === undefined) return undefined;
     const known = this.heads.get(host);
     if (known === undefined) this.heads.set(host, { head, previous: undefined, changedAt: undefined });
@@ -33,7 +39,8 @@ export class ReleaseWatch {
     // incident whose "last good tag" is the bad release.
     const open = this.reported.get(host);
     if (open !== undefined) return failing.size > 0 ? { ok: false, failure: open } : undefined;
-    if (failing.size === 0 || entry.changedAt === undefined || now - entry.changedAt > RELEASE_WINDOW_MS) return undefined;
+    if (failing.size === 0 || entry.changedAt === undefined || now - entry.changedAt > RELEASE_WINDOW_MS)
+      return undefined;
     const failure: Failure = {
       kind: 'release',
       host,
@@ -50,6 +57,13 @@ export class ReleaseWatch {
     const last = this.reported.get(host);
     if (last === undefined) return undefined;
     this.reported.delete(host);
-    return { ok: true, failure: { ...last, state: 'recovered', detail: `every program running again on ${host} with ${name} checked out` } };
+    return {
+      ok: true,
+      failure: {
+        ...last,
+        state: 'recovered',
+        detail: `every program running again on ${host} with ${name} checked out`,
+      },
+    };
   }
 }

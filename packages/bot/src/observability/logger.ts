@@ -30,7 +30,12 @@ export const REDACT_KEYS = [
   'PGPASSWORD',
 ] as const;
 
-export const REDACT_PATHS: string[] = [...REDACT_KEYS, ...REDACT_KEYS.map((key) => `*.${key}`), 'req.headers.authorization', 'req.headers.cookie'];
+export const REDACT_PATHS: string[] = [
+  ...REDACT_KEYS,
+  ...REDACT_KEYS.map((key) => `*.${key}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
 
 export interface CreateLoggerOptions {
   level?: LogLevel;
@@ -95,7 +100,8 @@ function scrubArgs(args: unknown[], scrubText: (text: string) => string): unknow
   }
   if (first !== null && typeof first === 'object' && typeof scrubbedRest[0] !== 'string') {
     const err = (first as { err?: unknown }).err;
-    if (err instanceof Error && (first as { msg?: unknown }).msg === undefined) return [first, scrubText(err.message), ...scrubbedRest];
+    if (err instanceof Error && (first as { msg?: unknown }).msg === undefined)
+      return [first, scrubText(err.message), ...scrubbedRest];
   }
   return [first, ...scrubbedRest];
 }

@@ -19,12 +19,19 @@ export async function serveMetrics(metrics: Metrics, res: ServerResponse): Promi
  * HTTP receiver serves it on the port it already has. Declared structurally: this folder does not
  * import Bolt.
  */
-export function metricsRoute(metrics: Metrics): { path: string; method: string[]; handler: (req: IncomingMessage, res: ServerResponse) => void } {
+export function metricsRoute(metrics: Metrics): {
+  path: string;
+  method: string[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+} {
   return { path: '/metrics', method: ['GET'], handler: (_req, res) => void serveMetrics(metrics, res) };
 }
 
 /** A listener of its own, for Socket Mode where there is no HTTP receiver to add a route to. */
-export async function startMetricsServer(metrics: Metrics, options: { port: number; host?: string }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsServer(
+  metrics: Metrics,
+  options: { port: number; host?: string },
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
       void serveMetrics(metrics, res);

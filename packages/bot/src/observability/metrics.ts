@@ -71,8 +71,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const registers = [registry];
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: p });
 
-  const deliveries = new Counter({ name: `${p}slack_deliveries_total`, help: 'Slack deliveries by kind and outcome', labelNames: ['kind', 'outcome'] as const, registers });
-  const ack = new Histogram({ name: `${p}slack_ack_seconds`, help: 'Time from receiving a Slack delivery to acking it', labelNames: ['kind'] as const, buckets: ACK_BUCKETS, registers });
+  const deliveries = new Counter({
+    name: `${p}slack_deliveries_total`,
+    help: 'Slack deliveries by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+  });
+  const ack = new Histogram({
+    name: `${p}slack_ack_seconds`,
+    help: 'Time from receiving a Slack delivery to acking it',
+    labelNames: ['kind'] as const,
+    buckets: ACK_BUCKETS,
+    registers,
+  });
   const agentAction = new Histogram({
     name: `${p}agent_action_seconds`,
     help: 'Agent action latency seen by the bot, connect included, by host, action and outcome',
@@ -80,22 +91,54 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     buckets: ACTION_BUCKETS,
     registers,
   });
-  const runs = new Counter({ name: `${p}runs_total`, help: 'Runbook runs finished, by outcome', labelNames: ['outcome'] as const, registers });
-  const steps = new Counter({ name: `${p}steps_total`, help: 'Runbook steps finished, by outcome', labelNames: ['outcome'] as const, registers });
+  const runs = new Counter({
+    name: `${p}runs_total`,
+    help: 'Runbook runs finished, by outcome',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const steps = new Counter({
+    name: `${p}steps_total`,
+    help: 'Runbook steps finished, by outcome',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const openIncidents = new Gauge({
     name: `${p}open_incidents`,
     help: 'Incidents not yet resolved',
     registers,
-    ...(sources.openIncidents ? { collect: async function (this: Gauge) { this.set(await sources.openIncidents!()); } } : {}),
+    ...(sources.openIncidents
+      ? {
+          collect: async function (this: Gauge) {
+            this.set(await sources.openIncidents!());
+          },
+        }
+      : {}),
   });
   const outboxPending = new Gauge({
     name: `${p}outbox_pending`,
     help: 'Slack messages waiting in the outbox',
     registers,
-    ...(sources.outboxPending ? { collect: async function (this: Gauge) { this.set(await sources.outboxPending!()); } } : {}),
+    ...(sources.outboxPending
+      ? {
+          collect: async function (this: Gauge) {
+            this.set(await sources.outboxPending!());
+          },
+        }
+      : {}),
   });
-  const slackCalls = new Counter({ name: `${p}slack_api_calls_total`, help: 'Slack Web API calls by method and outcome', labelNames: ['method', 'outcome'] as const, registers });
-  const slackRateLimited = new Counter({ name: `${p}slack_ratelimited_total`, help: 'Slack Web API answers of 429 ratelimited, by method', labelNames: ['method'] as const, registers });
+  const slackCalls = new Counter({
+    name: `${p}slack_api_calls_total`,
+    help: 'Slack Web API calls by method and outcome',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
+  const slackRateLimited = new Counter({
+    name: `${p}slack_ratelimited_total`,
+    help: 'Slack Web API answers of 429 ratelimited, by method',
+    labelNames: ['method'] as const,
+    registers,
+  });
   registerSshMetrics(p, registers, sources.sshTransports);
 
   return {
@@ -120,14 +163,28 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
  * running totals; a counter must never go down, so each scrape adds what grew since the last one
  * (a transport replaced by a fresh one starts again from its own zero).
  */
-function registerSshMetrics(p: string, registers: Registry[], source: (() => Iterable<SshStatsSource>) | undefined): void {
+function registerSshMetrics(
+  p: string,
+  registers: Registry[],
+  source: (() => Iterable<SshStatsSource>) | undefined,
+): void {
   const seen = new WeakMap<SshStatsSource, SshTransportStats>();
   const grow = (counter: Counter<'host'>, host: string, now: number, before: number | undefined) => {
     const delta = before === undefined || now < before ? now : now - before;
     counter.inc({ host }, delta);
   };
-  const connects = new Counter({ name: `${p}ssh_connects_total`, help: 'SSH connections opened, by host', labelNames: ['host'] as const, registers: [] });
-  const reconnects = new Counter({ name: `${p}ssh_reconnects_total`, help: 'SSH connections opened again after a drop, by host', labelNames: ['host'] as const, registers: [] });
+  const connects = new Counter({
+    name: `${p}ssh_connects_total`,
+    help: 'SSH connections opened, by host',
+    labelNames: ['host'] as const,
+    registers: [],
+  });
+  const reconnects = new Counter({
+    name: `${p}ssh_reconnects_total`,
+    help: 'SSH connections opened again after a drop, by host',
+    labelNames: ['host'] as const,
+    registers: [],
+  });
   new Gauge({
     name: `${p}ssh_pool_connections`,
     help: 'SSH connections open in the pool',

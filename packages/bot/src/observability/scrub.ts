@@ -7,7 +7,8 @@ export const CENSOR = '[redacted]';
  * its field name is all we have. Matched case-insensitively anywhere in the key
  * (`SLACK_BOT_TOKEN`, `signingSecret`, `PGPASSWORD`, `authorization`).
  */
-const SECRET_KEY = /token|secret|passw(or)?d|^pass$|authorization|cookie|private_?key|api_?key|database_?url|credential/i;
+const SECRET_KEY =
+  /token|secret|passw(or)?d|^pass$|authorization|cookie|private_?key|api_?key|database_?url|credential/i;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
@@ -22,7 +23,12 @@ const MAX_DEPTH = 8;
  * drop them all), each scrubbed: a stack trace quotes connection strings and tokens as readily as
  * a message does.
  */
-export function scrubValue(value: unknown, knownSecrets: readonly string[] = [], depth = 0, seen = new WeakSet<object>()): unknown {
+export function scrubValue(
+  value: unknown,
+  knownSecrets: readonly string[] = [],
+  depth = 0,
+  seen = new WeakSet<object>(),
+): unknown {
   if (typeof value === 'string') return redactSecrets(value, knownSecrets);
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[circular]';
@@ -33,12 +39,20 @@ export function scrubValue(value: unknown, knownSecrets: readonly string[] = [],
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = isSecretKey(key) && inner !== undefined && inner !== null ? CENSOR : scrubValue(inner, knownSecrets, depth + 1, seen);
+    out[key] =
+      isSecretKey(key) && inner !== undefined && inner !== null
+        ? CENSOR
+        : scrubValue(inner, knownSecrets, depth + 1, seen);
   }
   return out;
 }
 
-function scrubError(error: Error, knownSecrets: readonly string[], depth: number, seen: WeakSet<object>): Record<string, unknown> {
+function scrubError(
+  error: Error,
+  knownSecrets: readonly string[],
+  depth: number,
+  seen: WeakSet<object>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: error.name,
     message: redactSecrets(error.message, knownSecrets),

@@ -15,7 +15,11 @@ export function pickServiceHost(fleet: FleetView, named: string | undefined): st
 }
 
 /** `/recio restart trade_executor` as a one-step run: same claims, locks, audit and message as a runbook. */
-export function adhocStep(verb: 'restart' | 'start' | 'stop', service: string, host: string): StepInput & { spec: StepPlan } {
+export function adhocStep(
+  verb: 'restart' | 'start' | 'stop',
+  service: string,
+  host: string,
+): StepInput & { spec: StepPlan } {
   return {
     title: `${verb} ${service}`,
     host,

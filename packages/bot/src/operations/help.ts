@@ -17,7 +17,10 @@ const COMMANDS: Array<[string, string, Permission | null]> = [
 
 /** `/recio help`: every command, who may use it, and the scenarios and services it knows. */
 export function helpText(vocabulary: Vocabulary): string {
-  const lines = COMMANDS.map(([usage, what, permission]) => `• \`/recio ${usage}\` — ${what}${permission ? ` _(${GRANTS[permission].join(', ')})_` : ''}`);
+  const lines = COMMANDS.map(
+    ([usage, what, permission]) =>
+      `• \`/recio ${usage}\` — ${what}${permission ? ` _(${GRANTS[permission].join(', ')})_` : ''}`,
+  );
   return [
     '*recio* runs the REC.IO v2 disaster recovery plan.',
     ...lines,

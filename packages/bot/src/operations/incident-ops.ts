@@ -18,7 +18,13 @@ export function securityMentions(deps: IncidentDeps): string {
  * `/recio incident open <title>`: an incident declared by hand, with its parent message in the
  * channel (the thread everything after it goes into). `--security` makes it a security incident.
  */
-export async function openIncident(deps: IncidentDeps, title: string, security: boolean, actor: Actor, origin: Origin): Promise<Answer> {
+export async function openIncident(
+  deps: IncidentDeps,
+  title: string,
+  security: boolean,
+  actor: Actor,
+  origin: Origin,
+): Promise<Answer> {
   const channel = origin.channel ?? deps.opsChannel;
   const incident = await deps.store.withTransaction(async (tx) => {
     // A hand-declared incident is its own fault: the delivery key makes a retried command join it.
@@ -31,34 +37,75 @@ export async function openIncident(deps: IncidentDeps, title: string, security: 
       channel: channel ?? null,
     });
     if (!created) return incident;
-    await tx.timeline.add({ incidentId: incident.id, actor: actor.id, kind: 'opened', text: `declared by hand: ${title}`, detail: { security } });
+    await tx.timeline.add({
+      incidentId: incident.id,
+      actor: actor.id,
+      kind: 'opened',
+      text: `declared by hand: ${title}`,
+      detail: { security },
+    });
     if (channel) {
       const mentions = security ? securityMentions(deps) : '';
-      const text = security ? `:lock: Security incident: ${title}. ${mentions || 'No security_officer is configured (RECIO_SECURITY_OFFICERS).'} Only the security_officer and lead_operators act in this thread.` : `Incident: ${title}`;
-      await tx.outbox.enqueue({ dedupeKey: incidentPostKey(incident.id), channel, kind: 'post', payload: { text, event: { type: 'incident', incidentId: incident.id } } });
+      const text = security
+        ? `:lock: Security incident: ${title}. ${mentions || 'No security_officer is configured (RECIO_SECURITY_OFFICERS).'} Only the security_officer and lead_operators act in this thread.`
+        : `Incident: ${title}`;
+      await tx.outbox.enqueue({
+        dedupeKey: incidentPostKey(incident.id),
+        channel,
+        kind: 'post',
+        payload: { text, event: { type: 'incident', incidentId: incident.id } },
+      });
     }
-    await tx.audit.append({ actor: actor.id, action: 'incident.opened', target: `incident:${incident.id}`, outcome: 'ok', detail: { title, security }, requestId: origin.requestId });
+    await tx.audit.append({
+      actor: actor.id,
+      action: 'incident.opened',
+      target: `incident:${incident.id}`,
+      outcome: 'ok',
+      detail: { title, security },
+      requestId: origin.requestId,
+    });
     return incident;
   });
-  return { type: 'text', text: `Incident ${incident.id.slice(0, 8)} opened: ${title}. Its thread is in <#${channel ?? 'the ops channel'}>.` };
+  return {
+    type: 'text',
+    text: `Incident ${incident.id.slice(0, 8)} opened: ${title}. Its thread is in <#${channel ?? 'the ops channel'}>.`,
+  };
 }
 
 /** `/recio incident close`: resolves this channel's (or this thread's) one open incident. */
 export async function closeIncident(deps: IncidentDeps, actor: Actor, origin: Origin): Promise<Answer> {
-  const open = (await deps.store.incidents.listUnresolved()).filter((i) => i.channel === (origin.channel ?? deps.opsChannel));
+  const open = (await deps.store.incidents.listUnresolved()).filter(
+    (i) => i.channel === (origin.channel ?? deps.opsChannel),
+  );
   const inThread = origin.threadTs ? open.filter((i) => i.threadTs === origin.threadTs) : open;
   if (inThread.length === 0) return { type: 'text', text: 'No open incident here.' };
   if (inThread.length > 1) {
-    return { type: 'text', text: `${inThread.length} incidents are open here: close one from its thread with \`@recio incident close\`. Open: ${inThread.map((i) => `${i.id.slice(0, 8)} ${i.title}`).join('; ')}` };
+    return {
+      type: 'text',
+      text: `${inThread.length} incidents are open here: close one from its thread with \`@recio incident close\`. Open: ${inThread.map((i) => `${i.id.slice(0, 8)} ${i.title}`).join('; ')}`,
+    };
   }
   const incident = inThread[0]!;
   await deps.store.withTransaction(async (tx) => {
     const { changed } = await tx.incidents.advance(incident.id, 'resolved', actor.id);
     if (!changed) return;
     if (incident.channel) {
-      await tx.outbox.enqueue({ dedupeKey: `${incidentPostKey(incident.id)}:resolved`, channel: incident.channel, kind: 'update', updateOf: incidentPostKey(incident.id), payload: { text: `Resolved: ${incident.title}`, event: { type: 'incident', incidentId: incident.id } } });
+      await tx.outbox.enqueue({
+        dedupeKey: `${incidentPostKey(incident.id)}:resolved`,
+        channel: incident.channel,
+        kind: 'update',
+        updateOf: incidentPostKey(incident.id),
+        payload: { text: `Resolved: ${incident.title}`, event: { type: 'incident', incidentId: incident.id } },
+      });
     }
-    await tx.audit.append({ actor: actor.id, action: 'incident.resolved', target: `incident:${incident.id}`, outcome: 'ok', detail: {}, requestId: origin.requestId });
+    await tx.audit.append({
+      actor: actor.id,
+      action: 'incident.resolved',
+      target: `incident:${incident.id}`,
+      outcome: 'ok',
+      detail: {},
+      requestId: origin.requestId,
+    });
   });
   return { type: 'text', text: `Incident ${incident.id.slice(0, 8)} resolved.` };
 }
@@ -67,7 +114,15 @@ export async function closeIncident(deps: IncidentDeps, actor: Actor, origin: Or
 export async function reportFor(deps: IncidentDeps, ref: string | undefined, origin: Origin): Promise<Answer> {
   const open = await deps.store.incidents.listUnresolved();
   const candidates = ref === undefined ? open.filter((i) => i.channel === origin.channel) : open;
-  const incident = ref === undefined ? candidates.at(-1) : (await deps.store.incidents.get(ref)) ?? open.find((i) => i.id.startsWith(ref));
-  if (incident === undefined) return { type: 'text', text: ref ? `No incident ${ref}.` : 'Which incident? `/recio report <id>`.' };
-  return { type: 'report', incidentId: incident.id, markdown: incident.report ?? `# ${incident.title}\n\n_The report is written when the incident is resolved._\n` };
+  const incident =
+    ref === undefined
+      ? candidates.at(-1)
+      : ((await deps.store.incidents.get(ref)) ?? open.find((i) => i.id.startsWith(ref)));
+  if (incident === undefined)
+    return { type: 'text', text: ref ? `No incident ${ref}.` : 'Which incident? `/recio report <id>`.' };
+  return {
+    type: 'report',
+    incidentId: incident.id,
+    markdown: incident.report ?? `# ${incident.title}\n\n_The report is written when the incident is resolved._\n`,
+  };
 }

@@ -27,11 +27,11 @@ export interface OperationsDeps {
 }
 
 const DENIAL: Record<Permission, string> = {
-  view: 'reading recovery state needs one of the plan\'s roles',
+  view: "reading recovery state needs one of the plan's roles",
   operate: 'running recovery steps is for a lead_operator',
   request_danger: 'asking for a rollback or a restore is for a lead_operator or the system_architect',
   approve: 'approving is for a second lead_operator',
-  declare: 'declaring an incident needs one of the plan\'s roles',
+  declare: "declaring an incident needs one of the plan's roles",
   resolve: 'closing an incident is for a lead_operator',
   root_cause: 'the root cause and follow-ups are for the system_architect',
   security: 'this is a security incident: only the security_officer and lead_operators act in it',
@@ -45,46 +45,110 @@ export class Operations {
   constructor(readonly deps: OperationsDeps) {}
 
   async actorFor(userId: string): Promise<Actor> {
-    if (userId.startsWith('cli:')) return { id: userId, roles: ['lead_operator', 'system_architect', 'security_officer'] };
+    if (userId.startsWith('cli:'))
+      return { id: userId, roles: ['lead_operator', 'system_architect', 'security_officer'] };
     return { id: userId, roles: await rolesOf(userId, this.deps.roleMembers, (g) => this.deps.groupsOf(g)) };
   }
 
   /** Refuses with an audit row unless the actor holds a role granting `permission`. */
-  async authorise(actor: Actor, permission: Permission | null, what: string, origin: Origin): Promise<Answer | undefined> {
+  async authorise(
+    actor: Actor,
+    permission: Permission | null,
+    what: string,
+    origin: Origin,
+  ): Promise<Answer | undefined> {
     if (allows(actor.roles, permission)) return undefined;
-    await this.deps.store.audit.append({ actor: actor.id, action: 'request.denied', target: what, outcome: 'denied', detail: { permission, roles: actor.roles, surface: origin.surface }, requestId: origin.requestId });
-    return { type: 'denied', text: `Not allowed: ${DENIAL[permission!]}. Your roles: ${actor.roles.join(', ') || 'none'}.` };
+    await this.deps.store.audit.append({
+      actor: actor.id,
+      action: 'request.denied',
+      target: what,
+      outcome: 'denied',
+      detail: { permission, roles: actor.roles, surface: origin.surface },
+      requestId: origin.requestId,
+    });
+    return {
+      type: 'denied',
+      text: `Not allowed: ${DENIAL[permission!]}. Your roles: ${actor.roles.join(', ') || 'none'}.`,
+    };
   }
 
   /** Records a refused request (bad input, unknown button) so the audit log shows every attempt. */
-  async auditRefusal(actorId: string, what: string, reason: string, origin: Origin, detail: Record<string, string> = {}): Promise<void> {
-    await this.deps.store.audit.append({ actor: actorId, action: 'request.refused', target: what, outcome: 'refused', detail: { reason, ...detail, surface: origin.surface }, requestId: origin.requestId });
+  async auditRefusal(
+    actorId: string,
+    what: string,
+    reason: string,
+    origin: Origin,
+    detail: Record<string, string> = {},
+  ): Promise<void> {
+    await this.deps.store.audit.append({
+      actor: actorId,
+      action: 'request.refused',
+      target: what,
+      outcome: 'refused',
+      detail: { reason, ...detail, surface: origin.surface },
+      requestId: origin.requestId,
+    });
   }
 
   async handle(intent: Intent, actor: Actor, origin: Origin): Promise<Answer> {
-    const denied = (await this.authorise(actor, PERMISSION_OF[intent.kind], intent.kind, origin)) ?? (await this.securityThreadGuard(actor, intent, origin));
+    const denied =
+      (await this.authorise(actor, PERMISSION_OF[intent.kind], intent.kind, origin)) ??
+      (await this.securityThreadGuard(actor, intent, origin));
     if (denied) return denied;
     switch (intent.kind) {
       case 'help':
         return { type: 'help', text: helpText(this.deps.vocabulary) };
       case 'status': {
         const names = intent.host ? [intent.host] : this.deps.hosts.names();
-        return { type: 'status', results: await this.deps.hosts.fanOut(names, { action: 'service.status', params: {} }, { traceId: origin.requestId }) };
+        return {
+          type: 'status',
+          results: await this.deps.hosts.fanOut(
+            names,
+            { action: 'service.status', params: {} },
+            { traceId: origin.requestId },
+          ),
+        };
       }
       case 'tail': {
         const host = pickServiceHost(this.deps.fleet, intent.host);
-        const result = await this.deps.hosts.run(host, { action: 'service.tail', params: { service: intent.service, lines: intent.lines } }, { traceId: origin.requestId });
+        const result = await this.deps.hosts.run(
+          host,
+          { action: 'service.tail', params: { service: intent.service, lines: intent.lines } },
+          { traceId: origin.requestId },
+        );
         const lines = (result.data as { lines?: string[] } | undefined)?.lines ?? [];
-        return { type: 'tail', host, service: intent.service, lines, ok: result.ok, ...(result.ok ? {} : { error: result.error?.message ?? 'failed' }) };
+        return {
+          type: 'tail',
+          host,
+          service: intent.service,
+          lines,
+          ok: result.ok,
+          ...(result.ok ? {} : { error: result.error?.message ?? 'failed' }),
+        };
       }
       case 'backup_list':
-        return { type: 'backups', results: await this.deps.hosts.fanOut(this.deps.fleet.withRole('db'), { action: 'backup.list', params: {} }, { traceId: origin.requestId }) };
+        return {
+          type: 'backups',
+          results: await this.deps.hosts.fanOut(
+            this.deps.fleet.withRole('db'),
+            { action: 'backup.list', params: {} },
+            { traceId: origin.requestId },
+          ),
+        };
       case 'restart':
       case 'start':
       case 'stop': {
         const host = pickServiceHost(this.deps.fleet, intent.host);
         const step = adhocStep(intent.kind, intent.service, host);
-        return this.startRun({ scenario: `adhoc:service.${intent.kind}`, title: `${intent.kind[0]!.toUpperCase()}${intent.kind.slice(1)} ${intent.service} on ${host}`, steps: [step] }, actor, origin);
+        return this.startRun(
+          {
+            scenario: `adhoc:service.${intent.kind}`,
+            title: `${intent.kind[0]!.toUpperCase()}${intent.kind.slice(1)} ${intent.service} on ${host}`,
+            steps: [step],
+          },
+          actor,
+          origin,
+        );
       }
       case 'run':
         return this.runRunbook(intent.scenario, intent.value, intent.dryRun, actor, origin);
@@ -93,7 +157,9 @@ export class Operations {
       case 'backup_now':
         return this.runRunbook('backup', undefined, false, actor, origin);
       case 'rollback':
-        return intent.tag === undefined ? { type: 'choose_tag' } : this.runRunbook('bad-release', intent.tag, false, actor, origin);
+        return intent.tag === undefined
+          ? { type: 'choose_tag' }
+          : this.runRunbook('bad-release', intent.tag, false, actor, origin);
       case 'incident_open':
         return openIncident(this.deps, intent.title, intent.security, actor, origin);
       case 'incident_close':
@@ -101,7 +167,9 @@ export class Operations {
       case 'report':
         return reportFor(this.deps, intent.incidentId, origin);
       case 'drill':
-        return this.deps.drills ? this.deps.drills.start(intent.scenario, actor, origin) : { type: 'text', text: 'Drills are not available yet on this bot.' };
+        return this.deps.drills
+          ? this.deps.drills.start(intent.scenario, actor, origin)
+          : { type: 'text', text: 'Drills are not available yet on this bot.' };
     }
   }
 
@@ -109,27 +177,62 @@ export class Operations {
   async releaseTags(requestId: string): Promise<{ tags: string[]; current: string | null; error?: string }> {
     const [host] = this.deps.fleet.withRole('app');
     if (host === undefined) return { tags: [], current: null, error: 'no app host in the fleet' };
-    const result = await this.deps.hosts.run(host, { action: 'deploy.tags', params: { limit: 20 } }, { traceId: requestId });
+    const result = await this.deps.hosts.run(
+      host,
+      { action: 'deploy.tags', params: { limit: 20 } },
+      { traceId: requestId },
+    );
     if (!result.ok) return { tags: [], current: null, error: result.error?.message ?? 'deploy.tags failed' };
     const data = result.data as { tags: Array<{ tag: string; current?: boolean }> };
     return { tags: data.tags.map((t) => t.tag), current: data.tags.find((t) => t.current)?.tag ?? null };
   }
 
-  async runRunbook(scenario: string, value: string | undefined, dryRun: boolean, actor: Actor, origin: Origin, extra: { incidentId?: string } = {}): Promise<Answer> {
+  async runRunbook(
+    scenario: string,
+    value: string | undefined,
+    dryRun: boolean,
+    actor: Actor,
+    origin: Origin,
+    extra: { incidentId?: string } = {},
+  ): Promise<Answer> {
     const runbook = this.deps.runbooks.get(scenario);
     if (runbook === undefined) throw new RecioError(ErrorCode.NotFound, `no runbook "${scenario}"`);
     const [firstParam] = Object.keys(runbook.params);
     const values: RunParams = firstParam !== undefined && value !== undefined ? { [firstParam]: value } : {};
-    if (firstParam === undefined && value !== undefined) throw new RecioError(ErrorCode.InvalidParams, `${scenario} takes no value (got \`${value}\`)`);
-    if (firstParam !== undefined && runbook.params[firstParam]?.kind === 'service' && value !== undefined && !this.deps.vocabulary.services.includes(value)) {
+    if (firstParam === undefined && value !== undefined)
+      throw new RecioError(ErrorCode.InvalidParams, `${scenario} takes no value (got \`${value}\`)`);
+    if (
+      firstParam !== undefined &&
+      runbook.params[firstParam]?.kind === 'service' &&
+      value !== undefined &&
+      !this.deps.vocabulary.services.includes(value)
+    ) {
       throw new RecioError(ErrorCode.UnknownService, `unknown service \`${value}\``);
     }
     const steps = planRun(runbook, values, this.deps.fleet);
-    return this.startRun({ scenario, title: `${runbook.title}${value ? ` (${value})` : ''}`, steps, params: { ...values, ...(runbook.parallel ? { parallel: true } : {}) }, dryRun, ...extra }, actor, origin);
+    return this.startRun(
+      {
+        scenario,
+        title: `${runbook.title}${value ? ` (${value})` : ''}`,
+        steps,
+        params: { ...values, ...(runbook.parallel ? { parallel: true } : {}) },
+        dryRun,
+        ...extra,
+      },
+      actor,
+      origin,
+    );
   }
 
   private async startRun(
-    input: { scenario: string; title: string; steps: Parameters<RunEngine['start']>[0]['steps']; params?: Record<string, string | boolean>; dryRun?: boolean; incidentId?: string },
+    input: {
+      scenario: string;
+      title: string;
+      steps: Parameters<RunEngine['start']>[0]['steps'];
+      params?: Record<string, string | boolean>;
+      dryRun?: boolean;
+      incidentId?: string;
+    },
     actor: Actor,
     origin: Origin,
   ): Promise<Answer> {

@@ -3,7 +3,14 @@ import type { JsonObject, Repos, Run, Step, StepInput, Store } from '../store/in
 import type { Approval, ApprovalBinding } from '../store/index.js';
 import { conditionHolds, planOf } from './step-plan.js';
 import type { StepPlan } from './plan.js';
-import { approvalPostKey, noteApprovalExpired, postInRunThread, postRunMessage, updateRunMessage, uploadStepOutput } from './run-notices.js';
+import {
+  approvalPostKey,
+  noteApprovalExpired,
+  postInRunThread,
+  postRunMessage,
+  updateRunMessage,
+  uploadStepOutput,
+} from './run-notices.js';
 import { executeStep, type ExecutedStep, type StepRunnerDeps } from './step-runner.js';
 
 export interface EngineDeps extends StepRunnerDeps {
@@ -17,7 +24,12 @@ export interface EngineDeps extends StepRunnerDeps {
 
 /** What the engine reports for counting: a metrics adapter implements it. */
 export interface EngineObserver {
-  stepFinished(step: { host: string; action: string }, outcome: string, state: 'succeeded' | 'failed', seconds: number): void;
+  stepFinished(
+    step: { host: string; action: string },
+    outcome: string,
+    state: 'succeeded' | 'failed',
+    seconds: number,
+  ): void;
   runFinished(state: 'succeeded' | 'failed' | 'skipped' | 'cancelled'): void;
   /**
    * A run's end, once committed (so a reader sees it): a checklist that went green on its last,
@@ -50,7 +62,11 @@ export interface StartRunInput {
 const ACTIVE: Run['state'][] = ['pending', 'running', 'awaiting_approval'];
 const LEASE_MARGIN_MS = 30_000;
 
-export const bindingOf = (step: Step): ApprovalBinding => ({ host: step.host, action: step.action, params: step.params });
+export const bindingOf = (step: Step): ApprovalBinding => ({
+  host: step.host,
+  action: step.action,
+  params: step.params,
+});
 
 /**
  * The run state machine: pending → running → succeeded | failed | skipped | awaiting_approval |
@@ -60,7 +76,10 @@ export const bindingOf = (step: Step): ApprovalBinding => ({ host: step.host, ac
  * transaction.
  */
 export class RunEngine {
-  constructor(private readonly store: Store, private readonly deps: EngineDeps) {}
+  constructor(
+    private readonly store: Store,
+    private readonly deps: EngineDeps,
+  ) {}
 
   async start(input: StartRunInput): Promise<{ run: Run; created: boolean }> {
     const { run, created } = await this.store.withTransaction(async (tx) => {
@@ -76,8 +95,22 @@ export class RunEngine {
         dryRun: input.dryRun ?? false,
       });
       if (made.created) {
-        await tx.timeline.add({ runId: made.run.id, incidentId: made.run.incidentId, actor: input.requestedBy, kind: 'run_started', text: `${input.title}${made.run.dryRun ? ' (dry run)' : ''} requested`, detail: { scenario: input.scenario, steps: made.steps.length } });
-        await tx.audit.append({ actor: input.requestedBy, action: 'run.requested', target: `run:${made.run.id}`, outcome: 'ok', detail: { scenario: input.scenario, params: input.params ?? {}, dryRun: made.run.dryRun }, requestId: input.requestId ?? null });
+        await tx.timeline.add({
+          runId: made.run.id,
+          incidentId: made.run.incidentId,
+          actor: input.requestedBy,
+          kind: 'run_started',
+          text: `${input.title}${made.run.dryRun ? ' (dry run)' : ''} requested`,
+          detail: { scenario: input.scenario, steps: made.steps.length },
+        });
+        await tx.audit.append({
+          actor: input.requestedBy,
+          action: 'run.requested',
+          target: `run:${made.run.id}`,
+          outcome: 'ok',
+          detail: { scenario: input.scenario, params: input.params ?? {}, dryRun: made.run.dryRun },
+          requestId: input.requestId ?? null,
+        });
         await postRunMessage(tx, made.run, `${input.title}: starting`);
       }
       return made;
@@ -120,7 +153,10 @@ export class RunEngine {
   async drain(deadlineMs: number): Promise<{ finished: boolean; interrupted: number }> {
     this.abortAll();
     const all = Promise.allSettled([...this.advancing]);
-    const finished = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref())]);
+    const finished = await Promise.race([
+      all.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref()),
+    ]);
     if (finished) return { finished, interrupted: 0 };
     const report = await this.store.recoverInterruptedSteps({ abandonedBy: this.store.instanceId });
     return { finished, interrupted: report.steps.length };
@@ -137,12 +173,19 @@ export class RunEngine {
       const run = await this.mustGetRun(runId);
       if (!ACTIVE.includes(run.state)) return run;
       const steps = await this.store.runs.steps(runId);
-      const open = steps.filter((s) => s.state === 'pending' || s.state === 'awaiting_approval' || s.state === 'running');
+      const open = steps.filter(
+        (s) => s.state === 'pending' || s.state === 'awaiting_approval' || s.state === 'running',
+      );
       if (open.length === 0) return this.complete(run, steps, actor);
       const parallel = run.params.parallel === true;
-      const ready = parallel ? open.filter((s) => s.state === 'pending') : open[0]!.state === 'pending' ? [open[0]!] : [];
+      const ready = parallel
+        ? open.filter((s) => s.state === 'pending')
+        : open[0]!.state === 'pending'
+          ? [open[0]!]
+          : [];
       if (ready.length === 0) {
-        if (parallel && open.every((s) => s.state === 'awaiting_approval')) await this.store.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
+        if (parallel && open.every((s) => s.state === 'awaiting_approval'))
+          await this.store.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
         return this.mustGetRun(runId);
       }
       const results = await Promise.all(ready.map((step) => this.stepOnce(run, step, steps, actor, parallel, signal)));
@@ -152,14 +195,27 @@ export class RunEngine {
     }
   }
 
-  private async stepOnce(run: Run, step: Step, steps: Step[], actor: ActorId, parallel: boolean, signal: AbortSignal): Promise<{ kind: 'progressed' | 'waiting' } | { kind: 'stop'; why: string }> {
+  private async stepOnce(
+    run: Run,
+    step: Step,
+    steps: Step[],
+    actor: ActorId,
+    parallel: boolean,
+    signal: AbortSignal,
+  ): Promise<{ kind: 'progressed' | 'waiting' } | { kind: 'stop'; why: string }> {
     const plan = planOf(step);
     if (!conditionHolds(plan, steps)) {
       await this.skip(run, step, actor, `skipped: ${plan.when?.step} did not end ${plan.when?.outcome}`, 'condition');
       return { kind: 'progressed' };
     }
     if (run.dryRun) {
-      await this.skip(run, step, actor, `dry run: would run ${step.action} on ${step.host} ${JSON.stringify(step.params)}`, 'dry_run');
+      await this.skip(
+        run,
+        step,
+        actor,
+        `dry run: would run ${step.action} on ${step.host} ${JSON.stringify(step.params)}`,
+        'dry_run',
+      );
       return { kind: 'progressed' };
     }
     if (step.approval !== 'none' && !(await this.gateOpen(run, step))) {
@@ -169,7 +225,8 @@ export class RunEngine {
     const claim = await this.store.steps.claim(step.id, { leaseMs: this.leaseFor(plan) });
     if (!claim.claimed) return { kind: 'waiting' };
     const executed = await this.runClaimed(run, claim.step, plan, signal);
-    if (executed.state === 'failed' && plan.onFailure === 'stop') return { kind: 'stop', why: `stopped at "${step.title}": ${executed.summary}` };
+    if (executed.state === 'failed' && plan.onFailure === 'stop')
+      return { kind: 'stop', why: `stopped at "${step.title}": ${executed.summary}` };
     return { kind: 'progressed' };
   }
 
@@ -180,9 +237,25 @@ export class RunEngine {
       if (step === undefined) throw new RecioError(ErrorCode.NotFound, 'that step no longer exists');
       const moved = await tx.steps.transition(stepId, 'pending', ['awaiting_approval']);
       if (moved === undefined) return { confirmed: false, step };
-      const run = (await tx.runs.transition(step.runId, 'running', ['awaiting_approval'])) ?? (await tx.runs.get(step.runId));
-      await tx.timeline.add({ runId: step.runId, stepId, incidentId: run?.incidentId ?? null, actor, kind: 'step_confirmed', text: `${step.title}: confirmed`, detail: {} });
-      await tx.audit.append({ actor, action: 'step.confirmed', target: `run:${step.runId}`, outcome: 'ok', detail: { step: step.title }, requestId: requestId ?? null });
+      const run =
+        (await tx.runs.transition(step.runId, 'running', ['awaiting_approval'])) ?? (await tx.runs.get(step.runId));
+      await tx.timeline.add({
+        runId: step.runId,
+        stepId,
+        incidentId: run?.incidentId ?? null,
+        actor,
+        kind: 'step_confirmed',
+        text: `${step.title}: confirmed`,
+        detail: {},
+      });
+      await tx.audit.append({
+        actor,
+        action: 'step.confirmed',
+        target: `run:${step.runId}`,
+        outcome: 'ok',
+        detail: { step: step.title },
+        requestId: requestId ?? null,
+      });
       if (run) await updateRunMessage(tx, run, `step:${step.idx}:confirmed`, `${step.title}: confirmed`);
       return { confirmed: true, step: moved };
     });
@@ -227,7 +300,13 @@ export class RunEngine {
       return tx.runs.transition(step.runId, 'running', ['awaiting_approval']);
     }
     if ((await tx.steps.transition(step.id, 'skipped', ['awaiting_approval'])) === undefined) return undefined;
-    return this.finishInTx(tx, step.runId, 'cancelled', actor, `${step.title}: ${approval.state === 'denied' ? `denied by ${approval.decidedBy}` : 'approval expired'}`);
+    return this.finishInTx(
+      tx,
+      step.runId,
+      'cancelled',
+      actor,
+      `${step.title}: ${approval.state === 'denied' ? `denied by ${approval.decidedBy}` : 'approval expired'}`,
+    );
   }
 
   async skipStep(stepId: string, actor: ActorId): Promise<boolean> {
@@ -250,35 +329,92 @@ export class RunEngine {
 
   private async runClaimed(run: Run, step: Step, plan: StepPlan, signal: AbortSignal): Promise<ExecutedStep> {
     await this.store.withTransaction(async (tx) => {
-      await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor: run.requestedBy, kind: 'step_started', text: `${step.title}: running on ${step.host}`, detail: { action: step.action, params: step.params } });
+      await tx.timeline.add({
+        runId: run.id,
+        stepId: step.id,
+        incidentId: run.incidentId,
+        actor: run.requestedBy,
+        kind: 'step_started',
+        text: `${step.title}: running on ${step.host}`,
+        detail: { action: step.action, params: step.params },
+      });
       await updateRunMessage(tx, run, `step:${step.idx}:running:${step.attempt}`, `${step.title}: running`);
     });
     this.deps.onChange?.();
     const leaseMs = this.leaseFor(plan);
-    const renew = setInterval(() => void this.store.steps.renewLease(step.id, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
+    const renew = setInterval(
+      () => void this.store.steps.renewLease(step.id, leaseMs).catch(() => undefined),
+      Math.max(1_000, leaseMs / 3),
+    );
     let executed: ExecutedStep;
     try {
-      executed = step.action === 'check.manual'
-        ? { state: 'succeeded', exitCode: 0, outcome: 'ok', summary: 'confirmed by hand', result: {}, outputExcerpt: null }
-        : await executeStep(step, plan, run, this.deps, signal, (attempt) => this.recordRetry(run, step, attempt));
+      executed =
+        step.action === 'check.manual'
+          ? {
+              state: 'succeeded',
+              exitCode: 0,
+              outcome: 'ok',
+              summary: 'confirmed by hand',
+              result: {},
+              outputExcerpt: null,
+            }
+          : await executeStep(step, plan, run, this.deps, signal, (attempt) => this.recordRetry(run, step, attempt));
     } catch (error) {
-      executed = { state: 'failed', exitCode: null, outcome: 'error', summary: `the bot failed running this step: ${(error as Error).message}`, result: { error: (error as Error).message }, outputExcerpt: null };
+      executed = {
+        state: 'failed',
+        exitCode: null,
+        outcome: 'error',
+        summary: `the bot failed running this step: ${(error as Error).message}`,
+        result: { error: (error as Error).message },
+        outputExcerpt: null,
+      };
     } finally {
       clearInterval(renew);
       this.lastRetryText.delete(step.id);
     }
     await this.store.withTransaction(async (tx) => {
-      const { recorded } = await tx.steps.finish(step.id, { state: executed.state, exitCode: executed.exitCode, outcome: executed.outcome, result: executed.result, outputExcerpt: executed.outputExcerpt });
+      const { recorded } = await tx.steps.finish(step.id, {
+        state: executed.state,
+        exitCode: executed.exitCode,
+        outcome: executed.outcome,
+        result: executed.result,
+        outputExcerpt: executed.outputExcerpt,
+      });
       if (!recorded) return; // recovered as interrupted meanwhile: that record stands
-      await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor: run.requestedBy, kind: `step_${executed.state}`, text: `${step.title}: ${executed.summary}`, detail: { outcome: executed.outcome, exitCode: executed.exitCode } });
-      await tx.audit.append({ actor: run.requestedBy, action: 'step.executed', target: `${step.host}/${step.action}`, outcome: executed.outcome, detail: { run: run.id, step: step.title, params: step.params, exitCode: executed.exitCode }, requestId: run.id });
-      await updateRunMessage(tx, run, `step:${step.idx}:${executed.state}:${step.attempt}`, `${step.title}: ${executed.summary}`);
+      await tx.timeline.add({
+        runId: run.id,
+        stepId: step.id,
+        incidentId: run.incidentId,
+        actor: run.requestedBy,
+        kind: `step_${executed.state}`,
+        text: `${step.title}: ${executed.summary}`,
+        detail: { outcome: executed.outcome, exitCode: executed.exitCode },
+      });
+      await tx.audit.append({
+        actor: run.requestedBy,
+        action: 'step.executed',
+        target: `${step.host}/${step.action}`,
+        outcome: executed.outcome,
+        detail: { run: run.id, step: step.title, params: step.params, exitCode: executed.exitCode },
+        requestId: run.id,
+      });
+      await updateRunMessage(
+        tx,
+        run,
+        `step:${step.idx}:${executed.state}:${step.attempt}`,
+        `${step.title}: ${executed.summary}`,
+      );
       // The message shows only the end of a long output: the whole of it goes into the run's thread as a file.
       if (executed.outputCut) await uploadStepOutput(tx, run, step);
     });
     this.deps.onChange?.();
     try {
-      this.deps.observer?.stepFinished(step, executed.outcome, executed.state, ((executed.result as { durationMs?: number } | null)?.durationMs ?? 0) / 1000);
+      this.deps.observer?.stepFinished(
+        step,
+        executed.outcome,
+        executed.state,
+        ((executed.result as { durationMs?: number } | null)?.durationMs ?? 0) / 1000,
+      );
     } catch {}
     return executed;
   }
@@ -292,14 +428,28 @@ export class RunEngine {
     this.lastRetryText.set(step.id, attempt.summary);
     const seen = ++this.retries;
     await this.store.withTransaction(async (tx) => {
-      await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor: run.requestedBy, kind: 'check_failing', text: `${step.title}: ${attempt.summary}`, detail: { outcome: attempt.outcome } });
-      await updateRunMessage(tx, run, `step:${step.idx}:failing:${step.attempt}:${seen}`, `${step.title}: ${attempt.summary}`);
+      await tx.timeline.add({
+        runId: run.id,
+        stepId: step.id,
+        incidentId: run.incidentId,
+        actor: run.requestedBy,
+        kind: 'check_failing',
+        text: `${step.title}: ${attempt.summary}`,
+        detail: { outcome: attempt.outcome },
+      });
+      await updateRunMessage(
+        tx,
+        run,
+        `step:${step.idx}:failing:${step.attempt}:${seen}`,
+        `${step.title}: ${attempt.summary}`,
+      );
     });
     this.deps.onChange?.();
   }
 
   private async gateOpen(run: Run, step: Step): Promise<boolean> {
-    if (step.approval === 'second_person') return (await this.store.approvals.approvedFor(step.id, bindingOf(step))) !== undefined;
+    if (step.approval === 'second_person')
+      return (await this.store.approvals.approvedFor(step.id, bindingOf(step))) !== undefined;
     const events = await this.store.timeline.list({ runId: run.id });
     return events.some((e) => e.kind === 'step_confirmed' && e.stepId === step.id);
   }
@@ -311,23 +461,80 @@ export class RunEngine {
       const waiting = parallel ? run : await tx.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
       if (waiting === undefined) return;
       if (step.approval === 'second_person') {
-        const approval = await tx.approvals.request({ stepId: step.id, requestedBy: run.requestedBy, ttlMs: this.deps.approvalTtlMs, requiredRole: 'lead_operator' });
-        await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor, kind: 'approval_requested', text: `${step.title}: needs a second lead_operator`, detail: { approvalId: approval.id } });
-        await tx.audit.append({ actor: run.requestedBy, action: 'approval.requested', target: `run:${run.id}`, outcome: 'pending', detail: { step: step.title, host: step.host, action: step.action, params: step.params, approval: approval.id }, requestId: run.id });
-        await postInRunThread(tx, waiting, approvalPostKey(approval.id), `Approval needed: ${step.title}`, { type: 'approval', approvalId: approval.id });
+        const approval = await tx.approvals.request({
+          stepId: step.id,
+          requestedBy: run.requestedBy,
+          ttlMs: this.deps.approvalTtlMs,
+          requiredRole: 'lead_operator',
+        });
+        await tx.timeline.add({
+          runId: run.id,
+          stepId: step.id,
+          incidentId: run.incidentId,
+          actor,
+          kind: 'approval_requested',
+          text: `${step.title}: needs a second lead_operator`,
+          detail: { approvalId: approval.id },
+        });
+        await tx.audit.append({
+          actor: run.requestedBy,
+          action: 'approval.requested',
+          target: `run:${run.id}`,
+          outcome: 'pending',
+          detail: {
+            step: step.title,
+            host: step.host,
+            action: step.action,
+            params: step.params,
+            approval: approval.id,
+          },
+          requestId: run.id,
+        });
+        await postInRunThread(tx, waiting, approvalPostKey(approval.id), `Approval needed: ${step.title}`, {
+          type: 'approval',
+          approvalId: approval.id,
+        });
       } else {
-        await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor, kind: 'confirmation_requested', text: `${step.title}: waiting for a go-ahead`, detail: {} });
+        await tx.timeline.add({
+          runId: run.id,
+          stepId: step.id,
+          incidentId: run.incidentId,
+          actor,
+          kind: 'confirmation_requested',
+          text: `${step.title}: waiting for a go-ahead`,
+          detail: {},
+        });
       }
-      await updateRunMessage(tx, waiting, `step:${step.idx}:gate`, `${step.title}: waiting for ${step.approval === 'second_person' ? 'approval' : 'a go-ahead'}`);
+      await updateRunMessage(
+        tx,
+        waiting,
+        `step:${step.idx}:gate`,
+        `${step.title}: waiting for ${step.approval === 'second_person' ? 'approval' : 'a go-ahead'}`,
+      );
     });
     this.deps.onChange?.();
   }
 
-  private async skip(run: Run, step: Step, actor: ActorId, why: string, outcome: string, from: Step['state'][] = ['pending']): Promise<boolean> {
+  private async skip(
+    run: Run,
+    step: Step,
+    actor: ActorId,
+    why: string,
+    outcome: string,
+    from: Step['state'][] = ['pending'],
+  ): Promise<boolean> {
     const done = await this.store.withTransaction(async (tx) => {
       const moved = await tx.steps.transition(step.id, 'skipped', from);
       if (moved === undefined) return false;
-      await tx.timeline.add({ runId: run.id, stepId: step.id, incidentId: run.incidentId, actor, kind: 'step_skipped', text: `${step.title}: ${why}`, detail: { outcome } });
+      await tx.timeline.add({
+        runId: run.id,
+        stepId: step.id,
+        incidentId: run.incidentId,
+        actor,
+        kind: 'step_skipped',
+        text: `${step.title}: ${why}`,
+        detail: { outcome },
+      });
       if (outcome === 'skipped') await tx.runs.transition(run.id, 'running', ['awaiting_approval']);
       await updateRunMessage(tx, run, `step:${step.idx}:skipped`, `${step.title}: ${why}`);
       return true;
@@ -340,10 +547,20 @@ export class RunEngine {
     const failed = steps.filter((s) => s.state === 'failed' && planOf(s).onFailure === 'stop');
     const ran = steps.some((s) => s.state === 'succeeded' || s.state === 'failed');
     const state = failed.length > 0 ? 'failed' : ran || run.dryRun ? 'succeeded' : 'skipped';
-    return this.finishRun(run, state, actor, state === 'succeeded' ? 'all steps done' : state === 'skipped' ? 'nothing to do' : 'failed');
+    return this.finishRun(
+      run,
+      state,
+      actor,
+      state === 'succeeded' ? 'all steps done' : state === 'skipped' ? 'nothing to do' : 'failed',
+    );
   }
 
-  private async finishRun(run: Run, state: 'succeeded' | 'failed' | 'skipped', actor: ActorId, why: string): Promise<Run> {
+  private async finishRun(
+    run: Run,
+    state: 'succeeded' | 'failed' | 'skipped',
+    actor: ActorId,
+    why: string,
+  ): Promise<Run> {
     const finished = await this.store.withTransaction((tx) => this.finishInTx(tx, run.id, state, actor, why));
     this.deps.onChange?.();
     if (finished) {
@@ -354,11 +571,31 @@ export class RunEngine {
     return finished ?? this.mustGetRun(run.id);
   }
 
-  private async finishInTx(tx: Repos, runId: string, state: 'succeeded' | 'failed' | 'skipped' | 'cancelled', actor: ActorId, why: string): Promise<Run | undefined> {
+  private async finishInTx(
+    tx: Repos,
+    runId: string,
+    state: 'succeeded' | 'failed' | 'skipped' | 'cancelled',
+    actor: ActorId,
+    why: string,
+  ): Promise<Run | undefined> {
     const run = await tx.runs.transition(runId, state, ACTIVE);
     if (run === undefined) return undefined;
-    await tx.timeline.add({ runId, incidentId: run.incidentId, actor, kind: `run_${state}`, text: `${String(run.params.title ?? run.scenario)}: ${state} — ${why}`, detail: {} });
-    await tx.audit.append({ actor, action: `run.${state}`, target: `run:${runId}`, outcome: state, detail: { why }, requestId: runId });
+    await tx.timeline.add({
+      runId,
+      incidentId: run.incidentId,
+      actor,
+      kind: `run_${state}`,
+      text: `${String(run.params.title ?? run.scenario)}: ${state} — ${why}`,
+      detail: {},
+    });
+    await tx.audit.append({
+      actor,
+      action: `run.${state}`,
+      target: `run:${runId}`,
+      outcome: state,
+      detail: { why },
+      requestId: runId,
+    });
     await updateRunMessage(tx, run, `finished:${state}`, `${String(run.params.title ?? run.scenario)}: ${state}`);
     try {
       this.deps.observer?.runFinished(state);

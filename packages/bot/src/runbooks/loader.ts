@@ -20,7 +20,9 @@ export type Runbooks = ReadonlyMap<string, RunbookSpec>;
 export function loadRunbooks(dir: string, displayDir = relative(process.cwd(), dir) || dir): Runbooks {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yml') || f.endsWith('.yaml')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
+      .sort();
   } catch (error) {
     throw new RecioError(ErrorCode.ConfigInvalid, `cannot read the runbook dir ${dir}: ${(error as Error).message}`);
   }
@@ -50,8 +52,11 @@ export function parseRunbook(text: string, fileName: string, expectedId: string)
   if (!parsed.success) return formatIssues(parsed.error, `${fileName}: `);
   const runbook = parsed.data;
   const problems: string[] = [];
-  if (runbook.id !== expectedId) problems.push(`${fileName}: id: "${runbook.id}" must match the file name "${expectedId}"`);
-  runbook.steps.forEach((step, index) => problems.push(...checkStepParams(runbook, step, index).map((p) => `${fileName}: ${p}`)));
+  if (runbook.id !== expectedId)
+    problems.push(`${fileName}: id: "${runbook.id}" must match the file name "${expectedId}"`);
+  for (const [index, step] of runbook.steps.entries()) {
+    problems.push(...checkStepParams(runbook, step, index).map((p) => `${fileName}: ${p}`));
+  }
   return problems.length > 0 ? problems : runbook;
 }
 
@@ -69,5 +74,7 @@ function checkStepParams(runbook: RunbookSpec, step: StepSpec, index: number): s
   if (step.for_each) sample[step.for_each.param] = step.for_each.values[0];
   const parsed = ActionParams[step.action].safeParse(sample);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => `${formatIssuePath(['steps', index, 'params', ...issue.path])}: ${issue.message}`);
+  return parsed.error.issues.map(
+    (issue) => `${formatIssuePath(['steps', index, 'params', ...issue.path])}: ${issue.message}`,
+  );
 }

@@ -42,7 +42,9 @@ function fillValue(value: unknown, values: RunParams): unknown {
 }
 
 function fill(params: Record<string, unknown>, values: RunParams): JsonObject {
-  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, fillValue(value, values)])) as JsonObject;
+  return Object.fromEntries(
+    Object.entries(params).map(([key, value]) => [key, fillValue(value, values)]),
+  ) as JsonObject;
 }
 
 /** `Restart {{service}}` → `Restart trade_executor`. */
@@ -51,7 +53,8 @@ export function fillTitle(title: string, values: RunParams): string {
 }
 
 function lockServiceOf(action: string, params: JsonObject): string | undefined {
-  if (action.startsWith('service.') && action !== 'service.status' && action !== 'service.tail') return String(params.service);
+  if (action.startsWith('service.') && action !== 'service.status' && action !== 'service.tail')
+    return String(params.service);
   if (action === 'db.restart' || action === 'db.restore') return 'postgresql';
   if (action === 'deploy.rollback') return 'release';
   return undefined;
@@ -82,7 +85,11 @@ function planStep(spec: StepSpec, host: string, params: JsonObject, title: strin
  * Turns a runbook and its parameters into the concrete steps of a run: one per host with the step's
  * role (and per for_each value), params filled in. Refuses missing parameters and roles no host has.
  */
-export function planRun(runbook: RunbookSpec, values: RunParams, fleet: FleetView): Array<StepInput & { spec: StepPlan }> {
+export function planRun(
+  runbook: RunbookSpec,
+  values: RunParams,
+  fleet: FleetView,
+): Array<StepInput & { spec: StepPlan }> {
   for (const [name, param] of Object.entries(runbook.params)) {
     if (param.required && (values[name] === undefined || values[name] === '')) {
       throw new RecioError(ErrorCode.InvalidParams, `${runbook.id} needs \`${name}\` (${param.kind})`);
@@ -91,12 +98,23 @@ export function planRun(runbook: RunbookSpec, values: RunParams, fleet: FleetVie
   const steps: Array<StepInput & { spec: StepPlan }> = [];
   for (const spec of runbook.steps) {
     const hosts = spec.role === undefined ? [BOT_HOST] : fleet.withRole(spec.role);
-    if (hosts.length === 0) throw new RecioError(ErrorCode.UnknownHost, `${runbook.id}: step ${spec.id} needs a host with role ${spec.role}, and the fleet has none`);
-    const variants = spec.for_each ? spec.for_each.values.map((v) => ({ ...values, [spec.for_each!.param]: v })) : [values];
+    if (hosts.length === 0)
+      throw new RecioError(
+        ErrorCode.UnknownHost,
+        `${runbook.id}: step ${spec.id} needs a host with role ${spec.role}, and the fleet has none`,
+      );
+    const variants = spec.for_each
+      ? spec.for_each.values.map((v) => ({ ...values, [spec.for_each!.param]: v }))
+      : [values];
     for (const variant of variants) {
       for (const host of hosts) {
         const params = fill(spec.params, variant);
-        const suffix = [spec.for_each && !spec.title.includes(`{{${spec.for_each.param}}}`) ? ` — ${variant[spec.for_each.param]}` : '', hosts.length > 1 ? ` on ${host}` : ''].join('');
+        const suffix = [
+          spec.for_each && !spec.title.includes(`{{${spec.for_each.param}}}`)
+            ? ` — ${variant[spec.for_each.param]}`
+            : '',
+          hosts.length > 1 ? ` on ${host}` : '',
+        ].join('');
         steps.push(planStep(spec, host, params, `${fillTitle(spec.title, variant)}${suffix}`));
       }
     }

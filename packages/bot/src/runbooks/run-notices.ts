@@ -27,33 +27,69 @@ export function placeOf(run: Run): { channel: string; threadTs: string | null; t
 export async function postRunMessage(tx: Repos, run: Run, text: string): Promise<void> {
   const place = placeOf(run);
   if (place === undefined) return;
-  await tx.outbox.enqueue({ dedupeKey: runPostKey(run.id), channel: place.channel, kind: 'post', threadTs: place.threadTs, threadOf: place.threadOf, payload: { text, event: { type: 'run', runId: run.id } } });
+  await tx.outbox.enqueue({
+    dedupeKey: runPostKey(run.id),
+    channel: place.channel,
+    kind: 'post',
+    threadTs: place.threadTs,
+    threadOf: place.threadOf,
+    payload: { text, event: { type: 'run', runId: run.id } },
+  });
 }
 
 /** `change` names the transition (e.g. `step:2:succeeded`), so a retried transition enqueues once. */
 export async function updateRunMessage(tx: Repos, run: Run, change: string, text: string): Promise<void> {
   const place = placeOf(run);
   if (place === undefined) return;
-  await tx.outbox.enqueue({ dedupeKey: `run:${run.id}:${change}`, channel: place.channel, kind: 'update', updateOf: runPostKey(run.id), payload: { text, event: { type: 'run', runId: run.id } } });
+  await tx.outbox.enqueue({
+    dedupeKey: `run:${run.id}:${change}`,
+    channel: place.channel,
+    kind: 'update',
+    updateOf: runPostKey(run.id),
+    payload: { text, event: { type: 'run', runId: run.id } },
+  });
 }
 
 /** A message of its own in the run's thread: approvals need their own buttons and their own rewrite. */
-export async function postInRunThread(tx: Repos, run: Run, dedupeKey: string, text: string, event: Record<string, string>): Promise<void> {
+export async function postInRunThread(
+  tx: Repos,
+  run: Run,
+  dedupeKey: string,
+  text: string,
+  event: Record<string, string>,
+): Promise<void> {
   const place = placeOf(run);
   if (place === undefined) return;
-  const thread = place.threadTs !== null ? { threadTs: place.threadTs } : { threadOf: place.threadOf ?? runPostKey(run.id) };
+  const thread =
+    place.threadTs !== null ? { threadTs: place.threadTs } : { threadOf: place.threadOf ?? runPostKey(run.id) };
   await tx.outbox.enqueue({ dedupeKey, channel: place.channel, kind: 'post', ...thread, payload: { text, event } });
 }
 
-export async function updateThreadMessage(tx: Repos, run: Run, postKey: string, change: string, text: string, event: Record<string, string>): Promise<void> {
+export async function updateThreadMessage(
+  tx: Repos,
+  run: Run,
+  postKey: string,
+  change: string,
+  text: string,
+  event: Record<string, string>,
+): Promise<void> {
   const place = placeOf(run);
   if (place === undefined) return;
-  await tx.outbox.enqueue({ dedupeKey: `${postKey}:${change}`, channel: place.channel, kind: 'update', updateOf: postKey, payload: { text, event } });
+  await tx.outbox.enqueue({
+    dedupeKey: `${postKey}:${change}`,
+    channel: place.channel,
+    kind: 'update',
+    updateOf: postKey,
+    payload: { text, event },
+  });
 }
 
 /** The approval's own message says it expired and loses its buttons (rendered from the store). */
 export async function noteApprovalExpired(tx: Repos, run: Run, approvalId: string): Promise<void> {
-  await updateThreadMessage(tx, run, approvalPostKey(approvalId), 'expired', 'Approval expired', { type: 'approval', approvalId });
+  await updateThreadMessage(tx, run, approvalPostKey(approvalId), 'expired', 'Approval expired', {
+    type: 'approval',
+    approvalId,
+  });
 }
 
 /** The name a step's full output goes up under; the run message names it too. */
@@ -69,12 +105,17 @@ export function stepOutputFilename(run: Pick<Run, 'id'>, step: Pick<Step, 'idx'>
 export async function uploadStepOutput(tx: Repos, run: Run, step: Step): Promise<void> {
   const place = placeOf(run);
   if (place === undefined) return;
-  const thread = place.threadTs !== null ? { threadTs: place.threadTs } : { threadOf: place.threadOf ?? runPostKey(run.id) };
+  const thread =
+    place.threadTs !== null ? { threadTs: place.threadTs } : { threadOf: place.threadOf ?? runPostKey(run.id) };
   await tx.outbox.enqueue({
     dedupeKey: `run:${run.id}:step:${step.idx}:output:${step.attempt}`,
     channel: place.channel,
     kind: 'upload',
     ...thread,
-    payload: { text: `Full output of step ${step.idx + 1}, ${step.title}`, filename: stepOutputFilename(run, step), event: { type: 'step_output', stepId: step.id } },
+    payload: {
+      text: `Full output of step ${step.idx + 1}, ${step.title}`,
+      filename: stepOutputFilename(run, step),
+      event: { type: 'step_output', stepId: step.id },
+    },
   });
 }

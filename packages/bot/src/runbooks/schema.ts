@@ -12,15 +12,14 @@ export type BotCheck = (typeof BOT_CHECKS)[number];
 const KNOWN_ACTIONS: readonly string[] = [...ACTION_NAMES, ...BOT_CHECKS];
 
 /** `30s`, `5m`, `1h` or a number of seconds. */
-export const Duration = z.union([
-  z.number().int().positive(),
-  z.string().regex(/^\d+(?:ms|s|m|h)$/, 'expected a duration like 30s, 5m or 1h'),
-]).transform((value) => {
-  if (typeof value === 'number') return value * 1000;
-  const match = /^(\d+)(ms|s|m|h)$/.exec(value)!;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
-});
+export const Duration = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(?:ms|s|m|h)$/, 'expected a duration like 30s, 5m or 1h')])
+  .transform((value) => {
+    if (typeof value === 'number') return value * 1000;
+    const match = /^(\d+)(ms|s|m|h)$/.exec(value)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+    return Number(match[1]) * unit;
+  });
 
 const StepId = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'expected a step id like check-db');
 
@@ -35,7 +34,9 @@ export const StepSpec = z.strictObject({
   title: z.string().min(1).max(120),
   /** Which hosts: every host with this role (`db`, `app`, `web`), or the bot itself for checks. */
   role: HostRole.optional(),
-  action: z.string().refine((a) => KNOWN_ACTIONS.includes(a), { error: (issue) => `unknown action "${String(issue.input)}" (known: ${KNOWN_ACTIONS.join(', ')})` }),
+  action: z.string().refine((a) => KNOWN_ACTIONS.includes(a), {
+    error: (issue) => `unknown action "${String(issue.input)}" (known: ${KNOWN_ACTIONS.join(', ')})`,
+  }),
   /** Values may name a run parameter as `{{name}}`. */
   params: z.record(z.string(), z.unknown()).default({}),
   /** One step per value, e.g. the four dependents the plan restarts after a DB failure. */
@@ -74,18 +75,36 @@ export const RunbookSpec = z
   .superRefine((runbook, ctx) => {
     const seen = new Map<string, number>();
     runbook.steps.forEach((step, index) => {
-      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}" (also steps[${seen.get(step.id)}])` });
+      if (seen.has(step.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'id'],
+          message: `duplicate step id "${step.id}" (also steps[${seen.get(step.id)}])`,
+        });
       if (step.when && !seen.has(step.when.step)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'when', 'step'], message: `"${step.when.step}" is not an earlier step` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'when', 'step'],
+          message: `"${step.when.step}" is not an earlier step`,
+        });
       }
       seen.set(step.id, index);
       const isCheck = (BOT_CHECKS as readonly string[]).includes(step.action);
-      if (!isCheck && step.role === undefined) ctx.addIssue({ code: 'custom', path: ['steps', index, 'role'], message: `${step.action} runs on a host: give its role (db, app or web)` });
+      if (!isCheck && step.role === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'role'],
+          message: `${step.action} runs on a host: give its role (db, app or web)`,
+        });
       for (const [key, value] of Object.entries(step.params)) {
         for (const item of Array.isArray(value) ? value : [value]) {
           const ref = typeof item === 'string' ? /^\{\{([a-z_]+)\}\}$/.exec(item)?.[1] : undefined;
           if (ref !== undefined && !(ref in runbook.params) && ref !== step.for_each?.param) {
-            ctx.addIssue({ code: 'custom', path: ['steps', index, 'params', key], message: `{{${ref}}} is not a parameter of this runbook` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['steps', index, 'params', key],
+              message: `{{${ref}}} is not a parameter of this runbook`,
+            });
           }
         }
       }

@@ -38,11 +38,21 @@ const MAX_KEPT_OUTPUT = 256 * 1024;
 function excerptOf(output: string): { excerpt: string | null; cut: boolean } {
   const clean = redactSecrets(output).trimEnd();
   if (clean === '') return { excerpt: null, cut: false };
-  return clean.length <= EXCERPT_CHARS ? { excerpt: clean, cut: false } : { excerpt: `…${clean.slice(-EXCERPT_CHARS)}`, cut: true };
+  return clean.length <= EXCERPT_CHARS
+    ? { excerpt: clean, cut: false }
+    : { excerpt: `…${clean.slice(-EXCERPT_CHARS)}`, cut: true };
 }
 
 function fromHostResult(result: HostResult): ExecutedStep {
-  const outcome = result.outcomeUnknown ? 'unknown' : result.ok ? 'ok' : result.timedOut ? 'timeout' : result.error?.code === 'invalid_params' || result.error?.code === 'unknown_service' ? 'refused' : 'error';
+  const outcome = result.outcomeUnknown
+    ? 'unknown'
+    : result.ok
+      ? 'ok'
+      : result.timedOut
+        ? 'timeout'
+        : result.error?.code === 'invalid_params' || result.error?.code === 'unknown_service'
+          ? 'refused'
+          : 'error';
   const summary = result.ok
     ? `ok in ${(result.durationMs / 1000).toFixed(1)}s`
     : `${result.error?.message ?? `exit ${result.exitCode}`}${result.outcomeUnknown ? ' — outcome unknown, check before retrying' : ''}`;
@@ -53,7 +63,16 @@ function fromHostResult(result: HostResult): ExecutedStep {
     exitCode: result.exitCode,
     outcome,
     summary: redactSecrets(summary),
-    result: JSON.parse(JSON.stringify({ data: result.data ?? null, error: result.error ?? null, durationMs: result.durationMs, requestId: result.requestId, output: redactSecrets(output), outputTruncated: result.outputTruncated || output.length < result.output.length })) as Json,
+    result: JSON.parse(
+      JSON.stringify({
+        data: result.data ?? null,
+        error: result.error ?? null,
+        durationMs: result.durationMs,
+        requestId: result.requestId,
+        output: redactSecrets(output),
+        outputTruncated: result.outputTruncated || output.length < result.output.length,
+      }),
+    ) as Json,
     outputExcerpt: excerpt,
     outputCut: cut,
   };
@@ -70,13 +89,28 @@ function fromCheck(outcome: CheckOutcome): ExecutedStep {
   };
 }
 
-async function attempt(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal): Promise<ExecutedStep> {
+async function attempt(
+  step: Step,
+  plan: StepPlan,
+  run: Run,
+  deps: StepRunnerDeps,
+  signal: AbortSignal,
+): Promise<ExecutedStep> {
   if (isActionName(step.action)) {
-    const result = await deps.hosts.run(step.host, { action: step.action, params: step.params as never }, { deadlineMs: plan.timeoutMs, signal, traceId: run.id });
+    const result = await deps.hosts.run(
+      step.host,
+      { action: step.action, params: step.params as never },
+      { deadlineMs: plan.timeoutMs, signal, traceId: run.id },
+    );
     return fromHostResult(result);
   }
   const outcome = await runCheck(step.action as BotCheck, step.params, {
-    hosts: deps.hosts, withRole: deps.withRole, config: deps.checks, signal, deadlineMs: plan.timeoutMs, traceId: run.id,
+    hosts: deps.hosts,
+    withRole: deps.withRole,
+    config: deps.checks,
+    signal,
+    deadlineMs: plan.timeoutMs,
+    traceId: run.id,
   });
   return fromCheck(outcome);
 }
@@ -85,12 +119,26 @@ async function attempt(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDep
 export type OnRetry = (executed: ExecutedStep) => Promise<void>;
 
 /** Tries until it passes or the retry window closes; a step without `retry` gets one attempt. */
-async function attemptWithRetry(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal, actionSignal: AbortSignal, onRetry?: OnRetry): Promise<ExecutedStep> {
+async function attemptWithRetry(
+  step: Step,
+  plan: StepPlan,
+  run: Run,
+  deps: StepRunnerDeps,
+  signal: AbortSignal,
+  actionSignal: AbortSignal,
+  onRetry?: OnRetry,
+): Promise<ExecutedStep> {
   const until = plan.retry ? Date.now() + plan.retry.withinMs : 0;
   for (;;) {
     const executed = await attempt(step, plan, run, deps, actionSignal);
     // An unknown outcome is never retried blindly: the action may have taken effect.
-    if (executed.state === 'succeeded' || executed.outcome === 'unknown' || !plan.retry || Date.now() + plan.retry.everyMs > until || signal.aborted) {
+    if (
+      executed.state === 'succeeded' ||
+      executed.outcome === 'unknown' ||
+      !plan.retry ||
+      Date.now() + plan.retry.everyMs > until ||
+      signal.aborted
+    ) {
       return executed;
     }
     await onRetry?.(executed).catch(() => undefined);
@@ -103,15 +151,37 @@ async function attemptWithRetry(step: Step, plan: StepPlan, run: Run, deps: Step
  * the same program never interleave. `signal` (a cancelled run, a shutdown) stops retrying but does
  * not cut an action short: a restart cut in half is worse than one that finishes.
  */
-export async function executeStep(step: Step, plan: StepPlan, run: Run, deps: StepRunnerDeps, signal: AbortSignal, onRetry?: OnRetry): Promise<ExecutedStep> {
-  if (plan.lockService === undefined) return attemptWithRetry(step, plan, run, deps, signal, new AbortController().signal, onRetry);
+export async function executeStep(
+  step: Step,
+  plan: StepPlan,
+  run: Run,
+  deps: StepRunnerDeps,
+  signal: AbortSignal,
+  onRetry?: OnRetry,
+): Promise<ExecutedStep> {
+  if (plan.lockService === undefined)
+    return attemptWithRetry(step, plan, run, deps, signal, new AbortController().signal, onRetry);
   try {
     return await deps.store.locks.withLock(
-      { host: step.host, service: plan.lockService, owner: `run ${run.id.slice(0, 8)} (${run.requestedBy})`, purpose: step.title, leaseMs: plan.timeoutMs + 30_000, waitMs: deps.lockWaitMs },
+      {
+        host: step.host,
+        service: plan.lockService,
+        owner: `run ${run.id.slice(0, 8)} (${run.requestedBy})`,
+        purpose: step.title,
+        leaseMs: plan.timeoutMs + 30_000,
+        waitMs: deps.lockWaitMs,
+      },
       (lockSignal) => attemptWithRetry(step, plan, run, deps, signal, lockSignal, onRetry),
     );
   } catch (error) {
     if (!isRecioError(error, 'locked')) throw error;
-    return { state: 'failed', exitCode: null, outcome: 'locked', summary: error.message, result: { error: { code: 'locked', message: error.message } }, outputExcerpt: null };
+    return {
+      state: 'failed',
+      exitCode: null,
+      outcome: 'locked',
+      summary: error.message,
+      result: { error: { code: 'locked', message: error.message } },
+      outputExcerpt: null,
+    };
   }
 }

@@ -28,7 +28,9 @@ export async function dailyDoctor(deps: ScheduleDeps, now = new Date()): Promise
   const { previous } = await deps.store.doctorReports.record(failing);
   const worse = newlyFailing(failing, previous);
   if (worse.length === 0 || deps.opsChannel === undefined) return { posted: false, worse };
-  const lines = results.filter((r) => worse.includes(r.name)).map((r) => `:x: *${r.name}*: ${r.detail}${r.fix ? `\n→ ${r.fix}` : ''}`);
+  const lines = results
+    .filter((r) => worse.includes(r.name))
+    .map((r) => `:x: *${r.name}*: ${r.detail}${r.fix ? `\n→ ${r.fix}` : ''}`);
   await deps.store.outbox.enqueue({
     dedupeKey: `doctor:${now.toISOString().slice(0, 13)}`,
     channel: deps.opsChannel,
@@ -42,7 +44,12 @@ export async function dailyDoctor(deps: ScheduleDeps, now = new Date()): Promise
 export async function nightlyBackup(deps: ScheduleDeps, now = new Date()): Promise<void> {
   const actor = { id: SCHEDULER, roles: ['lead_operator' as const] };
   const day = now.toISOString().slice(0, 10);
-  await deps.ops.runRunbook('backup', undefined, false, actor, { surface: 'cli', ...(deps.opsChannel ? { channel: deps.opsChannel } : {}), deliveryKey: `scheduler:backup:${day}`, requestId: `backup-${day}` });
+  await deps.ops.runRunbook('backup', undefined, false, actor, {
+    surface: 'cli',
+    ...(deps.opsChannel ? { channel: deps.opsChannel } : {}),
+    deliveryKey: `scheduler:backup:${day}`,
+    requestId: `backup-${day}`,
+  });
 }
 
 /**
@@ -63,15 +70,32 @@ export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger
 }
 
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
-export function startSchedules(deps: ScheduleDeps, crons: { backup: string; doctor: string; pruneDeliveries?: string }): () => void {
+export function startSchedules(
+  deps: ScheduleDeps,
+  crons: { backup: string; doctor: string; pruneDeliveries?: string },
+): () => void {
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (!deps.isLeader()) return;
     await job().catch((error: Error) => deps.logger.error({ err: error.message, job: name }, 'scheduler: job failed'));
   };
   const jobs = [
-    new Cron(crons.backup, { protect: true }, guarded('backup', () => nightlyBackup(deps))),
-    new Cron(crons.doctor, { protect: true }, guarded('doctor', () => dailyDoctor(deps))),
-    new Cron(crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON, { protect: true }, guarded('prune-deliveries', () => pruneDeliveries(deps))),
+    new Cron(
+      crons.backup,
+      { protect: true },
+      guarded('backup', () => nightlyBackup(deps)),
+    ),
+    new Cron(
+      crons.doctor,
+      { protect: true },
+      guarded('doctor', () => dailyDoctor(deps)),
+    ),
+    new Cron(
+      crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON,
+      { protect: true },
+      guarded('prune-deliveries', () => pruneDeliveries(deps)),
+    ),
   ];
-  return () => jobs.forEach((job) => job.stop());
+  return () => {
+    for (const job of jobs) job.stop();
+  };
 }

@@ -56,11 +56,18 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const { slack, operations } = deps;
   const routes = [healthRoute(operations.deps.store), ...(deps.extraRoutes ?? [])];
   const socket = slack.appToken !== undefined && slack.appToken !== '';
-  if (!socket && !slack.signingSecret) throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
+  if (!socket && !slack.signingSecret)
+    throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
   const gate = createAckGate();
   const receiver = socket
     ? undefined
-    : createGuardedReceiver({ signingSecret: slack.signingSecret!, logger: slackLogger, routes, gate, onRefused: () => deps.metrics?.countDelivery('command', 'invalid') });
+    : createGuardedReceiver({
+        signingSecret: slack.signingSecret!,
+        logger: slackLogger,
+        routes,
+        gate,
+        onRefused: () => deps.metrics?.countDelivery('command', 'invalid'),
+      });
   const app = new App({
     token: slack.botToken,
     logger: slackLogger,
@@ -72,7 +79,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const homes = createHomeTabs({ client: app.client, ops: operations, logger }, deps.home);
   const ctx: SlackContext = {
     ops: operations,
-    incidents: deps.incidents ?? new IncidentDesk(operations.deps.store, operations, { opsChannel: operations.deps.opsChannel, onChange: onOutbox }),
+    incidents:
+      deps.incidents ??
+      new IncidentDesk(operations.deps.store, operations, {
+        opsChannel: operations.deps.opsChannel,
+        onChange: onOutbox,
+      }),
     store: operations.deps.store,
     vocabulary: operations.deps.vocabulary,
     logger,

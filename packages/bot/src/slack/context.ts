@@ -9,7 +9,10 @@ import type { HomeTabs } from './home/home-tabs.js';
 import type { WorkQueue } from './work-queue.js';
 
 /** What the incident buttons, the root-cause modal and thread mentions call in the core. */
-export type IncidentActions = Pick<IncidentDesk, 'acknowledge' | 'runRecovery' | 'openChecklist' | 'resolve' | 'setRootCause' | 'noteMessage'>;
+export type IncidentActions = Pick<
+  IncidentDesk,
+  'acknowledge' | 'runRecovery' | 'openChecklist' | 'resolve' | 'setRootCause' | 'noteMessage'
+>;
 
 /** What every handler needs; built once by createSlackApp. */
 export interface SlackContext {
@@ -42,7 +45,12 @@ export async function claimDelivery(ctx: SlackContext, key: string, kind: Delive
 }
 
 /** Every Slack request's origin: where answers go, and the keys that tie its effects together. */
-export function slackOrigin(input: { channel?: string | undefined; threadTs?: string | undefined; deliveryKey: string; requestId: string }): Origin {
+export function slackOrigin(input: {
+  channel?: string | undefined;
+  threadTs?: string | undefined;
+  deliveryKey: string;
+  requestId: string;
+}): Origin {
   return {
     surface: 'slack',
     ...(input.channel ? { channel: input.channel } : {}),

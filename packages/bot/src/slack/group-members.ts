@@ -6,7 +6,10 @@ import type { WebClient } from '@slack/web-api';
  * not wait on Slack for every role check). A failed lookup is not cached: it throws, and the core
  * counts the person as not in that group — an unknown group grants nothing.
  */
-export function createGroupMembers(client: WebClient, options: { ttlMs?: number; now?: () => number } = {}): (groupId: string) => Promise<readonly string[]> {
+export function createGroupMembers(
+  client: WebClient,
+  options: { ttlMs?: number; now?: () => number } = {},
+): (groupId: string) => Promise<readonly string[]> {
   const ttlMs = options.ttlMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { at: number; members: Promise<readonly string[]> }>();

@@ -15,11 +15,15 @@ export function healthRoute(store: Pick<Store, 'ping'>): ExtraRoute {
 }
 
 async function answer(store: Pick<Store, 'ping'>, res: ServerResponse): Promise<void> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the store did not answer within 1 s')), 1_000).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('the store did not answer within 1 s')), 1_000).unref(),
+  );
   try {
     await Promise.race([store.ping(), timeout]);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end('{"ok":true}\n');
   } catch (error) {
-    res.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify({ ok: false, error: (error as Error).message })}\n`);
+    res
+      .writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(`${JSON.stringify({ ok: false, error: (error as Error).message })}\n`);
   }
 }

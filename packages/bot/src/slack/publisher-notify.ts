@@ -6,7 +6,12 @@ import type { OutboxMessage, Store } from '../store/index.js';
  * channel, the channel is gone — the person who started the run must still learn it: a direct
  * message says what failed and how to fix it.
  */
-export async function tellRequester(store: Store, client: WebClient, message: OutboxMessage, slackError: string): Promise<void> {
+export async function tellRequester(
+  store: Store,
+  client: WebClient,
+  message: OutboxMessage,
+  slackError: string,
+): Promise<void> {
   const event = message.payload.event as { runId?: string; approvalId?: string } | undefined;
   const runId = event?.runId ?? (event?.approvalId ? (await store.approvals.get(event.approvalId))?.runId : undefined);
   const run = runId === undefined ? undefined : await store.runs.get(runId);

@@ -21,7 +21,10 @@ export interface Rendered {
  */
 export async function renderOutbox(store: Store, message: OutboxMessage, now = new Date()): Promise<Rendered> {
   const event = message.payload.event as Record<string, unknown> | undefined;
-  const own: Rendered = { text: fallbackText(message.payload.text), ...(Array.isArray(message.payload.blocks) ? { blocks: message.payload.blocks as unknown as Block[] } : {}) };
+  const own: Rendered = {
+    text: fallbackText(message.payload.text),
+    ...(Array.isArray(message.payload.blocks) ? { blocks: message.payload.blocks as unknown as Block[] } : {}),
+  };
   if (event === undefined) return own;
   if (event.type === 'run' && typeof event.runId === 'string') {
     const run = await store.runs.get(event.runId);
@@ -41,7 +44,14 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
     const output = (step?.result as { output?: unknown; outputTruncated?: unknown } | null | undefined)?.output;
     if (step === undefined || run === undefined || typeof output !== 'string') return own;
     const kept = (step.result as { outputTruncated?: unknown }).outputTruncated === true ? ' (its last 256 KiB)' : '';
-    return { text: own.text, file: { filename: stepOutputFilename(run, step), title: `Step ${step.idx + 1}, ${step.title} on ${step.host}: full output${kept}`, content: output } };
+    return {
+      text: own.text,
+      file: {
+        filename: stepOutputFilename(run, step),
+        title: `Step ${step.idx + 1}, ${step.title} on ${step.host}: full output${kept}`,
+        content: output,
+      },
+    };
   }
   if (event.type === 'incident' && typeof event.incidentId === 'string') {
     const incident = await store.incidents.get(event.incidentId);

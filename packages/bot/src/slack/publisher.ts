@@ -79,7 +79,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       if (message.kind === 'post') await paced(lastPost, message.channel);
       if (message.kind === 'update' && message.updateOf) await paced(lastUpdate, message.updateOf);
       const rendered = await renderOutbox(store, message);
-      let outcome;
+      let outcome: Awaited<ReturnType<typeof sendOutbox>>;
       try {
         outcome = await sendOutbox(client, store, message, rendered);
       } catch (error) {
@@ -89,7 +89,10 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         outcome = await sendOutbox(client, store, message, rendered, true);
       }
       if (outcome.status === 'wait') {
-        await store.outbox.markFailed(message.id, `waiting: ${outcome.why}`, { retryAt: new Date(Date.now() + DEFER_MS), maxAttempts: 1_000 });
+        await store.outbox.markFailed(message.id, `waiting: ${outcome.why}`, {
+          retryAt: new Date(Date.now() + DEFER_MS),
+          maxAttempts: 1_000,
+        });
         return;
       }
       if (outcome.status === 'gone') {
@@ -100,7 +103,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       await store.outbox.markSent(message.id, outcome.ts);
       deps.metrics?.countSlackCall(METHOD[message.kind], 'ok');
       const incidentId = incidentOfPost(message);
-      if (incidentId !== undefined && outcome.ts !== null) await store.incidents.setThread(incidentId, message.channel, outcome.ts);
+      if (incidentId !== undefined && outcome.ts !== null)
+        await store.incidents.setThread(incidentId, message.channel, outcome.ts);
       try {
         deps.onSent?.(message);
       } catch (error) {
@@ -110,13 +114,22 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       const failure = classifySlackError(error);
       deps.metrics?.countSlackCall(METHOD[message.kind], failure.kind === 'rate_limited' ? 'ratelimited' : 'error');
       if (failure.kind === 'rate_limited') {
-        await store.outbox.markFailed(message.id, failure.error, { retryAt: new Date(Date.now() + failure.retryAfterSeconds * 1000) });
+        await store.outbox.markFailed(message.id, failure.error, {
+          retryAt: new Date(Date.now() + failure.retryAfterSeconds * 1000),
+        });
         return;
       }
-      const after = await store.outbox.markFailed(message.id, failure.error, { permanent: failure.kind === 'permanent' });
+      const after = await store.outbox.markFailed(message.id, failure.error, {
+        permanent: failure.kind === 'permanent',
+      });
       if (after?.state === 'failed') {
-        logger.error({ err: error, key: message.dedupeKey, channel: message.channel, slackError: failure.error }, 'could not deliver a message to Slack; giving up on it');
-        await tellRequester(store, client, message, failure.error).catch((e: unknown) => logger.error({ err: e }, 'could not tell the requester either'));
+        logger.error(
+          { err: error, key: message.dedupeKey, channel: message.channel, slackError: failure.error },
+          'could not deliver a message to Slack; giving up on it',
+        );
+        await tellRequester(store, client, message, failure.error).catch((e: unknown) =>
+          logger.error({ err: e }, 'could not tell the requester either'),
+        );
       } else {
         logger.warn({ key: message.dedupeKey, slackError: failure.error }, 'Slack send failed; will retry');
       }

@@ -50,7 +50,11 @@ export function createGuardedReceiver(options: GuardedReceiverOptions): HTTPRece
   const bolts = receiver.requestListener;
   receiver.requestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method === 'POST' && path === EVENTS_PATH && !timestampIsFresh(req.headers['x-slack-request-timestamp'], now())) {
+    if (
+      req.method === 'POST' &&
+      path === EVENTS_PATH &&
+      !timestampIsFresh(req.headers['x-slack-request-timestamp'], now())
+    ) {
       options.onRefused?.('stale_or_future_timestamp');
       options.logger.warn('Refused a Slack request whose timestamp is more than five minutes from now');
       res.writeHead(401).end();
@@ -78,7 +82,14 @@ export function createGuardedReceiver(options: GuardedReceiverOptions): HTTPRece
 export async function startRoutesServer(routes: ExtraRoute[], port: number, host: string | undefined): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes.find((r) => r.path === path && [r.method].flat().map((m) => m.toUpperCase()).includes(req.method ?? 'GET'));
+    const route = routes.find(
+      (r) =>
+        r.path === path &&
+        [r.method]
+          .flat()
+          .map((m) => m.toUpperCase())
+          .includes(req.method ?? 'GET'),
+    );
     if (route) return route.handler(req, res);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
   });

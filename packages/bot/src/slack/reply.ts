@@ -26,7 +26,12 @@ export interface Reply {
   upload(file: Attachment): Promise<void>;
 }
 
-export type RespondFn = (message: { response_type: 'ephemeral'; text: string; blocks?: Block[]; replace_original: false }) => Promise<unknown>;
+export type RespondFn = (message: {
+  response_type: 'ephemeral';
+  text: string;
+  blocks?: Block[];
+  replace_original: false;
+}) => Promise<unknown>;
 
 export interface ReplyInput {
   client: WebClient;
@@ -43,13 +48,24 @@ export interface ReplyInput {
 export function createReply(input: ReplyInput): Reply {
   const { client, channel, user, threadTs, respond } = input;
   const postEphemeral = (m: SlackMessage) =>
-    client.chat.postEphemeral({ channel, user, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) });
+    client.chat.postEphemeral({
+      channel,
+      user,
+      text: m.text,
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
   const privately = async (m: SlackMessage): Promise<void> => {
     if (respond) {
       // response_url reaches the person even where the bot is not a member; it allows 5 uses,
       // so when it refuses (used up, expired) the Web API is the way left.
       try {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: m.text,
+          ...(m.blocks ? { blocks: m.blocks } : {}),
+        });
         return;
       } catch (error) {
         input.logger.warn({ err: error }, 'response_url refused the answer; trying chat.postEphemeral');
@@ -64,7 +80,12 @@ export function createReply(input: ReplyInput): Reply {
     private: privately,
     async answer(m) {
       if (input.mode === 'private') return privately(m);
-      await client.chat.postMessage({ channel, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) });
+      await client.chat.postMessage({
+        channel,
+        text: m.text,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
     },
     async upload(file) {
       const upload = { channel_id: channel, filename: file.filename, title: file.title, content: file.content };

@@ -6,14 +6,24 @@ import type { SlackSettings } from './web-client.js';
 export function slackSettingsFromConfig(config: Config): SlackSettings | undefined {
   const env = config.env;
   if (!env.SLACK_BOT_TOKEN) return undefined;
-  return { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, port: env.PORT };
+  return {
+    botToken: env.SLACK_BOT_TOKEN,
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    appToken: env.SLACK_APP_TOKEN,
+    apiUrl: env.SLACK_API_URL,
+    port: env.PORT,
+  };
 }
 
 /**
  * Who holds which role (users and user groups; an empty list is nobody), the ops channel, and how
  * long approvals stay open — for Operations and the engine, whatever the edge.
  */
-export function accessFromConfig(config: Config): { roleMembers: RoleMembers; opsChannel: string | undefined; approvalTtlMs: number } {
+export function accessFromConfig(config: Config): {
+  roleMembers: RoleMembers;
+  opsChannel: string | undefined;
+  approvalTtlMs: number;
+} {
   const env = config.env;
   return {
     roleMembers: {

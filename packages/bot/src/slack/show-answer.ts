@@ -29,19 +29,37 @@ export async function showAnswer(answer: Answer, reply: Reply): Promise<void> {
       return;
     }
     case 'run': {
-      const where = reply.threadTs ? 'in this thread' : reply.surface === 'home' && /^[CG]/.test(reply.channel) ? `in <#${reply.channel}>` : 'in the channel';
+      const where = reply.threadTs
+        ? 'in this thread'
+        : reply.surface === 'home' && /^[CG]/.test(reply.channel)
+          ? `in <#${reply.channel}>`
+          : 'in the channel';
       const text = answer.created
         ? `:arrow_forward: Started *${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`). Its live message is ${where}.`
         : `This request already started *${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`); it is not run twice.`;
       return reply.answer(renderText(text));
     }
     case 'choose_tag':
-      return reply.answer(renderText('Which release? `/recio rollback <tag>` — `/recio rollback` on its own offers the tags.'));
+      return reply.answer(
+        renderText('Which release? `/recio rollback <tag>` — `/recio rollback` on its own offers the tags.'),
+      );
     case 'choose_service':
-      return reply.answer(renderText(`Which service? \`${answer.verb} <service>\` — one of ${answer.services.map((s) => `\`${s}\``).join(', ')}.`));
+      return reply.answer(
+        renderText(
+          `Which service? \`${answer.verb} <service>\` — one of ${answer.services.map((s) => `\`${s}\``).join(', ')}.`,
+        ),
+      );
     case 'report': {
-      await reply.upload({ filename: `incident-${shortId(answer.incidentId)}.md`, title: `Incident ${shortId(answer.incidentId)} report`, content: answer.markdown });
-      return reply.answer(renderText(`The report of incident \`${shortId(answer.incidentId)}\` is posted as a file ${reply.threadTs ? 'in this thread' : 'in the channel'}.`));
+      await reply.upload({
+        filename: `incident-${shortId(answer.incidentId)}.md`,
+        title: `Incident ${shortId(answer.incidentId)} report`,
+        content: answer.markdown,
+      });
+      return reply.answer(
+        renderText(
+          `The report of incident \`${shortId(answer.incidentId)}\` is posted as a file ${reply.threadTs ? 'in this thread' : 'in the channel'}.`,
+        ),
+      );
     }
   }
 }

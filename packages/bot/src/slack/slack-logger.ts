@@ -7,7 +7,8 @@ import type { Logger } from '../observability/logger.js';
  */
 export function slackLoggerFrom(logger: Logger, name = 'slack'): SlackLogger {
   const child = logger.child({ component: name });
-  const join = (msgs: unknown[]) => msgs.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  const join = (msgs: unknown[]) =>
+    msgs.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   let level: LogLevel = LogLevel.WARN;
   return {
     debug: (...msgs) => child.debug(join(msgs)),

@@ -25,7 +25,9 @@ export interface SlackSettings {
  */
 export function webClientOptions(settings: Pick<SlackSettings, 'apiUrl'>, logger?: Logger): WebClientOptions {
   return {
-    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` } : {}),
+    ...(settings.apiUrl
+      ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` }
+      : {}),
     timeout: 10_000,
     retryConfig: { retries: 4, factor: 1.6, minTimeout: 250, maxTimeout: 2_000 },
     rejectRateLimitedCalls: false,

@@ -16,11 +16,16 @@ export interface WorkQueue {
   readonly pending: number;
 }
 
-export function createWorkQueue(options: { concurrency: number; logger: Logger; gate?: AckGate; maxDelayMs?: number }): WorkQueue {
+export function createWorkQueue(options: {
+  concurrency: number;
+  logger: Logger;
+  gate?: AckGate;
+  maxDelayMs?: number;
+}): WorkQueue {
   const gate = options.gate ?? OPEN_GATE;
   const maxDelayMs = options.maxDelayMs ?? 500;
   const limit = pLimit(options.concurrency);
-  let waiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
   const settle = () => {
     if (limit.activeCount + limit.pendingCount > 0) return;
     for (const waiter of waiters.splice(0)) waiter();
@@ -36,7 +41,10 @@ export function createWorkQueue(options: { concurrency: number; logger: Logger; 
         .catch((error: unknown) => options.logger.error({ err: error }, 'queued Slack work failed'))
         .finally(settle);
     },
-    idle: () => (limit.activeCount + limit.pendingCount === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    idle: () =>
+      limit.activeCount + limit.pendingCount === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push(resolve)),
     get pending() {
       return limit.activeCount + limit.pendingCount;
     },

@@ -33,13 +33,24 @@ export interface Approval {
 
 export interface ApprovalsRepo {
   /** Opens an approval bound to the step's host, action and params; a still-pending one for the step is returned as is. */
-  request(input: { stepId: string; requestedBy: string; ttlMs: number; requiredRole?: string | null }): Promise<Approval>;
+  request(input: {
+    stepId: string;
+    requestedBy: string;
+    ttlMs: number;
+    requiredRole?: string | null;
+  }): Promise<Approval>;
   /**
    * Records one decision. Refuses, with a RecioError: `not_found` (unknown or malformed id),
    * `approval_decided` (context: state, decidedBy, decidedAt), `approval_expired`,
    * `approval_mismatch` (the binding is not what was approved), `self_approval`.
    */
-  decide(input: { id: string; by: string; decision: 'approved' | 'denied'; binding: ApprovalBinding; reason?: string | null }): Promise<Approval>;
+  decide(input: {
+    id: string;
+    by: string;
+    decision: 'approved' | 'denied';
+    binding: ApprovalBinding;
+    reason?: string | null;
+  }): Promise<Approval>;
   get(id: string): Promise<Approval | undefined>;
   /** The approved approval that allows exactly this binding for the step, if any: check it just before running. */
   approvedFor(stepId: string, binding: ApprovalBinding): Promise<Approval | undefined>;
@@ -89,7 +100,10 @@ function toApproval(row: ApprovalRow): Approval {
 export function createApprovalsRepo(db: Db): ApprovalsRepo {
   const get = async (id: string): Promise<ApprovalRow | undefined> => {
     if (!ID_PATTERN.test(id)) return undefined;
-    const [row] = await db.query<ApprovalRow>('SELECT *, expires_at <= now() AS expired_now FROM approvals WHERE id = $1', [id]);
+    const [row] = await db.query<ApprovalRow>(
+      'SELECT *, expires_at <= now() AS expired_now FROM approvals WHERE id = $1',
+      [id],
+    );
     return row;
   };
 
@@ -102,8 +116,14 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
           [stepId],
         );
         if (!step) throw new RecioError(ErrorCode.NotFound, `no step ${stepId}`, { stepId });
-        await tx.query(`UPDATE approvals SET state = 'expired' WHERE step_id = $1 AND state = 'pending' AND expires_at <= now()`, [stepId]);
-        const [existing] = await tx.query<ApprovalRow>(`SELECT * FROM approvals WHERE step_id = $1 AND state = 'pending'`, [stepId]);
+        await tx.query(
+          `UPDATE approvals SET state = 'expired' WHERE step_id = $1 AND state = 'pending' AND expires_at <= now()`,
+          [stepId],
+        );
+        const [existing] = await tx.query<ApprovalRow>(
+          `SELECT * FROM approvals WHERE step_id = $1 AND state = 'pending'`,
+          [stepId],
+        );
         if (existing) return toApproval(existing);
         const id = `apr_${randomBytes(16).toString('base64url')}`;
         const [row] = await tx.query<ApprovalRow>(
@@ -131,7 +151,10 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
       }
       // Nothing changed: say why. This read is only for the message; the decision above was atomic.
       const current = await get(id);
-      if (!current) throw new RecioError(ErrorCode.NotFound, 'unknown approval (it may have been tampered with)', { approvalId: id });
+      if (!current)
+        throw new RecioError(ErrorCode.NotFound, 'unknown approval (it may have been tampered with)', {
+          approvalId: id,
+        });
       const context = { runId: current.run_id, stepId: current.step_id, approvalId: id };
       if (current.state !== 'pending') {
         throw new RecioError(
@@ -143,11 +166,22 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
         );
       }
       if (current.expired_now) {
-        await db.query(`UPDATE approvals SET state = 'expired' WHERE id = $1 AND state = 'pending' AND expires_at <= now()`, [id]);
-        throw new RecioError(ErrorCode.ApprovalExpired, `this approval expired at ${current.expires_at.toISOString()}`, { ...context, state: 'expired' });
+        await db.query(
+          `UPDATE approvals SET state = 'expired' WHERE id = $1 AND state = 'pending' AND expires_at <= now()`,
+          [id],
+        );
+        throw new RecioError(
+          ErrorCode.ApprovalExpired,
+          `this approval expired at ${current.expires_at.toISOString()}`,
+          { ...context, state: 'expired' },
+        );
       }
       if (current.binding_hash !== hash) {
-        throw new RecioError(ErrorCode.ApprovalMismatch, 'the step no longer matches what was put up for approval (host, action or params changed)', context);
+        throw new RecioError(
+          ErrorCode.ApprovalMismatch,
+          'the step no longer matches what was put up for approval (host, action or params changed)',
+          context,
+        );
       }
       if (decision === 'approved' && current.requested_by === by) {
         throw new RecioError(ErrorCode.SelfApproval, 'a second person must approve this; you requested it', context);
@@ -170,7 +204,9 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
     },
 
     async expireDue() {
-      const rows = await db.query<ApprovalRow>(`UPDATE approvals SET state = 'expired' WHERE state = 'pending' AND expires_at <= now() RETURNING *`);
+      const rows = await db.query<ApprovalRow>(
+        `UPDATE approvals SET state = 'expired' WHERE state = 'pending' AND expires_at <= now() RETURNING *`,
+      );
       return rows.map(toApproval);
     },
   };

@@ -27,7 +27,10 @@ export async function verifyChain(db: Db): Promise<AuditVerdict> {
   let headId: number | null = null;
   let checked = 0;
   for (;;) {
-    const rows = await db.query<AuditRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2', [lastId, BATCH]);
+    const rows = await db.query<AuditRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2', [
+      lastId,
+      BATCH,
+    ]);
     for (const row of rows) {
       const entry = toAuditEntry(row);
       if (entry.prevHash !== prevHash) {
@@ -40,7 +43,13 @@ export async function verifyChain(db: Db): Promise<AuditVerdict> {
         };
       }
       if (auditHash(prevHash, entry) !== entry.hash) {
-        return { ok: false, checked, brokenId: entry.id, reason: 'hash_mismatch', message: `audit row ${entry.id} was changed after it was written` };
+        return {
+          ok: false,
+          checked,
+          brokenId: entry.id,
+          reason: 'hash_mismatch',
+          message: `audit row ${entry.id} was changed after it was written`,
+        };
       }
       prevHash = entry.hash;
       headId = entry.id;

@@ -118,7 +118,18 @@ export function createAuditRepo(db: Db): AuditRepo {
         await tx.query(
           `INSERT INTO audit_log (id, at, actor, action, target, outcome, detail, request_id, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
-          [content.id, content.at, content.actor, content.action, content.target, content.outcome, JSON.stringify(content.detail), content.requestId, prevHash, hash],
+          [
+            content.id,
+            content.at,
+            content.actor,
+            content.action,
+            content.target,
+            content.outcome,
+            JSON.stringify(content.detail),
+            content.requestId,
+            prevHash,
+            hash,
+          ],
         );
         return { ...content, prevHash, hash };
       });

@@ -41,7 +41,10 @@ export function createDeliveriesRepo(db: Db, instanceId: string): DeliveriesRepo
       );
       if (inserted) return toClaim(inserted);
       // ON CONFLICT waited for the winner to commit, so this new statement sees its row.
-      const [existing] = await db.query<Row>('SELECT key, first_seen_at, seen_by, outcome, false AS inserted FROM deliveries WHERE key = $1', [key]);
+      const [existing] = await db.query<Row>(
+        'SELECT key, first_seen_at, seen_by, outcome, false AS inserted FROM deliveries WHERE key = $1',
+        [key],
+      );
       if (!existing) throw new Error(`delivery ${key} conflicted but cannot be read`);
       return toClaim(existing);
     },

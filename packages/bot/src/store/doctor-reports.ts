@@ -9,7 +9,9 @@ export interface DoctorReportsRepo {
 export function createDoctorReportsRepo(db: Db): DoctorReportsRepo {
   return {
     async record(failing) {
-      const [previous] = await db.query<{ failing: string[] }>('SELECT failing FROM doctor_reports ORDER BY id DESC LIMIT 1');
+      const [previous] = await db.query<{ failing: string[] }>(
+        'SELECT failing FROM doctor_reports ORDER BY id DESC LIMIT 1',
+      );
       await db.query('INSERT INTO doctor_reports (failing) VALUES ($1::jsonb)', [JSON.stringify(failing)]);
       return { previous: previous?.failing ?? [] };
     },

@@ -1,5 +1,16 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { arch, platform } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -28,7 +39,10 @@ export async function loadBinaries(): Promise<PostgresBinaries> {
   try {
     mod = (await import(name)) as Partial<PostgresBinaries>;
   } catch (error) {
-    throw storeStartError(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (${name}); set DATABASE_URL instead`, error);
+    throw storeStartError(
+      `no embedded PostgreSQL binaries for ${platform()}-${arch()} (${name}); set DATABASE_URL instead`,
+      error,
+    );
   }
   if (typeof mod.initdb !== 'string' || typeof mod.postgres !== 'string') {
     throw storeStartError(`${name} does not export initdb and postgres paths`);
@@ -71,14 +85,30 @@ export function prepareOwnedDir(dir: string, runAs: RunAs | undefined): void {
 }
 
 /** Runs initdb with a password login for `user`; the data directory must not exist yet or be empty. */
-export async function initCluster(bins: PostgresBinaries, clusterDir: string, user: string, password: string, runAs: RunAs | undefined): Promise<void> {
+export async function initCluster(
+  bins: PostgresBinaries,
+  clusterDir: string,
+  user: string,
+  password: string,
+  runAs: RunAs | undefined,
+): Promise<void> {
   prepareOwnedDir(clusterDir, runAs);
   // initdb reads the password from a file; it lives next to the cluster only for the call.
   const pwFile = `${clusterDir}.pw`;
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
   if (runAs) chownSync(pwFile, runAs.uid, runAs.gid);
   try {
-    const args = ['-D', clusterDir, '-U', user, '--auth=scram-sha-256', `--pwfile=${pwFile}`, '--encoding=UTF8', '--no-locale', '--no-instructions'];
+    const args = [
+      '-D',
+      clusterDir,
+      '-U',
+      user,
+      '--auth=scram-sha-256',
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--no-locale',
+      '--no-instructions',
+    ];
     const output = await runToEnd(bins.initdb, args, runAs);
     if (output.code !== 0) throw storeStartError(`initdb failed (exit ${output.code}): ${tail(output.text)}`);
   } finally {
@@ -86,9 +116,17 @@ export async function initCluster(bins: PostgresBinaries, clusterDir: string, us
   }
 }
 
-function runToEnd(file: string, args: string[], runAs: RunAs | undefined): Promise<{ code: number | null; text: string }> {
+function runToEnd(
+  file: string,
+  args: string[],
+  runAs: RunAs | undefined,
+): Promise<{ code: number | null; text: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...runAs, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(file, args, {
+      ...runAs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -102,22 +140,35 @@ function runToEnd(file: string, args: string[], runAs: RunAs | undefined): Promi
  * the bot's memory before the bot has finished with it), logging to a file in the data dir so
  * that its log outlives us and can be read by an operator.
  */
-export function spawnPostgres(bins: PostgresBinaries, clusterDir: string, port: number, logFile: string, runAs: RunAs | undefined): ChildProcess {
+export function spawnPostgres(
+  bins: PostgresBinaries,
+  clusterDir: string,
+  port: number,
+  logFile: string,
+  runAs: RunAs | undefined,
+): ChildProcess {
   rotateLog(logFile);
   const fd = openSync(logFile, 'a', 0o640);
   try {
     const child = spawn(
       bins.postgres,
       [
-        '-D', clusterDir,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
+        '-D',
+        clusterDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
         // TCP only: a socket path under a deep ./data could exceed the 107-byte limit.
-        '-c', 'unix_socket_directories=',
+        '-c',
+        'unix_socket_directories=',
         // The bot's memory is small; these keep an idle server well inside the memory budget.
-        '-c', 'shared_buffers=32MB',
-        '-c', 'max_connections=40',
-        '-c', 'log_line_prefix=%m [%p] ',
+        '-c',
+        'shared_buffers=32MB',
+        '-c',
+        'max_connections=40',
+        '-c',
+        'log_line_prefix=%m [%p] ',
       ],
       { ...runAs, stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, LC_ALL: 'C' } },
     );
@@ -137,12 +188,19 @@ function rotateLog(logFile: string): void {
 }
 
 /** Polls until the server accepts a login, the child exits, or the time is up. */
-export async function waitUntilReady(url: string, child: ChildProcess | undefined, logFile: string, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(
+  url: string,
+  child: ChildProcess | undefined,
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt';
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) {
-      throw storeStartError(`embedded PostgreSQL exited during start (code ${child.exitCode}): ${tail(readLog(logFile))}`);
+      throw storeStartError(
+        `embedded PostgreSQL exited during start (code ${child.exitCode}): ${tail(readLog(logFile))}`,
+      );
     }
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
     client.on('error', () => undefined);
@@ -156,7 +214,9 @@ export async function waitUntilReady(url: string, child: ChildProcess | undefine
     }
     await sleep(100);
   }
-  throw storeStartError(`embedded PostgreSQL did not accept connections within ${timeoutMs} ms (${lastError}): ${tail(readLog(logFile))}`);
+  throw storeStartError(
+    `embedded PostgreSQL did not accept connections within ${timeoutMs} ms (${lastError}): ${tail(readLog(logFile))}`,
+  );
 }
 
 export function readLog(logFile: string): string {

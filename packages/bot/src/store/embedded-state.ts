@@ -36,7 +36,8 @@ export function claimDataDir(dataDir: string): number | undefined {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const record = readJson<{ pid?: number; startTime?: string }>(file);
-    if (record?.pid !== undefined && isAlive(record.pid) && processStartTime(record.pid) === record.startTime) return record.pid;
+    if (record?.pid !== undefined && isAlive(record.pid) && processStartTime(record.pid) === record.startTime)
+      return record.pid;
     unlinkQuietly(file);
   }
   throw storeStartError(`cannot claim ${file}: it keeps being rewritten by another process`);
@@ -44,7 +45,13 @@ export function claimDataDir(dataDir: string): number | undefined {
 
 export function readConfig(dataDir: string): ClusterConfig | undefined {
   const raw = readJson<Partial<ClusterConfig>>(join(dataDir, CONFIG_FILE));
-  if (!raw || typeof raw.port !== 'number' || typeof raw.user !== 'string' || typeof raw.password !== 'string' || typeof raw.database !== 'string') {
+  if (
+    !raw ||
+    typeof raw.port !== 'number' ||
+    typeof raw.user !== 'string' ||
+    typeof raw.password !== 'string' ||
+    typeof raw.database !== 'string'
+  ) {
     return undefined;
   }
   return { port: raw.port, user: raw.user, password: raw.password, database: raw.database };
@@ -72,4 +79,3 @@ export function unlinkQuietly(file: string): void {
     // Already gone.
   }
 }
-

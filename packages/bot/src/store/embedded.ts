@@ -5,9 +5,27 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort, isPortFree } from '@recio/os/ports';
-import { initCluster, loadBinaries, prepareOwnedDir, resolveRunAs, spawnPostgres, storeStartError, waitUntilReady } from './embedded-cluster.js';
+import {
+  initCluster,
+  loadBinaries,
+  prepareOwnedDir,
+  resolveRunAs,
+  spawnPostgres,
+  storeStartError,
+  waitUntilReady,
+} from './embedded-cluster.js';
 import { isAlive, parentPid, processArgv, stopPostmaster } from '@recio/os/processes';
-import { claimDataDir, CLUSTER_DIR, CONFIG_FILE, LOG_FILE, OWNER_FILE, readConfig, unlinkQuietly, writeConfig, type ClusterConfig } from './embedded-state.js';
+import {
+  claimDataDir,
+  CLUSTER_DIR,
+  CONFIG_FILE,
+  LOG_FILE,
+  OWNER_FILE,
+  readConfig,
+  unlinkQuietly,
+  writeConfig,
+  type ClusterConfig,
+} from './embedded-state.js';
 import type { StoreLogger } from './logger.js';
 
 /** The bot's own PostgreSQL under its data dir. */
@@ -130,14 +148,20 @@ async function handleLeftoverPostmaster(clusterDir: string, logger: StoreLogger)
     return undefined;
   }
   const parent = parentPid(pid);
-  if (parent !== undefined && parent > 1 && isAlive(parent) && (processArgv(parent)?.[0] ?? '').includes('node')) return parent;
+  if (parent !== undefined && parent > 1 && isAlive(parent) && (processArgv(parent)?.[0] ?? '').includes('node'))
+    return parent;
   logger.warn({ pid }, 'store: stopping an orphaned embedded PostgreSQL left by a bot that did not shut down');
   await stopPostmaster(pid);
   unlinkQuietly(pidFile);
   return undefined;
 }
 
-async function attach(dataDir: string, ownerPid: number, logger: StoreLogger, timeoutMs: number): Promise<EmbeddedPostgres> {
+async function attach(
+  dataDir: string,
+  ownerPid: number,
+  logger: StoreLogger,
+  timeoutMs: number,
+): Promise<EmbeddedPostgres> {
   const deadline = Date.now() + timeoutMs;
   let config = readConfig(dataDir);
   // The owner may still be initialising the cluster.
@@ -146,7 +170,12 @@ async function attach(dataDir: string, ownerPid: number, logger: StoreLogger, ti
     config = readConfig(dataDir);
   }
   if (!config) throw storeStartError(`process ${ownerPid} owns ${dataDir} but no ${CONFIG_FILE} appeared`);
-  await waitUntilReady(urlOf(config, config.database), undefined, join(dataDir, LOG_FILE), Math.max(1_000, deadline - Date.now()));
+  await waitUntilReady(
+    urlOf(config, config.database),
+    undefined,
+    join(dataDir, LOG_FILE),
+    Math.max(1_000, deadline - Date.now()),
+  );
   logger.info({ ownerPid, port: config.port }, 'store: using the embedded PostgreSQL of a running bot');
   return { url: urlOf(config, config.database), port: config.port, mode: 'attached', stop: async () => undefined };
 }

@@ -61,7 +61,11 @@ export interface IncidentsRepo {
   findUnresolved(fingerprint: string): Promise<Incident | undefined>;
   listUnresolved(): Promise<Incident[]>;
   /** Moves forward to `to` and records it on the timeline; `changed: false` if it was already there or beyond. */
-  advance(id: string, to: Exclude<IncidentStatus, 'open'>, actor: string): Promise<{ incident: Incident; changed: boolean }>;
+  advance(
+    id: string,
+    to: Exclude<IncidentStatus, 'open'>,
+    actor: string,
+  ): Promise<{ incident: Incident; changed: boolean }>;
   setThread(id: string, channel: string, threadTs: string): Promise<void>;
   setReport(id: string, markdown: string): Promise<void>;
   setRootCause(id: string, rootCause: string, followUps: string): Promise<void>;
@@ -139,10 +143,25 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
             `INSERT INTO incidents (fingerprint, kind, title, severity, opened_by, scenario, channel, detail)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
              ON CONFLICT (fingerprint) WHERE status <> 'resolved' DO NOTHING RETURNING *`,
-            [input.fingerprint, input.kind, input.title, input.severity, input.openedBy, input.scenario ?? null, input.channel ?? null, JSON.stringify(input.detail ?? {})],
+            [
+              input.fingerprint,
+              input.kind,
+              input.title,
+              input.severity,
+              input.openedBy,
+              input.scenario ?? null,
+              input.channel ?? null,
+              JSON.stringify(input.detail ?? {}),
+            ],
           );
           if (created) {
-            await createTimelineRepo(tx).add({ incidentId: created.id, actor: input.openedBy, kind: 'opened', text: `Opened: ${input.title}`, detail: { severity: input.severity, kind: input.kind } });
+            await createTimelineRepo(tx).add({
+              incidentId: created.id,
+              actor: input.openedBy,
+              kind: 'opened',
+              text: `Opened: ${input.title}`,
+              detail: { severity: input.severity, kind: input.kind },
+            });
             return { incident: toIncident(created), created: true };
           }
           const [existing] = await tx.query<IncidentRow>(
@@ -160,7 +179,10 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
       return row && toIncident(row);
     },
     async findUnresolved(fingerprint) {
-      const [row] = await db.query<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = $1 AND status <> 'resolved'`, [fingerprint]);
+      const [row] = await db.query<IncidentRow>(
+        `SELECT * FROM incidents WHERE fingerprint = $1 AND status <> 'resolved'`,
+        [fingerprint],
+      );
       return row && toIncident(row);
     },
     async listUnresolved() {
@@ -192,17 +214,28 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
       });
     },
     async setThread(id, channel, threadTs) {
-      await db.query('UPDATE incidents SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [id, channel, threadTs]);
+      await db.query('UPDATE incidents SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [
+        id,
+        channel,
+        threadTs,
+      ]);
     },
     async setReport(id, markdown) {
       await db.query('UPDATE incidents SET report = $2, updated_at = now() WHERE id = $1', [id, markdown]);
     },
     async setRootCause(id, rootCause, followUps) {
       if (!isUuid(id)) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
-      await db.query('UPDATE incidents SET root_cause = $2, follow_ups = $3, updated_at = now() WHERE id = $1', [id, rootCause, followUps]);
+      await db.query('UPDATE incidents SET root_cause = $2, follow_ups = $3, updated_at = now() WHERE id = $1', [
+        id,
+        rootCause,
+        followUps,
+      ]);
     },
     async findByThread(channel, threadTs) {
-      const [row] = await db.query<IncidentRow>('SELECT * FROM incidents WHERE channel = $1 AND thread_ts = $2 ORDER BY opened_at DESC LIMIT 1', [channel, threadTs]);
+      const [row] = await db.query<IncidentRow>(
+        'SELECT * FROM incidents WHERE channel = $1 AND thread_ts = $2 ORDER BY opened_at DESC LIMIT 1',
+        [channel, threadTs],
+      );
       return row && toIncident(row);
     },
     async listRecent(limit) {

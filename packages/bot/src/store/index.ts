@@ -1,5 +1,13 @@
 // The store's public face: everything outside src/store imports from here, never a file inside.
-export { openStore, runMigrations, pendingMigrations, verifyAuditChain, storeOptionsFromConfig, type OpenStoreOptions, type Store } from './open-store.js';
+export {
+  openStore,
+  runMigrations,
+  pendingMigrations,
+  verifyAuditChain,
+  storeOptionsFromConfig,
+  type OpenStoreOptions,
+  type Store,
+} from './open-store.js';
 export type { Repos } from './repos.js';
 export type { StoreLogger } from './logger.js';
 export type { Json, JsonObject } from './canonical-json.js';
@@ -11,8 +19,21 @@ export type { DeliveryClaim, DeliveryKind, DeliveriesRepo } from './deliveries.j
 export type { AuditEntry, AuditInput, AuditRepo } from './audit.js';
 export type { CreateRunInput, Run, RunState, RunsRepo, StepInput } from './runs.js';
 export type { ApprovalKind, Step, StepClaim, StepFinish, StepState, StepsRepo } from './steps.js';
-export { bindingHash, type Approval, type ApprovalBinding, type ApprovalState, type ApprovalsRepo } from './approvals.js';
-export type { Incident, IncidentKind, IncidentStatus, IncidentsRepo, OpenIncidentInput, Severity } from './incidents.js';
+export {
+  bindingHash,
+  type Approval,
+  type ApprovalBinding,
+  type ApprovalState,
+  type ApprovalsRepo,
+} from './approvals.js';
+export type {
+  Incident,
+  IncidentKind,
+  IncidentStatus,
+  IncidentsRepo,
+  OpenIncidentInput,
+  Severity,
+} from './incidents.js';
 export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
 export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';
 export type { DoctorReportsRepo } from './doctor-reports.js';

@@ -21,7 +21,11 @@ export interface LeadershipOptions {
   onChange?: (leader: boolean) => void;
 }
 
-export async function startLeadership(connectionString: string, lockKey: number, options: LeadershipOptions): Promise<Leadership> {
+export async function startLeadership(
+  connectionString: string,
+  lockKey: number,
+  options: LeadershipOptions,
+): Promise<Leadership> {
   let client: pg.Client | undefined;
   let leader = false;
   let closed = false;
@@ -41,7 +45,12 @@ export async function startLeadership(connectionString: string, lockKey: number,
   const attempt = async (): Promise<void> => {
     if (closed || leader) return;
     if (client === undefined) {
-      const next = new pg.Client({ connectionString, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true, application_name: 'recio:leader' });
+      const next = new pg.Client({
+        connectionString,
+        connectionTimeoutMillis: options.connectTimeoutMs,
+        keepAlive: true,
+        application_name: 'recio:leader',
+      });
       const lost = (reason: string) => {
         if (client !== next) return;
         client = undefined;
@@ -53,19 +62,25 @@ export async function startLeadership(connectionString: string, lockKey: number,
       await next.connect();
       client = next;
     }
-    const [row] = (await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_CLASS, lockKey])).rows;
+    const [row] = (
+      await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_CLASS, lockKey])
+    ).rows;
     setLeader(row?.held === true);
   };
 
   const loop = (): void => {
     if (closed) return;
     timer = setTimeout(() => {
-      attempt().catch((error: Error) => options.logger.debug({ err: error.message }, 'store: leadership attempt failed')).finally(loop);
+      attempt()
+        .catch((error: Error) => options.logger.debug({ err: error.message }, 'store: leadership attempt failed'))
+        .finally(loop);
     }, options.retryMs);
     timer.unref();
   };
 
-  await attempt().catch((error: Error) => options.logger.debug({ err: error.message }, 'store: leadership attempt failed'));
+  await attempt().catch((error: Error) =>
+    options.logger.debug({ err: error.message }, 'store: leadership attempt failed'),
+  );
   loop();
   return {
     isLeader: () => leader,

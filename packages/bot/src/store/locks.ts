@@ -94,7 +94,11 @@ export function createLocksRepo(db: Db, instanceId: string): LocksRepo {
       return rows.length === 1;
     },
     async release(host, service, owner) {
-      const rows = await db.query('DELETE FROM locks WHERE host = $1 AND service = $2 AND owner = $3 RETURNING 1', [host, service, owner]);
+      const rows = await db.query('DELETE FROM locks WHERE host = $1 AND service = $2 AND owner = $3 RETURNING 1', [
+        host,
+        service,
+        owner,
+      ]);
       return rows.length === 1;
     },
     async get(host, service) {
@@ -115,17 +119,28 @@ export function createLocksRepo(db: Db, instanceId: string): LocksRepo {
         throw new RecioError(
           ErrorCode.Locked,
           `${held.service} on ${held.host} is busy: ${held.owner}${held.purpose ? ` (${held.purpose})` : ''} since ${held.acquiredAt.toISOString()}`,
-          { host: held.host, service: held.service, heldBy: held.owner, since: held.acquiredAt, leaseUntil: held.leaseUntil },
+          {
+            host: held.host,
+            service: held.service,
+            heldBy: held.owner,
+            since: held.acquiredAt,
+            leaseUntil: held.leaseUntil,
+          },
         );
       }
       const controller = new AbortController();
-      const renewal = setInterval(() => {
-        repo.renew(request.host, request.service, request.owner, request.leaseMs).then(
-          (ok) => ok || controller.abort(new RecioError(ErrorCode.Locked, `lost the lock on ${request.host}/${request.service}`)),
-          // The store being briefly unreachable is not losing the lock; the lease covers the gap.
-          () => undefined,
-        );
-      }, Math.max(100, Math.floor(request.leaseMs / 3)));
+      const renewal = setInterval(
+        () => {
+          repo.renew(request.host, request.service, request.owner, request.leaseMs).then(
+            (ok) =>
+              ok ||
+              controller.abort(new RecioError(ErrorCode.Locked, `lost the lock on ${request.host}/${request.service}`)),
+            // The store being briefly unreachable is not losing the lock; the lease covers the gap.
+            () => undefined,
+          );
+        },
+        Math.max(100, Math.floor(request.leaseMs / 3)),
+      );
       renewal.unref();
       try {
         return await fn(controller.signal);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -48,7 +48,9 @@ function hasSqlFiles(dir: string): boolean {
 
 export function loadMigrations(dir: string): Migration[] {
   const migrations: Migration[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const match = FILE_PATTERN.exec(file);
     if (!match) {
       throw new RecioError(ErrorCode.MigrationFailed, `${join(dir, file)}: expected a name like 001_initial.sql`);
@@ -70,7 +72,12 @@ export function loadMigrations(dir: string): Migration[] {
  * find the work done. The lock is never taken through a pool, where it could stay behind on a
  * pooled connection or be released on another one.
  */
-export async function applyMigrations(connectionString: string, dir: string, logger: StoreLogger, connectTimeoutMs: number): Promise<MigrationReport> {
+export async function applyMigrations(
+  connectionString: string,
+  dir: string,
+  logger: StoreLogger,
+  connectTimeoutMs: number,
+): Promise<MigrationReport> {
   const migrations = loadMigrations(dir);
   const client = new pg.Client({
     connectionString,
@@ -111,7 +118,10 @@ export async function applyMigrations(connectionString: string, dir: string, log
       done.add(row.version);
     }
     if (unknownInDatabase.length > 0) {
-      logger.warn({ versions: unknownInDatabase }, 'store: the database has migrations this build does not know; a newer bot has run here');
+      logger.warn(
+        { versions: unknownInDatabase },
+        'store: the database has migrations this build does not know; a newer bot has run here',
+      );
     }
     const applied: string[] = [];
     for (const migration of migrations) {
@@ -129,7 +139,12 @@ export async function applyMigrations(connectionString: string, dir: string, log
         await client.query('ROLLBACK').catch(() => undefined);
         const unavailable = toStoreError(error);
         if (unavailable !== error) throw unavailable;
-        throw new RecioError(ErrorCode.MigrationFailed, `migration ${migration.name}.sql failed: ${(error as Error).message}`, {}, { cause: error });
+        throw new RecioError(
+          ErrorCode.MigrationFailed,
+          `migration ${migration.name}.sql failed: ${(error as Error).message}`,
+          {},
+          { cause: error },
+        );
       }
       logger.info({ migration: migration.name }, 'store: migration applied');
       applied.push(migration.name);

@@ -96,12 +96,18 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       backend: embedded ? 'embedded' : 'shared',
       instanceId,
       withTransaction: (fn) => db.transaction((tx) => fn(createRepos(tx, instanceId))),
-      recoverInterruptedSteps: (recoveryOptions) => recoverInterrupted(db, (tx) => createRepos(tx, instanceId), recoveryOptions),
+      recoverInterruptedSteps: (recoveryOptions) =>
+        recoverInterrupted(db, (tx) => createRepos(tx, instanceId), recoveryOptions),
       async ping() {
         await db.query('SELECT 1');
       },
       async leadership(_job, options) {
-        const held = await startLeadership(connectionString, LOCK_MONITOR, { retryMs: options.retryMs, connectTimeoutMs, logger, ...(options.onChange ? { onChange: options.onChange } : {}) });
+        const held = await startLeadership(connectionString, LOCK_MONITOR, {
+          retryMs: options.retryMs,
+          connectTimeoutMs,
+          logger,
+          ...(options.onChange ? { onChange: options.onChange } : {}),
+        });
         leaderships.add(held);
         return held;
       },
@@ -111,7 +117,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           // Ending a connection waits for the server's goodbye; a frozen server must not hold
           // the bot's shutdown hostage.
           await within(openPresence.close(), 5_000);
-          await within(openPool.end().catch(() => undefined), 5_000);
+          await within(
+            openPool.end().catch(() => undefined),
+            5_000,
+          );
           await embedded?.stop();
         })();
         return closing;
@@ -146,9 +155,13 @@ export function runMigrations(store: Store): Promise<MigrationReport> {
 /** Which of this build's migrations the database has not applied yet (`recio doctor`), without applying any. */
 export async function pendingMigrations(store: Store): Promise<string[]> {
   const { db, migrationsDir } = internalsOf(store);
-  const applied = await db.query<{ version: number }>('SELECT version FROM schema_migrations').catch(() => [] as Array<{ version: number }>);
+  const applied = await db
+    .query<{ version: number }>('SELECT version FROM schema_migrations')
+    .catch(() => [] as Array<{ version: number }>);
   const done = new Set(applied.map((r) => r.version));
-  return loadMigrations(migrationsDir).filter((m) => !done.has(m.version)).map((m) => m.name);
+  return loadMigrations(migrationsDir)
+    .filter((m) => !done.has(m.version))
+    .map((m) => m.name);
 }
 
 /** Walks the audit chain (what `recio audit verify` runs). */

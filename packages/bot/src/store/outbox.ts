@@ -63,7 +63,11 @@ export interface OutboxRepo {
   /** Records the ts Slack returned; false if the row was superseded or already marked meanwhile. */
   markSent(id: number, slackTs: string | null): Promise<boolean>;
   /** Schedules a retry (at `retryAt`, e.g. Slack's Retry-After, or with backoff) or, when permanent or out of attempts, marks it failed. */
-  markFailed(id: number, error: string, options?: { retryAt?: Date; permanent?: boolean; maxAttempts?: number }): Promise<OutboxMessage | undefined>;
+  markFailed(
+    id: number,
+    error: string,
+    options?: { retryAt?: Date; permanent?: boolean; maxAttempts?: number },
+  ): Promise<OutboxMessage | undefined>;
   getByDedupeKey(key: string): Promise<OutboxMessage | undefined>;
 }
 
@@ -126,10 +130,21 @@ export function createOutboxRepo(db: Db): OutboxRepo {
           `INSERT INTO outbox (dedupe_key, channel, kind, payload, thread_ts, thread_of, update_of, user_id)
            VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
            ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
-          [input.dedupeKey, input.channel, input.kind, JSON.stringify(input.payload), input.threadTs ?? null, input.threadOf ?? null, input.updateOf ?? null, input.userId ?? null],
+          [
+            input.dedupeKey,
+            input.channel,
+            input.kind,
+            JSON.stringify(input.payload),
+            input.threadTs ?? null,
+            input.threadOf ?? null,
+            input.updateOf ?? null,
+            input.userId ?? null,
+          ],
         );
         if (!row) {
-          const [existing] = await tx.query<OutboxRow>(`SELECT ${RESOLVED} FROM outbox o WHERE o.dedupe_key = $1`, [input.dedupeKey]);
+          const [existing] = await tx.query<OutboxRow>(`SELECT ${RESOLVED} FROM outbox o WHERE o.dedupe_key = $1`, [
+            input.dedupeKey,
+          ]);
           if (!existing) throw new Error(`outbox ${input.dedupeKey} conflicted but cannot be read`);
           return { message: toMessage(existing), created: false };
         }

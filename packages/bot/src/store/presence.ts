@@ -14,7 +14,12 @@ export interface Presence {
   close(): Promise<void>;
 }
 
-export async function startPresence(connectionString: string, instanceId: string, connectTimeoutMs: number, logger: StoreLogger): Promise<Presence> {
+export async function startPresence(
+  connectionString: string,
+  instanceId: string,
+  connectTimeoutMs: number,
+  logger: StoreLogger,
+): Promise<Presence> {
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;

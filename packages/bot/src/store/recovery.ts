@@ -41,7 +41,11 @@ export interface RecoveryOptions {
  * declared idempotent goes back to `pending` instead, to be run again. Also frees service locks
  * held by instances that are gone. Safe to run from several replicas at once.
  */
-export async function recoverInterrupted(db: Db, bind: (tx: Db) => Repos, options: RecoveryOptions = {}): Promise<RecoveryReport> {
+export async function recoverInterrupted(
+  db: Db,
+  bind: (tx: Db) => Repos,
+  options: RecoveryOptions = {},
+): Promise<RecoveryReport> {
   return db.transaction(async (tx) => {
     const repos = bind(tx);
     const gone = ownerGoneCheck(tx);
@@ -61,9 +65,19 @@ export async function recoverInterrupted(db: Db, bind: (tx: Db) => Repos, option
     const locks = await tx.query<Parameters<typeof toLock>[0]>('SELECT * FROM locks FOR UPDATE SKIP LOCKED');
     for (const row of locks) {
       if (row.instance_id !== options.abandonedBy && !(await gone(row.instance_id))) continue;
-      await tx.query('DELETE FROM locks WHERE host = $1 AND service = $2 AND instance_id = $3', [row.host, row.service, row.instance_id]);
+      await tx.query('DELETE FROM locks WHERE host = $1 AND service = $2 AND instance_id = $3', [
+        row.host,
+        row.service,
+        row.instance_id,
+      ]);
       const lock = toLock(row);
-      await repos.audit.append({ actor: 'system', action: 'lock.released', target: `${lock.host}/${lock.service}`, outcome: 'owner_gone', detail: { owner: lock.owner, instanceId: lock.instanceId } });
+      await repos.audit.append({
+        actor: 'system',
+        action: 'lock.released',
+        target: `${lock.host}/${lock.service}`,
+        outcome: 'owner_gone',
+        detail: { owner: lock.owner, instanceId: lock.instanceId },
+      });
       locksReleased.push(lock);
     }
     return { steps: recovered, locksReleased };
@@ -79,16 +93,29 @@ function ownerGoneCheck(tx: Db): (instanceId: string) => Promise<boolean> {
   return async (instanceId) => {
     const known = seen.get(instanceId);
     if (known !== undefined) return known;
-    const [row] = await tx.query<{ gone: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS gone', [PRESENCE_CLASS, instanceId]);
+    const [row] = await tx.query<{ gone: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS gone', [
+      PRESENCE_CLASS,
+      instanceId,
+    ]);
     const gone = row?.gone === true;
     seen.set(instanceId, gone);
     return gone;
   };
 }
 
-async function recoverStep(tx: Db, repos: Repos, step: Step, reason: RecoveredStep['reason'], previousOwner: string, options: RecoveryOptions): Promise<RecoveredStep> {
+async function recoverStep(
+  tx: Db,
+  repos: Repos,
+  step: Step,
+  reason: RecoveredStep['reason'],
+  previousOwner: string,
+  options: RecoveryOptions,
+): Promise<RecoveredStep> {
   const requeued = step.idempotent;
-  const why = reason === 'owner_gone' ? `bot instance ${previousOwner} stopped` : `bot instance ${previousOwner} stopped renewing its lease`;
+  const why =
+    reason === 'owner_gone'
+      ? `bot instance ${previousOwner} stopped`
+      : `bot instance ${previousOwner} stopped renewing its lease`;
   const interruption = { reason, previousOwner, attempt: step.attempt, at: new Date().toISOString() };
   const [stepRow] = requeued
     ? await tx.query<StepRow>(
@@ -105,33 +132,73 @@ async function recoverStep(tx: Db, repos: Repos, step: Step, reason: RecoveredSt
       );
   const [runRow] = requeued
     ? await tx.query<RunRow>('SELECT * FROM runs WHERE id = $1', [step.runId])
-    : await tx.query<RunRow>(
-        `UPDATE runs SET state = 'interrupted', updated_at = now(), finished_at = now()
+    : await tx
+        .query<RunRow>(
+          `UPDATE runs SET state = 'interrupted', updated_at = now(), finished_at = now()
           WHERE id = $1 AND state IN ('pending', 'running', 'awaiting_approval') RETURNING *`,
-        [step.runId],
-      ).then(async (rows) => (rows.length > 0 ? rows : tx.query<RunRow>('SELECT * FROM runs WHERE id = $1', [step.runId])));
+          [step.runId],
+        )
+        .then(async (rows) =>
+          rows.length > 0 ? rows : tx.query<RunRow>('SELECT * FROM runs WHERE id = $1', [step.runId]),
+        );
   if (!stepRow || !runRow) throw new Error(`recovery lost step ${step.id} or its run`);
   const run = toRun(runRow);
   const label = `Step ${step.idx + 1} "${step.title}" (${step.action} on ${step.host})`;
   const text = requeued
     ? `${label} was interrupted: ${why}. It is idempotent, so it will run again.`
     : `${label} was interrupted: ${why}. Its outcome is unknown — check ${step.host} before going on. The run stops here.`;
-  const event = { type: requeued ? 'step_requeued' : 'step_interrupted', runId: run.id, stepId: step.id, idx: step.idx, host: step.host, action: step.action, reason, previousOwner };
-  await repos.timeline.add({ incidentId: run.incidentId, runId: run.id, stepId: step.id, actor: 'system', kind: event.type, text, detail: event });
-  await repos.audit.append({ actor: 'system', action: requeued ? 'step.requeued' : 'step.interrupted', target: `run:${run.id}`, outcome: 'unknown', detail: event });
+  const event = {
+    type: requeued ? 'step_requeued' : 'step_interrupted',
+    runId: run.id,
+    stepId: step.id,
+    idx: step.idx,
+    host: step.host,
+    action: step.action,
+    reason,
+    previousOwner,
+  };
+  await repos.timeline.add({
+    incidentId: run.incidentId,
+    runId: run.id,
+    stepId: step.id,
+    actor: 'system',
+    kind: event.type,
+    text,
+    detail: event,
+  });
+  await repos.audit.append({
+    actor: 'system',
+    action: requeued ? 'step.requeued' : 'step.interrupted',
+    target: `run:${run.id}`,
+    outcome: 'unknown',
+    detail: event,
+  });
   const where = await slackPlace(tx, run, options);
   let outboxKey: string | null = null;
   if (where) {
     outboxKey = `step:${step.id}:${event.type}:${step.attempt}`;
-    await repos.outbox.enqueue({ dedupeKey: outboxKey, channel: where.channel, threadTs: where.threadTs, kind: 'post', payload: { text, event } });
+    await repos.outbox.enqueue({
+      dedupeKey: outboxKey,
+      channel: where.channel,
+      threadTs: where.threadTs,
+      kind: 'post',
+      payload: { text, event },
+    });
   }
   return { step: toStep(stepRow), run, reason, previousOwner, requeued, outboxKey };
 }
 
-async function slackPlace(tx: Db, run: Run, options: RecoveryOptions): Promise<{ channel: string; threadTs: string | null } | undefined> {
+async function slackPlace(
+  tx: Db,
+  run: Run,
+  options: RecoveryOptions,
+): Promise<{ channel: string; threadTs: string | null } | undefined> {
   if (run.channel) return { channel: run.channel, threadTs: run.threadTs };
   if (run.incidentId) {
-    const [incident] = await tx.query<{ channel: string | null; thread_ts: string | null }>('SELECT channel, thread_ts FROM incidents WHERE id = $1', [run.incidentId]);
+    const [incident] = await tx.query<{ channel: string | null; thread_ts: string | null }>(
+      'SELECT channel, thread_ts FROM incidents WHERE id = $1',
+      [run.incidentId],
+    );
     if (incident?.channel) return { channel: incident.channel, threadTs: incident.thread_ts };
   }
   return options.fallbackChannel ? { channel: options.fallbackChannel, threadTs: null } : undefined;

@@ -4,7 +4,15 @@ import { isUuid } from './ids.js';
 import { STEP_COLUMNS, toStep, type ApprovalKind, type Step, type StepRow } from './steps.js';
 
 /** Where a run (or a step) is in its life. `interrupted`: the bot stopped mid-step; the outcome is unknown. */
-export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'awaiting_approval' | 'interrupted' | 'cancelled';
+export type RunState =
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'awaiting_approval'
+  | 'interrupted'
+  | 'cancelled';
 
 export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'skipped', 'interrupted', 'cancelled'];
 
@@ -101,7 +109,11 @@ export function toRun(row: RunRow): Run {
 
 export function createRunsRepo(db: Db): RunsRepo {
   const steps = async (q: Db, runId: string): Promise<Step[]> =>
-    !isUuid(runId) ? [] : (await q.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM run_steps WHERE run_id = $1 ORDER BY idx`, [runId])).map(toStep);
+    !isUuid(runId)
+      ? []
+      : (await q.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM run_steps WHERE run_id = $1 ORDER BY idx`, [runId])).map(
+          toStep,
+        );
 
   return {
     create(input) {
@@ -125,7 +137,8 @@ export function createRunsRepo(db: Db): RunsRepo {
           // The conflicting insert has committed by now (ON CONFLICT waited for it), and this new
           // statement's snapshot sees it.
           const [existing] = await tx.query<RunRow>('SELECT * FROM runs WHERE dedupe_key = $1', [input.dedupeKey]);
-          if (!existing) throw new Error(`run with dedupe key ${String(input.dedupeKey)} conflicted but cannot be read`);
+          if (!existing)
+            throw new Error(`run with dedupe key ${String(input.dedupeKey)} conflicted but cannot be read`);
           return { run: toRun(existing), steps: await steps(tx, existing.id), created: false };
         }
         const inserted = await tx.query<StepRow>(
@@ -173,7 +186,11 @@ export function createRunsRepo(db: Db): RunsRepo {
       return row && toRun(row);
     },
     async setThread(id, channel, threadTs) {
-      await db.query('UPDATE runs SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [id, channel, threadTs]);
+      await db.query('UPDATE runs SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [
+        id,
+        channel,
+        threadTs,
+      ]);
     },
     async listActive() {
       const rows = await db.query<RunRow>(

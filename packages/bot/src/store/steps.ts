@@ -153,11 +153,18 @@ export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
           [id, instanceId, leaseMs],
         );
         if (row) {
-          await tx.query(`UPDATE runs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'pending'`, [row.run_id]);
+          await tx.query(`UPDATE runs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'pending'`, [
+            row.run_id,
+          ]);
           return { claimed: true, step: toStep(row) };
         }
         const step = await mustGet(tx, id);
-        const reason = step.state === 'running' ? 'running' : ['pending', 'awaiting_approval'].includes(step.state) ? 'not_claimable' : 'finished';
+        const reason =
+          step.state === 'running'
+            ? 'running'
+            : ['pending', 'awaiting_approval'].includes(step.state)
+              ? 'not_claimable'
+              : 'finished';
         return { claimed: false, step, reason, heldBy: step.owner, since: step.startedAt };
       });
     },

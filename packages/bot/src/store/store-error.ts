@@ -2,7 +2,16 @@ import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 // Node socket errors and pg's own messages that mean "no answer from the server", as opposed
 // to the server answering with an error about the statement.
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const PG_MESSAGES = [
   'timeout exceeded when trying to connect',
   'timeout expired',
@@ -28,8 +37,14 @@ export function isUnavailable(error: unknown): boolean {
 /** Turns "cannot reach PostgreSQL" into `store_unavailable`; any other error is returned as it is. */
 export function toStoreError(error: unknown): unknown {
   if (error instanceof RecioError || !isUnavailable(error)) return error;
-  const detail = error instanceof Error ? error.message || (error as { code?: string }).code || 'no detail' : String(error);
-  return new RecioError(ErrorCode.StoreUnavailable, `the store (PostgreSQL) is unavailable: ${detail}`, {}, { cause: error });
+  const detail =
+    error instanceof Error ? error.message || (error as { code?: string }).code || 'no detail' : String(error);
+  return new RecioError(
+    ErrorCode.StoreUnavailable,
+    `the store (PostgreSQL) is unavailable: ${detail}`,
+    {},
+    { cause: error },
+  );
 }
 
 /** The SQLSTATE of a pg error, if it is one. */

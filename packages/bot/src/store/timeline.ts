@@ -66,7 +66,15 @@ export function createTimelineRepo(db: Db): TimelineRepo {
       const [row] = await db.query<EventRow>(
         `INSERT INTO incident_events (incident_id, run_id, step_id, actor, kind, text, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING *`,
-        [input.incidentId ?? null, input.runId ?? null, input.stepId ?? null, input.actor, input.kind, input.text, JSON.stringify(input.detail ?? {})],
+        [
+          input.incidentId ?? null,
+          input.runId ?? null,
+          input.stepId ?? null,
+          input.actor,
+          input.kind,
+          input.text,
+          JSON.stringify(input.detail ?? {}),
+        ],
       );
       if (!row) throw new Error('timeline insert returned nothing');
       return toEvent(row);
@@ -83,7 +91,9 @@ export function createTimelineRepo(db: Db): TimelineRepo {
         return rows.map(toEvent);
       }
       if (!isUuid(of.runId)) return [];
-      const rows = await db.query<EventRow>('SELECT * FROM incident_events WHERE run_id = $1 ORDER BY at, id', [of.runId]);
+      const rows = await db.query<EventRow>('SELECT * FROM incident_events WHERE run_id = $1 ORDER BY at, id', [
+        of.runId,
+      ]);
       return rows.map(toEvent);
     },
   };

@@ -15,7 +15,10 @@ const args = logIndex >= 0 ? [...argv.slice(0, logIndex), ...argv.slice(logIndex
 function record(exitCode: number): void {
   if (logFile === undefined) return;
   try {
-    appendFileSync(logFile, `${JSON.stringify({ at: new Date().toISOString(), cwd: process.cwd(), args, exitCode })}\n`);
+    appendFileSync(
+      logFile,
+      `${JSON.stringify({ at: new Date().toISOString(), cwd: process.cwd(), args, exitCode })}\n`,
+    );
   } catch {
     // A pip that cannot write its own log still installs.
   }
@@ -30,14 +33,21 @@ if (args[0] !== 'install' || requirementIndex < 0 || args[requirementIndex + 1] 
 const file = resolve(args[requirementIndex + 1]!);
 let lines: string[];
 try {
-  lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 } catch {
-  process.stderr.write(`ERROR: Could not open requirements file: [Errno 2] No such file or directory: '${args[requirementIndex + 1]}'\n`);
+  process.stderr.write(
+    `ERROR: Could not open requirements file: [Errno 2] No such file or directory: '${args[requirementIndex + 1]}'\n`,
+  );
   record(1);
   process.exit(1);
 }
 for (const line of lines) {
   const [pkg, version] = line.split('==');
-  process.stdout.write(`Requirement already satisfied: ${pkg}${version ? `==${version}` : ''} in /opt/rec_io_v2/.venv/lib/python3.11/site-packages\n`);
+  process.stdout.write(
+    `Requirement already satisfied: ${pkg}${version ? `==${version}` : ''} in /opt/rec_io_v2/.venv/lib/python3.11/site-packages\n`,
+  );
 }
 record(0);

@@ -10,7 +10,8 @@ export interface ProgramContext {
   fetch(provider: 'kalshi' | 'coinbase', path: string): Promise<unknown>;
 }
 
-const one = async (ctx: ProgramContext, sql: string): Promise<Record<string, unknown>> => (await ctx.query(sql))[0] ?? {};
+const one = async (ctx: ProgramContext, sql: string): Promise<Record<string, unknown>> =>
+  (await ctx.query(sql))[0] ?? {};
 const age = (value: unknown) => (value === null || value === undefined ? 'none' : `${Math.round(Number(value))}s old`);
 
 /** The line each program's heartbeat logs, from a query that proves it can use the database. */
@@ -24,14 +25,19 @@ export const HEARTBEATS: Record<string, (ctx: ProgramContext) => Promise<string>
     return `${row.pending} orders pending`;
   },
   active_trade_supervisor: async (ctx) => {
-    const row = await one(ctx, "SELECT (SELECT count(*) FROM trades WHERE status = 'open') AS open, EXTRACT(EPOCH FROM now() - (SELECT max(ts) FROM kalshi_market_snapshots)) AS age");
+    const row = await one(
+      ctx,
+      "SELECT (SELECT count(*) FROM trades WHERE status = 'open') AS open, EXTRACT(EPOCH FROM now() - (SELECT max(ts) FROM kalshi_market_snapshots)) AS age",
+    );
     return `watching ${row.open} open trades, newest market snapshot ${age(row.age)}`;
   },
   auto_entry_supervisor: async (ctx) => {
     const row = await one(ctx, 'SELECT EXTRACT(EPOCH FROM now() - max(ts)) AS age FROM btc_price_log');
     const stale = row.age === null || Number(row.age) > 30;
     // The plan's §1.3 risk: entries decided on a frozen price.
-    return stale ? `WARN BTC price is ${age(row.age)}: entry signals run on stale data` : `entry signals on a BTC price ${age(row.age)}`;
+    return stale
+      ? `WARN BTC price is ${age(row.age)}: entry signals run on stale data`
+      : `entry signals on a BTC price ${age(row.age)}`;
   },
   btc_price_watchdog: async (ctx) => {
     const row = await one(ctx, 'SELECT EXTRACT(EPOCH FROM now() - max(ts)) AS age FROM btc_price_log');
@@ -55,14 +61,17 @@ export const FEEDS: Record<string, Feed> = {
     tick: async (ctx) => {
       const ticker = (await ctx.fetch('coinbase', '/products/BTC-USD/ticker')) as { price?: string };
       const price = Number(ticker.price);
-      if (!Number.isFinite(price)) throw new Error(`coinbase ticker without a price: ${JSON.stringify(ticker).slice(0, 200)}`);
+      if (!Number.isFinite(price))
+        throw new Error(`coinbase ticker without a price: ${JSON.stringify(ticker).slice(0, 200)}`);
       await ctx.query('INSERT INTO btc_price_log (ts, price) VALUES (now(), $1)', [price]);
     },
   },
   kalshi_api_watchdog: {
     intervalMs: (config) => config.tuning.kalshiIntervalMs,
     tick: async (ctx) => {
-      const body = (await ctx.fetch('kalshi', '/trade-api/v2/markets?status=open')) as { markets?: Array<{ ticker: string; yes_bid: number }> };
+      const body = (await ctx.fetch('kalshi', '/trade-api/v2/markets?status=open')) as {
+        markets?: Array<{ ticker: string; yes_bid: number }>;
+      };
       const markets = body.markets ?? [];
       if (markets.length === 0) return;
       await ctx.query(

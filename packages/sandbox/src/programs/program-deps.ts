@@ -25,18 +25,33 @@ export class ApiError extends Error {
     readonly status: number | undefined,
     why?: string,
   ) {
-    super(status === undefined ? `API ${why ?? 'error'} from ${provider} (GET ${path})` : `API error ${status} from ${provider} (GET ${path})`);
+    super(
+      status === undefined
+        ? `API ${why ?? 'error'} from ${provider} (GET ${path})`
+        : `API error ${status} from ${provider} (GET ${path})`,
+    );
   }
 }
 
 // node-postgres reports a refused or dropped connection with these; the server's own shutdown
 // codes (57P01 admin_shutdown, …) and class 08 are the same thing seen from inside a session.
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 export function isConnectionError(error: unknown): boolean {
   const { code, message = '' } = error as { code?: string; message?: string };
   if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
 }
 
 /**

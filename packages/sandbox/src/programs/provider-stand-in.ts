@@ -30,15 +30,26 @@ function mode(): ProviderMode {
 
 // A slow random walk, so consecutive rows differ the way a live feed does.
 let btc = 97_000 + Math.random() * 1_000;
-const bids = new Map<string, number>([['KXBTC-25NOV-B97000', 0.42], ['KXBTC-25NOV-B98000', 0.35], ['KXBTC-25NOV-B99000', 0.18]]);
+const bids = new Map<string, number>([
+  ['KXBTC-25NOV-B97000', 0.42],
+  ['KXBTC-25NOV-B98000', 0.35],
+  ['KXBTC-25NOV-B99000', 0.18],
+]);
 const walk = () => {
   btc = Math.max(1_000, btc + (Math.random() - 0.5) * 40);
-  for (const [ticker, bid] of bids) bids.set(ticker, Math.min(0.99, Math.max(0.01, bid + (Math.random() - 0.5) * 0.02)));
+  for (const [ticker, bid] of bids)
+    bids.set(ticker, Math.min(0.99, Math.max(0.01, bid + (Math.random() - 0.5) * 0.02)));
 };
 
 function routes(path: string): unknown | undefined {
   const now = new Date().toISOString();
-  const markets = () => [...bids].map(([ticker, bid]) => ({ ticker, status: 'open', yes_bid: Number(bid.toFixed(2)), no_bid: Number((1 - bid).toFixed(2)) }));
+  const markets = () =>
+    [...bids].map(([ticker, bid]) => ({
+      ticker,
+      status: 'open',
+      yes_bid: Number(bid.toFixed(2)),
+      no_bid: Number((1 - bid).toFixed(2)),
+    }));
   const price = () => ({ trade_id: Date.now(), price: btc.toFixed(2), time: now });
   const table: Record<string, () => unknown> = {
     '/health': () => ({ status: 'ok', provider: name, time: now }),
@@ -65,7 +76,9 @@ const server = createServer((req, res) => {
     return;
   }
   if (current === '503') {
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' }).end(JSON.stringify({ error: 'service unavailable', provider: name }));
+    res
+      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' })
+      .end(JSON.stringify({ error: 'service unavailable', provider: name }));
     return;
   }
   const path = new URL(req.url ?? '/', 'http://stand-in').pathname;

@@ -12,7 +12,14 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { ApiError, couldNotConnect, Dependency, fetchJson, isConnectionError } from './program-deps.js';
-import { flag, log as logLine, missingModule, readDbSettings, readProgramConfig, readRelease } from './program-files.js';
+import {
+  flag,
+  log as logLine,
+  missingModule,
+  readDbSettings,
+  readProgramConfig,
+  readRelease,
+} from './program-files.js';
 import { HEARTBEATS, FEEDS, type ProgramContext } from './program-behaviours.js';
 
 const argv = process.argv.slice(2);

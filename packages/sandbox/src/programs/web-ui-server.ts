@@ -13,7 +13,12 @@ const port = Number(flag(argv, 'port'));
 const repo = flag(argv, 'repo') ?? process.cwd();
 const log = (message: string) => logLine('web_ui', message);
 const config = readProgramConfig(repo);
-const pool = new pg.Pool({ ...readDbSettings(repo), max: 3, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 10_000 });
+const pool = new pg.Pool({
+  ...readDbSettings(repo),
+  max: 3,
+  connectionTimeoutMillis: 2_000,
+  idleTimeoutMillis: 10_000,
+});
 pool.on('error', () => undefined);
 
 interface Health {
@@ -37,11 +42,16 @@ async function health(): Promise<Health> {
   }
   for (const [feed, table] of Object.entries(FEED_TABLES)) {
     try {
-      const { rows } = await pool.query<{ age: string | null }>(`SELECT EXTRACT(EPOCH FROM now() - max(ts)) AS age FROM ${table}`);
+      const { rows } = await pool.query<{ age: string | null }>(
+        `SELECT EXTRACT(EPOCH FROM now() - max(ts)) AS age FROM ${table}`,
+      );
       const ageSeconds = rows[0]?.age === null || rows[0]?.age === undefined ? null : Math.round(Number(rows[0].age));
       const fresh = ageSeconds !== null && ageSeconds <= maxAge;
       result.feeds[feed] = { ageSeconds, fresh };
-      if (!fresh) result.problems.push(`${feed} feed ${ageSeconds === null ? 'has no rows' : `is ${ageSeconds}s old (max ${maxAge}s)`}`);
+      if (!fresh)
+        result.problems.push(
+          `${feed} feed ${ageSeconds === null ? 'has no rows' : `is ${ageSeconds}s old (max ${maxAge}s)`}`,
+        );
     } catch (error) {
       result.feeds[feed] = { ageSeconds: null, fresh: false };
       result.problems.push(`${feed} feed: ${(error as Error).message}`);
@@ -63,13 +73,20 @@ const server = createServer((req, res) => {
     (h) => {
       const status = h.ok ? 200 : 503;
       if (path === '/health') {
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: h.ok ? 'ok' : 'degraded', ...h }));
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: h.ok ? 'ok' : 'degraded', ...h }));
         return;
       }
-      const rows = Object.entries(h.feeds).map(([feed, f]) => `<li>${feed}: ${f.ageSeconds === null ? 'no data' : `${f.ageSeconds}s old`}</li>`).join('');
+      const rows = Object.entries(h.feeds)
+        .map(([feed, f]) => `<li>${feed}: ${f.ageSeconds === null ? 'no data' : `${f.ageSeconds}s old`}</li>`)
+        .join('');
       const problems = h.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-        .end(`<!doctype html><title>REC.IO v2</title><h1>REC.IO v2 ${h.ok ? 'healthy' : 'degraded'}</h1><p>database: ${escapeHtml(h.db)}</p><ul>${rows}</ul><ul>${problems}</ul>\n`);
+      res
+        .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><title>REC.IO v2</title><h1>REC.IO v2 ${h.ok ? 'healthy' : 'degraded'}</h1><p>database: ${escapeHtml(h.db)}</p><ul>${rows}</ul><ul>${problems}</ul>\n`,
+        );
     },
     (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`),
   );

@@ -8,23 +8,55 @@ import { checkTextField, checkTextObject } from './text-objects.js';
  * accepts, as the reference pages give them.
  */
 const SELECTS = [
-  'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select',
-  'multi_static_select', 'multi_external_select', 'multi_users_select', 'multi_conversations_select',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'multi_static_select',
+  'multi_external_select',
+  'multi_users_select',
+  'multi_conversations_select',
   'multi_channels_select',
 ] as const;
 
 const ACTIONS_ELEMENTS = [
-  'button', 'checkboxes', 'datepicker', 'datetimepicker', 'overflow', 'radio_buttons', 'timepicker',
-  'workflow_button', ...SELECTS,
+  'button',
+  'checkboxes',
+  'datepicker',
+  'datetimepicker',
+  'overflow',
+  'radio_buttons',
+  'timepicker',
+  'workflow_button',
+  ...SELECTS,
 ] as const;
 
 const SECTION_ACCESSORIES = [
-  'button', 'checkboxes', 'datepicker', 'image', 'overflow', 'radio_buttons', 'timepicker', 'workflow_button', ...SELECTS,
+  'button',
+  'checkboxes',
+  'datepicker',
+  'image',
+  'overflow',
+  'radio_buttons',
+  'timepicker',
+  'workflow_button',
+  ...SELECTS,
 ] as const;
 
 const INPUT_ELEMENTS = [
-  'checkboxes', 'datepicker', 'datetimepicker', 'email_text_input', 'file_input', 'number_input',
-  'plain_text_input', 'radio_buttons', 'rich_text_input', 'timepicker', 'url_text_input', ...SELECTS,
+  'checkboxes',
+  'datepicker',
+  'datetimepicker',
+  'email_text_input',
+  'file_input',
+  'number_input',
+  'plain_text_input',
+  'radio_buttons',
+  'rich_text_input',
+  'timepicker',
+  'url_text_input',
+  ...SELECTS,
 ] as const;
 
 interface BlockContext {
@@ -55,8 +87,10 @@ const BLOCK_CHECKS: Record<string, BlockCheck> = {
     if (block.text === undefined && block.fields === undefined) issues.add(ptr, 'must provide either text or fields');
     checkTextField(issues, block, 'text', ptr, { max: BlockKit.sectionTextMax });
     const fields = checkArray(issues, block, 'fields', ptr, { max: BlockKit.sectionFieldsMax, min: 1 });
-    fields?.forEach((f, i) => checkTextObject(issues, f, `${ptr}/fields/${i}`, { max: BlockKit.sectionFieldTextMax }));
-    if (block.accessory !== undefined) checkElement(issues, block.accessory, `${ptr}/accessory`, SECTION_ACCESSORIES, elements);
+    for (const [i, f] of (fields ?? []).entries())
+      checkTextObject(issues, f, `${ptr}/fields/${i}`, { max: BlockKit.sectionFieldTextMax });
+    if (block.accessory !== undefined)
+      checkElement(issues, block.accessory, `${ptr}/accessory`, SECTION_ACCESSORIES, elements);
     checkBoolean(issues, block, 'expand', ptr);
   },
   header(issues, block, ptr) {
@@ -64,7 +98,11 @@ const BLOCK_CHECKS: Record<string, BlockCheck> = {
   },
   divider() {},
   context(issues, block, ptr) {
-    const items = checkArray(issues, block, 'elements', ptr, { max: BlockKit.contextElementsMax, min: 1, required: true });
+    const items = checkArray(issues, block, 'elements', ptr, {
+      max: BlockKit.contextElementsMax,
+      min: 1,
+      required: true,
+    });
     items?.forEach((item, i) => {
       const at = `${ptr}/elements/${i}`;
       if (isObject(item) && item.type === 'image') {
@@ -76,11 +114,17 @@ const BLOCK_CHECKS: Record<string, BlockCheck> = {
     });
   },
   actions(issues, block, ptr, _ctx, elements) {
-    const items = checkArray(issues, block, 'elements', ptr, { max: BlockKit.actionsElementsMax, min: 1, required: true });
-    items?.forEach((item, i) => checkElement(issues, item, `${ptr}/elements/${i}`, ACTIONS_ELEMENTS, elements));
+    const items = checkArray(issues, block, 'elements', ptr, {
+      max: BlockKit.actionsElementsMax,
+      min: 1,
+      required: true,
+    });
+    for (const [i, item] of (items ?? []).entries())
+      checkElement(issues, item, `${ptr}/elements/${i}`, ACTIONS_ELEMENTS, elements);
   },
   image(issues, block, ptr) {
-    if (block.image_url === undefined && block.slack_file === undefined) issues.add(ptr, 'must provide either image_url or slack_file');
+    if (block.image_url === undefined && block.slack_file === undefined)
+      issues.add(ptr, 'must provide either image_url or slack_file');
     checkString(issues, block, 'image_url', ptr, { max: BlockKit.imageUrlMax });
     checkString(issues, block, 'alt_text', ptr, { max: BlockKit.imageAltTextMax, required: true });
     checkTextField(issues, block, 'title', ptr, { max: BlockKit.imageTitleMax, plainOnly: true });
@@ -101,7 +145,10 @@ const BLOCK_CHECKS: Record<string, BlockCheck> = {
     if (typeof block.text === 'string') {
       ctx.markdownChars.total += charLength(block.text);
       if (ctx.markdownChars.total > BlockKit.markdownCumulativeMax) {
-        issues.add(`${ptr}/text`, `markdown blocks must total less than ${BlockKit.markdownCumulativeMax + 1} characters`);
+        issues.add(
+          `${ptr}/text`,
+          `markdown blocks must total less than ${BlockKit.markdownCumulativeMax + 1} characters`,
+        );
       }
     }
   },
@@ -141,7 +188,7 @@ export function validateBlocks(blocks: unknown, options: ValidateBlocksOptions):
   if (blocks.length > max) issues.add(ptr, `no more than ${max} items allowed`);
   const ctx: BlockContext = { surface: options.surface, markdownChars: { total: 0 } };
   const blockIds = new Set<string>();
-  blocks.forEach((block, i) => checkBlock(issues, block, `${ptr}/${i}`, ctx, blockIds));
+  for (const [i, block] of blocks.entries()) checkBlock(issues, block, `${ptr}/${i}`, ctx, blockIds);
   return issues.messages;
 }
 

@@ -31,17 +31,25 @@ const staticSelect: ElementCheck = (issues, el, ptr, ctx) => {
   checkOptionGroups(issues, el, ptr);
 };
 
-const multi = (single: ElementCheck): ElementCheck => (issues, el, ptr, ctx) => {
-  single(issues, el, ptr, ctx);
-  if (el.max_selected_items !== undefined && !(Number.isInteger(el.max_selected_items) && Number(el.max_selected_items) >= 1)) {
-    issues.add(`${ptr}/max_selected_items`, 'must be an integer of at least 1');
-  }
-};
+const multi =
+  (single: ElementCheck): ElementCheck =>
+  (issues, el, ptr, ctx) => {
+    single(issues, el, ptr, ctx);
+    if (
+      el.max_selected_items !== undefined &&
+      !(Number.isInteger(el.max_selected_items) && Number(el.max_selected_items) >= 1)
+    ) {
+      issues.add(`${ptr}/max_selected_items`, 'must be an integer of at least 1');
+    }
+  };
 
-const pattern = (key: string, re: RegExp, what: string): ElementCheck => (issues, el, ptr) => {
-  const value = el[key];
-  if (value !== undefined && (typeof value !== 'string' || !re.test(value))) issues.add(`${ptr}/${key}`, `must be ${what}`);
-};
+const pattern =
+  (key: string, re: RegExp, what: string): ElementCheck =>
+  (issues, el, ptr) => {
+    const value = el[key];
+    if (value !== undefined && (typeof value !== 'string' || !re.test(value)))
+      issues.add(`${ptr}/${key}`, `must be ${what}`);
+  };
 
 export const ELEMENT_CHECKS: Record<string, ElementCheck> = {
   button(issues, el, ptr) {
@@ -62,7 +70,11 @@ export const ELEMENT_CHECKS: Record<string, ElementCheck> = {
   },
   overflow(issues, el, ptr) {
     checkOptions(issues, el, ptr, {
-      plainOnly: true, allowUrl: true, min: BlockKit.overflowOptionsMin, max: BlockKit.overflowOptionsMax, required: true,
+      plainOnly: true,
+      allowUrl: true,
+      min: BlockKit.overflowOptionsMin,
+      max: BlockKit.overflowOptionsMax,
+      required: true,
     });
     checkConfirm(issues, el, ptr);
   },
@@ -95,7 +107,10 @@ export const ELEMENT_CHECKS: Record<string, ElementCheck> = {
     checkBoolean(issues, el, 'multiline', ptr);
     for (const key of ['min_length', 'max_length'] as const) {
       const v = el[key];
-      if (v !== undefined && !(Number.isInteger(v) && Number(v) >= 0 && Number(v) <= BlockKit.plainTextInputLengthMax)) {
+      if (
+        v !== undefined &&
+        !(Number.isInteger(v) && Number(v) >= 0 && Number(v) <= BlockKit.plainTextInputLengthMax)
+      ) {
         issues.add(`${ptr}/${key}`, `must be an integer between 0 and ${BlockKit.plainTextInputLengthMax}`);
       }
     }
@@ -111,7 +126,8 @@ export const ELEMENT_CHECKS: Record<string, ElementCheck> = {
     if (ctx.surface !== 'modal') issues.add(ptr, 'file_input is only available in modals');
   },
   image(issues, el, ptr) {
-    if (el.image_url === undefined && el.slack_file === undefined) issues.add(ptr, 'must provide either image_url or slack_file');
+    if (el.image_url === undefined && el.slack_file === undefined)
+      issues.add(ptr, 'must provide either image_url or slack_file');
     checkString(issues, el, 'image_url', ptr, { max: BlockKit.imageUrlMax });
     checkString(issues, el, 'alt_text', ptr, { max: BlockKit.imageAltTextMax, required: true });
   },
@@ -127,7 +143,13 @@ const NOT_ACTIONABLE = new Set(['image']);
 /**
  * Validate one element that must be one of `allowed` (the containing block's list).
  */
-export function checkElement(issues: Issues, value: unknown, ptr: string, allowed: readonly string[], ctx: ElementContext): void {
+export function checkElement(
+  issues: Issues,
+  value: unknown,
+  ptr: string,
+  allowed: readonly string[],
+  ctx: ElementContext,
+): void {
   if (!isObject(value)) {
     issues.add(ptr, 'must be an element object');
     return;

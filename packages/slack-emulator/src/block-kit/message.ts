@@ -13,9 +13,7 @@ export interface MessageContent {
   attachments?: unknown[];
 }
 
-export type ContentResult =
-  | { ok: true; content: MessageContent }
-  | { ok: false; error: string; messages?: string[] };
+export type ContentResult = { ok: true; content: MessageContent } | { ok: false; error: string; messages?: string[] };
 
 /** Form-encoded calls carry blocks and attachments as JSON strings; JSON calls carry arrays. */
 export function parseJsonArg(value: unknown): { ok: true; value: unknown } | { ok: false } {
@@ -47,7 +45,9 @@ export function readMessageContent(args: Record<string, unknown>, options: { req
     }
     if (parsed.value.length > MessageLimits.attachmentsMax) return { ok: false, error: 'too_many_attachments' };
     const messages = parsed.value.flatMap((a, i) =>
-      a.blocks === undefined ? [] : validateBlocks(a.blocks, { surface: 'message', pointer: `/attachments/${i}/blocks` }),
+      a.blocks === undefined
+        ? []
+        : validateBlocks(a.blocks, { surface: 'message', pointer: `/attachments/${i}/blocks` }),
     );
     if (messages.length > 0) return { ok: false, error: 'invalid_blocks', messages };
     content.attachments = parsed.value;

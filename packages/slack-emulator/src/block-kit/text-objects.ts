@@ -59,7 +59,11 @@ export function checkOption(issues: Issues, value: unknown, ptr: string, rule: O
     issues.add(ptr, 'must be an option object');
     return;
   }
-  checkTextField(issues, value, 'text', ptr, { max: BlockKit.optionTextMax, plainOnly: rule.plainOnly, required: true });
+  checkTextField(issues, value, 'text', ptr, {
+    max: BlockKit.optionTextMax,
+    plainOnly: rule.plainOnly,
+    required: true,
+  });
   checkString(issues, value, 'value', ptr, { max: BlockKit.optionValueMax, required: true });
   checkTextField(issues, value, 'description', ptr, { max: BlockKit.optionDescriptionMax, plainOnly: rule.plainOnly });
   if (value.url !== undefined) {
@@ -75,8 +79,12 @@ export function checkOptions(
   ptr: string,
   rule: OptionRule & { min?: number; max: number; required: boolean },
 ): void {
-  const options = checkArray(issues, element, 'options', ptr, { max: rule.max, min: rule.min, required: rule.required });
-  options?.forEach((o, i) => checkOption(issues, o, `${ptr}/options/${i}`, rule));
+  const options = checkArray(issues, element, 'options', ptr, {
+    max: rule.max,
+    min: rule.min,
+    required: rule.required,
+  });
+  for (const [i, o] of (options ?? []).entries()) checkOption(issues, o, `${ptr}/options/${i}`, rule);
 }
 
 export function checkOptionGroups(issues: Issues, element: Obj, ptr: string): void {

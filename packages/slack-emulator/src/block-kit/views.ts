@@ -28,7 +28,8 @@ export function validateView(view: unknown, expected?: ViewType): string[] {
     checkTextField(issues, view, 'close', ptr, { max: ViewLimits.closeMax, plainOnly: true });
     // "submit … Required if an input block is within the blocks array."
     const hasInput = Array.isArray(view.blocks) && view.blocks.some((b) => isObject(b) && b.type === 'input');
-    if (hasInput && view.submit === undefined) issues.add(ptr, 'missing required field: submit (the view has input blocks)');
+    if (hasInput && view.submit === undefined)
+      issues.add(ptr, 'missing required field: submit (the view has input blocks)');
     checkBoolean(issues, view, 'clear_on_close', ptr);
     checkBoolean(issues, view, 'notify_on_close', ptr);
     checkBoolean(issues, view, 'submit_disabled', ptr);

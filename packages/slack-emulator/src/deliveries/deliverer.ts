@@ -59,7 +59,13 @@ export class Deliverer {
   /** Record a new delivery (payload filled in by the caller once ids are known). */
   create(kind: DeliveryKind, payload: Json = {}): DeliveryRecord {
     this.counter += 1;
-    const delivery: DeliveryRecord = { id: `Dv${String(this.counter).padStart(6, '0')}`, kind, transport: 'http', payload, attempts: [] };
+    const delivery: DeliveryRecord = {
+      id: `Dv${String(this.counter).padStart(6, '0')}`,
+      kind,
+      transport: 'http',
+      payload,
+      attempts: [],
+    };
     this.core.state.deliveries.push(delivery);
     return delivery;
   }
@@ -108,7 +114,7 @@ export class Deliverer {
 
   private async httpAttempt(delivery: DeliveryRecord, options: SendOptions): Promise<DeliveryAttempt> {
     const url = this.config.requestUrl;
-    if (!url) throw new Error('No Request URL: call setRequestUrl(url) with the bot\'s /slack/events URL');
+    if (!url) throw new Error("No Request URL: call setRequestUrl(url) with the bot's /slack/events URL");
     const attempt = await sendOverHttp(
       { url, signingSecret: this.config.signingSecret, ackTimeoutMs: this.config.ackTimeoutMs },
       delivery,

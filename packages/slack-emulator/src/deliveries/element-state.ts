@@ -124,7 +124,12 @@ export function elementState(element: Json, value: InputValue | undefined): Json
 /** The `actions[]` entry for a click on (or choice in) an element. */
 export function actionEntry(located: Located, actionTs: string, value?: InputValue): Json {
   const { block, element } = located;
-  const base: Json = { action_id: element.action_id, block_id: block.block_id, type: element.type, action_ts: actionTs };
+  const base: Json = {
+    action_id: element.action_id,
+    block_id: block.block_id,
+    type: element.type,
+    action_ts: actionTs,
+  };
   if (element.type === 'button') {
     return {
       ...base,

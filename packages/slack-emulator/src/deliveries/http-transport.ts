@@ -38,10 +38,16 @@ export interface SendOptions {
 /** How Slack encodes each kind of delivery on the wire. */
 export function encodeBody(kind: DeliveryRecord['kind'], payload: Json): { body: string; contentType: string } {
   if (kind === 'slash_command') {
-    return { body: new URLSearchParams(payload as Record<string, string>).toString(), contentType: 'application/x-www-form-urlencoded' };
+    return {
+      body: new URLSearchParams(payload as Record<string, string>).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    };
   }
   if (kind === 'block_actions' || kind === 'view_submission' || kind === 'view_closed') {
-    return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), contentType: 'application/x-www-form-urlencoded' };
+    return {
+      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    };
   }
   return { body: JSON.stringify(payload), contentType: 'application/json' };
 }
@@ -55,7 +61,11 @@ export function changeOneByte(body: string, index = Math.floor(body.length / 2))
 
 const HARD_CAP_MS = 30_000;
 
-export async function sendOverHttp(target: HttpTarget, delivery: DeliveryRecord, options: SendOptions): Promise<DeliveryAttempt> {
+export async function sendOverHttp(
+  target: HttpTarget,
+  delivery: DeliveryRecord,
+  options: SendOptions,
+): Promise<DeliveryAttempt> {
   const encoded = encodeBody(delivery.kind, delivery.payload);
   const rawBody = delivery.rawBody ?? encoded.body;
   delivery.rawBody = rawBody;

@@ -48,7 +48,14 @@ export type ActionSource =
 
 export function blockActionsPayload(
   core: EmulatorCore,
-  p: { user: SlackUser; source: ActionSource; actions: Json[]; triggerId: string; responseUrl?: string; stateValues: Json },
+  p: {
+    user: SlackUser;
+    source: ActionSource;
+    actions: Json[];
+    triggerId: string;
+    responseUrl?: string;
+    stateValues: Json;
+  },
 ): Json {
   const base: Json = {
     type: 'block_actions',
@@ -74,7 +81,10 @@ export function blockActionsPayload(
     const m = p.source.message;
     Object.assign(base, {
       container: {
-        type: 'message', message_ts: m.ts, channel_id: m.channel, is_ephemeral: false,
+        type: 'message',
+        message_ts: m.ts,
+        channel_id: m.channel,
+        is_ephemeral: false,
         ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
       },
       channel: channelJson(m.channel),
@@ -96,7 +106,10 @@ export function blockActionsPayload(
   };
 }
 
-export function viewSubmissionPayload(core: EmulatorCore, p: { user: SlackUser; view: ViewRecord; triggerId: string }): Json {
+export function viewSubmissionPayload(
+  core: EmulatorCore,
+  p: { user: SlackUser; view: ViewRecord; triggerId: string },
+): Json {
   return {
     type: 'view_submission',
     team: team(core),
@@ -111,7 +124,10 @@ export function viewSubmissionPayload(core: EmulatorCore, p: { user: SlackUser; 
   };
 }
 
-export function viewClosedPayload(core: EmulatorCore, p: { user: SlackUser; view: ViewRecord; isCleared: boolean }): Json {
+export function viewClosedPayload(
+  core: EmulatorCore,
+  p: { user: SlackUser; view: ViewRecord; isCleared: boolean },
+): Json {
   return {
     type: 'view_closed',
     team: team(core),
@@ -139,7 +155,13 @@ export function eventCallbackPayload(core: EmulatorCore, event: Json, eventId: s
     event_id: eventId,
     event_time: now,
     authorizations: [
-      { enterprise_id: null, team_id: core.workspace.team.id, user_id: core.workspace.bot.userId, is_bot: true, is_enterprise_install: false },
+      {
+        enterprise_id: null,
+        team_id: core.workspace.team.id,
+        user_id: core.workspace.bot.userId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
     ],
     is_ext_shared_channel: false,
     event_context: `4-${Buffer.from(eventId).toString('base64url')}`,
@@ -147,9 +169,16 @@ export function eventCallbackPayload(core: EmulatorCore, event: Json, eventId: s
 }
 
 /** The inner event for a user's message: `app_mention` when it mentions the bot, else `message`. */
-export function messageEvent(core: EmulatorCore, type: 'app_mention' | 'message', m: MessageRecord, channel: SlackChannel): Json {
+export function messageEvent(
+  core: EmulatorCore,
+  type: 'app_mention' | 'message',
+  m: MessageRecord,
+  channel: SlackChannel,
+): Json {
   return {
-    ...(type === 'message' ? { type: 'message', channel_type: channel.isIm ? 'im' : channel.isPrivate ? 'group' : 'channel' } : { type }),
+    ...(type === 'message'
+      ? { type: 'message', channel_type: channel.isIm ? 'im' : channel.isPrivate ? 'group' : 'channel' }
+      : { type }),
     user: m.user,
     text: m.text,
     ts: m.ts,

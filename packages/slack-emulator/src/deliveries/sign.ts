@@ -11,7 +11,11 @@ export function signSlackRequest(signingSecret: string, timestamp: number | stri
 }
 
 /** The two headers Slack adds to every request it sends an app. */
-export function slackSignatureHeaders(signingSecret: string, timestamp: number, rawBody: string): Record<string, string> {
+export function slackSignatureHeaders(
+  signingSecret: string,
+  timestamp: number,
+  rawBody: string,
+): Record<string, string> {
   return {
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': signSlackRequest(signingSecret, timestamp, rawBody),

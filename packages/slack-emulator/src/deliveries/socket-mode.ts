@@ -46,7 +46,9 @@ export class SocketModeHub {
     private readonly core: EmulatorCore,
     private readonly options: SocketModeOptions,
   ) {
-    this.ping = setInterval(() => this.sockets.forEach((s) => s.ping()), options.pingIntervalMs);
+    this.ping = setInterval(() => {
+      for (const s of this.sockets) s.ping();
+    }, options.pingIntervalMs);
     this.ping.unref();
   }
 
@@ -91,19 +93,25 @@ export class SocketModeHub {
         connection_info: { app_id: this.core.workspace.appId },
       }),
     );
-    this.waiters.splice(0).forEach((resolve) => resolve());
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   /** Ask the app to reconnect, as Slack does before recycling a connection. */
   sendDisconnect(reason: 'warning' | 'refresh_requested' | 'link_disabled' = 'refresh_requested'): void {
-    for (const s of this.sockets) s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-emulator' } }));
+    for (const s of this.sockets)
+      s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-emulator' } }));
   }
 
   /**
    * Deliver an envelope; resolves when it is acked or the last retry timed out. `firstAttempt` > 0
    * sends it as a retry straight away (same envelope_id).
    */
-  deliver(delivery: DeliveryRecord, type: EnvelopeType, acceptsResponsePayload: boolean, firstAttempt = 0): Promise<void> {
+  deliver(
+    delivery: DeliveryRecord,
+    type: EnvelopeType,
+    acceptsResponsePayload: boolean,
+    firstAttempt = 0,
+  ): Promise<void> {
     const envelopeId = delivery.envelopeId ?? this.core.ids.envelopeId();
     delivery.envelopeId = envelopeId;
     return new Promise((resolve) => {
@@ -133,16 +141,19 @@ export class SocketModeHub {
           }
         }, this.options.ackTimeoutMs);
         this.pending.set(envelopeId, entry);
-        const retryFields = type === 'events_api' || retryAttempt > 0
-          ? { retry_attempt: retryAttempt, retry_reason: retryAttempt > 0 ? 'timeout' : '' }
-          : {};
-        socket.send(JSON.stringify({
-          envelope_id: envelopeId,
-          payload: delivery.payload,
-          type,
-          accepts_response_payload: acceptsResponsePayload,
-          ...retryFields,
-        }));
+        const retryFields =
+          type === 'events_api' || retryAttempt > 0
+            ? { retry_attempt: retryAttempt, retry_reason: retryAttempt > 0 ? 'timeout' : '' }
+            : {};
+        socket.send(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            payload: delivery.payload,
+            type,
+            accepts_response_payload: acceptsResponsePayload,
+            ...retryFields,
+          }),
+        );
       };
       send(firstAttempt);
     });

@@ -44,13 +44,27 @@ export class UserActions {
   }
 
   /** `/recio restart trade_executor` typed by `user` in `channel`. */
-  async slashCommand(input: { user: string; channel: string; text: string; command?: string } & SendOptions): Promise<DeliveryRecord> {
+  async slashCommand(
+    input: { user: string; channel: string; text: string; command?: string } & SendOptions,
+  ): Promise<DeliveryRecord> {
     const user = this.person(input.user);
     const channel = this.place(input.channel);
     const delivery = this.deliverer.create('slash_command');
     const triggerId = this.core.triggers.issue(user.id);
-    const responseUrl = this.core.responseUrls.issue(this.core, { kind: 'commands', userId: user.id, channel: channel.id, deliveryId: delivery.id });
-    delivery.payload = slashCommandPayload(this.core, { user, channel, command: input.command ?? '/recio', text: input.text, responseUrl, triggerId });
+    const responseUrl = this.core.responseUrls.issue(this.core, {
+      kind: 'commands',
+      userId: user.id,
+      channel: channel.id,
+      deliveryId: delivery.id,
+    });
+    delivery.payload = slashCommandPayload(this.core, {
+      user,
+      channel,
+      command: input.command ?? '/recio',
+      text: input.text,
+      responseUrl,
+      triggerId,
+    });
     Object.assign(delivery, { triggerId, responseUrl });
     return this.deliverer.send(delivery, input);
   }
@@ -64,14 +78,17 @@ export class UserActions {
     const user = this.person(input.user);
     const tab = input.tab ?? 'home';
     const published = tab === 'home' ? this.core.state.homeOf(user.id) : undefined;
-    return this.event({
-      type: 'app_home_opened',
-      user: user.id,
-      channel: this.core.workspace.dmWith(user.id).id,
-      tab,
-      event_ts: this.core.ids.messageTs(),
-      ...(published ? { view: viewJson(this.core, published) } : {}),
-    }, input);
+    return this.event(
+      {
+        type: 'app_home_opened',
+        user: user.id,
+        channel: this.core.workspace.dmWith(user.id).id,
+        tab,
+        event_ts: this.core.ids.messageTs(),
+        ...(published ? { view: viewJson(this.core, published) } : {}),
+      },
+      input,
+    );
   }
 
   /**
@@ -81,7 +98,14 @@ export class UserActions {
    */
   async click(
     input: {
-      user: string; actionId: string; blockId?: string; channel?: string; ts?: string; ephemeral?: boolean; home?: boolean; value?: InputValue;
+      user: string;
+      actionId: string;
+      blockId?: string;
+      channel?: string;
+      ts?: string;
+      ephemeral?: boolean;
+      home?: boolean;
+      value?: InputValue;
       /** In a modal: what the inputs hold at the moment of the click (Slack sends them in `view.state`). */
       viewValues?: Record<string, InputValue | Record<string, InputValue>>;
     } & SendOptions,
@@ -96,7 +120,10 @@ export class UserActions {
     } else if (input.channel === undefined) {
       const view = state.openModal(user.id);
       if (!view) throw new Error(`${user.name} has no modal open to click in`);
-      if (input.viewValues) view.state = { values: viewStateValues((view.view.blocks as unknown[]) ?? [], input.viewValues, { requireAll: false }) };
+      if (input.viewValues)
+        view.state = {
+          values: viewStateValues((view.view.blocks as unknown[]) ?? [], input.viewValues, { requireAll: false }),
+        };
       source = { kind: 'view', view };
     } else {
       const channel = this.place(input.channel);
@@ -104,7 +131,8 @@ export class UserActions {
       if (ts === undefined) throw new Error(`No message to click in ${channel.name}`);
       if (input.ephemeral) {
         const ephemeral = state.ephemeral(channel.id, ts);
-        if (!ephemeral || ephemeral.deleted || ephemeral.user !== user.id) throw new Error(`${user.name} sees no ephemeral message ${ts}`);
+        if (!ephemeral || ephemeral.deleted || ephemeral.user !== user.id)
+          throw new Error(`${user.name} sees no ephemeral message ${ts}`);
         source = { kind: 'ephemeral', ephemeral };
       } else {
         const message = state.message(channel.id, ts);
@@ -112,7 +140,12 @@ export class UserActions {
         source = { kind: 'message', message };
       }
     }
-    const blocks = source.kind === 'view' ? (source.view.view.blocks as unknown[]) : source.kind === 'message' ? source.message.blocks : source.ephemeral.blocks;
+    const blocks =
+      source.kind === 'view'
+        ? (source.view.view.blocks as unknown[])
+        : source.kind === 'message'
+          ? source.message.blocks
+          : source.ephemeral.blocks;
     const located = findElement(blocks, input.actionId, input.blockId);
     if (!located) throw new Error(`No element with action_id "${input.actionId}" where ${user.name} clicked`);
     const delivery = this.deliverer.create('block_actions');
@@ -121,21 +154,36 @@ export class UserActions {
     if (source.kind !== 'view') {
       const m = source.kind === 'message' ? source.message : source.ephemeral;
       responseUrl = this.core.responseUrls.issue(this.core, {
-        kind: 'actions', userId: user.id, channel: m.channel, deliveryId: delivery.id,
-        source: { ephemeral: source.kind === 'ephemeral', channel: m.channel, ts: m.ts, ...(m.threadTs ? { threadTs: m.threadTs } : {}) },
+        kind: 'actions',
+        userId: user.id,
+        channel: m.channel,
+        deliveryId: delivery.id,
+        source: {
+          ephemeral: source.kind === 'ephemeral',
+          channel: m.channel,
+          ts: m.ts,
+          ...(m.threadTs ? { threadTs: m.threadTs } : {}),
+        },
       });
     }
     const action = actionEntry(located, this.core.ids.messageTs(), input.value);
     const stateValues = source.kind === 'view' ? source.view.state.values : {};
     delivery.payload = blockActionsPayload(this.core, {
-      user, source, actions: [action], triggerId, stateValues, ...(responseUrl ? { responseUrl } : {}),
+      user,
+      source,
+      actions: [action],
+      triggerId,
+      stateValues,
+      ...(responseUrl ? { responseUrl } : {}),
     });
     Object.assign(delivery, { triggerId, ...(responseUrl ? { responseUrl } : {}) });
     return this.deliverer.send(delivery, input);
   }
 
   /** Submit the user's open modal with `values` per input block_id (initial values fill the rest). */
-  async submitView(input: { user: string; values?: Record<string, InputValue | Record<string, InputValue>> } & SendOptions): Promise<DeliveryRecord> {
+  async submitView(
+    input: { user: string; values?: Record<string, InputValue | Record<string, InputValue>> } & SendOptions,
+  ): Promise<DeliveryRecord> {
     const user = this.person(input.user);
     const view = this.core.state.openModal(user.id);
     if (!view) throw new Error(`${user.name} has no modal open to submit`);
@@ -167,12 +215,18 @@ export class UserActions {
    * conversation; the app gets `app_mention` if the text mentions it (`<@BOTID>`), and `message`
    * if it subscribes to message events.
    */
-  async userMessage(input: { user: string; channel: string; text: string; threadTs?: string } & SendOptions): Promise<{ message: MessageRecord; deliveries: DeliveryRecord[] }> {
+  async userMessage(
+    input: { user: string; channel: string; text: string; threadTs?: string } & SendOptions,
+  ): Promise<{ message: MessageRecord; deliveries: DeliveryRecord[] }> {
     const user = this.person(input.user);
     const channel = this.place(input.channel);
     if (!channel.members.has(user.id)) throw new Error(`${user.name} is not in ${channel.name}`);
     const message = postMessage(this.core, {
-      channel: channel.id, user: user.id, content: { text: input.text }, via: 'user', ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+      channel: channel.id,
+      user: user.id,
+      content: { text: input.text },
+      via: 'user',
+      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
     });
     const types: Array<'app_mention' | 'message'> = [];
     if (channel.members.has(this.core.workspace.bot.userId)) {

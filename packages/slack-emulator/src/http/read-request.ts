@@ -58,7 +58,12 @@ export async function parseRequest(req: IncomingMessage, rawBody: Buffer): Promi
   return { args, token: bearer ?? tokenFromArgs, rawBody, contentType, files };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

@@ -27,10 +27,12 @@ export function createEmulatorServer(
 ): Server {
   const server = createServer((req, res) => {
     const handled = extraRoutes ? Promise.resolve(extraRoutes(req, res)) : Promise.resolve(false);
-    handled.then((done) => (done ? undefined : route(core, methods, limiter, req, res))).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal_error', detail: String(error) });
-      else res.destroy();
-    });
+    handled
+      .then((done) => (done ? undefined : route(core, methods, limiter, req, res)))
+      .catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal_error', detail: String(error) });
+        else res.destroy();
+      });
   });
   server.on('upgrade', (req, sock, head) => {
     if ((req.url ?? '').startsWith(SOCKET_PATH)) socket.handleUpgrade(req, sock, head);
@@ -39,7 +41,13 @@ export function createEmulatorServer(
   return server;
 }
 
-async function route(core: EmulatorCore, methods: MethodTable, limiter: RateLimiter, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  core: EmulatorCore,
+  methods: MethodTable,
+  limiter: RateLimiter,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://emulator.invalid').pathname;
   if (path.startsWith('/api/')) {
     return handleApiCall(core, methods, limiter, decodeURIComponent(path.slice('/api/'.length)), req, res);

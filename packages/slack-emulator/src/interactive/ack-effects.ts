@@ -42,7 +42,12 @@ function ackBody(attempt: DeliveryAttempt): Json | string | undefined {
   }
 }
 
-function slashCommandAck(core: EmulatorCore, delivery: DeliveryRecord, attempt: DeliveryAttempt, body: Json | string | undefined): void {
+function slashCommandAck(
+  core: EmulatorCore,
+  delivery: DeliveryRecord,
+  attempt: DeliveryAttempt,
+  body: Json | string | undefined,
+): void {
   if (body === undefined) return;
   const channel = String(delivery.payload.channel_id);
   const user = String(delivery.payload.user_id);
@@ -59,7 +64,12 @@ function slashCommandAck(core: EmulatorCore, delivery: DeliveryRecord, attempt: 
   }
 }
 
-function viewSubmissionAck(core: EmulatorCore, delivery: DeliveryRecord, attempt: DeliveryAttempt, body: Json | string | undefined): void {
+function viewSubmissionAck(
+  core: EmulatorCore,
+  delivery: DeliveryRecord,
+  attempt: DeliveryAttempt,
+  body: Json | string | undefined,
+): void {
   const viewId = String((delivery.payload.view as Json | undefined)?.id ?? '');
   const record = core.state.views.get(viewId);
   if (!record) return;

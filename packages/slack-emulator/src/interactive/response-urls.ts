@@ -1,7 +1,14 @@
 import { readMessageContent } from '../block-kit/message.js';
 import type { Clock } from '../clock.js';
 import type { IdSource } from '../ids.js';
-import { deleteEphemeral, deleteMessage, postEphemeral, postMessage, replaceEphemeral, updateMessage } from '../messaging.js';
+import {
+  deleteEphemeral,
+  deleteMessage,
+  postEphemeral,
+  postMessage,
+  replaceEphemeral,
+  updateMessage,
+} from '../messaging.js';
 import type { ResponseUrlPostRecord } from '../records.js';
 import type { EmulatorCore } from '../web-api/context.js';
 
@@ -66,7 +73,12 @@ export class ResponseUrls {
     return answer;
   }
 
-  private apply(core: EmulatorCore, issued: Issued | undefined, rawBody: string, post: ResponseUrlPostRecord): ResponseUrlAnswer {
+  private apply(
+    core: EmulatorCore,
+    issued: Issued | undefined,
+    rawBody: string,
+    post: ResponseUrlPostRecord,
+  ): ResponseUrlAnswer {
     const fail = (status: number, error: string, messages?: string[]): ResponseUrlAnswer => ({
       status,
       body: { ok: false, error, ...(messages ? { response_metadata: { messages } } : {}) },
@@ -119,10 +131,21 @@ export class ResponseUrls {
     }
     const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : source?.threadTs;
     if (body.response_type === 'in_channel') {
-      postMessage(core, { channel: issued.channel, content: read.content, via: 'response_url', ...(threadTs ? { threadTs } : {}) });
+      postMessage(core, {
+        channel: issued.channel,
+        content: read.content,
+        via: 'response_url',
+        ...(threadTs ? { threadTs } : {}),
+      });
       post.effect = 'in_channel';
     } else {
-      postEphemeral(core, { channel: issued.channel, user: issued.userId, content: read.content, via: 'response_url', ...(threadTs ? { threadTs } : {}) });
+      postEphemeral(core, {
+        channel: issued.channel,
+        user: issued.userId,
+        content: read.content,
+        via: 'response_url',
+        ...(threadTs ? { threadTs } : {}),
+      });
       post.effect = 'ephemeral';
     }
     return { status: 200, body: { ok: true } };

@@ -39,7 +39,9 @@ function metadataArg(args: Json): unknown {
  */
 export function permalinkOf(core: EmulatorCore, message: MessageRecord): string {
   const base = `https://${core.workspace.team.domain}.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`;
-  return message.threadTs !== undefined && message.threadTs !== message.ts ? `${base}?thread_ts=${message.threadTs}&cid=${message.channel}` : base;
+  return message.threadTs !== undefined && message.threadTs !== message.ts
+    ? `${base}?thread_ts=${message.threadTs}&cid=${message.channel}`
+    : base;
 }
 
 export const chatMethods: MethodTable = {

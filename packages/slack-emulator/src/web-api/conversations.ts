@@ -31,7 +31,11 @@ function page(core: EmulatorCore, args: Json, items: MessageRecord[], defaultLim
   const cursor = argString(args, 'cursor');
   let start = 0;
   if (cursor !== undefined) {
-    start = Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+    start = Number(
+      Buffer.from(cursor, 'base64')
+        .toString('utf8')
+        .replace(/^offset:/, ''),
+    );
     if (!Number.isInteger(start) || start < 0) throw new SlackApiError('invalid_cursor');
   }
   const slice = items.slice(start, start + limit);

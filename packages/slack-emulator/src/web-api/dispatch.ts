@@ -39,9 +39,18 @@ export async function handleApiCall(
   const channelKey = channelRef === undefined ? undefined : (core.workspace.channel(channelRef)?.id ?? channelRef);
   const decision = limiter.take(method, spec.tier, channelKey);
   if (!decision.allowed) {
-    return answer(core, res, method, args, tokenType, 429, { ok: false, error: 'ratelimited' }, {
-      'retry-after': String(decision.retryAfterSeconds),
-    });
+    return answer(
+      core,
+      res,
+      method,
+      args,
+      tokenType,
+      429,
+      { ok: false, error: 'ratelimited' },
+      {
+        'retry-after': String(decision.retryAfterSeconds),
+      },
+    );
   }
 
   try {

@@ -16,10 +16,15 @@ import { fileJson } from './shapes.js';
 export const UPLOAD_PATH_PREFIX = '/upload/v1/';
 
 /** Store the bytes POSTed to an upload_url; answers like files.slack.com ("OK - <bytes>"). */
-export function receiveUpload(core: EmulatorCore, path: string, request: ParsedRequest): { status: number; text: string } {
+export function receiveUpload(
+  core: EmulatorCore,
+  path: string,
+  request: ParsedRequest,
+): { status: number; text: string } {
   const file = core.state.files.find((f) => f.uploadPath === path);
   if (!file) return { status: 404, text: 'file_not_found' };
-  const data = request.files[0]?.data ?? (request.contentType.startsWith('multipart/') ? Buffer.alloc(0) : request.rawBody);
+  const data =
+    request.files[0]?.data ?? (request.contentType.startsWith('multipart/') ? Buffer.alloc(0) : request.rawBody);
   file.content = data;
   file.uploaded = true;
   return { status: 200, text: `OK - ${data.length}` };
@@ -60,11 +65,12 @@ export const fileMethods: MethodTable = {
     token: 'bot',
     handler({ core, args }) {
       const parsed = parseJsonArg(args.files);
-      if (!parsed.ok || !Array.isArray(parsed.value) || parsed.value.length === 0) throw new SlackApiError('invalid_arguments');
+      if (!parsed.ok || !Array.isArray(parsed.value) || parsed.value.length === 0)
+        throw new SlackApiError('invalid_arguments');
       const entries = parsed.value as Array<{ id?: unknown; title?: unknown }>;
       const files = entries.map((entry) => {
         const file = typeof entry.id === 'string' ? core.state.file(entry.id) : undefined;
-        if (!file || !file.uploaded || file.completed) throw new SlackApiError('file_not_found');
+        if (!file?.uploaded || file.completed) throw new SlackApiError('file_not_found');
         return { file, title: typeof entry.title === 'string' ? entry.title : undefined };
       });
       const channelRef = argString(args, 'channel_id') ?? argString(args, 'channels');
@@ -73,8 +79,11 @@ export const fileMethods: MethodTable = {
       const threadTs = argString(args, 'thread_ts');
       const initialComment = argString(args, 'initial_comment');
       // "If the initial_comment field is provided, the blocks field is ignored."
-      const read = readMessageContent(initialComment ? { text: initialComment } : { blocks: args.blocks }, { requireContent: false });
-      if (!read.ok) throw new SlackApiError(read.error, read.messages ? { response_metadata: { messages: read.messages } } : {});
+      const read = readMessageContent(initialComment ? { text: initialComment } : { blocks: args.blocks }, {
+        requireContent: false,
+      });
+      if (!read.ok)
+        throw new SlackApiError(read.error, read.messages ? { response_metadata: { messages: read.messages } } : {});
       for (const { file, title } of files) {
         file.completed = true;
         if (title) file.title = title;

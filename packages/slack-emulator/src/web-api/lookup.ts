@@ -9,7 +9,8 @@ export function visibleChannel(core: EmulatorCore, ref: unknown): SlackChannel {
   if (typeof ref !== 'string' || ref === '') throw new SlackApiError('channel_not_found');
   const channel = core.workspace.channel(ref);
   if (!channel) throw new SlackApiError('channel_not_found');
-  if (channel.isPrivate && !channel.members.has(core.workspace.bot.userId)) throw new SlackApiError('channel_not_found');
+  if (channel.isPrivate && !channel.members.has(core.workspace.bot.userId))
+    throw new SlackApiError('channel_not_found');
   return channel;
 }
 

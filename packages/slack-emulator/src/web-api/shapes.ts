@@ -9,14 +9,25 @@ export function messageJson(core: EmulatorCore, m: MessageRecord): Json {
   if (m.botId) {
     out.bot_id = m.botId;
     out.app_id = m.appId;
-    out.bot_profile = { id: m.botId, app_id: m.appId, name: workspace.bot.name, deleted: false, team_id: workspace.team.id };
+    out.bot_profile = {
+      id: m.botId,
+      app_id: m.appId,
+      name: workspace.bot.name,
+      deleted: false,
+      team_id: workspace.team.id,
+    };
   }
   if (m.blocks) out.blocks = m.blocks;
   if (m.attachments) out.attachments = m.attachments;
   if (m.metadata !== undefined) out.metadata = m.metadata;
   if (m.edited) out.edited = m.edited;
-  if (m.reactions.length > 0) out.reactions = m.reactions.map((r) => ({ name: r.name, users: r.users, count: r.users.length }));
-  if (m.files) out.files = m.files.map((id) => state.file(id)).filter((f) => f !== undefined).map((f) => fileJson(core, f));
+  if (m.reactions.length > 0)
+    out.reactions = m.reactions.map((r) => ({ name: r.name, users: r.users, count: r.users.length }));
+  if (m.files)
+    out.files = m.files
+      .map((id) => state.file(id))
+      .filter((f) => f !== undefined)
+      .map((f) => fileJson(core, f));
   if (m.threadTs !== undefined && m.threadTs !== m.ts) {
     out.thread_ts = m.threadTs;
     out.parent_user_id = state.message(m.channel, m.threadTs)?.user;
@@ -52,12 +63,23 @@ export function userJson(core: EmulatorCore, u: SlackUser): Json {
     is_bot: u.isBot,
     is_app_user: false,
     updated: 1700000000,
-    profile: { real_name: u.realName, display_name: u.name, team, ...(u.isBot ? { bot_id: core.workspace.bot.botId } : {}) },
+    profile: {
+      real_name: u.realName,
+      display_name: u.name,
+      team,
+      ...(u.isBot ? { bot_id: core.workspace.bot.botId } : {}),
+    },
   };
 }
 
 export function channelJson(core: EmulatorCore, c: SlackChannel): Json {
-  const base: Json = { id: c.id, created: c.created, is_archived: c.isArchived, is_org_shared: false, context_team_id: core.workspace.team.id };
+  const base: Json = {
+    id: c.id,
+    created: c.created,
+    is_archived: c.isArchived,
+    is_org_shared: false,
+    context_team_id: core.workspace.team.id,
+  };
   if (c.isIm) return { ...base, is_im: true, user: c.imUser, is_user_deleted: false };
   return {
     ...base,

@@ -16,7 +16,8 @@ function readView(args: Json, expected?: ViewType): Json {
   if (args.view === undefined || args.view === '') throw new SlackApiError('invalid_arguments');
   const parsed = parseJsonArg(args.view);
   if (!parsed.ok) throw new SlackApiError('invalid_arguments');
-  if (Buffer.byteLength(JSON.stringify(parsed.value ?? null)) > ViewLimits.maxBytes) throw new SlackApiError('view_too_large');
+  if (Buffer.byteLength(JSON.stringify(parsed.value ?? null)) > ViewLimits.maxBytes)
+    throw new SlackApiError('view_too_large');
   const messages = validateView(parsed.value, expected);
   if (messages.length > 0) throw new SlackApiError('invalid_arguments', { response_metadata: { messages } });
   return parsed.value as Json;
@@ -38,7 +39,8 @@ function checkExternalId(core: EmulatorCore, view: Json, except?: string): void 
   const ext = view.external_id;
   if (typeof ext !== 'string') return;
   for (const v of core.state.views.values()) {
-    if (v.externalId === ext && v.id !== except && v.status !== 'closed') throw new SlackApiError('duplicate_external_id');
+    if (v.externalId === ext && v.id !== except && v.status !== 'closed')
+      throw new SlackApiError('duplicate_external_id');
   }
 }
 
@@ -128,7 +130,9 @@ export const viewMethods: MethodTable = {
       const viewId = argString(args, 'view_id');
       const externalId = argString(args, 'external_id');
       if (!viewId && !externalId) throw new SlackApiError('invalid_arguments');
-      const record = [...core.state.views.values()].find((v) => (viewId ? v.id === viewId : v.externalId === externalId));
+      const record = [...core.state.views.values()].find((v) =>
+        viewId ? v.id === viewId : v.externalId === externalId,
+      );
       if (!record || record.status === 'closed') throw new SlackApiError('not_found');
       const hash = argString(args, 'hash');
       if (hash !== undefined && hash !== record.hash) throw new SlackApiError('hash_conflict');

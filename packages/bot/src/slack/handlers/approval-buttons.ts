@@ -12,7 +12,11 @@ import { beginButton, type ButtonArgs } from './button-request.js';
  * refusals, and rewrites the message (through the outbox). Approving a destructive step first
  * asks the approver to type the target's name in a modal.
  */
-export async function onApprovalClick(ctx: SlackContext, decision: 'approved' | 'denied', args: ButtonArgs): Promise<void> {
+export async function onApprovalClick(
+  ctx: SlackContext,
+  decision: 'approved' | 'denied',
+  args: ButtonArgs,
+): Promise<void> {
   const request = await beginButton(ctx, args);
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
@@ -22,10 +26,21 @@ export async function onApprovalClick(ctx: SlackContext, decision: 'approved' | 
     if (decision === 'approved') {
       const target = await typedConfirmationFor(ctx.store, request.value, actor);
       if (target !== undefined) {
-        const place = { channel: request.reply.channel, ...(request.reply.threadTs ? { threadTs: request.reply.threadTs } : {}) };
+        const place = {
+          channel: request.reply.channel,
+          ...(request.reply.threadTs ? { threadTs: request.reply.threadTs } : {}),
+        };
         await args.client.views.open({
           trigger_id: request.triggerId,
-          view: confirmApprovalModal({ approvalId: request.value, place, stepTitle: target.step.title, action: target.step.action, host: target.step.host, expected: target.expected, targetKind: target.kind }),
+          view: confirmApprovalModal({
+            approvalId: request.value,
+            place,
+            stepTitle: target.step.title,
+            action: target.step.action,
+            host: target.step.host,
+            expected: target.expected,
+            targetKind: target.kind,
+          }),
         });
         return;
       }

@@ -14,8 +14,10 @@ export interface TypedTarget {
 export function targetOf(step: Step): TypedTarget | undefined {
   if (!isActionName(step.action) || !DANGEROUS_ACTIONS.has(step.action)) return undefined;
   const params = step.params as Record<string, unknown>;
-  if (step.action === 'deploy.rollback' && typeof params.tag === 'string') return { expected: params.tag, kind: 'the release tag', step };
-  if (step.action === 'db.restore' && typeof params.file === 'string') return { expected: params.file, kind: 'the backup file name', step };
+  if (step.action === 'deploy.rollback' && typeof params.tag === 'string')
+    return { expected: params.tag, kind: 'the release tag', step };
+  if (step.action === 'db.restore' && typeof params.file === 'string')
+    return { expected: params.file, kind: 'the backup file name', step };
   return { expected: step.host, kind: 'the database host name', step };
 }
 
@@ -24,10 +26,21 @@ export function targetOf(step: Step): TypedTarget | undefined {
  * core would refuse anyway (wrong role, the requester, decided, expired, unknown) goes straight to
  * the core, which says why and audits it — no modal first.
  */
-export async function typedConfirmationFor(store: Store, approvalId: string, actor: Actor, now = new Date()): Promise<TypedTarget | undefined> {
+export async function typedConfirmationFor(
+  store: Store,
+  approvalId: string,
+  actor: Actor,
+  now = new Date(),
+): Promise<TypedTarget | undefined> {
   if (!allows(actor.roles, 'approve')) return undefined;
   const approval = await store.approvals.get(approvalId);
-  if (approval === undefined || approval.state !== 'pending' || approval.expiresAt.getTime() <= now.getTime() || approval.requestedBy === actor.id) return undefined;
+  if (
+    approval === undefined ||
+    approval.state !== 'pending' ||
+    approval.expiresAt.getTime() <= now.getTime() ||
+    approval.requestedBy === actor.id
+  )
+    return undefined;
   const step = await store.steps.get(approval.stepId);
   return step && targetOf(step);
 }

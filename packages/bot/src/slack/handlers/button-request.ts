@@ -25,15 +25,22 @@ export interface ButtonRequest {
  * here). A double click is two deliveries with two trigger ids: the store's conditional updates
  * make the second one a no-op, not this.
  */
-export async function beginButton(ctx: SlackContext, { ack, body, action, client, respond }: ButtonArgs): Promise<ButtonRequest | undefined> {
+export async function beginButton(
+  ctx: SlackContext,
+  { ack, body, action, client, respond }: ButtonArgs,
+): Promise<ButtonRequest | undefined> {
   await ack();
   // A click in the App Home has no channel: what it starts is told in the ops channel, its answer in the Home.
   const home = body.view?.type === 'home';
-  const channel = home ? ctx.ops.deps.opsChannel ?? body.user.id : body.channel?.id ?? body.container.channel_id as string | undefined ?? body.user.id;
+  const channel = home
+    ? (ctx.ops.deps.opsChannel ?? body.user.id)
+    : (body.channel?.id ?? (body.container.channel_id as string | undefined) ?? body.user.id);
   const threadTs = typeof body.message?.thread_ts === 'string' ? body.message.thread_ts : undefined;
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, action: action.action_id });
-  const reply = home ? createHomeReply(ctx.homes, { user: body.user.id, channel }) : createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' });
+  const reply = home
+    ? createHomeReply(ctx.homes, { user: body.user.id, channel })
+    : createReply({ client, logger: log, channel, user: body.user.id, threadTs, respond, mode: 'private' });
   try {
     if (!(await claimDelivery(ctx, `act:${body.trigger_id}`, 'action'))) return undefined;
   } catch (error) {

@@ -16,7 +16,7 @@ import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-req
 export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
   const approvalId = String(readMeta(args.view.private_metadata)?.approvalId ?? '');
   const typed = (inputValue(args, BlockId.typedName, ActionId.typedName) ?? '').trim();
-  let target;
+  let target: ReturnType<typeof targetOf> | undefined;
   try {
     const approval = await ctx.store.approvals.get(approvalId);
     const step = approval && (await ctx.store.steps.get(approval.stepId));
@@ -25,11 +25,21 @@ export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs)
     // The store cannot be read: say so under the field, keep the modal, record nothing.
     const ref = randomBytes(4).toString('hex');
     ctx.logger.error({ err: error, ref }, 'could not check a typed confirmation');
-    await args.ack({ response_action: 'errors', errors: { [BlockId.typedName]: `The bot cannot check this right now (ref ${ref}). Nothing was recorded; try again.` } });
+    await args.ack({
+      response_action: 'errors',
+      errors: {
+        [BlockId.typedName]: `The bot cannot check this right now (ref ${ref}). Nothing was recorded; try again.`,
+      },
+    });
     return;
   }
   if (target !== undefined && typed !== target.expected) {
-    await args.ack({ response_action: 'errors', errors: { [BlockId.typedName]: `That is not ${target.kind}. Type \`${target.expected}\` exactly; nothing was recorded.` } });
+    await args.ack({
+      response_action: 'errors',
+      errors: {
+        [BlockId.typedName]: `That is not ${target.kind}. Type \`${target.expected}\` exactly; nothing was recorded.`,
+      },
+    });
     return;
   }
   await args.ack();

@@ -8,7 +8,10 @@ import { handleIntent } from './intents.js';
 
 export type HomeButton = 'checklist' | 'backup' | 'restart';
 
-const INTENT: Record<Exclude<HomeButton, 'restart'>, Intent> = { checklist: { kind: 'checklist' }, backup: { kind: 'backup_now' } };
+const INTENT: Record<Exclude<HomeButton, 'restart'>, Intent> = {
+  checklist: { kind: 'checklist' },
+  backup: { kind: 'backup_now' },
+};
 
 /**
  * The App Home's own buttons: Open checklist and Back up now become the intents they stand for
@@ -22,7 +25,10 @@ export async function onHomeButton(ctx: SlackContext, which: HomeButton, args: B
   await guarded(request.reply, request.log, async () => {
     if (which === 'restart') {
       const place = { channel: request.reply.channel, home: true };
-      await args.client.views.open({ trigger_id: request.triggerId, view: serviceModal('restart', ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')) });
+      await args.client.views.open({
+        trigger_id: request.triggerId,
+        view: serviceModal('restart', ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')),
+      });
       return;
     }
     const { answer } = await handleIntent(ctx, INTENT[which], request.user, request.origin);

@@ -20,10 +20,13 @@ export async function onIncidentButton(ctx: SlackContext, button: IncidentButton
     const actor = await ctx.ops.actorFor(request.user);
     const desk = ctx.incidents;
     const answer =
-      button === 'acknowledge' ? await desk.acknowledge(request.value, actor, request.origin)
-      : button === 'resolve' ? await desk.resolve(request.value, actor, request.origin)
-      : button === 'recover' ? await desk.runRecovery(request.value, actor, request.origin)
-      : await desk.openChecklist(request.value, actor, request.origin);
+      button === 'acknowledge'
+        ? await desk.acknowledge(request.value, actor, request.origin)
+        : button === 'resolve'
+          ? await desk.resolve(request.value, actor, request.origin)
+          : button === 'recover'
+            ? await desk.runRecovery(request.value, actor, request.origin)
+            : await desk.openChecklist(request.value, actor, request.origin);
     await showAnswer(answer, request.reply);
   });
 }
@@ -42,7 +45,13 @@ export async function onRootCauseButton(ctx: SlackContext, args: ButtonArgs): Pr
       // The desk says why (unknown incident, or the role) and audits it.
       return showAnswer(await ctx.incidents.setRootCause(request.value, '', '', actor, request.origin), request.reply);
     }
-    const place = { channel: request.reply.channel, ...(request.reply.threadTs ? { threadTs: request.reply.threadTs } : {}) };
-    await args.client.views.open({ trigger_id: request.triggerId, view: rootCauseModal(incident.id, incident.title, incident, place) });
+    const place = {
+      channel: request.reply.channel,
+      ...(request.reply.threadTs ? { threadTs: request.reply.threadTs } : {}),
+    };
+    await args.client.views.open({
+      trigger_id: request.triggerId,
+      view: rootCauseModal(incident.id, incident.title, incident, place),
+    });
   });
 }

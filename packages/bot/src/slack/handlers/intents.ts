@@ -11,7 +11,10 @@ export type ServiceVerb = (typeof VERBS)[number];
  */
 export function missingService(text: string, parsed: ParseResult): ServiceVerb | undefined {
   if (parsed.ok) return undefined;
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const verb = words[0]?.toLowerCase();
   return words.length === 1 && VERBS.includes(verb as ServiceVerb) ? (verb as ServiceVerb) : undefined;
 }
@@ -21,7 +24,12 @@ export function isTaglessRollback(intent: Intent): boolean {
 }
 
 /** Roles looked up, then the core decides (and audits any refusal). */
-export async function handleIntent(ctx: SlackContext, intent: Intent, userId: string, origin: Origin): Promise<{ actor: Actor; answer: Answer }> {
+export async function handleIntent(
+  ctx: SlackContext,
+  intent: Intent,
+  userId: string,
+  origin: Origin,
+): Promise<{ actor: Actor; answer: Answer }> {
   const actor = await ctx.ops.actorFor(userId);
   const answer = await ctx.ops.handle(intent, actor, origin);
   return { actor, answer };
@@ -32,5 +40,8 @@ export async function tagsAsText(ctx: SlackContext, requestId: string, prefix: s
   const { tags, current, error } = await ctx.ops.releaseTags(requestId);
   if (error) return `Could not read the release tags: ${error}`;
   if (tags.length === 0) return 'The app host has no release tags.';
-  return `Which release? \`${prefix} rollback <tag>\` — ${tags.slice(0, 15).map((t) => `\`${t}\`${t === current ? ' (current)' : ''}`).join(', ')}.`;
+  return `Which release? \`${prefix} rollback <tag>\` — ${tags
+    .slice(0, 15)
+    .map((t) => `\`${t}\`${t === current ? ' (current)' : ''}`)
+    .join(', ')}.`;
 }

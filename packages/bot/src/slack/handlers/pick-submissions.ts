@@ -11,7 +11,11 @@ import { beginSubmission, inputValue, type ViewArgs } from './view-request.js';
  * A choice from a modal becomes the command it stands for, through the same grammar as typed
  * text: a forged option value is refused exactly like a typo would be.
  */
-async function submitAs(ctx: SlackContext, args: ViewArgs, commandOf: (meta: Record<string, unknown>) => string | undefined): Promise<void> {
+async function submitAs(
+  ctx: SlackContext,
+  args: ViewArgs,
+  commandOf: (meta: Record<string, unknown>) => string | undefined,
+): Promise<void> {
   await args.ack();
   const request = await beginSubmission(ctx, args);
   if (request === undefined) return;
@@ -35,5 +39,9 @@ export function onServiceSubmit(ctx: SlackContext, args: ViewArgs): Promise<void
   const service = inputValue(args, BlockId.service, ActionId.serviceSelect);
   const host = inputValue(args, BlockId.host, ActionId.hostSelect);
   // The line goes through the same grammar as a typed command: an unknown or tampered host is refused there.
-  return submitAs(ctx, args, (meta) => (service && ['restart', 'start', 'stop'].includes(String(meta.verb)) ? `${String(meta.verb)} ${service}${host ? ` on ${host}` : ''}` : undefined));
+  return submitAs(ctx, args, (meta) =>
+    service && ['restart', 'start', 'stop'].includes(String(meta.verb))
+      ? `${String(meta.verb)} ${service}${host ? ` on ${host}` : ''}`
+      : undefined,
+  );
 }

@@ -38,10 +38,30 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
   const log = ctx.logger.child({ requestId, user: command.user_id, channel: command.channel_id });
   const place = { channel: command.channel_id };
   // A redelivered command carries the same trigger id, already used: its modal cannot open again.
-  const modal = verb !== undefined
-    ? await openModal(client, command.trigger_id, serviceModal(verb, ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')), log)
-    : parsed.ok && isTaglessRollback(parsed.intent) ? await openModal(client, command.trigger_id, loadingModal('Roll back', 'Reading the release tags from the app host…'), log) : undefined;
-  const reply = createReply({ client, logger: log, channel: command.channel_id, user: command.user_id, respond, mode: 'private' });
+  const modal =
+    verb !== undefined
+      ? await openModal(
+          client,
+          command.trigger_id,
+          serviceModal(verb, ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')),
+          log,
+        )
+      : parsed.ok && isTaglessRollback(parsed.intent)
+        ? await openModal(
+            client,
+            command.trigger_id,
+            loadingModal('Roll back', 'Reading the release tags from the app host…'),
+            log,
+          )
+        : undefined;
+  const reply = createReply({
+    client,
+    logger: log,
+    channel: command.channel_id,
+    user: command.user_id,
+    respond,
+    mode: 'private',
+  });
   ctx.work.push(() =>
     guarded(reply, log, async () => {
       // Inside the guard: a store that cannot be reached is told to the person, not only logged.
@@ -49,19 +69,33 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
       ctx.metrics?.countDelivery('command', 'acked');
       if (verb !== undefined) {
         // Roles are checked when the modal is submitted; without a modal, say how to name one.
-        if (modal === undefined) await showAnswer({ type: 'choose_service', verb, services: ctx.vocabulary.services }, reply);
+        if (modal === undefined)
+          await showAnswer({ type: 'choose_service', verb, services: ctx.vocabulary.services }, reply);
         return;
       }
       if (!parsed.ok) return;
       const { answer } = await handleIntent(ctx, parsed.intent, command.user_id, origin);
-      if (answer.type === 'choose_tag' && modal !== undefined) return fillRollbackModal(ctx, client, modal, requestId, place);
-      if (modal !== undefined) await client.views.update({ view_id: modal, view: noticeModal('Roll back', answer.type === 'denied' ? `:no_entry: ${answer.text}` : 'See the message from recio.') });
+      if (answer.type === 'choose_tag' && modal !== undefined)
+        return fillRollbackModal(ctx, client, modal, requestId, place);
+      if (modal !== undefined)
+        await client.views.update({
+          view_id: modal,
+          view: noticeModal(
+            'Roll back',
+            answer.type === 'denied' ? `:no_entry: ${answer.text}` : 'See the message from recio.',
+          ),
+        });
       await showAnswer(answer, reply);
     }),
   );
 }
 
-async function openModal(client: Args['client'], triggerId: string, view: Parameters<Args['client']['views']['open']>[0]['view'], log: SlackContext['logger']): Promise<string | undefined> {
+async function openModal(
+  client: Args['client'],
+  triggerId: string,
+  view: Parameters<Args['client']['views']['open']>[0]['view'],
+  log: SlackContext['logger'],
+): Promise<string | undefined> {
   try {
     return (await client.views.open({ trigger_id: triggerId, view })).view?.id;
   } catch (error) {

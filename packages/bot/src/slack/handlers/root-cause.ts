@@ -14,6 +14,9 @@ export async function onRootCauseSubmit(ctx: SlackContext, args: ViewArgs): Prom
     const rootCause = inputValue(args, BlockId.rootCause, ActionId.rootCauseText) ?? '';
     const followUps = inputValue(args, BlockId.followUps, ActionId.followUpsText) ?? '';
     const actor = await ctx.ops.actorFor(request.user);
-    await showAnswer(await ctx.incidents.setRootCause(incidentId, rootCause, followUps, actor, request.origin), request.reply);
+    await showAnswer(
+      await ctx.incidents.setRootCause(incidentId, rootCause, followUps, actor, request.origin),
+      request.reply,
+    );
   });
 }

@@ -51,9 +51,17 @@ export async function beginSubmission(ctx: SlackContext, args: ViewArgs): Promis
   const meta = readMeta(view.private_metadata) ?? { channel: body.user.id };
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, view: view.callback_id });
-  const reply = meta.home === true
-    ? createHomeReply(ctx.homes, { user: body.user.id, channel: meta.channel })
-    : createReply({ client, logger: log, channel: meta.channel, user: body.user.id, threadTs: meta.threadTs, mode: 'private' });
+  const reply =
+    meta.home === true
+      ? createHomeReply(ctx.homes, { user: body.user.id, channel: meta.channel })
+      : createReply({
+          client,
+          logger: log,
+          channel: meta.channel,
+          user: body.user.id,
+          threadTs: meta.threadTs,
+          mode: 'private',
+        });
   try {
     if (!(await claimDelivery(ctx, `view:${view.id}`, 'view'))) return undefined;
   } catch (error) {

@@ -47,7 +47,11 @@ function dataOf<T>(result: HostResult): T {
 
 /** The host could not be asked at all: nothing else is worth asking it within the same deadline. */
 function unreachable(result: HostResult): boolean {
-  return result.outcomeUnknown || result.error?.code === ErrorCode.HostUnreachable || result.error?.code === ErrorCode.HostKeyMismatch;
+  return (
+    result.outcomeUnknown ||
+    result.error?.code === ErrorCode.HostUnreachable ||
+    result.error?.code === ErrorCode.HostKeyMismatch
+  );
 }
 
 async function readDb(ask: Ask, host: string): Promise<DbReadings> {
@@ -58,9 +62,13 @@ async function readDb(ask: Ask, host: string): Promise<DbReadings> {
     ...FEEDS.map((feed) => ask(host, { action: 'db.freshness', params: { feed } })),
   ]);
   const readings: DbReadings = {
-    status: status.ok ? { ok: true, value: { state: dataOf<{ state?: string }>(status).state ?? 'active' } } : failure(status),
+    status: status.ok
+      ? { ok: true, value: { state: dataOf<{ state?: string }>(status).state ?? 'active' } }
+      : failure(status),
     feeds: [],
-    newestBackup: backups.ok ? { ok: true, value: dataOf<{ newest?: { file: string; ageSeconds: number } | null }>(backups).newest ?? null } : failure(backups),
+    newestBackup: backups.ok
+      ? { ok: true, value: dataOf<{ newest?: { file: string; ageSeconds: number } | null }>(backups).newest ?? null }
+      : failure(backups),
   };
   // db.tables fails when tables are missing: that is a reading, not a failure to read.
   if (tables.ok || tables.error?.code === 'tables_missing') {
@@ -71,7 +79,12 @@ async function readDb(ask: Ask, host: string): Promise<DbReadings> {
   }
   feeds.forEach((result, i) => {
     if (result.error?.code === 'unknown_feed') return;
-    readings.feeds.push({ feed: FEEDS[i]!, ageSeconds: result.ok ? { ok: true, value: dataOf<{ ageSeconds: number | null }>(result).ageSeconds } : failure(result) });
+    readings.feeds.push({
+      feed: FEEDS[i]!,
+      ageSeconds: result.ok
+        ? { ok: true, value: dataOf<{ ageSeconds: number | null }>(result).ageSeconds }
+        : failure(result),
+    });
   });
   return readings;
 }
@@ -81,7 +94,12 @@ async function readHost(ask: Ask, host: { name: string; roles: readonly HostRole
   const overview: HostOverview = {
     name: host.name,
     roles: host.roles,
-    programs: status.ok ? { ok: true, value: (dataOf<{ programs?: Program[] }>(status).programs ?? []).filter((p) => p.managed !== false) } : failure(status),
+    programs: status.ok
+      ? {
+          ok: true,
+          value: (dataOf<{ programs?: Program[] }>(status).programs ?? []).filter((p) => p.managed !== false),
+        }
+      : failure(status),
   };
   if (host.roles.includes('db') && !unreachable(status)) overview.db = await readDb(ask, host.name);
   return overview;
@@ -92,9 +110,13 @@ async function readHost(ask: Ask, host: { name: string; roles: readonly HostRole
  * through the agents, all within one deadline: a dead or slow host is a reading that says why,
  * never a wait longer than `deadlineMs`. Read-only actions only.
  */
-export async function readFleet(hosts: Hosts, options: { deadlineMs: number; traceId: string; concurrency?: number }): Promise<FleetOverview> {
+export async function readFleet(
+  hosts: Hosts,
+  options: { deadlineMs: number; traceId: string; concurrency?: number },
+): Promise<FleetOverview> {
   const deadline = Date.now() + options.deadlineMs;
-  const ask: Ask = (host, request) => hosts.run(host, request, { deadlineMs: Math.max(1, deadline - Date.now()), traceId: options.traceId });
+  const ask: Ask = (host, request) =>
+    hosts.run(host, request, { deadlineMs: Math.max(1, deadline - Date.now()), traceId: options.traceId });
   const limit = pLimit(options.concurrency ?? 8);
   const all = hosts.names().map((name) => hosts.get(name));
   return { hosts: await Promise.all(all.map((host) => limit(() => readHost(ask, host)))), readAt: new Date() };

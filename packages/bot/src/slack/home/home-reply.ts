@@ -15,6 +15,7 @@ export function createHomeReply(homes: HomeTabs, input: { user: string; channel:
     surface: 'home',
     answer: tell,
     private: tell,
-    upload: (file) => homes.tell(input.user, `The file \`${file.filename}\` cannot be shown in the Home: ask for it in the channel.`),
+    upload: (file) =>
+      homes.tell(input.user, `The file \`${file.filename}\` cannot be shown in the Home: ask for it in the channel.`),
   };
 }

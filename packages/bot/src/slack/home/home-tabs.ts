@@ -37,7 +37,10 @@ export interface HomeTabs {
   stop(): Promise<void>;
 }
 
-const DEFAULT_LIMITS: HealthLimits = { feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 }, backupMaxAgeSeconds: 26 * 3600 };
+const DEFAULT_LIMITS: HealthLimits = {
+  feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 },
+  backupMaxAgeSeconds: 26 * 3600,
+};
 /**
  * views.publish is tier 4 (100+ calls a minute per workspace): refreshes are spaced so that they
  * stay under this, leaving room for people opening their Home.
@@ -45,12 +48,19 @@ const DEFAULT_LIMITS: HealthLimits = { feedMaxAgeSeconds: { btc_price: 60, kalsh
 const REFRESH_PUBLISHES_PER_MINUTE = 80;
 const SEVERITY_ORDER: Record<Incident['severity'], number> = { sev1: 0, sev2: 1, sev3: 2, sev4: 3 };
 
-export function createHomeTabs(deps: { client: WebClient; ops: Operations; logger: Logger }, options: HomeTabsOptions = {}): HomeTabs {
+export function createHomeTabs(
+  deps: { client: WebClient; ops: Operations; logger: Logger },
+  options: HomeTabsOptions = {},
+): HomeTabs {
   const { client, ops, logger } = deps;
   const { store, hosts } = ops.deps;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const freshForMs = options.freshForMs ?? 5_000;
-  const viewers = new RecentViewers({ max: options.maxViewers ?? 50, recentForMs: options.recentForMs ?? 30 * 60_000, noticeForMs: 10 * 60_000 });
+  const viewers = new RecentViewers({
+    max: options.maxViewers ?? 50,
+    recentForMs: options.recentForMs ?? 30 * 60_000,
+    noticeForMs: 10 * 60_000,
+  });
   const permalinkOf = createPermalinks(client, logger);
   const queues = new Map<string, Promise<void>>();
   const working = new Set<Promise<unknown>>();
@@ -63,7 +73,10 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
   /** The hosts read once for everyone asking at the same time; a recent enough reading is reused. */
   function readHosts(): Promise<FleetOverview> {
     if (last && Date.now() - last.readAt.getTime() < freshForMs) return Promise.resolve(last);
-    reading ??= readFleet(hosts, { deadlineMs: options.readDeadlineMs ?? 4_000, traceId: `home-${randomUUID().slice(0, 8)}` })
+    reading ??= readFleet(hosts, {
+      deadlineMs: options.readDeadlineMs ?? 4_000,
+      traceId: `home-${randomUUID().slice(0, 8)}`,
+    })
       .then((overview) => (last = overview))
       .finally(() => (reading = undefined));
     return reading;
@@ -72,22 +85,40 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
   async function incidents(): Promise<HomeIncident[] | { error: string }> {
     const listed = await store.incidents.listUnresolved().catch((error: Error) => ({ error: error.message }));
     if (!Array.isArray(listed)) return listed;
-    const open = listed.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.openedAt.getTime() - b.openedAt.getTime());
-    return Promise.all(open.map(async (incident) => (incident.channel && incident.threadTs ? { incident, link: await permalinkOf(incident.channel, incident.threadTs) } : { incident })));
+    const open = listed.sort(
+      (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.openedAt.getTime() - b.openedAt.getTime(),
+    );
+    return Promise.all(
+      open.map(async (incident) =>
+        incident.channel && incident.threadTs
+          ? { incident, link: await permalinkOf(incident.channel, incident.threadTs) }
+          : { incident },
+      ),
+    );
   }
 
   /** One person's Home as things are now. Publishes for one person never overlap, so the newest is the last one shown. */
   function publish(userId: string, overview: FleetOverview | undefined, readingAgain: boolean): Promise<void> {
     const previous = queues.get(userId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      if (stopped) return;
-      const actor = await ops.actorFor(userId);
-      const notice = viewers.noticeFor(userId);
-      const state = actor.roles.length === 0
-        ? { viewer: actor, reading: false, incidents: [], limits, ...(notice ? { notice } : {}) }
-        : { viewer: actor, reading: readingAgain, incidents: await incidents(), limits, ...(overview ? { overview } : {}), ...(notice ? { notice } : {}) };
-      await client.views.publish({ user_id: userId, view: renderHome(state) });
-    }).catch((error: unknown) => logger.warn({ err: error, user: userId }, 'could not publish the App Home'));
+    const next = previous
+      .then(async () => {
+        if (stopped) return;
+        const actor = await ops.actorFor(userId);
+        const notice = viewers.noticeFor(userId);
+        const state =
+          actor.roles.length === 0
+            ? { viewer: actor, reading: false, incidents: [], limits, ...(notice ? { notice } : {}) }
+            : {
+                viewer: actor,
+                reading: readingAgain,
+                incidents: await incidents(),
+                limits,
+                ...(overview ? { overview } : {}),
+                ...(notice ? { notice } : {}),
+              };
+        await client.views.publish({ user_id: userId, view: renderHome(state) });
+      })
+      .catch((error: unknown) => logger.warn({ err: error, user: userId }, 'could not publish the App Home'));
     queues.set(userId, next);
     void next.finally(() => queues.get(userId) === next && queues.delete(userId));
     return next;
@@ -123,10 +154,13 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
 
   function incidentChanged(): void {
     if (timer !== undefined || stopped) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void track(refreshAll()).catch((error: unknown) => logger.warn({ err: error }, 'refreshing App Homes failed'));
-    }, Math.max(options.debounceMs ?? 1_000, nextRefreshAt - Date.now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        void track(refreshAll()).catch((error: unknown) => logger.warn({ err: error }, 'refreshing App Homes failed'));
+      },
+      Math.max(options.debounceMs ?? 1_000, nextRefreshAt - Date.now()),
+    );
   }
 
   return {
@@ -147,7 +181,10 @@ export function createHomeTabs(deps: { client: WebClient; ops: Operations; logge
       clearTimeout(timer);
       timer = undefined;
       // Bounded: a hung host must not hold the shutdown.
-      await Promise.race([Promise.allSettled([...working]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await Promise.race([
+        Promise.allSettled([...working]),
+        new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+      ]);
     },
   };
 }

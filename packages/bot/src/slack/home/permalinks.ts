@@ -7,7 +7,11 @@ import type { Logger } from '../../observability/logger.js';
  * Slack cannot say, the link opens the channel instead (`slack.com/app_redirect?channel=…`, the
  * documented deep link) and is asked for again next time.
  */
-export function createPermalinks(client: WebClient, logger: Logger, max = 500): (channel: string, ts: string) => Promise<string> {
+export function createPermalinks(
+  client: WebClient,
+  logger: Logger,
+  max = 500,
+): (channel: string, ts: string) => Promise<string> {
   const known = new Map<string, string>();
   return async (channel, ts) => {
     const key = `${channel}:${ts}`;

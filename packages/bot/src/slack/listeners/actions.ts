@@ -9,7 +9,8 @@ import { ActionId } from '../ids.js';
 
 /** Button action ids → handlers. */
 export function registerActions(app: App, ctx: SlackContext): void {
-  const on = (id: string, handler: (args: ButtonArgs) => Promise<void>) => app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
+  const on = (id: string, handler: (args: ButtonArgs) => Promise<void>) =>
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
   on(ActionId.approve, (args) => onApprovalClick(ctx, 'approved', args));
   on(ActionId.deny, (args) => onApprovalClick(ctx, 'denied', args));
   on(ActionId.confirmStep, (args) => onRunButton(ctx, 'confirm', args));

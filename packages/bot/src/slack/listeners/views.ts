@@ -8,7 +8,8 @@ import { CallbackId } from '../ids.js';
 
 /** Modal callback ids → submission handlers. */
 export function registerViews(app: App, ctx: SlackContext): void {
-  const on = (id: string, handler: (args: ViewArgs) => Promise<void>) => app.view<ViewSubmitAction>({ callback_id: id, type: 'view_submission' }, handler);
+  const on = (id: string, handler: (args: ViewArgs) => Promise<void>) =>
+    app.view<ViewSubmitAction>({ callback_id: id, type: 'view_submission' }, handler);
   on(CallbackId.rollbackModal, (args) => onRollbackSubmit(ctx, args));
   on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
   on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));

@@ -26,26 +26,43 @@ function whatRuns(step: Step): string {
  * Approve / Deny. Decided or expired: the same facts, the outcome, and no buttons left to press.
  */
 export function renderApprovalMessage({ approval, step, run, now }: ApprovalView): { text: string; blocks: Block[] } {
-  const expired = approval.state === 'expired' || (approval.state === 'pending' && approval.expiresAt.getTime() <= now.getTime());
+  const expired =
+    approval.state === 'expired' || (approval.state === 'pending' && approval.expiresAt.getTime() <= now.getTime());
   const intro = `${who(approval.requestedBy)} asks to run, as part of _${escapeText(runTitle(run))}_:`;
   const blocks: Block[] = [];
   let text: string;
   if (expired) {
     text = `Expired: ${step.title}`;
-    blocks.push(section(`:hourglass: *Approval expired* at ${slackTime(approval.expiresAt)} — nothing ran.\n${intro}`), section(whatRuns(step)));
+    blocks.push(
+      section(`:hourglass: *Approval expired* at ${slackTime(approval.expiresAt)} — nothing ran.\n${intro}`),
+      section(whatRuns(step)),
+    );
   } else if (approval.state === 'approved') {
     text = `Approved by ${approval.decidedBy}: ${step.title}`;
-    blocks.push(section(`:white_check_mark: *Approved by ${who(approval.decidedBy)}* at ${slackTime(approval.decidedAt ?? now)}.\n${intro}`), section(whatRuns(step)));
+    blocks.push(
+      section(
+        `:white_check_mark: *Approved by ${who(approval.decidedBy)}* at ${slackTime(approval.decidedAt ?? now)}.\n${intro}`,
+      ),
+      section(whatRuns(step)),
+    );
   } else if (approval.state === 'denied') {
     text = `Denied by ${approval.decidedBy}: ${step.title}`;
-    blocks.push(section(`:no_entry: *Denied by ${who(approval.decidedBy)}* at ${slackTime(approval.decidedAt ?? now)} — it did not run.\n${intro}`), section(whatRuns(step)));
+    blocks.push(
+      section(
+        `:no_entry: *Denied by ${who(approval.decidedBy)}* at ${slackTime(approval.decidedAt ?? now)} — it did not run.\n${intro}`,
+      ),
+      section(whatRuns(step)),
+    );
   } else {
     text = `Approval needed: ${step.title}`;
     blocks.push(
       section(`:lock: *Approval needed.* ${intro}`),
       section(whatRuns(step)),
       context(`A second lead_operator must approve (not the requester). Expires ${slackTime(approval.expiresAt)}.`),
-      actions(BlockId.approvalActions, [button('Approve', ActionId.approve, approval.id, 'primary'), button('Deny', ActionId.deny, approval.id, 'danger')]),
+      actions(BlockId.approvalActions, [
+        button('Approve', ActionId.approve, approval.id, 'primary'),
+        button('Deny', ActionId.deny, approval.id, 'danger'),
+      ]),
     );
   }
   return { text: fallbackText(text), blocks };

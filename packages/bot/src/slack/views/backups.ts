@@ -27,17 +27,40 @@ export function renderBackups(results: HostResult[]): { text: string; blocks: Bl
   let stale = 0;
   for (const result of results) {
     if (!result.ok) {
-      blocks.push(section(`:x: *${escapeText(result.host)}* — could not list backups: ${escapeText(result.error?.message ?? 'failed')}`));
+      blocks.push(
+        section(
+          `:x: *${escapeText(result.host)}* — could not list backups: ${escapeText(result.error?.message ?? 'failed')}`,
+        ),
+      );
       continue;
     }
-    const backups = [...((result.data as { backups?: Backup[] } | undefined)?.backups ?? [])].sort((a, b) => a.ageSeconds - b.ageSeconds);
+    const backups = [...((result.data as { backups?: Backup[] } | undefined)?.backups ?? [])].sort(
+      (a, b) => a.ageSeconds - b.ageSeconds,
+    );
     const newest = backups[0];
-    const flag = newest === undefined ? ':warning: no backups at all' : newest.ageSeconds > STALE_SECONDS ? `:warning: the newest is ${age(newest.ageSeconds)} old (over 26 h)` : `newest ${age(newest.ageSeconds)} old`;
+    const flag =
+      newest === undefined
+        ? ':warning: no backups at all'
+        : newest.ageSeconds > STALE_SECONDS
+          ? `:warning: the newest is ${age(newest.ageSeconds)} old (over 26 h)`
+          : `newest ${age(newest.ageSeconds)} old`;
     if (newest === undefined || newest.ageSeconds > STALE_SECONDS) stale += 1;
-    blocks.push(...sectionsOf([`*${escapeText(result.host)}* — ${backups.length} dump${backups.length === 1 ? '' : 's'}, ${flag}`, ...backups.map((b) => `• \`${escapeText(b.file)}\` — ${age(b.ageSeconds)} old, ${size(b.bytes)}`)], 4));
+    blocks.push(
+      ...sectionsOf(
+        [
+          `*${escapeText(result.host)}* — ${backups.length} dump${backups.length === 1 ? '' : 's'}, ${flag}`,
+          ...backups.map((b) => `• \`${escapeText(b.file)}\` — ${age(b.ageSeconds)} old, ${size(b.bytes)}`),
+        ],
+        4,
+      ),
+    );
   }
   if (results.length === 0) blocks.push(section('No host has the `db` role in the fleet.'));
   if (blocks.length > 49) blocks.splice(48);
-  blocks.push(context(stale === 0 ? 'Retention: 7 days locally, 30 days offsite.' : ':warning: Take one now with `/recio backup now`.'));
+  blocks.push(
+    context(
+      stale === 0 ? 'Retention: 7 days locally, 30 days offsite.' : ':warning: Take one now with `/recio backup now`.',
+    ),
+  );
   return { text: fallbackText(stale === 0 ? 'Backups' : 'Backups: the newest is stale'), blocks };
 }

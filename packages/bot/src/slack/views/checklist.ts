@@ -1,6 +1,18 @@
 import type { Run, Step } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
-import { actions, button, context, escapeText, fallbackText, header, section, sectionsOf, shortId, slackTime, type Block } from './kit.js';
+import {
+  actions,
+  button,
+  context,
+  escapeText,
+  fallbackText,
+  header,
+  section,
+  sectionsOf,
+  shortId,
+  slackTime,
+  type Block,
+} from './kit.js';
 import { stepReason } from './step-lines.js';
 import { runTitle } from './run-message.js';
 
@@ -13,7 +25,8 @@ type Mark = 'pass' | 'wait' | 'fail';
 
 function markOf(step: Step): Mark {
   if (step.state === 'succeeded') return 'pass';
-  if (step.state === 'failed' || step.state === 'interrupted' || step.state === 'skipped' || step.state === 'cancelled') return 'fail';
+  if (step.state === 'failed' || step.state === 'interrupted' || step.state === 'skipped' || step.state === 'cancelled')
+    return 'fail';
   return 'wait';
 }
 
@@ -23,10 +36,17 @@ function itemLine(step: Step): string {
   const mark = markOf(step);
   const reason = stepReason(step);
   const why =
-    mark === 'pass' ? (reason ? ` — ${escapeText(reason)}` : '')
-    : mark === 'fail' ? ` — ${escapeText(reason ?? step.state)}`
-    : step.state === 'awaiting_approval' ? ' — waiting for a lead_operator to confirm'
-    : step.state === 'running' ? ' — checking…' : '';
+    mark === 'pass'
+      ? reason
+        ? ` — ${escapeText(reason)}`
+        : ''
+      : mark === 'fail'
+        ? ` — ${escapeText(reason ?? step.state)}`
+        : step.state === 'awaiting_approval'
+          ? ' — waiting for a lead_operator to confirm'
+          : step.state === 'running'
+            ? ' — checking…'
+            : '';
   return `${MARK[mark]} ${escapeText(step.title)}${why}`;
 }
 
@@ -37,7 +57,8 @@ function verdict(run: Run, steps: Step[]): string {
   const waiting = marks.filter((m) => m === 'wait').length;
   if (failed === 0 && waiting === 0 && steps.length > 0) return ':large_green_circle: *GREEN* — every item passed.';
   if (run.state === 'cancelled') return ':no_entry_sign: *Cancelled* — not green.';
-  if (failed > 0) return `:red_circle: *NOT GREEN* — ${failed} of ${steps.length} item${steps.length === 1 ? '' : 's'} failed${waiting ? `, ${waiting} still open` : ''}.`;
+  if (failed > 0)
+    return `:red_circle: *NOT GREEN* — ${failed} of ${steps.length} item${steps.length === 1 ? '' : 's'} failed${waiting ? `, ${waiting} still open` : ''}.`;
   return `:hourglass_flowing_sand: Checking — ${steps.length - waiting} of ${steps.length} items done.`;
 }
 
@@ -54,7 +75,13 @@ export function renderChecklist({ run, steps }: ChecklistView): { text: string; 
     section(verdict(run, steps)),
     context(`Run \`${shortId(run.id)}\` · started ${slackTime(run.createdAt)}`),
   ];
-  if (manual.length > 0) blocks.push(actions(BlockId.runActions, manual.map((s) => button(`Confirm: ${s.title}`, ActionId.confirmStep, s.id, 'primary'))));
+  if (manual.length > 0)
+    blocks.push(
+      actions(
+        BlockId.runActions,
+        manual.map((s) => button(`Confirm: ${s.title}`, ActionId.confirmStep, s.id, 'primary')),
+      ),
+    );
   const passed = steps.filter((s) => markOf(s) === 'pass').length;
   return { text: fallbackText(`${runTitle(run)}: ${passed}/${steps.length} passed`), blocks };
 }

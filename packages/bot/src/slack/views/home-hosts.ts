@@ -19,22 +19,31 @@ function dbLines(db: DbReadings, limits: HealthLimits): string[] {
   lines.push(db.status.ok ? `${OK} PostgreSQL answers` : `${DOWN} PostgreSQL: ${escapeText(db.status.why)}`);
   if (db.tables) {
     const t = db.tables;
-    lines.push(!t.ok ? `${DOWN} tables: ${escapeText(t.why)}`
-      : t.value.missing.length > 0 ? `${BAD} tables missing: ${t.value.missing.map((m) => `\`${escapeText(m)}\``).join(', ')}`
-      : `${OK} all ${t.value.expected} tables present`);
+    lines.push(
+      !t.ok
+        ? `${DOWN} tables: ${escapeText(t.why)}`
+        : t.value.missing.length > 0
+          ? `${BAD} tables missing: ${t.value.missing.map((m) => `\`${escapeText(m)}\``).join(', ')}`
+          : `${OK} all ${t.value.expected} tables present`,
+    );
   }
   for (const { feed, ageSeconds } of db.feeds) {
     const limit = limits.feedMaxAgeSeconds[feed];
     if (!ageSeconds.ok) lines.push(`${DOWN} ${feed}: ${escapeText(ageSeconds.why)}`);
     else if (ageSeconds.value === null) lines.push(`${BAD} ${feed}: no rows at all`);
-    else lines.push(`${limit !== undefined && ageSeconds.value > limit ? BAD : OK} ${feed} newest row ${seconds(ageSeconds.value)} old${limit !== undefined && ageSeconds.value > limit ? ` (limit ${seconds(limit)})` : ''}`);
+    else
+      lines.push(
+        `${limit !== undefined && ageSeconds.value > limit ? BAD : OK} ${feed} newest row ${seconds(ageSeconds.value)} old${limit !== undefined && ageSeconds.value > limit ? ` (limit ${seconds(limit)})` : ''}`,
+      );
   }
   const backup = db.newestBackup;
   if (!backup.ok) lines.push(`${DOWN} backups: ${escapeText(backup.why)}`);
   else if (backup.value === null) lines.push(':warning: no database dump at all');
   else {
     const stale = backup.value.ageSeconds > limits.backupMaxAgeSeconds;
-    lines.push(`${stale ? ':warning:' : ':floppy_disk:'} newest dump ${seconds(backup.value.ageSeconds)} old${stale ? ` (over ${seconds(limits.backupMaxAgeSeconds)})` : ''} — \`${escapeText(backup.value.file)}\``);
+    lines.push(
+      `${stale ? ':warning:' : ':floppy_disk:'} newest dump ${seconds(backup.value.ageSeconds)} old${stale ? ` (over ${seconds(limits.backupMaxAgeSeconds)})` : ''} — \`${escapeText(backup.value.file)}\``,
+    );
   }
   return lines;
 }
@@ -44,7 +53,10 @@ function hostBlocks(host: HostOverview, limits: HealthLimits, maxSections: numbe
   if (!host.programs.ok) return [section(`${DOWN} ${name} — could not be read: ${escapeText(host.programs.why)}`)];
   const programs = troubleFirst(host.programs.value);
   const running = programs.filter((p) => p.state === 'RUNNING').length;
-  const blocks: Block[] = sectionsOf([`${name} — ${running}/${programs.length} programs running`, ...programs.map(programLine)], maxSections);
+  const blocks: Block[] = sectionsOf(
+    [`${name} — ${running}/${programs.length} programs running`, ...programs.map(programLine)],
+    maxSections,
+  );
   // A context block holds at most 10 elements; the db readings are at most 6.
   if (host.db) blocks.push(context(...dbLines(host.db, limits)));
   return blocks;
@@ -61,7 +73,11 @@ export function renderHosts(overview: FleetOverview, limits: HealthLimits, maxBl
   for (const [i, host] of overview.hosts.entries()) {
     const next = hostBlocks(host, limits, perHost);
     if (blocks.length + next.length > maxBlocks - 1) {
-      blocks.push(context(`_… and ${overview.hosts.length - i} more host${overview.hosts.length - i === 1 ? '' : 's'}: \`/recio status\` lists them all._`));
+      blocks.push(
+        context(
+          `_… and ${overview.hosts.length - i} more host${overview.hosts.length - i === 1 ? '' : 's'}: \`/recio status\` lists them all._`,
+        ),
+      );
       break;
     }
     blocks.push(...next);

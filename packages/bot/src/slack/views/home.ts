@@ -26,8 +26,18 @@ export interface HomeState {
   notice?: { text: string; at: Date };
 }
 
-const SEVERITY: Record<Incident['severity'], string> = { sev1: ':red_circle:', sev2: ':large_orange_circle:', sev3: ':large_yellow_circle:', sev4: ':white_circle:' };
-const STATUS: Record<Incident['status'], string> = { open: 'open, not acknowledged', acknowledged: 'acknowledged', mitigated: 'mitigated — Resolve?', resolved: 'resolved' };
+const SEVERITY: Record<Incident['severity'], string> = {
+  sev1: ':red_circle:',
+  sev2: ':large_orange_circle:',
+  sev3: ':large_yellow_circle:',
+  sev4: ':white_circle:',
+};
+const STATUS: Record<Incident['status'], string> = {
+  open: 'open, not acknowledged',
+  acknowledged: 'acknowledged',
+  mitigated: 'mitigated — Resolve?',
+  resolved: 'resolved',
+};
 const MAX_INCIDENTS = 10;
 const VALUE = 'home';
 
@@ -36,10 +46,13 @@ const NO_ROLE = `You hold none of the plan's roles (${ROLES.join(', ')}), so rec
 function globalActions(roles: readonly Role[]): Block[] {
   const buttons = [
     ...(allows(roles, 'view') ? [button('Open checklist', ActionId.homeChecklist, VALUE, 'primary')] : []),
-    ...(allows(roles, 'operate') ? [button('Back up now', ActionId.homeBackup, VALUE), button('Restart a service…', ActionId.homeRestart, VALUE)] : []),
+    ...(allows(roles, 'operate')
+      ? [button('Back up now', ActionId.homeBackup, VALUE), button('Restart a service…', ActionId.homeRestart, VALUE)]
+      : []),
   ];
   const blocks: Block[] = buttons.length > 0 ? [actions(BlockId.homeActions, buttons)] : [];
-  if (!allows(roles, 'operate')) blocks.push(context('Backing up, restarting and acknowledging are for a lead_operator.'));
+  if (!allows(roles, 'operate'))
+    blocks.push(context('Backing up, restarting and acknowledging are for a lead_operator.'));
   return blocks;
 }
 
@@ -47,23 +60,33 @@ function incidentButtons(incident: Incident, roles: readonly Role[], i: number):
   // A security incident is acted on by its role holders only (the desk refuses the rest anyway).
   if (incident.kind === 'security' && !allows(roles, 'security')) return [];
   const buttons = [
-    ...(incident.status === 'open' && allows(roles, 'operate') ? [button('Acknowledge', ActionId.ackIncident, incident.id, 'primary')] : []),
+    ...(incident.status === 'open' && allows(roles, 'operate')
+      ? [button('Acknowledge', ActionId.ackIncident, incident.id, 'primary')]
+      : []),
     ...(allows(roles, 'view') ? [button('Open checklist', ActionId.openChecklist, incident.id)] : []),
   ];
   return buttons.length === 0 ? [] : [actions(`${BlockId.homeIncidentActions}_${i}`, buttons)];
 }
 
 function incidentBlocks(incidents: HomeState['incidents'], roles: readonly Role[]): Block[] {
-  if (!Array.isArray(incidents)) return [section(`*Open incidents*\n:heavy_multiplication_x: Could not be read: ${escapeText(incidents.error)}`)];
+  if (!Array.isArray(incidents))
+    return [section(`*Open incidents*\n:heavy_multiplication_x: Could not be read: ${escapeText(incidents.error)}`)];
   if (incidents.length === 0) return [section('*Open incidents*\n:white_check_mark: None.')];
   const blocks: Block[] = [section(`*Open incidents* (${incidents.length})`)];
   for (const [i, { incident, link }] of incidents.slice(0, MAX_INCIDENTS).entries()) {
     const thread = link ? `<${link}|open its thread>` : '_its thread is not posted yet_';
     const security = incident.kind === 'security' ? ' :shield:' : '';
-    blocks.push(section(`${SEVERITY[incident.severity]}${security} *${escapeText(clip(incident.title, 200))}* — ${STATUS[incident.status]}, since ${slackTime(incident.openedAt)} · ${thread}`));
+    blocks.push(
+      section(
+        `${SEVERITY[incident.severity]}${security} *${escapeText(clip(incident.title, 200))}* — ${STATUS[incident.status]}, since ${slackTime(incident.openedAt)} · ${thread}`,
+      ),
+    );
     blocks.push(...incidentButtons(incident, roles, i));
   }
-  if (incidents.length > MAX_INCIDENTS) blocks.push(context(`_… and ${incidents.length - MAX_INCIDENTS} more open: their threads are in the ops channel._`));
+  if (incidents.length > MAX_INCIDENTS)
+    blocks.push(
+      context(`_… and ${incidents.length - MAX_INCIDENTS} more open: their threads are in the ops channel._`),
+    );
   return blocks;
 }
 
@@ -76,14 +99,22 @@ export function renderHome(state: HomeState): HomeView {
   const { viewer } = state;
   const roles = viewer.roles.length > 0 ? viewer.roles.join(', ') : 'none';
   const read = state.overview ? `hosts read ${slackTime(state.overview.readAt)}` : 'reading the hosts…';
-  const blocks: Block[] = [header('REC.IO recovery'), context(`<@${viewer.id}> · your roles: ${roles} · ${read}${state.overview && state.reading ? ' · reading them again…' : ''}`)];
+  const blocks: Block[] = [
+    header('REC.IO recovery'),
+    context(
+      `<@${viewer.id}> · your roles: ${roles} · ${read}${state.overview && state.reading ? ' · reading them again…' : ''}`,
+    ),
+  ];
   if (state.notice) blocks.push(section(`:speech_balloon: ${clip(state.notice.text, Limits.sectionText - 20)}`));
   if (viewer.roles.length === 0) {
     blocks.push(section(`:no_entry: ${NO_ROLE}`));
     return { type: 'home', callback_id: CallbackId.home, blocks };
   }
-  blocks.push(...globalActions(viewer.roles), { type: 'divider' }, ...incidentBlocks(state.incidents, viewer.roles), { type: 'divider' });
+  blocks.push(...globalActions(viewer.roles), { type: 'divider' }, ...incidentBlocks(state.incidents, viewer.roles), {
+    type: 'divider',
+  });
   if (state.overview) blocks.push(...renderHosts(state.overview, state.limits, Limits.blocksPerView - blocks.length));
-  else blocks.push(section(':hourglass_flowing_sand: Asking every host for its programs, database, feeds and backups…'));
+  else
+    blocks.push(section(':hourglass_flowing_sand: Asking every host for its programs, database, feeds and backups…'));
   return { type: 'home', callback_id: CallbackId.home, blocks: blocks.slice(0, Limits.blocksPerView) };
 }

@@ -1,6 +1,17 @@
 import type { Incident } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
-import { actions, button, context, escapeText, fallbackText, header, section, shortId, slackTime, type Block } from './kit.js';
+import {
+  actions,
+  button,
+  context,
+  escapeText,
+  fallbackText,
+  header,
+  section,
+  shortId,
+  slackTime,
+  type Block,
+} from './kit.js';
 
 const SEVERITY: Record<Incident['severity'], string> = {
   sev1: ':red_circle: SEV1',
@@ -29,10 +40,13 @@ function who(id: string): string {
 export function renderIncidentParent(incident: Incident): { text: string; blocks: Block[] } {
   const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
   const status =
-    incident.status === 'resolved' ? `:white_check_mark: *Resolved*${incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : ''}${incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : ''}`
-    : incident.status === 'mitigated' ? `:large_green_circle: *Mitigated* — the checklist is green and the probes are healthy. Resolve?${incident.acknowledgedBy ? ` (acknowledged by ${who(incident.acknowledgedBy)})` : ''}`
-    : incident.status === 'acknowledged' || incident.acknowledgedBy ? `:eyes: Acknowledged${incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : ''}${incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : ''}`
-    : ':rotating_light: *Open* — not acknowledged yet';
+    incident.status === 'resolved'
+      ? `:white_check_mark: *Resolved*${incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : ''}${incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : ''}`
+      : incident.status === 'mitigated'
+        ? `:large_green_circle: *Mitigated* — the checklist is green and the probes are healthy. Resolve?${incident.acknowledgedBy ? ` (acknowledged by ${who(incident.acknowledgedBy)})` : ''}`
+        : incident.status === 'acknowledged' || incident.acknowledgedBy
+          ? `:eyes: Acknowledged${incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : ''}${incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : ''}`
+          : ':rotating_light: *Open* — not acknowledged yet';
   const seen = incident.occurrences > 1 ? ` · seen ${incident.occurrences}×` : '';
   const blocks: Block[] = [
     header(`${incident.status === 'resolved' ? 'Resolved: ' : ''}${incident.title}`),
@@ -46,20 +60,33 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
       ],
     },
     section(status),
-    context(`Incident \`${shortId(incident.id)}\` · opened by ${who(incident.openedBy)}${incident.scenario ? ` · runbook \`${escapeText(incident.scenario)}\`` : ''}${seen} · everything about it goes in this thread`),
+    context(
+      `Incident \`${shortId(incident.id)}\` · opened by ${who(incident.openedBy)}${incident.scenario ? ` · runbook \`${escapeText(incident.scenario)}\`` : ''}${seen} · everything about it goes in this thread`,
+    ),
   ];
   if (incident.status === 'resolved') {
     // What is left to do after resolving is the system_architect's part of the report.
-    blocks.push(actions(BlockId.incidentActions, [button(incident.rootCause ? 'Edit root cause' : 'Root cause & follow-ups', ActionId.rootCause, incident.id)]));
+    blocks.push(
+      actions(BlockId.incidentActions, [
+        button(incident.rootCause ? 'Edit root cause' : 'Root cause & follow-ups', ActionId.rootCause, incident.id),
+      ]),
+    );
   } else {
     blocks.push(
       actions(BlockId.incidentActions, [
         ...(incident.status === 'open' ? [button('Acknowledge', ActionId.ackIncident, incident.id, 'primary')] : []),
-        ...(incident.status === 'mitigated' ? [button('Resolve', ActionId.resolveIncident, incident.id, 'primary')] : []),
+        ...(incident.status === 'mitigated'
+          ? [button('Resolve', ActionId.resolveIncident, incident.id, 'primary')]
+          : []),
         ...(incident.scenario ? [button('Run recovery', ActionId.runRecovery, incident.id)] : []),
         button('Open checklist', ActionId.openChecklist, incident.id),
       ]),
     );
   }
-  return { text: fallbackText(`${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ${incident.title}`), blocks };
+  return {
+    text: fallbackText(
+      `${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ${incident.title}`,
+    ),
+    blocks,
+  };
 }

@@ -42,11 +42,20 @@ export function section(mrkdwn: string): SectionBlock {
 }
 
 export function context(...mrkdwn: string[]): ContextBlock {
-  return { type: 'context', elements: mrkdwn.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: clip(text, Limits.contextText) })) };
+  return {
+    type: 'context',
+    elements: mrkdwn.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: clip(text, Limits.contextText) })),
+  };
 }
 
 export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
-  return { type: 'button', text: { type: 'plain_text', text: clip(text, Limits.buttonText), emoji: true }, action_id: actionId, value, ...(style ? { style } : {}) };
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: clip(text, Limits.buttonText), emoji: true },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  };
 }
 
 export function actions(blockId: string, elements: Button[]): ActionsBlock {
@@ -81,8 +90,13 @@ export function sectionsOf(lines: string[], maxSections: number): SectionBlock[]
  * The last lines of some output as a code block that fits one section, and how many lines it
  * left out. Code blocks cannot be escaped in Slack, so ``` inside output is broken up.
  */
-export function outputTail(output: string | readonly string[], maxChars = Limits.sectionText - 200): { text: string; shown: number; total: number } {
-  const lines = (typeof output === 'string' ? output.split('\n') : [...output]).map((l) => escapeText(l.replace(/```/g, "'''")));
+export function outputTail(
+  output: string | readonly string[],
+  maxChars = Limits.sectionText - 200,
+): { text: string; shown: number; total: number } {
+  const lines = (typeof output === 'string' ? output.split('\n') : [...output]).map((l) =>
+    escapeText(l.replace(/```/g, "'''")),
+  );
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   const kept: string[] = [];
   let size = 8;

@@ -22,12 +22,24 @@ function option(value: string, label = value): PlainTextOption {
 
 /** What opens at once (a trigger id lives 3 s) while the slow part — asking a host — runs. */
 export function loadingModal(heading: string, what: string): ModalView {
-  return { type: 'modal', callback_id: CallbackId.noticeModal, title: title(heading), close: title('Close'), blocks: [section(`:hourglass_flowing_sand: ${escapeText(what)}`)] };
+  return {
+    type: 'modal',
+    callback_id: CallbackId.noticeModal,
+    title: title(heading),
+    close: title('Close'),
+    blocks: [section(`:hourglass_flowing_sand: ${escapeText(what)}`)],
+  };
 }
 
 /** A modal that only tells: a refusal, or why the picker could not be filled. */
 export function noticeModal(heading: string, mrkdwn: string): ModalView {
-  return { type: 'modal', callback_id: CallbackId.noticeModal, title: title(heading), close: title('Close'), blocks: [section(mrkdwn)] };
+  return {
+    type: 'modal',
+    callback_id: CallbackId.noticeModal,
+    title: title(heading),
+    close: title('Close'),
+    blocks: [section(mrkdwn)],
+  };
 }
 
 /**
@@ -46,7 +58,9 @@ export function rollbackModal(tags: readonly string[], current: string | null, p
     submit: title('Ask for approval'),
     close: title('Cancel'),
     blocks: [
-      section(`Checked out now: ${current ? `\`${escapeText(current)}\`` : '_no release tag_'}. Pick the release to roll back to; a second lead_operator must approve before anything runs.`),
+      section(
+        `Checked out now: ${current ? `\`${escapeText(current)}\`` : '_no release tag_'}. Pick the release to roll back to; a second lead_operator must approve before anything runs.`,
+      ),
       {
         type: 'input',
         block_id: BlockId.tag,
@@ -63,7 +77,12 @@ export function rollbackModal(tags: readonly string[], current: string | null, p
 }
 
 /** `/recio restart` without a service: the services to pick from. */
-export function serviceModal(verb: 'restart' | 'start' | 'stop', services: readonly string[], place: ReplyPlace, appHosts: readonly string[] = []): ModalView {
+export function serviceModal(
+  verb: 'restart' | 'start' | 'stop',
+  services: readonly string[],
+  place: ReplyPlace,
+  appHosts: readonly string[] = [],
+): ModalView {
   return {
     type: 'modal',
     callback_id: CallbackId.serviceModal,
@@ -76,16 +95,26 @@ export function serviceModal(verb: 'restart' | 'start' | 'stop', services: reado
         type: 'input',
         block_id: BlockId.service,
         label: { type: 'plain_text', text: 'Service' },
-        element: { type: 'static_select', action_id: ActionId.serviceSelect, options: services.slice(0, Limits.optionsPerSelect).map((s) => option(s)) },
+        element: {
+          type: 'static_select',
+          action_id: ActionId.serviceSelect,
+          options: services.slice(0, Limits.optionsPerSelect).map((s) => option(s)),
+        },
       },
       // With one app host there is nothing to choose; with several the command needs `on <host>`.
       ...(appHosts.length > 1
-        ? [{
-            type: 'input' as const,
-            block_id: BlockId.host,
-            label: { type: 'plain_text' as const, text: 'On host' },
-            element: { type: 'static_select' as const, action_id: ActionId.hostSelect, options: appHosts.slice(0, Limits.optionsPerSelect).map((h) => option(h)) },
-          }]
+        ? [
+            {
+              type: 'input' as const,
+              block_id: BlockId.host,
+              label: { type: 'plain_text' as const, text: 'On host' },
+              element: {
+                type: 'static_select' as const,
+                action_id: ActionId.hostSelect,
+                options: appHosts.slice(0, Limits.optionsPerSelect).map((h) => option(h)),
+              },
+            },
+          ]
         : []),
     ],
   };
@@ -95,7 +124,15 @@ export function serviceModal(verb: 'restart' | 'start' | 'stop', services: reado
  * Before a destructive approval is recorded, the approver types the target's name (the tag, the
  * backup file, the database host): a click alone is too easy to make on the wrong message.
  */
-export function confirmApprovalModal(input: { approvalId: string; place: ReplyPlace; stepTitle: string; action: string; host: string; expected: string; targetKind: string }): ModalView {
+export function confirmApprovalModal(input: {
+  approvalId: string;
+  place: ReplyPlace;
+  stepTitle: string;
+  action: string;
+  host: string;
+  expected: string;
+  targetKind: string;
+}): ModalView {
   return {
     type: 'modal',
     callback_id: CallbackId.confirmApprovalModal,
@@ -104,13 +141,19 @@ export function confirmApprovalModal(input: { approvalId: string; place: ReplyPl
     submit: title('Approve'),
     close: title('Cancel'),
     blocks: [
-      section(`:warning: You are approving *${escapeText(input.stepTitle)}*: \`${escapeText(input.action)}\` on \`${escapeText(input.host)}\`. This cannot be undone from Slack.`),
+      section(
+        `:warning: You are approving *${escapeText(input.stepTitle)}*: \`${escapeText(input.action)}\` on \`${escapeText(input.host)}\`. This cannot be undone from Slack.`,
+      ),
       {
         type: 'input',
         block_id: BlockId.typedName,
         label: { type: 'plain_text', text: clip(`Type ${input.targetKind} to confirm`, 2000) },
         hint: { type: 'plain_text', text: clip(`Type exactly: ${input.expected}`, 2000) },
-        element: { type: 'plain_text_input', action_id: ActionId.typedName, placeholder: { type: 'plain_text', text: clip(input.expected, 150) } },
+        element: {
+          type: 'plain_text_input',
+          action_id: ActionId.typedName,
+          placeholder: { type: 'plain_text', text: clip(input.expected, 150) },
+        },
       },
       context('Nothing is recorded until the name matches.'),
     ],
@@ -118,12 +161,23 @@ export function confirmApprovalModal(input: { approvalId: string; place: ReplyPl
 }
 
 /** The system_architect's part of the report: root cause and follow-ups, prefilled with what is there. */
-export function rootCauseModal(incidentId: string, incidentTitle: string, existing: { rootCause: string | null; followUps: string | null }, place: ReplyPlace): ModalView {
+export function rootCauseModal(
+  incidentId: string,
+  incidentTitle: string,
+  existing: { rootCause: string | null; followUps: string | null },
+  place: ReplyPlace,
+): ModalView {
   const field = (blockId: string, actionId: string, label: string, initial: string | null) => ({
     type: 'input' as const,
     block_id: blockId,
     label: { type: 'plain_text' as const, text: label },
-    element: { type: 'plain_text_input' as const, action_id: actionId, multiline: true, max_length: 3000, ...(initial ? { initial_value: clip(initial, 3000) } : {}) },
+    element: {
+      type: 'plain_text_input' as const,
+      action_id: actionId,
+      multiline: true,
+      max_length: 3000,
+      ...(initial ? { initial_value: clip(initial, 3000) } : {}),
+    },
   });
   return {
     type: 'modal',

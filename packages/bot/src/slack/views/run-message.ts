@@ -1,7 +1,22 @@
 import { stepOutputFilename } from '../../runbooks/run-notices.js';
 import type { Run, Step } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
-import { actions, button, context, escapeText, fallbackText, formatDuration, header, Limits, outputTail, section, sectionsOf, shortId, slackTime, type Block } from './kit.js';
+import {
+  actions,
+  button,
+  context,
+  escapeText,
+  fallbackText,
+  formatDuration,
+  header,
+  Limits,
+  outputTail,
+  section,
+  sectionsOf,
+  shortId,
+  slackTime,
+  type Block,
+} from './kit.js';
 import { stepLine, stepReason } from './step-lines.js';
 
 export interface RunView {
@@ -26,7 +41,11 @@ export function runTitle(run: Run): string {
 
 /** The step whose output matters now: the one running, else the one that failed, else the last that printed. */
 function focusStep(steps: Step[]): Step | undefined {
-  return steps.find((s) => s.state === 'running') ?? steps.find((s) => s.state === 'failed' && s.outputExcerpt) ?? [...steps].reverse().find((s) => s.outputExcerpt);
+  return (
+    steps.find((s) => s.state === 'running') ??
+    steps.find((s) => s.state === 'failed' && s.outputExcerpt) ??
+    [...steps].reverse().find((s) => s.outputExcerpt)
+  );
 }
 
 function finalLine(run: Run, steps: Step[]): string | undefined {
@@ -34,7 +53,10 @@ function finalLine(run: Run, steps: Step[]): string | undefined {
   if (loud === undefined) return undefined;
   const took = run.finishedAt ? ` in ${formatDuration(run.finishedAt.getTime() - run.createdAt.getTime())}` : '';
   const failed = steps.find((s) => s.state === 'failed');
-  const why = run.state === 'failed' && failed ? ` at step ${failed.idx + 1}, *${escapeText(failed.title)}*${stepReason(failed) ? `: ${escapeText(stepReason(failed)!)}` : ''}` : '';
+  const why =
+    run.state === 'failed' && failed
+      ? ` at step ${failed.idx + 1}, *${escapeText(failed.title)}*${stepReason(failed) ? `: ${escapeText(stepReason(failed)!)}` : ''}`
+      : '';
   return `${loud}${took}${why}`;
 }
 
@@ -42,7 +64,9 @@ function buttonsFor(run: Run, steps: Step[]): Block[] {
   if (!ACTIVE.includes(run.state)) return [];
   const gated = steps.filter((s) => s.state === 'awaiting_approval');
   const elements = [
-    ...gated.filter((s) => s.approval === 'confirm').map((s) => button(`Go ahead with step ${s.idx + 1}`, ActionId.confirmStep, s.id, 'primary')),
+    ...gated
+      .filter((s) => s.approval === 'confirm')
+      .map((s) => button(`Go ahead with step ${s.idx + 1}`, ActionId.confirmStep, s.id, 'primary')),
     ...gated.map((s) => button(`Skip step ${s.idx + 1}`, ActionId.skipStep, s.id)),
     button('Cancel run', ActionId.cancelRun, run.id, 'danger'),
   ];
@@ -58,7 +82,9 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
   const title = runTitle(run);
   const blocks: Block[] = [
     header(`${run.dryRun ? 'Dry run: ' : ''}${title}`),
-    context(`Requested by ${run.requestedBy.startsWith('U') || run.requestedBy.startsWith('W') ? `<@${run.requestedBy}>` : `\`${escapeText(run.requestedBy)}\``} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`),
+    context(
+      `Requested by ${run.requestedBy.startsWith('U') || run.requestedBy.startsWith('W') ? `<@${run.requestedBy}>` : `\`${escapeText(run.requestedBy)}\``} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`,
+    ),
   ];
   const tail: Block[] = [];
   const focus = focusStep(steps);
@@ -68,7 +94,10 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
       const cut = out.shown < out.total ? ` — last ${out.shown} of ${out.total} lines` : '';
       tail.push(section(`*Output of step ${focus.idx + 1}*${cut}\n${out.text}`));
       if (out.shown < out.total || focus.outputExcerpt.startsWith('…')) {
-        const whole = focus.finishedAt === null ? 'goes up as a file in the thread when the step ends' : `is the file \`${stepOutputFilename(run, focus)}\` in the thread`;
+        const whole =
+          focus.finishedAt === null
+            ? 'goes up as a file in the thread when the step ends'
+            : `is the file \`${stepOutputFilename(run, focus)}\` in the thread`;
         tail.push(context(`Cut to fit Slack: the whole output ${whole}.`));
       }
     }
@@ -77,7 +106,14 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
   if (final) tail.push(section(final));
   const controls = buttonsFor(run, steps);
   const room = Limits.blocksPerMessage - blocks.length - tail.length - controls.length;
-  blocks.push(...sectionsOf(steps.map((s) => stepLine(s, now)), Math.max(1, room)), ...tail, ...controls);
+  blocks.push(
+    ...sectionsOf(
+      steps.map((s) => stepLine(s, now)),
+      Math.max(1, room),
+    ),
+    ...tail,
+    ...controls,
+  );
   const text = `${title}: ${final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`}`;
   return { text: fallbackText(text), blocks };
 }

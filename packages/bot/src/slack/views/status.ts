@@ -29,13 +29,18 @@ function programsOf(result: HostResult): Program[] {
 
 /** `🟢 `trade_executor` *RUNNING* — pid 42, up 0:03:10`; a program in trouble says why. */
 export function programLine(p: Program): string {
-  const detail = p.state === 'RUNNING' ? `pid ${p.pid ?? '?'}${p.uptime ? `, up ${escapeText(p.uptime)}` : ''}` : escapeText(p.description ?? '');
+  const detail =
+    p.state === 'RUNNING'
+      ? `pid ${p.pid ?? '?'}${p.uptime ? `, up ${escapeText(p.uptime)}` : ''}`
+      : escapeText(p.description ?? '');
   return `${STATE_EMOJI[p.state] ?? ':grey_question:'} \`${escapeText(p.name)}\` *${p.state}*${detail ? ` — ${detail}` : ''}`;
 }
 
 /** Programs not running first (that is what a person looks for), then by name. */
 export function troubleFirst(programs: readonly Program[]): Program[] {
-  return [...programs].sort((a, b) => Number(a.state === 'RUNNING') - Number(b.state === 'RUNNING') || a.name.localeCompare(b.name));
+  return [...programs].sort(
+    (a, b) => Number(a.state === 'RUNNING') - Number(b.state === 'RUNNING') || a.name.localeCompare(b.name),
+  );
 }
 
 /** `/recio status`: every host × every supervisor program, trouble first, within one message. */
@@ -46,15 +51,39 @@ export function renderStatus(results: HostResult[]): { text: string; blocks: Blo
   for (const result of results) {
     if (!result.ok) {
       down += 1;
-      blocks.push(section(`:x: *${escapeText(result.host)}* — could not read status: ${escapeText(result.error?.message ?? 'failed')}`));
+      blocks.push(
+        section(
+          `:x: *${escapeText(result.host)}* — could not read status: ${escapeText(result.error?.message ?? 'failed')}`,
+        ),
+      );
       continue;
     }
     const programs = troubleFirst(programsOf(result));
     const bad = programs.filter((p) => p.state !== 'RUNNING').length;
     down += bad;
-    blocks.push(...sectionsOf([`*${escapeText(result.host)}* — ${programs.length - bad}/${programs.length} running`, ...programs.map(programLine)], perHost));
+    blocks.push(
+      ...sectionsOf(
+        [
+          `*${escapeText(result.host)}* — ${programs.length - bad}/${programs.length} running`,
+          ...programs.map(programLine),
+        ],
+        perHost,
+      ),
+    );
   }
-  if (blocks.length > 49) blocks.splice(48, blocks.length - 48, section(`_… ${results.length} hosts in all; ask for one with \`/recio status <host>\`_`));
-  blocks.push(context(down === 0 ? ':white_check_mark: Everything is running.' : `:warning: ${down} problem${down === 1 ? '' : 's'}.`));
-  return { text: fallbackText(down === 0 ? 'REC.IO status: everything is running' : `REC.IO status: ${down} problem(s)`), blocks };
+  if (blocks.length > 49)
+    blocks.splice(
+      48,
+      blocks.length - 48,
+      section(`_… ${results.length} hosts in all; ask for one with \`/recio status <host>\`_`),
+    );
+  blocks.push(
+    context(
+      down === 0 ? ':white_check_mark: Everything is running.' : `:warning: ${down} problem${down === 1 ? '' : 's'}.`,
+    ),
+  );
+  return {
+    text: fallbackText(down === 0 ? 'REC.IO status: everything is running' : `REC.IO status: ${down} problem(s)`),
+    blocks,
+  };
 }

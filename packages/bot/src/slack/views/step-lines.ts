@@ -24,7 +24,9 @@ const STATE_WORD: Record<StepState, string> = {
 };
 
 function field(value: Json | null | undefined, key: string): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, Json>)[key] : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, Json>)[key]
+    : undefined;
 }
 
 /**
@@ -52,6 +54,9 @@ export function stepLine(step: Step, now: Date): string {
   const duration = stepDuration(step, now);
   const reason = stepReason(step);
   const where = step.host === 'recio' ? '' : ` on \`${escapeText(step.host)}\``;
-  const how = step.state === 'running' ? `running${duration ? ` (${duration})` : ''}` : `${STATE_WORD[step.state]}${duration ? ` in ${duration}` : ''}`;
+  const how =
+    step.state === 'running'
+      ? `running${duration ? ` (${duration})` : ''}`
+      : `${STATE_WORD[step.state]}${duration ? ` in ${duration}` : ''}`;
   return `${STATE_EMOJI[step.state]} *${step.idx + 1}. ${escapeText(step.title)}*${where} — ${how}${reason && step.state !== 'succeeded' ? `: ${escapeText(reason)}` : ''}`;
 }
