@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Approval, Incident, Run, Step } from '@recio/bot/store/index';
+import type { Approval, Incident, Run, Step } from '@recio/bot/domain/index';
 
 const T0 = new Date('2026-03-01T03:00:00Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);

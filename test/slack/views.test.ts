@@ -105,7 +105,7 @@ describe('run message', () => {
 
 describe('checklist', () => {
   const run = aRun({ scenario: 'verify', params: { title: 'Recovery Verification Checklist', parallel: true } });
-  const items = (states: Array<Partial<import('@recio/bot/store/index').Step>>) =>
+  const items = (states: Array<Partial<import('@recio/bot/domain/index').Step>>) =>
     states.map((s, i) => aStep(run, i, { title: `Item ${i + 1}`, ...s }));
 
   test('green only when every item passed', () => {

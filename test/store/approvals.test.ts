@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecioError } from '@recio/protocol/errors';
-import type { ApprovalBinding, Step, Store } from '@recio/bot/store/index';
+import type { Store } from '@recio/bot/store/index';
 import { BACKENDS, startBackend, type TestBackend } from './support/backends.js';
+import type { ApprovalBinding, Step } from '@recio/bot/domain/index';
 
 const REQUESTER = 'U0REQUEST';
 const APPROVER = 'U0APPROVE';

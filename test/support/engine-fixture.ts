@@ -6,13 +6,14 @@ import type { RoleMembers } from '@recio/bot/access/roles';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { Operations } from '@recio/bot/operations/operations';
-import type { Actor, Answer, Origin } from '@recio/bot/operations/types';
+import type { Answer } from '@recio/bot/operations/types';
 import { RunEngine } from '@recio/bot/runbooks/engine';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
-import { openStore, type Run, type Store } from '@recio/bot/store/index';
+import { openStore, type Store } from '@recio/bot/store/index';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
+import type { Actor, Origin, Run } from '@recio/bot/domain/index';
 
 export const ALICE = 'UALICE001';
 export const BOB = 'UBOB00002';

@@ -2,9 +2,9 @@ import { expect, vi } from 'vitest';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
 import { ActionId, BlockId } from '@recio/bot/slack/ids';
-import type { Incident, Run } from '@recio/bot/store/index';
 import { readable } from '../../slack/helpers.js';
 import { OPS, type E2EStack } from './stack.js';
+import type { Incident, Run } from '@recio/bot/domain/index';
 
 export { readable };
 

@@ -1,4 +1,5 @@
-import type { Run, Step, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import type { Run, Step } from '../domain/index.js';
 
 const MARK: Record<string, string> = {
   pending: '·',

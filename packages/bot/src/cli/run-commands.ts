@@ -6,9 +6,10 @@ import { isRecioError } from '@recio/protocol/errors';
 import type { Intent } from '../intents/intent.js';
 import { parseCommand } from '../intents/parse.js';
 import { cancelRun, confirmStep, decideApproval } from '../operations/decisions.js';
-import type { Answer, Origin } from '../operations/types.js';
+import type { Answer } from '../operations/types.js';
 import { formatStatus } from './host-commands.js';
 import { followRun, stepLine } from './progress.js';
+import type { Origin } from '../domain/index.js';
 
 export interface RunCommandDeps {
   openCore(): Promise<Core>;

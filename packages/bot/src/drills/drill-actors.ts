@@ -1,7 +1,7 @@
 import { allows } from '../access/roles.js';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import type { Actor, Origin } from '../operations/types.js';
 import type { DrillContext } from './drill-types.js';
+import type { Actor, Origin } from '../domain/index.js';
 
 /**
  * The drill acts as `drill`, a lead_operator: every click it makes is audited under that name. It

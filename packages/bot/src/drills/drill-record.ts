@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../store/index.js';
 import { formatDrillResult, renderDrillReport } from './drill-report.js';
 import type { DrillContext, DrillResult } from './drill-types.js';
+import type { JsonObject } from '../domain/index.js';
 
 const postKey = (drillId: string) => `drill:${drillId}:post`;
 const who = (id: string) => (/^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : `\`${id}\``);

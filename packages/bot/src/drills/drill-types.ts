@@ -1,7 +1,8 @@
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Operations } from '../operations/operations.js';
 import type { FleetView } from '../runbooks/plan.js';
-import type { Step, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import type { Step } from '../domain/index.js';
 
 /** The plan's four scenarios (§1.1–§1.4): what a drill can break and recover. */
 export const SCENARIOS = ['postgres-failure', 'service-crash', 'provider-outage', 'bad-release'] as const;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { confirmStep, decideApproval } from '../operations/decisions.js';
-import type { Actor, Answer } from '../operations/types.js';
-import type { Run, RunState, Step } from '../store/index.js';
+import type { Answer } from '../operations/types.js';
 import { DRILL_ACTOR, drillOrigin } from './drill-actors.js';
 import type { DrillContext, PreparedBreak } from './drill-types.js';
+import type { Actor, Run, RunState, Step } from '../domain/index.js';
 
 const ENDED: readonly RunState[] = ['succeeded', 'failed', 'skipped', 'interrupted', 'cancelled'];
 

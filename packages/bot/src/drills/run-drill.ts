@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { cancelRun } from '../operations/decisions.js';
-import type { Actor, Answer } from '../operations/types.js';
-import type { Incident } from '../store/index.js';
+import type { Answer } from '../operations/types.js';
 import { approverFor, DRILL_ACTOR, drillOrigin } from './drill-actors.js';
 import { finishDrillRecord, openDrillRecord, type DrillRecord } from './drill-record.js';
 import { describeSteps, driveRun } from './drive-run.js';
@@ -16,6 +15,7 @@ import {
   type PreparedBreak,
 } from './drill-types.js';
 import { recoverCascade } from './cascade.js';
+import type { Actor, Incident } from '../domain/index.js';
 
 /** Polls `probe` until it returns a value, or undefined at the bound. */
 async function within<T>(ms: number, probe: () => Promise<T | undefined>, everyMs = 200): Promise<T | undefined> {

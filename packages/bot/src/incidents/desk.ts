@@ -1,11 +1,12 @@
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { Operations } from '../operations/operations.js';
-import type { Actor, Answer, Origin } from '../operations/types.js';
+import type { Answer } from '../operations/types.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
-import type { Incident, Repos, Store } from '../store/index.js';
+import type { Repos, Store } from '../store/index.js';
 import { redactSecrets } from '@recio/protocol/redact';
 import { classify, type Failure } from './failure.js';
 import { durations, formatDuration, loadReportData, renderReport } from './report.js';
+import type { Actor, Incident, Origin } from '../domain/index.js';
 
 /** Who the monitor is in timelines and audit rows. */
 export const MONITOR = 'monitor';

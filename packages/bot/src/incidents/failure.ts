@@ -1,4 +1,4 @@
-import type { Severity } from '../store/index.js';
+import type { Severity } from '../domain/index.js';
 
 /** Something the monitor (or a person) saw fail, in typed form. */
 export interface Failure {

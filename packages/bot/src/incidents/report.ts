@@ -1,5 +1,6 @@
-import type { Incident, Run, Step, Store, TimelineEvent } from '../store/index.js';
+import type { Store, TimelineEvent } from '../store/index.js';
 import { redactSecrets } from '@recio/protocol/redact';
+import type { Incident, Run, Step } from '../domain/index.js';
 
 /** Everything a report is built from: what actually ran, as the store recorded it — not the chat. */
 export interface ReportData {

@@ -2,7 +2,8 @@ import { isRecioError } from '@recio/protocol/errors';
 import { bindingOf } from '../runbooks/engine.js';
 import { approvalPostKey, updateThreadMessage } from '../runbooks/run-notices.js';
 import type { Operations } from './operations.js';
-import type { Actor, Answer, Origin } from './types.js';
+import type { Answer } from './types.js';
+import type { Actor, Origin } from '../domain/actor.js';
 
 const when = (date: unknown) =>
   date instanceof Date ? `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'earlier';

@@ -1,6 +1,7 @@
 import type { Store } from '../store/index.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
-import type { Actor, Answer, Origin } from './types.js';
+import type { Answer } from './types.js';
+import type { Actor, Origin } from '../domain/actor.js';
 
 interface IncidentDeps {
   store: Store;

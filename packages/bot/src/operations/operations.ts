@@ -9,7 +9,8 @@ import type { Store } from '../store/index.js';
 import { adhocStep, pickServiceHost } from './adhoc.js';
 import { helpText } from './help.js';
 import { closeIncident, openIncident, reportFor } from './incident-ops.js';
-import type { Actor, Answer, Drills, Origin } from './types.js';
+import type { Answer, Drills } from './types.js';
+import type { Actor, Origin } from '../domain/actor.js';
 
 export interface OperationsDeps {
   store: Store;

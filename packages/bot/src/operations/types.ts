@@ -1,25 +1,5 @@
-import type { Role } from '../access/roles.js';
 import type { HostResult } from '../hosts/transport.js';
-import type { Run } from '../store/index.js';
-
-/** Who is asking, with the roles they hold right now. */
-export interface Actor {
-  /** A Slack user id (U…), `cli:<unix user>`, or `monitor`. */
-  id: string;
-  roles: Role[];
-}
-
-/** Where a request came from and where its answers go. */
-export interface Origin {
-  surface: 'slack' | 'cli' | 'console';
-  channel?: string;
-  /** Set for `@recio` inside a thread: everything it starts is told in that thread. */
-  threadTs?: string;
-  /** Makes a retried delivery land on what the first one started (a Slack trigger id, an event id). */
-  deliveryKey: string;
-  /** Joins this request's log lines, SSH calls and audit rows. */
-  requestId: string;
-}
+import type { Actor, Origin, Run } from '../domain/index.js';
 
 /**
  * What the core answers. Slack renders these as ephemeral messages or modals; the CLI prints them.

@@ -1,6 +1,5 @@
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import type { JsonObject, Repos, Run, Step, StepInput, Store } from '../store/index.js';
-import type { Approval, ApprovalBinding } from '../store/index.js';
+import type { Repos, StepInput, Store } from '../store/index.js';
 import { conditionHolds, planOf } from './step-plan.js';
 import type { StepPlan } from './plan.js';
 import {
@@ -12,6 +11,15 @@ import {
   uploadStepOutput,
 } from './run-notices.js';
 import { executeStep, type ExecutedStep, type StepRunnerDeps } from './step-runner.js';
+import {
+  SYSTEM,
+  type ActorId,
+  type Approval,
+  type ApprovalBinding,
+  type JsonObject,
+  type Run,
+  type Step,
+} from '../domain/index.js';
 
 export interface EngineDeps extends StepRunnerDeps {
   /** Default 15 minutes: past it an approval is void and the run does not proceed on it. */
@@ -37,12 +45,6 @@ export interface EngineObserver {
    */
   runSettled?(run: Run): void;
 }
-
-/** Who starts, approves or moves a run: a Slack user id, `cli:<user>` or `monitor`. */
-export type ActorId = string;
-
-/** Who expires approvals, in timelines and audit rows: nobody decided, the clock did. */
-export const SYSTEM: ActorId = 'system';
 
 export interface StartRunInput {
   scenario: string;

@@ -1,8 +1,8 @@
 import type { HostRole } from '../config.js';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { StepInput } from '../store/index.js';
-import type { JsonObject } from '../store/index.js';
 import type { RunbookSpec, StepSpec } from './schema.js';
+import type { JsonObject } from '../domain/index.js';
 
 /** The host name bot-side checks run on: the bot itself. */
 export const BOT_HOST = 'recio';

@@ -1,4 +1,5 @@
-import type { Repos, Run, Step } from '../store/index.js';
+import type { Repos } from '../store/index.js';
+import type { Run, Step } from '../domain/index.js';
 
 /**
  * The Slack side of a run, as outbox rows: one message per run, posted once and updated as steps

@@ -1,5 +1,5 @@
-import type { Step } from '../store/index.js';
 import type { StepPlan } from './plan.js';
+import type { Step } from '../domain/index.js';
 
 const DEFAULT_PLAN: StepPlan = { key: 'step', onFailure: 'stop', timeoutMs: 60_000 };
 

@@ -3,11 +3,12 @@ import { isRecioError } from '@recio/protocol/errors';
 import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { HostResult } from '../hosts/transport.js';
 import { isActionName } from '@recio/protocol/actions';
-import type { Json, Run, Step, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { redactSecrets } from '@recio/protocol/redact';
 import { runCheck, type CheckContext, type CheckOutcome, type ChecksConfig } from './checks.js';
 import type { StepPlan } from './plan.js';
 import type { BotCheck } from './schema.js';
+import type { Json, Run, Step } from '../domain/index.js';
 
 /** How one step ended, ready for the store. `unknown` is never success: the action may or may not have run. */
 export interface ExecutedStep {

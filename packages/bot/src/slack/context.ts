@@ -3,10 +3,10 @@ import type { Vocabulary } from '../intents/intent.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveryKind, Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
-import type { Origin } from '../operations/types.js';
 import type { Store } from '../store/index.js';
 import type { HomeTabs } from './home/home-tabs.js';
 import type { WorkQueue } from './work-queue.js';
+import type { Origin } from '../domain/index.js';
 
 /** What the incident buttons, the root-cause modal and thread mentions call in the core. */
 export type IncidentActions = Pick<

@@ -1,35 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import { canonicalJson, sha256Hex, type JsonObject } from './canonical-json.js';
+import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
-
-export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired';
-
-/** Exactly what an approval allows: this action, on this host, with these params — nothing else. */
-export interface ApprovalBinding {
-  host: string;
-  action: string;
-  params: JsonObject;
-}
-
-/** A request for a second person to allow one dangerous step. */
-export interface Approval {
-  /** Opaque and unguessable; safe to put in a Slack button value. */
-  id: string;
-  runId: string;
-  stepId: string;
-  requestedBy: string;
-  /** The role the approver must hold (checked by the caller, which knows the roles). */
-  requiredRole: string | null;
-  bindingHash: string;
-  state: ApprovalState;
-  decidedBy: string | null;
-  decidedAt: Date | null;
-  reason: string | null;
-  createdAt: Date;
-  expiresAt: Date;
-}
+import type { Approval, ApprovalBinding, ApprovalState } from '../domain/approval.js';
+import type { JsonObject } from '../domain/json.js';
 
 export interface ApprovalsRepo {
   /** Opens an approval bound to the step's host, action and params; a still-pending one for the step is returned as is. */

@@ -1,6 +1,7 @@
-import { canonicalJson, sha256Hex, type JsonObject } from './canonical-json.js';
+import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Db } from './db.js';
 import { LOCK_AUDIT_CHAIN, LOCK_CLASS } from './lock-keys.js';
+import type { JsonObject } from '../domain/json.js';
 
 /** The hash a chain starts from. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
 
-/** A value that survives a round trip through jsonb unchanged. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
 /**
  * JSON with object keys sorted at every level, so the same value always hashes the same —
  * jsonb hands keys back in its own order, not the order they were written in.

@@ -10,30 +10,16 @@ export {
 } from './open-store.js';
 export type { Repos } from './repos.js';
 export type { StoreLogger } from './logger.js';
-export type { Json, JsonObject } from './canonical-json.js';
 export type { MigrationReport } from './migrate.js';
 export type { Leadership } from './leadership.js';
 export type { AuditVerdict } from './audit-verify.js';
 export type { RecoveredStep, RecoveryOptions, RecoveryReport } from './recovery.js';
 export type { DeliveryClaim, DeliveryKind, DeliveriesRepo } from './deliveries.js';
 export type { AuditEntry, AuditInput, AuditRepo } from './audit.js';
-export type { CreateRunInput, Run, RunState, RunsRepo, StepInput } from './runs.js';
-export type { ApprovalKind, Step, StepClaim, StepFinish, StepState, StepsRepo } from './steps.js';
-export {
-  bindingHash,
-  type Approval,
-  type ApprovalBinding,
-  type ApprovalState,
-  type ApprovalsRepo,
-} from './approvals.js';
-export type {
-  Incident,
-  IncidentKind,
-  IncidentStatus,
-  IncidentsRepo,
-  OpenIncidentInput,
-  Severity,
-} from './incidents.js';
+export type { CreateRunInput, RunsRepo, StepInput } from './runs.js';
+export type { StepClaim, StepFinish, StepsRepo } from './steps.js';
+export { bindingHash, type ApprovalsRepo } from './approvals.js';
+export type { IncidentsRepo, OpenIncidentInput } from './incidents.js';
 export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
 export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';
 export type { DoctorReportsRepo } from './doctor-reports.js';

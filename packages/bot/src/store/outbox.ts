@@ -1,5 +1,5 @@
-import type { Json, JsonObject } from './canonical-json.js';
 import type { Db } from './db.js';
+import type { Json, JsonObject } from '../domain/json.js';
 
 export type OutboxKind = 'post' | 'update' | 'ephemeral' | 'delete' | 'upload';
 export type OutboxState = 'pending' | 'sent' | 'failed' | 'superseded';

@@ -2,8 +2,9 @@ import type { Db } from './db.js';
 import { PRESENCE_CLASS } from './lock-keys.js';
 import { toLock, type ServiceLock } from './locks.js';
 import type { Repos } from './repos.js';
-import { toRun, type Run, type RunRow } from './runs.js';
-import { STEP_COLUMNS, toStep, type Step, type StepRow } from './steps.js';
+import { toRun, type RunRow } from './runs.js';
+import { STEP_COLUMNS, toStep, type StepRow } from './steps.js';
+import type { Run, Step } from '../domain/run.js';
 
 /** A step found running with nobody behind it, and what recovery did with it. */
 export interface RecoveredStep {

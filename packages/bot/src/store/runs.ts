@@ -1,39 +1,8 @@
-import type { JsonObject } from './canonical-json.js';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
-import { STEP_COLUMNS, toStep, type ApprovalKind, type Step, type StepRow } from './steps.js';
-
-/** Where a run (or a step) is in its life. `interrupted`: the bot stopped mid-step; the outcome is unknown. */
-export type RunState =
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'awaiting_approval'
-  | 'interrupted'
-  | 'cancelled';
-
-export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'skipped', 'interrupted', 'cancelled'];
-
-/** One execution of a runbook scenario, started from Slack, the CLI or the monitor. */
-export interface Run {
-  id: string;
-  scenario: string;
-  state: RunState;
-  /** Slack user id, `cli:<user>`, or `monitor`. */
-  requestedBy: string;
-  incidentId: string | null;
-  dryRun: boolean;
-  params: JsonObject;
-  /** The key that makes a retried request land on this same run. */
-  dedupeKey: string | null;
-  channel: string | null;
-  threadTs: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
-}
+import { TERMINAL_STATES, type ApprovalKind, type Run, type RunState, type Step } from '../domain/run.js';
+import { STEP_COLUMNS, toStep, type StepRow } from './steps.js';
+import type { JsonObject } from '../domain/json.js';
 
 /** A step as the runbook engine plans it. */
 export interface StepInput {

@@ -1,41 +1,8 @@
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import type { Json, JsonObject } from './canonical-json.js';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
-import type { RunState } from './runs.js';
-
-/** Who must say yes before a step runs: nobody, the requester (a confirm button), or a second person. */
-export type ApprovalKind = 'none' | 'confirm' | 'second_person';
-
-export type StepState = RunState;
-
-/** One step of a run: an agent action on a host, and what came of it. */
-export interface Step {
-  id: string;
-  runId: string;
-  idx: number;
-  title: string;
-  host: string;
-  action: string;
-  params: JsonObject;
-  approval: ApprovalKind;
-  idempotent: boolean;
-  /** The runbook's plan for this step (condition, failure policy, timeout); opaque to the store. */
-  spec: JsonObject;
-  state: StepState;
-  /** The bot instance running it (or that last ran it). */
-  owner: string | null;
-  /** Past this time a running step is presumed lost with its owner. */
-  leaseUntil: Date | null;
-  attempt: number;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  exitCode: number | null;
-  /** A short word: `ok`, `error`, `timeout`, `unknown` (interrupted) ... */
-  outcome: string | null;
-  result: Json | null;
-  outputExcerpt: string | null;
-}
+import type { ApprovalKind, Step, StepState } from '../domain/run.js';
+import type { Json, JsonObject } from '../domain/json.js';
 
 /** The answer to a claim. The loser learns who holds the step and since when. */
 export type StepClaim =

@@ -1,6 +1,6 @@
-import type { JsonObject } from './canonical-json.js';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
+import type { JsonObject } from '../domain/json.js';
 
 /** One line of an incident's (or a run's) timeline, as the report will show it. */
 export interface TimelineEvent {

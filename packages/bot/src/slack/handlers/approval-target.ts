@@ -1,7 +1,7 @@
 import { allows } from '../../access/roles.js';
 import { DANGEROUS_ACTIONS, isActionName } from '@recio/protocol/actions';
-import type { Actor } from '../../operations/types.js';
-import type { Step, Store } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
+import type { Actor, Step } from '../../domain/index.js';
 
 /** What the approver must type before a destructive approval is recorded. */
 export interface TypedTarget {

@@ -1,6 +1,7 @@
 import type { Intent, ParseResult } from '../../intents/intent.js';
-import type { Actor, Answer, Origin } from '../../operations/types.js';
+import type { Answer } from '../../operations/types.js';
 import type { SlackContext } from '../context.js';
+import type { Actor, Origin } from '../../domain/index.js';
 
 const VERBS = ['restart', 'start', 'stop'] as const;
 export type ServiceVerb = (typeof VERBS)[number];

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.js';
-import type { Origin } from '../../operations/types.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createHomeReply } from '../home/home-reply.js';
 import { createReply, type Reply } from '../reply.js';
 import { surfaceError } from '../surface-errors.js';
+import type { Origin } from '../../domain/index.js';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

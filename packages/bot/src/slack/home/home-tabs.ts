@@ -3,12 +3,13 @@ import pLimit from 'p-limit';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../observability/logger.js';
 import type { Operations } from '../../operations/operations.js';
-import type { Incident, OutboxMessage } from '../../store/index.js';
+import type { OutboxMessage } from '../../store/index.js';
 import type { HealthLimits } from '../views/home-hosts.js';
 import { renderHome, type HomeIncident } from '../views/home.js';
 import { readFleet, type FleetOverview } from './fleet-overview.js';
 import { createPermalinks } from './permalinks.js';
 import { RecentViewers } from './recent-viewers.js';
+import type { Incident } from '../../domain/index.js';
 
 export interface HomeTabsOptions {
   /** The monitor's limits for a stale feed or backup (default: btc_price 60 s, kalshi 120 s, 26 h). */

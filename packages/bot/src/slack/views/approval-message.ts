@@ -1,7 +1,7 @@
-import type { Approval, Run, Step } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
 import { actions, button, clip, context, escapeText, fallbackText, section, slackTime, type Block } from './kit.js';
 import { runTitle } from './run-message.js';
+import type { Approval, Run, Step } from '../../domain/index.js';
 
 export interface ApprovalView {
   approval: Approval;

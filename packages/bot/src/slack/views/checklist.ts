@@ -1,4 +1,3 @@
-import type { Run, Step } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
 import {
   actions,
@@ -15,6 +14,7 @@ import {
 } from './kit.js';
 import { stepReason } from './step-lines.js';
 import { runTitle } from './run-message.js';
+import type { Run, Step } from '../../domain/index.js';
 
 export interface ChecklistView {
   run: Run;

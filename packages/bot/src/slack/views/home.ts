@@ -1,10 +1,10 @@
 import type { HomeView } from '@slack/types';
 import { allows, ROLES, type Role } from '../../access/roles.js';
-import type { Incident } from '../../store/index.js';
 import type { FleetOverview } from '../home/fleet-overview.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { renderHosts, type HealthLimits } from './home-hosts.js';
 import { actions, button, clip, context, escapeText, header, Limits, section, slackTime, type Block } from './kit.js';
+import type { Incident } from '../../domain/index.js';
 
 /** An open incident and the link to its thread, once it has one. */
 export interface HomeIncident {

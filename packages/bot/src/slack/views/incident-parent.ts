@@ -1,4 +1,3 @@
-import type { Incident } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
 import {
   actions,
@@ -12,6 +11,7 @@ import {
   slackTime,
   type Block,
 } from './kit.js';
+import type { Incident } from '../../domain/index.js';
 
 const SEVERITY: Record<Incident['severity'], string> = {
   sev1: ':red_circle: SEV1',

@@ -1,5 +1,4 @@
 import { stepOutputFilename } from '../../runbooks/run-notices.js';
-import type { Run, Step } from '../../store/index.js';
 import { ActionId, BlockId } from '../ids.js';
 import {
   actions,
@@ -18,6 +17,7 @@ import {
   type Block,
 } from './kit.js';
 import { stepLine, stepReason } from './step-lines.js';
+import type { Run, Step } from '../../domain/index.js';
 
 export interface RunView {
   run: Run;

@@ -1,5 +1,5 @@
-import type { Json, Step, StepState } from '../../store/index.js';
 import { escapeText, formatDuration } from './kit.js';
+import type { Json, Step, StepState } from '../../domain/index.js';
 
 export const STATE_EMOJI: Record<StepState, string> = {
   pending: ':white_circle:',
