@@ -27,15 +27,12 @@ const publisher = createPublisher({
   logger,
   intervalMs: 200,
 });
+f.core.signals.on('outbox', () => publisher.wake());
 publisher.start();
 const parents = () => slack.state.messagesIn(OPS, { topLevelOnly: true }).length;
 
 async function measure(push: boolean): Promise<number[]> {
-  const { monitor } = deskAndMonitor(
-    f,
-    { push, intervalMs: push ? 10_000 : POLL_INTERVAL_MS, feedMaxAgeSeconds: {} },
-    { opsChannel: OPS, onChange: () => publisher.wake() },
-  );
+  const { monitor } = deskAndMonitor(f, { push, intervalMs: push ? 10_000 : POLL_INTERVAL_MS, feedMaxAgeSeconds: {} });
   await monitor.start();
   await until('leading', async () => (monitor.isLeader ? true : undefined));
   const samples: number[] = [];

@@ -14,7 +14,7 @@ import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCoreMonitor } from '@recio/bot/core/core-monitor';
+import { createMonitor } from '@recio/bot/compose';
 import {
   CHECKLIST_CHECKS,
   openDrillContext,
@@ -104,7 +104,7 @@ try {
   const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
   // One monitor for the whole bench, as a running bot has (a monitor started per drill would
   // always poll just after the break).
-  const monitor = createCoreMonitor(opened.core, opened.ctx.desk, silentLogger);
+  const monitor = createMonitor(opened.core);
   await monitor.start();
   // It must have seen the good release checked out before the first bad deploy.
   for (let i = 0; i < 200 && !monitor.isLeader; i++) await new Promise((r) => setTimeout(r, 100));

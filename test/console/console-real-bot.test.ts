@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startBot, type Bot } from '@recio/bot/bot';
+import { startBot, type Bot } from '@recio/bot/compose';
 import { loadConfig } from '@recio/bot/config';
 import {
   defaultConsoleSeed,

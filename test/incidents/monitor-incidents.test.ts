@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { confirmStep } from '@recio/bot/operations/decisions';
 import { ALICE, BOB, CAROL, MALLORY, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { deskAndMonitor, until } from '../support/monitor-fixture.js';
 import type { IncidentDesk } from '@recio/bot/incidents/desk';
@@ -92,7 +91,7 @@ describe('automatic incidents', () => {
         (s) => s.action === 'check.manual' && s.state === 'awaiting_approval',
       ),
     );
-    await confirmStep(f.ops, trades.id, await f.actor(BOB), f.origin('inc-trades'));
+    await f.ops.confirmStep(trades.id, await f.actor(BOB), f.origin('inc-trades'));
     await until('mitigated', async () =>
       (await f.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined,
     );

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { confirmStep } from '@recio/bot/operations/decisions';
 import { ALICE, CAROL, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 
@@ -51,10 +50,10 @@ describe('the Recovery Verification Checklist (§3)', () => {
     await until('the trades item waiting for a person', async () =>
       (await f.store.steps.get(trades.id))?.state === 'awaiting_approval' ? true : undefined,
     );
-    const architect = await confirmStep(f.ops, trades.id, await f.actor(CAROL), f.origin('check-carol'));
+    const architect = await f.ops.confirmStep(trades.id, await f.actor(CAROL), f.origin('check-carol'));
     expect(architect.type).toBe('denied');
     expect((await f.store.runs.get(runId))?.state).toBe('awaiting_approval');
-    await confirmStep(f.ops, trades.id, await f.actor(ALICE), f.origin('check-alice'));
+    await f.ops.confirmStep(trades.id, await f.actor(ALICE), f.origin('check-alice'));
     const done = await until('the checklist green', async () => {
       const run = await f.store.runs.get(runId);
       return run?.state === 'succeeded' ? run : undefined;

@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decideApproval, skipStep } from '@recio/bot/operations/decisions';
 import { planRun } from '@recio/bot/runbooks/plan';
 import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 
@@ -79,7 +78,7 @@ describe("the plan's scenarios against a real host", () => {
     );
     const approvalId = (approvalPost!.detail as { approvalId: string }).approvalId;
 
-    const self = await decideApproval(f.ops, approvalId, 'approved', alice, f.origin('pg-1-self'));
+    const self = await f.ops.decideApproval(approvalId, 'approved', alice, f.origin('pg-1-self'));
     expect(self).toMatchObject({ type: 'text', text: expect.stringContaining('second lead_operator') });
     expect((await f.store.steps.get(restore.id))?.state).toBe('awaiting_approval');
     expect(
@@ -90,8 +89,8 @@ describe("the plan's scenarios against a real host", () => {
 
     const bob = await f.actor(BOB);
     const [first, second] = await Promise.all([
-      decideApproval(f.ops, approvalId, 'approved', bob, f.origin('pg-1-bob-a')),
-      decideApproval(f.ops, approvalId, 'approved', bob, f.origin('pg-1-bob-b')),
+      f.ops.decideApproval(approvalId, 'approved', bob, f.origin('pg-1-bob-a')),
+      f.ops.decideApproval(approvalId, 'approved', bob, f.origin('pg-1-bob-b')),
     ]);
     const texts = [first, second].map((a) => (a as { text: string }).text);
     expect(texts.filter((t) => t.startsWith('Approved: Restore from the latest backup'))).toHaveLength(1);
@@ -192,13 +191,13 @@ steps:
     });
     expect((await f.engine.advance(run.id, ALICE)).state).toBe('awaiting_approval');
     const [ask] = await f.store.runs.steps(run.id);
-    expect(await skipStep(f.ops, ask!.id, await f.actor(ALICE), f.origin('gated-skip'))).toMatchObject({
+    expect(await f.ops.skipStep(ask!.id, await f.actor(ALICE), f.origin('gated-skip'))).toMatchObject({
       text: 'Skipped: Stop auto entries.',
     });
     const finished = await runReaches(f.store, run.id, ['succeeded', 'failed']);
     expect(finished.state).toBe('succeeded');
     expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');
-    const again = await skipStep(f.ops, ask!.id, await f.actor(ALICE), f.origin('gated-skip-2'));
+    const again = await f.ops.skipStep(ask!.id, await f.actor(ALICE), f.origin('gated-skip-2'));
     expect((again as { text: string }).text).toContain('cannot be skipped now');
   });
 });

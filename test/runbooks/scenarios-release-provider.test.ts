@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { confirmStep, decideApproval } from '@recio/bot/operations/decisions';
 import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 
@@ -73,7 +72,7 @@ describe('1.4 bad release', () => {
     expect((await run.done).state).toBe('awaiting_approval');
     const tags = (await f.store.runs.steps(run.run.id))[0]!;
     expect((tags.result as { data: { head: { tags: string[] } } }).data.head.tags).toEqual(['v2.4.0']);
-    await decideApproval(f.ops, await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-1-bob'));
+    await f.ops.decideApproval(await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-1-bob'));
     const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('succeeded');
     expect((await git('describe', '--tags', '--exact-match', 'HEAD')).stdout.trim()).toBe('v2.3.0');
@@ -83,7 +82,7 @@ describe('1.4 bad release', () => {
   test("rolling back onto a bad tag fails loudly with the smoke test's reason", async () => {
     const run = asRun(await f.ops.handle({ kind: 'rollback', tag: 'v2.4.0' }, await f.actor(ALICE), f.origin('rb-2')));
     await run.done;
-    await decideApproval(f.ops, await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-2-bob'));
+    await f.ops.decideApproval(await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-2-bob'));
     const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('failed');
     const rollback = (await f.store.runs.steps(run.run.id)).find((s) => s.action === 'deploy.rollback')!;
@@ -111,13 +110,13 @@ describe('1.3 provider outage', () => {
     expect((await run.done).state).toBe('awaiting_approval');
     const steps = await f.store.runs.steps(run.run.id);
     expect(steps.map((s) => s.state)).toEqual(['failed', 'awaiting_approval', 'pending', 'pending']);
-    await confirmStep(f.ops, steps[1]!.id, await f.actor(ALICE), f.origin('po-1-disable'));
+    await f.ops.confirmStep(steps[1]!.id, await f.actor(ALICE), f.origin('po-1-disable'));
     await f.host.supervisor.waitFor('auto_entry_supervisor', 'STOPPED');
     f.kalshi.status = 200;
     const reenable = await until('the re-enable offer', async () =>
       (await f.store.steps.get(steps[3]!.id))?.state === 'awaiting_approval' ? steps[3] : undefined,
     );
-    await confirmStep(f.ops, reenable!.id, await f.actor(ALICE), f.origin('po-1-enable'));
+    await f.ops.confirmStep(reenable!.id, await f.actor(ALICE), f.origin('po-1-enable'));
     const finished = await runReaches(f.store, run.run.id);
     expect(finished.state).toBe('succeeded');
     expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');

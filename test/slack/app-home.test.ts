@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { IncidentDesk } from '@recio/bot/incidents/desk';
 import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
@@ -112,7 +111,7 @@ describe('the App Home', () => {
     process.kill((await host.supervisor.program('trade_executor')).pid!, 'SIGKILL');
     await host.supervisor.waitFor('trade_executor', 'FATAL', 30_000);
     const openedBefore = opens();
-    const desk = new IncidentDesk(bot.store, bot.ops, { opsChannel: OPS, onChange: () => bot.publisher.wake() });
+    const { desk } = bot;
     const { incident } = await desk.reportFailure({
       kind: 'program',
       host: 'db1',

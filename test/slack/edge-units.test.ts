@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { commandTextOf } from '@recio/bot/slack/handlers/app-mention';
 import { missingService } from '@recio/bot/slack/handlers/intents';
-import { targetOf } from '@recio/bot/slack/handlers/approval-target';
+import { targetOf } from '@recio/bot/operations/approval-target';
 import { parseCommand } from '@recio/bot/intents/parse';
 import { createGroupMembers } from '@recio/bot/slack/group-members';
 import { timestampIsFresh } from '@recio/bot/slack/receiver';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
-import { readFleet } from '@recio/bot/slack/home/fleet-overview';
+import { readFleet } from '@recio/bot/operations/fleet-overview';
 import { generateKeyPair } from '../support/sshd.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { validateView } from '@recio/slack-emulator/index';
-import type { FleetOverview, HostOverview } from '@recio/bot/slack/home/fleet-overview';
+import type { FleetOverview, HostOverview } from '@recio/bot/operations/fleet-overview';
 import { ActionId } from '@recio/bot/slack/ids';
 import { renderHome, type HomeState } from '@recio/bot/slack/views/home';
 import { anIncident, NOW } from './view-fixtures.js';

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { IncidentDesk } from '@recio/bot/incidents/desk';
 import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
 import { ActionId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
@@ -130,10 +129,7 @@ describe('an incident declared by hand', () => {
     const parent = (await parentOf(declared))!;
     // The desk offers Resolve when a probe reports healthy or the checklist's first pass ends green;
     // this checklist ended on the hand-ticked item, so the probe's part is played here.
-    await new IncidentDesk(bot.store, bot.ops, {
-      opsChannel: OPS,
-      onChange: () => bot.publisher.wake(),
-    }).offerResolveIfReady(declared);
+    await bot.desk.offerResolveIfReady(declared);
     await until(() => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident), {
       timeout: 10_000,
     });

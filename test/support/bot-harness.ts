@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { RoleMembers } from '@recio/bot/access/roles';
-import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import type { HostRole } from '@recio/bot/config';
 import type { SlackEmulatorOptions } from '@recio/slack-emulator/index';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { createLogger, type LogLevel } from '@recio/bot/observability/logger';
-import { Operations } from '@recio/bot/operations/operations';
+import type { Operations } from '@recio/bot/operations/operations';
+import type { IncidentDesk } from '@recio/bot/incidents/desk';
 import type { ChecksConfig } from '@recio/bot/runbooks/checks';
-import { RunEngine } from '@recio/bot/runbooks/engine';
+import type { RunEngine } from '@recio/bot/runbooks/engine';
+import { startApprovalExpiry } from '@recio/bot/scheduler/approval-expiry';
+import { Signals } from '@recio/bot/signals';
+import { assembleCore } from '@recio/bot/compose';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
 import {
   createGroupMembers,
@@ -25,6 +28,7 @@ import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startSlackFake, type SlackFake } from './slack-fake.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
+import { testLogger } from './test-logger.js';
 import { ensureTestUser } from './test-user.js';
 
 /** The emulator's people, and the roles the harness gives them unless told otherwise. */
@@ -67,7 +71,7 @@ export interface BotHarnessOptions {
   releases?: Release[];
   checks?: Partial<ChecksConfig>;
   publisherIntervalMs?: number;
-  /** How often the publisher expires overdue approvals (default 5 s). */
+  /** How often overdue approvals are expired (default 5 s). */
   expirySweepMs?: number;
 }
 
@@ -88,6 +92,8 @@ export interface BotCore {
   testHosts: Record<string, TestHost>;
   engine: RunEngine;
   ops: Operations;
+  /** The incident desk the bot's composition made (the monitor's side of incidents). */
+  desk: IncidentDesk;
   app: SlackApp;
   publisher: Publisher;
   /** The bot's HTTP port (/slack/events, /healthz). */
@@ -252,43 +258,36 @@ export async function startBotCore(
         ),
       (h) => h.close(),
     );
-    const fleetView = { withRole: (role: HostRole) => hosts.withRole(role).map((h) => h.name) };
-    let publisher: Publisher | undefined;
-    const engine = new RunEngine(store, {
-      store,
-      hosts,
-      withRole: fleetView.withRole,
-      checks: { providers: {}, httpTimeoutMs: 2_000, ...options.checks },
-      lockWaitMs: 10_000,
-      approvalTtlMs: options.approvalTtlMs ?? 15 * 60_000,
-      onChange: () => publisher?.wake(),
-    });
     const runbooks = loadRunbooks(resolve(import.meta.dirname, '../../commands'));
     const settings = { botToken: slack.botToken, apiUrl: slack.apiUrl };
-    const ops = new Operations({
-      store,
-      hosts,
-      engine,
-      runbooks,
-      fleet: fleetView,
-      vocabulary: { services: [...RECIO_PROGRAMS], hosts: hosts.names(), scenarios: [...runbooks.keys()] },
-      roleMembers: options.roles ?? DEFAULT_ROLES,
-      groupsOf: createGroupMembers(createSlackWebClient(settings, logger)),
-      opsChannel: options.opsChannel ?? OPS,
-    });
-    let app: SlackApp | undefined;
-    publisher = createPublisher({
+    const signals = new Signals(testLogger);
+    // The bot's own composition, over this harness's store and hosts.
+    const core = assembleCore(
+      { store, hosts, runbooks },
+      {
+        opsChannel: options.opsChannel ?? OPS,
+        roleMembers: options.roles ?? DEFAULT_ROLES,
+        checks: { providers: {}, httpTimeoutMs: 2_000, ...options.checks },
+        lockWaitMs: 10_000,
+        approvalTtlMs: options.approvalTtlMs ?? 15 * 60_000,
+        monitor: { intervalMs: 1_000, push: false },
+      },
+      { logger: testLogger, signals, groupsOf: createGroupMembers(createSlackWebClient(settings, logger)) },
+    );
+    const { engine, ops } = core;
+    const publisher = createPublisher({
       store,
       client: createSlackWebClient(settings, logger),
       logger,
-      engine,
       intervalMs: options.publisherIntervalMs ?? 500,
-      ...(options.expirySweepMs ? { sweepEveryMs: options.expirySweepMs } : {}),
-      onSent: (message) => app?.homes.afterSent(message),
+      onSent: (message) => signals.emit('sent', message),
     });
+    signals.on('outbox', () => publisher.wake());
     publisher.start();
-    cleanups.push(() => publisher!.stop());
-    app = createSlackApp({
+    cleanups.push(() => publisher.stop());
+    const stopExpiry = startApprovalExpiry({ engine, logger: testLogger }, options.expirySweepMs);
+    cleanups.push(async () => stopExpiry());
+    const app = createSlackApp({
       slack: {
         ...settings,
         signingSecret: slack.signingSecret,
@@ -297,9 +296,11 @@ export async function startBotCore(
         host: '127.0.0.1',
       },
       operations: ops,
+      store,
       logger,
-      onOutbox: () => publisher?.wake(),
+      onOutbox: () => signals.emit('outbox'),
     });
+    signals.on('sent', (message) => app.homes.afterSent(message));
     const started = app;
     const { port } = await keep(
       () => started.start(),
@@ -312,6 +313,7 @@ export async function startBotCore(
       testHosts,
       engine,
       ops,
+      desk: core.desk,
       app: started,
       publisher,
       port,

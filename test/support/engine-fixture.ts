@@ -5,14 +5,16 @@ import { join, resolve } from 'node:path';
 import type { RoleMembers } from '@recio/bot/access/roles';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
-import { Operations } from '@recio/bot/operations/operations';
+import type { Operations } from '@recio/bot/operations/operations';
+import type { IncidentDesk } from '@recio/bot/incidents/desk';
+import { assembleCore, type Core } from '@recio/bot/compose';
 import type { Answer } from '@recio/bot/operations/types';
-import { RunEngine } from '@recio/bot/runbooks/engine';
+import type { RunEngine } from '@recio/bot/runbooks/engine';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
 import { openStore, type Store } from '@recio/bot/store/index';
-import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
+import { testLogger } from './test-logger.js';
 import type { Actor, Origin, Run } from '@recio/bot/domain/index';
 
 export const ALICE = 'UALICE001';
@@ -52,6 +54,9 @@ export async function startStubHttp(status = 200): Promise<StubHttp> {
 }
 
 export interface EngineFixture {
+  /** The bot's composition over the fixture's store and host (signals, settings, the desk). */
+  core: Core;
+  desk: IncidentDesk;
   store: Store;
   storeDb: TestDatabase;
   recio: TestDatabase;
@@ -135,28 +140,24 @@ export async function startEngineFixture(
       },
     ]);
     cleanups.push(() => hosts.close());
-    const fleet = { withRole: (role: string) => hosts.withRole(role as 'db').map((h) => h.name) };
-    const engine = new RunEngine(store, {
-      store,
-      hosts,
-      withRole: fleet.withRole,
-      checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
-      lockWaitMs: options.lockWaitMs ?? 30_000,
-      approvalTtlMs: 15 * 60_000,
-    });
     const runbooks = loadRunbooks(options.runbooksDir ?? resolve(import.meta.dirname, '../../commands'));
-    const ops = new Operations({
-      store,
-      hosts,
-      engine,
-      runbooks,
-      fleet,
-      vocabulary: { services: [...RECIO_PROGRAMS], hosts: ['db1'], scenarios: [...runbooks.keys()] },
-      roleMembers: ROLES,
-      groupsOf: async () => [],
-      opsChannel: 'COPS00001',
-    });
+    // The bot's own composition, over this fixture's store and host.
+    const core = assembleCore(
+      { store, hosts, runbooks },
+      {
+        opsChannel: 'COPS00001',
+        roleMembers: ROLES,
+        checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
+        lockWaitMs: options.lockWaitMs ?? 30_000,
+        approvalTtlMs: 15 * 60_000,
+        monitor: { intervalMs: 1_000, push: true },
+      },
+      { logger: testLogger },
+    );
+    const { engine, ops, desk } = core;
     return {
+      core,
+      desk,
       store,
       storeDb,
       recio,

@@ -10,7 +10,8 @@ import { registerRunCommands } from './cli/run-commands.js';
 import { registerRunbookCommands } from './cli/runbook-commands.js';
 import { registerSandboxCommands } from './cli/sandbox-loader.js';
 import { registerDrillCommands } from './cli/drill-commands.js';
-import { openCore } from './core/open-core.js';
+import { composeCore } from './compose.js';
+import { createLogger } from './observability/logger.js';
 import { registerStoreCommands } from './cli/store-commands.js';
 import { loadConfig, type Config } from './config.js';
 import { isRecioError } from '@recio/protocol/errors';
@@ -42,7 +43,11 @@ registerStoreCommands(program, {
 registerDoctorCommand(program, { print, setExitCode });
 await registerSandboxCommands(program, { print, setExitCode });
 registerDrillCommands(program, { print, setExitCode, env: () => process.env });
-registerRunCommands(program, { openCore: () => openCore(config()), print, setExitCode });
+registerRunCommands(program, {
+  openCore: () => composeCore(config(), { logger: createLogger({ level: 'warn' }) }),
+  print,
+  setExitCode,
+});
 registerRunbookCommands(program, {
   print,
   setExitCode,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from 'dotenv';
-import { startBot } from './bot.js';
+import { startBot } from './compose.js';
 import { type Config, loadConfig } from './config.js';
 import { startConsoleMode, type ConsoleMode } from './console-loader.js';
 import { isRecioError } from '@recio/protocol/errors';

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startBot, type Bot } from '@recio/bot/bot';
+import { startBot, type Bot } from '@recio/bot/compose';
 import { loadConfig } from '@recio/bot/config';
 import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
 import { createLogger, type LogLevel } from '@recio/bot/observability/logger';

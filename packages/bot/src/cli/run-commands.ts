@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import type { Core } from '../core/open-core.js';
+import type { Core } from '../compose.js';
 import { isRecioError } from '@recio/protocol/errors';
 import type { Intent } from '../intents/intent.js';
 import { parseCommand } from '../intents/parse.js';
-import { cancelRun, confirmStep, decideApproval } from '../operations/decisions.js';
 import type { Answer } from '../operations/types.js';
 import { formatStatus } from './host-commands.js';
 import { followRun, stepLine } from './progress.js';
@@ -23,7 +22,7 @@ function originFor(core: Core): Origin {
   const id = randomUUID();
   return {
     surface: 'cli',
-    ...(core.config.env.RECIO_OPS_CHANNEL ? { channel: core.config.env.RECIO_OPS_CHANNEL } : {}),
+    ...(core.ops.opsChannel ? { channel: core.ops.opsChannel } : {}),
     deliveryKey: `cli:${id}`,
     requestId: `cli-${id.slice(0, 8)}`,
   };
@@ -94,7 +93,7 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
   };
   const viaGrammar = (words: string[]) =>
     withCore(async (core) => {
-      const parsed = parseCommand(words.join(' '), core.ops.deps.vocabulary);
+      const parsed = parseCommand(words.join(' '), core.ops.vocabulary);
       if (!parsed.ok) {
         deps.print(parsed.message.replace(/`/g, ''));
         return 64;
@@ -137,7 +136,7 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
       withCore(async (core) =>
         show(
           core,
-          await decideApproval(core.ops, id, 'approved', await core.ops.actorFor(cliActor()), originFor(core)),
+          await core.ops.decideApproval(id, 'approved', await core.ops.actorFor(cliActor()), originFor(core)),
           deps.print,
         ),
       ),
@@ -149,7 +148,7 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
       withCore(async (core) =>
         show(
           core,
-          await decideApproval(core.ops, id, 'denied', await core.ops.actorFor(cliActor()), originFor(core)),
+          await core.ops.decideApproval(id, 'denied', await core.ops.actorFor(cliActor()), originFor(core)),
           deps.print,
         ),
       ),
@@ -159,7 +158,7 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
     .description('give the go-ahead a gated step waits for')
     .action((id: string) =>
       withCore(async (core) =>
-        show(core, await confirmStep(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
+        show(core, await core.ops.confirmStep(id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
       ),
     );
   program
@@ -167,7 +166,7 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
     .description('cancel a run (a running step finishes first)')
     .action((id: string) =>
       withCore(async (core) =>
-        show(core, await cancelRun(core.ops, id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
+        show(core, await core.ops.cancelRun(id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
       ),
     );
   program

@@ -5,3 +5,4 @@ export { TERMINAL_STATES, type ApprovalKind, type Run, type RunState, type Step,
 export type { Approval, ApprovalBinding, ApprovalState } from './approval.js';
 export type { Incident, IncidentKind, IncidentStatus, Severity } from './incident.js';
 export { SYSTEM, type Actor, type ActorId, type Origin } from './actor.js';
+export type { Program } from './program.js';

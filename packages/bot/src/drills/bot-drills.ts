@@ -1,11 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import type { Config } from '../config.js';
-import type { Core } from '../core/open-core.js';
-import type { IncidentDesk } from '../incidents/desk.js';
+import type { DrillParts } from '../compose.js';
 import type { Monitor } from '../monitor/monitor.js';
+import type { Operations } from '../operations/operations.js';
 import type { Drills } from '../operations/types.js';
 import type { StoreLogger } from '../store/index.js';
-import { createCoreMonitor } from '../core/core-monitor.js';
 import { isScenario, SCENARIOS, type DrillContext, type DrillTarget } from './drill-types.js';
 import { loadSandboxDrills } from './sandbox-drills.js';
 import { beginDrill } from './run-drill.js';
@@ -14,8 +12,9 @@ import { beginDrill } from './run-drill.js';
  * What `/recio drill` may break: the bot's own fleet, and only when that fleet is a sandbox — a drill
  * breaks things for real, and a chat command must not be a way to stop production's programs.
  */
-export async function drillTargetFor(config: Config): Promise<{ target: DrillTarget } | { refusal: string }> {
-  const fleet = config.env.RECIO_FLEET;
+export async function drillTargetFor(
+  fleet: string | undefined,
+): Promise<{ target: DrillTarget } | { refusal: string }> {
   const staging = 'Drill a staging fleet from a terminal: `recio drill <scenario> --fleet staging.yml`.';
   if (fleet === undefined)
     return {
@@ -33,13 +32,12 @@ export async function drillTargetFor(config: Config): Promise<{ target: DrillTar
 }
 
 export interface BotDrillsDeps {
-  core: Core;
-  desk: IncidentDesk;
-  /** The bot's running monitor; without one (monitor off) a drill starts its own for its length. */
-  monitor: Monitor | undefined;
+  /** The door the drill acts through, as a person would. */
+  ops: Operations;
+  parts: DrillParts;
   logger: StoreLogger;
-  /** Wakes the publisher after the drill wrote a message. */
-  notify(): void;
+  /** Without the bot's own monitor running (tests), a drill starts one of these for its length. */
+  ownMonitor: (() => Monitor) | undefined;
 }
 
 /**
@@ -48,14 +46,14 @@ export interface BotDrillsDeps {
  * the result is posted in the channel when the drill ends.
  */
 export function createBotDrills(deps: BotDrillsDeps): Drills {
-  const { core, desk, monitor, logger } = deps;
+  const { ops, parts, logger } = deps;
   let allowed: Promise<{ target: DrillTarget } | { refusal: string }> | undefined;
   let running: { scenario: string; by: string; at: Date } | undefined;
   return {
     async start(scenario, actor, origin) {
       if (!isScenario(scenario))
         return { type: 'text', text: `Unknown scenario \`${scenario}\`: drills know ${SCENARIOS.join(', ')}.` };
-      allowed ??= drillTargetFor(core.config);
+      allowed ??= drillTargetFor(parts.settings.fleetPath);
       const target = await allowed;
       if ('refusal' in target) return { type: 'text', text: target.refusal };
       if (running)
@@ -63,17 +61,18 @@ export function createBotDrills(deps: BotDrillsDeps): Drills {
           type: 'text',
           text: `A drill is running already (${running.scenario}, started by <@${running.by}> at ${running.at.toISOString().slice(11, 19)} UTC): one at a time.`,
         };
-      const channel = origin.channel ?? core.config.env.RECIO_OPS_CHANNEL;
+      const channel = origin.channel ?? parts.settings.opsChannel;
       const ctx: DrillContext = {
-        store: core.store,
-        ops: core.ops,
-        desk,
-        fleet: core.fleet,
+        store: parts.store,
+        ops,
+        desk: parts.desk,
+        fleet: parts.fleet,
+        hosts: parts.hosts,
         channel,
-        notify: deps.notify,
+        notify: () => parts.signals.emit('outbox'),
         ensureMonitor: async () => {
-          if (monitor) return async () => undefined;
-          const own = createCoreMonitor(core, desk, logger);
+          if (deps.ownMonitor === undefined) return async () => undefined;
+          const own = deps.ownMonitor();
           await own.start();
           await own.probeOnce();
           return () => own.close();

@@ -23,7 +23,7 @@ export async function recoverCascade(d: Drill, mainIncidentId: string, started: 
     if (!d.result.alsoOpened.includes(other.title)) d.result.alsoOpened.push(other.title);
     const program = programOf(other.fingerprint);
     if (program === undefined || other.scenario === null) continue;
-    const status = await ctx.ops.deps.hosts.run(program.host, {
+    const status = await ctx.hosts.run(program.host, {
       action: 'service.status',
       params: { service: program.service },
     });

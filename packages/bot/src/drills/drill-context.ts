@@ -1,8 +1,6 @@
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { loadConfig } from '../config.js';
-import { createCoreMonitor } from '../core/core-monitor.js';
-import { openCore, type Core } from '../core/open-core.js';
-import { IncidentDesk } from '../incidents/desk.js';
+import { composeCore, type Core, createMonitor } from '../compose.js';
 import type { MonitorOptions } from '../monitor/monitor.js';
 import type { StoreLogger } from '../store/index.js';
 import type { DrillContext, DrillTarget } from './drill-types.js';
@@ -53,16 +51,16 @@ export async function openDrillContext(options: OpenDrillOptions): Promise<Opene
     throw new RecioError(ErrorCode.InvalidParams, 'a drill needs a sandbox dir or a fleet file');
   }
   const config = loadConfig(env);
-  const core = await openCore(config, { logger: options.logger });
-  const desk = new IncidentDesk(core.store, core.ops, { opsChannel: config.env.RECIO_OPS_CHANNEL });
+  const core = await composeCore(config, { logger: options.logger });
   const ctx: DrillContext = {
     store: core.store,
     ops: core.ops,
-    desk,
+    desk: core.desk,
     fleet: core.fleet,
+    hosts: core.hosts,
     channel: config.env.RECIO_OPS_CHANNEL,
     ensureMonitor: async () => {
-      const monitor = createCoreMonitor(core, desk, options.logger, options.monitor);
+      const monitor = createMonitor(core, options.monitor);
       await monitor.start();
       // One round before the break: the release watch must know what was checked out before it.
       await monitor.probeOnce();

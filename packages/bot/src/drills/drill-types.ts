@@ -1,5 +1,6 @@
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Operations } from '../operations/operations.js';
+import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { FleetView } from '../runbooks/plan.js';
 import type { Store } from '../store/index.js';
 import type { Step } from '../domain/index.js';
@@ -27,6 +28,8 @@ export interface DrillContext {
   desk: IncidentDesk;
   /** Which hosts hold a role (the drill target picks where to break). */
   fleet: FleetView;
+  /** The hosts, for what a drill checks itself (is the program it broke running again?). */
+  hosts: Hosts;
   /** Where the drill's own record is posted (Slack), if anywhere. */
   channel?: string | undefined;
   /**

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import { confirmStep, decideApproval } from '../operations/decisions.js';
 import type { Answer } from '../operations/types.js';
 import { DRILL_ACTOR, drillOrigin } from './drill-actors.js';
 import type { DrillContext, PreparedBreak } from './drill-types.js';
@@ -60,8 +59,7 @@ export async function driveRun(ctx: DrillContext, runId: string, options: DriveO
         const approvalId = await approvalOf(ctx, step);
         if (approvalId === undefined) continue;
         handled.add(step.id);
-        const answer = await decideApproval(
-          ctx.ops,
+        const answer = await ctx.ops.decideApproval(
           approvalId,
           'approved',
           options.approver,
@@ -74,7 +72,7 @@ export async function driveRun(ctx: DrillContext, runId: string, options: DriveO
           });
       } else if (step.approval === 'confirm' && (options.readyToConfirm?.(step, steps) ?? true)) {
         handled.add(step.id);
-        const answer = await confirmStep(ctx.ops, step.id, DRILL_ACTOR, drillOrigin(ctx, `confirm:${step.id}`));
+        const answer = await ctx.ops.confirmStep(step.id, DRILL_ACTOR, drillOrigin(ctx, `confirm:${step.id}`));
         options.act(`${step.action === 'check.manual' ? 'confirm' : 'go-ahead'}: ${step.title}`);
         if (answer.type !== 'text' || !answer.text.startsWith('Go-ahead recorded'))
           throw new RecioError(

@@ -45,7 +45,7 @@ export function fleetTarget(label: string): DrillTarget {
         );
       const [host] = ctx.fleet.withRole('app');
       if (host === undefined) throw new RecioError(ErrorCode.ConfigInvalid, 'the fleet has no app host to drill on');
-      const status = await ctx.ops.deps.hosts.run(host, { action: 'service.status', params: { service } });
+      const status = await ctx.hosts.run(host, { action: 'service.status', params: { service } });
       const state = (status.data as { programs?: Array<{ name: string; state: string }> } | undefined)?.programs?.find(
         (p) => p.name === service,
       )?.state;

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import { cancelRun } from '../operations/decisions.js';
 import type { Answer } from '../operations/types.js';
 import { approverFor, DRILL_ACTOR, drillOrigin } from './drill-actors.js';
 import { finishDrillRecord, openDrillRecord, type DrillRecord } from './drill-record.js';
@@ -243,7 +242,11 @@ async function checklistGreen(d: Drill, incident: Incident): Promise<void> {
     });
   } catch (error) {
     // Its probes would retry for ten minutes more: the drill stops them, and says which failed.
-    await cancelRun(ctx.ops, runId, DRILL_ACTOR, drillOrigin(ctx, `cancel:${runId}`)).catch(() => undefined);
+    await ctx.ops
+      .cancelRun(runId, DRILL_ACTOR, drillOrigin(ctx, `cancel:${runId}`))
+      .catch((cancelError: unknown) =>
+        d.result.failures.push(`cancelling the checklist failed: ${String(cancelError)}`),
+      );
     throw new RecioError(
       ErrorCode.StepTimeout,
       `the checklist did not go green within ${Math.round(d.timeouts.greenMs / 1000)} s: ${await describeSteps(ctx, runId)}`,

@@ -1,34 +1,46 @@
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
-import type { Operations } from '../operations/operations.js';
+import { redactSecrets } from '@recio/protocol/redact';
+import type { Access } from '../access/access.js';
+import type { Actor, Incident, Origin } from '../domain/index.js';
+import type { RunRequests } from '../operations/run-requests.js';
 import type { Answer } from '../operations/types.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
-import type { Repos, Store } from '../store/index.js';
-import { redactSecrets } from '@recio/protocol/redact';
+import { recordTransition } from '../runbooks/transition.js';
+import type { Store, StoreLogger } from '../store/index.js';
 import { classify, type Failure } from './failure.js';
+import { MONITOR, postIncident, updateIncident } from './incident-messages.js';
 import { durations, formatDuration, loadReportData, renderReport } from './report.js';
-import type { Actor, Incident, Origin } from '../domain/index.js';
 
-/** Who the monitor is in timelines and audit rows. */
-export const MONITOR = 'monitor';
+export { MONITOR } from './incident-messages.js';
 
-const event = (incident: Incident) => ({ type: 'incident', incidentId: incident.id });
+export interface IncidentDeskDeps {
+  store: Store;
+  access: Access;
+  runs: RunRequests;
+  logger: StoreLogger;
+  opsChannel?: string | undefined;
+  /** Told after a change with messages is committed (the publisher sends without waiting). */
+  onChange?: () => void;
+}
+
+type IncidentPermission = 'view' | 'operate' | 'resolve' | 'root_cause';
+
+const ACTIVE_RUN = ['pending', 'running', 'awaiting_approval'];
 
 /**
- * Incidents from detection to report: one thread per fault (a flap joins the open incident, never
- * opens a second), its timeline, acknowledgement, recovery and checklist runs started in the
- * thread, Resolve offered when the checklist is green and the probes are healthy, and the report.
+ * Incidents from detection to report, behind one service for every surface: one thread per fault
+ * (a flap joins the open incident, never opens a second), declared by hand or opened by the
+ * monitor, its timeline, acknowledgement, recovery and checklist runs started in the thread,
+ * Resolve offered when the checklist is green and the probes are healthy, and one way to resolve
+ * (the button and `/recio incident close` alike) that writes the report.
  */
 export class IncidentDesk {
-  constructor(
-    private readonly store: Store,
-    private readonly ops: Operations,
-    private readonly options: { opsChannel?: string | undefined; onChange?: () => void },
-  ) {}
+  constructor(private readonly deps: IncidentDeskDeps) {}
 
   /** A failure seen by the monitor: opens its incident, or joins the open one with the same fingerprint. */
   async reportFailure(failure: Failure): Promise<{ incident: Incident; created: boolean }> {
     const c = classify(failure);
-    const result = await this.store.withTransaction(async (tx) => {
+    const result = await this.deps.store.withTransaction(async (tx) => {
       const { incident, created } = await tx.incidents.openOrJoin({
         fingerprint: c.fingerprint,
         kind: 'incident',
@@ -36,46 +48,48 @@ export class IncidentDesk {
         severity: c.severity,
         openedBy: MONITOR,
         scenario: c.scenario,
-        channel: this.options.opsChannel ?? null,
+        channel: this.deps.opsChannel ?? null,
         detail: { ...failure, ...(c.value ? { value: c.value } : {}) } as never,
       });
       if (created) {
-        await tx.timeline.add({
-          incidentId: incident.id,
+        await recordTransition(tx, {
           actor: MONITOR,
+          incidentId: incident.id,
           kind: 'detected',
           text: redactSecrets(failure.detail),
           detail: { failure: failure.kind, host: failure.host ?? null, state: failure.state },
-        });
-        await this.post(tx, incident, `:rotating_light: ${c.title}`);
-        await tx.audit.append({
-          actor: MONITOR,
-          action: 'incident.opened',
-          target: `incident:${incident.id}`,
-          outcome: 'ok',
-          detail: { fingerprint: c.fingerprint, severity: c.severity, scenario: c.scenario },
+          audit: {
+            action: 'incident.opened',
+            target: `incident:${incident.id}`,
+            outcome: 'ok',
+            detail: { fingerprint: c.fingerprint, severity: c.severity, scenario: c.scenario },
+          },
+          tell: [(t) => postIncident(t, incident, `:rotating_light: ${c.title}`)],
         });
       } else {
-        await tx.timeline.add({
-          incidentId: incident.id,
+        await recordTransition(tx, {
           actor: MONITOR,
+          incidentId: incident.id,
           kind: 'recurred',
           text: `seen again (${incident.occurrences}×): ${redactSecrets(failure.detail)}`,
           detail: { state: failure.state },
+          tell: [
+            (t) =>
+              updateIncident(t, incident, `seen:${incident.occurrences}`, `${c.title} (seen ${incident.occurrences}×)`),
+          ],
         });
-        await this.update(tx, incident, `seen:${incident.occurrences}`, `${c.title} (seen ${incident.occurrences}×)`);
       }
       return { incident, created };
     });
-    this.options.onChange?.();
+    this.deps.onChange?.();
     return result;
   }
 
   /** A probe found the fault's subject healthy again: told in the thread, and Resolve offered if the checklist is green. */
   async reportHealthy(fingerprint: string, detail: string): Promise<void> {
-    const incident = await this.store.incidents.findUnresolved(fingerprint);
+    const incident = await this.deps.store.incidents.findUnresolved(fingerprint);
     if (incident === undefined) return;
-    await this.store.timeline.add({
+    await this.deps.store.timeline.add({
       incidentId: incident.id,
       actor: MONITOR,
       kind: 'probe_healthy',
@@ -87,7 +101,7 @@ export class IncidentDesk {
 
   /** Mitigated = the latest checklist in the thread is green and the monitor sees the fault healthy. */
   async offerResolveIfReady(incidentId: string): Promise<boolean> {
-    const data = await loadReportData(this.store, incidentId);
+    const data = await loadReportData(this.deps.store, incidentId);
     if (data === undefined || data.incident.status === 'resolved' || data.incident.status === 'mitigated') return false;
     const checklist = data.runs.filter((r) => r.run.scenario === 'verify').at(-1);
     const green = checklist?.run.state === 'succeeded' && checklist.steps.every((s) => s.state === 'succeeded');
@@ -96,27 +110,99 @@ export class IncidentDesk {
       .at(-1);
     const healthy = data.incident.openedBy !== MONITOR || lastProbe?.kind === 'probe_healthy';
     if (!green || !healthy) return false;
-    await this.store.withTransaction(async (tx) => {
+    await this.deps.store.withTransaction(async (tx) => {
       const { changed, incident } = await tx.incidents.advance(incidentId, 'mitigated', MONITOR);
-      if (changed)
-        await this.update(
-          tx,
-          incident,
-          'mitigated',
-          `Mitigated: ${incident.title} — checklist green, probes healthy. Resolve?`,
-        );
+      const text = `Mitigated: ${incident.title} — checklist green, probes healthy. Resolve?`;
+      if (changed) await updateIncident(tx, incident, 'mitigated', text);
     });
-    this.options.onChange?.();
+    this.deps.onChange?.();
     return true;
+  }
+
+  /**
+   * `/recio incident open <title>`: an incident declared by hand, with its parent message in the
+   * channel (the thread everything after it goes into). `--security` makes it a security incident.
+   */
+  async declare(title: string, security: boolean, actor: Actor, origin: Origin): Promise<Answer> {
+    const channel = origin.channel ?? this.deps.opsChannel;
+    const incident = await this.deps.store.withTransaction(async (tx) => {
+      // A hand-declared incident is its own fault: the delivery key makes a retried command join it.
+      const { incident, created } = await tx.incidents.openOrJoin({
+        fingerprint: `manual:${origin.deliveryKey}`,
+        kind: security ? 'security' : 'incident',
+        title,
+        severity: security ? 'sev1' : 'sev2',
+        openedBy: actor.id,
+        channel: channel ?? null,
+      });
+      if (!created) return incident;
+      const mentions = this.deps.access.securityMentions();
+      const text = security
+        ? `:lock: Security incident: ${title}. ${mentions || 'No security_officer is configured (RECIO_SECURITY_OFFICERS).'} Only the security_officer and lead_operators act in this thread.`
+        : `Incident: ${title}`;
+      await recordTransition(tx, {
+        actor: actor.id,
+        incidentId: incident.id,
+        kind: 'opened',
+        text: `declared by hand: ${title}`,
+        detail: { security },
+        audit: {
+          action: 'incident.opened',
+          target: `incident:${incident.id}`,
+          outcome: 'ok',
+          detail: { title, security },
+          requestId: origin.requestId,
+        },
+        tell: [(t) => postIncident(t, incident, text)],
+      });
+      return incident;
+    });
+    this.deps.onChange?.();
+    const where = `<#${channel ?? 'the ops channel'}>`;
+    return { type: 'text', text: `Incident ${incident.id.slice(0, 8)} opened: ${title}. Its thread is in ${where}.` };
+  }
+
+  /** `/recio incident close`: this channel's (or this thread's) one open incident, resolved as Resolve does. */
+  async close(actor: Actor, origin: Origin): Promise<Answer> {
+    const open = (await this.deps.store.incidents.listUnresolved()).filter(
+      (i) => i.channel === (origin.channel ?? this.deps.opsChannel),
+    );
+    const inThread = origin.threadTs ? open.filter((i) => i.threadTs === origin.threadTs) : open;
+    if (inThread.length === 0) return { type: 'text', text: 'No open incident here.' };
+    if (inThread.length > 1) {
+      const list = inThread.map((i) => `${i.id.slice(0, 8)} ${i.title}`).join('; ');
+      return {
+        type: 'text',
+        text: `${inThread.length} incidents are open here: close one from its thread with \`@recio incident close\`. Open: ${list}`,
+      };
+    }
+    return this.resolve(inThread[0]!.id, actor, origin);
+  }
+
+  /** `/recio report [id]`: the stored report, or a note that it is not written yet. */
+  async reportFor(ref: string | undefined, origin: Origin): Promise<Answer> {
+    const { store } = this.deps;
+    const open = await store.incidents.listUnresolved();
+    const incident =
+      ref === undefined
+        ? open.filter((i) => i.channel === origin.channel).at(-1)
+        : ((await store.incidents.get(ref)) ?? open.find((i) => i.id.startsWith(ref)));
+    if (incident === undefined)
+      return { type: 'text', text: ref ? `No incident ${ref}.` : 'Which incident? `/recio report <id>`.' };
+    return {
+      type: 'report',
+      incidentId: incident.id,
+      markdown: incident.report ?? `# ${incident.title}\n\n_The report is written when the incident is resolved._\n`,
+    };
   }
 
   async acknowledge(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     const refused = await this.guard(incidentId, actor, 'operate', origin);
     if ('type' in refused) return refused;
-    const { changed, incident } = await this.store.withTransaction(async (tx) => {
+    const { changed, incident } = await this.deps.store.withTransaction(async (tx) => {
       const moved = await tx.incidents.advance(incidentId, 'acknowledged', actor.id);
+      // The store's advance writes the timeline entry; the audit row and the parent's update go beside it.
       if (moved.changed) {
-        await this.update(tx, moved.incident, 'acknowledged', `Acknowledged by ${actor.id}`);
         await tx.audit.append({
           actor: actor.id,
           action: 'incident.acknowledged',
@@ -125,16 +211,13 @@ export class IncidentDesk {
           detail: {},
           requestId: origin.requestId,
         });
+        await updateIncident(tx, moved.incident, 'acknowledged', `Acknowledged by ${actor.id}`);
       }
       return moved;
     });
-    this.options.onChange?.();
-    return {
-      type: 'text',
-      text: changed
-        ? `Acknowledged: ${incident.title}.`
-        : `Already ${incident.status}${incident.acknowledgedBy ? ` (acknowledged by <@${incident.acknowledgedBy}>)` : ''}.`,
-    };
+    this.deps.onChange?.();
+    const by = incident.acknowledgedBy ? ` (acknowledged by <@${incident.acknowledgedBy}>)` : '';
+    return { type: 'text', text: changed ? `Acknowledged: ${incident.title}.` : `Already ${incident.status}${by}.` };
   }
 
   /** "Run recovery": the incident's runbook, in its thread. A double click lands on the same run. */
@@ -146,46 +229,35 @@ export class IncidentDesk {
         type: 'text',
         text: 'This incident has no matching runbook: run one with `/recio run <scenario>` in the thread.',
       };
-    await this.acknowledgeQuietly(incident, actor, origin);
-    const finished =
-      (await loadReportData(this.store, incident.id))?.runs.filter(
-        (r) =>
-          r.run.scenario === incident.scenario && !['pending', 'running', 'awaiting_approval'].includes(r.run.state),
-      ).length ?? 0;
+    if (incident.status === 'open') await this.acknowledge(incident.id, actor, origin);
+    const finished = await this.finishedRuns(incident, incident.scenario);
     const value = (incident.detail as { value?: string }).value;
-    return this.ops.runRunbook(
-      incident.scenario,
-      value,
-      false,
-      actor,
-      this.inThread(incident, origin, `recovery:${finished}`),
-      { incidentId: incident.id },
-    );
+    const where = this.inThread(incident, origin, `recovery:${finished}`);
+    return this.deps.runs.runRunbook(incident.scenario, value, false, actor, where, { incidentId: incident.id });
   }
 
   async openChecklist(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'view', origin);
     if ('type' in incident) return incident;
-    const finished =
-      (await loadReportData(this.store, incident.id))?.runs.filter(
-        (r) => r.run.scenario === 'verify' && !['pending', 'running', 'awaiting_approval'].includes(r.run.state),
-      ).length ?? 0;
-    const answer = await this.ops.runRunbook(
-      'verify',
-      undefined,
-      false,
-      actor,
-      this.inThread(incident, origin, `checklist:${finished}`),
-      { incidentId: incident.id },
-    );
-    if (answer.type === 'run') answer.done.then(() => this.offerResolveIfReady(incident.id)).catch(() => undefined);
+    const finished = await this.finishedRuns(incident, 'verify');
+    const where = this.inThread(incident, origin, `checklist:${finished}`);
+    const answer = await this.deps.runs.runRunbook('verify', undefined, false, actor, where, {
+      incidentId: incident.id,
+    });
+    if (answer.type === 'run') {
+      // A failed checklist run is told in its thread by the engine; here only Resolve is offered.
+      answer.done
+        .then(() => this.offerResolveIfReady(incident.id))
+        .catch((error: unknown) => this.deps.logger.warn({ err: error, incidentId }, 'could not offer Resolve'));
+    }
     return answer;
   }
 
+  /** Resolve (the button) and `/recio incident close`: resolved once, the report written and posted. */
   async resolve(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'resolve', origin);
     if ('type' in incident) return incident;
-    const resolved = await this.store.withTransaction(async (tx) => {
+    const resolved = await this.deps.store.withTransaction(async (tx) => {
       const { changed, incident: after } = await tx.incidents.advance(incidentId, 'resolved', actor.id);
       if (!changed) return undefined;
       await tx.audit.append({
@@ -198,35 +270,31 @@ export class IncidentDesk {
       });
       return after;
     });
-    if (resolved === undefined)
-      return {
-        type: 'text',
-        text: `Already resolved (${incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier'}).`,
-      };
+    if (resolved === undefined) {
+      const by = incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier';
+      return { type: 'text', text: `Already resolved (${by}).` };
+    }
     const markdown = await this.writeReport(incidentId);
     const d = durations(resolved);
-    await this.store.withTransaction(async (tx) => {
-      await this.update(tx, resolved, 'resolved', `Resolved by ${actor.id}`);
-      if (resolved.channel) {
-        await tx.outbox.enqueue({
-          dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`,
-          channel: resolved.channel,
-          kind: 'upload',
-          threadOf: incidentPostKey(incidentId),
-          payload: {
-            text: `Incident report — ${resolved.title}`,
-            filename: `incident-${incidentId.slice(0, 8)}.md`,
-            content: markdown,
-            event: event(resolved),
-          },
-        });
-      }
+    await this.deps.store.withTransaction(async (tx) => {
+      await updateIncident(tx, resolved, 'resolved', `Resolved by ${actor.id}`);
+      if (!resolved.channel) return;
+      await tx.outbox.enqueue({
+        dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`,
+        channel: resolved.channel,
+        kind: 'upload',
+        threadOf: incidentPostKey(incidentId),
+        payload: {
+          text: `Incident report — ${resolved.title}`,
+          filename: `incident-${incidentId.slice(0, 8)}.md`,
+          content: markdown,
+          event: { type: 'incident', incidentId },
+        },
+      });
     });
-    this.options.onChange?.();
-    return {
-      type: 'text',
-      text: `Resolved: ${resolved.title}. Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}. The report is in the thread.`,
-    };
+    this.deps.onChange?.();
+    const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
+    return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
   }
 
   /** The system_architect's root cause and follow-ups; the stored report is rewritten with them. */
@@ -239,25 +307,24 @@ export class IncidentDesk {
   ): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'root_cause', origin);
     if ('type' in incident) return incident;
-    await this.store.incidents.setRootCause(
-      incidentId,
-      redactSecrets(rootCause.slice(0, 3000)),
-      redactSecrets(followUps.slice(0, 3000)),
-    );
-    await this.store.timeline.add({
-      incidentId,
-      actor: actor.id,
-      kind: 'root_cause',
-      text: 'root cause and follow-ups written',
-      detail: {},
-    });
-    await this.store.audit.append({
-      actor: actor.id,
-      action: 'incident.root_cause',
-      target: `incident:${incidentId}`,
-      outcome: 'ok',
-      detail: {},
-      requestId: origin.requestId,
+    await this.deps.store.withTransaction(async (tx) => {
+      await tx.incidents.setRootCause(
+        incidentId,
+        redactSecrets(rootCause.slice(0, 3000)),
+        redactSecrets(followUps.slice(0, 3000)),
+      );
+      await recordTransition(tx, {
+        actor: actor.id,
+        incidentId,
+        kind: 'root_cause',
+        text: 'root cause and follow-ups written',
+        audit: {
+          action: 'incident.root_cause',
+          target: `incident:${incidentId}`,
+          outcome: 'ok',
+          requestId: origin.requestId,
+        },
+      });
     });
     await this.writeReport(incidentId);
     return { type: 'text', text: 'Root cause and follow-ups recorded in the report.' };
@@ -265,9 +332,9 @@ export class IncidentDesk {
 
   /** A message in an incident thread (an @recio mention, a note) goes on the timeline. */
   async noteMessage(channel: string, threadTs: string, actorId: string, text: string): Promise<void> {
-    const incident = await this.store.incidents.findByThread(channel, threadTs);
+    const incident = await this.deps.store.incidents.findByThread(channel, threadTs);
     if (incident === undefined) return;
-    await this.store.timeline.add({
+    await this.deps.store.timeline.add({
       incidentId: incident.id,
       actor: actorId,
       kind: 'message',
@@ -277,10 +344,10 @@ export class IncidentDesk {
   }
 
   async writeReport(incidentId: string): Promise<string> {
-    const data = await loadReportData(this.store, incidentId);
+    const data = await loadReportData(this.deps.store, incidentId);
     if (data === undefined) throw new RecioError(ErrorCode.NotFound, `no incident ${incidentId}`);
     const markdown = renderReport(data);
-    await this.store.incidents.setReport(incidentId, markdown);
+    await this.deps.store.incidents.setReport(incidentId, markdown);
     return markdown;
   }
 
@@ -288,20 +355,26 @@ export class IncidentDesk {
   private async guard(
     incidentId: string,
     actor: Actor,
-    permission: 'view' | 'operate' | 'resolve' | 'root_cause',
+    permission: IncidentPermission,
     origin: Origin,
   ): Promise<Incident | Answer> {
-    const incident = await this.store.incidents.get(incidentId);
+    const { access } = this.deps;
+    const incident = await this.deps.store.incidents.get(incidentId);
     if (incident === undefined) {
-      await this.ops.auditRefusal(actor.id, `incident:${incidentId.slice(0, 40)}`, 'unknown', origin);
+      await access.auditRefusal(actor.id, `incident:${incidentId.slice(0, 40)}`, 'unknown', origin);
       return { type: 'text', text: 'That incident is unknown. Nothing was done.' };
     }
+    const what = `incident:${incidentId}`;
     const denied =
-      (await this.ops.authorise(actor, permission, `incident:${incidentId}`, origin)) ??
-      (incident.kind === 'security'
-        ? await this.ops.authorise(actor, 'security', `incident:${incidentId}`, origin)
-        : undefined);
+      (await access.authorise(actor, permission, what, origin)) ??
+      (incident.kind === 'security' ? await access.authorise(actor, 'security', what, origin) : undefined);
     return denied ?? incident;
+  }
+
+  /** How many runs of a scenario in this incident have ended: the next one gets a fresh key. */
+  private async finishedRuns(incident: Incident, scenario: string): Promise<number> {
+    const data = await loadReportData(this.deps.store, incident.id);
+    return data?.runs.filter((r) => r.run.scenario === scenario && !ACTIVE_RUN.includes(r.run.state)).length ?? 0;
   }
 
   private inThread(incident: Incident, origin: Origin, what: string): Origin {
@@ -312,31 +385,5 @@ export class IncidentDesk {
       ...(incident.threadTs ? { threadTs: incident.threadTs } : {}),
       deliveryKey: `incident:${incident.id}:${what}`,
     };
-  }
-
-  private async acknowledgeQuietly(incident: Incident, actor: Actor, origin: Origin): Promise<void> {
-    if (incident.status !== 'open') return;
-    await this.acknowledge(incident.id, actor, origin);
-  }
-
-  private async post(tx: Repos, incident: Incident, text: string): Promise<void> {
-    if (!incident.channel) return;
-    await tx.outbox.enqueue({
-      dedupeKey: incidentPostKey(incident.id),
-      channel: incident.channel,
-      kind: 'post',
-      payload: { text, event: event(incident) },
-    });
-  }
-
-  private async update(tx: Repos, incident: Incident, change: string, text: string): Promise<void> {
-    if (!incident.channel) return;
-    await tx.outbox.enqueue({
-      dedupeKey: `${incidentPostKey(incident.id)}:${change}`,
-      channel: incident.channel,
-      kind: 'update',
-      updateOf: incidentPostKey(incident.id),
-      payload: { text, event: event(incident) },
-    });
   }
 }

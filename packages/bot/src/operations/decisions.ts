@@ -1,9 +1,11 @@
 import { isRecioError } from '@recio/protocol/errors';
-import { bindingOf } from '../runbooks/engine.js';
+import type { Access } from '../access/access.js';
+import type { Actor, Origin } from '../domain/index.js';
+import { bindingOf, type RunEngine } from '../runbooks/engine.js';
 import { approvalPostKey, updateThreadMessage } from '../runbooks/run-notices.js';
-import type { Operations } from './operations.js';
+import { recordTransition } from '../runbooks/transition.js';
+import type { Store } from '../store/index.js';
 import type { Answer } from './types.js';
-import type { Actor, Origin } from '../domain/actor.js';
 
 const when = (date: unknown) =>
   date instanceof Date ? `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'earlier';
@@ -34,116 +36,131 @@ function refusalText(error: unknown): { reason: string; text: string } | undefin
   }
 }
 
+export interface DecisionsDeps {
+  store: Store;
+  engine: RunEngine;
+  access: Access;
+}
+
 /**
- * An Approve or Deny click. One conditional update decides (a double click records one decision);
- * the approval is bound to a hash of exactly what will run. Every refusal is audited.
+ * What people decide about runs: Approve / Deny on an approval, a go-ahead on a gate, Skip, Cancel.
+ * Each is role-checked, decided by one conditional update (a double click records one decision),
+ * audited when refused, and moves the run on.
  */
-export async function decideApproval(
-  ops: Operations,
-  approvalId: string,
-  decision: 'approved' | 'denied',
-  actor: Actor,
-  origin: Origin,
-): Promise<Answer> {
-  const denied = await ops.authorise(actor, 'approve', `approval:${approvalId}`, origin);
-  if (denied) return denied;
-  const { store, engine } = ops.deps;
-  const approval = await store.approvals.get(approvalId);
-  const step = approval && (await store.steps.get(approval.stepId));
-  const run = approval && (await store.runs.get(approval.runId));
-  if (approval === undefined || step === undefined || run === undefined) {
-    await ops.auditRefusal(actor.id, `approval:${approvalId.slice(0, 40)}`, 'unknown', origin);
-    return { type: 'text', text: 'That approval is unknown or no longer exists. Nothing ran.' };
-  }
-  try {
-    await store.withTransaction(async (tx) => {
-      const decided = await tx.approvals.decide({ id: approvalId, by: actor.id, decision, binding: bindingOf(step) });
-      await tx.timeline.add({
-        runId: run.id,
-        stepId: step.id,
-        incidentId: run.incidentId,
-        actor: actor.id,
-        kind: `approval_${decision}`,
-        text: `${step.title}: ${decision} by ${actor.id}`,
-        detail: { approvalId },
+export class Decisions {
+  constructor(private readonly deps: DecisionsDeps) {}
+
+  /**
+   * An Approve or Deny click. The approval is bound to a hash of exactly what will run; an
+   * approval past its expiry is expired first, so a late click meets it expired.
+   */
+  async decideApproval(
+    approvalId: string,
+    decision: 'approved' | 'denied',
+    actor: Actor,
+    origin: Origin,
+  ): Promise<Answer> {
+    const { store, engine, access } = this.deps;
+    const denied = await access.authorise(actor, 'approve', `approval:${approvalId}`, origin);
+    if (denied) return denied;
+    await engine.expireApprovals();
+    const approval = await store.approvals.get(approvalId);
+    const step = approval && (await store.steps.get(approval.stepId));
+    const run = approval && (await store.runs.get(approval.runId));
+    if (approval === undefined || step === undefined || run === undefined) {
+      await access.auditRefusal(actor.id, `approval:${approvalId.slice(0, 40)}`, 'unknown', origin);
+      return { type: 'text', text: 'That approval is unknown or no longer exists. Nothing ran.' };
+    }
+    try {
+      await store.withTransaction(async (tx) => {
+        const decided = await tx.approvals.decide({ id: approvalId, by: actor.id, decision, binding: bindingOf(step) });
+        const text = `${step.title}: ${decision} by ${actor.id}`;
+        await recordTransition(tx, {
+          actor: actor.id,
+          runId: run.id,
+          stepId: step.id,
+          incidentId: run.incidentId,
+          kind: `approval_${decision}`,
+          text,
+          detail: { approvalId },
+          audit: {
+            action: 'approval.decided',
+            target: `run:${run.id}`,
+            outcome: decided.state,
+            detail: {
+              approval: approvalId,
+              step: step.title,
+              host: step.host,
+              action: step.action,
+              params: step.params,
+            },
+            requestId: origin.requestId,
+          },
+          tell: [
+            (t) =>
+              updateThreadMessage(t, run, approvalPostKey(approvalId), 'decided', text, {
+                type: 'approval',
+                approvalId,
+              }),
+          ],
+        });
       });
-      await updateThreadMessage(
-        tx,
-        run,
-        approvalPostKey(approvalId),
-        'decided',
-        `${step.title}: ${decision} by ${actor.id}`,
-        { type: 'approval', approvalId },
-      );
-      await tx.audit.append({
-        actor: actor.id,
-        action: 'approval.decided',
-        target: `run:${run.id}`,
-        outcome: decided.state,
-        detail: { approval: approvalId, step: step.title, host: step.host, action: step.action, params: step.params },
-        requestId: origin.requestId,
-      });
-    });
-  } catch (error) {
-    const refusal = refusalText(error);
-    if (refusal === undefined) throw error;
-    await ops.auditRefusal(actor.id, `approval:${approvalId}`, refusal.reason, origin, { decision });
-    return { type: 'text', text: refusal.text };
-  }
-  const done = engine
-    .afterDecision(approvalId, actor.id)
-    .then((after) => (after?.state === 'running' ? engine.advance(run.id, actor.id) : after));
-  done.catch(() => undefined);
-  return {
-    type: 'text',
-    text:
+    } catch (error) {
+      const refusal = refusalText(error);
+      if (refusal === undefined) throw error;
+      await access.auditRefusal(actor.id, `approval:${approvalId}`, refusal.reason, origin, { decision });
+      return { type: 'text', text: refusal.text };
+    }
+    void engine.decided(approvalId, run.id, actor.id);
+    const text =
       decision === 'approved'
         ? `Approved: ${step.title}. Running it now.`
-        : `Denied: ${step.title}. The run stops here.`,
-  };
-}
+        : `Denied: ${step.title}. The run stops here.`;
+    return { type: 'text', text };
+  }
 
-/** A go-ahead on a `confirm` gate, or the checklist's hand-ticked item. */
-export async function confirmStep(ops: Operations, stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
-  const denied = await ops.authorise(actor, 'operate', `step:${stepId}`, origin);
-  if (denied) return denied;
-  const { store, engine } = ops.deps;
-  const step = await store.steps.get(stepId);
-  if (step === undefined) {
-    await ops.auditRefusal(actor.id, `step:${stepId.slice(0, 40)}`, 'unknown', origin);
-    return { type: 'text', text: 'That step is unknown. Nothing ran.' };
+  /** A go-ahead on a `confirm` gate, or the checklist's hand-ticked item. */
+  async confirmStep(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    const { store, engine, access } = this.deps;
+    const denied = await access.authorise(actor, 'operate', `step:${stepId}`, origin);
+    if (denied) return denied;
+    const step = await store.steps.get(stepId);
+    if (step === undefined) {
+      await access.auditRefusal(actor.id, `step:${stepId.slice(0, 40)}`, 'unknown', origin);
+      return { type: 'text', text: 'That step is unknown. Nothing ran.' };
+    }
+    const { confirmed } = await engine.confirm(stepId, actor.id, origin.requestId);
+    if (!confirmed) {
+      await access.auditRefusal(actor.id, `step:${stepId}`, 'not_waiting', origin);
+      return { type: 'text', text: `"${step.title}" is not waiting for a go-ahead (it is ${step.state}).` };
+    }
+    void engine.drive(step.runId, actor.id);
+    return { type: 'text', text: `Go-ahead recorded: ${step.title}.` };
   }
-  const { confirmed } = await engine.confirm(stepId, actor.id, origin.requestId);
-  if (!confirmed) {
-    await ops.auditRefusal(actor.id, `step:${stepId}`, 'not_waiting', origin);
-    return { type: 'text', text: `"${step.title}" is not waiting for a go-ahead (it is ${step.state}).` };
-  }
-  engine.advance(step.runId, actor.id).catch(() => undefined);
-  return { type: 'text', text: `Go-ahead recorded: ${step.title}.` };
-}
 
-export async function skipStep(ops: Operations, stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
-  const denied = await ops.authorise(actor, 'operate', `step:${stepId}`, origin);
-  if (denied) return denied;
-  const step = await ops.deps.store.steps.get(stepId);
-  if (step === undefined || !(await ops.deps.engine.skipStep(stepId, actor.id))) {
-    await ops.auditRefusal(actor.id, `step:${stepId.slice(0, 40)}`, step ? 'not_skippable' : 'unknown', origin);
-    return {
-      type: 'text',
-      text: step ? `"${step.title}" cannot be skipped now (it is ${step.state}).` : 'That step is unknown.',
-    };
+  async skipStep(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    const { store, engine, access } = this.deps;
+    const denied = await access.authorise(actor, 'operate', `step:${stepId}`, origin);
+    if (denied) return denied;
+    const step = await store.steps.get(stepId);
+    if (step === undefined || !(await engine.skipStep(stepId, actor.id))) {
+      await access.auditRefusal(actor.id, `step:${stepId.slice(0, 40)}`, step ? 'not_skippable' : 'unknown', origin);
+      const text = step ? `"${step.title}" cannot be skipped now (it is ${step.state}).` : 'That step is unknown.';
+      return { type: 'text', text };
+    }
+    void engine.drive(step.runId, actor.id);
+    return { type: 'text', text: `Skipped: ${step.title}.` };
   }
-  ops.deps.engine.advance(step.runId, actor.id).catch(() => undefined);
-  return { type: 'text', text: `Skipped: ${step.title}.` };
-}
 
-export async function cancelRun(ops: Operations, runId: string, actor: Actor, origin: Origin): Promise<Answer> {
-  const denied = await ops.authorise(actor, 'operate', `run:${runId}`, origin);
-  if (denied) return denied;
-  const run = await ops.deps.engine.cancel(runId, actor.id, `cancelled by ${actor.id}`);
-  if (run === undefined) {
-    await ops.auditRefusal(actor.id, `run:${runId.slice(0, 40)}`, 'not_active', origin);
-    return { type: 'text', text: 'That run is not active (already finished, or unknown).' };
+  async cancelRun(runId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    const { engine, access } = this.deps;
+    const denied = await access.authorise(actor, 'operate', `run:${runId}`, origin);
+    if (denied) return denied;
+    const run = await engine.cancel(runId, actor.id, `cancelled by ${actor.id}`);
+    if (run === undefined) {
+      await access.auditRefusal(actor.id, `run:${runId.slice(0, 40)}`, 'not_active', origin);
+      return { type: 'text', text: 'That run is not active (already finished, or unknown).' };
+    }
+    return { type: 'text', text: 'Run cancelled. A step already running finishes; nothing after it starts.' };
   }
-  return { type: 'text', text: 'Run cancelled. A step already running finishes; nothing after it starts.' };
 }

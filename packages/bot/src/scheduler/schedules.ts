@@ -44,7 +44,7 @@ export async function dailyDoctor(deps: ScheduleDeps, now = new Date()): Promise
 export async function nightlyBackup(deps: ScheduleDeps, now = new Date()): Promise<void> {
   const actor = { id: SCHEDULER, roles: ['lead_operator' as const] };
   const day = now.toISOString().slice(0, 10);
-  await deps.ops.runRunbook('backup', undefined, false, actor, {
+  await deps.ops.handle({ kind: 'backup_now' }, actor, {
     surface: 'cli',
     ...(deps.opsChannel ? { channel: deps.opsChannel } : {}),
     deliveryKey: `scheduler:backup:${day}`,

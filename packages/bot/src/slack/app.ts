@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { IncidentDesk } from '../incidents/desk.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
-import type { IncidentActions, SlackContext } from './context.js';
+import type { Store } from '../store/index.js';
+import type { SlackContext } from './context.js';
 import { healthRoute } from './health.js';
 import { createHomeTabs, type HomeTabs, type HomeTabsOptions } from './home/home-tabs.js';
 import { registerListeners } from './listeners/index.js';
@@ -18,16 +18,16 @@ import { createAckGate } from './ack-gate.js';
 
 export interface SlackAppDeps {
   slack: SlackSettings;
-  /** The one door into the core; its store and vocabulary are used too. */
+  /** The one door into the core. */
   operations: Operations;
+  /** Delivery keys (exactly once per Slack delivery) and the store's health for GET /healthz. */
+  store: Pick<Store, 'deliveries' | 'ping'>;
   logger?: Logger;
   metrics?: Metrics;
   /** Served on the same port, e.g. `metricsRoute(metrics)` for GET /metrics. */
   extraRoutes?: ExtraRoute[];
   /** Wake the publisher: called after the core was asked to change something with a message. */
   onOutbox?: () => void;
-  /** The incident desk the buttons call (default: one over the same store and Operations). */
-  incidents?: IncidentActions;
   /** How many commands/mentions do their post-ack work at once (default 8). */
   workConcurrency?: number;
   /** The App Home's limits and timings (see HomeTabsOptions). */
@@ -54,7 +54,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const logger = deps.logger ?? createLogger({ level: 'warn' });
   const slackLogger = slackLoggerFrom(logger, 'bolt');
   const { slack, operations } = deps;
-  const routes = [healthRoute(operations.deps.store), ...(deps.extraRoutes ?? [])];
+  const routes = [healthRoute(deps.store), ...(deps.extraRoutes ?? [])];
   const socket = slack.appToken !== undefined && slack.appToken !== '';
   if (!socket && !slack.signingSecret)
     throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
@@ -79,14 +79,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const homes = createHomeTabs({ client: app.client, ops: operations, logger }, deps.home);
   const ctx: SlackContext = {
     ops: operations,
-    incidents:
-      deps.incidents ??
-      new IncidentDesk(operations.deps.store, operations, {
-        opsChannel: operations.deps.opsChannel,
-        onChange: onOutbox,
-      }),
-    store: operations.deps.store,
-    vocabulary: operations.deps.vocabulary,
+    deliveries: deps.store.deliveries,
     logger,
     metrics: deps.metrics,
     onOutbox,

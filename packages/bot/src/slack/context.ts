@@ -1,5 +1,3 @@
-import type { IncidentDesk } from '../incidents/desk.js';
-import type { Vocabulary } from '../intents/intent.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveryKind, Metrics } from '../observability/metrics.js';
 import type { Operations } from '../operations/operations.js';
@@ -8,18 +6,12 @@ import type { HomeTabs } from './home/home-tabs.js';
 import type { WorkQueue } from './work-queue.js';
 import type { Origin } from '../domain/index.js';
 
-/** What the incident buttons, the root-cause modal and thread mentions call in the core. */
-export type IncidentActions = Pick<
-  IncidentDesk,
-  'acknowledge' | 'runRecovery' | 'openChecklist' | 'resolve' | 'setRootCause' | 'noteMessage'
->;
-
 /** What every handler needs; built once by createSlackApp. */
 export interface SlackContext {
+  /** The one door into the core. */
   ops: Operations;
-  incidents: IncidentActions;
-  store: Store;
-  vocabulary: Vocabulary;
+  /** Delivery keys: a retried or redelivered Slack request acts once. */
+  deliveries: Pick<Store['deliveries'], 'claim'>;
   logger: Logger;
   metrics?: Metrics | undefined;
   /** Wakes the publisher after the edge itself enqueued a message (e.g. an acknowledged incident). */
@@ -36,7 +28,7 @@ export interface SlackContext {
  * exactly one delivery — on any replica — goes on to act.
  */
 export async function claimDelivery(ctx: SlackContext, key: string, kind: DeliveryKind): Promise<boolean> {
-  const claim = await ctx.store.deliveries.claim(key, kind);
+  const claim = await ctx.deliveries.claim(key, kind);
   if (!claim.claimed) {
     ctx.metrics?.countDelivery(kind, 'duplicate');
     ctx.logger.info({ key, firstSeenAt: claim.firstSeenAt, seenBy: claim.seenBy }, 'duplicate Slack delivery ignored');

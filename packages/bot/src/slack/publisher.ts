@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { RunEngine } from '../runbooks/engine.js';
 import type { OutboxMessage, Store } from '../store/index.js';
 import { incidentOfPost, renderOutbox } from './publisher-render.js';
 import { sendOutbox } from './publisher-send.js';
@@ -15,12 +14,8 @@ export interface PublisherDeps {
   client: WebClient;
   logger: Logger;
   metrics?: Metrics | undefined;
-  /** Its expiry sweep (`engine.expireApprovals`) runs on the publisher's timer. */
-  engine?: Pick<RunEngine, 'expireApprovals'> | undefined;
   /** How often to look without being woken (default 2 s). */
   intervalMs?: number;
-  /** How often to expire overdue approvals (default 5 s). */
-  sweepEveryMs?: number;
   /** Names this sender in outbox claims (default: the store's instance id). */
   sender?: string;
   /** Told after each row reached Slack (the App Home re-publishes when an incident changed). Never fails a send. */
@@ -60,13 +55,11 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const { store, client, logger } = deps;
   const sender = deps.sender ?? store.instanceId;
   const intervalMs = deps.intervalMs ?? 2_000;
-  const sweepEveryMs = deps.sweepEveryMs ?? 5_000;
   const lastPost = new Map<string, number>();
   const lastUpdate = new Map<string, number>();
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
-  let lastSweep = 0;
 
   async function paced(map: Map<string, number>, key: string): Promise<void> {
     const wait = (map.get(key) ?? 0) + PACE_MS - Date.now();
@@ -142,16 +135,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     return batch.length;
   }
 
-  async function sweep(): Promise<void> {
-    if (deps.engine === undefined || Date.now() - lastSweep < sweepEveryMs) return;
-    lastSweep = Date.now();
-    await deps.engine.expireApprovals();
-  }
-
   async function run(): Promise<void> {
     while (running) {
       try {
-        await sweep();
         if ((await drainOnce()) > 0) continue;
       } catch (error) {
         logger.error({ err: error }, 'publisher pass failed; trying again shortly');

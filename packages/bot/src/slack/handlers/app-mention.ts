@@ -41,8 +41,8 @@ async function answerMention(ctx: SlackContext, { event, body, client, context }
     ctx.metrics?.countDelivery('event', 'acked');
     const text = commandTextOf(event.text, context.botUserId);
     // In an incident's thread, what people ask the bot is part of the incident's timeline.
-    if (event.thread_ts) await ctx.incidents.noteMessage(event.channel, event.thread_ts, user, `@recio ${text}`);
-    const parsed = parseCommand(text, ctx.vocabulary);
+    if (event.thread_ts) await ctx.ops.noteMessage(event.channel, event.thread_ts, user, `@recio ${text}`);
+    const parsed = parseCommand(text, ctx.ops.vocabulary);
     if (!parsed.ok) {
       await reply.private(renderText(parsed.message.replaceAll('`/recio ', '`@recio ')));
       await ctx.ops.auditRefusal(user, 'mention', 'parse_error', origin, { text: clip(text, 200) });

@@ -1,9 +1,7 @@
-import { decideApproval } from '../../operations/decisions.js';
 import type { SlackContext } from '../context.js';
 import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
 import { confirmApprovalModal } from '../views/modals.js';
-import { typedConfirmationFor } from './approval-target.js';
 import { beginButton, type ButtonArgs } from './button-request.js';
 
 /**
@@ -20,11 +18,9 @@ export async function onApprovalClick(
   const request = await beginButton(ctx, args);
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
-    // A click after the expiry must meet an expired approval, its message rewritten and its run stopped.
-    await ctx.ops.deps.engine.expireApprovals();
     const actor = await ctx.ops.actorFor(request.user);
     if (decision === 'approved') {
-      const target = await typedConfirmationFor(ctx.store, request.value, actor);
+      const target = await ctx.ops.approvalTarget(request.value, actor);
       if (target !== undefined) {
         const place = {
           channel: request.reply.channel,
@@ -45,6 +41,6 @@ export async function onApprovalClick(
         return;
       }
     }
-    await showAnswer(await decideApproval(ctx.ops, request.value, decision, actor, request.origin), request.reply);
+    await showAnswer(await ctx.ops.decideApproval(request.value, decision, actor, request.origin), request.reply);
   });
 }

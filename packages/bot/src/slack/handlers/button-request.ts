@@ -33,7 +33,7 @@ export async function beginButton(
   // A click in the App Home has no channel: what it starts is told in the ops channel, its answer in the Home.
   const home = body.view?.type === 'home';
   const channel = home
-    ? (ctx.ops.deps.opsChannel ?? body.user.id)
+    ? (ctx.ops.opsChannel ?? body.user.id)
     : (body.channel?.id ?? (body.container.channel_id as string | undefined) ?? body.user.id);
   const threadTs = typeof body.message?.thread_ts === 'string' ? body.message.thread_ts : undefined;
   const requestId = randomUUID();

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { decideApproval } from '../../operations/decisions.js';
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
 import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
-import { targetOf } from './approval-target.js';
+import type { TypedTarget } from '../../operations/approval-target.js';
 import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-request.js';
 
 /**
@@ -16,11 +15,9 @@ import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-req
 export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
   const approvalId = String(readMeta(args.view.private_metadata)?.approvalId ?? '');
   const typed = (inputValue(args, BlockId.typedName, ActionId.typedName) ?? '').trim();
-  let target: ReturnType<typeof targetOf> | undefined;
+  let target: TypedTarget | undefined;
   try {
-    const approval = await ctx.store.approvals.get(approvalId);
-    const step = approval && (await ctx.store.steps.get(approval.stepId));
-    target = step && targetOf(step);
+    target = await ctx.ops.approvalTargetNow(approvalId);
   } catch (error) {
     // The store cannot be read: say so under the field, keep the modal, record nothing.
     const ref = randomBytes(4).toString('hex');
@@ -47,6 +44,6 @@ export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs)
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
     const actor = await ctx.ops.actorFor(request.user);
-    await showAnswer(await decideApproval(ctx.ops, approvalId, 'approved', actor, request.origin), request.reply);
+    await showAnswer(await ctx.ops.decideApproval(approvalId, 'approved', actor, request.origin), request.reply);
   });
 }

@@ -27,7 +27,7 @@ export async function onHomeButton(ctx: SlackContext, which: HomeButton, args: B
       const place = { channel: request.reply.channel, home: true };
       await args.client.views.open({
         trigger_id: request.triggerId,
-        view: serviceModal('restart', ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')),
+        view: serviceModal('restart', ctx.ops.vocabulary.services, place, ctx.ops.appHosts()),
       });
       return;
     }

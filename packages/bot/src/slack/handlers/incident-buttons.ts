@@ -18,15 +18,15 @@ export async function onIncidentButton(ctx: SlackContext, button: IncidentButton
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
     const actor = await ctx.ops.actorFor(request.user);
-    const desk = ctx.incidents;
+    const { ops } = ctx;
     const answer =
       button === 'acknowledge'
-        ? await desk.acknowledge(request.value, actor, request.origin)
+        ? await ops.acknowledge(request.value, actor, request.origin)
         : button === 'resolve'
-          ? await desk.resolve(request.value, actor, request.origin)
+          ? await ops.resolveIncident(request.value, actor, request.origin)
           : button === 'recover'
-            ? await desk.runRecovery(request.value, actor, request.origin)
-            : await desk.openChecklist(request.value, actor, request.origin);
+            ? await ops.runRecovery(request.value, actor, request.origin)
+            : await ops.openChecklist(request.value, actor, request.origin);
     await showAnswer(answer, request.reply);
   });
 }
@@ -40,10 +40,10 @@ export async function onRootCauseButton(ctx: SlackContext, args: ButtonArgs): Pr
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
     const actor = await ctx.ops.actorFor(request.user);
-    const incident = await ctx.store.incidents.get(request.value);
+    const incident = await ctx.ops.incident(request.value);
     if (incident === undefined || !allows(actor.roles, 'root_cause')) {
       // The desk says why (unknown incident, or the role) and audits it.
-      return showAnswer(await ctx.incidents.setRootCause(request.value, '', '', actor, request.origin), request.reply);
+      return showAnswer(await ctx.ops.setRootCause(request.value, '', '', actor, request.origin), request.reply);
     }
     const place = {
       channel: request.reply.channel,

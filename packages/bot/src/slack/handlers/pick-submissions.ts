@@ -21,7 +21,7 @@ async function submitAs(
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
     const text = commandOf(request.meta) ?? '';
-    const parsed = parseCommand(text, ctx.vocabulary);
+    const parsed = parseCommand(text, ctx.ops.vocabulary);
     if (!parsed.ok) {
       await ctx.ops.auditRefusal(request.user, 'modal', 'parse_error', request.origin, { text: text.slice(0, 200) });
       return request.reply.private(renderText(parsed.message));

@@ -20,7 +20,7 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
  */
 export async function onRecioCommand(ctx: SlackContext, { command, ack, respond, client }: Args): Promise<void> {
   const started = performance.now();
-  const parsed = parseCommand(command.text, ctx.vocabulary);
+  const parsed = parseCommand(command.text, ctx.ops.vocabulary);
   const verb = missingService(command.text, parsed);
   const requestId = randomUUID();
   const origin = slackOrigin({ channel: command.channel_id, deliveryKey: command.trigger_id, requestId });
@@ -43,7 +43,7 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
       ? await openModal(
           client,
           command.trigger_id,
-          serviceModal(verb, ctx.vocabulary.services, place, ctx.ops.deps.fleet.withRole('app')),
+          serviceModal(verb, ctx.ops.vocabulary.services, place, ctx.ops.appHosts()),
           log,
         )
       : parsed.ok && isTaglessRollback(parsed.intent)
@@ -70,7 +70,7 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
       if (verb !== undefined) {
         // Roles are checked when the modal is submitted; without a modal, say how to name one.
         if (modal === undefined)
-          await showAnswer({ type: 'choose_service', verb, services: ctx.vocabulary.services }, reply);
+          await showAnswer({ type: 'choose_service', verb, services: ctx.ops.vocabulary.services }, reply);
         return;
       }
       if (!parsed.ok) return;

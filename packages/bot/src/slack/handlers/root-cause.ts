@@ -15,7 +15,7 @@ export async function onRootCauseSubmit(ctx: SlackContext, args: ViewArgs): Prom
     const followUps = inputValue(args, BlockId.followUps, ActionId.followUpsText) ?? '';
     const actor = await ctx.ops.actorFor(request.user);
     await showAnswer(
-      await ctx.incidents.setRootCause(incidentId, rootCause, followUps, actor, request.origin),
+      await ctx.ops.setRootCause(incidentId, rootCause, followUps, actor, request.origin),
       request.reply,
     );
   });

@@ -6,7 +6,7 @@ import type { Operations } from '../../operations/operations.js';
 import type { OutboxMessage } from '../../store/index.js';
 import type { HealthLimits } from '../views/home-hosts.js';
 import { renderHome, type HomeIncident } from '../views/home.js';
-import { readFleet, type FleetOverview } from './fleet-overview.js';
+import type { FleetOverview } from '../../operations/fleet-overview.js';
 import { createPermalinks } from './permalinks.js';
 import { RecentViewers } from './recent-viewers.js';
 import type { Incident } from '../../domain/index.js';
@@ -54,7 +54,6 @@ export function createHomeTabs(
   options: HomeTabsOptions = {},
 ): HomeTabs {
   const { client, ops, logger } = deps;
-  const { store, hosts } = ops.deps;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const freshForMs = options.freshForMs ?? 5_000;
   const viewers = new RecentViewers({
@@ -74,17 +73,18 @@ export function createHomeTabs(
   /** The hosts read once for everyone asking at the same time; a recent enough reading is reused. */
   function readHosts(): Promise<FleetOverview> {
     if (last && Date.now() - last.readAt.getTime() < freshForMs) return Promise.resolve(last);
-    reading ??= readFleet(hosts, {
-      deadlineMs: options.readDeadlineMs ?? 4_000,
-      traceId: `home-${randomUUID().slice(0, 8)}`,
-    })
+    reading ??= ops
+      .readFleet({
+        deadlineMs: options.readDeadlineMs ?? 4_000,
+        traceId: `home-${randomUUID().slice(0, 8)}`,
+      })
       .then((overview) => (last = overview))
       .finally(() => (reading = undefined));
     return reading;
   }
 
   async function incidents(): Promise<HomeIncident[] | { error: string }> {
-    const listed = await store.incidents.listUnresolved().catch((error: Error) => ({ error: error.message }));
+    const listed = await ops.openIncidents().catch((error: Error) => ({ error: error.message }));
     if (!Array.isArray(listed)) return listed;
     const open = listed.sort(
       (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.openedAt.getTime() - b.openedAt.getTime(),

@@ -1,4 +1,4 @@
-import type { DbReadings, FleetOverview, HostOverview } from '../home/fleet-overview.js';
+import type { DbReadings, FleetOverview, HostOverview } from '../../operations/fleet-overview.js';
 import { context, escapeText, formatDuration, section, sectionsOf, type Block } from './kit.js';
 import { programLine, troubleFirst } from './status.js';
 

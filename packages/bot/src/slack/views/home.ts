@@ -1,6 +1,6 @@
 import type { HomeView } from '@slack/types';
 import { allows, ROLES, type Role } from '../../access/roles.js';
-import type { FleetOverview } from '../home/fleet-overview.js';
+import type { FleetOverview } from '../../operations/fleet-overview.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { renderHosts, type HealthLimits } from './home-hosts.js';
 import { actions, button, clip, context, escapeText, header, Limits, section, slackTime, type Block } from './kit.js';

@@ -1,15 +1,6 @@
+import type { Program } from '../../domain/index.js';
 import type { HostResult } from '../../hosts/transport.js';
 import { context, escapeText, fallbackText, header, section, sectionsOf, type Block } from './kit.js';
-
-/** A supervisor program as service.status reports it. */
-export interface Program {
-  name: string;
-  state: string;
-  pid: number | null;
-  uptime: string | null;
-  description?: string;
-  managed?: boolean;
-}
 
 const STATE_EMOJI: Record<string, string> = {
   RUNNING: ':large_green_circle:',

@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
-import type { HostRole } from '../../config.js';
+import type { HostRole } from '../config.js';
 import { ErrorCode } from '@recio/protocol/errors';
-import type { Hosts } from '../../hosts/fleet-hosts.js';
-import type { HostRequest, HostResult } from '../../hosts/transport.js';
-import type { Program } from '../views/status.js';
+import type { Hosts } from '../hosts/fleet-hosts.js';
+import type { HostRequest, HostResult } from '../hosts/transport.js';
+import type { Program } from '../domain/index.js';
 
 /** One reading from a host: what it said, or why there is no answer. */
 export type Reading<T> = { ok: true; value: T } | { ok: false; why: string };

@@ -1,7 +1,7 @@
-import { allows } from '../../access/roles.js';
+import { allows } from '../access/roles.js';
 import { DANGEROUS_ACTIONS, isActionName } from '@recio/protocol/actions';
-import type { Store } from '../../store/index.js';
-import type { Actor, Step } from '../../domain/index.js';
+import type { Store } from '../store/index.js';
+import type { Actor, Step } from '../domain/index.js';
 
 /** What the approver must type before a destructive approval is recorded. */
 export interface TypedTarget {
@@ -22,25 +22,23 @@ export function targetOf(step: Step): TypedTarget | undefined {
 }
 
 /**
- * The typed confirmation, when this click would otherwise approve a destructive step. A click the
- * core would refuse anyway (wrong role, the requester, decided, expired, unknown) goes straight to
- * the core, which says why and audits it — no modal first.
+ * The typed confirmation a destructive approval needs. With an actor: only when this click would
+ * otherwise approve it — a click the core would refuse anyway (wrong role, the requester, decided,
+ * expired, unknown) goes straight to the core, which says why and audits it, no modal first.
+ * Without one: the target as the store has it now (to check what was typed against).
  */
-export async function typedConfirmationFor(
-  store: Store,
+export async function approvalTarget(
+  store: Pick<Store, 'approvals' | 'steps'>,
   approvalId: string,
-  actor: Actor,
+  actor?: Actor,
   now = new Date(),
 ): Promise<TypedTarget | undefined> {
-  if (!allows(actor.roles, 'approve')) return undefined;
+  if (actor !== undefined && !allows(actor.roles, 'approve')) return undefined;
   const approval = await store.approvals.get(approvalId);
-  if (
-    approval === undefined ||
-    approval.state !== 'pending' ||
-    approval.expiresAt.getTime() <= now.getTime() ||
-    approval.requestedBy === actor.id
-  )
-    return undefined;
+  if (approval === undefined) return undefined;
+  const decidable =
+    approval.state === 'pending' && approval.expiresAt.getTime() > now.getTime() && approval.requestedBy !== actor?.id;
+  if (actor !== undefined && !decidable) return undefined;
   const step = await store.steps.get(approval.stepId);
   return step && targetOf(step);
 }

@@ -1,0 +1,375 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { Access } from './access/access.js';
+import { parseMemberList, type RoleMembers } from './access/roles.js';
+import type { Config } from './config.js';
+import { runDoctor } from './doctor/run-doctor.js';
+import { createBotDrills } from './drills/bot-drills.js';
+import { type Hosts, hostsFromConfig } from './hosts/fleet-hosts.js';
+import { SshTransport } from './hosts/ssh-transport.js';
+import { IncidentDesk } from './incidents/desk.js';
+import type { Vocabulary } from './intents/intent.js';
+import { Monitor, type MonitorOptions } from './monitor/monitor.js';
+import type { Logger } from './observability/logger.js';
+import { agentOutcomeOf, createMetrics, type Metrics } from './observability/metrics.js';
+import { metricsRoute } from './observability/metrics-route.js';
+import { Decisions } from './operations/decisions.js';
+import { Operations } from './operations/operations.js';
+import { RunRequests } from './operations/run-requests.js';
+import type { Drills } from './operations/types.js';
+import { RunEngine } from './runbooks/engine.js';
+import type { ChecksConfig } from './runbooks/checks.js';
+import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
+import type { FleetView } from './runbooks/plan.js';
+import { startApprovalExpiry } from './scheduler/approval-expiry.js';
+import { startSchedules } from './scheduler/schedules.js';
+import { Signals } from './signals.js';
+import {
+  createGroupMembers,
+  createPublisher,
+  createSlackApp,
+  createSlackWebClient,
+  type Publisher,
+  type SlackApp,
+  type SlackSettings,
+} from './slack/index.js';
+import { openStore, type Store, type StoreLogger, storeOptionsFromConfig } from './store/index.js';
+
+/** What the core is told from the config (or, in tests, directly). */
+export interface CoreSettings {
+  opsChannel?: string | undefined;
+  roleMembers: RoleMembers;
+  checks: ChecksConfig;
+  /** How long to wait for a busy host+service lock before telling the operator who holds it. */
+  lockWaitMs: number;
+  /** Past it an approval is void and the run does not proceed on it. */
+  approvalTtlMs: number;
+  monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
+  /** The fleet file (drills from Slack run only where it is a sandbox's). */
+  fleetPath?: string | undefined;
+}
+
+/** Everything behind the edges, built once in dependency order: the bot, the CLI and the drills run this. */
+export interface Core {
+  settings: CoreSettings;
+  logger: StoreLogger;
+  signals: Signals;
+  store: Store;
+  hosts: Hosts;
+  runbooks: Runbooks;
+  fleet: FleetView;
+  vocabulary: Vocabulary;
+  engine: RunEngine;
+  desk: IncidentDesk;
+  ops: Operations;
+  close(): Promise<void>;
+}
+
+/** The parts a drill works with beside the door (it breaks and watches hosts, and reads the store). */
+export type DrillParts = Pick<
+  Core,
+  'settings' | 'logger' | 'signals' | 'store' | 'hosts' | 'fleet' | 'vocabulary' | 'desk'
+>;
+
+export interface AssembleOptions {
+  logger: StoreLogger;
+  /** Made first by whoever composes, so that parts built later (Slack, metrics) can listen. */
+  signals?: Signals;
+  /** Members of a Slack user group (usergroups.users.list); without Slack, groups are empty. */
+  groupsOf?: (groupId: string) => Promise<readonly string[]>;
+  /** `/recio drill`, made with the door it acts through. */
+  drills?: (ops: Operations, parts: DrillParts) => Drills;
+}
+
+export interface ComposeCoreOptions extends AssembleOptions {
+  /** Only `recio migrate` opens without applying migrations. */
+  migrate?: boolean;
+}
+
+export function roleMembersOf(config: Config): RoleMembers {
+  return {
+    lead_operator: parseMemberList(config.env.RECIO_LEAD_OPERATORS),
+    system_architect: parseMemberList(config.env.RECIO_SYSTEM_ARCHITECTS),
+    security_officer: parseMemberList(config.env.RECIO_SECURITY_OFFICERS),
+  };
+}
+
+export function coreSettingsOf(config: Config): CoreSettings {
+  const { env } = config;
+  return {
+    opsChannel: env.RECIO_OPS_CHANNEL,
+    roleMembers: roleMembersOf(config),
+    checks: {
+      providers: { kalshi: env.RECIO_KALSHI_HEALTH_URL, coinbase: env.RECIO_COINBASE_HEALTH_URL },
+      webUrl: env.RECIO_WEB_URL,
+      httpTimeoutMs: env.RECIO_HTTP_TIMEOUT_MS,
+    },
+    lockWaitMs: 60_000,
+    approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
+    monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
+    fleetPath: env.RECIO_FLEET,
+  };
+}
+
+/** config → runbooks → store → hosts, then the rest (assembleCore). */
+export async function composeCore(config: Config, options: ComposeCoreOptions): Promise<Core> {
+  // Runbooks first: a bad file must stop start-up before anything is opened.
+  const runbooks = loadRunbooks(resolve(config.env.RECIO_RUNBOOKS_DIR));
+  const { logger } = options;
+  const store = await openStore({ ...storeOptionsFromConfig(config), logger, migrate: options.migrate ?? true });
+  let hosts: Hosts;
+  try {
+    hosts = hostsFromConfig(config, (path) => readFileSync(path, 'utf8'));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return assembleCore({ store, hosts, runbooks }, coreSettingsOf(config), options);
+}
+
+/** store + hosts + runbooks → engine → access → runs, decisions, incidents → operations. */
+export function assembleCore(
+  opened: { store: Store; hosts: Hosts; runbooks: Runbooks },
+  settings: CoreSettings,
+  options: AssembleOptions,
+): Core {
+  const { store, hosts, runbooks } = opened;
+  const { logger } = options;
+  const signals = options.signals ?? new Signals(logger);
+  const fleet: FleetView = { withRole: (role) => hosts.withRole(role).map((h) => h.name) };
+  // The grammar knows REC.IO's programs; each host's agent config has the final word.
+  const vocabulary: Vocabulary = {
+    services: [...RECIO_PROGRAMS],
+    hosts: hosts.names(),
+    scenarios: [...runbooks.keys()],
+  };
+  const outbox = () => signals.emit('outbox');
+  const engine = new RunEngine(store, {
+    store,
+    hosts,
+    withRole: fleet.withRole,
+    checks: settings.checks,
+    lockWaitMs: settings.lockWaitMs,
+    approvalTtlMs: settings.approvalTtlMs,
+    logger,
+    onChange: outbox,
+    observer: signals.engineObserver(),
+  });
+  const access = new Access({
+    store,
+    roleMembers: settings.roleMembers,
+    groupsOf: options.groupsOf ?? (async () => []),
+  });
+  const { opsChannel } = settings;
+  const runs = new RunRequests({ store, engine, runbooks, fleet, vocabulary, opsChannel });
+  const desk = new IncidentDesk({ store, access, runs, logger, opsChannel, onChange: outbox });
+  // A checklist that went green on its last, hand-ticked item has nobody else to offer Resolve.
+  signals.on('runSettled', (run) => {
+    if (run.incidentId === null) return;
+    desk
+      .offerResolveIfReady(run.incidentId)
+      .catch((error: unknown) => logger.warn({ err: error, incidentId: run.incidentId }, 'offering Resolve failed'));
+  });
+  const decisions = new Decisions({ store, engine, access });
+  const parts: DrillParts = { settings, logger, signals, store, hosts, fleet, vocabulary, desk };
+  const makeDrills = options.drills;
+  const ops = new Operations({
+    store,
+    hosts,
+    fleet,
+    vocabulary,
+    access,
+    runs,
+    decisions,
+    incidents: desk,
+    opsChannel,
+    ...(makeDrills ? { drills: (door: Operations) => makeDrills(door, parts) } : {}),
+  });
+  return {
+    ...parts,
+    runbooks,
+    engine,
+    ops,
+    close: async () => {
+      engine.abortAll();
+      await hosts.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * The monitor over a core, with the limits the plan implies (§3: prices every few seconds, Kalshi
+ * snapshots every minute or two; a nightly dump). The bot runs this one; a drill runs the same.
+ */
+export function createMonitor(core: DrillParts, options: Partial<MonitorOptions> = {}): Monitor {
+  const { settings } = core;
+  return new Monitor(
+    {
+      store: core.store,
+      hosts: core.hosts,
+      desk: core.desk,
+      logger: core.logger,
+      probe: {
+        hosts: core.hosts,
+        withRole: core.fleet.withRole,
+        checks: settings.checks,
+        services: core.vocabulary.services,
+      },
+    },
+    {
+      ...settings.monitor,
+      feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 },
+      backupMaxAgeSeconds: 26 * 3600,
+      ...options,
+    },
+  );
+}
+
+export interface BotOptions {
+  logger: Logger;
+  slack: SlackSettings;
+  metrics?: Metrics;
+  /** The monitor and the nightly/daily schedules (off for tools that only want the Slack surface). */
+  monitor?: boolean;
+  /** The environment the daily doctor checks (default process.env). */
+  doctorEnv?: Record<string, string | undefined>;
+}
+
+/** The running bot: every part wired, and one way to stop it gracefully. */
+export interface Bot {
+  core: Core;
+  app: SlackApp;
+  publisher: Publisher;
+  monitor: Monitor | undefined;
+  metrics: Metrics;
+  port: number;
+  /** Stops taking work, lets running steps finish up to the deadline, marks the rest interrupted, closes everything. */
+  stop(deadlineMs: number): Promise<{ interrupted: number }>;
+}
+
+function countInto(metrics: Metrics, signals: Signals): void {
+  signals.on('stepFinished', (step, outcome, state, seconds) => {
+    metrics.countStep(state);
+    const result = {
+      ok: state === 'succeeded',
+      timedOut: outcome === 'timeout',
+      outcomeUnknown: outcome === 'unknown',
+    };
+    metrics.observeAgentAction(step.host, step.action, agentOutcomeOf(result), seconds);
+  });
+  signals.on('runFinished', (state) => metrics.countRun(state));
+}
+
+/** What `npm start` runs: the core, then Slack (publisher, app), the monitor and the schedules. */
+export async function startBot(config: Config, options: BotOptions): Promise<Bot> {
+  const { logger, slack } = options;
+  const signals = new Signals(logger);
+  const webClient = createSlackWebClient(slack, logger);
+  const withMonitor = options.monitor !== false;
+  const core = await composeCore(config, {
+    logger,
+    signals,
+    groupsOf: createGroupMembers(webClient),
+    // With the bot's own monitor running, a drill watches with it; without, a drill starts one.
+    drills: (ops, parts) =>
+      createBotDrills({ ops, parts, logger, ownMonitor: withMonitor ? undefined : () => createMonitor(parts) }),
+  });
+  const stops: Array<() => Promise<unknown>> = [() => core.close()];
+  const stopAll = async () => {
+    for (const stop of stops) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'stopping a part of the bot failed'));
+    }
+  };
+  try {
+    const recovered = await core.store.recoverInterruptedSteps({
+      fallbackChannel: config.env.RECIO_OPS_CHANNEL ?? null,
+    });
+    if (recovered.steps.length > 0)
+      logger.warn({ steps: recovered.steps.length }, 'steps left running by a previous process are marked interrupted');
+    const metrics =
+      options.metrics ??
+      createMetrics({
+        processMetrics: true,
+        sources: {
+          sshTransports: () =>
+            core.hosts
+              .names()
+              .map((n) => core.hosts.get(n).transport)
+              .filter((t): t is SshTransport => t instanceof SshTransport),
+          openIncidents: async () => (await core.store.incidents.listUnresolved()).length,
+        },
+      });
+    countInto(metrics, signals);
+    const publisher = createPublisher({
+      store: core.store,
+      client: webClient,
+      logger,
+      metrics,
+      onSent: (message) => signals.emit('sent', message),
+    });
+    signals.on('outbox', () => publisher.wake());
+    const app = createSlackApp({
+      slack,
+      operations: core.ops,
+      store: core.store,
+      logger,
+      metrics,
+      extraRoutes: [metricsRoute(metrics)],
+      onOutbox: () => signals.emit('outbox'),
+    });
+    signals.on('sent', (message) => app.homes.afterSent(message));
+    publisher.start();
+    stops.unshift(() => publisher.stop());
+    const stopExpiry = startApprovalExpiry({ engine: core.engine, logger });
+    stops.unshift(async () => stopExpiry());
+    const { port } = await app.start();
+    stops.unshift(() => app.stop());
+    const monitor = withMonitor ? createMonitor(core) : undefined;
+    let stopSchedules: () => void = () => undefined;
+    if (monitor) {
+      await monitor.start();
+      stops.unshift(() => monitor.close());
+      stopSchedules = startSchedules(
+        {
+          store: core.store,
+          ops: core.ops,
+          opsChannel: config.env.RECIO_OPS_CHANNEL,
+          logger,
+          isLeader: () => monitor.isLeader,
+          doctor: () => runDoctor(options.doctorEnv ?? process.env),
+        },
+        { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
+      );
+      stops.unshift(async () => stopSchedules());
+    }
+    return {
+      core,
+      app,
+      publisher,
+      monitor,
+      metrics,
+      port,
+      async stop(deadlineMs) {
+        // No new work: Slack deliveries stop, the monitor, the schedules and the expiry sweep stop.
+        await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack app failed'));
+        stopSchedules();
+        stopExpiry();
+        await monitor?.close();
+        const drained = await core.engine.drain(deadlineMs);
+        // What the last steps wrote still reaches Slack, briefly.
+        const drainedOutbox = publisher.drain().catch((error: unknown) => {
+          logger.warn({ err: error }, 'the last messages could not all be sent before stopping');
+        });
+        await Promise.race([drainedOutbox, new Promise((r) => setTimeout(r, 5_000).unref())]);
+        await publisher.stop();
+        await core.close();
+        return { interrupted: drained.interrupted };
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
