@@ -51,6 +51,7 @@ export async function installedPackages(prefix: string): Promise<string[]> {
   return [...names].sort();
 }
 
+/** Measured the way issue 16's "before" figures were: apparent bytes, regular files, npm's own count. */
 export interface InstallSize {
   /** Apparent size of the prefix (`du -sb`): what the files hold. */
   bytes: number;
@@ -58,8 +59,8 @@ export interface InstallSize {
   diskBytes: number;
   /** Regular files under the prefix (`find -type f`). */
   files: number;
-  /** Lines of `npm ls --all --parseable`: every installed package, plus the prefix itself. */
-  npmLsLines: number;
+  /** Installed packages: the lines of `npm ls --all --parseable` but the first, which is the prefix itself. */
+  packages: number;
 }
 
 export async function measureInstall(prefix: string): Promise<InstallSize> {
@@ -74,6 +75,6 @@ export async function measureInstall(prefix: string): Promise<InstallSize> {
     bytes: Number(apparent.stdout.split('\t')[0]),
     diskBytes: Number(disk.stdout.split('\t')[0]) * 1024,
     files: count(files.stdout),
-    npmLsLines: count(listed.stdout),
+    packages: count(listed.stdout) - 1,
   };
 }
