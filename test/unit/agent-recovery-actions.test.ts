@@ -9,14 +9,7 @@ import { encryptionOf } from '@recio/agent/archive-encryption';
 import { argvTemplate, fillArgv } from '@recio/agent/argv-template';
 import { timestampOfName, type BackupFile } from '@recio/agent/backup-files';
 import { tablesInDump } from '@recio/agent/pg-tables';
-import {
-  ACTION_NAMES,
-  ActionParams,
-  BackupFileName,
-  DANGEROUS_ACTIONS,
-  MUTATING_ACTIONS,
-  ReleaseTag,
-} from '@recio/protocol/actions';
+import { ActionParams, BackupFileName, ReleaseTag } from '@recio/protocol/actions';
 
 const HOSTILE = [
   '',
@@ -94,16 +87,6 @@ describe('param schemas', () => {
       expect(ActionParams['deploy.tags'].safeParse({ limit }).success, String(limit)).toBe(false);
     for (const keepDays of [0, 3651, '7; rm -rf /'])
       expect(ActionParams['backup.prune'].safeParse({ keepDays }).success, String(keepDays)).toBe(false);
-  });
-
-  test('dangerous actions are db.restore and deploy.rollback, and every dangerous action is mutating', () => {
-    expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.restore', 'deploy.rollback']);
-    for (const action of DANGEROUS_ACTIONS) expect(MUTATING_ACTIONS.has(action)).toBe(true);
-    for (const action of ['backup.prune', 'backup.offsite', 'config.archive'] as const)
-      expect(MUTATING_ACTIONS.has(action)).toBe(true);
-    for (const action of ['deploy.tags', 'backup.verify', 'backup.list', 'deploy.current'] as const)
-      expect(MUTATING_ACTIONS.has(action)).toBe(false);
-    for (const action of MUTATING_ACTIONS) expect(ACTION_NAMES).toContain(action);
   });
 });
 

@@ -3,6 +3,7 @@ import type { ActionName, ActionParamsOf } from '@recio/protocol/actions';
 import type { ActionError } from '@recio/protocol/messages';
 import type { AgentConfig } from './agent-config.js';
 import type { ArgvResult, PipelineResult } from './run-argv.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 export interface RunOptions {
   env?: Record<string, string>;
@@ -45,7 +46,7 @@ export function succeeded(data?: unknown): ActionOutcome {
   return { ok: true, exitCode: 0, ...(data === undefined ? {} : { data }) };
 }
 
-export function failed(code: string, message: string, data?: unknown, exitCode = 1): ActionOutcome {
+export function failed(code: ErrorCode, message: string, data?: unknown, exitCode = 1): ActionOutcome {
   return {
     ok: false,
     exitCode: exitCode === 0 ? 1 : exitCode,
@@ -56,10 +57,16 @@ export function failed(code: string, message: string, data?: unknown, exitCode =
 
 /** A program that could not run, timed out or exited non-zero, as a failed outcome. */
 export function failedRun(run: ArgvResult, what: string, data?: unknown): ActionOutcome {
-  if (run.timedOut) return { ...failed('step_timeout', `${what}: timed out`, data, run.exitCode), timedOut: true };
-  if (run.startError !== undefined) return failed('action_failed', `${what}: ${run.startError}`, data, 127);
+  if (run.timedOut)
+    return { ...failed(ErrorCode.StepTimeout, `${what}: timed out`, data, run.exitCode), timedOut: true };
+  if (run.startError !== undefined) return failed(ErrorCode.ActionFailed, `${what}: ${run.startError}`, data, 127);
   const detail = (run.stderr.trim() || run.stdout.trim()).split('\n').slice(-3).join(' / ');
-  return failed('action_failed', `${what}: exit ${run.exitCode}${detail ? `: ${detail}` : ''}`, data, run.exitCode);
+  return failed(
+    ErrorCode.ActionFailed,
+    `${what}: exit ${run.exitCode}${detail ? `: ${detail}` : ''}`,
+    data,
+    run.exitCode,
+  );
 }
 
 /**

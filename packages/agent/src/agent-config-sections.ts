@@ -109,6 +109,7 @@ export const DeploySection = z
           new RegExp(source);
           return true;
         } catch {
+          // An invalid pattern is exactly what this refinement reports.
           return false;
         }
       }, 'not a valid regular expression'),

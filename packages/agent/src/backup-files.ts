@@ -2,7 +2,7 @@ import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackupFileName, NIGHTLY_DUMP } from '@recio/protocol/actions';
 import { failed, type ActionOutcome } from './action-context.js';
-import { AgentErrorCode } from './agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 /** A nightly dump in the backups dir. */
 export interface BackupFile {
@@ -99,19 +99,18 @@ export async function resolveDump(
 ): Promise<{ file: string; path: string; bytes: number } | ActionOutcome> {
   if (file === undefined) {
     const newest = (await listBackups(dir))[0];
-    if (newest === undefined) return failed(AgentErrorCode.BackupMissing, `no backups in ${dir}`, undefined, 2);
+    if (newest === undefined) return failed(ErrorCode.BackupMissing, `no backups in ${dir}`, undefined, 2);
     file = newest.file;
   } else if (!BackupFileName.safeParse(file).success) {
-    return failed('invalid_params', `not a backup file name: ${JSON.stringify(file)}`, undefined, 2);
+    return failed(ErrorCode.InvalidParams, `not a backup file name: ${JSON.stringify(file)}`, undefined, 2);
   }
   const path = join(dir, file);
   const info = await lstat(path).catch(() => undefined);
-  if (info === undefined)
-    return failed(AgentErrorCode.BackupMissing, `backup ${file} not found in ${dir}`, undefined, 2);
-  if (!info.isFile()) return failed(AgentErrorCode.BackupMissing, `backup ${file} is not a regular file`, undefined, 2);
+  if (info === undefined) return failed(ErrorCode.BackupMissing, `backup ${file} not found in ${dir}`, undefined, 2);
+  if (!info.isFile()) return failed(ErrorCode.BackupMissing, `backup ${file} is not a regular file`, undefined, 2);
   if (info.size === 0 || !(await isCompleteDump(path))) {
     return failed(
-      AgentErrorCode.BackupIncomplete,
+      ErrorCode.BackupIncomplete,
       `backup ${file} is incomplete (no "dump complete" line): refusing to use it`,
       { file },
       2,

@@ -4,45 +4,9 @@ import { PROTOCOL_VERSION, type ActionResult, type AgentRequest } from '@recio/p
 import { redactDeep, redactSecrets } from '@recio/protocol/redact';
 import { formatIssues } from '@recio/protocol/zod-issues';
 import type { ActionContext, ActionHandler, ActionOutcome, RunOptions } from './action-context.js';
-import { backupCreate, backupList } from './actions/backup.js';
-import { backupOffsite } from './actions/backup-offsite.js';
-import { backupPrune } from './actions/backup-prune.js';
-import { backupVerify } from './actions/backup-verify.js';
-import { configArchive } from './actions/config-archive.js';
-import { dbRestart, dbStatus, dbTables } from './actions/db.js';
-import { dbRestore } from './actions/db-restore.js';
-import { dbFreshness } from './actions/feeds.js';
-import { agentInfo } from './actions/info.js';
-import { eventsFollow } from './actions/events.js';
-import { deployCurrent, deployTags } from './actions/deploy.js';
-import { deployRollback } from './actions/deploy-rollback.js';
-import { serviceRestart, serviceStart, serviceStatus, serviceStop, serviceTail } from './actions/service.js';
 import { secretsOf, type AgentConfig } from './agent-config.js';
+import { HANDLERS } from './handlers.js';
 import { runArgv, runPipeline, type RunArgvOptions } from './run-argv.js';
-
-const HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
-  'service.status': serviceStatus,
-  'service.start': serviceStart,
-  'service.stop': serviceStop,
-  'service.restart': serviceRestart,
-  'service.tail': serviceTail,
-  'db.status': dbStatus,
-  'db.restart': dbRestart,
-  'db.tables': dbTables,
-  'db.freshness': dbFreshness,
-  'backup.create': backupCreate,
-  'backup.list': backupList,
-  'db.restore': dbRestore,
-  'backup.prune': backupPrune,
-  'backup.offsite': backupOffsite,
-  'backup.verify': backupVerify,
-  'config.archive': configArchive,
-  'agent.info': agentInfo,
-  'deploy.current': deployCurrent,
-  'events.follow': eventsFollow,
-  'deploy.tags': deployTags,
-  'deploy.rollback': deployRollback,
-};
 
 /** Without a timeout in the request an action still ends: nothing on a host runs unbounded. */
 export const DEFAULT_ACTION_TIMEOUT_MS = 120_000;
@@ -52,7 +16,7 @@ export interface DispatchOptions {
   onChunk?: (stream: 'stdout' | 'stderr', data: string) => void;
 }
 
-function refused(code: string, message: string, exitCode = 2): ActionResult {
+function refused(code: ErrorCode, message: string, exitCode = 2): ActionResult {
   return { ok: false, exitCode, durationMs: 0, error: { code, message } };
 }
 

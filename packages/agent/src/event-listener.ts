@@ -20,11 +20,15 @@ const MAX_SPOOL_BYTES = 1024 * 1024;
 function append(line: string): void {
   try {
     if (statSync(spool!).size > MAX_SPOOL_BYTES) renameSync(spool!, `${spool}.1`);
-  } catch {}
+  } catch {
+    // No spool yet (the append below creates it), or no right to rotate it: appending still works.
+  }
   appendFileSync(spool!, `${line}\n`, { mode: 0o644 });
   try {
     chmodSync(spool!, 0o644);
-  } catch {}
+  } catch {
+    // A spool another user owns keeps its mode; the agent can read it if it could before.
+  }
 }
 
 let buffer = Buffer.alloc(0);

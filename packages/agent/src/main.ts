@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
-import { isRecioError } from '@recio/protocol/errors';
+import { ErrorCode, isRecioError } from '@recio/protocol/errors';
 import { SESSION_ACTION, type ActionResult, type AgentLine } from '@recio/protocol/messages';
 import { type AgentConfig, loadAgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
       ok: false,
       exitCode: 2,
       durationMs: 0,
-      error: { code: 'config_invalid', message },
+      error: { code: ErrorCode.ConfigInvalid, message },
     });
     return 2;
   }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { ActionContext, ActionOutcome } from './action-context.js';
 import { failed, failedRun } from './action-context.js';
-import { AgentErrorCode } from './agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 import { fileExists, isCompleteDump } from './backup-files.js';
 
 export interface WrittenDump {
@@ -29,7 +29,7 @@ export async function dumpDatabase(
     const run = await ctx.run([...ctx.config.db.pgDump, '--file', partial], { env: ctx.config.db.env });
     if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'pg_dump');
     if (!(await fileExists(partial)) || !(await isCompleteDump(partial)))
-      return failed(AgentErrorCode.BackupIncomplete, 'pg_dump wrote an incomplete dump');
+      return failed(ErrorCode.BackupIncomplete, 'pg_dump wrote an incomplete dump');
     for (let attempt = 1; ; attempt++) {
       const name = await nameFor();
       const path = join(dir, name);
@@ -38,12 +38,12 @@ export async function dumpDatabase(
         return { file: name, path, bytes: (await stat(path)).size };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3)
-          return failed('action_failed', `could not write ${path}: ${(error as Error).message}`);
+          return failed(ErrorCode.ActionFailed, `could not write ${path}: ${(error as Error).message}`);
         await sleep(1000 - (Date.now() % 1000) + 5);
       }
     }
   } catch (error) {
-    return failed('action_failed', `could not write the dump in ${dir}: ${(error as Error).message}`);
+    return failed(ErrorCode.ActionFailed, `could not write the dump in ${dir}: ${(error as Error).message}`);
   } finally {
     await rm(partial, { force: true });
   }

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import { execa, type Result, type ResultPromise } from 'execa';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** What one program run produced. A non-zero exit is a value here, not an exception. */
 export interface ArgvResult {
@@ -37,7 +38,7 @@ interface Kept {
 
 function spawn(argv: readonly string[], options: RunArgvOptions, stdin: 'ignore' | 'pipe') {
   const [file, ...args] = argv;
-  if (file === undefined) throw new Error('runArgv needs at least a program');
+  if (file === undefined) throw new RecioError(ErrorCode.InvalidParams, 'runArgv needs at least a program');
   return execa(file, args, {
     reject: false,
     stdin,

@@ -4,6 +4,7 @@ import { CancelRequest, SESSION_ACTION } from '@recio/protocol/messages';
 import type { AgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
 import { auditOnHost, helloLine, parseRequestText, type WriteLine } from './wire.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 /**
  * Session mode: one SSH channel carries many requests, each answered by id. The bot keeps this
@@ -36,7 +37,7 @@ export async function runSession(input: Readable, write: WriteLine, config: Agen
         ok: false,
         exitCode: 2,
         durationMs: 0,
-        error: { code: 'invalid_request', message },
+        error: { code: ErrorCode.InvalidRequest, message },
       });
       continue;
     }
@@ -61,6 +62,7 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // Not JSON: not a cancel line either; parseRequestText refuses it by what it is.
     return undefined;
   }
 }

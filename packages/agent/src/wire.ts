@@ -5,6 +5,7 @@ import { AgentRequest, PROTOCOL_VERSION, type ActionResult, type AgentLine } fro
 import type { AgentConfig } from './agent-config.js';
 import { redactDeep } from '@recio/protocol/redact';
 import { secretsOf } from './agent-config.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -27,13 +28,14 @@ export function parseRequestText(text: string): AgentRequest | ActionResult {
   try {
     raw = JSON.parse(trimmed);
   } catch {
+    // Not JSON: refused below by what it is, the way a shell line is.
     const shown = trimmed.length > 60 ? `${trimmed.slice(0, 60)}…` : trimmed;
     return {
       ok: false,
       exitCode: 2,
       durationMs: 0,
       error: {
-        code: 'invalid_request',
+        code: ErrorCode.InvalidRequest,
         message: `this account only runs recio-agent requests (one JSON object {v,id,action,params}); got ${JSON.stringify(shown)}`,
       },
     };
@@ -46,7 +48,7 @@ export function parseRequestText(text: string): AgentRequest | ActionResult {
       exitCode: 2,
       durationMs: 0,
       error: {
-        code: 'invalid_request',
+        code: ErrorCode.InvalidRequest,
         message: `not a recio-agent request: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}`,
       },
     };
@@ -75,5 +77,9 @@ export async function auditOnHost(
     },
     secretsOf(config),
   );
-  await appendFile(config.auditLog, `${JSON.stringify(entry)}\n`).catch(() => undefined);
+  // The request has been answered already; a log that cannot be written must not turn that into a
+  // failure, but it is said where the host's admin and the bot's session (its stderr tail) see it.
+  await appendFile(config.auditLog, `${JSON.stringify(entry)}\n`).catch((error: unknown) => {
+    process.stderr.write(`recio-agent: cannot write the audit log ${config.auditLog}: ${(error as Error).message}\n`);
+  });
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick). */
 export function freePort(): Promise<number> {
@@ -10,7 +11,7 @@ export function freePort(): Promise<number> {
       server.close(() =>
         typeof address === 'object' && address
           ? resolvePort(address.port)
-          : reject(new Error('the kernel gave no port')),
+          : reject(new RecioError(ErrorCode.Internal, 'the kernel gave no port')),
       );
     });
   });

@@ -23,6 +23,7 @@ export function processStartTime(pid: number): string | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[19];
   } catch {
+    // No such process any more (or /proc hides it): the caller treats it as gone.
     return undefined;
   }
 }
@@ -34,6 +35,7 @@ export function processArgv(pid: number): string[] | undefined {
       .split('\0')
       .filter((a) => a !== '');
   } catch {
+    // No such process any more.
     return undefined;
   }
 }
@@ -53,6 +55,7 @@ function isZombie(pid: number): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
+    // No such process: not a zombie either.
     return false;
   }
 }
@@ -71,6 +74,7 @@ export async function stopPostmaster(pid: number, fastTimeoutMs = 30_000): Promi
     try {
       process.kill(pid, signal);
     } catch {
+      // ESRCH: the postmaster has exited; nothing left to stop.
       return;
     }
     if (await waitForExit(pid, timeoutMs)) return;
@@ -98,6 +102,7 @@ export function parentPid(pid: number): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   } catch {
+    // No such process any more.
     return undefined;
   }
 }

@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync 
 import { isAlive, processArgv, processStartTime, waitForExit } from '@recio/os/processes';
 import type { UnixAccount } from './sandbox-user.js';
 import { isRoot } from './sandbox-user.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** A process `up` started and left running: its pid file records the pid and the kernel's start time. */
 export interface PidRecord {
@@ -30,7 +31,7 @@ const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
  */
 export function spawnDetached(spec: DetachedSpec): number {
   const [file, ...args] = spec.argv;
-  if (file === undefined) throw new Error('spawnDetached: empty argv');
+  if (file === undefined) throw new RecioError(ErrorCode.InvalidParams, 'spawnDetached: empty argv');
   rotate(spec.logFile);
   const fd = openSync(spec.logFile, 'a', 0o644);
   try {
@@ -44,7 +45,7 @@ export function spawnDetached(spec: DetachedSpec): number {
     });
     child.on('error', () => undefined);
     child.unref();
-    if (child.pid === undefined) throw new Error(`could not start ${file}`);
+    if (child.pid === undefined) throw new RecioError(ErrorCode.ActionFailed, `could not start ${file}`);
     writePidFile(spec.pidFile, child.pid);
     return child.pid;
   } finally {
@@ -65,6 +66,7 @@ export function readPidFile(pidFile: string): PidRecord | undefined {
   try {
     text = readFileSync(pidFile, 'utf8').trim();
   } catch {
+    // No pid file: nothing started.
     return undefined;
   }
   // Our own JSON, or a plain pid (sshd and supervisord write their own pid files that way).
@@ -75,6 +77,7 @@ export function readPidFile(pidFile: string): PidRecord | undefined {
       ? { pid: raw.pid, ...(typeof raw.startTime === 'string' ? { startTime: raw.startTime } : {}) }
       : undefined;
   } catch {
+    // Neither our JSON nor a plain pid: not a pid file we can trust.
     return undefined;
   }
 }
@@ -98,12 +101,14 @@ export async function stopPid(pid: number, signal: NodeJS.Signals = 'SIGTERM', g
   try {
     process.kill(pid, signal);
   } catch {
+    // ESRCH: already gone.
     return;
   }
   if (await waitForExit(pid, graceMs)) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
+    // ESRCH: it exited just now.
     return;
   }
   await waitForExit(pid, 2_000);

@@ -101,6 +101,7 @@ export function isSandboxFleet(fleetPath: string): boolean {
   try {
     return resolve(openSandbox(dirname(resolve(fleetPath))).fleetPath) === resolve(fleetPath);
   } catch {
+    // No sandbox state beside that fleet file: not a sandbox fleet.
     return false;
   }
 }

@@ -23,6 +23,7 @@ async function tableExists(state: SandboxState, table: string): Promise<boolean 
     ]);
     return rowCount === 1;
   } catch {
+    // The database is down or unreachable: whether the table exists is unknown, said so by undefined.
     return undefined;
   } finally {
     await client.end().catch(() => undefined);

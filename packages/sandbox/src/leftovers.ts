@@ -53,6 +53,7 @@ function isZombie(pid: number): boolean {
   try {
     return (processArgv(pid) ?? []).length === 0;
   } catch {
+    // Unreadable /proc entry: treat the process as a live one, the safer guess.
     return false;
   }
 }

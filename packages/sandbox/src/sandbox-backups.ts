@@ -49,6 +49,7 @@ export function listDumps(paths: SandboxPaths): string[] {
       .filter((n) => /^db_\d{4}-\d{2}-\d{2}.*\.sql$/.test(n))
       .sort();
   } catch {
+    // No backups dir yet: no dumps.
     return [];
   }
 }

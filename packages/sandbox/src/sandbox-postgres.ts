@@ -86,6 +86,7 @@ export function postmasterPid(paths: SandboxPaths): number | undefined {
   try {
     pid = Number(readFileSync(join(paths.pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
+    // No postmaster.pid: the server is not running.
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;

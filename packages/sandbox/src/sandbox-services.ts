@@ -23,6 +23,7 @@ export function readProviderMode(paths: SandboxPaths, provider: ProviderName): P
     const text = readFileSync(controlFileOf(paths, provider), 'utf8').trim();
     return text === '503' || text === 'hang' ? text : 'ok';
   } catch {
+    // No control file: the provider is healthy.
     return 'ok';
   }
 }

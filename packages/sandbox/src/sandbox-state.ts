@@ -67,6 +67,7 @@ export function readState(paths: SandboxPaths): SandboxState | undefined {
   try {
     text = readFileSync(paths.state, 'utf8');
   } catch {
+    // No state file: no sandbox here.
     return undefined;
   }
   const parsed = SandboxState.safeParse(JSON.parse(text));
@@ -144,6 +145,7 @@ function ageMs(file: string): number {
   try {
     return Date.now() - statSync(file).mtimeMs;
   } catch {
+    // No such file: as old as can be.
     return Infinity;
   }
 }
@@ -155,6 +157,7 @@ function readHolder(file: string): { pid: number; startTime?: string } | undefin
       ? { pid: raw.pid, ...(typeof raw.startTime === 'string' ? { startTime: raw.startTime } : {}) }
       : undefined;
   } catch {
+    // No lock file, or a half-written one: nobody holds it.
     return undefined;
   }
 }

@@ -44,6 +44,7 @@ export async function httpStatus(url: string, timeoutMs = 2_000): Promise<number
     await response.body?.cancel();
     return response.status;
   } catch {
+    // Refused, reset or timed out: no status yet, the caller polls again.
     return undefined;
   }
 }

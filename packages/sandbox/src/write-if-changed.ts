@@ -11,6 +11,7 @@ export function writeIfChanged(path: string, text: string, mode = 0o644): boolea
   try {
     current = readFileSync(path, 'utf8');
   } catch {
+    // No such file yet: it will be written.
     current = undefined;
   }
   if (current === text) {

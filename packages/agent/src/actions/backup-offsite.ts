@@ -1,6 +1,6 @@
 import type { ActionHandler } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
-import { AgentErrorCode } from '../agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 import { fillArgv } from '../argv-template.js';
 import { isOutcome, resolveDump } from '../backup-files.js';
 
@@ -25,7 +25,7 @@ export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, c
   const { dir, offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
   if (offsite === undefined) {
     return failed(
-      AgentErrorCode.NotConfigured,
+      ErrorCode.NotConfigured,
       'offsite copy not configured: set backups.offsite in the agent config',
       undefined,
       2,
@@ -43,7 +43,7 @@ export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, c
   if (check.exitCode !== 0 || check.timedOut || check.startError !== undefined)
     return failedRun(check, `offsite check of ${dump.file}`, data);
   if (!listsFile(check.stdout, dump.file)) {
-    return failed('action_failed', `offsite copy of ${dump.file} ran, but the check does not list it`, data);
+    return failed(ErrorCode.ActionFailed, `offsite copy of ${dump.file} ran, but the check does not list it`, data);
   }
   return succeeded({ ...data, verified: true });
 };

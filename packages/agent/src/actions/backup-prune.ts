@@ -2,6 +2,7 @@ import { unlink } from 'node:fs/promises';
 import type { ActionHandler } from '../action-context.js';
 import { failed, succeeded } from '../action-context.js';
 import { listBackups, type BackupFile } from '../backup-files.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 const DAY_MS = 86_400_000;
 
@@ -61,7 +62,7 @@ export const backupPrune: ActionHandler<'backup.prune'> = async ({ keepDays }, c
   };
   if (errors.length > 0 || lingering.length > 0) {
     const names = [...errors.map((e) => `${e.file} (${e.error})`), ...lingering];
-    return failed('action_failed', `could not delete: ${names.join(', ')}`, data);
+    return failed(ErrorCode.ActionFailed, `could not delete: ${names.join(', ')}`, data);
   }
   return succeeded(data);
 };

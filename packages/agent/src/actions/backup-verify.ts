@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
-import { AgentErrorCode } from '../agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 import { fillArgv } from '../argv-template.js';
 import { isOutcome, resolveDump } from '../backup-files.js';
 import { countRows } from '../pg-tables.js';
@@ -70,7 +70,7 @@ export const backupVerify: ActionHandler<'backup.verify'> = async ({ file }, ctx
   if (!scratchDropped) {
     const detail = (dropped.startError ?? dropped.stderr.trim()) || `exit ${dropped.exitCode}`;
     return failed(
-      'action_failed',
+      ErrorCode.ActionFailed,
       `could not drop scratch database ${scratchDb}: ${detail}${outcome.ok ? '' : `; ${outcome.error?.message}`}`,
       data,
     );
@@ -106,12 +106,8 @@ async function loadAndCompare(
     ...(isOutcome(live) ? { liveError: live.error?.message } : {}),
   };
   if (expectedMissing.length > 0) {
-    return failed(
-      AgentErrorCode.TablesMissing,
-      `backup ${file} lacks expected tables: ${expectedMissing.join(', ')}`,
-      data,
-    );
+    return failed(ErrorCode.TablesMissing, `backup ${file} lacks expected tables: ${expectedMissing.join(', ')}`, data);
   }
-  if (restored.size === 0) return failed(AgentErrorCode.TablesMissing, `backup ${file} restored no tables`, data);
+  if (restored.size === 0) return failed(ErrorCode.TablesMissing, `backup ${file} restored no tables`, data);
   return succeeded(data);
 }

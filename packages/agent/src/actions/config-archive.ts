@@ -2,7 +2,7 @@ import { link, mkdir, open, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
-import { AgentErrorCode } from '../agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 import { encryptionOf, type Encryption } from '../archive-encryption.js';
 import { fileExists, localStamp } from '../backup-files.js';
 
@@ -26,12 +26,12 @@ import { fileExists, localStamp } from '../backup-files.js';
 export const configArchive: ActionHandler<'config.archive'> = async (_params, ctx) => {
   const section = ctx.config.configBackup;
   const encryption = encryptionOf(section);
-  if (typeof encryption === 'string') return failed(AgentErrorCode.NotConfigured, encryption, undefined, 2);
+  if (typeof encryption === 'string') return failed(ErrorCode.NotConfigured, encryption, undefined, 2);
   const files = [...new Set(section.files.map((f) => resolve(isAbsolute(f) ? f : join(ctx.config.deploy.repo, f))))];
   const missing = [];
   for (const file of files) if (!(await fileExists(file))) missing.push(file);
   if (missing.length > 0)
-    return failed(AgentErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
+    return failed(ErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
 
   await mkdir(section.dir, { recursive: true, mode: 0o700 });
   const name = `config_${localStamp(new Date())}.tar.${encryption.extension}`;
@@ -65,7 +65,7 @@ async function verifyArchive(
   if (encryption.decrypt === undefined) {
     return (await startsWith(archive, encryption.header))
       ? 'header'
-      : failed('action_failed', 'the archive written is not an age file');
+      : failed(ErrorCode.ActionFailed, 'the archive written is not an age file');
   }
   const listed = await ctx.pipe(encryption.decrypt(archive), [...ctx.config.configBackup.tar, '-tf', '-']);
   if (listed.from.exitCode !== 0 || listed.from.timedOut) return failedRun(listed.from, 'the archive does not decrypt');
@@ -78,7 +78,7 @@ async function verifyArchive(
       .map((l) => l.replace(/\/+$/, '')),
   );
   const absent = members.filter((m) => !names.has(m));
-  return absent.length === 0 ? 'decrypted' : failed('action_failed', `the archive lacks ${absent.join(', ')}`);
+  return absent.length === 0 ? 'decrypted' : failed(ErrorCode.ActionFailed, `the archive lacks ${absent.join(', ')}`);
 }
 
 async function startsWith(path: string, header: string): Promise<boolean> {

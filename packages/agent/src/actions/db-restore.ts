@@ -1,6 +1,6 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
-import { AgentErrorCode } from '../agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 import { isOutcome, localStamp, resolveDump } from '../backup-files.js';
 import { dumpDatabase } from '../pg-dump.js';
 import { tablesInDump } from '../pg-tables.js';
@@ -43,7 +43,7 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
     const message = `safety dump failed, nothing was restored: ${safety.error?.message ?? 'unknown error'}`;
     return {
       ...safety,
-      error: { code: safety.error?.code ?? 'action_failed', message },
+      error: { code: safety.error?.code ?? ErrorCode.ActionFailed, message },
       data: { restoredFrom: dump.file, safetyDump: null },
     };
   }
@@ -84,7 +84,7 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
   return tables.missing.length === 0
     ? succeeded(data)
     : failed(
-        AgentErrorCode.TablesMissing,
+        ErrorCode.TablesMissing,
         `restored ${dump.file} but tables are missing: ${tables.missing.join(', ')}`,
         data,
       );
@@ -95,16 +95,11 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file }, ctx) => {
 async function refuseUnusableDump(ctx: ActionContext, file: string, path: string): Promise<string[] | ActionOutcome> {
   const inDump = await tablesInDump(path);
   if (inDump.length === 0)
-    return failed(
-      AgentErrorCode.TablesMissing,
-      `backup ${file} creates no tables: refusing to restore it`,
-      { file },
-      2,
-    );
+    return failed(ErrorCode.TablesMissing, `backup ${file} creates no tables: refusing to restore it`, { file }, 2);
   const lacking = ctx.config.db.expectedTables.filter((t) => !inDump.includes(t));
   if (lacking.length > 0) {
     return failed(
-      AgentErrorCode.TablesMissing,
+      ErrorCode.TablesMissing,
       `backup ${file} lacks expected tables (${lacking.join(', ')}): refusing to restore it`,
       { file, lacking },
       2,

@@ -1,6 +1,7 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
 import { listTables } from '../pg-tables.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 interface DbState {
   active: boolean;
@@ -27,7 +28,7 @@ export const dbStatus: ActionHandler<'db.status'> = async (_params, ctx) => {
   const why = !state.active
     ? `database service is ${state.state}`
     : 'database service is up but does not answer queries';
-  return failed('db_down', why, state, 3);
+  return failed(ErrorCode.DbDown, why, state, 3);
 };
 
 export const dbRestart: ActionHandler<'db.restart'> = async ({ waitSeconds }, ctx) => {
@@ -48,7 +49,7 @@ export const dbRestart: ActionHandler<'db.restart'> = async ({ waitSeconds }, ct
   );
   if (up !== undefined) return succeeded(up);
   return {
-    ...failed('action_failed', `database not answering ${waitSeconds}s after restart`, last, 1),
+    ...failed(ErrorCode.ActionFailed, `database not answering ${waitSeconds}s after restart`, last, 1),
     timedOut: true,
   };
 };
@@ -57,14 +58,19 @@ export const dbRestart: ActionHandler<'db.restart'> = async ({ waitSeconds }, ct
 export const dbTables: ActionHandler<'db.tables'> = async ({ expected }, ctx): Promise<ActionOutcome> => {
   const wanted = expected ?? ctx.config.db.expectedTables;
   if (wanted.length === 0) {
-    return failed('config_invalid', 'no expected table list: set db.expectedTables in the agent config', undefined, 2);
+    return failed(
+      ErrorCode.ConfigInvalid,
+      'no expected table list: set db.expectedTables in the agent config',
+      undefined,
+      2,
+    );
   }
   const checked = await checkTables(ctx, wanted);
   if ('ok' in checked) return { ...checked, data: { expected: wanted } };
   const { missing } = checked;
   return missing.length === 0
     ? succeeded(checked)
-    : failed('tables_missing', `missing tables: ${missing.join(', ')}`, checked, 1);
+    : failed(ErrorCode.TablesMissing, `missing tables: ${missing.join(', ')}`, checked, 1);
 };
 
 /** Which of `expected` the database has; shared with db.restore's postcondition. */

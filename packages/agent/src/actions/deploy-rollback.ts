@@ -1,6 +1,6 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
-import { AgentErrorCode } from '../agent-errors.js';
+import { ErrorCode } from '@recio/protocol/errors';
 import { isOutcome } from '../backup-files.js';
 import { dirtyFiles, gitArgv, headCommit, readTags, type TagInfo } from '../git-repo.js';
 import { waitUntilSettled } from '../program-settle.js';
@@ -36,7 +36,7 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
         .map((t) => t.tag)
         .join(', ') || 'none';
     return failed(
-      AgentErrorCode.UnknownTag,
+      ErrorCode.UnknownTag,
       `unknown tag "${tag}": not a tag of ${ctx.config.deploy.repo} (newest releases: ${recent})`,
       undefined,
       2,
@@ -46,7 +46,7 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   if (!Array.isArray(dirty)) return dirty;
   if (dirty.length > 0 && !ctx.config.deploy.force) {
     const message = `the work tree has local changes (${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}): refusing to roll back over them (deploy.force allows it)`;
-    return failed(AgentErrorCode.DirtyWorktree, message, { dirty }, 2);
+    return failed(ErrorCode.DirtyWorktree, message, { dirty }, 2);
   }
   const fromCommit = await headCommit(ctx);
   if (typeof fromCommit !== 'string') return fromCommit;
@@ -83,7 +83,7 @@ async function checkout(ctx: ActionContext, target: TagInfo, force: boolean): Pr
   if (typeof head !== 'string') return head;
   return head === commit
     ? undefined
-    : failed('action_failed', `HEAD is ${head} after checking out ${target.tag} (${commit})`);
+    : failed(ErrorCode.ActionFailed, `HEAD is ${head} after checking out ${target.tag} (${commit})`);
 }
 
 async function restartAndSmoke(
@@ -107,10 +107,10 @@ async function restartAndSmoke(
     programs.push({ name: p.name, state: p.state, pid: p.pid, description: p.description, ...(tail ? { tail } : {}) });
   }
   const data = { from, to, programs };
-  if (head !== to.commit) return failed('action_failed', `HEAD moved during the rollback to ${to.tag}`, data);
+  if (head !== to.commit) return failed(ErrorCode.ActionFailed, `HEAD moved during the rollback to ${to.tag}`, data);
   if (!report.up)
     return failed(
-      AgentErrorCode.SmokeFailed,
+      ErrorCode.SmokeFailed,
       `smoke failed after rolling back to ${to.tag}: ${report.reason ?? 'programs not up'}`,
       data,
     );

@@ -1,5 +1,6 @@
 import type { ActionHandler } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 /**
  * The checklist's "market data flowing in" and "BTC price feed updating": how many seconds old
@@ -11,7 +12,7 @@ export const dbFreshness: ActionHandler<'db.freshness'> = async ({ feed }, ctx) 
   if (source === undefined) {
     const known = Object.keys(ctx.config.db.feeds);
     return failed(
-      'unknown_feed',
+      ErrorCode.UnknownFeed,
       `no feed "${feed}" in this host's agent config (known: ${known.join(', ') || 'none'})`,
       undefined,
       2,

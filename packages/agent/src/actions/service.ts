@@ -2,12 +2,13 @@ import type { ActionContext, ActionHandler, ActionOutcome } from '../action-cont
 import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
 import { readStatus, tailLines } from '../supervisor-ctl.js';
 import type { ProgramStatus } from '../supervisor-status.js';
+import { ErrorCode } from '@recio/protocol/errors';
 
 /** Refuses a program the host's admin did not list, before anything runs. */
 function unmanaged(ctx: ActionContext, service: string): ActionOutcome | undefined {
   if (ctx.config.services.includes(service)) return undefined;
   return failed(
-    'unknown_service',
+    ErrorCode.UnknownService,
     `"${service}" is not a service this host's agent may touch (allowed: ${ctx.config.services.join(', ')})`,
     undefined,
     2,
@@ -19,7 +20,7 @@ async function readOne(ctx: ActionContext, service: string): Promise<ProgramStat
   if (error !== undefined) return error;
   return (
     programs.find((p) => p.name === service) ??
-    failed('unknown_service', `supervisor has no program "${service}"`, undefined, 4)
+    failed(ErrorCode.UnknownService, `supervisor has no program "${service}"`, undefined, 4)
   );
 }
 
@@ -61,7 +62,12 @@ async function bringUp(
   const tail = await tailLines(ctx, service, 40);
   const why = settled === undefined ? `still ${final.state} after ${waitSeconds}s` : `went ${final.state}`;
   return {
-    ...failed('action_failed', `${service} ${why}: ${final.description}`, { ...data, tail }, command.exitCode || 1),
+    ...failed(
+      ErrorCode.ActionFailed,
+      `${service} ${why}: ${final.description}`,
+      { ...data, tail },
+      command.exitCode || 1,
+    ),
     timedOut: settled === undefined,
   };
 }
@@ -92,7 +98,7 @@ export const serviceStop: ActionHandler<'service.stop'> = async ({ service }, ct
   const data = { service, state: after.state, pid: after.pid };
   return after.pid === null && after.state !== 'RUNNING'
     ? succeeded(data)
-    : failed('action_failed', `${service} is ${after.state} after stop`, data, command.exitCode || 1);
+    : failed(ErrorCode.ActionFailed, `${service} is ${after.state} after stop`, data, command.exitCode || 1);
 };
 
 export const serviceTail: ActionHandler<'service.tail'> = async ({ service, lines }, ctx) => {

@@ -109,6 +109,7 @@ function secretsIn(text: string | undefined, fileName: string): string[] {
   try {
     return secretsOf(parseAgentConfig(text, fileName));
   } catch {
+    // An invalid config names no secrets; decideConfig reports why it is invalid.
     return [];
   }
 }

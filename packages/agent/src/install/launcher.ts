@@ -4,8 +4,9 @@ import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 export const LAUNCHER_MARKER = '# recio-agent launcher, written by `recio agent install`';
 
-// The launcher's paths go into a shell script unquoted-safe and into authorized_keys' command="…".
-const SAFE_PATH = /^\/[A-Za-z0-9_./+-]+$/;
+// The node and entry paths go unquoted into a shell script, so only characters sh takes literally.
+// `@` is one of them, and every npm-installed agent's path has it (node_modules/@recio/agent).
+const SAFE_PATH = /^\/[A-Za-z0-9_./+@-]+$/;
 
 /**
  * The program sshd runs as the forced command. A script rather than a symlink to main.js: its
@@ -20,7 +21,7 @@ export function launcherScript(nodePath: string, agentEntry: string): string {
     if (!SAFE_PATH.test(path))
       throw new RecioError(
         ErrorCode.InvalidParams,
-        `${what} path must be absolute and plain ([A-Za-z0-9_./+-]), got ${JSON.stringify(path)}`,
+        `${what} path must be absolute and plain ([A-Za-z0-9_./+@-]), got ${JSON.stringify(path)}`,
       );
   }
   return ['#!/bin/sh', LAUNCHER_MARKER, `exec ${nodePath} ${agentEntry} "$@"`, ''].join('\n');

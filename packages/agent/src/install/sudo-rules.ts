@@ -110,19 +110,24 @@ function parseSudoArgv(rest: string[], resolve: ResolveCommand): Omit<SudoRule, 
       runAs = arg.slice('--user='.length);
       continue;
     }
-    throw new Error(`sudo option ${arg} is not supported here (only -n and -u <user>)`);
+    throw new RecioError(ErrorCode.ConfigInvalid, `sudo option ${arg} is not supported here (only -n and -u <user>)`);
   }
-  if (!USER_NAME.test(runAs)) throw new Error(`sudo -u expects a user name, got ${JSON.stringify(runAs)}`);
+  if (!USER_NAME.test(runAs))
+    throw new RecioError(ErrorCode.ConfigInvalid, `sudo -u expects a user name, got ${JSON.stringify(runAs)}`);
   const [program, ...args] = rest.slice(index);
-  if (program === undefined) throw new Error('sudo without a command');
+  if (program === undefined) throw new RecioError(ErrorCode.ConfigInvalid, 'sudo without a command');
   const command = program.startsWith('/') ? program : resolve(program);
   if (command === undefined)
-    throw new Error(`${program} is not on sudo's secure_path (${SUDO_SECURE_PATH.join(':')}); write its absolute path`);
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
+      `${program} is not on sudo's secure_path (${SUDO_SECURE_PATH.join(':')}); write its absolute path`,
+    );
   if (!/^\/[A-Za-z0-9_./+-]+$/.test(command) || command.split('/').includes('..'))
-    throw new Error(`unusable program path ${JSON.stringify(command)}`);
+    throw new RecioError(ErrorCode.ConfigInvalid, `unusable program path ${JSON.stringify(command)}`);
   for (const arg of args) {
     if (!ARG.test(arg))
-      throw new Error(
+      throw new RecioError(
+        ErrorCode.ConfigInvalid,
         `argument ${JSON.stringify(arg)} has characters a sudoers rule cannot match exactly (allowed: letters, digits and _ . / @ % + = : , -)`,
       );
   }

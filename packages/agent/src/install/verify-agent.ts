@@ -61,6 +61,7 @@ function parse(text: string): { type?: string } | undefined {
   try {
     return JSON.parse(text) as { type?: string };
   } catch {
+    // A line that is not JSON (a warning node printed) is not the result: skip it.
     return undefined;
   }
 }

@@ -38,6 +38,7 @@ try {
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
 } catch {
+  // As pip does: a requirements file it cannot read is an error with its message.
   process.stderr.write(
     `ERROR: Could not open requirements file: [Errno 2] No such file or directory: '${args[requirementIndex + 1]}'\n`,
   );

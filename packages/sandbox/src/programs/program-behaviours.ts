@@ -1,4 +1,5 @@
 import type { ProgramConfig } from './program-files.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** What a program's behaviour may use: the database, its providers, its log. */
 export interface ProgramContext {
@@ -62,7 +63,10 @@ export const FEEDS: Record<string, Feed> = {
       const ticker = (await ctx.fetch('coinbase', '/products/BTC-USD/ticker')) as { price?: string };
       const price = Number(ticker.price);
       if (!Number.isFinite(price))
-        throw new Error(`coinbase ticker without a price: ${JSON.stringify(ticker).slice(0, 200)}`);
+        throw new RecioError(
+          ErrorCode.ActionFailed,
+          `coinbase ticker without a price: ${JSON.stringify(ticker).slice(0, 200)}`,
+        );
       await ctx.query('INSERT INTO btc_price_log (ts, price) VALUES (now(), $1)', [price]);
     },
   },

@@ -1,3 +1,4 @@
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { DbSettings } from './program-files.js';
 
 /** A dependency (the database, a provider) and since when it has been failing. */
@@ -17,8 +18,8 @@ export class Dependency {
   }
 }
 
-/** A provider call that failed: a 5xx (or any non-2xx) or no answer in time. */
-export class ApiError extends Error {
+/** A provider call that failed: a 5xx (or any non-2xx), or no answer in time (`host_unreachable`). */
+export class ApiError extends RecioError {
   constructor(
     readonly provider: string,
     readonly path: string,
@@ -26,9 +27,11 @@ export class ApiError extends Error {
     why?: string,
   ) {
     super(
+      status === undefined ? ErrorCode.HostUnreachable : ErrorCode.ActionFailed,
       status === undefined
         ? `API ${why ?? 'error'} from ${provider} (GET ${path})`
         : `API error ${status} from ${provider} (GET ${path})`,
+      { host: provider },
     );
   }
 }

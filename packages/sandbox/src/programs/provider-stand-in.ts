@@ -24,6 +24,7 @@ function mode(): ProviderMode {
     const text = readFileSync(controlFile, 'utf8').trim();
     return text === '503' || text === 'hang' ? text : 'ok';
   } catch {
+    // No control file: the provider is healthy.
     return 'ok';
   }
 }

@@ -36,6 +36,7 @@ function injectedCrash(): boolean {
   try {
     text = readFileSync(file, 'utf8').trim();
   } catch {
+    // No fault file: no injected crash.
     return false;
   }
   if (text === 'always') return true;
