@@ -5,7 +5,7 @@ import { ErrorCode, RecioError, toRecioError } from '@recio/protocol/errors';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // The packages a REC.IO host or a drill runs; the Slack emulator is a test double and exempt.
-const PACKAGES = ['protocol', 'agent', 'os', 'sandbox'];
+const PACKAGES = ['protocol', 'agent', 'os', 'sandbox', 'bot', 'console'];
 
 function sourcesOf(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -29,7 +29,7 @@ describe('one table of error codes', () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 
-  test('the agent, the protocol, os and the sandbox throw only coded RecioErrors', () => {
+  test('every package but the Slack emulator throws only coded RecioErrors', () => {
     const files = PACKAGES.flatMap((name) => sourcesOf(join(REPO, 'packages', name, 'src')));
     expect(files.length).toBeGreaterThan(50);
     const plain = findIn(files, /\bnew (?:Type|Range)?Error\(|\bthrow Error\(|\bextends Error\b/);

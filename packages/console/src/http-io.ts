@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /**
  * Responses of the console carry headers that keep the page to itself: no framing (clickjacking),
@@ -35,13 +36,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 }
 
-export class BadRequest extends Error {
+/** A request the console refuses, with the HTTP status it answers. */
+export class BadRequest extends RecioError {
   constructor(
     message: string,
     readonly status = 400,
   ) {
-    super(message);
-    this.name = 'BadRequest';
+    super(ErrorCode.InvalidRequest, message);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /**
  * The console lets whoever reaches it act as any user of the workspace, so it must only ever be
@@ -16,7 +17,10 @@ export function isLoopbackHost(host: string): boolean {
 /** Throws unless `host` is a loopback address: the console never listens anywhere else. */
 export function assertLoopbackHost(host: string): void {
   if (!isLoopbackHost(host)) {
-    throw new Error(`The local console listens on loopback only (127.0.0.1, ::1, localhost); got host "${host}"`);
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
+      `The local console listens on loopback only (127.0.0.1, ::1, localhost); got host "${host}"`,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /**
  * The page's files (plain JS, CSS, HTML) ship in the package's `public/`, beside src/ and dist/: from
@@ -30,6 +31,7 @@ export function loadAssets(dir = PUBLIC_DIR): Map<string, Asset> {
     if (!type || !/^[a-z0-9-]+\.[a-z]+$/.test(name)) continue;
     assets.set(name, { type, body: readFileSync(join(dir, name)) });
   }
-  if (!assets.has('index.html')) throw new Error(`The console's page is missing: no index.html in ${dir}`);
+  if (!assets.has('index.html'))
+    throw new RecioError(ErrorCode.ConfigInvalid, `The console's page is missing: no index.html in ${dir}`);
   return assets;
 }

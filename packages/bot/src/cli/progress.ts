@@ -1,5 +1,6 @@
 import type { Store } from '../store/index.js';
 import type { Run, Step } from '../domain/index.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 const MARK: Record<string, string> = {
   pending: '·',
@@ -40,7 +41,7 @@ export async function followRun(
   let waitingShown = false;
   for (;;) {
     const run = await store.runs.get(runId);
-    if (run === undefined) throw new Error(`no run ${runId}`);
+    if (run === undefined) throw new RecioError(ErrorCode.NotFound, `no run ${runId}`);
     for (const step of await store.runs.steps(runId)) {
       const key = `${step.state}:${step.attempt}`;
       if (seen.get(step.id) === key) continue;

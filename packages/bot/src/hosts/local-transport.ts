@@ -62,5 +62,7 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing to close: the actions run in this process, each ends with its own request.
+  }
 }

@@ -15,6 +15,7 @@ import { surfaceError } from './surface-errors.js';
 import { webClientOptions, type SlackSettings } from './web-client.js';
 import { createWorkQueue } from './work-queue.js';
 import { createAckGate } from './ack-gate.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 export interface SlackAppDeps {
   slack: SlackSettings;
@@ -57,7 +58,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const routes = [healthRoute(deps.store), ...(deps.extraRoutes ?? [])];
   const socket = slack.appToken !== undefined && slack.appToken !== '';
   if (!socket && !slack.signingSecret)
-    throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
+      'Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
   const gate = createAckGate();
   const receiver = socket
     ? undefined

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Store } from '../store/index.js';
 import type { ExtraRoute } from './receiver.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /**
  * `GET /healthz`: 200 when the bot can reach its own store (without it nothing it does is
@@ -16,7 +17,10 @@ export function healthRoute(store: Pick<Store, 'ping'>): ExtraRoute {
 
 async function answer(store: Pick<Store, 'ping'>, res: ServerResponse): Promise<void> {
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error('the store did not answer within 1 s')), 1_000).unref(),
+    setTimeout(
+      () => reject(new RecioError(ErrorCode.StoreUnavailable, 'the store did not answer within 1 s')),
+      1_000,
+    ).unref(),
   );
   try {
     await Promise.race([store.ping(), timeout]);

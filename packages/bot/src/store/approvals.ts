@@ -106,7 +106,7 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
            VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') RETURNING *`,
           [id, step.run_id, stepId, requestedBy, requiredRole ?? null, bindingHash(step), ttlMs],
         );
-        if (!row) throw new Error('approval insert returned nothing');
+        if (!row) throw new RecioError(ErrorCode.Internal, 'approval insert returned nothing');
         return toApproval(row);
       });
     },

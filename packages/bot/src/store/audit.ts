@@ -2,6 +2,7 @@ import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Db } from './db.js';
 import { LOCK_AUDIT_CHAIN, LOCK_CLASS } from './lock-keys.js';
 import type { JsonObject } from '../domain/json.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** The hash a chain starts from. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -102,7 +103,7 @@ export function createAuditRepo(db: Db): AuditRepo {
           `SELECT nextval('audit_log_id_seq') AS id, date_trunc('milliseconds', clock_timestamp()) AS at,
                   (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS prev`,
         );
-        if (!head) throw new Error('audit: no sequence value');
+        if (!head) throw new RecioError(ErrorCode.Internal, 'audit: no sequence value');
         const prevHash = head.prev ?? GENESIS_HASH;
         const content = {
           id: Number(head.id),

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** What a delivery key is for: a Slack event or command delivery, a button click, a CLI request. */
 export type DeliveryKind = 'event' | 'command' | 'action' | 'view' | 'cli' | (string & {});
@@ -45,7 +46,7 @@ export function createDeliveriesRepo(db: Db, instanceId: string): DeliveriesRepo
         'SELECT key, first_seen_at, seen_by, outcome, false AS inserted FROM deliveries WHERE key = $1',
         [key],
       );
-      if (!existing) throw new Error(`delivery ${key} conflicted but cannot be read`);
+      if (!existing) throw new RecioError(ErrorCode.Internal, `delivery ${key} conflicted but cannot be read`);
       return toClaim(existing);
     },
     async setOutcome(key, outcome) {

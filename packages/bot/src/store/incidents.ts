@@ -135,7 +135,10 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
           );
           if (existing) return { incident: toIncident(existing), created: false };
         }
-        throw new Error(`incident ${input.fingerprint} keeps being opened and resolved concurrently`);
+        throw new RecioError(
+          ErrorCode.Internal,
+          `incident ${input.fingerprint} keeps being opened and resolved concurrently`,
+        );
       });
     },
     async get(id) {

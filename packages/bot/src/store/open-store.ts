@@ -13,6 +13,7 @@ import { startLeadership, type Leadership } from './leadership.js';
 import { LOCK_MONITOR } from './lock-keys.js';
 import { recoverInterrupted, type RecoveryOptions, type RecoveryReport } from './recovery.js';
 import { createRepos, type Repos } from './repos.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 export interface OpenStoreOptions {
   /** A shared PostgreSQL (several replicas). Without it, the bot runs its own under `dataDir`. */
@@ -142,7 +143,7 @@ function within(work: Promise<unknown>, ms: number): Promise<unknown> {
 
 function internalsOf(store: Store): StoreInternals {
   const found = internals.get(store);
-  if (!found) throw new Error('not a store returned by openStore()');
+  if (!found) throw new RecioError(ErrorCode.Internal, 'not a store returned by openStore()');
   return found;
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import type { Json, JsonObject } from '../domain/json.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 export type OutboxKind = 'post' | 'update' | 'ephemeral' | 'delete' | 'upload';
 export type OutboxState = 'pending' | 'sent' | 'failed' | 'superseded';
@@ -145,7 +146,8 @@ export function createOutboxRepo(db: Db): OutboxRepo {
           const [existing] = await tx.query<OutboxRow>(`SELECT ${RESOLVED} FROM outbox o WHERE o.dedupe_key = $1`, [
             input.dedupeKey,
           ]);
-          if (!existing) throw new Error(`outbox ${input.dedupeKey} conflicted but cannot be read`);
+          if (!existing)
+            throw new RecioError(ErrorCode.Internal, `outbox ${input.dedupeKey} conflicted but cannot be read`);
           return { message: toMessage(existing), created: false };
         }
         if (input.kind === 'update' && input.updateOf) {

@@ -5,6 +5,7 @@ import type { Repos } from './repos.js';
 import { toRun, type RunRow } from './runs.js';
 import { STEP_COLUMNS, toStep, type StepRow } from './steps.js';
 import type { Run, Step } from '../domain/run.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** A step found running with nobody behind it, and what recovery did with it. */
 export interface RecoveredStep {
@@ -142,7 +143,7 @@ async function recoverStep(
         .then(async (rows) =>
           rows.length > 0 ? rows : tx.query<RunRow>('SELECT * FROM runs WHERE id = $1', [step.runId]),
         );
-  if (!stepRow || !runRow) throw new Error(`recovery lost step ${step.id} or its run`);
+  if (!stepRow || !runRow) throw new RecioError(ErrorCode.Internal, `recovery lost step ${step.id} or its run`);
   const run = toRun(runRow);
   const label = `Step ${step.idx + 1} "${step.title}" (${step.action} on ${step.host})`;
   const text = requeued

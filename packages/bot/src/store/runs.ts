@@ -3,6 +3,7 @@ import { isUuid } from './ids.js';
 import { TERMINAL_STATES, type ApprovalKind, type Run, type RunState, type Step } from '../domain/run.js';
 import { STEP_COLUMNS, toStep, type StepRow } from './steps.js';
 import type { JsonObject } from '../domain/json.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** A step as the runbook engine plans it. */
 export interface StepInput {
@@ -107,7 +108,10 @@ export function createRunsRepo(db: Db): RunsRepo {
           // statement's snapshot sees it.
           const [existing] = await tx.query<RunRow>('SELECT * FROM runs WHERE dedupe_key = $1', [input.dedupeKey]);
           if (!existing)
-            throw new Error(`run with dedupe key ${String(input.dedupeKey)} conflicted but cannot be read`);
+            throw new RecioError(
+              ErrorCode.Internal,
+              `run with dedupe key ${String(input.dedupeKey)} conflicted but cannot be read`,
+            );
           return { run: toRun(existing), steps: await steps(tx, existing.id), created: false };
         }
         const inserted = await tx.query<StepRow>(

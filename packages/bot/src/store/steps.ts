@@ -167,7 +167,7 @@ export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
     },
     async transition(id, to, from) {
       if (!isUuid(id)) return undefined;
-      if (to === 'running') throw new Error('a step becomes running only through claim()');
+      if (to === 'running') throw new RecioError(ErrorCode.Internal, 'a step becomes running only through claim()');
       const [row] = await db.query<StepRow>(
         `UPDATE run_steps SET state = $2,
                 finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'skipped', 'interrupted', 'cancelled') THEN now() ELSE finished_at END

@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
 import type { JsonObject } from '../domain/json.js';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** One line of an incident's (or a run's) timeline, as the report will show it. */
 export interface TimelineEvent {
@@ -76,7 +77,7 @@ export function createTimelineRepo(db: Db): TimelineRepo {
           JSON.stringify(input.detail ?? {}),
         ],
       );
-      if (!row) throw new Error('timeline insert returned nothing');
+      if (!row) throw new RecioError(ErrorCode.Internal, 'timeline insert returned nothing');
       return toEvent(row);
     },
     async list(of) {
