@@ -155,14 +155,30 @@ describe('envelopes', () => {
     ]);
   });
 
-  test('a slash command never acked is retried at most maxRetries times', async () => {
+  test('a slash command or a click never acked is not sent again (only Events API envelopes are)', async () => {
     fake = await startSlackFake({ socketMode: { ackTimeoutMs: 50, maxRetries: 2 } });
     client = socketClient(fake);
     const seen = collect(client);
     await client.start();
-    const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'status' });
-    expect(seen).toHaveLength(3);
-    expect(delivery.attempts.every((a) => a.outcome === 'timed_out')).toBe(true);
+    const command = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'status' });
+    expect(seen).toHaveLength(1);
+    expect(command.attempts.map((a) => a.outcome)).toEqual(['timed_out']);
+    await botClient(fake, { retryConfig: { retries: 0 } }).chat.postMessage({
+      channel: OPS,
+      text: 'Go?',
+      blocks: [
+        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Go' }, action_id: 'go' }] },
+      ],
+    });
+    const click = await fake.deliver.click({ user: 'alice', channel: OPS, actionId: 'go' });
+    expect(click.attempts.map((a) => a.outcome)).toEqual(['timed_out']);
+    const event = await fake.deliver.event({ type: 'app_home_opened', user: 'U0ALICE0001', tab: 'home' });
+    expect(event.attempts.map((a) => [a.retryNum, a.outcome])).toEqual([
+      [0, 'timed_out'],
+      [1, 'timed_out'],
+      [2, 'timed_out'],
+    ]);
+    expect(seen).toHaveLength(5);
   });
 
   test('a disconnect message makes the client drop the connection', async () => {

@@ -1,7 +1,6 @@
 import type { DeliveryRecord, SlackEmulator } from '@recio/slack-emulator/index';
 import { BadRequest } from './http-io.js';
 import type { ClickRequest, CloseRequest, CommandRequest, MessageRequest, SubmitRequest } from './requests.js';
-import { encodeTypedMessage } from './typed-text.js';
 
 /**
  * What a person does on the page, handed to the emulator as the delivery Slack would make (signed
@@ -93,15 +92,11 @@ export class ConsoleActions {
     const channel = this.channelFor(user, req.channel);
     if (req.threadTs !== undefined && !this.emulator.state.message(channel, req.threadTs))
       throw new BadRequest(`no message ${req.threadTs} to reply to`, 404);
-    const { workspace } = this.emulator;
-    const text = encodeTypedMessage(req.text, {
-      users: [...workspace.users.values()],
-      channels: [...workspace.channels.values()].filter((c) => !c.isIm),
-    });
+    // The emulation escapes and links what was typed, as Slack's client does.
     const { deliveries } = await this.emulator.deliver.userMessage({
       user,
       channel,
-      text,
+      text: req.text,
       ...(req.threadTs ? { threadTs: req.threadTs } : {}),
     });
     return result(deliveries);

@@ -130,7 +130,8 @@ export function buildSnapshot(ctx: SnapshotContext, user: string): Json {
   const conversations = conversationsOf(ctx, user);
   const visible = new Set(conversations.map((c) => String(c.id)));
   const modal = state.openModal(user);
-  const shown = state.messages.filter((m) => !m.deleted && visible.has(m.channel));
+  // What Slack accepted but shows nowhere (a reply to a ts that names no message) is not drawn either.
+  const shown = state.messages.filter((m) => !m.deleted && !m.unseen && visible.has(m.channel));
   // One pass instead of a thread query per message: a long incident has hundreds of replies.
   const repliesByParent = new Map<string, MessageRecord[]>();
   for (const m of shown) {

@@ -8,6 +8,7 @@ import { createIdSource } from './ids.js';
 import { ResponseUrls } from './interactive/response-urls.js';
 import { Triggers } from './interactive/triggers.js';
 import { Timing } from './limits.js';
+import { PERMISSIVE_MANIFEST, type AppManifest } from './manifest.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { EmulatorState } from './state.js';
 import { authUserMethods } from './web-api/auth-users.js';
@@ -40,7 +41,12 @@ export interface SlackEmulatorOptions {
   socketMode?: Partial<SocketModeOptions>;
   /** Retry failed Events API deliveries over HTTP: `true` for Slack's delays, or your own. */
   retryEvents?: boolean | { delaysMs: readonly number[] };
-  /** Event types the app subscribes to besides app_mention (e.g. ["message"]). */
+  /**
+   * The app's manifest (`readManifest('manifest.yml')`): its bot scopes (a call without the scope
+   * answers missing_scope), its events and slash commands. Default: PERMISSIVE_MANIFEST.
+   */
+  manifest?: AppManifest;
+  /** Event types the app subscribes to besides the manifest's (e.g. ["message"]). */
   eventSubscriptions?: string[];
   /** The bot's Request URL (can be set later with setRequestUrl). */
   requestUrl?: string;
@@ -91,6 +97,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       ttlMs: options.responseUrl?.ttlMs ?? Timing.responseUrlTtlMs,
     }),
     tokens,
+    manifest: options.manifest ?? PERMISSIVE_MANIFEST,
     baseUrl: () => baseUrl,
   };
   const socket = new SocketModeHub(core, {
@@ -115,7 +122,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     retryEvents,
     ...(options.requestUrl ? { requestUrl: options.requestUrl } : {}),
   });
-  const actions = new UserActions(core, deliverer, new Set(options.eventSubscriptions ?? []));
+  const subscriptions = new Set([...core.manifest.botEvents, ...(options.eventSubscriptions ?? [])]);
+  const actions = new UserActions(core, deliverer, subscriptions);
   const mounted: ExtraRoutes[] = options.extraRoutes ? [options.extraRoutes] : [];
   const extraRoutes: ExtraRoutes = async (req, res) => {
     for (const routes of [...mounted]) if (await routes(req, res)) return true;

@@ -15,6 +15,15 @@ export { readMessageContent } from './block-kit/message.js';
 export { createManualClock, systemClock, type Clock, type ManualClock } from './clock.js';
 export { BlockKit, MessageLimits, PostMessagePerChannel, RateTiers, Timing, ViewLimits } from './limits.js';
 export type { RateLimitOptions } from './rate-limiter.js';
+export {
+  parseManifest,
+  readManifest,
+  PERMISSIVE_MANIFEST,
+  type AppManifest,
+  type SlashCommandSpec,
+} from './manifest.js';
+export { METHOD_SCOPES, DELIVERY_SCOPES, scopesNeeded } from './scopes.js';
+export { typedMessageText, typedCommandText, escapeEntities } from './deliveries/typed-text.js';
 export { EmulatorState } from './state.js';
 export {
   Workspace,

@@ -17,6 +17,8 @@ export const BlockKit = {
   headerTextMax: 150,
   actionsElementsMax: 25,
   contextElementsMax: 10,
+  /** Context text elements are text objects: "maximum length is 3000 characters" (text object page). */
+  contextTextMax: 3000,
   imageUrlMax: 3000,
   imageAltTextMax: 2000,
   imageTitleMax: 2000,
@@ -42,6 +44,8 @@ export const BlockKit = {
   confirmTextMax: 300,
   confirmButtonMax: 30,
   plainTextInputLengthMax: 3000,
+  /** plain_text_input `max_length`: "between 1 and 3000, inclusive" (`min_length`: 0 to 3000). */
+  plainTextInputMaxLengthMin: 1,
   /** The markdown block: "The cumulative limit for all markdown blocks in a single payload is 12,000 characters." */
   markdownCumulativeMax: 12_000,
   videoTitleMax: 200,

@@ -40,6 +40,9 @@ export function postMessage(core: EmulatorCore, input: PostInput): MessageRecord
   // "Avoid using a reply's ts value; use its parent instead" — Slack files a reply-to-a-reply in the parent's thread.
   const parent = input.threadTs === undefined ? undefined : state.message(input.channel, input.threadTs);
   const threadTs = parent?.threadTs ?? input.threadTs;
+  // Slack answers ok with a ts for a thread_ts that names no message, and the reply is seen
+  // nowhere (node-slack-sdk#780, python-slack-sdk#840).
+  const orphan = input.threadTs !== undefined && (parent === undefined || parent.deleted);
   const content = stored(input.content, ids);
   const record: MessageRecord = {
     channel: input.channel,
@@ -57,6 +60,7 @@ export function postMessage(core: EmulatorCore, input: PostInput): MessageRecord
     reactions: [],
     history: [],
     via: input.via,
+    ...(orphan ? { unseen: `thread_ts ${input.threadTs} names no message in ${input.channel}` } : {}),
   };
   state.messages.push(record);
   state.emit({ type: 'message', message: record });
@@ -106,7 +110,23 @@ export interface EphemeralInput {
   via: MessageOrigin;
 }
 
+/**
+ * chat.postEphemeral `thread_ts`: "Ephemeral messages in threads are only shown if there is
+ * already an active thread" (docs.slack.dev/reference/methods/chat.postEphemeral). A thread is
+ * active once its parent has a reply; an ephemeral aimed anywhere else is accepted and never seen.
+ */
+function inactiveThread(core: EmulatorCore, channel: string, threadTs: string | undefined): string | undefined {
+  if (threadTs === undefined) return undefined;
+  const parent = core.state.message(channel, threadTs);
+  if (parent === undefined || parent.deleted) return `thread_ts ${threadTs} names no message in ${channel}`;
+  const root = parent.threadTs ?? parent.ts;
+  if (core.state.repliesTo(channel, root).length === 0)
+    return `thread_ts ${threadTs} has no replies yet: ephemerals in threads are only shown in an active thread`;
+  return undefined;
+}
+
 export function postEphemeral(core: EmulatorCore, input: EphemeralInput): EphemeralRecord {
+  const unseen = inactiveThread(core, input.channel, input.threadTs);
   const content = stored(input.content, core.ids);
   const record: EphemeralRecord = {
     channel: input.channel,
@@ -119,6 +139,7 @@ export function postEphemeral(core: EmulatorCore, input: EphemeralInput): Epheme
     deleted: false,
     history: [],
     via: input.via,
+    ...(unseen ? { unseen } : {}),
   };
   core.state.ephemerals.push(record);
   core.state.emit({ type: 'ephemeral', ephemeral: record });

@@ -31,6 +31,8 @@ export interface MessageRecord extends MessageVersion {
   /** Earlier contents, oldest first. */
   history: MessageVersion[];
   via: MessageOrigin;
+  /** Why Slack accepted it (ok: true) but nobody sees it, e.g. its thread_ts names no message. */
+  unseen?: string;
 }
 
 export interface EphemeralRecord extends MessageVersion {
@@ -42,6 +44,8 @@ export interface EphemeralRecord extends MessageVersion {
   deleted: boolean;
   history: MessageVersion[];
   via: MessageOrigin;
+  /** Why its user never sees it: "only shown if there is already an active thread". */
+  unseen?: string;
 }
 
 export interface ViewRecord {

@@ -47,7 +47,7 @@ export class EmulatorState {
   /** Visible messages of a conversation (top-level and replies), oldest first. */
   messagesIn(channel: string, options: { topLevelOnly?: boolean; includeDeleted?: boolean } = {}): MessageRecord[] {
     return this.messages
-      .filter((m) => m.channel === channel)
+      .filter((m) => m.channel === channel && m.unseen === undefined)
       .filter((m) => options.includeDeleted || !m.deleted)
       .filter((m) => !options.topLevelOnly || m.threadTs === undefined || m.replyBroadcast)
       .sort((a, b) => compareTs(a.ts, b.ts));
@@ -62,7 +62,7 @@ export class EmulatorState {
     const parent = this.message(channel, ts);
     if (!parent || parent.deleted) return [];
     const replies = this.messages
-      .filter((m) => m.channel === channel && m.threadTs === ts && m.ts !== ts && !m.deleted)
+      .filter((m) => m.channel === channel && m.threadTs === ts && m.ts !== ts && !m.deleted && !m.unseen)
       .sort((a, b) => compareTs(a.ts, b.ts));
     return [parent, ...replies];
   }
@@ -75,7 +75,16 @@ export class EmulatorState {
   ephemeralsFor(user: string, channel?: string): EphemeralRecord[] {
     return this.ephemerals
       .filter((e) => e.user === user && !e.deleted && (channel === undefined || e.channel === channel))
+      .filter((e) => e.unseen === undefined)
       .sort((a, b) => compareTs(a.ts, b.ts));
+  }
+
+  /**
+   * What Slack accepted (ok: true) but nobody will ever see: ephemerals aimed at a thread that is
+   * not active, replies to a thread_ts that names no message. A bot that sends these is wrong.
+   */
+  unseen(): Array<MessageRecord | EphemeralRecord> {
+    return [...this.messages, ...this.ephemerals].filter((m) => m.unseen !== undefined);
   }
 
   ephemeral(channel: string, ts: string): EphemeralRecord | undefined {

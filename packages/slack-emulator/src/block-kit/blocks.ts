@@ -1,6 +1,7 @@
 import { BlockKit } from '../limits.js';
 import { checkElement, type ElementContext, type Surface } from './elements.js';
 import { charLength, checkArray, checkBoolean, checkString, isObject, Issues, type Obj } from './issues.js';
+import { BLOCK_FIELDS, checkKnownFields } from './known-fields.js';
 import { checkTextField, checkTextObject } from './text-objects.js';
 
 /**
@@ -108,8 +109,8 @@ const BLOCK_CHECKS: Record<string, BlockCheck> = {
       if (isObject(item) && item.type === 'image') {
         checkElement(issues, item, at, ['image'], { surface: 'message', actionIds: new Set() });
       } else {
-        // The reference gives no per-element length for context text, only the element count.
-        checkTextObject(issues, item, at, { max: Number.MAX_SAFE_INTEGER });
+        // The context page gives no length of its own: each text follows the text object's 3000.
+        checkTextObject(issues, item, at, { max: BlockKit.contextTextMax });
       }
     });
   },
@@ -212,6 +213,7 @@ function checkBlock(issues: Issues, block: unknown, ptr: string, ctx: BlockConte
     issues.add(ptr, `block type "${type}" is not available in ${ctx.surface} surfaces`);
     return;
   }
+  checkKnownFields(issues, block, ptr, BLOCK_FIELDS[type] ?? [], ['block_id']);
   checkString(issues, block, 'block_id', ptr, { max: BlockKit.blockIdMax, min: 1 });
   // Interaction payloads key state.values by block_id, so Slack refuses two blocks sharing one.
   if (typeof block.block_id === 'string') {

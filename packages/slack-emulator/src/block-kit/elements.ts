@@ -1,6 +1,7 @@
 import { BlockKit } from '../limits.js';
 import { checkBoolean, checkEnum, checkString, isObject, type Issues, type Obj } from './issues.js';
-import { checkConfirm, checkOptionGroups, checkOptions, checkTextField } from './text-objects.js';
+import { checkKnownFields, ELEMENT_FIELDS } from './known-fields.js';
+import { checkConfirm, checkInitialOptions, checkOptionGroups, checkOptions, checkTextField } from './text-objects.js';
 
 /**
  * Block elements (https://api.slack.com/reference/block-kit/block-elements). Each validator checks
@@ -29,6 +30,7 @@ const staticSelect: ElementCheck = (issues, el, ptr, ctx) => {
   }
   checkOptions(issues, el, ptr, { plainOnly: true, max: BlockKit.selectOptionsMax, required: false });
   checkOptionGroups(issues, el, ptr);
+  checkInitialOptions(issues, el, ptr);
 };
 
 const multi =
@@ -62,10 +64,12 @@ export const ELEMENT_CHECKS: Record<string, ElementCheck> = {
   },
   checkboxes(issues, el, ptr) {
     checkOptions(issues, el, ptr, { plainOnly: false, max: BlockKit.checkboxOptionsMax, min: 1, required: true });
+    checkInitialOptions(issues, el, ptr);
     checkConfirm(issues, el, ptr);
   },
   radio_buttons(issues, el, ptr) {
     checkOptions(issues, el, ptr, { plainOnly: false, max: BlockKit.radioOptionsMax, min: 1, required: true });
+    checkInitialOptions(issues, el, ptr);
     checkConfirm(issues, el, ptr);
   },
   overflow(issues, el, ptr) {
@@ -105,13 +109,13 @@ export const ELEMENT_CHECKS: Record<string, ElementCheck> = {
     placeholder(issues, el, ptr, ctx);
     checkString(issues, el, 'initial_value', ptr, { max: BlockKit.plainTextInputLengthMax });
     checkBoolean(issues, el, 'multiline', ptr);
-    for (const key of ['min_length', 'max_length'] as const) {
+    // min_length: "between 0 and 3000, inclusive"; max_length: "between 1 and 3000, inclusive".
+    const bounds = { min_length: 0, max_length: BlockKit.plainTextInputMaxLengthMin };
+    for (const [key, least] of Object.entries(bounds)) {
       const v = el[key];
-      if (
-        v !== undefined &&
-        !(Number.isInteger(v) && Number(v) >= 0 && Number(v) <= BlockKit.plainTextInputLengthMax)
-      ) {
-        issues.add(`${ptr}/${key}`, `must be an integer between 0 and ${BlockKit.plainTextInputLengthMax}`);
+      const most = BlockKit.plainTextInputLengthMax;
+      if (v !== undefined && !(Number.isInteger(v) && Number(v) >= least && Number(v) <= most)) {
+        issues.add(`${ptr}/${key}`, `must be an integer between ${least} and ${most}`);
       }
     }
   },
@@ -164,6 +168,7 @@ export function checkElement(
     issues.add(ptr, `failed to match all allowed schemas (element type "${type}" is not allowed here)`);
     return;
   }
+  checkKnownFields(issues, value, ptr, ELEMENT_FIELDS[type] ?? []);
   if (!NOT_ACTIONABLE.has(type)) {
     checkString(issues, value, 'action_id', ptr, { max: BlockKit.actionIdMax, min: 1 });
     const actionId = value.action_id;

@@ -1,5 +1,6 @@
 import { BlockKit } from '../limits.js';
 import { checkArray, checkBoolean, checkEnum, checkString, isObject, type Issues, type Obj } from './issues.js';
+import { checkKnownFields, COMPOSITION_FIELDS } from './known-fields.js';
 
 /**
  * Composition objects (https://api.slack.com/reference/block-kit/composition-objects): text,
@@ -29,6 +30,7 @@ export function checkTextObject(issues: Issues, value: unknown, ptr: string, rul
     issues.add(ptr, 'must be a text object');
     return;
   }
+  checkKnownFields(issues, value, ptr, COMPOSITION_FIELDS.text);
   const type = value.type;
   if (type === undefined) {
     issues.add(ptr, 'missing required field: type');
@@ -59,6 +61,7 @@ export function checkOption(issues: Issues, value: unknown, ptr: string, rule: O
     issues.add(ptr, 'must be an option object');
     return;
   }
+  checkKnownFields(issues, value, ptr, COMPOSITION_FIELDS.option);
   checkTextField(issues, value, 'text', ptr, {
     max: BlockKit.optionTextMax,
     plainOnly: rule.plainOnly,
@@ -95,6 +98,7 @@ export function checkOptionGroups(issues: Issues, element: Obj, ptr: string): vo
       issues.add(at, 'must be an option group object');
       return;
     }
+    checkKnownFields(issues, g, at, COMPOSITION_FIELDS.optionGroup);
     checkTextField(issues, g, 'label', at, { max: BlockKit.optionGroupLabelMax, plainOnly: true, required: true });
     checkOptions(issues, g, at, { plainOnly: true, max: BlockKit.selectOptionsMax, required: true, min: 1 });
   });
@@ -108,9 +112,41 @@ export function checkConfirm(issues: Issues, parent: Obj, ptr: string): void {
     issues.add(at, 'must be a confirmation dialog object');
     return;
   }
+  checkKnownFields(issues, value, at, COMPOSITION_FIELDS.confirm);
   checkTextField(issues, value, 'title', at, { max: BlockKit.confirmTitleMax, plainOnly: true, required: true });
   checkTextField(issues, value, 'text', at, { max: BlockKit.confirmTextMax, required: true });
   checkTextField(issues, value, 'confirm', at, { max: BlockKit.confirmButtonMax, plainOnly: true, required: true });
   checkTextField(issues, value, 'deny', at, { max: BlockKit.confirmButtonMax, plainOnly: true, required: true });
   checkEnum(issues, value, 'style', at, ['primary', 'danger']);
+}
+
+/** The option as Slack compares it: its text object and value (and description, when given). */
+function optionKey(option: unknown): string {
+  if (!isObject(option)) return JSON.stringify(option);
+  const text = isObject(option.text) ? { type: option.text.type, text: option.text.text } : option.text;
+  return JSON.stringify([text, option.value, option.description ?? null]);
+}
+
+/**
+ * `initial_option` (or each of `initial_options`) "exactly matches one of the options within
+ * `options` or `option_groups`" (@slack/types block-elements.ts); Slack refuses one that does not.
+ */
+export function checkInitialOptions(issues: Issues, element: Obj, ptr: string): void {
+  const offered = new Set<string>();
+  const groups = Array.isArray(element.option_groups) ? element.option_groups : [];
+  for (const source of [element.options, ...groups.map((g) => (isObject(g) ? g.options : undefined))]) {
+    if (Array.isArray(source)) for (const o of source) offered.add(optionKey(o));
+  }
+  if (element.initial_option !== undefined && !offered.has(optionKey(element.initial_option))) {
+    issues.add(`${ptr}/initial_option`, 'must match one of the options exactly');
+  }
+  const initial = element.initial_options;
+  if (initial === undefined) return;
+  if (!Array.isArray(initial)) {
+    issues.add(`${ptr}/initial_options`, 'must be an array');
+    return;
+  }
+  initial.forEach((o, i) => {
+    if (!offered.has(optionKey(o))) issues.add(`${ptr}/initial_options/${i}`, 'must match one of the options exactly');
+  });
 }

@@ -1,6 +1,7 @@
 import { ViewLimits } from '../limits.js';
 import { validateBlocks } from './blocks.js';
 import { checkBoolean, checkString, isObject, Issues } from './issues.js';
+import { checkKnownFields, VIEW_FIELDS } from './known-fields.js';
 import { checkTextField } from './text-objects.js';
 
 /**
@@ -22,6 +23,7 @@ export function validateView(view: unknown, expected?: ViewType): string[] {
     return issues.messages;
   }
   if (expected && type !== expected) issues.add(`${ptr}/type`, `must be ${expected}`);
+  checkKnownFields(issues, view, ptr, VIEW_FIELDS[type]);
   if (type === 'modal') {
     checkTextField(issues, view, 'title', ptr, { max: ViewLimits.titleMax, plainOnly: true, required: true });
     checkTextField(issues, view, 'submit', ptr, { max: ViewLimits.submitMax, plainOnly: true });

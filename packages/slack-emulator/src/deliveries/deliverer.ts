@@ -103,7 +103,9 @@ export class Deliverer {
 
   /**
    * Send a recorded delivery again, as a Slack retry: over HTTP the same body with
-   * X-Slack-Retry-Num; over Socket Mode the same envelope_id.
+   * X-Slack-Retry-Num; over Socket Mode the same envelope_id. Slack itself redelivers only Events
+   * API payloads; resending a command or a click is a test's way to prove a handler acts once
+   * on any duplicate (a proxy replaying, two replicas).
    */
   resend(id: string, options: SendOptions = {}): Promise<DeliveryRecord> {
     const delivery = this.core.state.delivery(id);

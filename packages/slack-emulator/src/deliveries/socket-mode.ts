@@ -9,15 +9,18 @@ import type { EmulatorCore } from '../web-api/context.js';
  * Socket Mode (https://api.slack.com/apis/connections/socket): apps.connections.open hands out a
  * one-time WebSocket URL; on connect Slack sends `{"type":"hello", …}`, then envelopes
  * `{envelope_id, type, payload, accepts_response_payload, retry_attempt, retry_reason}`. The app
- * acks with `{envelope_id, payload?}`. An envelope not acked in time is sent again with the same
- * envelope_id and retry_attempt + 1.
+ * acks with `{envelope_id, payload?}`. An Events API envelope not acked in time is sent again
+ * with the same envelope_id and retry_attempt + 1; slash commands and interactivity are not
+ * (their envelopes carry no retry fields; the person sees "operation_timeout" or "This app took
+ * too long to respond" instead — node-slack-sdk socket-mode SocketModeClient.ts: `retry_attempt?:
+ * number; // type: events_api`).
  */
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
 
 export interface SocketModeOptions {
   /** How long Slack waits for an ack before redelivering (Slack: a few seconds). */
   ackTimeoutMs: number;
-  /** Redeliveries after the first attempt. */
+  /** Redeliveries of an Events API envelope after the first attempt (Slack: 3). */
   maxRetries: number;
   /** Server pings keep SocketModeClient's liveness check happy on long sessions. */
   pingIntervalMs: number;
@@ -134,7 +137,8 @@ export class SocketModeHub {
         const entry: Pending = { delivery, attempt, started: performance.now(), resolve };
         entry.timer = setTimeout(() => {
           attempt.outcome = 'timed_out';
-          if (retryAttempt - firstAttempt < this.options.maxRetries) send(retryAttempt + 1);
+          const redelivered = type === 'events_api';
+          if (redelivered && retryAttempt - firstAttempt < this.options.maxRetries) send(retryAttempt + 1);
           else {
             this.pending.delete(envelopeId);
             resolve();

@@ -4,6 +4,7 @@ import type { EmulatorCore } from '../web-api/context.js';
 import { closeModalStack } from '../web-api/views.js';
 import { viewJson } from '../web-api/shapes.js';
 import type { SlackChannel, SlackUser } from '../workspace.js';
+import { DELIVERY_SCOPES } from '../scopes.js';
 import type { Deliverer, SendOptions } from './deliverer.js';
 import { actionEntry, findElement, viewStateValues, type InputValue } from './element-state.js';
 import {
@@ -16,6 +17,7 @@ import {
   viewSubmissionPayload,
   type ActionSource,
 } from './payloads.js';
+import { typedCommandText, typedMessageText } from './typed-text.js';
 
 /**
  * What people do in Slack, turned into the deliveries Slack would make: typing a slash command,
@@ -49,6 +51,11 @@ export class UserActions {
   ): Promise<DeliveryRecord> {
     const user = this.person(input.user);
     const channel = this.place(input.channel);
+    const name = input.command ?? '/recio';
+    // Slack answers a command no installed app has itself ("/x is not a valid command"); nothing is sent.
+    const spec = this.core.manifest.commands.find((c) => c.command === name);
+    if (!spec || !this.core.manifest.botScopes.includes(DELIVERY_SCOPES.slashCommand))
+      throw new Error(`${name} is not a valid command (the app's manifest has no such command)`);
     const delivery = this.deliverer.create('slash_command');
     const triggerId = this.core.triggers.issue(user.id);
     const responseUrl = this.core.responseUrls.issue(this.core, {
@@ -60,8 +67,8 @@ export class UserActions {
     delivery.payload = slashCommandPayload(this.core, {
       user,
       channel,
-      command: input.command ?? '/recio',
-      text: input.text,
+      command: name,
+      text: typedCommandText(input.text, this.core.workspace, spec.shouldEscape),
       responseUrl,
       triggerId,
     });
@@ -74,8 +81,12 @@ export class UserActions {
    * `app_home_opened` each time (https://api.slack.com/events/app_home_opened), with the Home's
    * current view when one was published before.
    */
-  async openHome(input: { user: string; tab?: 'home' | 'messages' } & SendOptions): Promise<DeliveryRecord> {
+  async openHome(
+    input: { user: string; tab?: 'home' | 'messages' } & SendOptions,
+  ): Promise<DeliveryRecord | undefined> {
     const user = this.person(input.user);
+    // Slack tells only an app subscribed to the event.
+    if (!this.subscriptions.has('app_home_opened')) return undefined;
     const tab = input.tab ?? 'home';
     const published = tab === 'home' ? this.core.state.homeOf(user.id) : undefined;
     return this.event(
@@ -221,16 +232,19 @@ export class UserActions {
     const user = this.person(input.user);
     const channel = this.place(input.channel);
     if (!channel.members.has(user.id)) throw new Error(`${user.name} is not in ${channel.name}`);
+    const text = typedMessageText(input.text, this.core.workspace);
     const message = postMessage(this.core, {
       channel: channel.id,
       user: user.id,
-      content: { text: input.text },
+      content: { text },
       via: 'user',
       ...(input.threadTs ? { threadTs: input.threadTs } : {}),
     });
     const types: Array<'app_mention' | 'message'> = [];
     if (channel.members.has(this.core.workspace.bot.userId)) {
-      if (input.text.includes(`<@${this.core.workspace.bot.userId}>`)) types.push('app_mention');
+      const mentioned = new RegExp(`<@${this.core.workspace.bot.userId}(\\|[^>]*)?>`).test(text);
+      const granted = this.core.manifest.botScopes.includes(DELIVERY_SCOPES.appMention);
+      if (mentioned && granted && this.subscriptions.has('app_mention')) types.push('app_mention');
       if (this.subscriptions.has('message')) types.push('message');
     }
     const deliveries: DeliveryRecord[] = [];

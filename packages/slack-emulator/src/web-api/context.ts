@@ -4,6 +4,7 @@ import type { IdSource } from '../ids.js';
 import type { Tier } from '../limits.js';
 import type { ResponseUrls } from '../interactive/response-urls.js';
 import type { Triggers } from '../interactive/triggers.js';
+import type { AppManifest } from '../manifest.js';
 import type { Json } from '../records.js';
 import type { EmulatorState } from '../state.js';
 import type { Workspace } from '../workspace.js';
@@ -28,6 +29,8 @@ export interface EmulatorCore {
   readonly triggers: Triggers;
   readonly responseUrls: ResponseUrls;
   readonly tokens: { bot: string; app: string };
+  /** What the app was granted and subscribed to (its scopes, events and commands). */
+  readonly manifest: AppManifest;
   /** "http://127.0.0.1:<port>" once listening. */
   baseUrl(): string;
 }

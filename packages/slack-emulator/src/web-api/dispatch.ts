@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { argString, parseRequest, readBody, sendJson, type ParsedRequest } from '../http/read-request.js';
 import type { RateLimiter } from '../rate-limiter.js';
+import { scopesNeeded } from '../scopes.js';
 import type { ApiCallRecord, Json } from '../records.js';
 import { SlackApiError, type EmulatorCore, type MethodTable } from './context.js';
 
@@ -33,6 +34,21 @@ export async function handleApiCall(
   if (!tokenType) return answer(core, res, method, args, undefined, 200, { ok: false, error: 'invalid_auth' });
   if (tokenType !== spec.token) {
     return answer(core, res, method, args, tokenType, 200, { ok: false, error: 'not_allowed_token_type' });
+  }
+
+  // "The token used is not granted the specific scope permissions required": HTTP 200 with the
+  // scopes needed and the ones granted, as Slack lists them.
+  if (tokenType === 'bot') {
+    const granted = core.manifest.botScopes;
+    const missing = scopesNeeded(method, args, core.workspace).filter((s) => !granted.includes(s));
+    if (missing.length > 0) {
+      return answer(core, res, method, args, tokenType, 200, {
+        ok: false,
+        error: 'missing_scope',
+        needed: missing.join(','),
+        provided: granted.join(','),
+      });
+    }
   }
 
   const channelRef = argString(args, 'channel');
