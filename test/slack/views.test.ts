@@ -90,6 +90,27 @@ describe('run message', () => {
     expect(buttons(view.blocks)).toEqual([]);
   });
 
+  test('steps waiting at once (a parallel runbook): each its own block, so no action_id repeats in a block', () => {
+    const run = aRun({ state: 'awaiting_approval', params: { title: 'Two at once', parallel: true } });
+    const steps = [0, 1, 2].map((i) => aStep(run, i, { approval: 'confirm', state: 'awaiting_approval' }));
+    const view = renderRunMessage({ run, steps, now: NOW });
+    valid(view);
+    const blocks = view.blocks.filter((b) => b.type === 'actions') as Array<{ block_id: string; elements: unknown[] }>;
+    expect(blocks.map((b) => b.block_id)).toEqual([
+      'recio_step_0',
+      'recio_step_1',
+      'recio_step_2',
+      'recio_run_actions',
+    ]);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      ...steps.flatMap((s) => [
+        [ActionId.confirmStep, s.id],
+        [ActionId.skipStep, s.id],
+      ]),
+      [ActionId.cancelRun, run.id],
+    ]);
+  });
+
   test('six hundred long steps still make one message within 50 blocks, saying how many are not shown', () => {
     const run = aRun();
     const steps = Array.from({ length: 600 }, (_, i) =>
@@ -145,6 +166,16 @@ describe('checklist', () => {
     valid(view);
     expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.confirmStep, steps[1]!.id]]);
     expect(JSON.stringify(view.blocks)).toContain('Checking — 1 of 2 items done');
+  });
+
+  test('two manual items waiting at once are two blocks: Slack takes the message', () => {
+    const steps = items([
+      { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed' },
+      { state: 'awaiting_approval', approval: 'confirm', title: 'Orders are confirmed' },
+    ]);
+    const view = renderChecklist({ run, steps });
+    valid(view);
+    expect(buttons(view.blocks).map((b) => b.value)).toEqual([steps[0]!.id, steps[1]!.id]);
   });
 });
 

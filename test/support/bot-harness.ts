@@ -73,6 +73,10 @@ export interface BotHarnessOptions {
   publisherIntervalMs?: number;
   /** How often overdue approvals are expired (default 5 s). */
   expirySweepMs?: number;
+  /** How long user-group members are cached (default: the bot's 5 min; 0 looks them up every time). */
+  groupCacheTtlMs?: number;
+  /** Runbooks from elsewhere than commands/ (a test's own scenarios). */
+  runbooksDir?: string;
 }
 
 /** Where the bot finds Slack (the Web API and the secrets it checks requests with). */
@@ -258,7 +262,7 @@ export async function startBotCore(
         ),
       (h) => h.close(),
     );
-    const runbooks = loadRunbooks(resolve(import.meta.dirname, '../../commands'));
+    const runbooks = loadRunbooks(options.runbooksDir ?? resolve(import.meta.dirname, '../../commands'));
     const settings = { botToken: slack.botToken, apiUrl: slack.apiUrl };
     const signals = new Signals(testLogger);
     // The bot's own composition, over this harness's store and hosts.
@@ -272,7 +276,13 @@ export async function startBotCore(
         approvalTtlMs: options.approvalTtlMs ?? 15 * 60_000,
         monitor: { intervalMs: 1_000, push: false },
       },
-      { logger: testLogger, signals, groupsOf: createGroupMembers(createSlackWebClient(settings, logger)) },
+      {
+        logger: testLogger,
+        signals,
+        groupsOf: createGroupMembers(createSlackWebClient(settings, logger), {
+          ...(options.groupCacheTtlMs !== undefined ? { ttlMs: options.groupCacheTtlMs } : {}),
+        }),
+      },
     );
     const { engine, ops } = core;
     const publisher = createPublisher({

@@ -29,3 +29,23 @@ export function createManualClock(startMs = Date.UTC(2024, 10, 26, 6, 0, 0)): Ma
     },
   };
 }
+
+/**
+ * The system clock, moved on by whatever a test advances it by: rate-limit buckets refill as
+ * time passes, and a slow method (`methodLatencyMs`) still jumps it forward at once.
+ */
+export function createSteppingClock(): ManualClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) {
+      if (!Number.isFinite(ms) || ms < 0) {
+        throw new RangeError(`Expected a non-negative number of milliseconds, got ${ms}`);
+      }
+      offset += ms;
+    },
+    set(epochMs) {
+      offset = epochMs - Date.now();
+    },
+  };
+}

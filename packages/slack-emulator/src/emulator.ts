@@ -46,6 +46,11 @@ export interface SlackEmulatorOptions {
    * answers missing_scope), its events and slash commands. Default: PERMISSIVE_MANIFEST.
    */
   manifest?: AppManifest;
+  /**
+   * How long a Web API method takes to answer, e.g. `{ 'usergroups.users.list': 5000 }`. With a
+   * manual clock the clock moves on by that much (no waiting); with the system clock the answer waits.
+   */
+  methodLatencyMs?: Record<string, number>;
   /** Event types the app subscribes to besides the manifest's (e.g. ["message"]). */
   eventSubscriptions?: string[];
   /** The bot's Request URL (can be set later with setRequestUrl). */
@@ -67,7 +72,11 @@ export interface SlackEmulator {
   /** People acting in Slack: slash commands, clicks, modal submissions, messages, events. */
   readonly deliver: UserActions & { resend: Deliverer['resend'] };
   readonly socketMode: Pick<SocketModeHub, 'waitForConnection' | 'sendDisconnect' | 'connectionCount'>;
+  /** Whether a delivery could reach the app now (connected over Socket Mode, or a Request URL set). */
+  reachesApp(): boolean;
   setRequestUrl(url: string): void;
+  /** HTTP mode as the manifest sets it: each kind to its own Request URL, on `origin` (see Deliverer). */
+  useManifestUrls(origin: string): void;
   /**
    * Serve more routes on the emulator's port after it started (the console mounts itself this way,
    * since it needs the started emulator). Tried after `options.extraRoutes`, before Slack's routes.
@@ -98,6 +107,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     }),
     tokens,
     manifest: options.manifest ?? PERMISSIVE_MANIFEST,
+    latencyMs: options.methodLatencyMs ?? {},
     baseUrl: () => baseUrl,
   };
   const socket = new SocketModeHub(core, {
@@ -156,7 +166,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         return socket.connectionCount;
       },
     },
+    reachesApp: () => deliverer.reachesApp(),
     setRequestUrl: (url) => deliverer.setRequestUrl(url),
+    useManifestUrls: (origin) => deliverer.useManifestUrls(origin),
     addRoutes(routes) {
       mounted.push(routes);
       return () => {

@@ -12,7 +12,7 @@ export type { InputValue } from './deliveries/element-state.js';
 export { validateBlocks, type ValidateBlocksOptions } from './block-kit/blocks.js';
 export { validateView } from './block-kit/views.js';
 export { readMessageContent } from './block-kit/message.js';
-export { createManualClock, systemClock, type Clock, type ManualClock } from './clock.js';
+export { createManualClock, createSteppingClock, systemClock, type Clock, type ManualClock } from './clock.js';
 export { BlockKit, MessageLimits, PostMessagePerChannel, RateTiers, Timing, ViewLimits } from './limits.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export {

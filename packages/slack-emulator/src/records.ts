@@ -156,4 +156,6 @@ export type EmulatorChange =
   | { type: 'file_shared'; file: FileRecord }
   | { type: 'api_call'; call: ApiCallRecord }
   | { type: 'delivery'; delivery: DeliveryRecord }
-  | { type: 'response_url_post'; post: ResponseUrlPostRecord };
+  | { type: 'response_url_post'; post: ResponseUrlPostRecord }
+  /** An app connected or disconnected over Socket Mode; `connections` is how many are open now. */
+  | { type: 'app_connection'; connections: number };

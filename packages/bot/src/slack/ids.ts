@@ -50,6 +50,11 @@ export const BlockId = {
   rootCause: 'recio_root_cause',
   followUps: 'recio_follow_ups',
   runActions: 'recio_run_actions',
+  /**
+   * One per step waiting for a person, `<prefix>_<step index>`: an action_id must be unique within
+   * its block, and parallel steps can wait at once (two Go ahead buttons in one block is invalid_blocks).
+   */
+  stepActions: 'recio_step',
   approvalActions: 'recio_approval_actions',
   incidentActions: 'recio_incident_actions',
   homeActions: 'recio_home_actions',

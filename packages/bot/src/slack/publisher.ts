@@ -7,6 +7,7 @@ import { incidentOfPost, renderOutbox } from './publisher-render.js';
 import { sendOutbox } from './publisher-send.js';
 import { tellRequester } from './publisher-notify.js';
 import { classifySlackError } from './slack-errors.js';
+import { createUpdateBudget, type UpdateBudgetOptions } from './update-budget.js';
 
 export interface PublisherDeps {
   store: Store;
@@ -20,6 +21,11 @@ export interface PublisherDeps {
   sender?: string;
   /** Told after each row reached Slack (the App Home re-publishes when an incident changed). Never fails a send. */
   onSent?: (message: OutboxMessage) => void;
+  /**
+   * The workspace's chat.update budget (see update-budget.ts). `false` paces each message on its
+   * own and nothing more — how the publisher worked before; the bench measures both.
+   */
+  updateBudget?: UpdateBudgetOptions | false;
 }
 
 export interface Publisher {
@@ -43,6 +49,8 @@ const METHOD: Record<OutboxMessage['kind'], string> = {
 /** Slack allows about one message a second per channel; updates of one message are kept to the same pace. */
 const PACE_MS = 1_050;
 const DEFER_MS = 1_000;
+/** Deferrals are not failures: a row may wait for its turn many times without being given up. */
+const WAITS_ALLOWED = 1_000;
 
 /**
  * Drains the store's outbox into Slack: claims due rows (at most one per channel, oldest first, so
@@ -57,6 +65,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const intervalMs = deps.intervalMs ?? 2_000;
   const lastPost = new Map<string, number>();
   const lastUpdate = new Map<string, number>();
+  const budget = deps.updateBudget === false ? undefined : createUpdateBudget(deps.updateBudget);
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
@@ -67,10 +76,24 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     map.set(key, Date.now());
   }
 
+  /** Puts the row off until `ms` from now; it does not hold up its channel meanwhile (claimDue). */
+  async function defer(message: OutboxMessage, ms: number, why: string): Promise<void> {
+    await store.outbox.markFailed(message.id, `waiting: ${why}`, {
+      retryAt: new Date(Date.now() + ms),
+      maxAttempts: WAITS_ALLOWED,
+    });
+  }
+
   async function sendOne(message: OutboxMessage): Promise<void> {
     try {
       if (message.kind === 'post') await paced(lastPost, message.channel);
-      if (message.kind === 'update' && message.updateOf) await paced(lastUpdate, message.updateOf);
+      if (message.kind === 'update' && message.updateOf) {
+        if (budget === undefined) await paced(lastUpdate, message.updateOf);
+        else {
+          const wait = budget.claim(message.updateOf);
+          if (wait > 0) return await defer(message, wait, "the workspace's chat.update budget");
+        }
+      }
       const rendered = await renderOutbox(store, message);
       let outcome: Awaited<ReturnType<typeof sendOutbox>>;
       try {
@@ -81,13 +104,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         logger.error({ err: error, key: message.dedupeKey }, 'Slack refused the blocks; sending the text alone');
         outcome = await sendOutbox(client, store, message, rendered, true);
       }
-      if (outcome.status === 'wait') {
-        await store.outbox.markFailed(message.id, `waiting: ${outcome.why}`, {
-          retryAt: new Date(Date.now() + DEFER_MS),
-          maxAttempts: 1_000,
-        });
-        return;
-      }
+      if (outcome.status === 'wait') return await defer(message, DEFER_MS, outcome.why);
       if (outcome.status === 'gone') {
         await store.outbox.markFailed(message.id, outcome.why, { permanent: true });
         logger.warn({ key: message.dedupeKey }, outcome.why);
@@ -107,6 +124,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       const failure = classifySlackError(error);
       deps.metrics?.countSlackCall(METHOD[message.kind], failure.kind === 'rate_limited' ? 'ratelimited' : 'error');
       if (failure.kind === 'rate_limited') {
+        if (message.kind === 'update') budget?.backOff(failure.retryAfterSeconds * 1000);
         await store.outbox.markFailed(message.id, failure.error, {
           retryAt: new Date(Date.now() + failure.retryAfterSeconds * 1000),
         });

@@ -39,6 +39,11 @@ export interface ReplyInput {
   channel: string;
   user: string;
   threadTs?: string | undefined;
+  /**
+   * The thread private answers go in, when it differs from `threadTs`: it must already have
+   * replies, or Slack never shows the ephemeral. Default: `threadTs`.
+   */
+  privateThreadTs?: string | undefined;
   /** Bolt's respond(), bound to the delivery's response_url (commands and clicks have one). */
   respond?: RespondFn | undefined;
   /** `thread`: answers are posted in the thread for everyone (mentions). */
@@ -47,13 +52,14 @@ export interface ReplyInput {
 
 export function createReply(input: ReplyInput): Reply {
   const { client, channel, user, threadTs, respond } = input;
+  const privateThreadTs = 'privateThreadTs' in input ? input.privateThreadTs : threadTs;
   const postEphemeral = (m: SlackMessage) =>
     client.chat.postEphemeral({
       channel,
       user,
       text: m.text,
       ...(m.blocks ? { blocks: m.blocks } : {}),
-      ...(threadTs ? { thread_ts: threadTs } : {}),
+      ...(privateThreadTs ? { thread_ts: privateThreadTs } : {}),
     });
   const privately = async (m: SlackMessage): Promise<void> => {
     if (respond) {

@@ -57,8 +57,11 @@ export interface OutboxRepo {
   enqueue(input: EnqueueInput): Promise<{ message: OutboxMessage; created: boolean }>;
   /**
    * Takes up to `limit` due messages for this sender: at most one per channel, the oldest pending
-   * one (Slack threads must read in order, and Slack allows ~1 message/s per channel). Claimed rows
-   * are hidden from other senders for `leaseMs`; a sender that dies mid-send leaves them to be retried.
+   * one (Slack threads must read in order, and Slack allows ~1 message/s per channel). An update or
+   * delete put off to a later time (waiting for Slack's chat.update budget) does not hold up the
+   * rest of its channel: it changes a message already there, so it has no place in the order.
+   * Claimed rows are hidden from other senders for `leaseMs`; a sender that dies mid-send leaves
+   * them to be retried.
    */
   claimDue(options: { limit: number; leaseMs: number; sender: string }): Promise<OutboxMessage[]>;
   /** Records the ts Slack returned; false if the row was superseded or already marked meanwhile. */
@@ -165,7 +168,9 @@ export function createOutboxRepo(db: Db): OutboxRepo {
     async claimDue({ limit, leaseMs, sender }) {
       const rows = await db.query<OutboxRow>(
         `WITH heads AS (
-           SELECT DISTINCT ON (channel) id FROM outbox WHERE state = 'pending' ORDER BY channel, id
+           SELECT DISTINCT ON (channel) id FROM outbox
+            WHERE state = 'pending' AND NOT (kind IN ('update', 'delete') AND next_attempt_at > now())
+            ORDER BY channel, id
          ), picked AS (
            SELECT o.id FROM outbox o JOIN heads h ON h.id = o.id
             WHERE o.next_attempt_at <= now()

@@ -56,6 +56,41 @@ export class Deliverer {
     this.config.requestUrl = url;
   }
 
+  /**
+   * Send each kind where the manifest says (HTTP mode: `features.slash_commands[].url`,
+   * `settings.interactivity.request_url`, `settings.event_subscriptions.request_url`), with the
+   * manifest's public origin replaced by `origin` (the bot on loopback). Slack checks the events
+   * URL with url_verification when it is saved; so does the emulation's `urlVerification()`.
+   */
+  useManifestUrls(origin: string): void {
+    const { manifest } = this.core;
+    const local = (url: string | undefined) => {
+      if (url === undefined) return undefined;
+      const parsed = new URL(url);
+      return `${origin.replace(/\/$/, '')}${parsed.pathname}${parsed.search}`;
+    };
+    const urls: Partial<Record<DeliveryKind, string>> = {};
+    const commandUrl = local(manifest.commands[0]?.url);
+    const interactivity = local(manifest.interactivityUrl);
+    const events = local(manifest.eventsUrl);
+    if (commandUrl) urls.slash_command = commandUrl;
+    if (interactivity)
+      Object.assign(urls, { block_actions: interactivity, view_submission: interactivity, view_closed: interactivity });
+    if (events) Object.assign(urls, { event_callback: events, url_verification: events });
+    this.kindUrls = urls;
+  }
+
+  private kindUrls: Partial<Record<DeliveryKind, string>> = {};
+
+  /** Whether a delivery could reach the app now: a Socket Mode connection, or a Request URL. */
+  reachesApp(): boolean {
+    return this.socket.connectionCount > 0 || Boolean(this.config.requestUrl) || Object.keys(this.kindUrls).length > 0;
+  }
+
+  private urlFor(kind: DeliveryKind): string | undefined {
+    return this.kindUrls[kind] ?? this.config.requestUrl;
+  }
+
   /** Record a new delivery (payload filled in by the caller once ids are known). */
   create(kind: DeliveryKind, payload: Json = {}): DeliveryRecord {
     this.counter += 1;
@@ -73,7 +108,7 @@ export class Deliverer {
   private pickTransport(kind: DeliveryKind, wanted?: Transport): Transport {
     if (wanted) return wanted;
     if (ENVELOPE[kind] && this.socket.connectionCount > 0) return 'socket';
-    if (this.config.requestUrl) return 'http';
+    if (this.urlFor(kind)) return 'http';
     throw new Error('The emulator has no way to reach the bot: set a Request URL or connect over Socket Mode');
   }
 
@@ -115,7 +150,7 @@ export class Deliverer {
   }
 
   private async httpAttempt(delivery: DeliveryRecord, options: SendOptions): Promise<DeliveryAttempt> {
-    const url = this.config.requestUrl;
+    const url = this.urlFor(delivery.kind);
     if (!url) throw new Error("No Request URL: call setRequestUrl(url) with the bot's /slack/events URL");
     const attempt = await sendOverHttp(
       { url, signingSecret: this.config.signingSecret, ackTimeoutMs: this.config.ackTimeoutMs },

@@ -86,7 +86,10 @@ export class SocketModeHub {
   private accept(ws: WebSocket): void {
     this.sockets.push(ws);
     ws.on('message', (data) => this.onMessage(String(data)));
-    ws.on('close', () => this.sockets.splice(this.sockets.indexOf(ws), 1));
+    ws.on('close', () => {
+      this.sockets.splice(this.sockets.indexOf(ws), 1);
+      this.core.state.emit({ type: 'app_connection', connections: this.sockets.length });
+    });
     ws.on('error', () => ws.terminate());
     ws.send(
       JSON.stringify({
@@ -97,6 +100,7 @@ export class SocketModeHub {
       }),
     );
     for (const resolve of this.waiters.splice(0)) resolve();
+    this.core.state.emit({ type: 'app_connection', connections: this.sockets.length });
   }
 
   /** Ask the app to reconnect, as Slack does before recycling a connection. */

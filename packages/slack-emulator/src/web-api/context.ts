@@ -31,6 +31,8 @@ export interface EmulatorCore {
   readonly tokens: { bot: string; app: string };
   /** What the app was granted and subscribed to (its scopes, events and commands). */
   readonly manifest: AppManifest;
+  /** How long a method takes to answer (see SlackEmulatorOptions.methodLatencyMs). */
+  readonly latencyMs: Readonly<Record<string, number>>;
   /** "http://127.0.0.1:<port>" once listening. */
   baseUrl(): string;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { parseCommand } from '../../intents/parse.js';
+import { readSlackText } from '../../intents/slack-text.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createReply } from '../reply.js';
 import { showAnswer } from '../show-answer.js';
@@ -11,10 +12,14 @@ import { handleIntent, tagsAsText } from './intents.js';
 
 type Args = SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs;
 
-/** `<@U0RECIOBOT1> restart trade_executor` → `restart trade_executor`: every mention of a user goes. */
+/**
+ * `<@U0RECIOBOT1> restart trade_executor` → `restart trade_executor`: the bot's own mentions go,
+ * the rest of Slack's markup is read back into plain words (readSlackText), entities decoded once.
+ */
 export function commandTextOf(text: string, botUserId: string | undefined): string {
-  const mention = botUserId ? new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/;
-  return text.replace(mention, ' ').replace(/\s+/g, ' ').trim();
+  // Without Bolt's botUserId, the mention an app_mention starts with is the app's own.
+  const bot = botUserId ?? /^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/.exec(text)?.[1];
+  return readSlackText(text, { dropUser: bot });
 }
 
 /**
@@ -31,10 +36,21 @@ async function answerMention(ctx: SlackContext, { event, body, client, context }
   const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
   const user = event.user;
   if (user === undefined) return;
+  // Answers for everyone go in the mention's thread (a first reply starts it). A private answer
+  // goes in a thread only when the mention was inside one: Slack shows ephemerals in a thread
+  // "only if there is already an active thread", so one aimed at a new thread is never seen.
   const threadTs = event.thread_ts ?? event.ts;
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user, channel: event.channel });
-  const reply = createReply({ client, logger: log, channel: event.channel, user, threadTs, mode: 'thread' });
+  const reply = createReply({
+    client,
+    logger: log,
+    channel: event.channel,
+    user,
+    threadTs,
+    privateThreadTs: event.thread_ts,
+    mode: 'thread',
+  });
   const origin = slackOrigin({ channel: event.channel, threadTs, deliveryKey: eventId, requestId });
   await guarded(reply, log, async () => {
     if (!(await claimDelivery(ctx, `evt:${eventId}`, 'event'))) return;

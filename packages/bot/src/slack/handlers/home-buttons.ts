@@ -2,6 +2,7 @@ import type { Intent } from '../../intents/intent.js';
 import type { SlackContext } from '../context.js';
 import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
+import { renderText } from '../views/help.js';
 import { serviceModal } from '../views/modals.js';
 import { beginButton, type ButtonArgs } from './button-request.js';
 import { handleIntent } from './intents.js';
@@ -20,15 +21,16 @@ const INTENT: Record<Exclude<HomeButton, 'restart'>, Intent> = {
  * checked like typed text. Runs are told in the ops channel; the answer goes to the Home.
  */
 export async function onHomeButton(ctx: SlackContext, which: HomeButton, args: ButtonArgs): Promise<void> {
-  const request = await beginButton(ctx, args);
+  // The picker needs nothing slow, so it opens straight after the ack, within the trigger's 3 s.
+  const place = { channel: ctx.ops.opsChannel ?? args.body.user.id, home: true };
+  const modal =
+    which === 'restart' ? serviceModal('restart', ctx.ops.vocabulary.services, place, ctx.ops.appHosts()) : undefined;
+  const request = await beginButton(ctx, args, modal ? { modal } : {});
   if (request === undefined) return;
   await guarded(request.reply, request.log, async () => {
     if (which === 'restart') {
-      const place = { channel: request.reply.channel, home: true };
-      await args.client.views.open({
-        trigger_id: request.triggerId,
-        view: serviceModal('restart', ctx.ops.vocabulary.services, place, ctx.ops.appHosts()),
-      });
+      if (request.modalId === undefined)
+        await request.reply.private(renderText(':warning: Slack did not let the picker open in time. Click again.'));
       return;
     }
     const { answer } = await handleIntent(ctx, INTENT[which], request.user, request.origin);

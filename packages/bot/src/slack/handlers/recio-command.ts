@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCommand } from '../../intents/parse.js';
+import { readSlackText } from '../../intents/slack-text.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createReply } from '../reply.js';
 import { showAnswer } from '../show-answer.js';
@@ -8,6 +9,7 @@ import { guarded } from '../surface-errors.js';
 import { clip } from '../views/kit.js';
 import { loadingModal, noticeModal, serviceModal } from '../views/modals.js';
 import { handleIntent, isTaglessRollback, missingService } from './intents.js';
+import { openModalNow } from './modal-first.js';
 import { fillRollbackModal } from './rollback-picker.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -20,8 +22,10 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
  */
 export async function onRecioCommand(ctx: SlackContext, { command, ack, respond, client }: Args): Promise<void> {
   const started = performance.now();
-  const parsed = parseCommand(command.text, ctx.ops.vocabulary);
-  const verb = missingService(command.text, parsed);
+  // Slack escapes what was typed (&amp; &lt; &gt;, and <#C…|name> with should_escape): read it once.
+  const text = readSlackText(command.text);
+  const parsed = parseCommand(text, ctx.ops.vocabulary);
+  const verb = missingService(text, parsed);
   const requestId = randomUUID();
   const origin = slackOrigin({ channel: command.channel_id, deliveryKey: command.trigger_id, requestId });
   if (!parsed.ok && verb === undefined) {
@@ -29,7 +33,7 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
     ctx.metrics?.countDelivery('command', 'invalid');
     ctx.work.push(async () => {
       if (!(await claimDelivery(ctx, `cmd:${command.trigger_id}`, 'command'))) return;
-      await ctx.ops.auditRefusal(command.user_id, 'command', 'parse_error', origin, { text: clip(command.text, 200) });
+      await ctx.ops.auditRefusal(command.user_id, 'command', 'parse_error', origin, { text: clip(text, 200) });
     });
     return;
   }
@@ -40,14 +44,14 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
   // A redelivered command carries the same trigger id, already used: its modal cannot open again.
   const modal =
     verb !== undefined
-      ? await openModal(
+      ? await openModalNow(
           client,
           command.trigger_id,
           serviceModal(verb, ctx.ops.vocabulary.services, place, ctx.ops.appHosts()),
           log,
         )
       : parsed.ok && isTaglessRollback(parsed.intent)
-        ? await openModal(
+        ? await openModalNow(
             client,
             command.trigger_id,
             loadingModal('Roll back', 'Reading the release tags from the app host…'),
@@ -88,19 +92,4 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
       await showAnswer(answer, reply);
     }),
   );
-}
-
-async function openModal(
-  client: Args['client'],
-  triggerId: string,
-  view: Parameters<Args['client']['views']['open']>[0]['view'],
-  log: SlackContext['logger'],
-): Promise<string | undefined> {
-  try {
-    return (await client.views.open({ trigger_id: triggerId, view })).view?.id;
-  } catch (error) {
-    // Too late or already used (a retried delivery): the answer goes out as text instead.
-    log.warn({ err: error }, 'could not open a modal for /recio');
-    return undefined;
-  }
 }

@@ -5,9 +5,10 @@ import type { ButtonArgs } from '../handlers/button-request.js';
 import { onHomeButton } from '../handlers/home-buttons.js';
 import { onIncidentButton, onRootCauseButton } from '../handlers/incident-buttons.js';
 import { onRunButton } from '../handlers/run-buttons.js';
+import { onUnknownAction } from '../handlers/unknown-action.js';
 import { ActionId } from '../ids.js';
 
-/** Button action ids → handlers. */
+/** Button action ids → handlers; the last listener takes the ids no other one does. */
 export function registerActions(app: App, ctx: SlackContext): void {
   const on = (id: string, handler: (args: ButtonArgs) => Promise<void>) =>
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
@@ -24,4 +25,6 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.homeChecklist, (args) => onHomeButton(ctx, 'checklist', args));
   on(ActionId.homeBackup, (args) => onHomeButton(ctx, 'backup', args));
   on(ActionId.homeRestart, (args) => onHomeButton(ctx, 'restart', args));
+  // Every other click (a retired or foreign button): acked at once, told, audited.
+  app.action<BlockAction>({ type: 'block_actions' }, (args) => onUnknownAction(ctx, args));
 }

@@ -3,6 +3,7 @@ import type { SlackContext } from '../context.js';
 import { onConfirmApprovalSubmit } from '../handlers/confirm-approval.js';
 import { onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
 import { onRootCauseSubmit } from '../handlers/root-cause.js';
+import { onUnknownSubmission } from '../handlers/unknown-action.js';
 import type { ViewArgs } from '../handlers/view-request.js';
 import { CallbackId } from '../ids.js';
 
@@ -14,4 +15,6 @@ export function registerViews(app: App, ctx: SlackContext): void {
   on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
   on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));
   on(CallbackId.rootCauseModal, (args) => onRootCauseSubmit(ctx, args));
+  // A form no listener takes (opened by an older bot): answered, not left to time out.
+  app.view<ViewSubmitAction>({ callback_id: /.*/, type: 'view_submission' }, (args) => onUnknownSubmission(ctx, args));
 }

@@ -75,12 +75,12 @@ export function renderChecklist({ run, steps }: ChecklistView): { text: string; 
     section(verdict(run, steps)),
     context(`Run \`${shortId(run.id)}\` · started ${slackTime(run.createdAt)}`),
   ];
-  if (manual.length > 0)
+  // One block per hand-ticked item: the same action_id twice in one block is invalid_blocks.
+  for (const s of manual.slice(0, 10))
     blocks.push(
-      actions(
-        BlockId.runActions,
-        manual.map((s) => button(`Confirm: ${s.title}`, ActionId.confirmStep, s.id, 'primary')),
-      ),
+      actions(`${BlockId.stepActions}_${s.idx}`, [
+        button(`Confirm: ${s.title}`, ActionId.confirmStep, s.id, 'primary'),
+      ]),
     );
   const passed = steps.filter((s) => markOf(s) === 'pass').length;
   return { text: fallbackText(`${runTitle(run)}: ${passed}/${steps.length} passed`), blocks };

@@ -85,7 +85,7 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
   }
   return {
     text: fallbackText(
-      `${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ${incident.title}`,
+      `${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ${escapeText(incident.title)}`,
     ),
     blocks,
   };

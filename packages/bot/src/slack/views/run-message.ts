@@ -60,17 +60,34 @@ function finalLine(run: Run, steps: Step[]): string | undefined {
   return `${loud}${took}${why}`;
 }
 
+/** At most this many waiting steps get their own buttons; the rest are said in a line. */
+const MAX_GATE_BLOCKS = 10;
+
+/**
+ * Go ahead / Skip for each waiting step, in a block of its own (parallel steps wait at once, and
+ * an action_id may appear only once per block), then Cancel for the run.
+ */
 function buttonsFor(run: Run, steps: Step[]): Block[] {
   if (!ACTIVE.includes(run.state)) return [];
   const gated = steps.filter((s) => s.state === 'awaiting_approval');
-  const elements = [
-    ...gated
-      .filter((s) => s.approval === 'confirm')
-      .map((s) => button(`Go ahead with step ${s.idx + 1}`, ActionId.confirmStep, s.id, 'primary')),
-    ...gated.map((s) => button(`Skip step ${s.idx + 1}`, ActionId.skipStep, s.id)),
-    button('Cancel run', ActionId.cancelRun, run.id, 'danger'),
+  const perStep: Block[] = gated
+    .slice(0, MAX_GATE_BLOCKS)
+    .map((s) =>
+      actions(`${BlockId.stepActions}_${s.idx}`, [
+        ...(s.approval === 'confirm'
+          ? [button(`Go ahead with step ${s.idx + 1}`, ActionId.confirmStep, s.id, 'primary')]
+          : []),
+        button(`Skip step ${s.idx + 1}`, ActionId.skipStep, s.id),
+      ]),
+    );
+  const more = gated.length - perStep.length;
+  return [
+    ...perStep,
+    ...(more > 0
+      ? [context(`${more} more step${more === 1 ? '' : 's'} waiting: \`recio\` on the bot host lists them.`)]
+      : []),
+    actions(BlockId.runActions, [button('Cancel run', ActionId.cancelRun, run.id, 'danger')]),
   ];
-  return [actions(BlockId.runActions, elements.slice(0, 25))];
 }
 
 /**
@@ -114,6 +131,6 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
     ...tail,
     ...controls,
   );
-  const text = `${title}: ${final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`}`;
+  const text = `${escapeText(title)}: ${final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`}`;
   return { text: fallbackText(text), blocks };
 }
