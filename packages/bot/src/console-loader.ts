@@ -6,6 +6,10 @@ export interface ConsoleMode {
   /** The environment for the bot: the console's Slack emulation, its people as role holders, the sandbox if any. */
   env: Record<string, string | undefined>;
   label: string;
+  /** False when there is no REC.IO to watch (no fleet, nothing on this host): the bot runs without its monitor. */
+  watch: boolean;
+  /** A practice REC.IO was started from the page: restart the bot against this environment. */
+  onPracticeReady(handler: (env: Record<string, string | undefined>) => Promise<void>): void;
   close(): Promise<void>;
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from 'dotenv';
-import { startBot } from './compose.js';
+import { type Bot, startBot } from './compose.js';
 import { type Config, loadConfig } from './config.js';
 import { startConsoleMode, type ConsoleMode } from './console-loader.js';
 import { isRecioError } from '@recio/protocol/errors';
-import { createLogger } from './observability/logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { slackSettingsFromConfig } from './slack/index.js';
 
 /** Wires config → store → hosts → engine → Slack (+ monitor); in console mode, the emulation first. */
@@ -32,12 +32,19 @@ const secrets = [
   config.env.DATABASE_URL,
 ].filter((s): s is string => !!s);
 const logger = createLogger({ level: config.env.LOG_LEVEL, knownSecrets: secrets });
-const slack = slackSettingsFromConfig(config)!;
-const bot = await startBot(config, {
-  logger,
-  slack: consoleMode ? { ...slack, host: '127.0.0.1' } : slack,
-  doctorEnv: env,
-}).catch(async (error: unknown) => {
+
+/** The bot for a config; in console mode on loopback, and without its monitor when nothing is there to watch. */
+function run(cfg: Config, log: Logger, watch: boolean): Promise<Bot> {
+  const slack = slackSettingsFromConfig(cfg)!;
+  return startBot(cfg, {
+    logger: log,
+    slack: consoleMode ? { ...slack, host: '127.0.0.1' } : slack,
+    doctorEnv: env,
+    monitor: watch,
+  });
+}
+
+let bot: Bot = await run(config, logger, consoleMode?.watch ?? true).catch(async (error: unknown) => {
   logger.fatal({ err: error }, isRecioError(error) ? error.message : 'recio-bot could not start');
   await consoleMode?.close();
   process.exit(isRecioError(error, 'config_invalid') ? 78 : 1);
@@ -48,6 +55,15 @@ if (consoleMode) {
   process.stdout.write(
     `\nrecio-bot is running against the local console: ${consoleMode.url}\n${consoleMode.label}\n\n`,
   );
+  // "Start a practice REC.IO" on the page: the same bot, restarted against the sandbox.
+  consoleMode.onPracticeReady(async (practiceEnv) => {
+    const next = loadConfig(practiceEnv);
+    await bot.stop(config.env.RECIO_SHUTDOWN_DEADLINE_MS);
+    env = practiceEnv;
+    config = next;
+    bot = await run(next, logger, true);
+    logger.info({ mode: 'practice' }, 'recio-bot restarted against the practice REC.IO');
+  });
 } else {
   logger.info({ mode: bot.app.mode, port: bot.port }, 'recio-bot is running');
 }

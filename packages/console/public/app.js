@@ -3,7 +3,7 @@
 // emulator delivers to the bot as Slack would).
 import { deliveryProblem, fetchState, listen, post } from './api.js';
 import { wireComposer } from './composer.js';
-import { compareTs } from './dom.js';
+import { compareTs, el } from './dom.js';
 import { collectValues, renderModal, restoreValues } from './modal.js';
 import { entriesFor, renderChannelList, renderSwitcher, renderTimeline } from './views.js';
 
@@ -122,11 +122,54 @@ function markSeen(s) {
   }
 }
 
+/** What the bot is pointed at; with nothing to watch, how to change that, and the practice REC.IO. */
+function drawBanner(s) {
+  const banner = $('banner');
+  const offer = s.mode.practice;
+  const parts = [el('span', 'banner-label', s.mode.label)];
+  if (s.mode.hint) parts.push(el('span', 'banner-hint', s.mode.hint));
+  if (offer && (offer.state === 'offered' || offer.state === 'failed')) {
+    const button = el('button', 'btn btn-primary banner-action', 'Start a practice REC.IO');
+    button.type = 'button';
+    button.addEventListener('click', () => void startPractice(button));
+    parts.push(button);
+  }
+  if (offer?.message) parts.push(el('span', 'banner-note', offer.message));
+  const signature = JSON.stringify(s.mode);
+  if (banner.dataset.signature === signature) return;
+  banner.dataset.signature = signature;
+  banner.replaceChildren(...parts);
+}
+
+async function startPractice(button) {
+  button.disabled = true;
+  button.textContent = 'Starting…';
+  const answer = await post('/api/practice', { user: page.me });
+  if (!answer.ok) notify(answer.message ?? answer.error);
+  else notify(undefined);
+  button.disabled = false;
+  button.textContent = 'Start a practice REC.IO';
+}
+
+/** Connected: the page hears the console, and recio is connected to it (over Socket Mode). */
+const link = { live: false };
+function drawConnection() {
+  const bot = page.snapshot?.app?.connected === true;
+  const [text, state] = !link.live
+    ? ['○ reconnecting…', 'offline']
+    : bot
+      ? ['● connected', 'live']
+      : [`○ ${page.snapshot?.bot?.name ?? 'the bot'} is not connected`, 'waiting'];
+  $('connection').textContent = text;
+  $('connection').className = `connection ${state}`;
+}
+
 function draw() {
   const s = page.snapshot;
   if (!s.channels.some((c) => c.id === page.channel)) page.channel = s.channels[0]?.id;
   if (page.thread && page.thread.channel !== page.channel) page.thread = undefined;
-  $('banner').textContent = s.mode.label;
+  drawBanner(s);
+  drawConnection();
   $('team-name').textContent = s.team;
   renderSwitcher($('user-switcher'), s);
   const pick = { current: page.channel, unread: unreadChannels(s), onPick: openChannel };
@@ -286,8 +329,8 @@ listen(
     void refresh();
   },
   (status) => {
-    $('connection').textContent = status === 'live' ? '● live' : '○ reconnecting…';
-    $('connection').className = `connection ${status}`;
+    link.live = status === 'live';
+    drawConnection();
   },
 );
 void refresh();

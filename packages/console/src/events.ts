@@ -31,6 +31,7 @@ export function noticeOf(change: EmulatorChange): ChangeNotice | undefined {
     case 'home_published':
       return { type: change.type, user: change.view.userId };
     case 'file_shared':
+    case 'app_connection':
       return { type: change.type };
     default:
       return undefined;
@@ -67,6 +68,11 @@ export class EventHub {
     res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ seq: this.seq })}\n\n`);
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
+  }
+
+  /** A change of the console's own (its banner), for every page. */
+  announce(notice: ChangeNotice): void {
+    this.broadcast(notice);
   }
 
   private broadcast(notice: ChangeNotice): void {

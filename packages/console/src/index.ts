@@ -5,3 +5,4 @@
 export { startConsole, type ConsoleOptions, type RunningConsole } from './start-console.js';
 export { defaultConsoleSeed, workspaceSeedOf, roleMembersOf, type ConsoleSeed, type ConsolePerson } from './seed.js';
 export { isLoopbackHost } from './loopback.js';
+export type { ConsoleModeInfo, PracticeAnswer, PracticeOffer } from './mode.js';

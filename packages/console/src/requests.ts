@@ -52,6 +52,9 @@ export const SubmitRequest = z.strictObject({ user: UserId, viewId: ViewId, valu
 
 export const CloseRequest = z.strictObject({ user: UserId, viewId: ViewId, all: z.boolean().optional() });
 
+/** "Start a practice REC.IO": the person asking, nothing else. */
+export const PracticeRequest = z.strictObject({ user: UserId });
+
 export type CommandRequest = z.infer<typeof CommandRequest>;
 export type MessageRequest = z.infer<typeof MessageRequest>;
 export type ClickRequest = z.infer<typeof ClickRequest>;

@@ -3,9 +3,17 @@ import { z } from 'zod';
 import type { SlackEmulator } from '@recio/slack-emulator/index';
 import type { ConsoleActions } from './actions.js';
 import type { EventHub } from './events.js';
+import type { PracticeAnswer } from './mode.js';
 import { BadRequest, send, sendJson, readJson } from './http-io.js';
 import { refuseForeignRequest } from './loopback.js';
-import { ClickRequest, CloseRequest, CommandRequest, MessageRequest, SubmitRequest } from './requests.js';
+import {
+  ClickRequest,
+  CloseRequest,
+  CommandRequest,
+  MessageRequest,
+  PracticeRequest,
+  SubmitRequest,
+} from './requests.js';
 import { buildSnapshot, imageTypeOf, type SnapshotContext } from './snapshot.js';
 import type { Asset } from './static-assets.js';
 
@@ -21,6 +29,8 @@ export interface RouteContext {
   assets: ReadonlyMap<string, Asset>;
   /** The port pages reach us on, for the Host/Origin check (known once listening). */
   port: () => number;
+  /** Starts the practice REC.IO (the sandbox), or says what this machine lacks for it. */
+  practice?: () => Promise<PracticeAnswer>;
 }
 
 type Handler = (ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -56,6 +66,10 @@ const POST_ROUTES: Record<string, Handler> = {
   '/api/click': post(ClickRequest, (ctx, body) => ctx.actions.click(body)),
   '/api/submit': post(SubmitRequest, (ctx, body) => ctx.actions.submit(body)),
   '/api/close': post(CloseRequest, (ctx, body) => ctx.actions.close(body)),
+  '/api/practice': post(PracticeRequest, async (ctx) => {
+    if (!ctx.practice) throw new BadRequest('this console offers no practice REC.IO', 404);
+    return ctx.practice();
+  }),
 };
 
 /** Files shared by the bot (reports, full output, plots): images inline, anything else as a download. */

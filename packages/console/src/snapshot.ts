@@ -5,6 +5,7 @@ import type {
   SlackEmulator,
   ViewRecord,
 } from '@recio/slack-emulator/index';
+import type { ConsoleModeInfo } from './mode.js';
 
 /**
  * What one user sees of the workspace, as the page renders it: the conversations they are in, the
@@ -13,7 +14,7 @@ import type {
  */
 export interface SnapshotContext {
   emulator: SlackEmulator;
-  mode: { label: string };
+  mode: ConsoleModeInfo;
   opsChannel: string | undefined;
   roles: ReadonlyMap<string, string>;
   commands: readonly string[];
@@ -143,6 +144,8 @@ export function buildSnapshot(ctx: SnapshotContext, user: string): Json {
   }
   return {
     mode: ctx.mode,
+    // Whether the bot is there to hear anything: its Socket Mode connection (or Request URL).
+    app: { connected: ctx.emulator.reachesApp() },
     me: user,
     team: workspace.team.name,
     bot: { id: workspace.bot.userId, name: workspace.bot.name },

@@ -7,6 +7,7 @@ import { sendJson } from './http-io.js';
 import { assertLoopbackHost } from './loopback.js';
 import { consoleRoutes } from './routes.js';
 import { defaultConsoleSeed, type ConsoleSeed } from './seed.js';
+import type { ConsoleModeInfo, PracticeAnswer } from './mode.js';
 import { loadAssets } from './static-assets.js';
 
 export interface ConsoleOptions {
@@ -20,7 +21,9 @@ export interface ConsoleOptions {
   /** Loopback only: 127.0.0.1 (default), ::1 or localhost. Anything else throws. */
   host?: string;
   /** Shown in the page's banner, e.g. "Local console — no Slack workspace; store: embedded; hosts: local". */
-  mode: { label: string };
+  mode: ConsoleModeInfo;
+  /** "Start a practice REC.IO" on the page; without it the page offers none. */
+  practice?: () => Promise<PracticeAnswer>;
   /** Roles shown in the user switcher and the ops channel (the seed's first channel). */
   seed?: ConsoleSeed;
   /** Slash commands the app has (manifest.yml); Slack refuses any other. */
@@ -30,6 +33,8 @@ export interface ConsoleOptions {
 export interface RunningConsole {
   /** The page, e.g. http://127.0.0.1:3000/ */
   readonly url: string;
+  /** Changes what the banner says; open pages redraw. */
+  setMode(mode: ConsoleModeInfo): void;
   close(): Promise<void>;
 }
 
@@ -42,7 +47,14 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const events = new EventHub(emulator.state);
   const commands = options.commands ?? ['/recio'];
   const actions = new ConsoleActions(emulator, commands);
+  const mode: ConsoleModeInfo = { ...options.mode };
+  const setMode = (next: ConsoleModeInfo) => {
+    for (const key of Object.keys(mode) as Array<keyof ConsoleModeInfo>) delete mode[key];
+    Object.assign(mode, next);
+    events.announce({ type: 'mode' });
+  };
   const routes = consoleRoutes({
+    ...(options.practice ? { practice: options.practice } : {}),
     emulator,
     actions,
     events,
@@ -50,7 +62,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     port: () => port,
     snapshot: {
       emulator,
-      mode: options.mode,
+      mode,
       opsChannel: seed.channels[0]?.id,
       roles: new Map(seed.people.filter((p) => p.role).map((p) => [p.id, p.role as string])),
       commands,
@@ -64,6 +76,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     const unmount = emulator.addRoutes(routes);
     return {
       url: `${emulator.url}/`,
+      setMode,
       async close() {
         unmount();
         events.close();
@@ -84,6 +97,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/`,
+    setMode,
     async close() {
       events.close();
       server.closeAllConnections();

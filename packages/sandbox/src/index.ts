@@ -5,6 +5,7 @@
  * this API; `recio sandbox …` is the same from a terminal.
  */
 export { sandboxUp, waitUntilHealthy } from './sandbox-up.js';
+export { sandboxPrerequisites, type Prerequisite } from './prerequisites.js';
 export { sandboxDown, formatDownReport, type DownReport } from './sandbox-down.js';
 export { sandboxStatus, formatSandboxStatus, type ComponentStatus, type SandboxStatus } from './sandbox-status.js';
 export {
