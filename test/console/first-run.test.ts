@@ -93,7 +93,10 @@ describe('a first run with nothing of REC.IO here', () => {
         body: JSON.stringify({ user: 'U0ALICE0001' }),
       })
     ).json()) as { ok: boolean; message: string };
-    expect(answer, JSON.stringify(answer)).toEqual({ ok: true, message: 'The practice REC.IO is up; recio watches it now.' });
+    expect(answer, JSON.stringify(answer)).toEqual({
+      ok: true,
+      message: 'The practice REC.IO is up; recio watches it now.',
+    });
     await until(
       async () => {
         const now = await state();
