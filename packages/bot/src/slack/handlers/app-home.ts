@@ -11,7 +11,7 @@ type Args = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs;
  * what could not be read instead.
  */
 export async function onAppHomeOpened(ctx: SlackContext, { event, body }: Args): Promise<void> {
-  // The Messages tab is off in the manifest; opening it needs nothing from us.
+  // The Messages tab is read-only (the bot's own notes there); opening it needs nothing from us.
   if (event.tab !== undefined && event.tab !== 'home') return;
   const eventId = (body as { event_id?: string }).event_id ?? `${event.user}:${event.event_ts}`;
   ctx.work.push(async () => {
