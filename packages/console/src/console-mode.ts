@@ -12,6 +12,7 @@ export const SANDBOX_ENV = '.sandbox/recio.env';
 export const MANIFEST = resolve(import.meta.dirname, '../../../manifest.yml');
 
 const NOTHING = 'none — nothing is watched';
+const TRY_IT = 'Try /recio status — or /recio drill service-crash, and watch recio find a crash and fix it.';
 const HOW_TO_REAL_HOSTS =
   'To watch real hosts: set RECIO_FLEET (a fleet file) and RECIO_SSH_KEY, or RECIO_AGENT_CONFIG for REC.IO on this host, then npm start again (docs/operate.md).';
 
@@ -120,7 +121,7 @@ export async function startConsoleMode(env: Record<string, string | undefined>):
     if (typeof hosts === 'string') return { ok: false, message: `The practice REC.IO did not start: ${hosts}` };
     show({ label: `${hosts.label} — restarting recio against it…`, practice: { state: 'running' } });
     await readyHandler?.(withBotEnv(hosts));
-    show({ label: hosts.label, practice: { state: 'running' } });
+    show({ label: hosts.label, hint: TRY_IT, practice: { state: 'running' } });
     return { ok: true, message: 'The practice REC.IO is up; recio watches it now.' };
   }
 
@@ -151,7 +152,8 @@ export async function startConsoleMode(env: Record<string, string | undefined>):
     await emulator.close();
     throw error;
   }
-  if (hosts.watch) show({ label: hosts.label, ...(practiceRunning ? { practice: { state: 'running' } } : {}) });
+  if (hosts.watch)
+    show({ label: hosts.label, ...(practiceRunning ? { hint: TRY_IT, practice: { state: 'running' } } : {}) });
   else if (!practice) show({ label: hosts.label, hint: HOW_TO_REAL_HOSTS });
   return {
     emulator,
