@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { startBot, type Bot } from '@recio/bot/compose';
 import { loadConfig } from '@recio/bot/config';
-import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
+import { readManifest, startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
+import { REPO_MANIFEST } from '../../support/slack-fake.js';
 import { createLogger, type LogLevel } from '@recio/bot/observability/logger';
 import { sandboxDown, sandboxUp, type Sandbox, type SandboxTuning } from '@recio/sandbox/index';
 import { slackSettingsFromConfig } from '@recio/bot/slack/index';
@@ -90,7 +91,8 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
   const base = await startSandboxAndStore(options.tuning);
   const { dir, sandbox, storeDb, undo, stop } = base;
   try {
-    const slack = await startSlackEmulator();
+    // The app as manifest.yml describes it: a call outside its scopes fails here as in Slack.
+    const slack = await startSlackEmulator({ manifest: readManifest(REPO_MANIFEST) });
     undo.push(() => slack.close());
     const runbooksDir = options.runbookEdits
       ? copyRunbooks(join(dir, 'commands'), options.runbookEdits)
