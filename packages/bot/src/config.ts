@@ -70,7 +70,8 @@ export const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalString,
-  PORT: intWithDefault(3000, 1, 65535),
+  // 0: any free port (the log names it), as the local console runs the bot.
+  PORT: intWithDefault(3000, 0, 65535),
   DATABASE_URL: optionalString,
   RECIO_DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? './data' : v), z.string()),
   RECIO_FLEET: optionalString,

@@ -81,8 +81,9 @@ export async function startConsoleMode(env: Record<string, string | undefined>):
       SLACK_BOT_TOKEN: emulator.tokens.bot,
       SLACK_APP_TOKEN: emulator.tokens.app,
       SLACK_API_URL: emulator.apiUrl,
-      // The bot's own routes (/healthz, /metrics) on the next port, loopback only.
-      PORT: String(port + 1),
+      // The bot's own routes (/healthz, /metrics) on any free loopback port (its log names it): a
+      // guessed "next port" may be taken, and the bot would not start.
+      PORT: env.RECIO_CONSOLE_BOT_PORT || '0',
       RECIO_OPS_CHANNEL: env.RECIO_OPS_CHANNEL || seed.channels[0]!.id,
       RECIO_LEAD_OPERATORS: env.RECIO_LEAD_OPERATORS || (roles.lead_operator ?? []).join(','),
       RECIO_SYSTEM_ARCHITECTS: env.RECIO_SYSTEM_ARCHITECTS || (roles.system_architect ?? []).join(','),
