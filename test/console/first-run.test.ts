@@ -54,7 +54,10 @@ beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   output = captureOutput(bot);
-  const [, listening] = await output.waitFor(/running against the local console: http:\/\/127\.0\.0\.1:(\d+)\//, 100_000);
+  const [, listening] = await output.waitFor(
+    /running against the local console: http:\/\/127\.0\.0\.1:(\d+)\//,
+    100_000,
+  );
   port = Number(listening);
   await until(async () => expect((await state()).app.connected).toBe(true), { timeout: 60_000, interval: 250 });
 }, 120_000);
