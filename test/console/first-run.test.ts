@@ -60,7 +60,7 @@ beforeAll(async () => {
   );
   port = Number(listening);
   await until(async () => expect((await state()).app.connected).toBe(true), { timeout: 60_000, interval: 250 });
-}, 120_000);
+});
 
 afterAll(async () => {
   if (bot && bot.exitCode === null) {
@@ -71,7 +71,7 @@ afterAll(async () => {
   await sandboxDown(join(dir, '.sandbox')).catch((error: unknown) => console.error('sandbox down:', error));
   await db?.drop();
   await rm(dir, { recursive: true, force: true });
-}, 120_000);
+});
 
 describe('a first run with nothing of REC.IO here', () => {
   test('probes nothing, says so, and offers a practice REC.IO', async () => {

@@ -75,7 +75,7 @@ describe('recio drill', () => {
     expect((await sandboxStatus(base.sandbox.dir)).ok).toBe(true);
     expect(await tableExists(base.sandbox, DROPPED_TABLE)).toBe(true);
     expect(await base.storeDb.query('SELECT count(*)::int AS n FROM incidents').then((r) => r.rows[0].n)).toBe(0);
-  }, 60_000);
+  });
 
   test('the restore branch on the sandbox: detected, restored after the named second person approves, green, resolved — exit 0', async () => {
     const { lines, exitCode } = await recio(

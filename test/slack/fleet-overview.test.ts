@@ -59,4 +59,4 @@ test('a host that never answers is read as not answering within the deadline, an
   } finally {
     await hosts.close();
   }
-}, 30_000);
+});
