@@ -1,6 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { Page } from 'playwright-core';
@@ -22,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from '../support/pg-database.js
 import { freePort } from '../support/ports.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { launchBrowser, type TestBrowser } from './browser.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * The console in Chromium against the REAL bot — `startBot`, as `npm start` runs it — on a real
@@ -57,7 +57,7 @@ async function releaseRepo(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-console-bot-'));
+  dir = await ownedTempDir('console-bot');
   await releaseRepo();
   db = await createTestDatabase('recio_console');
   host = await startTestHost({

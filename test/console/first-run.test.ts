@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { breakScenario, openSandbox, sandboxDown } from '@recio/sandbox/index';
 import { until } from '../slack/helpers.js';
 import { captureOutput, type ChildOutput } from '../support/child-output.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { markOwned, ownedTempDir } from '../support/leftovers.js';
 
 /**
  * `npm start` on a machine with no fleet and no REC.IO (issue 15): the real bot process with its
@@ -33,7 +33,8 @@ const state = async (): Promise<State> =>
 const incidents = async () => (await state()).messages.filter((m) => !m.threadTs && /^Incident /.test(m.text));
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-first-run-'));
+  dir = await ownedTempDir('first-run');
+  markOwned('sandbox', join(dir, '.sandbox'));
   // The sandbox's own account must reach its directory, as in a checkout.
   await chmod(dir, 0o755);
   db = await createTestDatabase('recio_first_run');

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -8,6 +7,7 @@ import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { ensureTestUser } from '../support/test-user.js';
 import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let work: string;
 let repo: string;
@@ -63,7 +63,7 @@ async function release(tag: string, date: string, files: Record<string, string>,
 
 beforeAll(async () => {
   const user = ensureTestUser();
-  work = await mkdtemp(join(tmpdir(), 'recio-deploy-'));
+  work = await ownedTempDir('deploy');
   await chmod(work, 0o755);
   repo = join(work, 'rec_io_v2');
   pipLog = join(work, 'pip.log');

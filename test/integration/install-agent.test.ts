@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { execa } from 'execa';
@@ -11,6 +10,7 @@ import { registerInstallCommands } from '@recio/bot/cli/install-commands';
 import { resolveOnSecurePath } from '@recio/agent/install/sudo-rules';
 import { AGENT_ENTRY, generateKeyPair, startSshd, type Sshd, type SshKeyPair } from '../support/sshd.js';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * `recio agent install` for real, as root: a real account, a real sudoers drop-in in
@@ -142,8 +142,8 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     );
     if (missing.length > 0)
       throw new Error(`${missing.join(', ')} missing: apt-get install -y sudo (.ci/run installs it)`);
-    root = await mkdtemp(join(tmpdir(), 'recio-inst-root-'));
-    work = await mkdtemp(join(tmpdir(), 'recio-inst-work-'));
+    root = await ownedTempDir('inst-root');
+    work = await ownedTempDir('inst-work');
     // The agent's user walks these to its launcher, config and home.
     await chmod(root, 0o755);
     await chmod(work, 0o755);

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { RoleMembers } from '@recio/bot/access/roles';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
@@ -16,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
 import { testLogger } from './test-logger.js';
 import type { Actor, Origin, Run } from '@recio/bot/domain/index';
+import { ownedTempDir } from './leftovers.js';
 
 export const ALICE = 'UALICE001';
 export const BOB = 'UBOB00002';
@@ -96,7 +96,7 @@ export async function startEngineFixture(
     );
     await recio.query(RECIO_TABLES_SQL);
     const dataDir = await run(
-      () => mkdtemp(join(tmpdir(), 'recio-data-')),
+      () => ownedTempDir('data'),
       (d) => rm(d, { recursive: true, force: true }),
     );
     const store = await run(
