@@ -86,7 +86,8 @@ describe('a first run with nothing of REC.IO here', () => {
     expect(await incidents()).toEqual([]);
   });
 
-  test('one click starts the sandbox; the bot restarts against it and watches it: only a real fault opens an incident', async () => {
+  test('one click starts the sandbox; the bot restarts against it and watches it: ' +
+    'only a real fault opens an incident', async () => {
     const answer = (await (
       await fetch(`http://127.0.0.1:${port}/api/practice`, {
         method: 'POST',

@@ -73,11 +73,13 @@ describe('commands/*.yml', () => {
     const dir = copyOfCommands();
     writeFileSync(
       join(dir, 'backup.yml'),
-      'id: backup\ntitle: x\nsteps:\n  - { id: a, title: A, role: db, action: service.restart, params: { service: "x; rm -rf /" } }\n',
+      'id: backup\ntitle: x\nsteps:\n' +
+        '  - { id: a, title: A, role: db, action: service.restart, params: { service: "x; rm -rf /" } }\n',
     );
     writeFileSync(
       join(dir, 'verify.yml'),
-      'id: verify\ntitle: x\nsteps:\n  - { id: a, title: A, action: check.web, when: { step: later, outcome: failed } }\n',
+      'id: verify\ntitle: x\nsteps:\n' +
+        '  - { id: a, title: A, action: check.web, when: { step: later, outcome: failed } }\n',
     );
     writeFileSync(
       join(dir, 'bad-release.yml'),
