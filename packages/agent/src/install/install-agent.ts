@@ -158,12 +158,18 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   const userOwner: Owner = { user: options.user, group };
   const root: Owner = { user: 'root', group: 'root' };
   const keyFile = join(home, '.ssh', 'authorized_keys');
+  const keyOwner: Owner = { user: 'root', group };
+  // sshd also reads authorized_keys2 by default: one the account left there would be a way in around ours.
+  const strayKeyFile = join(home, '.ssh', 'authorized_keys2');
   const desired: DesiredInstall = {
     user: options.user,
     home,
+    // The account's home, ~/.ssh and its key file are root's, readable by the account's group: the
+    // account can neither edit its key line (drop `restrict,command=`) nor rename ~/.ssh away and
+    // put its own in place, and nothing root writes there can be redirected by a link it planted.
     dirs: [
-      ...(user !== undefined ? [{ path: home, mode: 0o750, owner: userOwner, policy: 'if-missing' as const }] : []),
-      { path: join(home, '.ssh'), mode: 0o700, owner: userOwner, policy: 'exact' },
+      { path: home, mode: 0o750, owner: keyOwner, policy: 'exact' },
+      { path: join(home, '.ssh'), mode: 0o750, owner: keyOwner, policy: 'exact' },
       { path: dirname(paths.agentPath), mode: 0o755, owner: root, policy: 'if-missing' },
       { path: dirname(paths.configPath), mode: 0o755, owner: root, policy: 'if-missing' },
       ...(rules.length > 0
@@ -198,19 +204,26 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
       {
         path: keyFile,
         content: `${installLine({ publicKey: options.publicKey, agentPath: paths.agentPath, configPath: paths.configPath, from: options.from })}\n`,
-        mode: 0o600,
-        owner: userOwner,
+        mode: 0o640,
+        owner: keyOwner,
         policy: 'replace',
       },
     ],
+    strays: [strayKeyFile],
   };
-  const watched = [...desired.dirs.map((d) => d.path), ...desired.files.map((f) => f.path), paths.sudoersPath, keyFile];
+  const watched = [
+    ...desired.dirs.map((d) => d.path),
+    ...desired.files.map((f) => f.path),
+    paths.sudoersPath,
+    keyFile,
+    strayKeyFile,
+  ];
   const state = await readHostState(options.user, watched, ['root', group]);
   const planned = planInstall(desired, state);
   const plan: Plan = { operations: planned.operations, notes: [...notes, ...planned.notes] };
   if (dryRun) return { paths, plan, dryRun };
 
-  await applyOperations(plan.operations);
+  await applyOperations(plan.operations, undefined, options.user);
   const check =
     options.check === false ? undefined : await verifyAgent(options.user, paths.agentPath, paths.configPath);
   return { paths, plan, dryRun, ...(check ? { check } : {}) };
