@@ -379,6 +379,45 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     ).rejects.toThrow(`${paths().auditDir} is owned by ${user}: refusing to write x`);
   });
 
+  test("no sudo rule for a program anyone but root could change: in the account's dir, its own, or under a writable dir", async () => {
+    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+    const script = '#!/bin/sh\nid -un\n';
+    // Root's script in the account's own directory: the account renames it away and writes another.
+    const inAccountDir = join(paths().auditDir, 'db-check.sh');
+    await writeFile(inAccountDir, script, { mode: 0o755 });
+    // The account's script in root's directory: it edits the file.
+    const ownDir = join(work, 'tools');
+    await execa('mkdir', ['-m', '0755', ownDir]);
+    const accountOwned = join(ownDir, 'db-check.sh');
+    await writeFile(accountOwned, script, { mode: 0o755 });
+    await execa('chown', [user, accountOwned]);
+    // Root's script under a world-writable directory (a /tmp).
+    const open = join(work, 'open');
+    await execa('mkdir', ['-m', '0777', open]);
+    const underOpen = join(open, 'db-check.sh');
+    await writeFile(underOpen, script, { mode: 0o755 });
+    const rulesBefore = await readFile(sudoersPath, 'utf8');
+    const adminConfig = parseYaml(await readFile(paths().config, 'utf8')) as { db: Record<string, unknown> };
+    for (const [program, why] of [
+      [inAccountDir, `directory ${paths().auditDir} is owned by uid`],
+      [accountOwned, `program ${accountOwned} is owned by uid`],
+      [underOpen, `directory ${open} is a directory writable by group or others (mode 0777)`],
+    ] as const) {
+      await writeFile(
+        paths().config,
+        stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', program] } }),
+      );
+      await expect(install(), program).rejects.toThrow(why);
+      expect(await readFile(sudoersPath, 'utf8')).toBe(rulesBefore);
+      // The attack itself: the account swaps in its own code and asks sudo to run it as root.
+      const attempt = await asUser(['sudo', '-n', program]);
+      expect(attempt.stdout, program).not.toBe('root');
+      expect(attempt.stderr, program).toMatch(/password is required/);
+    }
+    await writeFile(paths().config, stringify(adminConfig));
+    expect((await install()).exitCode).toBe(0);
+  });
+
   test('uninstall removes the account, its home, the drop-in and the launcher; --purge the config and audit log', async () => {
     await sshd?.stop();
     sshd = undefined;

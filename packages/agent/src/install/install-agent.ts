@@ -11,6 +11,7 @@ import { resolveInstallPaths, type InstallPaths, type PathOptions } from './inst
 import { findAgentEntry, launcherScript } from './launcher.js';
 import { lineDiff } from './line-diff.js';
 import type { Owner, Plan } from './operations.js';
+import { checkRulePrograms } from './program-trust.js';
 import { planInstall, USER_COMMENT, type DesiredInstall } from './plan-install.js';
 import { renderSudoers, resolveOnSecurePath, sudoRulesFor, SUDOERS_MARKER } from './sudo-rules.js';
 import { verifyAgent, type AgentCheck } from './verify-agent.js';
@@ -144,6 +145,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
     );
   }
   const rules = sudoRulesFor(decision.config);
+  await checkRulePrograms(rules);
   if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
     const why = `sudo is not installed, and ${rules.map((r) => r.source).join(', ')} in the agent config need it: apt-get install -y sudo`;
     if (!dryRun) throw new RecioError(ErrorCode.ConfigInvalid, why);
