@@ -1,5 +1,18 @@
 import { PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, REDACTED_PRIVATE_KEY, redactSecrets } from './redact.js';
 
+const KEY_MARKER = /-----(?:BEGIN|END) [A-Z0-9 ]*PRIVATE KEY/;
+
+function longestLine(text: string): number {
+  let longest = 0;
+  for (let from = 0; from < text.length; ) {
+    const newline = text.indexOf('\n', from);
+    const end = newline < 0 ? text.length : newline + 1;
+    longest = Math.max(longest, end - from);
+    from = end;
+  }
+  return longest;
+}
+
 /** A line longer than this is cut: its head is redacted and sent, the rest is withheld, never sent. */
 export const MAX_STREAM_LINE = 64 * 1024;
 
@@ -19,6 +32,19 @@ export class LineRedactor {
 
   /** Takes a chunk; returns what may be sent now (whole lines only, redacted), possibly ''. */
   push(chunk: string): string {
+    const lastNewline = chunk.lastIndexOf('\n');
+    if (lastNewline < 0) {
+      this.hold(chunk);
+      return '';
+    }
+    // Fast path, the usual case: the complete lines in hand hold no key block and none is over the
+    // cap, so they are redacted as one text (every rule stays within a line), not one call per line.
+    const complete = this.pending + chunk.slice(0, lastNewline + 1);
+    if (!this.inKey && this.withheld === 0 && !KEY_MARKER.test(complete) && longestLine(complete) <= MAX_STREAM_LINE) {
+      this.pending = '';
+      this.hold(chunk.slice(lastNewline + 1));
+      return redactSecrets(complete, this.knownSecrets);
+    }
     let out = '';
     let from = 0;
     for (;;) {

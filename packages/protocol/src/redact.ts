@@ -28,8 +28,16 @@ const SECRET_WORD = [
   'cookie',
 ].join('|');
 
-const NAME_BODY = `[A-Za-z0-9_.-]*(?:${SECRET_WORD})[A-Za-z0-9_.-]*`;
-const NAME = `(?<![A-Za-z0-9_.-])${NAME_BODY}`;
+const NAME_CHAR = '[A-Za-z0-9_.-]';
+/**
+ * A whole name (all its name characters, taken at once) with a secret word somewhere in it. The
+ * name is captured in a lookahead and consumed by a backreference: an atomic match, so a
+ * long run of name characters that is not followed by `=` or `:` costs one pass, not one per
+ * occurrence of the word (`token_token_…` would otherwise take seconds per 64 KiB line).
+ */
+const nameAt = (group: number, prefix = '') =>
+  `(?<!${NAME_CHAR})(?=${prefix}${NAME_CHAR}*?(?:${SECRET_WORD}))(?=(${prefix}${NAME_CHAR}+))\\${group}`;
+
 /** A value in quotes: JSON/YAML/shell double quotes, single quotes, or quotes escaped inside a JSON string. */
 const QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\\"(?:[^"\\\n]|\\[^"\n])*\\"`;
 
@@ -39,14 +47,11 @@ const QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\\"(?:[^"\\\n]|\\[^"\n])
  * object or list after `=`; otherwise it ends at a space, a quote or `&` (the next query parameter).
  */
 const ASSIGNED = new RegExp(
-  String.raw`(${NAME})(\\?["']?)([ \t]*(?:=>|[=:])[ \t]*)(${QUOTED}|(?<=:[ \t]*)[^\s"'][^\n]*|[{[][^\n]*|[^\s"'&]+)`,
+  String.raw`(${nameAt(2)})(\\?["']?)([ \t]*(?:=>|[=:])[ \t]*)(${QUOTED}|(?<=:[ \t]*)[^\s"'][^\n]*|[{[][^\n]*|[^\s"'&]+)`,
   'gi',
 );
 /** `--name value` (a flag and its argument, as in a logged argv). */
-const FLAG_ARGUMENT = new RegExp(
-  String.raw`(?<![A-Za-z0-9_.-])(-{1,2}${NAME_BODY})([ \t]+)(${QUOTED}|[^\s"'-][^\s"']*)`,
-  'gi',
-);
+const FLAG_ARGUMENT = new RegExp(String.raw`${nameAt(1, '-{1,2}')}([ \t]+)(${QUOTED}|[^\s"'-][^\s"']*)`, 'gi');
 
 /** Private key blocks: PEM (`-----BEGIN OPENSSH PRIVATE KEY-----`) and PGP (`… PRIVATE KEY BLOCK-----`). */
 export const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
@@ -73,7 +78,9 @@ const FORMATS: ReadonlyArray<[RegExp, string]> = [
   // A bearer token wherever it appears; a word without digits or punctuation is prose ("Bearer authentication").
   [/\b([Bb]earer\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/-])[A-Za-z0-9._~+/=-]{8,}/g, '$1[redacted]'],
   // URL user-info: the password runs to the last `@` before the host (passwords contain `@`).
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s/?#]*@/gi, '$1:[redacted]@'],
+  // The scheme starts where no scheme character precedes it: one attempt per run of such characters,
+  // not one per `.` in `a.a.a.…` (which made a 64 KiB line take seconds).
+  [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s/?#]*@/gi, '$1:[redacted]@'],
 ];
 
 function quotedLike(value: string): string {
@@ -89,7 +96,7 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
   for (const [pattern, replacement] of FORMATS) out = out.replace(pattern, replacement);
-  out = out.replace(ASSIGNED, (_m, name: string, quote: string, sep: string, value: string) =>
+  out = out.replace(ASSIGNED, (_m, name: string, _whole: string, quote: string, sep: string, value: string) =>
     value.startsWith('[redacted') ? `${name}${quote}${sep}${value}` : `${name}${quote}${sep}${quotedLike(value)}`,
   );
   return out.replace(FLAG_ARGUMENT, (_m, flag: string, space: string, value: string) =>
@@ -97,7 +104,7 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
   );
 }
 
-const SECRET_NAME = new RegExp(`^(?:${NAME})$`, 'i');
+const SECRET_NAME = new RegExp(`^(?:${nameAt(1)})$`, 'i');
 
 /** Whether a key (an env var, a JSON field) names a secret by the rule above. */
 export function isSecretName(name: string): boolean {
