@@ -135,6 +135,19 @@ describe('redaction corpus', () => {
     });
   });
 
+  test('in an argv array, the element after a secret-named flag is the secret', () => {
+    expect(redactDeep({ argv: ['psql', '--password', 'hunter2', '-h', 'db'] })).toEqual({
+      argv: ['psql', '--password', '[redacted]', '-h', 'db'],
+    });
+    expect(redactLineArray(['git', '--no-pager', 'log', '--tokenizer', 'x'])).toEqual([
+      'git',
+      '--no-pager',
+      'log',
+      '--tokenizer',
+      'x',
+    ]);
+  });
+
   test('a key block split over a log tail (an array of lines) is redacted line by line', () => {
     const tail = [
       'boot',

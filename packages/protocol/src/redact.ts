@@ -105,6 +105,7 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
 }
 
 const SECRET_NAME = new RegExp(`^(?:${nameAt(1)})$`, 'i');
+const SECRET_FLAG = new RegExp(`^(?:${nameAt(1, '-{1,2}')})$`, 'i');
 
 /** Whether a key (an env var, a JSON field) names a secret by the rule above. */
 export function isSecretName(name: string): boolean {
@@ -120,7 +121,9 @@ const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]{16,}|[A-Za-z-]+: .*|=[A-Za-z0-9+/]{
 
 export function redactLineArray(lines: readonly string[], knownSecrets: readonly string[] = []): string[] {
   let inKey = false;
-  const out = lines.map((line) => {
+  const out = lines.map((line, index) => {
+    // An argv array: `['psql', '--password', 'hunter2']` — the value is the element after the flag.
+    if (index > 0 && SECRET_FLAG.test(lines[index - 1] ?? '')) return '[redacted]';
     if (inKey) {
       if (PRIVATE_KEY_END.test(line)) inKey = false;
       return '[redacted]';
