@@ -6,6 +6,7 @@ import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerHostCommands } from './cli/host-commands.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerInstallCommands } from './cli/install-commands.js';
+import { cliUnixUser } from './cli/cli-user.js';
 import { registerRunCommands } from './cli/run-commands.js';
 import { registerRunbookCommands } from './cli/runbook-commands.js';
 import { registerSandboxCommands } from './cli/sandbox-loader.js';
@@ -45,6 +46,7 @@ await registerSandboxCommands(program, { print, setExitCode });
 registerDrillCommands(program, { print, setExitCode, env: () => process.env });
 registerRunCommands(program, {
   openCore: () => composeCore(config(), { logger: createLogger({ level: 'warn' }) }),
+  unixUser: () => cliUnixUser(process.env, config().env.RECIO_DATA_DIR),
   print,
   setExitCode,
 });

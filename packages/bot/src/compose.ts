@@ -4,6 +4,7 @@ import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { Access } from './access/access.js';
 import { parseMemberList, type RoleMembers } from './access/roles.js';
 import type { Config } from './config.js';
+import type { GroupLookup } from './domain/index.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { createBotDrills } from './drills/bot-drills.js';
 import { type Hosts, hostsFromConfig } from './hosts/fleet-hosts.js';
@@ -40,6 +41,8 @@ import { openStore, type Store, type StoreLogger, storeOptionsFromConfig } from 
 export interface CoreSettings {
   opsChannel?: string | undefined;
   roleMembers: RoleMembers;
+  /** RECIO_CLI_USERS: unix user on the bot host → Slack user id (unmapped terminal users only read). */
+  cliUsers?: Readonly<Record<string, string>>;
   checks: ChecksConfig;
   /** How long to wait for a busy host+service lock before telling the operator who holds it. */
   lockWaitMs: number;
@@ -77,7 +80,7 @@ export interface AssembleOptions {
   /** Made first by whoever composes, so that parts built later (Slack, metrics) can listen. */
   signals?: Signals;
   /** Members of a Slack user group (usergroups.users.list); without Slack, groups are empty. */
-  groupsOf?: (groupId: string) => Promise<readonly string[]>;
+  groupsOf?: GroupLookup;
   /** `/recio drill`, made with the door it acts through. */
   drills?: (ops: Operations, parts: DrillParts) => Drills;
 }
@@ -100,6 +103,7 @@ export function coreSettingsOf(config: Config): CoreSettings {
   return {
     opsChannel: env.RECIO_OPS_CHANNEL,
     roleMembers: roleMembersOf(config),
+    cliUsers: env.RECIO_CLI_USERS,
     checks: {
       providers: { kalshi: env.RECIO_KALSHI_HEALTH_URL, coinbase: env.RECIO_COINBASE_HEALTH_URL },
       webUrl: env.RECIO_WEB_URL,
@@ -125,7 +129,19 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
     await store.close();
     throw error;
   }
-  return assembleCore({ store, hosts, runbooks }, coreSettingsOf(config), options);
+  // The CLI has no Bolt app, but with a bot token it looks group membership up in Slack like the
+  // bot does: a terminal user mapped to a Slack id holds the roles that person holds now.
+  const groupsOf =
+    options.groupsOf ??
+    (config.env.SLACK_BOT_TOKEN
+      ? createGroupMembers(
+          createSlackWebClient({ botToken: config.env.SLACK_BOT_TOKEN, apiUrl: config.env.SLACK_API_URL }),
+        )
+      : undefined);
+  return assembleCore({ store, hosts, runbooks }, coreSettingsOf(config), {
+    ...options,
+    ...(groupsOf ? { groupsOf } : {}),
+  });
 }
 
 /** store + hosts + runbooks → engine → access → runs, decisions, incidents → operations. */
@@ -159,6 +175,7 @@ export function assembleCore(
   const access = new Access({
     store,
     roleMembers: settings.roleMembers,
+    cliUsers: settings.cliUsers ?? {},
     groupsOf: options.groupsOf ?? (async () => []),
   });
   const { opsChannel } = settings;

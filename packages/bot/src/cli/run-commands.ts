@@ -12,11 +12,11 @@ import type { Origin } from '../domain/index.js';
 
 export interface RunCommandDeps {
   openCore(): Promise<Core>;
+  /** The unix user at the terminal, from the OS (./cli-user.ts); default: this process's user. */
+  unixUser?(): string;
   print(line: string): void;
   setExitCode(code: number): void;
 }
-
-const cliActor = () => `cli:${userInfo().username}`;
 
 function originFor(core: Core): Origin {
   const id = randomUUID();
@@ -80,6 +80,8 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
 
 /** The same grammar as `/recio`: `recio restart trade_executor`, `recio run postgres-failure --dry-run`… */
 export function registerRunCommands(program: Command, deps: RunCommandDeps): void {
+  // RECIO_CLI_USERS maps this name to a Slack id (its roles); unmapped, the terminal only reads.
+  const cliActor = () => `cli:${deps.unixUser?.() ?? userInfo().username}`;
   const withCore = async (fn: (core: Core) => Promise<number>) => {
     const core = await deps.openCore();
     try {

@@ -93,6 +93,9 @@ export class Decisions {
               host: step.host,
               action: step.action,
               params: step.params,
+              surface: origin.surface,
+              // A terminal user mapped to this Slack id (RECIO_CLI_USERS): who sat at the keyboard.
+              ...(actor.via ? { via: actor.via } : {}),
             },
             requestId: origin.requestId,
           },
