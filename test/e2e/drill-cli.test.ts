@@ -31,6 +31,8 @@ const env = (): Record<string, string> => {
     DATABASE_URL: base.storeDb.url,
     RECIO_DATA_DIR: join(base.dir, 'data'),
     RECIO_LEAD_OPERATORS: `${ALICE},${BOB}`,
+    // `cli:tester` below is a terminal user; unmapped it could only read (docs/security.md).
+    RECIO_CLI_USERS: `tester:${BOB}`,
     RECIO_MONITOR_INTERVAL_MS: '1000',
     RECIO_HTTP_TIMEOUT_MS: '2000',
   };
