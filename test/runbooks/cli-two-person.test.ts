@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerRunCommands } from '@recio/bot/cli/run-commands';
+import { startRunResume } from '@recio/bot/scheduler/run-resume';
 import { createGroupMembers, createSlackWebClient } from '@recio/bot/slack/index';
-import { ALICE, asRun, BOB, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
+import { ALICE, asRun, BOB, runReaches, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
+import { testLogger } from '../support/test-logger.js';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
 
 /**
@@ -29,6 +31,12 @@ beforeAll(async () => {
     join(dir, 'restore-now.yml'),
     'id: restore-now\ntitle: Restore now\nsteps:\n' +
       '  - { id: restore, title: Restore the newest dump, role: db, action: db.restore, approval: second_person }\n',
+  );
+  await writeFile(
+    join(dir, 'look-twice.yml'),
+    'id: look-twice\ntitle: Look, with a second person\nsteps:\n' +
+      '  - { id: look, title: Read the programs, role: app, action: service.status, approval: second_person }\n' +
+      '  - { id: again, title: Read them again, role: app, action: service.status }\n',
   );
   f = await startEngineFixture({
     runbooksDir: dir,
@@ -153,5 +161,51 @@ describe('approvals look role membership up fresh', () => {
       detail: { permission: 'approve', roles: [] },
     });
     await f.ops.decideApproval(approvalId, 'denied', await f.actor(BOB), f.origin('bob-deny-dave'));
+  });
+});
+
+describe('an approved run does not stall', () => {
+  test('recio approve waits for the run it moved on, step by step, and returns when it has ended', async () => {
+    cliUsers[ME] = BOB;
+    const run = await asRun(
+      await f.ops.handle(
+        { kind: 'run', scenario: 'look-twice', dryRun: false },
+        await f.actor(ALICE),
+        f.origin('look-twice'),
+      ),
+    ).done;
+    expect(run.state).toBe('awaiting_approval');
+    const { approvalId } = await approvalOf(run.id);
+    const approve = await recio('approve', approvalId);
+    expect(approve.out).toContain(`driving run ${run.id} from this terminal; waiting for it`);
+    expect(approve.out).toMatch(/✔ Read the programs \[db1\][^\n]*\n[\s\S]*✔ Read them again \[db1\]/);
+    expect(approve.out.split('\n').at(-1)).toBe('✔ succeeded');
+    expect(approve.exitCode).toBe(0);
+    // When the command returns, the run has ended: nothing is left pending for a process that is gone.
+    expect((await f.store.runs.get(run.id))?.state).toBe('succeeded');
+  });
+
+  test('the leader moves on a run with a runnable step that nobody drives; a standby does not', async () => {
+    const { run } = await f.store.runs.create({
+      scenario: 'adhoc',
+      requestedBy: ALICE,
+      channel: 'COPS00001',
+      steps: [{ title: 'Read the programs', host: 'db1', action: 'service.status', params: {} }],
+    });
+    let leader = false;
+    const resume = startRunResume(
+      { store: f.store, engine: f.engine, logger: testLogger, isLeader: () => leader },
+      3_600_000,
+    );
+    try {
+      expect(await resume.tick()).toEqual([]);
+      expect((await f.store.runs.get(run.id))?.state).toBe('pending');
+      leader = true;
+      expect(await resume.tick()).toContain(run.id);
+      expect((await runReaches(f.store, run.id)).state).toBe('succeeded');
+      expect(await resume.tick()).not.toContain(run.id);
+    } finally {
+      resume.stop();
+    }
   });
 });

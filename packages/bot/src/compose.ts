@@ -24,6 +24,7 @@ import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
+import { startRunResume } from './scheduler/run-resume.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
 import {
@@ -345,6 +346,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
     stops.unshift(() => app.stop());
     const monitor = withMonitor ? createMonitor(core) : undefined;
     let stopSchedules: () => void = () => undefined;
+    let stopResume: () => void = () => undefined;
     if (monitor) {
       await monitor.start();
       stops.unshift(() => monitor.close());
@@ -360,6 +362,15 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
         { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
       );
       stops.unshift(async () => stopSchedules());
+      // Runs left with a runnable step (requeued after a crash, a driver gone) move on under the leader.
+      const resume = startRunResume({
+        store: core.store,
+        engine: core.engine,
+        logger,
+        isLeader: () => monitor.isLeader,
+      });
+      stopResume = resume.stop;
+      stops.unshift(async () => resume.stop());
     }
     return {
       core,
@@ -372,6 +383,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
         // No new work: Slack deliveries stop, the monitor, the schedules and the expiry sweep stop.
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack app failed'));
         stopSchedules();
+        stopResume();
         stopExpiry();
         await monitor?.close();
         const drained = await core.engine.drain(deadlineMs);
