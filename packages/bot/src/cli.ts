@@ -17,7 +17,7 @@ import { registerStoreCommands } from './cli/store-commands.js';
 import { loadConfig, type Config } from './config.js';
 import { isRecioError } from '@recio/protocol/errors';
 import { hostsFromConfig } from './hosts/fleet-hosts.js';
-import { openStore, storeOptionsFromConfig } from './store/index.js';
+import { anchorFileFor, openStore, storeOptionsFromConfig } from './store/index.js';
 
 /**
  * `recio`: the same engine as the Slack app, from a terminal — for when Slack is down too.
@@ -40,6 +40,7 @@ registerHostCommands(program, {
 });
 registerStoreCommands(program, {
   openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }),
+  anchorFile: () => anchorFileFor(config().env.RECIO_DATA_DIR),
 });
 registerDoctorCommand(program, { print, setExitCode });
 await registerSandboxCommands(program, { print, setExitCode });

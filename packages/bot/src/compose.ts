@@ -24,6 +24,7 @@ import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
+import { startAuditAnchoring } from './scheduler/audit-anchoring.js';
 import { startRunResume } from './scheduler/run-resume.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
@@ -36,7 +37,7 @@ import {
   type SlackApp,
   type SlackSettings,
 } from './slack/index.js';
-import { openStore, type Store, type StoreLogger, storeOptionsFromConfig } from './store/index.js';
+import { anchorFileFor, openStore, type Store, type StoreLogger, storeOptionsFromConfig } from './store/index.js';
 
 /** What the core is told from the config (or, in tests, directly). */
 export interface CoreSettings {
@@ -342,6 +343,14 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
     stops.unshift(() => publisher.stop());
     const stopExpiry = startApprovalExpiry({ engine: core.engine, logger });
     stops.unshift(async () => stopExpiry());
+    // The audit chain's head, outside the database: at start, hourly, after every dangerous step.
+    const stopAnchoring = startAuditAnchoring({
+      store: core.store,
+      signals,
+      logger,
+      file: anchorFileFor(config.env.RECIO_DATA_DIR),
+    });
+    stops.unshift(async () => stopAnchoring());
     const { port } = await app.start();
     stops.unshift(() => app.stop());
     const monitor = withMonitor ? createMonitor(core) : undefined;
@@ -385,6 +394,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
         stopSchedules();
         stopResume();
         stopExpiry();
+        stopAnchoring();
         await monitor?.close();
         const drained = await core.engine.drain(deadlineMs);
         // What the last steps wrote still reaches Slack, briefly.

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { type AuditAnchor, writeAnchor } from './audit-anchors.js';
 import { verifyChain, type AuditVerdict } from './audit-verify.js';
 import { createPool, poolDb, type Db } from './db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
@@ -165,7 +166,12 @@ export async function pendingMigrations(store: Store): Promise<string[]> {
     .map((m) => m.name);
 }
 
-/** Walks the audit chain (what `recio audit verify` runs). */
-export function verifyAuditChain(store: Store): Promise<AuditVerdict> {
-  return verifyChain(internalsOf(store).db);
+/** Walks the audit chain and compares it with the anchors kept outside the database (`recio audit verify`). */
+export function verifyAuditChain(store: Store, anchors: readonly AuditAnchor[] = []): Promise<AuditVerdict> {
+  return verifyChain(internalsOf(store).db, anchors);
+}
+
+/** Writes the chain's head to the anchor file (hourly, after a dangerous action). */
+export function anchorAuditHead(store: Store, file: string, reason: string): Promise<AuditAnchor | undefined> {
+  return writeAnchor(internalsOf(store).db, file, reason);
 }
