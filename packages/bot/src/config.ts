@@ -92,6 +92,7 @@ export const EnvSchema = z.object({
   SLACK_API_URL: optionalString,
   PORT: intWithDefault(3000, 1, 65535),
   DATABASE_URL: optionalString,
+  DATABASE_OWNER_URL: optionalString,
   RECIO_DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? './data' : v), z.string()),
   RECIO_FLEET: optionalString,
   RECIO_SSH_KEY: optionalString,
