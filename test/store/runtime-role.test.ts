@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, verifyAuditChain, type Store } from '@recio/bot/store/index';
-import { adminQuery, createMachineDatabase } from './support/backends.js';
+import { adminQuery, createMachineDatabase, makeTempDir } from './support/backends.js';
+import { stopLeftoverPostgres } from './support/leftovers.js';
 
 /**
  * The bot's own database role, attacked: a real non-superuser PostgreSQL role (the runtime role of
@@ -83,5 +86,46 @@ describe('the runtime role may only INSERT and SELECT the audit log', () => {
       "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'",
     );
     expect(owner?.tableowner).toBe(OWNER);
+  });
+});
+
+describe('the embedded default makes both roles itself', () => {
+  it('the bot connects as a non-superuser runtime role that cannot delete, truncate or switch off the trigger', async () => {
+    const dataDir = makeTempDir();
+    const store = await openStore({ dataDir });
+    try {
+      await store.audit.append({ actor: 'U0ALICE', action: 'test.entry' });
+      const config = JSON.parse(readFileSync(join(dataDir, 'embedded.json'), 'utf8')) as {
+        port: number;
+        runtimeUser: string;
+        runtimePassword: string;
+      };
+      expect(config.runtimeUser).toBe('recio_runtime');
+      const client = new pg.Client({
+        connectionString: `postgresql://${config.runtimeUser}:${config.runtimePassword}@127.0.0.1:${config.port}/recio`,
+      });
+      await client.connect();
+      const attempt = (sql: string) =>
+        client.query(sql).then(
+          () => 'allowed',
+          (error: Error) => error.message,
+        );
+      try {
+        const [me] = (
+          await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')
+        ).rows;
+        expect(me?.rolsuper).toBe(false);
+        expect(await attempt('DELETE FROM audit_log')).toMatch(/permission denied for table audit_log/);
+        expect(await attempt('TRUNCATE audit_log')).toMatch(/permission denied for table audit_log/);
+        expect(await attempt('ALTER TABLE audit_log DISABLE TRIGGER USER')).toMatch(/must be owner of table audit_log/);
+      } finally {
+        await client.end();
+      }
+      expect(await verifyAuditChain(store)).toMatchObject({ ok: true, checked: 1 });
+    } finally {
+      await store.close();
+      await stopLeftoverPostgres(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -87,7 +87,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   try {
     if (!options.databaseUrl) embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger });
     const connectionString = options.databaseUrl ?? embedded!.url;
-    const ownerUrl = options.databaseUrl ? options.ownerUrl : undefined;
+    // Embedded: the store made both roles itself. Shared: the owner only when DATABASE_OWNER_URL is given.
+    const ownerUrl = options.databaseUrl ? options.ownerUrl : embedded!.ownerUrl;
     if (options.migrate !== false)
       await migrateAndGrant(connectionString, ownerUrl, migrationsDir, logger, connectTimeoutMs);
     pool = createPool(
