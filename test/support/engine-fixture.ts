@@ -14,7 +14,7 @@ import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
 import { testLogger } from './test-logger.js';
-import type { Actor, Origin, Run } from '@recio/bot/domain/index';
+import type { Actor, GroupLookup, Origin, Run } from '@recio/bot/domain/index';
 import { ownedTempDir } from './leftovers.js';
 
 export const ALICE = 'UALICE001';
@@ -77,7 +77,15 @@ export interface EngineFixture {
  * (sshd + our agent + supervisord), a REC.IO database, provider and web stand-ins, the runbooks.
  */
 export async function startEngineFixture(
-  options: { hostOptions?: TestHostOptions; runbooksDir?: string; lockWaitMs?: number } = {},
+  options: {
+    hostOptions?: TestHostOptions;
+    runbooksDir?: string;
+    lockWaitMs?: number;
+    /** RECIO_CLI_USERS as the core reads it (a test may change the record between steps). */
+    cliUsers?: Record<string, string>;
+    groupsOf?: GroupLookup;
+    roles?: RoleMembers;
+  } = {},
 ): Promise<EngineFixture> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const run = async <T>(make: () => Promise<T>, stop: (value: T) => Promise<unknown>): Promise<T> => {
@@ -146,13 +154,14 @@ export async function startEngineFixture(
       { store, hosts, runbooks },
       {
         opsChannel: 'COPS00001',
-        roleMembers: ROLES,
+        roleMembers: options.roles ?? ROLES,
+        ...(options.cliUsers ? { cliUsers: options.cliUsers } : {}),
         checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
         lockWaitMs: options.lockWaitMs ?? 30_000,
         approvalTtlMs: 15 * 60_000,
         monitor: { intervalMs: 1_000, push: true },
       },
-      { logger: testLogger },
+      { logger: testLogger, ...(options.groupsOf ? { groupsOf: options.groupsOf } : {}) },
     );
     const { engine, ops, desk } = core;
     return {

@@ -30,6 +30,11 @@ export async function approverFor(ctx: DrillContext, id: string): Promise<Actor>
       'the drill cannot approve its own requests: name a second person (--approve-as)',
     );
   const actor = await ctx.ops.actorFor(id);
+  if (actor.readOnly)
+    throw new RecioError(
+      ErrorCode.NotAuthorised,
+      `${id} is a terminal user not in RECIO_CLI_USERS: map it to a lead_operator's Slack id, or name one with --approve-as`,
+    );
   if (!allows(actor.roles, 'approve')) {
     throw new RecioError(
       ErrorCode.NotAuthorised,
