@@ -13,21 +13,22 @@ let clusterDir: string;
 let monitor: Monitor;
 
 beforeAll(async () => {
-  // The REC.IO database of this host is a PostgreSQL cluster the test owns, so it can be stopped.
+  // The REC.IO database of this host is a PostgreSQL cluster the test owns, so it can be stopped;
+  // REC.IO reaches it as its owner (the runtime role is the bot store's, not REC.IO's).
   clusterDir = await ownedTempDir('owned-pg');
   cluster = await startEmbeddedPostgres({ dataDir: clusterDir, logger: silentLogger });
-  const client = new pg.Client({ connectionString: cluster.url });
+  const client = new pg.Client({ connectionString: cluster.ownerUrl });
   await client.connect();
   await client.query(RECIO_TABLES_SQL);
   await client.end();
-  const password = new URL(cluster.url).password;
+  const password = new URL(cluster.ownerUrl).password;
   f = await startEngineFixture({
     hostOptions: {
       agentConfig: {
         db: {
           status: ['pg_isready', '-h', '127.0.0.1', '-p', String(cluster.port)],
-          psql: ['psql', '-X', '-d', cluster.url],
-          pgDump: ['pg_dump', '-d', cluster.url],
+          psql: ['psql', '-X', '-d', cluster.ownerUrl],
+          pgDump: ['pg_dump', '-d', cluster.ownerUrl],
           expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
         },
         secrets: [password],
@@ -76,7 +77,7 @@ describe('detection', () => {
     expect(incident).toMatchObject({ scenario: 'postgres-failure', severity: 'sev1', title: 'PostgreSQL down on db1' });
     const detected = (await f.store.timeline.list({ incidentId: incident!.id })).find((e) => e.kind === 'detected');
     expect(detected?.text).toMatch(/^PostgreSQL on db1: /);
-    expect(JSON.stringify(detected)).not.toContain(new URL(cluster.url).password);
+    expect(JSON.stringify(detected)).not.toContain(new URL(cluster.ownerUrl).password);
 
     cluster = await startEmbeddedPostgres({ dataDir: clusterDir, logger: silentLogger });
     await monitor.probeOnce();

@@ -35,6 +35,8 @@ describe('the store when PostgreSQL goes away', () => {
     // A pino logger fits the store's logger type as it is.
     store = await openStore({
       databaseUrl: server.url,
+      // A shared server as the bot meets one: the runtime role, migrated by the owner.
+      ownerUrl: server.ownerUrl,
       dataDir,
       connectTimeoutMs: 1_000,
       statementTimeoutMs: 500,
