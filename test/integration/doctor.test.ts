@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -60,6 +60,23 @@ test('doctor names each problem with what to do: pending migrations, a service m
   expect(formatCheck(results['host db1 backups']!)).toBe(
     '✖ host db1 backups: no dump at all\n    → run /recio backup now, then check the nightly schedule',
   );
+});
+
+test('doctor flags dumps and a backups dir that others can read (issue 12 item 12), and passes once they are private', async () => {
+  const dump = join(host.backupsDir, 'db_2026-03-01.sql');
+  await writeFile(dump, 'x', { mode: 0o644 });
+  await chmod(dump, 0o644);
+  await chmod(host.backupsDir, 0o755);
+  const open = byName(await runDoctor(env))['host db1 backup modes'];
+  expect(open).toMatchObject({
+    ok: false,
+    detail: `${host.backupsDir} is 0755 (want 0700); readable by others (want 0600): db_2026-03-01.sql (0644)`,
+  });
+  expect(open?.fix).toContain('chmod 700');
+  await chmod(dump, 0o600);
+  await chmod(host.backupsDir, 0o700);
+  expect(byName(await runDoctor(env))['host db1 backup modes']).toMatchObject({ ok: true });
+  await rm(dump);
 });
 
 test('a store with current migrations passes; a wrong host-key pin fails before any command, naming both keys', async () => {

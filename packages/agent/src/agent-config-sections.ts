@@ -11,13 +11,15 @@ import { Argv, argvTemplate } from './argv-template.js';
 export const RestoreSection = z
   .strictObject({
     /**
-     * `clean`: inside the restore's single transaction, drop and recreate the public schema (the
-     * only schema a REC.IO dump holds) before loading, so the dump lands in an empty schema and a
-     * failure rolls the drop back too. `plain`: the plan's literal `psql < dump`, for dumps made
-     * with `pg_dump --clean`; into a database with objects it fails and changes nothing.
+     * `clean`: `pg_restore --clean --if-exists` inside the restore's single transaction: each object
+     * the dump holds is dropped and recreated, and a failure rolls the drops back too. `plain`:
+     * no drops; into a database that still has those objects it fails and changes nothing.
      */
     mode: z.enum(['clean', 'plain']).default('clean'),
-    /** The schemas `clean` drops; a dump's other schemas are created by the dump itself. */
+    /**
+     * Read by nothing since dumps are custom-format archives (`--clean` drops what the dump holds);
+     * kept so that configs written for plain dumps still load.
+     */
     schemas: z
       .array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/))
       .min(1)
@@ -40,6 +42,7 @@ export const ScratchSection = z
     // --force (PostgreSQL 13+) because a load killed at its deadline may still hold a connection.
     drop: argvTemplate(['db'], ['db']).default(['dropdb', '--if-exists', '--force', '{db}']),
     psql: argvTemplate(['db'], ['db']).default(['psql', '-X', '-d', '{db}']),
+    pgRestore: argvTemplate(['db'], ['db']).default(['pg_restore', '--dbname={db}']),
   })
   .prefault({});
 

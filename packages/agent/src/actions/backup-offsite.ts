@@ -22,7 +22,7 @@ function listsFile(output: string, name: string): boolean {
 }
 
 export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, ctx) => {
-  const { dir, offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
+  const { offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
   if (offsite === undefined) {
     return failed(
       ErrorCode.NotConfigured,
@@ -31,7 +31,7 @@ export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, c
       2,
     );
   }
-  const dump = await resolveDump(dir, file);
+  const dump = await resolveDump(ctx, file);
   if (isOutcome(dump)) return dump;
   const values = { file: dump.path, name: dump.file };
   const copy = await ctx.run(fillArgv(offsite, values), { env: offsiteEnv });

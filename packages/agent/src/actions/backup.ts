@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { octal } from '../private-files.js';
 import type { ActionHandler } from '../action-context.js';
 import { succeeded } from '../action-context.js';
 import { fileExists, isOutcome, listBackups, localDate, localTime } from '../backup-files.js';
@@ -17,6 +19,12 @@ export const backupCreate: ActionHandler<'backup.create'> = async (_params, ctx)
 };
 
 export const backupList: ActionHandler<'backup.list'> = async (_params, ctx) => {
-  const backups = await listBackups(ctx.config.backups.dir);
-  return succeeded({ dir: ctx.config.backups.dir, backups, newest: backups[0] ?? null });
+  const { dir } = ctx.config.backups;
+  const backups = await listBackups(dir);
+  // The dir's own mode, so the doctor can say when the dumps in it are readable by others.
+  const dirMode = await stat(dir).then(
+    (info) => octal(info.mode),
+    () => null,
+  );
+  return succeeded({ dir, dirMode, backups, newest: backups[0] ?? null });
 };

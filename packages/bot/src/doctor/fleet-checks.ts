@@ -78,6 +78,35 @@ export async function checkHost(
               'run /recio backup now, then check the nightly schedule',
             ),
     );
+    if (backups.ok) results.push(checkBackupModes(label, backups.data as BackupListing));
   }
   return results;
+}
+
+interface BackupListing {
+  dir: string;
+  dirMode?: string | null;
+  backups: Array<{ file: string; mode?: string }>;
+}
+
+/** Group or world bits set: wider than the 0600 / 0700 dumps must have (issue 12 item 12). */
+const wider = (mode: string | null | undefined, max: number) =>
+  mode !== undefined && mode !== null && (Number.parseInt(mode, 8) & 0o777 & ~max) !== 0;
+
+/** Dumps hold every trade: the doctor names any dump or backups dir others can read. */
+export function checkBackupModes(label: string, listing: BackupListing): CheckResult {
+  const open = listing.backups.filter((b) => wider(b.mode, 0o600)).map((b) => `${b.file} (${b.mode})`);
+  const dirOpen = wider(listing.dirMode, 0o700);
+  if (!dirOpen && open.length === 0) {
+    return pass(`${label} backup modes`, `${listing.dir} and its ${listing.backups.length} dumps are private`);
+  }
+  const problems = [
+    ...(dirOpen ? [`${listing.dir} is ${listing.dirMode} (want 0700)`] : []),
+    ...(open.length > 0 ? [`readable by others (want 0600): ${open.join(', ')}`] : []),
+  ];
+  return fail(
+    `${label} backup modes`,
+    problems.join('; '),
+    `chmod 700 ${listing.dir} && chmod 600 ${listing.dir}/db_* on the host (new dumps are written 0600)`,
+  );
 }
