@@ -158,6 +158,80 @@ describe('db.restore against a real PostgreSQL', () => {
   });
 });
 
+describe('db.restore of only the tables that broke', () => {
+  test('a dropped table comes back with its index, key and sequence; rows written since the dump elsewhere stay', async () => {
+    await db.query('CREATE INDEX trades_symbol_idx ON trades (symbol)');
+    await dumpAs('db_2026-01-20.sql');
+    await db.query('DROP INDEX trades_symbol_idx');
+    // Today's prices, written after the dump: a full restore would lose them.
+    await db.query('INSERT INTO btc_price_log VALUES (now(), 123456), (now(), 123457)');
+    const pricesBefore = (await counts()).btc_price_log;
+    await db.query('DROP TABLE trades');
+
+    const result = await transport.run({
+      action: 'db.restore',
+      params: { file: 'db_2026-01-20.sql', tables: ['trades'] },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.data).toMatchObject({
+      restoredFrom: 'db_2026-01-20.sql',
+      scope: 'tables',
+      restoredTables: ['trades'],
+      safetyDump: null,
+      tables: { missing: [] },
+    });
+    expect(await symbols()).toEqual(['BTC-100K', 'BTC-105K', 'ETH-4K']);
+    expect((await counts()).btc_price_log).toBe(pricesBefore);
+    const indexes = (await db.query("SELECT indexname FROM pg_indexes WHERE tablename = 'trades' ORDER BY 1")).rows;
+    expect(indexes.map((r) => r.indexname)).toEqual(['trades_pkey', 'trades_symbol_idx']);
+    // Its sequence and default came back, where the dump left them (past the ids earlier tests used).
+    const seq = Number((await db.query('SELECT last_value FROM trades_id_seq')).rows[0].last_value);
+    expect(seq).toBeGreaterThanOrEqual(3);
+    await db.query("INSERT INTO trades (symbol) VALUES ('SOL-300')");
+    expect((await db.query("SELECT id FROM trades WHERE symbol = 'SOL-300'")).rows[0].id).toBe(seq + 1);
+    await db.query("DELETE FROM trades WHERE symbol = 'SOL-300'; DELETE FROM btc_price_log WHERE price >= 123456");
+  });
+
+  test('a damaged table still there is replaced, its rows saved first; the other tables are untouched', async () => {
+    await db.query("DELETE FROM trades WHERE symbol = 'ETH-4K'; UPDATE trades SET symbol = 'garbled'");
+    await db.query('INSERT INTO btc_price_log VALUES (now(), 1)');
+    const pricesBefore = (await counts()).btc_price_log;
+    const result = await transport.run({
+      action: 'db.restore',
+      params: { file: 'db_2026-01-20.sql', tables: ['trades'] },
+    });
+    expect(result.error).toBeUndefined();
+    expect(await symbols()).toEqual(['BTC-100K', 'BTC-105K', 'ETH-4K']);
+    expect((await counts()).btc_price_log).toBe(pricesBefore);
+    const safetyDump = (result.data as { safetyDump: string }).safetyDump;
+    expect(await tablesIn(join(host.backupsDir, safetyDump))).toEqual(['trades']);
+    await db.query('DELETE FROM btc_price_log WHERE price = 1');
+  });
+
+  test('a table the dump lacks, or a hash the approval did not see, is refused with what there is; nothing changes', async () => {
+    const before = { dumps: await safetyDumps(), counts: await counts() };
+    const lacking = await transport.run({
+      action: 'db.restore',
+      params: { file: 'db_2026-01-20.sql', tables: ['trades', 'trades_snapshot'] },
+    });
+    expect(lacking).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: { code: 'tables_missing' },
+      data: { absent: ['trades_snapshot'], available: ['btc_price_log', 'trades'] },
+    });
+    expect(lacking.error?.message).toContain('it holds: btc_price_log, trades');
+    const wrongHash = await transport.run({
+      action: 'db.restore',
+      params: { file: 'db_2026-01-20.sql', tables: ['trades'], sha256: 'f'.repeat(64) },
+    });
+    expect(wrongHash).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
+    expect(wrongHash.error?.message).toContain('is not the file that was approved');
+    expect(await safetyDumps()).toEqual(before.dumps);
+    expect(await counts()).toEqual(before.counts);
+  });
+});
+
 describe('db.restore when the database cannot be dumped first', () => {
   const localWith = (requireSafetyDump: boolean) =>
     new LocalTransport({

@@ -34,6 +34,8 @@ export async function dumpDatabase(
   ctx: ActionContext,
   dir: string,
   nameFor: () => Promise<string>,
+  /** More pg_dump options (`--table t`: a safety dump of only the tables a restore replaces). */
+  extra: readonly string[] = [],
 ): Promise<WrittenDump | ActionOutcome> {
   // Random, so two dumps in the same millisecond (one session runs requests side by side) never share it.
   const partial = join(dir, `.dump-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
@@ -41,7 +43,7 @@ export async function dumpDatabase(
     const warning = await ensurePrivateDir(dir);
     await createPrivateFile(partial);
     // The format goes last so that a -Fp in the admin's argv cannot turn it back into plain SQL.
-    const run = await ctx.run([...ctx.config.db.pgDump, '--file', partial, '--format=custom'], {
+    const run = await ctx.run([...ctx.config.db.pgDump, ...extra, '--file', partial, '--format=custom'], {
       env: ctx.config.db.env,
     });
     if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'pg_dump');
