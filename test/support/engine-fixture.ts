@@ -117,6 +117,7 @@ export async function startEngineFixture(
               psql: recio.psql,
               pgDump: recio.pgDump,
               pgRestore: recio.pgRestore,
+              scratch: recio.scratch,
               expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
               feeds: {
                 btc_price: { table: 'btc_price_log', column: 'ts' },

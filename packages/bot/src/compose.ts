@@ -23,6 +23,7 @@ import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
+import { nightlyRestoreTest } from './scheduler/restore-test.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
 import {
@@ -339,6 +340,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
           logger,
           isLeader: () => monitor.isLeader,
           doctor: () => runDoctor(options.doctorEnv ?? process.env),
+          restoreTest: () => nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, logger }),
         },
         { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
       );
