@@ -175,6 +175,38 @@ describe('backup.offsite', () => {
     expect(notThere.error?.message).toMatch(/the check does not list it/);
   });
 
+  test('a dump gone from the local disk is fetched back from offsite, checked against its record; a tampered copy is refused', async () => {
+    await clearBackups();
+    for (const f of await readdir(remote)) await rm(join(remote, f));
+    const file = await createDump();
+    expect((await transport.run({ action: 'backup.offsite', params: { file } })).ok).toBe(true);
+    expect((await readdir(remote)).sort()).toEqual([`rec-${file}`, `rec-${file}.sha256`]);
+    const original = await readFile(join(host.backupsDir, file));
+    await patchAgentConfig(host, { backups: { offsiteFetch: ['cp', '--', `${remote}/rec-{name}`, '{file}'] } });
+    const fetching = transportTo(host);
+    try {
+      await rm(join(host.backupsDir, file));
+      await rm(join(host.backupsDir, `${file}.sha256`));
+      const verified = await fetching.run({ action: 'backup.verify', params: { file } });
+      scratchOf(verified);
+      expect(verified.error).toBeUndefined();
+      expect((await readFile(join(host.backupsDir, file))).equals(original)).toBe(true);
+      expect((await stat(join(host.backupsDir, file))).mode & 0o777).toBe(0o600);
+
+      // The offsite copy changed since it was shipped: refused, and nothing lands locally.
+      await rm(join(host.backupsDir, file));
+      await writeFile(join(remote, `rec-${file}`), Buffer.concat([original, Buffer.from('x')]));
+      const tampered = await fetching.run({ action: 'backup.verify', params: { file } });
+      expect(tampered).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
+      expect(tampered.error?.message).toContain('does not match its record');
+      expect(existsSync(join(host.backupsDir, file))).toBe(false);
+      expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    } finally {
+      await fetching.close();
+      await patchAgentConfig(host, { backups: { offsiteFetch: undefined } });
+    }
+  });
+
   test('without an offsite command: `offsite copy not configured`, nothing runs', async () => {
     const local = new LocalTransport({
       agentConfig: AgentConfigSchema.parse({ backups: { dir: host.backupsDir } }),

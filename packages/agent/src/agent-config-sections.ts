@@ -59,6 +59,13 @@ export const BackupsSection = z
     offsite: argvTemplate(['file', 'name'], ['file']).optional(),
     /** Optional proof the copy is there, e.g. `["rclone", "lsf", "remote:rec/{name}"]`: must exit 0 and print the name. */
     offsiteCheck: argvTemplate(['file', 'name'], ['name']).optional(),
+    /**
+     * The way back: copies the offsite object `{name}` to the local path `{file}`, e.g.
+     * `["rclone", "copyto", "remote:rec/{name}", "{file}"]` or `["scp", "backup@vault:rec/{name}", "{file}"]`.
+     * A dump named in a request but gone from the backups dir is fetched with it, with its `.sha256`,
+     * and used only if the hashes agree.
+     */
+    offsiteFetch: argvTemplate(['file', 'name'], ['file', 'name']).optional(),
     /** Environment for the offsite commands (AWS_*, RCLONE_*); password-like values are redacted. */
     offsiteEnv: z.record(z.string(), z.string()).default({}),
   })

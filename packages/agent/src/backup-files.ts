@@ -4,6 +4,7 @@ import { BackupFileName, NIGHTLY_DUMP } from '@recio/protocol/actions';
 import { failed, type ActionContext, type ActionOutcome } from './action-context.js';
 import { ErrorCode } from '@recio/protocol/errors';
 import { readSidecar, sha256File } from './dump-hash.js';
+import { fetchFromOffsite } from './offsite-fetch.js';
 import { isCustomFormat, readToc, type TocEntry } from './pg-toc.js';
 import { octal } from './private-files.js';
 
@@ -93,6 +94,8 @@ export interface ResolvedDump {
   /** Whether the hash was recorded when it was taken (false: copied in by hand, nothing to check against). */
   hashRecorded: boolean;
   toc: TocEntry[];
+  /** Fetched back from offsite for this request. */
+  fetched: boolean;
 }
 
 /**
@@ -103,7 +106,12 @@ export interface ResolvedDump {
  * pg_restore can read, and the SHA-256 recorded when it was taken, if any. Anything else is refused
  * before any command touches a database.
  */
-export async function resolveDump(ctx: ActionContext, file: string | undefined): Promise<ResolvedDump | ActionOutcome> {
+export async function resolveDump(
+  ctx: ActionContext,
+  file: string | undefined,
+  /** The hash an approval was given for: an offsite copy fetched back must have it. */
+  expected?: string,
+): Promise<ResolvedDump | ActionOutcome> {
   const { dir } = ctx.config.backups;
   if (file === undefined) {
     const newest = (await listBackups(dir))[0];
@@ -113,7 +121,15 @@ export async function resolveDump(ctx: ActionContext, file: string | undefined):
     return failed(ErrorCode.InvalidParams, `not a backup file name: ${JSON.stringify(file)}`, undefined, 2);
   }
   const path = join(dir, file);
-  const info = await lstat(path).catch(() => undefined);
+  let info = await lstat(path).catch(() => undefined);
+  let fetched = false;
+  if (info === undefined) {
+    // Gone from the local disk (pruned, lost): the offsite copy, if there is a way back to it.
+    const back = await fetchFromOffsite(ctx, file, expected);
+    if (back !== undefined && isOutcome(back)) return back;
+    fetched = back !== undefined;
+    info = await lstat(path).catch(() => undefined);
+  }
   if (info === undefined) return failed(ErrorCode.BackupMissing, `backup ${file} not found in ${dir}`, undefined, 2);
   if (!info.isFile()) return failed(ErrorCode.BackupMissing, `backup ${file} is not a regular file`, undefined, 2);
   const incomplete = (why: string) =>
@@ -129,7 +145,7 @@ export async function resolveDump(ctx: ActionContext, file: string | undefined):
     return incomplete(
       `does not match the SHA-256 recorded when it was taken (${recorded.slice(0, 12)}…, now ${sha256.slice(0, 12)}…)`,
     );
-  return { file, path, bytes: info.size, sha256, hashRecorded: recorded !== undefined, toc };
+  return { file, path, bytes: info.size, sha256, hashRecorded: recorded !== undefined, toc, fetched };
 }
 
 export const isOutcome = (value: object): value is ActionOutcome => 'ok' in value && 'exitCode' in value;

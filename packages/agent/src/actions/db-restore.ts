@@ -40,7 +40,7 @@ import { checkTables } from './db.js';
  * writers first. The restoring user must own the objects to drop them.
  */
 export const dbRestore: ActionHandler<'db.restore'> = async ({ file, tables, sha256 }, ctx) => {
-  const dump = await resolveDump(ctx, file);
+  const dump = await resolveDump(ctx, file, sha256);
   if (isOutcome(dump)) return dump;
   if (sha256 !== undefined && sha256 !== dump.sha256) {
     return failed(
