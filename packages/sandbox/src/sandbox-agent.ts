@@ -50,6 +50,7 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       dir: paths.backupsDir,
       offsite: [requireProgram('cp', 'coreutils'), '{file}', join(paths.offsiteDir, '{name}')],
       offsiteCheck: [requireProgram('ls', 'coreutils'), join(paths.offsiteDir, '{name}')],
+      offsiteFetch: [requireProgram('cp', 'coreutils'), join(paths.offsiteDir, '{name}'), '{file}'],
     },
     configBackup: { dir: paths.configBackupsDir, method: 'openssl', opensslKeyFile: paths.archiveKey },
     deploy: {
@@ -67,6 +68,7 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
     ...['create', 'drop', 'psql', 'pgRestore'].map((k) => ['db', 'scratch', k]),
     ['backups', 'offsite'],
     ['backups', 'offsiteCheck'],
+    ['backups', 'offsiteFetch'],
     ['deploy', 'git'],
     ['deploy', 'pip'],
   ];
