@@ -91,6 +91,25 @@ test('a store with current migrations passes; a wrong host-key pin fails before 
   expect(results['host db1']?.fix).toMatch(/re-pin its key/);
 });
 
+test('doctor shows the nightly restore test: an open "backups cannot be restored" incident fails it', async () => {
+  const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
+  try {
+    expect(byName(await runDoctor(env))['restore test']).toMatchObject({ ok: true });
+    await store.incidents.openOrJoin({
+      fingerprint: 'restore-test:db1',
+      kind: 'incident',
+      title: 'Backups cannot be restored on db1',
+      severity: 'sev2',
+      openedBy: 'monitor',
+      scenario: 'backup',
+    });
+    const failing = byName(await runDoctor(env))['restore test'];
+    expect(failing).toMatchObject({ ok: false, detail: expect.stringContaining('Backups cannot be restored on db1') });
+  } finally {
+    await store.close();
+  }
+});
+
 test('a broken config is one failed check listing every problem, not a crash', async () => {
   const results = await runDoctor({ ...env, PORT: 'x', RECIO_SSH_CONNECT_TIMEOUT_MS: '-1' });
   expect(results).toHaveLength(1);
