@@ -182,9 +182,16 @@ describe('backup.offsite', () => {
     expect((await transport.run({ action: 'backup.offsite', params: { file } })).ok).toBe(true);
     expect((await readdir(remote)).sort()).toEqual([`rec-${file}`, `rec-${file}.sha256`]);
     const original = await readFile(join(host.backupsDir, file));
-    await patchAgentConfig(host, { backups: { offsiteFetch: ['cp', '--', `${remote}/rec-{name}`, '{file}'] } });
+    await patchAgentConfig(host, {
+      backups: { offsiteFetch: ['cp', '--', `${remote}/rec-{name}`, '{file}'], offsiteList: ['ls', '--', remote] },
+    });
     const fetching = transportTo(host);
     try {
+      // What is offsite, for the doctor's 30-day check: the dump by its name, not its hash record.
+      const listed = await fetching.run({ action: 'backup.list', params: {} });
+      expect((listed.data as { offsite: unknown }).offsite).toEqual({
+        files: [{ file, takenAt: expect.any(String) }],
+      });
       await rm(join(host.backupsDir, file));
       await rm(join(host.backupsDir, `${file}.sha256`));
       const verified = await fetching.run({ action: 'backup.verify', params: { file } });
@@ -203,7 +210,7 @@ describe('backup.offsite', () => {
       expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
     } finally {
       await fetching.close();
-      await patchAgentConfig(host, { backups: { offsiteFetch: undefined } });
+      await patchAgentConfig(host, { backups: { offsiteFetch: undefined, offsiteList: undefined } });
     }
   });
 

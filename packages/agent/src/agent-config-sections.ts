@@ -66,6 +66,12 @@ export const BackupsSection = z
      * and used only if the hashes agree.
      */
     offsiteFetch: argvTemplate(['file', 'name'], ['file', 'name']).optional(),
+    /**
+     * Lists the offsite store, e.g. `["rclone", "lsf", "remote:rec/"]`: any word ending in a nightly
+     * dump's name counts. backup.list then reports what is offsite, so the doctor can check §2.1's
+     * 30 days there (fresh, and nothing older: the remote's lifecycle rule works).
+     */
+    offsiteList: argvTemplate([], []).optional(),
     /** Environment for the offsite commands (AWS_*, RCLONE_*); password-like values are redacted. */
     offsiteEnv: z.record(z.string(), z.string()).default({}),
   })

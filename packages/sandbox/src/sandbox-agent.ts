@@ -51,6 +51,7 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       offsite: [requireProgram('cp', 'coreutils'), '{file}', join(paths.offsiteDir, '{name}')],
       offsiteCheck: [requireProgram('ls', 'coreutils'), join(paths.offsiteDir, '{name}')],
       offsiteFetch: [requireProgram('cp', 'coreutils'), join(paths.offsiteDir, '{name}'), '{file}'],
+      offsiteList: [requireProgram('ls', 'coreutils'), paths.offsiteDir],
     },
     configBackup: { dir: paths.configBackupsDir, method: 'openssl', opensslKeyFile: paths.archiveKey },
     deploy: {
@@ -69,6 +70,7 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
     ['backups', 'offsite'],
     ['backups', 'offsiteCheck'],
     ['backups', 'offsiteFetch'],
+    ['backups', 'offsiteList'],
     ['deploy', 'git'],
     ['deploy', 'pip'],
   ];

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { octal } from '../private-files.js';
-import type { ActionHandler } from '../action-context.js';
-import { succeeded } from '../action-context.js';
-import { fileExists, isOutcome, listBackups, localDate, localTime } from '../backup-files.js';
+import type { ActionContext, ActionHandler } from '../action-context.js';
+import { failedRun, succeeded } from '../action-context.js';
+import { fileExists, isOutcome, listBackups, localDate, localTime, timestampOfName } from '../backup-files.js';
 import { dumpDatabase } from '../pg-dump.js';
 
 /** The plan's nightly `pg_dump > db_$(date +%F).sql`; a second dump the same day gets the time too. */
@@ -26,5 +26,28 @@ export const backupList: ActionHandler<'backup.list'> = async (_params, ctx) => 
     (info) => octal(info.mode),
     () => null,
   );
-  return succeeded({ dir, dirMode, backups, newest: backups[0] ?? null });
+  const offsite = await listOffsite(ctx);
+  return succeeded({ dir, dirMode, backups, newest: backups[0] ?? null, ...(offsite ? { offsite } : {}) });
 };
+
+/** The nightly dumps the offsite store holds, newest first (by the date in the name), if it can be listed. */
+async function listOffsite(
+  ctx: ActionContext,
+): Promise<{ files: Array<{ file: string; takenAt: string }> } | { error: string } | undefined> {
+  const { offsiteList, offsiteEnv } = ctx.config.backups;
+  if (offsiteList === undefined) return undefined;
+  const run = await ctx.run(offsiteList, { env: offsiteEnv });
+  if (run.exitCode !== 0 || run.timedOut || run.startError !== undefined)
+    return { error: failedRun(run, 'offsite listing').error?.message ?? 'offsite listing failed' };
+  const names = new Set<string>();
+  for (const word of run.stdout.split(/\s+/)) {
+    const name = /(db_\d{4}-\d{2}-\d{2}(?:_\d{6})?\.sql)$/.exec(word)?.[1];
+    if (name !== undefined) names.add(name);
+  }
+  const files = [...names]
+    .map((file) => ({ file, at: timestampOfName(file) }))
+    .filter((f): f is { file: string; at: number } => f.at !== undefined)
+    .sort((a, b) => b.at - a.at)
+    .map((f) => ({ file: f.file, takenAt: new Date(f.at).toISOString() }));
+  return { files };
+}
