@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { dateOfDump } from '@recio/bot/runbooks/restore-choice';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { breakScenario, DROPPED_TABLE } from '@recio/sandbox/index';
 import { ActionId } from '@recio/bot/slack/ids';
@@ -10,8 +13,8 @@ import { ALICE, BOB, OPS, startStack, type E2EStack } from './support/stack.js';
 /**
  * §1.1 PostgreSQL failure, the corrupted-database branch, end to end: kalshi_market_snapshots is
  * dropped in the sandbox → the monitor opens the incident → a lead_operator runs the recovery →
- * the restore waits for a SECOND lead_operator, who approves by typing the host name → the nightly
- * dump is restored and the plan's four dependents restarted → checklist green → Resolve → report.
+ * the restore waits for a SECOND lead_operator, who approves by typing the dump's date → only the
+ * dropped table is restored from the nightly dump (today's prices stay) and the plan's four dependents restarted → checklist green → Resolve → report.
  * The plan makes a person type 4 commands, plus the psql restore.
  */
 let stack: E2EStack;
@@ -70,15 +73,26 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
   });
 
-  test('bob approves with the typed host name; the dump is restored and the four dependents restarted', async () => {
+  test("bob approves by typing the dump's date; only the dropped table is restored, today's prices stay; the four dependents restarted", async () => {
     const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
-    await ops.approve(BOB, approval, 'sbx1');
+    // The approval was bound to the newest dump when it was asked for: its name and SHA-256.
+    const dumps = readdirSync(stack.sandbox.backupsDir).filter((f) => /^db_.*\.sql$/.test(f));
+    const newest = dumps.sort().at(-1)!;
+    const sha256 = readFileSync(join(stack.sandbox.backupsDir, `${newest}.sha256`), 'utf8').split(' ')[0];
+    // Prices written since the break (so after the dump): a full restore would take them away.
+    const pricesSinceBreak = await rowsSince(stack.sandbox, 'btc_price_log', brokeAt);
+    expect(pricesSinceBreak).toBeGreaterThan(0);
+    await ops.approve(BOB, approval, dateOfDump(newest)!);
     await eventually(() =>
       expect(readable(stack.slack.state.message(OPS, approval.ts)!)).toContain(`Approved by <@${BOB}>`),
     );
     const run = await ops.runEnded(incidentId, 'postgres-failure', 120_000);
     expect(run.state, await ops.describeRun(run)).toBe('succeeded');
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(true);
+    const restore = (await stack.bot.core.store.runs.steps(run.id)).find((s) => s.action === 'db.restore')!;
+    expect(restore.params).toEqual({ file: newest, sha256, tables: [DROPPED_TABLE] });
+    expect((restore.result as { data: { scope: string } }).data.scope).toBe('tables');
+    expect(await rowsSince(stack.sandbox, 'btc_price_log', brokeAt)).toBeGreaterThanOrEqual(pricesSinceBreak);
     // Yesterday's snapshots are back from the dump, and new ones are flowing in again.
     await eventually(async () =>
       expect(await rowCount(stack.sandbox, DROPPED_TABLE)).toBeGreaterThan(

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,6 +10,7 @@ import { LocalTransport } from '@recio/bot/hosts/local-transport';
 import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
+import { customDumpOf } from '../support/dumps.js';
 import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
 
 let db: TestDatabase;
@@ -39,7 +41,13 @@ beforeAll(async () => {
   await db.query('INSERT INTO btc_price_log SELECT now(), n FROM generate_series(1, 7) n');
   host = await startTestHost({
     agentConfig: {
-      db: { psql: db.psql, pgDump: db.pgDump, expectedTables: ['trades', 'btc_price_log'], scratch: db.scratch },
+      db: {
+        psql: db.psql,
+        pgDump: db.pgDump,
+        pgRestore: db.pgRestore,
+        expectedTables: ['trades', 'btc_price_log'],
+        scratch: db.scratch,
+      },
     },
   });
   remote = join(host.dir, 'offsite-remote');
@@ -120,8 +128,8 @@ describe('backup.offsite', () => {
     const file = await createDump();
     const result = await transport.run({ action: 'backup.offsite', params: {} });
     expect(result).toMatchObject({ ok: true, data: { file, verified: true } });
-    expect(await readFile(join(remote, `rec-${file}`), 'utf8')).toBe(
-      await readFile(join(host.backupsDir, file), 'utf8'),
+    expect((await readFile(join(remote, `rec-${file}`))).equals(await readFile(join(host.backupsDir, file)))).toBe(
+      true,
     );
   });
 
@@ -165,6 +173,45 @@ describe('backup.offsite', () => {
     });
     expect(notThere.ok).toBe(false);
     expect(notThere.error?.message).toMatch(/the check does not list it/);
+  });
+
+  test('a dump gone from the local disk is fetched back from offsite, checked against its record; a tampered copy is refused', async () => {
+    await clearBackups();
+    for (const f of await readdir(remote)) await rm(join(remote, f));
+    const file = await createDump();
+    expect((await transport.run({ action: 'backup.offsite', params: { file } })).ok).toBe(true);
+    expect((await readdir(remote)).sort()).toEqual([`rec-${file}`, `rec-${file}.sha256`]);
+    const original = await readFile(join(host.backupsDir, file));
+    await patchAgentConfig(host, {
+      backups: { offsiteFetch: ['cp', '--', `${remote}/rec-{name}`, '{file}'], offsiteList: ['ls', '--', remote] },
+    });
+    const fetching = transportTo(host);
+    try {
+      // What is offsite, for the doctor's 30-day check: the dump by its name, not its hash record.
+      const listed = await fetching.run({ action: 'backup.list', params: {} });
+      expect((listed.data as { offsite: unknown }).offsite).toEqual({
+        files: [{ file, takenAt: expect.any(String) }],
+      });
+      await rm(join(host.backupsDir, file));
+      await rm(join(host.backupsDir, `${file}.sha256`));
+      const verified = await fetching.run({ action: 'backup.verify', params: { file } });
+      scratchOf(verified);
+      expect(verified.error).toBeUndefined();
+      expect((await readFile(join(host.backupsDir, file))).equals(original)).toBe(true);
+      expect((await stat(join(host.backupsDir, file))).mode & 0o777).toBe(0o600);
+
+      // The offsite copy changed since it was shipped: refused, and nothing lands locally.
+      await rm(join(host.backupsDir, file));
+      await writeFile(join(remote, `rec-${file}`), Buffer.concat([original, Buffer.from('x')]));
+      const tampered = await fetching.run({ action: 'backup.verify', params: { file } });
+      expect(tampered).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
+      expect(tampered.error?.message).toContain('does not match its record');
+      expect(existsSync(join(host.backupsDir, file))).toBe(false);
+      expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    } finally {
+      await fetching.close();
+      await patchAgentConfig(host, { backups: { offsiteFetch: undefined, offsiteList: undefined } });
+    }
   });
 
   test('without an offsite command: `offsite copy not configured`, nothing runs', async () => {
@@ -215,20 +262,17 @@ describe('backup.verify', () => {
   });
 
   test('a backup without an expected table fails and flags it; one that does not load fails; both drop the scratch', async () => {
-    const good = await readFile(join(host.backupsDir, await createDump()), 'utf8');
     // A real dump of a database that lacks trades, as an old or mis-pointed nightly job would make.
-    const other = await createTestDatabase();
-    try {
-      await other.query(
-        'CREATE TABLE btc_price_log (ts timestamptz, price numeric); INSERT INTO btc_price_log VALUES (now(), 1)',
-      );
-      await execa(other.pgDump[0]!, [...other.pgDump.slice(1), '--file', join(host.backupsDir, 'db_2026-02-01.sql')]);
-    } finally {
-      await other.drop();
-    }
-    await writeFile(
+    await customDumpOf(
+      'CREATE TABLE btc_price_log (ts timestamptz, price numeric); INSERT INTO btc_price_log VALUES (now(), 1)',
+      join(host.backupsDir, 'db_2026-02-01.sql'),
+    );
+    // One whose rows fail their check anywhere but in the database it was dumped from.
+    await customDumpOf(
+      `CREATE TABLE trades (id int); CREATE TABLE btc_price_log (ts timestamptz, price numeric);
+       CREATE FUNCTION at_home() RETURNS boolean LANGUAGE sql AS $$SELECT current_database() LIKE 'recio_dumpsrc%'$$;
+       CREATE TABLE zz_late (n int CHECK (at_home())); INSERT INTO zz_late VALUES (1);`,
       join(host.backupsDir, 'db_2026-02-02.sql'),
-      good.replace('CREATE TABLE public.trades', 'CREATE TABLE public.trades oops'),
     );
     const lacking = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-01.sql' } });
     scratchOf(lacking);
@@ -241,20 +285,23 @@ describe('backup.verify', () => {
     const broken = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-02.sql' } });
     scratchOf(broken);
     expect(broken).toMatchObject({ ok: false, data: { loaded: false, scratchDropped: true } });
-    expect(broken.error?.message).toContain('syntax error');
+    expect(broken.error?.message).toContain('violates check constraint');
     for (const result of [lacking, broken]) expect(await db.databasesLike(scratchOf(result))).toEqual([]);
   });
 
   test('a load cut off by the deadline still drops its scratch database', async () => {
-    const good = await readFile(join(host.backupsDir, await createDump()), 'utf8');
-    await writeFile(
+    // Each row's check sleeps a minute outside the database it was dumped from.
+    await customDumpOf(
+      `CREATE TABLE trades (id int); CREATE TABLE btc_price_log (ts timestamptz, price numeric);
+       CREATE FUNCTION slow_away() RETURNS boolean LANGUAGE sql
+         AS $$SELECT current_database() LIKE 'recio_dumpsrc%' OR pg_sleep(60) IS NULL$$;
+       CREATE TABLE zz_slow (n int CHECK (slow_away())); INSERT INTO zz_slow VALUES (1);`,
       join(host.backupsDir, 'db_2026-02-03.sql'),
-      good.replace('SET statement_timeout = 0;', 'SET statement_timeout = 0;\nSELECT pg_sleep(60);'),
     );
     const local = new LocalTransport({
       agentConfig: AgentConfigSchema.parse({
         backups: { dir: host.backupsDir },
-        db: { psql: db.psql, scratch: db.scratch },
+        db: { psql: db.psql, pgRestore: db.pgRestore, scratch: db.scratch },
       }),
       commandTimeoutMs: 10_000,
     });
@@ -270,6 +317,23 @@ describe('backup.verify', () => {
       data: { scratchDropped: true },
     });
     expect(await db.databasesLike(scratchOf(result))).toEqual([]);
+  });
+
+  test('a plain SQL dump with a shell escape is refused, not loaded: nothing runs, no scratch database (issue 12 item 8)', async () => {
+    const marker = join(host.dir, 'meta-command-ran');
+    // What `pg_dump > file` writes, plus the line an attacker with write access to the dir adds.
+    await writeFile(
+      join(host.backupsDir, 'db_2026-02-04.sql'),
+      `--\n-- PostgreSQL database dump\n--\n\\! touch ${marker}\nCREATE TABLE public.trades (id int);\n` +
+        '--\n-- PostgreSQL database dump complete\n--\n',
+    );
+    const before = await db.databasesLike('recio_verify_');
+    const result = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-04.sql' } });
+    expect(result).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
+    expect(result.error?.message).toContain('not a pg_dump custom-format archive');
+    expect(existsSync(marker)).toBe(false);
+    expect(await db.databasesLike('recio_verify_')).toEqual(before);
+    await rm(join(host.backupsDir, 'db_2026-02-04.sql'));
   });
 
   test('injected names are refused and no scratch database is made', async () => {
@@ -296,7 +360,41 @@ describe('backup.create', () => {
     const files = results.map((r) => (r.data as { file: string }).file);
     expect(new Set(files).size).toBe(3);
     expect(files.filter((f) => f === dumpName(0))).toHaveLength(1);
-    expect((await listDir(host.backupsDir)).filter((f) => !f.startsWith('.'))).toEqual([...files].sort());
+    expect((await listDir(host.backupsDir)).filter((f) => !f.startsWith('.'))).toEqual(
+      files.flatMap((f) => [f, `${f}.sha256`]).sort(),
+    );
     expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+});
+
+describe('dumps are private and carry their hash (issue 12 item 12)', () => {
+  test('a dump is a 0600 custom-format archive in a 0700 dir, its SHA-256 beside it; backup.list says so', async () => {
+    await clearBackups();
+    // A dir left world-readable by an older install is narrowed by the next dump.
+    await chmod(host.backupsDir, 0o755);
+    const file = await createDump();
+    const path = join(host.backupsDir, file);
+    expect((await stat(host.backupsDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(`${path}.sha256`)).mode & 0o777).toBe(0o600);
+    const bytes = await readFile(path);
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('PGDMP');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(await readFile(`${path}.sha256`, 'utf8')).toBe(`${sha}  ${file}\n`);
+    // sha256sum reads it as written: the check a person runs by hand.
+    expect((await execa('sha256sum', ['-c', `${file}.sha256`], { cwd: host.backupsDir })).stdout).toBe(`${file}: OK`);
+    const listed = await transport.run({ action: 'backup.list', params: {} });
+    expect(listed).toMatchObject({ ok: true, data: { newest: { file, mode: '0600', sha256: sha } } });
+  });
+
+  test('prune removes a dump and its hash together', async () => {
+    await clearBackups();
+    const old = dumpName(30);
+    await writeFile(join(host.backupsDir, old), 'x');
+    await writeFile(join(host.backupsDir, `${old}.sha256`), `${'0'.repeat(64)}  ${old}\n`);
+    await createDump();
+    const result = await transport.run({ action: 'backup.prune', params: {} });
+    expect(result).toMatchObject({ ok: true, data: { deleted: [{ file: old }] } });
+    expect((await listDir(host.backupsDir)).filter((f) => f.startsWith(old))).toEqual([]);
   });
 });

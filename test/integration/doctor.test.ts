@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
@@ -62,6 +62,23 @@ test('doctor names each problem with what to do: pending migrations, a service m
   );
 });
 
+test('doctor flags dumps and a backups dir that others can read (issue 12 item 12), and passes once they are private', async () => {
+  const dump = join(host.backupsDir, 'db_2026-03-01.sql');
+  await writeFile(dump, 'x', { mode: 0o644 });
+  await chmod(dump, 0o644);
+  await chmod(host.backupsDir, 0o755);
+  const open = byName(await runDoctor(env))['host db1 backup modes'];
+  expect(open).toMatchObject({
+    ok: false,
+    detail: `${host.backupsDir} is 0755 (want 0700); readable by others (want 0600): db_2026-03-01.sql (0644)`,
+  });
+  expect(open?.fix).toContain('chmod 700');
+  await chmod(dump, 0o600);
+  await chmod(host.backupsDir, 0o700);
+  expect(byName(await runDoctor(env))['host db1 backup modes']).toMatchObject({ ok: true });
+  await rm(dump);
+});
+
 test('a store with current migrations passes; a wrong host-key pin fails before any command, naming both keys', async () => {
   const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
   await store.close();
@@ -72,6 +89,25 @@ test('a store with current migrations passes; a wrong host-key pin fails before 
     detail: expect.stringContaining(host.sshd.hostKeyFingerprint),
   });
   expect(results['host db1']?.fix).toMatch(/re-pin its key/);
+});
+
+test('doctor shows the nightly restore test: an open "backups cannot be restored" incident fails it', async () => {
+  const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
+  try {
+    expect(byName(await runDoctor(env))['restore test']).toMatchObject({ ok: true });
+    await store.incidents.openOrJoin({
+      fingerprint: 'restore-test:db1',
+      kind: 'incident',
+      title: 'Backups cannot be restored on db1',
+      severity: 'sev2',
+      openedBy: 'monitor',
+      scenario: 'backup',
+    });
+    const failing = byName(await runDoctor(env))['restore test'];
+    expect(failing).toMatchObject({ ok: false, detail: expect.stringContaining('Backups cannot be restored on db1') });
+  } finally {
+    await store.close();
+  }
 });
 
 test('a broken config is one failed check listing every problem, not a crash', async () => {

@@ -73,6 +73,12 @@ describe("the plan's scenarios against a real host", () => {
     const restore = steps.find((s) => s.action === 'db.restore')!;
     expect(restore.state).toBe('awaiting_approval');
     expect(steps.find((s) => s.action === 'db.restart')?.state).toBe('skipped');
+    // Bound when the approval was asked for: that dump (name and hash), only the table \dt missed.
+    const dumped = backup.data as { file: string; sha256: string };
+    expect(restore.params).toEqual({ file: dumped.file, sha256: dumped.sha256, tables: ['kalshi_market_snapshots'] });
+    // A newer dump lands before the approval: it changes nothing.
+    const newer = await f.hosts.run('db1', { action: 'backup.create', params: {} });
+    expect((newer.data as { file: string }).file).not.toBe(dumped.file);
     const approvalPost = (await f.store.timeline.list({ runId: gated.id })).find(
       (e) => e.kind === 'approval_requested',
     );
@@ -97,6 +103,15 @@ describe("the plan's scenarios against a real host", () => {
     expect(texts.filter((t) => t.startsWith(`Already approved by <@${BOB}>`))).toHaveLength(1);
     const finished = await runReaches(f.store, gated.id, ['succeeded', 'failed']);
     expect(finished.state).toBe('succeeded');
+    const ran = (await f.store.steps.get(restore.id))!;
+    expect(ran.result).toMatchObject({
+      data: {
+        restoredFrom: dumped.file,
+        sha256: dumped.sha256,
+        scope: 'tables',
+        restoredTables: ['kalshi_market_snapshots'],
+      },
+    });
     const restored = await f.recio.query(
       "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'kalshi_market_snapshots'",
     );

@@ -77,7 +77,13 @@ describe('sandbox up', () => {
     }
     expect(status.release).toBe('v2.4.0');
     expect(status.backups).toEqual([expect.stringMatching(/^db_\d{4}-\d{2}-\d{2}\.sql$/)]);
-    expect(readFileSync(join(sandbox.backupsDir, status.backups[0]!), 'utf8')).toContain('COPY public.btc_price_log');
+    const dump = join(sandbox.backupsDir, status.backups[0]!);
+    // A custom-format archive (its table of contents names the COPY), private, its hash beside it.
+    expect(readFileSync(dump, 'latin1').startsWith('PGDMP')).toBe(true);
+    expect(readFileSync(dump, 'latin1')).toContain('COPY public.btc_price_log');
+    expect(statSync(dump).mode & 0o777).toBe(0o600);
+    expect(statSync(sandbox.backupsDir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(`${dump}.sha256`, 'utf8')).toMatch(/^[0-9a-f]{64} {2}db_/);
     if (isRoot) expect(statSync(sandbox.paths.pgData).uid).toBe(sandbox.user.uid);
   });
 

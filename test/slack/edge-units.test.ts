@@ -43,14 +43,15 @@ describe('what the Slack edge decides before the core', () => {
     expect(missingService('tail', parseCommand('tail', vocabulary))).toBeUndefined();
   });
 
-  test('the name to type before approving: the tag, the backup file, or the database host', () => {
+  test("the name to type before approving: the tag, the backup's date, or the database host", () => {
     const run = aRun();
     expect(targetOf(aStep(run, 0, { action: 'deploy.rollback', params: { tag: 'v2.4.0' } }))).toMatchObject({
       expected: 'v2.4.0',
       kind: 'the release tag',
     });
     expect(targetOf(aStep(run, 0, { action: 'db.restore', params: { file: 'db_2026-02-27.sql' } }))).toMatchObject({
-      expected: 'db_2026-02-27.sql',
+      expected: '2026-02-27',
+      kind: "the backup's date (db_2026-02-27.sql)",
     });
     expect(targetOf(aStep(run, 0, { action: 'db.restore', params: {}, host: 'db2' }))).toMatchObject({
       expected: 'db2',

@@ -3,6 +3,7 @@ import { validateBlocks, validateView } from '@recio/slack-emulator/index';
 import { helpText } from '@recio/bot/operations/help';
 import type { HostResult } from '@recio/bot/hosts/transport';
 import { ActionId } from '@recio/bot/slack/ids';
+import type { JsonObject } from '@recio/bot/domain/index';
 import { renderApprovalMessage } from '@recio/bot/slack/views/approval-message';
 import { renderBackups } from '@recio/bot/slack/views/backups';
 import { renderChecklist } from '@recio/bot/slack/views/checklist';
@@ -219,6 +220,42 @@ describe('approval message', () => {
       expect(JSON.stringify(view.blocks)).toContain('`deploy.rollback` on `db1`');
       expect(buttons(view.blocks)).toEqual([]);
     }
+  });
+});
+
+describe('restore approval: what it rewinds, in words', () => {
+  const run = aRun({ params: { title: 'PostgreSQL database failure' } });
+  const restore = (params: JsonObject) =>
+    aStep(run, 3, {
+      title: 'Restore',
+      action: 'db.restore',
+      params,
+      approval: 'second_person',
+      state: 'awaiting_approval',
+    });
+
+  test('only the missing tables from the bound file; the whole database says what it costs', () => {
+    const sha256 = 'ab'.repeat(32);
+    const some = valid(
+      renderApprovalMessage({
+        approval: anApproval(restore({ file: 'db_2026-02-27.sql', sha256, tables: ['trades_snapshot'] })),
+        step: restore({ file: 'db_2026-02-27.sql', sha256, tables: ['trades_snapshot'] }),
+        run,
+        now: NOW,
+      }),
+    );
+    expect(some).toContain('Restores only `trades_snapshot` from `db_2026-02-27.sql` (SHA-256 `abababababababab…`)');
+    expect(some).toContain('every other table keeps the rows written since');
+    const all = valid(
+      renderApprovalMessage({
+        approval: anApproval(restore({ file: 'db_2026-02-27.sql', sha256 })),
+        step: restore({ file: 'db_2026-02-27.sql', sha256 }),
+        run,
+        now: NOW,
+      }),
+    );
+    expect(all).toContain('Rewinds *every table* to `db_2026-02-27.sql`');
+    expect(all).toContain('every row written since that dump is lost');
   });
 });
 

@@ -124,6 +124,8 @@ export async function startEngineFixture(
               restart: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'],
               psql: recio.psql,
               pgDump: recio.pgDump,
+              pgRestore: recio.pgRestore,
+              scratch: recio.scratch,
               expectedTables: ['trades', 'btc_price_log', 'kalshi_market_snapshots'],
               feeds: {
                 btc_price: { table: 'btc_price_log', column: 'ts' },

@@ -10,10 +10,11 @@ export interface TestDatabase {
   /** psql argv reaching it, for an agent config. */
   psql: string[];
   pgDump: string[];
+  pgRestore: string[];
   /** -h -p -U for the server, for other client programs (createdb, dropdb). */
   connection: string[];
   /** A db.scratch agent config section reaching the same server (`{db}` is the scratch name). */
-  scratch: { create: string[]; drop: string[]; psql: string[] };
+  scratch: { create: string[]; drop: string[]; psql: string[]; pgRestore: string[] };
   /** Names of the databases on the server starting with a prefix (to prove scratch ones are gone). */
   databasesLike(prefix: string): Promise<string[]>;
   query(sql: string): Promise<pg.QueryResult>;
@@ -44,11 +45,13 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
     url: url.toString(),
     psql: ['psql', '-X', ...connection, '-d', name],
     pgDump: ['pg_dump', ...connection, name],
+    pgRestore: ['pg_restore', ...connection, '-d', name],
     connection,
     scratch: {
       create: ['createdb', ...connection, '{db}'],
       drop: ['dropdb', ...connection, '--if-exists', '--force', '{db}'],
       psql: ['psql', '-X', ...connection, '-d', '{db}'],
+      pgRestore: ['pg_restore', ...connection, '-d', '{db}'],
     },
     databasesLike: async (prefix) => {
       const client = new pg.Client({ connectionString: ADMIN_URL });

@@ -1,5 +1,6 @@
-import { rm, writeFile, chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { stringify } from 'yaml';
 import type { FleetHost } from '@recio/bot/config';
 import { generateKeyPair, forcedCommandLine, startSshd, type Sshd, type SshKeyPair } from './sshd.js';
@@ -46,9 +47,11 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       ...(options.releaseDir === undefined ? {} : { releaseDir: options.releaseDir }),
     });
     stops.push(() => supervisor.stop());
+    // The agent's account owns its backups dir (0700, as on a host); root (the tests) reaches in anyway.
     const backupsDir = join(dir, 'backups');
-    await mkdir(backupsDir, { recursive: true, mode: 0o777 });
-    await chmod(backupsDir, 0o777);
+    await mkdir(backupsDir, { recursive: true, mode: 0o700 });
+    if (user.isRoot) await execa('chown', [user.name, backupsDir]);
+    else await chmod(backupsDir, 0o777);
     const agentAuditLog = join(dir, 'agent-audit.log');
     await writeFile(agentAuditLog, '', { mode: 0o666 });
     await chmod(agentAuditLog, 0o666);

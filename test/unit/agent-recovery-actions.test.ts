@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { choosePrunable } from '@recio/agent/actions/backup-prune';
 import { compareCounts } from '@recio/agent/actions/backup-verify';
@@ -8,7 +5,7 @@ import { parseAgentConfig, secretsOf } from '@recio/agent/agent-config';
 import { encryptionOf } from '@recio/agent/archive-encryption';
 import { argvTemplate, fillArgv } from '@recio/agent/argv-template';
 import { timestampOfName, type BackupFile } from '@recio/agent/backup-files';
-import { tablesInDump } from '@recio/agent/pg-tables';
+import { parseToc, tablesOf } from '@recio/agent/pg-toc';
 import { ActionParams, BackupFileName, ReleaseTag } from '@recio/protocol/actions';
 
 const HOSTILE = [
@@ -191,6 +188,8 @@ describe('backup retention', () => {
       modifiedAt: new Date(mtime).toISOString(),
       ageSeconds: 0,
       takenAt: new Date(takenAt).toISOString(),
+      mode: '0600',
+      sha256: null,
     };
   };
 
@@ -216,30 +215,37 @@ describe('backup retention', () => {
 });
 
 describe('dump inspection and comparison', () => {
-  test('the tables a plain dump creates, quoted names included, data lines ignored', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'recio-dump-'));
-    try {
-      const path = join(dir, 'db.sql');
-      await writeFile(
-        path,
-        [
-          'CREATE TABLE public.trades (',
-          '    id integer',
-          ');',
-          'CREATE UNLOGGED TABLE public."Odd ""Name""" (',
-          'CREATE TABLE audit.events (',
-          'COPY public.trades (id, note) FROM stdin;',
-          'CREATE TABLE public.not_a_table (\t1',
-          '\\.',
-          'CREATE TABLE public.after_copy (',
-          'CREATE SEQUENCE public.trades_id_seq',
-          'CREATE VIEW public.v AS',
-        ].join('\n'),
-      );
-      expect(await tablesInDump(path)).toEqual(['Odd "Name"', 'after_copy', 'events', 'trades']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  test("a custom-format dump's table of contents: entries of more than one word, tags with spaces, tables", () => {
+    const listing = [
+      ';',
+      '; Archive created at 2026-12-03 03:58:40 UTC',
+      ';     Format: CUSTOM',
+      '215; 1259 16389 TABLE public trades recio',
+      '214; 1259 16388 SEQUENCE public trades_id_seq recio',
+      '3351; 0 0 SEQUENCE OWNED BY public trades_id_seq recio',
+      '3197; 2604 16392 DEFAULT public trades id recio',
+      '3344; 0 16389 TABLE DATA public trades recio',
+      '3352; 0 0 SEQUENCE SET public trades_id_seq recio',
+      '3199; 2606 16396 CONSTRAINT public trades trades_pkey recio',
+      '3200; 1259 16397 INDEX public trades_symbol_idx recio',
+      '3201; 2606 16398 FK CONSTRAINT public fills fills_trade_fkey recio',
+      '216; 1259 16400 TABLE audit events recio',
+      ';3202; 1259 16401 TABLE public commented_out recio',
+    ].join('\n');
+    const toc = parseToc(listing);
+    expect(toc.map((e) => [e.id, e.desc, e.schema, e.tag, e.owner])).toEqual([
+      [215, 'TABLE', 'public', 'trades', 'recio'],
+      [214, 'SEQUENCE', 'public', 'trades_id_seq', 'recio'],
+      [3351, 'SEQUENCE OWNED BY', 'public', 'trades_id_seq', 'recio'],
+      [3197, 'DEFAULT', 'public', 'trades id', 'recio'],
+      [3344, 'TABLE DATA', 'public', 'trades', 'recio'],
+      [3352, 'SEQUENCE SET', 'public', 'trades_id_seq', 'recio'],
+      [3199, 'CONSTRAINT', 'public', 'trades trades_pkey', 'recio'],
+      [3200, 'INDEX', 'public', 'trades_symbol_idx', 'recio'],
+      [3201, 'FK CONSTRAINT', 'public', 'fills fills_trade_fkey', 'recio'],
+      [216, 'TABLE', 'audit', 'events', 'recio'],
+    ]);
+    expect(tablesOf(toc)).toEqual(['events', 'trades']);
   });
 
   test('counts line up by table; missing and empty tables are flagged; drift is reported, not judged', () => {

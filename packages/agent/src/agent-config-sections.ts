@@ -11,13 +11,15 @@ import { Argv, argvTemplate } from './argv-template.js';
 export const RestoreSection = z
   .strictObject({
     /**
-     * `clean`: inside the restore's single transaction, drop and recreate the public schema (the
-     * only schema a REC.IO dump holds) before loading, so the dump lands in an empty schema and a
-     * failure rolls the drop back too. `plain`: the plan's literal `psql < dump`, for dumps made
-     * with `pg_dump --clean`; into a database with objects it fails and changes nothing.
+     * `clean`: `pg_restore --clean --if-exists` inside the restore's single transaction: each object
+     * the dump holds is dropped and recreated, and a failure rolls the drops back too. `plain`:
+     * no drops; into a database that still has those objects it fails and changes nothing.
      */
     mode: z.enum(['clean', 'plain']).default('clean'),
-    /** The schemas `clean` drops; a dump's other schemas are created by the dump itself. */
+    /**
+     * Read by nothing since dumps are custom-format archives (`--clean` drops what the dump holds);
+     * kept so that configs written for plain dumps still load.
+     */
     schemas: z
       .array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/))
       .min(1)
@@ -40,6 +42,7 @@ export const ScratchSection = z
     // --force (PostgreSQL 13+) because a load killed at its deadline may still hold a connection.
     drop: argvTemplate(['db'], ['db']).default(['dropdb', '--if-exists', '--force', '{db}']),
     psql: argvTemplate(['db'], ['db']).default(['psql', '-X', '-d', '{db}']),
+    pgRestore: argvTemplate(['db'], ['db']).default(['pg_restore', '--dbname={db}']),
   })
   .prefault({});
 
@@ -56,6 +59,19 @@ export const BackupsSection = z
     offsite: argvTemplate(['file', 'name'], ['file']).optional(),
     /** Optional proof the copy is there, e.g. `["rclone", "lsf", "remote:rec/{name}"]`: must exit 0 and print the name. */
     offsiteCheck: argvTemplate(['file', 'name'], ['name']).optional(),
+    /**
+     * The way back: copies the offsite object `{name}` to the local path `{file}`, e.g.
+     * `["rclone", "copyto", "remote:rec/{name}", "{file}"]` or `["scp", "backup@vault:rec/{name}", "{file}"]`.
+     * A dump named in a request but gone from the backups dir is fetched with it, with its `.sha256`,
+     * and used only if the hashes agree.
+     */
+    offsiteFetch: argvTemplate(['file', 'name'], ['file', 'name']).optional(),
+    /**
+     * Lists the offsite store, e.g. `["rclone", "lsf", "remote:rec/"]`: any word ending in a nightly
+     * dump's name counts. backup.list then reports what is offsite, so the doctor can check §2.1's
+     * 30 days there (fresh, and nothing older: the remote's lifecycle rule works).
+     */
+    offsiteList: argvTemplate([], []).optional(),
     /** Environment for the offsite commands (AWS_*, RCLONE_*); password-like values are redacted. */
     offsiteEnv: z.record(z.string(), z.string()).default({}),
   })

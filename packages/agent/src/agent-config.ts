@@ -38,6 +38,11 @@ export const AgentConfigSchema = z.strictObject({
       restart: Argv.default(['sudo', '-n', 'systemctl', 'restart', 'postgresql']),
       psql: Argv.default(['psql', '-X']),
       pgDump: Argv.default(['pg_dump']),
+      /**
+       * pg_restore into the live database (restores) and for reading a dump's table of contents.
+       * `postgresql://` with nothing after it takes the database from PGDATABASE, like psql's default.
+       */
+      pgRestore: Argv.default(['pg_restore', '--dbname=postgresql://']),
       expectedTables: z.array(TableName).default([]),
       /** Feeds whose freshness the checklist probes: name → table and timestamp column. */
       feeds: z

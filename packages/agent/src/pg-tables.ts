@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { ActionContext, ActionOutcome } from './action-context.js';
 import { failedRun } from './action-context.js';
 
@@ -44,28 +42,4 @@ export async function countRows(
     if (name && count !== undefined) counts.set(name, Number(count));
   }
   return counts;
-}
-
-const CREATE_TABLE = /^CREATE (?:UNLOGGED )?TABLE (?:(?:"(?:[^"]|"")+"|[^\s."]+)\.)?("(?:[^"]|"")+"|[^\s."(]+)/;
-
-/** The tables a plain pg_dump file creates, by name: what a restore of it must leave behind. */
-export async function tablesInDump(path: string): Promise<string[]> {
-  const found = new Set<string>();
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  // COPY blocks are most of a dump and are data, not SQL: a row may well begin with "CREATE TABLE".
-  let inCopy = false;
-  for await (const line of lines) {
-    if (inCopy) {
-      inCopy = line !== '\\.';
-      continue;
-    }
-    if (line.startsWith('COPY ') && line.endsWith('FROM stdin;')) {
-      inCopy = true;
-      continue;
-    }
-    if (!line.startsWith('CREATE ')) continue;
-    const name = CREATE_TABLE.exec(line)?.[1];
-    if (name !== undefined) found.add(name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name);
-  }
-  return [...found].sort();
 }

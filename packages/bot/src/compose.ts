@@ -26,6 +26,7 @@ import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
 import { startAuditAnchoring } from './scheduler/audit-anchoring.js';
 import { startRunResume } from './scheduler/run-resume.js';
+import { nightlyRestoreTest } from './scheduler/restore-test.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
 import {
@@ -367,6 +368,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
           logger,
           isLeader: () => monitor.isLeader,
           doctor: () => runDoctor(options.doctorEnv ?? process.env),
+          restoreTest: () => nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, logger }),
         },
         { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
       );

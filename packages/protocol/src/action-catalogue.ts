@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackupFileName, FeedName, ReleaseTag, ServiceName, TableName, WaitSeconds } from './action-fields.js';
+import { BackupFileName, FeedName, ReleaseTag, ServiceName, Sha256, TableName, WaitSeconds } from './action-fields.js';
 
 /**
  * What running an action means for the system, whatever host runs it. Only three combinations are
@@ -110,10 +110,21 @@ export const ACTIONS = {
     examples: [{}],
   }),
   'db.restore': spec({
-    summary: 'restores a dump (default: the newest nightly) after taking a safety dump',
-    params: z.strictObject({ file: BackupFileName.optional() }),
+    summary: 'restores a dump (default: the newest nightly), whole or only some tables, after a safety dump',
+    params: z.strictObject({
+      file: BackupFileName.optional(),
+      /** Only these tables (and their indexes, constraints, sequences); every other table is left as it is. */
+      tables: z.array(TableName).min(1).max(100).optional(),
+      /** The SHA-256 the approval was given for: a dump that no longer has it is refused. */
+      sha256: Sha256.optional(),
+    }),
     traits: { mutating: true, dangerous: true, idempotent: false },
-    examples: [{}, { file: 'db_2026-11-26.sql' }, { file: 'pre-restore_2026-11-27_031500.sql' }],
+    examples: [
+      {},
+      { file: 'db_2026-11-26.sql' },
+      { file: 'pre-restore_2026-11-27_031500.sql' },
+      { file: 'db_2026-11-26.sql', tables: ['trades_snapshot'], sha256: 'a'.repeat(64) },
+    ],
   }),
   'backup.prune': spec({
     summary: 'deletes nightly dumps older than keepDays (default: the host config), never the newest',

@@ -45,3 +45,6 @@ export const ReleaseTag = z
 
 /** A feed the host's agent config maps to a table and a timestamp column (btc_price, kalshi_markets). */
 export const FeedName = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a feed name like btc_price');
+
+/** A file's SHA-256, as sha256sum prints it: what an approval binds a restore to. */
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 (64 lower-case hex digits)');

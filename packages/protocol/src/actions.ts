@@ -13,6 +13,7 @@ export {
   ReleaseTag,
   SAFETY_DUMP,
   ServiceName,
+  Sha256,
   TableName,
   WaitSeconds,
 } from './action-fields.js';

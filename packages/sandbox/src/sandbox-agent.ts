@@ -32,18 +32,26 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       restart: pgc.restart,
       psql: pgc.psql,
       pgDump: pgc.pgDump,
+      pgRestore: pgc.pgRestore,
       expectedTables: [...RECIO_TABLES],
       feeds: {
         btc_price: { table: 'btc_price_log', column: 'ts' },
         kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
       },
       env: pgc.env,
-      scratch: { create: pgc.scratchCreate, drop: pgc.scratchDrop, psql: pgc.scratchPsql },
+      scratch: {
+        create: pgc.scratchCreate,
+        drop: pgc.scratchDrop,
+        psql: pgc.scratchPsql,
+        pgRestore: pgc.scratchPgRestore,
+      },
     },
     backups: {
       dir: paths.backupsDir,
       offsite: [requireProgram('cp', 'coreutils'), '{file}', join(paths.offsiteDir, '{name}')],
       offsiteCheck: [requireProgram('ls', 'coreutils'), join(paths.offsiteDir, '{name}')],
+      offsiteFetch: [requireProgram('cp', 'coreutils'), join(paths.offsiteDir, '{name}'), '{file}'],
+      offsiteList: [requireProgram('ls', 'coreutils'), paths.offsiteDir],
     },
     configBackup: { dir: paths.configBackupsDir, method: 'openssl', opensslKeyFile: paths.archiveKey },
     deploy: {
@@ -57,10 +65,12 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
   const doc = new Document(config);
   const argvPaths = [
     ['supervisorctl'],
-    ...['status', 'restart', 'psql', 'pgDump'].map((k) => ['db', k]),
-    ...['create', 'drop', 'psql'].map((k) => ['db', 'scratch', k]),
+    ...['status', 'restart', 'psql', 'pgDump', 'pgRestore'].map((k) => ['db', k]),
+    ...['create', 'drop', 'psql', 'pgRestore'].map((k) => ['db', 'scratch', k]),
     ['backups', 'offsite'],
     ['backups', 'offsiteCheck'],
+    ['backups', 'offsiteFetch'],
+    ['backups', 'offsiteList'],
     ['deploy', 'git'],
     ['deploy', 'pip'],
   ];

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isCompleteDump, localDate } from '@recio/agent/backup-files';
+import { localDate } from '@recio/agent/backup-files';
+import { sha256File, sidecarOf, writeSidecar } from '@recio/agent/dump-hash';
+import { isCustomFormat } from '@recio/agent/pg-toc';
+import { createPrivateFile } from '@recio/agent/private-files';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { SandboxPaths } from './sandbox-paths.js';
 import { pgCommands } from './sandbox-postgres.js';
@@ -10,8 +13,9 @@ import type { UnixAccount } from './sandbox-user.js';
 import { giveTo } from './write-if-changed.js';
 
 /**
- * Tonight's dump as the plan's cron makes it (`pg_dump … > /backups/postgres/db_$(date +%F).sql`),
- * made at `up` if today's is missing, so a restore drill always has a latest backup to load.
+ * Tonight's dump as the agent's backup.create makes it (the plan's `db_$(date +%F).sql`, in
+ * pg_dump's custom format, 0600, its SHA-256 beside it), made at `up` if today's is missing, so a
+ * restore drill always has a latest backup to load.
  */
 export async function ensureNightlyDump(
   paths: SandboxPaths,
@@ -25,12 +29,14 @@ export async function ensureNightlyDump(
   const partial = join(paths.backupsDir, `.${name}.partial`);
   const pgc = pgCommands(paths, state);
   const [file, ...args] = pgc.pgDump;
-  const run = await execa(file!, [...args, '--file', partial], {
+  rmSync(partial, { force: true });
+  await createPrivateFile(partial);
+  const run = await execa(file!, [...args, '--file', partial, '--format=custom'], {
     env: { ...process.env, ...pgc.env },
     reject: false,
     timeout: 120_000,
   });
-  if (run.exitCode !== 0 || !(await isCompleteDump(partial))) {
+  if (run.exitCode !== 0 || !(await isCustomFormat(partial))) {
     rmSync(partial, { force: true });
     throw new RecioError(
       ErrorCode.ActionFailed,
@@ -38,8 +44,10 @@ export async function ensureNightlyDump(
     );
   }
   renameSync(partial, path);
+  await writeSidecar(path, await sha256File(path));
   // The agent's user prunes, verifies and restores these.
   giveTo(path, user);
+  giveTo(sidecarOf(path), user);
   return name;
 }
 

@@ -49,6 +49,7 @@ export function pgCommands(paths: SandboxPaths, state: SandboxState) {
   return {
     psql: [bin('psql'), '-X', ...conn, '-d', state.db.database],
     pgDump: [bin('pg_dump'), ...conn, '-d', state.db.database],
+    pgRestore: [bin('pg_restore'), ...conn, '-d', state.db.database],
     isReady: [bin('pg_isready'), '-h', '127.0.0.1', '-p', String(state.ports.postgres)],
     // The plan's `systemctl restart postgresql`, for a cluster the agent's user owns. pg_ctl
     // restart also starts a stopped server; -w waits until it accepts connections.
@@ -69,6 +70,7 @@ export function pgCommands(paths: SandboxPaths, state: SandboxState) {
     scratchCreate: [bin('createdb'), ...conn, '{db}'],
     scratchDrop: [bin('dropdb'), ...conn, '--if-exists', '--force', '{db}'],
     scratchPsql: [bin('psql'), '-X', ...conn, '-d', '{db}'],
+    scratchPgRestore: [bin('pg_restore'), ...conn, '-d', '{db}'],
     env: { PGPASSWORD: state.db.password, PGCONNECT_TIMEOUT: '5' },
   };
 }

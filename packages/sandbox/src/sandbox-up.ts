@@ -166,16 +166,9 @@ function makeLayout(paths: SandboxPaths, user: SandboxUser): void {
   ];
   for (const [dir, mode] of mine) ensureDir(dir, mode);
   // What the REC.IO user (its programs, its agent) writes.
-  for (const dir of [
-    paths.logsDir,
-    paths.faultsDir,
-    paths.homeDir,
-    paths.optDir,
-    paths.backupsDir,
-    paths.configBackupsDir,
-    paths.offsiteDir,
-  ])
-    ensureDir(dir, 0o755, user);
+  for (const dir of [paths.logsDir, paths.faultsDir, paths.homeDir, paths.optDir]) ensureDir(dir, 0o755, user);
+  // Dumps and archives: 0700, as the agent keeps them on a real host.
+  for (const dir of [paths.backupsDir, paths.configBackupsDir, paths.offsiteDir]) ensureDir(dir, 0o700, user);
   ensureDir(paths.programLogsDir, 0o755);
 }
 

@@ -3,6 +3,7 @@ import { failed, failedRun, succeeded } from '../action-context.js';
 import { ErrorCode } from '@recio/protocol/errors';
 import { fillArgv } from '../argv-template.js';
 import { isOutcome, resolveDump } from '../backup-files.js';
+import { sidecarOf, writeSidecar } from '../dump-hash.js';
 
 /**
  * backup.offsite — the plan's offsite copy (§2.1: "last 30 days in offsite storage").
@@ -22,7 +23,7 @@ function listsFile(output: string, name: string): boolean {
 }
 
 export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, ctx) => {
-  const { dir, offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
+  const { offsite, offsiteCheck, offsiteEnv } = ctx.config.backups;
   if (offsite === undefined) {
     return failed(
       ErrorCode.NotConfigured,
@@ -31,13 +32,21 @@ export const backupOffsite: ActionHandler<'backup.offsite'> = async ({ file }, c
       2,
     );
   }
-  const dump = await resolveDump(dir, file);
+  const dump = await resolveDump(ctx, file);
   if (isOutcome(dump)) return dump;
   const values = { file: dump.path, name: dump.file };
   const copy = await ctx.run(fillArgv(offsite, values), { env: offsiteEnv });
   const data = { file: dump.file, bytes: dump.bytes, verified: false };
   if (copy.exitCode !== 0 || copy.timedOut || copy.startError !== undefined)
     return failedRun(copy, `offsite copy of ${dump.file}`, data);
+  // Its hash record goes along: a copy fetched back is used only if it still matches it. A dump
+  // copied in by hand has none yet: the hash of what is shipped now becomes its record.
+  if (!dump.hashRecorded) await writeSidecar(dump.path, dump.sha256);
+  const record = await ctx.run(fillArgv(offsite, { file: sidecarOf(dump.path), name: `${dump.file}.sha256` }), {
+    env: offsiteEnv,
+  });
+  if (record.exitCode !== 0 || record.timedOut || record.startError !== undefined)
+    return failedRun(record, `offsite copy of ${dump.file}.sha256`, data);
   if (offsiteCheck === undefined) return succeeded(data);
   const check = await ctx.run(fillArgv(offsiteCheck, values), { env: offsiteEnv });
   if (check.exitCode !== 0 || check.timedOut || check.startError !== undefined)

@@ -3,6 +3,7 @@ import type { ActionHandler } from '../action-context.js';
 import { failed, succeeded } from '../action-context.js';
 import { listBackups, type BackupFile } from '../backup-files.js';
 import { ErrorCode } from '@recio/protocol/errors';
+import { removeSidecar } from '../dump-hash.js';
 
 const DAY_MS = 86_400_000;
 
@@ -45,6 +46,7 @@ export const backupPrune: ActionHandler<'backup.prune'> = async ({ keepDays }, c
   for (const file of prune) {
     try {
       await unlink(file.path);
+      await removeSidecar(file.path);
       deleted.push({ file: file.file, takenAt: file.takenAt });
     } catch (error) {
       errors.push({ file: file.file, error: (error as Error).message });

@@ -5,6 +5,7 @@ import { ErrorCode } from '@recio/protocol/errors';
 import { fillArgv } from '../argv-template.js';
 import { isOutcome, resolveDump } from '../backup-files.js';
 import { countRows } from '../pg-tables.js';
+import { restoreErrorOf } from '../pg-toc.js';
 
 export interface TableCount {
   name: string;
@@ -43,15 +44,20 @@ export function compareCounts(
  * params: { file?: a backup name (default the newest nightly) }
  * data:   { file, scratchDb, tables: [{ name, live, restored }], matches, missingInBackup,
  *           emptyInBackup, expected, liveError?, scratchDropped }
- * config: db.scratch.{create, drop, psql} (argv with {db}), db.psql (live counts), db.env,
+ * config: db.scratch.{create, drop, psql, pgRestore} (argv with {db}), db.psql (live counts), db.env,
  *         db.expectedTables
  *
- * ok when the dump loaded (ON_ERROR_STOP, one transaction) and every expected table is in it (with
+ * The dump is loaded with `pg_restore --exit-on-error --single-transaction` straight into the
+ * scratch database, never through psql: a custom-format archive holds SQL for the server only, so
+ * nothing in it can run a command on the host (resolveDump refuses plain SQL files outright). This
+ * action needs no approval, which is why that matters.
+ *
+ * ok when the dump loaded (exit on the first error, one transaction) and every expected table is in it (with
  * no expected list: at least one table). The scratch database `recio_verify_<hex>` is dropped in all
  * cases, past the deadline if need be; if that fails the action fails and names it.
  */
 export const backupVerify: ActionHandler<'backup.verify'> = async ({ file }, ctx) => {
-  const dump = await resolveDump(ctx.config.backups.dir, file);
+  const dump = await resolveDump(ctx, file);
   if (isOutcome(dump)) return dump;
   const scratchDb = `recio_verify_${randomBytes(5).toString('hex')}`;
   const { env } = ctx.config.db;
@@ -62,6 +68,7 @@ export const backupVerify: ActionHandler<'backup.verify'> = async ({ file }, ctx
     outcome = failedRun(made, 'creating the scratch database', { file: dump.file, scratchDb });
   } else {
     outcome = await loadAndCompare(ctx, dump.file, dump.path, scratchDb);
+    outcome = { ...outcome, data: { ...(outcome.data as object), sha256: dump.sha256 } };
   }
   // Also after a failed create: a createdb killed at the deadline may have created it.
   const dropped = await ctx.cleanup(fillArgv(drop, { db: scratchDb }), { env });
@@ -85,12 +92,15 @@ async function loadAndCompare(
   scratchDb: string,
 ): Promise<ActionOutcome> {
   const psql = fillArgv(ctx.config.db.scratch.psql, { db: scratchDb });
+  const restore = fillArgv(ctx.config.db.scratch.pgRestore, { db: scratchDb });
   const base = { file, scratchDb };
-  const load = await ctx.run([...psql, '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', path], {
+  const load = await ctx.run([...restore, '--exit-on-error', '--single-transaction', path], {
     env: ctx.config.db.env,
   });
-  if (load.exitCode !== 0 || load.timedOut)
-    return failedRun(load, `loading ${file} into ${scratchDb}`, { ...base, loaded: false });
+  if (load.exitCode !== 0 || load.timedOut) {
+    const said = { ...load, stderr: restoreErrorOf(load.stderr) ?? load.stderr };
+    return failedRun(said, `loading ${file} into ${scratchDb}`, { ...base, loaded: false });
+  }
   const restored = await countRows(ctx, psql);
   if (isOutcome(restored)) return { ...restored, data: { ...base, loaded: true } };
   // The live database may be the thing that is broken; the backup's own check still stands.

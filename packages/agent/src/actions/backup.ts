@@ -1,7 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActionHandler } from '../action-context.js';
-import { succeeded } from '../action-context.js';
-import { fileExists, isOutcome, listBackups, localDate, localTime } from '../backup-files.js';
+import { octal } from '../private-files.js';
+import type { ActionContext, ActionHandler } from '../action-context.js';
+import { failedRun, succeeded } from '../action-context.js';
+import { fileExists, isOutcome, listBackups, localDate, localTime, timestampOfName } from '../backup-files.js';
 import { dumpDatabase } from '../pg-dump.js';
 
 /** The plan's nightly `pg_dump > db_$(date +%F).sql`; a second dump the same day gets the time too. */
@@ -17,6 +19,35 @@ export const backupCreate: ActionHandler<'backup.create'> = async (_params, ctx)
 };
 
 export const backupList: ActionHandler<'backup.list'> = async (_params, ctx) => {
-  const backups = await listBackups(ctx.config.backups.dir);
-  return succeeded({ dir: ctx.config.backups.dir, backups, newest: backups[0] ?? null });
+  const { dir } = ctx.config.backups;
+  const backups = await listBackups(dir);
+  // The dir's own mode, so the doctor can say when the dumps in it are readable by others.
+  const dirMode = await stat(dir).then(
+    (info) => octal(info.mode),
+    () => null,
+  );
+  const offsite = await listOffsite(ctx);
+  return succeeded({ dir, dirMode, backups, newest: backups[0] ?? null, ...(offsite ? { offsite } : {}) });
 };
+
+/** The nightly dumps the offsite store holds, newest first (by the date in the name), if it can be listed. */
+async function listOffsite(
+  ctx: ActionContext,
+): Promise<{ files: Array<{ file: string; takenAt: string }> } | { error: string } | undefined> {
+  const { offsiteList, offsiteEnv } = ctx.config.backups;
+  if (offsiteList === undefined) return undefined;
+  const run = await ctx.run(offsiteList, { env: offsiteEnv });
+  if (run.exitCode !== 0 || run.timedOut || run.startError !== undefined)
+    return { error: failedRun(run, 'offsite listing').error?.message ?? 'offsite listing failed' };
+  const names = new Set<string>();
+  for (const word of run.stdout.split(/\s+/)) {
+    const name = /(db_\d{4}-\d{2}-\d{2}(?:_\d{6})?\.sql)$/.exec(word)?.[1];
+    if (name !== undefined) names.add(name);
+  }
+  const files = [...names]
+    .map((file) => ({ file, at: timestampOfName(file) }))
+    .filter((f): f is { file: string; at: number } => f.at !== undefined)
+    .sort((a, b) => b.at - a.at)
+    .map((f) => ({ file: f.file, takenAt: new Date(f.at).toISOString() }));
+  return { files };
+}

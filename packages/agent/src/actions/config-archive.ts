@@ -1,10 +1,11 @@
-import { link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { link, open, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
 import { ErrorCode } from '@recio/protocol/errors';
 import { encryptionOf, type Encryption } from '../archive-encryption.js';
 import { fileExists, localStamp } from '../backup-files.js';
+import { createPrivateFile, ensurePrivateDir } from '../private-files.js';
 
 /**
  * config.archive — the plan's "Config & Secrets" backup (§2.2): `.env`, `MASTER_PORT_MANIFEST.json`,
@@ -33,12 +34,14 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
   if (missing.length > 0)
     return failed(ErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
 
-  await mkdir(section.dir, { recursive: true, mode: 0o700 });
+  const warning = await ensurePrivateDir(section.dir);
   const name = `config_${localStamp(new Date())}.tar.${encryption.extension}`;
   const path = join(section.dir, name);
   const partial = join(section.dir, `.${name}.partial`);
   const members = files.map((f) => relative('/', f));
   try {
+    // 0600 before the encryptor writes a byte: it opens the file with truncation, keeping the mode.
+    await createPrivateFile(partial);
     const written = await ctx.pipe(
       [...section.tar, '-C', '/', '-cf', '-', '--', ...members],
       encryption.encrypt(partial),
@@ -50,7 +53,14 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
     const verified = await verifyArchive(ctx, encryption, partial, members);
     if (typeof verified !== 'string') return verified;
     await link(partial, path);
-    return succeeded({ file: name, path, bytes: (await stat(path)).size, files, verified });
+    return succeeded({
+      file: name,
+      path,
+      bytes: (await stat(path)).size,
+      files,
+      verified,
+      ...(warning ? { warning } : {}),
+    });
   } finally {
     await rm(partial, { force: true });
   }

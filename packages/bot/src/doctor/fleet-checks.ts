@@ -78,6 +78,80 @@ export async function checkHost(
               'run /recio backup now, then check the nightly schedule',
             ),
     );
+    if (backups.ok) results.push(checkBackupModes(label, backups.data as BackupListing));
+    const offsite = (backups.data as { offsite?: OffsiteListing } | undefined)?.offsite;
+    if (backups.ok && offsite !== undefined) results.push(checkOffsite(label, offsite, backupMaxAgeHours));
   }
   return results;
+}
+
+interface BackupListing {
+  dir: string;
+  dirMode?: string | null;
+  backups: Array<{ file: string; mode?: string }>;
+}
+
+/** Group or world bits set: wider than the 0600 / 0700 dumps must have (issue 12 item 12). */
+const wider = (mode: string | null | undefined, max: number) =>
+  mode !== undefined && mode !== null && (Number.parseInt(mode, 8) & 0o777 & ~max) !== 0;
+
+/** Dumps hold every trade: the doctor names any dump or backups dir others can read. */
+export function checkBackupModes(label: string, listing: BackupListing): CheckResult {
+  const open = listing.backups.filter((b) => wider(b.mode, 0o600)).map((b) => `${b.file} (${b.mode})`);
+  const dirOpen = wider(listing.dirMode, 0o700);
+  if (!dirOpen && open.length === 0) {
+    return pass(`${label} backup modes`, `${listing.dir} and its ${listing.backups.length} dumps are private`);
+  }
+  const problems = [
+    ...(dirOpen ? [`${listing.dir} is ${listing.dirMode} (want 0700)`] : []),
+    ...(open.length > 0 ? [`readable by others (want 0600): ${open.join(', ')}`] : []),
+  ];
+  return fail(
+    `${label} backup modes`,
+    problems.join('; '),
+    `chmod 700 ${listing.dir} && chmod 600 ${listing.dir}/db_* on the host (new dumps are written 0600)`,
+  );
+}
+
+type OffsiteListing = { files: Array<{ file: string; takenAt: string }> } | { error: string };
+
+const DAY_MS = 86_400_000;
+/** The plan's offsite retention (§2.1), and a couple of days' grace for the remote's lifecycle run. */
+export const OFFSITE_KEEP_DAYS = 30;
+const OFFSITE_GRACE_DAYS = 2;
+
+/** §2.1 offsite: the newest copy is fresh, and nothing older than 30 days is left there. */
+export function checkOffsite(
+  label: string,
+  offsite: OffsiteListing,
+  maxAgeHours: number,
+  now = Date.now(),
+): CheckResult {
+  const name = `${label} offsite`;
+  if ('error' in offsite)
+    return fail(name, offsite.error, 'check backups.offsiteList and the offsite credentials in the agent config');
+  const newest = offsite.files[0];
+  if (newest === undefined) return fail(name, 'no dump offsite', 'run /recio backup now (it copies offsite)');
+  const hours = (now - Date.parse(newest.takenAt)) / 3_600_000;
+  if (hours > maxAgeHours) {
+    return fail(
+      name,
+      `newest offsite ${newest.file} is ${hours.toFixed(1)} h old (limit ${maxAgeHours} h)`,
+      "check the backup run's offsite step (backups.offsite) in the last nights' runs",
+    );
+  }
+  const stale = offsite.files.filter(
+    (f) => now - Date.parse(f.takenAt) > (OFFSITE_KEEP_DAYS + OFFSITE_GRACE_DAYS) * DAY_MS,
+  );
+  if (stale.length > 0) {
+    return fail(
+      name,
+      `${stale.length} offsite dump(s) older than ${OFFSITE_KEEP_DAYS} days (oldest ${stale.at(-1)!.file})`,
+      `add or fix the remote's ${OFFSITE_KEEP_DAYS}-day lifecycle rule (or rclone delete --min-age ${OFFSITE_KEEP_DAYS}d)`,
+    );
+  }
+  return pass(
+    name,
+    `newest ${newest.file}, ${hours.toFixed(1)} h old; ${offsite.files.length} dumps, none past ${OFFSITE_KEEP_DAYS} days`,
+  );
 }

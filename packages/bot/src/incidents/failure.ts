@@ -2,7 +2,7 @@ import type { Severity } from '../domain/index.js';
 
 /** Something the monitor (or a person) saw fail, in typed form. */
 export interface Failure {
-  kind: 'program' | 'db' | 'tables' | 'provider' | 'feed' | 'backup' | 'release';
+  kind: 'program' | 'db' | 'tables' | 'provider' | 'feed' | 'backup' | 'restore_test' | 'release';
   /** The host it was seen on; providers have none. */
   host?: string;
   /** The program, provider, feed or release tag concerned. */
@@ -75,6 +75,14 @@ export function classify(failure: Failure): Classified {
         fingerprint: `backup:${failure.host}`,
         title: `Newest database backup too old${where} (${failure.state})`,
         severity: 'sev3',
+        scenario: 'backup',
+      };
+    case 'restore_test':
+      // The nightly restore test: the dumps exist but would not bring the database back.
+      return {
+        fingerprint: `restore-test:${failure.host}`,
+        title: `Backups cannot be restored${where}`,
+        severity: 'sev2',
         scenario: 'backup',
       };
     case 'release':

@@ -2,6 +2,7 @@ import { allows } from '../access/roles.js';
 import { DANGEROUS_ACTIONS, isActionName } from '@recio/protocol/actions';
 import type { Store } from '../store/index.js';
 import type { Actor, Step } from '../domain/index.js';
+import { dateOfDump } from '../runbooks/restore-choice.js';
 
 /** What the approver must type before a destructive approval is recorded. */
 export interface TypedTarget {
@@ -16,8 +17,13 @@ export function targetOf(step: Step): TypedTarget | undefined {
   const params = step.params as Record<string, unknown>;
   if (step.action === 'deploy.rollback' && typeof params.tag === 'string')
     return { expected: params.tag, kind: 'the release tag', step };
-  if (step.action === 'db.restore' && typeof params.file === 'string')
-    return { expected: params.file, kind: 'the backup file name', step };
+  if (step.action === 'db.restore' && typeof params.file === 'string') {
+    // The date in the file's name: short to type, and it says which night's data comes back.
+    const date = dateOfDump(params.file);
+    return date === undefined
+      ? { expected: params.file, kind: 'the backup file name', step }
+      : { expected: date, kind: `the backup's date (${params.file})`, step };
+  }
   return { expected: step.host, kind: 'the database host name', step };
 }
 

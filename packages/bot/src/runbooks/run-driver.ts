@@ -5,6 +5,7 @@ import type { Gates } from './gates.js';
 import type { StepPlan } from './plan.js';
 import { ACTIVE, type EngineObserver, type RunMachine } from './run-machine.js';
 import { updateRunMessage, uploadStepOutput } from './run-notices.js';
+import { chooseRestore } from './restore-choice.js';
 import { conditionHolds, planOf } from './step-plan.js';
 import { type ExecutedStep, executeStep, type StepRunnerDeps } from './step-runner.js';
 import { recordTransition } from './transition.js';
@@ -184,7 +185,7 @@ export class RunDriver {
       return { kind: 'progressed' };
     }
     if (step.approval !== 'none' && !(await this.gates.isOpen(run, step))) {
-      await this.gates.open(run, step, actor, parallel);
+      await this.gates.open(run, await this.bindRestore(step, steps), actor, parallel);
       return { kind: 'waiting' };
     }
     const claim = await this.store.steps.claim(step.id, { leaseMs: this.leaseFor(plan) });
@@ -193,6 +194,14 @@ export class RunDriver {
     if (executed.state === 'failed' && plan.onFailure === 'stop')
       return { kind: 'stop', why: `stopped at "${step.title}": ${executed.summary}` };
     return { kind: 'progressed' };
+  }
+
+  /** A restore asks for approval of one file (name + SHA-256) and, if \dt found some missing, those tables. */
+  private async bindRestore(step: Step, steps: Step[]): Promise<Step> {
+    if (step.state !== 'pending') return step;
+    const params = await chooseRestore(this.deps.hosts, step, steps);
+    if (params === undefined) return step;
+    return (await this.store.steps.bindParams(step.id, params)) ?? step;
   }
 
   private leaseFor(plan: StepPlan): number {

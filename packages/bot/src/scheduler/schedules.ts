@@ -14,7 +14,15 @@ export interface ScheduleDeps {
   /** Only the replica that leads the monitor runs scheduled work, so a dump is made once. */
   isLeader(): boolean;
   doctor(): Promise<CheckResult[]>;
+  /** The nightly restore test of the newest dump on each database host (restore-test.ts). */
+  restoreTest?: () => Promise<unknown>;
 }
+
+/**
+ * Daily, two and a half hours after the default nightly dump (RECIO_BACKUP_CRON, 02:00), so it
+ * tests tonight's dump; with another RECIO_BACKUP_CRON it tests the newest dump there is.
+ */
+export const RESTORE_TEST_CRON = '30 4 * * *';
 
 /** Checks that failed now and did not before: what the daily report tells the channel about. */
 export function newlyFailing(now: readonly string[], before: readonly string[]): string[] {
@@ -72,7 +80,7 @@ export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
 export function startSchedules(
   deps: ScheduleDeps,
-  crons: { backup: string; doctor: string; pruneDeliveries?: string },
+  crons: { backup: string; doctor: string; pruneDeliveries?: string; restoreTest?: string },
 ): () => void {
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (!deps.isLeader()) return;
@@ -89,6 +97,15 @@ export function startSchedules(
       { protect: true },
       guarded('doctor', () => dailyDoctor(deps)),
     ),
+    ...(deps.restoreTest === undefined
+      ? []
+      : [
+          new Cron(
+            crons.restoreTest ?? RESTORE_TEST_CRON,
+            { protect: true },
+            guarded('restore-test', deps.restoreTest),
+          ),
+        ]),
     new Cron(
       crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON,
       { protect: true },

@@ -35,6 +35,11 @@ export interface StepsRepo {
   finish(id: string, finish: StepFinish): Promise<{ recorded: boolean; step: Step }>;
   /** Moves a step that nobody runs (e.g. pending → awaiting_approval → pending, or → skipped). */
   transition(id: string, to: StepState, from: readonly StepState[]): Promise<Step | undefined>;
+  /**
+   * Fixes a pending step's params before its approval is asked for (the restore's file and hash):
+   * never once it waits for approval or ran, so an approval always binds what will run.
+   */
+  bindParams(id: string, params: JsonObject): Promise<Step | undefined>;
 }
 
 export interface StepRow {
@@ -164,6 +169,14 @@ export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
       );
       if (row) return { recorded: true, step: toStep(row) };
       return { recorded: false, step: await mustGet(db, id) };
+    },
+    async bindParams(id, params) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<StepRow>(
+        `UPDATE run_steps SET params = $2::jsonb WHERE id = $1 AND state = 'pending' RETURNING ${STEP_COLUMNS}`,
+        [id, JSON.stringify(params)],
+      );
+      return row && toStep(row);
     },
     async transition(id, to, from) {
       if (!isUuid(id)) return undefined;

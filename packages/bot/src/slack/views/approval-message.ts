@@ -18,7 +18,23 @@ function who(id: string | null): string {
 /** Exactly what the approval allows, as the store binds it: action, host and params. */
 function whatRuns(step: Step): string {
   const params = clip(JSON.stringify(step.params), 1_500).replace(/```/g, "'''");
-  return `*${escapeText(step.title)}*\n\`${escapeText(step.action)}\` on \`${escapeText(step.host)}\` with\n\`\`\`${escapeText(params)}\`\`\``;
+  const restore = step.action === 'db.restore' ? `\n${restoreScope(step.params)}` : '';
+  return `*${escapeText(step.title)}*\n\`${escapeText(step.action)}\` on \`${escapeText(step.host)}\` with\n\`\`\`${escapeText(params)}\`\`\`${restore}`;
+}
+
+/** What a restore will rewind, in words: the approver should not have to read the params to know. */
+export function restoreScope(params: Record<string, unknown>): string {
+  const file = typeof params.file === 'string' ? params.file : undefined;
+  const sha = typeof params.sha256 === 'string' ? ` (SHA-256 \`${escapeText(params.sha256.slice(0, 16))}…\`)` : '';
+  const tables = Array.isArray(params.tables) ? params.tables.filter((t) => typeof t === 'string') : [];
+  if (file === undefined)
+    return ':warning: Restores the newest dump on the host when it runs: *every table* rewinds to it.';
+  const from = `\`${escapeText(file)}\`${sha}`;
+  if (tables.length > 0) {
+    const names = tables.map((t) => `\`${escapeText(t)}\``).join(', ');
+    return `Restores only ${names} from ${from}; every other table keeps the rows written since.`;
+  }
+  return `:warning: Rewinds *every table* to ${from}: every row written since that dump is lost.`;
 }
 
 /**
