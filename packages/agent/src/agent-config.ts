@@ -9,6 +9,7 @@ import {
   ConfigBackupSection,
   DeploySection,
   RestoreSection,
+  SupervisordSection,
   ScratchSection,
 } from './agent-config-sections.js';
 import { Argv } from './argv-template.js';
@@ -32,6 +33,7 @@ export const AgentConfigSchema = z.strictObject({
   host: z.string().optional(),
   services: z.array(ServiceName).default([...RECIO_PROGRAMS]),
   supervisorctl: Argv.default(['supervisorctl']),
+  supervisord: SupervisordSection,
   db: z
     .strictObject({
       status: Argv.default(['systemctl', 'is-active', 'postgresql']),
@@ -107,5 +109,6 @@ export function secretsOf(config: AgentConfig): string[] {
   const fromEnv = [...Object.entries(config.db.env), ...Object.entries(config.backups.offsiteEnv)]
     .filter(([key]) => /pass|secret|token|key|credential/i.test(key))
     .map(([, value]) => value);
-  return [...config.secrets, ...fromEnv].filter((s) => s.length >= 4);
+  const socketPassword = config.supervisord.password === undefined ? [] : [config.supervisord.password];
+  return [...config.secrets, ...fromEnv, ...socketPassword].filter((s) => s.length >= 4);
 }
