@@ -39,6 +39,11 @@ export const AgentConfigSchema = z.strictObject({
       status: Argv.default(['systemctl', 'is-active', 'postgresql']),
       restart: Argv.default(['sudo', '-n', 'systemctl', 'restart', 'postgresql']),
       psql: Argv.default(['psql', '-X']),
+      /**
+       * The probes (db.status, db.tables, db.freshness) share one long-lived psql per agent session
+       * instead of starting psql and logging in per probe. false: a psql per probe, as before.
+       */
+      probeSession: z.boolean().default(true),
       pgDump: Argv.default(['pg_dump']),
       expectedTables: z.array(TableName).default([]),
       /** Feeds whose freshness the checklist probes: name → table and timestamp column. */

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { CancelRequest, SESSION_ACTION } from '@recio/protocol/messages';
 import type { AgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
+import { closeProbeSessions } from './psql-session.js';
 import { auditOnHost, helloLine, parseRequestText, type WriteLine } from './wire.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
@@ -56,6 +57,7 @@ export async function runSession(input: Readable, write: WriteLine, config: Agen
   }
   // The bot hung up: let what was started finish (a restart cut in half is worse), bounded by its timeout.
   await Promise.all(finished);
+  closeProbeSessions();
 }
 
 function safeJson(text: string): unknown {
