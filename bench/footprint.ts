@@ -48,6 +48,8 @@ interface Proc {
   ppid: number;
   /** utime+stime+cutime+cstime, in clock ticks. */
   ticks: number;
+  /** cutime+cstime alone: children it started and reaped (git, pg_isready, supervisorctl, psql -c). */
+  reaped: number;
   cmdline: string;
 }
 
@@ -61,7 +63,7 @@ async function processes(): Promise<Proc[]> {
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const n = (i: number) => Number(rest[i - 3]);
       const cmdline = (await readFile(`/proc/${name}/cmdline`, 'utf8')).replaceAll('\0', ' ');
-      out.push({ pid: Number(name), ppid: n(4), ticks: n(14) + n(15) + n(16) + n(17), cmdline });
+      out.push({ pid: Number(name), ppid: n(4), ticks: n(14) + n(15) + n(16) + n(17), reaped: n(16) + n(17), cmdline });
     } catch {
       // Gone between readdir and read: its time is in its parent's cutime once reaped.
     }
@@ -71,17 +73,35 @@ async function processes(): Promise<Proc[]> {
 
 /** CPU seconds of a process and its live descendants (and the reaped ones, via cutime). */
 function treeSeconds(all: Proc[], root: number, skip: (p: Proc) => boolean = () => false): number {
+  return treeProcs(all, root, skip).reduce((sum, p) => sum + p.ticks, 0) / TICK;
+}
+
+function treeProcs(all: Proc[], root: number, skip: (p: Proc) => boolean = () => false): Proc[] {
   const children = new Map<number, Proc[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  let ticks = 0;
+  const out: Proc[] = [];
   const walk = (pid: number) => {
     const self = all.find((p) => p.pid === pid);
     if (self === undefined || skip(self)) return;
-    ticks += self.ticks;
+    out.push(self);
     for (const child of children.get(pid) ?? []) walk(child.pid);
   };
   walk(root);
-  return ticks / TICK;
+  return out;
+}
+
+/** The agent row split: sshd (its crypto), the agent's node process, what it started and reaped, the psql session. */
+function agentParts(all: Proc[], sshd: number) {
+  const parts = { sshd: 0, agent: 0, spawned: 0, psqlSession: 0 };
+  for (const p of treeProcs(all, sshd)) {
+    if (p.cmdline.includes('sshd')) parts.sshd += p.ticks;
+    else if (p.cmdline.includes('main.js')) {
+      parts.agent += p.ticks - p.reaped;
+      parts.spawned += p.reaped;
+    } else if (p.cmdline.includes('psql')) parts.psqlSession += p.ticks;
+    else parts.spawned += p.ticks;
+  }
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / TICK])) as typeof parts;
 }
 
 const pidFrom = async (path: string) => Number((await readFile(path, 'utf8')).split('\n')[0]);
@@ -146,6 +166,7 @@ async function startCluster(dir: string) {
 
 interface Window {
   agent: number;
+  agentParts: ReturnType<typeof agentParts>;
   supervisord: number;
   postgres: number;
   postgresIdle: number;
@@ -173,6 +194,7 @@ async function measure(label: 'before' | 'after'): Promise<Window> {
       const all = await processes();
       return {
         agent: treeSeconds(all, sshd),
+        agentParts: agentParts(all, sshd),
         supervisord: treeSeconds(all, supervisord, isProgram),
         postgres: treeSeconds(all, cluster.postmaster),
         bot: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
@@ -208,6 +230,12 @@ async function measure(label: 'before' | 'after'): Promise<Window> {
     await monitor.close();
     return {
       agent: end.agent - start.agent,
+      agentParts: {
+        sshd: end.agentParts.sshd - start.agentParts.sshd,
+        agent: end.agentParts.agent - start.agentParts.agent,
+        spawned: end.agentParts.spawned - start.agentParts.spawned,
+        psqlSession: end.agentParts.psqlSession - start.agentParts.psqlSession,
+      },
       supervisord: end.supervisord - start.supervisord,
       postgres: end.postgres - start.postgres,
       postgresIdle: idlePerSecond * seconds,
@@ -233,6 +261,10 @@ const hostTotal = (w: Window) => w.agent + w.supervisord + (w.postgres - w.postg
 const cell = (n: number) => `${n.toFixed(1)} s/h`.padStart(11);
 const rows: Array<[string, (w: Window) => number]> = [
   ['agent (sshd, agent, what it starts)', (w) => w.agent],
+  ['  sshd (the SSH session)', (w) => w.agentParts.sshd],
+  ['  agent node process', (w) => w.agentParts.agent],
+  ['  programs it started (git, psql…)', (w) => w.agentParts.spawned],
+  ['  the psql session', (w) => w.agentParts.psqlSession],
   ['supervisord + event listener', (w) => w.supervisord],
   ['PostgreSQL, for the probes', (w) => w.postgres - w.postgresIdle],
   ['host total (target ≤ 5 s/h after)', hostTotal],
