@@ -14,7 +14,8 @@
  *   supervisord supervisord itself and the event listener (not the REC.IO programs it runs)
  *   postgres    the bench's cluster: postmaster, its background workers and every backend
  *   bot         this process: the monitor, its SSH client, its store queries
- * PostgreSQL's own background work is measured idle first (`--idle-seconds`) and shown apart.
+ * supervisord's and PostgreSQL's cost with nobody asking (supervisord copying the programs' log
+ * lines, PostgreSQL's background workers) is measured first (`--idle-seconds`) and shown apart.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -170,6 +171,8 @@ interface Window {
   supervisord: number;
   postgres: number;
   postgresIdle: number;
+  /** supervisord's cost with nobody asking: the REC.IO programs' log lines it copies, its own ticks. */
+  supervisordIdle: number;
   bot: number;
   rounds: number;
   seconds: number;
@@ -205,7 +208,9 @@ async function measure(label: 'before' | 'after'): Promise<Window> {
     const idleStart = await read();
     await sleep(IDLE_SECONDS * 1000);
     const idleEnd = await read();
-    const idlePerSecond = (idleEnd.postgres - idleStart.postgres) / ((idleEnd.at - idleStart.at) / 1000);
+    const idleSeconds = (idleEnd.at - idleStart.at) / 1000;
+    const idlePerSecond = (idleEnd.postgres - idleStart.postgres) / idleSeconds;
+    const supervisordIdlePerSecond = (idleEnd.supervisord - idleStart.supervisord) / idleSeconds;
 
     const { monitor } = deskAndMonitor(f, {
       intervalMs: INTERVAL_MS,
@@ -239,6 +244,7 @@ async function measure(label: 'before' | 'after'): Promise<Window> {
       supervisord: end.supervisord - start.supervisord,
       postgres: end.postgres - start.postgres,
       postgresIdle: idlePerSecond * seconds,
+      supervisordIdle: supervisordIdlePerSecond * seconds,
       bot: end.bot - start.bot,
       rounds: rounds - roundsAtStart,
       seconds,
@@ -257,7 +263,7 @@ const after = await measure('after');
 const loadAfter = await load();
 
 const perHour = (w: Window, cpu: number) => (cpu * 3600) / w.seconds;
-const hostTotal = (w: Window) => w.agent + w.supervisord + (w.postgres - w.postgresIdle);
+const hostTotal = (w: Window) => w.agent + (w.supervisord - w.supervisordIdle) + (w.postgres - w.postgresIdle);
 const cell = (n: number) => `${n.toFixed(1)} s/h`.padStart(11);
 const rows: Array<[string, (w: Window) => number]> = [
   ['agent (sshd, agent, what it starts)', (w) => w.agent],
@@ -265,9 +271,10 @@ const rows: Array<[string, (w: Window) => number]> = [
   ['  agent node process', (w) => w.agentParts.agent],
   ['  programs it started (git, psql…)', (w) => w.agentParts.spawned],
   ['  the psql session', (w) => w.agentParts.psqlSession],
-  ['supervisord + event listener', (w) => w.supervisord],
+  ['supervisord + listener, for the bot', (w) => w.supervisord - w.supervisordIdle],
   ['PostgreSQL, for the probes', (w) => w.postgres - w.postgresIdle],
   ['host total (target ≤ 5 s/h after)', hostTotal],
+  ["supervisord idle (programs' logs)", (w) => w.supervisordIdle],
   ['PostgreSQL idle (not monitoring)', (w) => w.postgresIdle],
   ['bot host (this process)', (w) => w.bot],
 ];
