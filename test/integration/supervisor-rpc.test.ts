@@ -69,6 +69,24 @@ describe('supervisord over XML-RPC and over supervisorctl give the same results'
     expect(supervisordEndpoint(viaArgv)).toBeUndefined();
   });
 
+  test('service.status streams what supervisorctl prints, line for line', async () => {
+    const streamed = async (config: AgentConfig, params: Record<string, unknown>) => {
+      let out = '';
+      await dispatch({ v: 1, id: `rpc-${++seq}`, action: 'service.status', params, timeoutMs: 60_000 }, config, {
+        signal: new AbortController().signal,
+        onChunk: (_stream, data) => {
+          out += data;
+        },
+      });
+      return out.replace(/uptime [\d:, days]+$/gm, 'uptime …');
+    };
+    for (const params of [{}, { service: 'trade_executor' }, { service: 'btc_price_watchdog' }]) {
+      const printed = await streamed(viaArgv, params);
+      expect(printed).not.toBe('');
+      expect(await streamed(viaRpc, params)).toBe(printed);
+    }
+  });
+
   test('service.status: every program, one program, a program supervisord does not have', async () => {
     const all = await run(viaRpc, 'service.status');
     expect(all.ok, JSON.stringify(all.error)).toBe(true);

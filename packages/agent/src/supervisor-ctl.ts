@@ -39,7 +39,14 @@ export async function readStatus(
   service?: string,
 ): Promise<{ programs: ProgramStatus[]; error?: ActionOutcome }> {
   const answer = await call(ctx, 'supervisor.getAllProcessInfo', []);
-  if (answer !== undefined) return statusOverRpc(answer, service);
+  if (answer !== undefined) {
+    const status = statusOverRpc(answer, service);
+    // The lines supervisorctl would have printed, streamed as its output would be.
+    if (status.error === undefined) ctx.emit('stdout', statusLines(status.programs));
+    else if (service !== undefined && status.error.exitCode === 4)
+      ctx.emit('stdout', `${service}: ERROR (no such process)\n`);
+    return status;
+  }
   const run = await ctx.run([...ctx.config.supervisorctl, 'status', ...(service === undefined ? [] : [service])]);
   const { programs, unparsed } = parseSupervisorStatus(run.stdout);
   // supervisorctl exits 3 when some program is not RUNNING: that is still an answer.
@@ -80,6 +87,23 @@ function statusOverRpc(answer: RpcAnswer, service?: string): { programs: Program
   return { programs };
 }
 
+/** supervisorctl's status lines (_show_statuses): names padded to the longest (at least 30) + 3. */
+function statusLines(programs: ProgramStatus[]): string {
+  const width = Math.max(30, ...programs.map((p) => p.name.length)) + 3;
+  return programs.map((p) => `${p.name.padEnd(width)}${p.state.padEnd(10)}${p.description}\n`).join('');
+}
+
+// supervisorctl's words for a start/stop fault (_startresult, _signalresult).
+const FAULT_WORDS: Record<number, string> = {
+  [Fault.BadName]: 'no such process',
+  [Fault.NoFile]: 'no such file',
+  21: 'file is not executable',
+  [Fault.AbnormalTermination]: 'abnormal termination',
+  [Fault.SpawnError]: 'spawn error',
+  [Fault.AlreadyStarted]: 'already started',
+  [Fault.NotRunning]: 'not running',
+};
+
 const faultText = (what: string, fault: Extract<RpcAnswer, { kind: 'fault' }>) =>
   `${what}: ${fault.faultString || `fault ${fault.faultCode}`}`;
 
@@ -110,6 +134,12 @@ export async function control(
     if (answer === undefined) return argv(index === 0 ? verb : step);
     if (answer.kind === 'timeout' || answer.kind === 'broken')
       return { exitCode: 1, error: failedCall(answer, `supervisord ${method} ${service}`) };
+    ctx.emit(
+      'stdout',
+      answer.kind === 'fault'
+        ? `${service}: ERROR (${FAULT_WORDS[answer.faultCode] ?? answer.faultString})\n`
+        : `${service}: ${step === 'stop' ? 'stopped' : 'started'}\n`,
+    );
     if (answer.kind === 'fault') {
       const status = exitStatusOfFault(answer.faultCode, step === 'stop' ? Fault.NotRunning : Fault.AlreadyStarted);
       if (status !== 0) exitCode = status;
@@ -128,8 +158,10 @@ export async function tailLines(ctx: ActionContext, service: string, lines: numb
     const method = channel === 'stdout' ? 'supervisor.readProcessStdoutLog' : 'supervisor.readProcessStderrLog';
     const answer = await call(ctx, method, [service, -bytes, 0]);
     if (answer !== undefined) {
-      if (answer.kind === 'value' && typeof answer.value === 'string')
+      if (answer.kind === 'value' && typeof answer.value === 'string') {
+        ctx.emit('stdout', answer.value);
         out.push(...answer.value.split('\n').filter((l) => l !== ''));
+      }
       continue;
     }
     const run = await ctx.run([...ctx.config.supervisorctl, 'tail', `-${bytes}`, service, channel]);
