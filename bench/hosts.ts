@@ -2,10 +2,13 @@
  * npm run bench:hosts — what SSH costs a request, measured in one run on this machine:
  *   service.status over the warm pool vs. the agent run in-process (no SSH) vs. the OpenSSH client
  *   (new connection each time); a 20-host fan-out vs. pdsh -R ssh; and the login shell's cost.
+ *   Each with the agent asking supervisord over XML-RPC on its socket (the default) and, as the
+ *   baseline, over the supervisorctl argv (a second key whose forced command reads a config with
+ *   `supervisord.via: supervisorctl`).
  * Real sshd, real supervisord, real supervisorctl. Prints a table and one JSON line.
  * Needs pdsh for the baseline (`apt-get install -y pdsh`); it is not a test dependency.
  */
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { AgentConfigSchema } from '@recio/agent/agent-config';
@@ -13,6 +16,7 @@ import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { LocalTransport } from '@recio/bot/hosts/local-transport';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import type { HostResult } from '@recio/bot/hosts/transport';
+import { forcedCommandLine, generateKeyPair } from '../test/support/sshd.js';
 import { startTestHost } from '../test/support/test-host.js';
 import { ms, ratio, sample, summarize } from './stats.js';
 
@@ -59,24 +63,56 @@ try {
     agentConfig: AgentConfigSchema.parse({ supervisorctl: host.supervisor.supervisorctl }),
     commandTimeoutMs: 30_000,
   });
+  const localArgv = new LocalTransport({
+    agentConfig: AgentConfigSchema.parse({
+      supervisorctl: host.supervisor.supervisorctl,
+      supervisord: { via: 'supervisorctl' },
+    }),
+    commandTimeoutMs: 30_000,
+  });
   const pool = new SshTransport({
     host: host.fleetHost,
     privateKey: host.clientKey.privateKey,
     connectTimeoutMs: 5_000,
     commandTimeoutMs: 30_000,
   });
-  must(await pool.run(REQUEST)); // warm the pool: connect, open the session
+  // The supervisorctl baseline over the same sshd: a second key, its forced command a config that says so.
+  const argvConfigPath = join(host.dir, 'agent-supervisorctl.yml');
+  await writeFile(
+    argvConfigPath,
+    `host: test-host\nsupervisorctl: ${JSON.stringify(host.supervisor.supervisorctl)}\nsupervisord: { via: supervisorctl }\n`,
+    { mode: 0o644 },
+  );
+  const argvKey = await generateKeyPair(join(host.dir, 'argv_key'), 'recio-bench-argv');
+  await appendFile(
+    join(host.dir, 'sshd', 'authorized_keys', host.user.name),
+    `${forcedCommandLine(argvKey.publicKey, argvConfigPath)}\n`,
+  );
+  const poolArgv = new SshTransport({
+    host: host.fleetHost,
+    privateKey: argvKey.privateKey,
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 30_000,
+  });
+  must(await pool.run(REQUEST)); // warm the pools: connect, open the session
+  must(await poolArgv.run(REQUEST));
   must(await local.run(REQUEST));
+  must(await localArgv.run(REQUEST));
 
-  // Interleave the three so drift on the machine hits them alike.
+  // Interleave them so drift on the machine hits them alike.
   const localSamples: number[] = [];
+  const localArgvSamples: number[] = [];
   const poolSamples: number[] = [];
+  const poolArgvSamples: number[] = [];
   const sshSamples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     localSamples.push(...(await sample(1, async () => must(await local.run(REQUEST)))));
+    localArgvSamples.push(...(await sample(1, async () => must(await localArgv.run(REQUEST)))));
     poolSamples.push(...(await sample(1, async () => must(await pool.run(REQUEST)))));
+    poolArgvSamples.push(...(await sample(1, async () => must(await poolArgv.run(REQUEST)))));
     sshSamples.push(...(await sample(1, () => openssh(host.user.name))));
   }
+  await poolArgv.close();
   // The same request as root (login shell bash, which sources root's .bashrc for SSH commands) and
   // as the test user (/bin/sh), interleaved.
   const rootSamples: number[] = [];
@@ -145,17 +181,23 @@ try {
   );
 
   const l = summarize(localSamples);
+  const la = summarize(localArgvSamples);
   const p = summarize(poolSamples);
+  const pa = summarize(poolArgvSamples);
   const s = summarize(sshSamples);
   console.log(`recio-bot bench:hosts — service.status, ${RUNS} runs each (median / p95)`);
-  console.log(`  agent in-process (no SSH)     ${ms(l.median)} / ${ms(l.p95)}`);
+  console.log(`  agent in-process, XML-RPC     ${ms(l.median)} / ${ms(l.p95)}`);
+  console.log(`  agent in-process, supervisorctl ${ms(la.median)} / ${ms(la.p95)}`);
   console.log(
-    `  warm SSH pool                 ${ms(p.median)} / ${ms(p.p95)}   ${ratio(p.median, l.median)} local (target ≤ 1.25×), ${ratio(p.median, s.median)} OpenSSH (target ≤ 0.5×)`,
+    `  warm SSH pool, XML-RPC        ${ms(p.median)} / ${ms(p.p95)}   ${ratio(p.median, s.median)} OpenSSH (target ≤ 0.05×), ${ratio(p.median, pa.median)} supervisorctl pool (target ≤ 0.1×), ${ratio(p.median, l.median)} local`,
+  );
+  console.log(
+    `  warm SSH pool, supervisorctl  ${ms(pa.median)} / ${ms(pa.p95)}   ${ratio(pa.median, s.median)} OpenSSH, ${ratio(pa.median, la.median)} local supervisorctl`,
   );
   console.log(`  OpenSSH client, new conn.     ${ms(s.median)} / ${ms(s.p95)}`);
   console.log(`fan-out to ${FLEET} fleet entries, ${FANOUT_RUNS} runs (median / p95)`);
   console.log(
-    `  recio pool, warm              ${ms(warmFan.median)} / ${ms(warmFan.p95)}   ${ratio(warmFan.median, pdsh.median)} pdsh (target ≤ 0.5×)`,
+    `  recio pool, warm, XML-RPC     ${ms(warmFan.median)} / ${ms(warmFan.p95)}   ${ratio(warmFan.median, pdsh.median)} pdsh (target ≤ 0.1×)`,
   );
   console.log(`  recio pool, cold (1 run)      ${ms(cold.median)}   ${ratio(cold.median, pdsh.median)} pdsh`);
   console.log(`  pdsh -R ssh                   ${ms(pdsh.median)} / ${ms(pdsh.p95)}`);
@@ -169,7 +211,9 @@ try {
       bench: 'hosts',
       runs: RUNS,
       local: l,
+      localSupervisorctl: la,
       pool: p,
+      poolSupervisorctl: pa,
       openssh: s,
       fanOut: { warm: warmFan, cold, pdsh },
       loginShell: rootShell ? { root: rootShell, user: userShell } : null,

@@ -52,11 +52,13 @@ afterAll(async () => {
 describe('the packed agent installs alone', () => {
   test('its prefix holds the agent, the protocol and their few dependencies: nothing of the bot', async () => {
     const packages = await installedPackages(prefix);
-    expect(packages).toEqual(expect.arrayContaining(['@recio/agent', '@recio/protocol', 'execa', 'yaml', 'zod']));
+    expect(packages).toEqual(
+      expect.arrayContaining(['@recio/agent', '@recio/protocol', 'execa', 'xmlrpc', 'yaml', 'zod']),
+    );
     expect(packages.filter((name) => BOT_ONLY.test(name))).toEqual([]);
     expect(packages).not.toContain('@recio/bot');
     const manifest = JSON.parse(await readFile(join(prefix, 'node_modules/@recio/agent/package.json'), 'utf8'));
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@recio/protocol', 'execa', 'yaml', 'zod']);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@recio/protocol', 'execa', 'xmlrpc', 'yaml', 'zod']);
   });
 
   test('the installed recio-agent answers a request as the forced command would run it', async () => {

@@ -25,6 +25,8 @@ const EVENT_LISTENER = resolve(import.meta.dirname, '../../packages/agent/dist/e
 export interface Supervisord {
   dir: string;
   configPath: string;
+  /** Its unix socket, where supervisorctl (and the agent's XML-RPC) reach it. */
+  socket: string;
   /** argv prefix for supervisorctl against this instance, for an agent config. */
   supervisorctl: string[];
   status(): Promise<ProgramStatus[]>;
@@ -44,6 +46,8 @@ export interface SupervisordOptions {
   releaseDir?: string;
   /** Runs recio-event-listener as a supervisord event listener writing to this spool. */
   eventsSpool?: string;
+  /** Basic auth on the socket ([unix_http_server] username/password), given to supervisorctl too. */
+  auth?: { username: string; password: string };
 }
 
 export async function startSupervisord(
@@ -83,6 +87,7 @@ export async function startSupervisord(
     '[unix_http_server]',
     `file=${socket}`,
     'chmod=0777',
+    ...(options.auth ? [`username=${options.auth.username}`, `password=${options.auth.password}`] : []),
     '[supervisord]',
     `logfile=${join(dir, 'supervisord.log')}`,
     `pidfile=${join(dir, 'supervisord.pid')}`,
@@ -93,6 +98,7 @@ export async function startSupervisord(
     'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
     '[supervisorctl]',
     `serverurl=unix://${socket}`,
+    ...(options.auth ? [`username=${options.auth.username}`, `password=${options.auth.password}`] : []),
     ...sections,
   ].join('\n');
   const configPath = join(dir, 'supervisord.conf');
@@ -124,6 +130,7 @@ export async function startSupervisord(
   return {
     dir,
     configPath,
+    socket,
     supervisorctl,
     status,
     program,

@@ -135,3 +135,20 @@ export const DeploySection = z
     settleSeconds: z.number().int().min(0).max(600).default(10),
   })
   .prefault({});
+
+/**
+ * How the agent reaches supervisord. `auto`: XML-RPC on the unix socket (what supervisorctl itself
+ * speaks, without starting Python per call), falling back to the `supervisorctl` argv when no socket
+ * is configured or it cannot be reached. Without `socket`, the socket and its username/password come
+ * from the supervisord config supervisorctl reads (its `-c`, else supervisorctl's search path).
+ * `supervisorctl`: always the argv.
+ */
+export const SupervisordSection = z
+  .strictObject({
+    via: z.enum(['auto', 'supervisorctl']).default('auto'),
+    socket: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    /** As in `[unix_http_server]`; redacted from all output. */
+    password: z.string().min(1).optional(),
+  })
+  .prefault({});

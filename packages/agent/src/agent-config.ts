@@ -9,6 +9,7 @@ import {
   ConfigBackupSection,
   DeploySection,
   RestoreSection,
+  SupervisordSection,
   ScratchSection,
 } from './agent-config-sections.js';
 import { Argv } from './argv-template.js';
@@ -32,11 +33,17 @@ export const AgentConfigSchema = z.strictObject({
   host: z.string().optional(),
   services: z.array(ServiceName).default([...RECIO_PROGRAMS]),
   supervisorctl: Argv.default(['supervisorctl']),
+  supervisord: SupervisordSection,
   db: z
     .strictObject({
       status: Argv.default(['systemctl', 'is-active', 'postgresql']),
       restart: Argv.default(['sudo', '-n', 'systemctl', 'restart', 'postgresql']),
       psql: Argv.default(['psql', '-X']),
+      /**
+       * The probes (db.status, db.tables, db.freshness) share one long-lived psql per agent session
+       * instead of starting psql and logging in per probe. false: a psql per probe, as before.
+       */
+      probeSession: z.boolean().default(true),
       pgDump: Argv.default(['pg_dump']),
       /**
        * pg_restore into the live database (restores) and for reading a dump's table of contents.
@@ -112,5 +119,6 @@ export function secretsOf(config: AgentConfig): string[] {
   const fromEnv = [...Object.entries(config.db.env), ...Object.entries(config.backups.offsiteEnv)]
     .filter(([key]) => /pass|secret|token|key|credential/i.test(key))
     .map(([, value]) => value);
-  return [...config.secrets, ...fromEnv].filter((s) => s.length >= 4);
+  const socketPassword = config.supervisord.password === undefined ? [] : [config.supervisord.password];
+  return [...config.secrets, ...fromEnv, ...socketPassword].filter((s) => s.length >= 4);
 }

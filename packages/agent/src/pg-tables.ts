@@ -1,5 +1,6 @@
 import type { ActionContext, ActionOutcome } from './action-context.js';
 import { failedRun } from './action-context.js';
+import { probeQuery } from './psql-session.js';
 
 const LIST_TABLES =
   "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
@@ -15,12 +16,9 @@ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamesp
 WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
 ORDER BY 1`;
 
-/** The plan's `\dt`: the user tables the database has (by name, any schema). */
-export async function listTables(
-  ctx: ActionContext,
-  psql: readonly string[] = ctx.config.db.psql,
-): Promise<string[] | ActionOutcome> {
-  const run = await ctx.run([...psql, '-At', '-v', 'ON_ERROR_STOP=1', '-c', LIST_TABLES], { env: ctx.config.db.env });
+/** The plan's `\dt`: the user tables the database has (by name, any schema), on the session's psql. */
+export async function listTables(ctx: ActionContext): Promise<string[] | ActionOutcome> {
+  const run = await probeQuery(ctx, LIST_TABLES);
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'psql (list tables)');
   return run.stdout
     .split('\n')

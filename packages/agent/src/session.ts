@@ -3,6 +3,7 @@ import { CancelRequest, SESSION_ACTION } from '@recio/protocol/messages';
 import type { AgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
 import { boundedLines, idInHead } from './line-reader.js';
+import { closeProbeSessions } from './psql-session.js';
 import { auditOnHost, helloLine, oversizeRefusal, parseRequestText, type WriteLine } from './wire.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
@@ -64,6 +65,7 @@ export async function runSession(input: Readable, write: WriteLine, config: Agen
   }
   // The bot hung up: let what was started finish (a restart cut in half is worse), bounded by its timeout.
   await Promise.all(finished);
+  closeProbeSessions();
 }
 
 function safeJson(text: string): unknown {

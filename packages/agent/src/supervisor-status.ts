@@ -59,3 +59,37 @@ export function parseSupervisorStatus(text: string): { programs: ProgramStatus[]
   }
   return { programs, unparsed };
 }
+
+/** One entry of supervisord's `getAllProcessInfo`, the fields supervisorctl's status line is made of. */
+export interface ProcessInfo {
+  name: string;
+  group: string;
+  statename: string;
+  description: string;
+}
+
+const isProcessInfo = (value: unknown): value is ProcessInfo => {
+  const v = value as Partial<ProcessInfo> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    typeof v.group === 'string' &&
+    typeof v.statename === 'string' &&
+    typeof v.description === 'string'
+  );
+};
+
+/**
+ * `getAllProcessInfo`'s answer as the lines supervisorctl would print for it (`group:name` when the
+ * group is not the program's own, then the state, then supervisord's description), parsed by the
+ * same parser: both paths give the same ProgramStatus by construction. Undefined: not that answer.
+ */
+export function statusFromProcessInfo(value: unknown): { programs: ProgramStatus[]; unparsed: string[] } | undefined {
+  if (!Array.isArray(value) || !value.every(isProcessInfo)) return undefined;
+  const lines = value.map((info) => {
+    const name = info.group === info.name ? info.name : `${info.group}:${info.name}`;
+    return `${name} ${info.statename} ${info.description}`;
+  });
+  return parseSupervisorStatus(lines.join('\n'));
+}

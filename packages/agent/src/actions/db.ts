@@ -1,6 +1,7 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
 import { listTables } from '../pg-tables.js';
+import { probeQuery } from '../psql-session.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
 interface DbState {
@@ -13,7 +14,7 @@ interface DbState {
 async function readDbState(ctx: ActionContext): Promise<DbState> {
   const status = await ctx.run(ctx.config.db.status);
   const state = status.stdout.trim().split('\n')[0] || (status.exitCode === 0 ? 'active' : `exit ${status.exitCode}`);
-  const ping = await ctx.run([...ctx.config.db.psql, '-At', '-c', 'SELECT 1'], { env: ctx.config.db.env });
+  const ping = await probeQuery(ctx, 'SELECT 1');
   return {
     active: status.exitCode === 0 && !status.timedOut,
     state,

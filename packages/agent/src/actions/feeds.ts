@@ -1,5 +1,6 @@
 import type { ActionHandler } from '../action-context.js';
 import { failed, failedRun, succeeded } from '../action-context.js';
+import { probeQuery } from '../psql-session.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
 /**
@@ -19,9 +20,7 @@ export const dbFreshness: ActionHandler<'db.freshness'> = async ({ feed }, ctx) 
     );
   }
   const sql = `SELECT EXTRACT(EPOCH FROM (now() - max("${source.column}")))::bigint, max("${source.column}") FROM "${source.table}"`;
-  const run = await ctx.run([...ctx.config.db.psql, '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-    env: ctx.config.db.env,
-  });
+  const run = await probeQuery(ctx, sql, '|');
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, `psql (newest ${source.table}.${source.column})`);
   const [age = '', newest = ''] = run.stdout.trim().split('|');
   return succeeded({

@@ -1,6 +1,6 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
-import { failed, failedRun, pollUntil, succeeded } from '../action-context.js';
-import { readStatus, tailLines } from '../supervisor-ctl.js';
+import { failed, pollUntil, succeeded } from '../action-context.js';
+import { control, readStatus, tailLines } from '../supervisor-ctl.js';
 import type { ProgramStatus } from '../supervisor-status.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
@@ -43,9 +43,8 @@ async function bringUp(
   if (verb === 'start' && before.state === 'RUNNING') {
     return succeeded({ service, state: before.state, pid: before.pid, previousPid: before.pid, alreadyRunning: true });
   }
-  const command = await ctx.run([...ctx.config.supervisorctl, verb, service]);
-  if (command.timedOut || command.startError !== undefined)
-    return failedRun(command, `supervisorctl ${verb} ${service}`);
+  const command = await control(ctx, verb, service);
+  if (command.error !== undefined) return command.error;
   const deadline = Date.now() + waitSeconds * 1000;
   let last: ProgramStatus | ActionOutcome = before;
   const settled = await pollUntil(ctx, deadline, async () => {
@@ -91,8 +90,8 @@ export const serviceStart: ActionHandler<'service.start'> = ({ service, waitSeco
 export const serviceStop: ActionHandler<'service.stop'> = async ({ service }, ctx) => {
   const refused = unmanaged(ctx, service);
   if (refused) return refused;
-  const command = await ctx.run([...ctx.config.supervisorctl, 'stop', service]);
-  if (command.timedOut || command.startError !== undefined) return failedRun(command, `supervisorctl stop ${service}`);
+  const command = await control(ctx, 'stop', service);
+  if (command.error !== undefined) return command.error;
   const after = await readOne(ctx, service);
   if (!isProgram(after)) return after;
   const data = { service, state: after.state, pid: after.pid };
