@@ -6,6 +6,7 @@ import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { parseSupervisorStatus, type ProgramStatus } from '@recio/agent/supervisor-status';
 
 const STAND_IN = resolve(import.meta.dirname, 'fixtures/stand-in-service.mjs');
+const LAUNCH = resolve(import.meta.dirname, 'fixtures/stand-in-launch.sh');
 const EVENT_LISTENER = resolve(import.meta.dirname, '../../packages/agent/dist/event-listener.js');
 
 export interface Supervisord {
@@ -15,8 +16,8 @@ export interface Supervisord {
   supervisorctl: string[];
   status(): Promise<ProgramStatus[]>;
   program(name: string): Promise<ProgramStatus>;
-  /** Makes a stand-in crash at its next start ("crash") or run normally ("ok"). */
-  setMode(name: string, mode: 'crash' | 'ok'): Promise<void>;
+  /** Makes a stand-in crash at every start ("crash"), at its next N starts (N), or run normally ("ok"). */
+  setMode(name: string, mode: 'crash' | 'ok' | number): Promise<void>;
   waitFor(name: string, state: ProgramStatus['state'], timeoutMs?: number): Promise<ProgramStatus>;
   stop(): Promise<void>;
 }
@@ -44,7 +45,7 @@ export async function startSupervisord(
   const sections = programs.map((name) =>
     [
       `[program:${name}]`,
-      `command=${process.execPath} ${STAND_IN} ${name} ${dir}${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
+      `command=/bin/sh ${LAUNCH} ${process.execPath} ${STAND_IN} ${name} ${dir}${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
       'autostart=true',
       'autorestart=true',
       'startsecs=1',
@@ -115,7 +116,7 @@ export async function startSupervisord(
     waitFor,
     setMode: async (name, mode) => {
       if (mode === 'ok') await rm(join(dir, 'modes', name), { force: true });
-      else await writeFile(join(dir, 'modes', name), mode);
+      else await writeFile(join(dir, 'modes', name), String(mode));
     },
     stop: async () => {
       child.kill('SIGTERM');
