@@ -98,6 +98,8 @@ export function anIncident(overrides: Partial<Incident> = {}): Incident {
     followUps: null,
     detail: {},
     occurrences: 1,
+    mergedInto: null,
+    symptoms: [],
     updatedAt: T0,
     ...overrides,
   };

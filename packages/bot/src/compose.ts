@@ -21,6 +21,7 @@ import type { Drills } from './operations/types.js';
 import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
+import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
 import { startSchedules } from './scheduler/schedules.js';
@@ -58,6 +59,7 @@ export interface Core {
   store: Store;
   hosts: Hosts;
   runbooks: Runbooks;
+  topology: Topology;
   fleet: FleetView;
   vocabulary: Vocabulary;
   engine: RunEngine;
@@ -115,7 +117,10 @@ export function coreSettingsOf(config: Config): CoreSettings {
 /** config → runbooks → store → hosts, then the rest (assembleCore). */
 export async function composeCore(config: Config, options: ComposeCoreOptions): Promise<Core> {
   // Runbooks first: a bad file must stop start-up before anything is opened.
-  const runbooks = loadRunbooks(resolve(config.env.RECIO_RUNBOOKS_DIR));
+  const runbooksDir = resolve(config.env.RECIO_RUNBOOKS_DIR);
+  const runbooks = loadRunbooks(runbooksDir);
+  // The dependency graph beside them, refused the same way (a cycle, an unknown program…).
+  const topology = loadTopology(runbooksDir, config.env.RECIO_RUNBOOKS_DIR, new Set(runbooks.keys()));
   const { logger } = options;
   const store = await openStore({ ...storeOptionsFromConfig(config), logger, migrate: options.migrate ?? true });
   let hosts: Hosts;
@@ -125,16 +130,17 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
     await store.close();
     throw error;
   }
-  return assembleCore({ store, hosts, runbooks }, coreSettingsOf(config), options);
+  return assembleCore({ store, hosts, runbooks, topology }, coreSettingsOf(config), options);
 }
 
 /** store + hosts + runbooks → engine → access → runs, decisions, incidents → operations. */
 export function assembleCore(
-  opened: { store: Store; hosts: Hosts; runbooks: Runbooks },
+  opened: { store: Store; hosts: Hosts; runbooks: Runbooks; topology?: Topology },
   settings: CoreSettings,
   options: AssembleOptions,
 ): Core {
   const { store, hosts, runbooks } = opened;
+  const topology = opened.topology ?? defaultTopology();
   const { logger } = options;
   const signals = options.signals ?? new Signals(logger);
   const fleet: FleetView = { withRole: (role) => hosts.withRole(role).map((h) => h.name) };
@@ -163,7 +169,7 @@ export function assembleCore(
   });
   const { opsChannel } = settings;
   const runs = new RunRequests({ store, engine, runbooks, fleet, vocabulary, opsChannel });
-  const desk = new IncidentDesk({ store, access, runs, logger, opsChannel, onChange: outbox });
+  const desk = new IncidentDesk({ store, access, runs, logger, opsChannel, topology, onChange: outbox });
   // A checklist that went green on its last, hand-ticked item has nobody else to offer Resolve.
   signals.on('runSettled', (run) => {
     if (run.incidentId === null) return;
@@ -189,6 +195,7 @@ export function assembleCore(
   return {
     ...parts,
     runbooks,
+    topology,
     engine,
     ops,
     close: async () => {

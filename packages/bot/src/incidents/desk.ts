@@ -7,7 +7,9 @@ import type { Answer } from '../operations/types.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
 import { recordTransition } from '../runbooks/transition.js';
 import type { Store, StoreLogger } from '../store/index.js';
-import { classify, type Failure } from './failure.js';
+import { CauseLinks } from './causes.js';
+import { classify, type Classified, type Failure } from './failure.js';
+import { defaultTopology, type Topology } from '../runbooks/topology.js';
 import { MONITOR, postIncident, updateIncident } from './incident-messages.js';
 import { durations, formatDuration, loadReportData, renderReport } from './report.js';
 
@@ -19,6 +21,8 @@ export interface IncidentDeskDeps {
   runs: RunRequests;
   logger: StoreLogger;
   opsChannel?: string | undefined;
+  /** The dependencies (commands/topology.yml): which open incident a failure is a symptom of. */
+  topology?: Topology;
   /** Told after a change with messages is committed (the publisher sends without waiting). */
   onChange?: () => void;
 }
@@ -35,11 +39,34 @@ const ACTIVE_RUN = ['pending', 'running', 'awaiting_approval'];
  * (the button and `/recio incident close` alike) that writes the report.
  */
 export class IncidentDesk {
-  constructor(private readonly deps: IncidentDeskDeps) {}
+  readonly topology: Topology;
+  private readonly causes: CauseLinks;
 
-  /** A failure seen by the monitor: opens its incident, or joins the open one with the same fingerprint. */
+  constructor(private readonly deps: IncidentDeskDeps) {
+    this.topology = deps.topology ?? defaultTopology();
+    this.causes = new CauseLinks({ ...deps, topology: this.topology });
+  }
+
+  /**
+   * A failure seen by the monitor. A symptom of an open cause (commands/topology.yml) joins the
+   * cause's incident; otherwise it opens its incident or joins the open one with the same
+   * fingerprint, and a new cause's incident takes in the symptom incidents opened before it.
+   */
   async reportFailure(failure: Failure): Promise<{ incident: Incident; created: boolean }> {
     const c = classify(failure);
+    const cause = await this.causes.openCauseOf(c.fingerprint);
+    if (cause !== undefined) {
+      const incident = await this.causes.joinAsSymptom(cause, failure, c);
+      this.deps.onChange?.();
+      return { incident, created: false };
+    }
+    const opened = await this.openOrJoin(failure, c);
+    if (opened.created) await this.causes.mergeSymptomsInto(opened.incident);
+    this.deps.onChange?.();
+    return opened;
+  }
+
+  private async openOrJoin(failure: Failure, c: Classified): Promise<{ incident: Incident; created: boolean }> {
     const result = await this.deps.store.withTransaction(async (tx) => {
       const { incident, created } = await tx.incidents.openOrJoin({
         fingerprint: c.fingerprint,
@@ -81,7 +108,6 @@ export class IncidentDesk {
       }
       return { incident, created };
     });
-    this.deps.onChange?.();
     return result;
   }
 

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { IncidentDesk } from '@recio/bot/incidents/desk';
+import type { Failure } from '@recio/bot/incidents/failure';
+import type { Store } from '@recio/bot/store/index';
+import { startBackend, type TestBackend } from '../store/support/backends.js';
+import { silentLogger } from '../support/monitor-fixture.js';
+
+/**
+ * The incident desk with the default topology (REC.IO's graph) over a real store: symptoms join
+ * their cause's open incident, and a cause seen after its symptoms takes their incidents in. The
+ * desk's other deps (access, runs) are not reached by reportFailure.
+ */
+let backend: TestBackend;
+let store: Store;
+let desk: IncidentDesk;
+const OPS = 'C0OPS';
+
+const program = (subject: string, state = 'FATAL'): Failure => ({
+  kind: 'program',
+  host: 'app1',
+  subject,
+  state,
+  detail: `${subject} went ${state} on app1`,
+});
+const dbDown: Failure = {
+  kind: 'db',
+  host: 'db1',
+  subject: 'postgresql',
+  state: 'down',
+  detail: 'pg_isready: no response',
+};
+
+beforeAll(async () => {
+  backend = await startBackend('machine');
+  store = await backend.open();
+  desk = new IncidentDesk({
+    store,
+    access: {} as never,
+    runs: {} as never,
+    logger: silentLogger,
+    opsChannel: OPS,
+  });
+});
+afterAll(async () => {
+  await backend?.teardown();
+});
+
+const outboxKeys = async (prefix: string) =>
+  (await backend.sql(`SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE $1 ORDER BY id`, [`${prefix}%`])).map(
+    (r) => (r as { dedupe_key: string }).dedupe_key,
+  );
+
+describe('one thread per cause', () => {
+  test('symptoms seen first are merged into the cause: "merged into" in each, the parent lists them, one thread left', async () => {
+    const a = await desk.reportFailure(program('trade_manager', 'EXITED'));
+    const b = await desk.reportFailure(program('kalshi_api_watchdog'));
+    expect(a.created && b.created).toBe(true);
+    const cause = await desk.reportFailure(dbDown);
+    expect(cause.created).toBe(true);
+
+    for (const symptom of [a.incident, b.incident]) {
+      const after = await store.incidents.get(symptom.id);
+      expect(after).toMatchObject({ status: 'resolved', mergedInto: cause.incident.id, resolvedBy: 'monitor' });
+      expect(await outboxKeys(`incident:${symptom.id}:merged`)).toEqual([`incident:${symptom.id}:merged`]);
+    }
+    expect((await store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual(['db:db1']);
+    const parent = await store.incidents.get(cause.incident.id);
+    expect(parent?.symptoms).toEqual(['trade_manager on app1', 'kalshi_api_watchdog on app1']);
+    expect(await outboxKeys(`incident:${cause.incident.id}:symptom:`)).toEqual([
+      `incident:${cause.incident.id}:symptom:program:app1/trade_manager`,
+      `incident:${cause.incident.id}:symptom:program:app1/kalshi_api_watchdog`,
+    ]);
+  });
+
+  test('a symptom of the open cause joins it: a timeline entry each time, one reply per program, no incident', async () => {
+    const cause = (await store.incidents.findUnresolved('db:db1'))!;
+    for (const state of ['EXITED', 'BACKOFF', 'FATAL']) {
+      const joined = await desk.reportFailure(program('trade_executor', state));
+      expect(joined).toMatchObject({ created: false, incident: { id: cause.id } });
+    }
+    // trade_manager again (merged earlier): still no second reply for it.
+    await desk.reportFailure(program('trade_manager'));
+    expect(await store.incidents.findUnresolved('program:app1/trade_executor')).toBeUndefined();
+    expect((await store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual(['db:db1']);
+    expect(await outboxKeys(`incident:${cause.id}:symptom:program:app1/trade_executor`)).toHaveLength(1);
+    expect(await outboxKeys(`incident:${cause.id}:symptom:program:app1/trade_manager`)).toHaveLength(1);
+    const events = await store.timeline.list({ incidentId: cause.id });
+    expect(events.filter((e) => e.kind === 'symptom' && e.text.includes('trade_executor'))).toHaveLength(3);
+    expect((await store.incidents.get(cause.id))?.symptoms).toContain('trade_executor on app1');
+  });
+
+  test('a failure that is no symptom of the open cause (a provider) opens its own incident', async () => {
+    const provider = await desk.reportFailure({
+      kind: 'provider',
+      subject: 'kalshi',
+      state: '503',
+      detail: 'kalshi health endpoint: HTTP 503',
+    });
+    expect(provider).toMatchObject({ created: true, incident: { fingerprint: 'provider:kalshi' } });
+  });
+
+  test('a merge of an incident already resolved does nothing', async () => {
+    const cause = (await store.incidents.findUnresolved('db:db1'))!;
+    const merged = (await store.incidents.listRecent(50)).find((i) => i.mergedInto === cause.id)!;
+    const before = await outboxKeys(`incident:${merged.id}`);
+    const { CauseLinks } = await import('@recio/bot/incidents/causes');
+    const links = new CauseLinks({ store, topology: desk.topology });
+    expect(await links.merge(merged, cause)).toBe(false);
+    expect(await outboxKeys(`incident:${merged.id}`)).toEqual(before);
+  });
+});
