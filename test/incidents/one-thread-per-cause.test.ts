@@ -109,3 +109,87 @@ describe('one thread per cause', () => {
     expect(await outboxKeys(`incident:${merged.id}`)).toEqual(before);
   });
 });
+
+describe('recovery is seen, and nothing is silent', () => {
+  let quiet: IncidentDesk;
+  beforeAll(() => {
+    quiet = new IncidentDesk({
+      store,
+      access: {} as never,
+      runs: {} as never,
+      logger: silentLogger,
+      opsChannel: OPS,
+      quietMs: 60_000,
+    });
+  });
+
+  test('healthy again: "recovered at T, after N min" in the thread and on the parent; failing again clears it with a visible reply', async () => {
+    const { incident } = await quiet.reportFailure({
+      kind: 'backup',
+      host: 'db1',
+      subject: 'backup',
+      state: '30h',
+      detail: 'newest dump 30h old',
+    });
+    await quiet.reportHealthy(incident.fingerprint, 'newest dump 1h old');
+    const recovered = (await store.incidents.get(incident.id))!;
+    expect(recovered.recoveredAt).toBeInstanceOf(Date);
+    const [row] = await backend.sql<{ text: string }>(
+      `SELECT payload->>'text' AS text FROM outbox WHERE dedupe_key LIKE $1 AND kind = 'post'`,
+      [`incident:${incident.id}:recovered:%`],
+    );
+    expect(row?.text).toMatch(/^:white_check_mark: Recovered at \d\d:\d\d:\d\d UTC, after 0 min: newest dump 1h old$/);
+    // Healthy twice: told once.
+    await quiet.reportHealthy(incident.fingerprint, 'newest dump 1h old');
+    expect(await outboxKeys(`incident:${incident.id}:recovered:`)).toHaveLength(1);
+
+    await quiet.reportFailure({
+      kind: 'backup',
+      host: 'db1',
+      subject: 'backup',
+      state: '31h',
+      detail: 'newest dump 31h old',
+    });
+    expect((await store.incidents.get(incident.id))?.recoveredAt).toBeNull();
+    const [again] = await backend.sql<{ text: string; thread_of: string }>(
+      `SELECT payload->>'text' AS text, thread_of FROM outbox WHERE dedupe_key = $1`,
+      [`incident:${incident.id}:seen:2`],
+    );
+    expect(again).toEqual({
+      text: ':repeat: Seen again (2×): newest dump 31h old',
+      thread_of: `incident:${incident.id}:post`,
+    });
+    expect(await outboxKeys(`incident:${incident.id}:post:seen:2`)).toHaveLength(1);
+  });
+
+  test('untouched and quiet for the quiet period: resolved by itself, with a report that says so; touched: not', async () => {
+    const untouched = (await store.incidents.findUnresolved('backup:db1'))!;
+    await quiet.reportHealthy(untouched.fingerprint, 'newest dump 1h old');
+    const touched = await quiet.reportFailure({
+      kind: 'provider',
+      subject: 'coinbase',
+      state: '503',
+      detail: 'HTTP 503',
+    });
+    await store.timeline.add({
+      incidentId: touched.incident.id,
+      actor: 'U0ALICE',
+      kind: 'message',
+      text: 'looking',
+      detail: {},
+    });
+    await quiet.reportHealthy(touched.incident.fingerprint, 'coinbase healthy');
+
+    expect(await quiet.resolveQuiet(new Date(Date.now() + 30_000))).toEqual([]);
+    const resolved = await quiet.resolveQuiet(new Date(Date.now() + 61_000));
+    expect(resolved).toEqual([untouched.id]);
+    const after = (await store.incidents.get(untouched.id))!;
+    expect(after).toMatchObject({ status: 'resolved', resolvedBy: 'monitor' });
+    expect(after.report).toContain('**Resolved by itself**: the probes stayed healthy for');
+    expect(after.report).toMatch(/Recovered at .* UTC, after \d+ min\./);
+    expect(await outboxKeys(`incident:${untouched.id}:post:report:`)).toHaveLength(1);
+    expect((await store.incidents.get(touched.incident.id))?.status).toBe('open');
+    // Twice: nothing more.
+    expect(await quiet.resolveQuiet(new Date(Date.now() + 120_000))).toEqual([]);
+  });
+});

@@ -99,6 +99,7 @@ export function anIncident(overrides: Partial<Incident> = {}): Incident {
     detail: {},
     occurrences: 1,
     mergedInto: null,
+    recoveredAt: null,
     symptoms: [],
     updatedAt: T0,
     ...overrides,

@@ -40,6 +40,8 @@ import { openStore, type Store, type StoreLogger, storeOptionsFromConfig } from 
 /** What the core is told from the config (or, in tests, directly). */
 export interface CoreSettings {
   opsChannel?: string | undefined;
+  /** RECIO_INCIDENT_QUIET_MINUTES: an untouched, recovered monitor incident resolves itself after it. */
+  incidentQuietMs?: number;
   roleMembers: RoleMembers;
   checks: ChecksConfig;
   /** How long to wait for a busy host+service lock before telling the operator who holds it. */
@@ -109,6 +111,7 @@ export function coreSettingsOf(config: Config): CoreSettings {
     },
     lockWaitMs: 60_000,
     approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
+    incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
     monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
     fleetPath: env.RECIO_FLEET,
   };
@@ -169,7 +172,16 @@ export function assembleCore(
   });
   const { opsChannel } = settings;
   const runs = new RunRequests({ store, engine, runbooks, fleet, vocabulary, opsChannel });
-  const desk = new IncidentDesk({ store, access, runs, logger, opsChannel, topology, onChange: outbox });
+  const desk = new IncidentDesk({
+    store,
+    access,
+    runs,
+    logger,
+    opsChannel,
+    topology,
+    ...(settings.incidentQuietMs === undefined ? {} : { quietMs: settings.incidentQuietMs }),
+    onChange: outbox,
+  });
   // A checklist that went green on its last, hand-ticked item has nobody else to offer Resolve.
   signals.on('runSettled', (run) => {
     if (run.incidentId === null) return;

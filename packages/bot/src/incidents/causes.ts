@@ -1,28 +1,15 @@
 import { redactSecrets } from '@recio/protocol/redact';
 import type { Incident } from '../domain/index.js';
-import { incidentPostKey } from '../runbooks/run-notices.js';
 import { recordTransition } from '../runbooks/transition.js';
 import { nodeOfFingerprint, type Topology } from '../runbooks/topology.js';
 import type { Repos, Store } from '../store/index.js';
 import type { Classified, Failure } from './failure.js';
-import { MONITOR, updateIncident } from './incident-messages.js';
+import { MONITOR, replyInThread, updateIncident } from './incident-messages.js';
 
 /** A symptom as the cause's parent lists it: what, where, without its state (one line per program). */
 export function symptomLabel(failure: Pick<Failure, 'kind' | 'subject' | 'host'>): string {
   const what = failure.kind === 'feed' ? `${failure.subject} feed` : failure.subject;
   return failure.host ? `${what} on ${failure.host}` : what;
-}
-
-/** A reply in the incident's thread, once per key. */
-async function replyInThread(tx: Repos, incident: Incident, key: string, text: string, event?: object) {
-  if (!incident.channel) return;
-  await tx.outbox.enqueue({
-    dedupeKey: `incident:${incident.id}:${key}`,
-    channel: incident.channel,
-    kind: 'post',
-    threadOf: incidentPostKey(incident.id),
-    payload: { text, ...(event ? { event: event as never } : {}) },
-  });
 }
 
 /**

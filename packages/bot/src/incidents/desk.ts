@@ -10,7 +10,7 @@ import type { Store, StoreLogger } from '../store/index.js';
 import { CauseLinks } from './causes.js';
 import { classify, type Classified, type Failure } from './failure.js';
 import { defaultTopology, type Topology } from '../runbooks/topology.js';
-import { MONITOR, postIncident, updateIncident } from './incident-messages.js';
+import { minutesBetween, MONITOR, postIncident, replyInThread, updateIncident } from './incident-messages.js';
 import { durations, formatDuration, loadReportData, renderReport } from './report.js';
 
 export { MONITOR } from './incident-messages.js';
@@ -21,6 +21,8 @@ export interface IncidentDeskDeps {
   runs: RunRequests;
   logger: StoreLogger;
   opsChannel?: string | undefined;
+  /** How long an untouched monitor incident stays quiet after recovering before it resolves itself (10 min). */
+  quietMs?: number;
   /** The dependencies (commands/topology.yml): which open incident a failure is a symptom of. */
   topology?: Topology;
   /** Told after a change with messages is committed (the publisher sends without waiting). */
@@ -94,6 +96,8 @@ export class IncidentDesk {
           tell: [(t) => postIncident(t, incident, `:rotating_light: ${c.title}`)],
         });
       } else {
+        // Failing again: no longer recovered, and said in the thread where people look.
+        await tx.incidents.setRecovered(incident.id, false);
         await recordTransition(tx, {
           actor: MONITOR,
           incidentId: incident.id,
@@ -101,6 +105,13 @@ export class IncidentDesk {
           text: `seen again (${incident.occurrences}×): ${redactSecrets(failure.detail)}`,
           detail: { state: failure.state },
           tell: [
+            (t) =>
+              replyInThread(
+                t,
+                incident,
+                `seen:${incident.occurrences}`,
+                `:repeat: Seen again (${incident.occurrences}×): ${redactSecrets(failure.detail)}`,
+              ),
             (t) =>
               updateIncident(t, incident, `seen:${incident.occurrences}`, `${c.title} (seen ${incident.occurrences}×)`),
           ],
@@ -115,14 +126,55 @@ export class IncidentDesk {
   async reportHealthy(fingerprint: string, detail: string): Promise<void> {
     const incident = await this.deps.store.incidents.findUnresolved(fingerprint);
     if (incident === undefined) return;
-    await this.deps.store.timeline.add({
-      incidentId: incident.id,
-      actor: MONITOR,
-      kind: 'probe_healthy',
-      text: redactSecrets(detail),
-      detail: {},
+    await this.deps.store.withTransaction(async (tx) => {
+      await tx.timeline.add({
+        incidentId: incident.id,
+        actor: MONITOR,
+        kind: 'probe_healthy',
+        text: redactSecrets(detail),
+        detail: {},
+      });
+      const moved = await tx.incidents.setRecovered(incident.id, true);
+      if (!moved?.changed || moved.incident.recoveredAt === null) return;
+      const at = moved.incident.recoveredAt;
+      const text = `:white_check_mark: Recovered at ${at.toISOString().slice(11, 19)} UTC, after ${minutesBetween(moved.incident.openedAt, at)} min: ${redactSecrets(detail)}`;
+      await replyInThread(tx, moved.incident, `recovered:${at.getTime()}`, text);
+      await updateIncident(tx, moved.incident, `recovered:${at.getTime()}`, text);
     });
+    this.deps.onChange?.();
     await this.offerResolveIfReady(incident.id);
+  }
+
+  /**
+   * An incident the monitor opened and nobody touched (no acknowledgement, no run, no person on its
+   * timeline), recovered and quiet for the quiet period, resolves itself with a short report that
+   * says so. One that people worked on is offered Resolve instead (offerResolveIfReady).
+   */
+  async resolveQuiet(now = new Date()): Promise<string[]> {
+    const quietMs = this.deps.quietMs ?? 10 * 60_000;
+    const resolved: string[] = [];
+    for (const incident of await this.deps.store.incidents.listUnresolved()) {
+      if (incident.openedBy !== MONITOR || incident.status !== 'open' || incident.recoveredAt === null) continue;
+      if (now.getTime() - incident.recoveredAt.getTime() < quietMs) continue;
+      const events = await this.deps.store.timeline.list({ incidentId: incident.id });
+      if (events.some((e) => e.actor !== MONITOR || e.runId !== null)) continue;
+      const after = await this.deps.store.withTransaction(async (tx) => {
+        const { changed, incident: moved } = await tx.incidents.advance(incident.id, 'resolved', MONITOR);
+        if (!changed) return undefined;
+        await tx.audit.append({
+          actor: MONITOR,
+          action: 'incident.resolved',
+          target: `incident:${incident.id}`,
+          outcome: 'ok',
+          detail: { quiet: true, quietMinutes: Math.round(quietMs / 60_000) },
+        });
+        return moved;
+      });
+      if (after === undefined) continue;
+      await this.announceResolved(after, 'the monitor (quiet since it recovered, nobody worked on it)');
+      resolved.push(incident.id);
+    }
+    return resolved;
   }
 
   /** Mitigated = the latest checklist in the thread is green and the monitor sees the fault healthy. */
@@ -300,10 +352,18 @@ export class IncidentDesk {
       const by = incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier';
       return { type: 'text', text: `Already resolved (${by}).` };
     }
-    const markdown = await this.writeReport(incidentId);
+    await this.announceResolved(resolved, actor.id);
     const d = durations(resolved);
+    const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
+    return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
+  }
+
+  /** The report written, the parent updated and the report uploaded into the thread. */
+  private async announceResolved(resolved: Incident, by: string): Promise<void> {
+    const incidentId = resolved.id;
+    const markdown = await this.writeReport(incidentId);
     await this.deps.store.withTransaction(async (tx) => {
-      await updateIncident(tx, resolved, 'resolved', `Resolved by ${actor.id}`);
+      await updateIncident(tx, resolved, 'resolved', `Resolved by ${by}`);
       if (!resolved.channel) return;
       await tx.outbox.enqueue({
         dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`,
@@ -319,8 +379,6 @@ export class IncidentDesk {
       });
     });
     this.deps.onChange?.();
-    const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
-    return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
   }
 
   /** The system_architect's root cause and follow-ups; the stored report is rewritten with them. */

@@ -120,6 +120,8 @@ export class Monitor {
       );
     }
     for (const observation of observations) await this.observe(observation);
+    // Untouched incidents that recovered and stayed quiet resolve themselves (the desk decides which).
+    await this.deps.desk.resolveQuiet();
     return observations;
   }
 

@@ -42,6 +42,11 @@ export interface IncidentsRepo {
   mergeInto(id: string, parentId: string, actor: string): Promise<{ incident: Incident; changed: boolean }>;
   /** Adds a symptom line to a cause's incident; `added: false` when it was listed already. */
   addSymptom(id: string, symptom: string): Promise<{ incident: Incident; added: boolean }>;
+  /**
+   * Marks it recovered now (`recovered: true` only when it was not already), or clears the mark
+   * (`at` null: failing again). Only an unresolved incident moves.
+   */
+  setRecovered(id: string, recovered: boolean): Promise<{ incident: Incident; changed: boolean } | undefined>;
   /** The most recent incidents, newest first. */
   listRecent(limit: number): Promise<Incident[]>;
 }
@@ -70,6 +75,7 @@ interface IncidentRow {
   occurrences: number;
   merged_into: string | null;
   symptoms: string[];
+  recovered_at: Date | null;
   updated_at: Date;
 }
 
@@ -97,6 +103,7 @@ function toIncident(row: IncidentRow): Incident {
     detail: row.detail,
     occurrences: row.occurrences,
     mergedInto: row.merged_into,
+    recoveredAt: row.recovered_at,
     symptoms: row.symptoms,
     updatedAt: row.updated_at,
   };
@@ -216,6 +223,20 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
         if (!current) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
         return { incident: toIncident(current), changed: false };
       });
+    },
+    async setRecovered(id, recovered) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<IncidentRow>(
+        recovered
+          ? `UPDATE incidents SET recovered_at = now(), updated_at = now()
+              WHERE id = $1 AND status <> 'resolved' AND recovered_at IS NULL RETURNING *`
+          : `UPDATE incidents SET recovered_at = NULL, updated_at = now()
+              WHERE id = $1 AND status <> 'resolved' AND recovered_at IS NOT NULL RETURNING *`,
+        [id],
+      );
+      if (row) return { incident: toIncident(row), changed: true };
+      const current = await getRow(db, id);
+      return current && { incident: toIncident(current), changed: false };
     },
     async addSymptom(id, symptom) {
       const [row] = isUuid(id)

@@ -74,6 +74,13 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
       ],
     },
     section(status),
+    ...(incident.recoveredAt !== null && incident.status !== 'resolved'
+      ? [
+          section(
+            `:white_check_mark: Recovered at ${slackTime(incident.recoveredAt)}, after ${Math.max(0, Math.round((incident.recoveredAt.getTime() - incident.openedAt.getTime()) / 60_000))} min`,
+          ),
+        ]
+      : []),
     ...(incident.symptoms.length > 0
       ? [
           section(
