@@ -193,3 +193,68 @@ describe('recovery is seen, and nothing is silent', () => {
     expect(await quiet.resolveQuiet(new Date(Date.now() + 120_000))).toEqual([]);
   });
 });
+
+describe('closing: /recio incident close and Resolve are one path', () => {
+  const LEAD = 'U0LEAD0001';
+  const lead = { id: LEAD, roles: ['lead_operator' as const] };
+  const origin = (key: string) => ({ surface: 'slack' as const, channel: OPS, deliveryKey: key, requestId: key });
+  const resolvedMetrics: Array<[string, boolean]> = [];
+  let closing: IncidentDesk;
+  beforeAll(async () => {
+    const { Access } = await import('@recio/bot/access/access');
+    closing = new IncidentDesk({
+      store,
+      access: new Access({
+        store,
+        roleMembers: { lead_operator: [LEAD], system_architect: [], security_officer: [] },
+        groupsOf: async () => [],
+      }),
+      runs: {} as never,
+      logger: silentLogger,
+      opsChannel: OPS,
+      onResolved: (how, _seconds, green) => resolvedMetrics.push([how, green]),
+    });
+  });
+
+  test('a checklist that is not green asks for a reason (too short asks again); with one, the report shows it', async () => {
+    // Leave one open incident in the channel: the earlier tests' are resolved or merged but these two.
+    for (const open of await store.incidents.listUnresolved())
+      await store.incidents.advance(open.id, 'resolved', 'test-cleanup');
+    const { incident } = await closing.reportFailure({
+      kind: 'feed',
+      host: 'db1',
+      subject: 'kalshi',
+      state: '900s old',
+      detail: 'kalshi feed: newest row 900s old',
+    });
+    const asked = await closing.close(lead, origin('close-1'));
+    expect(asked).toMatchObject({
+      type: 'text',
+      text: expect.stringContaining('The checklist is not green (it was not run)'),
+    });
+    expect((await store.incidents.get(incident.id))?.status).toBe('open');
+    const short = await closing.close(lead, origin('close-2'), 'ok');
+    expect(short).toMatchObject({ text: expect.stringContaining('say why') });
+    const refusals = await store.audit.list({ action: 'incident.close_needs_reason' });
+    expect(refusals.filter((a) => a.target === `incident:${incident.id}`)).toHaveLength(2);
+
+    const done = await closing.close(
+      lead,
+      origin('close-3'),
+      'Kalshi maintenance window, confirmed by their status page',
+    );
+    expect(done).toMatchObject({ text: expect.stringMatching(/^Resolved: /) });
+    const after = (await store.incidents.get(incident.id))!;
+    expect(after).toMatchObject({ status: 'resolved', resolvedBy: LEAD });
+    expect(after.report).toContain(
+      `**Closed by ${LEAD} closed with the checklist not green (it was not run): Kalshi maintenance window, confirmed by their status page.**`,
+    );
+    expect(await outboxKeys(`incident:${incident.id}:post:report:`)).toHaveLength(1);
+    expect(resolvedMetrics).toEqual([['person', false]]);
+    // The same path again: already resolved, nothing more.
+    expect(await closing.resolve(incident.id, lead, origin('close-4'), 'again')).toMatchObject({
+      text: expect.stringContaining('Already resolved'),
+    });
+    expect(resolvedMetrics).toHaveLength(1);
+  });
+});

@@ -181,6 +181,7 @@ export function assembleCore(
     topology,
     ...(settings.incidentQuietMs === undefined ? {} : { quietMs: settings.incidentQuietMs }),
     onChange: outbox,
+    onResolved: (how, seconds, green) => signals.emit('incidentResolved', how, seconds, green),
   });
   // A checklist that went green on its last, hand-ticked item has nobody else to offer Resolve.
   signals.on('runSettled', (run) => {
@@ -279,6 +280,7 @@ function countInto(metrics: Metrics, signals: Signals): void {
     metrics.observeAgentAction(step.host, step.action, agentOutcomeOf(result), seconds);
   });
   signals.on('runFinished', (state) => metrics.countRun(state));
+  signals.on('incidentResolved', (how, seconds, green) => metrics.observeIncidentResolved(how, seconds, green));
 }
 
 /** What `npm start` runs: the core, then Slack (publisher, app), the monitor and the schedules. */

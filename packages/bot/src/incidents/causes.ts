@@ -2,7 +2,7 @@ import { redactSecrets } from '@recio/protocol/redact';
 import type { Incident } from '../domain/index.js';
 import { recordTransition } from '../runbooks/transition.js';
 import { nodeOfFingerprint, type Topology } from '../runbooks/topology.js';
-import type { Repos, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { Classified, Failure } from './failure.js';
 import { MONITOR, replyInThread, updateIncident } from './incident-messages.js';
 

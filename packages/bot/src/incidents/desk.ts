@@ -23,6 +23,8 @@ export interface IncidentDeskDeps {
   opsChannel?: string | undefined;
   /** How long an untouched monitor incident stays quiet after recovering before it resolves itself (10 min). */
   quietMs?: number;
+  /** Told once an incident is resolved (the metrics): how, opened→resolved seconds, checklist green. */
+  onResolved?: (how: 'person' | 'quiet', seconds: number, checklistGreen: boolean) => void;
   /** The dependencies (commands/topology.yml): which open incident a failure is a symptom of. */
   topology?: Topology;
   /** Told after a change with messages is committed (the publisher sends without waiting). */
@@ -32,6 +34,9 @@ export interface IncidentDeskDeps {
 type IncidentPermission = 'view' | 'operate' | 'resolve' | 'root_cause';
 
 const ACTIVE_RUN = ['pending', 'running', 'awaiting_approval'];
+
+/** A reason to close with a checklist that is not green: a few words at least, not `ok`. */
+const MIN_REASON = 10;
 
 /**
  * Incidents from detection to report, behind one service for every surface: one thread per fault
@@ -172,6 +177,7 @@ export class IncidentDesk {
       });
       if (after === undefined) continue;
       await this.announceResolved(after, 'the monitor (quiet since it recovered, nobody worked on it)');
+      this.deps.onResolved?.('quiet', (durations(after).resolve ?? 0) / 1000, false);
       resolved.push(incident.id);
     }
     return resolved;
@@ -241,7 +247,7 @@ export class IncidentDesk {
   }
 
   /** `/recio incident close`: this channel's (or this thread's) one open incident, resolved as Resolve does. */
-  async close(actor: Actor, origin: Origin): Promise<Answer> {
+  async close(actor: Actor, origin: Origin, reason?: string): Promise<Answer> {
     const open = (await this.deps.store.incidents.listUnresolved()).filter(
       (i) => i.channel === (origin.channel ?? this.deps.opsChannel),
     );
@@ -254,7 +260,7 @@ export class IncidentDesk {
         text: `${inThread.length} incidents are open here: close one from its thread with \`@recio incident close\`. Open: ${list}`,
       };
     }
-    return this.resolve(inThread[0]!.id, actor, origin);
+    return this.resolve(inThread[0]!.id, actor, origin, reason);
   }
 
   /** `/recio report [id]`: the stored report, or a note that it is not written yet. */
@@ -332,18 +338,50 @@ export class IncidentDesk {
   }
 
   /** Resolve (the button) and `/recio incident close`: resolved once, the report written and posted. */
-  async resolve(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
+  async resolve(incidentId: string, actor: Actor, origin: Origin, reason?: string): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'resolve', origin);
     if ('type' in incident) return incident;
+    if (incident.status === 'resolved') {
+      const by = incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier';
+      return { type: 'text', text: `Already resolved (${by}).` };
+    }
+    const checklist = await this.checklistState(incidentId);
+    const why = reason?.trim() ?? '';
+    if (!checklist.green && why.length < MIN_REASON) {
+      // Not refused: asked. The reason goes into the report.
+      await this.deps.store.audit.append({
+        actor: actor.id,
+        action: 'incident.close_needs_reason',
+        target: `incident:${incidentId}`,
+        outcome: 'denied',
+        detail: { checklist: checklist.text, reasonLength: why.length },
+        requestId: origin.requestId,
+      });
+      return {
+        type: 'text',
+        text: `The checklist is not green (${checklist.text}). To close anyway, say why (at least ${MIN_REASON} characters): \`/recio incident close <reason>\` in the thread. The report will show it.`,
+      };
+    }
     const resolved = await this.deps.store.withTransaction(async (tx) => {
       const { changed, incident: after } = await tx.incidents.advance(incidentId, 'resolved', actor.id);
       if (!changed) return undefined;
+      if (!checklist.green)
+        await tx.timeline.add({
+          incidentId,
+          actor: actor.id,
+          kind: 'closed_not_green',
+          text: `closed with the checklist not green (${checklist.text}): ${redactSecrets(why).slice(0, 1000)}`,
+          detail: {},
+        });
       await tx.audit.append({
         actor: actor.id,
         action: 'incident.resolved',
         target: `incident:${incidentId}`,
         outcome: 'ok',
-        detail: {},
+        detail: {
+          checklistGreen: checklist.green,
+          ...(checklist.green ? {} : { reason: redactSecrets(why).slice(0, 1000) }),
+        },
         requestId: origin.requestId,
       });
       return after;
@@ -354,8 +392,19 @@ export class IncidentDesk {
     }
     await this.announceResolved(resolved, actor.id);
     const d = durations(resolved);
+    this.deps.onResolved?.('person', (d.resolve ?? 0) / 1000, checklist.green);
     const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
     return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
+  }
+
+  /** The latest checklist run in the thread: green (every item passed), or what is missing, in words. */
+  private async checklistState(incidentId: string): Promise<{ green: boolean; text: string }> {
+    const data = await loadReportData(this.deps.store, incidentId);
+    const checklist = data?.runs.filter((r) => r.run.scenario === 'verify').at(-1);
+    if (checklist === undefined) return { green: false, text: 'it was not run' };
+    const open = checklist.steps.filter((s) => s.state !== 'succeeded');
+    if (checklist.run.state === 'succeeded' && open.length === 0) return { green: true, text: 'green' };
+    return { green: false, text: `${open.length} of ${checklist.steps.length} items not passed` };
   }
 
   /** The report written, the parent updated and the report uploaded into the thread. */

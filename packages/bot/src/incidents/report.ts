@@ -123,6 +123,12 @@ function selfResolvedLine(incident: Incident, events: TimelineEvent[]): string {
   return ` **Resolved by itself**: the probes stayed healthy for ${minutes(incident.recoveredAt, incident.resolvedAt)} min after it recovered and nobody worked on it.`;
 }
 
+/** A close with the checklist not green: the reason the person gave, as they gave it (redacted). */
+function notGreenLine(events: TimelineEvent[]): string {
+  const closed = events.filter((e) => e.kind === 'closed_not_green').at(-1);
+  return closed ? ` **Closed by ${closed.actor} ${cell(closed.text)}.**` : '';
+}
+
 /** The incident report of the plan's §5, in Markdown, secrets redacted throughout. */
 export function renderReport(data: ReportData): string {
   const { incident, events } = data;
@@ -135,7 +141,7 @@ export function renderReport(data: ReportData): string {
     '',
     '## Summary',
     '',
-    `${cell(incident.title)}. Opened by ${incident.openedBy} at ${stamp(incident.openedAt)} UTC${detected && incident.occurrences > 1 ? `; seen ${incident.occurrences} times while open` : ''}. ${data.runs.length} runbook run(s): ${data.runs.map((r) => `${String(r.run.params.title ?? r.run.scenario)} (${r.run.state})`).join('; ') || 'none'}.${recoveredLine(incident)}${incident.resolvedAt ? ` Resolved by ${incident.resolvedBy} at ${stamp(incident.resolvedAt)} UTC.` : ' Not resolved yet.'}${selfResolvedLine(incident, events)}`,
+    `${cell(incident.title)}. Opened by ${incident.openedBy} at ${stamp(incident.openedAt)} UTC${detected && incident.occurrences > 1 ? `; seen ${incident.occurrences} times while open` : ''}. ${data.runs.length} runbook run(s): ${data.runs.map((r) => `${String(r.run.params.title ?? r.run.scenario)} (${r.run.state})`).join('; ') || 'none'}.${recoveredLine(incident)}${incident.resolvedAt ? ` Resolved by ${incident.resolvedBy} at ${stamp(incident.resolvedAt)} UTC.` : ' Not resolved yet.'}${selfResolvedLine(incident, events)}${notGreenLine(events)}`,
     '',
     '## Impact window',
     '',
