@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { breakScenario, heal } from '@recio/sandbox/index';
 import { eventually, Operators, readable } from './support/operator.js';
-import { OPS, startStack, type E2EStack } from './support/stack.js';
+import { ALICE, OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * Recovery is seen, and nothing is silent (issue 13), through the emulator: Kalshi answers 503 →
@@ -59,5 +59,29 @@ describe('a quiet recovery', () => {
     const incident = (await stack.bot.core.store.incidents.get(incidentId))!;
     expect(incident).toMatchObject({ status: 'resolved', resolvedBy: 'monitor' });
     await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain('Resolved'));
+  }, 180_000);
+
+  test('/recio incident close with no checklist asks why; with a reason it resolves, and the report shows the reason', async () => {
+    await breakScenario(stack.sandbox, 'provider-outage', { provider: 'coinbase', variant: '503' });
+    const { incident, parent: coinbase } = await ops.incidentPosted('provider:coinbase');
+    const seen = ops.answersTo(ALICE).length;
+    await ops.command(ALICE, 'incident close', '/recio incident close');
+    await eventually(() =>
+      expect(ops.answersTo(ALICE).slice(seen).join('\n')).toContain('The checklist is not green (it was not run)'),
+    );
+    expect((await stack.bot.core.store.incidents.get(incident.id))?.status).not.toBe('resolved');
+
+    await ops.command(
+      ALICE,
+      'incident close Coinbase status page: planned maintenance',
+      '/recio incident close <reason>',
+    );
+    const report = await ops.reportFile(incident.id, coinbase);
+    expect(report.content?.toString()).toContain('Coinbase status page: planned maintenance');
+    expect(report.content?.toString()).toContain('closed with the checklist not green');
+    await eventually(async () =>
+      expect(readable(await ops.parentNow(incident.id))).toContain(`Resolved* by <@${ALICE}>`),
+    );
+    await heal(stack.sandbox, 'provider-outage');
   }, 180_000);
 });
