@@ -62,11 +62,13 @@ try {
   const push = summarize(await measure(true));
   const polled = summarize(await measure(false));
   console.log(
-    `recio-bot bench:detect — kill ${TARGET} (crash-looping), time to the incident's parent message at the Slack emulation, ${RUNS} runs each`,
+    `recio-bot bench:detect — kill ${TARGET} (crash-looping), ` +
+      `time to the incident's parent message at the Slack emulation, ${RUNS} runs each`,
   );
   console.log(`  event listener (push)      median ${ms(push.median)}  p95 ${ms(push.p95)}   target ≤ 2000 ms`);
   console.log(
-    `  polling every ${POLL_INTERVAL_MS} ms       median ${ms(polled.median)}  p95 ${ms(polled.p95)}   target ≤ ${POLL_INTERVAL_MS + 1000} ms (interval + 1 s)`,
+    `  polling every ${POLL_INTERVAL_MS} ms       median ${ms(polled.median)}  p95 ${ms(polled.p95)}   ` +
+      `target ≤ ${POLL_INTERVAL_MS + 1000} ms (interval + 1 s)`,
   );
   console.log(
     JSON.stringify({

@@ -121,8 +121,11 @@ try {
         await sleep(Math.random() * Number(INTERVAL_MS));
         const result = await drillOnce(opened, row);
         runs.push(result);
+        const outcome = result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`;
+        const also = result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : '';
         process.stderr.write(
-          `${row.label} #${i + 1}: ${result.ok ? 'passed' : `FAILED (${result.failures.join('; ')})`}, detect ${sec(result.timeToDetectMs)}, green ${sec(result.timeToGreenMs)}, ${result.operatorActions.length} actions${result.alsoOpened.length ? `, also opened: ${result.alsoOpened.join('; ')}` : ''}\n`,
+          `${row.label} #${i + 1}: ${outcome}, detect ${sec(result.timeToDetectMs)}, ` +
+            `green ${sec(result.timeToGreenMs)}, ${result.operatorActions.length} actions${also}\n`,
         );
         await heal(sandbox);
       }
@@ -140,9 +143,11 @@ try {
 }
 
 const lines = [
-  `recio-bot bench:drills — ${RUNS} drills per scenario in the sandbox, monitor polling every ${Number(INTERVAL_MS) / 1000} s`,
+  `recio-bot bench:drills — ${RUNS} drills per scenario in the sandbox, ` +
+    `monitor polling every ${Number(INTERVAL_MS) / 1000} s`,
   '',
-  '| Scenario (plan §) | The plan by hand | The bot: operator actions | Break → detected, median (max) | Break → green, median (max) | Passed |',
+  '| Scenario (plan §) | The plan by hand | The bot: operator actions | ' +
+    'Break → detected, median (max) | Break → green, median (max) | Passed |',
   '|---|---|---|---|---|---|',
 ];
 const summary = [];
@@ -156,9 +161,15 @@ for (const { row, runs } of results) {
   const worst = (values: number[]) => (values.length === 0 ? undefined : Math.max(...values));
   const detectMax = worst(runs.flatMap((r) => (r.timeToDetectMs === undefined ? [] : [r.timeToDetectMs])));
   const greenMax = worst(passed.flatMap((r) => (r.timeToGreenMs === undefined ? [] : [r.timeToGreenMs])));
-  lines.push(
-    `| ${row.label} (${plan.section}) | ${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks | ${actions.join('–') || '—'} | ${sec(detect.median)} (${sec(detectMax)}) | ${sec(green.median)} (${sec(greenMax)}) | ${passed.length}/${runs.length} |`,
-  );
+  const cells = [
+    `${row.label} (${plan.section})`,
+    `${plan.commands.length} commands${extra}; then ${CHECKLIST_CHECKS} checklist checks`,
+    actions.join('–') || '—',
+    `${sec(detect.median)} (${sec(detectMax)})`,
+    `${sec(green.median)} (${sec(greenMax)})`,
+    `${passed.length}/${runs.length}`,
+  ];
+  lines.push(`| ${cells.join(' | ')} |`);
   summary.push({
     scenario: row.scenario,
     flags: row.flags,

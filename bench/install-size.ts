@@ -36,7 +36,8 @@ const row = (name: string, size: InstallSize) =>
 const work = await mkdtemp(join(tmpdir(), 'recio-bench-install-'));
 try {
   const lines = [
-    `${'install'.padEnd(34)} ${'size'.padStart(9)} ${'on disk'.padStart(9)} ${'files'.padStart(7)} ${'packages'.padStart(9)}`,
+    `${'install'.padEnd(34)} ${'size'.padStart(9)} ${'on disk'.padStart(9)} ` +
+      `${'files'.padStart(7)} ${'packages'.padStart(9)}`,
     row('before: the one package, any host', BEFORE),
   ];
   for (const target of TARGETS) {
@@ -50,7 +51,8 @@ try {
   }
   for (const line of lines) process.stdout.write(`${line}\n`);
   process.stdout.write(
-    'size: du -sb (apparent); on disk: du -sk; files: find -type f; packages: npm ls --all --parseable, less the prefix\n',
+    'size: du -sb (apparent); on disk: du -sk; files: find -type f; ' +
+      'packages: npm ls --all --parseable, less the prefix\n',
   );
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -45,16 +45,25 @@ console.log(
   `\n${RUNS} live runs, each changing every ${EVERY_MS} ms for ${FOR_MS / 1000} s; chat.update Tier 3 (50 + 50/min)\n`,
 );
 console.log(
-  '| scenario | publisher | changes | chat.update calls | per minute | 429s | staleness p50 / p95 / max | last change shown after |',
+  '| scenario | publisher | changes | chat.update calls | per minute | 429s | ' +
+    'staleness p50 / p95 / max | last change shown after |',
 );
 console.log('|---|---|---|---|---|---|---|---|');
 for (const { scenario, publisher, result } of rows) {
   const f = summarize(result.freshnessMs);
   const max = Math.max(...result.freshnessMs);
   const perMinute = (result.updateCalls / ((FOR_MS + (result.settleMs ?? 0)) / 60_000)).toFixed(0);
-  console.log(
-    `| ${scenario} | ${publisher} | ${result.enqueued} | ${result.updateCalls} | ${perMinute} | **${result.ratelimited}** | ${s(f.median)} / ${s(f.p95)} / ${s(max)} | ${s(result.settleMs)} |`,
-  );
+  const cells = [
+    scenario,
+    publisher,
+    result.enqueued,
+    result.updateCalls,
+    perMinute,
+    `**${result.ratelimited}**`,
+    `${s(f.median)} / ${s(f.p95)} / ${s(max)}`,
+    s(result.settleMs),
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
 }
 console.log(
   JSON.stringify({

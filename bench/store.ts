@@ -168,15 +168,15 @@ try {
   await embedded.close();
 
   console.log(
-    '\ndedupe claims per second (deliveries.claim: INSERT .. ON CONFLICT; a duplicate takes a second round trip to name the first claimer)',
+    '\ndedupe claims per second (deliveries.claim: INSERT .. ON CONFLICT; ' +
+      'a duplicate takes a second round trip to name the first claimer)',
   );
   console.log('backend                            fresh keys   duplicates   raw pg INSERT baseline');
-  console.log(
-    `${`machine PostgreSQL ${machineVersion} (pool 10)`.padEnd(34)} ${fmt(machineFigures.fresh).padStart(10)}   ${fmt(machineFigures.duplicate).padStart(10)}   ${fmt(machineFigures.rawInsert).padStart(10)}`,
-  );
-  console.log(
-    `${'embedded PostgreSQL 17 (pool 5)'.padEnd(34)} ${fmt(embeddedFigures.fresh).padStart(10)}   ${fmt(embeddedFigures.duplicate).padStart(10)}   ${fmt(embeddedFigures.rawInsert).padStart(10)}`,
-  );
+  const figuresRow = (label: string, figures: typeof machineFigures) =>
+    `${label.padEnd(34)} ${fmt(figures.fresh).padStart(10)}   ` +
+    `${fmt(figures.duplicate).padStart(10)}   ${fmt(figures.rawInsert).padStart(10)}`;
+  console.log(figuresRow(`machine PostgreSQL ${machineVersion} (pool 10)`, machineFigures));
+  console.log(figuresRow('embedded PostgreSQL 17 (pool 5)', embeddedFigures));
 
   const memory = await idleMemory();
   console.log('\nidle process with the store on its embedded PostgreSQL (MB)');
@@ -185,8 +185,10 @@ try {
     ['1 s after open', memory.afterOpen],
     ['after pool idle timeout', memory.settled],
   ] as const) {
+    const total = mb(m.botRssMb + m.postgresPssMb).padStart(6);
     console.log(
-      `${when.padEnd(26)} ${mb(m.botRssMb).padStart(8)}   ${mb(m.postgresPssMb).padStart(8)} (${m.postgresProcesses})        ${mb(m.botRssMb + m.postgresPssMb).padStart(6)}`,
+      `${when.padEnd(26)} ${mb(m.botRssMb).padStart(8)}   ` +
+        `${mb(m.postgresPssMb).padStart(8)} (${m.postgresProcesses})        ${total}`,
     );
   }
   console.log(`baseline: a bare idle node process has RSS ${mb(memory.bareNodeRssMb)} MB`);

@@ -115,28 +115,33 @@ describe('the local console in Chromium', () => {
     await expectCount(status.locator(`select[data-action-id="${DEMO.tail}"] option`), 3);
   });
 
-  test('alice asks for a rollback, bob approves it from the switcher, and another open page sees the rewrite live', async () => {
-    const page = await openAs('alice');
-    const watcher = await openAs('carol');
-    await type(page, '/recio rollback v2.3.1');
-    await message(watcher, 'roll back').filter({ hasText: 'v2.3.1' }).waitFor();
-    await watcher.evaluate(() => Object.assign(globalThis, { __notReloaded: true }));
+  test(
+    'alice asks for a rollback, bob approves it from the switcher, ' + 'and another open page sees the rewrite live',
+    async () => {
+      const page = await openAs('alice');
+      const watcher = await openAs('carol');
+      await type(page, '/recio rollback v2.3.1');
+      await message(watcher, 'roll back').filter({ hasText: 'v2.3.1' }).waitFor();
+      await watcher.evaluate(() => Object.assign(globalThis, { __notReloaded: true }));
 
-    await page.selectOption('#user-switcher', BOB);
-    await page.waitForURL(/user=bob/);
-    await message(page, 'v2.3.1').locator(`button[data-action-id="${DEMO.approve}"]`).click();
-    await message(page, 'approved by @bob').waitFor();
+      await page.selectOption('#user-switcher', BOB);
+      await page.waitForURL(/user=bob/);
+      await message(page, 'v2.3.1').locator(`button[data-action-id="${DEMO.approve}"]`).click();
+      await message(page, 'approved by @bob').waitFor();
 
-    // The watcher never reloaded: the rewrite came over server-sent events.
-    const rewritten = message(watcher, 'approved by @bob');
-    await rewritten.waitFor();
-    await expectCount(rewritten.locator('.edited'), 1);
-    await expect(watcher.evaluate(() => (globalThis as { __notReloaded?: boolean }).__notReloaded)).resolves.toBe(true);
+      // The watcher never reloaded: the rewrite came over server-sent events.
+      const rewritten = message(watcher, 'approved by @bob');
+      await rewritten.waitFor();
+      await expectCount(rewritten.locator('.edited'), 1);
+      await expect(watcher.evaluate(() => (globalThis as { __notReloaded?: boolean }).__notReloaded)).resolves.toBe(
+        true,
+      );
 
-    const click = deliveriesOf('block_actions').at(-1);
-    expect(click?.payload).toMatchObject({ user: { id: BOB }, actions: [{ action_id: DEMO.approve }] });
-    expect(click?.attempts[0]).toMatchObject({ status: 200, outcome: 'acked' });
-  });
+      const click = deliveriesOf('block_actions').at(-1);
+      expect(click?.payload).toMatchObject({ user: { id: BOB }, actions: [{ action_id: DEMO.approve }] });
+      expect(click?.attempts[0]).toMatchObject({ status: 200, outcome: 'acked' });
+    },
+  );
 
   test('alice approving her own request gets an ephemeral denial that only she sees', async () => {
     const alice = await openAs('alice');
@@ -181,80 +186,87 @@ describe('the local console in Chromium', () => {
     expect(deliveriesOf('block_actions')).toHaveLength(before + 1);
   });
 
-  test('a modal opens from a button, refuses an empty required field, and its submission reaches the bot with the typed value', async () => {
-    const page = await openAs('carol');
-    await message(page, 'REC.IO status').locator(`button[data-action-id="${DEMO.addNote}"]`).click();
-    const modal = page.locator('.dialog.modal');
-    await expect(modal.locator('.dialog-title').textContent()).resolves.toBe('Add a note');
+  test(
+    'a modal opens from a button, refuses an empty required field, ' +
+      'and its submission reaches the bot with the typed value',
+    async () => {
+      const page = await openAs('carol');
+      await message(page, 'REC.IO status').locator(`button[data-action-id="${DEMO.addNote}"]`).click();
+      const modal = page.locator('.dialog.modal');
+      await expect(modal.locator('.dialog-title').textContent()).resolves.toBe('Add a note');
 
-    const submissions = deliveriesOf('view_submission').length;
-    await modal.getByRole('button', { name: 'Post note' }).click();
-    await expectCount(modal.locator('.input-error'), 2);
-    expect(deliveriesOf('view_submission')).toHaveLength(submissions);
+      const submissions = deliveriesOf('view_submission').length;
+      await modal.getByRole('button', { name: 'Post note' }).click();
+      await expectCount(modal.locator('.input-error'), 2);
+      expect(deliveriesOf('view_submission')).toHaveLength(submissions);
 
-    // The bot refuses a short note with response_action "errors": shown under the input, and
-    // what was typed and picked stays, as in Slack.
-    const note = modal.locator('[data-block-id="note"] textarea');
-    const severity = modal.locator('[data-block-id="severity"] select');
-    await note.fill('x');
-    await severity.selectOption('high');
-    await modal.locator('[data-block-id="notify"] input[value="security"]').check();
-    await modal.getByRole('button', { name: 'Post note' }).click();
-    await expectText(modal.locator('[data-block-id="note"] .input-error'), 'Write at least 3 characters');
-    await expect(note.inputValue()).resolves.toBe('x');
-    await expect(severity.inputValue()).resolves.toBe('high');
+      // The bot refuses a short note with response_action "errors": shown under the input, and
+      // what was typed and picked stays, as in Slack.
+      const note = modal.locator('[data-block-id="note"] textarea');
+      const severity = modal.locator('[data-block-id="severity"] select');
+      await note.fill('x');
+      await severity.selectOption('high');
+      await modal.locator('[data-block-id="notify"] input[value="security"]').check();
+      await modal.getByRole('button', { name: 'Post note' }).click();
+      await expectText(modal.locator('[data-block-id="note"] .input-error'), 'Write at least 3 characters');
+      await expect(note.inputValue()).resolves.toBe('x');
+      await expect(severity.inputValue()).resolves.toBe('high');
 
-    // A button inside the modal sends the inputs' current values; the bot's views.update redraws
-    // the modal around them.
-    await note.fill('replica lag 40s');
-    await modal.getByRole('button', { name: 'Preview' }).click();
-    await expectText(modal.locator('.context'), 'Preview: replica lag 40s');
-    expect(deliveriesOf('block_actions').at(-1)?.payload).toMatchObject({
-      actions: [{ action_id: DEMO.preview }],
-      view: { state: { values: { note: { text: { value: 'replica lag 40s' } } } } },
-    });
-    await expect(note.inputValue()).resolves.toBe('replica lag 40s');
-    await expect(modal.locator('[data-block-id="notify"] input[value="security"]').isChecked()).resolves.toBe(true);
-    await modal.getByRole('button', { name: 'Post note' }).click();
-    await message(page, 'Note from @carol (high): replica lag 40s').waitFor();
-    await expectCount(page.locator('.dialog.modal'), 0);
+      // A button inside the modal sends the inputs' current values; the bot's views.update redraws
+      // the modal around them.
+      await note.fill('replica lag 40s');
+      await modal.getByRole('button', { name: 'Preview' }).click();
+      await expectText(modal.locator('.context'), 'Preview: replica lag 40s');
+      expect(deliveriesOf('block_actions').at(-1)?.payload).toMatchObject({
+        actions: [{ action_id: DEMO.preview }],
+        view: { state: { values: { note: { text: { value: 'replica lag 40s' } } } } },
+      });
+      await expect(note.inputValue()).resolves.toBe('replica lag 40s');
+      await expect(modal.locator('[data-block-id="notify"] input[value="security"]').isChecked()).resolves.toBe(true);
+      await modal.getByRole('button', { name: 'Post note' }).click();
+      await message(page, 'Note from @carol (high): replica lag 40s').waitFor();
+      await expectCount(page.locator('.dialog.modal'), 0);
 
-    const submission = deliveriesOf('view_submission').at(-1);
-    expect(submission?.payload).toMatchObject({
-      user: { id: CAROL },
-      view: {
-        callback_id: DEMO.noteView,
-        state: {
-          values: {
-            note: { text: { type: 'plain_text_input', value: 'replica lag 40s' } },
-            severity: { level: { selected_option: { value: 'high' } } },
-            notify: { who: { selected_options: [{ value: 'security' }] } },
+      const submission = deliveriesOf('view_submission').at(-1);
+      expect(submission?.payload).toMatchObject({
+        user: { id: CAROL },
+        view: {
+          callback_id: DEMO.noteView,
+          state: {
+            values: {
+              note: { text: { type: 'plain_text_input', value: 'replica lag 40s' } },
+              severity: { level: { selected_option: { value: 'high' } } },
+              notify: { who: { selected_options: [{ value: 'security' }] } },
+            },
           },
         },
-      },
-    });
-  });
+      });
+    },
+  );
 
-  test('views.push stacks a second modal; Back returns to the first with what was typed; × closes them all', async () => {
-    const page = await openAs('bob');
-    await message(page, 'REC.IO status').locator(`button[data-action-id="${DEMO.addNote}"]`).click();
-    const modal = page.locator('.dialog.modal');
-    await modal.locator('[data-block-id="note"] textarea').fill('half-written');
-    await modal.getByRole('button', { name: 'More' }).click();
-    await expectText(modal.locator('.dialog-title'), 'Details');
-    await modal.getByRole('button', { name: 'Back' }).click();
-    await expectText(modal.locator('.dialog-title'), 'Add a note');
-    await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
-    // A modal is its user's own: alice sees none; back as bob, it is there with what he typed.
-    await page.selectOption('#user-switcher', ALICE);
-    await expectCount(modal, 0);
-    await page.selectOption('#user-switcher', BOB);
-    await expectText(modal.locator('.dialog-title'), 'Add a note');
-    await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
-    await modal.getByRole('button', { name: 'Close' }).click();
-    await expectCount(modal, 0);
-    expect(emulator.state.openModal(BOB)).toBeUndefined();
-  });
+  test(
+    'views.push stacks a second modal; ' + 'Back returns to the first with what was typed; × closes them all',
+    async () => {
+      const page = await openAs('bob');
+      await message(page, 'REC.IO status').locator(`button[data-action-id="${DEMO.addNote}"]`).click();
+      const modal = page.locator('.dialog.modal');
+      await modal.locator('[data-block-id="note"] textarea').fill('half-written');
+      await modal.getByRole('button', { name: 'More' }).click();
+      await expectText(modal.locator('.dialog-title'), 'Details');
+      await modal.getByRole('button', { name: 'Back' }).click();
+      await expectText(modal.locator('.dialog-title'), 'Add a note');
+      await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
+      // A modal is its user's own: alice sees none; back as bob, it is there with what he typed.
+      await page.selectOption('#user-switcher', ALICE);
+      await expectCount(modal, 0);
+      await page.selectOption('#user-switcher', BOB);
+      await expectText(modal.locator('.dialog-title'), 'Add a note');
+      await expect(modal.locator('[data-block-id="note"] textarea').inputValue()).resolves.toBe('half-written');
+      await modal.getByRole('button', { name: 'Close' }).click();
+      await expectCount(modal, 0);
+      expect(emulator.state.openModal(BOB)).toBeUndefined();
+    },
+  );
 
   test('an unknown slash command is refused on the page, as Slack does, and never reaches the bot', async () => {
     const page = await openAs('alice');
@@ -264,30 +276,33 @@ describe('the local console in Chromium', () => {
     expect(emulator.state.deliveries).toHaveLength(before);
   });
 
-  test('@recio in the channel is answered in a thread; the thread pane opens and its composer replies in the thread', async () => {
-    const page = await openAs('alice');
-    await type(page, '@recio is the db back?');
-    const asked = message(page, 'is the db back?');
-    await expect(asked.locator('.mention').textContent()).resolves.toBe('@recio');
-    const summary = asked.locator('button.thread-summary');
-    await summary.waitFor();
-    await expectText(summary, /^1 reply/);
-    await summary.click();
+  test(
+    '@recio in the channel is answered in a thread; ' + 'the thread pane opens and its composer replies in the thread',
+    async () => {
+      const page = await openAs('alice');
+      await type(page, '@recio is the db back?');
+      const asked = message(page, 'is the db back?');
+      await expect(asked.locator('.mention').textContent()).resolves.toBe('@recio');
+      const summary = asked.locator('button.thread-summary');
+      await summary.waitFor();
+      await expectText(summary, /^1 reply/);
+      await summary.click();
 
-    const pane = page.locator('#thread-pane');
-    await message(page, 'heard: @recio is the db back?', '#thread-timeline').waitFor();
-    await type(page, '@recio and the trade executor?', '#thread-input');
-    await message(page, 'heard: @recio and the trade executor?', '#thread-timeline').waitFor();
-    await expectText(asked.locator('button.thread-summary'), /^3 replies/);
-    await expectCount(pane.locator('article.message'), 4);
-    const parent = emulator.state.messagesIn(OPS).find((m) => m.text.includes('is the db back?'));
-    expect(emulator.state.repliesTo(OPS, parent?.ts ?? '').map((m) => m.text)).toEqual([
-      'heard: <@U0RECIOBOT1> is the db back?',
-      '<@U0RECIOBOT1> and the trade executor?',
-      'heard: <@U0RECIOBOT1> and the trade executor?',
-    ]);
+      const pane = page.locator('#thread-pane');
+      await message(page, 'heard: @recio is the db back?', '#thread-timeline').waitFor();
+      await type(page, '@recio and the trade executor?', '#thread-input');
+      await message(page, 'heard: @recio and the trade executor?', '#thread-timeline').waitFor();
+      await expectText(asked.locator('button.thread-summary'), /^3 replies/);
+      await expectCount(pane.locator('article.message'), 4);
+      const parent = emulator.state.messagesIn(OPS).find((m) => m.text.includes('is the db back?'));
+      expect(emulator.state.repliesTo(OPS, parent?.ts ?? '').map((m) => m.text)).toEqual([
+        'heard: <@U0RECIOBOT1> is the db back?',
+        '<@U0RECIOBOT1> and the trade executor?',
+        'heard: <@U0RECIOBOT1> and the trade executor?',
+      ]);
 
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'console.png') });
-  });
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'console.png') });
+    },
+  );
 });

@@ -1,6 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { Page } from 'playwright-core';
@@ -22,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from '../support/pg-database.js
 import { freePort } from '../support/ports.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { launchBrowser, type TestBrowser } from './browser.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * The console in Chromium against the REAL bot — `startBot`, as `npm start` runs it — on a real
@@ -57,7 +57,7 @@ async function releaseRepo(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-console-bot-'));
+  dir = await ownedTempDir('console-bot');
   await releaseRepo();
   db = await createTestDatabase('recio_console');
   host = await startTestHost({
@@ -69,7 +69,8 @@ beforeAll(async () => {
   await writeFile(keyPath, host.clientKey.privateKey, { mode: 0o600 });
   await writeFile(
     join(dir, 'fleet.yml'),
-    `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, hostKey: "${host.sshd.hostKeyFingerprint}", roles: [db, app, web] }\n`,
+    `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, ` +
+      `hostKey: "${host.sshd.hostKeyFingerprint}", roles: [db, app, web] }\n`,
   );
   // Healthy provider stand-ins, so nothing but what the test does shows up in the channel.
   health = createServer((_q, r) => r.end('{"ok":true}'));
@@ -151,37 +152,41 @@ describe('the console with the real bot', () => {
     expect(await status.textContent()).toContain('db1');
   });
 
-  test('alice asks for a rollback; bob approves it by typing the tag; the message says "approved by @bob"; the tag is checked out', async () => {
-    const alice = await openAs('alice');
-    await type(alice, '/recio rollback v2.3.0');
-    const run = message(alice, 'roll back').first();
-    await run.waitFor({ timeout: 20_000 });
+  test(
+    'alice asks for a rollback; bob approves it by typing the tag; ' +
+      'the message says "approved by @bob"; the tag is checked out',
+    async () => {
+      const alice = await openAs('alice');
+      await type(alice, '/recio rollback v2.3.0');
+      const run = message(alice, 'roll back').first();
+      await run.waitFor({ timeout: 20_000 });
 
-    const bob = await openAs('bob');
-    // The approval is a reply in the run's thread.
-    await bob.locator('#timeline article.message button.thread-summary').first().waitFor({ timeout: 20_000 });
-    await bob.locator('#timeline article.message button.thread-summary').first().click();
-    const approval = message(bob, 'Approval needed', '#thread-timeline');
-    await approval.waitFor({ timeout: 20_000 });
-    await approval.locator(`button[data-action-id="${ActionId.approve}"]`).click();
-    const modal = bob.locator('.dialog.modal');
-    await modal.locator('input, textarea').first().fill('v2.3.0');
-    await modal.getByRole('button', { name: 'Approve' }).click();
-    await message(bob, 'Approved by @bob', '#thread-timeline').waitFor({ timeout: 30_000 });
-    await expect
-      .poll(
-        async () =>
-          (
-            await execa('git', ['-C', repo, 'describe', '--tags', '--exact-match', 'HEAD'], { reject: false })
-          ).stdout.trim(),
-        { timeout: 60_000 },
-      )
-      .toBe('v2.3.0');
+      const bob = await openAs('bob');
+      // The approval is a reply in the run's thread.
+      await bob.locator('#timeline article.message button.thread-summary').first().waitFor({ timeout: 20_000 });
+      await bob.locator('#timeline article.message button.thread-summary').first().click();
+      const approval = message(bob, 'Approval needed', '#thread-timeline');
+      await approval.waitFor({ timeout: 20_000 });
+      await approval.locator(`button[data-action-id="${ActionId.approve}"]`).click();
+      const modal = bob.locator('.dialog.modal');
+      await modal.locator('input, textarea').first().fill('v2.3.0');
+      await modal.getByRole('button', { name: 'Approve' }).click();
+      await message(bob, 'Approved by @bob', '#thread-timeline').waitFor({ timeout: 30_000 });
+      await expect
+        .poll(
+          async () =>
+            (
+              await execa('git', ['-C', repo, 'describe', '--tags', '--exact-match', 'HEAD'], { reject: false })
+            ).stdout.trim(),
+          { timeout: 60_000 },
+        )
+        .toBe('v2.3.0');
 
-    await mkdir(ARTIFACTS, { recursive: true });
-    // Kept as an artifact of the run; docs/console.png is a copy of one, taken by hand.
-    await bob.screenshot({ path: join(ARTIFACTS, 'console-real-bot.png') });
-  });
+      await mkdir(ARTIFACTS, { recursive: true });
+      // Kept as an artifact of the run; docs/console.png is a copy of one, taken by hand.
+      await bob.screenshot({ path: join(ARTIFACTS, 'console-real-bot.png') });
+    },
+  );
 
   test('alice approving her own rollback gets a denial only she sees; nothing runs', async () => {
     const alice = await openAs('alice');

@@ -75,102 +75,105 @@ async function expectCount(locator: Locator, n: number): Promise<void> {
 const message = (page: Page, text: string) => page.locator('#timeline article.message', { hasText: text });
 
 describe('rendering in Chromium', () => {
-  test('the Block Kit a bot posts: mrkdwn, fields, context, image, selects, overflow, link buttons, attachments', async () => {
-    const page = await openAs('alice');
-    await client.chat.postMessage({
-      channel: OPS,
-      text: 'kitchen sink',
-      blocks: [
-        {
-          type: 'section',
-          text: {
-            type: 'mrkdwn',
-            text: 'sink: ~old~ *bold _both_* <!here> in <#C0INCIDENT1>\n> quoted line\n```line 1\n  line 2```',
+  test(
+    'the Block Kit a bot posts: ' + 'mrkdwn, fields, context, image, selects, overflow, link buttons, attachments',
+    async () => {
+      const page = await openAs('alice');
+      await client.chat.postMessage({
+        channel: OPS,
+        text: 'kitchen sink',
+        blocks: [
+          {
+            type: 'section',
+            text: {
+              type: 'mrkdwn',
+              text: 'sink: ~old~ *bold _both_* <!here> in <#C0INCIDENT1>\n> quoted line\n```line 1\n  line 2```',
+            },
           },
-        },
-        {
-          type: 'section',
-          text: { type: 'plain_text', text: 'with a picture' },
-          accessory: { type: 'image', image_url: 'https://example.invalid/a.png', alt_text: 'a plot' },
-        },
-        {
-          type: 'image',
-          image_url: 'https://example.invalid/b.png',
-          alt_text: 'latency plot',
-          title: { type: 'plain_text', text: 'Latency' },
-        },
-        {
-          type: 'actions',
-          elements: [
-            {
-              type: 'button',
-              action_id: 'open_docs',
-              url: 'https://example.invalid/docs',
-              text: { type: 'plain_text', text: 'Docs' },
-            },
-            {
-              type: 'static_select',
-              action_id: 'pick_host',
-              placeholder: { type: 'plain_text', text: 'Host' },
-              option_groups: [
-                {
-                  label: { type: 'plain_text', text: 'db' },
-                  options: [{ text: { type: 'plain_text', text: 'db-1' }, value: 'db-1' }],
-                },
-              ],
-            },
-            {
-              type: 'overflow',
-              action_id: 'status_more',
-              options: [
-                { text: { type: 'plain_text', text: 'Refresh' }, value: 'refresh' },
-                { text: { type: 'plain_text', text: 'Mute' }, value: 'mute' },
-              ],
-            },
-          ],
-        },
-      ],
-      attachments: [
-        {
-          color: 'danger',
-          title: 'trade_executor',
-          text: 'FATAL since *06:01*',
-          fields: [{ title: 'host', value: '`app-1`', short: true }],
-        },
-      ],
-    });
-    const sink = message(page, 'sink:');
-    const text = sink.locator('.section-text').first();
-    await expect(text.locator('s').textContent()).resolves.toBe('old');
-    await expect(text.locator('b > i').textContent()).resolves.toBe('both');
-    await expect(text.locator('.mention').allTextContents()).resolves.toEqual(['@here', '#incidents']);
-    await expect(text.locator('blockquote').textContent()).resolves.toBe('quoted line');
-    await expect(text.locator('pre').textContent()).resolves.toBe('line 1\n  line 2');
-    await expect(sink.locator('.accessory img').getAttribute('alt')).resolves.toBe('a plot');
-    await expect(sink.locator('figure.image .image-title').textContent()).resolves.toBe('Latency');
-    await expect(sink.locator('select[data-action-id="pick_host"] option').allTextContents()).resolves.toEqual([
-      'Host',
-      'db-1',
-    ]);
-    await expect(sink.locator('.attachment .attachment-title').textContent()).resolves.toBe('trade_executor');
-    await expect(sink.locator('.attachment b').allTextContents()).resolves.toEqual(['06:01', 'host']);
+          {
+            type: 'section',
+            text: { type: 'plain_text', text: 'with a picture' },
+            accessory: { type: 'image', image_url: 'https://example.invalid/a.png', alt_text: 'a plot' },
+          },
+          {
+            type: 'image',
+            image_url: 'https://example.invalid/b.png',
+            alt_text: 'latency plot',
+            title: { type: 'plain_text', text: 'Latency' },
+          },
+          {
+            type: 'actions',
+            elements: [
+              {
+                type: 'button',
+                action_id: 'open_docs',
+                url: 'https://example.invalid/docs',
+                text: { type: 'plain_text', text: 'Docs' },
+              },
+              {
+                type: 'static_select',
+                action_id: 'pick_host',
+                placeholder: { type: 'plain_text', text: 'Host' },
+                option_groups: [
+                  {
+                    label: { type: 'plain_text', text: 'db' },
+                    options: [{ text: { type: 'plain_text', text: 'db-1' }, value: 'db-1' }],
+                  },
+                ],
+              },
+              {
+                type: 'overflow',
+                action_id: 'status_more',
+                options: [
+                  { text: { type: 'plain_text', text: 'Refresh' }, value: 'refresh' },
+                  { text: { type: 'plain_text', text: 'Mute' }, value: 'mute' },
+                ],
+              },
+            ],
+          },
+        ],
+        attachments: [
+          {
+            color: 'danger',
+            title: 'trade_executor',
+            text: 'FATAL since *06:01*',
+            fields: [{ title: 'host', value: '`app-1`', short: true }],
+          },
+        ],
+      });
+      const sink = message(page, 'sink:');
+      const text = sink.locator('.section-text').first();
+      await expect(text.locator('s').textContent()).resolves.toBe('old');
+      await expect(text.locator('b > i').textContent()).resolves.toBe('both');
+      await expect(text.locator('.mention').allTextContents()).resolves.toEqual(['@here', '#incidents']);
+      await expect(text.locator('blockquote').textContent()).resolves.toBe('quoted line');
+      await expect(text.locator('pre').textContent()).resolves.toBe('line 1\n  line 2');
+      await expect(sink.locator('.accessory img').getAttribute('alt')).resolves.toBe('a plot');
+      await expect(sink.locator('figure.image .image-title').textContent()).resolves.toBe('Latency');
+      await expect(sink.locator('select[data-action-id="pick_host"] option').allTextContents()).resolves.toEqual([
+        'Host',
+        'db-1',
+      ]);
+      await expect(sink.locator('.attachment .attachment-title').textContent()).resolves.toBe('trade_executor');
+      await expect(sink.locator('.attachment b').allTextContents()).resolves.toEqual(['06:01', 'host']);
 
-    // A choice in the overflow menu reaches the bot as Slack sends it.
-    await sink.locator('button[data-action-id="status_more"]').click();
-    await sink.getByRole('button', { name: 'Mute' }).click();
-    await expect
-      .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
-      .toMatchObject({
-        type: 'block_actions',
-        actions: [{ action_id: 'status_more', selected_option: { value: 'mute' } }],
-      });
-    await sink.locator('select[data-action-id="pick_host"]').selectOption('db-1');
-    await expect
-      .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
-      .toMatchObject({
-        actions: [{ action_id: 'pick_host', selected_option: { value: 'db-1' } }],
-      });
-  });
+      // A choice in the overflow menu reaches the bot as Slack sends it.
+      await sink.locator('button[data-action-id="status_more"]').click();
+      await sink.getByRole('button', { name: 'Mute' }).click();
+      await expect
+        .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
+        .toMatchObject({
+          type: 'block_actions',
+          actions: [{ action_id: 'status_more', selected_option: { value: 'mute' } }],
+        });
+      await sink.locator('select[data-action-id="pick_host"]').selectOption('db-1');
+      await expect
+        .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
+        .toMatchObject({
+          actions: [{ action_id: 'pick_host', selected_option: { value: 'db-1' } }],
+        });
+    },
+  );
 
   test('text that looks like HTML stays text: nothing from a message runs or becomes markup', async () => {
     const page = await openAs('alice');

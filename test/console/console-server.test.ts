@@ -156,34 +156,37 @@ describe('the JSON API', () => {
 });
 
 describe('the event stream and the shared port', () => {
-  test("/events says that something changed and where, never what: an ephemeral's text stays off the stream", async () => {
-    const { base, emulator } = await start();
-    const frames: string[] = [];
-    const stream = request(`${base}/events`);
-    const gotHello = new Promise<void>((resolve, reject) => {
-      stream.on('response', (res) => {
-        expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          frames.push(chunk);
-          if (chunk.includes('event: hello')) resolve();
+  test(
+    '/events says that something changed and where, never what: ' + "an ephemeral's text stays off the stream",
+    async () => {
+      const { base, emulator } = await start();
+      const frames: string[] = [];
+      const stream = request(`${base}/events`);
+      const gotHello = new Promise<void>((resolve, reject) => {
+        stream.on('response', (res) => {
+          expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            frames.push(chunk);
+            if (chunk.includes('event: hello')) resolve();
+          });
         });
+        stream.on('error', reject);
       });
-      stream.on('error', reject);
-    });
-    stream.end();
-    cleanup.push(async () => void stream.destroy());
-    await gotHello;
-    const client = botClient(emulator);
-    await client.chat.postEphemeral({ channel: OPS, user: ALICE, text: 'secret-ish' });
-    await client.chat.postMessage({ channel: OPS, text: 'public' });
-    await expect.poll(() => frames.join('').match(/event: change/g)?.length ?? 0, { timeout: 5000 }).toBe(2);
-    const all = frames.join('');
-    expect(all).toContain(`"type":"ephemeral","channel":"${OPS}","user":"${ALICE}"`);
-    expect(all).toContain(`"type":"message","channel":"${OPS}"`);
-    expect(all).not.toContain('secret-ish');
-    expect(all).not.toContain('public');
-  });
+      stream.end();
+      cleanup.push(async () => void stream.destroy());
+      await gotHello;
+      const client = botClient(emulator);
+      await client.chat.postEphemeral({ channel: OPS, user: ALICE, text: 'secret-ish' });
+      await client.chat.postMessage({ channel: OPS, text: 'public' });
+      await expect.poll(() => frames.join('').match(/event: change/g)?.length ?? 0, { timeout: 5000 }).toBe(2);
+      const all = frames.join('');
+      expect(all).toContain(`"type":"ephemeral","channel":"${OPS}","user":"${ALICE}"`);
+      expect(all).toContain(`"type":"message","channel":"${OPS}"`);
+      expect(all).not.toContain('secret-ish');
+      expect(all).not.toContain('public');
+    },
+  );
 
   test("mounted on the emulator, the console leaves Slack's paths alone and leaves with close()", async () => {
     const { base, emulator, console: running } = await start();

@@ -28,7 +28,9 @@ function statusBlocks(user: string): unknown[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `Asked by <@${user}> — *3 of 4* services up, _one_ degraded: \`trade_executor\`. See <https://example.com/runbook|the runbook>.`,
+        text:
+          `Asked by <@${user}> — *3 of 4* services up, _one_ degraded: \`trade_executor\`. ` +
+          'See <https://example.com/runbook|the runbook>.',
       },
       accessory: {
         type: 'overflow',
@@ -66,7 +68,9 @@ function approvalBlocks(requester: string, tag: string): unknown[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `:rotating_light: <@${requester}> asks to *roll back* to \`${tag}\`. A second lead operator must approve.`,
+        text:
+          `:rotating_light: <@${requester}> asks to *roll back* to \`${tag}\`. ` +
+          'A second lead operator must approve.',
       },
     },
     {

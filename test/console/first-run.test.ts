@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { breakScenario, openSandbox, sandboxDown } from '@recio/sandbox/index';
 import { until } from '../slack/helpers.js';
+import { captureOutput, type ChildOutput } from '../support/child-output.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
-import { freePort } from '../support/ports.js';
+import { markOwned, ownedTempDir } from '../support/leftovers.js';
 
 /**
  * `npm start` on a machine with no fleet and no REC.IO (issue 15): the real bot process with its
@@ -20,7 +20,7 @@ let dir: string;
 let db: TestDatabase;
 let bot: ChildProcess;
 let port: number;
-let log = '';
+let output: ChildOutput;
 
 interface State {
   mode: { label: string; practice?: { state: string; message?: string } };
@@ -33,17 +33,18 @@ const state = async (): Promise<State> =>
 const incidents = async () => (await state()).messages.filter((m) => !m.threadTs && /^Incident /.test(m.text));
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-first-run-'));
+  dir = await ownedTempDir('first-run');
+  markOwned('sandbox', join(dir, '.sandbox'));
   // The sandbox's own account must reach its directory, as in a checkout.
   await chmod(dir, 0o755);
   db = await createTestDatabase('recio_first_run');
-  port = await freePort();
   bot = spawn(process.execPath, [join(REPO, 'packages/bot/dist/main.js')], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      PORT: String(port),
+      // Port 0: the console says where it listens, no port picked here that another test could take.
+      PORT: '0',
       DATABASE_URL: db.url,
       RECIO_DATA_DIR: join(dir, 'data'),
       RECIO_RUNBOOKS_DIR: join(REPO, 'commands'),
@@ -53,14 +54,14 @@ beforeAll(async () => {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  bot.stdout?.on('data', (chunk: Buffer) => {
-    log += chunk.toString();
-  });
-  bot.stderr?.on('data', (chunk: Buffer) => {
-    log += chunk.toString();
-  });
+  output = captureOutput(bot);
+  const [, listening] = await output.waitFor(
+    /running against the local console: http:\/\/127\.0\.0\.1:(\d+)\//,
+    100_000,
+  );
+  port = Number(listening);
   await until(async () => expect((await state()).app.connected).toBe(true), { timeout: 60_000, interval: 250 });
-}, 120_000);
+});
 
 afterAll(async () => {
   if (bot && bot.exitCode === null) {
@@ -71,7 +72,7 @@ afterAll(async () => {
   await sandboxDown(join(dir, '.sandbox')).catch((error: unknown) => console.error('sandbox down:', error));
   await db?.drop();
   await rm(dir, { recursive: true, force: true });
-}, 120_000);
+});
 
 describe('a first run with nothing of REC.IO here', () => {
   test('probes nothing, says so, and offers a practice REC.IO', async () => {
@@ -80,12 +81,13 @@ describe('a first run with nothing of REC.IO here', () => {
     expect(first.mode.practice?.state).toBe('offered');
     expect(first.app.connected).toBe(true);
     // No monitor at all: it never took the lead, so no probe of a database or a provider ran.
-    expect(log).toContain('recio-bot is running against the local console');
-    expect(log).not.toContain('monitor: leading');
+    expect(output.text()).toContain('recio-bot is running against the local console');
+    expect(output.text()).not.toContain('monitor: leading');
     expect(await incidents()).toEqual([]);
   });
 
-  test('one click starts the sandbox; the bot restarts against it and watches it: only a real fault opens an incident', async () => {
+  test('one click starts the sandbox; the bot restarts against it and watches it: ' +
+    'only a real fault opens an incident', async () => {
     const answer = (await (
       await fetch(`http://127.0.0.1:${port}/api/practice`, {
         method: 'POST',
@@ -102,7 +104,7 @@ describe('a first run with nothing of REC.IO here', () => {
         const now = await state();
         expect(now.mode.practice?.state).toBe('running');
         expect(now.app.connected).toBe(true);
-        expect(log).toContain('monitor: leading');
+        expect(output.text()).toContain('monitor: leading');
       },
       { timeout: 60_000, interval: 250 },
     );

@@ -45,7 +45,7 @@ describe('/recio drill', () => {
     expect(ops.answersTo(ALICE).at(-1)).toContain('You are its second person for approvals');
     await stack.slack.deliver.slashCommand({ user: ALICE, channel: OPS, text: 'drill service-crash' });
     await eventually(() => expect(ops.answersTo(ALICE).at(-1)).toContain('A drill is running already'));
-  }, 60_000);
+  });
 
   test('the bot detects and recovers the bad deploy for real; the result is posted and the sandbox is back on the good tag', async () => {
     const post = await eventually(
@@ -102,5 +102,5 @@ describe('/recio drill', () => {
     const decided = await store.audit.list({ action: 'approval.decided' });
     expect(decided.map((a) => [a.actor, a.outcome])).toEqual([[ALICE, 'approved']]);
     expect((await store.audit.list({ action: 'run.requested' })).map((a) => a.actor)).toEqual(['drill', 'drill']);
-  }, 60_000);
+  });
 });

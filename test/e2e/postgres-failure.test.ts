@@ -48,7 +48,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     expect(readable(parent)).toContain('runbook `postgres-failure`');
     expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]);
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
-  }, 120_000);
+  });
 
   test('Run recovery: the database answers, \\dt misses the table, and the restore waits for a second lead_operator', async () => {
     await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
@@ -68,7 +68,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     await stack.slack.deliver.click({ user: ALICE, channel: OPS, ts: approval.ts, actionId: ActionId.approve });
     await eventually(() => expect(ops.answersTo(ALICE).at(-1)).toContain('a second lead_operator must approve it'));
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
-  }, 120_000);
+  });
 
   test('bob approves with the typed host name; the dump is restored and the four dependents restarted', async () => {
     const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
@@ -110,5 +110,5 @@ describe('postgres-failure, drop-table (§1.1)', () => {
       breakToDetectMs: t.detected! - t.break!,
       breakToGreenMs: t.green! - t.break!,
     });
-  }, 120_000);
+  });
 });

@@ -65,7 +65,7 @@ describe('provider-outage (§1.3)', () => {
     expect((await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint)).toEqual([
       'provider:kalshi',
     ]);
-  }, 120_000);
+  });
 
   test('Run recovery: the probe keeps failing, and disabling auto entries waits for a go-ahead; given, it is stopped for real', async () => {
     await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
@@ -75,7 +75,7 @@ describe('provider-outage (§1.3)', () => {
     expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('RUNNING');
     await ops.click(ALICE, message, ActionId.confirmStep, 'Go ahead: disable auto_entry_supervisor');
     await eventually(async () => expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('STOPPED'));
-  }, 120_000);
+  });
 
   test('the outage ends; the runbook sees both providers healthy and re-enables auto entries on a go-ahead', async () => {
     // Kalshi coming back is the outside world's part, not an operator's: no action counted.
@@ -85,7 +85,7 @@ describe('provider-outage (§1.3)', () => {
       expect(readable(m)).toMatch(/\*4\. Providers healthy — re-enable auto_entry_supervisor\* on `sbx1` — waiting/);
       expect(readable(m)).toContain('Go ahead with step 4');
       return m;
-    }, 120_000);
+    });
     await ops.click(ALICE, message, ActionId.confirmStep, 'Go ahead: re-enable auto_entry_supervisor');
     const run = await ops.runEnded(incidentId, 'provider-outage');
     expect(run.state, await ops.describeRun(run)).toBe('succeeded');
@@ -110,5 +110,5 @@ describe('provider-outage (§1.3)', () => {
       breakToDetectMs: t.detected! - t.break!,
       breakToGreenMs: t.green! - t.break!,
     });
-  }, 120_000);
+  });
 });

@@ -56,7 +56,7 @@ describe('service-crash (§1.2)', () => {
     expect((await programs(stack.sandbox))[SERVICE]!.state).not.toBe('RUNNING');
     const open = (await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint);
     expect(open).toEqual([`program:sbx1/${SERVICE}`]);
-  }, 120_000);
+  });
 
   test('a person without a role is refused; a lead_operator acknowledges and runs the recovery from the thread', async () => {
     await stack.slack.deliver.click({ user: DAVE, channel: OPS, ts: parent.ts, actionId: ActionId.runRecovery });
@@ -75,7 +75,7 @@ describe('service-crash (§1.2)', () => {
     await eventually(() =>
       expect(ops.thread(parent).map(readable).join('\n')).toMatch(/Service crash \(trade_executor\)[\s\S]*SUCCEEDED/),
     );
-  }, 120_000);
+  });
 
   test('the sandbox really recovered: a new pid, RUNNING, and its heartbeat and the feeds writing again', async () => {
     const after = (await programs(stack.sandbox))[SERVICE]!;
@@ -86,13 +86,13 @@ describe('service-crash (§1.2)', () => {
     await eventually(async () =>
       expect(await rowsSince(stack.sandbox, 'kalshi_market_snapshots', since)).toBeGreaterThan(0),
     );
-  }, 120_000);
+  });
 
   test('Open checklist: every probe ticks, a lead_operator confirms the trades item, the checklist is GREEN', async () => {
     await ops.checklistToGreen(ALICE, incidentId, parent);
     t.green = performance.now();
     expect((await ops.runEnded(incidentId, 'verify')).state).toBe('succeeded');
-  }, 120_000);
+  });
 
   test('green and healthy: Resolve is offered on the parent; resolving uploads the report into the thread', async () => {
     const report = await ops.resolve(ALICE, incidentId, parent);
@@ -110,5 +110,5 @@ describe('service-crash (§1.2)', () => {
       breakToDetectMs: t.detected! - t.break!,
       breakToGreenMs: t.green! - t.break!,
     });
-  }, 120_000);
+  });
 });

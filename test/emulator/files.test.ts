@@ -62,21 +62,24 @@ describe('the steps', () => {
     });
   });
 
-  test('completing a file that was never uploaded → file_not_found; sharing where the bot is not → not_in_channel', async () => {
-    const client = botClient(fake);
-    const { file_id, upload_url } = await client.files.getUploadURLExternal({ filename: 'x.txt', length: 3 });
-    expect(await slackError(client.files.completeUploadExternal({ files: [{ id: file_id as string }] }))).toMatchObject(
-      { error: 'file_not_found' },
-    );
-    expect((await fetch(upload_url as string, { method: 'POST', body: 'abc' })).status).toBe(200);
-    expect(
-      await slackError(
-        client.files.completeUploadExternal({ files: [{ id: file_id as string }], channel_id: 'C0RANDOM001' }),
-      ),
-    ).toMatchObject({ error: 'not_in_channel' });
-    await client.files.completeUploadExternal({ files: [{ id: file_id as string }] });
-    expect(fake.state.file(file_id as string)).toMatchObject({ completed: true, channels: [] });
-  });
+  test(
+    'completing a file that was never uploaded → file_not_found; ' + 'sharing where the bot is not → not_in_channel',
+    async () => {
+      const client = botClient(fake);
+      const { file_id, upload_url } = await client.files.getUploadURLExternal({ filename: 'x.txt', length: 3 });
+      expect(
+        await slackError(client.files.completeUploadExternal({ files: [{ id: file_id as string }] })),
+      ).toMatchObject({ error: 'file_not_found' });
+      expect((await fetch(upload_url as string, { method: 'POST', body: 'abc' })).status).toBe(200);
+      expect(
+        await slackError(
+          client.files.completeUploadExternal({ files: [{ id: file_id as string }], channel_id: 'C0RANDOM001' }),
+        ),
+      ).toMatchObject({ error: 'not_in_channel' });
+      await client.files.completeUploadExternal({ files: [{ id: file_id as string }] });
+      expect(fake.state.file(file_id as string)).toMatchObject({ completed: true, channels: [] });
+    },
+  );
 
   test('file contents need the bot token', async () => {
     await botClient(fake).filesUploadV2({ content: 'secret', filename: 's.txt' });

@@ -78,22 +78,27 @@ describe('the App Home', () => {
     expect(lastBody().event!.view).toBeUndefined();
   });
 
-  test('a click in the Home is a block_actions from a view container, with no channel and no response_url', async () => {
-    await expect(fake.deliver.click({ user: 'alice', actionId: 'backup_now', home: true })).rejects.toThrow(/no Home/);
-    await botClient(fake).views.publish({ user_id: ALICE, view: home as never });
-    await fake.deliver.click({ user: 'alice', actionId: 'backup_now', home: true });
-    const payload = JSON.parse(new URLSearchParams(bot.received.at(-1)!.body).get('payload')!) as Record<
-      string,
-      unknown
-    >;
-    expect(payload).toMatchObject({
-      type: 'block_actions',
-      container: { type: 'view' },
-      view: { type: 'home' },
-      actions: [{ action_id: 'backup_now', value: 'home' }],
-    });
-    expect(payload.channel).toBeUndefined();
-    expect(payload.response_url).toBeUndefined();
-    expect(payload.trigger_id).toEqual(expect.any(String));
-  });
+  test(
+    'a click in the Home is a block_actions from a view container, ' + 'with no channel and no response_url',
+    async () => {
+      await expect(fake.deliver.click({ user: 'alice', actionId: 'backup_now', home: true })).rejects.toThrow(
+        /no Home/,
+      );
+      await botClient(fake).views.publish({ user_id: ALICE, view: home as never });
+      await fake.deliver.click({ user: 'alice', actionId: 'backup_now', home: true });
+      const payload = JSON.parse(new URLSearchParams(bot.received.at(-1)!.body).get('payload')!) as Record<
+        string,
+        unknown
+      >;
+      expect(payload).toMatchObject({
+        type: 'block_actions',
+        container: { type: 'view' },
+        view: { type: 'home' },
+        actions: [{ action_id: 'backup_now', value: 'home' }],
+      });
+      expect(payload.channel).toBeUndefined();
+      expect(payload.response_url).toBeUndefined();
+      expect(payload.trigger_id).toEqual(expect.any(String));
+    },
+  );
 });

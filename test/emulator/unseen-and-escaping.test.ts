@@ -109,7 +109,9 @@ describe('text as Slack sends it', () => {
       channel: OPS,
       text: `<@${fake.workspace.bot.userId}> incident open R&D <b> in #ops for @bob https://x.example/a`,
     });
-    const expected = `<@${fake.workspace.bot.userId}> incident open R&amp;D &lt;b&gt; in <#C0OPS000001|ops> for <@U0BOB000001> <https://x.example/a>`;
+    const expected =
+      `<@${fake.workspace.bot.userId}> incident open R&amp;D &lt;b&gt; ` +
+      'in <#C0OPS000001|ops> for <@U0BOB000001> <https://x.example/a>';
     expect(message.text).toBe(expected);
     expect(received().event?.text).toBe(expected);
   });

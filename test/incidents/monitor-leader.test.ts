@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { until } from '../support/monitor-fixture.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 const CHILD = resolve(import.meta.dirname, 'fixtures/leader-child.mjs');
 let db: TestDatabase;
@@ -15,7 +15,7 @@ let child: ResultPromise | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase('recio_leader');
-  dir = await mkdtemp(join(tmpdir(), 'recio-leader-'));
+  dir = await ownedTempDir('leader');
   store = await openStore({ databaseUrl: db.url, dataDir: dir });
 });
 afterAll(async () => {

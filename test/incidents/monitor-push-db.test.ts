@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@recio/bot/store/embedded';
 import type { Monitor } from '@recio/bot/monitor/monitor';
 import { RECIO_TABLES_SQL, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { deskAndMonitor, silentLogger, until } from '../support/monitor-fixture.js';
 import pg from 'pg';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let f: EngineFixture;
 let cluster: EmbeddedPostgres;
@@ -15,7 +14,7 @@ let monitor: Monitor;
 
 beforeAll(async () => {
   // The REC.IO database of this host is a PostgreSQL cluster the test owns, so it can be stopped.
-  clusterDir = await mkdtemp(join(tmpdir(), 'recio-owned-pg-'));
+  clusterDir = await ownedTempDir('owned-pg');
   cluster = await startEmbeddedPostgres({ dataDir: clusterDir, logger: silentLogger });
   const client = new pg.Client({ connectionString: cluster.url });
   await client.connect();

@@ -1,5 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { parseAgentConfig } from '@recio/agent/agent-config';
 import type { HostResult } from '@recio/bot/hosts/transport';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { patchAgentConfig, transportTo } from './agent-harness.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let host: TestHost;
 let repo: string;
@@ -43,7 +43,7 @@ async function archiveWith(section: Record<string, unknown>): Promise<HostResult
 
 /** Decrypts an archive with our own argv (not the agent's) and unpacks it into a fresh dir. */
 async function unpack(decrypt: string[]): Promise<string> {
-  const out = await mkdtemp(join(tmpdir(), 'recio-unpacked-'));
+  const out = await ownedTempDir('unpacked');
   await execa(decrypt[0]!, decrypt.slice(1), { stdin: 'ignore' }).pipe('tar', ['-x', '-C', out, '-f', '-']);
   return out;
 }

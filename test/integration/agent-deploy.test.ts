@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -8,6 +7,7 @@ import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { ensureTestUser } from '../support/test-user.js';
 import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let work: string;
 let repo: string;
@@ -63,7 +63,7 @@ async function release(tag: string, date: string, files: Record<string, string>,
 
 beforeAll(async () => {
   const user = ensureTestUser();
-  work = await mkdtemp(join(tmpdir(), 'recio-deploy-'));
+  work = await ownedTempDir('deploy');
   await chmod(work, 0o755);
   repo = join(work, 'rec_io_v2');
   pipLog = join(work, 'pip.log');
@@ -260,6 +260,63 @@ describe('deploy.rollback refusals: nothing runs', () => {
     } finally {
       await forced.close();
       await patchAgentConfig(host, { deploy: { force: false } });
+    }
+  });
+});
+
+describe('code the release repo’s owner planted does not run as the agent', () => {
+  let markers: string;
+  const hookRan = () => join(markers, 'post-checkout-ran');
+  const fsmonitorRan = () => join(markers, 'fsmonitor-ran');
+  const filterRan = () => join(markers, 'filter-ran');
+
+  beforeAll(async () => {
+    // Writable by the agent's account too, so a hook running as the agent could leave its mark.
+    markers = join(work, 'markers');
+    await mkdir(markers);
+    await chmod(markers, 0o777);
+  });
+
+  test('a post-checkout hook and core.fsmonitor in the repo run during neither status nor checkout', async () => {
+    const hook = join(repo, '.git', 'hooks', 'post-checkout');
+    await writeFile(hook, `#!/bin/sh\necho "$(id -un)" > ${hookRan()}\n`, { mode: 0o755 });
+    const monitor = join(markers, 'fsmonitor.sh');
+    await writeFile(monitor, `#!/bin/sh\necho "$(id -un)" > ${fsmonitorRan()}\nexit 1\n`, { mode: 0o755 });
+    await git('config', 'core.fsmonitor', monitor);
+    try {
+      // The planted code is live: git run plainly runs both.
+      await git('status', '--porcelain');
+      await git('checkout', '--quiet', '--detach', 'HEAD');
+      expect(existsSync(hookRan())).toBe(true);
+      expect(existsSync(fsmonitorRan())).toBe(true);
+      await rm(hookRan());
+      await rm(fsmonitorRan());
+
+      const result = await transport.run({ action: 'deploy.rollback', params: { tag: 'v1.0.0' } });
+      expect(result.error).toBeUndefined();
+      expect(result).toMatchObject({ ok: true, data: { to: { tag: 'v1.0.0' } } });
+      expect(await head()).toBe(await commitOf('v1.0.0'));
+      expect(existsSync(hookRan())).toBe(false);
+      expect(existsSync(fsmonitorRan())).toBe(false);
+    } finally {
+      await rm(hook, { force: true });
+      await git('config', '--unset', 'core.fsmonitor');
+    }
+  });
+
+  test('a filter driver named in the repo config is refused before git touches the work tree', async () => {
+    await git('config', 'filter.planted.smudge', `sh -c 'id -un > ${filterRan()}; cat'`);
+    await writeFile(join(repo, '.git', 'info', 'attributes'), '* filter=planted\n');
+    try {
+      const before = await head();
+      const result = await transport.run({ action: 'deploy.rollback', params: { tag: 'v1.2.0' } });
+      expect(result).toMatchObject({ ok: false, exitCode: 2, error: { code: 'action_failed' } });
+      expect(result.error?.message).toContain('filter.planted.smudge');
+      expect(await head()).toBe(before);
+      expect(existsSync(filterRan())).toBe(false);
+    } finally {
+      await git('config', '--remove-section', 'filter.planted');
+      await rm(join(repo, '.git', 'info', 'attributes'), { force: true });
     }
   });
 });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,6 +8,7 @@ import { ACTION_NAMES } from '@recio/protocol/actions';
 import { installedPackages, installTarballs, packWorkspaces } from '../support/packed-install.js';
 import { generateKeyPair, type SshKeyPair } from '../support/sshd.js';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * The agent as a REC.IO host gets it: `npm pack` of @recio/protocol and @recio/agent, installed
@@ -30,7 +30,7 @@ const bin = (name: string) => join(prefix, 'node_modules', '.bin', name);
 const setup = (...args: string[]) => execa(bin('recio-agent-setup'), args, { reject: false });
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'recio-pkg-'));
+  work = await ownedTempDir('pkg');
   // The agent's account walks this path to the installed package.
   await chmod(work, 0o755);
   prefix = join(work, 'prefix');

@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fail, pass, type CheckResult } from '@recio/bot/doctor/check';
 import { dailyDoctor, newlyFailing } from '@recio/bot/scheduler/schedules';
 import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let db: TestDatabase;
 let dir: string;
@@ -13,7 +12,7 @@ let store: Store;
 
 beforeAll(async () => {
   db = await createTestDatabase('recio_daily');
-  dir = await mkdtemp(join(tmpdir(), 'recio-daily-'));
+  dir = await ownedTempDir('daily');
   store = await openStore({ databaseUrl: db.url, dataDir: dir });
 });
 afterAll(async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
@@ -8,6 +7,7 @@ import { runDoctor } from '@recio/bot/doctor/run-doctor';
 import { openStore } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let host: TestHost;
 let db: TestDatabase;
@@ -16,7 +16,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await createTestDatabase('recio_doctor');
-  dir = await mkdtemp(join(tmpdir(), 'recio-doctor-'));
+  dir = await ownedTempDir('doctor');
   host = await startTestHost({ name: 'db1', agentConfig: { services: [...RECIO_PROGRAMS, 'ghost_program'] } });
   const keyPath = join(dir, 'id_ed25519');
   await writeFile(keyPath, host.clientKey.privateKey, { mode: 0o600 });

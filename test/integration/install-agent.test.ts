@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { installLine } from '@recio/agent/install/install-line';
+import { writeFileSafely } from '@recio/agent/install/safe-fs';
 import { registerInstallCommands } from '@recio/bot/cli/install-commands';
 import { resolveOnSecurePath } from '@recio/agent/install/sudo-rules';
 import { AGENT_ENTRY, generateKeyPair, startSshd, type Sshd, type SshKeyPair } from '../support/sshd.js';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * `recio agent install` for real, as root: a real account, a real sudoers drop-in in
@@ -142,8 +143,8 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     );
     if (missing.length > 0)
       throw new Error(`${missing.join(', ')} missing: apt-get install -y sudo (.ci/run installs it)`);
-    root = await mkdtemp(join(tmpdir(), 'recio-inst-root-'));
-    work = await mkdtemp(join(tmpdir(), 'recio-inst-work-'));
+    root = await ownedTempDir('inst-root');
+    work = await ownedTempDir('inst-work');
     // The agent's user walks these to its launcher, config and home.
     await chmod(root, 0o755);
     await chmod(work, 0o755);
@@ -169,7 +170,7 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(await getent('passwd', user)).toBeUndefined();
     expect(text).toContain('dry run: nothing is changed');
     expect(text).toContain(`+ create user ${user}`);
-    expect(text).toContain(`+ write ${paths().keyFile} (0600 ${user}:${user})`);
+    expect(text).toContain(`+ write ${paths().keyFile} (0640 root:${user})`);
     expect(text).toContain(`+ write ${sudoersPath}`);
     expect(text).toContain(`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`);
     expect(text).toContain('programs from supervisorctl status (2 programs)');
@@ -187,9 +188,17 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect((await getent('shadow', user))?.[1]).toBe('*');
     const uid = Number(passwd?.[2]);
 
-    const key = await lstat(paths().keyFile);
-    expect([key.mode & 0o7777, key.uid]).toEqual([0o600, uid]);
-    expect((await lstat(join(paths().home, '.ssh'))).mode & 0o7777).toBe(0o700);
+    // The key file, ~/.ssh and the home are root's: the account reads its key line but cannot change it.
+    const gid = Number(passwd?.[3]);
+    for (const [path, mode] of [
+      [paths().keyFile, 0o640],
+      [join(paths().home, '.ssh'), 0o750],
+      [paths().home, 0o750],
+    ] as const) {
+      const stat = await lstat(path);
+      expect([stat.mode & 0o7777, stat.uid, stat.gid], path).toEqual([mode, 0, gid]);
+    }
+    expect(uid).not.toBe(0);
     const expectedLine = installLine({
       publicKey: botKey.publicKey,
       agentPath: paths().launcher,
@@ -238,7 +247,7 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(text).toContain('3 changes made');
     expect((await getent('passwd', user))?.[6]).toBe('/bin/sh');
     expect((await getent('shadow', user))?.[1]).toBe('*');
-    expect((await lstat(paths().keyFile)).mode & 0o7777).toBe(0o600);
+    expect((await lstat(paths().keyFile)).mode & 0o7777).toBe(0o640);
     expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([
       `${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`,
     ]);
@@ -318,6 +327,95 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
         .map((l) => l.data)
         .join(''),
     ).toMatch(/password is required/);
+  });
+
+  test('the account cannot change its key, and links it planted under the old layout make root write nothing', async () => {
+    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+    const ssh = join(paths().home, '.ssh');
+    const keyBefore = await readFile(paths().keyFile, 'utf8');
+    // As installed: the account can read its key line, and neither edit it, nor move ~/.ssh away, nor add a key file.
+    expect((await asUser(['cat', paths().keyFile])).stdout).toBe(keyBefore.trim());
+    expect((await asUser(['sh', '-c', `echo ssh-ed25519 AAAA >> ${paths().keyFile}`])).exitCode).not.toBe(0);
+    expect((await asUser(['mv', ssh, `${ssh}.mine`])).exitCode).not.toBe(0);
+    expect((await asUser(['touch', join(ssh, 'authorized_keys2')])).exitCode).not.toBe(0);
+    expect(await readFile(paths().keyFile, 'utf8')).toBe(keyBefore);
+
+    // The layout an older install left (home, ~/.ssh and the key the account's own), and what the account
+    // does with it: a link at the key file and at the old predictable temp name to a file only root may
+    // write, and an unrestricted key in authorized_keys2.
+    const decoy = join(work, 'root-only');
+    await writeFile(decoy, 'root data\n', { mode: 0o600 });
+    const decoyBefore = await lstat(decoy);
+    await execa('chown', [`${user}:${user}`, paths().home, ssh, paths().keyFile]);
+    await execa('chmod', ['0700', ssh]);
+    for (const argv of [
+      ['rm', paths().keyFile],
+      ['ln', '-s', decoy, paths().keyFile],
+      ['ln', '-s', decoy, join(ssh, '.authorized_keys.recio-tmp-1')],
+      ['sh', '-c', `echo "${botKey.publicKey}" > ${join(ssh, 'authorized_keys2')}`],
+    ])
+      expect((await asUser(argv)).exitCode, argv.join(' ')).toBe(0);
+    await expect(install()).rejects.toThrow(`${paths().keyFile} is a symlink: refusing to write through or over it`);
+    const decoyAfter = await lstat(decoy);
+    expect([decoyAfter.uid, decoyAfter.mode, decoyAfter.size]).toEqual([0, decoyBefore.mode, decoyBefore.size]);
+    expect(await readFile(decoy, 'utf8')).toBe('root data\n');
+
+    // The admin removes the link; the install takes home, ~/.ssh and the key back and removes the second key file.
+    await unlink(paths().keyFile);
+    const { text, exitCode } = await install();
+    expect(exitCode, text).toBe(0);
+    expect(text).toContain(`- remove ${join(ssh, 'authorized_keys2')}`);
+    expect(text).toContain(`~ chmod/chown ${paths().home}`);
+    await expect(lstat(join(ssh, 'authorized_keys2'))).rejects.toThrow(/ENOENT/);
+    for (const path of [paths().home, ssh, paths().keyFile]) expect((await lstat(path)).uid, path).toBe(0);
+    expect(await readFile(paths().keyFile, 'utf8')).toBe(keyBefore);
+    expect(await readFile(decoy, 'utf8')).toBe('root data\n');
+    // The link at the old temp name is in a root-owned directory now; root never opened it.
+    expect((await lstat(join(ssh, '.authorized_keys.recio-tmp-1'))).isSymbolicLink()).toBe(true);
+    // And root refuses to write anything into a directory the account owns (its audit dir).
+    const uid = Number((await getent('passwd', user))?.[2]);
+    await expect(
+      writeFileSafely(join(paths().auditDir, 'x'), 'x', 0o644, { uid: 0, gid: 0 }, { account: user, uid }),
+    ).rejects.toThrow(`${paths().auditDir} is owned by ${user}: refusing to write x`);
+  });
+
+  test("no sudo rule for a program anyone but root could change: in the account's dir, its own, or under a writable dir", async () => {
+    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+    const script = '#!/bin/sh\nid -un\n';
+    // Root's script in the account's own directory: the account renames it away and writes another.
+    const inAccountDir = join(paths().auditDir, 'db-check.sh');
+    await writeFile(inAccountDir, script, { mode: 0o755 });
+    // The account's script in root's directory: it edits the file.
+    const ownDir = join(work, 'tools');
+    await execa('mkdir', ['-m', '0755', ownDir]);
+    const accountOwned = join(ownDir, 'db-check.sh');
+    await writeFile(accountOwned, script, { mode: 0o755 });
+    await execa('chown', [user, accountOwned]);
+    // Root's script under a world-writable directory (a /tmp).
+    const open = join(work, 'open');
+    await execa('mkdir', ['-m', '0777', open]);
+    const underOpen = join(open, 'db-check.sh');
+    await writeFile(underOpen, script, { mode: 0o755 });
+    const rulesBefore = await readFile(sudoersPath, 'utf8');
+    const adminConfig = parseYaml(await readFile(paths().config, 'utf8')) as { db: Record<string, unknown> };
+    for (const [program, why] of [
+      [inAccountDir, `directory ${paths().auditDir} is owned by uid`],
+      [accountOwned, `program ${accountOwned} is owned by uid`],
+      [underOpen, `directory ${open} is a directory writable by group or others (mode 0777)`],
+    ] as const) {
+      await writeFile(
+        paths().config,
+        stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', program] } }),
+      );
+      await expect(install(), program).rejects.toThrow(why);
+      expect(await readFile(sudoersPath, 'utf8')).toBe(rulesBefore);
+      // The attack itself: the account swaps in its own code and asks sudo to run it as root.
+      const attempt = await asUser(['sudo', '-n', program]);
+      expect(attempt.stdout, program).not.toBe('root');
+      expect(attempt.stderr, program).toMatch(/password is required/);
+    }
+    await writeFile(paths().config, stringify(adminConfig));
+    expect((await install()).exitCode).toBe(0);
   });
 
   test('uninstall removes the account, its home, the drop-in and the launcher; --purge the config and audit log', async () => {

@@ -1,5 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { execa } from 'execa';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerInstallCommands } from '@recio/bot/cli/install-commands';
 import { resolveOnSecurePath } from '@recio/agent/install/sudo-rules';
 import { createMetrics } from '@recio/bot/observability/metrics';
+import { ownedTempDir } from '../support/leftovers.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const UNIT = join(REPO, 'deploy/recio-bot.service');
@@ -58,7 +58,7 @@ describe('deploy/recio-bot.service', () => {
   describe.skipIf(resolveOnSecurePath('systemd-analyze') === undefined)('systemd-analyze verify', () => {
     let dir: string;
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'recio-unit-'));
+      dir = await ownedTempDir('unit');
     });
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { planRun } from '@recio/bot/runbooks/plan';
 import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let f: EngineFixture;
 
@@ -136,7 +136,7 @@ describe("the plan's scenarios against a real host", () => {
 describe('engine mechanics', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'recio-runbooks-'));
+    dir = await ownedTempDir('runbooks');
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

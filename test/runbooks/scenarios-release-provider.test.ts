@@ -1,11 +1,11 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ALICE, BOB, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let f: EngineFixture;
 let dir: string;
@@ -23,7 +23,7 @@ async function release(tag: string, crash: boolean): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-scenarios-'));
+  dir = await ownedTempDir('scenarios');
   repo = join(dir, 'rec_io_v2');
   await mkdir(repo);
   await execa('git', ['init', '-q', '-b', 'main', repo]);

@@ -1,18 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
 import { planRun } from '@recio/bot/runbooks/plan';
 import { ALICE, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let f: EngineFixture;
 let dir: string;
 
 beforeAll(async () => {
   f = await startEngineFixture();
-  dir = await mkdtemp(join(tmpdir(), 'recio-drain-'));
+  dir = await ownedTempDir('drain');
   await writeFile(
     join(dir, 'two-steps.yml'),
     `id: two-steps

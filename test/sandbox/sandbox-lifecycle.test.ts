@@ -1,6 +1,4 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -15,6 +13,7 @@ import { processesOf } from '@recio/sandbox/sandbox-user';
 import { readPidFile } from '@recio/sandbox/detached-process';
 import { programStatus, supervisorctl } from '@recio/sandbox/sandbox-supervisor';
 import { waitFor } from '@recio/sandbox/wait-for';
+import { markOwned, ownedTempDir } from '../support/leftovers.js';
 
 // One sandbox for the whole file: made once (it takes seconds on two cores), broken and healed
 // scenario by scenario, removed at the end — and in afterAll whatever happened.
@@ -43,7 +42,8 @@ const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs =
   waitFor(what, timeoutMs, probe, 200);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-sbx-'));
+  dir = await ownedTempDir('sbx');
+  markOwned('sandbox', dir);
   sandbox = await sandboxUp({
     dir,
     user: userName,

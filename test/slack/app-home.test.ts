@@ -109,7 +109,7 @@ describe('the App Home', () => {
     const host = bot.testHosts.db1!;
     await host.supervisor.setMode('trade_executor', 'crash');
     process.kill((await host.supervisor.program('trade_executor')).pid!, 'SIGKILL');
-    await host.supervisor.waitFor('trade_executor', 'FATAL', 30_000);
+    await host.supervisor.waitFor('trade_executor', 'FATAL');
     const openedBefore = opens();
     const { desk } = bot;
     const { incident } = await desk.reportFailure({

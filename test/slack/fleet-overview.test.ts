@@ -1,12 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { readFleet } from '@recio/bot/operations/fleet-overview';
 import { generateKeyPair } from '../support/sshd.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * A host that accepts the connection and then says nothing (a hung sshd, a black-holed path) is
@@ -18,7 +18,7 @@ let dir: string;
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-silent-'));
+  dir = await ownedTempDir('silent');
   silent = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
@@ -59,4 +59,4 @@ test('a host that never answers is read as not answering within the deadline, an
   } finally {
     await hosts.close();
   }
-}, 30_000);
+});

@@ -57,11 +57,12 @@ export async function runs(
 
 /**
  * `vi.waitFor` with room for a loaded machine: real sshd, supervisord and PostgreSQL run beside
- * other suites, so "soon" is up to 15 s here (the default 1 s makes tests flaky, not stricter).
+ * other suites, so "soon" is up to 30 s here (the default 1 s makes tests flaky, not stricter; a
+ * green run ends at the event, so the bound costs nothing).
  */
 export function until<T>(
   check: () => T | Promise<T>,
   options: { timeout?: number; interval?: number } = {},
 ): Promise<T> {
-  return vi.waitFor(check, { timeout: Math.max(options.timeout ?? 0, 15_000), interval: options.interval ?? 100 });
+  return vi.waitFor(check, { timeout: Math.max(options.timeout ?? 0, 30_000), interval: options.interval ?? 100 });
 }

@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebClient } from '@slack/web-api';
 import { readManifest, startSlackEmulator } from '@recio/slack-emulator/index';
@@ -10,6 +8,7 @@ import type { UpdateBudgetOptions } from '@recio/bot/slack/update-budget';
 import { openStore } from '@recio/bot/store/index';
 import { createTestDatabase } from '../support/pg-database.js';
 import { REPO_MANIFEST } from '../support/slack-fake.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * Many live run messages (in the ops channel, where runs and incidents live, and wherever else
@@ -45,7 +44,7 @@ const OPS = 'C0OPS000001';
 
 export async function runLiveUpdates(options: LiveUpdatesOptions): Promise<LiveUpdatesResult> {
   const db = await createTestDatabase('recio_updates');
-  const dataDir = await mkdtemp(join(tmpdir(), 'recio-updates-'));
+  const dataDir = await ownedTempDir('updates');
   // Posting the messages first is not what is measured: posts are let through quickly.
   const slack = await startSlackEmulator({
     manifest: readManifest(REPO_MANIFEST),

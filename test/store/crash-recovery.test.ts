@@ -43,8 +43,8 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
   });
 
   /** Runs the crash fixture up to the middle of its step, then kills it without warning. */
-  async function crashMidStep(idempotent: boolean): Promise<InStep> {
-    const fixture = startFixture('crash-worker.ts', { ...fixtureEnv, IDEMPOTENT: String(idempotent) });
+  async function crashMidStep(idempotent: boolean, action = 'service.restart'): Promise<InStep> {
+    const fixture = startFixture('crash-worker.ts', { ...fixtureEnv, IDEMPOTENT: String(idempotent), ACTION: action });
     const inStep = await fixture.waitFor<InStep>((m) => m.inStep === true);
     await fixture.kill('SIGKILL');
     return inStep;
@@ -104,8 +104,8 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     expect(await store.locks.get('app1', 'trade_executor')).toBeUndefined();
   });
 
-  it('puts an idempotent step back to pending, to run again, and says so', async () => {
-    const crashed = await crashMidStep(true);
+  it('puts an idempotent read step back to pending, to run again, and says so', async () => {
+    const crashed = await crashMidStep(true, 'service.status');
     const store = await nextStart();
     const report = await recoverOnce(store, crashed.instanceId);
     const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
@@ -119,6 +119,21 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     );
     const again = await store.steps.claim(crashed.stepId, { leaseMs: 1_000 });
     expect(again).toMatchObject({ claimed: true, step: { attempt: 2, owner: store.instanceId } });
+  });
+
+  it('never re-runs a dangerous step after a crash, even one stored as idempotent: interrupted, the run stops', async () => {
+    const action = 'db.restore';
+    const crashed = await crashMidStep(true, action);
+    const store = await nextStart();
+    const report = await recoverOnce(store, crashed.instanceId);
+    const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
+    expect(recovered).toMatchObject({
+      requeued: false,
+      step: { state: 'interrupted', outcome: 'unknown', action, idempotent: true },
+      run: { state: 'interrupted' },
+    });
+    expect((await store.outbox.getByDedupeKey(recovered.outboxKey!))?.payload.text).toMatch(/outcome is unknown/);
+    expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({ claimed: false });
   });
 
   it('leaves a live owner alone until its lease runs out, and then refuses its late result', async () => {

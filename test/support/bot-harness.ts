@@ -1,5 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { RoleMembers } from '@recio/bot/access/roles';
@@ -30,6 +29,7 @@ import { startSlackFake, type SlackFake } from './slack-fake.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
 import { testLogger } from './test-logger.js';
 import { ensureTestUser } from './test-user.js';
+import { ownedTempDir } from './leftovers.js';
 
 /** The emulator's people, and the roles the harness gives them unless told otherwise. */
 export const PEOPLE = {
@@ -213,7 +213,7 @@ export async function startBotCore(
       (d) => d.drop(),
     );
     const dataDir = await keep(
-      () => mkdtemp(join(tmpdir(), 'recio-bot-')),
+      () => ownedTempDir('bot'),
       (d) => rm(d, { recursive: true, force: true }),
     );
     await chmod(dataDir, 0o755);

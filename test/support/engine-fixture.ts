@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { RoleMembers } from '@recio/bot/access/roles';
 import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
@@ -15,7 +14,8 @@ import { openStore, type Store } from '@recio/bot/store/index';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
 import { testLogger } from './test-logger.js';
-import type { Actor, Origin, Run } from '@recio/bot/domain/index';
+import type { Actor, GroupLookup, Origin, Run } from '@recio/bot/domain/index';
+import { ownedTempDir } from './leftovers.js';
 
 export const ALICE = 'UALICE001';
 export const BOB = 'UBOB00002';
@@ -77,7 +77,15 @@ export interface EngineFixture {
  * (sshd + our agent + supervisord), a REC.IO database, provider and web stand-ins, the runbooks.
  */
 export async function startEngineFixture(
-  options: { hostOptions?: TestHostOptions; runbooksDir?: string; lockWaitMs?: number } = {},
+  options: {
+    hostOptions?: TestHostOptions;
+    runbooksDir?: string;
+    lockWaitMs?: number;
+    /** RECIO_CLI_USERS as the core reads it (a test may change the record between steps). */
+    cliUsers?: Record<string, string>;
+    groupsOf?: GroupLookup;
+    roles?: RoleMembers;
+  } = {},
 ): Promise<EngineFixture> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const run = async <T>(make: () => Promise<T>, stop: (value: T) => Promise<unknown>): Promise<T> => {
@@ -96,7 +104,7 @@ export async function startEngineFixture(
     );
     await recio.query(RECIO_TABLES_SQL);
     const dataDir = await run(
-      () => mkdtemp(join(tmpdir(), 'recio-data-')),
+      () => ownedTempDir('data'),
       (d) => rm(d, { recursive: true, force: true }),
     );
     const store = await run(
@@ -146,13 +154,14 @@ export async function startEngineFixture(
       { store, hosts, runbooks },
       {
         opsChannel: 'COPS00001',
-        roleMembers: ROLES,
+        roleMembers: options.roles ?? ROLES,
+        ...(options.cliUsers ? { cliUsers: options.cliUsers } : {}),
         checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
         lockWaitMs: options.lockWaitMs ?? 30_000,
         approvalTtlMs: 15 * 60_000,
         monitor: { intervalMs: 1_000, push: true },
       },
-      { logger: testLogger },
+      { logger: testLogger, ...(options.groupsOf ? { groupsOf: options.groupsOf } : {}) },
     );
     const { engine, ops, desk } = core;
     return {

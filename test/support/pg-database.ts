@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { markOwned } from './leftovers.js';
 
 const ADMIN_URL = process.env.RECIO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -29,6 +30,7 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
   } finally {
     await admin.end();
   }
+  const releaseMarker = markOwned('database', name);
   const admin0 = new URL(ADMIN_URL);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
@@ -71,6 +73,7 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
       } finally {
         await client.end();
       }
+      releaseMarker();
     },
   };
 }

@@ -6,7 +6,20 @@ import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { parseSupervisorStatus, type ProgramStatus } from '@recio/agent/supervisor-status';
 
 const STAND_IN = resolve(import.meta.dirname, 'fixtures/stand-in-service.mjs');
-const LAUNCH = resolve(import.meta.dirname, 'fixtures/stand-in-launch.sh');
+const STAND_IN_GATE = resolve(import.meta.dirname, 'fixtures/stand-in-gate.sh');
+const START_SECS = 1;
+const START_RETRIES = 2;
+const STOP_WAIT_SECS = 3;
+
+/**
+ * How long a program may take to settle (RUNNING, or FATAL after its retries), from its config:
+ * each try up to startsecs, supervisord's backoff of 1 s, 2 s, … before retry n, and a stop; three
+ * times that for a machine three times slower, and 15 s for starting processes on a loaded one.
+ */
+export function settleDeadlineMs(startSecs = START_SECS, startRetries = START_RETRIES, stopWaitSecs = STOP_WAIT_SECS) {
+  const backoff = (startRetries * (startRetries + 1)) / 2;
+  return 3 * ((startRetries + 1) * startSecs + backoff + stopWaitSecs) * 1000 + 15_000;
+}
 const EVENT_LISTENER = resolve(import.meta.dirname, '../../packages/agent/dist/event-listener.js');
 
 export interface Supervisord {
@@ -45,12 +58,12 @@ export async function startSupervisord(
   const sections = programs.map((name) =>
     [
       `[program:${name}]`,
-      `command=/bin/sh ${LAUNCH} ${process.execPath} ${STAND_IN} ${name} ${dir}${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
+      `command=/bin/sh ${STAND_IN_GATE} ${process.execPath} ${STAND_IN} ${name} ${dir}${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
       'autostart=true',
       'autorestart=true',
-      'startsecs=1',
-      'startretries=2',
-      'stopwaitsecs=3',
+      `startsecs=${START_SECS}`,
+      `startretries=${START_RETRIES}`,
+      `stopwaitsecs=${STOP_WAIT_SECS}`,
       'redirect_stderr=true',
       `stdout_logfile=${join(dir, 'logs', `${name}.log`)}`,
     ].join('\n'),
@@ -97,12 +110,13 @@ export async function startSupervisord(
     if (found === undefined) throw new Error(`supervisord has no program ${name}`);
     return found;
   };
-  const waitFor = async (name: string, state: ProgramStatus['state'], timeoutMs = 20_000) => {
+  const waitFor = async (name: string, state: ProgramStatus['state'], timeoutMs = settleDeadlineMs()) => {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const found = (await status()).find((p) => p.name === name);
       if (found?.state === state) return found;
-      if (Date.now() > until) throw new Error(`${name} did not reach ${state} (last: ${found?.state ?? 'absent'})`);
+      if (Date.now() > until)
+        throw new Error(`${name} did not reach ${state} within ${timeoutMs} ms (last: ${found?.state ?? 'absent'})`);
       await sleep(100);
     }
   };

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile, chmod, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile, chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { FleetHost } from '@recio/bot/config';
 import { generateKeyPair, forcedCommandLine, startSshd, type Sshd, type SshKeyPair } from './sshd.js';
 import { startSupervisord, type Supervisord } from './supervisord.js';
 import { ensureTestUser, type TestUser } from './test-user.js';
+import { ownedTempDir } from './leftovers.js';
 
 export interface TestHostOptions {
   name?: string;
@@ -34,7 +34,7 @@ export interface TestHost {
 }
 
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
-  const dir = await mkdtemp(join(tmpdir(), 'recio-host-'));
+  const dir = await ownedTempDir('host');
   const stops: Array<() => Promise<void>> = [];
   try {
     await chmod(dir, 0o755);

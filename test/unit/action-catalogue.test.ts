@@ -56,18 +56,21 @@ describe('the action catalogue', () => {
     expect(parsed.success).toBe(false);
   });
 
-  test('reads are read-only and repeatable; restore and rollback are dangerous; restarts are never repeated blindly', () => {
-    expect(ACTION_NAMES.filter((name) => !traitsOf(name).mutating).sort()).toEqual([...READ_ONLY].sort());
-    expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.restore', 'deploy.rollback']);
-    const notRepeatable = ACTION_NAMES.filter((name) => !traitsOf(name).idempotent).sort();
-    expect(notRepeatable).toEqual(['db.restart', 'db.restore', 'deploy.rollback', 'service.restart']);
-    for (const name of ACTION_NAMES) {
-      const traits = traitsOf(name);
-      if (traits.dangerous) expect(traits, name).toMatchObject({ mutating: true, idempotent: false });
-      if (!traits.mutating) expect(traits, name).toMatchObject({ dangerous: false, idempotent: true });
-    }
-    expect([...MUTATING_ACTIONS].sort()).toEqual(ACTION_NAMES.filter((name) => !READ_ONLY.includes(name)).sort());
-  });
+  test(
+    'reads are read-only and repeatable; ' + 'restore and rollback are dangerous; restarts are never repeated blindly',
+    () => {
+      expect(ACTION_NAMES.filter((name) => !traitsOf(name).mutating).sort()).toEqual([...READ_ONLY].sort());
+      expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.restore', 'deploy.rollback']);
+      const notRepeatable = ACTION_NAMES.filter((name) => !traitsOf(name).idempotent).sort();
+      expect(notRepeatable).toEqual(['db.restart', 'db.restore', 'deploy.rollback', 'service.restart']);
+      for (const name of ACTION_NAMES) {
+        const traits = traitsOf(name);
+        if (traits.dangerous) expect(traits, name).toMatchObject({ mutating: true, idempotent: false });
+        if (!traits.mutating) expect(traits, name).toMatchObject({ dangerous: false, idempotent: true });
+      }
+      expect([...MUTATING_ACTIONS].sort()).toEqual(ACTION_NAMES.filter((name) => !READ_ONLY.includes(name)).sort());
+    },
+  );
 
   test('the action list, the params map and the names the agent knows are the catalogue', () => {
     expect(ACTION_NAMES).toEqual(Object.keys(ACTIONS));

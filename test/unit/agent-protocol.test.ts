@@ -72,7 +72,8 @@ describe('AgentSession', () => {
       '{"type":"chunk","id":"b","stream":"stdout","data":"B out"}',
       '{"type":"chunk","id":"a","stream":"stdout","data":"A out"}',
       '{"type":"result","id":"b","ok":true,"exitCode":0,"durationMs":3}',
-      '{"type":"result","id":"a","ok":false,"exitCode":1,"durationMs":4,"error":{"code":"action_failed","message":"x"}}',
+      '{"type":"result","id":"a","ok":false,"exitCode":1,"durationMs":4,' +
+        '"error":{"code":"action_failed","message":"x"}}',
     ].join('\n')}\n`;
     for (let i = 0; i < text.length; i += 7) session.feedStdout(text.slice(i, i + 7));
     await expect(a).resolves.toMatchObject({ ok: false, output: 'A out', error: { code: 'action_failed' } });

@@ -139,7 +139,10 @@ describe('agent config for the recovery actions', () => {
         'a.yml',
       ),
     ).toThrow(
-      /db\.restore\.mode[\s\S]*db\.scratch\.psql: expected the \{db\} placeholder[\s\S]*deploy\.releaseTags: not a valid regular expression/,
+      new RegExp(
+        String.raw`db\.restore\.mode[\s\S]*db\.scratch\.psql: expected the \{db\} placeholder[\s\S]*` +
+          String.raw`deploy\.releaseTags: not a valid regular expression`,
+      ),
     );
   });
 

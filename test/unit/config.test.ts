@@ -91,3 +91,22 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('RECIO_CLI_USERS', () => {
+  test('maps unix users to Slack ids; unset maps nobody', () => {
+    expect(loadConfig({}).env.RECIO_CLI_USERS).toEqual({});
+    expect(loadConfig({ RECIO_CLI_USERS: 'alice:U0ALICE01, bob:W0BOB0001' }).env.RECIO_CLI_USERS).toEqual({
+      alice: 'U0ALICE01',
+      bob: 'W0BOB0001',
+    });
+  });
+
+  test('a malformed entry, a group id or a user mapped twice stops the boot, by name', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ RECIO_CLI_USERS: 'alice:U0ALICE01,alice:U0OTHER01,bob,carol:S0LEADS01' }),
+    );
+    expect(problems.join('\n')).toContain('alice is mapped twice');
+    expect(problems.join('\n')).toContain('"bob": expected unixuser:SlackUserId');
+    expect(problems.join('\n')).toContain('"carol:S0LEADS01": expected unixuser:SlackUserId');
+  });
+});

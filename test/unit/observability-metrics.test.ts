@@ -116,11 +116,13 @@ describe('metrics', () => {
       }
     }
     // Every sample line belongs to a family declared with # TYPE (the parser is lenient about that).
+    // A sample line of the text format, name{label="value",…} value (a label value escapes backslash,
+    // quote and newline with a backslash).
+    const label = /[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"/.source;
+    const sampleLine = new RegExp(String.raw`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{${label}(,${label})*\})? \S+$`);
     const declared = new Set([...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => m[1]));
     for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
-      expect(line).toMatch(
-        /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? \S+$/,
-      );
+      expect(line).toMatch(sampleLine);
       const name = line.split(/[{ ]/)[0]!;
       expect(declared.has(name.replace(/_(bucket|sum|count)$/, '')) || declared.has(name), line).toBe(true);
     }

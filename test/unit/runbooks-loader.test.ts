@@ -1,10 +1,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isRecioError } from '@recio/protocol/errors';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
 import { planRun } from '@recio/bot/runbooks/plan';
+import { repeatableAfterCrash } from '@recio/protocol/actions';
 
 const COMMANDS = resolve(import.meta.dirname, '../../commands');
 const dirs: string[] = [];
@@ -73,11 +75,13 @@ describe('commands/*.yml', () => {
     const dir = copyOfCommands();
     writeFileSync(
       join(dir, 'backup.yml'),
-      'id: backup\ntitle: x\nsteps:\n  - { id: a, title: A, role: db, action: service.restart, params: { service: "x; rm -rf /" } }\n',
+      'id: backup\ntitle: x\nsteps:\n' +
+        '  - { id: a, title: A, role: db, action: service.restart, params: { service: "x; rm -rf /" } }\n',
     );
     writeFileSync(
       join(dir, 'verify.yml'),
-      'id: verify\ntitle: x\nsteps:\n  - { id: a, title: A, action: check.web, when: { step: later, outcome: failed } }\n',
+      'id: verify\ntitle: x\nsteps:\n' +
+        '  - { id: a, title: A, action: check.web, when: { step: later, outcome: failed } }\n',
     );
     writeFileSync(
       join(dir, 'bad-release.yml'),
@@ -92,6 +96,59 @@ describe('commands/*.yml', () => {
         'commands/bad-release.yml: id: "rollback" must match the file name "bad-release"',
         expect.stringMatching(/^commands\/provider-outage\.yml: not valid YAML/),
       ]),
+    );
+  });
+});
+
+describe("a step's approval and idempotent flag against its action's traits", () => {
+  test('a dangerous action without a second person, and idempotent on a change, are refused by file, step and rule', () => {
+    const dir = copyOfCommands();
+    const path = join(dir, 'postgres-failure.yml');
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace('approval: second_person', 'approval: none\n    idempotent: true'));
+    writeFileSync(
+      join(dir, 'service-crash.yml'),
+      'id: service-crash\ntitle: x\nsteps:\n' +
+        '  - { id: look, title: L, role: app, action: service.status, idempotent: true }\n' +
+        '  - { id: bounce, title: B, role: app, action: service.restart, params: { service: x }, idempotent: true }\n' +
+        '  - { id: back, title: R, role: app, action: deploy.rollback, params: { tag: v1.0.0 }, approval: confirm }\n',
+    );
+    expect(problemsOf(dir).sort()).toEqual([
+      'commands/postgres-failure.yml: steps[3] (restore): db.restore changes the host: it must not be ' +
+        '`idempotent: true` (recovery would run it again) [rule mutating-not-idempotent]',
+      'commands/postgres-failure.yml: steps[3] (restore): db.restore is dangerous: it needs ' +
+        '`approval: second_person` [rule dangerous-needs-second-person]',
+      'commands/service-crash.yml: steps[1] (bounce): service.restart changes the host: it must not be ' +
+        '`idempotent: true` (recovery would run it again) [rule mutating-not-idempotent]',
+      'commands/service-crash.yml: steps[2] (back): deploy.rollback is dangerous: it needs ' +
+        '`approval: second_person` [rule dangerous-needs-second-person]',
+    ]);
+  });
+
+  test('crash recovery re-runs only a declared-idempotent step whose action changes nothing', () => {
+    expect(repeatableAfterCrash({ action: 'db.restore', idempotent: true })).toBe(false);
+    expect(repeatableAfterCrash({ action: 'deploy.rollback', idempotent: true })).toBe(false);
+    expect(repeatableAfterCrash({ action: 'service.restart', idempotent: true })).toBe(false);
+    expect(repeatableAfterCrash({ action: 'service.status', idempotent: false })).toBe(false);
+    expect(repeatableAfterCrash({ action: 'service.status', idempotent: true })).toBe(true);
+    expect(repeatableAfterCrash({ action: 'check.providers', idempotent: true })).toBe(true);
+  });
+});
+
+describe('recio runbooks check', () => {
+  test('exits non-zero and prints file, step and rule for a restore anyone could run', async () => {
+    const dir = copyOfCommands();
+    const path = join(dir, 'postgres-failure.yml');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('approval: second_person', 'approval: none'));
+    const cli = resolve(import.meta.dirname, '../../packages/bot/dist/cli.js');
+    const result = await execa(process.execPath, [cli, 'runbooks', 'check', '--dir', dir], {
+      reject: false,
+      env: { RECIO_RUNBOOKS_DIR: '' },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      `✖ ${dir}/postgres-failure.yml: steps[3] (restore): db.restore is dangerous: it needs ` +
+        '`approval: second_person` [rule dangerous-needs-second-person]',
     );
   });
 });

@@ -2,6 +2,7 @@ import { ErrorCode } from '@recio/protocol/errors';
 import { ActionParams, ACTION_NAMES, isActionName, type ActionName } from '@recio/protocol/actions';
 import { PROTOCOL_VERSION, type ActionResult, type AgentRequest } from '@recio/protocol/messages';
 import { redactDeep, redactSecrets } from '@recio/protocol/redact';
+import { LineRedactor } from '@recio/protocol/redact-lines';
 import { formatIssues } from '@recio/protocol/zod-issues';
 import type { ActionContext, ActionHandler, ActionOutcome, RunOptions } from './action-context.js';
 import { secretsOf, type AgentConfig } from './agent-config.js';
@@ -60,27 +61,41 @@ export async function dispatch(
   const timeoutMs = request.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const onChunk = options.onChunk;
-  const runOptionsFor = (
+  // Each run streams through its own line redactors (one per stream), flushed when the run ends:
+  // a secret split across two pipe chunks is redacted as the one line it is.
+  const streamed = <R>(
+    start: (options: RunArgvOptions) => Promise<R>,
     runOptions: RunOptions | undefined,
     signal: AbortSignal,
     timeoutMs: number,
-  ): RunArgvOptions => ({
-    signal,
-    timeoutMs,
-    maxOutputBytes: config.maxOutputBytes,
-    ...(runOptions?.env ? { env: runOptions.env } : {}),
-    ...(runOptions?.cwd ? { cwd: runOptions.cwd } : {}),
-    ...(onChunk ? { onChunk: (stream, data) => onChunk(stream, redactSecrets(data, secrets)) } : {}),
-  });
+  ): Promise<R> => {
+    const base: RunArgvOptions = {
+      signal,
+      timeoutMs,
+      maxOutputBytes: config.maxOutputBytes,
+      ...(runOptions?.env ? { env: runOptions.env } : {}),
+      ...(runOptions?.cwd ? { cwd: runOptions.cwd } : {}),
+    };
+    if (!onChunk) return start(base);
+    const redactors = { stdout: new LineRedactor(secrets), stderr: new LineRedactor(secrets) };
+    const send = (stream: 'stdout' | 'stderr', text: string) => {
+      if (text !== '') onChunk(stream, text);
+    };
+    return start({ ...base, onChunk: (stream, data) => send(stream, redactors[stream].push(data)) }).finally(() => {
+      send('stdout', redactors.stdout.flush());
+      send('stderr', redactors.stderr.flush());
+    });
+  };
   const left = () => Math.max(1, deadline - Date.now());
   const ctx: ActionContext = {
     config,
     signal: options.signal,
     deadline,
-    run: (argv, runOptions) => runArgv(argv, runOptionsFor(runOptions, options.signal, left())),
-    pipe: (from, to, runOptions) => runPipeline(from, to, runOptionsFor(runOptions, options.signal, left())),
+    run: (argv, runOptions) => streamed((o) => runArgv(argv, o), runOptions, options.signal, left()),
+    pipe: (from, to, runOptions) => streamed((o) => runPipeline(from, to, o), runOptions, options.signal, left()),
     cleanup: (argv, runOptions) =>
-      runArgv(argv, runOptionsFor(runOptions, new AbortController().signal, config.cleanupTimeoutMs)),
+      streamed((o) => runArgv(argv, o), runOptions, new AbortController().signal, config.cleanupTimeoutMs),
+    // What an action emits itself is whole text, redacted as such.
     emit: (stream, data) => onChunk?.(stream, redactSecrets(data, secrets)),
   };
   let outcome: ActionOutcome;

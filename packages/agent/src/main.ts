@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { createInterface } from 'node:readline';
 import { ErrorCode, isRecioError } from '@recio/protocol/errors';
 import { SESSION_ACTION, type ActionResult, type AgentLine } from '@recio/protocol/messages';
 import { type AgentConfig, loadAgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
+import { boundedLines, idInHead, type BoundedLine } from './line-reader.js';
 import { runSession } from './session.js';
-import { auditOnHost, parseRequestText } from './wire.js';
+import { auditOnHost, oversizeRefusal, parseRequestText } from './wire.js';
 
 /**
  * recio-agent: the SSH forced command on each host. It reads one JSON request from
@@ -24,15 +24,17 @@ function configPath(argv: string[]): string | undefined {
 // A client that opens a channel and says nothing must not hold a process on the host forever.
 const FIRST_LINE_TIMEOUT_MS = 10_000;
 
-async function readFirstLine(): Promise<string> {
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  const timer = setTimeout(() => lines.close(), FIRST_LINE_TIMEOUT_MS);
+async function readFirstLine(): Promise<BoundedLine> {
+  const timer = setTimeout(() => process.stdin.destroy(), FIRST_LINE_TIMEOUT_MS);
   try {
-    for await (const line of lines) return line;
-    return '';
+    for await (const line of boundedLines(process.stdin)) return line;
+    return { text: '' };
+  } catch (error) {
+    // The timer above destroyed stdin: a silent client gets the empty line's refusal.
+    if (process.stdin.destroyed) return { text: '' };
+    throw error;
   } finally {
     clearTimeout(timer);
-    lines.close();
     process.stdin.destroy();
   }
 }
@@ -53,11 +55,25 @@ async function main(): Promise<number> {
     });
     return 2;
   }
-  const text = process.env.SSH_ORIGINAL_COMMAND ?? (await readFirstLine());
+  const first: BoundedLine =
+    process.env.SSH_ORIGINAL_COMMAND === undefined ? await readFirstLine() : { text: process.env.SSH_ORIGINAL_COMMAND };
+  if ('oversize' in first) {
+    // Refused unread, before any parsing; logged by its size and first bytes only.
+    const id = idInHead(first.head);
+    const refusal = oversizeRefusal(first.oversize);
+    write({ type: 'result', id, ...refusal });
+    await auditOnHost(config, { id, action: 'oversize', params: { bytes: first.oversize, head: first.head } }, refusal);
+    return refusal.exitCode;
+  }
+  const text = first.text;
   const request = parseRequestText(text);
   if (!('action' in request)) {
     write({ type: 'result', id: 'unknown', ...request });
-    await auditOnHost(config, { action: 'invalid', params: { text: text.slice(0, 200) } }, request);
+    await auditOnHost(
+      config,
+      { action: 'invalid', params: { bytes: Buffer.byteLength(text), text: text.slice(0, 200) } },
+      request,
+    );
     return request.exitCode;
   }
   if (request.action === SESSION_ACTION) {

@@ -1,9 +1,9 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CancelRequest, SESSION_ACTION } from '@recio/protocol/messages';
 import type { AgentConfig } from './agent-config.js';
 import { dispatch } from './dispatch.js';
-import { auditOnHost, helloLine, parseRequestText, type WriteLine } from './wire.js';
+import { boundedLines, idInHead } from './line-reader.js';
+import { auditOnHost, helloLine, oversizeRefusal, parseRequestText, type WriteLine } from './wire.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
 /**
@@ -15,8 +15,16 @@ export async function runSession(input: Readable, write: WriteLine, config: Agen
   write(helloLine(config));
   const inFlight = new Map<string, AbortController>();
   const finished: Promise<void>[] = [];
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const text of lines) {
+  for await (const line of boundedLines(input)) {
+    if ('oversize' in line) {
+      // Refused unread: neither parsed nor kept, and logged by its size and first bytes only.
+      const id = idInHead(line.head);
+      const refusal = oversizeRefusal(line.oversize);
+      write({ type: 'result', id, ...refusal });
+      await auditOnHost(config, { id, action: 'oversize', params: { bytes: line.oversize, head: line.head } }, refusal);
+      continue;
+    }
+    const text = line.text;
     if (text.trim() === '') continue;
     const cancel = CancelRequest.safeParse(safeJson(text));
     if (cancel.success) {

@@ -31,7 +31,12 @@ export async function tailLines(ctx: ActionContext, service: string, lines: numb
   const out: string[] = [];
   for (const channel of ['stdout', 'stderr'] as const) {
     const run = await ctx.run([...ctx.config.supervisorctl, 'tail', `-${bytes}`, service, channel]);
-    if (run.exitCode === 0) out.push(...run.stdout.split('\n').filter((l) => l !== ''));
+    if (run.exitCode !== 0) continue;
+    const got = run.stdout.split('\n');
+    // A full byte window starts mid-line: that first piece may be a secret without its name
+    // (`ORD=hunter2`), which no redaction rule could recognise. It is dropped, not shown.
+    if (Buffer.byteLength(run.stdout) >= bytes) got.shift();
+    out.push(...got.filter((l) => l !== ''));
   }
   return out.slice(-lines);
 }

@@ -6,6 +6,7 @@ import type { AgentConfig } from './agent-config.js';
 import { redactDeep } from '@recio/protocol/redact';
 import { secretsOf } from './agent-config.js';
 import { ErrorCode } from '@recio/protocol/errors';
+import { MAX_REQUEST_LINE_BYTES } from './line-reader.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -21,8 +22,32 @@ export function helloLine(config: AgentConfig): AgentLine {
   };
 }
 
+/** The answer to a request line over the cap; it was never parsed. */
+export function oversizeRefusal(bytes: number): ActionResult {
+  return {
+    ok: false,
+    exitCode: 2,
+    durationMs: 0,
+    error: {
+      code: ErrorCode.InvalidRequest,
+      message: `request line of ${bytes} bytes refused unread: the limit is ${MAX_REQUEST_LINE_BYTES / 1024} KiB`,
+    },
+  };
+}
+
+/** Params and messages in the host's audit log are cut to this: a line per request, never a flood. */
+export const MAX_AUDIT_FIELD_CHARS = 2048;
+
+function cutForAudit(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value) ?? '';
+  if (text.length <= MAX_AUDIT_FIELD_CHARS) return value;
+  return { cut: true, chars: text.length, head: text.slice(0, MAX_AUDIT_FIELD_CHARS) };
+}
+
 /** Parses the text that should be one JSON request; anything else is refused by what it is. */
 export function parseRequestText(text: string): AgentRequest | ActionResult {
+  if (Buffer.byteLength(text) > MAX_REQUEST_LINE_BYTES) return oversizeRefusal(Buffer.byteLength(text));
   const trimmed = text.trim();
   let raw: unknown;
   try {
@@ -69,11 +94,14 @@ export async function auditOnHost(
       from: process.env.SSH_CLIENT?.split(' ')[0] ?? 'local',
       id: request.id,
       action: request.action,
-      params: request.params,
+      params: cutForAudit(request.params),
       ok: result.ok,
       exitCode: result.exitCode,
       durationMs: result.durationMs,
-      error: result.error,
+      error: result.error && {
+        code: result.error.code,
+        message: result.error.message.slice(0, MAX_AUDIT_FIELD_CHARS),
+      },
     },
     secretsOf(config),
   );

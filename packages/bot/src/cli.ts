@@ -6,6 +6,7 @@ import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerHostCommands } from './cli/host-commands.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerInstallCommands } from './cli/install-commands.js';
+import { cliUnixUser } from './cli/cli-user.js';
 import { registerRunCommands } from './cli/run-commands.js';
 import { registerRunbookCommands } from './cli/runbook-commands.js';
 import { registerSandboxCommands } from './cli/sandbox-loader.js';
@@ -16,7 +17,7 @@ import { registerStoreCommands } from './cli/store-commands.js';
 import { loadConfig, type Config } from './config.js';
 import { isRecioError } from '@recio/protocol/errors';
 import { hostsFromConfig } from './hosts/fleet-hosts.js';
-import { openStore, storeOptionsFromConfig } from './store/index.js';
+import { anchorFileFor, openStore, storeOptionsFromConfig } from './store/index.js';
 
 /**
  * `recio`: the same engine as the Slack app, from a terminal — for when Slack is down too.
@@ -39,12 +40,14 @@ registerHostCommands(program, {
 });
 registerStoreCommands(program, {
   openStore: ({ migrate }) => openStore({ ...storeOptionsFromConfig(config()), migrate }),
+  anchorFile: () => anchorFileFor(config().env.RECIO_DATA_DIR),
 });
 registerDoctorCommand(program, { print, setExitCode });
 await registerSandboxCommands(program, { print, setExitCode });
 registerDrillCommands(program, { print, setExitCode, env: () => process.env });
 registerRunCommands(program, {
   openCore: () => composeCore(config(), { logger: createLogger({ level: 'warn' }) }),
+  unixUser: () => cliUnixUser(process.env, config().env.RECIO_DATA_DIR),
   print,
   setExitCode,
 });

@@ -4,6 +4,7 @@ import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { Access } from './access/access.js';
 import { parseMemberList, type RoleMembers } from './access/roles.js';
 import type { Config } from './config.js';
+import type { GroupLookup } from './domain/index.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { createBotDrills } from './drills/bot-drills.js';
 import { type Hosts, hostsFromConfig } from './hosts/fleet-hosts.js';
@@ -24,6 +25,8 @@ import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
 import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
+import { startAuditAnchoring } from './scheduler/audit-anchoring.js';
+import { startRunResume } from './scheduler/run-resume.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
 import {
@@ -35,7 +38,7 @@ import {
   type SlackApp,
   type SlackSettings,
 } from './slack/index.js';
-import { openStore, type Store, type StoreLogger, storeOptionsFromConfig } from './store/index.js';
+import { anchorFileFor, openStore, type Store, type StoreLogger, storeOptionsFromConfig } from './store/index.js';
 
 /** What the core is told from the config (or, in tests, directly). */
 export interface CoreSettings {
@@ -43,6 +46,8 @@ export interface CoreSettings {
   /** RECIO_INCIDENT_QUIET_MINUTES: an untouched, recovered monitor incident resolves itself after it. */
   incidentQuietMs?: number;
   roleMembers: RoleMembers;
+  /** RECIO_CLI_USERS: unix user on the bot host → Slack user id (unmapped terminal users only read). */
+  cliUsers?: Readonly<Record<string, string>>;
   checks: ChecksConfig;
   /** How long to wait for a busy host+service lock before telling the operator who holds it. */
   lockWaitMs: number;
@@ -81,7 +86,7 @@ export interface AssembleOptions {
   /** Made first by whoever composes, so that parts built later (Slack, metrics) can listen. */
   signals?: Signals;
   /** Members of a Slack user group (usergroups.users.list); without Slack, groups are empty. */
-  groupsOf?: (groupId: string) => Promise<readonly string[]>;
+  groupsOf?: GroupLookup;
   /** `/recio drill`, made with the door it acts through. */
   drills?: (ops: Operations, parts: DrillParts) => Drills;
 }
@@ -104,6 +109,7 @@ export function coreSettingsOf(config: Config): CoreSettings {
   return {
     opsChannel: env.RECIO_OPS_CHANNEL,
     roleMembers: roleMembersOf(config),
+    cliUsers: env.RECIO_CLI_USERS,
     checks: {
       providers: { kalshi: env.RECIO_KALSHI_HEALTH_URL, coinbase: env.RECIO_COINBASE_HEALTH_URL },
       webUrl: env.RECIO_WEB_URL,
@@ -133,7 +139,19 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
     await store.close();
     throw error;
   }
-  return assembleCore({ store, hosts, runbooks, topology }, coreSettingsOf(config), options);
+  // The CLI has no Bolt app, but with a bot token it looks group membership up in Slack like the
+  // bot does: a terminal user mapped to a Slack id holds the roles that person holds now.
+  const groupsOf =
+    options.groupsOf ??
+    (config.env.SLACK_BOT_TOKEN
+      ? createGroupMembers(
+          createSlackWebClient({ botToken: config.env.SLACK_BOT_TOKEN, apiUrl: config.env.SLACK_API_URL }),
+        )
+      : undefined);
+  return assembleCore({ store, hosts, runbooks, topology }, coreSettingsOf(config), {
+    ...options,
+    ...(groupsOf ? { groupsOf } : {}),
+  });
 }
 
 /** store + hosts + runbooks → engine → access → runs, decisions, incidents → operations. */
@@ -168,6 +186,7 @@ export function assembleCore(
   const access = new Access({
     store,
     roleMembers: settings.roleMembers,
+    cliUsers: settings.cliUsers ?? {},
     groupsOf: options.groupsOf ?? (async () => []),
   });
   const { opsChannel } = settings;
@@ -345,10 +364,19 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
     stops.unshift(() => publisher.stop());
     const stopExpiry = startApprovalExpiry({ engine: core.engine, logger });
     stops.unshift(async () => stopExpiry());
+    // The audit chain's head, outside the database: at start, hourly, after every dangerous step.
+    const stopAnchoring = startAuditAnchoring({
+      store: core.store,
+      signals,
+      logger,
+      file: anchorFileFor(config.env.RECIO_DATA_DIR),
+    });
+    stops.unshift(async () => stopAnchoring());
     const { port } = await app.start();
     stops.unshift(() => app.stop());
     const monitor = withMonitor ? createMonitor(core) : undefined;
     let stopSchedules: () => void = () => undefined;
+    let stopResume: () => void = () => undefined;
     if (monitor) {
       await monitor.start();
       stops.unshift(() => monitor.close());
@@ -364,6 +392,15 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
         { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
       );
       stops.unshift(async () => stopSchedules());
+      // Runs left with a runnable step (requeued after a crash, a driver gone) move on under the leader.
+      const resume = startRunResume({
+        store: core.store,
+        engine: core.engine,
+        logger,
+        isLeader: () => monitor.isLeader,
+      });
+      stopResume = resume.stop;
+      stops.unshift(async () => resume.stop());
     }
     return {
       core,
@@ -376,7 +413,9 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
         // No new work: Slack deliveries stop, the monitor, the schedules and the expiry sweep stop.
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack app failed'));
         stopSchedules();
+        stopResume();
         stopExpiry();
+        stopAnchoring();
         await monitor?.close();
         const drained = await core.engine.drain(deadlineMs);
         // What the last steps wrote still reaches Slack, briefly.

@@ -38,6 +38,26 @@ const memberList = z.preprocess(
     .optional(),
 );
 
+// `alice:U123,bob:W456`: which unix user on the bot host is which Slack person, for `recio`. A typo
+// must fail at boot: a user silently left out would only read, one mapped wrong would act as someone else.
+const UNIX_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
+const cliUsers = z.preprocess(
+  (v) => (v === '' || v === undefined ? '' : v),
+  z.string().transform((value, ctx) => {
+    const map: Record<string, string> = {};
+    for (const entry of value.split(/[\s,]+/).filter((e) => e !== '')) {
+      const [user, slackId, ...rest] = entry.split(':');
+      if (rest.length > 0 || !user || !UNIX_USER.test(user) || !slackId || !/^[UW][A-Z0-9]{2,}$/.test(slackId)) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}": expected unixuser:SlackUserId, e.g. alice:U0123ABCD` });
+        continue;
+      }
+      if (Object.hasOwn(map, user)) ctx.addIssue({ code: 'custom', message: `${user} is mapped twice` });
+      map[user] = slackId;
+    }
+    return map as Readonly<Record<string, string>>;
+  }),
+);
+
 // A cron expression croner accepts (5 or 6 fields); checked at boot, not at 2 a.m.
 const cronWithDefault = (fallback: string) =>
   z.preprocess(
@@ -70,8 +90,10 @@ export const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalString,
-  PORT: intWithDefault(3000, 1, 65535),
+  // 0: any free port (the log names it), as the local console runs the bot.
+  PORT: intWithDefault(3000, 0, 65535),
   DATABASE_URL: optionalString,
+  DATABASE_OWNER_URL: optionalString,
   RECIO_DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? './data' : v), z.string()),
   RECIO_FLEET: optionalString,
   RECIO_SSH_KEY: optionalString,
@@ -99,6 +121,7 @@ export const EnvSchema = z.object({
   RECIO_LEAD_OPERATORS: memberList,
   RECIO_SYSTEM_ARCHITECTS: memberList,
   RECIO_SECURITY_OFFICERS: memberList,
+  RECIO_CLI_USERS: cliUsers,
   RECIO_APPROVAL_TTL_MINUTES: intWithDefault(15, 1, 24 * 60),
   /** How long an untouched monitor incident stays quiet after it recovered before it resolves itself. */
   RECIO_INCIDENT_QUIET_MINUTES: z.preprocess(

@@ -29,7 +29,8 @@ export async function startConsoleMode(env: Record<string, string | undefined>):
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new RecioError(
       ErrorCode.ConfigInvalid,
-      'SLACK_BOT_TOKEN is not set and the local console is not installed here: set the Slack tokens (see .env.example), or run from a checkout of the repository for the console',
+      'SLACK_BOT_TOKEN is not set and the local console is not installed here: ' +
+        'set the Slack tokens (see .env.example), or run from a checkout of the repository for the console',
     );
   }
   return loaded.startConsoleMode(env);

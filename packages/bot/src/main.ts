@@ -51,7 +51,10 @@ let bot: Bot = await run(config, logger, consoleMode?.watch ?? true).catch(async
 });
 
 if (consoleMode) {
-  logger.info({ console: consoleMode.url, mode: consoleMode.label }, `local console: open ${consoleMode.url}`);
+  logger.info(
+    { console: consoleMode.url, mode: consoleMode.label, botPort: bot.port },
+    `local console: open ${consoleMode.url}`,
+  );
   process.stdout.write(
     `\nrecio-bot is running against the local console: ${consoleMode.url}\n${consoleMode.label}\n\n`,
   );

@@ -8,7 +8,8 @@ import { textObject } from './mrkdwn.js';
 
 /**
  * @typedef {{ dir: import('./mrkdwn.js').Directory, users: Array<{id:string,name:string,isBot:boolean}>,
- *   channels: Array<{id:string,name:string}>, act?: (element: any, block: any, value?: string|string[]) => Promise<unknown> }} ElementContext
+ *   channels: Array<{id:string,name:string}>,
+ *   act?: (element: any, block: any, value?: string|string[]) => Promise<unknown> }} ElementContext
  */
 
 const readers = new WeakMap();

@@ -5,7 +5,10 @@
 import { el, safeUrl } from './dom.js';
 import { emojify } from './emoji.js';
 
-/** @typedef {{ userName: (id: string) => string | undefined, channelName: (id: string) => string | undefined }} Directory */
+/**
+ * @typedef {{ userName: (id: string) => string | undefined,
+ *   channelName: (id: string) => string | undefined }} Directory
+ */
 
 const decode = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 

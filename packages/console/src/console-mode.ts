@@ -14,7 +14,8 @@ export const MANIFEST = resolve(import.meta.dirname, '../../../manifest.yml');
 const NOTHING = 'none — nothing is watched';
 const TRY_IT = 'Try /recio status — or /recio drill service-crash, and watch recio find a crash and fix it.';
 const HOW_TO_REAL_HOSTS =
-  'To watch real hosts: set RECIO_FLEET (a fleet file) and RECIO_SSH_KEY, or RECIO_AGENT_CONFIG for REC.IO on this host, then npm start again (docs/operate.md).';
+  'To watch real hosts: set RECIO_FLEET (a fleet file) and RECIO_SSH_KEY, ' +
+  'or RECIO_AGENT_CONFIG for REC.IO on this host, then npm start again (docs/operate.md).';
 
 /** Which REC.IO the bot is pointed at, and whether its monitor has anything to watch. */
 interface Hosts {
@@ -81,8 +82,9 @@ export async function startConsoleMode(env: Record<string, string | undefined>):
       SLACK_BOT_TOKEN: emulator.tokens.bot,
       SLACK_APP_TOKEN: emulator.tokens.app,
       SLACK_API_URL: emulator.apiUrl,
-      // The bot's own routes (/healthz, /metrics) on the next port, loopback only.
-      PORT: String(port + 1),
+      // The bot's own routes (/healthz, /metrics) on any free loopback port (its log names it): a
+      // guessed "next port" may be taken, and the bot would not start.
+      PORT: env.RECIO_CONSOLE_BOT_PORT || '0',
       RECIO_OPS_CHANNEL: env.RECIO_OPS_CHANNEL || seed.channels[0]!.id,
       RECIO_LEAD_OPERATORS: env.RECIO_LEAD_OPERATORS || (roles.lead_operator ?? []).join(','),
       RECIO_SYSTEM_ARCHITECTS: env.RECIO_SYSTEM_ARCHITECTS || (roles.system_architect ?? []).join(','),
@@ -137,7 +139,9 @@ export async function startConsoleMode(env: Record<string, string | undefined>):
         const hosts = await upSandbox(practice);
         if (typeof hosts !== 'string') return hosts;
       } else {
-        const message = `A practice REC.IO (the sandbox) needs ${needs.join(', ')}: sudo apt-get install -y ${packages.join(' ')}`;
+        const message =
+          `A practice REC.IO (the sandbox) needs ${needs.join(', ')}: ` +
+          `sudo apt-get install -y ${packages.join(' ')}`;
         show({ label: labelFor(NOTHING), hint: HOW_TO_REAL_HOSTS, practice: { state: 'offered', needs, message } });
       }
     }

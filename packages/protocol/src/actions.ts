@@ -43,3 +43,14 @@ export const MUTATING_ACTIONS: ReadonlySet<ActionName> = new Set(ACTION_NAMES.fi
 
 /** Actions a second person with the right role must approve. Every one of them is also mutating. */
 export const DANGEROUS_ACTIONS: ReadonlySet<ActionName> = new Set(ACTION_NAMES.filter((a) => traitsOf(a).dangerous));
+
+/**
+ * Whether a step interrupted by a crash may run again by itself: only one declared idempotent whose
+ * action changes nothing (a bot-side check, not in this catalogue, changes nothing either). The
+ * stored flag alone is not trusted (a row may predate the runbook loader's rule, or be written by
+ * hand); the catalogue is. So a dangerous or any other mutating step is never re-run by recovery.
+ */
+export function repeatableAfterCrash(step: { action: string; idempotent: boolean }): boolean {
+  if (!step.idempotent) return false;
+  return !isActionName(step.action) || !traitsOf(step.action).mutating;
+}

@@ -14,6 +14,7 @@ import {
   type Scenario,
   type SandboxTuning,
 } from './index.js';
+import { formatReaped, reapMarkers } from './leftover-markers.js';
 import { SandboxTuning as TuningSchema } from './sandbox-state.js';
 
 interface Deps {
@@ -83,7 +84,22 @@ export function registerSandboxCommands(program: Command, deps: Deps): void {
     .command('down')
     .description('stop every process of the sandbox and remove its directory (and the OS user it made)')
     .option('--dir <path>', 'the sandbox directory', DEFAULT_DIR)
-    .action(async (opts: { dir: string }) => {
+    .option(
+      '--leftovers',
+      'instead: reap what killed test runs and drills left (sandboxes, sshd, supervisord, accounts, databases)',
+    )
+    .option('--all', 'with --leftovers: also what a live run still owns')
+    .option('--database-url <url>', 'with --leftovers: an admin URL to drop leftover test databases')
+    .action(async (opts: { dir: string; leftovers?: boolean; all?: boolean; databaseUrl?: string }) => {
+      if (opts.leftovers) {
+        const reaped = await reapMarkers({
+          all: opts.all === true,
+          ...(opts.databaseUrl ? { adminDatabaseUrl: opts.databaseUrl } : {}),
+        });
+        for (const line of formatReaped(reaped)) deps.print(line);
+        if (reaped.some((r) => !r.ok)) deps.setExitCode(1);
+        return;
+      }
       for (const line of formatDownReport(await sandboxDown(opts.dir))) deps.print(line);
     });
 

@@ -1,5 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startBot, type Bot } from '@recio/bot/compose';
@@ -11,6 +10,7 @@ import { sandboxDown, sandboxUp, type Sandbox, type SandboxTuning } from '@recio
 import { slackSettingsFromConfig } from '@recio/bot/slack/index';
 import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
 import { copyRunbooks, type RunbookEdits } from './runbooks-copy.js';
+import { markOwned, ownedTempDir } from '../../support/leftovers.js';
 
 /** The emulator's people: alice and bob are the two lead_operators (one asks, the other approves). */
 export const ALICE = 'U0ALICE0001';
@@ -66,17 +66,23 @@ export interface SandboxAndStore {
 export async function startSandboxAndStore(tuning: Partial<SandboxTuning> = {}): Promise<SandboxAndStore> {
   const undo: Array<() => Promise<unknown>> = [];
   const stop = async () => {
-    for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
+    // Each part on its own: one that fails is said, and the rest still goes (its marker reaps it later).
+    for (const step of undo.splice(0).reverse())
+      await step().catch((error: unknown) => console.error('e2e stack: a part did not stop:', error));
   };
   try {
-    const dir = await mkdtemp(join(tmpdir(), 'recio-e2e-'));
+    const dir = await ownedTempDir('e2e');
     undo.push(() => rm(dir, { recursive: true, force: true }));
     // The sandbox's REC.IO user must traverse it (mkdtemp makes it 0700).
     await chmod(dir, 0o755);
     // A user of its own: two files run at once, each with its sandbox, and down removes only what it made.
     const user = `recio-e2e${Math.floor(Math.random() * 0xfffff).toString(16)}`;
-    if (process.getuid?.() === 0) undo.push(() => execa('userdel', [user], { reject: false }));
+    if (process.getuid?.() === 0) {
+      markOwned('user', user);
+      undo.push(() => execa('userdel', [user], { reject: false }));
+    }
     const sandboxDir = join(dir, 'sbx');
+    markOwned('sandbox', sandboxDir);
     undo.push(() => sandboxDown(sandboxDir));
     const sandbox = await sandboxUp({ dir: sandboxDir, user, tuning: { ...E2E_TUNING, ...tuning } });
     const storeDb = await createTestDatabase('recio_e2e');

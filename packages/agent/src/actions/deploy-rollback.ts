@@ -2,7 +2,7 @@ import type { ActionContext, ActionHandler, ActionOutcome } from '../action-cont
 import { failed, failedRun, succeeded } from '../action-context.js';
 import { ErrorCode } from '@recio/protocol/errors';
 import { isOutcome } from '../backup-files.js';
-import { dirtyFiles, gitArgv, headCommit, readTags, type TagInfo } from '../git-repo.js';
+import { dirtyFiles, gitArgv, headCommit, readTags, refuseRepoPrograms, type TagInfo } from '../git-repo.js';
 import { waitUntilSettled } from '../program-settle.js';
 import { readStatus, tailLines } from '../supervisor-ctl.js';
 
@@ -42,6 +42,8 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
       2,
     );
   }
+  const programs = await refuseRepoPrograms(ctx);
+  if (programs !== undefined) return programs;
   const dirty = await dirtyFiles(ctx);
   if (!Array.isArray(dirty)) return dirty;
   if (dirty.length > 0 && !ctx.config.deploy.force) {

@@ -1,9 +1,10 @@
-import { chmod, chown, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, rm, unlink } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { execa } from 'execa';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { gidOf, uidOf } from './host-state.js';
 import type { Operation, Owner } from './operations.js';
+import { makeDirSafely, setAttributesSafely, writeFileSafely, type Guard } from './safe-fs.js';
 
 async function idsOf(owner: Owner): Promise<{ uid: number; gid: number }> {
   const uid = await uidOf(owner.user);
@@ -24,56 +25,43 @@ async function run(file: string, args: string[]): Promise<void> {
   }
 }
 
-/** A temp name beside the target: rename is atomic only within one filesystem. sudo skips names with a dot. */
-const tempBeside = (path: string) => join(dirname(path), `.${basename(path)}.recio-tmp-${process.pid}`);
-
-/** Write to a temp file with its final mode and owner, then rename over the target: never a half-written file. */
-async function writeAtomically(
-  path: string,
-  content: string,
-  mode: number,
-  owner: Owner,
-  check?: (temp: string) => Promise<void>,
-): Promise<void> {
-  const { uid, gid } = await idsOf(owner);
-  const temp = tempBeside(path);
-  try {
-    await writeFile(temp, content, { mode, flag: 'w' });
-    await chown(temp, uid, gid);
-    await chmod(temp, mode);
-    await check?.(temp);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /**
  * The drop-in is checked on its own before it is moved into place, and the whole policy after:
  * a sudoers file with an error can stop sudo working for everyone on the host, root's sudo too.
  * If the whole policy fails the check, the previous state is put back.
  */
-async function writeSudoers(path: string, content: string, previous: string | undefined): Promise<void> {
-  await writeAtomically(path, content, 0o440, { user: 'root', group: 'root' }, (temp) =>
-    run('visudo', ['-c', '-q', '-f', temp]),
-  );
+async function writeSudoers(
+  path: string,
+  content: string,
+  previous: string | undefined,
+  guard: Guard | undefined,
+): Promise<void> {
+  const root = { uid: 0, gid: 0 };
+  await writeFileSafely(path, content, 0o440, root, guard, (temp) => run('visudo', ['-c', '-q', '-f', temp]));
   try {
     await run('visudo', ['-c', '-q']);
   } catch (error) {
     if (previous === undefined) await unlink(path);
-    else await writeAtomically(path, previous, 0o440, { user: 'root', group: 'root' });
+    else await writeFileSafely(path, previous, 0o440, root, guard);
     throw error;
   }
 }
 
-export async function applyOperation(op: Operation): Promise<void> {
+async function kindOf(path: string): Promise<'file' | 'dir'> {
+  const stat = await lstat(path);
+  if (stat.isSymbolicLink())
+    throw new RecioError(ErrorCode.InvalidParams, `${path} is a symlink: refusing to chown/chmod through it`);
+  return stat.isDirectory() ? 'dir' : 'file';
+}
+
+/** `guard`: the agent's account, whose own files and directories root must not write through. */
+export async function applyOperation(op: Operation, guard?: Guard): Promise<void> {
   switch (op.kind) {
     case 'create-user':
       await run('useradd', [
         '--system',
         '--user-group',
-        '--create-home',
+        // No --create-home: the home is made by the install itself, root-owned (see install-agent.ts).
         '--home-dir',
         op.home,
         '--shell',
@@ -92,26 +80,17 @@ export async function applyOperation(op: Operation): Promise<void> {
         op.user,
       ]);
       return;
-    case 'make-dir': {
-      const { uid, gid } = await idsOf(op.owner);
-      // Missing parents get 0755 (root's): a 0750 parent would lock the agent's user out of its own dir.
-      await mkdir(dirname(op.path), { recursive: true, mode: 0o755 });
-      await mkdir(op.path, { mode: op.mode });
-      await chown(op.path, uid, gid);
-      await chmod(op.path, op.mode);
+    case 'make-dir':
+      await makeDirSafely(op.path, op.mode, await idsOf(op.owner), guard);
       return;
-    }
-    case 'set-attributes': {
-      const { uid, gid } = await idsOf(op.owner);
-      await chown(op.path, uid, gid);
-      await chmod(op.path, op.mode);
+    case 'set-attributes':
+      await setAttributesSafely(op.path, op.mode, await idsOf(op.owner), await kindOf(op.path));
       return;
-    }
     case 'write-file':
-      await writeAtomically(op.path, op.content, op.mode, op.owner);
+      await writeFileSafely(op.path, op.content, op.mode, await idsOf(op.owner), guard);
       return;
     case 'write-sudoers':
-      await writeSudoers(op.path, op.content, op.previous);
+      await writeSudoers(op.path, op.content, op.previous, guard);
       return;
     case 'remove-file':
       await rm(op.path, { force: true });
@@ -121,7 +100,12 @@ export async function applyOperation(op: Operation): Promise<void> {
       return;
     case 'remove-user':
       // userdel refuses (exit 8) while a process runs as the user, e.g. the bot's open session: say so.
-      await run('userdel', ['--remove', op.user]);
+      // The home is root's (the install made it so): userdel --remove would refuse it (exit 12), so the
+      // account goes first and the home after, without following any link the account left in it.
+      await run('userdel', [op.user]);
+      if (!isAbsolute(op.home) || op.home.split('/').filter(Boolean).length < 2)
+        throw new RecioError(ErrorCode.InvalidParams, `refusing to remove the home ${JSON.stringify(op.home)}`);
+      await rm(op.home, { recursive: true, force: true });
       return;
   }
 }
@@ -130,9 +114,12 @@ export async function applyOperation(op: Operation): Promise<void> {
 export async function applyOperations(
   operations: readonly Operation[],
   onApplied: (op: Operation) => void = () => undefined,
+  account?: string,
 ): Promise<void> {
   for (const op of operations) {
-    await applyOperation(op);
+    // Looked up per operation: the first one may be the account's creation.
+    const guard = account === undefined ? undefined : { account, uid: await uidOf(account) };
+    await applyOperation(op, guard);
     onApplied(op);
   }
 }

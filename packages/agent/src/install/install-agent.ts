@@ -11,6 +11,7 @@ import { resolveInstallPaths, type InstallPaths, type PathOptions } from './inst
 import { findAgentEntry, launcherScript } from './launcher.js';
 import { lineDiff } from './line-diff.js';
 import type { Owner, Plan } from './operations.js';
+import { checkRulePrograms } from './program-trust.js';
 import { planInstall, USER_COMMENT, type DesiredInstall } from './plan-install.js';
 import { renderSudoers, resolveOnSecurePath, sudoRulesFor, SUDOERS_MARKER } from './sudo-rules.js';
 import { verifyAgent, type AgentCheck } from './verify-agent.js';
@@ -144,6 +145,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
     );
   }
   const rules = sudoRulesFor(decision.config);
+  await checkRulePrograms(rules);
   if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
     const why = `sudo is not installed, and ${rules.map((r) => r.source).join(', ')} in the agent config need it: apt-get install -y sudo`;
     if (!dryRun) throw new RecioError(ErrorCode.ConfigInvalid, why);
@@ -158,12 +160,18 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   const userOwner: Owner = { user: options.user, group };
   const root: Owner = { user: 'root', group: 'root' };
   const keyFile = join(home, '.ssh', 'authorized_keys');
+  const keyOwner: Owner = { user: 'root', group };
+  // sshd also reads authorized_keys2 by default: one the account left there would be a way in around ours.
+  const strayKeyFile = join(home, '.ssh', 'authorized_keys2');
   const desired: DesiredInstall = {
     user: options.user,
     home,
+    // The account's home, ~/.ssh and its key file are root's, readable by the account's group: the
+    // account can neither edit its key line (drop `restrict,command=`) nor rename ~/.ssh away and
+    // put its own in place, and nothing root writes there can be redirected by a link it planted.
     dirs: [
-      ...(user !== undefined ? [{ path: home, mode: 0o750, owner: userOwner, policy: 'if-missing' as const }] : []),
-      { path: join(home, '.ssh'), mode: 0o700, owner: userOwner, policy: 'exact' },
+      { path: home, mode: 0o750, owner: keyOwner, policy: 'exact' },
+      { path: join(home, '.ssh'), mode: 0o750, owner: keyOwner, policy: 'exact' },
       { path: dirname(paths.agentPath), mode: 0o755, owner: root, policy: 'if-missing' },
       { path: dirname(paths.configPath), mode: 0o755, owner: root, policy: 'if-missing' },
       ...(rules.length > 0
@@ -198,19 +206,26 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
       {
         path: keyFile,
         content: `${installLine({ publicKey: options.publicKey, agentPath: paths.agentPath, configPath: paths.configPath, from: options.from })}\n`,
-        mode: 0o600,
-        owner: userOwner,
+        mode: 0o640,
+        owner: keyOwner,
         policy: 'replace',
       },
     ],
+    strays: [strayKeyFile],
   };
-  const watched = [...desired.dirs.map((d) => d.path), ...desired.files.map((f) => f.path), paths.sudoersPath, keyFile];
+  const watched = [
+    ...desired.dirs.map((d) => d.path),
+    ...desired.files.map((f) => f.path),
+    paths.sudoersPath,
+    keyFile,
+    strayKeyFile,
+  ];
   const state = await readHostState(options.user, watched, ['root', group]);
   const planned = planInstall(desired, state);
   const plan: Plan = { operations: planned.operations, notes: [...notes, ...planned.notes] };
   if (dryRun) return { paths, plan, dryRun };
 
-  await applyOperations(plan.operations);
+  await applyOperations(plan.operations, undefined, options.user);
   const check =
     options.check === false ? undefined : await verifyAgent(options.user, paths.agentPath, paths.configPath);
   return { paths, plan, dryRun, ...(check ? { check } : {}) };

@@ -35,6 +35,8 @@ export interface DesiredInstall {
   sudoers: { path: string; content: string | undefined; isOurs: (content: string) => boolean };
   /** Written last (authorized_keys): the key opens the door only once everything behind it is in place. */
   lastFiles: DesiredFile[];
+  /** Files removed when present (a second key file sshd would also read). */
+  strays?: string[];
 }
 
 function attributesDiffer(state: PathState, mode: number, owner: Owner, host: HostState): string | undefined {
@@ -85,6 +87,9 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
     }
   }
 
+  for (const stray of desired.strays ?? []) {
+    if (state.paths.get(stray) !== undefined) operations.push({ kind: 'remove-file', path: stray });
+  }
   for (const file of desired.files) operations.push(...planFile(file, state, notes));
 
   const sudoers = state.paths.get(desired.sudoers.path);
@@ -129,6 +134,11 @@ function planFile(file: DesiredFile, state: HostState, notes: string[]): Operati
       notes.push(`kept the existing ${file.path} (--force replaces it with the default)`);
     // A symlinked config is the admin's arrangement: chmod would go through to its target.
     if (current.kind !== 'file') return [];
+  } else if (current.kind === 'symlink') {
+    throw new RecioError(
+      ErrorCode.InvalidParams,
+      `${file.path} is a symlink: refusing to write through or over it (remove it, then run the install again)`,
+    );
   } else if (current.kind !== 'file' || current.content !== file.content) {
     const previous = current.content !== undefined ? { previous: current.content } : {};
     return [

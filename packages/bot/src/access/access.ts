@@ -1,6 +1,14 @@
 import type { Actor, Origin } from '../domain/index.js';
 import type { Store } from '../store/index.js';
-import { allows, type Permission, type RoleMembers, rolesOf } from './roles.js';
+import {
+  allows,
+  FRESH_PERMISSIONS,
+  type GroupLookup,
+  type Permission,
+  type Role,
+  type RoleMembers,
+  rolesOf,
+} from './roles.js';
 
 const DENIAL: Record<Permission, string> = {
   view: "reading recovery state needs one of the plan's roles",
@@ -23,8 +31,13 @@ export interface AccessDeps {
   store: Pick<Store, 'audit'>;
   roleMembers: RoleMembers;
   /** Members of a Slack user group; the Slack edge provides it (usergroups.users.list). */
-  groupsOf(groupId: string): Promise<readonly string[]>;
+  groupsOf: GroupLookup;
+  /** RECIO_CLI_USERS: unix user on the bot host → Slack user id, whose roles the terminal user has. */
+  cliUsers?: Readonly<Record<string, string>>;
 }
+
+/** A Slack person's id: only these are looked up in the role lists (not `drill`, `monitor`, `cli:…`). */
+const isSlackUser = (id: string) => /^[UW][A-Z0-9]{2,}$/.test(id);
 
 /**
  * Who may do what (§4), for every surface: the roles a person holds now, the check, and an audit
@@ -33,32 +46,59 @@ export interface AccessDeps {
 export class Access {
   constructor(private readonly deps: AccessDeps) {}
 
+  /**
+   * Who is asking, with the roles they hold now. `cli:<unix user>` (the name from the OS, never
+   * from a flag) acts as the Slack id RECIO_CLI_USERS maps it to, with that person's roles; a
+   * terminal user with no mapping may only read.
+   */
   async actorFor(userId: string): Promise<Actor> {
-    if (userId.startsWith('cli:'))
-      return { id: userId, roles: ['lead_operator', 'system_architect', 'security_officer'] };
-    return { id: userId, roles: await rolesOf(userId, this.deps.roleMembers, (g) => this.deps.groupsOf(g)) };
+    if (userId.startsWith('cli:')) {
+      const slackId = this.deps.cliUsers?.[userId.slice(4)];
+      if (slackId === undefined) return { id: userId, roles: [], readOnly: true };
+      return { id: slackId, roles: await this.rolesNow(slackId, false), via: userId };
+    }
+    return { id: userId, roles: await this.rolesNow(userId, false) };
   }
 
-  /** Refuses with an audit row unless the actor holds a role granting `permission`. */
+  private rolesNow(userId: string, fresh: boolean): Promise<Role[]> {
+    return rolesOf(userId, this.deps.roleMembers, this.deps.groupsOf, { fresh });
+  }
+
+  /**
+   * Refuses with an audit row unless the actor holds a role granting `permission`. For approving
+   * and for asking for a dangerous step, a Slack person's roles are looked up again, fresh (no
+   * cached group membership): a person taken out of the leads' group a minute ago is refused now.
+   */
   async authorise(
     actor: Actor,
     permission: Permission | null,
     what: string,
     origin: Origin,
   ): Promise<Denial | undefined> {
-    if (allows(actor.roles, permission)) return undefined;
+    const roles =
+      permission !== null && FRESH_PERMISSIONS.has(permission) && isSlackUser(actor.id)
+        ? await this.rolesNow(actor.id, true)
+        : actor.roles;
+    if (allows(roles, permission)) return undefined;
+    if (actor.readOnly && (permission === 'view' || permission === null)) return undefined;
     await this.deps.store.audit.append({
       actor: actor.id,
       action: 'request.denied',
       target: what,
       outcome: 'denied',
-      detail: { permission, roles: actor.roles, surface: origin.surface },
+      detail: {
+        permission,
+        roles,
+        surface: origin.surface,
+        ...(actor.via ? { via: actor.via } : {}),
+        ...(actor.readOnly ? { cliUser: 'unmapped' } : {}),
+      },
       requestId: origin.requestId,
     });
-    return {
-      type: 'denied',
-      text: `Not allowed: ${DENIAL[permission!]}. Your roles: ${actor.roles.join(', ') || 'none'}.`,
-    };
+    const why = actor.readOnly
+      ? `${actor.id.slice(4)} is not in RECIO_CLI_USERS, so this terminal may only read`
+      : DENIAL[permission!];
+    return { type: 'denied', text: `Not allowed: ${why}. Your roles: ${roles.join(', ') || 'none'}.` };
   }
 
   /** Records a refused request (bad input, unknown button) so the audit log shows every attempt. */

@@ -1,3 +1,4 @@
+import type { GroupLookup } from '../domain/actor.js';
 import type { IntentKind } from '../intents/intent.js';
 
 /** The plan's roles (§4). */
@@ -44,6 +45,8 @@ export const PERMISSION_OF: Record<IntentKind, Permission | null> = {
   incident_close: 'resolve',
 };
 
+export type { GroupLookup } from '../domain/actor.js';
+
 /** Who holds each role: Slack user ids (U…/W…) and user-group ids (S…). An empty list is nobody. */
 export type RoleMembers = Record<Role, readonly string[]>;
 
@@ -58,7 +61,8 @@ export function parseMemberList(value: string | undefined): string[] {
 export async function rolesOf(
   userId: string,
   members: RoleMembers,
-  groupsOf: (groupId: string) => Promise<readonly string[]>,
+  groupsOf: GroupLookup,
+  options: { fresh?: boolean } = {},
 ): Promise<Role[]> {
   const held: Role[] = [];
   for (const role of ROLES) {
@@ -68,7 +72,8 @@ export async function rolesOf(
       continue;
     }
     for (const group of ids.filter((id) => id.startsWith('S'))) {
-      if ((await groupsOf(group).catch(() => [] as readonly string[])).includes(userId)) {
+      // A failed lookup grants nothing: the person is counted as outside the group.
+      if ((await groupsOf(group, options).catch(() => [] as readonly string[])).includes(userId)) {
         held.push(role);
         break;
       }
@@ -76,6 +81,12 @@ export async function rolesOf(
   }
   return held;
 }
+
+/**
+ * Permissions whose role check looks group membership up fresh, whatever the actor was resolved
+ * with: being the second person on a restore, and asking for one.
+ */
+export const FRESH_PERMISSIONS: ReadonlySet<Permission> = new Set(['approve', 'request_danger']);
 
 export function allows(roles: readonly Role[], permission: Permission | null): boolean {
   return permission === null || roles.some((role) => GRANTS[permission].includes(role));

@@ -1,5 +1,5 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { cliUnixUser } from './cli-user.js';
 import {
   formatDrillResult,
   isScenario,
@@ -73,7 +73,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps):
         );
       if (opts.sandbox !== undefined && opts.fleet !== undefined)
         throw new RecioError(ErrorCode.InvalidParams, '--sandbox or --fleet, not both');
-      const me = `cli:${userInfo().username}`;
+      const me = `cli:${cliUnixUser(deps.env(), deps.env().RECIO_DATA_DIR)}`;
       const flags: BreakFlags = Object.fromEntries(
         Object.entries({ variant: opts.variant, service: opts.service, provider: opts.provider, tag: opts.tag }).filter(
           ([, v]) => v !== undefined,

@@ -36,10 +36,18 @@ export async function followRun(
   runId: string,
   print: (line: string) => void,
   intervalMs = 300,
+  /** Keep following until this settles too: the driving this process does (its state may lag). */
+  until?: Promise<unknown>,
 ): Promise<Run> {
   const seen = new Map<string, string>();
   let waitingShown = false;
+  let driving = until !== undefined;
+  until?.then(
+    () => (driving = false),
+    () => (driving = false),
+  );
   for (;;) {
+    const stillDriving = driving;
     const run = await store.runs.get(runId);
     if (run === undefined) throw new RecioError(ErrorCode.NotFound, `no run ${runId}`);
     for (const step of await store.runs.steps(runId)) {
@@ -49,7 +57,9 @@ export async function followRun(
       if (step.state !== 'pending') print(stepLine(step));
     }
     if (['succeeded', 'failed', 'skipped', 'interrupted', 'cancelled'].includes(run.state)) return run;
-    if (run.state === 'awaiting_approval' && !waitingShown) {
+    // The driving this process did is over (read before this pass): what the store shows now is final for us.
+    if (until !== undefined && !stillDriving) return run;
+    if (run.state === 'awaiting_approval' && !waitingShown && !stillDriving) {
       waitingShown = true;
       return run;
     }

@@ -8,15 +8,15 @@ import { parseCommand } from '../intents/parse.js';
 import type { Answer } from '../operations/types.js';
 import { formatStatus } from './host-commands.js';
 import { followRun, stepLine } from './progress.js';
-import type { Origin } from '../domain/index.js';
+import type { Origin, Run } from '../domain/index.js';
 
 export interface RunCommandDeps {
   openCore(): Promise<Core>;
+  /** The unix user at the terminal, from the OS (./cli-user.ts); default: this process's user. */
+  unixUser?(): string;
   print(line: string): void;
   setExitCode(code: number): void;
 }
-
-const cliActor = () => `cli:${userInfo().username}`;
 
 function originFor(core: Core): Origin {
   const id = randomUUID();
@@ -28,10 +28,42 @@ function originFor(core: Core): Origin {
   };
 }
 
+/**
+ * A decision made here moved a run on, and this process drives it: closing now would leave its
+ * step claimed by nobody. So the terminal says so and waits, with a line per step, until the run
+ * ends or waits for a person; a failure of the driving itself was logged with a reference and
+ * told in the run's thread, and is printed here too. (If this terminal is killed meanwhile, the
+ * running step is recovered as interrupted and the bot's leader moves on anything left pending.)
+ */
+async function waitForDriven(
+  core: Core,
+  driving: { runId: string; done: Promise<Run> },
+  print: (line: string) => void,
+): Promise<number> {
+  print(`… driving run ${driving.runId} from this terminal; waiting for it (Ctrl-C leaves the rest to the bot)`);
+  const [followed, driven] = await Promise.allSettled([
+    followRun(core.store, driving.runId, print, 300, driving.done),
+    driving.done,
+  ]);
+  if (driven.status === 'rejected') {
+    print(`✖ driving the run failed: ${(driven.reason as Error).message ?? String(driven.reason)} (see its thread)`);
+    return 1;
+  }
+  const run = followed.status === 'fulfilled' ? followed.value : driven.value;
+  if (run.state === 'awaiting_approval') {
+    print('⏸ waiting for a person again (`recio runs` shows what for).');
+    return 2;
+  }
+  print(`${run.state === 'succeeded' ? '✔' : '✖'} ${run.state}`);
+  return run.state === 'succeeded' || run.state === 'cancelled' ? 0 : 1;
+}
+
 /** Prints an answer the way a terminal wants it; returns the exit code it deserves. */
 async function show(core: Core, answer: Answer, print: (line: string) => void): Promise<number> {
   switch (answer.type) {
     case 'text':
+      print(answer.text.replace(/\*/g, '').replace(/`/g, ''));
+      return answer.driving ? waitForDriven(core, answer.driving, print) : 0;
     case 'help':
       print(answer.text.replace(/\*/g, '').replace(/`/g, ''));
       return 0;
@@ -80,6 +112,8 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
 
 /** The same grammar as `/recio`: `recio restart trade_executor`, `recio run postgres-failure --dry-run`… */
 export function registerRunCommands(program: Command, deps: RunCommandDeps): void {
+  // RECIO_CLI_USERS maps this name to a Slack id (its roles); unmapped, the terminal only reads.
+  const cliActor = () => `cli:${deps.unixUser?.() ?? userInfo().username}`;
   const withCore = async (fn: (core: Core) => Promise<number>) => {
     const core = await deps.openCore();
     try {
@@ -145,13 +179,17 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
     .command('deny <approval-id>')
     .description('refuse a restore or rollback')
     .action((id: string) =>
-      withCore(async (core) =>
-        show(
-          core,
-          await core.ops.decideApproval(id, 'denied', await core.ops.actorFor(cliActor()), originFor(core)),
-          deps.print,
-        ),
-      ),
+      withCore(async (core) => {
+        const answer = await core.ops.decideApproval(
+          id,
+          'denied',
+          await core.ops.actorFor(cliActor()),
+          originFor(core),
+        );
+        const code = await show(core, answer, deps.print);
+        // A denied run ends failed: that is what was asked for, not an error of this command.
+        return code === 1 && answer.type === 'text' && answer.text.startsWith('Denied') ? 0 : code;
+      }),
     );
   program
     .command('confirm <step-id>')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runMigrations, verifyAuditChain, type Store } from '../store/index.js';
+import { readAnchors, runMigrations, verifyAuditChain, type Store } from '../store/index.js';
 
 /** What the store commands need from the CLI around them. */
 export interface StoreCommandDeps {
@@ -10,6 +10,8 @@ export interface StoreCommandDeps {
   printError?: (line: string) => void;
   /** Defaults to setting process.exitCode, so the store still closes before the process ends. */
   setExitCode?: (code: number) => void;
+  /** Where the bot anchors the chain's head outside the database (beside the data dir). */
+  anchorFile?: () => string | undefined;
 }
 
 /** Adds `recio migrate` and `recio audit verify`. */
@@ -54,13 +56,22 @@ export function registerStoreCommands(program: Command, deps: StoreCommandDeps):
     .command('verify')
     .description('walk the audit hash chain and name the first row that does not hold')
     .option('--json', 'print the verdict as JSON')
-    .action((opts: { json?: boolean }) =>
+    .option('--anchors <file>', 'the anchor file to check the chain against (default: beside the data dir)')
+    .action((opts: { json?: boolean; anchors?: string }) =>
       withStore(true, async (store) => {
-        const verdict = await verifyAuditChain(store);
+        const file = opts.anchors ?? deps.anchorFile?.();
+        const { anchors, unreadable } = file ? await readAnchors(file) : { anchors: [], unreadable: [] };
+        if (unreadable.length > 0) printError(`warning: ${file}: lines ${unreadable.join(', ')} are not anchors`);
+        const verdict = await verifyAuditChain(store, anchors);
         if (opts.json) print(JSON.stringify(verdict));
         else if (verdict.ok) {
           print(
             `audit chain intact: ${verdict.checked} rows${verdict.headId === null ? '' : `, head row ${verdict.headId} ${verdict.headHash}`}`,
+          );
+          print(
+            verdict.anchorsChecked > 0
+              ? `matches ${verdict.anchorsChecked} anchors in ${file}`
+              : `no anchors to check against${file ? ` (${file} has none)` : ''}: a cut tail would not show`,
           );
         } else {
           printError(

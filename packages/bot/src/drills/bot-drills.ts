@@ -16,18 +16,22 @@ export async function drillTargetFor(
   fleet: string | undefined,
 ): Promise<{ target: DrillTarget } | { refusal: string }> {
   const staging = 'Drill a staging fleet from a terminal: `recio drill <scenario> --fleet staging.yml`.';
-  if (fleet === undefined)
-    return {
-      refusal: `Drills from Slack run against a sandbox fleet, and this bot has none (RECIO_FLEET is unset). ${staging}`,
-    };
+  if (fleet === undefined) {
+    const none = 'Drills from Slack run against a sandbox fleet, and this bot has none (RECIO_FLEET is unset).';
+    return { refusal: `${none} ${staging}` };
+  }
   const sandbox = await loadSandboxDrills();
   if (sandbox === undefined)
     return {
-      refusal: `Drills from Slack run against a sandbox, and this installation has no sandbox package (it comes with the repository). ${staging}`,
+      refusal:
+        'Drills from Slack run against a sandbox, and this installation has no sandbox package ' +
+        `(it comes with the repository). ${staging}`,
     };
   if (sandbox.isSandboxFleet(fleet)) return { target: sandbox.sandboxTarget(dirname(resolve(fleet))) };
   return {
-    refusal: `Drills from Slack run only against a sandbox, and this bot's fleet (${fleet}) is not one: a drill breaks things for real. ${staging}`,
+    refusal:
+      `Drills from Slack run only against a sandbox, and this bot's fleet (${fleet}) is not one: ` +
+      `a drill breaks things for real. ${staging}`,
   };
 }
 
@@ -59,7 +63,9 @@ export function createBotDrills(deps: BotDrillsDeps): Drills {
       if (running)
         return {
           type: 'text',
-          text: `A drill is running already (${running.scenario}, started by <@${running.by}> at ${running.at.toISOString().slice(11, 19)} UTC): one at a time.`,
+          text:
+            `A drill is running already (${running.scenario}, started by <@${running.by}> ` +
+            `at ${running.at.toISOString().slice(11, 19)} UTC): one at a time.`,
         };
       const channel = origin.channel ?? parts.settings.opsChannel;
       const ctx: DrillContext = {
@@ -89,7 +95,11 @@ export function createBotDrills(deps: BotDrillsDeps): Drills {
         void started.finished.finally(() => (running = undefined));
         return {
           type: 'text',
-          text: `Drill started: ${scenario} (${started.variant}) on the sandbox — drill \`${started.drillId.slice(0, 8)}\`. A fault is injected now; the monitor should open its incident${channel ? ` in <#${channel}>` : ''}, the drill recovers it, and the result is posted when it ends. You are its second person for approvals.`,
+          text:
+            `Drill started: ${scenario} (${started.variant}) on the sandbox — ` +
+            `drill \`${started.drillId.slice(0, 8)}\`. ` +
+            `A fault is injected now; the monitor should open its incident${channel ? ` in <#${channel}>` : ''}, ` +
+            'the drill recovers it, and the result is posted when it ends. You are its second person for approvals.',
         };
       } catch (error) {
         running = undefined;

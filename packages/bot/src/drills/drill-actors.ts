@@ -9,7 +9,10 @@ import type { Actor, Origin } from '../domain/index.js';
  */
 export const DRILL_ACTOR: Actor = { id: 'drill', roles: ['lead_operator'] };
 
-/** Where the drill's requests come from: a client like the terminal, with its own delivery keys (a retried step lands on the same run). */
+/**
+ * Where the drill's requests come from: a client like the terminal, with its own delivery keys
+ * (a retried step lands on the same run).
+ */
 export function drillOrigin(ctx: DrillContext, key: string): Origin {
   return {
     surface: 'cli',
@@ -27,10 +30,16 @@ export async function approverFor(ctx: DrillContext, id: string): Promise<Actor>
       'the drill cannot approve its own requests: name a second person (--approve-as)',
     );
   const actor = await ctx.ops.actorFor(id);
+  if (actor.readOnly)
+    throw new RecioError(
+      ErrorCode.NotAuthorised,
+      `${id} is a terminal user not in RECIO_CLI_USERS: map it to a lead_operator's Slack id, or name one with --approve-as`,
+    );
   if (!allows(actor.roles, 'approve')) {
     throw new RecioError(
       ErrorCode.NotAuthorised,
-      `${id} cannot approve the drill's restore or rollback: approving is for a lead_operator (roles: ${actor.roles.join(', ') || 'none'})`,
+      `${id} cannot approve the drill's restore or rollback: ` +
+        `approving is for a lead_operator (roles: ${actor.roles.join(', ') || 'none'})`,
     );
   }
   return actor;

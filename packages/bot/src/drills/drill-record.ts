@@ -45,7 +45,9 @@ export async function openDrillRecord(
       detail: { ...what },
     });
     if (channel) {
-      const text = `:test_tube: ${title} — started by ${who(what.startedBy)}. A fault is injected on purpose; the monitor should open its incident here, and the drill recovers it (second person: ${who(what.approveAs)}).`;
+      const text =
+        `:test_tube: ${title} — started by ${who(what.startedBy)}. A fault is injected on purpose; ` +
+        `the monitor should open its incident here, and the drill recovers it (second person: ${who(what.approveAs)}).`;
       await tx.outbox.enqueue({ dedupeKey: postKey(incident.id), channel, kind: 'post', payload: { text } });
     }
     return incident.id;

@@ -14,7 +14,8 @@ export function formatDrillResult(r: DrillResult): string[] {
     `  break → green      ${seconds(r.timeToGreenMs)}`,
     `  break → resolved   ${seconds(r.timeToResolvedMs)}`,
     `  operator actions   ${r.operatorActions.length}: ${r.operatorActions.join('; ') || 'none'}`,
-    `  the plan (§${plan.section}): ${plan.commands.length} commands typed by hand${plan.also ? `, then ${plan.also}` : ''}; §3 checklist: ${CHECKLIST_CHECKS} checks by hand`,
+    `  the plan (§${plan.section}): ${plan.commands.length} commands typed by hand` +
+      `${plan.also ? `, then ${plan.also}` : ''}; §3 checklist: ${CHECKLIST_CHECKS} checks by hand`,
     ...(r.alsoOpened.length > 0 ? [`  also opened by the monitor: ${r.alsoOpened.join('; ')}`] : []),
     ...r.failures.map((f) => `  FAILED: ${f}`),
   ];

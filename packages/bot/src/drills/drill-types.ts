@@ -86,7 +86,10 @@ export interface DrillResult {
   incidentId?: string;
   /** How long injecting the fault took (a bad deploy's checkout, pip and restart; a database's shutdown). */
   breakTookMs?: number;
-  /** From the start of the break to the incident opened, to the recovery run(s) done, to the checklist green, to resolved. */
+  /**
+   * From the start of the break to the incident opened, to the recovery run(s) done, to the checklist
+   * green, to resolved.
+   */
   timeToDetectMs?: number;
   timeToRecoveredMs?: number;
   timeToGreenMs?: number;

@@ -85,7 +85,8 @@ export async function driveRun(ctx: DrillContext, runId: string, options: DriveO
     if (Date.now() > deadline)
       throw new RecioError(
         ErrorCode.StepTimeout,
-        `${String(run.params.title ?? run.scenario)} still ${run.state} after ${Math.round(options.timeoutMs / 1000)} s: ${await describeSteps(ctx, runId)}`,
+        `${String(run.params.title ?? run.scenario)} still ${run.state} ` +
+          `after ${Math.round(options.timeoutMs / 1000)} s: ${await describeSteps(ctx, runId)}`,
         { runId },
       );
     await sleep(250);

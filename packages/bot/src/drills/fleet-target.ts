@@ -11,7 +11,8 @@ const REFUSED: Record<Exclude<Scenario, 'service-crash'>, string> = {
     'the agent has no action that stops PostgreSQL or drops a table, and a drill will not add one to a real host',
   'provider-outage': 'Kalshi and Coinbase are not ours to break; only the sandbox has provider stand-ins to switch off',
   'bad-release':
-    'deploying a release known to be bad is not something the agent does (deploy.rollback goes where a second person approved)',
+    'deploying a release known to be bad is not something the agent does ' +
+    '(deploy.rollback goes where a second person approved)',
 };
 
 /**
@@ -27,7 +28,8 @@ export function fleetTarget(label: string): DrillTarget {
       if (scenario !== 'service-crash') {
         throw new RecioError(
           ErrorCode.InvalidRequest,
-          `${scenario} cannot be broken safely on a staging fleet: ${REFUSED[scenario]}. Drill it in the sandbox: recio drill ${scenario} --sandbox .sandbox`,
+          `${scenario} cannot be broken safely on a staging fleet: ${REFUSED[scenario]}. ` +
+            `Drill it in the sandbox: recio drill ${scenario} --sandbox .sandbox`,
         );
       }
       const service = flags.service ?? 'btc_price_watchdog';
@@ -35,7 +37,8 @@ export function fleetTarget(label: string): DrillTarget {
       if (feed === undefined) {
         throw new RecioError(
           ErrorCode.InvalidRequest,
-          `on a staging fleet only a feed watchdog (${Object.keys(WATCHDOG_FEEDS).join(', ')}) can be drilled: stopping ${service} is a clean stop the monitor does not alarm on, and making it crash needs the sandbox`,
+          `on a staging fleet only a feed watchdog (${Object.keys(WATCHDOG_FEEDS).join(', ')}) can be drilled: ` +
+            `stopping ${service} is a clean stop the monitor does not alarm on, and making it crash needs the sandbox`,
         );
       }
       if (flags.variant !== undefined && flags.variant !== 'stop')
@@ -73,7 +76,8 @@ export function fleetTarget(label: string): DrillTarget {
           if (run.state !== 'succeeded')
             throw new RecioError(ErrorCode.ActionFailed, `stopping ${service} on ${host} ended ${run.state}`);
           return [
-            `stopped ${service} on ${host} (service.stop): its ${feed} feed goes stale; the monitor alarms once it is older than its limit`,
+            `stopped ${service} on ${host} (service.stop): its ${feed} feed goes stale; ` +
+              'the monitor alarms once it is older than its limit',
           ];
         },
       };

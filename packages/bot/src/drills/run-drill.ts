@@ -75,7 +75,8 @@ export async function beginDrill(ctx: DrillContext, target: DrillTarget, options
     if (open)
       throw new RecioError(
         ErrorCode.InvalidRequest,
-        `an incident for this fault is open already (${open.id.slice(0, 8)}: ${open.title}): resolve it before drilling the same fault`,
+        `an incident for this fault is open already (${open.id.slice(0, 8)}: ${open.title}): ` +
+          'resolve it before drilling the same fault',
       );
   }
   const stopMonitor = await ctx.ensureMonitor();
@@ -159,7 +160,9 @@ async function phases(d: Drill): Promise<void> {
     incidentId: incident.id,
     actor: 'drill',
     kind: 'note',
-    text: `This fault was injected on purpose by drill ${d.record.id.slice(0, 8)} (${d.options.scenario}, ${d.prepared.variant}).`,
+    text:
+      `This fault was injected on purpose by drill ${d.record.id.slice(0, 8)} ` +
+      `(${d.options.scenario}, ${d.prepared.variant}).`,
     detail: { drillId: d.record.id },
   });
 
@@ -185,9 +188,11 @@ async function detect(d: Drill, started: Date): Promise<Incident> {
   const others = (await d.ctx.store.incidents.listUnresolved()).filter(
     (i) => i.openedAt >= started && i.kind !== 'drill',
   );
+  const instead = others.length ? ` (opened instead: ${others.map((i) => i.title).join('; ')})` : '';
   throw new RecioError(
     ErrorCode.StepTimeout,
-    `not detected: no incident ${d.prepared.fingerprints.join(' or ')} within ${Math.round(d.timeouts.detectMs / 1000)} s${others.length ? ` (opened instead: ${others.map((i) => i.title).join('; ')})` : ''}`,
+    `not detected: no incident ${d.prepared.fingerprints.join(' or ')} ` +
+      `within ${Math.round(d.timeouts.detectMs / 1000)} s${instead}`,
   );
 }
 
@@ -225,7 +230,10 @@ async function recover(d: Drill, incident: Incident): Promise<void> {
   }
 }
 
-/** Open checklist; the probes tick; the hand item is confirmed once every other item passed; green or not within the bound. */
+/**
+ * Open checklist; the probes tick; the hand item is confirmed once every other item passed; green or
+ * not within the bound.
+ */
 async function checklistGreen(d: Drill, incident: Incident): Promise<void> {
   const { ctx } = d;
   const answer = await ctx.desk.openChecklist(incident.id, DRILL_ACTOR, drillOrigin(ctx, `checklist:${incident.id}`));
@@ -249,7 +257,8 @@ async function checklistGreen(d: Drill, incident: Incident): Promise<void> {
       );
     throw new RecioError(
       ErrorCode.StepTimeout,
-      `the checklist did not go green within ${Math.round(d.timeouts.greenMs / 1000)} s: ${await describeSteps(ctx, runId)}`,
+      `the checklist did not go green within ${Math.round(d.timeouts.greenMs / 1000)} s: ` +
+        (await describeSteps(ctx, runId)),
       {},
       { cause: error },
     );
@@ -262,7 +271,10 @@ async function checklistGreen(d: Drill, incident: Incident): Promise<void> {
   d.progress(`  ${(since(d) / 1000).toFixed(1)} s  checklist GREEN`);
 }
 
-/** Resolve, once the desk offers it (checklist green, the monitor sees the fault healthy); then what the fault also opened. */
+/**
+ * Resolve, once the desk offers it (checklist green, the monitor sees the fault healthy); then what the
+ * fault also opened.
+ */
 async function resolve(d: Drill, incident: Incident, started: Date): Promise<void> {
   const { ctx } = d;
   const mitigated = await within(
@@ -276,7 +288,8 @@ async function resolve(d: Drill, incident: Incident, started: Date): Promise<voi
   if (!mitigated)
     throw new RecioError(
       ErrorCode.StepTimeout,
-      `Resolve was not offered within ${Math.round(d.timeouts.resolveMs / 1000)} s of green: the monitor does not see ${incident.fingerprint} healthy`,
+      `Resolve was not offered within ${Math.round(d.timeouts.resolveMs / 1000)} s of green: ` +
+        `the monitor does not see ${incident.fingerprint} healthy`,
     );
   await ctx.desk.resolve(incident.id, DRILL_ACTOR, drillOrigin(ctx, `resolve:${incident.id}`));
   d.act('resolve');

@@ -35,16 +35,15 @@ function serviceAndHost(
 ): { service: string; host?: string; rest: string[] } | string {
   const [service, ...rest] = words;
   if (service === undefined)
-    return `Which service? \`/recio ${verb} <service>\` — one of ${vocabulary.services.map((s) => `\`${s}\``).join(', ')}.`;
+    return `Which service? \`/recio ${verb} <service>\` — one of ${codeList(vocabulary.services)}.`;
   if (!ServiceName.safeParse(service).success || !vocabulary.services.includes(service)) {
-    return `Unknown service \`${clip(service)}\`.${didYouMean(service, vocabulary.services) || ` Known: ${vocabulary.services.join(', ')}.`}`;
+    return unknownWord('service', service, vocabulary.services);
   }
   const onAt = rest.indexOf('on');
   if (onAt === -1) return { service, rest };
   const host = rest[onAt + 1];
   if (host === undefined) return `\`on\` needs a host: one of ${vocabulary.hosts.join(', ')}.`;
-  if (!vocabulary.hosts.includes(host))
-    return `Unknown host \`${clip(host)}\`.${didYouMean(host, vocabulary.hosts) || ` Known: ${vocabulary.hosts.join(', ')}.`}`;
+  if (!vocabulary.hosts.includes(host)) return unknownWord('host', host, vocabulary.hosts);
   return { service, host, rest: [...rest.slice(0, onAt), ...rest.slice(onAt + 2)] };
 }
 
@@ -52,6 +51,16 @@ function serviceAndHost(
 function clip(word: string): string {
   const safe = word.replace(/`/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return safe.length > 40 ? `${safe.slice(0, 40)}…` : safe;
+}
+
+/** "Unknown <what> `word`." with a suggestion when one is close, else the known words. */
+function unknownWord(what: string, word: string, known: readonly string[]): string {
+  return `Unknown ${what} \`${clip(word)}\`.${didYouMean(word, known) || ` Known: ${known.join(', ')}.`}`;
+}
+
+/** The known words in code spans: `a`, `b`. */
+function codeList(words: readonly string[]): string {
+  return words.map((w) => `\`${w}\``).join(', ');
 }
 
 function extraWords(rest: string[], usage: string): string | undefined {
@@ -74,10 +83,7 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       if (rest.length > 1) return fail(extraWords(rest.slice(1), 'status [host]')!);
       const host = rest[0];
       if (host === undefined) return ok({ kind: 'status' });
-      if (!vocabulary.hosts.includes(host))
-        return fail(
-          `Unknown host \`${clip(host)}\`.${didYouMean(host, vocabulary.hosts) || ` Known: ${vocabulary.hosts.join(', ')}.`}`,
-        );
+      if (!vocabulary.hosts.includes(host)) return fail(unknownWord('host', host, vocabulary.hosts));
       return ok({ kind: 'status', host });
     }
     case 'restart':
@@ -106,13 +112,9 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       const dryRun = rest.includes('--dry-run');
       const [scenario, ...more] = rest.filter((w) => w !== '--dry-run');
       if (scenario === undefined)
-        return fail(
-          `Which scenario? \`/recio ${verb} <scenario>\` — one of ${vocabulary.scenarios.map((s) => `\`${s}\``).join(', ')}.`,
-        );
+        return fail(`Which scenario? \`/recio ${verb} <scenario>\` — one of ${codeList(vocabulary.scenarios)}.`);
       if (!vocabulary.scenarios.includes(scenario)) {
-        return fail(
-          `Unknown scenario \`${clip(scenario)}\`.${didYouMean(scenario, vocabulary.scenarios) || ` Known: ${vocabulary.scenarios.join(', ')}.`}`,
-        );
+        return fail(unknownWord('scenario', scenario, vocabulary.scenarios));
       }
       // One value may follow a runbook that takes a parameter: `run service-crash trade_executor`.
       const [value, ...beyond]: Array<string | undefined> = verb === 'run' ? more : [undefined, ...more];
@@ -172,7 +174,8 @@ function parseIncident(rest: string[]): ParseResult {
     return ok(more.length ? { kind: 'incident_close', reason: more.join(' ') } : { kind: 'incident_close' });
   if (sub !== 'open')
     return fail(
-      `Usage: \`/recio incident open [--security] <title>\` or \`/recio incident close\`.${sub ? didYouMean(sub, ['open', 'close']) : ''}`,
+      'Usage: `/recio incident open [--security] <title>` or `/recio incident close`.' +
+        (sub ? didYouMean(sub, ['open', 'close']) : ''),
     );
   const security = more.includes('--security');
   const title = more

@@ -93,6 +93,9 @@ export class Decisions {
               host: step.host,
               action: step.action,
               params: step.params,
+              surface: origin.surface,
+              // A terminal user mapped to this Slack id (RECIO_CLI_USERS): who sat at the keyboard.
+              ...(actor.via ? { via: actor.via } : {}),
             },
             requestId: origin.requestId,
           },
@@ -111,12 +114,12 @@ export class Decisions {
       await access.auditRefusal(actor.id, `approval:${approvalId}`, refusal.reason, origin, { decision });
       return { type: 'text', text: refusal.text };
     }
-    void engine.decided(approvalId, run.id, actor.id);
+    const done = engine.decided(approvalId, run.id, actor.id);
     const text =
       decision === 'approved'
         ? `Approved: ${step.title}. Running it now.`
         : `Denied: ${step.title}. The run stops here.`;
-    return { type: 'text', text };
+    return { type: 'text', text, driving: { runId: run.id, done } };
   }
 
   /** A go-ahead on a `confirm` gate, or the checklist's hand-ticked item. */
@@ -134,8 +137,8 @@ export class Decisions {
       await access.auditRefusal(actor.id, `step:${stepId}`, 'not_waiting', origin);
       return { type: 'text', text: `"${step.title}" is not waiting for a go-ahead (it is ${step.state}).` };
     }
-    void engine.drive(step.runId, actor.id);
-    return { type: 'text', text: `Go-ahead recorded: ${step.title}.` };
+    const done = engine.drive(step.runId, actor.id);
+    return { type: 'text', text: `Go-ahead recorded: ${step.title}.`, driving: { runId: step.runId, done } };
   }
 
   async skipStep(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
@@ -148,8 +151,8 @@ export class Decisions {
       const text = step ? `"${step.title}" cannot be skipped now (it is ${step.state}).` : 'That step is unknown.';
       return { type: 'text', text };
     }
-    void engine.drive(step.runId, actor.id);
-    return { type: 'text', text: `Skipped: ${step.title}.` };
+    const done = engine.drive(step.runId, actor.id);
+    return { type: 'text', text: `Skipped: ${step.title}.`, driving: { runId: step.runId, done } };
   }
 
   async cancelRun(runId: string, actor: Actor, origin: Origin): Promise<Answer> {

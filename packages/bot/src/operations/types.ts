@@ -6,7 +6,11 @@ import type { Actor, Origin, Run } from '../domain/index.js';
  * Long-running work (runs) is told through the outbox as it happens, not in the answer.
  */
 export type Answer =
-  | { type: 'text'; text: string }
+  /**
+   * `driving`: the decision moved a run on, driven by this process (its failure already logged and
+   * told in the thread). Slack answers at once; the terminal waits for it, with progress.
+   */
+  | { type: 'text'; text: string; driving?: { runId: string; done: Promise<Run> } }
   | { type: 'denied'; text: string }
   | { type: 'help'; text: string }
   | { type: 'status'; results: HostResult[] }

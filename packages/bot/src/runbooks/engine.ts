@@ -47,6 +47,11 @@ export class RunEngine {
     return this.driver.drive(runId, actor);
   }
 
+  /** Whether this instance is moving the run on right now (the leader's resume skips it). */
+  isDriving(runId: string): boolean {
+    return this.driver.isDriving(runId);
+  }
+
   /** An approval was decided: its gate opens (or the run ends), then the run is driven on. */
   decided(approvalId: string, runId: string, actor: ActorId): Promise<Run> {
     return this.driver.drive(runId, actor, this.gates.afterDecision(approvalId, actor));

@@ -5,6 +5,7 @@ import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { ActionParams, isActionName } from '@recio/protocol/actions';
 import { formatIssuePath, formatIssues } from '@recio/protocol/zod-issues';
 import { RunbookSpec, type StepSpec } from './schema.js';
+import { checkStepPolicy } from './step-policy.js';
 import { TOPOLOGY_FILE } from './topology.js';
 
 /** Stand-ins for `{{param}}` when a step's params are checked at load time, by parameter kind. */
@@ -14,8 +15,9 @@ const SAMPLE_VALUES = { service: 'trade_executor', tag: 'v1.0.0', text: 'sample'
 export type Runbooks = ReadonlyMap<string, RunbookSpec>;
 
 /**
- * Reads every `*.yml` in the runbook dir and checks it: the schema, the file name, and each step's
- * params against its action's own schema. Throws one error listing every problem as
+ * Reads every `*.yml` in the runbook dir and checks it: the schema, the file name, each step's
+ * params against its action's own schema, and each step against its action's traits
+ * (./step-policy.ts: a dangerous action needs a second person; a change is never idempotent). Throws one error listing every problem as
  * `commands/<file>: <path>: <message>`.
  */
 export function loadRunbooks(dir: string, displayDir = relative(process.cwd(), dir) || dir): Runbooks {
@@ -57,6 +59,7 @@ export function parseRunbook(text: string, fileName: string, expectedId: string)
     problems.push(`${fileName}: id: "${runbook.id}" must match the file name "${expectedId}"`);
   for (const [index, step] of runbook.steps.entries()) {
     problems.push(...checkStepParams(runbook, step, index).map((p) => `${fileName}: ${p}`));
+    problems.push(...checkStepPolicy(step, index).map((p) => `${fileName}: ${p.message}`));
   }
   return problems.length > 0 ? problems : runbook;
 }

@@ -86,6 +86,11 @@ export class RunDriver {
     }
   }
 
+  /** Whether this instance is moving the run on right now. */
+  isDriving(runId: string): boolean {
+    return this.inFlight.has(runId);
+  }
+
   /** Aborts what this instance runs for one run (it was cancelled). */
   abort(runId: string): void {
     this.inFlight.get(runId)?.abort();
@@ -222,7 +227,9 @@ export class RunDriver {
               result: {},
               outputExcerpt: null,
             }
-          : await executeStep(step, plan, run, this.deps, signal, (attempt) => this.recordRetry(run, step, attempt));
+          : await executeStep(step, plan, run, this.deps, signal, (attempt) =>
+              this.recordRetrySeen(run, step, attempt),
+            );
     } catch (error) {
       executed = {
         state: 'failed',
@@ -287,6 +294,16 @@ export class RunDriver {
         ],
       });
     });
+  }
+
+  /** A failing check is shown in the thread; if that cannot be written, the log says so with a reference. */
+  private async recordRetrySeen(run: Run, step: Step, attempt: ExecutedStep): Promise<void> {
+    try {
+      await this.recordRetry(run, step, attempt);
+    } catch (error) {
+      const ref = newReference();
+      this.deps.logger.error({ err: error, ref, runId: run.id, stepId: step.id }, 'recording a failing check failed');
+    }
   }
 
   private async recordRetry(run: Run, step: Step, attempt: ExecutedStep): Promise<void> {

@@ -142,8 +142,12 @@ async function attemptWithRetry(
     ) {
       return executed;
     }
-    await onRetry?.(executed).catch(() => undefined);
-    await sleep(plan.retry.everyMs, undefined, { signal }).catch(() => undefined);
+    // onRetry reports its own failures (the driver logs them with a reference): never thrown here.
+    await onRetry?.(executed);
+    // Only an abort (cancel, shutdown) ends the wait early; the loop then returns the last attempt.
+    await sleep(plan.retry.everyMs, undefined, { signal }).catch((error: unknown) => {
+      if (!signal.aborted) throw error;
+    });
   }
 }
 

@@ -8,9 +8,13 @@ import { isAlive, processStartTime } from '@recio/os/processes';
 /** What we remember about the cluster between starts; the password never leaves this file. */
 export interface ClusterConfig {
   port: number;
+  /** The owner (the cluster's bootstrap role): migrations, grants. */
   user: string;
   password: string;
   database: string;
+  /** The bot's runtime role: INSERT and SELECT only on the audit log. Absent in clusters made before it. */
+  runtimeUser?: string;
+  runtimePassword?: string;
 }
 
 export const CONFIG_FILE = 'embedded.json';
@@ -54,7 +58,11 @@ export function readConfig(dataDir: string): ClusterConfig | undefined {
   ) {
     return undefined;
   }
-  return { port: raw.port, user: raw.user, password: raw.password, database: raw.database };
+  const runtime =
+    typeof raw.runtimeUser === 'string' && typeof raw.runtimePassword === 'string'
+      ? { runtimeUser: raw.runtimeUser, runtimePassword: raw.runtimePassword }
+      : {};
+  return { port: raw.port, user: raw.user, password: raw.password, database: raw.database, ...runtime };
 }
 
 export function writeConfig(dataDir: string, config: ClusterConfig): void {

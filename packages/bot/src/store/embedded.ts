@@ -30,8 +30,10 @@ import type { StoreLogger } from './logger.js';
 
 /** The bot's own PostgreSQL under its data dir. */
 export interface EmbeddedPostgres {
-  /** A connection string for the `recio` database on 127.0.0.1. */
+  /** A connection string for the `recio` database on 127.0.0.1, as the runtime role. */
   url: string;
+  /** The same database as the owner role (migrations and the runtime role's grants). */
+  ownerUrl: string;
   port: number;
   /** `started`: this process runs the server and stops it; `attached`: another live process (the bot, when this is the CLI) does. */
   mode: 'started' | 'attached';
@@ -69,12 +71,23 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         renameSync(clusterDir, aside);
         logger.warn({ aside }, 'store: moved an incomplete embedded cluster aside');
       }
-      config = { port: await freePort(), user: 'recio', password: randomBytes(24).toString('hex'), database: 'recio' };
+      config = {
+        port: await freePort(),
+        user: 'recio',
+        password: randomBytes(24).toString('hex'),
+        database: 'recio',
+        ...newRuntimeRole(),
+      };
       logger.info({ dataDir }, 'store: initialising embedded PostgreSQL');
       await initCluster(bins, clusterDir, config.user, config.password, runAs);
       writeConfig(dataDir, config);
     } else {
       prepareOwnedDir(clusterDir, runAs);
+      // A cluster made before the runtime role existed gets one now.
+      if (config.runtimeUser === undefined) {
+        config = { ...config, ...newRuntimeRole() };
+        writeConfig(dataDir, config);
+      }
     }
     const adopted = await handleLeftoverPostmaster(clusterDir, logger);
     if (adopted !== undefined) {
@@ -104,7 +117,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     logger.info({ port: config.port, pid: child.pid }, 'store: embedded PostgreSQL started');
     let stopping: Promise<void> | undefined;
     return {
-      url: urlOf(config, config.database),
+      url: runtimeUrlOf(config),
+      ownerUrl: urlOf(config, config.database),
       port: config.port,
       mode: 'started',
       stop() {
@@ -177,7 +191,13 @@ async function attach(
     Math.max(1_000, deadline - Date.now()),
   );
   logger.info({ ownerPid, port: config.port }, 'store: using the embedded PostgreSQL of a running bot');
-  return { url: urlOf(config, config.database), port: config.port, mode: 'attached', stop: async () => undefined };
+  return {
+    url: runtimeUrlOf(config),
+    ownerUrl: urlOf(config, config.database),
+    port: config.port,
+    mode: 'attached',
+    stop: async () => undefined,
+  };
 }
 
 async function ensureDatabase(config: ClusterConfig): Promise<void> {
@@ -187,9 +207,30 @@ async function ensureDatabase(config: ClusterConfig): Promise<void> {
   try {
     const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.database]);
     if (rows.length === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(config.database)}`);
+    if (config.runtimeUser !== undefined && config.runtimePassword !== undefined) {
+      // The runtime role: a login without superuser, CREATEROLE or CREATEDB; its grants come after migrations.
+      const role = client.escapeIdentifier(config.runtimeUser);
+      const password = client.escapeLiteral(config.runtimePassword);
+      const { rows: existing } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [config.runtimeUser]);
+      await client.query(
+        existing.length === 0
+          ? `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`
+          : `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`,
+      );
+    }
   } finally {
     await client.end();
   }
+}
+
+function newRuntimeRole(): { runtimeUser: string; runtimePassword: string } {
+  return { runtimeUser: 'recio_runtime', runtimePassword: randomBytes(24).toString('hex') };
+}
+
+/** The runtime role's URL; a cluster still without one (an older bot attached to) is used as the owner. */
+function runtimeUrlOf(config: ClusterConfig): string {
+  if (config.runtimeUser === undefined || config.runtimePassword === undefined) return urlOf(config, config.database);
+  return urlOf({ ...config, user: config.runtimeUser, password: config.runtimePassword }, config.database);
 }
 
 function urlOf(config: ClusterConfig, database: string): string {

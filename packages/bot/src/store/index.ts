@@ -4,6 +4,7 @@ export {
   runMigrations,
   pendingMigrations,
   verifyAuditChain,
+  anchorAuditHead,
   storeOptionsFromConfig,
   type OpenStoreOptions,
   type Store,
@@ -13,6 +14,7 @@ export type { StoreLogger } from './logger.js';
 export type { MigrationReport } from './migrate.js';
 export type { Leadership } from './leadership.js';
 export type { AuditVerdict } from './audit-verify.js';
+export { anchorFileFor, readAnchors, type AuditAnchor } from './audit-anchors.js';
 export type { RecoveredStep, RecoveryOptions, RecoveryReport } from './recovery.js';
 export type { DeliveryClaim, DeliveryKind, DeliveriesRepo } from './deliveries.js';
 export type { AuditEntry, AuditInput, AuditRepo } from './audit.js';

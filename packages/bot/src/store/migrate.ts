@@ -94,7 +94,13 @@ export async function applyMigrations(
   }
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, LOCK_MIGRATIONS]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    // Only when missing: a runtime role without CREATE on the schema (DATABASE_OWNER_URL set up)
+    // then opens an up-to-date database without being refused for a statement that does nothing.
+    const [{ exists }] = (
+      await client.query<{ exists: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists")
+    ).rows as [{ exists: boolean }];
+    if (!exists)
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(

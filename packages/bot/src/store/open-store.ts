@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { type AuditAnchor, writeAnchor } from './audit-anchors.js';
+import { grantRuntimeRole, roleOfUrl } from './runtime-grants.js';
 import { verifyChain, type AuditVerdict } from './audit-verify.js';
 import { createPool, poolDb, type Db } from './db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
@@ -18,6 +20,11 @@ import { ErrorCode, RecioError } from '@recio/protocol/errors';
 export interface OpenStoreOptions {
   /** A shared PostgreSQL (several replicas). Without it, the bot runs its own under `dataDir`. */
   databaseUrl?: string | undefined;
+  /**
+   * DATABASE_OWNER_URL: the role that owns the tables and runs migrations (`recio migrate`). With
+   * it, the runtime role of `databaseUrl` is granted only INSERT and SELECT on the audit log.
+   */
+  ownerUrl?: string | undefined;
   /** Where the embedded PostgreSQL lives (`RECIO_DATA_DIR`, default ./data). */
   dataDir: string;
   logger?: StoreLogger;
@@ -52,6 +59,7 @@ export interface Store extends Repos {
 interface StoreInternals {
   db: Db;
   connectionString: string;
+  ownerUrl: string | undefined;
   migrationsDir: string;
   logger: StoreLogger;
   connectTimeoutMs: number;
@@ -60,8 +68,12 @@ interface StoreInternals {
 const internals = new WeakMap<Store, StoreInternals>();
 
 /** The options `main.ts` and `cli.ts` pass, from the loaded config. */
-export function storeOptionsFromConfig(config: Config): Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir'> {
-  return { databaseUrl: config.env.DATABASE_URL, dataDir: config.env.RECIO_DATA_DIR };
+export function storeOptionsFromConfig(config: Config): Pick<OpenStoreOptions, 'databaseUrl' | 'ownerUrl' | 'dataDir'> {
+  return {
+    databaseUrl: config.env.DATABASE_URL,
+    ownerUrl: config.env.DATABASE_OWNER_URL,
+    dataDir: config.env.RECIO_DATA_DIR,
+  };
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
@@ -75,7 +87,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   try {
     if (!options.databaseUrl) embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger });
     const connectionString = options.databaseUrl ?? embedded!.url;
-    if (options.migrate !== false) await applyMigrations(connectionString, migrationsDir, logger, connectTimeoutMs);
+    // Embedded: the store made both roles itself. Shared: the owner only when DATABASE_OWNER_URL is given.
+    const ownerUrl = options.databaseUrl ? options.ownerUrl : embedded!.ownerUrl;
+    if (options.migrate !== false)
+      await migrateAndGrant(connectionString, ownerUrl, migrationsDir, logger, connectTimeoutMs);
     pool = createPool(
       {
         connectionString,
@@ -127,7 +142,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         return closing;
       },
     };
-    internals.set(store, { db, connectionString, migrationsDir, logger, connectTimeoutMs });
+    internals.set(store, { db, connectionString, ownerUrl, migrationsDir, logger, connectTimeoutMs });
     return store;
   } catch (error) {
     await presence?.close();
@@ -149,8 +164,21 @@ function internalsOf(store: Store): StoreInternals {
 
 /** Applies pending migrations (what `recio migrate` runs). */
 export function runMigrations(store: Store): Promise<MigrationReport> {
-  const { connectionString, migrationsDir, logger, connectTimeoutMs } = internalsOf(store);
-  return applyMigrations(connectionString, migrationsDir, logger, connectTimeoutMs);
+  const { connectionString, ownerUrl, migrationsDir, logger, connectTimeoutMs } = internalsOf(store);
+  return migrateAndGrant(connectionString, ownerUrl, migrationsDir, logger, connectTimeoutMs);
+}
+
+/** Migrations as the owner (if there is one), then the runtime role's grants. */
+async function migrateAndGrant(
+  connectionString: string,
+  ownerUrl: string | undefined,
+  migrationsDir: string,
+  logger: StoreLogger,
+  connectTimeoutMs: number,
+): Promise<MigrationReport> {
+  const report = await applyMigrations(ownerUrl ?? connectionString, migrationsDir, logger, connectTimeoutMs);
+  if (ownerUrl) await grantRuntimeRole(ownerUrl, roleOfUrl(connectionString), connectTimeoutMs);
+  return report;
 }
 
 /** Which of this build's migrations the database has not applied yet (`recio doctor`), without applying any. */
@@ -165,7 +193,12 @@ export async function pendingMigrations(store: Store): Promise<string[]> {
     .map((m) => m.name);
 }
 
-/** Walks the audit chain (what `recio audit verify` runs). */
-export function verifyAuditChain(store: Store): Promise<AuditVerdict> {
-  return verifyChain(internalsOf(store).db);
+/** Walks the audit chain and compares it with the anchors kept outside the database (`recio audit verify`). */
+export function verifyAuditChain(store: Store, anchors: readonly AuditAnchor[] = []): Promise<AuditVerdict> {
+  return verifyChain(internalsOf(store).db, anchors);
+}
+
+/** Writes the chain's head to the anchor file (hourly, after a dangerous action). */
+export function anchorAuditHead(store: Store, file: string, reason: string): Promise<AuditAnchor | undefined> {
+  return writeAnchor(internalsOf(store).db, file, reason);
 }

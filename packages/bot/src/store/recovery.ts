@@ -5,6 +5,7 @@ import type { Repos } from './repos.js';
 import { toRun, type RunRow } from './runs.js';
 import { STEP_COLUMNS, toStep, type StepRow } from './steps.js';
 import type { Run, Step } from '../domain/run.js';
+import { repeatableAfterCrash } from '@recio/protocol/actions';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 
 /** A step found running with nobody behind it, and what recovery did with it. */
@@ -40,7 +41,8 @@ export interface RecoveryOptions {
  * Finds steps left `running` by an instance that died or stopped renewing its lease. Each becomes
  * `interrupted` — its outcome is unknown, so it is never reported as a success — and its run stops
  * there; the timeline, the audit log and an outbox message say so, all in one transaction. A step
- * declared idempotent goes back to `pending` instead, to be run again. Also frees service locks
+ * declared idempotent whose action changes nothing goes back to `pending` instead, to be run again
+ * (never a dangerous or mutating one, whatever its row says). Also frees service locks
  * held by instances that are gone. Safe to run from several replicas at once.
  */
 export async function recoverInterrupted(
@@ -113,7 +115,8 @@ async function recoverStep(
   previousOwner: string,
   options: RecoveryOptions,
 ): Promise<RecoveredStep> {
-  const requeued = step.idempotent;
+  // The catalogue decides, not the stored flag alone: a dangerous or mutating step never runs twice.
+  const requeued = repeatableAfterCrash(step);
   const why =
     reason === 'owner_gone'
       ? `bot instance ${previousOwner} stopped`

@@ -41,6 +41,8 @@ export interface RunsRepo {
   setThread(id: string, channel: string, threadTs: string | null): Promise<void>;
   /** Runs not yet finished, oldest first. */
   listActive(): Promise<Run[]>;
+  /** Active runs with a step ready to go and none running: nobody is moving them on. */
+  listRunnable(): Promise<Run[]>;
 }
 
 export interface RunRow {
@@ -168,6 +170,15 @@ export function createRunsRepo(db: Db): RunsRepo {
     async listActive() {
       const rows = await db.query<RunRow>(
         `SELECT * FROM runs WHERE state IN ('pending', 'running', 'awaiting_approval') ORDER BY created_at`,
+      );
+      return rows.map(toRun);
+    },
+    async listRunnable() {
+      const rows = await db.query<RunRow>(
+        `SELECT * FROM runs r WHERE r.state IN ('pending', 'running')
+            AND EXISTS (SELECT 1 FROM run_steps s WHERE s.run_id = r.id AND s.state = 'pending')
+            AND NOT EXISTS (SELECT 1 FROM run_steps s WHERE s.run_id = r.id AND s.state = 'running')
+          ORDER BY r.created_at`,
       );
       return rows.map(toRun);
     },

@@ -11,7 +11,10 @@ export type Surface = 'message' | 'modal' | 'home';
 
 export interface ElementContext {
   surface: Surface;
-  /** action_ids already used in the containing block ("Should be unique among all other action_ids in the containing block"). */
+  /**
+   * action_ids already used in the containing block ("Should be unique among all other action_ids in
+   * the containing block").
+   */
   actionIds: Set<string>;
 }
 

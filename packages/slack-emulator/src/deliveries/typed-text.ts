@@ -14,8 +14,17 @@ export function escapeEntities(text: string): string {
  * Markup a client puts into a message when the person picks a mention, a channel or a link from
  * its menus: kept as it is (a test or the console may type one directly).
  */
-const MARKUP =
-  /<(?:@[UW][A-Z0-9]+(?:\|[^<>]*)?|#[CGD][A-Z0-9]+(?:\|[^<>]*)?|![a-z]+(?:\^[^<>|]*)*(?:\|[^<>]*)?|(?:https?|mailto):[^<>\s|]+(?:\|[^<>]*)?)>/g;
+const MARKUP = new RegExp(
+  `<(?:${[
+    /@[UW][A-Z0-9]+(?:\|[^<>]*)?/, // <@U…> or <@U…|name>
+    /#[CGD][A-Z0-9]+(?:\|[^<>]*)?/, // <#C…|name>
+    /![a-z]+(?:\^[^<>|]*)*(?:\|[^<>]*)?/, // <!here>, <!subteam^S…|@team>, <!date^…|fallback>
+    /(?:https?|mailto):[^<>\s|]+(?:\|[^<>]*)?/, // <https://…|label>
+  ]
+    .map((part) => part.source)
+    .join('|')})>`,
+  'g',
+);
 
 // Run on already escaped text: a URL ends at whitespace or an escaped bracket, without the
 // sentence's trailing punctuation.

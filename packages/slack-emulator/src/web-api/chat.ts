@@ -38,7 +38,8 @@ function metadataArg(args: Json): unknown {
  * (https://api.slack.com/methods/chat.getPermalink).
  */
 export function permalinkOf(core: EmulatorCore, message: MessageRecord): string {
-  const base = `https://${core.workspace.team.domain}.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`;
+  const archives = `https://${core.workspace.team.domain}.slack.com/archives`;
+  const base = `${archives}/${message.channel}/p${message.ts.replace('.', '')}`;
   return message.threadTs !== undefined && message.threadTs !== message.ts
     ? `${base}?thread_ts=${message.threadTs}&cid=${message.channel}`
     : base;
