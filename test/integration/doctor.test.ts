@@ -43,6 +43,13 @@ test('doctor names each problem with what to do: pending migrations, a service m
   const results = byName(await runDoctor(env));
   expect(results.config?.ok).toBe(true);
   expect(results.runbooks?.ok).toBe(true);
+  expect(results.topology).toMatchObject({ ok: true, detail: '4 causes, 6 programs with their dependencies' });
+  // What silently breaks a recovery: no web URL (the checklist never goes green), roles nobody holds.
+  expect(results['web url']).toMatchObject({ ok: false, detail: expect.stringContaining('can never go green') });
+  expect(results.roles).toMatchObject({
+    ok: false,
+    detail: 'no member: lead_operator, system_architect, security_officer',
+  });
   expect(results.store).toMatchObject({
     ok: false,
     detail: expect.stringContaining('migrations pending: 001_initial'),

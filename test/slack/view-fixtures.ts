@@ -98,6 +98,9 @@ export function anIncident(overrides: Partial<Incident> = {}): Incident {
     followUps: null,
     detail: {},
     occurrences: 1,
+    mergedInto: null,
+    recoveredAt: null,
+    symptoms: [],
     updatedAt: T0,
     ...overrides,
   };

@@ -31,8 +31,8 @@ export interface Supervisord {
   supervisorctl: string[];
   status(): Promise<ProgramStatus[]>;
   program(name: string): Promise<ProgramStatus>;
-  /** Makes a stand-in crash at its next start ("crash") or run normally ("ok"). */
-  setMode(name: string, mode: 'crash' | 'ok'): Promise<void>;
+  /** Makes a stand-in crash at every start ("crash"), at its next N starts (N), or run normally ("ok"). */
+  setMode(name: string, mode: 'crash' | 'ok' | number): Promise<void>;
   waitFor(name: string, state: ProgramStatus['state'], timeoutMs?: number): Promise<ProgramStatus>;
   stop(): Promise<void>;
 }
@@ -137,7 +137,7 @@ export async function startSupervisord(
     waitFor,
     setMode: async (name, mode) => {
       if (mode === 'ok') await rm(join(dir, 'modes', name), { force: true });
-      else await writeFile(join(dir, 'modes', name), mode);
+      else await writeFile(join(dir, 'modes', name), String(mode));
     },
     stop: async () => {
       child.kill('SIGTERM');

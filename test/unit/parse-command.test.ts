@@ -37,6 +37,7 @@ describe('the /recio grammar', () => {
     ['incident open Kalshi feed frozen', { kind: 'incident_open', title: 'Kalshi feed frozen', security: false }],
     ['incident open --security leaked API key', { kind: 'incident_open', title: 'leaked API key', security: true }],
     ['incident close', { kind: 'incident_close' }],
+    ['incident close Kalshi maintenance window', { kind: 'incident_close', reason: 'Kalshi maintenance window' }],
     ['report', { kind: 'report' }],
     ['report 1c9e2f0a', { kind: 'report', incidentId: '1c9e2f0a' }],
     ['backup now', { kind: 'backup_now' }],

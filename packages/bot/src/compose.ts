@@ -22,6 +22,7 @@ import type { Drills } from './operations/types.js';
 import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
+import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
 import { startAuditAnchoring } from './scheduler/audit-anchoring.js';
@@ -43,6 +44,8 @@ import { anchorFileFor, openStore, type Store, type StoreLogger, storeOptionsFro
 /** What the core is told from the config (or, in tests, directly). */
 export interface CoreSettings {
   opsChannel?: string | undefined;
+  /** RECIO_INCIDENT_QUIET_MINUTES: an untouched, recovered monitor incident resolves itself after it. */
+  incidentQuietMs?: number;
   roleMembers: RoleMembers;
   /** RECIO_CLI_USERS: unix user on the bot host → Slack user id (unmapped terminal users only read). */
   cliUsers?: Readonly<Record<string, string>>;
@@ -64,6 +67,7 @@ export interface Core {
   store: Store;
   hosts: Hosts;
   runbooks: Runbooks;
+  topology: Topology;
   fleet: FleetView;
   vocabulary: Vocabulary;
   engine: RunEngine;
@@ -114,6 +118,7 @@ export function coreSettingsOf(config: Config): CoreSettings {
     },
     lockWaitMs: 60_000,
     approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
+    incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
     monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
     fleetPath: env.RECIO_FLEET,
   };
@@ -122,7 +127,10 @@ export function coreSettingsOf(config: Config): CoreSettings {
 /** config → runbooks → store → hosts, then the rest (assembleCore). */
 export async function composeCore(config: Config, options: ComposeCoreOptions): Promise<Core> {
   // Runbooks first: a bad file must stop start-up before anything is opened.
-  const runbooks = loadRunbooks(resolve(config.env.RECIO_RUNBOOKS_DIR));
+  const runbooksDir = resolve(config.env.RECIO_RUNBOOKS_DIR);
+  const runbooks = loadRunbooks(runbooksDir);
+  // The dependency graph beside them, refused the same way (a cycle, an unknown program…).
+  const topology = loadTopology(runbooksDir, config.env.RECIO_RUNBOOKS_DIR, new Set(runbooks.keys()));
   const { logger } = options;
   const store = await openStore({ ...storeOptionsFromConfig(config), logger, migrate: options.migrate ?? true });
   let hosts: Hosts;
@@ -141,7 +149,7 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
           createSlackWebClient({ botToken: config.env.SLACK_BOT_TOKEN, apiUrl: config.env.SLACK_API_URL }),
         )
       : undefined);
-  return assembleCore({ store, hosts, runbooks }, coreSettingsOf(config), {
+  return assembleCore({ store, hosts, runbooks, topology }, coreSettingsOf(config), {
     ...options,
     ...(groupsOf ? { groupsOf } : {}),
   });
@@ -149,11 +157,12 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
 
 /** store + hosts + runbooks → engine → access → runs, decisions, incidents → operations. */
 export function assembleCore(
-  opened: { store: Store; hosts: Hosts; runbooks: Runbooks },
+  opened: { store: Store; hosts: Hosts; runbooks: Runbooks; topology?: Topology },
   settings: CoreSettings,
   options: AssembleOptions,
 ): Core {
   const { store, hosts, runbooks } = opened;
+  const topology = opened.topology ?? defaultTopology();
   const { logger } = options;
   const signals = options.signals ?? new Signals(logger);
   const fleet: FleetView = { withRole: (role) => hosts.withRole(role).map((h) => h.name) };
@@ -183,7 +192,17 @@ export function assembleCore(
   });
   const { opsChannel } = settings;
   const runs = new RunRequests({ store, engine, runbooks, fleet, vocabulary, opsChannel });
-  const desk = new IncidentDesk({ store, access, runs, logger, opsChannel, onChange: outbox });
+  const desk = new IncidentDesk({
+    store,
+    access,
+    runs,
+    logger,
+    opsChannel,
+    topology,
+    ...(settings.incidentQuietMs === undefined ? {} : { quietMs: settings.incidentQuietMs }),
+    onChange: outbox,
+    onResolved: (how, seconds, green) => signals.emit('incidentResolved', how, seconds, green),
+  });
   // A checklist that went green on its last, hand-ticked item has nobody else to offer Resolve.
   signals.on('runSettled', (run) => {
     if (run.incidentId === null) return;
@@ -209,6 +228,7 @@ export function assembleCore(
   return {
     ...parts,
     runbooks,
+    topology,
     engine,
     ops,
     close: async () => {
@@ -280,6 +300,7 @@ function countInto(metrics: Metrics, signals: Signals): void {
     metrics.observeAgentAction(step.host, step.action, agentOutcomeOf(result), seconds);
   });
   signals.on('runFinished', (state) => metrics.countRun(state));
+  signals.on('incidentResolved', (how, seconds, green) => metrics.observeIncidentResolved(how, seconds, green));
 }
 
 /** What `npm start` runs: the core, then Slack (publisher, app), the monitor and the schedules. */

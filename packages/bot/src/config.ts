@@ -123,6 +123,11 @@ export const EnvSchema = z.object({
   RECIO_SECURITY_OFFICERS: memberList,
   RECIO_CLI_USERS: cliUsers,
   RECIO_APPROVAL_TTL_MINUTES: intWithDefault(15, 1, 24 * 60),
+  /** How long an untouched monitor incident stays quiet after it recovered before it resolves itself. */
+  RECIO_INCIDENT_QUIET_MINUTES: z.preprocess(
+    (v) => (v === '' || v === undefined ? 10 : Number(v)),
+    z.number({ error: 'expected minutes from 0.05 to 1440' }).min(0.05).max(1440),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (v === '' || v === undefined ? 'info' : v),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -17,6 +17,8 @@ export interface SignalMap {
   runFinished: [state: 'succeeded' | 'failed' | 'skipped' | 'cancelled'];
   /** A run's end is committed (the incident desk offers Resolve when a checklist went green). */
   runSettled: [run: Run];
+  /** An incident was resolved: by a person (Resolve, `/recio incident close`), the quiet period, or a merge. */
+  incidentResolved: [how: 'person' | 'quiet', seconds: number, checklistGreen: boolean];
 }
 
 type Listener<K extends keyof SignalMap> = (...args: SignalMap[K]) => void;

@@ -36,6 +36,8 @@ export interface StackOptions {
   tuning?: Partial<SandboxTuning>;
   /** Text replacements in a copy of commands/ (RECIO_RUNBOOKS_DIR), for windows too long for a test. */
   runbookEdits?: RunbookEdits;
+  /** Extra environment for the bot (after the stack's own). */
+  env?: Record<string, string>;
 }
 
 /** One sandbox REC.IO, and the whole bot (`startBot`, as `npm start` runs it) pointed at it with the emulator as Slack. */
@@ -117,6 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
       RECIO_MONITOR_INTERVAL_MS: '1000',
       RECIO_HTTP_TIMEOUT_MS: '2000',
       RECIO_SHUTDOWN_DEADLINE_MS: '5000',
+      ...options.env,
     });
     const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
     const bot = await startBot(config, {

@@ -1,7 +1,8 @@
 import type { ActionContext, ActionHandler, ActionOutcome } from '../action-context.js';
 import { failed, pollUntil, succeeded } from '../action-context.js';
 import { control, readStatus, tailLines } from '../supervisor-ctl.js';
-import type { ProgramStatus } from '../supervisor-status.js';
+import type { ProgramState, ProgramStatus } from '../supervisor-status.js';
+import { decideBudgetSeconds, programLimits } from '../supervisor-program-config.js';
 import { ErrorCode } from '@recio/protocol/errors';
 
 /** Refuses a program the host's admin did not list, before anything runs. */
@@ -26,9 +27,50 @@ async function readOne(ctx: ActionContext, service: string): Promise<ProgramStat
 
 const isProgram = (value: ProgramStatus | ActionOutcome): value is ProgramStatus => 'state' in value;
 
+/** States in which supervisord is still working through its own start retries. */
+const DECIDING: ReadonlySet<ProgramState> = new Set(['STARTING', 'BACKOFF']);
+
+/** A failed start or restart, with the program's last log lines so the operator sees why. */
+async function notUp(
+  ctx: ActionContext,
+  service: string,
+  message: string,
+  data: Record<string, unknown>,
+  timedOut: boolean,
+): Promise<ActionOutcome> {
+  const tail = await tailLines(ctx, service, 40);
+  return { ...failed(ErrorCode.ActionFailed, `${service} ${message}`, { ...data, tail }), timedOut };
+}
+
 /**
- * Starts or restarts, then holds the result to the postcondition: the program RUNNING with a new
- * pid. A program that lands in FATAL/BACKOFF comes back with its log tail so the operator sees why.
+ * Waits while supervisord is still retrying a start (STARTING/BACKOFF) until it decides: RUNNING or
+ * FATAL. Stopping it mid-way would not help: supervisord resets its retry count only on RUNNING or
+ * FATAL, so a start after a stop in BACKOFF gets only the retries left ("the second click fixes it").
+ */
+async function untilDecided(
+  ctx: ActionContext,
+  service: string,
+  seconds: number,
+): Promise<{ last: ProgramStatus | ActionOutcome; decided: boolean }> {
+  let last: ProgramStatus | ActionOutcome = await readOne(ctx, service);
+  const decided = await pollUntil(
+    ctx,
+    Date.now() + seconds * 1000,
+    async () => {
+      last = await readOne(ctx, service);
+      return !isProgram(last) || !DECIDING.has(last.state) ? last : undefined;
+    },
+    500,
+  );
+  return { last, decided: decided !== undefined };
+}
+
+/**
+ * Starts or restarts and holds the result to the postcondition: the program RUNNING with a new pid,
+ * still RUNNING with that pid once it has been up `startsecs` past supervisord's own startsecs (a
+ * program that dies just after RUNNING is not up), or FATAL, with its log tail. Every wait is
+ * derived from the program's supervisord config (startsecs, startretries, stopwaitsecs); the
+ * caller's waitSeconds can only lengthen it.
  */
 async function bringUp(
   ctx: ActionContext,
@@ -38,37 +80,84 @@ async function bringUp(
 ): Promise<ActionOutcome> {
   const refused = unmanaged(ctx, service);
   if (refused) return refused;
-  const before = await readOne(ctx, service);
-  if (!isProgram(before)) return before;
-  if (verb === 'start' && before.state === 'RUNNING') {
-    return succeeded({ service, state: before.state, pid: before.pid, previousPid: before.pid, alreadyRunning: true });
+  const first = await readOne(ctx, service);
+  if (!isProgram(first)) return first;
+  if (verb === 'start' && first.state === 'RUNNING') {
+    return succeeded({ service, state: first.state, pid: first.pid, previousPid: first.pid, alreadyRunning: true });
   }
-  const command = await control(ctx, verb, service);
-  if (command.error !== undefined) return command.error;
-  const deadline = Date.now() + waitSeconds * 1000;
-  let last: ProgramStatus | ActionOutcome = before;
-  const settled = await pollUntil(ctx, deadline, async () => {
-    last = await readOne(ctx, service);
-    if (!isProgram(last)) return last;
-    if (last.state === 'RUNNING' && last.pid !== null && last.pid !== before.pid) return last;
-    if (last.state === 'FATAL') return last;
-    return undefined;
-  });
-  const final = settled ?? last;
-  if (!isProgram(final)) return final;
-  const data = { service, state: final.state, pid: final.pid, previousPid: before.pid };
-  if (final.state === 'RUNNING' && final.pid !== before.pid) return succeeded(data);
-  const tail = await tailLines(ctx, service, 40);
-  const why = settled === undefined ? `still ${final.state} after ${waitSeconds}s` : `went ${final.state}`;
-  return {
-    ...failed(
-      ErrorCode.ActionFailed,
-      `${service} ${why}: ${final.description}`,
-      { ...data, tail },
-      command.exitCode || 1,
-    ),
-    timedOut: settled === undefined,
+  const limits = programLimits(ctx.config.supervisorctl, service);
+  const decideSeconds = decideBudgetSeconds(limits);
+  const holdSeconds = Math.max(limits.startsecs, 1);
+  const settleSeconds = Math.max(waitSeconds, decideSeconds + holdSeconds);
+  const base = {
+    service,
+    previousPid: first.pid,
+    /** The state the program was found in: from STARTING/BACKOFF, supervisord was let decide first. */
+    found: first.state,
+    limits: { startsecs: limits.startsecs, startretries: limits.startretries, source: limits.source },
   };
+  let before: ProgramStatus = first;
+  if (DECIDING.has(before.state)) {
+    const { last, decided } = await untilDecided(ctx, service, Math.max(waitSeconds, decideSeconds));
+    if (!isProgram(last)) return last;
+    if (!decided) {
+      const why = `still ${last.state} after ${Math.max(waitSeconds, decideSeconds)}s, longer than supervisord's own retries allow (startsecs ${limits.startsecs}, startretries ${limits.startretries}, ${limits.source})`;
+      return notUp(ctx, service, why, { ...base, state: last.state, pid: last.pid }, true);
+    }
+    before = last;
+    if (verb === 'start' && before.state === 'RUNNING')
+      return succeeded({ ...base, state: before.state, pid: before.pid, cameUpByItself: true });
+  }
+  if (before.state === 'RUNNING' || before.state === 'STOPPING') {
+    const stop = await control(ctx, 'stop', service);
+    if (stop.error !== undefined) return stop.error;
+    // supervisord sends SIGKILL after stopwaitsecs; one tick more for it to notice the exit.
+    const stopped = await pollUntil(
+      ctx,
+      Date.now() + (limits.stopwaitsecs + 2) * 1000,
+      async () => {
+        const now = await readOne(ctx, service);
+        return !isProgram(now) || (now.pid === null && now.state !== 'STOPPING') ? now : undefined;
+      },
+      250,
+    );
+    if (stopped === undefined) return failed(ErrorCode.ActionFailed, `${service} did not stop`, base);
+    if (!isProgram(stopped)) return stopped;
+  }
+  const start = await control(ctx, 'start', service);
+  // supervisorctl's exit code says nothing reliable (3.x exits 0 on a failed start): the state does.
+  if (start.error !== undefined) return start.error;
+  let last: ProgramStatus | ActionOutcome = before;
+  let upPid: number | null = null;
+  const settled = await pollUntil(
+    ctx,
+    Date.now() + settleSeconds * 1000,
+    async () => {
+      last = await readOne(ctx, service);
+      if (!isProgram(last)) return last;
+      if (last.state === 'FATAL') return last;
+      const fresh = last.state === 'RUNNING' && last.pid !== null && last.pid !== before.pid;
+      if (upPid !== null && (!fresh || last.pid !== upPid)) return last;
+      if (!fresh) return undefined;
+      upPid = last.pid;
+      return (last.uptimeSeconds ?? 0) >= limits.startsecs + holdSeconds ? last : undefined;
+    },
+    500,
+  );
+  const final: ProgramStatus | ActionOutcome = settled ?? last;
+  if (!isProgram(final)) return final;
+  const data = { ...base, state: final.state, pid: final.pid };
+  if (settled !== undefined && final.state === 'RUNNING' && final.pid === upPid) return succeeded(data);
+  if (settled === undefined)
+    return notUp(ctx, service, `still ${final.state} after ${settleSeconds}s: ${final.description}`, data, true);
+  if (final.state === 'FATAL') return notUp(ctx, service, `went FATAL: ${final.description}`, data, false);
+  return notUp(
+    ctx,
+    service,
+    `was RUNNING (pid ${upPid}) but did not stay up for ${holdSeconds}s: now ${final.state} ${final.description}`,
+    data,
+    false,
+  );
 }
 
 export const serviceStatus: ActionHandler<'service.status'> = async ({ service }, ctx) => {

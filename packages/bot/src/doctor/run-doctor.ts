@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config.js';
 import { isRecioError } from '@recio/protocol/errors';
 import { hostsFromConfig } from '../hosts/fleet-hosts.js';
 import { loadRunbooks } from '../runbooks/loader.js';
+import { loadTopology } from '../runbooks/topology.js';
 import { openStore, pendingMigrations, type Store, storeOptionsFromConfig } from '../store/index.js';
 import { fail, pass, type CheckResult } from './check.js';
 import { checkHost } from './fleet-checks.js';
@@ -34,6 +35,19 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   try {
     const runbooks = loadRunbooks(resolve(config.env.RECIO_RUNBOOKS_DIR), config.env.RECIO_RUNBOOKS_DIR);
     results.push(pass('runbooks', `${runbooks.size} valid (${[...runbooks.keys()].join(', ')})`));
+    // The dependencies that make one thread per cause (commands/topology.yml, or REC.IO's graph).
+    const topology = loadTopology(
+      resolve(config.env.RECIO_RUNBOOKS_DIR),
+      config.env.RECIO_RUNBOOKS_DIR,
+      new Set(runbooks.keys()),
+    );
+    const { causes, programs } = topology.spec;
+    results.push(
+      pass(
+        'topology',
+        `${Object.keys(causes).length} causes, ${Object.keys(programs).length} programs with their dependencies`,
+      ),
+    );
   } catch (error) {
     results.push(
       fail(
@@ -46,6 +60,33 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     );
   }
   results.push(...(await checkSlack(config)));
+  // What silently breaks a recovery (issue 13): the checklist's web UI item can never go green
+  // without its URL, and a role nobody holds is a gate nobody can pass.
+  results.push(
+    config.env.RECIO_WEB_URL
+      ? pass('web url', `the checklist probes ${config.env.RECIO_WEB_URL}`)
+      : fail(
+          'web url',
+          'RECIO_WEB_URL is not set: the checklist item "Web UI shows fresh data" can never go green',
+          "set RECIO_WEB_URL to REC.IO's web UI (its /health or front page)",
+        ),
+  );
+  const empty = (
+    [
+      ['lead_operator', config.env.RECIO_LEAD_OPERATORS],
+      ['system_architect', config.env.RECIO_SYSTEM_ARCHITECTS],
+      ['security_officer', config.env.RECIO_SECURITY_OFFICERS],
+    ] as const
+  ).filter(([, members]) => !members?.trim());
+  results.push(
+    empty.length === 0
+      ? pass('roles', 'every role has at least one member')
+      : fail(
+          'roles',
+          `no member: ${empty.map(([role]) => role).join(', ')}`,
+          'set RECIO_LEAD_OPERATORS, RECIO_SYSTEM_ARCHITECTS, RECIO_SECURITY_OFFICERS (Slack user or group ids)',
+        ),
+  );
   try {
     const store = await openStore({ ...storeOptionsFromConfig(config), migrate: false });
     try {

@@ -34,5 +34,11 @@ export interface Incident {
   detail: JsonObject;
   /** How many times the fault was seen while this incident was open (flaps join, never re-open). */
   occurrences: number;
+  /** When the probes behind it were healthy again (null while failing, or seen failing again since). */
+  recoveredAt: Date | null;
+  /** A symptom incident seen before its cause: the cause's incident it was merged into. */
+  mergedInto: string | null;
+  /** For a cause's incident: the symptoms that joined it, one line each (`trade_manager FATAL on app1`). */
+  symptoms: string[];
   updatedAt: Date;
 }

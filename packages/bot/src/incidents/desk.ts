@@ -7,8 +7,10 @@ import type { Answer } from '../operations/types.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
 import { recordTransition } from '../runbooks/transition.js';
 import type { Store, StoreLogger } from '../store/index.js';
-import { classify, type Failure } from './failure.js';
-import { MONITOR, postIncident, updateIncident } from './incident-messages.js';
+import { CauseLinks } from './causes.js';
+import { classify, type Classified, type Failure } from './failure.js';
+import { defaultTopology, type Topology } from '../runbooks/topology.js';
+import { minutesBetween, MONITOR, postIncident, replyInThread, updateIncident } from './incident-messages.js';
 import { durations, formatDuration, loadReportData, renderReport } from './report.js';
 
 export { MONITOR } from './incident-messages.js';
@@ -19,6 +21,12 @@ export interface IncidentDeskDeps {
   runs: RunRequests;
   logger: StoreLogger;
   opsChannel?: string | undefined;
+  /** How long an untouched monitor incident stays quiet after recovering before it resolves itself (10 min). */
+  quietMs?: number;
+  /** Told once an incident is resolved (the metrics): how, opened→resolved seconds, checklist green. */
+  onResolved?: (how: 'person' | 'quiet', seconds: number, checklistGreen: boolean) => void;
+  /** The dependencies (commands/topology.yml): which open incident a failure is a symptom of. */
+  topology?: Topology;
   /** Told after a change with messages is committed (the publisher sends without waiting). */
   onChange?: () => void;
 }
@@ -26,6 +34,9 @@ export interface IncidentDeskDeps {
 type IncidentPermission = 'view' | 'operate' | 'resolve' | 'root_cause';
 
 const ACTIVE_RUN = ['pending', 'running', 'awaiting_approval'];
+
+/** A reason to close with a checklist that is not green: a few words at least, not `ok`. */
+const MIN_REASON = 10;
 
 /**
  * Incidents from detection to report, behind one service for every surface: one thread per fault
@@ -35,11 +46,34 @@ const ACTIVE_RUN = ['pending', 'running', 'awaiting_approval'];
  * (the button and `/recio incident close` alike) that writes the report.
  */
 export class IncidentDesk {
-  constructor(private readonly deps: IncidentDeskDeps) {}
+  readonly topology: Topology;
+  private readonly causes: CauseLinks;
 
-  /** A failure seen by the monitor: opens its incident, or joins the open one with the same fingerprint. */
+  constructor(private readonly deps: IncidentDeskDeps) {
+    this.topology = deps.topology ?? defaultTopology();
+    this.causes = new CauseLinks({ ...deps, topology: this.topology });
+  }
+
+  /**
+   * A failure seen by the monitor. A symptom of an open cause (commands/topology.yml) joins the
+   * cause's incident; otherwise it opens its incident or joins the open one with the same
+   * fingerprint, and a new cause's incident takes in the symptom incidents opened before it.
+   */
   async reportFailure(failure: Failure): Promise<{ incident: Incident; created: boolean }> {
     const c = classify(failure);
+    const cause = await this.causes.openCauseOf(c.fingerprint);
+    if (cause !== undefined) {
+      const incident = await this.causes.joinAsSymptom(cause, failure, c);
+      this.deps.onChange?.();
+      return { incident, created: false };
+    }
+    const opened = await this.openOrJoin(failure, c);
+    if (opened.created) await this.causes.mergeSymptomsInto(opened.incident);
+    this.deps.onChange?.();
+    return opened;
+  }
+
+  private async openOrJoin(failure: Failure, c: Classified): Promise<{ incident: Incident; created: boolean }> {
     const result = await this.deps.store.withTransaction(async (tx) => {
       const { incident, created } = await tx.incidents.openOrJoin({
         fingerprint: c.fingerprint,
@@ -67,6 +101,8 @@ export class IncidentDesk {
           tell: [(t) => postIncident(t, incident, `:rotating_light: ${c.title}`)],
         });
       } else {
+        // Failing again: no longer recovered, and said in the thread where people look.
+        await tx.incidents.setRecovered(incident.id, false);
         await recordTransition(tx, {
           actor: MONITOR,
           incidentId: incident.id,
@@ -75,13 +111,19 @@ export class IncidentDesk {
           detail: { state: failure.state },
           tell: [
             (t) =>
+              replyInThread(
+                t,
+                incident,
+                `seen:${incident.occurrences}`,
+                `:repeat: Seen again (${incident.occurrences}×): ${redactSecrets(failure.detail)}`,
+              ),
+            (t) =>
               updateIncident(t, incident, `seen:${incident.occurrences}`, `${c.title} (seen ${incident.occurrences}×)`),
           ],
         });
       }
       return { incident, created };
     });
-    this.deps.onChange?.();
     return result;
   }
 
@@ -89,14 +131,56 @@ export class IncidentDesk {
   async reportHealthy(fingerprint: string, detail: string): Promise<void> {
     const incident = await this.deps.store.incidents.findUnresolved(fingerprint);
     if (incident === undefined) return;
-    await this.deps.store.timeline.add({
-      incidentId: incident.id,
-      actor: MONITOR,
-      kind: 'probe_healthy',
-      text: redactSecrets(detail),
-      detail: {},
+    await this.deps.store.withTransaction(async (tx) => {
+      await tx.timeline.add({
+        incidentId: incident.id,
+        actor: MONITOR,
+        kind: 'probe_healthy',
+        text: redactSecrets(detail),
+        detail: {},
+      });
+      const moved = await tx.incidents.setRecovered(incident.id, true);
+      if (!moved?.changed || moved.incident.recoveredAt === null) return;
+      const at = moved.incident.recoveredAt;
+      const text = `:white_check_mark: Recovered at ${at.toISOString().slice(11, 19)} UTC, after ${minutesBetween(moved.incident.openedAt, at)} min: ${redactSecrets(detail)}`;
+      await replyInThread(tx, moved.incident, `recovered:${at.getTime()}`, text);
+      await updateIncident(tx, moved.incident, `recovered:${at.getTime()}`, text);
     });
+    this.deps.onChange?.();
     await this.offerResolveIfReady(incident.id);
+  }
+
+  /**
+   * An incident the monitor opened and nobody touched (no acknowledgement, no run, no person on its
+   * timeline), recovered and quiet for the quiet period, resolves itself with a short report that
+   * says so. One that people worked on is offered Resolve instead (offerResolveIfReady).
+   */
+  async resolveQuiet(now = new Date()): Promise<string[]> {
+    const quietMs = this.deps.quietMs ?? 10 * 60_000;
+    const resolved: string[] = [];
+    for (const incident of await this.deps.store.incidents.listUnresolved()) {
+      if (incident.openedBy !== MONITOR || incident.status !== 'open' || incident.recoveredAt === null) continue;
+      if (now.getTime() - incident.recoveredAt.getTime() < quietMs) continue;
+      const events = await this.deps.store.timeline.list({ incidentId: incident.id });
+      if (events.some((e) => e.actor !== MONITOR || e.runId !== null)) continue;
+      const after = await this.deps.store.withTransaction(async (tx) => {
+        const { changed, incident: moved } = await tx.incidents.advance(incident.id, 'resolved', MONITOR);
+        if (!changed) return undefined;
+        await tx.audit.append({
+          actor: MONITOR,
+          action: 'incident.resolved',
+          target: `incident:${incident.id}`,
+          outcome: 'ok',
+          detail: { quiet: true, quietMinutes: Math.round(quietMs / 60_000) },
+        });
+        return moved;
+      });
+      if (after === undefined) continue;
+      await this.announceResolved(after, 'the monitor (quiet since it recovered, nobody worked on it)');
+      this.deps.onResolved?.('quiet', (durations(after).resolve ?? 0) / 1000, false);
+      resolved.push(incident.id);
+    }
+    return resolved;
   }
 
   /** Mitigated = the latest checklist in the thread is green and the monitor sees the fault healthy. */
@@ -163,7 +247,7 @@ export class IncidentDesk {
   }
 
   /** `/recio incident close`: this channel's (or this thread's) one open incident, resolved as Resolve does. */
-  async close(actor: Actor, origin: Origin): Promise<Answer> {
+  async close(actor: Actor, origin: Origin, reason?: string): Promise<Answer> {
     const open = (await this.deps.store.incidents.listUnresolved()).filter(
       (i) => i.channel === (origin.channel ?? this.deps.opsChannel),
     );
@@ -176,7 +260,7 @@ export class IncidentDesk {
         text: `${inThread.length} incidents are open here: close one from its thread with \`@recio incident close\`. Open: ${list}`,
       };
     }
-    return this.resolve(inThread[0]!.id, actor, origin);
+    return this.resolve(inThread[0]!.id, actor, origin, reason);
   }
 
   /** `/recio report [id]`: the stored report, or a note that it is not written yet. */
@@ -254,18 +338,50 @@ export class IncidentDesk {
   }
 
   /** Resolve (the button) and `/recio incident close`: resolved once, the report written and posted. */
-  async resolve(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
+  async resolve(incidentId: string, actor: Actor, origin: Origin, reason?: string): Promise<Answer> {
     const incident = await this.guard(incidentId, actor, 'resolve', origin);
     if ('type' in incident) return incident;
+    if (incident.status === 'resolved') {
+      const by = incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier';
+      return { type: 'text', text: `Already resolved (${by}).` };
+    }
+    const checklist = await this.checklistState(incidentId);
+    const why = reason?.trim() ?? '';
+    if (!checklist.green && why.length < MIN_REASON) {
+      // Not refused: asked. The reason goes into the report.
+      await this.deps.store.audit.append({
+        actor: actor.id,
+        action: 'incident.close_needs_reason',
+        target: `incident:${incidentId}`,
+        outcome: 'denied',
+        detail: { checklist: checklist.text, reasonLength: why.length },
+        requestId: origin.requestId,
+      });
+      return {
+        type: 'text',
+        text: `The checklist is not green (${checklist.text}). To close anyway, say why (at least ${MIN_REASON} characters): \`/recio incident close <reason>\` in the thread. The report will show it.`,
+      };
+    }
     const resolved = await this.deps.store.withTransaction(async (tx) => {
       const { changed, incident: after } = await tx.incidents.advance(incidentId, 'resolved', actor.id);
       if (!changed) return undefined;
+      if (!checklist.green)
+        await tx.timeline.add({
+          incidentId,
+          actor: actor.id,
+          kind: 'closed_not_green',
+          text: `closed with the checklist not green (${checklist.text}): ${redactSecrets(why).slice(0, 1000)}`,
+          detail: {},
+        });
       await tx.audit.append({
         actor: actor.id,
         action: 'incident.resolved',
         target: `incident:${incidentId}`,
         outcome: 'ok',
-        detail: {},
+        detail: {
+          checklistGreen: checklist.green,
+          ...(checklist.green ? {} : { reason: redactSecrets(why).slice(0, 1000) }),
+        },
         requestId: origin.requestId,
       });
       return after;
@@ -274,10 +390,29 @@ export class IncidentDesk {
       const by = incident.resolvedBy ? `by <@${incident.resolvedBy}>` : 'earlier';
       return { type: 'text', text: `Already resolved (${by}).` };
     }
-    const markdown = await this.writeReport(incidentId);
+    await this.announceResolved(resolved, actor.id);
     const d = durations(resolved);
+    this.deps.onResolved?.('person', (d.resolve ?? 0) / 1000, checklist.green);
+    const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
+    return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
+  }
+
+  /** The latest checklist run in the thread: green (every item passed), or what is missing, in words. */
+  private async checklistState(incidentId: string): Promise<{ green: boolean; text: string }> {
+    const data = await loadReportData(this.deps.store, incidentId);
+    const checklist = data?.runs.filter((r) => r.run.scenario === 'verify').at(-1);
+    if (checklist === undefined) return { green: false, text: 'it was not run' };
+    const open = checklist.steps.filter((s) => s.state !== 'succeeded');
+    if (checklist.run.state === 'succeeded' && open.length === 0) return { green: true, text: 'green' };
+    return { green: false, text: `${open.length} of ${checklist.steps.length} items not passed` };
+  }
+
+  /** The report written, the parent updated and the report uploaded into the thread. */
+  private async announceResolved(resolved: Incident, by: string): Promise<void> {
+    const incidentId = resolved.id;
+    const markdown = await this.writeReport(incidentId);
     await this.deps.store.withTransaction(async (tx) => {
-      await updateIncident(tx, resolved, 'resolved', `Resolved by ${actor.id}`);
+      await updateIncident(tx, resolved, 'resolved', `Resolved by ${by}`);
       if (!resolved.channel) return;
       await tx.outbox.enqueue({
         dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`,
@@ -293,8 +428,6 @@ export class IncidentDesk {
       });
     });
     this.deps.onChange?.();
-    const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
-    return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
   }
 
   /** The system_architect's root cause and follow-ups; the stored report is rewritten with them. */

@@ -29,3 +29,26 @@ export async function updateIncident(tx: Repos, incident: Incident, change: stri
     payload: { text, event: eventOf(incident) },
   });
 }
+
+/** A visible reply in the incident's thread, once per key (never only an edit of an old message). */
+export async function replyInThread(
+  tx: Repos,
+  incident: Incident,
+  key: string,
+  text: string,
+  event?: Record<string, unknown>,
+): Promise<void> {
+  if (!incident.channel) return;
+  await tx.outbox.enqueue({
+    dedupeKey: `incident:${incident.id}:${key}`,
+    channel: incident.channel,
+    kind: 'post',
+    threadOf: incidentPostKey(incident.id),
+    payload: { text, ...(event ? { event: event as never } : {}) },
+  });
+}
+
+/** Minutes, rounded, for "after N min". */
+export function minutesBetween(from: Date, to: Date): number {
+  return Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000));
+}

@@ -108,6 +108,27 @@ function checklistSection(data: ReportData): string[] {
   ];
 }
 
+const minutes = (from: Date, to: Date) => Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000));
+
+function recoveredLine(incident: Incident): string {
+  if (incident.recoveredAt === null) return '';
+  return ` Recovered at ${stamp(incident.recoveredAt)} UTC, after ${minutes(incident.openedAt, incident.recoveredAt)} min.`;
+}
+
+/** Said plainly when nobody resolved it: the monitor did, after the quiet period. */
+function selfResolvedLine(incident: Incident, events: TimelineEvent[]): string {
+  if (incident.resolvedBy !== 'monitor' || incident.mergedInto !== null || incident.recoveredAt === null) return '';
+  const people = events.some((e) => e.actor !== 'monitor');
+  if (people || incident.resolvedAt === null) return '';
+  return ` **Resolved by itself**: the probes stayed healthy for ${minutes(incident.recoveredAt, incident.resolvedAt)} min after it recovered and nobody worked on it.`;
+}
+
+/** A close with the checklist not green: the reason the person gave, as they gave it (redacted). */
+function notGreenLine(events: TimelineEvent[]): string {
+  const closed = events.filter((e) => e.kind === 'closed_not_green').at(-1);
+  return closed ? ` **Closed by ${closed.actor} ${cell(closed.text)}.**` : '';
+}
+
 /** The incident report of the plan's §5, in Markdown, secrets redacted throughout. */
 export function renderReport(data: ReportData): string {
   const { incident, events } = data;
@@ -120,7 +141,7 @@ export function renderReport(data: ReportData): string {
     '',
     '## Summary',
     '',
-    `${cell(incident.title)}. Opened by ${incident.openedBy} at ${stamp(incident.openedAt)} UTC${detected && incident.occurrences > 1 ? `; seen ${incident.occurrences} times while open` : ''}. ${data.runs.length} runbook run(s): ${data.runs.map((r) => `${String(r.run.params.title ?? r.run.scenario)} (${r.run.state})`).join('; ') || 'none'}.${incident.resolvedAt ? ` Resolved by ${incident.resolvedBy} at ${stamp(incident.resolvedAt)} UTC.` : ' Not resolved yet.'}`,
+    `${cell(incident.title)}. Opened by ${incident.openedBy} at ${stamp(incident.openedAt)} UTC${detected && incident.occurrences > 1 ? `; seen ${incident.occurrences} times while open` : ''}. ${data.runs.length} runbook run(s): ${data.runs.map((r) => `${String(r.run.params.title ?? r.run.scenario)} (${r.run.state})`).join('; ') || 'none'}.${recoveredLine(incident)}${incident.resolvedAt ? ` Resolved by ${incident.resolvedBy} at ${stamp(incident.resolvedAt)} UTC.` : ' Not resolved yet.'}${selfResolvedLine(incident, events)}${notGreenLine(events)}`,
     '',
     '## Impact window',
     '',

@@ -11,7 +11,7 @@ export type Intent =
   | { kind: 'rollback'; tag?: string }
   | { kind: 'checklist' }
   | { kind: 'incident_open'; title: string; security: boolean }
-  | { kind: 'incident_close' }
+  | { kind: 'incident_close'; reason?: string }
   | { kind: 'report'; incidentId?: string }
   | { kind: 'backup_now' }
   | { kind: 'backup_list' }

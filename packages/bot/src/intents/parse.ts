@@ -169,7 +169,9 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
 
 function parseIncident(rest: string[]): ParseResult {
   const [sub, ...more] = rest;
-  if (sub === 'close') return more.length ? fail(extraWords(more, 'incident close')!) : ok({ kind: 'incident_close' });
+  // Words after `close` are the reason, asked for when the checklist is not green.
+  if (sub === 'close')
+    return ok(more.length ? { kind: 'incident_close', reason: more.join(' ') } : { kind: 'incident_close' });
   if (sub !== 'open')
     return fail(
       'Usage: `/recio incident open [--security] <title>` or `/recio incident close`.' +

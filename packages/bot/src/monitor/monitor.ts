@@ -79,13 +79,17 @@ export class Monitor {
 
   private lastRound: Promise<unknown> = Promise.resolve();
 
-  private async probeRound(): Promise<Observation[]> {
-    const ctx: ProbeContext = {
+  private probeContext(): ProbeContext {
+    return {
       ...this.deps.probe,
       feedMaxAgeSeconds: this.options.feedMaxAgeSeconds,
       backupMaxAgeSeconds: this.options.backupMaxAgeSeconds,
       deadlineMs: Math.max(5_000, this.options.intervalMs),
     };
+  }
+
+  private async probeRound(): Promise<Observation[]> {
+    const ctx = this.probeContext();
     // Programs first: a crash is the most common fault and the one a trader feels first.
     const observations: Observation[] = [];
     const failing = new Set<string>();
@@ -116,6 +120,8 @@ export class Monitor {
       );
     }
     for (const observation of observations) await this.observe(observation);
+    // Untouched incidents that recovered and stayed quiet resolve themselves (the desk decides which).
+    await this.deps.desk.resolveQuiet();
     return observations;
   }
 
@@ -124,8 +130,29 @@ export class Monitor {
     const { fingerprint } = classify(observation.failure);
     const wasOk = this.state.get(fingerprint);
     this.state.set(fingerprint, observation.ok);
-    if (!observation.ok && wasOk !== false) await this.deps.desk.reportFailure(observation.failure);
+    if (!observation.ok && wasOk !== false) {
+      await this.checkCauses(observation.failure);
+      await this.deps.desk.reportFailure(observation.failure);
+    }
     if (observation.ok && wasOk === false) await this.deps.desk.reportHealthy(fingerprint, observation.failure.detail);
+  }
+
+  /**
+   * Before a program or feed failure opens anything: is a cause of it (commands/topology.yml) down
+   * too? The database is probed now rather than at the next round, so a cascade opens the cause's
+   * incident first and its symptoms join it (one thread per cause) instead of each opening its own.
+   */
+  private async checkCauses(failure: Failure): Promise<void> {
+    if (failure.kind !== 'program' && failure.kind !== 'feed') return;
+    const { topology } = this.deps.desk;
+    const node = failure.kind === 'program' ? `program:${failure.subject}` : `feed:${failure.subject}`;
+    const causes = topology.causesOf(node);
+    if (!topology.causesOfKind('db').some((db) => causes.has(db))) return;
+    const ctx = this.probeContext();
+    for (const host of ctx.withRole('db')) {
+      const db = await probeDatabase(ctx, host);
+      for (const observation of db.observations) if (!observation.ok) await this.observe(observation);
+    }
   }
 
   private async pollLoop(): Promise<void> {

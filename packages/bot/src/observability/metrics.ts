@@ -45,6 +45,8 @@ export interface Metrics {
   countRun(outcome: RunOutcome): void;
   countStep(outcome: RunOutcome): void;
   setOpenIncidents(count: number): void;
+  /** An incident resolved: how (a person or the quiet period), open→resolved seconds, checklist green or not. */
+  observeIncidentResolved(how: 'person' | 'quiet', seconds: number, checklistGreen: boolean): void;
   countSlackCall(method: string, outcome: SlackCallOutcome): void;
   setOutboxPending(count: number): void;
   /** The exposition text and its content type, for `GET /metrics`. */
@@ -115,6 +117,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         }
       : {}),
   });
+  const incidentResolve = new Histogram({
+    name: `${p}incident_resolve_seconds`,
+    help: 'Incidents resolved: seconds from opened to resolved, by who resolved it and whether the checklist was green',
+    labelNames: ['how', 'checklist'] as const,
+    buckets: [60, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400],
+    registers,
+  });
   const outboxPending = new Gauge({
     name: `${p}outbox_pending`,
     help: 'Slack messages waiting in the outbox',
@@ -149,6 +158,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     countRun: (outcome) => runs.inc({ outcome }),
     countStep: (outcome) => steps.inc({ outcome }),
     setOpenIncidents: (count) => openIncidents.set(count),
+    observeIncidentResolved: (how, seconds, green) =>
+      incidentResolve.observe({ how, checklist: green ? 'green' : 'not_green' }, seconds),
     countSlackCall: (method, outcome) => {
       slackCalls.inc({ method, outcome });
       if (outcome === 'ratelimited') slackRateLimited.inc({ method });

@@ -119,7 +119,7 @@ export class Operations {
       case 'incident_open':
         return incidents.declare(intent.title, intent.security, actor, origin);
       case 'incident_close':
-        return incidents.close(actor, origin);
+        return incidents.close(actor, origin, intent.reason);
       case 'report':
         return incidents.reportFor(intent.incidentId, origin);
       case 'drill':

@@ -6,6 +6,7 @@ import { ActionParams, isActionName } from '@recio/protocol/actions';
 import { formatIssuePath, formatIssues } from '@recio/protocol/zod-issues';
 import { RunbookSpec, type StepSpec } from './schema.js';
 import { checkStepPolicy } from './step-policy.js';
+import { TOPOLOGY_FILE } from './topology.js';
 
 /** Stand-ins for `{{param}}` when a step's params are checked at load time, by parameter kind. */
 const SAMPLE_VALUES = { service: 'trade_executor', tag: 'v1.0.0', text: 'sample' } as const;
@@ -23,7 +24,7 @@ export function loadRunbooks(dir: string, displayDir = relative(process.cwd(), d
   let files: string[];
   try {
     files = readdirSync(dir)
-      .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
+      .filter((f) => (f.endsWith('.yml') || f.endsWith('.yaml')) && f !== TOPOLOGY_FILE)
       .sort();
   } catch (error) {
     throw new RecioError(ErrorCode.ConfigInvalid, `cannot read the runbook dir ${dir}: ${(error as Error).message}`);

@@ -2,7 +2,7 @@ import { stepOutputFilename } from '../runbooks/run-notices.js';
 import type { OutboxMessage, Store } from '../store/index.js';
 import { renderApprovalMessage } from './views/approval-message.js';
 import { isChecklist, renderChecklist } from './views/checklist.js';
-import { renderIncidentParent } from './views/incident-parent.js';
+import { renderIncidentParent, renderMergedReply } from './views/incident-parent.js';
 import type { Block } from './views/kit.js';
 import { fallbackText } from './views/kit.js';
 import { renderRunMessage } from './views/run-message.js';
@@ -52,6 +52,12 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
         content: output,
       },
     };
+  }
+  if (event.type === 'merged' && typeof event.incidentId === 'string') {
+    // Rendered when sent: by then the cause's parent is usually posted, and its thread can be linked.
+    const child = await store.incidents.get(event.incidentId);
+    const parent = child?.mergedInto ? await store.incidents.get(child.mergedInto) : undefined;
+    return parent ? { text: renderMergedReply(parent) } : own;
   }
   if (event.type === 'incident' && typeof event.incidentId === 'string') {
     const incident = await store.incidents.get(event.incidentId);

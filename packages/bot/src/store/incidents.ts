@@ -35,6 +35,18 @@ export interface IncidentsRepo {
   setRootCause(id: string, rootCause: string, followUps: string): Promise<void>;
   /** The incident whose parent message is this thread, if any (resolved ones too). */
   findByThread(channel: string, threadTs: string): Promise<Incident | undefined>;
+  /**
+   * A symptom incident merged into its cause's: resolved by `actor`, pointing at the parent. Only an
+   * unresolved one moves (`changed: false` otherwise: a merge of a resolved incident does nothing).
+   */
+  mergeInto(id: string, parentId: string, actor: string): Promise<{ incident: Incident; changed: boolean }>;
+  /** Adds a symptom line to a cause's incident; `added: false` when it was listed already. */
+  addSymptom(id: string, symptom: string): Promise<{ incident: Incident; added: boolean }>;
+  /**
+   * Marks it recovered now (`recovered: true` only when it was not already), or clears the mark
+   * (`at` null: failing again). Only an unresolved incident moves.
+   */
+  setRecovered(id: string, recovered: boolean): Promise<{ incident: Incident; changed: boolean } | undefined>;
   /** The most recent incidents, newest first. */
   listRecent(limit: number): Promise<Incident[]>;
 }
@@ -61,6 +73,9 @@ interface IncidentRow {
   follow_ups: string | null;
   detail: JsonObject;
   occurrences: number;
+  merged_into: string | null;
+  symptoms: string[];
+  recovered_at: Date | null;
   updated_at: Date;
 }
 
@@ -87,6 +102,9 @@ function toIncident(row: IncidentRow): Incident {
     followUps: row.follow_ups,
     detail: row.detail,
     occurrences: row.occurrences,
+    mergedInto: row.merged_into,
+    recoveredAt: row.recovered_at,
+    symptoms: row.symptoms,
     updatedAt: row.updated_at,
   };
 }
@@ -179,6 +197,59 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
         if (!current) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
         return { incident: toIncident(current), changed: false };
       });
+    },
+    mergeInto(id, parentId, actor) {
+      return db.transaction(async (tx) => {
+        const [row] =
+          isUuid(id) && isUuid(parentId) && id !== parentId
+            ? await tx.query<IncidentRow>(
+                `UPDATE incidents SET status = 'resolved', resolved_at = now(), resolved_by = $3,
+                        merged_into = $2, updated_at = now()
+                  WHERE id = $1 AND status <> 'resolved' RETURNING *`,
+                [id, parentId, actor],
+              )
+            : [];
+        if (row) {
+          await createTimelineRepo(tx).add({
+            incidentId: id,
+            actor,
+            kind: 'merged',
+            text: `Merged into incident ${parentId}`,
+            detail: { into: parentId },
+          });
+          return { incident: toIncident(row), changed: true };
+        }
+        const current = await getRow(tx, id);
+        if (!current) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
+        return { incident: toIncident(current), changed: false };
+      });
+    },
+    async setRecovered(id, recovered) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<IncidentRow>(
+        recovered
+          ? `UPDATE incidents SET recovered_at = now(), updated_at = now()
+              WHERE id = $1 AND status <> 'resolved' AND recovered_at IS NULL RETURNING *`
+          : `UPDATE incidents SET recovered_at = NULL, updated_at = now()
+              WHERE id = $1 AND status <> 'resolved' AND recovered_at IS NOT NULL RETURNING *`,
+        [id],
+      );
+      if (row) return { incident: toIncident(row), changed: true };
+      const current = await getRow(db, id);
+      return current && { incident: toIncident(current), changed: false };
+    },
+    async addSymptom(id, symptom) {
+      const [row] = isUuid(id)
+        ? await db.query<IncidentRow>(
+            `UPDATE incidents SET symptoms = symptoms || jsonb_build_array($2::text), updated_at = now()
+              WHERE id = $1 AND NOT symptoms ? $2 RETURNING *`,
+            [id, symptom],
+          )
+        : [];
+      if (row) return { incident: toIncident(row), added: true };
+      const current = await getRow(db, id);
+      if (!current) throw new RecioError(ErrorCode.NotFound, `no incident ${id}`);
+      return { incident: toIncident(current), added: false };
     },
     async setThread(id, channel, threadTs) {
       await db.query('UPDATE incidents SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [

@@ -31,6 +31,18 @@ function who(id: string): string {
   return /^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : `\`${escapeText(id)}\``;
 }
 
+/** Where a cause's thread is: a link once its parent is posted, its id and title before. */
+export function incidentLink(incident: Incident): string {
+  const label = `incident ${shortId(incident.id)} — ${escapeText(incident.title)}`;
+  if (!incident.channel || !incident.threadTs) return `\`${shortId(incident.id)}\` (${escapeText(incident.title)})`;
+  return `<https://slack.com/archives/${incident.channel}/p${incident.threadTs.replace('.', '')}|${label}>`;
+}
+
+/** The reply in a symptom incident's thread once its cause's incident took it in. */
+export function renderMergedReply(cause: Incident): string {
+  return `:twisted_rightwards_arrows: Merged into ${incidentLink(cause)}: that is the cause, and everything goes on in its thread.`;
+}
+
 /**
  * An incident's parent message — the thread everything after it goes into: what failed, where,
  * since when, how bad, and its buttons (Acknowledge while open, Resolve once mitigated, Run
@@ -40,13 +52,15 @@ function who(id: string): string {
 export function renderIncidentParent(incident: Incident): { text: string; blocks: Block[] } {
   const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
   const status =
-    incident.status === 'resolved'
-      ? `:white_check_mark: *Resolved*${incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : ''}${incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : ''}`
-      : incident.status === 'mitigated'
-        ? `:large_green_circle: *Mitigated* — the checklist is green and the probes are healthy. Resolve?${incident.acknowledgedBy ? ` (acknowledged by ${who(incident.acknowledgedBy)})` : ''}`
-        : incident.status === 'acknowledged' || incident.acknowledgedBy
-          ? `:eyes: Acknowledged${incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : ''}${incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : ''}`
-          : ':rotating_light: *Open* — not acknowledged yet';
+    incident.mergedInto !== null
+      ? `:twisted_rightwards_arrows: *Merged* into incident \`${shortId(incident.mergedInto)}\`, its cause: everything goes on in that thread`
+      : incident.status === 'resolved'
+        ? `:white_check_mark: *Resolved*${incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : ''}${incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : ''}`
+        : incident.status === 'mitigated'
+          ? `:large_green_circle: *Mitigated* — the checklist is green and the probes are healthy. Resolve?${incident.acknowledgedBy ? ` (acknowledged by ${who(incident.acknowledgedBy)})` : ''}`
+          : incident.status === 'acknowledged' || incident.acknowledgedBy
+            ? `:eyes: Acknowledged${incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : ''}${incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : ''}`
+            : ':rotating_light: *Open* — not acknowledged yet';
   const seen = incident.occurrences > 1 ? ` · seen ${incident.occurrences}×` : '';
   const blocks: Block[] = [
     header(`${incident.status === 'resolved' ? 'Resolved: ' : ''}${incident.title}`),
@@ -60,6 +74,20 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
       ],
     },
     section(status),
+    ...(incident.recoveredAt !== null && incident.status !== 'resolved'
+      ? [
+          section(
+            `:white_check_mark: Recovered at ${slackTime(incident.recoveredAt)}, after ${Math.max(0, Math.round((incident.recoveredAt.getTime() - incident.openedAt.getTime()) / 60_000))} min`,
+          ),
+        ]
+      : []),
+    ...(incident.symptoms.length > 0
+      ? [
+          section(
+            `*Symptoms* (no threads of their own): ${escapeText(incident.symptoms.slice(0, 40).join(', '))}${incident.symptoms.length > 40 ? ` and ${incident.symptoms.length - 40} more` : ''}`,
+          ),
+        ]
+      : []),
     context(
       `Incident \`${shortId(incident.id)}\` · opened by ${who(incident.openedBy)}${incident.scenario ? ` · runbook \`${escapeText(incident.scenario)}\`` : ''}${seen} · everything about it goes in this thread`,
     ),

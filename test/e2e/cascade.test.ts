@@ -1,0 +1,66 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { breakScenario, heal } from '@recio/sandbox/index';
+import { eventually, Operators, readable } from './support/operator.js';
+import { programs } from './support/sandbox-facts.js';
+import { OPS, startStack, type E2EStack } from './support/stack.js';
+
+/**
+ * A cascade as it really happens (issue 13): PostgreSQL stopped for 60 s, every program loses its
+ * connection and exits, supervisord retries and gives up (FATAL), watchdogs included. The
+ * dependencies in commands/topology.yml make every program's failure a symptom of the database:
+ * exactly one thread in the ops channel, the programs listed on its parent, one reply per program.
+ */
+let stack: E2EStack;
+let ops: Operators;
+const OUTAGE_MS = 60_000;
+
+beforeAll(async () => {
+  stack = await startStack();
+  ops = new Operators(stack);
+  await eventually(() => expect(stack.bot.monitor?.isLeader).toBe(true));
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const topLevel = () => stack.slack.state.messagesIn(OPS, { topLevelOnly: true });
+
+describe('the database stopped for 60 s while everything crashes', () => {
+  test('exactly one thread in the ops channel: the database, with every program as a symptom', async () => {
+    const before = topLevel().length;
+    const started = performance.now();
+    await breakScenario(stack.sandbox, 'postgres-failure', { variant: 'stop' });
+    const { incident, parent } = await ops.incidentPosted('db:sbx1');
+    // Every program, the watchdogs too, gave up: supervisord says FATAL for all six.
+    await eventually(
+      async () => {
+        const now = await programs(stack.sandbox);
+        expect(RECIO_PROGRAMS.map((p) => [p, now[p]?.state])).toEqual(RECIO_PROGRAMS.map((p) => [p, 'FATAL']));
+      },
+      OUTAGE_MS + 30_000,
+      500,
+    );
+    // The outage lasts its 60 s (the scenario's length, not a guess at machine speed).
+    const left = OUTAGE_MS - (performance.now() - started);
+    if (left > 0) await sleep(left);
+    await heal(stack.sandbox, 'postgres-failure');
+    // The monitor sees the database healthy again: told on the cause's timeline.
+    await eventually(async () => expect(await ops.timeline(incident.id)).toContain('probe_healthy'), 60_000);
+
+    const threads = topLevel().slice(before);
+    expect(threads.map((m) => m.ts)).toEqual([parent.ts]);
+    const open = (await stack.bot.core.store.incidents.listUnresolved()).map((i) => i.fingerprint);
+    expect(open).toEqual(['db:sbx1']);
+    const now = await ops.parentNow(incident.id);
+    for (const program of RECIO_PROGRAMS) expect(readable(now)).toContain(`${program} on sbx1`);
+    const replies = ops.thread(parent).map(readable);
+    for (const program of RECIO_PROGRAMS) {
+      expect(
+        replies.filter((r) => r.startsWith(`:link: ${program} `)),
+        program,
+      ).toHaveLength(1);
+    }
+  }, 240_000);
+});
