@@ -83,7 +83,9 @@ describe('database actions over SSH against a real PostgreSQL', () => {
     expect(created.ok).toBe(true);
     const file = (created.data as { file: string }).file;
     expect(file).toMatch(/^db_\d{4}-\d{2}-\d{2}\.sql$/);
-    const dump = await readFile(join(host.backupsDir, file), 'utf8');
+    // The plan's file name, pg_dump's custom format: pg_restore reads it back as SQL.
+    expect((await readFile(join(host.backupsDir, file))).subarray(0, 5).toString()).toBe('PGDMP');
+    const dump = (await execa('pg_restore', ['--file=-', join(host.backupsDir, file)])).stdout;
     expect(dump).toContain('CREATE TABLE public.trades');
     expect(dump).toContain('BTC-100K');
     const second = await transport.run({ action: 'backup.create', params: {} });

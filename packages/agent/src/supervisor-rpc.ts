@@ -38,12 +38,13 @@ export function exitStatusOfFault(faultCode: number, ignored: number): number {
   return dead.includes(faultCode) ? 7 : 1;
 }
 
-interface CallError extends Error {
+/** What the xmlrpc package rejects with: an Error carrying a socket code or an XML-RPC fault. */
+type CallError = Error & {
   code?: string;
   faultCode?: number;
   faultString?: string;
   res?: { statusCode?: number };
-}
+};
 
 /**
  * One XML-RPC call on a fresh connection to the socket. A fresh connection per call (a unix socket

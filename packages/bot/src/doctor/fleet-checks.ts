@@ -140,9 +140,8 @@ export function checkOffsite(
       "check the backup run's offsite step (backups.offsite) in the last nights' runs",
     );
   }
-  const stale = offsite.files.filter(
-    (f) => now - Date.parse(f.takenAt) > (OFFSITE_KEEP_DAYS + OFFSITE_GRACE_DAYS) * DAY_MS,
-  );
+  const listed = offsite.files;
+  const stale = listed.filter((f) => now - Date.parse(f.takenAt) > (OFFSITE_KEEP_DAYS + OFFSITE_GRACE_DAYS) * DAY_MS);
   if (stale.length > 0) {
     return fail(
       name,
