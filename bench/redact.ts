@@ -61,6 +61,7 @@ for (let i = 0; i < RUNS; i++) {
 const whole = summarize(time(log)).median;
 const streamed = summarize(streamSamples).median;
 console.log(
-  `\n${(log.length / 1024 / 1024).toFixed(2)} MiB of log: whole text ${ms(whole)}, streamed on lines ${ms(streamed)} (${ratio(streamed, whole)})`,
+  `\n${(log.length / 1024 / 1024).toFixed(2)} MiB of log: whole text ${ms(whole)}, ` +
+    `streamed on lines ${ms(streamed)} (${ratio(streamed, whole)})`,
 );
 console.log(`\nworst shape ${ms(worst)}: ${worst <= Math.max(50, baseline * 10) ? 'within target' : 'OVER TARGET'}`);

@@ -55,16 +55,20 @@ describe('bad-release (§1.4)', () => {
     ]);
   });
 
-  test('Run recovery lists the tags, then the rollback to the last good tag waits for a second lead_operator', async () => {
-    await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
-    await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
-    const approval = await ops.replyWithButton(parent, `Roll back to ${GOOD_TAG}`, ActionId.approve);
-    expect(readable(approval)).toContain('`deploy.rollback` on `sbx1`');
-    expect(readable(approval)).toContain(`{"tag":"${GOOD_TAG}"}`);
-    expect(await checkedOutTag(stack.sandbox)).toBe(BAD_TAG);
-  });
+  test(
+    'Run recovery lists the tags, ' + 'then the rollback to the last good tag waits for a second lead_operator',
+    async () => {
+      await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
+      await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
+      const approval = await ops.replyWithButton(parent, `Roll back to ${GOOD_TAG}`, ActionId.approve);
+      expect(readable(approval)).toContain('`deploy.rollback` on `sbx1`');
+      expect(readable(approval)).toContain(`{"tag":"${GOOD_TAG}"}`);
+      expect(await checkedOutTag(stack.sandbox)).toBe(BAD_TAG);
+    },
+  );
 
-  test('a wrong tag typed in the confirmation records nothing; bob types the tag, the rollback runs and is smoke-tested', async () => {
+  test('a wrong tag typed in the confirmation records nothing; bob types the tag, ' +
+    'the rollback runs and is smoke-tested', async () => {
     const approval = await ops.replyWithButton(parent, `Roll back to ${GOOD_TAG}`, ActionId.approve);
     await stack.slack.deliver.click({
       user: BOB,

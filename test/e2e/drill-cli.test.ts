@@ -24,7 +24,10 @@ afterAll(async () => {
   await base?.stop();
 });
 
-/** What the bot's environment would hold: the store, roles, the provider and web URLs — not the fleet, which the command names. */
+/**
+ * What the bot's environment would hold: the store, roles, the provider and web URLs — not the fleet, which the
+ * command names.
+ */
 const env = (): Record<string, string> => {
   const { RECIO_FLEET: _fleet, ...urls } = base.sandbox.env;
   return {
@@ -50,38 +53,42 @@ async function recio(...args: string[]): Promise<{ lines: string[]; exitCode: nu
 }
 
 describe('recio drill', () => {
-  test('refuses, before breaking anything, what a staging fleet cannot take and an approver without the role', async () => {
-    const fleet = base.sandbox.fleetPath;
-    await expect(recio('drill', 'postgres-failure', '--fleet', fleet)).rejects.toThrow(
-      /postgres-failure cannot be broken safely on a staging fleet: the agent has no action that stops PostgreSQL/,
-    );
-    await expect(recio('drill', 'bad-release', '--fleet', fleet)).rejects.toThrow(
-      /cannot be broken safely on a staging fleet/,
-    );
-    await expect(recio('drill', 'service-crash', '--fleet', fleet, '--service', 'trade_executor')).rejects.toThrow(
-      /only a feed watchdog .* can be drilled/,
-    );
-    await expect(
-      recio(
-        'drill',
-        'postgres-failure',
-        '--variant',
-        'drop-table',
-        '--sandbox',
-        base.sandbox.dir,
-        '--approve-as',
-        DAVE,
-      ),
-    ).rejects.toThrow(`${DAVE} cannot approve the drill's restore or rollback`);
-    await expect(recio('drill', 'postgres-failure', '--sandbox', base.sandbox.dir, '--fleet', fleet)).rejects.toThrow(
-      '--sandbox or --fleet, not both',
-    );
-    expect((await sandboxStatus(base.sandbox.dir)).ok).toBe(true);
-    expect(await tableExists(base.sandbox, DROPPED_TABLE)).toBe(true);
-    expect(await base.storeDb.query('SELECT count(*)::int AS n FROM incidents').then((r) => r.rows[0].n)).toBe(0);
-  });
+  test(
+    'refuses, before breaking anything, ' + 'what a staging fleet cannot take and an approver without the role',
+    async () => {
+      const fleet = base.sandbox.fleetPath;
+      await expect(recio('drill', 'postgres-failure', '--fleet', fleet)).rejects.toThrow(
+        /postgres-failure cannot be broken safely on a staging fleet: the agent has no action that stops PostgreSQL/,
+      );
+      await expect(recio('drill', 'bad-release', '--fleet', fleet)).rejects.toThrow(
+        /cannot be broken safely on a staging fleet/,
+      );
+      await expect(recio('drill', 'service-crash', '--fleet', fleet, '--service', 'trade_executor')).rejects.toThrow(
+        /only a feed watchdog .* can be drilled/,
+      );
+      await expect(
+        recio(
+          'drill',
+          'postgres-failure',
+          '--variant',
+          'drop-table',
+          '--sandbox',
+          base.sandbox.dir,
+          '--approve-as',
+          DAVE,
+        ),
+      ).rejects.toThrow(`${DAVE} cannot approve the drill's restore or rollback`);
+      await expect(recio('drill', 'postgres-failure', '--sandbox', base.sandbox.dir, '--fleet', fleet)).rejects.toThrow(
+        '--sandbox or --fleet, not both',
+      );
+      expect((await sandboxStatus(base.sandbox.dir)).ok).toBe(true);
+      expect(await tableExists(base.sandbox, DROPPED_TABLE)).toBe(true);
+      expect(await base.storeDb.query('SELECT count(*)::int AS n FROM incidents').then((r) => r.rows[0].n)).toBe(0);
+    },
+  );
 
-  test('the restore branch on the sandbox: detected, restored after the named second person approves, green, resolved — exit 0', async () => {
+  test('the restore branch on the sandbox: detected, restored after the named second person approves, green, ' +
+    'resolved — exit 0', async () => {
     const { lines, exitCode } = await recio(
       'drill',
       'postgres-failure',
@@ -117,7 +124,8 @@ describe('recio drill', () => {
     }
   }, 180_000);
 
-  test('a staging fleet: a feed watchdog stopped through the agent, seen as its stale feed, restarted by the runbook', async () => {
+  test('a staging fleet: a feed watchdog stopped through the agent, seen as its stale feed, ' +
+    'restarted by the runbook', async () => {
     const pid = (await programs(base.sandbox)).btc_price_watchdog!.pid;
     // The one knob changed for a test: the BTC feed is called stale after 4 s, not the bot's 60 s.
     const opened = await openDrillContext({

@@ -47,7 +47,8 @@ describe('/recio drill', () => {
     await eventually(() => expect(ops.answersTo(ALICE).at(-1)).toContain('A drill is running already'));
   });
 
-  test('the bot detects and recovers the bad deploy for real; the result is posted and the sandbox is back on the good tag', async () => {
+  test('the bot detects and recovers the bad deploy for real; ' +
+    'the result is posted and the sandbox is back on the good tag', async () => {
     const post = await eventually(
       () => {
         const m = drillPost();
@@ -68,39 +69,43 @@ describe('/recio drill', () => {
     }
   }, 180_000);
 
-  test('the drill is an incident of kind drill, with its times, actions and report; the incident it caused is resolved with a note', async () => {
-    const store = stack.bot.core.store;
-    const drill = (await store.incidents.listRecent(10)).find((i) => i.kind === 'drill')!;
-    expect(drill).toMatchObject({ status: 'resolved', openedBy: ALICE, severity: 'sev4' });
-    const result = (await store.timeline.list({ incidentId: drill.id })).find((e) => e.kind === 'drill_result')!
-      .detail as unknown as DrillResult;
-    expect(result).toMatchObject({ ok: true, scenario: 'bad-release', failures: [] });
-    expect(result.timeToDetectMs).toBeGreaterThan(0);
-    expect(result.timeToGreenMs).toBeGreaterThan(result.timeToRecoveredMs!);
-    expect(result.operatorActions).toEqual([
-      'acknowledge',
-      'run recovery',
-      `approve "Roll back to ${GOOD_TAG}" as ${ALICE}`,
-      'open checklist',
-      'confirm: Trades can be placed and confirmed',
-      'resolve',
-    ]);
-    expect(drill.report).toContain('# Drill: bad-release (deploy) — passed');
+  test(
+    'the drill is an incident of kind drill, with its times, actions and report; ' +
+      'the incident it caused is resolved with a note',
+    async () => {
+      const store = stack.bot.core.store;
+      const drill = (await store.incidents.listRecent(10)).find((i) => i.kind === 'drill')!;
+      expect(drill).toMatchObject({ status: 'resolved', openedBy: ALICE, severity: 'sev4' });
+      const result = (await store.timeline.list({ incidentId: drill.id })).find((e) => e.kind === 'drill_result')!
+        .detail as unknown as DrillResult;
+      expect(result).toMatchObject({ ok: true, scenario: 'bad-release', failures: [] });
+      expect(result.timeToDetectMs).toBeGreaterThan(0);
+      expect(result.timeToGreenMs).toBeGreaterThan(result.timeToRecoveredMs!);
+      expect(result.operatorActions).toEqual([
+        'acknowledge',
+        'run recovery',
+        `approve "Roll back to ${GOOD_TAG}" as ${ALICE}`,
+        'open checklist',
+        'confirm: Trades can be placed and confirmed',
+        'resolve',
+      ]);
+      expect(drill.report).toContain('# Drill: bad-release (deploy) — passed');
 
-    const caused = (await store.incidents.get(result.incidentId!))!;
-    expect(caused).toMatchObject({
-      kind: 'incident',
-      fingerprint: `release:sbx1/${BAD_TAG}`,
-      status: 'resolved',
-      resolvedBy: 'drill',
-      channel: OPS,
-    });
-    expect((await store.timeline.list({ incidentId: caused.id })).map((e) => e.text).join('\n')).toContain(
-      `injected on purpose by drill ${drill.id.slice(0, 8)}`,
-    );
-    // The second person was the one who asked; the drill itself requested the rollback.
-    const decided = await store.audit.list({ action: 'approval.decided' });
-    expect(decided.map((a) => [a.actor, a.outcome])).toEqual([[ALICE, 'approved']]);
-    expect((await store.audit.list({ action: 'run.requested' })).map((a) => a.actor)).toEqual(['drill', 'drill']);
-  });
+      const caused = (await store.incidents.get(result.incidentId!))!;
+      expect(caused).toMatchObject({
+        kind: 'incident',
+        fingerprint: `release:sbx1/${BAD_TAG}`,
+        status: 'resolved',
+        resolvedBy: 'drill',
+        channel: OPS,
+      });
+      expect((await store.timeline.list({ incidentId: caused.id })).map((e) => e.text).join('\n')).toContain(
+        `injected on purpose by drill ${drill.id.slice(0, 8)}`,
+      );
+      // The second person was the one who asked; the drill itself requested the rollback.
+      const decided = await store.audit.list({ action: 'approval.decided' });
+      expect(decided.map((a) => [a.actor, a.outcome])).toEqual([[ALICE, 'approved']]);
+      expect((await store.audit.list({ action: 'run.requested' })).map((a) => a.actor)).toEqual(['drill', 'drill']);
+    },
+  );
 });

@@ -67,17 +67,24 @@ describe('provider-outage (§1.3)', () => {
     ]);
   });
 
-  test('Run recovery: the probe keeps failing, and disabling auto entries waits for a go-ahead; given, it is stopped for real', async () => {
-    await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
-    await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
-    const message = await runMessage();
-    expect(readable(message)).toContain('Prolonged outage — disable auto_entry_supervisor');
-    expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('RUNNING');
-    await ops.click(ALICE, message, ActionId.confirmStep, 'Go ahead: disable auto_entry_supervisor');
-    await eventually(async () => expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('STOPPED'));
-  });
+  test(
+    'Run recovery: the probe keeps failing, and disabling auto entries waits for a go-ahead; given, ' +
+      'it is stopped for real',
+    async () => {
+      await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
+      await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
+      const message = await runMessage();
+      expect(readable(message)).toContain('Prolonged outage — disable auto_entry_supervisor');
+      expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('RUNNING');
+      await ops.click(ALICE, message, ActionId.confirmStep, 'Go ahead: disable auto_entry_supervisor');
+      await eventually(async () =>
+        expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('STOPPED'),
+      );
+    },
+  );
 
-  test('the outage ends; the runbook sees both providers healthy and re-enables auto entries on a go-ahead', async () => {
+  test('the outage ends; ' +
+    'the runbook sees both providers healthy and re-enables auto entries on a go-ahead', async () => {
     // Kalshi coming back is the outside world's part, not an operator's: no action counted.
     stack.sandbox.providers.kalshi.setMode('ok');
     const message = await eventually(async () => {

@@ -53,7 +53,8 @@ beforeAll(async () => {
       "import { writeSync } from 'node:fs';",
       "import { execFileSync } from 'node:child_process';",
       'const args = process.argv.slice(2);',
-      `if (args[0] === 'tail') { if (args.at(-1) === 'stdout') writeSync(1, ${JSON.stringify(LOG)}); process.exit(0); }`,
+      "if (args[0] === 'tail') { " +
+        `if (args.at(-1) === 'stdout') writeSync(1, ${JSON.stringify(LOG)}); process.exit(0); }`,
       `const [file, ...rest] = ${real};`,
       "process.stdout.write(execFileSync(file, [...rest, ...args], { encoding: 'utf8' }));",
     ].join('\n'),
@@ -86,42 +87,55 @@ describe('no secret leaves the host (issue 12, item 4)', () => {
 describe('size caps (issue 12, item 9)', () => {
   const auditSize = async () => (await stat(host.agentAuditLog)).size;
 
-  test('20 requests of 5 MB in one session are each refused unread; the host audit log grows by lines, not MB', async () => {
-    const before = await auditSize();
-    const big = (n: number) =>
-      `${JSON.stringify({ v: 1, id: `big-${n}`, action: 'service.status', params: { service: 'x'.repeat(5 * 1024 * 1024) } })}\n`;
-    const lines = Array.from({ length: 20 }, (_, n) => big(n)).join('');
-    const small = `${JSON.stringify({ v: 1, id: 'small', action: 'service.status', params: {} })}\n`;
-    // Under the cap but with a long param: answered, and logged with its params cut.
-    const medium = `${JSON.stringify({ v: 1, id: 'medium', action: 'service.status', params: { service: 'z'.repeat(60_000) } })}\n`;
-    const session = JSON.stringify({ v: 1, id: 'session', action: 'agent.session', params: {} });
-    const run = await opensshWithStdin(session, lines + medium + small);
-    const replies = run.stdout
-      .split('\n')
-      .filter((l) => l !== '')
-      .map(
-        (l) => JSON.parse(l) as { type: string; id?: string; ok?: boolean; error?: { code: string; message: string } },
-      );
-    const refused = replies.filter((r) => r.type === 'result' && r.id?.startsWith('big-'));
-    expect(refused).toHaveLength(20);
-    for (const reply of refused) {
-      expect(reply.ok).toBe(false);
-      expect(reply.error?.code).toBe('invalid_request');
-      expect(reply.error?.message).toMatch(/request line of \d+ bytes refused unread: the limit is 64 KiB/);
-    }
-    // The session still serves a request of ordinary size after them.
-    expect(replies.find((r) => r.id === 'small' && r.type === 'result')).toMatchObject({ type: 'result', ok: true });
-    const grown = (await auditSize()) - before;
-    expect(grown).toBeLessThan(21 * 4096);
-    const audit = (await (await import('node:fs/promises')).readFile(host.agentAuditLog, 'utf8')).split('\n');
-    expect(audit.filter((l) => l.includes('"action":"oversize"')).length).toBeGreaterThanOrEqual(20);
-    const mediumLine = audit.find((l) => l.includes('"id":"medium"')) ?? '';
-    expect(mediumLine).toContain('"cut":true');
-    expect(mediumLine.length).toBeLessThan(3 * 2048 + 1024);
-  });
+  test(
+    '20 requests of 5 MB in one session are each refused unread; ' + 'the host audit log grows by lines, not MB',
+    async () => {
+      const before = await auditSize();
+      const big = (n: number) => {
+        const request = {
+          v: 1,
+          id: `big-${n}`,
+          action: 'service.status',
+          params: { service: 'x'.repeat(5 * 1024 * 1024) },
+        };
+        return `${JSON.stringify(request)}\n`;
+      };
+      const lines = Array.from({ length: 20 }, (_, n) => big(n)).join('');
+      const small = `${JSON.stringify({ v: 1, id: 'small', action: 'service.status', params: {} })}\n`;
+      // Under the cap but with a long param: answered, and logged with its params cut.
+      const mediumRequest = { v: 1, id: 'medium', action: 'service.status', params: { service: 'z'.repeat(60_000) } };
+      const medium = `${JSON.stringify(mediumRequest)}\n`;
+      const session = JSON.stringify({ v: 1, id: 'session', action: 'agent.session', params: {} });
+      const run = await opensshWithStdin(session, lines + medium + small);
+      const replies = run.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map(
+          (l) =>
+            JSON.parse(l) as { type: string; id?: string; ok?: boolean; error?: { code: string; message: string } },
+        );
+      const refused = replies.filter((r) => r.type === 'result' && r.id?.startsWith('big-'));
+      expect(refused).toHaveLength(20);
+      for (const reply of refused) {
+        expect(reply.ok).toBe(false);
+        expect(reply.error?.code).toBe('invalid_request');
+        expect(reply.error?.message).toMatch(/request line of \d+ bytes refused unread: the limit is 64 KiB/);
+      }
+      // The session still serves a request of ordinary size after them.
+      expect(replies.find((r) => r.id === 'small' && r.type === 'result')).toMatchObject({ type: 'result', ok: true });
+      const grown = (await auditSize()) - before;
+      expect(grown).toBeLessThan(21 * 4096);
+      const audit = (await (await import('node:fs/promises')).readFile(host.agentAuditLog, 'utf8')).split('\n');
+      expect(audit.filter((l) => l.includes('"action":"oversize"')).length).toBeGreaterThanOrEqual(20);
+      const mediumLine = audit.find((l) => l.includes('"id":"medium"')) ?? '';
+      expect(mediumLine).toContain('"cut":true');
+      expect(mediumLine.length).toBeLessThan(3 * 2048 + 1024);
+    },
+  );
 
   test('one oversized request on stdin (no command) is refused unread, answered by its id', async () => {
-    const line = `${JSON.stringify({ v: 1, id: 'one-big', action: 'service.status', params: { pad: 'y'.repeat(200_000) } })}\n`;
+    const request = { v: 1, id: 'one-big', action: 'service.status', params: { pad: 'y'.repeat(200_000) } };
+    const line = `${JSON.stringify(request)}\n`;
     const run = await opensshWithStdin(undefined, line);
     expect(run.exitCode).toBe(2);
     expect(JSON.parse(run.stdout.trim())).toMatchObject({

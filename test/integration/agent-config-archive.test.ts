@@ -82,25 +82,28 @@ afterAll(async () => {
 });
 
 describe('config.archive', () => {
-  test("age: the plan's three files, encrypted, decrypted and listed by the agent, readable with the identity", async () => {
-    const result = await archiveWith({ ageRecipients: [recipient], ageIdentityFile: join(keys, 'identity.txt') });
-    expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({
-      ok: true,
-      data: { verified: 'decrypted', files: Object.keys(FILES).map((f) => join(repo, f)) },
-    });
-    const file = (result.data as { file: string }).file;
-    expect(file).toMatch(/^config_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.age$/);
-    // Only the archive is left: no partial file, no plaintext tar beside it.
-    expect(await readdir(archives)).toEqual([file]);
-    const bytes = await readFile(join(archives, file));
-    expect(bytes.includes('sk-live-5e3c8f00d1e2')).toBe(false);
-    expect(bytes.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
-    expect(JSON.stringify(result)).not.toContain('sk-live-5e3c8f00d1e2');
-    await expectUnpackedFiles(
-      await unpack(['age', '--decrypt', '-i', join(keys, 'identity.txt'), join(archives, file)]),
-    );
-  });
+  test(
+    "age: the plan's three files, encrypted, decrypted and listed by the agent, " + 'readable with the identity',
+    async () => {
+      const result = await archiveWith({ ageRecipients: [recipient], ageIdentityFile: join(keys, 'identity.txt') });
+      expect(result.error).toBeUndefined();
+      expect(result).toMatchObject({
+        ok: true,
+        data: { verified: 'decrypted', files: Object.keys(FILES).map((f) => join(repo, f)) },
+      });
+      const file = (result.data as { file: string }).file;
+      expect(file).toMatch(/^config_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.age$/);
+      // Only the archive is left: no partial file, no plaintext tar beside it.
+      expect(await readdir(archives)).toEqual([file]);
+      const bytes = await readFile(join(archives, file));
+      expect(bytes.includes('sk-live-5e3c8f00d1e2')).toBe(false);
+      expect(bytes.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+      expect(JSON.stringify(result)).not.toContain('sk-live-5e3c8f00d1e2');
+      await expectUnpackedFiles(
+        await unpack(['age', '--decrypt', '-i', join(keys, 'identity.txt'), join(archives, file)]),
+      );
+    },
+  );
 
   test('age with a recipients file and no identity on the host: the check is the age header', async () => {
     for (const f of await readdir(archives)) await rm(join(archives, f));

@@ -93,7 +93,9 @@ beforeAll(async () => {
   const pip = join(work, 'pip-stand-in.mjs');
   await writeFile(
     pip,
-    `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(pipLog)}, JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(2) }) + '\\n');\n`,
+    "import { appendFileSync } from 'node:fs';\n" +
+      `appendFileSync(${JSON.stringify(pipLog)}, ` +
+      "JSON.stringify({ cwd: process.cwd(), args: process.argv.slice(2) }) + '\\n');\n",
   );
   await writeFile(pipLog, '', { mode: 0o666 });
   await chmod(pipLog, 0o666);
@@ -240,28 +242,31 @@ describe('deploy.rollback refusals: nothing runs', () => {
     });
   });
 
-  test('a work tree with local changes is refused; with deploy.force it is discarded and the rollback goes on', async () => {
-    await writeFile(join(repo, 'app.py'), 'print("hotfix typed on the server")\n');
-    const refused = await unchanged(() => transport.run({ action: 'deploy.rollback', params: { tag: 'v1.2.0' } }));
-    expect(refused).toMatchObject({
-      ok: false,
-      exitCode: 2,
-      error: { code: 'dirty_worktree' },
-      data: { dirty: ['app.py'] },
-    });
-    expect(await readFile(join(repo, 'app.py'), 'utf8')).toContain('hotfix');
+  test(
+    'a work tree with local changes is refused; ' + 'with deploy.force it is discarded and the rollback goes on',
+    async () => {
+      await writeFile(join(repo, 'app.py'), 'print("hotfix typed on the server")\n');
+      const refused = await unchanged(() => transport.run({ action: 'deploy.rollback', params: { tag: 'v1.2.0' } }));
+      expect(refused).toMatchObject({
+        ok: false,
+        exitCode: 2,
+        error: { code: 'dirty_worktree' },
+        data: { dirty: ['app.py'] },
+      });
+      expect(await readFile(join(repo, 'app.py'), 'utf8')).toContain('hotfix');
 
-    await patchAgentConfig(host, { deploy: { force: true } });
-    const forced = transportTo(host);
-    try {
-      const result = await forced.run({ action: 'deploy.rollback', params: { tag: 'v1.2.0' } });
-      expect(result).toMatchObject({ ok: true, data: { to: { tag: 'v1.2.0' } } });
-      expect(await readFile(join(repo, 'app.py'), 'utf8')).toBe('print("v1.2.0")\n');
-    } finally {
-      await forced.close();
-      await patchAgentConfig(host, { deploy: { force: false } });
-    }
-  });
+      await patchAgentConfig(host, { deploy: { force: true } });
+      const forced = transportTo(host);
+      try {
+        const result = await forced.run({ action: 'deploy.rollback', params: { tag: 'v1.2.0' } });
+        expect(result).toMatchObject({ ok: true, data: { to: { tag: 'v1.2.0' } } });
+        expect(await readFile(join(repo, 'app.py'), 'utf8')).toBe('print("v1.2.0")\n');
+      } finally {
+        await forced.close();
+        await patchAgentConfig(host, { deploy: { force: false } });
+      }
+    },
+  );
 });
 
 describe('code the release repo’s owner planted does not run as the agent', () => {

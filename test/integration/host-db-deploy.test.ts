@@ -18,7 +18,8 @@ const git = (...args: string[]) => execa('git', ['-C', repo, ...args]);
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.query(
-    'CREATE TABLE trades (id serial primary key, symbol text); CREATE TABLE btc_price_log (ts timestamptz, price numeric)',
+    'CREATE TABLE trades (id serial primary key, symbol text); ' +
+      'CREATE TABLE btc_price_log (ts timestamptz, price numeric)',
   );
   await db.query("INSERT INTO trades (symbol) VALUES ('BTC-100K')");
   host = await startTestHost({

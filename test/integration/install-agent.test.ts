@@ -72,7 +72,10 @@ const getent = async (db: string, key: string) => {
   return result.exitCode === 0 ? result.stdout.split(':') : undefined;
 };
 
-/** Every path under the prefix with kind, mode, owner, size, mtime and content hash, plus the account and the drop-in. */
+/**
+ * Every path under the prefix with kind, mode, owner, size, mtime and content hash, plus the account and the
+ * drop-in.
+ */
 async function snapshot(): Promise<string[]> {
   const out: string[] = [];
   const walk = async (path: string) => {
@@ -87,7 +90,8 @@ async function snapshot(): Promise<string[]> {
     // The post-install check is an agent request, which the agent appends to its audit log: not an install change.
     const inAudit = path.startsWith(paths().auditDir);
     out.push(
-      `${path} ${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ${inAudit ? '' : `${stat.size} ${stat.mtimeMs} ${hash}`}`,
+      `${path} ${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ` +
+        (inAudit ? '' : `${stat.size} ${stat.mtimeMs} ${hash}`),
     );
     if (stat.isDirectory() && !inAudit) for (const name of (await readdir(path)).sort()) await walk(join(path, name));
   };
@@ -177,55 +181,62 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(text).toMatch(/\d+ changes would be made$/);
   });
 
-  test('install makes the account, forced-command key, config and an exact sudoers drop-in; the agent answers as the user', async () => {
-    const { text, exitCode } = await install();
-    expect(exitCode, text).toBe(0);
-    expect(text).toMatch(new RegExp(`✔ agent answers as ${user}: 2 programs`));
+  test(
+    'install makes the account, forced-command key, config and an exact sudoers drop-in; ' +
+      'the agent answers as the user',
+    async () => {
+      const { text, exitCode } = await install();
+      expect(exitCode, text).toBe(0);
+      expect(text).toMatch(new RegExp(`✔ agent answers as ${user}: 2 programs`));
 
-    const passwd = await getent('passwd', user);
-    expect(passwd?.[6]).toBe('/bin/sh');
-    expect(passwd?.[5]).toBe(paths().home);
-    expect((await getent('shadow', user))?.[1]).toBe('*');
-    const uid = Number(passwd?.[2]);
+      const passwd = await getent('passwd', user);
+      expect(passwd?.[6]).toBe('/bin/sh');
+      expect(passwd?.[5]).toBe(paths().home);
+      expect((await getent('shadow', user))?.[1]).toBe('*');
+      const uid = Number(passwd?.[2]);
 
-    // The key file, ~/.ssh and the home are root's: the account reads its key line but cannot change it.
-    const gid = Number(passwd?.[3]);
-    for (const [path, mode] of [
-      [paths().keyFile, 0o640],
-      [join(paths().home, '.ssh'), 0o750],
-      [paths().home, 0o750],
-    ] as const) {
-      const stat = await lstat(path);
-      expect([stat.mode & 0o7777, stat.uid, stat.gid], path).toEqual([mode, 0, gid]);
-    }
-    expect(uid).not.toBe(0);
-    const expectedLine = installLine({
-      publicKey: botKey.publicKey,
-      agentPath: paths().launcher,
-      configPath: paths().config,
-      from: '127.0.0.1',
-    });
-    expect(await readFile(paths().keyFile, 'utf8')).toBe(`${expectedLine}\n`);
-    expect(expectedLine).toMatch(
-      /^restrict,from="127\.0\.0\.1",command="\S+recio-agent --config \S+agent\.yml" ssh-ed25519 /,
-    );
+      // The key file, ~/.ssh and the home are root's: the account reads its key line but cannot change it.
+      const gid = Number(passwd?.[3]);
+      for (const [path, mode] of [
+        [paths().keyFile, 0o640],
+        [join(paths().home, '.ssh'), 0o750],
+        [paths().home, 0o750],
+      ] as const) {
+        const stat = await lstat(path);
+        expect([stat.mode & 0o7777, stat.uid, stat.gid], path).toEqual([mode, 0, gid]);
+      }
+      expect(uid).not.toBe(0);
+      const expectedLine = installLine({
+        publicKey: botKey.publicKey,
+        agentPath: paths().launcher,
+        configPath: paths().config,
+        from: '127.0.0.1',
+      });
+      expect(await readFile(paths().keyFile, 'utf8')).toBe(`${expectedLine}\n`);
+      expect(expectedLine).toMatch(
+        /^restrict,from="127\.0\.0\.1",command="\S+recio-agent --config \S+agent\.yml" ssh-ed25519 /,
+      );
 
-    const config = parseYaml(await readFile(paths().config, 'utf8')) as { services: string[]; supervisorctl: string[] };
-    expect([...config.services].sort()).toEqual([...PROGRAMS].sort());
-    expect(config.supervisorctl).toEqual(['supervisorctl', '-c', supervisor!.configPath]);
-    const configStat = await lstat(paths().config);
-    expect([configStat.mode & 0o7777, configStat.uid, configStat.gid]).toEqual([0o640, 0, Number(passwd?.[3])]);
-    expect(await readFile(paths().launcher, 'utf8')).toContain(`exec ${process.execPath} ${AGENT_ENTRY} "$@"`);
+      const config = parseYaml(await readFile(paths().config, 'utf8')) as {
+        services: string[];
+        supervisorctl: string[];
+      };
+      expect([...config.services].sort()).toEqual([...PROGRAMS].sort());
+      expect(config.supervisorctl).toEqual(['supervisorctl', '-c', supervisor!.configPath]);
+      const configStat = await lstat(paths().config);
+      expect([configStat.mode & 0o7777, configStat.uid, configStat.gid]).toEqual([0o640, 0, Number(passwd?.[3])]);
+      expect(await readFile(paths().launcher, 'utf8')).toContain(`exec ${process.execPath} ${AGENT_ENTRY} "$@"`);
 
-    const sudoers = await readFile(sudoersPath, 'utf8');
-    expect(ruleLines(sudoers)).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`]);
-    expect((await lstat(sudoersPath)).mode & 0o7777).toBe(0o440);
-    expect((await execa('visudo', ['-c', '-f', sudoersPath], { reject: false })).exitCode).toBe(0);
-    const listed = await execa('sudo', ['-l', '-U', user]);
-    expect(listed.stdout.split('\n').filter((l) => l.includes('NOPASSWD'))).toEqual([
-      '    (root) NOPASSWD: /usr/bin/systemctl restart postgresql',
-    ]);
-  });
+      const sudoers = await readFile(sudoersPath, 'utf8');
+      expect(ruleLines(sudoers)).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`]);
+      expect((await lstat(sudoersPath)).mode & 0o7777).toBe(0o440);
+      expect((await execa('visudo', ['-c', '-f', sudoersPath], { reject: false })).exitCode).toBe(0);
+      const listed = await execa('sudo', ['-l', '-U', user]);
+      expect(listed.stdout.split('\n').filter((l) => l.includes('NOPASSWD'))).toEqual([
+        '    (root) NOPASSWD: /usr/bin/systemctl restart postgresql',
+      ]);
+    },
+  );
 
   test('a second install changes nothing and says so', async () => {
     const before = await snapshot();
@@ -235,213 +246,230 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(await snapshot()).toEqual(before);
   });
 
-  test('install repairs drift: a locked account, a login shell, loose key permissions, a hand-edited drop-in', async () => {
-    await execa('usermod', ['--password', '!', '--shell', '/bin/bash', user]);
-    await chmod(paths().keyFile, 0o644);
-    await chmod(sudoersPath, 0o440);
-    await writeFile(sudoersPath, `${await readFile(sudoersPath, 'utf8')}${user} ALL=(root) NOPASSWD: /usr/bin/id\n`);
-    const { text } = await install();
-    expect(text).toContain(`~ update user ${user}: shell → /bin/sh; password field`);
-    expect(text).toContain(`~ chmod/chown ${paths().keyFile}: 0644`);
-    expect(text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/id`);
-    expect(text).toContain('3 changes made');
-    expect((await getent('passwd', user))?.[6]).toBe('/bin/sh');
-    expect((await getent('shadow', user))?.[1]).toBe('*');
-    expect((await lstat(paths().keyFile)).mode & 0o7777).toBe(0o640);
-    expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([
-      `${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`,
-    ]);
-    expect((await install()).text).toContain('nothing to change');
-  });
+  test(
+    'install repairs drift: a locked account, a login shell, ' + 'loose key permissions, a hand-edited drop-in',
+    async () => {
+      await execa('usermod', ['--password', '!', '--shell', '/bin/bash', user]);
+      await chmod(paths().keyFile, 0o644);
+      await chmod(sudoersPath, 0o440);
+      await writeFile(sudoersPath, `${await readFile(sudoersPath, 'utf8')}${user} ALL=(root) NOPASSWD: /usr/bin/id\n`);
+      const { text } = await install();
+      expect(text).toContain(`~ update user ${user}: shell → /bin/sh; password field`);
+      expect(text).toContain(`~ chmod/chown ${paths().keyFile}: 0644`);
+      expect(text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/id`);
+      expect(text).toContain('3 changes made');
+      expect((await getent('passwd', user))?.[6]).toBe('/bin/sh');
+      expect((await getent('shadow', user))?.[1]).toBe('*');
+      expect((await lstat(paths().keyFile)).mode & 0o7777).toBe(0o640);
+      expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([
+        `${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`,
+      ]);
+      expect((await install()).text).toContain('nothing to change');
+    },
+  );
 
-  test('the config decides the sudo rules; over real SSH the agent runs as the user and sudo allows exactly those argv', async () => {
-    // The host's admin edits the config: db.status now needs root (a stand-in for a privileged check).
-    const adminConfig = {
-      host: 'inst-test',
-      services: PROGRAMS,
-      supervisorctl: ['supervisorctl', '-c', supervisor!.configPath],
-      db: {
-        status: ['sudo', '-n', '/usr/bin/id', '-un'],
-        restart: ['/usr/bin/true'],
-        env: { PGPASSWORD: 'pg-pw-4242' },
-      },
-      secrets: ['admin-secret-77'],
-      auditLog: join(paths().auditDir, 'audit.log'),
-    };
-    await writeFile(paths().config, stringify(adminConfig));
-    const dry = await install('--dry-run');
-    expect(dry.text).toContain(`~ rewrite ${sudoersPath}`);
-    expect(dry.text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`);
-    expect(dry.text).toContain(`+ ${user} ALL=(root) NOPASSWD: /usr/bin/id -un`);
-    expect(dry.text).toContain(`! --force would replace ${paths().config} with the default:`);
-    // The diff quotes the admin's config: its secrets are not printed.
-    expect(dry.text).toMatch(/- +PGPASSWORD: \[redacted\]/);
-    for (const secret of ['pg-pw-4242', 'admin-secret-77']) expect(dry.text).not.toContain(secret);
+  test(
+    'the config decides the sudo rules; ' +
+      'over real SSH the agent runs as the user and sudo allows exactly those argv',
+    async () => {
+      // The host's admin edits the config: db.status now needs root (a stand-in for a privileged check).
+      const adminConfig = {
+        host: 'inst-test',
+        services: PROGRAMS,
+        supervisorctl: ['supervisorctl', '-c', supervisor!.configPath],
+        db: {
+          status: ['sudo', '-n', '/usr/bin/id', '-un'],
+          restart: ['/usr/bin/true'],
+          env: { PGPASSWORD: 'pg-pw-4242' },
+        },
+        secrets: ['admin-secret-77'],
+        auditLog: join(paths().auditDir, 'audit.log'),
+      };
+      await writeFile(paths().config, stringify(adminConfig));
+      const dry = await install('--dry-run');
+      expect(dry.text).toContain(`~ rewrite ${sudoersPath}`);
+      expect(dry.text).toContain(`- ${user} ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`);
+      expect(dry.text).toContain(`+ ${user} ALL=(root) NOPASSWD: /usr/bin/id -un`);
+      expect(dry.text).toContain(`! --force would replace ${paths().config} with the default:`);
+      // The diff quotes the admin's config: its secrets are not printed.
+      expect(dry.text).toMatch(/- +PGPASSWORD: \[redacted\]/);
+      for (const secret of ['pg-pw-4242', 'admin-secret-77']) expect(dry.text).not.toContain(secret);
 
-    const applied = await install();
-    expect(applied.exitCode, applied.text).toBe(0);
-    expect(applied.text).toContain(`kept the existing ${paths().config} (--force replaces it with the default)`);
-    expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/id -un`]);
+      const applied = await install();
+      expect(applied.exitCode, applied.text).toBe(0);
+      expect(applied.text).toContain(`kept the existing ${paths().config} (--force replaces it with the default)`);
+      expect(ruleLines(await readFile(sudoersPath, 'utf8'))).toEqual([`${user} ALL=(root) NOPASSWD: /usr/bin/id -un`]);
 
-    // sshd reads the installed authorized_keys itself (the harness's per-user file is a link to it).
-    sshd = await startSshd({ dir: join(work, 'sshd'), authorized: { [user]: [] } });
-    const harnessFile = join(work, 'sshd', 'authorized_keys', user);
-    await unlink(harnessFile);
-    await symlink(paths().keyFile, harnessFile);
+      // sshd reads the installed authorized_keys itself (the harness's per-user file is a link to it).
+      sshd = await startSshd({ dir: join(work, 'sshd'), authorized: { [user]: [] } });
+      const harnessFile = join(work, 'sshd', 'authorized_keys', user);
+      await unlink(harnessFile);
+      await symlink(paths().keyFile, harnessFile);
 
-    const status = agentLines((await ssh(request('service.status'))).stdout).at(-1);
-    expect(status).toMatchObject({ type: 'result', ok: true });
-    expect((status!.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name).sort()).toEqual(
-      [...PROGRAMS].sort(),
-    );
+      const status = agentLines((await ssh(request('service.status'))).stdout).at(-1);
+      expect(status).toMatchObject({ type: 'result', ok: true });
+      expect((status!.data as { programs: Array<{ name: string }> }).programs.map((p) => p.name).sort()).toEqual(
+        [...PROGRAMS].sort(),
+      );
 
-    const db = agentLines((await ssh(request('db.status'))).stdout).at(-1);
-    expect(db?.data).toMatchObject({ active: true, state: 'root' });
+      const db = agentLines((await ssh(request('db.status'))).stdout).at(-1);
+      expect(db?.data).toMatchObject({ active: true, state: 'root' });
 
-    // The forced command ignores what the client asked to run: a raw command is refused by the agent.
-    const raw = await ssh('id');
-    expect(raw.exitCode).not.toBe(0);
-    expect(raw.stdout).not.toMatch(/uid=\d+/);
-    expect(agentLines(raw.stdout).at(-1)?.error?.code).toBe('invalid_request');
+      // The forced command ignores what the client asked to run: a raw command is refused by the agent.
+      const raw = await ssh('id');
+      expect(raw.exitCode).not.toBe(0);
+      expect(raw.stdout).not.toMatch(/uid=\d+/);
+      expect(agentLines(raw.stdout).at(-1)?.error?.code).toBe('invalid_request');
 
-    // Same program, other arguments: not in the drop-in, so sudo refuses it.
-    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
-    expect((await asUser(['sudo', '-n', '/usr/bin/id', '-un'])).stdout).toBe('root');
-    const refused = await asUser(['sudo', '-n', '/usr/bin/id', '-u']);
-    expect(refused.exitCode).not.toBe(0);
-    expect(refused.stderr).toMatch(/password is required/);
-    expect((await asUser(['sudo', '-n', '/usr/bin/systemctl', 'restart', 'postgresql'])).stderr).toMatch(
-      /password is required/,
-    );
+      // Same program, other arguments: not in the drop-in, so sudo refuses it.
+      const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+      expect((await asUser(['sudo', '-n', '/usr/bin/id', '-un'])).stdout).toBe('root');
+      const refused = await asUser(['sudo', '-n', '/usr/bin/id', '-u']);
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toMatch(/password is required/);
+      expect((await asUser(['sudo', '-n', '/usr/bin/systemctl', 'restart', 'postgresql'])).stderr).toMatch(
+        /password is required/,
+      );
 
-    // Edited without re-running the install, the config asks for more than the drop-in allows: sudo says no.
-    await writeFile(
-      paths().config,
-      stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', '/usr/bin/id', '-u'] } }),
-    );
-    const lines = agentLines((await ssh(request('db.status'))).stdout);
-    expect(lines.at(-1)?.data).toMatchObject({ active: false });
-    expect(
-      lines
-        .filter((l) => l.type === 'chunk' && l.stream === 'stderr')
-        .map((l) => l.data)
-        .join(''),
-    ).toMatch(/password is required/);
-  });
-
-  test('the account cannot change its key, and links it planted under the old layout make root write nothing', async () => {
-    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
-    const ssh = join(paths().home, '.ssh');
-    const keyBefore = await readFile(paths().keyFile, 'utf8');
-    // As installed: the account can read its key line, and neither edit it, nor move ~/.ssh away, nor add a key file.
-    expect((await asUser(['cat', paths().keyFile])).stdout).toBe(keyBefore.trim());
-    expect((await asUser(['sh', '-c', `echo ssh-ed25519 AAAA >> ${paths().keyFile}`])).exitCode).not.toBe(0);
-    expect((await asUser(['mv', ssh, `${ssh}.mine`])).exitCode).not.toBe(0);
-    expect((await asUser(['touch', join(ssh, 'authorized_keys2')])).exitCode).not.toBe(0);
-    expect(await readFile(paths().keyFile, 'utf8')).toBe(keyBefore);
-
-    // The layout an older install left (home, ~/.ssh and the key the account's own), and what the account
-    // does with it: a link at the key file and at the old predictable temp name to a file only root may
-    // write, and an unrestricted key in authorized_keys2.
-    const decoy = join(work, 'root-only');
-    await writeFile(decoy, 'root data\n', { mode: 0o600 });
-    const decoyBefore = await lstat(decoy);
-    await execa('chown', [`${user}:${user}`, paths().home, ssh, paths().keyFile]);
-    await execa('chmod', ['0700', ssh]);
-    for (const argv of [
-      ['rm', paths().keyFile],
-      ['ln', '-s', decoy, paths().keyFile],
-      ['ln', '-s', decoy, join(ssh, '.authorized_keys.recio-tmp-1')],
-      ['sh', '-c', `echo "${botKey.publicKey}" > ${join(ssh, 'authorized_keys2')}`],
-    ])
-      expect((await asUser(argv)).exitCode, argv.join(' ')).toBe(0);
-    await expect(install()).rejects.toThrow(`${paths().keyFile} is a symlink: refusing to write through or over it`);
-    const decoyAfter = await lstat(decoy);
-    expect([decoyAfter.uid, decoyAfter.mode, decoyAfter.size]).toEqual([0, decoyBefore.mode, decoyBefore.size]);
-    expect(await readFile(decoy, 'utf8')).toBe('root data\n');
-
-    // The admin removes the link; the install takes home, ~/.ssh and the key back and removes the second key file.
-    await unlink(paths().keyFile);
-    const { text, exitCode } = await install();
-    expect(exitCode, text).toBe(0);
-    expect(text).toContain(`- remove ${join(ssh, 'authorized_keys2')}`);
-    expect(text).toContain(`~ chmod/chown ${paths().home}`);
-    await expect(lstat(join(ssh, 'authorized_keys2'))).rejects.toThrow(/ENOENT/);
-    for (const path of [paths().home, ssh, paths().keyFile]) expect((await lstat(path)).uid, path).toBe(0);
-    expect(await readFile(paths().keyFile, 'utf8')).toBe(keyBefore);
-    expect(await readFile(decoy, 'utf8')).toBe('root data\n');
-    // The link at the old temp name is in a root-owned directory now; root never opened it.
-    expect((await lstat(join(ssh, '.authorized_keys.recio-tmp-1'))).isSymbolicLink()).toBe(true);
-    // And root refuses to write anything into a directory the account owns (its audit dir).
-    const uid = Number((await getent('passwd', user))?.[2]);
-    await expect(
-      writeFileSafely(join(paths().auditDir, 'x'), 'x', 0o644, { uid: 0, gid: 0 }, { account: user, uid }),
-    ).rejects.toThrow(`${paths().auditDir} is owned by ${user}: refusing to write x`);
-  });
-
-  test("no sudo rule for a program anyone but root could change: in the account's dir, its own, or under a writable dir", async () => {
-    const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
-    const script = '#!/bin/sh\nid -un\n';
-    // Root's script in the account's own directory: the account renames it away and writes another.
-    const inAccountDir = join(paths().auditDir, 'db-check.sh');
-    await writeFile(inAccountDir, script, { mode: 0o755 });
-    // The account's script in root's directory: it edits the file.
-    const ownDir = join(work, 'tools');
-    await execa('mkdir', ['-m', '0755', ownDir]);
-    const accountOwned = join(ownDir, 'db-check.sh');
-    await writeFile(accountOwned, script, { mode: 0o755 });
-    await execa('chown', [user, accountOwned]);
-    // Root's script under a world-writable directory (a /tmp).
-    const open = join(work, 'open');
-    await execa('mkdir', ['-m', '0777', open]);
-    const underOpen = join(open, 'db-check.sh');
-    await writeFile(underOpen, script, { mode: 0o755 });
-    const rulesBefore = await readFile(sudoersPath, 'utf8');
-    const adminConfig = parseYaml(await readFile(paths().config, 'utf8')) as { db: Record<string, unknown> };
-    for (const [program, why] of [
-      [inAccountDir, `directory ${paths().auditDir} is owned by uid`],
-      [accountOwned, `program ${accountOwned} is owned by uid`],
-      [underOpen, `directory ${open} is a directory writable by group or others (mode 0777)`],
-    ] as const) {
+      // Edited without re-running the install, the config asks for more than the drop-in allows: sudo says no.
       await writeFile(
         paths().config,
-        stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', program] } }),
+        stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', '/usr/bin/id', '-u'] } }),
       );
-      await expect(install(), program).rejects.toThrow(why);
-      expect(await readFile(sudoersPath, 'utf8')).toBe(rulesBefore);
-      // The attack itself: the account swaps in its own code and asks sudo to run it as root.
-      const attempt = await asUser(['sudo', '-n', program]);
-      expect(attempt.stdout, program).not.toBe('root');
-      expect(attempt.stderr, program).toMatch(/password is required/);
-    }
-    await writeFile(paths().config, stringify(adminConfig));
-    expect((await install()).exitCode).toBe(0);
-  });
+      const lines = agentLines((await ssh(request('db.status'))).stdout);
+      expect(lines.at(-1)?.data).toMatchObject({ active: false });
+      expect(
+        lines
+          .filter((l) => l.type === 'chunk' && l.stream === 'stderr')
+          .map((l) => l.data)
+          .join(''),
+      ).toMatch(/password is required/);
+    },
+  );
 
-  test('uninstall removes the account, its home, the drop-in and the launcher; --purge the config and audit log', async () => {
-    await sshd?.stop();
-    sshd = undefined;
-    const before = await snapshot();
-    const dry = await recio('uninstall', ...common(), '--dry-run');
-    expect(await snapshot()).toEqual(before);
-    expect(dry.text).toContain(`- remove ${sudoersPath}`);
-    expect(dry.text).toContain(`- remove user ${user} and its home ${paths().home}`);
+  test(
+    'the account cannot change its key, ' + 'and links it planted under the old layout make root write nothing',
+    async () => {
+      const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+      const ssh = join(paths().home, '.ssh');
+      const keyBefore = await readFile(paths().keyFile, 'utf8');
+      // As installed: the account can read its key line, and neither edit it, nor move ~/.ssh away, nor add a key file.
+      expect((await asUser(['cat', paths().keyFile])).stdout).toBe(keyBefore.trim());
+      expect((await asUser(['sh', '-c', `echo ssh-ed25519 AAAA >> ${paths().keyFile}`])).exitCode).not.toBe(0);
+      expect((await asUser(['mv', ssh, `${ssh}.mine`])).exitCode).not.toBe(0);
+      expect((await asUser(['touch', join(ssh, 'authorized_keys2')])).exitCode).not.toBe(0);
+      expect(await readFile(paths().keyFile, 'utf8')).toBe(keyBefore);
 
-    const removed = await recio('uninstall', ...common());
-    expect(removed.text).toContain('3 changes made');
-    expect(await getent('passwd', user)).toBeUndefined();
-    for (const gone of [paths().home, sudoersPath, paths().launcher])
-      await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
-    await expect(lstat(paths().config)).resolves.toBeDefined();
-    expect(removed.text).toContain(`kept ${paths().config} (--purge removes it)`);
+      // The layout an older install left (home, ~/.ssh and the key the account's own), and what the account
+      // does with it: a link at the key file and at the old predictable temp name to a file only root may
+      // write, and an unrestricted key in authorized_keys2.
+      const decoy = join(work, 'root-only');
+      await writeFile(decoy, 'root data\n', { mode: 0o600 });
+      const decoyBefore = await lstat(decoy);
+      await execa('chown', [`${user}:${user}`, paths().home, ssh, paths().keyFile]);
+      await execa('chmod', ['0700', ssh]);
+      for (const argv of [
+        ['rm', paths().keyFile],
+        ['ln', '-s', decoy, paths().keyFile],
+        ['ln', '-s', decoy, join(ssh, '.authorized_keys.recio-tmp-1')],
+        ['sh', '-c', `echo "${botKey.publicKey}" > ${join(ssh, 'authorized_keys2')}`],
+      ])
+        expect((await asUser(argv)).exitCode, argv.join(' ')).toBe(0);
+      await expect(install()).rejects.toThrow(`${paths().keyFile} is a symlink: refusing to write through or over it`);
+      const decoyAfter = await lstat(decoy);
+      expect([decoyAfter.uid, decoyAfter.mode, decoyAfter.size]).toEqual([0, decoyBefore.mode, decoyBefore.size]);
+      expect(await readFile(decoy, 'utf8')).toBe('root data\n');
 
-    const purged = await recio('uninstall', ...common(), '--purge');
-    expect(purged.text).toContain('2 changes made');
-    for (const gone of [paths().config, paths().auditDir]) await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
-    expect((await recio('uninstall', ...common(), '--purge')).text).toContain(
-      `nothing to remove: no agent install for ${user} here`,
-    );
-  });
+      // The admin removes the link; the install takes home, ~/.ssh and the key back and removes the second key file.
+      await unlink(paths().keyFile);
+      const { text, exitCode } = await install();
+      expect(exitCode, text).toBe(0);
+      expect(text).toContain(`- remove ${join(ssh, 'authorized_keys2')}`);
+      expect(text).toContain(`~ chmod/chown ${paths().home}`);
+      await expect(lstat(join(ssh, 'authorized_keys2'))).rejects.toThrow(/ENOENT/);
+      for (const path of [paths().home, ssh, paths().keyFile]) expect((await lstat(path)).uid, path).toBe(0);
+      expect(await readFile(paths().keyFile, 'utf8')).toBe(keyBefore);
+      expect(await readFile(decoy, 'utf8')).toBe('root data\n');
+      // The link at the old temp name is in a root-owned directory now; root never opened it.
+      expect((await lstat(join(ssh, '.authorized_keys.recio-tmp-1'))).isSymbolicLink()).toBe(true);
+      // And root refuses to write anything into a directory the account owns (its audit dir).
+      const uid = Number((await getent('passwd', user))?.[2]);
+      await expect(
+        writeFileSafely(join(paths().auditDir, 'x'), 'x', 0o644, { uid: 0, gid: 0 }, { account: user, uid }),
+      ).rejects.toThrow(`${paths().auditDir} is owned by ${user}: refusing to write x`);
+    },
+  );
+
+  test(
+    "no sudo rule for a program anyone but root could change: in the account's dir, its own, " +
+      'or under a writable dir',
+    async () => {
+      const asUser = (argv: string[]) => execa('runuser', ['-u', user, '--', ...argv], { reject: false });
+      const script = '#!/bin/sh\nid -un\n';
+      // Root's script in the account's own directory: the account renames it away and writes another.
+      const inAccountDir = join(paths().auditDir, 'db-check.sh');
+      await writeFile(inAccountDir, script, { mode: 0o755 });
+      // The account's script in root's directory: it edits the file.
+      const ownDir = join(work, 'tools');
+      await execa('mkdir', ['-m', '0755', ownDir]);
+      const accountOwned = join(ownDir, 'db-check.sh');
+      await writeFile(accountOwned, script, { mode: 0o755 });
+      await execa('chown', [user, accountOwned]);
+      // Root's script under a world-writable directory (a /tmp).
+      const open = join(work, 'open');
+      await execa('mkdir', ['-m', '0777', open]);
+      const underOpen = join(open, 'db-check.sh');
+      await writeFile(underOpen, script, { mode: 0o755 });
+      const rulesBefore = await readFile(sudoersPath, 'utf8');
+      const adminConfig = parseYaml(await readFile(paths().config, 'utf8')) as { db: Record<string, unknown> };
+      for (const [program, why] of [
+        [inAccountDir, `directory ${paths().auditDir} is owned by uid`],
+        [accountOwned, `program ${accountOwned} is owned by uid`],
+        [underOpen, `directory ${open} is a directory writable by group or others (mode 0777)`],
+      ] as const) {
+        await writeFile(
+          paths().config,
+          stringify({ ...adminConfig, db: { ...adminConfig.db, status: ['sudo', '-n', program] } }),
+        );
+        await expect(install(), program).rejects.toThrow(why);
+        expect(await readFile(sudoersPath, 'utf8')).toBe(rulesBefore);
+        // The attack itself: the account swaps in its own code and asks sudo to run it as root.
+        const attempt = await asUser(['sudo', '-n', program]);
+        expect(attempt.stdout, program).not.toBe('root');
+        expect(attempt.stderr, program).toMatch(/password is required/);
+      }
+      await writeFile(paths().config, stringify(adminConfig));
+      expect((await install()).exitCode).toBe(0);
+    },
+  );
+
+  test(
+    'uninstall removes the account, its home, ' + 'the drop-in and the launcher; --purge the config and audit log',
+    async () => {
+      await sshd?.stop();
+      sshd = undefined;
+      const before = await snapshot();
+      const dry = await recio('uninstall', ...common(), '--dry-run');
+      expect(await snapshot()).toEqual(before);
+      expect(dry.text).toContain(`- remove ${sudoersPath}`);
+      expect(dry.text).toContain(`- remove user ${user} and its home ${paths().home}`);
+
+      const removed = await recio('uninstall', ...common());
+      expect(removed.text).toContain('3 changes made');
+      expect(await getent('passwd', user)).toBeUndefined();
+      for (const gone of [paths().home, sudoersPath, paths().launcher])
+        await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
+      await expect(lstat(paths().config)).resolves.toBeDefined();
+      expect(removed.text).toContain(`kept ${paths().config} (--purge removes it)`);
+
+      const purged = await recio('uninstall', ...common(), '--purge');
+      expect(purged.text).toContain('2 changes made');
+      for (const gone of [paths().config, paths().auditDir]) await expect(lstat(gone), gone).rejects.toThrow(/ENOENT/);
+      expect((await recio('uninstall', ...common(), '--purge')).text).toContain(
+        `nothing to remove: no agent install for ${user} here`,
+      );
+    },
+  );
 
   test('an account it did not make is refused, for install and uninstall alike', async () => {
     const other = ['--user', 'nobody', '--root-dir', root, '--sudoers-file', sudoersPath];

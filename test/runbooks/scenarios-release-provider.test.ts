@@ -60,24 +60,33 @@ const approvalOf = async (runId: string) =>
   ).approvalId;
 
 describe('1.4 bad release', () => {
-  test('a bad deploy is rolled back to the last good tag after a second person approves; programs RUNNING again', async () => {
-    // The bad deploy, as it happens: checkout of v2.4.0 and a restart of everything.
-    await git('checkout', '-q', 'v2.4.0');
-    await execa(f.host.supervisor.supervisorctl[0]!, [...f.host.supervisor.supervisorctl.slice(1), 'restart', 'all'], {
-      reject: false,
-    });
-    await f.host.supervisor.waitFor('trade_executor', 'FATAL');
+  test(
+    'a bad deploy is rolled back to the last good tag after a second person approves; ' + 'programs RUNNING again',
+    async () => {
+      // The bad deploy, as it happens: checkout of v2.4.0 and a restart of everything.
+      await git('checkout', '-q', 'v2.4.0');
+      await execa(
+        f.host.supervisor.supervisorctl[0]!,
+        [...f.host.supervisor.supervisorctl.slice(1), 'restart', 'all'],
+        {
+          reject: false,
+        },
+      );
+      await f.host.supervisor.waitFor('trade_executor', 'FATAL');
 
-    const run = asRun(await f.ops.handle({ kind: 'rollback', tag: 'v2.3.0' }, await f.actor(ALICE), f.origin('rb-1')));
-    expect((await run.done).state).toBe('awaiting_approval');
-    const tags = (await f.store.runs.steps(run.run.id))[0]!;
-    expect((tags.result as { data: { head: { tags: string[] } } }).data.head.tags).toEqual(['v2.4.0']);
-    await f.ops.decideApproval(await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-1-bob'));
-    const finished = await runReaches(f.store, run.run.id);
-    expect(finished.state).toBe('succeeded');
-    expect((await git('describe', '--tags', '--exact-match', 'HEAD')).stdout.trim()).toBe('v2.3.0');
-    for (const program of await f.host.supervisor.status()) expect(program.state).toBe('RUNNING');
-  });
+      const run = asRun(
+        await f.ops.handle({ kind: 'rollback', tag: 'v2.3.0' }, await f.actor(ALICE), f.origin('rb-1')),
+      );
+      expect((await run.done).state).toBe('awaiting_approval');
+      const tags = (await f.store.runs.steps(run.run.id))[0]!;
+      expect((tags.result as { data: { head: { tags: string[] } } }).data.head.tags).toEqual(['v2.4.0']);
+      await f.ops.decideApproval(await approvalOf(run.run.id), 'approved', await f.actor(BOB), f.origin('rb-1-bob'));
+      const finished = await runReaches(f.store, run.run.id);
+      expect(finished.state).toBe('succeeded');
+      expect((await git('describe', '--tags', '--exact-match', 'HEAD')).stdout.trim()).toBe('v2.3.0');
+      for (const program of await f.host.supervisor.status()) expect(program.state).toBe('RUNNING');
+    },
+  );
 
   test("rolling back onto a bad tag fails loudly with the smoke test's reason", async () => {
     const run = asRun(await f.ops.handle({ kind: 'rollback', tag: 'v2.4.0' }, await f.actor(ALICE), f.origin('rb-2')));
@@ -98,27 +107,30 @@ describe('1.4 bad release', () => {
 });
 
 describe('1.3 provider outage', () => {
-  test('past the window auto entries are disabled on a go-ahead, and re-enabled once the provider is healthy', async () => {
-    f.kalshi.status = 503;
-    const run = asRun(
-      await f.ops.handle(
-        { kind: 'run', scenario: 'provider-outage', dryRun: false },
-        await f.actor(ALICE),
-        f.origin('po-1'),
-      ),
-    );
-    expect((await run.done).state).toBe('awaiting_approval');
-    const steps = await f.store.runs.steps(run.run.id);
-    expect(steps.map((s) => s.state)).toEqual(['failed', 'awaiting_approval', 'pending', 'pending']);
-    await f.ops.confirmStep(steps[1]!.id, await f.actor(ALICE), f.origin('po-1-disable'));
-    await f.host.supervisor.waitFor('auto_entry_supervisor', 'STOPPED');
-    f.kalshi.status = 200;
-    const reenable = await until('the re-enable offer', async () =>
-      (await f.store.steps.get(steps[3]!.id))?.state === 'awaiting_approval' ? steps[3] : undefined,
-    );
-    await f.ops.confirmStep(reenable!.id, await f.actor(ALICE), f.origin('po-1-enable'));
-    const finished = await runReaches(f.store, run.run.id);
-    expect(finished.state).toBe('succeeded');
-    expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');
-  });
+  test(
+    'past the window auto entries are disabled on a go-ahead, ' + 'and re-enabled once the provider is healthy',
+    async () => {
+      f.kalshi.status = 503;
+      const run = asRun(
+        await f.ops.handle(
+          { kind: 'run', scenario: 'provider-outage', dryRun: false },
+          await f.actor(ALICE),
+          f.origin('po-1'),
+        ),
+      );
+      expect((await run.done).state).toBe('awaiting_approval');
+      const steps = await f.store.runs.steps(run.run.id);
+      expect(steps.map((s) => s.state)).toEqual(['failed', 'awaiting_approval', 'pending', 'pending']);
+      await f.ops.confirmStep(steps[1]!.id, await f.actor(ALICE), f.origin('po-1-disable'));
+      await f.host.supervisor.waitFor('auto_entry_supervisor', 'STOPPED');
+      f.kalshi.status = 200;
+      const reenable = await until('the re-enable offer', async () =>
+        (await f.store.steps.get(steps[3]!.id))?.state === 'awaiting_approval' ? steps[3] : undefined,
+      );
+      await f.ops.confirmStep(reenable!.id, await f.actor(ALICE), f.origin('po-1-enable'));
+      const finished = await runReaches(f.store, run.run.id);
+      expect(finished.state).toBe('succeeded');
+      expect((await f.host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');
+    },
+  );
 });

@@ -18,7 +18,8 @@ beforeAll(async () => {
     `id: two-steps
 title: Two steps
 steps:
-  - { id: restart, title: Restart a crash-looping program, role: app, action: service.restart, params: { service: trade_manager, waitSeconds: 20 }, timeout: 40s }
+  - { id: restart, title: Restart a crash-looping program, role: app, action: service.restart,
+      params: { service: trade_manager, waitSeconds: 20 }, timeout: 40s }
   - { id: never, title: Never started, role: app, action: service.status }
 `,
   );
@@ -28,32 +29,35 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('shutdown: no new step starts; a step still running at the deadline is marked interrupted, never success', async () => {
-  const spec = loadRunbooks(dir).get('two-steps')!;
-  await f.host.supervisor.setMode('trade_manager', 'crash');
-  try {
-    const { run } = await f.engine.start({
-      scenario: 'two-steps',
-      title: 'Two steps',
-      steps: planRun(spec, {}, { withRole: () => ['db1'] }),
-      requestedBy: ALICE,
-      dedupeKey: 'drain-1',
-    });
-    const advancing = f.engine.advance(run.id, ALICE);
-    await until('the restart running', async () =>
-      (await f.store.runs.steps(run.id))[0]?.state === 'running' ? true : undefined,
-    );
-    const drained = await f.engine.drain(500);
-    expect(drained).toEqual({ finished: false, interrupted: 1 });
-    const [restart, never] = await f.store.runs.steps(run.id);
-    expect(restart).toMatchObject({ state: 'interrupted', outcome: 'unknown' });
-    expect((await f.store.runs.get(run.id))?.state).toBe('interrupted');
-    await advancing;
-    // The restart's late result does not overwrite the interruption, and nothing after it ran.
-    expect((await f.store.steps.get(restart!.id))?.state).toBe('interrupted');
-    expect((await f.store.steps.get(never!.id))?.state).toBe('pending');
-  } finally {
-    await f.host.supervisor.setMode('trade_manager', 'ok');
-    await f.hosts.run('db1', { action: 'service.start', params: { service: 'trade_manager' } });
-  }
-});
+test(
+  'shutdown: no new step starts; ' + 'a step still running at the deadline is marked interrupted, never success',
+  async () => {
+    const spec = loadRunbooks(dir).get('two-steps')!;
+    await f.host.supervisor.setMode('trade_manager', 'crash');
+    try {
+      const { run } = await f.engine.start({
+        scenario: 'two-steps',
+        title: 'Two steps',
+        steps: planRun(spec, {}, { withRole: () => ['db1'] }),
+        requestedBy: ALICE,
+        dedupeKey: 'drain-1',
+      });
+      const advancing = f.engine.advance(run.id, ALICE);
+      await until('the restart running', async () =>
+        (await f.store.runs.steps(run.id))[0]?.state === 'running' ? true : undefined,
+      );
+      const drained = await f.engine.drain(500);
+      expect(drained).toEqual({ finished: false, interrupted: 1 });
+      const [restart, never] = await f.store.runs.steps(run.id);
+      expect(restart).toMatchObject({ state: 'interrupted', outcome: 'unknown' });
+      expect((await f.store.runs.get(run.id))?.state).toBe('interrupted');
+      await advancing;
+      // The restart's late result does not overwrite the interruption, and nothing after it ran.
+      expect((await f.store.steps.get(restart!.id))?.state).toBe('interrupted');
+      expect((await f.store.steps.get(never!.id))?.state).toBe('pending');
+    } finally {
+      await f.host.supervisor.setMode('trade_manager', 'ok');
+      await f.hosts.run('db1', { action: 'service.start', params: { service: 'trade_manager' } });
+    }
+  },
+);

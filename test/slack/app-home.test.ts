@@ -69,105 +69,127 @@ const agentLines = async () =>
   (await readFile(bot.testHosts.db1!.agentAuditLog, 'utf8')).split('\n').filter((l) => l !== '').length;
 
 describe('the App Home', () => {
-  test('opening it publishes at once, then every program with its state, the database, feed and backup readings; a dead host is ✖ with why', async () => {
-    await bot.slack.deliver.openHome({ user: 'alice' });
-    await until(() => expect(homeText(PEOPLE.alice)).toContain('trade_executor'), { timeout: 20_000 });
-    // The first publish did not wait for the hosts.
-    expect(JSON.stringify(home(PEOPLE.alice)!.history[0])).toContain('reading the hosts');
-    const text = homeText(PEOPLE.alice);
-    for (const program of [
-      'trade_manager',
-      'trade_executor',
-      'active_trade_supervisor',
-      'auto_entry_supervisor',
-      'kalshi_api_watchdog',
-      'btc_price_watchdog',
-    ]) {
-      expect(text).toMatch(new RegExp(`\`${program}\` \\*RUNNING\\* — pid \\d+`));
-    }
-    expect(text).toContain('*db1* · db, app, web — 6/6 programs running');
-    expect(text).toContain('PostgreSQL answers');
-    expect(text).toContain('all 3 tables present');
-    expect(text).toMatch(/:large_green_circle: btc_price newest row [\d.]+ (ms|s) old/);
-    expect(text).toMatch(/:large_green_circle: kalshi newest row [\d.]+ (ms|s) old/);
-    expect(text).toContain('no database dump at all');
-    expect(text).toMatch(/:heavy_multiplication_x: \*web2\* · web — could not be read: .+/);
-    expect(text).toContain('*Open incidents*\n:white_check_mark: None.');
-  });
+  test(
+    'opening it publishes at once, then every program with its state, the database, feed and backup readings; ' +
+      'a dead host is ✖ with why',
+    async () => {
+      await bot.slack.deliver.openHome({ user: 'alice' });
+      await until(() => expect(homeText(PEOPLE.alice)).toContain('trade_executor'), { timeout: 20_000 });
+      // The first publish did not wait for the hosts.
+      expect(JSON.stringify(home(PEOPLE.alice)!.history[0])).toContain('reading the hosts');
+      const text = homeText(PEOPLE.alice);
+      for (const program of [
+        'trade_manager',
+        'trade_executor',
+        'active_trade_supervisor',
+        'auto_entry_supervisor',
+        'kalshi_api_watchdog',
+        'btc_price_watchdog',
+      ]) {
+        expect(text).toMatch(new RegExp(`\`${program}\` \\*RUNNING\\* — pid \\d+`));
+      }
+      expect(text).toContain('*db1* · db, app, web — 6/6 programs running');
+      expect(text).toContain('PostgreSQL answers');
+      expect(text).toContain('all 3 tables present');
+      expect(text).toMatch(/:large_green_circle: btc_price newest row [\d.]+ (ms|s) old/);
+      expect(text).toMatch(/:large_green_circle: kalshi newest row [\d.]+ (ms|s) old/);
+      expect(text).toContain('no database dump at all');
+      expect(text).toMatch(/:heavy_multiplication_x: \*web2\* · web — could not be read: .+/);
+      expect(text).toContain('*Open incidents*\n:white_check_mark: None.');
+    },
+  );
 
-  test('a lead_operator gets the operate buttons; someone without a role gets none, is told why, and no host is asked for them', async () => {
-    expect(homeButtons(PEOPLE.alice)).toEqual([ActionId.homeChecklist, ActionId.homeBackup, ActionId.homeRestart]);
-    const asked = await agentLines();
-    await bot.slack.deliver.openHome({ user: 'dave' });
-    await until(() => expect(homeText(PEOPLE.dave)).toContain("You hold none of the plan's roles"));
-    expect(homeButtons(PEOPLE.dave)).toEqual([]);
-    expect(homeText(PEOPLE.dave)).not.toContain('trade_executor');
-    expect(await agentLines()).toBe(asked);
-  });
+  test(
+    'a lead_operator gets the operate buttons; someone without a role gets none, is told why, ' +
+      'and no host is asked for them',
+    async () => {
+      expect(homeButtons(PEOPLE.alice)).toEqual([ActionId.homeChecklist, ActionId.homeBackup, ActionId.homeRestart]);
+      const asked = await agentLines();
+      await bot.slack.deliver.openHome({ user: 'dave' });
+      await until(() => expect(homeText(PEOPLE.dave)).toContain("You hold none of the plan's roles"));
+      expect(homeButtons(PEOPLE.dave)).toEqual([]);
+      expect(homeText(PEOPLE.dave)).not.toContain('trade_executor');
+      expect(await agentLines()).toBe(asked);
+    },
+  );
 
-  test('a crash opens an incident: the Home shows it with a link to its thread, without being opened again', async () => {
-    const host = bot.testHosts.db1!;
-    await host.supervisor.setMode('trade_executor', 'crash');
-    process.kill((await host.supervisor.program('trade_executor')).pid!, 'SIGKILL');
-    await host.supervisor.waitFor('trade_executor', 'FATAL');
-    const openedBefore = opens();
-    const { desk } = bot;
-    const { incident } = await desk.reportFailure({
-      kind: 'program',
-      host: 'db1',
-      subject: 'trade_executor',
-      state: 'FATAL',
-      detail: 'trade_executor is FATAL on db1 (Exited too quickly)',
-    });
-    await until(async () => expect((await bot.store.incidents.get(incident.id))?.threadTs).toBeTruthy());
-    const threadTs = (await bot.store.incidents.get(incident.id))!.threadTs!;
-    const link = `https://recio-dr.slack.com/archives/${OPS}/p${threadTs.replace('.', '')}`;
-    await until(() => expect(homeText(PEOPLE.alice)).toContain(`<${link}|open its thread>`), { timeout: 20_000 });
-    expect(homeText(PEOPLE.alice)).toContain(incident.title);
-    expect(homeButtons(PEOPLE.alice)).toEqual([
-      ActionId.homeChecklist,
-      ActionId.homeBackup,
-      ActionId.homeRestart,
-      ActionId.ackIncident,
-      ActionId.openChecklist,
-    ]);
-    expect(opens()).toBe(openedBefore);
-    // Acknowledging from the thread changes the incident: the Home follows, still unopened.
-    await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: threadTs, actionId: ActionId.ackIncident });
-    await until(() => expect(homeText(PEOPLE.alice)).toContain(`${incident.title}* — acknowledged`));
-    expect(homeButtons(PEOPLE.alice)).not.toContain(ActionId.ackIncident);
-    expect(opens()).toBe(openedBefore);
-    await host.supervisor.setMode('trade_executor', 'ok');
-  });
+  test(
+    'a crash opens an incident: the Home shows it with a link to its thread, ' + 'without being opened again',
+    async () => {
+      const host = bot.testHosts.db1!;
+      await host.supervisor.setMode('trade_executor', 'crash');
+      process.kill((await host.supervisor.program('trade_executor')).pid!, 'SIGKILL');
+      await host.supervisor.waitFor('trade_executor', 'FATAL');
+      const openedBefore = opens();
+      const { desk } = bot;
+      const { incident } = await desk.reportFailure({
+        kind: 'program',
+        host: 'db1',
+        subject: 'trade_executor',
+        state: 'FATAL',
+        detail: 'trade_executor is FATAL on db1 (Exited too quickly)',
+      });
+      await until(async () => expect((await bot.store.incidents.get(incident.id))?.threadTs).toBeTruthy());
+      const threadTs = (await bot.store.incidents.get(incident.id))!.threadTs!;
+      const link = `https://recio-dr.slack.com/archives/${OPS}/p${threadTs.replace('.', '')}`;
+      await until(() => expect(homeText(PEOPLE.alice)).toContain(`<${link}|open its thread>`), { timeout: 20_000 });
+      expect(homeText(PEOPLE.alice)).toContain(incident.title);
+      expect(homeButtons(PEOPLE.alice)).toEqual([
+        ActionId.homeChecklist,
+        ActionId.homeBackup,
+        ActionId.homeRestart,
+        ActionId.ackIncident,
+        ActionId.openChecklist,
+      ]);
+      expect(opens()).toBe(openedBefore);
+      // Acknowledging from the thread changes the incident: the Home follows, still unopened.
+      await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: threadTs, actionId: ActionId.ackIncident });
+      await until(() => expect(homeText(PEOPLE.alice)).toContain(`${incident.title}* — acknowledged`));
+      expect(homeButtons(PEOPLE.alice)).not.toContain(ActionId.ackIncident);
+      expect(opens()).toBe(openedBefore);
+      await host.supervisor.setMode('trade_executor', 'ok');
+    },
+  );
 
-  test('Back up now in the Home: the backup runs and is told in the ops channel; the answer is at the top of the Home', async () => {
-    await bot.slack.deliver.click({ user: 'alice', actionId: ActionId.homeBackup, home: true });
-    await until(async () => expect((await runs(bot)).find((r) => r.scenario === 'backup')).toBeDefined());
-    const run = (await runs(bot)).find((r) => r.scenario === 'backup')!;
-    expect(run.requested_by).toBe(PEOPLE.alice);
-    await until(() =>
-      expect(homeText(PEOPLE.alice)).toMatch(
-        new RegExp(
-          `:speech_balloon: :arrow_forward: Started \\*.+\\* \\(run \`${run.id.slice(0, 8)}\`\\)\\. Its live message is in <#${OPS}>`,
+  test(
+    'Back up now in the Home: the backup runs and is told in the ops channel; ' +
+      'the answer is at the top of the Home',
+    async () => {
+      await bot.slack.deliver.click({ user: 'alice', actionId: ActionId.homeBackup, home: true });
+      await until(async () => expect((await runs(bot)).find((r) => r.scenario === 'backup')).toBeDefined());
+      const run = (await runs(bot)).find((r) => r.scenario === 'backup')!;
+      expect(run.requested_by).toBe(PEOPLE.alice);
+      await until(() =>
+        expect(homeText(PEOPLE.alice)).toMatch(
+          new RegExp(
+            `:speech_balloon: :arrow_forward: Started \\*.+\\* \\(run \`${run.id.slice(0, 8)}\`\\)\\. ` +
+              `Its live message is in <#${OPS}>`,
+          ),
         ),
-      ),
-    );
-    await until(() =>
-      expect(bot.slack.state.messagesIn(OPS).some((m) => readable(m).includes(`run \`${run.id.slice(0, 8)}\``))).toBe(
-        true,
-      ),
-    );
-  });
+      );
+      await until(() =>
+        expect(bot.slack.state.messagesIn(OPS).some((m) => readable(m).includes(`run \`${run.id.slice(0, 8)}\``))).toBe(
+          true,
+        ),
+      );
+    },
+  );
 
-  test('Restart a service… opens the service picker; its submission restarts in the ops channel and answers in the Home', async () => {
-    const before = (await bot.testHosts.db1!.supervisor.program('trade_manager')).pid;
-    await bot.slack.deliver.click({ user: 'alice', actionId: ActionId.homeRestart, home: true });
-    await until(() => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.serviceModal));
-    await bot.slack.deliver.submitView({ user: 'alice', values: { [BlockId.service]: 'trade_manager' } });
-    await until(async () =>
-      expect((await runs(bot)).find((r) => r.scenario === 'adhoc:service.restart')?.state).toBe('succeeded'),
-    );
-    expect((await bot.testHosts.db1!.supervisor.program('trade_manager')).pid).not.toBe(before);
-    await until(() => expect(homeText(PEOPLE.alice)).toContain('Started *Restart trade_manager on db1*'));
-  });
+  test(
+    'Restart a service… opens the service picker; ' +
+      'its submission restarts in the ops channel and answers in the Home',
+    async () => {
+      const before = (await bot.testHosts.db1!.supervisor.program('trade_manager')).pid;
+      await bot.slack.deliver.click({ user: 'alice', actionId: ActionId.homeRestart, home: true });
+      await until(() =>
+        expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.serviceModal),
+      );
+      await bot.slack.deliver.submitView({ user: 'alice', values: { [BlockId.service]: 'trade_manager' } });
+      await until(async () =>
+        expect((await runs(bot)).find((r) => r.scenario === 'adhoc:service.restart')?.state).toBe('succeeded'),
+      );
+      expect((await bot.testHosts.db1!.supervisor.program('trade_manager')).pid).not.toBe(before);
+      await until(() => expect(homeText(PEOPLE.alice)).toContain('Started *Restart trade_manager on db1*'));
+    },
+  );
 });

@@ -39,50 +39,57 @@ async function waitPastExpiry(): Promise<void> {
 }
 
 describe('an expired approval', () => {
-  test('a click after the expiry is refused and audited, nothing runs, the message says expired and the run stops', async () => {
-    const message = await askForRollback();
-    await waitPastExpiry();
-    await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: message.ts, actionId: ActionId.approve });
-    await until(() =>
-      expect(readable(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1) ?? { text: '' })).toMatch(
-        /This approval expired .*Nothing ran; ask again\./,
-      ),
-    );
-    // The modal that opened at once says the same; it never asks for the typed name.
-    await until(() => {
-      const modal = bot.slack.state.openModal(PEOPLE.bob);
-      expect(modal?.view.callback_id).toBe(CallbackId.noticeModal);
-      expect(readable({ text: '', blocks: modal!.view.blocks as unknown[] })).toMatch(/This approval expired/);
-    });
-    expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({
-      actor: PEOPLE.bob,
-      detail: expect.objectContaining({ reason: 'expired' }),
-    });
-    expect(await auditRows(bot, 'approval.decided')).toEqual([]);
-    expect(
-      await count(
-        bot,
-        `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`,
-      ),
-    ).toBe(0);
-    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
-      timeout: 10_000,
-    });
-    expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
-    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
-  });
+  test(
+    'a click after the expiry is refused and audited, ' + 'nothing runs, the message says expired and the run stops',
+    async () => {
+      const message = await askForRollback();
+      await waitPastExpiry();
+      await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: message.ts, actionId: ActionId.approve });
+      await until(() =>
+        expect(readable(bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1) ?? { text: '' })).toMatch(
+          /This approval expired .*Nothing ran; ask again\./,
+        ),
+      );
+      // The modal that opened at once says the same; it never asks for the typed name.
+      await until(() => {
+        const modal = bot.slack.state.openModal(PEOPLE.bob);
+        expect(modal?.view.callback_id).toBe(CallbackId.noticeModal);
+        expect(readable({ text: '', blocks: modal!.view.blocks as unknown[] })).toMatch(/This approval expired/);
+      });
+      expect((await auditRows(bot, 'request.refused')).at(-1)).toMatchObject({
+        actor: PEOPLE.bob,
+        detail: expect.objectContaining({ reason: 'expired' }),
+      });
+      expect(await auditRows(bot, 'approval.decided')).toEqual([]);
+      expect(
+        await count(
+          bot,
+          `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`,
+        ),
+      ).toBe(0);
+      await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
+        timeout: 10_000,
+      });
+      expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
+      await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
+    },
+  );
 
-  test("with nobody clicking, the engine's sweep (the publisher's timer runs it) marks it expired, rewrites the message and stops the run", async () => {
-    const message = await askForRollback();
-    await waitPastExpiry();
-    expect(await bot.engine.expireApprovals()).toBe(1);
-    expect(await bot.engine.expireApprovals()).toBe(0);
-    bot.publisher.wake();
-    await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
-      timeout: 10_000,
-    });
-    expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
-    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
-    expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state = 'expired'`)).toBe(2);
-  });
+  test(
+    "with nobody clicking, the engine's sweep (the publisher's timer runs it) marks it expired, " +
+      'rewrites the message and stops the run',
+    async () => {
+      const message = await askForRollback();
+      await waitPastExpiry();
+      expect(await bot.engine.expireApprovals()).toBe(1);
+      expect(await bot.engine.expireApprovals()).toBe(0);
+      bot.publisher.wake();
+      await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
+        timeout: 10_000,
+      });
+      expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
+      await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
+      expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state = 'expired'`)).toBe(2);
+    },
+  );
 });

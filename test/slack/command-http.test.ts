@@ -155,23 +155,26 @@ describe('refusals', () => {
 });
 
 describe('answers', () => {
-  test('4,000 lines of output: a message within Block Kit limits, and the full text as a file in the channel', async () => {
-    const lines = Array.from({ length: 4000 }, (_, i) => `bulk line ${String(i).padStart(4, '0')} ${'.'.repeat(40)}`);
-    await appendFile(join(host().supervisor.dir, 'logs', 'kalshi_api_watchdog.log'), `${lines.join('\n')}\n`);
-    await bot.slack.deliver.slashCommand({ user: 'bob', channel: OPS, text: 'tail kalshi_api_watchdog 4000' });
-    await until(() => expect(bot.slack.state.files.filter((f) => f.completed)).toHaveLength(1), { timeout: 15_000 });
-    const file = bot.slack.state.files[0]!;
-    expect(file.channels).toEqual([OPS]);
-    const content = file.content!.toString('utf8');
-    expect(content.split('\n').filter((l) => l.startsWith('bulk line')).length).toBeGreaterThanOrEqual(3990);
-    expect(content).toContain(lines.at(-1));
-    const message = bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1)!;
-    const sections = (message.blocks ?? []) as Array<{ type: string; text?: { text: string } }>;
-    expect(sections.length).toBeLessThanOrEqual(50);
-    expect(sections.every((b) => (b.text?.text.length ?? 0) <= 3000)).toBe(true);
-    expect(readable(message)).toMatch(/Last \d+ of 4000 lines/);
-    expect(readable(message)).toContain(lines.at(-1)!.slice(0, 20));
-  });
+  test(
+    '4,000 lines of output: a message within Block Kit limits, ' + 'and the full text as a file in the channel',
+    async () => {
+      const lines = Array.from({ length: 4000 }, (_, i) => `bulk line ${String(i).padStart(4, '0')} ${'.'.repeat(40)}`);
+      await appendFile(join(host().supervisor.dir, 'logs', 'kalshi_api_watchdog.log'), `${lines.join('\n')}\n`);
+      await bot.slack.deliver.slashCommand({ user: 'bob', channel: OPS, text: 'tail kalshi_api_watchdog 4000' });
+      await until(() => expect(bot.slack.state.files.filter((f) => f.completed)).toHaveLength(1), { timeout: 15_000 });
+      const file = bot.slack.state.files[0]!;
+      expect(file.channels).toEqual([OPS]);
+      const content = file.content!.toString('utf8');
+      expect(content.split('\n').filter((l) => l.startsWith('bulk line')).length).toBeGreaterThanOrEqual(3990);
+      expect(content).toContain(lines.at(-1));
+      const message = bot.slack.state.ephemeralsFor(PEOPLE.bob, OPS).at(-1)!;
+      const sections = (message.blocks ?? []) as Array<{ type: string; text?: { text: string } }>;
+      expect(sections.length).toBeLessThanOrEqual(50);
+      expect(sections.every((b) => (b.text?.text.length ?? 0) <= 3000)).toBe(true);
+      expect(readable(message)).toMatch(/Last \d+ of 4000 lines/);
+      expect(readable(message)).toContain(lines.at(-1)!.slice(0, 20));
+    },
+  );
 
   test('/recio restart without a service offers the services in a modal; the choice restarts it', async () => {
     const before = await pidOf('active_trade_supervisor');

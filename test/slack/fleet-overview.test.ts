@@ -31,32 +31,35 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('a host that never answers is read as not answering within the deadline, and its database is not asked', async () => {
-  const key = await generateKeyPair(join(dir, 'key'));
-  const port = (silent.address() as { port: number }).port;
-  const transport = new SshTransport({
-    host: {
-      name: 'db9',
-      address: '127.0.0.1',
-      port,
-      user: 'recio',
-      hostKey: `SHA256:${'A'.repeat(43)}`,
-      roles: ['db'],
-    },
-    privateKey: key.privateKey,
-    connectTimeoutMs: 120_000,
-    commandTimeoutMs: 120_000,
-  });
-  const hosts = new Hosts([{ name: 'db9', roles: ['db', 'app'], transport }]);
-  try {
-    const overview = await readFleet(hosts, { deadlineMs: 1_500, traceId: 'silent' });
-    expect(overview.hosts).toHaveLength(1);
-    expect(overview.hosts[0]).toMatchObject({
-      name: 'db9',
-      programs: { ok: false, why: expect.stringMatching(/deadline/) },
+test(
+  'a host that never answers is read as not answering within the deadline, ' + 'and its database is not asked',
+  async () => {
+    const key = await generateKeyPair(join(dir, 'key'));
+    const port = (silent.address() as { port: number }).port;
+    const transport = new SshTransport({
+      host: {
+        name: 'db9',
+        address: '127.0.0.1',
+        port,
+        user: 'recio',
+        hostKey: `SHA256:${'A'.repeat(43)}`,
+        roles: ['db'],
+      },
+      privateKey: key.privateKey,
+      connectTimeoutMs: 120_000,
+      commandTimeoutMs: 120_000,
     });
-    expect(overview.hosts[0]!.db).toBeUndefined();
-  } finally {
-    await hosts.close();
-  }
-});
+    const hosts = new Hosts([{ name: 'db9', roles: ['db', 'app'], transport }]);
+    try {
+      const overview = await readFleet(hosts, { deadlineMs: 1_500, traceId: 'silent' });
+      expect(overview.hosts).toHaveLength(1);
+      expect(overview.hosts[0]).toMatchObject({
+        name: 'db9',
+        programs: { ok: false, why: expect.stringMatching(/deadline/) },
+      });
+      expect(overview.hosts[0]!.db).toBeUndefined();
+    } finally {
+      await hosts.close();
+    }
+  },
+);

@@ -36,8 +36,9 @@ export interface AuditRow {
 }
 
 export async function auditRows(bot: BotHarness, action?: string): Promise<AuditRow[]> {
+  const where = action ? `WHERE action = '${action.replace(/'/g, '')}'` : '';
   const result = await bot.storeDb.query(
-    `SELECT actor, action, target, outcome, detail FROM audit_log ${action ? `WHERE action = '${action.replace(/'/g, '')}'` : ''} ORDER BY id`,
+    `SELECT actor, action, target, outcome, detail FROM audit_log ${where} ORDER BY id`,
   );
   return result.rows as AuditRow[];
 }

@@ -86,21 +86,25 @@ describe('App Home', () => {
     expect(json).toContain('*db1* · db, app');
   });
 
-  test('a lead_operator gets Open checklist, Back up now, Restart; each open incident links its thread with Acknowledge and Open checklist', () => {
-    const incident = anIncident({ threadTs: '1700000000.000100' });
-    const { json, buttons } = valid(
-      state({ incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }] }),
-    );
-    expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
-      [ActionId.homeChecklist, 'home'],
-      [ActionId.homeBackup, 'home'],
-      [ActionId.homeRestart, 'home'],
-      [ActionId.ackIncident, incident.id],
-      [ActionId.openChecklist, incident.id],
-    ]);
-    expect(json).toContain('<https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100|open its thread>');
-    expect(json).toContain('trade_executor is FATAL');
-  });
+  test(
+    'a lead_operator gets Open checklist, Back up now, Restart; ' +
+      'each open incident links its thread with Acknowledge and Open checklist',
+    () => {
+      const incident = anIncident({ threadTs: '1700000000.000100' });
+      const { json, buttons } = valid(
+        state({ incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }] }),
+      );
+      expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
+        [ActionId.homeChecklist, 'home'],
+        [ActionId.homeBackup, 'home'],
+        [ActionId.homeRestart, 'home'],
+        [ActionId.ackIncident, incident.id],
+        [ActionId.openChecklist, incident.id],
+      ]);
+      expect(json).toContain('<https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100|open its thread>');
+      expect(json).toContain('trade_executor is FATAL');
+    },
+  );
 
   test('a system_architect sees Open checklist only, and why the rest is not there', () => {
     const { json, buttons } = valid(

@@ -12,8 +12,8 @@ import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * Many live run messages (in the ops channel, where runs and incidents live, and wherever else
- * runs were asked for), each changing every `everyMs` for `forMs`: the store's outbox, the real publisher, and the Slack
- * emulation with Slack's Tier 3 for chat.update (50 at once, then 50 a minute, per workspace).
+ * runs were asked for), each changing every `everyMs` for `forMs`: the store's outbox, the real publisher,
+ * and the Slack emulation with Slack's Tier 3 for chat.update (50 at once, then 50 a minute, per workspace).
  * Shared by the publisher's test and `npm run bench:updates`.
  */
 export interface LiveUpdatesOptions {

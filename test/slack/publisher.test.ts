@@ -40,27 +40,33 @@ describe('rate limits', () => {
 });
 
 describe('a channel the bot cannot post in', () => {
-  test('the run still runs, its message is marked failed, and the requester is told by direct message how to fix it', async () => {
-    await bot.slack.deliver.slashCommand({ user: 'alice', channel: 'C0RANDOM001', text: 'restart trade_executor' });
-    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('succeeded'), {
-      timeout: 30_000,
-      interval: 200,
-    });
-    await until(
-      async () =>
-        expect(
-          (await bot.storeDb.query(`SELECT state, error FROM outbox WHERE channel = 'C0RANDOM001' AND kind = 'post'`))
-            .rows,
-        ).toEqual([{ state: 'failed', error: 'not_in_channel' }]),
-      { timeout: 20_000 },
-    );
-    const dm = bot.slack.workspace.dmWith(PEOPLE.alice).id;
-    await until(
-      () =>
-        expect(bot.slack.state.messagesIn(dm).map(readable).join('\n')).toMatch(
-          /I could not post about your run .* in <#C0RANDOM001>: `not_in_channel`\. Invite me there with `\/invite @recio`\./,
-        ),
-      { timeout: 20_000 },
-    );
-  });
+  test(
+    'the run still runs, its message is marked failed, ' + 'and the requester is told by direct message how to fix it',
+    async () => {
+      await bot.slack.deliver.slashCommand({ user: 'alice', channel: 'C0RANDOM001', text: 'restart trade_executor' });
+      await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('succeeded'), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      await until(
+        async () =>
+          expect(
+            (await bot.storeDb.query(`SELECT state, error FROM outbox WHERE channel = 'C0RANDOM001' AND kind = 'post'`))
+              .rows,
+          ).toEqual([{ state: 'failed', error: 'not_in_channel' }]),
+        { timeout: 20_000 },
+      );
+      const dm = bot.slack.workspace.dmWith(PEOPLE.alice).id;
+      await until(
+        () =>
+          expect(bot.slack.state.messagesIn(dm).map(readable).join('\n')).toMatch(
+            new RegExp(
+              'I could not post about your run .* in <#C0RANDOM001>: ' +
+                '`not_in_channel`\\. Invite me there with `\\/invite @recio`\\.',
+            ),
+          ),
+        { timeout: 20_000 },
+      );
+    },
+  );
 });

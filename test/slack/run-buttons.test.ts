@@ -60,20 +60,25 @@ const lastEphemeral = (user: string) => readable(bot.slack.state.ephemeralsFor(u
 const runState = async (id: string) => (await bot.store.runs.get(id))?.state;
 
 describe('gated steps', () => {
-  test('Go-ahead: refused to a user without the role (audited), taken from a lead_operator; the run finishes', async () => {
-    const { runId, ts } = await gatedRun();
-    await click('dave', ts, ActionId.confirmStep);
-    await until(() =>
-      expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: running recovery steps is for a lead_operator'),
-    );
-    expect(await runState(runId)).toBe('awaiting_approval');
-    await click('bob', ts, ActionId.confirmStep);
-    await until(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
-    expect(lastEphemeral(PEOPLE.bob)).toContain('Go-ahead recorded: First look.');
-    expect((await auditRows(bot, 'step.confirmed')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
-    await until(() => expect(readable(bot.slack.state.message(OPS, ts)!)).toContain('SUCCEEDED'), { timeout: 10_000 });
-    expect(buttonsOf(bot.slack.state.message(OPS, ts)!)).toEqual([]);
-  });
+  test(
+    'Go-ahead: refused to a user without the role (audited), ' + 'taken from a lead_operator; the run finishes',
+    async () => {
+      const { runId, ts } = await gatedRun();
+      await click('dave', ts, ActionId.confirmStep);
+      await until(() =>
+        expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed: running recovery steps is for a lead_operator'),
+      );
+      expect(await runState(runId)).toBe('awaiting_approval');
+      await click('bob', ts, ActionId.confirmStep);
+      await until(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
+      expect(lastEphemeral(PEOPLE.bob)).toContain('Go-ahead recorded: First look.');
+      expect((await auditRows(bot, 'step.confirmed')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
+      await until(() => expect(readable(bot.slack.state.message(OPS, ts)!)).toContain('SUCCEEDED'), {
+        timeout: 10_000,
+      });
+      expect(buttonsOf(bot.slack.state.message(OPS, ts)!)).toEqual([]);
+    },
+  );
 
   test('a second Go-ahead on the same step is refused and audited (it no longer waits)', async () => {
     const { runId, ts } = await gatedRun();

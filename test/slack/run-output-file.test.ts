@@ -49,31 +49,34 @@ async function runOneStep(key: string, action: 'db.status' | 'service.status') {
 }
 
 describe('a step output over the message limit', () => {
-  test("the message shows its end and names the file; the whole output is that file in the run's thread, once", async () => {
-    const run = await runOneStep('long-output', 'db.status');
-    expect(run.state).toBe('succeeded');
-    const [step] = await bot.store.runs.steps(run.id);
-    const numbers = Array.from({ length: LINES }, (_, i) => String(i + 1));
-    // The status command's 3,000 lines, then psql's answer to SELECT 1.
-    expect((step!.result as { output: string }).output.split('\n').slice(0, LINES)).toEqual(numbers);
-    const filename = `run-${run.id.slice(0, 8)}-step-1.log`;
-    await until(() => expect(bot.slack.state.files.find((f) => f.filename === filename)?.completed).toBe(true));
-    const post = await bot.store.outbox.getByDedupeKey(runPostKey(run.id));
-    const file = bot.slack.state.files.find((f) => f.filename === filename)!;
-    expect(file.channels).toEqual([OPS]);
-    expect(file.threadTs).toBe(post!.slackTs);
-    const content = file.content!.toString('utf8');
-    expect(content).toBe((step!.result as { output: string }).output);
-    expect(content.split('\n').slice(0, LINES)).toEqual(numbers);
-    await until(() =>
-      expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(
-        `the whole output is the file \`${filename}\` in the thread`,
-      ),
-    );
-    expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(String(LINES));
-    await bot.publisher.drain();
-    expect(bot.slack.state.files.filter((f) => f.filename === filename)).toHaveLength(1);
-  });
+  test(
+    'the message shows its end and names the file; ' + "the whole output is that file in the run's thread, once",
+    async () => {
+      const run = await runOneStep('long-output', 'db.status');
+      expect(run.state).toBe('succeeded');
+      const [step] = await bot.store.runs.steps(run.id);
+      const numbers = Array.from({ length: LINES }, (_, i) => String(i + 1));
+      // The status command's 3,000 lines, then psql's answer to SELECT 1.
+      expect((step!.result as { output: string }).output.split('\n').slice(0, LINES)).toEqual(numbers);
+      const filename = `run-${run.id.slice(0, 8)}-step-1.log`;
+      await until(() => expect(bot.slack.state.files.find((f) => f.filename === filename)?.completed).toBe(true));
+      const post = await bot.store.outbox.getByDedupeKey(runPostKey(run.id));
+      const file = bot.slack.state.files.find((f) => f.filename === filename)!;
+      expect(file.channels).toEqual([OPS]);
+      expect(file.threadTs).toBe(post!.slackTs);
+      const content = file.content!.toString('utf8');
+      expect(content).toBe((step!.result as { output: string }).output);
+      expect(content.split('\n').slice(0, LINES)).toEqual(numbers);
+      await until(() =>
+        expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(
+          `the whole output is the file \`${filename}\` in the thread`,
+        ),
+      );
+      expect(readable(bot.slack.state.message(OPS, post!.slackTs!)!)).toContain(String(LINES));
+      await bot.publisher.drain();
+      expect(bot.slack.state.files.filter((f) => f.filename === filename)).toHaveLength(1);
+    },
+  );
 
   test('a short output stays in the message and uploads nothing', async () => {
     const before = bot.slack.state.files.length;

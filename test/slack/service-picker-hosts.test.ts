@@ -50,36 +50,40 @@ describe('the service picker with several app hosts', () => {
     expect(await pid('app1', 'trade_manager')).toBe(onApp1);
   });
 
-  test('a host no longer in the fleet (a modal opened before the fleet changed) is refused with why, audited, and nothing runs', async () => {
-    const runsBefore = (await runs(bot)).length;
-    const onApp1 = await pid('app1', 'trade_executor');
-    await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart' });
-    const modal = await until(() => {
-      const open = bot.slack.state.openModal(PEOPLE.alice);
-      expect(open?.view.callback_id).toBe(CallbackId.serviceModal);
-      return open!.view;
-    });
-    // The modal as an earlier fleet (with app9) would have drawn it: Slack submits what it shows.
-    const hostSelect = (
-      modal.blocks as Array<{
-        block_id?: string;
-        element?: { options: Array<{ text: { type: string; text: string }; value: string }> };
-      }>
-    ).find((b) => b.block_id === BlockId.host)!;
-    hostSelect.element!.options.push({ text: { type: 'plain_text', text: 'app9' }, value: 'app9' });
-    await bot.slack.deliver.submitView({
-      user: 'alice',
-      values: { [BlockId.service]: 'trade_executor', [BlockId.host]: 'app9' },
-    });
-    await until(() =>
-      expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).map(readable).join('\n')).toMatch(/app9/),
-    );
-    await until(async () =>
-      expect(
-        (await auditRows(bot, 'request.refused')).some((r) => String(r.detail.text ?? '').includes('on app9')),
-      ).toBe(true),
-    );
-    expect(await runs(bot)).toHaveLength(runsBefore);
-    expect(await pid('app1', 'trade_executor')).toBe(onApp1);
-  });
+  test(
+    'a host no longer in the fleet (a modal opened before the fleet changed) is refused with why, audited, ' +
+      'and nothing runs',
+    async () => {
+      const runsBefore = (await runs(bot)).length;
+      const onApp1 = await pid('app1', 'trade_executor');
+      await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart' });
+      const modal = await until(() => {
+        const open = bot.slack.state.openModal(PEOPLE.alice);
+        expect(open?.view.callback_id).toBe(CallbackId.serviceModal);
+        return open!.view;
+      });
+      // The modal as an earlier fleet (with app9) would have drawn it: Slack submits what it shows.
+      const hostSelect = (
+        modal.blocks as Array<{
+          block_id?: string;
+          element?: { options: Array<{ text: { type: string; text: string }; value: string }> };
+        }>
+      ).find((b) => b.block_id === BlockId.host)!;
+      hostSelect.element!.options.push({ text: { type: 'plain_text', text: 'app9' }, value: 'app9' });
+      await bot.slack.deliver.submitView({
+        user: 'alice',
+        values: { [BlockId.service]: 'trade_executor', [BlockId.host]: 'app9' },
+      });
+      await until(() =>
+        expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).map(readable).join('\n')).toMatch(/app9/),
+      );
+      await until(async () =>
+        expect(
+          (await auditRows(bot, 'request.refused')).some((r) => String(r.detail.text ?? '').includes('on app9')),
+        ).toBe(true),
+      );
+      expect(await runs(bot)).toHaveLength(runsBefore);
+      expect(await pid('app1', 'trade_executor')).toBe(onApp1);
+    },
+  );
 });

@@ -126,26 +126,29 @@ describe('two steps waiting at once', () => {
 });
 
 describe('the approve modal behind a slow role lookup', () => {
-  test('opens at once as a loading view, then becomes the typed confirmation (the trigger id has expired by then)', async () => {
-    await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback v1.0.0' });
-    const approval = () =>
-      bot.slack.state
-        .messagesIn(OPS)
-        .find((m) => buttonsOf(m).includes(ActionId.approve) && readable(m).includes('v1.0.0'));
-    await until(() => expect(approval()).toBeDefined(), { timeout: 30_000 });
-    const opensBefore = bot.slack.state.callsTo('views.open').length;
-    await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: approval()!.ts, actionId: ActionId.approve });
-    await until(() =>
-      expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe(CallbackId.confirmApprovalModal),
-    );
-    const opens = bot.slack.state.callsTo('views.open').slice(opensBefore);
-    expect(opens.map((c) => [c.ok, c.error])).toEqual([[true, undefined]]);
-    expect(JSON.stringify(opens[0]?.args)).toContain('Checking the approval');
-    // The lookup happened after the modal opened, and took longer than a trigger id lives.
-    const lookups = bot.slack.state.callsTo('usergroups.users.list').filter((c) => c.seq > opens[0]!.seq);
-    expect(lookups.length).toBeGreaterThan(0);
-    expect(bot.slack.state.callsTo('views.update').at(-1)).toMatchObject({ ok: true });
-  });
+  test(
+    'opens at once as a loading view, ' + 'then becomes the typed confirmation (the trigger id has expired by then)',
+    async () => {
+      await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback v1.0.0' });
+      const approval = () =>
+        bot.slack.state
+          .messagesIn(OPS)
+          .find((m) => buttonsOf(m).includes(ActionId.approve) && readable(m).includes('v1.0.0'));
+      await until(() => expect(approval()).toBeDefined(), { timeout: 30_000 });
+      const opensBefore = bot.slack.state.callsTo('views.open').length;
+      await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts: approval()!.ts, actionId: ActionId.approve });
+      await until(() =>
+        expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe(CallbackId.confirmApprovalModal),
+      );
+      const opens = bot.slack.state.callsTo('views.open').slice(opensBefore);
+      expect(opens.map((c) => [c.ok, c.error])).toEqual([[true, undefined]]);
+      expect(JSON.stringify(opens[0]?.args)).toContain('Checking the approval');
+      // The lookup happened after the modal opened, and took longer than a trigger id lives.
+      const lookups = bot.slack.state.callsTo('usergroups.users.list').filter((c) => c.seq > opens[0]!.seq);
+      expect(lookups.length).toBeGreaterThan(0);
+      expect(bot.slack.state.callsTo('views.update').at(-1)).toMatchObject({ ok: true });
+    },
+  );
 });
 
 describe("Slack's escaped text", () => {

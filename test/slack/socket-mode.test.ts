@@ -22,31 +22,34 @@ const startsOf = async (name: string) =>
     .filter((l) => l.includes(`${name} starting`)).length;
 
 describe('Socket Mode', () => {
-  test('a command arrives as an envelope, is acked, and restarts the program; the redelivered envelope runs nothing', async () => {
-    const starts = await startsOf('trade_executor');
-    const delivery = await bot.slack.deliver.slashCommand({
-      user: 'alice',
-      channel: OPS,
-      text: 'restart trade_executor',
-    });
-    expect(delivery.transport).toBe('socket');
-    expect(delivery.attempts[0]?.outcome).toBe('acked');
-    const again = await bot.slack.deliver.resend(delivery.id);
-    expect(again.envelopeId).toBe(delivery.envelopeId);
-    expect(again.attempts.map((a) => a.outcome)).toEqual(['acked', 'acked']);
-    await until(async () => expect((await runs(bot)).map((r) => r.state)).toEqual(['succeeded']), {
-      timeout: 30_000,
-      interval: 200,
-    });
-    await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1)!)).toContain('SUCCEEDED'), {
-      timeout: 10_000,
-    });
-    expect(await startsOf('trade_executor')).toBe(starts + 1);
-    expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(1);
-    expect(
-      bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).filter((e) => readable(e).includes('Restart trade_executor')),
-    ).toHaveLength(1);
-  });
+  test(
+    'a command arrives as an envelope, is acked, ' + 'and restarts the program; the redelivered envelope runs nothing',
+    async () => {
+      const starts = await startsOf('trade_executor');
+      const delivery = await bot.slack.deliver.slashCommand({
+        user: 'alice',
+        channel: OPS,
+        text: 'restart trade_executor',
+      });
+      expect(delivery.transport).toBe('socket');
+      expect(delivery.attempts[0]?.outcome).toBe('acked');
+      const again = await bot.slack.deliver.resend(delivery.id);
+      expect(again.envelopeId).toBe(delivery.envelopeId);
+      expect(again.attempts.map((a) => a.outcome)).toEqual(['acked', 'acked']);
+      await until(async () => expect((await runs(bot)).map((r) => r.state)).toEqual(['succeeded']), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1)!)).toContain('SUCCEEDED'), {
+        timeout: 10_000,
+      });
+      expect(await startsOf('trade_executor')).toBe(starts + 1);
+      expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(1);
+      expect(
+        bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).filter((e) => readable(e).includes('Restart trade_executor')),
+      ).toHaveLength(1);
+    },
+  );
 
   test('a redelivered mention event answers once', async () => {
     const mention = `<@${bot.slack.workspace.bot.userId}> status`;

@@ -102,6 +102,7 @@ describe.each(BACKENDS)('deliveries and audit log (%s PostgreSQL)', (name) => {
 /** What a database superuser could do: switch the trigger off, change rows, switch it on. */
 async function tamper(backend: TestBackend, statement: string): Promise<void> {
   await backend.sql(
-    `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${statement}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+    `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${statement}; ` +
+      'ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT',
   );
 }

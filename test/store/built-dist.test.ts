@@ -30,7 +30,9 @@ describe('the store compiled to JavaScript', () => {
     writeFileSync(
       join(dir, 'migrate.mjs'),
       `import { openStore, runMigrations } from ${JSON.stringify(BUILT_STORE)};
-       const store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: '/nonexistent-unused', migrate: false });
+       const store = await openStore({
+         databaseUrl: process.env.DATABASE_URL, dataDir: '/nonexistent-unused', migrate: false,
+       });
        try { console.log(JSON.stringify(await runMigrations(store))); } finally { await store.close(); }`,
     );
     const { stdout } = await run(process.execPath, [join(dir, 'migrate.mjs')], {

@@ -61,7 +61,8 @@ describe('recio migrate and recio audit verify', () => {
 
     await adminQuery(
       db.url,
-      `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET actor = 'U0MALLORY' WHERE id = 2; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+      'BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ' +
+        "UPDATE audit_log SET actor = 'U0MALLORY' WHERE id = 2; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT",
     );
     const broken = await recio('audit', 'verify');
     expect(broken.exitCode).toBe(1);
@@ -103,47 +104,52 @@ describe('recio audit verify against the anchors kept outside the database', () 
     return { out, err, exitCode };
   }
 
-  it('names the rows cut from the tail by someone able to disable the trigger, and a chain rebuilt after them', async () => {
-    const file = join(dir, 'audit-anchors.jsonl');
-    const store = await openStore({ databaseUrl: db.url, dataDir: '/nonexistent-unused' });
-    let anchoredAt = '';
-    try {
-      for (let i = 0; i < 3; i++) await store.audit.append({ actor: 'cli:ops', action: 'test.entry', detail: { i } });
-      await anchorAuditHead(store, file, 'hourly');
-      for (let i = 3; i < 6; i++)
-        await store.audit.append({ actor: 'U0ALICE', action: 'approval.decided', detail: { i } });
-      anchoredAt = (await anchorAuditHead(store, file, 'dangerous:db.restore'))!.at;
-    } finally {
-      await store.close();
-    }
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const intact = await verify(file);
-    expect(intact.out).toEqual([
-      expect.stringMatching(/^audit chain intact: 6 rows, head row 6 /),
-      `matches 2 anchors in ${file}`,
-    ]);
+  it(
+    'names the rows cut from the tail by someone able to disable the trigger, ' + 'and a chain rebuilt after them',
+    async () => {
+      const file = join(dir, 'audit-anchors.jsonl');
+      const store = await openStore({ databaseUrl: db.url, dataDir: '/nonexistent-unused' });
+      let anchoredAt = '';
+      try {
+        for (let i = 0; i < 3; i++) await store.audit.append({ actor: 'cli:ops', action: 'test.entry', detail: { i } });
+        await anchorAuditHead(store, file, 'hourly');
+        for (let i = 3; i < 6; i++)
+          await store.audit.append({ actor: 'U0ALICE', action: 'approval.decided', detail: { i } });
+        anchoredAt = (await anchorAuditHead(store, file, 'dangerous:db.restore'))!.at;
+      } finally {
+        await store.close();
+      }
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const intact = await verify(file);
+      expect(intact.out).toEqual([
+        expect.stringMatching(/^audit chain intact: 6 rows, head row 6 /),
+        `matches 2 anchors in ${file}`,
+      ]);
 
-    // The database's owner (here a superuser) hides what happened after row 4: the chain that is
-    // left is a valid prefix, so only the anchor can show the cut.
-    await adminQuery(
-      db.url,
-      'BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE id > 4; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT',
-    );
-    const cut = await verify(file);
-    expect(cut.exitCode).toBe(1);
-    expect(cut.err).toEqual([
-      `audit chain BROKEN at row 5: rows after 4 are gone; anchored head was 6 at ${anchoredAt} (dangerous:db.restore) (4 rows before it are intact)`,
-    ]);
+      // The database's owner (here a superuser) hides what happened after row 4: the chain that is
+      // left is a valid prefix, so only the anchor can show the cut.
+      await adminQuery(
+        db.url,
+        'BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE id > 4; ' +
+          'ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT',
+      );
+      const cut = await verify(file);
+      expect(cut.exitCode).toBe(1);
+      expect(cut.err).toEqual([
+        `audit chain BROKEN at row 5: rows after 4 are gone; anchored head was 6 at ${anchoredAt} ` +
+          '(dangerous:db.restore) (4 rows before it are intact)',
+      ]);
 
-    // Rows appended after the cut make a valid chain again; the anchored row 6 is still missing.
-    const again = await openStore({ databaseUrl: db.url, dataDir: '/nonexistent-unused' });
-    try {
-      for (let i = 0; i < 3; i++) await again.audit.append({ actor: 'system', action: 'test.filler', detail: { i } });
-    } finally {
-      await again.close();
-    }
-    const rebuilt = await verify(file);
-    expect(rebuilt.exitCode).toBe(1);
-    expect(rebuilt.err[0]).toMatch(/^audit chain BROKEN at row 6: row 6, anchored at .*, is gone from the chain/);
-  });
+      // Rows appended after the cut make a valid chain again; the anchored row 6 is still missing.
+      const again = await openStore({ databaseUrl: db.url, dataDir: '/nonexistent-unused' });
+      try {
+        for (let i = 0; i < 3; i++) await again.audit.append({ actor: 'system', action: 'test.filler', detail: { i } });
+      } finally {
+        await again.close();
+      }
+      const rebuilt = await verify(file);
+      expect(rebuilt.exitCode).toBe(1);
+      expect(rebuilt.err[0]).toMatch(/^audit chain BROKEN at row 6: row 6, anchored at .*, is gone from the chain/);
+    },
+  );
 });

@@ -66,43 +66,52 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     }
   }
 
-  it('marks a non-idempotent step interrupted, stops its run, and tells the timeline, the audit log and Slack — once', async () => {
-    const crashed = await crashMidStep(false);
-    const store = await nextStart();
-    const report = await recoverOnce(store, crashed.instanceId);
-    const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
-    expect(recovered).toMatchObject({ reason: 'owner_gone', requeued: false, previousOwner: crashed.instanceId });
-    expect(recovered.step).toMatchObject({ state: 'interrupted', outcome: 'unknown', leaseUntil: null });
-    expect(recovered.run.state).toBe('interrupted');
-    expect(report.locksReleased.map((l) => `${l.host}/${l.service}:${l.owner}`)).toContain(
-      `app1/trade_executor:run:${crashed.runId}`,
-    );
+  it(
+    'marks a non-idempotent step interrupted, stops its run, and tells the timeline, ' +
+      'the audit log and Slack — once',
+    async () => {
+      const crashed = await crashMidStep(false);
+      const store = await nextStart();
+      const report = await recoverOnce(store, crashed.instanceId);
+      const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
+      expect(recovered).toMatchObject({ reason: 'owner_gone', requeued: false, previousOwner: crashed.instanceId });
+      expect(recovered.step).toMatchObject({ state: 'interrupted', outcome: 'unknown', leaseUntil: null });
+      expect(recovered.run.state).toBe('interrupted');
+      expect(report.locksReleased.map((l) => `${l.host}/${l.service}:${l.owner}`)).toContain(
+        `app1/trade_executor:run:${crashed.runId}`,
+      );
 
-    const timeline = await store.timeline.list({ incidentId: crashed.incidentId });
-    const event = timeline.find((e) => e.kind === 'step_interrupted');
-    expect(event).toMatchObject({ runId: crashed.runId, stepId: crashed.stepId, actor: 'system' });
-    expect(event?.text).toMatch(/interrupted.*outcome is unknown/);
-    const message = await store.outbox.getByDedupeKey(recovered.outboxKey!);
-    expect(message).toMatchObject({ channel: 'C0INC', threadTs: '1700000000.000100', kind: 'post', state: 'pending' });
-    expect(message?.payload.text).toMatch(/Restart trade_executor.*interrupted.*outcome is unknown/);
-    expect((await store.audit.list({ target: `run:${crashed.runId}` })).map((e) => [e.action, e.outcome])).toEqual([
-      ['step.interrupted', 'unknown'],
-    ]);
-    expect((await verifyAuditChain(store)).ok).toBe(true);
+      const timeline = await store.timeline.list({ incidentId: crashed.incidentId });
+      const event = timeline.find((e) => e.kind === 'step_interrupted');
+      expect(event).toMatchObject({ runId: crashed.runId, stepId: crashed.stepId, actor: 'system' });
+      expect(event?.text).toMatch(/interrupted.*outcome is unknown/);
+      const message = await store.outbox.getByDedupeKey(recovered.outboxKey!);
+      expect(message).toMatchObject({
+        channel: 'C0INC',
+        threadTs: '1700000000.000100',
+        kind: 'post',
+        state: 'pending',
+      });
+      expect(message?.payload.text).toMatch(/Restart trade_executor.*interrupted.*outcome is unknown/);
+      expect((await store.audit.list({ target: `run:${crashed.runId}` })).map((e) => [e.action, e.outcome])).toEqual([
+        ['step.interrupted', 'unknown'],
+      ]);
+      expect((await verifyAuditChain(store)).ok).toBe(true);
 
-    // Never re-run: neither the interrupted step nor the rest of its run can be claimed.
-    expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({
-      claimed: false,
-      reason: 'finished',
-    });
-    expect(await store.steps.claim(crashed.nextStepId, { leaseMs: 1_000 })).toMatchObject({
-      claimed: false,
-      reason: 'not_claimable',
-    });
-    // A second recovery (another replica starting) finds nothing more to do.
-    expect((await store.recoverInterruptedSteps()).steps.filter((s) => s.run.id === crashed.runId)).toEqual([]);
-    expect(await store.locks.get('app1', 'trade_executor')).toBeUndefined();
-  });
+      // Never re-run: neither the interrupted step nor the rest of its run can be claimed.
+      expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({
+        claimed: false,
+        reason: 'finished',
+      });
+      expect(await store.steps.claim(crashed.nextStepId, { leaseMs: 1_000 })).toMatchObject({
+        claimed: false,
+        reason: 'not_claimable',
+      });
+      // A second recovery (another replica starting) finds nothing more to do.
+      expect((await store.recoverInterruptedSteps()).steps.filter((s) => s.run.id === crashed.runId)).toEqual([]);
+      expect(await store.locks.get('app1', 'trade_executor')).toBeUndefined();
+    },
+  );
 
   it('puts an idempotent read step back to pending, to run again, and says so', async () => {
     const crashed = await crashMidStep(true, 'service.status');
@@ -121,20 +130,23 @@ describe.each(BACKENDS)('a bot SIGKILLed in the middle of a step (%s PostgreSQL)
     expect(again).toMatchObject({ claimed: true, step: { attempt: 2, owner: store.instanceId } });
   });
 
-  it('never re-runs a dangerous step after a crash, even one stored as idempotent: interrupted, the run stops', async () => {
-    const action = 'db.restore';
-    const crashed = await crashMidStep(true, action);
-    const store = await nextStart();
-    const report = await recoverOnce(store, crashed.instanceId);
-    const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
-    expect(recovered).toMatchObject({
-      requeued: false,
-      step: { state: 'interrupted', outcome: 'unknown', action, idempotent: true },
-      run: { state: 'interrupted' },
-    });
-    expect((await store.outbox.getByDedupeKey(recovered.outboxKey!))?.payload.text).toMatch(/outcome is unknown/);
-    expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({ claimed: false });
-  });
+  it(
+    'never re-runs a dangerous step after a crash, ' + 'even one stored as idempotent: interrupted, the run stops',
+    async () => {
+      const action = 'db.restore';
+      const crashed = await crashMidStep(true, action);
+      const store = await nextStart();
+      const report = await recoverOnce(store, crashed.instanceId);
+      const recovered = report.steps.find((s) => s.step.id === crashed.stepId)!;
+      expect(recovered).toMatchObject({
+        requeued: false,
+        step: { state: 'interrupted', outcome: 'unknown', action, idempotent: true },
+        run: { state: 'interrupted' },
+      });
+      expect((await store.outbox.getByDedupeKey(recovered.outboxKey!))?.payload.text).toMatch(/outcome is unknown/);
+      expect(await store.steps.claim(crashed.stepId, { leaseMs: 1_000 })).toMatchObject({ claimed: false });
+    },
+  );
 
   it('leaves a live owner alone until its lease runs out, and then refuses its late result', async () => {
     const store = await nextStart();

@@ -26,17 +26,20 @@ const keys = async () =>
   (await backend.sql<{ key: string }>('SELECT key FROM deliveries ORDER BY key')).map((r) => r.key);
 
 describe('pruning delivery keys', () => {
-  it('forgets keys older than the keep window and keeps the rest, so a retry inside it is still a duplicate', async () => {
-    await store.deliveries.claim('evt:week-old', 'event');
-    await store.deliveries.claim('evt:six-days', 'event');
-    await store.deliveries.claim('act:fresh', 'action');
-    await age('evt:week-old', DELIVERY_KEEP_MS + 3600_000);
-    await age('evt:six-days', DELIVERY_KEEP_MS - 24 * 3600_000);
-    expect(await pruneDeliveries({ store, logger: silentLogger })).toBe(1);
-    expect(await keys()).toEqual(['act:fresh', 'evt:six-days']);
-    expect((await store.deliveries.claim('evt:six-days', 'event')).claimed).toBe(false);
-    expect(await pruneDeliveries({ store, logger: silentLogger })).toBe(0);
-  });
+  it(
+    'forgets keys older than the keep window and keeps the rest, ' + 'so a retry inside it is still a duplicate',
+    async () => {
+      await store.deliveries.claim('evt:week-old', 'event');
+      await store.deliveries.claim('evt:six-days', 'event');
+      await store.deliveries.claim('act:fresh', 'action');
+      await age('evt:week-old', DELIVERY_KEEP_MS + 3600_000);
+      await age('evt:six-days', DELIVERY_KEEP_MS - 24 * 3600_000);
+      expect(await pruneDeliveries({ store, logger: silentLogger })).toBe(1);
+      expect(await keys()).toEqual(['act:fresh', 'evt:six-days']);
+      expect((await store.deliveries.claim('evt:six-days', 'event')).claimed).toBe(false);
+      expect(await pruneDeliveries({ store, logger: silentLogger })).toBe(0);
+    },
+  );
 
   it('the keep window is far longer than Slack retries (minutes)', () => {
     expect(DELIVERY_KEEP_MS).toBeGreaterThanOrEqual(24 * 3600_000);

@@ -69,7 +69,8 @@ describe('migrations', () => {
     expect(
       await adminQuery(
         url,
-        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = x'52454349'::int AND objid = 1`,
+        'SELECT count(*)::int AS n FROM pg_locks ' +
+          "WHERE locktype = 'advisory' AND classid = x'52454349'::int AND objid = 1",
       ),
     ).toEqual([{ n: 0 }]);
   });

@@ -7,7 +7,10 @@ import { describe, expect, test } from 'vitest';
  * account (`runuser`), since a process's own uid is what is being tested.
  */
 const MODULE = resolve(import.meta.dirname, '../../packages/bot/dist/cli/cli-user.js');
-const probe = `import { cliUnixUser } from ${JSON.stringify(MODULE)}; console.log(cliUnixUser(process.env, process.argv[1]));`;
+const probe = [
+  `import { cliUnixUser } from ${JSON.stringify(MODULE)};`,
+  'console.log(cliUnixUser(process.env, process.argv[1]));',
+].join(' ');
 const asRoot = process.getuid?.() === 0;
 
 async function whoAmI(

@@ -101,29 +101,34 @@ describe('commands/*.yml', () => {
 });
 
 describe("a step's approval and idempotent flag against its action's traits", () => {
-  test('a dangerous action without a second person, and idempotent on a change, are refused by file, step and rule', () => {
-    const dir = copyOfCommands();
-    const path = join(dir, 'postgres-failure.yml');
-    const text = readFileSync(path, 'utf8');
-    writeFileSync(path, text.replace('approval: second_person', 'approval: none\n    idempotent: true'));
-    writeFileSync(
-      join(dir, 'service-crash.yml'),
-      'id: service-crash\ntitle: x\nsteps:\n' +
-        '  - { id: look, title: L, role: app, action: service.status, idempotent: true }\n' +
-        '  - { id: bounce, title: B, role: app, action: service.restart, params: { service: x }, idempotent: true }\n' +
-        '  - { id: back, title: R, role: app, action: deploy.rollback, params: { tag: v1.0.0 }, approval: confirm }\n',
-    );
-    expect(problemsOf(dir).sort()).toEqual([
-      'commands/postgres-failure.yml: steps[3] (restore): db.restore changes the host: it must not be ' +
-        '`idempotent: true` (recovery would run it again) [rule mutating-not-idempotent]',
-      'commands/postgres-failure.yml: steps[3] (restore): db.restore is dangerous: it needs ' +
-        '`approval: second_person` [rule dangerous-needs-second-person]',
-      'commands/service-crash.yml: steps[1] (bounce): service.restart changes the host: it must not be ' +
-        '`idempotent: true` (recovery would run it again) [rule mutating-not-idempotent]',
-      'commands/service-crash.yml: steps[2] (back): deploy.rollback is dangerous: it needs ' +
-        '`approval: second_person` [rule dangerous-needs-second-person]',
-    ]);
-  });
+  test(
+    'a dangerous action without a second person, ' + 'and idempotent on a change, are refused by file, step and rule',
+    () => {
+      const dir = copyOfCommands();
+      const path = join(dir, 'postgres-failure.yml');
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, text.replace('approval: second_person', 'approval: none\n    idempotent: true'));
+      writeFileSync(
+        join(dir, 'service-crash.yml'),
+        'id: service-crash\ntitle: x\nsteps:\n' +
+          '  - { id: look, title: L, role: app, action: service.status, idempotent: true }\n' +
+          '  - { id: bounce, title: B, role: app, action: service.restart, ' +
+          'params: { service: x }, idempotent: true }\n' +
+          '  - { id: back, title: R, role: app, action: deploy.rollback, ' +
+          'params: { tag: v1.0.0 }, approval: confirm }\n',
+      );
+      expect(problemsOf(dir).sort()).toEqual([
+        'commands/postgres-failure.yml: steps[3] (restore): db.restore changes the host: it must not be ' +
+          '`idempotent: true` (recovery would run it again) [rule mutating-not-idempotent]',
+        'commands/postgres-failure.yml: steps[3] (restore): db.restore is dangerous: it needs ' +
+          '`approval: second_person` [rule dangerous-needs-second-person]',
+        'commands/service-crash.yml: steps[1] (bounce): service.restart changes the host: it must not be ' +
+          '`idempotent: true` (recovery would run it again) [rule mutating-not-idempotent]',
+        'commands/service-crash.yml: steps[2] (back): deploy.rollback is dangerous: it needs ' +
+          '`approval: second_person` [rule dangerous-needs-second-person]',
+      ]);
+    },
+  );
 
   test('crash recovery re-runs only a declared-idempotent step whose action changes nothing', () => {
     expect(repeatableAfterCrash({ action: 'db.restore', idempotent: true })).toBe(false);

@@ -81,7 +81,10 @@ export async function stopPostmaster(pid: number, fastTimeoutMs = 30_000): Promi
   }
 }
 
-/** The pids whose parent is `pid` (a postmaster's backends and workers: each in its own session, so not reachable as a process group). */
+/**
+ * The pids whose parent is `pid` (a postmaster's backends and workers: each in its own session, so not
+ * reachable as a process group).
+ */
 export function childPids(pid: number): number[] {
   const children: number[] = [];
   for (const entry of readdirSync('/proc')) {

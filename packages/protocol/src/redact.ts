@@ -47,7 +47,8 @@ const QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\\"(?:[^"\\\n]|\\[^"\n])
  * object or list after `=`; otherwise it ends at a space, a quote or `&` (the next query parameter).
  */
 const ASSIGNED = new RegExp(
-  String.raw`(${nameAt(2)})(\\?["']?)([ \t]*(?:=>|[=:])[ \t]*)(${QUOTED}|(?<=:[ \t]*)[^\s"'][^\n]*|[{[][^\n]*|[^\s"'&]+)`,
+  String.raw`(${nameAt(2)})(\\?["']?)([ \t]*(?:=>|[=:])[ \t]*)` +
+    String.raw`(${QUOTED}|(?<=:[ \t]*)[^\s"'][^\n]*|[{[][^\n]*|[^\s"'&]+)`,
   'gi',
 );
 /** `--name value` (a flag and its argument, as in a logged argv). */

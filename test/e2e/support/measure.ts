@@ -27,6 +27,8 @@ export function record(m: Measurement): void {
   mkdirSync(dir, { recursive: true });
   appendFileSync(resolve(dir, 'e2e-measurements.jsonl'), `${JSON.stringify(line)}\n`);
   process.stdout.write(
-    `e2e ${m.scenario}: ${line.operatorActions} operator actions (plan: ${m.planCommands} typed commands), break→detect ${(line.breakToDetectMs / 1000).toFixed(1)} s, break→green ${(line.breakToGreenMs / 1000).toFixed(1)} s\n`,
+    `e2e ${m.scenario}: ${line.operatorActions} operator actions (plan: ${m.planCommands} typed commands), ` +
+      `break→detect ${(line.breakToDetectMs / 1000).toFixed(1)} s, ` +
+      `break→green ${(line.breakToGreenMs / 1000).toFixed(1)} s\n`,
   );
 }

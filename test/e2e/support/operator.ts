@@ -89,7 +89,8 @@ export class Operators {
         );
         if (found === undefined)
           throw new Error(
-            `no reply with "${String(text)}" and ${actionId} in the thread yet:\n${this.thread(parent).map(readable).join('\n---\n')}`,
+            `no reply with "${String(text)}" and ${actionId} in the thread yet:\n` +
+              this.thread(parent).map(readable).join('\n---\n'),
           );
         return found;
       },

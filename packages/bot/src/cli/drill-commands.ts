@@ -47,7 +47,8 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps):
   program
     .command('drill <scenario>')
     .description(
-      `break a scenario (${SCENARIOS.join(', ')}) on the sandbox or a staging fleet, let the bot detect and recover it, and record the drill (§5)`,
+      `break a scenario (${SCENARIOS.join(', ')}) on the sandbox or a staging fleet, ` +
+        'let the bot detect and recover it, and record the drill (§5)',
     )
     .option('--sandbox <dir>', 'the sandbox to drill (the default, ./.sandbox)')
     .option('--fleet <file>', 'a staging fleet instead: only service-crash of a feed watchdog, by service.stop')

@@ -22,7 +22,8 @@ export function formatStatus(results: HostResult[]): string[] {
     for (const p of (result.data as { programs: ProgramLine[] }).programs) {
       const mark = p.state === 'RUNNING' ? '✔' : '✖';
       lines.push(
-        `  ${mark} ${p.name.padEnd(26)} ${p.state.padEnd(9)} ${p.state === 'RUNNING' ? `pid ${p.pid}, up ${p.uptime}` : p.description}`,
+        `  ${mark} ${p.name.padEnd(26)} ${p.state.padEnd(9)} ` +
+          (p.state === 'RUNNING' ? `pid ${p.pid}, up ${p.uptime}` : p.description),
       );
     }
   }

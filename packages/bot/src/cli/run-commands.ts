@@ -100,7 +100,8 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
       const run = await followRun(core.store, answer.run.id, print);
       if (run.state === 'awaiting_approval') {
         print(
-          `⏸ waiting: a second lead_operator approves in Slack, or runs \`recio approve <id>\` (ids: \`recio approvals\`).`,
+          '⏸ waiting: a second lead_operator approves in Slack, ' +
+            'or runs `recio approve <id>` (ids: `recio approvals`).',
         );
         return 2;
       }

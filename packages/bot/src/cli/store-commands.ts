@@ -43,7 +43,8 @@ export function registerStoreCommands(program: Command, deps: StoreCommandDeps):
         if (report.applied.length === 0) print(`up to date (${report.alreadyApplied} migrations applied earlier)`);
         if (report.unknownInDatabase.length > 0) {
           printError(
-            `warning: the database has migrations this build does not know (${report.unknownInDatabase.join(', ')}); a newer recio-bot has run against it`,
+            'warning: the database has migrations this build does not know ' +
+              `(${report.unknownInDatabase.join(', ')}); a newer recio-bot has run against it`,
           );
         }
       }),
@@ -66,7 +67,8 @@ export function registerStoreCommands(program: Command, deps: StoreCommandDeps):
         if (opts.json) print(JSON.stringify(verdict));
         else if (verdict.ok) {
           print(
-            `audit chain intact: ${verdict.checked} rows${verdict.headId === null ? '' : `, head row ${verdict.headId} ${verdict.headHash}`}`,
+            `audit chain intact: ${verdict.checked} rows` +
+              (verdict.headId === null ? '' : `, head row ${verdict.headId} ${verdict.headHash}`),
           );
           print(
             verdict.anchorsChecked > 0
@@ -75,7 +77,8 @@ export function registerStoreCommands(program: Command, deps: StoreCommandDeps):
           );
         } else {
           printError(
-            `audit chain BROKEN at row ${verdict.brokenId}: ${verdict.message} (${verdict.checked} rows before it are intact)`,
+            `audit chain BROKEN at row ${verdict.brokenId}: ${verdict.message} ` +
+              `(${verdict.checked} rows before it are intact)`,
           );
         }
         if (!verdict.ok) setExitCode(1);

@@ -11,5 +11,6 @@ export const pass = (name: string, detail: string): CheckResult => ({ name, ok: 
 export const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, ok: false, detail, fix });
 
 export function formatCheck(result: CheckResult): string {
-  return `${result.ok ? '✔' : '✖'} ${result.name}: ${result.detail}${result.ok || !result.fix ? '' : `\n    → ${result.fix}`}`;
+  const fix = result.ok || !result.fix ? '' : `\n    → ${result.fix}`;
+  return `${result.ok ? '✔' : '✖'} ${result.name}: ${result.detail}${fix}`;
 }

@@ -52,7 +52,8 @@ export async function checkSlack(config: Config): Promise<CheckResult[]> {
     results.push(
       fail(
         'ops channel',
-        `conversations.info ${channel}: ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}`,
+        `conversations.info ${channel}: ` +
+          ((error as { data?: { error?: string } }).data?.error ?? (error as Error).message),
         'check RECIO_OPS_CHANNEL and the channels:read scope',
       ),
     );

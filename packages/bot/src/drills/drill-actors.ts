@@ -33,7 +33,8 @@ export async function approverFor(ctx: DrillContext, id: string): Promise<Actor>
   if (actor.readOnly)
     throw new RecioError(
       ErrorCode.NotAuthorised,
-      `${id} is a terminal user not in RECIO_CLI_USERS: map it to a lead_operator's Slack id, or name one with --approve-as`,
+      `${id} is a terminal user not in RECIO_CLI_USERS: ` +
+        "map it to a lead_operator's Slack id, or name one with --approve-as",
     );
   if (!allows(actor.roles, 'approve')) {
     throw new RecioError(

@@ -114,7 +114,8 @@ export class AgentSession {
         this.close(
           new RecioError(
             ErrorCode.ProtocolMismatch,
-            `protocol mismatch on ${this.host}: the bot speaks v${PROTOCOL_VERSION}, the agent (${line.agentVersion}) speaks v${line.v}`,
+            `protocol mismatch on ${this.host}: the bot speaks v${PROTOCOL_VERSION}, ` +
+              `the agent (${line.agentVersion}) speaks v${line.v}`,
             { host: this.host },
           ),
         );

@@ -102,7 +102,8 @@ export class SshTransport implements Transport {
       if (answered.timedOut) {
         reply.catch(() => undefined);
         session.cancel(requestId);
-        const message = `${request.action} on ${this.host}: no result within ${Math.round((deadline - started) / 1000)}s — outcome unknown`;
+        const waited = Math.round((deadline - started) / 1000);
+        const message = `${request.action} on ${this.host}: no result within ${waited}s — outcome unknown`;
         return failure(new RecioError(ErrorCode.StepTimeout, message), true, true);
       }
       // An action the agent had to kill at its deadline may have half happened.
@@ -165,7 +166,8 @@ export class SshTransport implements Transport {
       if (seen !== undefined && seen !== host.hostKey) {
         throw new RecioError(
           ErrorCode.HostKeyMismatch,
-          `host key mismatch for ${this.describe()}: it presented ${seen}, the fleet file pins ${host.hostKey}; refusing to connect`,
+          `host key mismatch for ${this.describe()}: it presented ${seen}, ` +
+            `the fleet file pins ${host.hostKey}; refusing to connect`,
           { host: host.name },
         );
       }

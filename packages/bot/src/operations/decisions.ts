@@ -22,12 +22,16 @@ function refusalText(error: unknown): { reason: string; text: string } | undefin
     case 'approval_decided':
       return {
         reason: 'already_decided',
-        text: `Already ${ctx.state ?? 'decided'}${ctx.decidedBy ? ` by <@${ctx.decidedBy}>` : ''} at ${when(ctx.decidedAt)}.`,
+        text:
+          `Already ${ctx.state ?? 'decided'}` +
+          `${ctx.decidedBy ? ` by <@${ctx.decidedBy}>` : ''} at ${when(ctx.decidedAt)}.`,
       };
     case 'approval_mismatch':
       return {
         reason: 'mismatch',
-        text: 'What would run has changed since this was asked, so this approval does not cover it. Nothing ran; ask again.',
+        text:
+          'What would run has changed since this was asked, so this approval does not cover it. ' +
+          'Nothing ran; ask again.',
       };
     case 'not_found':
       return { reason: 'unknown', text: 'That approval is unknown or no longer exists. Nothing ran.' };

@@ -13,7 +13,10 @@ export interface DbReadings {
   status: Reading<{ state: string }>;
   /** Absent when the host's agent has no expected-table list to check against. */
   tables?: Reading<{ expected: number; missing: string[] }>;
-  /** Seconds since the newest row of each feed (null: the table is empty); feeds the host does not know are left out. */
+  /**
+   * Seconds since the newest row of each feed (null: the table is empty); feeds the host does not know are
+   * left out.
+   */
   feeds: Array<{ feed: string; ageSeconds: Reading<number | null> }>;
   newestBackup: Reading<{ file: string; ageSeconds: number } | null>;
 }

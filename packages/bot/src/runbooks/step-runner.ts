@@ -56,7 +56,8 @@ function fromHostResult(result: HostResult): ExecutedStep {
           : 'error';
   const summary = result.ok
     ? `ok in ${(result.durationMs / 1000).toFixed(1)}s`
-    : `${result.error?.message ?? `exit ${result.exitCode}`}${result.outcomeUnknown ? ' — outcome unknown, check before retrying' : ''}`;
+    : `${result.error?.message ?? `exit ${result.exitCode}`}` +
+      (result.outcomeUnknown ? ' — outcome unknown, check before retrying' : '');
   const output = result.output.length > MAX_KEPT_OUTPUT ? result.output.slice(-MAX_KEPT_OUTPUT) : result.output;
   const { excerpt, cut } = excerptOf(result.output);
   return {

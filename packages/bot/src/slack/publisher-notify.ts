@@ -19,6 +19,8 @@ export async function tellRequester(
   const fix = slackError === 'not_in_channel' ? ` Invite me there with \`/invite @recio\`.` : '';
   await client.chat.postMessage({
     channel: run.requestedBy,
-    text: `I could not post about your run \`${run.id.slice(0, 8)}\` (${String(run.params.title ?? run.scenario)}) in <#${message.channel}>: \`${slackError}\`.${fix} The run itself goes on; \`recio\` on the bot host shows it.`,
+    text:
+      `I could not post about your run \`${run.id.slice(0, 8)}\` (${String(run.params.title ?? run.scenario)}) ` +
+      `in <#${message.channel}>: \`${slackError}\`.${fix} The run itself goes on; \`recio\` on the bot host shows it.`,
   });
 }

@@ -34,9 +34,10 @@ export async function showAnswer(answer: Answer, reply: Reply): Promise<void> {
         : reply.surface === 'home' && /^[CG]/.test(reply.channel)
           ? `in <#${reply.channel}>`
           : 'in the channel';
+      const started = `*${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`)`;
       const text = answer.created
-        ? `:arrow_forward: Started *${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`). Its live message is ${where}.`
-        : `This request already started *${escapeText(answer.title)}* (run \`${shortId(answer.run.id)}\`); it is not run twice.`;
+        ? `:arrow_forward: Started ${started}. Its live message is ${where}.`
+        : `This request already started ${started}; it is not run twice.`;
       return reply.answer(renderText(text));
     }
     case 'choose_tag':
@@ -57,7 +58,8 @@ export async function showAnswer(answer: Answer, reply: Reply): Promise<void> {
       });
       return reply.answer(
         renderText(
-          `The report of incident \`${shortId(answer.incidentId)}\` is posted as a file ${reply.threadTs ? 'in this thread' : 'in the channel'}.`,
+          `The report of incident \`${shortId(answer.incidentId)}\` is posted as a file ` +
+            `${reply.threadTs ? 'in this thread' : 'in the channel'}.`,
         ),
       );
     }

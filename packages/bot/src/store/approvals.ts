@@ -7,7 +7,10 @@ import type { Approval, ApprovalBinding, ApprovalState } from '../domain/approva
 import type { JsonObject } from '../domain/json.js';
 
 export interface ApprovalsRepo {
-  /** Opens an approval bound to the step's host, action and params; a still-pending one for the step is returned as is. */
+  /**
+   * Opens an approval bound to the step's host, action and params; a still-pending one for the step is
+   * returned as is.
+   */
   request(input: {
     stepId: string;
     requestedBy: string;
@@ -172,7 +175,8 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
     async approvedFor(stepId, binding) {
       if (!isUuid(stepId)) return undefined;
       const [row] = await db.query<ApprovalRow>(
-        `SELECT * FROM approvals WHERE step_id = $1 AND state = 'approved' AND binding_hash = $2 ORDER BY decided_at DESC LIMIT 1`,
+        `SELECT * FROM approvals WHERE step_id = $1 AND state = 'approved' AND binding_hash = $2
+         ORDER BY decided_at DESC LIMIT 1`,
         [stepId, bindingHash(binding)],
       );
       return row && toApproval(row);

@@ -43,7 +43,9 @@ export async function verifyChain(db: Db, anchors: readonly AuditAnchor[] = []):
           checked,
           brokenId: entry.id,
           reason: 'prev_hash_mismatch',
-          message: `audit row ${entry.id} does not follow ${headId === null ? 'the start of the chain' : `row ${headId}`}: a row before it was removed or rewritten`,
+          message:
+            `audit row ${entry.id} does not follow ${headId === null ? 'the start of the chain' : `row ${headId}`}: ` +
+            'a row before it was removed or rewritten',
         };
       }
       if (auditHash(prevHash, entry) !== entry.hash) {

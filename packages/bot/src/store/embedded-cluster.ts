@@ -79,7 +79,8 @@ export function prepareOwnedDir(dir: string, runAs: RunAs | undefined): void {
   const probe = spawnSync('/bin/sh', ['-c', 'test -w "$1" && test -x "$1"', 'sh', dir], runAs);
   if (probe.status !== 0) {
     throw storeStartError(
-      `the postgres user (uid ${runAs.uid}) cannot reach ${dir}: make its parent directories traversable (chmod o+x) or set DATABASE_URL`,
+      `the postgres user (uid ${runAs.uid}) cannot reach ${dir}: ` +
+        'make its parent directories traversable (chmod o+x) or set DATABASE_URL',
     );
   }
 }

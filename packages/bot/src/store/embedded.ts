@@ -35,7 +35,10 @@ export interface EmbeddedPostgres {
   /** The same database as the owner role (migrations and the runtime role's grants). */
   ownerUrl: string;
   port: number;
-  /** `started`: this process runs the server and stops it; `attached`: another live process (the bot, when this is the CLI) does. */
+  /**
+   * `started`: this process runs the server and stops it; `attached`: another live process (the bot, when
+   * this is the CLI) does.
+   */
   mode: 'started' | 'attached';
   /** Stops the server if this process started it; resolves once it has exited. */
   stop(): Promise<void>;
@@ -234,7 +237,8 @@ function runtimeUrlOf(config: ClusterConfig): string {
 }
 
 function urlOf(config: ClusterConfig, database: string): string {
-  return `postgresql://${encodeURIComponent(config.user)}:${encodeURIComponent(config.password)}@127.0.0.1:${config.port}/${database}`;
+  const credentials = `${encodeURIComponent(config.user)}:${encodeURIComponent(config.password)}`;
+  return `postgresql://${credentials}@127.0.0.1:${config.port}/${database}`;
 }
 
 function signal(child: ChildProcess, name: NodeJS.Signals): void {

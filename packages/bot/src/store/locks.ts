@@ -26,7 +26,10 @@ export interface LockRequest {
 }
 
 export interface LocksRepo {
-  /** Takes the lock if free, expired, or already held by this owner on this instance (then the lease is renewed). `owner` must name one holder, e.g. a run or step id. */
+  /**
+   * Takes the lock if free, expired, or already held by this owner on this instance (then the lease is
+   * renewed). `owner` must name one holder, e.g. a run or step id.
+   */
   acquire(request: LockRequest): Promise<LockAttempt>;
   /** Extends the lease; false if the lock is no longer this owner's. */
   renew(host: string, service: string, owner: string, leaseMs: number): Promise<boolean>;
@@ -65,8 +68,8 @@ export function toLock(row: LockRow): ServiceLock {
 export function createLocksRepo(db: Db, instanceId: string): LocksRepo {
   const repo: LocksRepo = {
     async acquire({ host, service, owner, purpose, leaseMs }) {
-      // Free, expired, or ours (same owner, same instance): the upsert takes it. Held by someone else: the WHERE leaves it alone
-      // and nothing is returned.
+      // Free, expired, or ours (same owner, same instance): the upsert takes it. Held by someone else: the
+      // WHERE leaves it alone and nothing is returned.
       const [row] = await db.query<LockRow>(
         `INSERT INTO locks (host, service, owner, purpose, instance_id, lease_until)
          VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond')
@@ -118,7 +121,8 @@ export function createLocksRepo(db: Db, instanceId: string): LocksRepo {
         const held = attempt.heldBy;
         throw new RecioError(
           ErrorCode.Locked,
-          `${held.service} on ${held.host} is busy: ${held.owner}${held.purpose ? ` (${held.purpose})` : ''} since ${held.acquiredAt.toISOString()}`,
+          `${held.service} on ${held.host} is busy: ${held.owner}` +
+            `${held.purpose ? ` (${held.purpose})` : ''} since ${held.acquiredAt.toISOString()}`,
           {
             host: held.host,
             service: held.service,

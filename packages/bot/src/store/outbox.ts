@@ -53,7 +53,10 @@ export interface EnqueueInput {
 }
 
 export interface OutboxRepo {
-  /** Adds a message once per dedupe key. A newer update of the same message supersedes pending older ones (coalescing). */
+  /**
+   * Adds a message once per dedupe key. A newer update of the same message supersedes pending older ones
+   * (coalescing).
+   */
   enqueue(input: EnqueueInput): Promise<{ message: OutboxMessage; created: boolean }>;
   /**
    * Takes up to `limit` due messages for this sender: at most one per channel, the oldest pending
@@ -66,7 +69,10 @@ export interface OutboxRepo {
   claimDue(options: { limit: number; leaseMs: number; sender: string }): Promise<OutboxMessage[]>;
   /** Records the ts Slack returned; false if the row was superseded or already marked meanwhile. */
   markSent(id: number, slackTs: string | null): Promise<boolean>;
-  /** Schedules a retry (at `retryAt`, e.g. Slack's Retry-After, or with backoff) or, when permanent or out of attempts, marks it failed. */
+  /**
+   * Schedules a retry (at `retryAt`, e.g. Slack's Retry-After, or with backoff) or, when permanent or out of
+   * attempts, marks it failed.
+   */
   markFailed(
     id: number,
     error: string,
@@ -188,7 +194,8 @@ export function createOutboxRepo(db: Db): OutboxRepo {
 
     async markSent(id, slackTs) {
       const rows = await db.query(
-        `UPDATE outbox SET state = 'sent', slack_ts = $2, sent_at = now(), error = NULL WHERE id = $1 AND state = 'pending' RETURNING 1`,
+        `UPDATE outbox SET state = 'sent', slack_ts = $2, sent_at = now(), error = NULL
+         WHERE id = $1 AND state = 'pending' RETURNING 1`,
         [id, slackTs],
       );
       return rows.length === 1;

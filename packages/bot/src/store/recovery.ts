@@ -151,7 +151,8 @@ async function recoverStep(
   const label = `Step ${step.idx + 1} "${step.title}" (${step.action} on ${step.host})`;
   const text = requeued
     ? `${label} was interrupted: ${why}. It is idempotent, so it will run again.`
-    : `${label} was interrupted: ${why}. Its outcome is unknown — check ${step.host} before going on. The run stops here.`;
+    : `${label} was interrupted: ${why}. Its outcome is unknown — check ${step.host} before going on. ` +
+      'The run stops here.';
   const event = {
     type: requeued ? 'step_requeued' : 'step_interrupted',
     runId: run.id,

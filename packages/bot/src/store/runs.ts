@@ -31,7 +31,10 @@ export interface CreateRunInput {
 }
 
 export interface RunsRepo {
-  /** Creates the run and its steps together; with a dedupe key seen before, returns that run instead (`created: false`). */
+  /**
+   * Creates the run and its steps together; with a dedupe key seen before, returns that run instead
+   * (`created: false`).
+   */
   create(input: CreateRunInput): Promise<{ run: Run; steps: Step[]; created: boolean }>;
   get(id: string): Promise<Run | undefined>;
   getByDedupeKey(key: string): Promise<Run | undefined>;

@@ -52,7 +52,8 @@ const SUBMISSIONS: ReadonlySet<string> = new Set([
 ]);
 
 export const NO_LONGER_VALID =
-  ':hourglass: This button is no longer valid: it belongs to an older version of this message. Nothing was done. `/recio help` lists what you can do now.';
+  ':hourglass: This button is no longer valid: it belongs to an older version of this message. ' +
+  'Nothing was done. `/recio help` lists what you can do now.';
 
 /**
  * A click no listener of ours takes: a button from a message an older bot posted, or one whose

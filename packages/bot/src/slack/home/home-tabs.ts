@@ -20,7 +20,10 @@ export interface HomeTabsOptions {
   freshForMs?: number;
   /** Incident changes within this window make one refresh (default 1 s). */
   debounceMs?: number;
-  /** Whose Home an incident change refreshes: people who opened it within this (default 30 min), at most `maxViewers` (50). */
+  /**
+   * Whose Home an incident change refreshes: people who opened it within this (default 30 min), at most
+   * `maxViewers` (50).
+   */
   recentForMs?: number;
   maxViewers?: number;
 }
@@ -98,7 +101,10 @@ export function createHomeTabs(
     );
   }
 
-  /** One person's Home as things are now. Publishes for one person never overlap, so the newest is the last one shown. */
+  /**
+   * One person's Home as things are now. Publishes for one person never overlap, so the newest is the last
+   * one shown.
+   */
   function publish(userId: string, overview: FleetOverview | undefined, readingAgain: boolean): Promise<void> {
     const previous = queues.get(userId) ?? Promise.resolve();
     const next = previous

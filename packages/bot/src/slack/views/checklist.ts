@@ -58,7 +58,10 @@ function verdict(run: Run, steps: Step[]): string {
   if (failed === 0 && waiting === 0 && steps.length > 0) return ':large_green_circle: *GREEN* — every item passed.';
   if (run.state === 'cancelled') return ':no_entry_sign: *Cancelled* — not green.';
   if (failed > 0)
-    return `:red_circle: *NOT GREEN* — ${failed} of ${steps.length} item${steps.length === 1 ? '' : 's'} failed${waiting ? `, ${waiting} still open` : ''}.`;
+    return (
+      `:red_circle: *NOT GREEN* — ${failed} of ${steps.length} item${steps.length === 1 ? '' : 's'} failed` +
+      `${waiting ? `, ${waiting} still open` : ''}.`
+    );
   return `:hourglass_flowing_sand: Checking — ${steps.length - waiting} of ${steps.length} items done.`;
 }
 

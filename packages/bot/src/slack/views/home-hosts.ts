@@ -31,10 +31,13 @@ function dbLines(db: DbReadings, limits: HealthLimits): string[] {
     const limit = limits.feedMaxAgeSeconds[feed];
     if (!ageSeconds.ok) lines.push(`${DOWN} ${feed}: ${escapeText(ageSeconds.why)}`);
     else if (ageSeconds.value === null) lines.push(`${BAD} ${feed}: no rows at all`);
-    else
+    else {
+      const late = limit !== undefined && ageSeconds.value > limit;
       lines.push(
-        `${limit !== undefined && ageSeconds.value > limit ? BAD : OK} ${feed} newest row ${seconds(ageSeconds.value)} old${limit !== undefined && ageSeconds.value > limit ? ` (limit ${seconds(limit)})` : ''}`,
+        `${late ? BAD : OK} ${feed} newest row ${seconds(ageSeconds.value)} old` +
+          (late ? ` (limit ${seconds(limit)})` : ''),
       );
+    }
   }
   const backup = db.newestBackup;
   if (!backup.ok) lines.push(`${DOWN} backups: ${escapeText(backup.why)}`);
@@ -42,7 +45,8 @@ function dbLines(db: DbReadings, limits: HealthLimits): string[] {
   else {
     const stale = backup.value.ageSeconds > limits.backupMaxAgeSeconds;
     lines.push(
-      `${stale ? ':warning:' : ':floppy_disk:'} newest dump ${seconds(backup.value.ageSeconds)} old${stale ? ` (over ${seconds(limits.backupMaxAgeSeconds)})` : ''} — \`${escapeText(backup.value.file)}\``,
+      `${stale ? ':warning:' : ':floppy_disk:'} newest dump ${seconds(backup.value.ageSeconds)} old` +
+        `${stale ? ` (over ${seconds(limits.backupMaxAgeSeconds)})` : ''} — \`${escapeText(backup.value.file)}\``,
     );
   }
   return lines;
@@ -75,7 +79,8 @@ export function renderHosts(overview: FleetOverview, limits: HealthLimits, maxBl
     if (blocks.length + next.length > maxBlocks - 1) {
       blocks.push(
         context(
-          `_… and ${overview.hosts.length - i} more host${overview.hosts.length - i === 1 ? '' : 's'}: \`/recio status\` lists them all._`,
+          `_… and ${overview.hosts.length - i} more host${overview.hosts.length - i === 1 ? '' : 's'}: ` +
+            '`/recio status` lists them all._',
         ),
       );
       break;

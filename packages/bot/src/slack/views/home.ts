@@ -41,7 +41,10 @@ const STATUS: Record<Incident['status'], string> = {
 const MAX_INCIDENTS = 10;
 const VALUE = 'home';
 
-const NO_ROLE = `You hold none of the plan's roles (${ROLES.join(', ')}), so recio shows you no recovery state here and offers no actions. A lead_operator can add you (RECIO_LEAD_OPERATORS and its siblings, user ids or user groups).`;
+const NO_ROLE =
+  `You hold none of the plan's roles (${ROLES.join(', ')}), so recio shows you no recovery state here ` +
+  'and offers no actions. A lead_operator can add you ' +
+  '(RECIO_LEAD_OPERATORS and its siblings, user ids or user groups).';
 
 function globalActions(roles: readonly Role[]): Block[] {
   const buttons = [
@@ -78,7 +81,8 @@ function incidentBlocks(incidents: HomeState['incidents'], roles: readonly Role[
     const security = incident.kind === 'security' ? ' :shield:' : '';
     blocks.push(
       section(
-        `${SEVERITY[incident.severity]}${security} *${escapeText(clip(incident.title, 200))}* — ${STATUS[incident.status]}, since ${slackTime(incident.openedAt)} · ${thread}`,
+        `${SEVERITY[incident.severity]}${security} *${escapeText(clip(incident.title, 200))}* — ` +
+          `${STATUS[incident.status]}, since ${slackTime(incident.openedAt)} · ${thread}`,
       ),
     );
     blocks.push(...incidentButtons(incident, roles, i));
@@ -102,7 +106,8 @@ export function renderHome(state: HomeState): HomeView {
   const blocks: Block[] = [
     header('REC.IO recovery'),
     context(
-      `<@${viewer.id}> · your roles: ${roles} · ${read}${state.overview && state.reading ? ' · reading them again…' : ''}`,
+      `<@${viewer.id}> · your roles: ${roles} · ${read}` +
+        (state.overview && state.reading ? ' · reading them again…' : ''),
     ),
   ];
   if (state.notice) blocks.push(section(`:speech_balloon: ${clip(state.notice.text, Limits.sectionText - 20)}`));

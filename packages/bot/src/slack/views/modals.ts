@@ -59,7 +59,8 @@ export function rollbackModal(tags: readonly string[], current: string | null, p
     close: title('Cancel'),
     blocks: [
       section(
-        `Checked out now: ${current ? `\`${escapeText(current)}\`` : '_no release tag_'}. Pick the release to roll back to; a second lead_operator must approve before anything runs.`,
+        `Checked out now: ${current ? `\`${escapeText(current)}\`` : '_no release tag_'}. ` +
+          'Pick the release to roll back to; a second lead_operator must approve before anything runs.',
       ),
       {
         type: 'input',
@@ -142,7 +143,8 @@ export function confirmApprovalModal(input: {
     close: title('Cancel'),
     blocks: [
       section(
-        `:warning: You are approving *${escapeText(input.stepTitle)}*: \`${escapeText(input.action)}\` on \`${escapeText(input.host)}\`. This cannot be undone from Slack.`,
+        `:warning: You are approving *${escapeText(input.stepTitle)}*: ` +
+          `\`${escapeText(input.action)}\` on \`${escapeText(input.host)}\`. This cannot be undone from Slack.`,
       ),
       {
         type: 'input',

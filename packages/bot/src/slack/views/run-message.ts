@@ -55,7 +55,8 @@ function finalLine(run: Run, steps: Step[]): string | undefined {
   const failed = steps.find((s) => s.state === 'failed');
   const why =
     run.state === 'failed' && failed
-      ? ` at step ${failed.idx + 1}, *${escapeText(failed.title)}*${stepReason(failed) ? `: ${escapeText(stepReason(failed)!)}` : ''}`
+      ? ` at step ${failed.idx + 1}, *${escapeText(failed.title)}*` +
+        (stepReason(failed) ? `: ${escapeText(stepReason(failed)!)}` : '')
       : '';
   return `${loud}${took}${why}`;
 }
@@ -90,6 +91,11 @@ function buttonsFor(run: Run, steps: Step[]): Block[] {
   ];
 }
 
+/** A Slack user id as a mention; anyone else (a terminal user) as code. */
+function requester(who: string): string {
+  return who.startsWith('U') || who.startsWith('W') ? `<@${who}>` : `\`${escapeText(who)}\``;
+}
+
 /**
  * One live message per run: what it is, every step with an emoji for its state and its duration,
  * the output of the step that matters now (its tail, with a note when cut), the buttons that
@@ -99,9 +105,7 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
   const title = runTitle(run);
   const blocks: Block[] = [
     header(`${run.dryRun ? 'Dry run: ' : ''}${title}`),
-    context(
-      `Requested by ${run.requestedBy.startsWith('U') || run.requestedBy.startsWith('W') ? `<@${run.requestedBy}>` : `\`${escapeText(run.requestedBy)}\``} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`,
-    ),
+    context(`Requested by ${requester(run.requestedBy)} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`),
   ];
   const tail: Block[] = [];
   const focus = focusStep(steps);
@@ -131,6 +135,7 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
     ...tail,
     ...controls,
   );
-  const text = `${escapeText(title)}: ${final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`}`;
+  const progress = final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`;
+  const text = `${escapeText(title)}: ${progress}`;
   return { text: fallbackText(text), blocks };
 }

@@ -24,7 +24,8 @@ export function programLine(p: Program): string {
     p.state === 'RUNNING'
       ? `pid ${p.pid ?? '?'}${p.uptime ? `, up ${escapeText(p.uptime)}` : ''}`
       : escapeText(p.description ?? '');
-  return `${STATE_EMOJI[p.state] ?? ':grey_question:'} \`${escapeText(p.name)}\` *${p.state}*${detail ? ` — ${detail}` : ''}`;
+  const emoji = STATE_EMOJI[p.state] ?? ':grey_question:';
+  return `${emoji} \`${escapeText(p.name)}\` *${p.state}*${detail ? ` — ${detail}` : ''}`;
 }
 
 /** Programs not running first (that is what a person looks for), then by name. */

@@ -58,5 +58,6 @@ export function stepLine(step: Step, now: Date): string {
     step.state === 'running'
       ? `running${duration ? ` (${duration})` : ''}`
       : `${STATE_WORD[step.state]}${duration ? ` in ${duration}` : ''}`;
-  return `${STATE_EMOJI[step.state]} *${step.idx + 1}. ${escapeText(step.title)}*${where} — ${how}${reason && step.state !== 'succeeded' ? `: ${escapeText(reason)}` : ''}`;
+  const why = reason && step.state !== 'succeeded' ? `: ${escapeText(reason)}` : '';
+  return `${STATE_EMOJI[step.state]} *${step.idx + 1}. ${escapeText(step.title)}*${where} — ${how}${why}`;
 }

@@ -32,14 +32,16 @@ export function renderTail(answer: TailAnswer): { text: string; blocks: Block[];
   const out = outputTail(answer.lines, Limits.sectionText - 200);
   const blocks: Block[] = [
     section(
-      `*Last ${out.shown === out.total ? `${out.total} lines` : `${out.shown} of ${out.total} lines`}* of ${name}\n${out.text}`,
+      `*Last ${out.shown === out.total ? `${out.total} lines` : `${out.shown} of ${out.total} lines`}* ` +
+        `of ${name}\n${out.text}`,
     ),
   ];
   if (out.shown === out.total) return { text: fallbackText(`tail ${answer.service}`), blocks };
   const filename = `${answer.service}-${answer.host}.log`;
   blocks.push(
     context(
-      `Only the last ${out.shown} lines fit in a message: all ${out.total} lines are in the file \`${escapeText(filename)}\` posted here.`,
+      `Only the last ${out.shown} lines fit in a message: ` +
+        `all ${out.total} lines are in the file \`${escapeText(filename)}\` posted here.`,
     ),
   );
   return {
