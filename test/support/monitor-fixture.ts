@@ -24,11 +24,16 @@ export function deskAndMonitor(
   });
   return { desk: f.desk, monitor };
 }
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 600): Promise<T> {
-  for (let i = 0; i < tries; i++) {
+/**
+ * Polls until the probe gives a value. The bound is time, not a count of tries (a try takes longer
+ * on a loaded machine), and generous: a green run ends at the event, so it costs nothing.
+ */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs / 1000} s)`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
