@@ -136,5 +136,6 @@ process.stdout.write('\n| scenario | topology | causes | threads | top-level mes
 process.stdout.write('|---|---|---|---|---|---|\n');
 for (const r of rows)
   process.stdout.write(
-    `| ${r.scenario} | ${r.topology} | ${r.causes} | ${r.threads} | ${r.topLevel} | ${r.toRecoveredS === null ? '—' : `${r.toRecoveredS.toFixed(1)} s`} |\n`,
+    `| ${r.scenario} | ${r.topology} | ${r.causes} | ${r.threads} | ${r.topLevel} | ` +
+      `${r.toRecoveredS === null ? '—' : `${r.toRecoveredS.toFixed(1)} s`} |\n`,
   );

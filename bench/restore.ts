@@ -76,9 +76,11 @@ async function main(): Promise<void> {
       CREATE INDEX kalshi_market_snapshots_ts ON kalshi_market_snapshots (ts);
       INSERT INTO btc_price_log SELECT now() - interval '1 day' + n * interval '50 ms', 97000 + n % 1000
         FROM generate_series(1, ${PRICE_ROWS}) n;
-      INSERT INTO kalshi_market_snapshots SELECT now() - interval '1 day' + n * interval '200 ms', 'KXBTC-' || n % 50, n % 100
+      INSERT INTO kalshi_market_snapshots SELECT now() - interval '1 day' + n * interval '200 ms',
+        'KXBTC-' || n % 50, n % 100
         FROM generate_series(1, ${Math.round(PRICE_ROWS / 4)}) n;
-      INSERT INTO trades (ts, symbol, qty) SELECT now() - interval '1 day', 'BTC-' || n, n % 10 FROM generate_series(1, 20000) n;
+      INSERT INTO trades (ts, symbol, qty)
+        SELECT now() - interval '1 day', 'BTC-' || n, n % 10 FROM generate_series(1, 20000) n;
       INSERT INTO trades_snapshot (ts, symbol, position) SELECT now() - interval '1 day', 'BTC-' || n % 300, n
         FROM generate_series(1, 10000) n;`);
     await db.query('VACUUM ANALYZE');
@@ -124,7 +126,8 @@ async function main(): Promise<void> {
     for (const f of figures)
       console.log(`| ${f.way} | ${f.rtoS.toFixed(2)} s | ${f.rowsLost} | ${f.secondsLost.toFixed(0)} |`);
     console.log(
-      `\nper-table / full RTO: ${(table.rtoS / full.rtoS).toFixed(3)} (target <= 0.2); PITR: not measured (not built yet)`,
+      `\nper-table / full RTO: ${(table.rtoS / full.rtoS).toFixed(3)} (target <= 0.2); ` +
+        'PITR: not measured (not built yet)',
     );
   } finally {
     await db.end();

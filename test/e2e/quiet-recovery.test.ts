@@ -61,7 +61,8 @@ describe('a quiet recovery', () => {
     await eventually(async () => expect(readable(await ops.parentNow(incidentId))).toContain('Resolved'));
   }, 180_000);
 
-  test('/recio incident close with no checklist asks why; with a reason it resolves, and the report shows the reason', async () => {
+  test('/recio incident close with no checklist asks why; ' +
+    'with a reason it resolves, and the report shows the reason', async () => {
     await breakScenario(stack.sandbox, 'provider-outage', { provider: 'coinbase', variant: '503' });
     const { incident, parent: coinbase } = await ops.incidentPosted('provider:coinbase');
     const seen = ops.answersTo(ALICE).length;

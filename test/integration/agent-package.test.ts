@@ -91,33 +91,36 @@ describe('the packed agent installs alone', () => {
 });
 
 describe.skipIf(!IS_ROOT)('recio-agent-setup from the packed agent on a real host', () => {
-  test('install makes the account whose launcher runs the installed package; verify and uninstall work from it', async () => {
-    const missing = ['visudo', 'sudo', 'runuser', 'useradd'].filter((p) => resolveOnSecurePath(p) === undefined);
-    expect(missing, 'apt-get install -y sudo (.ci/run installs it)').toEqual([]);
-    supervisor = await startSupervisord(join(work, 'supervisor'), ['trade_manager', 'trade_executor']);
-    const root = join(work, 'root');
-    const common = ['--user', user, '--root-dir', root, '--sudoers-file', sudoersPath];
-    const installed = await setup(
-      'install',
-      ...common,
-      '--public-key',
-      `${botKey.privateKeyPath}.pub`,
-      '--from',
-      '127.0.0.1',
-      '--supervisor-config',
-      supervisor.configPath,
-    );
-    expect(installed.exitCode, `${installed.stdout}\n${installed.stderr}`).toBe(0);
-    expect(installed.stdout).toContain(`✔ agent answers as ${user}: 2 programs`);
-    const launcher = await readFile(join(root, 'usr/local/bin/recio-agent'), 'utf8');
-    expect(launcher).toContain(join(prefix, 'node_modules/@recio/agent/dist/main.js'));
+  test(
+    'install makes the account whose launcher runs the installed package; ' + 'verify and uninstall work from it',
+    async () => {
+      const missing = ['visudo', 'sudo', 'runuser', 'useradd'].filter((p) => resolveOnSecurePath(p) === undefined);
+      expect(missing, 'apt-get install -y sudo (.ci/run installs it)').toEqual([]);
+      supervisor = await startSupervisord(join(work, 'supervisor'), ['trade_manager', 'trade_executor']);
+      const root = join(work, 'root');
+      const common = ['--user', user, '--root-dir', root, '--sudoers-file', sudoersPath];
+      const installed = await setup(
+        'install',
+        ...common,
+        '--public-key',
+        `${botKey.privateKeyPath}.pub`,
+        '--from',
+        '127.0.0.1',
+        '--supervisor-config',
+        supervisor.configPath,
+      );
+      expect(installed.exitCode, `${installed.stdout}\n${installed.stderr}`).toBe(0);
+      expect(installed.stdout).toContain(`✔ agent answers as ${user}: 2 programs`);
+      const launcher = await readFile(join(root, 'usr/local/bin/recio-agent'), 'utf8');
+      expect(launcher).toContain(join(prefix, 'node_modules/@recio/agent/dist/main.js'));
 
-    const verified = await setup('verify', '--user', user, '--root-dir', root);
-    expect(verified.exitCode, verified.stdout).toBe(0);
-    expect(verified.stdout).toContain(`✔ agent answers as ${user}`);
+      const verified = await setup('verify', '--user', user, '--root-dir', root);
+      expect(verified.exitCode, verified.stdout).toBe(0);
+      expect(verified.stdout).toContain(`✔ agent answers as ${user}`);
 
-    const removed = await setup('uninstall', ...common, '--purge');
-    expect(removed.exitCode, removed.stderr).toBe(0);
-    expect((await execa('id', ['-u', user], { reject: false })).exitCode).not.toBe(0);
-  });
+      const removed = await setup('uninstall', ...common, '--purge');
+      expect(removed.exitCode, removed.stderr).toBe(0);
+      expect((await execa('id', ['-u', user], { reject: false })).exitCode).not.toBe(0);
+    },
+  );
 });

@@ -21,7 +21,8 @@ beforeAll(async () => {
   const keyPath = join(dir, 'id_ed25519');
   await writeFile(keyPath, host.clientKey.privateKey, { mode: 0o600 });
   const fleet = (hostKey: string) =>
-    `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, hostKey: "${hostKey}", roles: [db, app] }\n`;
+    `hosts:\n  - { name: db1, address: 127.0.0.1, port: ${host.sshd.port}, user: ${host.user.name}, ` +
+    `hostKey: "${hostKey}", roles: [db, app] }\n`;
   await writeFile(join(dir, 'fleet.yml'), fleet(host.sshd.hostKeyFingerprint));
   await writeFile(join(dir, 'wrong-pin.yml'), fleet(`SHA256:${'B'.repeat(43)}`));
   env = {
@@ -39,64 +40,73 @@ afterAll(async () => {
 
 const byName = (results: Awaited<ReturnType<typeof runDoctor>>) => Object.fromEntries(results.map((r) => [r.name, r]));
 
-test('doctor names each problem with what to do: pending migrations, a service missing from supervisor, no backup', async () => {
-  const results = byName(await runDoctor(env));
-  expect(results.config?.ok).toBe(true);
-  expect(results.runbooks?.ok).toBe(true);
-  expect(results.topology).toMatchObject({ ok: true, detail: '4 causes, 6 programs with their dependencies' });
-  // What silently breaks a recovery: no web URL (the checklist never goes green), roles nobody holds.
-  expect(results['web url']).toMatchObject({ ok: false, detail: expect.stringContaining('can never go green') });
-  expect(results.roles).toMatchObject({
-    ok: false,
-    detail: 'no member: lead_operator, system_architect, security_officer',
-  });
-  expect(results.store).toMatchObject({
-    ok: false,
-    detail: expect.stringContaining('migrations pending: 001_initial'),
-    fix: 'run recio migrate',
-  });
-  expect(results['host db1']).toMatchObject({
-    ok: true,
-    detail: expect.stringMatching(/host key matches the pin, agent .* \(protocol v1\)/),
-  });
-  expect(results['host db1 services']).toMatchObject({
-    ok: false,
-    detail: 'configured but not in supervisor: ghost_program',
-  });
-  expect(results['host db1 backups']).toMatchObject({ ok: false, detail: 'no dump at all' });
-  expect(formatCheck(results['host db1 backups']!)).toBe(
-    '✖ host db1 backups: no dump at all\n    → run /recio backup now, then check the nightly schedule',
-  );
-});
+test(
+  'doctor names each problem with what to do: ' + 'pending migrations, a service missing from supervisor, no backup',
+  async () => {
+    const results = byName(await runDoctor(env));
+    expect(results.config?.ok).toBe(true);
+    expect(results.runbooks?.ok).toBe(true);
+    expect(results.topology).toMatchObject({ ok: true, detail: '4 causes, 6 programs with their dependencies' });
+    // What silently breaks a recovery: no web URL (the checklist never goes green), roles nobody holds.
+    expect(results['web url']).toMatchObject({ ok: false, detail: expect.stringContaining('can never go green') });
+    expect(results.roles).toMatchObject({
+      ok: false,
+      detail: 'no member: lead_operator, system_architect, security_officer',
+    });
+    expect(results.store).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('migrations pending: 001_initial'),
+      fix: 'run recio migrate',
+    });
+    expect(results['host db1']).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/host key matches the pin, agent .* \(protocol v1\)/),
+    });
+    expect(results['host db1 services']).toMatchObject({
+      ok: false,
+      detail: 'configured but not in supervisor: ghost_program',
+    });
+    expect(results['host db1 backups']).toMatchObject({ ok: false, detail: 'no dump at all' });
+    expect(formatCheck(results['host db1 backups']!)).toBe(
+      '✖ host db1 backups: no dump at all\n    → run /recio backup now, then check the nightly schedule',
+    );
+  },
+);
 
-test('doctor flags dumps and a backups dir that others can read (issue 12 item 12), and passes once they are private', async () => {
-  const dump = join(host.backupsDir, 'db_2026-03-01.sql');
-  await writeFile(dump, 'x', { mode: 0o644 });
-  await chmod(dump, 0o644);
-  await chmod(host.backupsDir, 0o755);
-  const open = byName(await runDoctor(env))['host db1 backup modes'];
-  expect(open).toMatchObject({
-    ok: false,
-    detail: `${host.backupsDir} is 0755 (want 0700); readable by others (want 0600): db_2026-03-01.sql (0644)`,
-  });
-  expect(open?.fix).toContain('chmod 700');
-  await chmod(dump, 0o600);
-  await chmod(host.backupsDir, 0o700);
-  expect(byName(await runDoctor(env))['host db1 backup modes']).toMatchObject({ ok: true });
-  await rm(dump);
-});
+test(
+  'doctor flags dumps and a backups dir that others can read (issue 12 item 12), ' + 'and passes once they are private',
+  async () => {
+    const dump = join(host.backupsDir, 'db_2026-03-01.sql');
+    await writeFile(dump, 'x', { mode: 0o644 });
+    await chmod(dump, 0o644);
+    await chmod(host.backupsDir, 0o755);
+    const open = byName(await runDoctor(env))['host db1 backup modes'];
+    expect(open).toMatchObject({
+      ok: false,
+      detail: `${host.backupsDir} is 0755 (want 0700); readable by others (want 0600): db_2026-03-01.sql (0644)`,
+    });
+    expect(open?.fix).toContain('chmod 700');
+    await chmod(dump, 0o600);
+    await chmod(host.backupsDir, 0o700);
+    expect(byName(await runDoctor(env))['host db1 backup modes']).toMatchObject({ ok: true });
+    await rm(dump);
+  },
+);
 
-test('a store with current migrations passes; a wrong host-key pin fails before any command, naming both keys', async () => {
-  const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
-  await store.close();
-  const results = byName(await runDoctor({ ...env, RECIO_FLEET: join(dir, 'wrong-pin.yml') }));
-  expect(results.store?.ok).toBe(true);
-  expect(results['host db1']).toMatchObject({
-    ok: false,
-    detail: expect.stringContaining(host.sshd.hostKeyFingerprint),
-  });
-  expect(results['host db1']?.fix).toMatch(/re-pin its key/);
-});
+test(
+  'a store with current migrations passes; ' + 'a wrong host-key pin fails before any command, naming both keys',
+  async () => {
+    const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
+    await store.close();
+    const results = byName(await runDoctor({ ...env, RECIO_FLEET: join(dir, 'wrong-pin.yml') }));
+    expect(results.store?.ok).toBe(true);
+    expect(results['host db1']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining(host.sshd.hostKeyFingerprint),
+    });
+    expect(results['host db1']?.fix).toMatch(/re-pin its key/);
+  },
+);
 
 test('doctor shows the nightly restore test: an open "backups cannot be restored" incident fails it', async () => {
   const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });

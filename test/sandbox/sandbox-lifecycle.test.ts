@@ -130,21 +130,25 @@ describe('sandbox up', () => {
     );
   });
 
-  test('up finishes a sandbox left half-made: a dead web UI and a missing fleet file come back, the rest is untouched', async () => {
-    const before = await pids();
-    const fleet = readFileSync(sandbox.fleetPath, 'utf8');
-    await execa('rm', [sandbox.fleetPath]);
-    process.kill(before.web!, 'SIGKILL');
-    await until('web UI gone', async () =>
-      (await fetch(sandbox.webUrl).catch(() => undefined)) === undefined ? true : undefined,
-    );
-    await sandboxUp({ dir });
-    const after = await pids();
-    expect(after.web).not.toBe(before.web);
-    expect({ ...after, web: 0 }).toEqual({ ...before, web: 0 });
-    expect(readFileSync(sandbox.fleetPath, 'utf8')).toBe(fleet);
-    expect(await webStatus()).toBe(200);
-  });
+  test(
+    'up finishes a sandbox left half-made: ' +
+      'a dead web UI and a missing fleet file come back, the rest is untouched',
+    async () => {
+      const before = await pids();
+      const fleet = readFileSync(sandbox.fleetPath, 'utf8');
+      await execa('rm', [sandbox.fleetPath]);
+      process.kill(before.web!, 'SIGKILL');
+      await until('web UI gone', async () =>
+        (await fetch(sandbox.webUrl).catch(() => undefined)) === undefined ? true : undefined,
+      );
+      await sandboxUp({ dir });
+      const after = await pids();
+      expect(after.web).not.toBe(before.web);
+      expect({ ...after, web: 0 }).toEqual({ ...before, web: 0 });
+      expect(readFileSync(sandbox.fleetPath, 'utf8')).toBe(fleet);
+      expect(await webStatus()).toBe(200);
+    },
+  );
 });
 
 describe("sandbox break: each fault shows the plan's symptom, heal puts it back", () => {
@@ -181,39 +185,46 @@ describe("sandbox break: each fault shows the plan's symptom, heal puts it back"
     expect((await psql('-c', '\\dt')).stdout).toContain('kalshi_market_snapshots');
   });
 
-  test('service-crash: trade_executor goes BACKOFF then FATAL, the others stay up, and a plain restart brings it back', async () => {
-    const seen = new Set<string>();
-    await breakScenario(sandbox, 'service-crash', { service: 'trade_executor' });
-    await until('trade_executor FATAL', async () => {
-      const state = await stateOf('trade_executor');
-      if (state !== undefined) seen.add(state);
-      return state === 'FATAL' ? true : undefined;
-    });
-    expect(seen).toContain('BACKOFF');
-    expect(await stateOf('trade_manager')).toBe('RUNNING');
-    // The plan's step 2, through the agent as the bot runs it: the crash was transient.
-    const restart = await agent().run('sbx1', {
-      action: 'service.restart',
-      params: { service: 'trade_executor', waitSeconds: 20 },
-    });
-    expect(restart.ok).toBe(true);
-    expect((await sandboxStatus(dir)).faults).toEqual([
-      expect.objectContaining({ scenario: 'service-crash', inEffect: false }),
-    ]);
-    await heal(sandbox, 'service-crash');
-  });
+  test(
+    'service-crash: trade_executor goes BACKOFF then FATAL, ' +
+      'the others stay up, and a plain restart brings it back',
+    async () => {
+      const seen = new Set<string>();
+      await breakScenario(sandbox, 'service-crash', { service: 'trade_executor' });
+      await until('trade_executor FATAL', async () => {
+        const state = await stateOf('trade_executor');
+        if (state !== undefined) seen.add(state);
+        return state === 'FATAL' ? true : undefined;
+      });
+      expect(seen).toContain('BACKOFF');
+      expect(await stateOf('trade_manager')).toBe('RUNNING');
+      // The plan's step 2, through the agent as the bot runs it: the crash was transient.
+      const restart = await agent().run('sbx1', {
+        action: 'service.restart',
+        params: { service: 'trade_executor', waitSeconds: 20 },
+      });
+      expect(restart.ok).toBe(true);
+      expect((await sandboxStatus(dir)).faults).toEqual([
+        expect.objectContaining({ scenario: 'service-crash', inEffect: false }),
+      ]);
+      await heal(sandbox, 'service-crash');
+    },
+  );
 
-  test("provider-outage: Kalshi answers 503, its feed stops, the web UI turns 503; Coinbase's feed goes on", async () => {
-    await breakScenario(sandbox, 'provider-outage', { provider: 'kalshi', variant: '503' });
-    expect((await fetch(sandbox.providers.kalshi.healthUrl)).status).toBe(503);
-    await until('web UI 503', async () => ((await webStatus()) === 503 ? true : undefined));
-    const [kalshi, btc] = [await rows('kalshi_market_snapshots'), await rows('btc_price_log')];
-    await until('btc_price_log growing', async () => ((await rows('btc_price_log')) > btc + 2 ? true : undefined));
-    expect(await rows('kalshi_market_snapshots')).toBe(kalshi);
-    expect(await supervisorctl(sandbox.paths, 'tail', 'kalshi_api_watchdog')).toContain('API error 503');
-    await heal(sandbox, 'provider-outage');
-    expect(sandbox.providers.kalshi.mode()).toBe('ok');
-  });
+  test(
+    'provider-outage: Kalshi answers 503, its feed stops, ' + "the web UI turns 503; Coinbase's feed goes on",
+    async () => {
+      await breakScenario(sandbox, 'provider-outage', { provider: 'kalshi', variant: '503' });
+      expect((await fetch(sandbox.providers.kalshi.healthUrl)).status).toBe(503);
+      await until('web UI 503', async () => ((await webStatus()) === 503 ? true : undefined));
+      const [kalshi, btc] = [await rows('kalshi_market_snapshots'), await rows('btc_price_log')];
+      await until('btc_price_log growing', async () => ((await rows('btc_price_log')) > btc + 2 ? true : undefined));
+      expect(await rows('kalshi_market_snapshots')).toBe(kalshi);
+      expect(await supervisorctl(sandbox.paths, 'tail', 'kalshi_api_watchdog')).toContain('API error 503');
+      await heal(sandbox, 'provider-outage');
+      expect(sandbox.providers.kalshi.mode()).toBe('ok');
+    },
+  );
 
   test('provider-outage --variant hang: Coinbase never answers and the watchdog times out', async () => {
     await breakScenario(sandbox, 'provider-outage', { provider: 'coinbase', variant: 'hang' });

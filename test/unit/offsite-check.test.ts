@@ -8,20 +8,23 @@ const dump = (daysAgo: number) => {
 };
 
 describe('doctor: §2.1 offsite, 30 days', () => {
-  test('fresh and nothing past 30 days passes; stale, too old to keep, empty or unlistable each fail with the fix', () => {
-    expect(checkOffsite('host db1', { files: [dump(0.5), dump(10), dump(29)] }, 26, NOW)).toMatchObject({ ok: true });
-    const stale = checkOffsite('host db1', { files: [dump(3)] }, 26, NOW);
-    expect(stale).toMatchObject({
-      ok: false,
-      detail: expect.stringMatching(/newest offsite db_2026-11-23\.sql is 72\.0 h old/),
-    });
-    const kept = checkOffsite('host db1', { files: [dump(0.5), dump(31), dump(40)] }, 26, NOW);
-    expect(kept).toMatchObject({
-      ok: false,
-      detail: '1 offsite dump(s) older than 30 days (oldest db_2026-10-17.sql)',
-    });
-    expect(kept.fix).toContain('lifecycle rule');
-    expect(checkOffsite('host db1', { files: [] }, 26, NOW)).toMatchObject({ ok: false, detail: 'no dump offsite' });
-    expect(checkOffsite('host db1', { error: 'offsite listing: exit 1' }, 26, NOW)).toMatchObject({ ok: false });
-  });
+  test(
+    'fresh and nothing past 30 days passes; ' + 'stale, too old to keep, empty or unlistable each fail with the fix',
+    () => {
+      expect(checkOffsite('host db1', { files: [dump(0.5), dump(10), dump(29)] }, 26, NOW)).toMatchObject({ ok: true });
+      const stale = checkOffsite('host db1', { files: [dump(3)] }, 26, NOW);
+      expect(stale).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/newest offsite db_2026-11-23\.sql is 72\.0 h old/),
+      });
+      const kept = checkOffsite('host db1', { files: [dump(0.5), dump(31), dump(40)] }, 26, NOW);
+      expect(kept).toMatchObject({
+        ok: false,
+        detail: '1 offsite dump(s) older than 30 days (oldest db_2026-10-17.sql)',
+      });
+      expect(kept.fix).toContain('lifecycle rule');
+      expect(checkOffsite('host db1', { files: [] }, 26, NOW)).toMatchObject({ ok: false, detail: 'no dump offsite' });
+      expect(checkOffsite('host db1', { error: 'offsite listing: exit 1' }, 26, NOW)).toMatchObject({ ok: false });
+    },
+  );
 });

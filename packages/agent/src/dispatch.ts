@@ -110,7 +110,9 @@ export async function dispatch(
   }
   if (Date.now() >= deadline && !outcome.ok) {
     // Whatever the handler concluded from a killed command, the truth is: we ran out of time.
-    const message = `${checked.action} did not finish within ${Math.round(timeoutMs / 1000)}s: ${outcome.error?.message ?? 'no result'}`;
+    const message =
+      `${checked.action} did not finish within ${Math.round(timeoutMs / 1000)}s: ` +
+      `${outcome.error?.message ?? 'no result'}`;
     outcome = { ...outcome, timedOut: true, error: { code: ErrorCode.StepTimeout, message } };
   }
   return redactDeep({ ...outcome, durationMs: Math.round(performance.now() - started) }, secrets);

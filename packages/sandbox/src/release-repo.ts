@@ -76,7 +76,9 @@ function writeRelease(paths: SandboxPaths, release: Release): void {
     'requirements.txt': `${release.requirements.join('\n')}\n`,
     'rec_io/__init__.py': `__version__ = "${version}"\n`,
     '.gitignore': `${UNTRACKED_FILES.join('\n')}\nlogs/\n`,
-    'README.md': `# REC.IO v2 (sandbox stand-in)\n\nRelease ${release.tag}. The programs themselves are recio-bot's sandbox scripts; this tree is what they load at start.\n`,
+    'README.md':
+      `# REC.IO v2 (sandbox stand-in)\n\nRelease ${release.tag}. ` +
+      "The programs themselves are recio-bot's sandbox scripts; this tree is what they load at start.\n",
   };
   for (const module of release.shipped) files[`${module}.py`] = `# ${module} ${version}\n`;
   for (const [name, text] of Object.entries(files)) {

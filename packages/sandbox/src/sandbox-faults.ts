@@ -104,7 +104,8 @@ async function inject(
           variant: 'drop-table',
           target: DROPPED_TABLE,
           summary: [
-            `dropped table ${DROPPED_TABLE}: \\dt no longer lists it; kalshi_api_watchdog logs 'relation does not exist'`,
+            `dropped table ${DROPPED_TABLE}: \\dt no longer lists it; ` +
+              "kalshi_api_watchdog logs 'relation does not exist'",
             `latest dump to restore from: ${sandbox.backupsDir}`,
           ],
         };
@@ -116,7 +117,8 @@ async function inject(
         variant: 'stop',
         target: 'postgres',
         summary: [
-          `stopped PostgreSQL (postmaster ${pid === undefined ? 'was not running' : `pid ${pid}`}, port ${sandbox.ports.postgres}): pg_isready fails`,
+          `stopped PostgreSQL (postmaster ${pid === undefined ? 'was not running' : `pid ${pid}`}, ` +
+            `port ${sandbox.ports.postgres}): pg_isready fails`,
           `programs log 'could not connect to server' and exit after ${tuning.dbGraceSeconds}s → BACKOFF → FATAL`,
         ],
       };
@@ -186,7 +188,8 @@ async function inject(
         target: tag,
         ...(previous === undefined ? {} : { previous }),
         summary: [
-          `deployed ${tag} over ${previous ?? 'an unknown release'}: git checkout, pip install -r requirements.txt --upgrade, supervisorctl restart all`,
+          `deployed ${tag} over ${previous ?? 'an unknown release'}: ` +
+            'git checkout, pip install -r requirements.txt --upgrade, supervisorctl restart all',
           `every program fails at start (ModuleNotFoundError) → BACKOFF → FATAL; \`git describe --tags\` says ${tag}`,
         ],
       };

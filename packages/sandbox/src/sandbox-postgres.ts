@@ -38,7 +38,8 @@ export function findPgBinDir(preferred?: string): string {
   }
   throw new RecioError(
     ErrorCode.ConfigInvalid,
-    `no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin (${PG_TOOLS.join(', ')}): install postgresql or pass --pg-bin`,
+    `no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin (${PG_TOOLS.join(', ')}): ` +
+      'install postgresql or pass --pg-bin',
   );
 }
 

@@ -19,7 +19,9 @@ export const dbFreshness: ActionHandler<'db.freshness'> = async ({ feed }, ctx) 
       2,
     );
   }
-  const sql = `SELECT EXTRACT(EPOCH FROM (now() - max("${source.column}")))::bigint, max("${source.column}") FROM "${source.table}"`;
+  const sql =
+    `SELECT EXTRACT(EPOCH FROM (now() - max("${source.column}")))::bigint, ` +
+    `max("${source.column}") FROM "${source.table}"`;
   const run = await probeQuery(ctx, sql, '|');
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, `psql (newest ${source.table}.${source.column})`);
   const [age = '', newest = ''] = run.stdout.trim().split('|');

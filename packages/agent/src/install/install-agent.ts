@@ -50,7 +50,8 @@ export function checkOwnAccount(user: UserState | undefined): void {
   if (user.comment !== USER_COMMENT) {
     throw new RecioError(
       ErrorCode.InvalidParams,
-      `user ${user.name} exists and was not made by recio agent install (its comment is ${JSON.stringify(user.comment)}): choose another --user, or remove that account first`,
+      `user ${user.name} exists and was not made by recio agent install ` +
+        `(its comment is ${JSON.stringify(user.comment)}): choose another --user, or remove that account first`,
     );
   }
 }
@@ -72,7 +73,10 @@ interface ConfigDecision {
   programsSource: string;
 }
 
-/** Which agent config will be in effect after the install: the admin's existing one, unless --force or there is none. */
+/**
+ * Which agent config will be in effect after the install: the admin's existing one, unless --force or there is
+ * none.
+ */
 async function decideConfig(
   options: InstallAgentOptions,
   paths: InstallPaths,
@@ -139,7 +143,8 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   if (dryRun && decision.keptExisting && decision.defaultText !== existingConfig) {
     notes.push(
       redactSecrets(
-        `--force would replace ${paths.configPath} with the default:\n${lineDiff(existingConfig ?? '', decision.defaultText)}`,
+        `--force would replace ${paths.configPath} with the default:\n` +
+          lineDiff(existingConfig ?? '', decision.defaultText),
         secrets,
       ),
     );
@@ -147,7 +152,8 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
   const rules = sudoRulesFor(decision.config);
   await checkRulePrograms(rules);
   if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
-    const why = `sudo is not installed, and ${rules.map((r) => r.source).join(', ')} in the agent config need it: apt-get install -y sudo`;
+    const sources = rules.map((r) => r.source).join(', ');
+    const why = `sudo is not installed, and ${sources} in the agent config need it: apt-get install -y sudo`;
     if (!dryRun) throw new RecioError(ErrorCode.ConfigInvalid, why);
     notes.push(why);
   }
@@ -205,7 +211,12 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
     lastFiles: [
       {
         path: keyFile,
-        content: `${installLine({ publicKey: options.publicKey, agentPath: paths.agentPath, configPath: paths.configPath, from: options.from })}\n`,
+        content: `${installLine({
+          publicKey: options.publicKey,
+          agentPath: paths.agentPath,
+          configPath: paths.configPath,
+          from: options.from,
+        })}\n`,
         mode: 0o640,
         owner: keyOwner,
         policy: 'replace',

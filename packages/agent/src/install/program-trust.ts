@@ -21,7 +21,8 @@ async function problemsWith(path: string): Promise<string[]> {
     // A symlink's own mode means nothing (always 0777); the file it reaches is checked below.
     else if (!stat.isSymbolicLink() && (stat.mode & 0o022) !== 0)
       problems.push(
-        `${what} ${at} is ${stat.isDirectory() ? 'a directory ' : ''}writable by group or others (mode 0${(stat.mode & 0o7777).toString(8)})`,
+        `${what} ${at} is ${stat.isDirectory() ? 'a directory ' : ''}writable by group or others ` +
+          `(mode 0${(stat.mode & 0o7777).toString(8)})`,
       );
   };
   const chain = async (start: string) => {
@@ -46,7 +47,8 @@ export async function checkRulePrograms(rules: readonly SudoRule[]): Promise<voi
   if (problems.length > 0)
     throw new RecioError(
       ErrorCode.ConfigInvalid,
-      `refusing to write sudo rules for programs that someone other than root could change:\n  ${problems.join('\n  ')}\n` +
+      'refusing to write sudo rules for programs that someone other than root could change:\n' +
+        `  ${problems.join('\n  ')}\n` +
         'move the program under a root-owned directory (e.g. /usr/local/sbin, mode 0755) and make it root:root 0755',
       { problems },
     );

@@ -26,7 +26,8 @@ export function registerRunbookCommands(
         const topology = loadTopology(resolve(dir), dir, new Set(loaded.keys()));
         const { causes, programs, feeds } = topology.spec;
         deps.print(
-          `✔ ${dir}/${TOPOLOGY_FILE} — ${Object.keys(causes).length} causes, ${Object.keys(programs).length} programs, ${Object.keys(feeds).length} feeds`,
+          `✔ ${dir}/${TOPOLOGY_FILE} — ${Object.keys(causes).length} causes, ` +
+            `${Object.keys(programs).length} programs, ${Object.keys(feeds).length} feeds`,
         );
       } catch (error) {
         if (!isRecioError(error, 'config_invalid')) throw error;

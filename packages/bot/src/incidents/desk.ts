@@ -127,7 +127,10 @@ export class IncidentDesk {
     return result;
   }
 
-  /** A probe found the fault's subject healthy again: told in the thread, and Resolve offered if the checklist is green. */
+  /**
+   * A probe found the fault's subject healthy again: told in the thread, and Resolve offered if the checklist is
+   * green.
+   */
   async reportHealthy(fingerprint: string, detail: string): Promise<void> {
     const incident = await this.deps.store.incidents.findUnresolved(fingerprint);
     if (incident === undefined) return;
@@ -142,7 +145,9 @@ export class IncidentDesk {
       const moved = await tx.incidents.setRecovered(incident.id, true);
       if (!moved?.changed || moved.incident.recoveredAt === null) return;
       const at = moved.incident.recoveredAt;
-      const text = `:white_check_mark: Recovered at ${at.toISOString().slice(11, 19)} UTC, after ${minutesBetween(moved.incident.openedAt, at)} min: ${redactSecrets(detail)}`;
+      const text =
+        `:white_check_mark: Recovered at ${at.toISOString().slice(11, 19)} UTC, ` +
+        `after ${minutesBetween(moved.incident.openedAt, at)} min: ${redactSecrets(detail)}`;
       await replyInThread(tx, moved.incident, `recovered:${at.getTime()}`, text);
       await updateIncident(tx, moved.incident, `recovered:${at.getTime()}`, text);
     });
@@ -222,7 +227,9 @@ export class IncidentDesk {
       if (!created) return incident;
       const mentions = this.deps.access.securityMentions();
       const text = security
-        ? `:lock: Security incident: ${title}. ${mentions || 'No security_officer is configured (RECIO_SECURITY_OFFICERS).'} Only the security_officer and lead_operators act in this thread.`
+        ? `:lock: Security incident: ${title}. ` +
+          `${mentions || 'No security_officer is configured (RECIO_SECURITY_OFFICERS).'} ` +
+          'Only the security_officer and lead_operators act in this thread.'
         : `Incident: ${title}`;
       await recordTransition(tx, {
         actor: actor.id,
@@ -257,7 +264,9 @@ export class IncidentDesk {
       const list = inThread.map((i) => `${i.id.slice(0, 8)} ${i.title}`).join('; ');
       return {
         type: 'text',
-        text: `${inThread.length} incidents are open here: close one from its thread with \`@recio incident close\`. Open: ${list}`,
+        text:
+          `${inThread.length} incidents are open here: ` +
+          `close one from its thread with \`@recio incident close\`. Open: ${list}`,
       };
     }
     return this.resolve(inThread[0]!.id, actor, origin, reason);
@@ -359,7 +368,10 @@ export class IncidentDesk {
       });
       return {
         type: 'text',
-        text: `The checklist is not green (${checklist.text}). To close anyway, say why (at least ${MIN_REASON} characters): \`/recio incident close <reason>\` in the thread. The report will show it.`,
+        text:
+          `The checklist is not green (${checklist.text}). ` +
+          `To close anyway, say why (at least ${MIN_REASON} characters): ` +
+          '`/recio incident close <reason>` in the thread. The report will show it.',
       };
     }
     const resolved = await this.deps.store.withTransaction(async (tx) => {
@@ -393,7 +405,9 @@ export class IncidentDesk {
     await this.announceResolved(resolved, actor.id);
     const d = durations(resolved);
     this.deps.onResolved?.('person', (d.resolve ?? 0) / 1000, checklist.green);
-    const times = `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, to resolve ${formatDuration(d.resolve)}.`;
+    const times =
+      `Time to acknowledge ${formatDuration(d.acknowledge)}, to mitigate ${formatDuration(d.mitigate)}, ` +
+      `to resolve ${formatDuration(d.resolve)}.`;
     return { type: 'text', text: `Resolved: ${resolved.title}. ${times} The report is in the thread.` };
   }
 

@@ -48,7 +48,8 @@ try {
 for (const line of lines) {
   const [pkg, version] = line.split('==');
   process.stdout.write(
-    `Requirement already satisfied: ${pkg}${version ? `==${version}` : ''} in /opt/rec_io_v2/.venv/lib/python3.11/site-packages\n`,
+    `Requirement already satisfied: ${pkg}${version ? `==${version}` : ''} ` +
+      'in /opt/rec_io_v2/.venv/lib/python3.11/site-packages\n',
   );
 }
 record(0);

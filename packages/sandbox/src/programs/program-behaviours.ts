@@ -28,7 +28,8 @@ export const HEARTBEATS: Record<string, (ctx: ProgramContext) => Promise<string>
   active_trade_supervisor: async (ctx) => {
     const row = await one(
       ctx,
-      "SELECT (SELECT count(*) FROM trades WHERE status = 'open') AS open, EXTRACT(EPOCH FROM now() - (SELECT max(ts) FROM kalshi_market_snapshots)) AS age",
+      "SELECT (SELECT count(*) FROM trades WHERE status = 'open') AS open, " +
+        'EXTRACT(EPOCH FROM now() - (SELECT max(ts) FROM kalshi_market_snapshots)) AS age',
     );
     return `watching ${row.open} open trades, newest market snapshot ${age(row.age)}`;
   },
@@ -79,7 +80,8 @@ export const FEEDS: Record<string, Feed> = {
       const markets = body.markets ?? [];
       if (markets.length === 0) return;
       await ctx.query(
-        'INSERT INTO kalshi_market_snapshots (ts, market, yes_bid) SELECT now(), m, b FROM unnest($1::text[], $2::numeric[]) AS t(m, b)',
+        'INSERT INTO kalshi_market_snapshots (ts, market, yes_bid) ' +
+          'SELECT now(), m, b FROM unnest($1::text[], $2::numeric[]) AS t(m, b)',
         [markets.map((m) => m.ticker), markets.map((m) => m.yes_bid)],
       );
     },

@@ -19,7 +19,10 @@ function who(id: string | null): string {
 function whatRuns(step: Step): string {
   const params = clip(JSON.stringify(step.params), 1_500).replace(/```/g, "'''");
   const restore = step.action === 'db.restore' ? `\n${restoreScope(step.params)}` : '';
-  return `*${escapeText(step.title)}*\n\`${escapeText(step.action)}\` on \`${escapeText(step.host)}\` with\n\`\`\`${escapeText(params)}\`\`\`${restore}`;
+  return (
+    `*${escapeText(step.title)}*\n\`${escapeText(step.action)}\` on \`${escapeText(step.host)}\` with\n` +
+    `\`\`\`${escapeText(params)}\`\`\`${restore}`
+  );
 }
 
 /** What a restore will rewind, in words: the approver should not have to read the params to know. */
@@ -57,7 +60,8 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
     text = `Approved by ${approval.decidedBy}: ${step.title}`;
     blocks.push(
       section(
-        `:white_check_mark: *Approved by ${who(approval.decidedBy)}* at ${slackTime(approval.decidedAt ?? now)}.\n${intro}`,
+        `:white_check_mark: *Approved by ${who(approval.decidedBy)}* ` +
+          `at ${slackTime(approval.decidedAt ?? now)}.\n${intro}`,
       ),
       section(whatRuns(step)),
     );
@@ -65,7 +69,8 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
     text = `Denied by ${approval.decidedBy}: ${step.title}`;
     blocks.push(
       section(
-        `:no_entry: *Denied by ${who(approval.decidedBy)}* at ${slackTime(approval.decidedAt ?? now)} — it did not run.\n${intro}`,
+        `:no_entry: *Denied by ${who(approval.decidedBy)}* ` +
+          `at ${slackTime(approval.decidedAt ?? now)} — it did not run.\n${intro}`,
       ),
       section(whatRuns(step)),
     );

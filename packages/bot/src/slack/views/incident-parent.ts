@@ -40,7 +40,10 @@ export function incidentLink(incident: Incident): string {
 
 /** The reply in a symptom incident's thread once its cause's incident took it in. */
 export function renderMergedReply(cause: Incident): string {
-  return `:twisted_rightwards_arrows: Merged into ${incidentLink(cause)}: that is the cause, and everything goes on in its thread.`;
+  return (
+    `:twisted_rightwards_arrows: Merged into ${incidentLink(cause)}: ` +
+    'that is the cause, and everything goes on in its thread.'
+  );
 }
 
 /**
@@ -51,17 +54,29 @@ export function renderMergedReply(cause: Incident): string {
  */
 export function renderIncidentParent(incident: Incident): { text: string; blocks: Block[] } {
   const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
+  const resolvedBy = incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : '';
+  const resolvedAt = incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : '';
+  const ackedBy = incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : '';
+  const ackedAt = incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : '';
   const status =
     incident.mergedInto !== null
-      ? `:twisted_rightwards_arrows: *Merged* into incident \`${shortId(incident.mergedInto)}\`, its cause: everything goes on in that thread`
+      ? `:twisted_rightwards_arrows: *Merged* into incident \`${shortId(incident.mergedInto)}\`, ` +
+        'its cause: everything goes on in that thread'
       : incident.status === 'resolved'
-        ? `:white_check_mark: *Resolved*${incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : ''}${incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : ''}`
+        ? `:white_check_mark: *Resolved*${resolvedBy}${resolvedAt}`
         : incident.status === 'mitigated'
-          ? `:large_green_circle: *Mitigated* — the checklist is green and the probes are healthy. Resolve?${incident.acknowledgedBy ? ` (acknowledged by ${who(incident.acknowledgedBy)})` : ''}`
+          ? ':large_green_circle: *Mitigated* — the checklist is green and the probes are healthy. Resolve?' +
+            (incident.acknowledgedBy ? ` (acknowledged${ackedBy})` : '')
           : incident.status === 'acknowledged' || incident.acknowledgedBy
-            ? `:eyes: Acknowledged${incident.acknowledgedBy ? ` by ${who(incident.acknowledgedBy)}` : ''}${incident.acknowledgedAt ? ` at ${slackTime(incident.acknowledgedAt)}` : ''}`
+            ? `:eyes: Acknowledged${ackedBy}${ackedAt}`
             : ':rotating_light: *Open* — not acknowledged yet';
   const seen = incident.occurrences > 1 ? ` · seen ${incident.occurrences}×` : '';
+  const recoveredAfterMin =
+    incident.recoveredAt === null
+      ? 0
+      : Math.max(0, Math.round((incident.recoveredAt.getTime() - incident.openedAt.getTime()) / 60_000));
+  const moreSymptoms = incident.symptoms.length > 40 ? ` and ${incident.symptoms.length - 40} more` : '';
+  const runbook = incident.scenario ? ` · runbook \`${escapeText(incident.scenario)}\`` : '';
   const blocks: Block[] = [
     header(`${incident.status === 'resolved' ? 'Resolved: ' : ''}${incident.title}`),
     {
@@ -75,21 +90,19 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
     },
     section(status),
     ...(incident.recoveredAt !== null && incident.status !== 'resolved'
-      ? [
-          section(
-            `:white_check_mark: Recovered at ${slackTime(incident.recoveredAt)}, after ${Math.max(0, Math.round((incident.recoveredAt.getTime() - incident.openedAt.getTime()) / 60_000))} min`,
-          ),
-        ]
+      ? [section(`:white_check_mark: Recovered at ${slackTime(incident.recoveredAt)}, after ${recoveredAfterMin} min`)]
       : []),
     ...(incident.symptoms.length > 0
       ? [
           section(
-            `*Symptoms* (no threads of their own): ${escapeText(incident.symptoms.slice(0, 40).join(', '))}${incident.symptoms.length > 40 ? ` and ${incident.symptoms.length - 40} more` : ''}`,
+            `*Symptoms* (no threads of their own): ${escapeText(incident.symptoms.slice(0, 40).join(', '))}` +
+              moreSymptoms,
           ),
         ]
       : []),
     context(
-      `Incident \`${shortId(incident.id)}\` · opened by ${who(incident.openedBy)}${incident.scenario ? ` · runbook \`${escapeText(incident.scenario)}\`` : ''}${seen} · everything about it goes in this thread`,
+      `Incident \`${shortId(incident.id)}\` · opened by ${who(incident.openedBy)}${runbook}${seen} · ` +
+        'everything about it goes in this thread',
     ),
   ];
   if (incident.status === 'resolved') {
@@ -113,7 +126,8 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
   }
   return {
     text: fallbackText(
-      `${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ${escapeText(incident.title)}`,
+      `${incident.status === 'resolved' ? 'Resolved' : 'Incident'} (${incident.severity}): ` +
+        escapeText(incident.title),
     ),
     blocks,
   };
