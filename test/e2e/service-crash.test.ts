@@ -58,24 +58,27 @@ describe('service-crash (§1.2)', () => {
     expect(open).toEqual([`program:sbx1/${SERVICE}`]);
   });
 
-  test('a person without a role is refused; a lead_operator acknowledges and runs the recovery from the thread', async () => {
-    await stack.slack.deliver.click({ user: DAVE, channel: OPS, ts: parent.ts, actionId: ActionId.runRecovery });
-    await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'));
-    expect(await ops.runsOf(incidentId)).toEqual([]);
+  test(
+    'a person without a role is refused; a lead_operator acknowledges and runs the recovery from ' + 'the thread',
+    async () => {
+      await stack.slack.deliver.click({ user: DAVE, channel: OPS, ts: parent.ts, actionId: ActionId.runRecovery });
+      await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'));
+      expect(await ops.runsOf(incidentId)).toEqual([]);
 
-    await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
-    await eventually(async () =>
-      expect(readable(await ops.parentNow(incidentId))).toContain(`Acknowledged by <@${ALICE}>`),
-    );
-    // One click: a restart of a program still in BACKOFF lets supervisord finish its retries
-    // (its retry count resets only on RUNNING or FATAL), then really restarts it.
-    const run = await recover();
-    expect(run.state, await ops.describeRun(run)).toBe('succeeded');
-    expect(run.requestedBy).toBe(ALICE);
-    await eventually(() =>
-      expect(ops.thread(parent).map(readable).join('\n')).toMatch(/Service crash \(trade_executor\)[\s\S]*SUCCEEDED/),
-    );
-  });
+      await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
+      await eventually(async () =>
+        expect(readable(await ops.parentNow(incidentId))).toContain(`Acknowledged by <@${ALICE}>`),
+      );
+      // One click: a restart of a program still in BACKOFF lets supervisord finish its retries
+      // (its retry count resets only on RUNNING or FATAL), then really restarts it.
+      const run = await recover();
+      expect(run.state, await ops.describeRun(run)).toBe('succeeded');
+      expect(run.requestedBy).toBe(ALICE);
+      await eventually(() =>
+        expect(ops.thread(parent).map(readable).join('\n')).toMatch(/Service crash \(trade_executor\)[\s\S]*SUCCEEDED/),
+      );
+    },
+  );
 
   test('the sandbox really recovered: a new pid, RUNNING, and its heartbeat and the feeds writing again', async () => {
     const after = (await programs(stack.sandbox))[SERVICE]!;
@@ -88,27 +91,33 @@ describe('service-crash (§1.2)', () => {
     );
   });
 
-  test('Open checklist: every probe ticks, a lead_operator confirms the trades item, the checklist is GREEN', async () => {
-    await ops.checklistToGreen(ALICE, incidentId, parent);
-    t.green = performance.now();
-    expect((await ops.runEnded(incidentId, 'verify')).state).toBe('succeeded');
-  });
+  test(
+    'Open checklist: every probe ticks, a lead_operator confirms the trades item, the checklist is ' + 'GREEN',
+    async () => {
+      await ops.checklistToGreen(ALICE, incidentId, parent);
+      t.green = performance.now();
+      expect((await ops.runEnded(incidentId, 'verify')).state).toBe('succeeded');
+    },
+  );
 
-  test('green and healthy: Resolve is offered on the parent; resolving uploads the report into the thread', async () => {
-    const report = await ops.resolve(ALICE, incidentId, parent);
-    await eventually(async () =>
-      expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`),
-    );
-    const markdown = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
-    expect(markdown).toContain(SERVICE);
-    expect(markdown).toMatch(/Restart trade_executor/);
-    expect(report.content?.toString()).toBe(markdown);
-    record({
-      scenario: 'service-crash',
-      planCommands: 2,
-      operatorActions: ops.actions,
-      breakToDetectMs: t.detected! - t.break!,
-      breakToGreenMs: t.green! - t.break!,
-    });
-  });
+  test(
+    'green and healthy: Resolve is offered on the parent; resolving uploads the report into the ' + 'thread',
+    async () => {
+      const report = await ops.resolve(ALICE, incidentId, parent);
+      await eventually(async () =>
+        expect(readable(await ops.parentNow(incidentId))).toContain(`*Resolved* by <@${ALICE}>`),
+      );
+      const markdown = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
+      expect(markdown).toContain(SERVICE);
+      expect(markdown).toMatch(/Restart trade_executor/);
+      expect(report.content?.toString()).toBe(markdown);
+      record({
+        scenario: 'service-crash',
+        planCommands: 2,
+        operatorActions: ops.actions,
+        breakToDetectMs: t.detected! - t.break!,
+        breakToGreenMs: t.green! - t.break!,
+      });
+    },
+  );
 });

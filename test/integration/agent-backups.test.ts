@@ -35,7 +35,9 @@ async function createDump(): Promise<string> {
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.query(
-    'CREATE TABLE trades (id serial primary key, symbol text); CREATE TABLE btc_price_log (ts timestamptz, price numeric); CREATE TABLE kalshi_market_snapshots (ts timestamptz)',
+    'CREATE TABLE trades (id serial primary key, symbol text); ' +
+      'CREATE TABLE btc_price_log (ts timestamptz, price numeric); ' +
+      'CREATE TABLE kalshi_market_snapshots (ts timestamptz)',
   );
   await db.query("INSERT INTO trades (symbol) SELECT 'T' || n FROM generate_series(1, 4) n");
   await db.query('INSERT INTO btc_price_log SELECT now(), n FROM generate_series(1, 7) n');
@@ -175,44 +177,48 @@ describe('backup.offsite', () => {
     expect(notThere.error?.message).toMatch(/the check does not list it/);
   });
 
-  test('a dump gone from the local disk is fetched back from offsite, checked against its record; a tampered copy is refused', async () => {
-    await clearBackups();
-    for (const f of await readdir(remote)) await rm(join(remote, f));
-    const file = await createDump();
-    expect((await transport.run({ action: 'backup.offsite', params: { file } })).ok).toBe(true);
-    expect((await readdir(remote)).sort()).toEqual([`rec-${file}`, `rec-${file}.sha256`]);
-    const original = await readFile(join(host.backupsDir, file));
-    await patchAgentConfig(host, {
-      backups: { offsiteFetch: ['cp', '--', `${remote}/rec-{name}`, '{file}'], offsiteList: ['ls', '--', remote] },
-    });
-    const fetching = transportTo(host);
-    try {
-      // What is offsite, for the doctor's 30-day check: the dump by its name, not its hash record.
-      const listed = await fetching.run({ action: 'backup.list', params: {} });
-      expect((listed.data as { offsite: unknown }).offsite).toEqual({
-        files: [{ file, takenAt: expect.any(String) }],
+  test(
+    'a dump gone from the local disk is fetched back from offsite, checked against its record; a ' +
+      'tampered copy is refused',
+    async () => {
+      await clearBackups();
+      for (const f of await readdir(remote)) await rm(join(remote, f));
+      const file = await createDump();
+      expect((await transport.run({ action: 'backup.offsite', params: { file } })).ok).toBe(true);
+      expect((await readdir(remote)).sort()).toEqual([`rec-${file}`, `rec-${file}.sha256`]);
+      const original = await readFile(join(host.backupsDir, file));
+      await patchAgentConfig(host, {
+        backups: { offsiteFetch: ['cp', '--', `${remote}/rec-{name}`, '{file}'], offsiteList: ['ls', '--', remote] },
       });
-      await rm(join(host.backupsDir, file));
-      await rm(join(host.backupsDir, `${file}.sha256`));
-      const verified = await fetching.run({ action: 'backup.verify', params: { file } });
-      scratchOf(verified);
-      expect(verified.error).toBeUndefined();
-      expect((await readFile(join(host.backupsDir, file))).equals(original)).toBe(true);
-      expect((await stat(join(host.backupsDir, file))).mode & 0o777).toBe(0o600);
+      const fetching = transportTo(host);
+      try {
+        // What is offsite, for the doctor's 30-day check: the dump by its name, not its hash record.
+        const listed = await fetching.run({ action: 'backup.list', params: {} });
+        expect((listed.data as { offsite: unknown }).offsite).toEqual({
+          files: [{ file, takenAt: expect.any(String) }],
+        });
+        await rm(join(host.backupsDir, file));
+        await rm(join(host.backupsDir, `${file}.sha256`));
+        const verified = await fetching.run({ action: 'backup.verify', params: { file } });
+        scratchOf(verified);
+        expect(verified.error).toBeUndefined();
+        expect((await readFile(join(host.backupsDir, file))).equals(original)).toBe(true);
+        expect((await stat(join(host.backupsDir, file))).mode & 0o777).toBe(0o600);
 
-      // The offsite copy changed since it was shipped: refused, and nothing lands locally.
-      await rm(join(host.backupsDir, file));
-      await writeFile(join(remote, `rec-${file}`), Buffer.concat([original, Buffer.from('x')]));
-      const tampered = await fetching.run({ action: 'backup.verify', params: { file } });
-      expect(tampered).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
-      expect(tampered.error?.message).toContain('does not match its record');
-      expect(existsSync(join(host.backupsDir, file))).toBe(false);
-      expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
-    } finally {
-      await fetching.close();
-      await patchAgentConfig(host, { backups: { offsiteFetch: undefined, offsiteList: undefined } });
-    }
-  });
+        // The offsite copy changed since it was shipped: refused, and nothing lands locally.
+        await rm(join(host.backupsDir, file));
+        await writeFile(join(remote, `rec-${file}`), Buffer.concat([original, Buffer.from('x')]));
+        const tampered = await fetching.run({ action: 'backup.verify', params: { file } });
+        expect(tampered).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
+        expect(tampered.error?.message).toContain('does not match its record');
+        expect(existsSync(join(host.backupsDir, file))).toBe(false);
+        expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+      } finally {
+        await fetching.close();
+        await patchAgentConfig(host, { backups: { offsiteFetch: undefined, offsiteList: undefined } });
+      }
+    },
+  );
 
   test('without an offsite command: `offsite copy not configured`, nothing runs', async () => {
     const local = new LocalTransport({
@@ -261,33 +267,36 @@ describe('backup.verify', () => {
     await db.query("DELETE FROM trades WHERE symbol = 'after-dump'");
   });
 
-  test('a backup without an expected table fails and flags it; one that does not load fails; both drop the scratch', async () => {
-    // A real dump of a database that lacks trades, as an old or mis-pointed nightly job would make.
-    await customDumpOf(
-      'CREATE TABLE btc_price_log (ts timestamptz, price numeric); INSERT INTO btc_price_log VALUES (now(), 1)',
-      join(host.backupsDir, 'db_2026-02-01.sql'),
-    );
-    // One whose rows fail their check anywhere but in the database it was dumped from.
-    await customDumpOf(
-      `CREATE TABLE trades (id int); CREATE TABLE btc_price_log (ts timestamptz, price numeric);
+  test(
+    'a backup without an expected table fails and flags it; one that does not load fails; both drop ' + 'the scratch',
+    async () => {
+      // A real dump of a database that lacks trades, as an old or mis-pointed nightly job would make.
+      await customDumpOf(
+        'CREATE TABLE btc_price_log (ts timestamptz, price numeric); INSERT INTO btc_price_log VALUES (now(), 1)',
+        join(host.backupsDir, 'db_2026-02-01.sql'),
+      );
+      // One whose rows fail their check anywhere but in the database it was dumped from.
+      await customDumpOf(
+        `CREATE TABLE trades (id int); CREATE TABLE btc_price_log (ts timestamptz, price numeric);
        CREATE FUNCTION at_home() RETURNS boolean LANGUAGE sql AS $$SELECT current_database() LIKE 'recio_dumpsrc%'$$;
        CREATE TABLE zz_late (n int CHECK (at_home())); INSERT INTO zz_late VALUES (1);`,
-      join(host.backupsDir, 'db_2026-02-02.sql'),
-    );
-    const lacking = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-01.sql' } });
-    scratchOf(lacking);
-    expect(lacking).toMatchObject({
-      ok: false,
-      error: { code: 'tables_missing' },
-      data: { loaded: true, missingInBackup: ['kalshi_market_snapshots', 'trades'], scratchDropped: true },
-    });
-    expect(lacking.error?.message).toContain('lacks expected tables: trades');
-    const broken = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-02.sql' } });
-    scratchOf(broken);
-    expect(broken).toMatchObject({ ok: false, data: { loaded: false, scratchDropped: true } });
-    expect(broken.error?.message).toContain('violates check constraint');
-    for (const result of [lacking, broken]) expect(await db.databasesLike(scratchOf(result))).toEqual([]);
-  });
+        join(host.backupsDir, 'db_2026-02-02.sql'),
+      );
+      const lacking = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-01.sql' } });
+      scratchOf(lacking);
+      expect(lacking).toMatchObject({
+        ok: false,
+        error: { code: 'tables_missing' },
+        data: { loaded: true, missingInBackup: ['kalshi_market_snapshots', 'trades'], scratchDropped: true },
+      });
+      expect(lacking.error?.message).toContain('lacks expected tables: trades');
+      const broken = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-02.sql' } });
+      scratchOf(broken);
+      expect(broken).toMatchObject({ ok: false, data: { loaded: false, scratchDropped: true } });
+      expect(broken.error?.message).toContain('violates check constraint');
+      for (const result of [lacking, broken]) expect(await db.databasesLike(scratchOf(result))).toEqual([]);
+    },
+  );
 
   test('a load cut off by the deadline still drops its scratch database', async () => {
     // Each row's check sleeps a minute outside the database it was dumped from.
@@ -319,22 +328,26 @@ describe('backup.verify', () => {
     expect(await db.databasesLike(scratchOf(result))).toEqual([]);
   });
 
-  test('a plain SQL dump with a shell escape is refused, not loaded: nothing runs, no scratch database (issue 12 item 8)', async () => {
-    const marker = join(host.dir, 'meta-command-ran');
-    // What `pg_dump > file` writes, plus the line an attacker with write access to the dir adds.
-    await writeFile(
-      join(host.backupsDir, 'db_2026-02-04.sql'),
-      `--\n-- PostgreSQL database dump\n--\n\\! touch ${marker}\nCREATE TABLE public.trades (id int);\n` +
-        '--\n-- PostgreSQL database dump complete\n--\n',
-    );
-    const before = await db.databasesLike('recio_verify_');
-    const result = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-04.sql' } });
-    expect(result).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
-    expect(result.error?.message).toContain('not a pg_dump custom-format archive');
-    expect(existsSync(marker)).toBe(false);
-    expect(await db.databasesLike('recio_verify_')).toEqual(before);
-    await rm(join(host.backupsDir, 'db_2026-02-04.sql'));
-  });
+  test(
+    'a plain SQL dump with a shell escape is refused, not loaded: nothing runs, no scratch database ' +
+      '(issue 12 item 8)',
+    async () => {
+      const marker = join(host.dir, 'meta-command-ran');
+      // What `pg_dump > file` writes, plus the line an attacker with write access to the dir adds.
+      await writeFile(
+        join(host.backupsDir, 'db_2026-02-04.sql'),
+        `--\n-- PostgreSQL database dump\n--\n\\! touch ${marker}\nCREATE TABLE public.trades (id int);\n` +
+          '--\n-- PostgreSQL database dump complete\n--\n',
+      );
+      const before = await db.databasesLike('recio_verify_');
+      const result = await transport.run({ action: 'backup.verify', params: { file: 'db_2026-02-04.sql' } });
+      expect(result).toMatchObject({ ok: false, exitCode: 2, error: { code: 'backup_incomplete' } });
+      expect(result.error?.message).toContain('not a pg_dump custom-format archive');
+      expect(existsSync(marker)).toBe(false);
+      expect(await db.databasesLike('recio_verify_')).toEqual(before);
+      await rm(join(host.backupsDir, 'db_2026-02-04.sql'));
+    },
+  );
 
   test('injected names are refused and no scratch database is made', async () => {
     const before = await db.databasesLike('recio_verify_');
@@ -353,18 +366,22 @@ describe('backup.verify', () => {
 });
 
 describe('backup.create', () => {
-  test('three dumps asked at once (the nightly one and two people) each get their own file; none is lost or overwritten', async () => {
-    await clearBackups();
-    const results = await Promise.all([1, 2, 3].map(() => transport.run({ action: 'backup.create', params: {} })));
-    for (const result of results) expect(result.ok, JSON.stringify(result.error)).toBe(true);
-    const files = results.map((r) => (r.data as { file: string }).file);
-    expect(new Set(files).size).toBe(3);
-    expect(files.filter((f) => f === dumpName(0))).toHaveLength(1);
-    expect((await listDir(host.backupsDir)).filter((f) => !f.startsWith('.'))).toEqual(
-      files.flatMap((f) => [f, `${f}.sha256`]).sort(),
-    );
-    expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
-  });
+  test(
+    'three dumps asked at once (the nightly one and two people) each get their own file; none is ' +
+      'lost or overwritten',
+    async () => {
+      await clearBackups();
+      const results = await Promise.all([1, 2, 3].map(() => transport.run({ action: 'backup.create', params: {} })));
+      for (const result of results) expect(result.ok, JSON.stringify(result.error)).toBe(true);
+      const files = results.map((r) => (r.data as { file: string }).file);
+      expect(new Set(files).size).toBe(3);
+      expect(files.filter((f) => f === dumpName(0))).toHaveLength(1);
+      expect((await listDir(host.backupsDir)).filter((f) => !f.startsWith('.'))).toEqual(
+        files.flatMap((f) => [f, `${f}.sha256`]).sort(),
+      );
+      expect((await listDir(host.backupsDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    },
+  );
 });
 
 describe('dumps are private and carry their hash (issue 12 item 12)', () => {

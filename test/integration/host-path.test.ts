@@ -113,32 +113,35 @@ describe('service actions over real SSH', () => {
     expect((await host.supervisor.program('auto_entry_supervisor')).state).toBe('RUNNING');
   });
 
-  test('a restart of a program in BACKOFF really restarts it: supervisord decides first, one click is enough', async () => {
-    // Its next 3 starts crash: with startretries=2 that is exactly what supervisord retries before
-    // FATAL. A stop in BACKOFF keeps supervisord's retry count, so the old restart got FATAL here.
-    await host.supervisor.setMode('trade_manager', 3);
-    const killed = await host.supervisor.program('trade_manager');
-    await execa(host.supervisor.supervisorctl[0]!, [
-      ...host.supervisor.supervisorctl.slice(1),
-      'signal',
-      'KILL',
-      'trade_manager',
-    ]);
-    await host.supervisor.waitFor('trade_manager', 'BACKOFF');
-    const result = await transport.run({ action: 'service.restart', params: { service: 'trade_manager' } });
-    expect(result.ok, result.error?.message).toBe(true);
-    const after = await host.supervisor.program('trade_manager');
-    expect(after.state).toBe('RUNNING');
-    expect(after.pid).not.toBe(killed.pid);
-    expect(result.data).toMatchObject({
-      state: 'RUNNING',
-      pid: after.pid,
-      limits: { startsecs: 1, startretries: 2, source: host.supervisor.configPath },
-    });
-    // Held past startsecs: up for startsecs + startsecs by supervisord's own clock.
-    expect(after.uptimeSeconds).toBeGreaterThanOrEqual(2);
-    expect(await readFile(join(host.supervisor.dir, 'modes', 'trade_manager'), 'utf8')).toBe('0\n');
-  });
+  test(
+    'a restart of a program in BACKOFF really restarts it: supervisord decides first, one click is ' + 'enough',
+    async () => {
+      // Its next 3 starts crash: with startretries=2 that is exactly what supervisord retries before
+      // FATAL. A stop in BACKOFF keeps supervisord's retry count, so the old restart got FATAL here.
+      await host.supervisor.setMode('trade_manager', 3);
+      const killed = await host.supervisor.program('trade_manager');
+      await execa(host.supervisor.supervisorctl[0]!, [
+        ...host.supervisor.supervisorctl.slice(1),
+        'signal',
+        'KILL',
+        'trade_manager',
+      ]);
+      await host.supervisor.waitFor('trade_manager', 'BACKOFF');
+      const result = await transport.run({ action: 'service.restart', params: { service: 'trade_manager' } });
+      expect(result.ok, result.error?.message).toBe(true);
+      const after = await host.supervisor.program('trade_manager');
+      expect(after.state).toBe('RUNNING');
+      expect(after.pid).not.toBe(killed.pid);
+      expect(result.data).toMatchObject({
+        state: 'RUNNING',
+        pid: after.pid,
+        limits: { startsecs: 1, startretries: 2, source: host.supervisor.configPath },
+      });
+      // Held past startsecs: up for startsecs + startsecs by supervisord's own clock.
+      expect(after.uptimeSeconds).toBeGreaterThanOrEqual(2);
+      expect(await readFile(join(host.supervisor.dir, 'modes', 'trade_manager'), 'utf8')).toBe('0\n');
+    },
+  );
 
   test('stop leaves the program stopped; start is idempotent once it runs', async () => {
     const stop = await transport.run({ action: 'service.stop', params: { service: 'btc_price_watchdog' } });

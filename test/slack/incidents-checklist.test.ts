@@ -66,112 +66,133 @@ const lastEphemeral = (user: string) => readable(bot.slack.state.ephemeralsFor(u
 let declared: string;
 
 describe('an incident declared by hand', () => {
-  test('its parent message says what, where, since when, how bad, with Acknowledge and Open checklist; its ts becomes the thread', async () => {
-    await bot.slack.deliver.slashCommand({
-      user: 'alice',
-      channel: OPS,
-      text: 'incident open Kalshi snapshots look stale',
-    });
-    await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), {
-      timeout: 10_000,
-    });
-    const incident = (await bot.store.incidents.listUnresolved())[0]!;
-    declared = incident.id;
-    const parent = (await parentOf(incident.id))!;
-    expect(incident.threadTs).toBe(parent.ts);
-    expect(readable(parent)).toMatch(/What failed\*\nKalshi snapshots look stale/);
-    expect(readable(parent)).toContain('SEV2');
-    expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.openChecklist]);
-  });
+  test(
+    'its parent message says what, where, since when, how bad, with Acknowledge and Open checklist; ' +
+      'its ts becomes the thread',
+    async () => {
+      await bot.slack.deliver.slashCommand({
+        user: 'alice',
+        channel: OPS,
+        text: 'incident open Kalshi snapshots look stale',
+      });
+      await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), {
+        timeout: 10_000,
+      });
+      const incident = (await bot.store.incidents.listUnresolved())[0]!;
+      declared = incident.id;
+      const parent = (await parentOf(incident.id))!;
+      expect(incident.threadTs).toBe(parent.ts);
+      expect(readable(parent)).toMatch(/What failed\*\nKalshi snapshots look stale/);
+      expect(readable(parent)).toContain('SEV2');
+      expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.openChecklist]);
+    },
+  );
 
-  test('Acknowledge: refused without the role (audited); a lead_operator acknowledges once and the button goes', async () => {
-    const parent = (await parentOf(declared))!;
-    await click('dave', parent.ts, ActionId.ackIncident);
-    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
-    expect((await bot.store.incidents.get(declared))?.status).toBe('open');
-    await Promise.all([click('alice', parent.ts, ActionId.ackIncident), click('bob', parent.ts, ActionId.ackIncident)]);
-    await until(
-      () =>
-        expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(
-          /Acknowledged by <@U0(ALICE0001|BOB000001)>/,
+  test(
+    'Acknowledge: refused without the role (audited); a lead_operator acknowledges once and the ' + 'button goes',
+    async () => {
+      const parent = (await parentOf(declared))!;
+      await click('dave', parent.ts, ActionId.ackIncident);
+      await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
+      expect((await bot.store.incidents.get(declared))?.status).toBe('open');
+      await Promise.all([
+        click('alice', parent.ts, ActionId.ackIncident),
+        click('bob', parent.ts, ActionId.ackIncident),
+      ]);
+      await until(
+        () =>
+          expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(
+            /Acknowledged by <@U0(ALICE0001|BOB000001)>/,
+          ),
+        { timeout: 10_000 },
+      );
+      expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.openChecklist]);
+      expect(await auditRows(bot, 'incident.acknowledged')).toHaveLength(1);
+      expect((await bot.store.incidents.get(declared))?.status).toBe('acknowledged');
+    },
+  );
+
+  test(
+    'Open checklist: the checklist ticks itself in the thread, waits for the manual item, and is ' +
+      'green only once it is confirmed',
+    async () => {
+      const parent = (await parentOf(declared))!;
+      await click('bob', parent.ts, ActionId.openChecklist);
+      await until(
+        async () => expect((await runs(bot)).at(-1)).toMatchObject({ scenario: 'verify', state: 'awaiting_approval' }),
+        { timeout: 60_000, interval: 250 },
+      );
+      const checklist = () =>
+        bot.slack.state.repliesTo(OPS, parent.ts).find((m) => readable(m).includes('Recovery Verification Checklist'));
+      await until(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/), { timeout: 10_000 });
+      expect(readable(checklist()!).match(/:white_check_mark:/g)).toHaveLength(5);
+      expect(readable(checklist()!)).not.toContain('*GREEN*');
+      expect(buttonsOf(checklist()!)).toEqual([ActionId.confirmStep]);
+      expect((await bot.store.runs.get((await runs(bot)).at(-1)!.id))?.incidentId).toBe(declared);
+      await click('dave', checklist()!.ts, ActionId.confirmStep);
+      await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
+      await click('bob', checklist()!.ts, ActionId.confirmStep);
+      await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), {
+        timeout: 15_000,
+      });
+      expect((await runs(bot)).at(-1)?.state).toBe('succeeded');
+    },
+  );
+
+  test(
+    'green and healthy: Resolve is offered; resolving posts the report in the thread; the architect ' +
+      'writes the root cause in a modal',
+    async () => {
+      const parent = (await parentOf(declared))!;
+      // The desk offers Resolve when a probe reports healthy or the checklist's first pass ends green;
+      // this checklist ended on the hand-ticked item, so the probe's part is played here.
+      await bot.desk.offerResolveIfReady(declared);
+      await until(
+        () => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident),
+        {
+          timeout: 10_000,
+        },
+      );
+      await click('bob', parent.ts, ActionId.resolveIncident);
+      await until(
+        () => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`),
+        { timeout: 10_000 },
+      );
+      expect(lastEphemeral(PEOPLE.bob)).toMatch(/Resolved: Kalshi snapshots look stale\. Time to acknowledge/);
+      await until(
+        () =>
+          expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(
+            `incident-${declared.slice(0, 8)}.md`,
+          ),
+        { timeout: 10_000 },
+      );
+      expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.rootCause]);
+
+      await click('dave', parent.ts, ActionId.rootCause);
+      await until(() =>
+        expect(lastEphemeral(PEOPLE.dave)).toContain(
+          'Not allowed: the root cause and follow-ups are for the system_architect',
         ),
-      { timeout: 10_000 },
-    );
-    expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.openChecklist]);
-    expect(await auditRows(bot, 'incident.acknowledged')).toHaveLength(1);
-    expect((await bot.store.incidents.get(declared))?.status).toBe('acknowledged');
-  });
-
-  test('Open checklist: the checklist ticks itself in the thread, waits for the manual item, and is green only once it is confirmed', async () => {
-    const parent = (await parentOf(declared))!;
-    await click('bob', parent.ts, ActionId.openChecklist);
-    await until(
-      async () => expect((await runs(bot)).at(-1)).toMatchObject({ scenario: 'verify', state: 'awaiting_approval' }),
-      { timeout: 60_000, interval: 250 },
-    );
-    const checklist = () =>
-      bot.slack.state.repliesTo(OPS, parent.ts).find((m) => readable(m).includes('Recovery Verification Checklist'));
-    await until(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/), { timeout: 10_000 });
-    expect(readable(checklist()!).match(/:white_check_mark:/g)).toHaveLength(5);
-    expect(readable(checklist()!)).not.toContain('*GREEN*');
-    expect(buttonsOf(checklist()!)).toEqual([ActionId.confirmStep]);
-    expect((await bot.store.runs.get((await runs(bot)).at(-1)!.id))?.incidentId).toBe(declared);
-    await click('dave', checklist()!.ts, ActionId.confirmStep);
-    await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
-    await click('bob', checklist()!.ts, ActionId.confirmStep);
-    await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), {
-      timeout: 15_000,
-    });
-    expect((await runs(bot)).at(-1)?.state).toBe('succeeded');
-  });
-
-  test('green and healthy: Resolve is offered; resolving posts the report in the thread; the architect writes the root cause in a modal', async () => {
-    const parent = (await parentOf(declared))!;
-    // The desk offers Resolve when a probe reports healthy or the checklist's first pass ends green;
-    // this checklist ended on the hand-ticked item, so the probe's part is played here.
-    await bot.desk.offerResolveIfReady(declared);
-    await until(() => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident), {
-      timeout: 10_000,
-    });
-    await click('bob', parent.ts, ActionId.resolveIncident);
-    await until(
-      () => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`),
-      { timeout: 10_000 },
-    );
-    expect(lastEphemeral(PEOPLE.bob)).toMatch(/Resolved: Kalshi snapshots look stale\. Time to acknowledge/);
-    await until(
-      () =>
-        expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(
-          `incident-${declared.slice(0, 8)}.md`,
+      );
+      // The form opened at once (the role lookup comes after) says the same, and is no form.
+      await until(() => expect(bot.slack.state.openModal(PEOPLE.dave)?.view.callback_id).toBe('recio_notice_modal'));
+      await click('bob', parent.ts, ActionId.rootCause);
+      await until(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe('recio_root_cause_modal'));
+      await bot.slack.deliver.submitView({
+        user: 'bob',
+        values: {
+          recio_root_cause: 'The Kalshi websocket token expired overnight.',
+          recio_follow_ups: 'Alert on token expiry a day ahead.',
+        },
+      });
+      await until(async () =>
+        expect((await bot.store.incidents.get(declared))?.report).toContain(
+          'The Kalshi websocket token expired overnight.',
         ),
-      { timeout: 10_000 },
-    );
-    expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.rootCause]);
-
-    await click('dave', parent.ts, ActionId.rootCause);
-    await until(() =>
-      expect(lastEphemeral(PEOPLE.dave)).toContain(
-        'Not allowed: the root cause and follow-ups are for the system_architect',
-      ),
-    );
-    // The form opened at once (the role lookup comes after) says the same, and is no form.
-    await until(() => expect(bot.slack.state.openModal(PEOPLE.dave)?.view.callback_id).toBe('recio_notice_modal'));
-    await click('bob', parent.ts, ActionId.rootCause);
-    await until(() => expect(bot.slack.state.openModal(PEOPLE.bob)?.view.callback_id).toBe('recio_root_cause_modal'));
-    await bot.slack.deliver.submitView({
-      user: 'bob',
-      values: {
-        recio_root_cause: 'The Kalshi websocket token expired overnight.',
-        recio_follow_ups: 'Alert on token expiry a day ahead.',
-      },
-    });
-    await until(async () =>
-      expect((await bot.store.incidents.get(declared))?.report).toContain(
-        'The Kalshi websocket token expired overnight.',
-      ),
-    );
-    expect((await auditRows(bot, 'incident.root_cause')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
-  });
+      );
+      expect((await auditRows(bot, 'incident.root_cause')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
+    },
+  );
 });
 
 describe('an incident opened by the monitor', () => {

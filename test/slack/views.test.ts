@@ -39,25 +39,29 @@ const buttons = (blocks: unknown[]) =>
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('run message', () => {
-  test('each step with its state emoji and duration; Go-ahead / Skip on the gated step, Cancel on the run; values are ids only', () => {
-    const run = aRun({ state: 'awaiting_approval' });
-    const steps = [
-      aStep(run, 0, { title: 'Tail the log', ...done(1.2) }),
-      aStep(run, 1, { title: 'Restart trade_executor', approval: 'confirm', state: 'awaiting_approval' }),
-      aStep(run, 2, { title: 'Check dependencies' }),
-    ];
-    const json = valid(renderRunMessage({ run, steps, now: NOW }));
-    expect(json).toContain(':white_check_mark: *1. Tail the log* on `db1` — done in 1.2 s');
-    expect(json).toContain(':raised_hand: *2. Restart trade_executor*');
-    expect(json).toContain(':white_circle: *3. Check dependencies*');
-    const shown = buttons(renderRunMessage({ run, steps, now: NOW }).blocks);
-    expect(shown.map((b) => [b.action_id, b.value])).toEqual([
-      [ActionId.confirmStep, steps[1]!.id],
-      [ActionId.skipStep, steps[1]!.id],
-      [ActionId.cancelRun, run.id],
-    ]);
-    expect(shown.every((b) => UUID.test(b.value))).toBe(true);
-  });
+  test(
+    'each step with its state emoji and duration; Go-ahead / Skip on the gated step, Cancel on the ' +
+      'run; values are ids only',
+    () => {
+      const run = aRun({ state: 'awaiting_approval' });
+      const steps = [
+        aStep(run, 0, { title: 'Tail the log', ...done(1.2) }),
+        aStep(run, 1, { title: 'Restart trade_executor', approval: 'confirm', state: 'awaiting_approval' }),
+        aStep(run, 2, { title: 'Check dependencies' }),
+      ];
+      const json = valid(renderRunMessage({ run, steps, now: NOW }));
+      expect(json).toContain(':white_check_mark: *1. Tail the log* on `db1` — done in 1.2 s');
+      expect(json).toContain(':raised_hand: *2. Restart trade_executor*');
+      expect(json).toContain(':white_circle: *3. Check dependencies*');
+      const shown = buttons(renderRunMessage({ run, steps, now: NOW }).blocks);
+      expect(shown.map((b) => [b.action_id, b.value])).toEqual([
+        [ActionId.confirmStep, steps[1]!.id],
+        [ActionId.skipStep, steps[1]!.id],
+        [ActionId.cancelRun, run.id],
+      ]);
+      expect(shown.every((b) => UUID.test(b.value))).toBe(true);
+    },
+  );
 
   test('the running step shows the tail of its output, cut to fit with a note; the run keeps its buttons', () => {
     const run = aRun();
@@ -260,48 +264,55 @@ describe('restore approval: what it rewinds, in words', () => {
 });
 
 describe('incident parent', () => {
-  test('open: what failed, where, since when, severity; Acknowledge / Run recovery / Open checklist with the incident id', () => {
-    const incident = anIncident();
-    const view = renderIncidentParent(incident);
-    const json = valid(view);
-    for (const words of [
-      '*What failed*\\ntrade_executor is FATAL',
-      '*Where*\\n`db1/trade_executor`',
-      '*Since*\\n<!date^',
-      'SEV2',
-    ])
-      expect(json).toContain(words);
-    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([
-      [ActionId.ackIncident, incident.id],
-      [ActionId.runRecovery, incident.id],
-      [ActionId.openChecklist, incident.id],
-    ]);
-  });
+  test(
+    'open: what failed, where, since when, severity; Acknowledge / Run recovery / Open checklist ' +
+      'with the incident id',
+    () => {
+      const incident = anIncident();
+      const view = renderIncidentParent(incident);
+      const json = valid(view);
+      for (const words of [
+        '*What failed*\\ntrade_executor is FATAL',
+        '*Where*\\n`db1/trade_executor`',
+        '*Since*\\n<!date^',
+        'SEV2',
+      ])
+        expect(json).toContain(words);
+      expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([
+        [ActionId.ackIncident, incident.id],
+        [ActionId.runRecovery, incident.id],
+        [ActionId.openChecklist, incident.id],
+      ]);
+    },
+  );
 
-  test('acknowledged: no Acknowledge; mitigated: Resolve offered; resolved: only the root cause is left to write', () => {
-    const acked = renderIncidentParent(
-      anIncident({ status: 'acknowledged', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW }),
-    );
-    expect(valid(acked)).toContain('Acknowledged by <@U0ALICE0001>');
-    expect(buttons(acked.blocks).map((b) => b.action_id)).toEqual([ActionId.runRecovery, ActionId.openChecklist]);
-    const mitigated = renderIncidentParent(
-      anIncident({ status: 'mitigated', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW, mitigatedAt: NOW }),
-    );
-    expect(valid(mitigated)).toContain('*Mitigated* — the checklist is green and the probes are healthy. Resolve?');
-    expect(buttons(mitigated.blocks).map((b) => b.action_id)).toEqual([
-      ActionId.resolveIncident,
-      ActionId.runRecovery,
-      ActionId.openChecklist,
-    ]);
-    const resolved = renderIncidentParent(
-      anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW, occurrences: 10 }),
-    );
-    expect(valid(resolved)).toContain('*Resolved* by <@U0ALICE0001>');
-    expect(JSON.stringify(resolved.blocks)).toContain('seen 10×');
-    expect(buttons(resolved.blocks).map((b) => [b.action_id, b.text.text])).toEqual([
-      [ActionId.rootCause, 'Root cause & follow-ups'],
-    ]);
-  });
+  test(
+    'acknowledged: no Acknowledge; mitigated: Resolve offered; resolved: only the root cause is ' + 'left to write',
+    () => {
+      const acked = renderIncidentParent(
+        anIncident({ status: 'acknowledged', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW }),
+      );
+      expect(valid(acked)).toContain('Acknowledged by <@U0ALICE0001>');
+      expect(buttons(acked.blocks).map((b) => b.action_id)).toEqual([ActionId.runRecovery, ActionId.openChecklist]);
+      const mitigated = renderIncidentParent(
+        anIncident({ status: 'mitigated', acknowledgedBy: 'U0ALICE0001', acknowledgedAt: NOW, mitigatedAt: NOW }),
+      );
+      expect(valid(mitigated)).toContain('*Mitigated* — the checklist is green and the probes are healthy. Resolve?');
+      expect(buttons(mitigated.blocks).map((b) => b.action_id)).toEqual([
+        ActionId.resolveIncident,
+        ActionId.runRecovery,
+        ActionId.openChecklist,
+      ]);
+      const resolved = renderIncidentParent(
+        anIncident({ status: 'resolved', resolvedBy: 'U0ALICE0001', resolvedAt: NOW, occurrences: 10 }),
+      );
+      expect(valid(resolved)).toContain('*Resolved* by <@U0ALICE0001>');
+      expect(JSON.stringify(resolved.blocks)).toContain('seen 10×');
+      expect(buttons(resolved.blocks).map((b) => [b.action_id, b.text.text])).toEqual([
+        [ActionId.rootCause, 'Root cause & follow-ups'],
+      ]);
+    },
+  );
 });
 
 const hostResult = (host: string, data: unknown, ok = true): HostResult =>

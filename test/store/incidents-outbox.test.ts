@@ -31,20 +31,23 @@ describe.each(BACKENDS)('incidents, timeline and outbox (%s PostgreSQL)', (name)
     await backend?.teardown();
   });
 
-  it('opens one incident when two replicas see the same fault at once, and a new one after it is resolved', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).incidents.openOrJoin(dbDown('pg-down:db1'))),
-    );
-    expect(results.filter((r) => r.created)).toHaveLength(1);
-    const incident = results[0]!.incident;
-    expect(new Set(results.map((r) => r.incident.id))).toEqual(new Set([incident.id]));
-    const resolved = await a.incidents.advance(incident.id, 'resolved', 'U0OPS');
-    expect(resolved).toMatchObject({ changed: true, incident: { status: 'resolved', resolvedBy: 'U0OPS' } });
-    const next = await b.incidents.openOrJoin(dbDown('pg-down:db1'));
-    expect(next.created).toBe(true);
-    expect(next.incident.id).not.toBe(incident.id);
-    expect((await a.incidents.findUnresolved('pg-down:db1'))?.id).toBe(next.incident.id);
-  });
+  it(
+    'opens one incident when two replicas see the same fault at once, and a new one after it is ' + 'resolved',
+    async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).incidents.openOrJoin(dbDown('pg-down:db1'))),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const incident = results[0]!.incident;
+      expect(new Set(results.map((r) => r.incident.id))).toEqual(new Set([incident.id]));
+      const resolved = await a.incidents.advance(incident.id, 'resolved', 'U0OPS');
+      expect(resolved).toMatchObject({ changed: true, incident: { status: 'resolved', resolvedBy: 'U0OPS' } });
+      const next = await b.incidents.openOrJoin(dbDown('pg-down:db1'));
+      expect(next.created).toBe(true);
+      expect(next.incident.id).not.toBe(incident.id);
+      expect((await a.incidents.findUnresolved('pg-down:db1'))?.id).toBe(next.incident.id);
+    },
+  );
 
   it('moves status forward only, stamping each step on the incident and its timeline', async () => {
     const { incident } = await a.incidents.openOrJoin(dbDown('pg-down:db2'));

@@ -64,7 +64,10 @@ describe('commands/topology.yml', () => {
       .replace('trade_executor: [postgresql, release]', 'trade_executor: [postgresql, trade_manager]');
     const dir = commandsWith(text);
     expect(() => loadTopology(dir, 'commands', RUNBOOKS)).toThrow(
-      /commands\/topology\.yml: programs\.trade_executor: a dependency cycle: trade_manager → trade_executor → trade_manager/,
+      new RegExp(
+        'commands/topology\\.yml: programs\\.trade_executor: ' +
+          'a dependency cycle: trade_manager → trade_executor → trade_manager',
+      ),
     );
     const { lines, code } = await check(dir);
     expect(code).toBe(1);

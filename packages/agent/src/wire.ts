@@ -61,20 +61,23 @@ export function parseRequestText(text: string): AgentRequest | ActionResult {
       durationMs: 0,
       error: {
         code: ErrorCode.InvalidRequest,
-        message: `this account only runs recio-agent requests (one JSON object {v,id,action,params}); got ${JSON.stringify(shown)}`,
+        message:
+          'this account only runs recio-agent requests (one JSON object {v,id,action,params}); ' +
+          `got ${JSON.stringify(shown)}`,
       },
     };
   }
   const parsed = AgentRequest.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
+    const why = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
     return {
       ok: false,
       exitCode: 2,
       durationMs: 0,
       error: {
         code: ErrorCode.InvalidRequest,
-        message: `not a recio-agent request: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}`,
+        message: `not a recio-agent request: ${why}`,
       },
     };
   }

@@ -78,7 +78,8 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
     const node = doc.getIn(path, true);
     if (isSeq(node)) node.flow = true;
   }
-  const text = `# The sandbox host's recio-agent config, written by \`recio sandbox up\`.\n${doc.toString({ lineWidth: 0 })}`;
+  const header = "# The sandbox host's recio-agent config, written by `recio sandbox up`.\n";
+  const text = `${header}${doc.toString({ lineWidth: 0 })}`;
   // The same parser the agent uses: a sandbox whose agent would refuse its own config must not start.
   parseAgentConfig(text, paths.agentConfig);
   return text;

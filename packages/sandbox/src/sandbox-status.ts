@@ -122,6 +122,10 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   };
 }
 
+function faultText(f: FaultView): string {
+  return `${f.scenario} (${f.variant}: ${f.target}, since ${f.at}) ${f.inEffect ? 'in effect' : 'repaired'}`;
+}
+
 /** `recio sandbox status` as lines: ✔/✖, name, port, pid, what it said. */
 export function formatSandboxStatus(status: SandboxStatus): string[] {
   if (!status.exists) return [`✖ no sandbox at ${status.dir} (recio sandbox up --dir ${status.dir})`];
@@ -135,8 +139,6 @@ export function formatSandboxStatus(status: SandboxStatus): string[] {
   lines.push(
     `  backups: ${status.backups.length === 0 ? 'none' : `${status.backups.length}, newest ${status.backups.at(-1)}`}`,
   );
-  lines.push(
-    `  faults:  ${status.faults.length === 0 ? 'none' : status.faults.map((f) => `${f.scenario} (${f.variant}: ${f.target}, since ${f.at}) ${f.inEffect ? 'in effect' : 'repaired'}`).join('; ')}`,
-  );
+  lines.push(`  faults:  ${status.faults.length === 0 ? 'none' : status.faults.map(faultText).join('; ')}`);
   return lines;
 }

@@ -40,7 +40,10 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
-/** One sandbox REC.IO, and the whole bot (`startBot`, as `npm start` runs it) pointed at it with the emulator as Slack. */
+/**
+ * One sandbox REC.IO, and the whole bot (`startBot`, as `npm start` runs it) pointed at it with the emulator
+ * as Slack.
+ */
 export interface E2EStack {
   sandbox: Sandbox;
   slack: SlackEmulator;

@@ -11,7 +11,8 @@ import { sidecarOf, writeSidecar } from '../dump-hash.js';
  * params: { file?: a backup name (default the newest nightly) }
  * data:   { file, bytes, verified } — verified when backups.offsiteCheck is set and found the copy
  * config: backups.offsite (argv with {file} and {name}; unset → `offsite copy not configured`),
- *         backups.offsiteCheck (must exit 0 and print a word ending in the name), backups.offsiteEnv (credentials; password-like values redacted)
+ *         backups.offsiteCheck (must exit 0 and print a word ending in the name),
+ *         backups.offsiteEnv (credentials; password-like values redacted)
  *
  * The command is the admin's, e.g. `rclone copyto {file} remote:rec/{name}`; the agent fills the
  * placeholders inside argv elements (no shell) with a checked, complete dump. The 30 days are the

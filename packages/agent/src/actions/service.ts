@@ -101,7 +101,10 @@ async function bringUp(
     const { last, decided } = await untilDecided(ctx, service, Math.max(waitSeconds, decideSeconds));
     if (!isProgram(last)) return last;
     if (!decided) {
-      const why = `still ${last.state} after ${Math.max(waitSeconds, decideSeconds)}s, longer than supervisord's own retries allow (startsecs ${limits.startsecs}, startretries ${limits.startretries}, ${limits.source})`;
+      const why =
+        `still ${last.state} after ${Math.max(waitSeconds, decideSeconds)}s, ` +
+        `longer than supervisord's own retries allow ` +
+        `(startsecs ${limits.startsecs}, startretries ${limits.startretries}, ${limits.source})`;
       return notUp(ctx, service, why, { ...base, state: last.state, pid: last.pid }, true);
     }
     before = last;

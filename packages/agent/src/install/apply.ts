@@ -110,7 +110,10 @@ export async function applyOperation(op: Operation, guard?: Guard): Promise<void
   }
 }
 
-/** Applies in order and stops at the first failure, naming it; what was done before it stays done (a re-run continues). */
+/**
+ * Applies in order and stops at the first failure, naming it; what was done before it stays done
+ * (a re-run continues).
+ */
 export async function applyOperations(
   operations: readonly Operation[],
   onApplied: (op: Operation) => void = () => undefined,

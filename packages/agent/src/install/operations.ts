@@ -50,7 +50,8 @@ export function describeOperation(op: Operation): string[] {
   switch (op.kind) {
     case 'create-user':
       return [
-        `+ create user ${op.user} (system account, shell ${op.shell}, home ${op.home}, password field "*": key login only)`,
+        `+ create user ${op.user} (system account, shell ${op.shell}, home ${op.home}, ` +
+          'password field "*": key login only)',
       ];
     case 'update-user': {
       const changes = [
@@ -64,13 +65,15 @@ export function describeOperation(op: Operation): string[] {
     case 'set-attributes':
       return [`~ chmod/chown ${op.path}: ${op.was} → ${modeText(op.mode)} ${ownerText(op.owner)}`];
     case 'write-file': {
-      const head = `${op.previous === undefined ? '+ write' : '~ rewrite'} ${op.path} (${modeText(op.mode)} ${ownerText(op.owner)})`;
+      const verb = op.previous === undefined ? '+ write' : '~ rewrite';
+      const head = `${verb} ${op.path} (${modeText(op.mode)} ${ownerText(op.owner)})`;
       // The config may hold database passwords: the dry run is read on screens and in tickets.
       const shown = op.previous === undefined ? op.content : lineDiff(op.previous, op.content);
       return [head, ...indent(redactSecrets(shown, op.secrets ?? []))];
     }
     case 'write-sudoers': {
-      const head = `${op.previous === undefined ? '+ write' : '~ rewrite'} ${op.path} (0440 root:root; checked with visudo -cf before it is moved into place)`;
+      const verb = op.previous === undefined ? '+ write' : '~ rewrite';
+      const head = `${verb} ${op.path} (0440 root:root; checked with visudo -cf before it is moved into place)`;
       return [head, ...indent(op.previous === undefined ? op.content : lineDiff(op.previous, op.content))];
     }
     case 'remove-file':

@@ -70,7 +70,10 @@ export function sudoRulesFor(config: unknown, resolve: ResolveCommand = resolveO
     if (!isSudo(argv[0])) continue;
     if (!WHOLE_ARGV_PATHS.has(path)) {
       problems.push(
-        `${path}: ${JSON.stringify(argv)} runs with arguments the agent adds (or placeholders it fills), so sudo cannot be limited to one exact command; give the agent's user the access itself (e.g. the supervisor socket's group, a database role) instead of sudo`,
+        `${path}: ${JSON.stringify(argv)} runs with arguments the agent adds (or placeholders it fills), ` +
+          'so sudo cannot be limited to one exact command; ' +
+          "give the agent's user the access itself (e.g. the supervisor socket's group, a database role) " +
+          'instead of sudo',
       );
       continue;
     }
@@ -128,7 +131,8 @@ function parseSudoArgv(rest: string[], resolve: ResolveCommand): Omit<SudoRule, 
     if (!ARG.test(arg))
       throw new RecioError(
         ErrorCode.ConfigInvalid,
-        `argument ${JSON.stringify(arg)} has characters a sudoers rule cannot match exactly (allowed: letters, digits and _ . / @ % + = : , -)`,
+        `argument ${JSON.stringify(arg)} has characters a sudoers rule cannot match exactly ` +
+          '(allowed: letters, digits and _ . / @ % + = : , -)',
       );
   }
   return { runAs, command, args };

@@ -117,7 +117,8 @@ export async function probeProviders(ctx: ProbeContext): Promise<{ observations:
           detail:
             state === 'ok'
               ? `${name} healthy (${ms} ms)`
-              : `${name} health endpoint: ${state === 'timeout' ? `no answer within ${ctx.checks.httpTimeoutMs} ms` : `HTTP ${state}`}`,
+              : `${name} health endpoint: ` +
+                (state === 'timeout' ? `no answer within ${ctx.checks.httpTimeoutMs} ms` : `HTTP ${state}`),
         },
       };
     }),

@@ -19,7 +19,10 @@ export interface OpenIncidentInput {
 }
 
 export interface IncidentsRepo {
-  /** Opens an incident, or joins the unresolved one with the same fingerprint (`created: false`). Race-free across replicas. */
+  /**
+   * Opens an incident, or joins the unresolved one with the same fingerprint (`created: false`).
+   * Race-free across replicas.
+   */
   openOrJoin(input: OpenIncidentInput): Promise<{ incident: Incident; created: boolean }>;
   get(id: string): Promise<Incident | undefined>;
   findUnresolved(fingerprint: string): Promise<Incident | undefined>;

@@ -10,7 +10,10 @@ export type StepClaim =
   | {
       claimed: false;
       step: Step;
-      /** `running`: someone holds it now; `finished`: it already ran; `not_claimable`: waiting for approval, or its run is not active. */
+      /**
+       * `running`: someone holds it now; `finished`: it already ran; `not_claimable`: waiting for approval,
+       * or its run is not active.
+       */
       reason: 'running' | 'finished' | 'not_claimable';
       heldBy: string | null;
       since: Date | null;
@@ -66,7 +69,8 @@ export interface StepRow {
 }
 
 export const STEP_COLUMNS =
-  'id, run_id, idx, title, host, action, params, approval, idempotent, spec, state, owner, lease_until, attempt, started_at, finished_at, exit_code, outcome, result, output_excerpt';
+  'id, run_id, idx, title, host, action, params, approval, idempotent, spec, state, owner, lease_until, attempt, ' +
+  'started_at, finished_at, exit_code, outcome, result, output_excerpt';
 
 /** The store keeps an excerpt; full output goes to a file or upload. */
 const MAX_EXCERPT = 8_000;
@@ -183,7 +187,8 @@ export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
       if (to === 'running') throw new RecioError(ErrorCode.Internal, 'a step becomes running only through claim()');
       const [row] = await db.query<StepRow>(
         `UPDATE run_steps SET state = $2,
-                finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'skipped', 'interrupted', 'cancelled') THEN now() ELSE finished_at END
+                finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'skipped', 'interrupted', 'cancelled')
+                                   THEN now() ELSE finished_at END
           WHERE id = $1 AND state = ANY($3::text[]) AND state <> 'running' RETURNING ${STEP_COLUMNS}`,
         [id, to, from],
       );

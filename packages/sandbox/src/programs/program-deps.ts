@@ -49,12 +49,20 @@ const CONNECTION_CODES = new Set([
   '57P03',
 ]);
 
+const CONNECTION_MESSAGE = new RegExp(
+  [
+    'Connection terminated',
+    'connection timeout',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error',
+  ].join('|'),
+  'i',
+);
+
 export function isConnectionError(error: unknown): boolean {
   const { code, message = '' } = error as { code?: string; message?: string };
   if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    message,
-  );
+  return CONNECTION_MESSAGE.test(message);
 }
 
 /**
@@ -62,7 +70,10 @@ export function isConnectionError(error: unknown): boolean {
  * symptom list (§1.1) quotes it, so an operator (or the monitor) greps for it.
  */
 export function couldNotConnect(db: DbSettings): string {
-  return `psycopg2.OperationalError: could not connect to server: Connection refused. Is the server running on host "${db.host}" and accepting TCP/IP connections on port ${db.port}?`;
+  return (
+    'psycopg2.OperationalError: could not connect to server: Connection refused. ' +
+    `Is the server running on host "${db.host}" and accepting TCP/IP connections on port ${db.port}?`
+  );
 }
 
 /** GET a provider's JSON, bounded by `timeoutMs`; anything but a 2xx is an ApiError. */

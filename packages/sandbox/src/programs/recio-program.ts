@@ -133,7 +133,8 @@ async function main(): Promise<void> {
   const beat = guard(async () => {
     const summary = heartbeat === undefined ? 'ok' : await heartbeat(ctx);
     await ctx.query(
-      'INSERT INTO service_heartbeats (service, beat_at, pid, release) VALUES ($1, now(), $2, $3) ON CONFLICT (service) DO UPDATE SET beat_at = now(), pid = $2, release = $3',
+      'INSERT INTO service_heartbeats (service, beat_at, pid, release) VALUES ($1, now(), $2, $3) ' +
+        'ON CONFLICT (service) DO UPDATE SET beat_at = now(), pid = $2, release = $3',
       [name, process.pid, release.version],
     );
     log(`heartbeat: ${summary}`);
