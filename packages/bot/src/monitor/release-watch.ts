@@ -19,7 +19,10 @@ export class ReleaseWatch {
   private readonly heads = new Map<string, { head: Head; previous: Head | undefined; changedAt: number | undefined }>();
   private readonly reported = new Map<string, Failure>();
 
-  /** `allRunning`: every watched program RUNNING (between crash-loop retries a program is STARTING, neither failing nor up). */
+  /**
+   * `allRunning`: every watched program RUNNING (between crash-loop retries a program is STARTING, neither failing
+   * nor up).
+   */
   observe(
     host: string,
     head: Head | undefined,
