@@ -49,7 +49,9 @@ export class ReleaseWatch {
       host,
       subject: name,
       state: `${failing.size} failing`,
-      detail: `${[...failing].join(', ')} failing on ${host} since ${name} was checked out${entry.previous?.tag ? ` (was ${entry.previous.tag})` : ''}`,
+      detail:
+        `${[...failing].join(', ')} failing on ${host} since ${name} was checked out` +
+        `${entry.previous?.tag ? ` (was ${entry.previous.tag})` : ''}`,
       ...(entry.previous?.tag ? { lastGoodTag: entry.previous.tag } : {}),
     };
     this.reported.set(host, failure);
