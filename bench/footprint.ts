@@ -279,7 +279,8 @@ const rows: Array<[string, (w: Window) => number]> = [
   ['bot host (this process)', (w) => w.bot],
 ];
 console.log(
-  `recio-bot bench:footprint — one host watched at a ${INTERVAL_MS / 1000} s interval with push, ${MINUTES} min each (CPU seconds per hour)`,
+  `recio-bot bench:footprint — one host watched at a ${INTERVAL_MS / 1000} s interval with push, ` +
+    `${MINUTES} min each (CPU seconds per hour)`,
 );
 console.log(`${''.padEnd(38)}${'before'.padStart(11)}${'after'.padStart(11)}   after/before`);
 for (const [name, of] of rows) {
@@ -288,7 +289,8 @@ for (const [name, of] of rows) {
   console.log(`  ${name.padEnd(36)}${cell(b)}${cell(a)}   ${b > 0 ? `${(a / b).toFixed(2)}×` : '-'}`);
 }
 console.log(
-  `  probe rounds: ${before.rounds} before, ${after.rounds} after; load average ${loadBefore} at the start, ${loadAfter} at the end`,
+  `  probe rounds: ${before.rounds} before, ${after.rounds} after; ` +
+    `load average ${loadBefore} at the start, ${loadAfter} at the end`,
 );
 const result = {
   bench: 'footprint',

@@ -60,73 +60,76 @@ describe("the plan's scenarios against a real host", () => {
     expect(steps.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'skipped', 'skipped', 'succeeded']);
   });
 
-  test('1.1 a dropped table: the restore waits for a second person, self-approval is refused, then it restores', async () => {
-    const backup = await f.hosts.run('db1', { action: 'backup.create', params: {} });
-    expect(backup.ok).toBe(true);
-    await f.recio.query('DROP TABLE kalshi_market_snapshots');
-    const alice = await f.actor(ALICE);
-    const answer = asRun(
-      await f.ops.handle({ kind: 'run', scenario: 'postgres-failure', dryRun: false }, alice, f.origin('pg-1')),
-    );
-    const gated = await answer.done;
-    expect(gated.state).toBe('awaiting_approval');
-    const steps = await f.store.runs.steps(gated.id);
-    const restore = steps.find((s) => s.action === 'db.restore')!;
-    expect(restore.state).toBe('awaiting_approval');
-    expect(steps.find((s) => s.action === 'db.restart')?.state).toBe('skipped');
-    // Bound when the approval was asked for: that dump (name and hash), only the table \dt missed.
-    const dumped = backup.data as { file: string; sha256: string };
-    expect(restore.params).toEqual({ file: dumped.file, sha256: dumped.sha256, tables: ['kalshi_market_snapshots'] });
-    // A newer dump lands before the approval: it changes nothing.
-    const newer = await f.hosts.run('db1', { action: 'backup.create', params: {} });
-    expect((newer.data as { file: string }).file).not.toBe(dumped.file);
-    const approvalPost = (await f.store.timeline.list({ runId: gated.id })).find(
-      (e) => e.kind === 'approval_requested',
-    );
-    const approvalId = (approvalPost!.detail as { approvalId: string }).approvalId;
+  test(
+    '1.1 a dropped table: the restore waits for a second person, ' + 'self-approval is refused, then it restores',
+    async () => {
+      const backup = await f.hosts.run('db1', { action: 'backup.create', params: {} });
+      expect(backup.ok).toBe(true);
+      await f.recio.query('DROP TABLE kalshi_market_snapshots');
+      const alice = await f.actor(ALICE);
+      const answer = asRun(
+        await f.ops.handle({ kind: 'run', scenario: 'postgres-failure', dryRun: false }, alice, f.origin('pg-1')),
+      );
+      const gated = await answer.done;
+      expect(gated.state).toBe('awaiting_approval');
+      const steps = await f.store.runs.steps(gated.id);
+      const restore = steps.find((s) => s.action === 'db.restore')!;
+      expect(restore.state).toBe('awaiting_approval');
+      expect(steps.find((s) => s.action === 'db.restart')?.state).toBe('skipped');
+      // Bound when the approval was asked for: that dump (name and hash), only the table \dt missed.
+      const dumped = backup.data as { file: string; sha256: string };
+      expect(restore.params).toEqual({ file: dumped.file, sha256: dumped.sha256, tables: ['kalshi_market_snapshots'] });
+      // A newer dump lands before the approval: it changes nothing.
+      const newer = await f.hosts.run('db1', { action: 'backup.create', params: {} });
+      expect((newer.data as { file: string }).file).not.toBe(dumped.file);
+      const approvalPost = (await f.store.timeline.list({ runId: gated.id })).find(
+        (e) => e.kind === 'approval_requested',
+      );
+      const approvalId = (approvalPost!.detail as { approvalId: string }).approvalId;
 
-    const self = await f.ops.decideApproval(approvalId, 'approved', alice, f.origin('pg-1-self'));
-    expect(self).toMatchObject({ type: 'text', text: expect.stringContaining('second lead_operator') });
-    expect((await f.store.steps.get(restore.id))?.state).toBe('awaiting_approval');
-    expect(
-      (await f.store.audit.list({ action: 'request.refused' })).some(
-        (a) => (a.detail as { reason: string }).reason === 'self_approval',
-      ),
-    ).toBe(true);
+      const self = await f.ops.decideApproval(approvalId, 'approved', alice, f.origin('pg-1-self'));
+      expect(self).toMatchObject({ type: 'text', text: expect.stringContaining('second lead_operator') });
+      expect((await f.store.steps.get(restore.id))?.state).toBe('awaiting_approval');
+      expect(
+        (await f.store.audit.list({ action: 'request.refused' })).some(
+          (a) => (a.detail as { reason: string }).reason === 'self_approval',
+        ),
+      ).toBe(true);
 
-    const bob = await f.actor(BOB);
-    const [first, second] = await Promise.all([
-      f.ops.decideApproval(approvalId, 'approved', bob, f.origin('pg-1-bob-a')),
-      f.ops.decideApproval(approvalId, 'approved', bob, f.origin('pg-1-bob-b')),
-    ]);
-    const texts = [first, second].map((a) => (a as { text: string }).text);
-    expect(texts.filter((t) => t.startsWith('Approved: Restore from the latest backup'))).toHaveLength(1);
-    expect(texts.filter((t) => t.startsWith(`Already approved by <@${BOB}>`))).toHaveLength(1);
-    const finished = await runReaches(f.store, gated.id, ['succeeded', 'failed']);
-    expect(finished.state).toBe('succeeded');
-    const ran = (await f.store.steps.get(restore.id))!;
-    expect(ran.result).toMatchObject({
-      data: {
-        restoredFrom: dumped.file,
-        sha256: dumped.sha256,
-        scope: 'tables',
-        restoredTables: ['kalshi_market_snapshots'],
-      },
-    });
-    const restored = await f.recio.query(
-      "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'kalshi_market_snapshots'",
-    );
-    expect(restored.rows[0].n).toBe(1);
-    const after = await f.store.runs.steps(gated.id);
-    expect(after.filter((s) => s.action === 'service.restart').map((s) => s.state)).toEqual([
-      'succeeded',
-      'succeeded',
-      'succeeded',
-      'succeeded',
-    ]);
-    const decided = await f.store.audit.list({ action: 'approval.decided' });
-    expect(decided.filter((a) => (a.detail as { approval: string }).approval === approvalId)).toHaveLength(1);
-  });
+      const bob = await f.actor(BOB);
+      const [first, second] = await Promise.all([
+        f.ops.decideApproval(approvalId, 'approved', bob, f.origin('pg-1-bob-a')),
+        f.ops.decideApproval(approvalId, 'approved', bob, f.origin('pg-1-bob-b')),
+      ]);
+      const texts = [first, second].map((a) => (a as { text: string }).text);
+      expect(texts.filter((t) => t.startsWith('Approved: Restore from the latest backup'))).toHaveLength(1);
+      expect(texts.filter((t) => t.startsWith(`Already approved by <@${BOB}>`))).toHaveLength(1);
+      const finished = await runReaches(f.store, gated.id, ['succeeded', 'failed']);
+      expect(finished.state).toBe('succeeded');
+      const ran = (await f.store.steps.get(restore.id))!;
+      expect(ran.result).toMatchObject({
+        data: {
+          restoredFrom: dumped.file,
+          sha256: dumped.sha256,
+          scope: 'tables',
+          restoredTables: ['kalshi_market_snapshots'],
+        },
+      });
+      const restored = await f.recio.query(
+        "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'kalshi_market_snapshots'",
+      );
+      expect(restored.rows[0].n).toBe(1);
+      const after = await f.store.runs.steps(gated.id);
+      expect(after.filter((s) => s.action === 'service.restart').map((s) => s.state)).toEqual([
+        'succeeded',
+        'succeeded',
+        'succeeded',
+        'succeeded',
+      ]);
+      const decided = await f.store.audit.list({ action: 'approval.decided' });
+      expect(decided.filter((a) => (a.detail as { approval: string }).approval === approvalId)).toHaveLength(1);
+    },
+  );
 
   test('--dry-run shows what would run where, and runs nothing', async () => {
     const pid = (await f.host.supervisor.program('trade_manager')).pid;

@@ -57,7 +57,10 @@ export const BackupsSection = z
      * `{name}` its file name. Retention there (the plan: 30 days) is the remote's lifecycle rule.
      */
     offsite: argvTemplate(['file', 'name'], ['file']).optional(),
-    /** Optional proof the copy is there, e.g. `["rclone", "lsf", "remote:rec/{name}"]`: must exit 0 and print the name. */
+    /**
+     * Optional proof the copy is there, e.g. `["rclone", "lsf", "remote:rec/{name}"]`: must exit 0 and print the
+     * name.
+     */
     offsiteCheck: argvTemplate(['file', 'name'], ['name']).optional(),
     /**
      * The way back: copies the offsite object `{name}` to the local path `{file}`, e.g.

@@ -70,7 +70,8 @@ export function sandboxEnv(paths: SandboxPaths, state: SandboxState): Record<str
 }
 
 export function ensureFleetFiles(paths: SandboxPaths, state: SandboxState, hostKey: string): void {
-  const fleet = `# The sandbox REC.IO v2 host, written by \`recio sandbox up\`.\n${stringify({ hosts: [fleetHost(state, hostKey)] })}`;
+  const header = '# The sandbox REC.IO v2 host, written by `recio sandbox up`.\n';
+  const fleet = `${header}${stringify({ hosts: [fleetHost(state, hostKey)] })}`;
   writeIfChanged(paths.fleet, fleet, 0o644);
   const env = sandboxEnv(paths, state);
   const lines = [

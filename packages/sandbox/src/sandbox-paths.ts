@@ -100,7 +100,8 @@ export function sandboxPaths(dirInput: string): SandboxPaths {
   if (Buffer.byteLength(paths.supervisorSocket) > MAX_SOCKET_PATH) {
     throw new RecioError(
       ErrorCode.InvalidParams,
-      `the sandbox dir is too deep: ${paths.supervisorSocket} exceeds the ${MAX_SOCKET_PATH}-byte limit of a unix socket path`,
+      `the sandbox dir is too deep: ${paths.supervisorSocket} ` +
+        `exceeds the ${MAX_SOCKET_PATH}-byte limit of a unix socket path`,
     );
   }
   return paths;

@@ -45,7 +45,8 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
     const inEffect = (await viewFaults(paths, state)).filter((f) => f.inEffect);
     if (inEffect.length > 0)
       say(
-        `faults in effect (${inEffect.map((f) => f.scenario).join(', ')}): left as they are; \`recio sandbox heal\` undoes them`,
+        `faults in effect (${inEffect.map((f) => f.scenario).join(', ')}): ` +
+          'left as they are; `recio sandbox heal` undoes them',
       );
     const dbStoppedOnPurpose = inEffect.some((f) => f.scenario === 'postgres-failure' && f.variant === 'stop');
 

@@ -106,7 +106,8 @@ export function planInstall(desired: DesiredInstall, state: HostState): Plan {
     if (sudoers?.content !== undefined && !desired.sudoers.isOurs(sudoers.content)) {
       throw new RecioError(
         ErrorCode.InvalidParams,
-        `${desired.sudoers.path} exists and was not written by recio agent install: choose another --sudoers-file or remove it`,
+        `${desired.sudoers.path} exists and was not written by recio agent install: ` +
+          'choose another --sudoers-file or remove it',
       );
     }
     operations.push({

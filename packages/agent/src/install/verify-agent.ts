@@ -39,13 +39,16 @@ export async function verifyAgent(user: string, launcher: string, configPath: st
     const why = (result.stderr || result.stdout || result.shortMessage || '').trim().split('\n').slice(-3).join(' | ');
     return {
       ok: false,
-      message: `✖ the agent did not answer as ${user} (exit ${result.exitCode}): ${why}. Can ${user} read the launcher, node and the package?`,
+      message:
+        `✖ the agent did not answer as ${user} (exit ${result.exitCode}): ${why}. ` +
+        `Can ${user} read the launcher, node and the package?`,
     };
   }
   if (!line.ok) {
     const message = line.error?.message ?? 'failed';
     const hint = /permission denied|errno 13/i.test(message)
-      ? ` — give ${user} the supervisor socket: in supervisord.conf [unix_http_server] set chown=root:${user} and chmod=0770, then restart supervisord`
+      ? ` — give ${user} the supervisor socket: in supervisord.conf [unix_http_server] ` +
+        `set chown=root:${user} and chmod=0770, then restart supervisord`
       : '';
     return { ok: false, message: `✖ service.status as ${user}: ${message.split('\n')[0]}${hint}` };
   }

@@ -23,7 +23,8 @@ export async function checkHost(
     const code = info.error?.code;
     const fix =
       code === 'host_key_mismatch'
-        ? 'if the host was rebuilt, re-pin its key in the fleet file (ssh-keyscan | ssh-keygen -lf -); otherwise treat it as an attack'
+        ? 'if the host was rebuilt, re-pin its key in the fleet file (ssh-keyscan | ssh-keygen -lf -); ' +
+          'otherwise treat it as an attack'
         : code === 'protocol_mismatch'
           ? 'upgrade the bot or the agent so both speak the same protocol version'
           : code === 'unknown_action'
@@ -146,11 +147,13 @@ export function checkOffsite(
     return fail(
       name,
       `${stale.length} offsite dump(s) older than ${OFFSITE_KEEP_DAYS} days (oldest ${stale.at(-1)!.file})`,
-      `add or fix the remote's ${OFFSITE_KEEP_DAYS}-day lifecycle rule (or rclone delete --min-age ${OFFSITE_KEEP_DAYS}d)`,
+      `add or fix the remote's ${OFFSITE_KEEP_DAYS}-day lifecycle rule ` +
+        `(or rclone delete --min-age ${OFFSITE_KEEP_DAYS}d)`,
     );
   }
   return pass(
     name,
-    `newest ${newest.file}, ${hours.toFixed(1)} h old; ${offsite.files.length} dumps, none past ${OFFSITE_KEEP_DAYS} days`,
+    `newest ${newest.file}, ${hours.toFixed(1)} h old; ` +
+      `${offsite.files.length} dumps, none past ${OFFSITE_KEEP_DAYS} days`,
   );
 }

@@ -112,7 +112,8 @@ const minutes = (from: Date, to: Date) => Math.max(0, Math.round((to.getTime() -
 
 function recoveredLine(incident: Incident): string {
   if (incident.recoveredAt === null) return '';
-  return ` Recovered at ${stamp(incident.recoveredAt)} UTC, after ${minutes(incident.openedAt, incident.recoveredAt)} min.`;
+  const after = minutes(incident.openedAt, incident.recoveredAt);
+  return ` Recovered at ${stamp(incident.recoveredAt)} UTC, after ${after} min.`;
 }
 
 /** Said plainly when nobody resolved it: the monitor did, after the quiet period. */
@@ -120,7 +121,11 @@ function selfResolvedLine(incident: Incident, events: TimelineEvent[]): string {
   if (incident.resolvedBy !== 'monitor' || incident.mergedInto !== null || incident.recoveredAt === null) return '';
   const people = events.some((e) => e.actor !== 'monitor');
   if (people || incident.resolvedAt === null) return '';
-  return ` **Resolved by itself**: the probes stayed healthy for ${minutes(incident.recoveredAt, incident.resolvedAt)} min after it recovered and nobody worked on it.`;
+  const healthyFor = minutes(incident.recoveredAt, incident.resolvedAt);
+  return (
+    ` **Resolved by itself**: the probes stayed healthy for ${healthyFor} min ` +
+    'after it recovered and nobody worked on it.'
+  );
 }
 
 /** A close with the checklist not green: the reason the person gave, as they gave it (redacted). */

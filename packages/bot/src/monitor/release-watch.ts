@@ -19,7 +19,10 @@ export class ReleaseWatch {
   private readonly heads = new Map<string, { head: Head; previous: Head | undefined; changedAt: number | undefined }>();
   private readonly reported = new Map<string, Failure>();
 
-  /** `allRunning`: every watched program RUNNING (between crash-loop retries a program is STARTING, neither failing nor up). */
+  /**
+   * `allRunning`: every watched program RUNNING (between crash-loop retries a program is STARTING, neither failing
+   * nor up).
+   */
   observe(
     host: string,
     head: Head | undefined,
@@ -46,7 +49,9 @@ export class ReleaseWatch {
       host,
       subject: name,
       state: `${failing.size} failing`,
-      detail: `${[...failing].join(', ')} failing on ${host} since ${name} was checked out${entry.previous?.tag ? ` (was ${entry.previous.tag})` : ''}`,
+      detail:
+        `${[...failing].join(', ')} failing on ${host} since ${name} was checked out` +
+        `${entry.previous?.tag ? ` (was ${entry.previous.tag})` : ''}`,
       ...(entry.previous?.tag ? { lastGoodTag: entry.previous.tag } : {}),
     };
     this.reported.set(host, failure);

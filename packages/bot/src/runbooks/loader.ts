@@ -17,7 +17,8 @@ export type Runbooks = ReadonlyMap<string, RunbookSpec>;
 /**
  * Reads every `*.yml` in the runbook dir and checks it: the schema, the file name, each step's
  * params against its action's own schema, and each step against its action's traits
- * (./step-policy.ts: a dangerous action needs a second person; a change is never idempotent). Throws one error listing every problem as
+ * (./step-policy.ts: a dangerous action needs a second person; a change is never idempotent). Throws one error
+ * listing every problem as
  * `commands/<file>: <path>: <message>`.
  */
 export function loadRunbooks(dir: string, displayDir = relative(process.cwd(), dir) || dir): Runbooks {
