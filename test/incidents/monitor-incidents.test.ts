@@ -89,6 +89,11 @@ describe('automatic incidents', () => {
         ? true
         : undefined,
     );
+    // REC.IO's feeds write all the time; the fixture's rows are from beforeAll, and on a loaded machine
+    // the tests before this one can take longer than the feeds' 60 s freshness: write them now.
+    await f.recio.query(
+      "INSERT INTO btc_price_log (price) VALUES (97000); INSERT INTO kalshi_market_snapshots (market) VALUES ('KXBTC')",
+    );
     const checklist = await desk.openChecklist(incident.id, await f.actor(ALICE), f.origin('inc-check'));
     if (checklist.type !== 'run') throw new Error('expected the checklist run');
     const trades = await until('the trades item waiting', async () =>
