@@ -102,8 +102,19 @@ describe('automatic incidents', () => {
       ),
     );
     await f.ops.confirmStep(trades.id, await f.actor(BOB), f.origin('inc-trades'));
-    await until('mitigated', async () =>
-      (await f.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined,
+    await until(
+      'mitigated',
+      async () => ((await f.store.incidents.get(incident.id))?.status === 'mitigated' ? true : undefined),
+      undefined,
+      async () => {
+        const steps = await f.store.runs.steps(checklist.run.id);
+        const events = await f.store.timeline.list({ incidentId: incident.id });
+        return [
+          `checklist ${(await f.store.runs.get(checklist.run.id))?.state}`,
+          ...steps.map((s) => `${s.title}: ${s.state} ${s.outcome} ${JSON.stringify(s.result).slice(0, 300)}`),
+          `events: ${events.map((e) => e.kind).join(', ')}`,
+        ].join('\n');
+      },
     );
 
     const architect = await desk.resolve(incident.id, await f.actor(CAROL), f.origin('inc-carol-resolve'));

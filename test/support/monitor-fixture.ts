@@ -26,14 +26,24 @@ export function deskAndMonitor(
 }
 /**
  * Polls until the probe gives a value. The bound is time, not a count of tries (a try takes longer
- * on a loaded machine), and generous: a green run ends at the event, so it costs nothing.
+ * on a loaded machine), and generous: a green run ends at the event, so it costs nothing. It is
+ * shorter than the test's own timeout, so a wait that never ends names itself, and `explain` adds
+ * what the wait was looking at (a step's state and detail, say) to the failure.
  */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+  explain?: () => Promise<string>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs / 1000} s)`);
+    if (Date.now() > deadline) {
+      const why = explain ? `: ${await explain()}` : '';
+      throw new Error(`timed out waiting for ${what} (${timeoutMs / 1000} s)${why}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
