@@ -81,8 +81,13 @@ export async function startSandboxAndStore(tuning: Partial<SandboxTuning> = {}):
     // A user of its own: two files run at once, each with its sandbox, and down removes only what it made.
     const user = `recio-e2e${Math.floor(Math.random() * 0xfffff).toString(16)}`;
     if (process.getuid?.() === 0) {
-      markOwned('user', user);
-      undo.push(() => execa('userdel', [user], { reject: false }));
+      const releaseMarker = markOwned('user', user);
+      undo.push(async () => {
+        const removed = await execa('userdel', [user], { reject: false });
+        // 6: the sandbox never made the account (it failed before); either way nothing is left to reap.
+        if (removed.exitCode === 0 || removed.exitCode === 6) releaseMarker();
+        else throw new Error(`userdel ${user}: ${removed.stderr}`);
+      });
     }
     const sandboxDir = join(dir, 'sbx');
     markOwned('sandbox', sandboxDir);
