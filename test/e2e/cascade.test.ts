@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { breakScenario, heal } from '@recio/sandbox/index';
@@ -7,13 +6,14 @@ import { programs } from './support/sandbox-facts.js';
 import { OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
- * A cascade as it really happens (issue 13): PostgreSQL stopped for 60 s, every program loses its
+ * A cascade as it really happens (issue 13): PostgreSQL stopped, every program loses its
  * connection and exits, supervisord retries and gives up (FATAL), watchdogs included. The
  * dependencies in commands/topology.yml make every program's failure a symptom of the database:
  * exactly one thread in the ops channel, the programs listed on its parent, one reply per program.
  */
 let stack: E2EStack;
 let ops: Operators;
+/** Long enough for supervisord to give up on all six on a slow machine (startretries × backoff). */
 const OUTAGE_MS = 60_000;
 
 beforeAll(async () => {
@@ -27,10 +27,9 @@ afterAll(async () => {
 
 const topLevel = () => stack.slack.state.messagesIn(OPS, { topLevelOnly: true });
 
-describe('the database stopped for 60 s while everything crashes', () => {
+describe('the database stopped while everything crashes', () => {
   test('exactly one thread in the ops channel: the database, with every program as a symptom', async () => {
     const before = topLevel().length;
-    const started = performance.now();
     await breakScenario(stack.sandbox, 'postgres-failure', { variant: 'stop' });
     const { incident, parent } = await ops.incidentPosted('db:sbx1');
     // Every program, the watchdogs too, gave up: supervisord says FATAL for all six.
@@ -42,9 +41,9 @@ describe('the database stopped for 60 s while everything crashes', () => {
       OUTAGE_MS + 30_000,
       500,
     );
-    // The outage lasts its 60 s (the scenario's length, not a guess at machine speed).
-    const left = OUTAGE_MS - (performance.now() - started);
-    if (left > 0) await sleep(left);
+    // The outage goes on past the cascade: two more whole probe rounds find everything down, and
+    // still no new thread. (The 60 s outage itself, timed, is bench:incidents' scenario.)
+    for (let round = 0; round < 2; round++) await stack.bot.monitor!.probeOnce();
     await heal(stack.sandbox, 'postgres-failure');
     // The monitor sees the database healthy again: told on the cause's timeline.
     await eventually(async () => expect(await ops.timeline(incident.id)).toContain('probe_healthy'), 60_000);
