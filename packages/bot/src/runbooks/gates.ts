@@ -167,6 +167,8 @@ export class Gates {
     const step = await tx.steps.get(approval.stepId);
     if (step === undefined) return undefined;
     if (approval.state === 'approved') {
+      // As a go-ahead: in turn with a checklist's driver parking the run (runs.awaitGates).
+      await tx.runs.lock(step.runId);
       if ((await tx.steps.transition(step.id, 'pending', ['awaiting_approval'])) === undefined) return undefined;
       return tx.runs.transition(step.runId, 'running', ['awaiting_approval']);
     }
