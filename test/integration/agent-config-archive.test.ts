@@ -239,13 +239,15 @@ describe('§2.2: after a change, offsite, listed, restored to a new directory', 
     'config.restore: the archive unpacked into a new 0700 directory to compare; bad inputs refused, ' +
       'nothing written',
     async () => {
-      const [newest] = (
-        (await ask('archive.list', {})).data as { config: { files: Array<{ file: string }> } }
-      ).config.files;
+      const [newest] = ((await ask('archive.list', {})).data as { config: { files: Array<{ file: string }> } }).config
+        .files;
       const restored = await ask('config.restore', { file: newest!.file, into: 'compare' });
       expect(restored.error).toBeUndefined();
       const target = join(restoreRoot, 'compare');
-      expect(restored.data).toMatchObject({ dir: target, files: Object.keys(FILES).map((f) => join(repo, f).slice(1)) });
+      expect(restored.data).toMatchObject({
+        dir: target,
+        files: Object.keys(FILES).map((f) => join(repo, f).slice(1)),
+      });
       expect(await readFile(join(target, repo, '.env'), 'utf8')).toBe(FILES['.env']);
       expect((await stat(target)).mode & 0o777).toBe(0o700);
       // The secrets stay on the host: the answer names files, never their contents.

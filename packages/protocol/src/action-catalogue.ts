@@ -178,10 +178,13 @@ export const ACTIONS = {
     params: z.strictObject({ file: ConfigArchiveName, into: RestoreDirName.optional() }),
     // A second run finds its directory already there and refuses: never repeated blindly.
     traits: { mutating: true, dangerous: false, idempotent: false },
-    examples: [{ file: 'config_2026-11-26_031500.tar.age' }, { file: 'config_2026-11-26_031500.tar.enc', into: 'compare' }],
+    examples: [
+      { file: 'config_2026-11-26_031500.tar.age' },
+      { file: 'config_2026-11-26_031500.tar.enc', into: 'compare' },
+    ],
   }),
   'history.archive': spec({
-    summary: "archives the supervisor logs and exports the price and snapshot tables (§2.3), with retention",
+    summary: 'archives the supervisor logs and exports the price and snapshot tables (§2.3), with retention',
     params: z.strictObject({}),
     // Each run writes archives under their own time-stamped names; pruning twice prunes nothing more.
     traits: { mutating: true, dangerous: false, idempotent: true },

@@ -63,7 +63,8 @@ export const ConfigArchiveName = z
  * A history archive (§2.3) in history.dir: the supervisor logs (`logs_<stamp>.tar.gz`) or one
  * table's export (`<table>_<stamp>.dump`, pg_dump's compressed custom format).
  */
-export const HISTORY_ARCHIVE = /^(?:logs_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.gz|[a-z_][a-z0-9_]{0,62}_\d{4}-\d{2}-\d{2}_\d{6}\.dump)$/;
+export const HISTORY_ARCHIVE =
+  /^(?:logs_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.gz|[a-z_][a-z0-9_]{0,62}_\d{4}-\d{2}-\d{2}_\d{6}\.dump)$/;
 
 /**
  * The directory a config archive is restored into: one new directory under configBackup.restoreDir,

@@ -169,7 +169,13 @@ function makeLayout(paths: SandboxPaths, user: SandboxUser): void {
   // What the REC.IO user (its programs, its agent) writes.
   for (const dir of [paths.logsDir, paths.faultsDir, paths.homeDir, paths.optDir]) ensureDir(dir, 0o755, user);
   // Dumps and archives: 0700, as the agent keeps them on a real host.
-  for (const dir of [paths.backupsDir, paths.configBackupsDir, paths.configRestoreDir, paths.historyDir, paths.offsiteDir])
+  for (const dir of [
+    paths.backupsDir,
+    paths.configBackupsDir,
+    paths.configRestoreDir,
+    paths.historyDir,
+    paths.offsiteDir,
+  ])
     ensureDir(dir, 0o700, user);
   ensureDir(paths.programLogsDir, 0o755);
 }

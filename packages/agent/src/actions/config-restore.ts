@@ -57,7 +57,12 @@ export const configRestore: ActionHandler<'config.restore'> = async ({ file, int
     );
   const name = into ?? file.replace(/^config_/, '').replace(/\.tar\.(?:age|enc)$/, '');
   const target = join(root, name);
-  if (await lstat(target).then(() => true, () => false))
+  if (
+    await lstat(target).then(
+      () => true,
+      () => false,
+    )
+  )
     return failed(
       ErrorCode.InvalidParams,
       `${target} already exists: choose another directory name (a restore never writes over anything)`,
