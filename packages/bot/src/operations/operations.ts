@@ -6,7 +6,7 @@ import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Intent, Vocabulary } from '../intents/intent.js';
 import type { FleetView } from '../runbooks/plan.js';
-import type { Store } from '../store/index.js';
+import type { BackupCheck, Store } from '../store/index.js';
 import { adhocStep, archiveStep, pickServiceHost } from './adhoc.js';
 import { approvalTarget, type TypedTarget } from './approval-target.js';
 import type { Decisions } from './decisions.js';
@@ -238,6 +238,11 @@ export class Operations {
 
   openIncidents(): Promise<Incident[]> {
     return this.deps.store.incidents.listUnresolved();
+  }
+
+  /** The nightly restore test's last result per db host (App Home, the checklist). */
+  restoreTests(): Promise<BackupCheck[]> {
+    return this.deps.store.backupChecks.list('restore-test');
   }
 
   /** Every host's programs, database, feeds and backups, each with its own deadline (the App Home). */
