@@ -173,6 +173,34 @@ describe('checklist', () => {
     expect(JSON.stringify(view.blocks)).toContain('Checking — 1 of 2 items done');
   });
 
+  test('the nightly restore test is a line under the items: passed, failed with its last pass, or none yet', () => {
+    const steps = items([done(1)]);
+    const at = new Date('2026-02-27T04:30:00Z');
+    const failedTest = {
+      job: 'restore-test' as const,
+      host: 'db1',
+      ok: false,
+      subject: 'db_2026-02-27.sql',
+      detail: 'backups cannot be restored: pg_restore: exit 1',
+      at,
+      lastOk: new Date('2026-02-25T04:30:00Z'),
+    };
+    const failing = JSON.stringify(valid(renderChecklist({ run, steps, restoreTests: [failedTest] })));
+    expect(failing).toContain(
+      'Backups restorable (nightly restore test): :x: restore test on db1 FAILED 2026-02-27 04:30 UTC ' +
+        '(db_2026-02-27.sql): backups cannot be restored: pg_restore: exit 1; last passed 2026-02-25 04:30 UTC',
+    );
+    // A line, not an item: the checklist's own verdict is the items'.
+    expect(failing).toContain('*GREEN* — every item passed');
+    const passing = JSON.stringify(
+      valid(renderChecklist({ run, steps, restoreTests: [{ ...failedTest, ok: true, lastOk: at }] })),
+    );
+    expect(passing).toContain(':white_check_mark: restore test on db1 passed 2026-02-27 04:30 UTC (db_2026-02-27.sql)');
+    expect(JSON.stringify(valid(renderChecklist({ run, steps, restoreTests: [] })))).toContain(
+      'no nightly restore test recorded yet',
+    );
+  });
+
   test('two manual items waiting at once are two blocks: Slack takes the message', () => {
     const steps = items([
       { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed' },
