@@ -188,7 +188,7 @@ test('/recio backup restore: a config archive unpacked into a new directory; an 
   expect(await readdir(at('config-restore'))).toEqual(['compare']);
 });
 
-test('offsite freshness in the monitor: a stale newest offsite copy is a failing observation and its incident', async () => {
+test('offsite freshness in the monitor: a stale newest offsite copy fails, and opens its incident', async () => {
   const ctx = {
     hosts: f.hosts,
     withRole: () => ['db1'],

@@ -55,7 +55,7 @@ export async function historyArchiveJob(deps: ArchiveJobDeps): Promise<ArchiveJo
     return {
       subject: written[0],
       detail:
-        `${written.join(', ')} written` + (d.deleted?.length ? `; ${d.deleted.length} past retention deleted` : ''),
+        `${written.join(', ')} written${d.deleted?.length ? `; ${d.deleted.length} past retention deleted` : ''}`,
     };
   });
 }

@@ -90,7 +90,8 @@ function archiveBlocks(answer: Extract<Answer, { type: 'backups' }>): Block[] {
     if (shown >= ARCHIVES_SHOWN) continue;
     const offsite = a.offsite === undefined ? '' : a.offsite ? ', offsite' : ', :warning: not offsite';
     lines.push(
-      `• *${escapeText(a.host)}* \`${escapeText(a.file)}\` — ${escapeText(a.kind)}, ${age(a.ageSeconds)} old, ${size(a.bytes)}${offsite}`,
+      `• *${escapeText(a.host)}* \`${escapeText(a.file)}\` — ${escapeText(a.kind)}, ` +
+        `${age(a.ageSeconds)} old, ${size(a.bytes)}${offsite}`,
     );
   }
   const more = [...seen.values()].reduce((n, count) => n + Math.max(0, count - ARCHIVES_SHOWN), 0);
