@@ -54,8 +54,7 @@ export async function historyArchiveJob(deps: ArchiveJobDeps): Promise<ArchiveJo
     const written = (d.written ?? []).map((w) => w.file);
     return {
       subject: written[0],
-      detail:
-        `${written.join(', ')} written${d.deleted?.length ? `; ${d.deleted.length} past retention deleted` : ''}`,
+      detail: `${written.join(', ')} written${d.deleted?.length ? `; ${d.deleted.length} past retention deleted` : ''}`,
     };
   });
 }
