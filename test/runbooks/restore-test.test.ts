@@ -224,4 +224,13 @@ test('offsite freshness in the monitor: a stale newest offsite copy fails, and o
   });
   await f.desk.reportFailure(stale.failure);
   expect(await f.store.incidents.findUnresolved('offsite:db1')).toMatchObject({ severity: 'sev3' });
+
+  // A store that cannot be listed says nothing either way: not stale, and not "recovered" either.
+  await chmod(at('offsite'), 0o000);
+  try {
+    const observed = await probeBackups(ctx, 'db1');
+    expect(observed.map((o) => o.failure.kind)).toEqual(['backup']);
+  } finally {
+    await chmod(at('offsite'), 0o777);
+  }
 });

@@ -197,38 +197,39 @@ export async function probeBackups(ctx: ProbeContext, host: string): Promise<Obs
           : 'no database dump at all',
       },
     },
-    ...(offsite === undefined ? [] : [offsiteObservation(ctx, host, offsite, backups ?? [])]),
+    ...(offsite === undefined ? [] : offsiteObservations(ctx, host, offsite, backups ?? [])),
   ];
 }
 
 /**
  * §2.1's offsite copy, when the host can list its offsite store (backups.offsiteList): the newest
- * copy there within the same limit as the local dump. A listing that fails is not a stale copy:
- * the doctor names it, the monitor stays quiet rather than open an incident on a guess.
+ * copy there within the same limit as the local dump. A listing that fails is no observation at
+ * all — neither a stale copy (an incident on a guess) nor a healthy one (it would tell an open
+ * offsite incident it recovered); the doctor names the failing listing.
  */
-function offsiteObservation(
+function offsiteObservations(
   ctx: ProbeContext,
   host: string,
   offsite: OffsiteListing,
   local: ReadonlyArray<{ file: string; modifiedAt: string }>,
-): Observation {
-  const newest = 'error' in offsite ? undefined : offsite.files[0];
+): Observation[] {
+  if ('error' in offsite) return [];
+  const newest = offsite.files[0];
   const ageSeconds = newest ? Math.max(0, (Date.now() - takenAt(newest, local)) / 1000) : null;
   const hours = ageSeconds === null ? null : Math.round(ageSeconds / 360) / 10;
-  const stale = !('error' in offsite) && (ageSeconds === null || ageSeconds > ctx.backupMaxAgeSeconds);
-  return {
-    ok: !stale,
-    failure: {
-      kind: 'offsite',
-      host,
-      subject: 'postgres',
-      state: 'error' in offsite ? 'unlisted' : hours === null ? 'none' : `${hours} h`,
-      detail:
-        'error' in offsite
-          ? `offsite store could not be listed: ${offsite.error}`
-          : newest
-            ? `newest offsite copy ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)`
-            : 'no dump in the offsite store at all',
+  const stale = ageSeconds === null || ageSeconds > ctx.backupMaxAgeSeconds;
+  return [
+    {
+      ok: !stale,
+      failure: {
+        kind: 'offsite',
+        host,
+        subject: 'postgres',
+        state: hours === null ? 'none' : `${hours} h`,
+        detail: newest
+          ? `newest offsite copy ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)`
+          : 'no dump in the offsite store at all',
+      },
     },
-  };
+  ];
 }
