@@ -108,24 +108,70 @@ test(
   },
 );
 
-test('doctor shows the nightly restore test: an open "backups cannot be restored" incident fails it', async () => {
-  const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
-  try {
-    expect(byName(await runDoctor(env))['restore test']).toMatchObject({ ok: true });
-    await store.incidents.openOrJoin({
-      fingerprint: 'restore-test:db1',
-      kind: 'incident',
-      title: 'Backups cannot be restored on db1',
-      severity: 'sev2',
-      openedBy: 'monitor',
-      scenario: 'backup',
-    });
-    const failing = byName(await runDoctor(env))['restore test'];
-    expect(failing).toMatchObject({ ok: false, detail: expect.stringContaining('Backups cannot be restored on db1') });
-  } finally {
-    await store.close();
-  }
-});
+test(
+  'doctor shows the nightly restore test: its last result per host (a failure with its last pass, a stale pass), ' +
+    'an open "backups cannot be restored" incident; failing archive jobs',
+  async () => {
+    const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
+    try {
+      expect(byName(await runDoctor(env))['restore test']).toMatchObject({
+        ok: true,
+        detail: /no restore test recorded yet/,
+      });
+      // The nightly results as the scheduler keeps them: a pass names the dump, a failure when it last passed.
+      await store.backupChecks.record({
+        job: 'restore-test',
+        host: 'db1',
+        ok: true,
+        subject: 'db_2026-11-26.sql',
+        detail: 'ok',
+      });
+      expect(byName(await runDoctor(env))['restore test']).toMatchObject({
+        ok: true,
+        detail: expect.stringMatching(/^db1: passed \S+ \(db_2026-11-26\.sql\)$/),
+      });
+      await db.query(`UPDATE backup_checks SET at = now() - interval '3 days', last_ok = now() - interval '3 days'`);
+      expect(byName(await runDoctor(env))['restore test']).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('db1: last run'),
+      });
+      await store.backupChecks.record({
+        job: 'restore-test',
+        host: 'db1',
+        ok: false,
+        subject: 'db_2026-11-27.sql',
+        detail: 'backups cannot be restored: backup db_2026-11-27.sql is empty',
+      });
+      expect(byName(await runDoctor(env))['restore test']).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/^db1: failed \S+: backups cannot be restored: .* is empty; last passed \S+Z$/),
+      });
+      await store.backupChecks.record({
+        job: 'config-archive',
+        host: 'db1',
+        ok: false,
+        detail: 'config.archive failed: x',
+      });
+      expect(byName(await runDoctor(env)).archives).toMatchObject({ ok: false, detail: /config-archive db1: failed/ });
+      await db.query(`DELETE FROM backup_checks`);
+      await store.incidents.openOrJoin({
+        fingerprint: 'restore-test:db1',
+        kind: 'incident',
+        title: 'Backups cannot be restored on db1',
+        severity: 'sev2',
+        openedBy: 'monitor',
+        scenario: 'backup',
+      });
+      const failing = byName(await runDoctor(env))['restore test'];
+      expect(failing).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('Backups cannot be restored on db1'),
+      });
+    } finally {
+      await store.close();
+    }
+  },
+);
 
 test('a broken config is one failed check listing every problem, not a crash', async () => {
   const results = await runDoctor({ ...env, PORT: 'x', RECIO_SSH_CONNECT_TIMEOUT_MS: '-1' });

@@ -173,6 +173,34 @@ describe('checklist', () => {
     expect(JSON.stringify(view.blocks)).toContain('Checking — 1 of 2 items done');
   });
 
+  test('the nightly restore test is a line under the items: passed, failed with its last pass, or none yet', () => {
+    const steps = items([done(1)]);
+    const at = new Date('2026-02-27T04:30:00Z');
+    const failedTest = {
+      job: 'restore-test' as const,
+      host: 'db1',
+      ok: false,
+      subject: 'db_2026-02-27.sql',
+      detail: 'backups cannot be restored: pg_restore: exit 1',
+      at,
+      lastOk: new Date('2026-02-25T04:30:00Z'),
+    };
+    const failing = JSON.stringify(valid(renderChecklist({ run, steps, restoreTests: [failedTest] })));
+    expect(failing).toContain(
+      'Backups restorable (nightly restore test): :x: restore test on db1 FAILED 2026-02-27 04:30 UTC ' +
+        '(db_2026-02-27.sql): backups cannot be restored: pg_restore: exit 1; last passed 2026-02-25 04:30 UTC',
+    );
+    // A line, not an item: the checklist's own verdict is the items'.
+    expect(failing).toContain('*GREEN* — every item passed');
+    const passing = JSON.stringify(
+      valid(renderChecklist({ run, steps, restoreTests: [{ ...failedTest, ok: true, lastOk: at }] })),
+    );
+    expect(passing).toContain(':white_check_mark: restore test on db1 passed 2026-02-27 04:30 UTC (db_2026-02-27.sql)');
+    expect(JSON.stringify(valid(renderChecklist({ run, steps, restoreTests: [] })))).toContain(
+      'no nightly restore test recorded yet',
+    );
+  });
+
   test('two manual items waiting at once are two blocks: Slack takes the message', () => {
     const steps = items([
       { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed' },
@@ -367,12 +395,70 @@ describe('answers', () => {
 
   test('backups: ages, and a newest one older than 26 h is flagged', () => {
     const json = valid(
-      renderBackups([
-        hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] }),
-      ]),
+      renderBackups({
+        type: 'backups',
+        results: [
+          hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] }),
+        ],
+      }),
     );
     expect(json).toContain(':warning: the newest is 30.0 h old (over 26 h)');
     expect(json).toContain('`db_2026-02-27.sql` — 30.0 h old, 1.9 MiB');
+    expect(json).toContain('*Nightly restore test* — no result recorded yet');
+  });
+
+  test('backups: archives by kind (config offsite or not, logs, tables), retention, the last restore test', () => {
+    const file = (name: string, kind: string, ageSeconds: number) => ({
+      file: name,
+      kind,
+      ageSeconds,
+      bytes: 4096,
+      mode: '0600',
+    });
+    const json = valid(
+      renderBackups({
+        type: 'backups',
+        results: [],
+        archives: [
+          hostResult('db1', {
+            config: {
+              files: [
+                file('config_2026-02-27_031500.tar.age', 'config', 3600),
+                file('config_2026-02-26_031500.tar.age', 'config', 90_000),
+              ],
+              offsite: { files: ['config_2026-02-26_031500.tar.age'] },
+            },
+            history: {
+              files: [
+                file('logs_2026-02-22_034500.tar.gz', 'logs', 400_000),
+                file('btc_price_log_2026-02-22_034500.dump', 'btc_price_log', 400_000),
+              ],
+              keepDays: 90,
+            },
+          }),
+        ],
+        restoreTests: [
+          {
+            job: 'restore-test',
+            host: 'db1',
+            ok: false,
+            subject: 'db_2026-02-27.sql',
+            detail: 'backups cannot be restored: not a pg_dump custom-format archive',
+            at: new Date('2026-02-27T04:30:00Z'),
+            lastOk: new Date('2026-02-26T04:30:00Z'),
+          },
+        ],
+      }),
+    );
+    expect(json).toContain('`config_2026-02-27_031500.tar.age` — config, 1.0 h old, 4.0 KiB, :warning: not offsite');
+    expect(json).toContain('`config_2026-02-26_031500.tar.age` — config, 25.0 h old, 4.0 KiB, offsite');
+    expect(json).toContain('`logs_2026-02-22_034500.tar.gz` — logs, 5 days old');
+    expect(json).toContain('`btc_price_log_2026-02-22_034500.dump` — btc_price_log');
+    expect(json).toContain('History archives kept: db1 90 days');
+    expect(json).toContain(
+      ':x: restore test on db1 FAILED 2026-02-27 04:30 UTC (db_2026-02-27.sql): backups cannot be restored: ' +
+        'not a pg_dump custom-format archive; last passed 2026-02-26 04:30 UTC',
+    );
   });
 
   test('help and any text answer', () => {

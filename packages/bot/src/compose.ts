@@ -28,6 +28,7 @@ import { startApprovalExpiry } from './scheduler/approval-expiry.js';
 import { startAuditAnchoring } from './scheduler/audit-anchoring.js';
 import { startRunResume } from './scheduler/run-resume.js';
 import { nightlyRestoreTest } from './scheduler/restore-test.js';
+import { configArchiveJob, historyArchiveJob } from './scheduler/archive-jobs.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
 import {
@@ -389,7 +390,11 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
           logger,
           isLeader: () => monitor.isLeader,
           doctor: () => runDoctor(options.doctorEnv ?? process.env),
-          restoreTest: () => nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, logger }),
+          restoreTest: () =>
+            nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, checks: core.store.backupChecks, logger }),
+          configArchive: (ifChanged) =>
+            configArchiveJob({ hosts: core.hosts, checks: core.store.backupChecks, logger }, ifChanged),
+          historyArchive: () => historyArchiveJob({ hosts: core.hosts, checks: core.store.backupChecks, logger }),
         },
         { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
       );

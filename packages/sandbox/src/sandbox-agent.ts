@@ -53,7 +53,14 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       offsiteFetch: [requireProgram('cp', 'coreutils'), join(paths.offsiteDir, '{name}'), '{file}'],
       offsiteList: [requireProgram('ls', 'coreutils'), paths.offsiteDir],
     },
-    configBackup: { dir: paths.configBackupsDir, method: 'openssl', opensslKeyFile: paths.archiveKey },
+    configBackup: {
+      dir: paths.configBackupsDir,
+      restoreDir: paths.configRestoreDir,
+      method: 'openssl',
+      opensslKeyFile: paths.archiveKey,
+    },
+    // §2.3: the programs' supervisord logs; the tables default to the feeds' (prices, snapshots).
+    history: { dir: paths.historyDir, logs: [paths.programLogsDir] },
     deploy: {
       repo: paths.repo,
       git: [requireProgram('git', 'git')],

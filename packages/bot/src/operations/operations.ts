@@ -6,8 +6,8 @@ import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Intent, Vocabulary } from '../intents/intent.js';
 import type { FleetView } from '../runbooks/plan.js';
-import type { Store } from '../store/index.js';
-import { adhocStep, pickServiceHost } from './adhoc.js';
+import type { BackupCheck, Store } from '../store/index.js';
+import { adhocStep, archiveStep, pickServiceHost } from './adhoc.js';
 import { approvalTarget, type TypedTarget } from './approval-target.js';
 import type { Decisions } from './decisions.js';
 import { type FleetOverview, readFleet } from './fleet-overview.js';
@@ -28,6 +28,9 @@ export interface OperationsDeps {
   /** Drills (`/recio drill`); made with this door, since a drill acts through it like a person. */
   drills?: (ops: Operations) => Drills;
 }
+
+/** Where archives are kept: every db host (price and snapshot exports) and app host (config, logs), once. */
+const archiveHosts = (fleet: FleetView) => [...new Set([...fleet.withRole('db'), ...fleet.withRole('app')])];
 
 /**
  * The one door into recio's behaviour for every edge (Slack, the console, the CLI) and the drills:
@@ -96,7 +99,43 @@ export class Operations {
       }
       case 'backup_list': {
         const request = { action: 'backup.list', params: {} } as const;
-        return { type: 'backups', results: await hosts.fanOut(fleet.withRole('db'), request, { traceId }) };
+        const archives = { action: 'archive.list', params: {} } as const;
+        const [results, archived, restoreTests] = await Promise.all([
+          hosts.fanOut(fleet.withRole('db'), request, { traceId }),
+          hosts.fanOut(archiveHosts(fleet), archives, { traceId }),
+          this.deps.store.backupChecks.list('restore-test'),
+        ]);
+        return { type: 'backups', results, archives: archived, restoreTests };
+      }
+      case 'backup_config': {
+        const steps = fleet
+          .withRole('app')
+          .map((h) => archiveStep('Encrypted config archive', h, 'config.archive', {}));
+        return runs.start(
+          { scenario: 'adhoc:config.archive', title: 'Config and secrets archive now (§2.2)', steps },
+          actor,
+          origin,
+        );
+      }
+      case 'backup_history': {
+        const steps = archiveHosts(fleet).map((h) =>
+          archiveStep('Logs and price history archive', h, 'history.archive', {}),
+        );
+        return runs.start(
+          { scenario: 'adhoc:history.archive', title: 'Logs and history archive now (§2.3)', steps },
+          actor,
+          origin,
+        );
+      }
+      case 'backup_restore': {
+        const host = pickServiceHost(fleet, intent.host);
+        const params = { file: intent.file, ...(intent.into ? { into: intent.into } : {}) };
+        const steps = [archiveStep(`Restore ${intent.file} to a new directory`, host, 'config.restore', params)];
+        return runs.start(
+          { scenario: 'adhoc:config.restore', title: `Restore ${intent.file} to compare`, steps },
+          actor,
+          origin,
+        );
       }
       case 'restart':
       case 'start':
@@ -199,6 +238,11 @@ export class Operations {
 
   openIncidents(): Promise<Incident[]> {
     return this.deps.store.incidents.listUnresolved();
+  }
+
+  /** The nightly restore test's last result per db host (App Home, the checklist). */
+  restoreTests(): Promise<BackupCheck[]> {
+    return this.deps.store.backupChecks.list('restore-test');
   }
 
   /** Every host's programs, database, feeds and backups, each with its own deadline (the App Home). */

@@ -30,7 +30,8 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
     const run = await store.runs.get(event.runId);
     if (run === undefined) return own;
     const steps = await store.runs.steps(run.id);
-    return isChecklist(run) ? renderChecklist({ run, steps }) : renderRunMessage({ run, steps, now });
+    if (!isChecklist(run)) return renderRunMessage({ run, steps, now });
+    return renderChecklist({ run, steps, restoreTests: await store.backupChecks.list('restore-test') });
   }
   if (event.type === 'approval' && typeof event.approvalId === 'string') {
     const approval = await store.approvals.get(event.approvalId);

@@ -119,6 +119,7 @@ export function createHomeTabs(
                 viewer: actor,
                 reading: readingAgain,
                 incidents: await incidents(),
+                restoreTests: await ops.restoreTests().catch((error: Error) => ({ error: error.message })),
                 limits,
                 ...(overview ? { overview } : {}),
                 ...(notice ? { notice } : {}),

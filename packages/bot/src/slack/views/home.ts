@@ -5,6 +5,8 @@ import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { renderHosts, type HealthLimits } from './home-hosts.js';
 import { actions, button, clip, context, escapeText, header, Limits, section, slackTime, type Block } from './kit.js';
 import type { Incident } from '../../domain/index.js';
+import { restoreTestText } from '../../operations/backup-listing.js';
+import type { BackupCheck } from '../../store/index.js';
 
 /** An open incident and the link to its thread, once it has one. */
 export interface HomeIncident {
@@ -21,6 +23,8 @@ export interface HomeState {
   reading: boolean;
   /** Or why they could not be read (the store is down: the Home still shows the hosts). */
   incidents: HomeIncident[] | { error: string };
+  /** The nightly restore test's last result per db host, or why it could not be read. */
+  restoreTests?: BackupCheck[] | { error: string };
   limits: HealthLimits;
   /** The answer to this person's last click in the Home. */
   notice?: { text: string; at: Date };
@@ -94,6 +98,19 @@ function incidentBlocks(incidents: HomeState['incidents'], roles: readonly Role[
   return blocks;
 }
 
+/** "Can last night's dump be restored?" — one line per db host, from the nightly restore test. */
+function restoreTestBlocks(tests: HomeState['restoreTests']): Block[] {
+  if (tests === undefined) return [];
+  if (!Array.isArray(tests))
+    return [context(`:heavy_multiplication_x: Nightly restore test: could not be read: ${escapeText(tests.error)}`)];
+  if (tests.length === 0) return [context(':grey_question: Nightly restore test: no result yet (it runs at 04:30).')];
+  return [
+    context(
+      ...tests.slice(0, 10).map((t) => `${t.ok ? ':white_check_mark:' : ':x:'} ${escapeText(restoreTestText(t))}`),
+    ),
+  ];
+}
+
 /**
  * A person's App Home: per host the programs and the database, feed and backup readings, the open
  * incidents with links to their threads, and only the buttons the person's roles allow. Someone
@@ -115,9 +132,13 @@ export function renderHome(state: HomeState): HomeView {
     blocks.push(section(`:no_entry: ${NO_ROLE}`));
     return { type: 'home', callback_id: CallbackId.home, blocks };
   }
-  blocks.push(...globalActions(viewer.roles), { type: 'divider' }, ...incidentBlocks(state.incidents, viewer.roles), {
-    type: 'divider',
-  });
+  blocks.push(
+    ...globalActions(viewer.roles),
+    { type: 'divider' },
+    ...incidentBlocks(state.incidents, viewer.roles),
+    ...restoreTestBlocks(state.restoreTests),
+    { type: 'divider' },
+  );
   if (state.overview) blocks.push(...renderHosts(state.overview, state.limits, Limits.blocksPerView - blocks.length));
   else
     blocks.push(section(':hourglass_flowing_sand: Asking every host for its programs, database, feeds and backups…'));
