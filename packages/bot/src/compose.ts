@@ -12,6 +12,7 @@ import { SshTransport } from './hosts/ssh-transport.js';
 import { IncidentDesk } from './incidents/desk.js';
 import type { Vocabulary } from './intents/intent.js';
 import { Monitor, type MonitorOptions } from './monitor/monitor.js';
+import { FEED_MAX_AGE_SECONDS } from './monitor/probes.js';
 import type { Logger } from './observability/logger.js';
 import { agentOutcomeOf, createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoute } from './observability/metrics-route.js';
@@ -260,7 +261,7 @@ export function createMonitor(core: DrillParts, options: Partial<MonitorOptions>
     },
     {
       ...settings.monitor,
-      feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 },
+      feedMaxAgeSeconds: { ...FEED_MAX_AGE_SECONDS },
       backupMaxAgeSeconds: 26 * 3600,
       ...options,
     },
