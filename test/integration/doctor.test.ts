@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { eventListenerSetup } from '@recio/agent/supervisor-program-config';
 import { formatCheck } from '@recio/bot/doctor/check';
+import { checkLastDrill } from '@recio/bot/doctor/drill-check';
 import { checkRecoverySetup } from '@recio/bot/doctor/recovery-checks';
 import { runDoctor } from '@recio/bot/doctor/run-doctor';
 import { openStore } from '@recio/bot/store/index';
@@ -216,5 +217,33 @@ test('doctor says when the bot is not in the ops channel (conversations.info is_
     expect(inside['ops channel']).toMatchObject({ ok: true, detail: 'the bot is in #ops' });
   } finally {
     await slack.close();
+  }
+});
+
+test('doctor shows the last drill (§5, quarterly): never is a failure; a recent one passes; past a quarter, overdue', async () => {
+  const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
+  try {
+    expect(byName(await runDoctor(env))['last drill']).toMatchObject({
+      ok: false,
+      detail: 'no drill recorded: recovery was never practised',
+      fix: expect.stringContaining('/recio drill postgres-failure'),
+    });
+    await store.incidents.openOrJoin({
+      fingerprint: 'drill:doctor',
+      kind: 'drill',
+      title: 'Drill: service-crash (kill) on sbx',
+      severity: 'sev4',
+      openedBy: 'U0ALICE0001',
+      scenario: null,
+      detail: { scenario: 'service-crash' },
+    });
+    expect(byName(await runDoctor(env))['last drill']).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^\d{4}-\d\d-\d\d \(service-crash\), today; next in turn: provider-outage$/),
+    });
+    const overdue = await checkLastDrill(store, new Date(Date.now() + 120 * 86_400_000));
+    expect(overdue).toMatchObject({ ok: false, detail: expect.stringContaining('the quarterly drill is overdue') });
+  } finally {
+    await store.close();
   }
 });

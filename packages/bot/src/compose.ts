@@ -392,7 +392,11 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
           doctor: () => runDoctor(options.doctorEnv ?? process.env),
           restoreTest: () => nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, logger }),
         },
-        { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
+        {
+          backup: config.env.RECIO_BACKUP_CRON,
+          doctor: config.env.RECIO_DOCTOR_CRON,
+          drill: config.env.RECIO_DRILL_CRON,
+        },
       );
       stops.unshift(async () => stopSchedules());
       // Runs left with a runnable step (requeued after a crash, a driver gone) move on under the leader.

@@ -7,6 +7,7 @@ import { loadRunbooks } from '../runbooks/loader.js';
 import { loadTopology } from '../runbooks/topology.js';
 import { openStore, pendingMigrations, type Store, storeOptionsFromConfig } from '../store/index.js';
 import { fail, pass, type CheckResult } from './check.js';
+import { checkLastDrill } from './drill-check.js';
 import { checkHost } from './fleet-checks.js';
 import { checkSlack } from './slack-check.js';
 
@@ -97,7 +98,7 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
           ? pass('store', `answers (${store.backend}), migrations current`)
           : fail('store', `answers, but migrations pending: ${pending.join(', ')}`, 'run recio migrate'),
       );
-      if (pending.length === 0) results.push(await checkRestoreTest(store));
+      if (pending.length === 0) results.push(await checkRestoreTest(store), await checkLastDrill(store));
     } finally {
       await store.close();
     }

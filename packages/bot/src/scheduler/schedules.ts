@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { CheckResult } from '../doctor/check.js';
 import type { Operations } from '../operations/operations.js';
 import type { Store, StoreLogger } from '../store/index.js';
+import { drillReminder } from './drill-reminder.js';
 
 /** Who scheduled work is done by, in timelines and audit rows. */
 export const SCHEDULER = 'scheduler';
@@ -80,7 +81,7 @@ export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
 export function startSchedules(
   deps: ScheduleDeps,
-  crons: { backup: string; doctor: string; pruneDeliveries?: string; restoreTest?: string },
+  crons: { backup: string; doctor: string; drill?: string; pruneDeliveries?: string; restoreTest?: string },
 ): () => void {
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (!deps.isLeader()) return;
@@ -97,6 +98,15 @@ export function startSchedules(
       { protect: true },
       guarded('doctor', () => dailyDoctor(deps)),
     ),
+    ...(crons.drill === undefined
+      ? []
+      : [
+          new Cron(
+            crons.drill,
+            { protect: true },
+            guarded('drill-reminder', () => drillReminder(deps)),
+          ),
+        ]),
     ...(deps.restoreTest === undefined
       ? []
       : [
