@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { IncidentTimeline } from './timeline-data.js';
 import { TIMELINE_FONT, timelineSpec } from './timeline-spec.js';
 
@@ -34,7 +35,8 @@ export async function renderTimelineSvg(timeline: IncidentTimeline): Promise<str
 export async function renderTimelinePng(timeline: IncidentTimeline, options: RenderOptions = {}): Promise<Buffer> {
   const fontFiles = (options.fontFiles ?? DEJAVU_FONT_FILES).filter((file) => existsSync(file));
   if (fontFiles.length === 0) {
-    throw new Error(
+    throw new RecioError(
+      ErrorCode.ConfigInvalid,
       `no font to draw the timeline's text (looked for ${(options.fontFiles ?? DEJAVU_FONT_FILES).join(', ')}): ` +
         'install fonts-dejavu-core',
     );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StoreLogger } from '../../store/index.js';
 import type { ReportData } from '../report.js';
-import { renderTimelinePng } from './render-timeline.js';
+import { renderTimelinePng, type RenderOptions } from './render-timeline.js';
 import { timelineFrom } from './timeline-data.js';
 import { timelineAltText } from './timeline-spec.js';
 
@@ -23,10 +23,11 @@ export const timelinePictureFilename = (incidentId: string) => `incident-${incid
 export async function drawReportPicture(
   data: ReportData,
   logger: StoreLogger,
+  options: RenderOptions = {},
 ): Promise<{ picture: ReportPicture } | { failure: string }> {
   const timeline = timelineFrom(data);
   try {
-    const png = await renderTimelinePng(timeline);
+    const png = await renderTimelinePng(timeline, options);
     return {
       picture: {
         filename: timelinePictureFilename(data.incident.id),
