@@ -91,7 +91,7 @@ test(
       next: 'bad-release',
     });
     const next = await store.outbox.getByDedupeKey(`drill-reminder:${later.toISOString().slice(0, 10)}`);
-    expect((next?.payload.event as { lastDrill: string }).lastDrill).toMatch(
+    expect((next!.payload.event as { lastDrill: string }).lastDrill).toMatch(
       /^\d{4}-\d\d-\d\d \(provider-outage\), 3 day\(s\) ago$/,
     );
   },
