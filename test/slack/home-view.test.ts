@@ -119,22 +119,27 @@ describe('App Home', () => {
   });
 
   test(
-    'a lead_operator gets Open checklist, Back up now, Restart; ' +
+    'a lead_operator gets Open checklist, Back up now, Restart, Start a drill and the last drill; ' +
       'each open incident links its thread with Acknowledge and Open checklist',
     () => {
       const incident = anIncident({ threadTs: '1700000000.000100' });
       const { json, buttons } = valid(
-        state({ incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }] }),
+        state({
+          incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }],
+          drill: { lastAt: new Date('2026-10-05T09:30:00Z'), lastScenario: 'service-crash', next: 'provider-outage' },
+        }),
       );
       expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
         [ActionId.homeChecklist, 'home'],
         [ActionId.homeBackup, 'home'],
         [ActionId.homeRestart, 'home'],
+        [ActionId.startDrill, 'home'],
         [ActionId.ackIncident, incident.id],
         [ActionId.openChecklist, incident.id],
       ]);
       expect(json).toContain('<https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100|open its thread>');
       expect(json).toContain('trade_executor is FATAL');
+      expect(json).toMatch(/Last drill: <!date\^\d+\^[^>]*> \(service-crash\) · next in turn: provider-outage/);
     },
   );
 

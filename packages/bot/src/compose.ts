@@ -12,6 +12,7 @@ import { SshTransport } from './hosts/ssh-transport.js';
 import { IncidentDesk } from './incidents/desk.js';
 import type { Vocabulary } from './intents/intent.js';
 import { Monitor, type MonitorOptions } from './monitor/monitor.js';
+import { FEED_MAX_AGE_SECONDS } from './monitor/probes.js';
 import type { Logger } from './observability/logger.js';
 import { agentOutcomeOf, createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoute } from './observability/metrics-route.js';
@@ -261,7 +262,7 @@ export function createMonitor(core: DrillParts, options: Partial<MonitorOptions>
     },
     {
       ...settings.monitor,
-      feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 },
+      feedMaxAgeSeconds: { ...FEED_MAX_AGE_SECONDS },
       backupMaxAgeSeconds: 26 * 3600,
       ...options,
     },
@@ -396,7 +397,11 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
             configArchiveJob({ hosts: core.hosts, checks: core.store.backupChecks, logger }, ifChanged),
           historyArchive: () => historyArchiveJob({ hosts: core.hosts, checks: core.store.backupChecks, logger }),
         },
-        { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
+        {
+          backup: config.env.RECIO_BACKUP_CRON,
+          doctor: config.env.RECIO_DOCTOR_CRON,
+          drill: config.env.RECIO_DRILL_CRON,
+        },
       );
       stops.unshift(async () => stopSchedules());
       // Runs left with a runnable step (requeued after a crash, a driver gone) move on under the leader.

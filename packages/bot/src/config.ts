@@ -116,6 +116,8 @@ export const EnvSchema = z.object({
   RECIO_MONITOR_PUSH: boolWithDefault(true),
   RECIO_BACKUP_CRON: cronWithDefault('0 2 * * *'),
   RECIO_DOCTOR_CRON: cronWithDefault('30 7 * * *'),
+  /** The quarterly drill reminder (§5): 09:00 on the first Monday of January, April, July and October. */
+  RECIO_DRILL_CRON: cronWithDefault('0 9 * 1,4,7,10 1#1'),
   RECIO_SHUTDOWN_DEADLINE_MS: intWithDefault(30_000, 1_000, 600_000),
   RECIO_OPS_CHANNEL: optionalString,
   RECIO_LEAD_OPERATORS: memberList,

@@ -1,7 +1,8 @@
 import type { Hosts } from '../hosts/fleet-hosts.js';
 import { fail, pass, type CheckResult } from './check.js';
+import { checkRecoverySetup, type RecoverySetup } from './recovery-checks.js';
 
-interface Info {
+interface Info extends RecoverySetup {
   agentVersion: string;
   protocol: number;
   services: string[];
@@ -35,6 +36,7 @@ export async function checkHost(
   const data = info.data as Info;
   const results = [
     pass(label, `reachable, host key matches the pin, agent ${data.agentVersion} (protocol v${data.protocol})`),
+    ...checkRecoverySetup(label, roles, data),
   ];
   if (roles.includes('app')) {
     const status = await hosts.run(name, { action: 'service.status', params: {} }, { deadlineMs: 15_000 });

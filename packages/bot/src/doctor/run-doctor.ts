@@ -8,6 +8,7 @@ import { loadTopology } from '../runbooks/topology.js';
 import { openStore, pendingMigrations, storeOptionsFromConfig } from '../store/index.js';
 import { fail, pass, type CheckResult } from './check.js';
 import { checkArchiveJobs, checkRestoreTest } from './backup-job-checks.js';
+import { checkLastDrill } from './drill-check.js';
 import { checkHost } from './fleet-checks.js';
 import { checkSlack } from './slack-check.js';
 
@@ -98,7 +99,8 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
           ? pass('store', `answers (${store.backend}), migrations current`)
           : fail('store', `answers, but migrations pending: ${pending.join(', ')}`, 'run recio migrate'),
       );
-      if (pending.length === 0) results.push(await checkRestoreTest(store), await checkArchiveJobs(store));
+      if (pending.length === 0)
+        results.push(await checkRestoreTest(store), await checkArchiveJobs(store), await checkLastDrill(store));
     } finally {
       await store.close();
     }

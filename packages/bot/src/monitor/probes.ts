@@ -20,6 +20,8 @@ export interface ProbeContext {
 }
 
 const FAILED = new Set(['FATAL', 'BACKOFF', 'EXITED']);
+/** The feeds the monitor and the checklist read, and the age past which each is stale. */
+export const FEED_MAX_AGE_SECONDS: Readonly<Record<string, number>> = { btc_price: 60, kalshi: 120 };
 const FEED_PROVIDER: Record<string, string> = { btc_price: 'coinbase', kalshi: 'kalshi' };
 const FEED_WATCHDOG: Record<string, string> = { btc_price: 'btc_price_watchdog', kalshi: 'kalshi_api_watchdog' };
 

@@ -6,6 +6,7 @@ import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Intent, Vocabulary } from '../intents/intent.js';
 import type { FleetView } from '../runbooks/plan.js';
+import { drillDue, type DrillDue } from '../drills/drill-schedule.js';
 import type { BackupCheck, Store } from '../store/index.js';
 import { adhocStep, archiveStep, pickServiceHost } from './adhoc.js';
 import { approvalTarget, type TypedTarget } from './approval-target.js';
@@ -57,6 +58,11 @@ export class Operations {
   /** The hosts running REC.IO's programs, for pickers that ask "on which host?". */
   appHosts(): string[] {
     return this.deps.fleet.withRole('app');
+  }
+
+  /** The last drill and the scenario next in turn (the reminder's button, the App Home). */
+  drillDue(): Promise<DrillDue> {
+    return drillDue(this.deps.store);
   }
 
   actorFor(userId: string): Promise<Actor> {

@@ -3,6 +3,7 @@ import type { CheckResult } from '../doctor/check.js';
 import type { Operations } from '../operations/operations.js';
 import type { Store, StoreLogger } from '../store/index.js';
 import { CONFIG_ARCHIVE_CRON, CONFIG_WATCH_CRON, HISTORY_ARCHIVE_CRON } from './archive-jobs.js';
+import { drillReminder } from './drill-reminder.js';
 
 /** Who scheduled work is done by, in timelines and audit rows. */
 export const SCHEDULER = 'scheduler';
@@ -89,6 +90,7 @@ export function startSchedules(
   crons: {
     backup: string;
     doctor: string;
+    drill?: string;
     pruneDeliveries?: string;
     restoreTest?: string;
     configArchive?: string;
@@ -111,6 +113,15 @@ export function startSchedules(
       { protect: true },
       guarded('doctor', () => dailyDoctor(deps)),
     ),
+    ...(crons.drill === undefined
+      ? []
+      : [
+          new Cron(
+            crons.drill,
+            { protect: true },
+            guarded('drill-reminder', () => drillReminder(deps)),
+          ),
+        ]),
     ...(deps.restoreTest === undefined
       ? []
       : [

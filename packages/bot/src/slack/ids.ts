@@ -20,6 +20,8 @@ export const ActionId = {
   homeChecklist: 'recio_home_checklist',
   homeBackup: 'recio_home_backup',
   homeRestart: 'recio_home_restart',
+  /** Start the next drill (the quarterly reminder, the App Home); the core picks the scenario, the value is fixed. */
+  startDrill: 'recio_drill_start',
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
   serviceSelect: 'recio_service_select',
@@ -58,6 +60,7 @@ export const BlockId = {
   approvalActions: 'recio_approval_actions',
   incidentActions: 'recio_incident_actions',
   homeActions: 'recio_home_actions',
+  drillActions: 'recio_drill_actions',
   /** One per incident listed in the Home: a view's block ids must be unique, so `<prefix>_<n>`. */
   homeIncidentActions: 'recio_home_incident',
 } as const;

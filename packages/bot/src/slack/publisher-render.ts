@@ -1,6 +1,7 @@
 import { stepOutputFilename } from '../runbooks/run-notices.js';
 import type { OutboxMessage, Store } from '../store/index.js';
 import { renderApprovalMessage } from './views/approval-message.js';
+import { renderDrillReminder } from './views/drill-reminder.js';
 import { isChecklist, renderChecklist } from './views/checklist.js';
 import { renderIncidentParent, renderMergedReply } from './views/incident-parent.js';
 import type { Block } from './views/kit.js';
@@ -60,6 +61,8 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
     const parent = child?.mergedInto ? await store.incidents.get(child.mergedInto) : undefined;
     return parent ? { text: renderMergedReply(parent) } : own;
   }
+  if (event.type === 'drill_reminder' && typeof event.lastDrill === 'string' && typeof event.next === 'string')
+    return renderDrillReminder({ lastDrill: event.lastDrill, next: event.next });
   if (event.type === 'incident' && typeof event.incidentId === 'string') {
     const incident = await store.incidents.get(event.incidentId);
     return incident ? renderIncidentParent(incident) : own;

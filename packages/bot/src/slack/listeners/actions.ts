@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onApprovalClick } from '../handlers/approval-buttons.js';
 import type { ButtonArgs } from '../handlers/button-request.js';
+import { onDrillButton } from '../handlers/drill-button.js';
 import { onHomeButton } from '../handlers/home-buttons.js';
 import { onIncidentButton, onRootCauseButton } from '../handlers/incident-buttons.js';
 import { onRunButton } from '../handlers/run-buttons.js';
@@ -25,6 +26,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.homeChecklist, (args) => onHomeButton(ctx, 'checklist', args));
   on(ActionId.homeBackup, (args) => onHomeButton(ctx, 'backup', args));
   on(ActionId.homeRestart, (args) => onHomeButton(ctx, 'restart', args));
+  on(ActionId.startDrill, (args) => onDrillButton(ctx, args));
   // Every other click (a retired or foreign button): acked at once, told, audited.
   app.action<BlockAction>({ type: 'block_actions' }, (args) => onUnknownAction(ctx, args));
 }

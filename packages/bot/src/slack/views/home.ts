@@ -28,6 +28,8 @@ export interface HomeState {
   limits: HealthLimits;
   /** The answer to this person's last click in the Home. */
   notice?: { text: string; at: Date };
+  /** The last drill (§5: each quarter) and the scenario next in turn; undefined when it could not be read. */
+  drill?: { lastAt: Date | null; lastScenario: string | null; next: string };
 }
 
 const SEVERITY: Record<Incident['severity'], string> = {
@@ -54,13 +56,27 @@ function globalActions(roles: readonly Role[]): Block[] {
   const buttons = [
     ...(allows(roles, 'view') ? [button('Open checklist', ActionId.homeChecklist, VALUE, 'primary')] : []),
     ...(allows(roles, 'operate')
-      ? [button('Back up now', ActionId.homeBackup, VALUE), button('Restart a service…', ActionId.homeRestart, VALUE)]
+      ? [
+          button('Back up now', ActionId.homeBackup, VALUE),
+          button('Restart a service…', ActionId.homeRestart, VALUE),
+          button('Start a drill', ActionId.startDrill, VALUE),
+        ]
       : []),
   ];
   const blocks: Block[] = buttons.length > 0 ? [actions(BlockId.homeActions, buttons)] : [];
   if (!allows(roles, 'operate'))
     blocks.push(context('Backing up, restarting and acknowledging are for a lead_operator.'));
   return blocks;
+}
+
+/** §5 asks for a drill each quarter: when the last one was, in the Home where people look. */
+function drillLine(drill: HomeState['drill']): Block[] {
+  if (drill === undefined) return [];
+  const last =
+    drill.lastAt === null
+      ? '*never*'
+      : `${slackTime(drill.lastAt)}${drill.lastScenario ? ` (${escapeText(drill.lastScenario)})` : ''}`;
+  return [context(`:test_tube: Last drill: ${last} · next in turn: ${escapeText(drill.next)}`)];
 }
 
 function incidentButtons(incident: Incident, roles: readonly Role[], i: number): Block[] {
@@ -134,6 +150,7 @@ export function renderHome(state: HomeState): HomeView {
   }
   blocks.push(
     ...globalActions(viewer.roles),
+    ...drillLine(state.drill),
     { type: 'divider' },
     ...incidentBlocks(state.incidents, viewer.roles),
     ...restoreTestBlocks(state.restoreTests),
