@@ -128,6 +128,14 @@ export const EnvSchema = z.object({
     (v) => (v === '' || v === undefined ? 10 : Number(v)),
     z.number({ error: 'expected minutes from 0.05 to 1440' }).min(0.05).max(1440),
   ),
+  /**
+   * Minutes an approval waits before its requester may break the glass and run the step alone
+   * (reviewed later); `off` disables break-glass. Decimals allowed (0 in tests).
+   */
+  RECIO_BREAK_GLASS_AFTER_MINUTES: z.preprocess(
+    (v) => (v === '' || v === undefined ? 10 : v === 'off' ? null : Number(v)),
+    z.number({ error: 'expected minutes from 0 to 1440, or off' }).min(0).max(1440).nullable(),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (v === '' || v === undefined ? 'info' : v),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -77,6 +77,9 @@ export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger
   return pruned;
 }
 
+/** Every 15 minutes: an unreviewed break-glass is brought up again once per reminder period. */
+export const BREAK_GLASS_REMINDER_CRON = '*/15 * * * *';
+
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
 export function startSchedules(
   deps: ScheduleDeps,
@@ -106,6 +109,11 @@ export function startSchedules(
             guarded('restore-test', deps.restoreTest),
           ),
         ]),
+    new Cron(
+      BREAK_GLASS_REMINDER_CRON,
+      { protect: true },
+      guarded('break-glass-reminders', () => deps.ops.remindBreakGlass()),
+    ),
     new Cron(
       crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON,
       { protect: true },

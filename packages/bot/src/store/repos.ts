@@ -1,5 +1,6 @@
 import { createApprovalsRepo, type ApprovalsRepo } from './approvals.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
+import { createBreakGlassRepo, type BreakGlassRepo } from './break-glass.js';
 import type { Db } from './db.js';
 import { createDoctorReportsRepo, type DoctorReportsRepo } from './doctor-reports.js';
 import { createDeliveriesRepo, type DeliveriesRepo } from './deliveries.js';
@@ -22,6 +23,7 @@ export interface Repos {
   outbox: OutboxRepo;
   locks: LocksRepo;
   doctorReports: DoctorReportsRepo;
+  breakGlass: BreakGlassRepo;
 }
 
 export function createRepos(db: Db, instanceId: string): Repos {
@@ -36,5 +38,6 @@ export function createRepos(db: Db, instanceId: string): Repos {
     outbox: createOutboxRepo(db),
     locks: createLocksRepo(db, instanceId),
     doctorReports: createDoctorReportsRepo(db),
+    breakGlass: createBreakGlassRepo(db),
   };
 }

@@ -119,6 +119,7 @@ export function createHomeTabs(
                 viewer: actor,
                 reading: readingAgain,
                 incidents: await incidents(),
+                breakGlass: await ops.unreviewedBreakGlass().catch((error: Error) => ({ error: error.message })),
                 limits,
                 ...(overview ? { overview } : {}),
                 ...(notice ? { notice } : {}),

@@ -4,7 +4,7 @@ import type { FleetOverview } from '../../operations/fleet-overview.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { renderHosts, type HealthLimits } from './home-hosts.js';
 import { actions, button, clip, context, escapeText, header, Limits, section, slackTime, type Block } from './kit.js';
-import type { Incident } from '../../domain/index.js';
+import { NEEDS_REVIEW, type BreakGlass, type Incident } from '../../domain/index.js';
 
 /** An open incident and the link to its thread, once it has one. */
 export interface HomeIncident {
@@ -22,6 +22,8 @@ export interface HomeState {
   /** Or why they could not be read (the store is down: the Home still shows the hosts). */
   incidents: HomeIncident[] | { error: string };
   limits: HealthLimits;
+  /** Break-glasses nobody has reviewed yet (or why they could not be read). */
+  breakGlass?: BreakGlass[] | { error: string };
   /** The answer to this person's last click in the Home. */
   notice?: { text: string; at: Date };
 }
@@ -94,6 +96,33 @@ function incidentBlocks(incidents: HomeState['incidents'], roles: readonly Role[
   return blocks;
 }
 
+const MAX_BREAKS = 5;
+
+/** Unreviewed break-glasses stay on everyone's Home until reviewed; reviewers get the button. */
+function breakGlassBlocks(records: HomeState['breakGlass'], viewer: HomeState['viewer']): Block[] {
+  if (records === undefined) return [];
+  if (!Array.isArray(records))
+    return [section(`*Break-glass reviews*\n:heavy_multiplication_x: Could not be read: ${escapeText(records.error)}`)];
+  if (records.length === 0) return [];
+  const blocks: Block[] = [section(`:rotating_light: *Break-glass — needs review* (${records.length})`)];
+  for (const [i, record] of records.slice(0, MAX_BREAKS).entries()) {
+    blocks.push(
+      section(
+        `<@${record.brokenBy}> at ${slackTime(record.brokenAt)} — ${NEEDS_REVIEW}\n` +
+          `_${escapeText(clip(record.reason, 300))}_`,
+      ),
+    );
+    if (allows(viewer.roles, 'review_break_glass') && record.brokenBy !== viewer.id)
+      blocks.push(
+        actions(`${BlockId.homeBreakGlassActions}_${i}`, [
+          button('Review', ActionId.reviewBreakGlass, record.id, 'primary'),
+        ]),
+      );
+  }
+  if (records.length > MAX_BREAKS) blocks.push(context(`_… and ${records.length - MAX_BREAKS} more._`));
+  return [...blocks, { type: 'divider' }];
+}
+
 /**
  * A person's App Home: per host the programs and the database, feed and backup readings, the open
  * incidents with links to their threads, and only the buttons the person's roles allow. Someone
@@ -115,9 +144,13 @@ export function renderHome(state: HomeState): HomeView {
     blocks.push(section(`:no_entry: ${NO_ROLE}`));
     return { type: 'home', callback_id: CallbackId.home, blocks };
   }
-  blocks.push(...globalActions(viewer.roles), { type: 'divider' }, ...incidentBlocks(state.incidents, viewer.roles), {
-    type: 'divider',
-  });
+  blocks.push(
+    ...globalActions(viewer.roles),
+    { type: 'divider' },
+    ...breakGlassBlocks(state.breakGlass, viewer),
+    ...incidentBlocks(state.incidents, viewer.roles),
+    { type: 'divider' },
+  );
   if (state.overview) blocks.push(...renderHosts(state.overview, state.limits, Limits.blocksPerView - blocks.length));
   else
     blocks.push(section(':hourglass_flowing_sand: Asking every host for its programs, database, feeds and backups…'));

@@ -23,6 +23,8 @@ export interface RunView {
   run: Run;
   steps: Step[];
   now: Date;
+  /** The break-glass mark ("needs review" until reviewed), when a step ran by breaking the glass. */
+  mark?: string | undefined;
 }
 
 const ACTIVE: Run['state'][] = ['pending', 'running', 'awaiting_approval'];
@@ -101,11 +103,12 @@ function requester(who: string): string {
  * the output of the step that matters now (its tail, with a note when cut), the buttons that
  * apply, and — once it ends — the final state, loudly.
  */
-export function renderRunMessage({ run, steps, now }: RunView): { text: string; blocks: Block[] } {
+export function renderRunMessage({ run, steps, now, mark }: RunView): { text: string; blocks: Block[] } {
   const title = runTitle(run);
   const blocks: Block[] = [
     header(`${run.dryRun ? 'Dry run: ' : ''}${title}`),
     context(`Requested by ${requester(run.requestedBy)} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`),
+    ...(mark ? [section(mark)] : []),
   ];
   const tail: Block[] = [];
   const focus = focusStep(steps);
@@ -136,6 +139,6 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
     ...controls,
   );
   const progress = final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`;
-  const text = `${escapeText(title)}: ${progress}`;
+  const text = `${escapeText(title)}: ${progress}${mark?.includes('needs review') ? ' (break-glass — needs review)' : ''}`;
   return { text: fallbackText(text), blocks };
 }
