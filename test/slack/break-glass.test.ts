@@ -68,8 +68,7 @@ describe('before the wait is over', () => {
   test('the approval offers no Break glass, and a click on a forged one is refused and audited', async () => {
     await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'incident open Lone operator drill' });
     await until(async () => {
-      const row = (await bot.storeDb.query(`SELECT id, thread_ts FROM incidents WHERE thread_ts IS NOT NULL`))
-        .rows[0];
+      const row = (await bot.storeDb.query(`SELECT id, thread_ts FROM incidents WHERE thread_ts IS NOT NULL`)).rows[0];
       expect(row).toBeDefined();
       incidentId = row.id;
       threadTs = row.thread_ts;
@@ -83,9 +82,21 @@ describe('before the wait is over', () => {
 
     const ts = await forgedButton(ActionId.breakGlass, await approvalId());
     await bot.slack.deliver.click({ user: 'alice', channel: OPS, ts, actionId: ActionId.breakGlass });
-    await until(() => expect(modalText(PEOPLE.alice)).toContain('Break-glass opens once the approval has waited 10 min'));
+    await until(() =>
+      expect(modalText(PEOPLE.alice)).toContain('Break-glass opens once the approval has waited 10 min'),
+    );
     expect(modalOf(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.noticeModal);
     expect(await refusals('break_glass_too_early')).toEqual([expect.objectContaining({ actor: PEOPLE.alice })]);
+    // Past the form: the core's break itself is checked by the database's clock.
+    const early = await bot.ops.breakGlass(
+      await approvalId(),
+      { reason: 'Nobody answers the phone and trading is down', typed: 'v1.1.0' },
+      await bot.ops.actorFor(PEOPLE.alice),
+      { surface: 'cli', deliveryKey: 'test:early', requestId: 'test-early' },
+    );
+    expect(early).toMatchObject({ type: 'text', text: expect.stringContaining('Break-glass opens once') });
+    expect(await refusals('break_glass_too_early')).toHaveLength(2);
+    expect(await count(bot, `SELECT count(*) AS n FROM break_glass`)).toBe(0);
     expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state = 'pending'`)).toBe(1);
     expect(await executed()).toBe(0);
   });
@@ -239,5 +250,31 @@ describe('the review', () => {
     const ts = await forgedButton(ActionId.reviewBreakGlass, id);
     await bot.slack.deliver.click({ user: 'bob', channel: OPS, ts, actionId: ActionId.reviewBreakGlass });
     await until(() => expect(modalText(PEOPLE.bob)).toContain(`Already reviewed by ${CAROL}`));
+  });
+});
+
+describe('exactly once', () => {
+  test('two break-glass submissions from two deliveries racing: one break, one run, the other is told', async () => {
+    const before = inOps().filter((m) => buttonsOf(m).includes(ActionId.approve)).length;
+    await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback v1.2.0' });
+    await until(() => expect(inOps().filter((m) => buttonsOf(m).includes(ActionId.approve))).toHaveLength(before + 1), {
+      timeout: 20_000,
+    });
+    const id = (await bot.storeDb.query(`SELECT id FROM approvals WHERE state = 'pending'`)).rows[0].id as string;
+    await bot.storeDb.query(`UPDATE approvals SET created_at = created_at - interval '11 minutes' WHERE id = '${id}'`);
+    const alice = await bot.ops.actorFor(PEOPLE.alice);
+    const input = { reason: 'Still nobody awake to approve the roll forward', typed: 'v1.2.0' };
+    const answers = await Promise.all(
+      ['a', 'b'].map((k) =>
+        bot.ops.breakGlass(id, input, alice, { surface: 'slack', deliveryKey: `race:${k}`, requestId: `race-${k}` }),
+      ),
+    );
+    const texts = answers.map((a) => (a.type === 'text' ? a.text : a.type)).sort();
+    expect(texts[0]).toContain('Break-glass recorded');
+    expect(texts[1]).toContain('You already broke the glass');
+    await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('succeeded'), { timeout: 60_000 });
+    expect(await count(bot, `SELECT count(*) AS n FROM break_glass WHERE approval_id = '${id}'`)).toBe(1);
+    expect(await executed()).toBe(2);
+    expect(await head()).toBe('v1.2.0');
   });
 });

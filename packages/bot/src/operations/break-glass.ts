@@ -81,7 +81,7 @@ export class BreakGlassDoor {
     const { store, engine, access, afterMs } = this.deps;
     const early = await this.gate(approvalId, actor, origin);
     if (early.type !== 'ok') return early.answer;
-    const { approval, step, run } = early;
+    const { step, run } = early;
     const target = breakTargetOf(step);
     const problem = checkBreakInput(input.reason, input.typed, target);
     if (problem !== undefined) {
