@@ -121,6 +121,9 @@ describe('RECIO_BREAK_GLASS_AFTER_MINUTES', () => {
   });
 
   test('anything else stops the boot, by name', () => {
+    expect(
+      problemsOf(() => loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: '20', RECIO_APPROVAL_TTL_MINUTES: '15' })),
+    ).toEqual([expect.stringContaining('is not under RECIO_APPROVAL_TTL_MINUTES (15)')]);
     for (const value of ['never', '-1', '99999', 'OFF ']) {
       expect(problemsOf(() => loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: value })).join('\n')).toContain(
         'RECIO_BREAK_GLASS_AFTER_MINUTES',

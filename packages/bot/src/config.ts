@@ -165,6 +165,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
   if (fleet !== undefined && parsedEnv.success && parsedEnv.data.RECIO_SSH_KEY === undefined) {
     problems.push('RECIO_SSH_KEY: expected the path of the private key the bot uses to reach the fleet');
   }
+  const glass = parsedEnv.success ? parsedEnv.data.RECIO_BREAK_GLASS_AFTER_MINUTES : null;
+  if (parsedEnv.success && glass !== null && glass >= parsedEnv.data.RECIO_APPROVAL_TTL_MINUTES) {
+    problems.push(
+      `RECIO_BREAK_GLASS_AFTER_MINUTES: ${glass} is not under RECIO_APPROVAL_TTL_MINUTES ` +
+        `(${parsedEnv.data.RECIO_APPROVAL_TTL_MINUTES}): approvals would expire before the glass could be broken`,
+    );
+  }
   if (problems.length > 0 || !parsedEnv.success) {
     throw new RecioError(ErrorCode.ConfigInvalid, `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
   }
