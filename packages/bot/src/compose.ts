@@ -56,7 +56,7 @@ export interface CoreSettings {
   lockWaitMs: number;
   /** Past it an approval is void and the run does not proceed on it. */
   approvalTtlMs: number;
-  /** RECIO_BREAK_GLASS_AFTER_MINUTES: how long an approval waits before its requester may break the glass; null: off. */
+  /** RECIO_BREAK_GLASS_AFTER_MINUTES: the wait before a requester may break the glass (null: off). */
   breakGlassAfterMs?: number | null;
   monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
   /** The fleet file (drills from Slack run only where it is a sandbox's). */

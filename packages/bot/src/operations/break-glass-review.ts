@@ -7,6 +7,8 @@ import type { Store } from '../store/index.js';
 import { mention, remindBreakGlass, tellBreakGlassChanged } from './break-glass-notices.js';
 import type { Answer } from './types.js';
 
+const when = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 /** How often an unreviewed break-glass is brought up again in its thread. */
 export const BREAK_GLASS_REMIND_MS = 4 * 3_600_000;
 
@@ -31,9 +33,15 @@ export class BreakGlassReviews {
   }
 
   /** Before the note's modal: refused (and audited) here when the review would be. */
-  async form(id: string, actor: Actor, origin: Origin): Promise<{ type: 'form'; breakGlass: BreakGlass } | Answer> {
+  async form(
+    id: string,
+    actor: Actor,
+    origin: Origin,
+  ): Promise<{ type: 'form'; breakGlass: BreakGlass; stepTitle: string } | Answer> {
     const checked = await this.check(id, actor, origin);
-    return checked.type === 'ok' ? { type: 'form', breakGlass: checked.breakGlass } : checked.answer;
+    if (checked.type !== 'ok') return checked.answer;
+    const step = await this.deps.store.steps.get(checked.breakGlass.stepId);
+    return { type: 'form', breakGlass: checked.breakGlass, stepTitle: step?.title ?? '' };
   }
 
   async review(id: string, note: string, actor: Actor, origin: Origin): Promise<Answer> {
@@ -128,7 +136,7 @@ export class BreakGlassReviews {
       unknown: 'That break-glass is unknown. Nothing was recorded.',
       already_reviewed:
         `Already reviewed by ${breakGlass?.reviewedBy ? mention(breakGlass.reviewedBy) : 'someone'}` +
-        `${breakGlass?.reviewedAt ? ` at ${breakGlass.reviewedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}.`,
+        `${breakGlass?.reviewedAt ? ` at ${when(breakGlass.reviewedAt)}` : ''}.`,
       own_break: 'You broke this glass: a security_officer or another lead_operator must review it.',
     };
     return { type: 'text', text: texts[reason] };

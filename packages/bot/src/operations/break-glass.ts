@@ -57,8 +57,11 @@ export function checkBreakInput(reason: string, typed: string, target: TypedTarg
 export class BreakGlassDoor {
   constructor(private readonly deps: BreakGlassDeps) {}
 
-  get enabled(): boolean {
-    return this.deps.afterMs !== null;
+  /** The target a break on this approval must type, as the store has it now. */
+  async targetNow(approvalId: string): Promise<TypedTarget | undefined> {
+    const approval = await this.deps.store.approvals.get(approvalId);
+    const step = approval && (await this.deps.store.steps.get(approval.stepId));
+    return step && breakTargetOf(step);
   }
 
   /** Before the modal: the same checks the break makes, so a refused click never sees a form. */
@@ -83,12 +86,13 @@ export class BreakGlassDoor {
     if (early.type !== 'ok') return early.answer;
     const { step, run } = early;
     const target = breakTargetOf(step);
-    const problem = checkBreakInput(input.reason, input.typed, target);
+    // Checked as it will be kept (redacted): a reason that was mostly a secret says nothing.
+    const reason = redactSecrets(input.reason.trim()).slice(0, MAX_TEXT);
+    const problem = checkBreakInput(reason, input.typed, target);
     if (problem !== undefined) {
       await access.auditRefusal(actor.id, `approval:${approvalId}`, `break_glass_${problem.field}`, origin);
       return { type: 'text', text: problem.text };
     }
-    const reason = redactSecrets(input.reason.trim()).slice(0, MAX_TEXT);
     const mentions = access.securityMentions();
     const result = await store.withTransaction(async (tx) => {
       const made = await tx.breakGlass.breakGlass({
@@ -219,6 +223,7 @@ export class BreakGlassDoor {
     );
     const { approval } = context;
     const afterMin = Math.round((this.deps.afterMs ?? 0) / 60_000);
+    const opensAt = approval && new Date(approval.createdAt.getTime() + (this.deps.afterMs ?? 0));
     const texts: Record<BreakRefusal | 'off', string> = {
       off: 'Break-glass is off on this bot (RECIO_BREAK_GLASS_AFTER_MINUTES=off): a second lead_operator must approve.',
       unknown: 'That approval is unknown or no longer exists. Nothing ran.',
@@ -232,7 +237,7 @@ export class BreakGlassDoor {
         'break the glass. As a lead_operator, you can approve it instead.',
       too_early:
         `Break-glass opens once the approval has waited ${afterMin} min ` +
-        `(at ${when(context.availableAt ?? (approval && new Date(approval.createdAt.getTime() + (this.deps.afterMs ?? 0))))}). ` +
+        `(at ${when(context.availableAt ?? opensAt)}). ` +
         'Until then a second lead_operator can approve. Nothing ran.',
       mismatch: 'What would run has changed since this was asked. Nothing ran; ask again.',
     };

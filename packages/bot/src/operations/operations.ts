@@ -9,7 +9,7 @@ import type { FleetView } from '../runbooks/plan.js';
 import type { Store } from '../store/index.js';
 import { adhocStep, pickServiceHost } from './adhoc.js';
 import { approvalTarget, type TypedTarget } from './approval-target.js';
-import { breakTargetOf, type BreakGlassDoor, type BreakGlassForm } from './break-glass.js';
+import type { BreakGlassDoor, BreakGlassForm } from './break-glass.js';
 import type { BreakGlassReviews } from './break-glass-review.js';
 import type { Decisions } from './decisions.js';
 import { type FleetOverview, readFleet } from './fleet-overview.js';
@@ -173,11 +173,6 @@ export class Operations {
     return approvalTarget(this.deps.store, approvalId);
   }
 
-  /** Whether break-glass is on (RECIO_BREAK_GLASS_AFTER_MINUTES is not `off`). */
-  get breakGlassEnabled(): boolean {
-    return this.deps.breakGlass.enabled;
-  }
-
   /** Before the break-glass modal: the target to type, or the refusal (audited). */
   breakGlassForm(approvalId: string, actor: Actor, origin: Origin): Promise<BreakGlassForm> {
     return this.deps.breakGlass.form(approvalId, actor, origin);
@@ -188,38 +183,23 @@ export class Operations {
   }
 
   /** The target a break-glass on this approval must type, as the store has it now. */
-  async breakGlassTargetNow(approvalId: string): Promise<TypedTarget | undefined> {
-    const approval = await this.deps.store.approvals.get(approvalId);
-    const step = approval && (await this.deps.store.steps.get(approval.stepId));
-    return step && breakTargetOf(step);
-  }
-
-  /** A step's title, for a modal that names it (empty when unknown). */
-  async stepTitle(stepId: string): Promise<string> {
-    return (await this.deps.store.steps.get(stepId))?.title ?? '';
+  breakGlassTargetNow(approvalId: string): Promise<TypedTarget | undefined> {
+    return this.deps.breakGlass.targetNow(approvalId);
   }
 
   /** Approvals that waited long enough get "Break glass" on their message (the approval sweep runs it). */
-  offerBreakGlass(): Promise<number> {
-    return this.deps.breakGlass.offerDue();
-  }
+  offerBreakGlass = (): Promise<number> => this.deps.breakGlass.offerDue();
 
-  breakGlassReviewForm(id: string, actor: Actor, origin: Origin) {
-    return this.deps.breakGlassReviews.form(id, actor, origin);
-  }
+  breakGlassReviewForm = (id: string, actor: Actor, origin: Origin) =>
+    this.deps.breakGlassReviews.form(id, actor, origin);
 
-  reviewBreakGlass(id: string, note: string, actor: Actor, origin: Origin): Promise<Answer> {
-    return this.deps.breakGlassReviews.review(id, note, actor, origin);
-  }
+  reviewBreakGlass = (id: string, note: string, actor: Actor, origin: Origin): Promise<Answer> =>
+    this.deps.breakGlassReviews.review(id, note, actor, origin);
 
   /** Reminders for unreviewed break-glasses, once per period (the leader's schedule runs it). */
-  remindBreakGlass(now?: Date): Promise<number> {
-    return this.deps.breakGlassReviews.remind(now);
-  }
+  remindBreakGlass = (now?: Date): Promise<number> => this.deps.breakGlassReviews.remind(now);
 
-  unreviewedBreakGlass(): Promise<BreakGlass[]> {
-    return this.deps.breakGlassReviews.unreviewed();
-  }
+  unreviewedBreakGlass = (): Promise<BreakGlass[]> => this.deps.breakGlassReviews.unreviewed();
 
   acknowledge(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     return this.deps.incidents.acknowledge(incidentId, actor, origin);

@@ -75,14 +75,16 @@ export async function onReviewBreakGlassClick(ctx: SlackContext, args: ButtonArg
       }
       if (modalId === undefined)
         return reply.private(renderText(':warning: Slack did not let the form open in time. Click *Review* again.'));
-      const step = await ctx.ops.stepTitle(form.breakGlass.stepId);
       const home = args.body.view?.type === 'home';
       const place = {
         channel: reply.channel,
         ...(reply.threadTs ? { threadTs: reply.threadTs } : {}),
         ...(home ? { home } : {}),
       };
-      await args.client.views.update({ view_id: modalId, view: reviewBreakGlassModal(form.breakGlass, step, place) });
+      await args.client.views.update({
+        view_id: modalId,
+        view: reviewBreakGlassModal(form.breakGlass, form.stepTitle, place),
+      });
     }),
   );
 }

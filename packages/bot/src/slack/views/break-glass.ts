@@ -29,14 +29,18 @@ export function breakGlassMark(records: readonly BreakGlass[]): string | undefin
  * Review; once reviewed, who reviewed and their note, and no button.
  */
 export function renderBreakGlassPost(record: BreakGlass, mentions: string): { text: string; blocks: Block[] } {
-  const why = `*Reason:* ${escapeText(clip(record.reason, 1_000))}\n*Typed target:* \`${escapeText(record.typedTarget)}\``;
-  const lead = `${who(record.brokenBy)} broke the glass at ${slackTime(record.brokenAt)}: the step ran without a second lead_operator.`;
+  const why =
+    `*Reason:* ${escapeText(clip(record.reason, 1_000))}\n` + `*Typed target:* \`${escapeText(record.typedTarget)}\``;
+  const lead =
+    `${who(record.brokenBy)} broke the glass at ${slackTime(record.brokenAt)}: ` +
+    'the step ran without a second lead_operator.';
   if (record.reviewedAt !== null) {
     return {
       text: fallbackText(`Break-glass reviewed by ${record.reviewedBy}`),
       blocks: [
         section(
-          `:white_check_mark: *Break-glass — reviewed* by ${who(record.reviewedBy)} at ${slackTime(record.reviewedAt)}.`,
+          `:white_check_mark: *Break-glass — reviewed* by ${who(record.reviewedBy)} ` +
+            `at ${slackTime(record.reviewedAt)}.`,
         ),
         section(`${lead}\n${why}`),
         section(`*Review note:* ${escapeText(clip(record.reviewNote ?? '', 1_000))}`),

@@ -17,7 +17,7 @@ import {
   type Block,
 } from './kit.js';
 import { stepLine, stepReason } from './step-lines.js';
-import type { Run, Step } from '../../domain/index.js';
+import { NEEDS_REVIEW, type Run, type Step } from '../../domain/index.js';
 
 export interface RunView {
   run: Run;
@@ -139,6 +139,8 @@ export function renderRunMessage({ run, steps, now, mark }: RunView): { text: st
     ...controls,
   );
   const progress = final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`;
-  const text = `${escapeText(title)}: ${progress}${mark?.includes('needs review') ? ' (break-glass — needs review)' : ''}`;
+  // The mark in the notification text too: it is what a phone shows.
+  const flagged = mark?.includes(NEEDS_REVIEW) ? ` (${NEEDS_REVIEW})` : '';
+  const text = `${escapeText(title)}: ${progress}${flagged}`;
   return { text: fallbackText(text), blocks };
 }
