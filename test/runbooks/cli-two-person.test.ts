@@ -255,4 +255,29 @@ describe('break-glass at the terminal (Slack down too)', () => {
       expect((await recio('break-glasses')).out).toBe('');
     },
   );
+
+  test('a step whose run was cancelled is no longer waiting: the break is refused, audited, nothing runs', async () => {
+    cliUsers[ME] = ALICE;
+    const ask = await recio('run', 'look-twice');
+    expect(ask.exitCode).toBe(2);
+    const run = (await f.store.runs.listActive()).find((r) => r.requestedBy === ALICE && r.scenario === 'look-twice')!;
+    const { approvalId, stepId } = await approvalOf(run.id);
+    await f.storeDb.query(
+      `UPDATE approvals SET created_at = created_at - interval '11 minutes' WHERE id = '${approvalId}'`,
+    );
+    expect((await recio('cancel', run.id)).exitCode).toBe(0);
+    const before = (await refusals('break_glass_not_waiting')).length;
+    const late = await recio(
+      'break-glass',
+      approvalId,
+      '--reason',
+      'Nobody else is on call tonight at all',
+      '--target',
+      'db1',
+    );
+    expect(late.out).toContain('no longer waiting for approval');
+    expect(await refusals('break_glass_not_waiting')).toHaveLength(before + 1);
+    expect((await f.store.steps.get(stepId))?.state).not.toBe('succeeded');
+    expect((await f.store.approvals.get(approvalId))?.state).not.toBe('approved');
+  });
 });

@@ -1,6 +1,6 @@
 import { redactSecrets } from '@recio/protocol/redact';
 import type { Access } from '../access/access.js';
-import { MIN_BREAK_GLASS_TEXT, type Actor, type Approval, type Origin } from '../domain/index.js';
+import { MIN_BREAK_GLASS_TEXT, TERMINAL_STATES, type Actor, type Approval, type Origin } from '../domain/index.js';
 import { bindingOf, type RunEngine } from '../runbooks/engine.js';
 import { approvalPostKey, updateThreadMessage } from '../runbooks/run-notices.js';
 import { recordTransition } from '../runbooks/transition.js';
@@ -69,7 +69,9 @@ export class BreakGlassDoor {
     const early = await this.gate(approvalId, actor, origin);
     if (early.type !== 'ok') return early.answer;
     const { approval, step } = early;
-    const refusal = step.state === 'awaiting_approval' ? this.localRefusal(approval, actor, now) : 'not_waiting';
+    const { run } = early;
+    const waiting = step.state === 'awaiting_approval' && !TERMINAL_STATES.includes(run.state);
+    const refusal = waiting ? this.localRefusal(approval, actor, now) : 'not_waiting';
     if (refusal !== undefined) return this.refuse(actor, approvalId, refusal, origin, { approval });
     return { type: 'form', target: breakTargetOf(step) };
   }
@@ -229,8 +231,10 @@ export class BreakGlassDoor {
       unknown: 'That approval is unknown or no longer exists. Nothing ran.',
       not_waiting: context.alreadyYours
         ? `You already broke the glass for this at ${when(context.alreadyYours)}; it runs once.`
-        : `That step is not waiting for approval (it was ${approval?.state ?? 'decided'}` +
-          `${approval?.decidedBy ? ` by ${mention(approval.decidedBy)}` : ''}). Nothing ran.`,
+        : approval?.state === 'pending' || approval === undefined
+          ? 'That step is no longer waiting for approval (its run moved on or stopped). Nothing ran.'
+          : `That step is not waiting for approval (it was ${approval.state}` +
+            `${approval.decidedBy ? ` by ${mention(approval.decidedBy)}` : ''}). Nothing ran.`,
       expired: `This approval expired (${when(approval?.expiresAt)}). Nothing ran; ask again.`,
       not_requester:
         `Only the person who asked for it (${approval ? mention(approval.requestedBy) : 'the requester'}) may ` +

@@ -94,6 +94,8 @@ export function createBreakGlassRepo(db: Db): BreakGlassRepo {
         `UPDATE approvals SET break_glass_offered_at = now()
           WHERE state = 'pending' AND break_glass_offered_at IS NULL AND expires_at > now()
             AND created_at <= now() - $1 * interval '1 millisecond'
+            AND EXISTS (SELECT 1 FROM runs r WHERE r.id = approvals.run_id
+                          AND r.state IN ('pending', 'running', 'awaiting_approval'))
           RETURNING *`,
         [afterMs],
       );
@@ -109,6 +111,9 @@ export function createBreakGlassRepo(db: Db): BreakGlassRepo {
             WHERE id = $1 AND state = 'pending' AND expires_at > now() AND binding_hash = $3
               AND requested_by = $2 AND created_at <= now() - $4 * interval '1 millisecond'
               AND EXISTS (SELECT 1 FROM run_steps s WHERE s.id = approvals.step_id AND s.state = 'awaiting_approval')
+              -- A cancelled run leaves its step waiting: the run must still be going too.
+              AND EXISTS (SELECT 1 FROM runs r WHERE r.id = approvals.run_id
+                            AND r.state IN ('pending', 'running', 'awaiting_approval'))
             RETURNING *`,
           [approvalId, by, bindingHash(binding), afterMs],
         );

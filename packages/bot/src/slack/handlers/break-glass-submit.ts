@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { MIN_BREAK_GLASS_TEXT } from '../../domain/index.js';
+import type { TypedTarget } from '../../operations/approval-target.js';
 import { checkBreakInput } from '../../operations/break-glass.js';
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
@@ -17,7 +19,18 @@ export async function onBreakGlassSubmit(ctx: SlackContext, args: ViewArgs): Pro
   const approvalId = String(readMeta(args.view.private_metadata)?.approvalId ?? '');
   const reason = inputValue(args, BlockId.breakGlassReason, ActionId.breakGlassReason) ?? '';
   const typed = inputValue(args, BlockId.breakGlassTarget, ActionId.breakGlassTarget) ?? '';
-  const target = await ctx.ops.breakGlassTargetNow(approvalId).catch(() => undefined);
+  let target: TypedTarget | undefined;
+  try {
+    target = await ctx.ops.breakGlassTargetNow(approvalId);
+  } catch (error) {
+    // The store cannot be read: say so under the field, keep the modal, record nothing.
+    const ref = randomBytes(4).toString('hex');
+    ctx.logger.error({ err: error, ref }, 'could not check a break-glass form');
+    const text = `The bot cannot check this right now (ref ${ref}). Nothing ran; try again.`;
+    await args.ack({ response_action: 'errors', errors: { [BlockId.breakGlassTarget]: text } });
+    return;
+  }
+  // An unknown approval goes on to the core, which refuses it and says why.
   const problem = target ? checkBreakInput(reason, typed, target) : undefined;
   if (problem !== undefined) {
     const block = problem.field === 'reason' ? BlockId.breakGlassReason : BlockId.breakGlassTarget;
