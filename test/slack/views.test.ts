@@ -3,7 +3,13 @@ import { validateBlocks, validateView } from '@recio/slack-emulator/index';
 import { helpText } from '@recio/bot/operations/help';
 import type { HostResult } from '@recio/bot/hosts/transport';
 import { ActionId } from '@recio/bot/slack/ids';
-import type { JsonObject } from '@recio/bot/domain/index';
+import type { BreakGlass, JsonObject } from '@recio/bot/domain/index';
+import {
+  breakGlassMark,
+  breakGlassModal,
+  renderBreakGlassPost,
+  reviewBreakGlassModal,
+} from '@recio/bot/slack/views/break-glass';
 import { renderApprovalMessage } from '@recio/bot/slack/views/approval-message';
 import { renderBackups } from '@recio/bot/slack/views/backups';
 import { renderChecklist } from '@recio/bot/slack/views/checklist';
@@ -252,6 +258,92 @@ describe('approval message', () => {
       expect(JSON.stringify(view.blocks)).toContain('`deploy.rollback` on `db1`');
       expect(buttons(view.blocks)).toEqual([]);
     }
+  });
+});
+
+describe('break-glass', () => {
+  const run = aRun({ params: { title: 'Bad release — roll back (v2.4.0)' } });
+  const step = aStep(run, 1, { title: 'Roll back to v2.4.0', action: 'deploy.rollback', params: { tag: 'v2.4.0' } });
+  const record: BreakGlass = {
+    id: 'bg_AAAAAAAAAAAAAAAAAAAAAA',
+    approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA',
+    runId: run.id,
+    stepId: step.id,
+    incidentId: null,
+    brokenBy: 'U0ALICE0001',
+    reason: 'Trading is down <!channel> & nobody answers',
+    typedTarget: 'v2.4.0',
+    brokenAt: NOW,
+    reviewedBy: null,
+    reviewedAt: null,
+    reviewNote: null,
+  };
+  const reviewed = { ...record, reviewedBy: 'U0CAROL0001', reviewedAt: NOW, reviewNote: 'Justified, checked.' };
+
+  test('an approval offered for break-glass has the button (its value the approval id); one not offered has none', () => {
+    const offered = renderApprovalMessage({
+      approval: anApproval(step, { breakGlassOfferedAt: NOW }),
+      step,
+      run,
+      now: NOW,
+    });
+    expect(valid(offered)).toContain('<@U0ALICE0001> may break the glass');
+    expect(buttons(offered.blocks).map((b) => [b.action_id, b.value])).toContainEqual([
+      ActionId.breakGlass,
+      'apr_AAAAAAAAAAAAAAAAAAAAAA',
+    ]);
+    const early = renderApprovalMessage({ approval: anApproval(step), step, run, now: NOW });
+    expect(buttons(early.blocks).map((b) => b.action_id)).not.toContain(ActionId.breakGlass);
+    const broken = renderApprovalMessage({
+      approval: anApproval(step, { state: 'approved', decidedBy: 'U0ALICE0001', decidedAt: NOW }),
+      step,
+      run,
+      now: NOW,
+      breakGlass: record,
+    });
+    expect(valid(broken)).toContain('Break-glass by <@U0ALICE0001>');
+    expect(JSON.stringify(broken.blocks)).toContain('break-glass — needs review');
+    expect(buttons(broken.blocks)).toEqual([]);
+  });
+
+  test('its message: mentions, the reason escaped, Review until reviewed; then who reviewed and no button', () => {
+    const open = renderBreakGlassPost(record, '<@U0CAROL0001>');
+    const json = valid(open);
+    expect(json).toContain('<@U0CAROL0001>');
+    expect(json).toContain('&lt;!channel&gt; &amp; nobody answers');
+    expect(open.text).toContain('<@U0CAROL0001>');
+    expect(buttons(open.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.reviewBreakGlass, record.id]]);
+    const done = renderBreakGlassPost(reviewed, '<@U0CAROL0001>');
+    expect(valid(done)).toContain('reviewed* by <@U0CAROL0001>');
+    expect(buttons(done.blocks)).toEqual([]);
+  });
+
+  test('the mark: needs review while any is open, reviewed by whom once all are; nothing without a break', () => {
+    expect(breakGlassMark([])).toBeUndefined();
+    expect(breakGlassMark([record, reviewed])).toContain('break-glass — needs review');
+    expect(breakGlassMark([reviewed])).toContain('reviewed by <@U0CAROL0001>');
+    const runView = renderRunMessage({ run, steps: [step], now: NOW, mark: breakGlassMark([record]) });
+    expect(valid(runView)).toContain('break-glass — needs review');
+    expect(runView.text).toContain('(break-glass — needs review)');
+    expect(valid(renderIncidentParent(anIncident(), breakGlassMark([record])))).toContain('needs review');
+  });
+
+  test('the break-glass and review modals are valid and carry only ids in their metadata', () => {
+    const place = { channel: 'C0OPS000001' };
+    const form = breakGlassModal({
+      approvalId: record.approvalId,
+      place,
+      stepTitle: step.title,
+      action: step.action,
+      host: step.host,
+      expected: 'v2.4.0',
+      targetKind: 'the release tag',
+    });
+    expect(validateView(form, 'modal')).toEqual([]);
+    expect(JSON.parse(form.private_metadata!)).toEqual({ ...place, approvalId: record.approvalId });
+    const review = reviewBreakGlassModal(record, step.title, place);
+    expect(validateView(review, 'modal')).toEqual([]);
+    expect(JSON.parse(review.private_metadata!)).toEqual({ ...place, breakGlassId: record.id });
   });
 });
 

@@ -16,6 +16,8 @@ import { FEED_MAX_AGE_SECONDS } from './monitor/probes.js';
 import type { Logger } from './observability/logger.js';
 import { agentOutcomeOf, createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoute } from './observability/metrics-route.js';
+import { BreakGlassDoor } from './operations/break-glass.js';
+import { BreakGlassReviews } from './operations/break-glass-review.js';
 import { Decisions } from './operations/decisions.js';
 import { Operations } from './operations/operations.js';
 import { RunRequests } from './operations/run-requests.js';
@@ -56,10 +58,15 @@ export interface CoreSettings {
   lockWaitMs: number;
   /** Past it an approval is void and the run does not proceed on it. */
   approvalTtlMs: number;
+  /** RECIO_BREAK_GLASS_AFTER_MINUTES: the wait before a requester may break the glass (null: off). */
+  breakGlassAfterMs?: number | null;
   monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
   /** The fleet file (drills from Slack run only where it is a sandbox's). */
   fleetPath?: string | undefined;
 }
+
+/** RECIO_BREAK_GLASS_AFTER_MINUTES' default: 10 minutes. */
+const DEFAULT_BREAK_GLASS_MS = 10 * 60_000;
 
 /** Everything behind the edges, built once in dependency order: the bot, the CLI and the drills run this. */
 export interface Core {
@@ -120,6 +127,8 @@ export function coreSettingsOf(config: Config): CoreSettings {
     },
     lockWaitMs: 60_000,
     approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
+    breakGlassAfterMs:
+      env.RECIO_BREAK_GLASS_AFTER_MINUTES === null ? null : Math.round(env.RECIO_BREAK_GLASS_AFTER_MINUTES * 60_000),
     incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
     monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
     fleetPath: env.RECIO_FLEET,
@@ -213,6 +222,9 @@ export function assembleCore(
       .catch((error: unknown) => logger.warn({ err: error, incidentId: run.incidentId }, 'offering Resolve failed'));
   });
   const decisions = new Decisions({ store, engine, access });
+  const afterMs = settings.breakGlassAfterMs === undefined ? DEFAULT_BREAK_GLASS_MS : settings.breakGlassAfterMs;
+  const breakGlass = new BreakGlassDoor({ store, engine, access, afterMs, onChange: outbox });
+  const breakGlassReviews = new BreakGlassReviews({ store, access, incidents: desk, onChange: outbox });
   const parts: DrillParts = { settings, logger, signals, store, hosts, fleet, vocabulary, desk };
   const makeDrills = options.drills;
   const ops = new Operations({
@@ -224,6 +236,8 @@ export function assembleCore(
     runs,
     decisions,
     incidents: desk,
+    breakGlass,
+    breakGlassReviews,
     opsChannel,
     ...(makeDrills ? { drills: (door: Operations) => makeDrills(door, parts) } : {}),
   });
@@ -365,7 +379,11 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
     signals.on('sent', (message) => app.homes.afterSent(message));
     publisher.start();
     stops.unshift(() => publisher.stop());
-    const stopExpiry = startApprovalExpiry({ engine: core.engine, logger });
+    const stopExpiry = startApprovalExpiry({
+      engine: core.engine,
+      logger,
+      offerBreakGlass: () => core.ops.offerBreakGlass(),
+    });
     stops.unshift(async () => stopExpiry());
     // The audit chain's head, outside the database: at start, hourly, after every dangerous step.
     const stopAnchoring = startAuditAnchoring({

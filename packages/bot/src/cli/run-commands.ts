@@ -10,6 +10,7 @@ import { formatBackups } from './backup-lines.js';
 import { formatStatus } from './host-commands.js';
 import { followRun, stepLine } from './progress.js';
 import type { Origin, Run } from '../domain/index.js';
+import { registerBreakGlassCommands } from './break-glass-commands.js';
 
 export interface RunCommandDeps {
   openCore(): Promise<Core>;
@@ -207,6 +208,13 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
         show(core, await core.ops.cancelRun(id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
       ),
     );
+  registerBreakGlassCommands(program, {
+    withCore,
+    cliActor,
+    originFor,
+    show: (core, answer) => show(core, answer, deps.print),
+    print: deps.print,
+  });
   program
     .command('runs')
     .description('runs not finished yet, their steps, and the approvals they wait for')

@@ -1,7 +1,7 @@
 import { isRecioError } from '@recio/protocol/errors';
 import type { Access, Denial } from '../access/access.js';
 import { PERMISSION_OF, type Permission } from '../access/roles.js';
-import type { Actor, Incident, Origin } from '../domain/index.js';
+import type { Actor, BreakGlass, Incident, Origin } from '../domain/index.js';
 import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Intent, Vocabulary } from '../intents/intent.js';
@@ -10,6 +10,8 @@ import { drillDue, type DrillDue } from '../drills/drill-schedule.js';
 import type { BackupCheck, Store } from '../store/index.js';
 import { adhocStep, archiveStep, pickServiceHost } from './adhoc.js';
 import { approvalTarget, type TypedTarget } from './approval-target.js';
+import type { BreakGlassDoor, BreakGlassForm } from './break-glass.js';
+import type { BreakGlassReviews } from './break-glass-review.js';
 import type { Decisions } from './decisions.js';
 import { type FleetOverview, readFleet } from './fleet-overview.js';
 import { helpText } from './help.js';
@@ -25,6 +27,8 @@ export interface OperationsDeps {
   runs: RunRequests;
   decisions: Decisions;
   incidents: IncidentDesk;
+  breakGlass: BreakGlassDoor;
+  breakGlassReviews: BreakGlassReviews;
   opsChannel?: string | undefined;
   /** Drills (`/recio drill`); made with this door, since a drill acts through it like a person. */
   drills?: (ops: Operations) => Drills;
@@ -213,6 +217,34 @@ export class Operations {
   approvalTargetNow(approvalId: string): Promise<TypedTarget | undefined> {
     return approvalTarget(this.deps.store, approvalId);
   }
+
+  /** Before the break-glass modal: the target to type, or the refusal (audited). */
+  breakGlassForm(approvalId: string, actor: Actor, origin: Origin): Promise<BreakGlassForm> {
+    return this.deps.breakGlass.form(approvalId, actor, origin);
+  }
+
+  breakGlass(approvalId: string, input: { reason: string; typed: string }, actor: Actor, origin: Origin) {
+    return this.deps.breakGlass.breakGlass(approvalId, input, actor, origin);
+  }
+
+  /** The target a break-glass on this approval must type, as the store has it now. */
+  breakGlassTargetNow(approvalId: string): Promise<TypedTarget | undefined> {
+    return this.deps.breakGlass.targetNow(approvalId);
+  }
+
+  /** Approvals that waited long enough get "Break glass" on their message (the approval sweep runs it). */
+  offerBreakGlass = (): Promise<number> => this.deps.breakGlass.offerDue();
+
+  breakGlassReviewForm = (id: string, actor: Actor, origin: Origin) =>
+    this.deps.breakGlassReviews.form(id, actor, origin);
+
+  reviewBreakGlass = (id: string, note: string, actor: Actor, origin: Origin): Promise<Answer> =>
+    this.deps.breakGlassReviews.review(id, note, actor, origin);
+
+  /** Reminders for unreviewed break-glasses, once per period (the leader's schedule runs it). */
+  remindBreakGlass = (now?: Date): Promise<number> => this.deps.breakGlassReviews.remind(now);
+
+  unreviewedBreakGlass = (): Promise<BreakGlass[]> => this.deps.breakGlassReviews.unreviewed();
 
   acknowledge(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     return this.deps.incidents.acknowledge(incidentId, actor, origin);

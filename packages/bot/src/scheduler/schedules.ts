@@ -83,6 +83,8 @@ export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger
 }
 
 const optional = <T>(job: T | undefined, make: (job: T) => Cron[]): Cron[] => (job === undefined ? [] : make(job));
+/** Every 15 minutes: an unreviewed break-glass is brought up again once per reminder period. */
+export const BREAK_GLASS_REMINDER_CRON = '*/15 * * * *';
 
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
 export function startSchedules(
@@ -146,6 +148,11 @@ export function startSchedules(
     ...optional(deps.historyArchive, (archive) => [
       new Cron(crons.historyArchive ?? HISTORY_ARCHIVE_CRON, { protect: true }, guarded('history-archive', archive)),
     ]),
+    new Cron(
+      BREAK_GLASS_REMINDER_CRON,
+      { protect: true },
+      guarded('break-glass-reminders', () => deps.ops.remindBreakGlass()),
+    ),
     new Cron(
       crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON,
       { protect: true },

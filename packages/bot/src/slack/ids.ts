@@ -8,6 +8,10 @@ export const COMMAND = '/recio';
 export const ActionId = {
   approve: 'recio_approve',
   deny: 'recio_deny',
+  /** On an approval that has waited RECIO_BREAK_GLASS_AFTER_MINUTES: its requester runs it alone. */
+  breakGlass: 'recio_break_glass',
+  /** On a break-glass message and in the App Home: a security_officer or another lead reviews it. */
+  reviewBreakGlass: 'recio_break_glass_review',
   confirmStep: 'recio_step_confirm',
   skipStep: 'recio_step_skip',
   cancelRun: 'recio_run_cancel',
@@ -29,6 +33,9 @@ export const ActionId = {
   typedName: 'recio_typed_name',
   rootCauseText: 'recio_root_cause_text',
   followUpsText: 'recio_follow_ups_text',
+  breakGlassReason: 'recio_break_glass_reason_text',
+  breakGlassTarget: 'recio_break_glass_target_text',
+  reviewNote: 'recio_break_glass_review_text',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 
@@ -37,6 +44,8 @@ export const CallbackId = {
   serviceModal: 'recio_service_modal',
   confirmApprovalModal: 'recio_confirm_approval_modal',
   rootCauseModal: 'recio_root_cause_modal',
+  breakGlassModal: 'recio_break_glass_modal',
+  reviewBreakGlassModal: 'recio_break_glass_review_modal',
   /** A modal that only says something (loading, or what went wrong); it has no submit. */
   noticeModal: 'recio_notice_modal',
   /** The App Home (a view too: its clicks arrive from a view container). */
@@ -51,6 +60,12 @@ export const BlockId = {
   typedName: 'recio_typed_name',
   rootCause: 'recio_root_cause',
   followUps: 'recio_follow_ups',
+  breakGlassReason: 'recio_break_glass_reason',
+  breakGlassTarget: 'recio_break_glass_target',
+  reviewNote: 'recio_break_glass_review_note',
+  breakGlassActions: 'recio_break_glass_actions',
+  /** One per unreviewed break-glass listed in the Home, `<prefix>_<n>`. */
+  homeBreakGlassActions: 'recio_home_break_glass',
   runActions: 'recio_run_actions',
   /**
    * One per step waiting for a person, `<prefix>_<step index>`: an action_id must be unique within

@@ -21,6 +21,7 @@ export type { AuditEntry, AuditInput, AuditRepo } from './audit.js';
 export type { CreateRunInput, RunsRepo, StepInput } from './runs.js';
 export type { StepClaim, StepFinish, StepsRepo } from './steps.js';
 export { bindingHash, type ApprovalsRepo } from './approvals.js';
+export type { BreakGlassRepo, BreakRefusal, BreakResult, ReviewResult } from './break-glass.js';
 export type { IncidentsRepo, OpenIncidentInput } from './incidents.js';
 export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
 export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';

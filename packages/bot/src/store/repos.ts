@@ -1,6 +1,7 @@
 import { createApprovalsRepo, type ApprovalsRepo } from './approvals.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
 import { createBackupChecksRepo, type BackupChecksRepo } from './backup-checks.js';
+import { createBreakGlassRepo, type BreakGlassRepo } from './break-glass.js';
 import type { Db } from './db.js';
 import { createDoctorReportsRepo, type DoctorReportsRepo } from './doctor-reports.js';
 import { createDeliveriesRepo, type DeliveriesRepo } from './deliveries.js';
@@ -24,6 +25,7 @@ export interface Repos {
   locks: LocksRepo;
   doctorReports: DoctorReportsRepo;
   backupChecks: BackupChecksRepo;
+  breakGlass: BreakGlassRepo;
 }
 
 export function createRepos(db: Db, instanceId: string): Repos {
@@ -39,5 +41,6 @@ export function createRepos(db: Db, instanceId: string): Repos {
     locks: createLocksRepo(db, instanceId),
     doctorReports: createDoctorReportsRepo(db),
     backupChecks: createBackupChecksRepo(db),
+    breakGlass: createBreakGlassRepo(db),
   };
 }

@@ -133,6 +133,7 @@ export function createHomeTabs(
                 incidents: await incidents(),
                 restoreTests: await ops.restoreTests().catch((error: Error) => ({ error: error.message })),
                 ...(await drill()),
+                breakGlass: await ops.unreviewedBreakGlass().catch((error: Error) => ({ error: error.message })),
                 limits,
                 ...(overview ? { overview } : {}),
                 ...(notice ? { notice } : {}),

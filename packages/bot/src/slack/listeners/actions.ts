@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onApprovalClick } from '../handlers/approval-buttons.js';
+import { onBreakGlassClick, onReviewBreakGlassClick } from '../handlers/break-glass.js';
 import type { ButtonArgs } from '../handlers/button-request.js';
 import { onDrillButton } from '../handlers/drill-button.js';
 import { onHomeButton } from '../handlers/home-buttons.js';
@@ -15,6 +16,8 @@ export function registerActions(app: App, ctx: SlackContext): void {
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
   on(ActionId.approve, (args) => onApprovalClick(ctx, 'approved', args));
   on(ActionId.deny, (args) => onApprovalClick(ctx, 'denied', args));
+  on(ActionId.breakGlass, (args) => onBreakGlassClick(ctx, args));
+  on(ActionId.reviewBreakGlass, (args) => onReviewBreakGlassClick(ctx, args));
   on(ActionId.confirmStep, (args) => onRunButton(ctx, 'confirm', args));
   on(ActionId.skipStep, (args) => onRunButton(ctx, 'skip', args));
   on(ActionId.cancelRun, (args) => onRunButton(ctx, 'cancel', args));

@@ -4,7 +4,7 @@ import type { FleetOverview } from '../../operations/fleet-overview.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { renderHosts, type HealthLimits } from './home-hosts.js';
 import { actions, button, clip, context, escapeText, header, Limits, section, slackTime, type Block } from './kit.js';
-import type { Incident } from '../../domain/index.js';
+import { NEEDS_REVIEW, type BreakGlass, type Incident } from '../../domain/index.js';
 import { restoreTestText } from '../../operations/backup-listing.js';
 import type { BackupCheck } from '../../store/index.js';
 
@@ -26,6 +26,8 @@ export interface HomeState {
   /** The nightly restore test's last result per db host, or why it could not be read. */
   restoreTests?: BackupCheck[] | { error: string };
   limits: HealthLimits;
+  /** Break-glasses nobody has reviewed yet (or why they could not be read). */
+  breakGlass?: BreakGlass[] | { error: string };
   /** The answer to this person's last click in the Home. */
   notice?: { text: string; at: Date };
   /** The last drill (§5: each quarter) and the scenario next in turn; undefined when it could not be read. */
@@ -127,6 +129,33 @@ function restoreTestBlocks(tests: HomeState['restoreTests']): Block[] {
   ];
 }
 
+const MAX_BREAKS = 5;
+
+/** Unreviewed break-glasses stay on everyone's Home until reviewed; reviewers get the button. */
+function breakGlassBlocks(records: HomeState['breakGlass'], viewer: HomeState['viewer']): Block[] {
+  if (records === undefined) return [];
+  if (!Array.isArray(records))
+    return [section(`*Break-glass reviews*\n:heavy_multiplication_x: Could not be read: ${escapeText(records.error)}`)];
+  if (records.length === 0) return [];
+  const blocks: Block[] = [section(`:rotating_light: *Break-glass — needs review* (${records.length})`)];
+  for (const [i, record] of records.slice(0, MAX_BREAKS).entries()) {
+    blocks.push(
+      section(
+        `<@${record.brokenBy}> at ${slackTime(record.brokenAt)} — ${NEEDS_REVIEW}\n` +
+          `_${escapeText(clip(record.reason, 300))}_`,
+      ),
+    );
+    if (allows(viewer.roles, 'review_break_glass') && record.brokenBy !== viewer.id)
+      blocks.push(
+        actions(`${BlockId.homeBreakGlassActions}_${i}`, [
+          button('Review', ActionId.reviewBreakGlass, record.id, 'primary'),
+        ]),
+      );
+  }
+  if (records.length > MAX_BREAKS) blocks.push(context(`_… and ${records.length - MAX_BREAKS} more._`));
+  return [...blocks, { type: 'divider' }];
+}
+
 /**
  * A person's App Home: per host the programs and the database, feed and backup readings, the open
  * incidents with links to their threads, and only the buttons the person's roles allow. Someone
@@ -152,6 +181,7 @@ export function renderHome(state: HomeState): HomeView {
     ...globalActions(viewer.roles),
     ...drillLine(state.drill),
     { type: 'divider' },
+    ...breakGlassBlocks(state.breakGlass, viewer),
     ...incidentBlocks(state.incidents, viewer.roles),
     ...restoreTestBlocks(state.restoreTests),
     { type: 'divider' },

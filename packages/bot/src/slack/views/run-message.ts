@@ -17,12 +17,14 @@ import {
   type Block,
 } from './kit.js';
 import { stepLine, stepReason } from './step-lines.js';
-import type { Run, Step } from '../../domain/index.js';
+import { NEEDS_REVIEW, type Run, type Step } from '../../domain/index.js';
 
 export interface RunView {
   run: Run;
   steps: Step[];
   now: Date;
+  /** The break-glass mark ("needs review" until reviewed), when a step ran by breaking the glass. */
+  mark?: string | undefined;
 }
 
 const ACTIVE: Run['state'][] = ['pending', 'running', 'awaiting_approval'];
@@ -101,11 +103,12 @@ function requester(who: string): string {
  * the output of the step that matters now (its tail, with a note when cut), the buttons that
  * apply, and — once it ends — the final state, loudly.
  */
-export function renderRunMessage({ run, steps, now }: RunView): { text: string; blocks: Block[] } {
+export function renderRunMessage({ run, steps, now, mark }: RunView): { text: string; blocks: Block[] } {
   const title = runTitle(run);
   const blocks: Block[] = [
     header(`${run.dryRun ? 'Dry run: ' : ''}${title}`),
     context(`Requested by ${requester(run.requestedBy)} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`),
+    ...(mark ? [section(mark)] : []),
   ];
   const tail: Block[] = [];
   const focus = focusStep(steps);
@@ -136,6 +139,8 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
     ...controls,
   );
   const progress = final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`;
-  const text = `${escapeText(title)}: ${progress}`;
+  // The mark in the notification text too: it is what a phone shows.
+  const flagged = mark?.includes(NEEDS_REVIEW) ? ` (${NEEDS_REVIEW})` : '';
+  const text = `${escapeText(title)}: ${progress}${flagged}`;
   return { text: fallbackText(text), blocks };
 }
