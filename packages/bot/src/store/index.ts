@@ -25,4 +25,5 @@ export type { IncidentsRepo, OpenIncidentInput } from './incidents.js';
 export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
 export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';
 export type { DoctorReportsRepo } from './doctor-reports.js';
+export type { DeployHead, DeployHistoryRepo, DeployState } from './deploy-history.js';
 export type { LockAttempt, LockRequest, LocksRepo, ServiceLock } from './locks.js';

@@ -1,6 +1,7 @@
 import { createApprovalsRepo, type ApprovalsRepo } from './approvals.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
 import type { Db } from './db.js';
+import { createDeployHistoryRepo, type DeployHistoryRepo } from './deploy-history.js';
 import { createDoctorReportsRepo, type DoctorReportsRepo } from './doctor-reports.js';
 import { createDeliveriesRepo, type DeliveriesRepo } from './deliveries.js';
 import { createIncidentsRepo, type IncidentsRepo } from './incidents.js';
@@ -22,6 +23,7 @@ export interface Repos {
   outbox: OutboxRepo;
   locks: LocksRepo;
   doctorReports: DoctorReportsRepo;
+  deployHistory: DeployHistoryRepo;
 }
 
 export function createRepos(db: Db, instanceId: string): Repos {
@@ -36,5 +38,6 @@ export function createRepos(db: Db, instanceId: string): Repos {
     outbox: createOutboxRepo(db),
     locks: createLocksRepo(db, instanceId),
     doctorReports: createDoctorReportsRepo(db),
+    deployHistory: createDeployHistoryRepo(db),
   };
 }
