@@ -10,6 +10,8 @@ export const ActionId = {
   deny: 'recio_deny',
   confirmStep: 'recio_step_confirm',
   skipStep: 'recio_step_skip',
+  /** Ends a retrying step's wait (its label says what follows: "Disable auto entry now"). */
+  cutShort: 'recio_step_cut_short',
   cancelRun: 'recio_run_cancel',
   ackIncident: 'recio_incident_ack',
   runRecovery: 'recio_incident_recover',

@@ -23,6 +23,7 @@ const BUTTONS: ReadonlySet<string> = new Set([
   ActionId.deny,
   ActionId.confirmStep,
   ActionId.skipStep,
+  ActionId.cutShort,
   ActionId.cancelRun,
   ActionId.ackIncident,
   ActionId.runRecovery,
