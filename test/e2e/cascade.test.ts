@@ -72,31 +72,27 @@ describe('the database stopped for 60 s while everything crashes', () => {
     }
   }, 240_000);
 
-  test(
-    '§1.1 after the database is back: Run recovery starts the fallen watchdogs, then restarts the plan\'s four, ' +
-      'each RUNNING with a new pid',
-    async () => {
-      await ops.click(ALICE, parentMessage, ActionId.ackIncident, 'Acknowledge');
-      await ops.click(ALICE, parentMessage, ActionId.runRecovery, 'Run recovery');
-      const run = await ops.runEnded(incidentId, 'postgres-failure', 150_000);
-      expect(run.state, await ops.describeRun(run)).toBe('succeeded');
-      const steps = await stack.bot.core.store.runs.steps(run.id);
-      // Dependency order (commands/topology.yml): auto_entry_supervisor trades on the watchdogs' feeds.
-      expect(steps.filter((s) => s.action.startsWith('service.')).map((s) => [s.title, s.state])).toEqual([
-        ['Start kalshi_api_watchdog if the outage left it down', 'succeeded'],
-        ['Start btc_price_watchdog if the outage left it down', 'succeeded'],
-        ['Restart trade_manager', 'succeeded'],
-        ['Restart trade_executor', 'succeeded'],
-        ['Restart active_trade_supervisor', 'succeeded'],
-        ['Restart auto_entry_supervisor', 'succeeded'],
-      ]);
-      const after = await programs(stack.sandbox);
-      for (const program of RECIO_PROGRAMS) {
-        expect(after[program], program).toMatchObject({ state: 'RUNNING' });
-        expect(after[program]!.pid, program).not.toBeNull();
-        expect(after[program]!.pid, program).not.toBe(pidsBefore[program]!.pid);
-      }
-    },
-    200_000,
-  );
+  test("§1.1 after the database is back: Run recovery starts the fallen watchdogs, then restarts the plan's four, " +
+    'each RUNNING with a new pid', async () => {
+    await ops.click(ALICE, parentMessage, ActionId.ackIncident, 'Acknowledge');
+    await ops.click(ALICE, parentMessage, ActionId.runRecovery, 'Run recovery');
+    const run = await ops.runEnded(incidentId, 'postgres-failure', 150_000);
+    expect(run.state, await ops.describeRun(run)).toBe('succeeded');
+    const steps = await stack.bot.core.store.runs.steps(run.id);
+    // Dependency order (commands/topology.yml): auto_entry_supervisor trades on the watchdogs' feeds.
+    expect(steps.filter((s) => s.action.startsWith('service.')).map((s) => [s.title, s.state])).toEqual([
+      ['Start kalshi_api_watchdog if the outage left it down', 'succeeded'],
+      ['Start btc_price_watchdog if the outage left it down', 'succeeded'],
+      ['Restart trade_manager', 'succeeded'],
+      ['Restart trade_executor', 'succeeded'],
+      ['Restart active_trade_supervisor', 'succeeded'],
+      ['Restart auto_entry_supervisor', 'succeeded'],
+    ]);
+    const after = await programs(stack.sandbox);
+    for (const program of RECIO_PROGRAMS) {
+      expect(after[program], program).toMatchObject({ state: 'RUNNING' });
+      expect(after[program]!.pid, program).not.toBeNull();
+      expect(after[program]!.pid, program).not.toBe(pidsBefore[program]!.pid);
+    }
+  }, 200_000);
 });

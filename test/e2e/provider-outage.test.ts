@@ -45,7 +45,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const runMessage = (button: string = ActionId.confirmStep) => ops.replyWithButton(parent, 'API provider outage', button);
+const runMessage = (button: string = ActionId.confirmStep) =>
+  ops.replyWithButton(parent, 'API provider outage', button);
 
 describe('provider-outage (§1.3)', () => {
   test('Kalshi answering 503 opens the provider incident; its feed freezes while the BTC feed goes on', async () => {
@@ -95,7 +96,11 @@ describe('provider-outage (§1.3)', () => {
       expect(steps[0]).toMatchObject({ state: 'failed', cutShortBy: ALICE });
       expect(steps[1]).toMatchObject({ title: 'Prolonged outage — disable auto_entry_supervisor', state: 'succeeded' });
       // The run message no longer offers it: the wait is over.
-      await eventually(async () => expect(buttonsOf(await runMessage())).not.toContain(ActionId.cutShort));
+      await eventually(() => {
+        const now = stack.slack.state.message(waiting.channel, waiting.ts)!;
+        expect(readable(now)).toContain('wait cut short');
+        expect(buttonsOf(now)).not.toContain(ActionId.cutShort);
+      });
     },
   );
 

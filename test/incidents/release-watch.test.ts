@@ -112,7 +112,10 @@ describe('ReleaseWatch', () => {
         ok: false,
         failure: { subject: 'v2.5.0', lastGoodTag: 'v2.4.0' },
       });
-      expect(await next.observe(host, GOOD, none, 3_000, true)).toMatchObject({ ok: true, failure: { state: 'recovered' } });
+      expect(await next.observe(host, GOOD, none, 3_000, true)).toMatchObject({
+        ok: true,
+        failure: { state: 'recovered' },
+      });
       expect(await leader.observe(host, GOOD, none, 4_000, true)).toBeUndefined();
     },
   );
@@ -133,7 +136,10 @@ describe('ReleaseWatch', () => {
     const host = aHost();
     const [a, b] = [(await aStore()).deployHistory, (await aStore()).deployHistory];
     await a.observe(host, GOOD, true, new Date(0));
-    const [x, y] = await Promise.all([a.observe(host, BAD, false, new Date(1_000)), b.observe(host, BAD, false, new Date(1_000))]);
+    const [x, y] = await Promise.all([
+      a.observe(host, BAD, false, new Date(1_000)),
+      b.observe(host, BAD, false, new Date(1_000)),
+    ]);
     expect(x.changedAt).toEqual(y.changedAt);
     const rows = await db.query(`SELECT commit FROM deploy_history WHERE host = '${host}' ORDER BY id`);
     expect(rows.rows.map((r: { commit: string }) => r.commit)).toEqual([GOOD.commit, BAD.commit]);

@@ -3,7 +3,15 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ALICE, BOB, CAROL, startEngineFixture, asRun, runReaches, type EngineFixture } from '../support/engine-fixture.js';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  startEngineFixture,
+  asRun,
+  runReaches,
+  type EngineFixture,
+} from '../support/engine-fixture.js';
 import { until } from '../support/monitor-fixture.js';
 import { ownedTempDir } from '../support/leftovers.js';
 
@@ -40,7 +48,10 @@ beforeAll(async () => {
   writeFileSync(
     outage,
     readFileSync(outage, 'utf8')
-      .replace('retry: { every: 30s, within: 15m, from: detected }', 'retry: { every: 1s, within: 15m, from: detected }')
+      .replace(
+        'retry: { every: 30s, within: 15m, from: detected }',
+        'retry: { every: 1s, within: 15m, from: detected }',
+      )
       .replace('retry: { every: 30s, within: 12h }', 'retry: { every: 1s, within: 60s }')
       .replace(/retry: \{ every: 5s, within: 5m \}/g, 'retry: { every: 1s, within: 60s }'),
   );
@@ -143,7 +154,11 @@ describe('1.3 provider outage', () => {
         btc: (await f.host.supervisor.program('btc_price_watchdog')).pid,
       };
       const run = asRun(
-        await f.ops.handle({ kind: 'run', scenario: 'provider-outage', dryRun: false }, await f.actor(ALICE), origin('po-1')),
+        await f.ops.handle(
+          { kind: 'run', scenario: 'provider-outage', dryRun: false },
+          await f.actor(ALICE),
+          origin('po-1'),
+        ),
       );
       expect((await run.done).state).toBe('awaiting_approval');
       const steps = await f.store.runs.steps(run.run.id);
@@ -185,7 +200,11 @@ describe('1.3 provider outage', () => {
       try {
         const { origin } = await outageIncident('fresh', 0);
         const run = asRun(
-          await f.ops.handle({ kind: 'run', scenario: 'provider-outage', dryRun: false }, await f.actor(ALICE), origin('po-2')),
+          await f.ops.handle(
+            { kind: 'run', scenario: 'provider-outage', dryRun: false },
+            await f.actor(ALICE),
+            origin('po-2'),
+          ),
         );
         const probe = await until('the probe retrying', async () => {
           const [first] = await f.store.runs.steps(run.run.id);
@@ -212,7 +231,12 @@ describe('1.3 provider outage', () => {
         expect(cuts.map((a) => [a.actor, a.outcome])).toEqual([[ALICE, 'ok']]);
         // Each refusal is audited: the role (CAROL) and the wait already over (BOB).
         const refusals = await f.store.audit.list({ target: `step:${probe.id}` });
-        expect(refusals.filter((a) => a.outcome !== 'ok').map((a) => a.actor).sort()).toEqual([BOB, CAROL].sort());
+        expect(
+          refusals
+            .filter((a) => a.outcome !== 'ok')
+            .map((a) => a.actor)
+            .sort(),
+        ).toEqual([BOB, CAROL].sort());
         await f.ops.cancelRun(run.run.id, await f.actor(ALICE), f.origin('po-2-cancel'));
       } finally {
         f.kalshi.status = 200;

@@ -99,7 +99,10 @@ describe('commands/topology.yml', () => {
 
   test('a runbook that brings a program up before one it needs is refused at load and by the check', async () => {
     const dir = commandsWith(
-      defaultTopologyText().replace('trade_manager: [postgresql, release]', 'trade_manager: [postgresql, auto_entry_supervisor]'),
+      defaultTopologyText().replace(
+        'trade_manager: [postgresql, release]',
+        'trade_manager: [postgresql, auto_entry_supervisor]',
+      ),
     );
     const problem =
       `${dir}/postgres-failure.yml: steps.5.for_each.values.0: brings trade_manager up before ` +

@@ -73,7 +73,10 @@ export async function cutShortWait(
   });
   if (!cut) {
     await access.auditRefusal(actor.id, `step:${stepId}`, 'not_waiting', origin);
-    return { type: 'text', text: `"${step.title}" is not waiting any more (it is ${step.state}): nothing to cut short.` };
+    return {
+      type: 'text',
+      text: `"${step.title}" is not waiting any more (it is ${step.state}): nothing to cut short.`,
+    };
   }
   const done = engine.drive(step.runId, actor.id);
   return { type: 'text', text: `${label}: the wait is over.`, driving: { runId: step.runId, done } };

@@ -87,7 +87,12 @@ function planStep(spec: StepSpec, host: string, params: JsonObject, title: strin
           }
         : {}),
       ...(spec.cut_short
-        ? { cutShort: { label: spec.cut_short.label, ...(spec.cut_short.confirms ? { confirms: spec.cut_short.confirms } : {}) } }
+        ? {
+            cutShort: {
+              label: spec.cut_short.label,
+              ...(spec.cut_short.confirms ? { confirms: spec.cut_short.confirms } : {}),
+            },
+          }
         : {}),
       ...(spec.note ? { note: spec.note } : {}),
       ...(lockService ? { lockService } : {}),

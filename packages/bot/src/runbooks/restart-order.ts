@@ -21,7 +21,8 @@ export function restartOrderProblems(runbooks: Runbooks, topology: Topology, dis
       if (typeof named !== 'string') continue;
       const each = step.for_each;
       if (each !== undefined && named === `{{${each.param}}}`)
-        each.values.forEach((v, i) => order.push({ program: v, path: `steps.${index}.for_each.values.${i}` }));
+        for (const [i, v] of each.values.entries())
+          order.push({ program: v, path: `steps.${index}.for_each.values.${i}` });
       else if (!named.includes('{{')) order.push({ program: named, path: `steps.${index}.params.service` });
     }
     for (const { program, path } of order) {

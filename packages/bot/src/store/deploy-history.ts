@@ -91,23 +91,28 @@ export function createDeployHistoryRepo(db: Db): DeployHistoryRepo {
     },
 
     async openFault(host) {
-      const [row] = await db.query<{ failure: JsonObject }>('SELECT failure FROM release_faults WHERE host = $1', [host]);
+      const [row] = await db.query<{ failure: JsonObject }>('SELECT failure FROM release_faults WHERE host = $1', [
+        host,
+      ]);
       return row?.failure;
     },
 
     async recordFault(host, failure) {
-      await db.query('INSERT INTO release_faults (host, failure) VALUES ($1, $2::jsonb) ON CONFLICT (host) DO NOTHING', [
+      await db.query(
+        'INSERT INTO release_faults (host, failure) VALUES ($1, $2::jsonb) ON CONFLICT (host) DO NOTHING',
+        [host, JSON.stringify(failure)],
+      );
+      const [row] = await db.query<{ failure: JsonObject }>('SELECT failure FROM release_faults WHERE host = $1', [
         host,
-        JSON.stringify(failure),
       ]);
-      const [row] = await db.query<{ failure: JsonObject }>('SELECT failure FROM release_faults WHERE host = $1', [host]);
       return row!.failure;
     },
 
     async closeFault(host) {
-      const [row] = await db.query<{ failure: JsonObject }>('DELETE FROM release_faults WHERE host = $1 RETURNING failure', [
-        host,
-      ]);
+      const [row] = await db.query<{ failure: JsonObject }>(
+        'DELETE FROM release_faults WHERE host = $1 RETURNING failure',
+        [host],
+      );
       return row?.failure;
     },
   };

@@ -87,7 +87,11 @@ function buttonsFor(run: Run, steps: Step[]): Block[] {
   const cuttable = steps
     .filter((s) => s.state === 'running' && !s.cutShortBy && planOf(s).cutShort !== undefined)
     .slice(0, 1)
-    .map((s) => actions(`${BlockId.stepActions}_cut_${s.idx}`, [button(planOf(s).cutShort!.label, ActionId.cutShort, s.id, 'danger')]));
+    .map((s) =>
+      actions(`${BlockId.stepActions}_cut_${s.idx}`, [
+        button(planOf(s).cutShort!.label, ActionId.cutShort, s.id, 'danger'),
+      ]),
+    );
   return [
     ...cuttable,
     ...perStep,
