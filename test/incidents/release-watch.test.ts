@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('ReleaseWatch', () => {
-  test('programs failing after the head changed are the release, with the tag it replaced as the last good one', async () => {
+  test('programs failing after the head changed are the release, the tag it replaced the last good one', async () => {
     const watch = new ReleaseWatch((await aStore()).deployHistory);
     const host = aHost();
     expect(await watch.observe(host, GOOD, none, 0, true)).toBeUndefined();
@@ -87,7 +87,7 @@ describe('ReleaseWatch', () => {
     expect(await watch.observe(aHost(), BAD, failing, 0, false)).toBeUndefined();
   });
 
-  test('a bot restarted after a bad deploy (a new process, the same store) names the good release it saw before', async () => {
+  test('a bot restarted after a bad deploy (a new process, same store) names the good release it saw', async () => {
     const host = aHost();
     const before = new ReleaseWatch((await aStore()).deployHistory);
     await before.observe(host, GOOD, none, 0, true);
@@ -120,7 +120,7 @@ describe('ReleaseWatch', () => {
     },
   );
 
-  test('two deploys in a row: the last good tag is the one every program ran with, not the one just replaced', async () => {
+  test('two deploys in a row: the last good tag is the one every program ran with, not the one replaced', async () => {
     const watch = new ReleaseWatch((await aStore()).deployHistory);
     const host = aHost();
     await watch.observe(host, GOOD, none, 0, true);

@@ -3,7 +3,10 @@ import type { ReleaseWatch } from './release-watch.js';
 
 /** One app host's programs, judged against its release. */
 export interface ReleaseVerdict {
-  /** The release fault (failing, or recovered) when the release is to blame; the programs are then not faults of their own. */
+  /**
+   * The release fault (failing, or recovered) when the release is to blame; the programs are then
+   * not faults of their own.
+   */
   release: Observation | undefined;
   /** The programs' own observations (empty when supervisord did not answer). */
   programs: Observation[];

@@ -47,7 +47,8 @@ export function createDeployHistoryRepo(db: Db): DeployHistoryRepo {
   const newest = async (tx: Db, host: string): Promise<HistoryRow | undefined> =>
     (
       await tx.query<HistoryRow>(
-        'SELECT id, commit, tag, seen_at, good_at, after_id FROM deploy_history WHERE host = $1 ORDER BY id DESC LIMIT 1',
+        `SELECT id, commit, tag, seen_at, good_at, after_id FROM deploy_history
+          WHERE host = $1 ORDER BY id DESC LIMIT 1`,
         [host],
       )
     )[0];

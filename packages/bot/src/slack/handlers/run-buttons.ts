@@ -6,8 +6,9 @@ import { beginButton, type ButtonArgs } from './button-request.js';
 type RunButton = 'confirm' | 'skip' | 'cut' | 'cancel';
 
 /**
- * Go-ahead / Skip on a gated step, the cut-short button of a retrying one, Cancel on a run. The value is the step's (or run's) id and
- * nothing else; the core checks the role, that the step is still waiting, and audits refusals.
+ * Go-ahead / Skip on a gated step, the cut-short button of a retrying one, Cancel on a run. The
+ * value is the step's (or run's) id and nothing else; the core checks the role, that the step is
+ * still waiting, and audits refusals.
  */
 export async function onRunButton(ctx: SlackContext, kind: RunButton, args: ButtonArgs): Promise<void> {
   const request = await beginButton(ctx, args);
