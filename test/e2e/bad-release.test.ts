@@ -14,7 +14,8 @@ import { ALICE, BOB, startStack, type E2EStack } from './support/stack.js';
  * deploy (a new process: what it knew is in the store) ties the failures, polled and pushed by
  * supervisord, to the deploy and opens one release incident naming the last good tag → Run
  * recovery → the rollback waits for a second lead_operator, who approves by typing the tag →
- * rolled back, smoke-tested → checklist green → Resolve → report. The plan makes a person type 4 commands, then smoke-test by hand.
+ * rolled back, smoke-tested → checklist green → Resolve → report. The plan makes a person type 4
+ * commands, then smoke-test by hand.
  */
 let stack: E2EStack;
 let ops: Operators;

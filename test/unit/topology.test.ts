@@ -88,7 +88,7 @@ describe('commands/topology.yml', () => {
     ]);
   });
 
-  test('the shipped topology orders the recovery: the watchdogs before auto_entry_supervisor, which trades on their feeds', () => {
+  test('the shipped order: the watchdogs before auto_entry_supervisor, which trades on their feeds', () => {
     const topology = loadTopology(COMMANDS, 'commands', RUNBOOKS);
     expect([...topology.programsNeeded('auto_entry_supervisor')].sort()).toEqual([
       'btc_price_watchdog',
