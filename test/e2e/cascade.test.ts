@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import { breakScenario, heal } from '@recio/sandbox/index';
+import type { MessageRecord } from '@recio/slack-emulator/index';
+import { ActionId } from '@recio/bot/slack/ids';
 import { eventually, Operators, readable } from './support/operator.js';
-import { programs } from './support/sandbox-facts.js';
-import { OPS, startStack, type E2EStack } from './support/stack.js';
+import { programs, type ProgramFact } from './support/sandbox-facts.js';
+import { ALICE, OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * A cascade as it really happens (issue 13): PostgreSQL stopped, every program loses its
@@ -15,6 +17,9 @@ let stack: E2EStack;
 let ops: Operators;
 /** Long enough for supervisord to give up on all six on a slow machine (startretries × backoff). */
 const OUTAGE_MS = 60_000;
+let pidsBefore: Record<string, ProgramFact>;
+let incidentId: string;
+let parentMessage: MessageRecord;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -30,8 +35,11 @@ const topLevel = () => stack.slack.state.messagesIn(OPS, { topLevelOnly: true })
 describe('the database stopped while everything crashes', () => {
   test('exactly one thread in the ops channel: the database, with every program as a symptom', async () => {
     const before = topLevel().length;
+    pidsBefore = await programs(stack.sandbox);
     await breakScenario(stack.sandbox, 'postgres-failure', { variant: 'stop' });
     const { incident, parent } = await ops.incidentPosted('db:sbx1');
+    incidentId = incident.id;
+    parentMessage = parent;
     // Every program, the watchdogs too, gave up: supervisord says FATAL for all six.
     await eventually(
       async () => {
@@ -62,4 +70,28 @@ describe('the database stopped while everything crashes', () => {
       ).toHaveLength(1);
     }
   }, 240_000);
+
+  test("§1.1 after the database is back: Run recovery starts the fallen watchdogs, then restarts the plan's four, " +
+    'each RUNNING with a new pid', async () => {
+    await ops.click(ALICE, parentMessage, ActionId.ackIncident, 'Acknowledge');
+    await ops.click(ALICE, parentMessage, ActionId.runRecovery, 'Run recovery');
+    const run = await ops.runEnded(incidentId, 'postgres-failure', 150_000);
+    expect(run.state, await ops.describeRun(run)).toBe('succeeded');
+    const steps = await stack.bot.core.store.runs.steps(run.id);
+    // Dependency order (commands/topology.yml): auto_entry_supervisor trades on the watchdogs' feeds.
+    expect(steps.filter((s) => s.action.startsWith('service.')).map((s) => [s.title, s.state])).toEqual([
+      ['Start kalshi_api_watchdog if the outage left it down', 'succeeded'],
+      ['Start btc_price_watchdog if the outage left it down', 'succeeded'],
+      ['Restart trade_manager', 'succeeded'],
+      ['Restart trade_executor', 'succeeded'],
+      ['Restart active_trade_supervisor', 'succeeded'],
+      ['Restart auto_entry_supervisor', 'succeeded'],
+    ]);
+    const after = await programs(stack.sandbox);
+    for (const program of RECIO_PROGRAMS) {
+      expect(after[program], program).toMatchObject({ state: 'RUNNING' });
+      expect(after[program]!.pid, program).not.toBeNull();
+      expect(after[program]!.pid, program).not.toBe(pidsBefore[program]!.pid);
+    }
+  }, 200_000);
 });

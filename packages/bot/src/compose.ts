@@ -25,6 +25,7 @@ import type { Drills } from './operations/types.js';
 import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
+import { checkRestartOrder } from './runbooks/restart-order.js';
 import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
@@ -142,6 +143,7 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
   const runbooks = loadRunbooks(runbooksDir);
   // The dependency graph beside them, refused the same way (a cycle, an unknown program…).
   const topology = loadTopology(runbooksDir, config.env.RECIO_RUNBOOKS_DIR, new Set(runbooks.keys()));
+  checkRestartOrder(runbooks, topology, config.env.RECIO_RUNBOOKS_DIR);
   const { logger } = options;
   const store = await openStore({ ...storeOptionsFromConfig(config), logger, migrate: options.migrate ?? true });
   let hosts: Hosts;

@@ -63,4 +63,6 @@ export interface Step {
   outcome: string | null;
   result: Json | null;
   outputExcerpt: string | null;
+  /** A lead_operator ended this step's retry wait (a `cut_short` button): who. */
+  cutShortBy?: string | null;
 }

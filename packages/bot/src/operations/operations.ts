@@ -200,6 +200,10 @@ export class Operations {
     return this.deps.decisions.confirmStep(stepId, actor, origin);
   }
 
+  cutShort(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    return this.deps.decisions.cutShort(stepId, actor, origin);
+  }
+
   skipStep(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
     return this.deps.decisions.skipStep(stepId, actor, origin);
   }

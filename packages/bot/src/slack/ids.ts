@@ -14,6 +14,8 @@ export const ActionId = {
   reviewBreakGlass: 'recio_break_glass_review',
   confirmStep: 'recio_step_confirm',
   skipStep: 'recio_step_skip',
+  /** Ends a retrying step's wait (its label says what follows: "Disable auto entry now"). */
+  cutShort: 'recio_step_cut_short',
   cancelRun: 'recio_run_cancel',
   ackIncident: 'recio_incident_ack',
   runRecovery: 'recio_incident_recover',

@@ -27,4 +27,5 @@ export type { TimelineEvent, TimelineInput, TimelineRepo } from './timeline.js';
 export type { EnqueueInput, OutboxKind, OutboxMessage, OutboxPayload, OutboxRepo, OutboxState } from './outbox.js';
 export type { DoctorReportsRepo } from './doctor-reports.js';
 export type { BackupCheck, BackupChecksRepo, BackupJob } from './backup-checks.js';
+export type { DeployHead, DeployHistoryRepo, DeployState } from './deploy-history.js';
 export type { LockAttempt, LockRequest, LocksRepo, ServiceLock } from './locks.js';

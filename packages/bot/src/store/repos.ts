@@ -3,6 +3,7 @@ import { createAuditRepo, type AuditRepo } from './audit.js';
 import { createBackupChecksRepo, type BackupChecksRepo } from './backup-checks.js';
 import { createBreakGlassRepo, type BreakGlassRepo } from './break-glass.js';
 import type { Db } from './db.js';
+import { createDeployHistoryRepo, type DeployHistoryRepo } from './deploy-history.js';
 import { createDoctorReportsRepo, type DoctorReportsRepo } from './doctor-reports.js';
 import { createDeliveriesRepo, type DeliveriesRepo } from './deliveries.js';
 import { createIncidentsRepo, type IncidentsRepo } from './incidents.js';
@@ -26,6 +27,7 @@ export interface Repos {
   doctorReports: DoctorReportsRepo;
   backupChecks: BackupChecksRepo;
   breakGlass: BreakGlassRepo;
+  deployHistory: DeployHistoryRepo;
 }
 
 export function createRepos(db: Db, instanceId: string): Repos {
@@ -42,5 +44,6 @@ export function createRepos(db: Db, instanceId: string): Repos {
     doctorReports: createDoctorReportsRepo(db),
     backupChecks: createBackupChecksRepo(db),
     breakGlass: createBreakGlassRepo(db),
+    deployHistory: createDeployHistoryRepo(db),
   };
 }

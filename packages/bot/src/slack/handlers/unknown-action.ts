@@ -25,6 +25,7 @@ const BUTTONS: ReadonlySet<string> = new Set([
   ActionId.reviewBreakGlass,
   ActionId.confirmStep,
   ActionId.skipStep,
+  ActionId.cutShort,
   ActionId.cancelRun,
   ActionId.ackIncident,
   ActionId.runRecovery,

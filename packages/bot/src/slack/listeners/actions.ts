@@ -20,6 +20,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.reviewBreakGlass, (args) => onReviewBreakGlassClick(ctx, args));
   on(ActionId.confirmStep, (args) => onRunButton(ctx, 'confirm', args));
   on(ActionId.skipStep, (args) => onRunButton(ctx, 'skip', args));
+  on(ActionId.cutShort, (args) => onRunButton(ctx, 'cut', args));
   on(ActionId.cancelRun, (args) => onRunButton(ctx, 'cancel', args));
   on(ActionId.ackIncident, (args) => onIncidentButton(ctx, 'acknowledge', args));
   on(ActionId.runRecovery, (args) => onIncidentButton(ctx, 'recover', args));

@@ -1,4 +1,5 @@
 import { stepOutputFilename } from '../../runbooks/run-notices.js';
+import { planOf } from '../../runbooks/step-plan.js';
 import { ActionId, BlockId } from '../ids.js';
 import {
   actions,
@@ -84,7 +85,17 @@ function buttonsFor(run: Run, steps: Step[]): Block[] {
       ]),
     );
   const more = gated.length - perStep.length;
+  // A retrying step a lead_operator may end now ("Disable auto entry now"): only while it runs, once.
+  const cuttable = steps
+    .filter((s) => s.state === 'running' && !s.cutShortBy && planOf(s).cutShort !== undefined)
+    .slice(0, 1)
+    .map((s) =>
+      actions(`${BlockId.stepActions}_cut_${s.idx}`, [
+        button(planOf(s).cutShort!.label, ActionId.cutShort, s.id, 'danger'),
+      ]),
+    );
   return [
+    ...cuttable,
     ...perStep,
     ...(more > 0
       ? [context(`${more} more step${more === 1 ? '' : 's'} waiting: \`recio\` on the bot host lists them.`)]
