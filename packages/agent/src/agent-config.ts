@@ -8,6 +8,7 @@ import {
   BackupsSection,
   ConfigBackupSection,
   DeploySection,
+  PitrSection,
   RestoreSection,
   SupervisordSection,
   ScratchSection,
@@ -59,6 +60,7 @@ export const AgentConfigSchema = z.strictObject({
       env: z.record(z.string(), z.string()).default({}),
       restore: RestoreSection,
       scratch: ScratchSection,
+      pitr: PitrSection,
     })
     .prefault({}),
   backups: BackupsSection,

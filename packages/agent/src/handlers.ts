@@ -7,6 +7,7 @@ import { backupVerify } from './actions/backup-verify.js';
 import { configArchive } from './actions/config-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
+import { dbPitrRestore, dbPitrWindow } from './actions/db-pitr.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
 import { eventsFollow } from './actions/events.js';
@@ -33,6 +34,8 @@ export const HANDLERS: ActionHandlers = {
   'backup.create': backupCreate,
   'backup.list': backupList,
   'db.restore': dbRestore,
+  'db.pitr.window': dbPitrWindow,
+  'db.pitr.restore': dbPitrRestore,
   'backup.prune': backupPrune,
   'backup.offsite': backupOffsite,
   'backup.verify': backupVerify,

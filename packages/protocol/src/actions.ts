@@ -10,6 +10,7 @@ export {
   BackupFileName,
   FeedName,
   NIGHTLY_DUMP,
+  PitrTarget,
   ReleaseTag,
   SAFETY_DUMP,
   ServiceName,
