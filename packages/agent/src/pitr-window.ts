@@ -2,26 +2,9 @@ import { z } from 'zod';
 import type { ActionContext, ActionOutcome } from './action-context.js';
 import { failed, failedRun } from './action-context.js';
 import { ErrorCode } from '@recio/protocol/errors';
+import type { PitrWindow } from '@recio/protocol/pitr-window';
 
-/**
- * The recoverable window of point-in-time recovery on this host: from the end of the oldest base
- * backup (nothing earlier can be rebuilt) to the newest WAL the archive holds (nothing later is
- * there to replay). The bot validates a proposed target against it; db.pitr.restore checks it again.
- */
-export interface PitrWindow {
-  /** ISO UTC; null when the repository holds no base backup yet (nothing can be restored). */
-  from: string | null;
-  /** ISO UTC; null as `from`. */
-  to: string | null;
-  /**
-   * `archiver`: the server's pg_stat_archiver.last_archived_time (the database answered). `backup`:
-   * the newest base backup's end, when the server is down or has archived nothing since it started.
-   */
-  toSource: 'archiver' | 'backup' | 'none';
-  backups: Array<{ label: string; type: string; start: string; stop: string }>;
-  /** The oldest and newest WAL segment names in the archive. */
-  wal: { min: string; max: string } | null;
-}
+export { outsideWindow, windowText, type PitrWindow } from '@recio/protocol/pitr-window';
 
 // pgBackRest's `info --output=json`: only what is read here; everything else may change freely.
 const Info = z.array(
@@ -49,6 +32,7 @@ export async function pgQuery(ctx: ActionContext, sql: string) {
   return ctx.run([...ctx.config.db.psql, '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: ctx.config.db.env });
 }
 
+/** db.pitr.window's answer, from `pgbackrest info` and the server's archiver statistics. */
 export async function readPitrWindow(ctx: ActionContext): Promise<PitrWindow | ActionOutcome> {
   const run = await ctx.run([...ctx.config.db.pitr.pgbackrest, 'info', '--output=json'], { env: ctx.config.db.env });
   if (run.exitCode !== 0 || run.timedOut) return failedRun(run, 'pgbackrest info');
@@ -73,22 +57,4 @@ export async function readPitrWindow(ctx: ActionContext): Promise<PitrWindow | A
   if (Number.isFinite(archivedAt) && archivedAt * 1000 > Date.parse(newest.stop))
     return { from: oldest.stop, to: new Date(archivedAt * 1000).toISOString(), toSource: 'archiver', backups, wal };
   return { from: oldest.stop, to: newest.stop, toSource: 'backup', backups, wal };
-}
-
-/** Why `target` cannot be recovered to, or undefined when it lies inside the window. */
-export function windowText(window: PitrWindow): string {
-  return window.from === null
-    ? 'no base backup yet: nothing is recoverable'
-    : `recoverable window: ${window.from} .. ${window.to} (UTC)`;
-}
-
-export function outsideWindow(target: Date, window: PitrWindow, now: Date): string | undefined {
-  const shown = windowText(window);
-  if (target.getTime() > now.getTime()) return `${target.toISOString()} is in the future; ${shown}`;
-  if (window.from === null || window.to === null) return 'the pgBackRest repository holds no base backup yet';
-  if (target.getTime() < Date.parse(window.from))
-    return `${target.toISOString()} is before the oldest base backup ended; ${shown}`;
-  if (target.getTime() > Date.parse(window.to))
-    return `${target.toISOString()} is after the newest archived WAL; ${shown}`;
-  return undefined;
 }

@@ -54,6 +54,8 @@ export interface CoreSettings {
   lockWaitMs: number;
   /** Past it an approval is void and the run does not proceed on it. */
   approvalTtlMs: number;
+  /** RECIO_PITR_MARGIN_SECONDS (default 60). */
+  pitrMarginSeconds?: number;
   monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
   /** The fleet file (drills from Slack run only where it is a sandbox's). */
   fleetPath?: string | undefined;
@@ -118,6 +120,7 @@ export function coreSettingsOf(config: Config): CoreSettings {
     },
     lockWaitMs: 60_000,
     approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
+    pitrMarginSeconds: env.RECIO_PITR_MARGIN_SECONDS,
     incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
     monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
     fleetPath: env.RECIO_FLEET,
@@ -180,6 +183,7 @@ export function assembleCore(
     checks: settings.checks,
     lockWaitMs: settings.lockWaitMs,
     approvalTtlMs: settings.approvalTtlMs,
+    ...(settings.pitrMarginSeconds === undefined ? {} : { pitrMarginSeconds: settings.pitrMarginSeconds }),
     logger,
     onChange: outbox,
     observer: signals.engineObserver(),
