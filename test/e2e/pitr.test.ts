@@ -1,27 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '@recio/bot/config';
-import { hostsFromConfig, type Hosts } from '@recio/bot/hosts/fleet-hosts';
-import { DROPPED_TABLE, sandboxDown, sandboxUp, type Sandbox } from '@recio/sandbox/index';
+import { ActionId } from '@recio/bot/slack/ids';
+import { breakScenario, DROPPED_TABLE, type Sandbox } from '@recio/sandbox/index';
 import { pitrBaseBackup } from '@recio/sandbox/sandbox-pitr';
 import { logFileOf } from '@recio/sandbox/sandbox-paths';
 import { postmasterPid } from '@recio/sandbox/sandbox-postgres';
 import { waitFor } from '@recio/sandbox/wait-for';
-import { markOwned, ownedTempDir } from '../support/leftovers.js';
+import { eventually, Operators, readable } from './support/operator.js';
+import { ALICE, BOB, OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * Point-in-time recovery on the sandbox, through the agent over SSH as the bot reaches it: the
  * sandbox's cluster archives its WAL to a pgBackRest repository in the sandbox's dirs; a table is
  * dropped at T and db.pitr.restore brings the cluster back to just before T, with every row written
  * before then and none written after. Targets outside the window are refused with nothing touched.
+ * Last, the same through Slack: the incident's detection time minus the margin is proposed, a second
+ * lead_operator types it, the table comes back.
  */
-let dir: string;
+let stack: E2EStack;
 let sandbox: Sandbox;
-let hosts: Hosts;
-const isRoot = process.getuid?.() === 0;
-const userName = `recio-pitr${Math.floor(Math.random() * 0xffff).toString(16)}`;
+/** Small: the drop is detected within seconds here, and every second of margin is writes lost. */
+const MARGIN_SECONDS = 2;
 
 interface PitrWindow {
   from: string | null;
@@ -42,7 +42,9 @@ async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[]
 }
 const dbNow = async () => (await query<{ t: Date }>('SELECT clock_timestamp() AS t'))[0]!.t;
 const run = (action: string, params: Record<string, unknown>) =>
-  hosts.run('sbx1', { action, params } as Parameters<Hosts['run']>[1], { deadlineMs: 280_000 });
+  stack.bot.core.hosts.run('sbx1', { action, params } as Parameters<E2EStack['bot']['core']['hosts']['run']>[1], {
+    deadlineMs: 280_000,
+  });
 const window = async () => {
   const answer = await run('db.pitr.window', {});
   expect(answer.ok, answer.error?.message).toBe(true);
@@ -50,22 +52,19 @@ const window = async () => {
 };
 const feedRows = async (table: string, target: Date) =>
   Number(
-    (await query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ts < $1`, [new Date(target.getTime() - 500)]))[0]
-      ?.n,
+    (
+      await query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ts < $1`, [new Date(target.getTime() - 500)])
+    )[0]?.n,
   );
 const auditLines = () => readFileSync(logFileOf(sandbox.paths, 'agent-audit'), 'utf8').trim().split('\n');
 
 beforeAll(async () => {
-  dir = await ownedTempDir('sbx-pitr');
-  markOwned('sandbox', dir);
-  sandbox = await sandboxUp({ dir, user: userName, tuning: { btcIntervalMs: 250, dbGraceSeconds: 5 } });
-  hosts = hostsFromConfig(loadConfig(sandbox.env), (path) => readFileSync(path, 'utf8'));
+  stack = await startStack({ env: { RECIO_PITR_MARGIN_SECONDS: String(MARGIN_SECONDS) } });
+  sandbox = stack.sandbox;
 });
 
 afterAll(async () => {
-  await hosts?.close();
-  if (dir !== undefined) await sandboxDown(dir).catch(() => undefined);
-  if (isRoot) await execa('userdel', [userName], { reject: false });
+  await stack?.stop();
 });
 
 describe('db.pitr on the sandbox (pgBackRest)', () => {
@@ -120,7 +119,10 @@ describe('db.pitr on the sandbox (pgBackRest)', () => {
     );
     const target = new Date(lastWrite.getTime() + 1_000);
     // Feed rows stamped half a second before the target were committed before it (a write takes milliseconds).
-    const before = { prices: await feedRows('btc_price_log', target), snapshots: await feedRows(DROPPED_TABLE, target) };
+    const before = {
+      prices: await feedRows('btc_price_log', target),
+      snapshots: await feedRows(DROPPED_TABLE, target),
+    };
     expect(before.snapshots).toBeGreaterThan(0);
     const [dropped] = await query<{ t: Date }>('SELECT now() AS t');
     await query(`DROP TABLE ${DROPPED_TABLE}`);
@@ -139,4 +141,71 @@ describe('db.pitr on the sandbox (pgBackRest)', () => {
     // The cluster is a primary again and archives on its new timeline.
     expect((await query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]?.r).toBe(false);
   });
+});
+
+describe('pitr-restore through Slack', () => {
+  const mention = (text: string, threadTs: string) =>
+    stack.slack.deliver.userMessage({
+      user: ALICE,
+      channel: OPS,
+      text: `<@${stack.slack.workspace.bot.userId}> ${text}`,
+      threadTs,
+    });
+
+  test('a target before the oldest base backup is refused with the window before anyone approves, and audited', async () => {
+    const posted = await stack.slack.deliver.userMessage({ user: ALICE, channel: OPS, text: 'pitr check' });
+    await mention('run pitr-restore 2020-01-01T00:00:00Z', posted.message.ts);
+    const entry = await eventually(async () => {
+      const [found] = await stack.bot.core.store.audit.list({ action: 'step.refused' });
+      if (found === undefined) throw new Error('no step.refused audit row yet');
+      return found;
+    }, 60_000);
+    const runId = (entry.detail as { run: string }).run;
+    const run = await eventually(async () => {
+      const got = await stack.bot.core.store.runs.get(runId);
+      if (got?.state !== 'failed') throw new Error(`run is ${got?.state}`);
+      return got;
+    });
+    expect(run.scenario).toBe('pitr-restore');
+    const steps = await stack.bot.core.store.runs.steps(run.id);
+    expect(steps.map((s) => [s.action, s.state])).toEqual([
+      ['db.pitr.window', 'succeeded'],
+      ['db.pitr.restore', 'failed'],
+      ...Array(4).fill(['service.restart', 'pending']),
+    ]);
+    // Never sent: the agent's own audit log has no request for that target.
+    expect(auditLines().some((line) => line.includes('2020-01-01T00:00:00Z'))).toBe(false);
+    expect(steps[1]?.result).toBeNull();
+    const timeline = (await stack.bot.core.store.timeline.list({ runId: run.id })).map((e) => e.text).join('\n');
+    expect(timeline).toMatch(
+      /refused, nothing ran: cannot recover to 2020-01-01T00:00:00Z: .*before the oldest base backup/,
+    );
+    expect(timeline).toMatch(/recoverable window: \S+ \.\. \S+ \(UTC\)/);
+  });
+
+  test('a dropped table: the target is the detection time minus the margin, bob types it, the table is back', async () => {
+    const ops = new Operators(stack);
+    const [before] = await query<{ n: string }>(`SELECT count(*) AS n FROM ${DROPPED_TABLE}`);
+    expect(Number(before?.n)).toBeGreaterThan(0);
+    await breakScenario(sandbox, 'postgres-failure', { variant: 'drop-table' });
+    const { incident, parent } = await ops.incidentPosted('db:sbx1');
+    await mention('run pitr-restore', parent.ts);
+    const approval = await ops.replyWithButton(
+      parent,
+      'Rewind the database to the target time',
+      ActionId.approve,
+      90_000,
+    );
+    const expected = new Date(Math.floor(incident.openedAt.getTime() / 1000) * 1000 - MARGIN_SECONDS * 1000);
+    const target = expected.toISOString().replace('.000Z', 'Z');
+    expect(readable(approval)).toContain(`Rewinds *the whole cluster* to \`${target}\``);
+    const kept = await feedRows('btc_price_log', expected);
+    await ops.approve(BOB, approval, `${target.slice(0, 10)} ${target.slice(11, 19)}`);
+    const run = await ops.runEnded(incident.id, 'pitr-restore', 240_000);
+    expect(run.state, await ops.describeRun(run)).toBe('succeeded');
+    const restore = (await stack.bot.core.store.runs.steps(run.id)).find((s) => s.action === 'db.pitr.restore')!;
+    expect(restore.params).toMatchObject({ target });
+    expect(await feedRows(DROPPED_TABLE, expected)).toBeGreaterThan(0);
+    expect(await feedRows('btc_price_log', expected)).toBe(kept);
+  }, 300_000);
 });

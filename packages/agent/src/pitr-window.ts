@@ -42,7 +42,8 @@ export async function readPitrWindow(ctx: ActionContext): Promise<PitrWindow | A
   } catch (error) {
     return failed(ErrorCode.ActionFailed, `pgbackrest info printed something unexpected: ${(error as Error).message}`);
   }
-  if (stanza === undefined) return failed(ErrorCode.NotConfigured, 'pgbackrest info lists no stanza: run stanza-create');
+  if (stanza === undefined)
+    return failed(ErrorCode.NotConfigured, 'pgbackrest info lists no stanza: run stanza-create');
   const backups = stanza.backup
     .filter((b) => b.error !== true)
     .map((b) => ({ label: b.label, type: b.type, start: iso(b.timestamp.start), stop: iso(b.timestamp.stop) }))
@@ -52,9 +53,17 @@ export async function readPitrWindow(ctx: ActionContext): Promise<PitrWindow | A
   const oldest = backups[0];
   const newest = backups.at(-1);
   if (oldest === undefined || newest === undefined) return { from: null, to: null, toSource: 'none', backups, wal };
-  const archived = await pgQuery(ctx, 'SELECT extract(epoch FROM last_archived_time) FROM pg_stat_archiver');
-  const archivedAt = archived.exitCode === 0 ? Number.parseFloat(archived.stdout.trim()) : Number.NaN;
+  const archiver = await pgQuery(
+    ctx,
+    "SELECT coalesce(extract(epoch FROM last_archived_time), 0) || '|' || " +
+      "coalesce(extract(epoch FROM last_failed_time), 0) || '|' || extract(epoch FROM now()) FROM pg_stat_archiver",
+  );
+  const [archivedAt = Number.NaN, failedAt = Number.NaN, now = Number.NaN] =
+    archiver.exitCode === 0 ? archiver.stdout.trim().split('|').map(Number) : [];
+  const at = (epoch: number) => new Date(epoch * 1000).toISOString();
+  if (Number.isFinite(now) && failedAt <= archivedAt)
+    return { from: oldest.stop, to: at(now), toSource: 'live', backups, wal };
   if (Number.isFinite(archivedAt) && archivedAt * 1000 > Date.parse(newest.stop))
-    return { from: oldest.stop, to: new Date(archivedAt * 1000).toISOString(), toSource: 'archiver', backups, wal };
+    return { from: oldest.stop, to: at(archivedAt), toSource: 'archiver', backups, wal };
   return { from: oldest.stop, to: newest.stop, toSource: 'backup', backups, wal };
 }

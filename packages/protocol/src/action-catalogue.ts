@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { BackupFileName, FeedName, PitrTarget, ReleaseTag, ServiceName, Sha256, TableName, WaitSeconds } from './action-fields.js';
+import {
+  BackupFileName,
+  FeedName,
+  PitrTarget,
+  ReleaseTag,
+  ServiceName,
+  Sha256,
+  TableName,
+  WaitSeconds,
+} from './action-fields.js';
 
 /**
  * What running an action means for the system, whatever host runs it. Only three combinations are

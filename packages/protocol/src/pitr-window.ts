@@ -10,10 +10,12 @@ export interface PitrWindow {
   /** ISO UTC; null as `from`. */
   to: string | null;
   /**
-   * `archiver`: the server's pg_stat_archiver.last_archived_time (the database answered). `backup`:
-   * the newest base backup's end, when the server is down or has archived nothing since it started.
+   * `live`: now — the server answers and its archiver has not failed since it last succeeded, and
+   * db.pitr.restore archives the current WAL segment before it restores. `archiver`: the server's
+   * pg_stat_archiver.last_archived_time (its archiving fails now). `backup`: the newest base backup's
+   * end, when the server is down.
    */
-  toSource: 'archiver' | 'backup' | 'none';
+  toSource: 'live' | 'archiver' | 'backup' | 'none';
   backups: Array<{ label: string; type: string; start: string; stop: string }>;
   /** The oldest and newest WAL segment names in the archive. */
   wal: { min: string; max: string } | null;

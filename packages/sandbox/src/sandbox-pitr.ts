@@ -63,9 +63,10 @@ export function archiveSettings(layout: PitrLayout): string[] {
 export function ensurePitrConfig(paths: SandboxPaths, state: SandboxState, layout: PitrLayout, user: UnixAccount) {
   ensureDir(layout.repo, 0o700, user);
   ensureDir(layout.socketDir, 0o700, user);
-  for (const dir of ['pgbackrest-log', 'pgbackrest-lock', 'pgbackrest-spool']) ensureDir(join(paths.pgDir, dir), 0o700, user);
+  for (const dir of ['pgbackrest-log', 'pgbackrest-lock', 'pgbackrest-spool'])
+    ensureDir(join(paths.pgDir, dir), 0o700, user);
   const text = [
-    '# Written by `recio sandbox up`: the sandbox cluster\'s pgBackRest repository.',
+    "# Written by `recio sandbox up`: the sandbox cluster's pgBackRest repository.",
     '[global]',
     `repo1-path=${layout.repo}`,
     'repo1-retention-full=2',

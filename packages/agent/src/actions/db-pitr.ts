@@ -60,7 +60,14 @@ export const dbPitrRestore: ActionHandler<'db.pitr.restore'> = async ({ target, 
   if (stop.exitCode !== 0 || stop.timedOut)
     return failedRun(stop, `stopping PostgreSQL before the restore (nothing restored): ${pitr.stop.join(' ')}`, base);
   const restore = await ctx.run(
-    [...pitr.pgbackrest, '--delta', '--type=time', `--target=${pgbackrestTime(target)}`, '--target-action=promote', 'restore'],
+    [
+      ...pitr.pgbackrest,
+      '--delta',
+      '--type=time',
+      `--target=${pgbackrestTime(target)}`,
+      '--target-action=promote',
+      'restore',
+    ],
     { env: ctx.config.db.env },
   );
   if (restore.exitCode !== 0 || restore.timedOut) {
@@ -76,7 +83,7 @@ export const dbPitrRestore: ActionHandler<'db.pitr.restore'> = async ({ target, 
   if (start.exitCode !== 0 || start.timedOut)
     return failedRun(start, `restored to ${target} but PostgreSQL did not start: ${pitr.start.join(' ')}`, base);
   return finishRecovery(ctx, target, base, waitSeconds);
-}
+};
 
 /** Waits until recovery reached the target and the server was promoted, then checks the tables. */
 async function finishRecovery(
@@ -106,7 +113,11 @@ async function finishRecovery(
   const data = { ...base, restoredTo: target, lastReplayedCommit: lastReplayed, tables };
   return tables.missing.length === 0
     ? succeeded(data)
-    : failed(ErrorCode.TablesMissing, `restored to ${target} but tables are missing: ${tables.missing.join(', ')}`, data);
+    : failed(
+        ErrorCode.TablesMissing,
+        `restored to ${target} but tables are missing: ${tables.missing.join(', ')}`,
+        data,
+      );
 }
 
 /** pgBackRest reads only `YYYY-MM-DD HH:MM:SS[.mmm]+00` (it picks the backup set from it); still one argv element. */
@@ -116,8 +127,13 @@ export function pgbackrestTime(target: string): string {
 
 function refuse(target: string, why: string, window: PitrWindow | undefined): ActionOutcome {
   const shown = window === undefined || why.includes('recoverable window') ? '' : `; ${windowText(window)}`;
-  return failed(ErrorCode.OutsideWindow, `cannot recover to ${target}: ${why}${shown}. Nothing was restored`, {
-    target,
-    window: window ?? null,
-  }, 2);
+  return failed(
+    ErrorCode.OutsideWindow,
+    `cannot recover to ${target}: ${why}${shown}. Nothing was restored`,
+    {
+      target,
+      window: window ?? null,
+    },
+    2,
+  );
 }

@@ -41,7 +41,11 @@ export async function choosePitr(
     return { kind: 'refused', why: `\`${target}\` is not a UTC time like 2026-11-27T16:59:59Z`, window: null };
   const read = await hosts.run(step.host, { action: 'db.pitr.window', params: {} }, { deadlineMs: 60_000 });
   if (!read.ok)
-    return { kind: 'refused', why: `cannot read the recoverable window: ${read.error?.message ?? 'failed'}`, window: null };
+    return {
+      kind: 'refused',
+      why: `cannot read the recoverable window: ${read.error?.message ?? 'failed'}`,
+      window: null,
+    };
   const window = read.data as PitrWindow;
   const why = outsideWindow(new Date(target), window, now);
   if (why !== undefined) return { kind: 'refused', why: `cannot recover to ${target}: ${why}`, window };
