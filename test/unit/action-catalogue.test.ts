@@ -20,6 +20,7 @@ const READ_ONLY: ActionName[] = [
   'db.status',
   'db.tables',
   'db.freshness',
+  'db.pitr.window',
   'backup.list',
   'backup.verify',
   'agent.info',
@@ -60,9 +61,15 @@ describe('the action catalogue', () => {
     'reads are read-only and repeatable; ' + 'restore and rollback are dangerous; restarts are never repeated blindly',
     () => {
       expect(ACTION_NAMES.filter((name) => !traitsOf(name).mutating).sort()).toEqual([...READ_ONLY].sort());
-      expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.restore', 'deploy.rollback']);
+      expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.pitr.restore', 'db.restore', 'deploy.rollback']);
       const notRepeatable = ACTION_NAMES.filter((name) => !traitsOf(name).idempotent).sort();
-      expect(notRepeatable).toEqual(['db.restart', 'db.restore', 'deploy.rollback', 'service.restart']);
+      expect(notRepeatable).toEqual([
+        'db.pitr.restore',
+        'db.restart',
+        'db.restore',
+        'deploy.rollback',
+        'service.restart',
+      ]);
       for (const name of ACTION_NAMES) {
         const traits = traitsOf(name);
         if (traits.dangerous) expect(traits, name).toMatchObject({ mutating: true, idempotent: false });
