@@ -152,7 +152,7 @@ describe('pitr-restore through Slack', () => {
       threadTs,
     });
 
-  test('a target before the oldest base backup is refused with the window before anyone approves, and audited', async () => {
+  test('a target before the oldest base backup is refused with the window before approval, audited', async () => {
     const posted = await stack.slack.deliver.userMessage({ user: ALICE, channel: OPS, text: 'pitr check' });
     await mention('run pitr-restore 2020-01-01T00:00:00Z', posted.message.ts);
     const entry = await eventually(async () => {
@@ -183,7 +183,7 @@ describe('pitr-restore through Slack', () => {
     expect(timeline).toMatch(/recoverable window: \S+ \.\. \S+ \(UTC\)/);
   });
 
-  test('a dropped table: the target is the detection time minus the margin, bob types it, the table is back', async () => {
+  test('a dropped table: the target is detection minus the margin, bob types it, the table is back', async () => {
     const ops = new Operators(stack);
     const [before] = await query<{ n: string }>(`SELECT count(*) AS n FROM ${DROPPED_TABLE}`);
     expect(Number(before?.n)).toBeGreaterThan(0);

@@ -181,7 +181,7 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(text).toMatch(/\d+ changes would be made$/);
   });
 
-  test('--pitr (dry run): the stanza, the archive settings, db.pitr in the config and its exact sudo lines', async () => {
+  test('--pitr (dry run): the stanza, archive settings, db.pitr in the config and its exact sudo lines', async () => {
     const before = await snapshot();
     const { text } = await install('--pitr', '--pg-cluster', '15/main', '--dry-run');
     expect(await snapshot()).toEqual(before);

@@ -145,7 +145,7 @@ describe.skipIf(!IS_ROOT)('sudo obeys the rendered drop-in exactly', () => {
     }
   });
 
-  test('--pitr: pgbackrest info and check exactly; restore only with a UTC time as its target, nothing added', async () => {
+  test('--pitr: pgbackrest info and check exactly; restore only with a UTC time as target, nothing added', async () => {
     // echo stands in for pgbackrest: what matters is which argv sudo lets through.
     const pitr = {
       enabled: true,

@@ -38,7 +38,8 @@ export function pitrPaths(rootDir: string, cluster?: string): PitrPaths {
     if (versions[0] === undefined)
       throw new RecioError(
         ErrorCode.ConfigInvalid,
-        '--pitr: no PostgreSQL cluster under /etc/postgresql (Debian layout); name one with --pg-cluster <version>/main',
+        '--pitr: no PostgreSQL cluster under /etc/postgresql (Debian layout); ' +
+          'name one with --pg-cluster <version>/main',
       );
     chosen = `${versions[0]}/main`;
   }
@@ -122,7 +123,8 @@ export async function createStanza(): Promise<{ ok: boolean; message: string }> 
     return {
       ok: true,
       message:
-        `pgbackrest stanza ${PITR_STANZA} ready. Restart PostgreSQL once (archive_mode), then take the first base backup: ` +
+        `pgbackrest stanza ${PITR_STANZA} ready. Restart PostgreSQL once (archive_mode), ` +
+        'then take the first base backup: ' +
         `sudo -u postgres pgbackrest --stanza=${PITR_STANZA} --type=full backup (and nightly from cron)`,
     };
   const why = (run.stderr || run.stdout || run.shortMessage || '').trim().split('\n').slice(-2).join(' / ');
