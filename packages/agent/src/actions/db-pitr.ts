@@ -74,7 +74,8 @@ export const dbPitrRestore: ActionHandler<'db.pitr.restore'> = async ({ target, 
     // pgBackRest checks before it writes (stopped cluster, backup set), but a failure half-way leaves the data
     // directory neither old nor new: the server is started to show what state it is in, and the message says so.
     const started = await ctx.run(pitr.start);
-    return failedRun(restore, `pgbackrest restore to ${target} failed; the server was started again`, {
+    const after = started.exitCode === 0 ? 'the server was started again' : 'the server did not start again';
+    return failedRun(restore, `pgbackrest restore to ${target} failed; ${after}`, {
       ...base,
       startedAfterFailure: started.exitCode === 0,
     });
