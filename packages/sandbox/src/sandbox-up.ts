@@ -61,7 +61,13 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
         say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
       const pitr = pitrLayout(paths);
       if (pitr === undefined) say('pgbackrest: not installed, no point-in-time recovery (apt-get install pgbackrest)');
-      else if (await ensureStanza(paths, pitr, user)) say(`pgbackrest: stanza ${PITR_STANZA} in ${pitr.repo}`);
+      else {
+        // A sandbox made before PITR runs its cluster without archiving until PostgreSQL restarts: say so, go on.
+        const made = await ensureStanza(paths, pitr, user).catch((error: Error) => error);
+        if (made instanceof Error)
+          say(`pgbackrest: no stanza yet (${made.message}); restart the sandbox's PostgreSQL for WAL archiving`);
+        else if (made) say(`pgbackrest: stanza ${PITR_STANZA} in ${pitr.repo}`);
+      }
       const dump = await ensureNightlyDump(paths, state, user);
       if (dump !== undefined) say(`backups: ${dump} written`);
     }
