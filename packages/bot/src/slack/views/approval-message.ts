@@ -50,7 +50,8 @@ export function pitrScope(params: Record<string, unknown>): string {
   const target = typeof params.target === 'string' ? params.target : '?';
   return (
     `:warning: Rewinds *the whole cluster* to \`${escapeText(target)}\` (UTC) from the base backup and archived WAL: ` +
-    'every write after that second is lost (the archive keeps it, see docs/backups.md to go forward again).'
+    'every write after that second is lost (the archive keeps it, see docs/backups.md to go forward again). ' +
+    'Another time: deny, then `run pitr-restore <UTC time>` in this thread.'
   );
 }
 
