@@ -59,7 +59,11 @@ const feedRows = async (table: string, target: Date) =>
 const auditLines = () => readFileSync(logFileOf(sandbox.paths, 'agent-audit'), 'utf8').trim().split('\n');
 
 beforeAll(async () => {
-  stack = await startStack({ env: { RECIO_PITR_MARGIN_SECONDS: String(MARGIN_SECONDS) } });
+  // The agent-level drop and restore above open (and heal) a database incident of their own: it
+  // resolves itself 3 s after it recovered, so the Slack test's drop opens a new one.
+  stack = await startStack({
+    env: { RECIO_PITR_MARGIN_SECONDS: String(MARGIN_SECONDS), RECIO_INCIDENT_QUIET_MINUTES: '0.05' },
+  });
   sandbox = stack.sandbox;
 });
 
@@ -187,8 +191,13 @@ describe('pitr-restore through Slack', () => {
     const ops = new Operators(stack);
     const [before] = await query<{ n: string }>(`SELECT count(*) AS n FROM ${DROPPED_TABLE}`);
     expect(Number(before?.n)).toBeGreaterThan(0);
+    await waitFor('no database incident left open from the tests above', 120_000, async () =>
+      (await stack.bot.core.store.incidents.findUnresolved('db:sbx1')) === undefined ? true : undefined,
+    );
+    const brokeAt = new Date();
     await breakScenario(sandbox, 'postgres-failure', { variant: 'drop-table' });
     const { incident, parent } = await ops.incidentPosted('db:sbx1');
+    expect(incident.openedAt.getTime()).toBeGreaterThanOrEqual(brokeAt.getTime() - 1_000);
     await mention('run pitr-restore', parent.ts);
     const approval = await ops.replyWithButton(
       parent,

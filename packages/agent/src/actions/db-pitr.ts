@@ -93,15 +93,26 @@ async function finishRecovery(
   base: Record<string, unknown>,
   waitSeconds: number,
 ): Promise<ActionOutcome> {
+  // A recovery that cannot reach its target ends the server (FATAL): seen as the service down for 10 s
+  // in a row, it is said at once instead of after the whole wait.
+  let downPolls = 0;
   const promoted = await pollUntil(
     ctx,
     Date.now() + waitSeconds * 1000,
     async () => {
       const run = await pgQuery(ctx, 'SELECT pg_is_in_recovery()');
-      return run.exitCode === 0 && run.stdout.trim() === 'f' ? true : undefined;
+      if (run.exitCode === 0) return run.stdout.trim() === 'f' ? ('promoted' as const) : undefined;
+      downPolls = (await ctx.run(ctx.config.db.status)).exitCode === 0 ? 0 : downPolls + 1;
+      return downPolls >= 20 ? ('down' as const) : undefined;
     },
     500,
   );
+  if (promoted === 'down')
+    return failed(
+      ErrorCode.DbDown,
+      `PostgreSQL stopped during recovery to ${target} (its log says why, e.g. the target was not reached)`,
+      base,
+    );
   if (promoted === undefined)
     return {
       ...failed(ErrorCode.ActionFailed, `PostgreSQL still recovering ${waitSeconds}s after the restore`, base),
