@@ -51,37 +51,37 @@ export async function startPitrCluster(): Promise<PitrCluster> {
   );
   if (isRoot) await execa('chown', ['-R', 'postgres:postgres', dir]);
   const run = (argv: string[]) => execa(argv[0]!, argv.slice(1), { stdio: 'pipe' });
-  await run([...asOwner, join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-instructions']);
+  const pgCtl = [...asOwner, join(bin, 'pg_ctl'), '-D', data, '-w', '-t', '120'];
+  const start = [...pgCtl, '-l', join(dir, 'postgres.log'), 'start'];
+  const stop = [...pgCtl, '-m', 'fast', 'stop'];
+  const destroy = async () => {
+    await execa(pgCtl[0]!, [...pgCtl.slice(1), '-m', 'immediate', 'stop'], { reject: false });
+    rmSync(dir, { recursive: true, force: true });
+  };
   const pgbackrest = [...asOwner, 'pgbackrest', `--config=${config}`, `--stanza=${STANZA}`];
-  writeFileSync(
-    join(data, 'postgresql.auto.conf'),
-    [
-      `port = ${port}`,
-      "listen_addresses = '127.0.0.1'",
-      `unix_socket_directories = '${sock}'`,
-      'wal_level = replica',
-      'archive_mode = on',
-      `archive_command = 'pgbackrest --config=${config} --stanza=${STANZA} archive-push %p'`,
-      'archive_timeout = 60',
-      "max_wal_size = '2GB'",
-      '',
-    ].join('\n'),
-  );
-  const start = [
-    ...asOwner,
-    join(bin, 'pg_ctl'),
-    '-D',
-    data,
-    '-l',
-    join(dir, 'postgres.log'),
-    '-w',
-    '-t',
-    '120',
-    'start',
-  ];
-  const stop = [...asOwner, join(bin, 'pg_ctl'), '-D', data, '-w', '-t', '120', '-m', 'fast', 'stop'];
-  await run(start);
-  await run([...pgbackrest, 'stanza-create']);
+  try {
+    await run([...asOwner, join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-instructions']);
+    writeFileSync(
+      join(data, 'postgresql.auto.conf'),
+      [
+        `port = ${port}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${sock}'`,
+        'wal_level = replica',
+        'archive_mode = on',
+        `archive_command = 'pgbackrest --config=${config} --stanza=${STANZA} archive-push %p'`,
+        'archive_timeout = 60',
+        "max_wal_size = '2GB'",
+        '',
+      ].join('\n'),
+    );
+    await run(start);
+    await run([...pgbackrest, 'stanza-create']);
+  } catch (error) {
+    // A cluster half made (initdb or its start failed) is not left behind in /tmp.
+    await destroy();
+    throw error;
+  }
   const psql = [join(bin, 'psql'), '-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres'];
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
@@ -90,9 +90,6 @@ export async function startPitrCluster(): Promise<PitrCluster> {
     pgbackrest: async (...command) => {
       await run([...pgbackrest, ...command]);
     },
-    destroy: async () => {
-      await execa(stop[0]!, [...stop.slice(1, -3), '-m', 'immediate', 'stop'], { reject: false });
-      rmSync(dir, { recursive: true, force: true });
-    },
+    destroy,
   };
 }
