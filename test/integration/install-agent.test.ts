@@ -181,6 +181,23 @@ describe.skipIf(!IS_ROOT)('recio agent install / uninstall on a real host', () =
     expect(text).toMatch(/\d+ changes would be made$/);
   });
 
+  test('--pitr (dry run): the stanza, archive settings, db.pitr in the config and its exact sudo lines', async () => {
+    const before = await snapshot();
+    const { text } = await install('--pitr', '--pg-cluster', '15/main', '--dry-run');
+    expect(await snapshot()).toEqual(before);
+    expect(text).toContain(`+ write ${join(root, 'etc/pgbackrest/conf.d/recio.conf')} (0640 root:postgres)`);
+    expect(text).toContain(`pg1-path=${join(root, 'var/lib/postgresql/15/main')}`);
+    expect(text).toContain(`+ write ${join(root, 'etc/postgresql/15/main/conf.d/recio-pitr.conf')}`);
+    expect(text).toContain("archive_command = '/usr/bin/pgbackrest --stanza=recio archive-push %p'");
+    expect(text).toContain('enabled: true');
+    expect(text).toContain(`${user} ALL=(postgres) NOPASSWD: /usr/bin/pgbackrest --stanza\\=recio check`);
+    expect(text).toContain(`${user} ALL=(postgres) NOPASSWD: /usr/bin/pgbackrest ^--stanza=recio --delta --type=time`);
+    expect(text).toContain(`${user} ALL=(root) NOPASSWD: /usr/bin/systemctl stop postgresql`);
+    expect(text).toContain('--pitr: cluster 15/main; restart PostgreSQL once for archive_mode');
+    const bad = await install('--pitr', '--pg-cluster', '../15', '--dry-run').catch((error: Error) => error);
+    expect(String(bad instanceof Error ? bad.message : bad.text)).toContain('--pg-cluster must be <version>/<name>');
+  });
+
   test(
     'install makes the account, forced-command key, config and an exact sudoers drop-in; ' +
       'the agent answers as the user',

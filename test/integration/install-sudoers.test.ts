@@ -3,6 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgentConfigSchema } from '@recio/agent/agent-config';
+import { pgbackrestTime } from '@recio/agent/actions/db-pitr';
 import { applyOperation } from '@recio/agent/install/apply';
 import { resolveInstallPaths } from '@recio/agent/install/install-paths';
 import {
@@ -137,6 +138,50 @@ describe.skipIf(!IS_ROOT)('sudo obeys the rendered drop-in exactly', () => {
       ['/usr/bin/id', '-un'],
       ['-u', 'nobody', '/usr/bin/id'],
       ['/usr/bin/id'],
+    ]) {
+      const result = await asUser(...refused);
+      expect(result.exitCode, refused.join(' ')).not.toBe(0);
+      expect(result.stderr, refused.join(' ')).toMatch(/password is required/);
+    }
+  });
+
+  test('--pitr: pgbackrest info and check exactly; restore only with a UTC time as target, nothing added', async () => {
+    // echo stands in for pgbackrest: what matters is which argv sudo lets through.
+    const pitr = {
+      enabled: true,
+      pgbackrest: ['sudo', '-n', '-u', 'nobody', '/usr/bin/echo', '--stanza=recio'],
+      stop: ['sudo', '-n', '/usr/bin/true', 'stop'],
+      start: ['sudo', '-n', '/usr/bin/true', 'start'],
+    };
+    const rules = sudoRulesFor(config({ db: { restart: ['/usr/bin/true'], pitr } }));
+    expect(rules.map((r) => r.source)).toEqual(
+      Array(3).fill('db.pitr.pgbackrest').concat('db.pitr.stop', 'db.pitr.start'),
+    );
+    await applyOperation({ kind: 'write-sudoers', path: dropIn, content: renderSudoers(user, rules, '/test') });
+    expect((await execa('visudo', ['-c'])).exitCode).toBe(0);
+    const echo = ['-u', 'nobody', '/usr/bin/echo', '--stanza=recio'];
+    const restore = (target: string, ...more: string[]) => [
+      ...echo,
+      '--delta',
+      '--type=time',
+      `--target=${target}`,
+      '--target-action=promote',
+      ...more,
+      'restore',
+    ];
+    expect((await asUser(...echo, 'info', '--output=json')).exitCode).toBe(0);
+    expect((await asUser(...echo, 'check')).exitCode).toBe(0);
+    for (const target of ['2026-11-27T16:59:59Z', '2026-12-03T07:21:07.089Z'])
+      expect((await asUser(...restore(pgbackrestTime(target)))).exitCode, target).toBe(0);
+    expect((await asUser('/usr/bin/true', 'stop')).exitCode).toBe(0);
+    for (const refused of [
+      [...echo, 'info'],
+      [...echo, 'check', '--repo1-path=/tmp'],
+      restore('2026-11-27 16:59:59+00', '--repo1-path=/tmp'),
+      restore('2026-11-27 16:59:59+00 --repo1-path=/tmp'),
+      restore('now'),
+      restore('2026-11-27 16:59:59+01'),
+      ['-u', 'nobody', '/usr/bin/echo', '--stanza=other', 'check'],
     ]) {
       const result = await asUser(...refused);
       expect(result.exitCode, refused.join(' ')).not.toBe(0);

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { commandTextOf } from '@recio/bot/slack/handlers/app-mention';
 import { missingService } from '@recio/bot/slack/handlers/intents';
 import { targetOf } from '@recio/bot/operations/approval-target';
+import { proposeTarget } from '@recio/bot/runbooks/pitr-choice';
+import { outsideWindow } from '@recio/protocol/pitr-window';
 import { parseCommand } from '@recio/bot/intents/parse';
 import { createGroupMembers } from '@recio/bot/slack/group-members';
 import { timestampIsFresh } from '@recio/bot/slack/receiver';
@@ -60,6 +62,29 @@ describe('what the Slack edge decides before the core', () => {
     expect(
       targetOf(aStep(run, 0, { action: 'service.restart', params: { service: 'trade_executor' } })),
     ).toBeUndefined();
+    expect(
+      targetOf(aStep(run, 0, { action: 'db.pitr.restore', params: { target: '2026-11-27T16:59:59Z' } })),
+    ).toMatchObject({ expected: '2026-11-27 16:59:59', kind: 'the target time in UTC (2026-11-27T16:59:59Z)' });
+  });
+
+  test('a point-in-time target: detection minus the margin, to the second; refused outside the window', () => {
+    expect(proposeTarget(new Date('2026-11-27T17:00:59.900Z'), 60)).toBe('2026-11-27T16:59:59Z');
+    const window = {
+      from: '2026-11-27T02:00:10.000Z',
+      to: '2026-11-27T17:01:00.000Z',
+      toSource: 'live' as const,
+      backups: [],
+      wal: null,
+    };
+    const now = new Date('2026-11-27T17:01:00.000Z');
+    expect(outsideWindow(new Date('2026-11-27T16:59:59Z'), window, now)).toBeUndefined();
+    expect(outsideWindow(new Date('2026-11-27T17:05:00Z'), window, now)).toMatch(
+      /is in the future; recoverable window/,
+    );
+    expect(outsideWindow(new Date('2026-11-27T02:00:09Z'), window, now)).toMatch(/before the oldest base backup ended/);
+    expect(outsideWindow(new Date('2026-11-27T01:00:00Z'), { ...window, from: null, to: null }, now)).toBe(
+      'the pgBackRest repository holds no base backup yet',
+    );
   });
 });
 

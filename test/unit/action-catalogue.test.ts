@@ -20,6 +20,7 @@ const READ_ONLY: ActionName[] = [
   'db.status',
   'db.tables',
   'db.freshness',
+  'db.pitr.window',
   'backup.list',
   'backup.verify',
   'archive.list',
@@ -61,11 +62,12 @@ describe('the action catalogue', () => {
     'reads are read-only and repeatable; ' + 'restore and rollback are dangerous; restarts are never repeated blindly',
     () => {
       expect(ACTION_NAMES.filter((name) => !traitsOf(name).mutating).sort()).toEqual([...READ_ONLY].sort());
-      expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.restore', 'deploy.rollback']);
+      expect([...DANGEROUS_ACTIONS].sort()).toEqual(['db.pitr.restore', 'db.restore', 'deploy.rollback']);
       const notRepeatable = ACTION_NAMES.filter((name) => !traitsOf(name).idempotent).sort();
       // config.restore refuses a directory that exists: run again after a crash it would only fail.
       expect(notRepeatable).toEqual([
         'config.restore',
+        'db.pitr.restore',
         'db.restart',
         'db.restore',
         'deploy.rollback',

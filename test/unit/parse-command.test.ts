@@ -81,7 +81,7 @@ describe('the /recio grammar', () => {
     ['rollback v1;reboot', /is not a release tag/],
     ['tail trade_manager 99999999', /not a line count/],
     ['tail trade_manager -5', /not a line count/],
-    ['run service-crash ../../etc/passwd', /not a service name or release tag/],
+    ['run service-crash ../../etc/passwd', /not a service name, release tag or UTC time/],
     ['report ../../etc', /is not an incident id/],
     ['incident open', /needs a title/],
     ['restart', /Which service\?/],

@@ -32,11 +32,12 @@ function problemsOf(dir: string): string[] {
 }
 
 describe('commands/*.yml', () => {
-  test("the plan's six runbooks load and plan", () => {
+  test("the plan's six runbooks and pitr-restore load and plan", () => {
     const runbooks = loadRunbooks(COMMANDS);
     expect([...runbooks.keys()].sort()).toEqual([
       'backup',
       'bad-release',
+      'pitr-restore',
       'postgres-failure',
       'provider-outage',
       'service-crash',
@@ -62,6 +63,13 @@ describe('commands/*.yml', () => {
       approval: 'second_person',
     });
     expect(() => planRun(runbooks.get('service-crash')!, {}, fleet)).toThrow('service-crash needs `service`');
+    // Without a time the target stays open: the bot proposes it from the incident when approval is asked.
+    const pitr = runbooks.get('pitr-restore')!;
+    expect(planRun(pitr, {}, fleet)[1]).toMatchObject({ action: 'db.pitr.restore', params: { target: null } });
+    expect(planRun(pitr, { target: '2026-11-27T16:59:59Z' }, fleet)[1]).toMatchObject({
+      params: { target: '2026-11-27T16:59:59Z' },
+      approval: 'second_person',
+    });
   });
 
   test('a misspelt action stops start-up with the file and the path', () => {

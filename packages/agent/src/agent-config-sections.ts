@@ -33,6 +33,23 @@ export const RestoreSection = z
   .prefault({});
 
 /**
+ * Point-in-time recovery with pgBackRest (db.pitr.window, db.pitr.restore). Off until
+ * `recio agent install --pitr` (or the admin) set up the stanza and archive_command. `pgbackrest`
+ * is a prefix the agent appends exactly one of `info --output=json`, `check` or `--delta
+ * --type=time --target=<UTC> --target-action=promote restore` to; it runs as the data directory's
+ * owner (on Debian `sudo -n -u postgres /usr/bin/pgbackrest --stanza=recio`). The cluster is
+ * stopped and started with `stop`/`start`, run exactly as written.
+ */
+export const PitrSection = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    pgbackrest: Argv.default(['sudo', '-n', '-u', 'postgres', '/usr/bin/pgbackrest', '--stanza=recio']),
+    stop: Argv.default(['sudo', '-n', 'systemctl', 'stop', 'postgresql']),
+    start: Argv.default(['sudo', '-n', 'systemctl', 'start', 'postgresql']),
+  })
+  .prefault({});
+
+/**
  * backup.verify's scratch database. `{db}` is the scratch name the agent makes up
  * (`recio_verify_<hex>`); connection options go in the argv or in db.env, like psql's.
  */

@@ -9,6 +9,7 @@ import {
   ConfigBackupSection,
   DeploySection,
   HistorySection,
+  PitrSection,
   RestoreSection,
   SupervisordSection,
   ScratchSection,
@@ -60,6 +61,7 @@ export const AgentConfigSchema = z.strictObject({
       env: z.record(z.string(), z.string()).default({}),
       restore: RestoreSection,
       scratch: ScratchSection,
+      pitr: PitrSection,
     })
     .prefault({}),
   backups: BackupsSection,

@@ -10,6 +10,7 @@ import { configRestore } from './actions/config-restore.js';
 import { historyArchive } from './actions/history-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
+import { dbPitrRestore, dbPitrWindow } from './actions/db-pitr.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
 import { eventsFollow } from './actions/events.js';
@@ -36,6 +37,8 @@ export const HANDLERS: ActionHandlers = {
   'backup.create': backupCreate,
   'backup.list': backupList,
   'db.restore': dbRestore,
+  'db.pitr.window': dbPitrWindow,
+  'db.pitr.restore': dbPitrRestore,
   'backup.prune': backupPrune,
   'backup.offsite': backupOffsite,
   'backup.verify': backupVerify,

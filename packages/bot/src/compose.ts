@@ -61,6 +61,8 @@ export interface CoreSettings {
   approvalTtlMs: number;
   /** RECIO_BREAK_GLASS_AFTER_MINUTES: the wait before a requester may break the glass (null: off). */
   breakGlassAfterMs?: number | null;
+  /** RECIO_PITR_MARGIN_SECONDS (default 60). */
+  pitrMarginSeconds?: number;
   monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
   /** The fleet file (drills from Slack run only where it is a sandbox's). */
   fleetPath?: string | undefined;
@@ -130,6 +132,7 @@ export function coreSettingsOf(config: Config): CoreSettings {
     approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
     breakGlassAfterMs:
       env.RECIO_BREAK_GLASS_AFTER_MINUTES === null ? null : Math.round(env.RECIO_BREAK_GLASS_AFTER_MINUTES * 60_000),
+    pitrMarginSeconds: env.RECIO_PITR_MARGIN_SECONDS,
     incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
     monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
     fleetPath: env.RECIO_FLEET,
@@ -193,6 +196,7 @@ export function assembleCore(
     checks: settings.checks,
     lockWaitMs: settings.lockWaitMs,
     approvalTtlMs: settings.approvalTtlMs,
+    ...(settings.pitrMarginSeconds === undefined ? {} : { pitrMarginSeconds: settings.pitrMarginSeconds }),
     logger,
     onChange: outbox,
     observer: signals.engineObserver(),

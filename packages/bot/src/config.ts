@@ -125,6 +125,8 @@ export const EnvSchema = z.object({
   RECIO_SECURITY_OFFICERS: memberList,
   RECIO_CLI_USERS: cliUsers,
   RECIO_APPROVAL_TTL_MINUTES: intWithDefault(15, 1, 24 * 60),
+  /** A proposed point-in-time restore target is the incident's detection time minus this many seconds. */
+  RECIO_PITR_MARGIN_SECONDS: intWithDefault(60, 0, 24 * 3600),
   /** How long an untouched monitor incident stays quiet after it recovered before it resolves itself. */
   RECIO_INCIDENT_QUIET_MINUTES: z.preprocess(
     (v) => (v === '' || v === undefined ? 10 : Number(v)),

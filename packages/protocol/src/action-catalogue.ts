@@ -3,6 +3,7 @@ import {
   BackupFileName,
   ConfigArchiveName,
   FeedName,
+  PitrTarget,
   ReleaseTag,
   RestoreDirName,
   ServiceName,
@@ -135,6 +136,22 @@ export const ACTIONS = {
       { file: 'pre-restore_2026-11-27_031500.sql' },
       { file: 'db_2026-11-26.sql', tables: ['trades_snapshot'], sha256: 'a'.repeat(64) },
     ],
+  }),
+  'db.pitr.window': spec({
+    summary: 'the recoverable window of point-in-time recovery: oldest base backup .. newest archived WAL',
+    params: z.strictObject({}),
+    traits: READ,
+    examples: [{}],
+  }),
+  'db.pitr.restore': spec({
+    summary: 'rewinds the whole cluster to a point in time from the base backup and archived WAL (pgBackRest)',
+    params: z.strictObject({
+      /** UTC; refused (nothing restored) when outside the recoverable window. */
+      target: PitrTarget,
+      waitSeconds: z.number().int().min(10).max(3600).default(300),
+    }),
+    traits: { mutating: true, dangerous: true, idempotent: false },
+    examples: [{ target: '2026-11-27T16:59:59Z' }, { target: '2026-11-27T16:59:59.250Z', waitSeconds: 600 }],
   }),
   'backup.prune': spec({
     summary: 'deletes nightly dumps older than keepDays (default: the host config), never the newest',

@@ -74,3 +74,16 @@ export const RestoreDirName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a directory name (letters, digits, _ . -), not a path')
   .refine((name) => !name.includes('..'), 'no .. in a directory name');
+
+/**
+ * A point in time to recover to, in UTC as ISO 8601 (`2026-11-27T16:59:59Z`, milliseconds optional).
+ * PostgreSQL reads this form as recovery_target_time; it has no space, so it stays one argv element
+ * and one word in a sudoers rule.
+ */
+export const PitrTarget = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/, 'expected a UTC time like 2026-11-27T16:59:59Z')
+  .refine((text) => {
+    const parsed = new Date(text);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === text.slice(0, 19);
+  }, 'not a real date and time');

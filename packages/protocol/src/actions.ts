@@ -13,6 +13,7 @@ export {
   FeedName,
   HISTORY_ARCHIVE,
   NIGHTLY_DUMP,
+  PitrTarget,
   ReleaseTag,
   RestoreDirName,
   SAFETY_DUMP,

@@ -56,6 +56,8 @@ export const ErrorCode = {
   SmokeFailed: 'smoke_failed',
   /** A file the action must read is absent (a config file to archive). */
   FileMissing: 'file_missing',
+  /** A point-in-time target the archive cannot reach (future, before the oldest base backup, after the newest WAL). */
+  OutsideWindow: 'outside_window',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

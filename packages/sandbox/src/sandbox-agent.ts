@@ -8,6 +8,7 @@ import { findAgentEntry, launcherScript } from '@recio/agent/install/launcher';
 import { RECIO_TABLES } from './recio-schema.js';
 import { requireProgram, scriptArgv } from './sandbox-binaries.js';
 import { logFileOf, type SandboxPaths } from './sandbox-paths.js';
+import { pgbackrestArgv, pitrLayout } from './sandbox-pitr.js';
 import { pgCommands } from './sandbox-postgres.js';
 import type { SandboxState } from './sandbox-state.js';
 import { supervisorctlArgv } from './sandbox-supervisor.js';
@@ -39,6 +40,7 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
         kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
       },
       env: pgc.env,
+      pitr: pitrConfig(paths, pgc),
       scratch: {
         create: pgc.scratchCreate,
         drop: pgc.scratchDrop,
@@ -74,6 +76,7 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
     ['supervisorctl'],
     ...['status', 'restart', 'psql', 'pgDump', 'pgRestore'].map((k) => ['db', k]),
     ...['create', 'drop', 'psql', 'pgRestore'].map((k) => ['db', 'scratch', k]),
+    ...['pgbackrest', 'stop', 'start'].map((k) => ['db', 'pitr', k]),
     ['backups', 'offsite'],
     ['backups', 'offsiteCheck'],
     ['backups', 'offsiteFetch'],
@@ -90,6 +93,13 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
   // The same parser the agent uses: a sandbox whose agent would refuse its own config must not start.
   parseAgentConfig(text, paths.agentConfig);
   return text;
+}
+
+/** pgBackRest as the cluster's owner (the agent's own user here): no sudo; off without the package. */
+function pitrConfig(paths: SandboxPaths, pgc: ReturnType<typeof pgCommands>) {
+  const layout = pitrLayout(paths);
+  if (layout === undefined) return { enabled: false };
+  return { enabled: true, pgbackrest: pgbackrestArgv(layout), stop: pgc.stop, start: pgc.start };
 }
 
 /** The launcher sshd runs, the agent config (readable by the agent's user only), its key and audit log. */

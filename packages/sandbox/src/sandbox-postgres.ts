@@ -6,6 +6,7 @@ import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { isAlive, processArgv, stopPostmaster } from '@recio/os/processes';
 import { RECIO_SCHEMA_SQL, RECIO_SEED_SQL } from './recio-schema.js';
 import { logFileOf, type SandboxPaths } from './sandbox-paths.js';
+import { archiveSettings, ensurePitrConfig, pitrLayout, SOCKET_TRUST } from './sandbox-pitr.js';
 import type { SandboxState } from './sandbox-state.js';
 import { asUser, type UnixAccount } from './sandbox-user.js';
 import { giveTo, writeIfChanged } from './write-if-changed.js';
@@ -68,6 +69,7 @@ export function pgCommands(paths: SandboxPaths, state: SandboxState) {
       'restart',
     ],
     start: [bin('pg_ctl'), '-D', paths.pgData, '-l', logFileOf(paths, 'postgres'), '-w', '-t', '60', 'start'],
+    stop: [bin('pg_ctl'), '-D', paths.pgData, '-w', '-t', '60', '-m', 'fast', 'stop'],
     scratchCreate: [bin('createdb'), ...conn, '{db}'],
     scratchDrop: [bin('dropdb'), ...conn, '--if-exists', '--force', '{db}'],
     scratchPsql: [bin('psql'), '-X', ...conn, '-d', '{db}'],
@@ -109,6 +111,8 @@ export async function ensureCluster(
   user: UnixAccount,
 ): Promise<'started' | 'running'> {
   const runAs = asUser(user, paths.homeDir);
+  // With pgBackRest installed, WAL is archived from the first start (sandbox-pitr.ts).
+  const pitr = pitrLayout(paths);
   if (!existsSync(paths.pgInitDone)) {
     // An initdb cut short leaves a cluster that starts but lacks databases: make it again.
     await stopCluster(paths);
@@ -145,14 +149,18 @@ export async function ensureCluster(
       unlinkSync(pwFile);
     }
   }
+  if (pitr !== undefined) {
+    ensurePitrConfig(paths, state, pitr, user);
+    trustOwnerSocket(paths);
+  }
   // postgresql.auto.conf so that a bare `pg_ctl start` (the agent's db.restart) has the port too.
   const settings = join(paths.pgData, 'postgresql.auto.conf');
   const text = [
     '# Written by `recio sandbox up`.',
     `port = ${state.ports.postgres}`,
     "listen_addresses = '127.0.0.1'",
-    // TCP only: a socket under a deep sandbox dir could pass the 107-byte limit.
-    "unix_socket_directories = ''",
+    // TCP only, unless pgBackRest needs the socket (see sandbox-pitr.ts): it reaches PostgreSQL no other way.
+    ...(pitr === undefined ? ["unix_socket_directories = ''"] : archiveSettings(pitr)),
     "shared_buffers = '32MB'",
     'max_connections = 40',
     "log_line_prefix = '%m [%p] '",
@@ -174,6 +182,13 @@ export async function ensureCluster(
     );
   }
   return 'started';
+}
+
+/** pg_hba.conf with the owner's socket trusted first (the socket is 0700: only the owner can open it). */
+function trustOwnerSocket(paths: SandboxPaths): void {
+  const hba = join(paths.pgData, 'pg_hba.conf');
+  const text = readFileSync(hba, 'utf8');
+  if (!text.startsWith(SOCKET_TRUST)) writeFileSync(hba, `${SOCKET_TRUST}\n${text}`);
 }
 
 /** The app role with its password, its database, REC.IO's tables and yesterday's rows: once. */

@@ -8,6 +8,7 @@ import { ensureNightlyDump } from './sandbox-backups.js';
 import { ensureFleetFiles, ensureRepoConfig } from './sandbox-files.js';
 import { sandboxFromState, type Sandbox, type SandboxOptions } from './sandbox-handle.js';
 import { pidFileOf, sandboxPaths, type SandboxPaths } from './sandbox-paths.js';
+import { ensureStanza, PITR_STANZA, pitrLayout } from './sandbox-pitr.js';
 import { ensureCluster, ensureSchema, findPgBinDir, postmasterPid } from './sandbox-postgres.js';
 import { ensureDetachedServices, servicePid } from './sandbox-services.js';
 import { ensureSshd, hostKeyFingerprint } from './sandbox-ssh.js';
@@ -58,6 +59,15 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
       say(`postgres: ${await ensureCluster(paths, state, user)} on 127.0.0.1:${state.ports.postgres}`);
       if (await ensureSchema(paths, state))
         say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
+      const pitr = pitrLayout(paths);
+      if (pitr === undefined) say('pgbackrest: not installed, no point-in-time recovery (apt-get install pgbackrest)');
+      else {
+        // A sandbox made before PITR runs its cluster without archiving until PostgreSQL restarts: say so, go on.
+        const made = await ensureStanza(paths, pitr, user).catch((error: Error) => error);
+        if (made instanceof Error)
+          say(`pgbackrest: no stanza yet (${made.message}); restart the sandbox's PostgreSQL for WAL archiving`);
+        else if (made) say(`pgbackrest: stanza ${PITR_STANZA} in ${pitr.repo}`);
+      }
       const dump = await ensureNightlyDump(paths, state, user);
       if (dump !== undefined) say(`backups: ${dump} written`);
     }

@@ -3,6 +3,7 @@ import { Document, isSeq } from 'yaml';
 import { RECIO_PROGRAMS } from '../agent-config.js';
 import { parseSupervisorStatus } from '../supervisor-status.js';
 import { ServiceName } from '@recio/protocol/actions';
+import { pitrConfigSection } from './pitr-setup.js';
 import { resolveOnSecurePath } from './sudo-rules.js';
 
 export const CONFIG_MARKER = '# recio-agent config, first written by `recio agent install`.';
@@ -12,6 +13,8 @@ export interface DefaultConfigInput {
   programs: readonly string[];
   supervisorctl: readonly string[];
   auditLog: string;
+  /** --pitr: the db.pitr section (pitr-setup.ts). */
+  pitr?: boolean;
 }
 
 /**
@@ -28,11 +31,13 @@ export function defaultAgentConfigText(input: DefaultConfigInput): string {
     db: {
       status: [systemctl, 'is-active', 'postgresql'],
       restart: ['sudo', '-n', systemctl, 'restart', 'postgresql'],
+      ...(input.pitr ? { pitr: pitrConfigSection(systemctl) } : {}),
     },
     auditLog: input.auditLog,
   });
   // argv arrays read best on one line, the way the plan writes commands.
-  for (const path of [['supervisorctl'], ['db', 'status'], ['db', 'restart']]) {
+  const pitrPaths = ['pgbackrest', 'stop', 'start'].map((k) => ['db', 'pitr', k]);
+  for (const path of [['supervisorctl'], ['db', 'status'], ['db', 'restart'], ...pitrPaths]) {
     const node = doc.getIn(path, true);
     if (isSeq(node)) node.flow = true;
   }

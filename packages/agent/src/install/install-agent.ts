@@ -13,6 +13,7 @@ import { lineDiff } from './line-diff.js';
 import type { Owner, Plan } from './operations.js';
 import { checkRulePrograms } from './program-trust.js';
 import { planInstall, USER_COMMENT, type DesiredInstall } from './plan-install.js';
+import { createStanza, pitrFiles, pitrPaths } from './pitr-setup.js';
 import { renderSudoers, resolveOnSecurePath, sudoRulesFor, SUDOERS_MARKER } from './sudo-rules.js';
 import { verifyAgent, type AgentCheck } from './verify-agent.js';
 
@@ -33,6 +34,10 @@ export interface InstallAgentOptions extends PathOptions {
   nodePath?: string;
   agentEntry?: string;
   hostName?: string;
+  /** Set up point-in-time recovery with pgbackrest (pitr-setup.ts). */
+  pitr?: boolean;
+  /** With --pitr: the Debian cluster, `<version>/<name>` (default the newest `<version>/main`). */
+  pgCluster?: string;
 }
 
 export interface InstallReport {
@@ -40,6 +45,8 @@ export interface InstallReport {
   plan: Plan;
   dryRun: boolean;
   check?: AgentCheck;
+  /** With --pitr, after applying: what stanza-create said. */
+  stanza?: { ok: boolean; message: string };
 }
 
 /** The account, if there is one, must be one this command made: it is about to hold the bot's key. */
@@ -94,6 +101,7 @@ async function decideConfig(
     programs: detected.programs,
     supervisorctl,
     auditLog: join(paths.auditDir, 'audit.log'),
+    ...(options.pitr ? { pitr: true } : {}),
   });
   const text = keep ? existing : defaultText;
   try {
@@ -149,6 +157,13 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
       ),
     );
   }
+  const pitr = options.pitr ? pitrPaths(options.rootDir ?? '/', options.pgCluster) : undefined;
+  if (pitr !== undefined && !decision.config.db.pitr.enabled)
+    notes.push(
+      `--pitr: ${paths.configPath} is kept and has no db.pitr section with enabled: true; add it ` +
+        '(see docs/backups.md) or use --force, then run the install again for its sudo rules',
+    );
+  if (pitr !== undefined) notes.push(`--pitr: cluster ${pitr.cluster}; restart PostgreSQL once for archive_mode`);
   const rules = sudoRulesFor(decision.config);
   await checkRulePrograms(rules);
   if (rules.length > 0 && resolveOnSecurePath('visudo') === undefined) {
@@ -184,6 +199,18 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
         ? [{ path: dirname(paths.sudoersPath), mode: 0o755, owner: root, policy: 'if-missing' as const }]
         : []),
       { path: paths.auditDir, mode: 0o750, owner: userOwner, policy: 'exact' },
+      ...(pitr === undefined
+        ? []
+        : [
+            { path: dirname(pitr.stanzaConf), mode: 0o755, owner: root, policy: 'if-missing' as const },
+            { path: dirname(pitr.pgConf), mode: 0o755, owner: root, policy: 'if-missing' as const },
+            {
+              path: pitr.repo,
+              mode: 0o750,
+              owner: { user: 'postgres', group: 'postgres' },
+              policy: 'if-missing' as const,
+            },
+          ]),
     ],
     files: [
       {
@@ -202,6 +229,7 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
         policy: options.force ? 'replace' : 'keep-existing',
         secrets,
       },
+      ...(pitr === undefined ? [] : pitrFiles(pitr)),
     ],
     sudoers: {
       path: paths.sudoersPath,
@@ -231,13 +259,14 @@ export async function installAgent(options: InstallAgentOptions): Promise<Instal
     keyFile,
     strayKeyFile,
   ];
-  const state = await readHostState(options.user, watched, ['root', group]);
+  const state = await readHostState(options.user, watched, ['root', group, ...(pitr ? ['postgres'] : [])]);
   const planned = planInstall(desired, state);
   const plan: Plan = { operations: planned.operations, notes: [...notes, ...planned.notes] };
   if (dryRun) return { paths, plan, dryRun };
 
   await applyOperations(plan.operations, undefined, options.user);
+  const stanza = pitr === undefined ? undefined : await createStanza();
   const check =
     options.check === false ? undefined : await verifyAgent(options.user, paths.agentPath, paths.configPath);
-  return { paths, plan, dryRun, ...(check ? { check } : {}) };
+  return { paths, plan, dryRun, ...(check ? { check } : {}), ...(stanza ? { stanza } : {}) };
 }

@@ -61,6 +61,7 @@ const RUNNERS: { [C in SetupCommandName]: Runner } = {
       .map((p) => p.trim())
       .filter(Boolean);
     const supervisorConfig = text(values, 'supervisor-config');
+    const pgCluster = text(values, 'pg-cluster');
     const report = await installAgent({
       ...pathOptions(values),
       publicKey: readPublicKey(text(values, 'public-key', true), io.readFile),
@@ -68,6 +69,8 @@ const RUNNERS: { [C in SetupCommandName]: Runner } = {
       ...(programs ? { programs } : {}),
       ...(supervisorConfig ? { supervisorConfig } : {}),
       force: on(values, 'force'),
+      pitr: on(values, 'pitr'),
+      ...(pgCluster ? { pgCluster } : {}),
       dryRun: on(values, 'dry-run'),
       check: !on(values, 'no-check'),
     });
@@ -77,8 +80,9 @@ const RUNNERS: { [C in SetupCommandName]: Runner } = {
       nothing: `nothing to change: the agent for ${user} is installed as wanted`,
     });
     for (const line of lines) io.print(line);
+    if (report.stanza) io.print(report.stanza.message);
     if (report.check) io.print(report.check.message);
-    return report.check?.ok === false ? 1 : 0;
+    return report.check?.ok === false || report.stanza?.ok === false ? 1 : 0;
   },
 
   uninstall: async (values, io) => {

@@ -85,6 +85,15 @@ export const SETUP_COMMANDS: readonly SetupCommand[] = [
         value: '<path>',
         description: 'supervisord.conf, for supervisorctl -c in a new config',
       },
+      {
+        flag: 'pitr',
+        description: 'set up point-in-time recovery: pgbackrest stanza, archive_command, db.pitr and its sudo rules',
+      },
+      {
+        flag: 'pg-cluster',
+        value: '<version/name>',
+        description: 'with --pitr: the Debian PostgreSQL cluster (default the newest <version>/main)',
+      },
       { flag: 'force', description: 'replace an existing agent config with the default' },
       { flag: 'no-check', description: 'skip running the agent once as its user after installing' },
     ],

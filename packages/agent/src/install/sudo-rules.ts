@@ -8,7 +8,21 @@ import { ErrorCode, RecioError } from '@recio/protocol/errors';
  * template with `{placeholders}`: no sudoers line without wildcards can cover those, so a `sudo`
  * in front of them is refused rather than widened.
  */
-export const WHOLE_ARGV_PATHS: ReadonlySet<string> = new Set(['db.status', 'db.restart']);
+export const WHOLE_ARGV_PATHS: ReadonlySet<string> = new Set([
+  'db.status',
+  'db.restart',
+  'db.pitr.stop',
+  'db.pitr.start',
+]);
+
+/**
+ * db.pitr.pgbackrest is a prefix the agent appends exactly one of three tails to (db.pitr.ts): two
+ * fixed, so exact rules; the restore's carries the target time, so its rule is an anchored regular
+ * expression (sudo >= 1.9.10) that admits only a UTC time in pgBackRest's form there.
+ */
+const PGBACKREST_PATH = 'db.pitr.pgbackrest';
+const PGBACKREST_TAILS = [['info', '--output=json'], ['check']];
+const PITR_TIME = '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}\\:[0-9]{2}\\:[0-9]{2}(\\.[0-9]{1,3})?\\+00';
 
 /** Debian's `secure_path`: where sudo itself looks up a command given without a path. */
 export const SUDO_SECURE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -20,6 +34,8 @@ export interface SudoRule {
   args: string[];
   /** Where in the agent config it came from (`db.restart`). */
   source: string;
+  /** Instead of exact `args`: the arguments as one anchored sudoers regular expression (`^…$`). */
+  regex?: string;
 }
 
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}\$?$/;
@@ -66,8 +82,19 @@ const isSudo = (program: string | undefined) => program === 'sudo' || (program?.
 export function sudoRulesFor(config: unknown, resolve: ResolveCommand = resolveOnSecurePath): SudoRule[] {
   const rules: SudoRule[] = [];
   const problems: string[] = [];
+  const pitrOn = (config as { db?: { pitr?: { enabled?: boolean } } }).db?.pitr?.enabled === true;
   for (const { path, argv } of argvsIn(config)) {
     if (!isSudo(argv[0])) continue;
+    // The db.pitr commands are run only when PITR is set up: their defaults grant nothing until then.
+    if (path.startsWith('db.pitr.') && !pitrOn) continue;
+    if (path === PGBACKREST_PATH) {
+      try {
+        rules.push(...pgbackrestRules(parseSudoArgv(argv.slice(1), resolve)));
+      } catch (error) {
+        problems.push(`${path}: ${(error as Error).message}`);
+      }
+      continue;
+    }
     if (!WHOLE_ARGV_PATHS.has(path)) {
       problems.push(
         `${path}: ${JSON.stringify(argv)} runs with arguments the agent adds (or placeholders it fills), ` +
@@ -91,6 +118,19 @@ export function sudoRulesFor(config: unknown, resolve: ResolveCommand = resolveO
     );
   }
   return rules;
+}
+
+function pgbackrestRules(prefix: Omit<SudoRule, 'source'>): SudoRule[] {
+  const exact = PGBACKREST_TAILS.map((tail) => ({
+    ...prefix,
+    args: [...prefix.args, ...tail],
+    source: PGBACKREST_PATH,
+  }));
+  // Each argument is regex-escaped, then sudoers-escaped (`:` and `,` end a field there even inside a regex).
+  const literal = (arg: string) => arg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/[:,]/g, (c) => `\\${c}`);
+  const tail = ['--delta', '--type=time', `--target=${PITR_TIME}`, '--target-action=promote', 'restore'];
+  const regex = `^${[...prefix.args.map(literal), ...tail.map((t, i) => (i === 2 ? t : literal(t)))].join(' ')}$`;
+  return [...exact, { ...prefix, args: [], regex, source: PGBACKREST_PATH }];
 }
 
 function parseSudoArgv(rest: string[], resolve: ResolveCommand): Omit<SudoRule, 'source'> {
@@ -142,7 +182,8 @@ function parseSudoArgv(rest: string[], resolve: ResolveCommand): Omit<SudoRule, 
  * `recio ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql`. A command with no arguments
  * gets `""`: in sudoers a bare command means "with any arguments".
  */
-export function renderSudoRule(user: string, rule: Pick<SudoRule, 'runAs' | 'command' | 'args'>): string {
+export function renderSudoRule(user: string, rule: Pick<SudoRule, 'runAs' | 'command' | 'args' | 'regex'>): string {
+  if (rule.regex !== undefined) return `${user} ALL=(${rule.runAs}) NOPASSWD: ${rule.command} ${rule.regex}`;
   const args = rule.args.length === 0 ? '""' : rule.args.map((a) => a.replace(ESCAPED, (c) => `\\${c}`)).join(' ');
   return `${user} ALL=(${rule.runAs}) NOPASSWD: ${rule.command} ${args}`;
 }

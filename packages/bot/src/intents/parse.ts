@@ -143,8 +143,9 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       const [value, ...beyond]: Array<string | undefined> = verb === 'run' ? more : [undefined, ...more];
       const extra = extraWords(beyond as string[], `${verb} <scenario>${verb === 'run' ? ' [value] [--dry-run]' : ''}`);
       if (extra) return fail(extra);
-      if (value !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(value))
-        return fail(`\`${clip(value)}\` is not a service name or release tag.`);
+      // A colon for a UTC time (`run pitr-restore 2026-11-27T16:59:59Z`); still never an option.
+      if (value !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/.test(value))
+        return fail(`\`${clip(value)}\` is not a service name, release tag or UTC time.`);
       return ok(
         verb === 'run' ? { kind: 'run', scenario, dryRun, ...(value ? { value } : {}) } : { kind: 'drill', scenario },
       );

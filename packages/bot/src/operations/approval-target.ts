@@ -3,6 +3,7 @@ import { DANGEROUS_ACTIONS, isActionName } from '@recio/protocol/actions';
 import type { Store } from '../store/index.js';
 import type { Actor, Step } from '../domain/index.js';
 import { dateOfDump } from '../runbooks/restore-choice.js';
+import { typedTimeOf } from '../runbooks/pitr-choice.js';
 
 /** What the approver must type before a destructive approval is recorded. */
 export interface TypedTarget {
@@ -24,6 +25,8 @@ export function targetOf(step: Step): TypedTarget | undefined {
       ? { expected: params.file, kind: 'the backup file name', step }
       : { expected: date, kind: `the backup's date (${params.file})`, step };
   }
+  if (step.action === 'db.pitr.restore' && typeof params.target === 'string')
+    return { expected: typedTimeOf(params.target), kind: `the target time in UTC (${params.target})`, step };
   return { expected: step.host, kind: 'the database host name', step };
 }
 

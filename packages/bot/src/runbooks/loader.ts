@@ -9,7 +9,12 @@ import { checkStepPolicy } from './step-policy.js';
 import { TOPOLOGY_FILE } from './topology.js';
 
 /** Stand-ins for `{{param}}` when a step's params are checked at load time, by parameter kind. */
-const SAMPLE_VALUES = { service: 'trade_executor', tag: 'v1.0.0', text: 'sample' } as const;
+const SAMPLE_VALUES = {
+  service: 'trade_executor',
+  tag: 'v1.0.0',
+  text: 'sample',
+  time: '2026-01-01T00:00:00Z',
+} as const;
 
 /** The runbooks of `commands/`, by id. */
 export type Runbooks = ReadonlyMap<string, RunbookSpec>;

@@ -58,7 +58,7 @@ export function fillTitle(title: string, values: RunParams): string {
 function lockServiceOf(action: string, params: JsonObject): string | undefined {
   if (action.startsWith('service.') && action !== 'service.status' && action !== 'service.tail')
     return String(params.service);
-  if (action === 'db.restart' || action === 'db.restore') return 'postgresql';
+  if (action === 'db.restart' || action === 'db.restore' || action === 'db.pitr.restore') return 'postgresql';
   if (action === 'deploy.rollback') return 'release';
   return undefined;
 }

@@ -5,7 +5,7 @@ import type { Gates } from './gates.js';
 import type { StepPlan } from './plan.js';
 import { ACTIVE, type EngineObserver, type RunMachine } from './run-machine.js';
 import { updateRunMessage, uploadStepOutput } from './run-notices.js';
-import { chooseRestore } from './restore-choice.js';
+import { bindBeforeApproval } from './step-binding.js';
 import { conditionHolds, planOf } from './step-plan.js';
 import { type ExecutedStep, executeStep, type StepRunnerDeps } from './step-runner.js';
 import { recordTransition } from './transition.js';
@@ -14,6 +14,8 @@ export interface DriverDeps extends StepRunnerDeps {
   logger: StoreLogger;
   onChange?: () => void;
   observer?: EngineObserver;
+  /** RECIO_PITR_MARGIN_SECONDS: a proposed PITR target is the incident's detection minus this. */
+  pitrMarginSeconds?: number;
 }
 
 const LEASE_MARGIN_MS = 30_000;
@@ -186,7 +188,12 @@ export class RunDriver {
       return { kind: 'progressed' };
     }
     if (step.approval !== 'none' && !(await this.gates.isOpen(run, step))) {
-      await this.gates.open(run, await this.bindRestore(step, steps), actor, parallel);
+      const bound = await bindBeforeApproval({ ...this.deps, store: this.store }, run, step, steps);
+      if (bound.kind === 'refused') {
+        await this.machine.refuse(run, step, actor, bound.why, bound.detail);
+        return { kind: 'stop', why: `stopped at "${step.title}": ${bound.why}` };
+      }
+      await this.gates.open(run, bound.step, actor, parallel);
       return { kind: 'waiting' };
     }
     const claim = await this.store.steps.claim(step.id, { leaseMs: this.leaseFor(plan) });
@@ -195,14 +202,6 @@ export class RunDriver {
     if (executed.state === 'failed' && plan.onFailure === 'stop')
       return { kind: 'stop', why: `stopped at "${step.title}": ${executed.summary}` };
     return { kind: 'progressed' };
-  }
-
-  /** A restore asks for approval of one file (name + SHA-256) and, if \dt found some missing, those tables. */
-  private async bindRestore(step: Step, steps: Step[]): Promise<Step> {
-    if (step.state !== 'pending') return step;
-    const params = await chooseRestore(this.deps.hosts, step, steps);
-    if (params === undefined) return step;
-    return (await this.store.steps.bindParams(step.id, params)) ?? step;
   }
 
   private leaseFor(plan: StepPlan): number {

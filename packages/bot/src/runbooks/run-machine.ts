@@ -133,6 +133,37 @@ export class RunMachine {
     return done;
   }
 
+  /**
+   * A step refused before anything ran (the bot found its input unusable): failed, told in the run
+   * message and the timeline, and audited; nothing was sent to a host.
+   */
+  async refuse(run: Run, step: Step, actor: ActorId, why: string, detail: JsonObject): Promise<boolean> {
+    const done = await this.store.withTransaction(async (tx) => {
+      const moved = await tx.steps.transition(step.id, 'failed', ['pending']);
+      if (moved === undefined) return false;
+      await recordTransition(tx, {
+        actor,
+        runId: run.id,
+        stepId: step.id,
+        incidentId: run.incidentId,
+        kind: 'step_failed',
+        text: `${step.title}: refused, nothing ran: ${why}`,
+        detail: { outcome: 'refused', ...detail },
+        audit: {
+          action: 'step.refused',
+          target: `${step.host}/${step.action}`,
+          outcome: 'refused',
+          detail: { run: run.id, step: step.title, params: step.params, why },
+          requestId: run.id,
+        },
+        tell: [(t) => updateRunMessage(t, run, `step:${step.idx}:refused`, `${step.title}: refused: ${why}`)],
+      });
+      return true;
+    });
+    if (done) this.hooks.onChange?.();
+    return done;
+  }
+
   /** Every step is done: the run ends failed if a stopping step failed, else succeeded (or skipped). */
   complete(run: Run, steps: Step[], actor: ActorId): Promise<Run> {
     const failed = steps.filter((s) => s.state === 'failed' && planOf(s).onFailure === 'stop');

@@ -65,7 +65,7 @@ export const StepSpec = z.strictObject({
 export type StepSpec = z.infer<typeof StepSpec>;
 
 export const RunParamSpec = z.strictObject({
-  kind: z.enum(['service', 'tag', 'text']),
+  kind: z.enum(['service', 'tag', 'text', 'time']),
   required: z.boolean().default(true),
   description: z.string().max(200).optional(),
 });

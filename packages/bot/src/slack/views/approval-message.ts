@@ -20,7 +20,12 @@ function who(id: string | null): string {
 /** Exactly what the approval allows, as the store binds it: action, host and params. */
 function whatRuns(step: Step): string {
   const params = clip(JSON.stringify(step.params), 1_500).replace(/```/g, "'''");
-  const restore = step.action === 'db.restore' ? `\n${restoreScope(step.params)}` : '';
+  const restore =
+    step.action === 'db.restore'
+      ? `\n${restoreScope(step.params)}`
+      : step.action === 'db.pitr.restore'
+        ? `\n${pitrScope(step.params)}`
+        : '';
   return (
     `*${escapeText(step.title)}*\n\`${escapeText(step.action)}\` on \`${escapeText(step.host)}\` with\n` +
     `\`\`\`${escapeText(params)}\`\`\`${restore}`
@@ -40,6 +45,16 @@ export function restoreScope(params: Record<string, unknown>): string {
     return `Restores only ${names} from ${from}; every other table keeps the rows written since.`;
   }
   return `:warning: Rewinds *every table* to ${from}: every row written since that dump is lost.`;
+}
+
+/** A point-in-time restore, in words: what comes back and what is lost. */
+export function pitrScope(params: Record<string, unknown>): string {
+  const target = typeof params.target === 'string' ? params.target : '?';
+  return (
+    `:warning: Rewinds *the whole cluster* to \`${escapeText(target)}\` (UTC) from the base backup and archived WAL: ` +
+    'every write after that second is lost (the archive keeps it, see docs/backups.md to go forward again). ' +
+    'Another time: deny, then `run pitr-restore <UTC time>` in this thread.'
+  );
 }
 
 /**
