@@ -66,7 +66,8 @@ try {
   const argvConfigPath = join(host.dir, 'agent-supervisorctl.yml');
   await writeFile(
     argvConfigPath,
-    `host: test-host\nsupervisorctl: ${JSON.stringify(host.supervisor.supervisorctl)}\nsupervisord: { via: supervisorctl }\n`,
+    `host: test-host\nsupervisorctl: ${JSON.stringify(host.supervisor.supervisorctl)}\n` +
+      'supervisord: { via: supervisorctl }\n',
     { mode: 0o644 },
   );
   const argvKey = await generateKeyPair(join(host.dir, 'argv_key'), 'recio-bench-argv');
@@ -175,21 +176,27 @@ try {
   console.log(`  agent in-process, XML-RPC     ${ms(l.median)} / ${ms(l.p95)}`);
   console.log(`  agent in-process, supervisorctl ${ms(la.median)} / ${ms(la.p95)}`);
   console.log(
-    `  warm SSH pool, XML-RPC        ${ms(p.median)} / ${ms(p.p95)}   ${ratio(p.median, s.median)} OpenSSH (target ≤ 0.05×), ${ratio(p.median, pa.median)} supervisorctl pool (target ≤ 0.1×), ${ratio(p.median, l.median)} local`,
+    `  warm SSH pool, XML-RPC        ${ms(p.median)} / ${ms(p.p95)}   ` +
+      `${ratio(p.median, s.median)} OpenSSH (target ≤ 0.05×), ` +
+      `${ratio(p.median, pa.median)} supervisorctl pool (target ≤ 0.1×), ${ratio(p.median, l.median)} local`,
   );
   console.log(
-    `  warm SSH pool, supervisorctl  ${ms(pa.median)} / ${ms(pa.p95)}   ${ratio(pa.median, s.median)} OpenSSH, ${ratio(pa.median, la.median)} local supervisorctl`,
+    `  warm SSH pool, supervisorctl  ${ms(pa.median)} / ${ms(pa.p95)}   ` +
+      `${ratio(pa.median, s.median)} OpenSSH, ${ratio(pa.median, la.median)} local supervisorctl`,
   );
   console.log(`  OpenSSH client, new conn.     ${ms(s.median)} / ${ms(s.p95)}`);
   console.log(`fan-out to ${FLEET} fleet entries, ${FANOUT_RUNS} runs (median / p95)`);
   console.log(
-    `  recio pool, warm, XML-RPC     ${ms(warmFan.median)} / ${ms(warmFan.p95)}   ${ratio(warmFan.median, pdsh.median)} pdsh (target ≤ 0.1×)`,
+    `  recio pool, warm, XML-RPC     ${ms(warmFan.median)} / ${ms(warmFan.p95)}   ` +
+      `${ratio(warmFan.median, pdsh.median)} pdsh (target ≤ 0.1×)`,
   );
   console.log(`  recio pool, cold (1 run)      ${ms(cold.median)}   ${ratio(cold.median, pdsh.median)} pdsh`);
   console.log(`  pdsh -R ssh                   ${ms(pdsh.median)} / ${ms(pdsh.p95)}`);
   if (rootShell) {
     console.log(
-      `login shell per SSH command: root (bash + .bashrc) ${ms(rootShell.median)} vs ${host.user.name} (/bin/sh) ${ms(userShell.median)} → the shell costs ${ms(rootShell.median - userShell.median)} per command; the pool pays it once per connection`,
+      `login shell per SSH command: root (bash + .bashrc) ${ms(rootShell.median)} vs ${host.user.name} (/bin/sh) ` +
+        `${ms(userShell.median)} → the shell costs ${ms(rootShell.median - userShell.median)} per command; ` +
+        'the pool pays it once per connection',
     );
   }
   console.log(

@@ -14,7 +14,8 @@ import { ALICE, BOB, OPS, startStack, type E2EStack } from './support/stack.js';
  * §1.1 PostgreSQL failure, the corrupted-database branch, end to end: kalshi_market_snapshots is
  * dropped in the sandbox → the monitor opens the incident → a lead_operator runs the recovery →
  * the restore waits for a SECOND lead_operator, who approves by typing the dump's date → only the
- * dropped table is restored from the nightly dump (today's prices stay) and the plan's four dependents restarted → checklist green → Resolve → report.
+ * dropped table is restored from the nightly dump (today's prices stay) and the plan's four dependents
+ * restarted → checklist green → Resolve → report.
  * The plan makes a person type 4 commands, plus the psql restore.
  */
 let stack: E2EStack;
@@ -53,27 +54,31 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
   });
 
-  test('Run recovery: the database answers, \\dt misses the table, and the restore waits for a second lead_operator', async () => {
-    await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
-    await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
-    const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
-    expect(readable(approval)).toContain(`<@${ALICE}> asks to run`);
-    expect(readable(approval)).toContain('`db.restore` on `sbx1`');
-    const [run] = await ops.runsOf(incidentId);
-    const steps = await stack.bot.core.store.runs.steps(run!.id);
-    expect(steps.slice(0, 4).map((s) => [s.title, s.state])).toEqual([
-      ['Check the PostgreSQL service', 'succeeded'],
-      ['Restart PostgreSQL (it was down)', 'skipped'],
-      ['Validate DB integrity (\\dt shows the expected tables)', 'failed'],
-      ['Restore from the latest backup', 'awaiting_approval'],
-    ]);
-    // The one who asked cannot approve it: a second person is the point.
-    await stack.slack.deliver.click({ user: ALICE, channel: OPS, ts: approval.ts, actionId: ActionId.approve });
-    await eventually(() => expect(ops.answersTo(ALICE).at(-1)).toContain('a second lead_operator must approve it'));
-    expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
-  });
+  test(
+    'Run recovery: the database answers, \\dt misses the table, ' + 'and the restore waits for a second lead_operator',
+    async () => {
+      await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
+      await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
+      const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
+      expect(readable(approval)).toContain(`<@${ALICE}> asks to run`);
+      expect(readable(approval)).toContain('`db.restore` on `sbx1`');
+      const [run] = await ops.runsOf(incidentId);
+      const steps = await stack.bot.core.store.runs.steps(run!.id);
+      expect(steps.slice(0, 4).map((s) => [s.title, s.state])).toEqual([
+        ['Check the PostgreSQL service', 'succeeded'],
+        ['Restart PostgreSQL (it was down)', 'skipped'],
+        ['Validate DB integrity (\\dt shows the expected tables)', 'failed'],
+        ['Restore from the latest backup', 'awaiting_approval'],
+      ]);
+      // The one who asked cannot approve it: a second person is the point.
+      await stack.slack.deliver.click({ user: ALICE, channel: OPS, ts: approval.ts, actionId: ActionId.approve });
+      await eventually(() => expect(ops.answersTo(ALICE).at(-1)).toContain('a second lead_operator must approve it'));
+      expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
+    },
+  );
 
-  test("bob approves by typing the dump's date; only the dropped table is restored, today's prices stay; the four dependents restarted", async () => {
+  test("bob approves by typing the dump's date; only the dropped table is restored, today's prices stay; " +
+    'the four dependents restarted', async () => {
     const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
     // The approval was bound to the newest dump when it was asked for: its name and SHA-256.
     const dumps = readdirSync(stack.sandbox.backupsDir).filter((f) => /^db_.*\.sql$/.test(f));
@@ -110,19 +115,23 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     expect(after.btc_price_watchdog!.pid).toBe(before.btc_price_watchdog!.pid);
   }, 180_000);
 
-  test('checklist green (\\dt complete again), Resolve, and the report in the thread names the restore and who approved it', async () => {
-    await ops.checklistToGreen(ALICE, incidentId, parent);
-    t.green = performance.now();
-    await ops.resolve(ALICE, incidentId, parent);
-    const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
-    expect(report).toContain('Restore from the latest backup');
-    expect(report).toContain(BOB);
-    record({
-      scenario: 'postgres-failure (drop-table → restore)',
-      planCommands: 5,
-      operatorActions: ops.actions,
-      breakToDetectMs: t.detected! - t.break!,
-      breakToGreenMs: t.green! - t.break!,
-    });
-  });
+  test(
+    'checklist green (\\dt complete again), Resolve, ' +
+      'and the report in the thread names the restore and who approved it',
+    async () => {
+      await ops.checklistToGreen(ALICE, incidentId, parent);
+      t.green = performance.now();
+      await ops.resolve(ALICE, incidentId, parent);
+      const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
+      expect(report).toContain('Restore from the latest backup');
+      expect(report).toContain(BOB);
+      record({
+        scenario: 'postgres-failure (drop-table → restore)',
+        planCommands: 5,
+        operatorActions: ops.actions,
+        breakToDetectMs: t.detected! - t.break!,
+        breakToGreenMs: t.green! - t.break!,
+      });
+    },
+  );
 });

@@ -241,55 +241,61 @@ test('without the listener writing the agent’s spool, or without FATAL events,
   expect(checkRecoverySetup('host db1', ['db', 'app'], {})).toEqual([]);
 });
 
-test('doctor says when the bot is not in the ops channel (conversations.info is_member), and passes once it is', async () => {
-  const slack = await startSlackFake({
-    workspace: {
-      channels: [
-        { id: 'C0OPS000001', name: 'ops' },
-        { id: 'C0QUIET0001', name: 'quiet', members: ['U0ALICE0001'] },
-      ],
-    },
-  });
-  try {
-    const withSlack = { ...env, SLACK_BOT_TOKEN: slack.tokens.bot, SLACK_API_URL: slack.apiUrl };
-    const outside = byName(await runDoctor({ ...withSlack, RECIO_OPS_CHANNEL: 'C0QUIET0001' }));
-    expect(outside['slack token']?.ok).toBe(true);
-    expect(outside['ops channel']).toMatchObject({
-      ok: false,
-      detail: 'the bot (U0RECIOBOT1) is not in #quiet',
-      fix: 'invite it: /invite @recio in #quiet',
+test(
+  'doctor says when the bot is not in the ops channel (conversations.info is_member), ' + 'and passes once it is',
+  async () => {
+    const slack = await startSlackFake({
+      workspace: {
+        channels: [
+          { id: 'C0OPS000001', name: 'ops' },
+          { id: 'C0QUIET0001', name: 'quiet', members: ['U0ALICE0001'] },
+        ],
+      },
     });
-    const inside = byName(await runDoctor({ ...withSlack, RECIO_OPS_CHANNEL: 'C0OPS000001' }));
-    expect(inside['ops channel']).toMatchObject({ ok: true, detail: 'the bot is in #ops' });
-  } finally {
-    await slack.close();
-  }
-});
+    try {
+      const withSlack = { ...env, SLACK_BOT_TOKEN: slack.tokens.bot, SLACK_API_URL: slack.apiUrl };
+      const outside = byName(await runDoctor({ ...withSlack, RECIO_OPS_CHANNEL: 'C0QUIET0001' }));
+      expect(outside['slack token']?.ok).toBe(true);
+      expect(outside['ops channel']).toMatchObject({
+        ok: false,
+        detail: 'the bot (U0RECIOBOT1) is not in #quiet',
+        fix: 'invite it: /invite @recio in #quiet',
+      });
+      const inside = byName(await runDoctor({ ...withSlack, RECIO_OPS_CHANNEL: 'C0OPS000001' }));
+      expect(inside['ops channel']).toMatchObject({ ok: true, detail: 'the bot is in #ops' });
+    } finally {
+      await slack.close();
+    }
+  },
+);
 
-test('doctor shows the last drill (§5, quarterly): never is a failure; a recent one passes; past a quarter, overdue', async () => {
-  const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
-  try {
-    expect(byName(await runDoctor(env))['last drill']).toMatchObject({
-      ok: false,
-      detail: 'no drill recorded: recovery was never practised',
-      fix: expect.stringContaining('/recio drill postgres-failure'),
-    });
-    await store.incidents.openOrJoin({
-      fingerprint: 'drill:doctor',
-      kind: 'drill',
-      title: 'Drill: service-crash (kill) on sbx',
-      severity: 'sev4',
-      openedBy: 'U0ALICE0001',
-      scenario: null,
-      detail: { scenario: 'service-crash' },
-    });
-    expect(byName(await runDoctor(env))['last drill']).toMatchObject({
-      ok: true,
-      detail: expect.stringMatching(/^\d{4}-\d\d-\d\d \(service-crash\), today; next in turn: provider-outage$/),
-    });
-    const overdue = await checkLastDrill(store, new Date(Date.now() + 120 * 86_400_000));
-    expect(overdue).toMatchObject({ ok: false, detail: expect.stringContaining('the quarterly drill is overdue') });
-  } finally {
-    await store.close();
-  }
-});
+test(
+  'doctor shows the last drill (§5, quarterly): never is a failure; ' + 'a recent one passes; past a quarter, overdue',
+  async () => {
+    const store = await openStore({ databaseUrl: db.url, dataDir: join(dir, 'data') });
+    try {
+      expect(byName(await runDoctor(env))['last drill']).toMatchObject({
+        ok: false,
+        detail: 'no drill recorded: recovery was never practised',
+        fix: expect.stringContaining('/recio drill postgres-failure'),
+      });
+      await store.incidents.openOrJoin({
+        fingerprint: 'drill:doctor',
+        kind: 'drill',
+        title: 'Drill: service-crash (kill) on sbx',
+        severity: 'sev4',
+        openedBy: 'U0ALICE0001',
+        scenario: null,
+        detail: { scenario: 'service-crash' },
+      });
+      expect(byName(await runDoctor(env))['last drill']).toMatchObject({
+        ok: true,
+        detail: expect.stringMatching(/^\d{4}-\d\d-\d\d \(service-crash\), today; next in turn: provider-outage$/),
+      });
+      const overdue = await checkLastDrill(store, new Date(Date.now() + 120 * 86_400_000));
+      expect(overdue).toMatchObject({ ok: false, detail: expect.stringContaining('the quarterly drill is overdue') });
+    } finally {
+      await store.close();
+    }
+  },
+);

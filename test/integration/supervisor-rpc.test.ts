@@ -125,7 +125,8 @@ describe('supervisord over XML-RPC and over supervisorctl give the same results'
     }
   });
 
-  test('service.restart: a new pid both ways; a program that crashes at start fails both ways with its tail', async () => {
+  test('service.restart: a new pid both ways; ' +
+    'a program that crashes at start fails both ways with its tail', async () => {
     for (const config of [viaArgv, viaRpc]) {
       const before = await supervisor.program('trade_manager');
       const restarted = await run(config, 'service.restart', { service: 'trade_manager', waitSeconds: 20 });

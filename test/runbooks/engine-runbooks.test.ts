@@ -172,7 +172,8 @@ describe('engine mechanics', () => {
       `id: slow
 title: Slow
 steps:
-  - { id: restart, title: Restart with no time, role: app, action: service.restart, params: { service: trade_executor }, timeout: 1200ms }
+  - { id: restart, title: Restart with no time, role: app, action: service.restart,
+      params: { service: trade_executor }, timeout: 1200ms }
   - { id: after, title: Never reached, role: app, action: service.status }
 `,
     );
@@ -197,7 +198,8 @@ steps:
       `id: gated
 title: Gated
 steps:
-  - { id: ask, title: Stop auto entries, role: app, action: service.stop, params: { service: auto_entry_supervisor }, approval: confirm }
+  - { id: ask, title: Stop auto entries, role: app, action: service.stop,
+      params: { service: auto_entry_supervisor }, approval: confirm }
   - { id: look, title: Look at the status, role: app, action: service.status, idempotent: true }
 `,
     );

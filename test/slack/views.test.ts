@@ -280,31 +280,34 @@ describe('break-glass', () => {
   };
   const reviewed = { ...record, reviewedBy: 'U0CAROL0001', reviewedAt: NOW, reviewNote: 'Justified, checked.' };
 
-  test('an approval offered for break-glass has the button (its value the approval id); one not offered has none', () => {
-    const offered = renderApprovalMessage({
-      approval: anApproval(step, { breakGlassOfferedAt: NOW }),
-      step,
-      run,
-      now: NOW,
-    });
-    expect(valid(offered)).toContain('<@U0ALICE0001> may break the glass');
-    expect(buttons(offered.blocks).map((b) => [b.action_id, b.value])).toContainEqual([
-      ActionId.breakGlass,
-      'apr_AAAAAAAAAAAAAAAAAAAAAA',
-    ]);
-    const early = renderApprovalMessage({ approval: anApproval(step), step, run, now: NOW });
-    expect(buttons(early.blocks).map((b) => b.action_id)).not.toContain(ActionId.breakGlass);
-    const broken = renderApprovalMessage({
-      approval: anApproval(step, { state: 'approved', decidedBy: 'U0ALICE0001', decidedAt: NOW }),
-      step,
-      run,
-      now: NOW,
-      breakGlass: record,
-    });
-    expect(valid(broken)).toContain('Break-glass by <@U0ALICE0001>');
-    expect(JSON.stringify(broken.blocks)).toContain('break-glass — needs review');
-    expect(buttons(broken.blocks)).toEqual([]);
-  });
+  test(
+    'an approval offered for break-glass has the button (its value the approval id); ' + 'one not offered has none',
+    () => {
+      const offered = renderApprovalMessage({
+        approval: anApproval(step, { breakGlassOfferedAt: NOW }),
+        step,
+        run,
+        now: NOW,
+      });
+      expect(valid(offered)).toContain('<@U0ALICE0001> may break the glass');
+      expect(buttons(offered.blocks).map((b) => [b.action_id, b.value])).toContainEqual([
+        ActionId.breakGlass,
+        'apr_AAAAAAAAAAAAAAAAAAAAAA',
+      ]);
+      const early = renderApprovalMessage({ approval: anApproval(step), step, run, now: NOW });
+      expect(buttons(early.blocks).map((b) => b.action_id)).not.toContain(ActionId.breakGlass);
+      const broken = renderApprovalMessage({
+        approval: anApproval(step, { state: 'approved', decidedBy: 'U0ALICE0001', decidedAt: NOW }),
+        step,
+        run,
+        now: NOW,
+        breakGlass: record,
+      });
+      expect(valid(broken)).toContain('Break-glass by <@U0ALICE0001>');
+      expect(JSON.stringify(broken.blocks)).toContain('break-glass — needs review');
+      expect(buttons(broken.blocks)).toEqual([]);
+    },
+  );
 
   test('its message: mentions, the reason escaped, Review until reviewed; then who reviewed and no button', () => {
     const open = renderBreakGlassPost(record, '<@U0CAROL0001>');

@@ -62,7 +62,8 @@ export async function startSupervisord(
   const sections = programs.map((name) =>
     [
       `[program:${name}]`,
-      `command=/bin/sh ${STAND_IN_GATE} ${process.execPath} ${STAND_IN} ${name} ${dir}${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
+      `command=/bin/sh ${STAND_IN_GATE} ${process.execPath} ${STAND_IN} ${name} ${dir}` +
+        `${options.releaseDir === undefined ? '' : ` ${options.releaseDir}`}`,
       'autostart=true',
       'autorestart=true',
       `startsecs=${START_SECS}`,

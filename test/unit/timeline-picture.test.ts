@@ -76,17 +76,20 @@ test('the picture’s data: the moments in order, each step with who ran and app
   expect(timelineFrom({ ...feedIncident(), incident: anIncident() }).feeds).toEqual([]);
 });
 
-test('without its font the picture is refused with what to install, and the report is told why with a reference', async () => {
-  const timeline = timelineFrom(feedIncident());
-  await expect(renderTimelinePng(timeline, { fontFiles: ['/nonexistent/DejaVuSans.ttf'] })).rejects.toThrow(
-    /no font to draw the timeline's text .*install fonts-dejavu-core/,
-  );
-  const logged: object[] = [];
-  const logger = { debug() {}, info() {}, warn() {}, error: (obj: object) => logged.push(obj) };
-  const drawn = await drawReportPicture(feedIncident(), logger, { fontFiles: ['/nonexistent/DejaVuSans.ttf'] });
-  expect(drawn).toEqual({
-    failure: expect.stringMatching(/^:warning: The timeline picture could not be drawn \(ref [0-9a-f]{8}\): no font/),
-  });
-  const ref = /ref ([0-9a-f]{8})/.exec((drawn as { failure: string }).failure)![1];
-  expect(logged).toEqual([expect.objectContaining({ ref })]);
-});
+test(
+  'without its font the picture is refused with what to install, ' + 'and the report is told why with a reference',
+  async () => {
+    const timeline = timelineFrom(feedIncident());
+    await expect(renderTimelinePng(timeline, { fontFiles: ['/nonexistent/DejaVuSans.ttf'] })).rejects.toThrow(
+      /no font to draw the timeline's text .*install fonts-dejavu-core/,
+    );
+    const logged: object[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (obj: object) => logged.push(obj) };
+    const drawn = await drawReportPicture(feedIncident(), logger, { fontFiles: ['/nonexistent/DejaVuSans.ttf'] });
+    expect(drawn).toEqual({
+      failure: expect.stringMatching(/^:warning: The timeline picture could not be drawn \(ref [0-9a-f]{8}\): no font/),
+    });
+    const ref = /ref ([0-9a-f]{8})/.exec((drawn as { failure: string }).failure)![1];
+    expect(logged).toEqual([expect.objectContaining({ ref })]);
+  },
+);

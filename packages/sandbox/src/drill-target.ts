@@ -68,7 +68,8 @@ export function sandboxTarget(dir: string): SandboxDrillTarget {
       if (!status.ok || broken.length > 0) {
         throw new RecioError(
           ErrorCode.InvalidRequest,
-          `the sandbox at ${dir} is not healthy (${broken.join(', ') || 'see `recio sandbox status`'}): a drill starts from a healthy system — \`recio sandbox heal --dir ${dir}\``,
+          `the sandbox at ${dir} is not healthy (${broken.join(', ') || 'see `recio sandbox status`'}): ` +
+            `a drill starts from a healthy system — \`recio sandbox heal --dir ${dir}\``,
         );
       }
       const provider = (flags.provider ?? 'kalshi') as ProviderName;

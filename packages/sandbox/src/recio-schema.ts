@@ -21,9 +21,13 @@ CREATE TABLE IF NOT EXISTS trades (
 );
 CREATE TABLE IF NOT EXISTS btc_price_log (ts timestamptz NOT NULL DEFAULT now(), price numeric NOT NULL);
 CREATE INDEX IF NOT EXISTS btc_price_log_ts ON btc_price_log (ts);
-CREATE TABLE IF NOT EXISTS kalshi_market_snapshots (ts timestamptz NOT NULL DEFAULT now(), market text NOT NULL, yes_bid numeric);
+CREATE TABLE IF NOT EXISTS kalshi_market_snapshots (
+  ts timestamptz NOT NULL DEFAULT now(), market text NOT NULL, yes_bid numeric
+);
 CREATE INDEX IF NOT EXISTS kalshi_market_snapshots_ts ON kalshi_market_snapshots (ts);
-CREATE TABLE IF NOT EXISTS service_heartbeats (service text PRIMARY KEY, beat_at timestamptz NOT NULL, pid integer, release text);
+CREATE TABLE IF NOT EXISTS service_heartbeats (
+  service text PRIMARY KEY, beat_at timestamptz NOT NULL, pid integer, release text
+);
 `;
 
 /** Yesterday's history, so the first nightly dump and a restore carry real rows. */
@@ -33,8 +37,10 @@ INSERT INTO trades (symbol, side, contracts, price, status, placed_at) VALUES
   ('KXBTC-25NOV-B98000', 'no', 5, 0.61, 'open', now() - interval '3 hours'),
   ('KXBTC-25NOV-B99000', 'yes', 3, 0.18, 'open', now() - interval '1 hour');
 INSERT INTO btc_price_log (ts, price)
-  SELECT now() - interval '1 day' + make_interval(mins => g), 96000 + (g % 37) * 13.5 FROM generate_series(0, 119) AS g;
+  SELECT now() - interval '1 day' + make_interval(mins => g), 96000 + (g % 37) * 13.5
+  FROM generate_series(0, 119) AS g;
 INSERT INTO kalshi_market_snapshots (ts, market, yes_bid)
   SELECT now() - interval '1 day' + make_interval(mins => g), m, 0.30 + (g % 11) * 0.02
-  FROM generate_series(0, 59) AS g, unnest(ARRAY['KXBTC-25NOV-B97000', 'KXBTC-25NOV-B98000', 'KXBTC-25NOV-B99000']) AS m;
+  FROM generate_series(0, 59) AS g,
+    unnest(ARRAY['KXBTC-25NOV-B97000', 'KXBTC-25NOV-B98000', 'KXBTC-25NOV-B99000']) AS m;
 `;

@@ -34,7 +34,16 @@ export function ensureRepoConfig(paths: SandboxPaths, state: SandboxState, user:
     ['config.json', `${JSON.stringify(config, null, 2)}\n`, 0o644],
     [
       'MASTER_PORT_MANIFEST.json',
-      `${JSON.stringify({ web: state.ports.web, postgres: state.ports.postgres, kalshi: state.ports.kalshi, coinbase: state.ports.coinbase }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          web: state.ports.web,
+          postgres: state.ports.postgres,
+          kalshi: state.ports.kalshi,
+          coinbase: state.ports.coinbase,
+        },
+        null,
+        2,
+      )}\n`,
       0o644,
     ],
   ];

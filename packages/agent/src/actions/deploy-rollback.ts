@@ -48,7 +48,8 @@ export const deployRollback: ActionHandler<'deploy.rollback'> = async ({ tag, wa
   if (!Array.isArray(dirty)) return dirty;
   if (dirty.length > 0 && !ctx.config.deploy.force) {
     const shown = `${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`;
-    const message = `the work tree has local changes (${shown}): refusing to roll back over them (deploy.force allows it)`;
+    const refusal = 'refusing to roll back over them (deploy.force allows it)';
+    const message = `the work tree has local changes (${shown}): ${refusal}`;
     return failed(ErrorCode.DirtyWorktree, message, { dirty }, 2);
   }
   const fromCommit = await headCommit(ctx);

@@ -77,12 +77,11 @@ function actionSection(data: ReportData): string[] {
     lines.push('| Step | Host | Ran for | Approved by | Result | Exit |', '|---|---|---|---|---|---|');
     for (const step of steps) {
       const result = step.result as { error?: { message?: string }; detail?: string } | null;
-      const why =
-        step.state === 'succeeded'
-          ? 'ok'
-          : `${step.state}${result?.error?.message ? `: ${result.error.message}` : result?.detail ? `: ${result.detail}` : ''}`;
+      const reason = result?.error?.message ? `: ${result.error.message}` : result?.detail ? `: ${result.detail}` : '';
+      const why = step.state === 'succeeded' ? 'ok' : `${step.state}${reason}`;
       lines.push(
-        `| ${cell(step.title)} | ${cell(step.host)} | ${cell(run.requestedBy)} | ${cell(approverOf(data.events, step))} | ${cell(why)} | ${step.exitCode ?? '—'} |`,
+        `| ${cell(step.title)} | ${cell(step.host)} | ${cell(run.requestedBy)} | ` +
+          `${cell(approverOf(data.events, step))} | ${cell(why)} | ${step.exitCode ?? '—'} |`,
       );
     }
     for (const step of steps.filter((s) => s.outputExcerpt)) {
@@ -162,24 +161,43 @@ function breakGlassMark(data: ReportData): string[] {
   return open > 0 ? [`> **${NEEDS_REVIEW}** (${open} step(s) run without a second lead_operator)`, ''] : [];
 }
 
+/** The Summary paragraph: who opened it, how often it was seen, what ran, how it ended. */
+function summaryLine(data: ReportData): string {
+  const { incident, events } = data;
+  const detected = events.find((e) => e.kind === 'opened');
+  const seen = detected && incident.occurrences > 1 ? `; seen ${incident.occurrences} times while open` : '';
+  const runs =
+    data.runs.map((r) => `${String(r.run.params.title ?? r.run.scenario)} (${r.run.state})`).join('; ') || 'none';
+  const resolved = incident.resolvedAt
+    ? ` Resolved by ${incident.resolvedBy} at ${stamp(incident.resolvedAt)} UTC.`
+    : ' Not resolved yet.';
+  return (
+    `${cell(incident.title)}. Opened by ${incident.openedBy} at ${stamp(incident.openedAt)} UTC${seen}. ` +
+    `${data.runs.length} runbook run(s): ${runs}.${recoveredLine(incident)}${resolved}` +
+    `${selfResolvedLine(incident, events)}${notGreenLine(events)}`
+  );
+}
+
 /** The incident report of the plan's §5, in Markdown, secrets redacted throughout. */
 export function renderReport(data: ReportData): string {
   const { incident, events } = data;
   const d = durations(incident);
-  const detected = events.find((e) => e.kind === 'opened');
+  const windowEnd = incident.resolvedAt ? `${stamp(incident.resolvedAt)} UTC` : 'now (open)';
   const text = [
     `# Incident report — ${cell(incident.title)}`,
     '',
     ...breakGlassMark(data),
-    `**Incident** \`${incident.id.slice(0, 8)}\` · **Kind** ${incident.kind} · **Severity** ${incident.severity} · **Status** ${incident.status}${incident.scenario ? ` · **Runbook** ${incident.scenario}` : ''}`,
+    `**Incident** \`${incident.id.slice(0, 8)}\` · **Kind** ${incident.kind} · ` +
+      `**Severity** ${incident.severity} · **Status** ${incident.status}` +
+      `${incident.scenario ? ` · **Runbook** ${incident.scenario}` : ''}`,
     '',
     '## Summary',
     '',
-    `${cell(incident.title)}. Opened by ${incident.openedBy} at ${stamp(incident.openedAt)} UTC${detected && incident.occurrences > 1 ? `; seen ${incident.occurrences} times while open` : ''}. ${data.runs.length} runbook run(s): ${data.runs.map((r) => `${String(r.run.params.title ?? r.run.scenario)} (${r.run.state})`).join('; ') || 'none'}.${recoveredLine(incident)}${incident.resolvedAt ? ` Resolved by ${incident.resolvedBy} at ${stamp(incident.resolvedAt)} UTC.` : ' Not resolved yet.'}${selfResolvedLine(incident, events)}${notGreenLine(events)}`,
+    summaryLine(data),
     '',
     '## Impact window',
     '',
-    `From ${stamp(incident.openedAt)} UTC to ${incident.resolvedAt ? `${stamp(incident.resolvedAt)} UTC` : 'now (open)'}.`,
+    `From ${stamp(incident.openedAt)} UTC to ${windowEnd}.`,
     '',
     `| Time to acknowledge | Time to mitigate | Time to resolve |`,
     `|---|---|---|`,

@@ -85,7 +85,8 @@ const server = createServer((req, res) => {
       res
         .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
         .end(
-          `<!doctype html><title>REC.IO v2</title><h1>REC.IO v2 ${h.ok ? 'healthy' : 'degraded'}</h1><p>database: ${escapeHtml(h.db)}</p><ul>${rows}</ul><ul>${problems}</ul>\n`,
+          `<!doctype html><title>REC.IO v2</title><h1>REC.IO v2 ${h.ok ? 'healthy' : 'degraded'}</h1>` +
+            `<p>database: ${escapeHtml(h.db)}</p><ul>${rows}</ul><ul>${problems}</ul>\n`,
         );
     },
     (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`),
