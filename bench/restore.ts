@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { AgentConfigSchema } from '@recio/agent/agent-config';
 import { LocalTransport } from '@recio/bot/hosts/local-transport';
+import { ADMIN_URL, adminQuery } from './bench-db.js';
 import { startPitrCluster } from './pitr-cluster.js';
 
-const ADMIN_URL = process.env.RECIO_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const PRICE_ROWS = Number(process.env.PRICE_ROWS ?? 1_000_000);
 /** Writes after the dump, per table: a stand-in for the hours between the nightly dump and the drop. */
 const LATER_ROWS = 3_600;
@@ -29,16 +29,6 @@ const name = `recio_bench_restore_${randomBytes(4).toString('hex')}`;
 const conn = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', admin.username || 'postgres'];
 const url = new URL(ADMIN_URL);
 url.pathname = `/${name}`;
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const db = new pg.Pool({ connectionString: url.toString(), max: 2 });
 const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);

@@ -12,22 +12,12 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { childPids } from '@recio/os/processes';
 import { openStore, type Store } from '@recio/bot/store/index';
+import { ADMIN_URL, adminQuery as admin } from './bench-db.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const ADMIN_URL = process.env.RECIO_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CLAIMS = Number(process.env.CLAIMS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const _run = promisify(execFile);
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Runs `count` calls of `fn` with `concurrency` in flight; returns calls per second. */
 async function rate(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {

@@ -124,8 +124,8 @@ export class RunDriver {
   private async tellStopped(runId: string, actor: ActorId, reason: string, ref: string): Promise<void> {
     const run = await this.store.runs.get(runId);
     if (run === undefined) return;
-    const text =
-      `stopped: the bot failed driving this run (${reason}; ref ${ref}). ` + 'Nothing more runs until it is moved on.';
+    const stopped = `stopped: the bot failed driving this run (${reason}; ref ${ref}).`;
+    const text = `${stopped} Nothing more runs until it is moved on.`;
     await this.store.withTransaction((tx) =>
       recordTransition(tx, {
         actor,
