@@ -22,6 +22,8 @@ const READ_ONLY: ActionName[] = [
   'db.freshness',
   'backup.list',
   'backup.verify',
+  'db.rewind',
+  'db.restore.outcome',
   'agent.info',
   'deploy.current',
   'deploy.tags',

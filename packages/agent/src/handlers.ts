@@ -7,6 +7,8 @@ import { backupVerify } from './actions/backup-verify.js';
 import { configArchive } from './actions/config-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
+import { dbRestoreOutcome } from './actions/db-restore-outcome.js';
+import { dbRewind } from './actions/db-rewind.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
 import { eventsFollow } from './actions/events.js';
@@ -33,6 +35,8 @@ export const HANDLERS: ActionHandlers = {
   'backup.create': backupCreate,
   'backup.list': backupList,
   'db.restore': dbRestore,
+  'db.restore.outcome': dbRestoreOutcome,
+  'db.rewind': dbRewind,
   'backup.prune': backupPrune,
   'backup.offsite': backupOffsite,
   'backup.verify': backupVerify,
