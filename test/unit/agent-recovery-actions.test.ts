@@ -190,6 +190,7 @@ describe('backup retention', () => {
       takenAt: new Date(takenAt).toISOString(),
       mode: '0600',
       sha256: null,
+      tested: null,
     };
   };
 

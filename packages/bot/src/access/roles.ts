@@ -41,6 +41,7 @@ export const PERMISSION_OF: Record<IntentKind, Permission | null> = {
   drill: 'operate',
   backup_now: 'operate',
   rollback: 'request_danger',
+  restore: 'request_danger',
   incident_open: 'declare',
   incident_close: 'resolve',
 };

@@ -63,4 +63,6 @@ export interface Step {
   outcome: string | null;
   result: Json | null;
   outputExcerpt: string | null;
+  /** What the approver is shown beside the params (a restore's dump and what it rewinds); not sent. */
+  preview?: JsonObject | null;
 }

@@ -186,7 +186,12 @@ export class RunDriver {
       return { kind: 'progressed' };
     }
     if (step.approval !== 'none' && !(await this.gates.isOpen(run, step))) {
-      await this.gates.open(run, await this.bindRestore(step, steps), actor, parallel);
+      const bound = await this.bindRestore(step, steps);
+      if (typeof bound === 'string') {
+        await this.machine.refuse(run, step, actor, bound);
+        return { kind: 'stop', why: `refused at "${step.title}": ${bound}` };
+      }
+      await this.gates.open(run, bound, actor, parallel);
       return { kind: 'waiting' };
     }
     const claim = await this.store.steps.claim(step.id, { leaseMs: this.leaseFor(plan) });
@@ -197,12 +202,16 @@ export class RunDriver {
     return { kind: 'progressed' };
   }
 
-  /** A restore asks for approval of one file (name + SHA-256) and, if \dt found some missing, those tables. */
-  private async bindRestore(step: Step, steps: Step[]): Promise<Step> {
+  /**
+   * A restore asks for approval of one file (name + SHA-256) and, if \dt found some missing, those
+   * tables, with what it rewinds kept for the approver; a request the dump cannot meet is the why.
+   */
+  private async bindRestore(step: Step, steps: Step[]): Promise<Step | string> {
     if (step.state !== 'pending') return step;
-    const params = await chooseRestore(this.deps.hosts, step, steps);
-    if (params === undefined) return step;
-    return (await this.store.steps.bindParams(step.id, params)) ?? step;
+    const choice = await chooseRestore(this.deps.hosts, step, steps);
+    if (choice === undefined) return step;
+    if (choice.kind === 'refuse') return choice.why;
+    return (await this.store.steps.bindParams(step.id, choice.params, choice.preview)) ?? step;
   }
 
   private leaseFor(plan: StepPlan): number {

@@ -133,6 +133,27 @@ export class RunMachine {
     return done;
   }
 
+  /** A step refused before anything ran (a request its host says it cannot meet): failed, with why. */
+  async refuse(run: Run, step: Step, actor: ActorId, why: string): Promise<boolean> {
+    const done = await this.store.withTransaction(async (tx) => {
+      const moved = await tx.steps.refuse(step.id, why);
+      if (moved === undefined) return false;
+      await recordTransition(tx, {
+        actor,
+        runId: run.id,
+        stepId: step.id,
+        incidentId: run.incidentId,
+        kind: 'step_failed',
+        text: `${step.title}: refused, nothing ran: ${why}`,
+        detail: { outcome: 'refused' },
+        tell: [(t) => updateRunMessage(t, run, `step:${step.idx}:refused`, `${step.title}: refused: ${why}`)],
+      });
+      return true;
+    });
+    if (done) this.hooks.onChange?.();
+    return done;
+  }
+
   /** Every step is done: the run ends failed if a stopping step failed, else succeeded (or skipped). */
   complete(run: Run, steps: Step[], actor: ActorId): Promise<Run> {
     const failed = steps.filter((s) => s.state === 'failed' && planOf(s).onFailure === 'stop');

@@ -1,5 +1,6 @@
 import { ActionId, BlockId } from '../ids.js';
 import { actions, button, clip, context, escapeText, fallbackText, section, slackTime, type Block } from './kit.js';
+import { renderRestorePreview } from './restore-preview.js';
 import { runTitle } from './run-message.js';
 import type { Approval, Run, Step } from '../../domain/index.js';
 
@@ -17,7 +18,7 @@ function who(id: string | null): string {
 
 /** Exactly what the approval allows, as the store binds it: action, host and params. */
 function whatRuns(step: Step): string {
-  const params = clip(JSON.stringify(step.params), 1_500).replace(/```/g, "'''");
+  const params = clip(JSON.stringify(step.params), 1_200).replace(/```/g, "'''");
   const restore = step.action === 'db.restore' ? `\n${restoreScope(step.params)}` : '';
   return (
     `*${escapeText(step.title)}*\n\`${escapeText(step.action)}\` on \`${escapeText(step.host)}\` with\n` +
@@ -40,6 +41,13 @@ export function restoreScope(params: Record<string, unknown>): string {
   return `:warning: Rewinds *every table* to ${from}: every row written since that dump is lost.`;
 }
 
+/** For a restore: the dump it is bound to and what it rewinds (restore-preview.ts), when it was looked into. */
+function previewOf(step: Step, now: Date): Block[] {
+  if (step.action !== 'db.restore' || step.preview == null) return [];
+  const tables = Array.isArray(step.params.tables) ? step.params.tables.filter((t) => typeof t === 'string') : [];
+  return [section(renderRestorePreview(step.preview, tables, now))];
+}
+
 /**
  * A two-person approval. Pending: who asks, exactly what will run where, until when, and
  * Approve / Deny. Decided or expired: the same facts, the outcome, and no buttons left to press.
@@ -55,6 +63,7 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
     blocks.push(
       section(`:hourglass: *Approval expired* at ${slackTime(approval.expiresAt)} — nothing ran.\n${intro}`),
       section(whatRuns(step)),
+      ...previewOf(step, now),
     );
   } else if (approval.state === 'approved') {
     text = `Approved by ${approval.decidedBy}: ${step.title}`;
@@ -64,6 +73,7 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
           `at ${slackTime(approval.decidedAt ?? now)}.\n${intro}`,
       ),
       section(whatRuns(step)),
+      ...previewOf(step, now),
     );
   } else if (approval.state === 'denied') {
     text = `Denied by ${approval.decidedBy}: ${step.title}`;
@@ -73,12 +83,14 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
           `at ${slackTime(approval.decidedAt ?? now)} — it did not run.\n${intro}`,
       ),
       section(whatRuns(step)),
+      ...previewOf(step, now),
     );
   } else {
     text = `Approval needed: ${step.title}`;
     blocks.push(
       section(`:lock: *Approval needed.* ${intro}`),
       section(whatRuns(step)),
+      ...previewOf(step, now),
       context(`A second lead_operator must approve (not the requester). Expires ${slackTime(approval.expiresAt)}.`),
       actions(BlockId.approvalActions, [
         button('Approve', ActionId.approve, approval.id, 'primary'),

@@ -10,13 +10,13 @@ interface Backup {
 /** The plan's check: a newest backup older than 26 h means last night's did not happen. */
 const STALE_SECONDS = 26 * 3600;
 
-function age(seconds: number): string {
+export function age(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   if (seconds < 72 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
   return `${Math.round(seconds / 86400)} days`;
 }
 
-function size(bytes: number): string {
+export function size(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
