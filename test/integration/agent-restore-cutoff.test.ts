@@ -7,6 +7,9 @@ import { createTestDatabase, type TestDatabase } from '../support/pg-database.js
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { until } from '../support/monitor-fixture.js';
 import { transportTo } from './agent-harness.js';
+import type { Hosts } from '@recio/bot/hosts/fleet-hosts';
+import type { HostResult } from '@recio/bot/hosts/transport';
+import { explainCutOff } from '@recio/bot/runbooks/restore-cutoff';
 
 let db: TestDatabase;
 let host: TestHost;
@@ -123,6 +126,7 @@ describe('a restore cut off half-way (the agent killed mid pg_restore)', () => {
       const path = join(host.backupsDir, dump);
       const restoring = transport.run({ action: 'db.restore', params: { file: dump } });
       let pgRestore: number[] = [];
+      let cut: HostResult | undefined;
       try {
         await until('pg_restore waits on the lock inside its transaction', async () => {
           const waiting = await db.query(
@@ -140,8 +144,8 @@ describe('a restore cut off half-way (the agent killed mid pg_restore)', () => {
         await until('pg_restore is gone with its agent', async () =>
           (await pgRestoresOf(path)).length === 0 ? true : undefined,
         );
-        const cut = await restoring;
-        expect(cut.ok).toBe(false);
+        cut = await restoring;
+        expect(cut).toMatchObject({ ok: false, action: 'db.restore', outcomeUnknown: true });
       } finally {
         await blocker.query('ROLLBACK');
         await blocker.end();
@@ -152,9 +156,13 @@ describe('a restore cut off half-way (the agent killed mid pg_restore)', () => {
 
       const again = transportTo(host);
       try {
-        const outcome = await again.run({ action: 'db.restore.outcome', params: {} });
-        expect(outcome.error).toBeUndefined();
-        const data = outcome.data as { committed: boolean; message: string; safetyDump: string; missing: string[] };
+        // What the bot's step runner does with an answer that never came: asks the host
+        // (db.restore.outcome), and the step says what it learnt.
+        const asHosts = { run: (_host: string, request: never) => again.run(request) } as unknown as Hosts;
+        const told = await explainCutOff(asHosts, cut!, 'trace-cutoff');
+        expect(told).toMatchObject({ ok: false, outcomeUnknown: false });
+        const data = (told.data as { cutOff: { message: string; safetyDump: string } }).cutOff;
+        expect(told.error?.message).toBe(`restore cut off: ${data.message}`);
         expect(data).toMatchObject({ interrupted: true, settled: true, committed: false, file: dump });
         expect(data.message).toContain(`the restore of ${dump}`);
         expect(data.message).toContain(`was cut off before it committed and rolled back`);
