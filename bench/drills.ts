@@ -70,7 +70,7 @@ async function runbooksCopy(): Promise<string> {
   const file = join(target, 'provider-outage.yml');
   const text = await readFile(file, 'utf8');
   const edited = text
-    .replace('retry: { every: 30s, within: 15m }', 'retry: { every: 5s, within: 30s }')
+    .replace('retry: { every: 30s, within: 15m, from: detected }', 'retry: { every: 5s, within: 30s, from: detected }')
     .replace('retry: { every: 30s, within: 12h }', 'retry: { every: 5s, within: 12h }');
   if (edited === text) throw new Error("provider-outage.yml changed: update the bench's edit");
   await writeFile(file, edited);

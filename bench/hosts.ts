@@ -17,7 +17,7 @@ import { LocalTransport } from '@recio/bot/hosts/local-transport';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import type { HostResult } from '@recio/bot/hosts/transport';
 import { forcedCommandLine, generateKeyPair } from '../test/support/sshd.js';
-import { startTestHost } from '../test/support/test-host.js';
+import { opensshArgs, startTestHost } from '../test/support/test-host.js';
 import { ms, ratio, sample, summarize } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -37,21 +37,7 @@ if ((await execa('pdsh', ['-V'], { reject: false })).failed) {
 }
 
 const host = await startTestHost({ authorizeRoot: true });
-const sshArgs = (user: string, address = '127.0.0.1') => [
-  '-i',
-  host.clientKey.privateKeyPath,
-  '-p',
-  String(host.sshd.port),
-  '-o',
-  `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
-  '-o',
-  'StrictHostKeyChecking=yes',
-  '-o',
-  'BatchMode=yes',
-  '-o',
-  'IdentitiesOnly=yes',
-  `${user}@${address}`,
-];
+const sshArgs = (user: string, address = '127.0.0.1') => opensshArgs(host, user, address);
 const requestText = JSON.stringify({ v: 1, id: 'bench', ...REQUEST });
 const openssh = async (user: string) => {
   const run = await execa('ssh', [...sshArgs(user), requestText], { reject: false, stdin: 'ignore' });

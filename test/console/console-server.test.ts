@@ -2,7 +2,9 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startConsole, workspaceSeedOf, type RunningConsole } from '@recio/console/index';
 import { startSlackEmulator, type SlackEmulator } from '@recio/slack-emulator/index';
+import { renderTimelinePng } from '@recio/bot/incidents/timeline-picture/render-timeline';
 import { botClient } from '../emulator/clients.js';
+import { readPng } from '../support/png.js';
 import { postJson, rawRequest } from './http-client.js';
 
 /** The console's server side without a browser: loopback only, request checks, per-user state, the event stream. */
@@ -210,4 +212,49 @@ describe('the event stream and the shared port', () => {
       expect((await rawRequest(`${base}${path}`)).status, path).toBeGreaterThanOrEqual(400);
     }
   });
+});
+
+describe("an incident's timeline picture", () => {
+  test(
+    "served by the incident's id once its report shares it, linked from the incident's parent; " +
+      'unknown or malformed ids are 404 / not served',
+    async () => {
+      const { base, emulator } = await start();
+      const client = botClient(emulator);
+      const parent = await client.chat.postMessage({ channel: OPS, text: 'Incident: kalshi feed stale' });
+      expect((await rawRequest(`${base}/console/incidents/1a2b3c4d/timeline.png`)).status).toBe(404);
+      const png = await renderTimelinePng({
+        incidentId: '1a2b3c4d-0000-4000-8000-000000000000',
+        title: 'Kalshi feed stale',
+        from: new Date('2026-12-03T03:00:00Z'),
+        to: new Date('2026-12-03T03:10:00Z'),
+        marks: [{ what: 'detected', at: new Date('2026-12-03T03:00:00Z'), by: 'monitor' }],
+        steps: [],
+        feeds: [],
+      });
+      await client.filesUploadV2({
+        channel_id: OPS,
+        thread_ts: parent.ts!,
+        file_uploads: [
+          { content: '# report', filename: 'incident-1a2b3c4d.md' },
+          { file: png, filename: 'incident-1a2b3c4d-timeline.png' },
+        ],
+      });
+      const served = await fetch(`${base}/console/incidents/1a2b3c4d/timeline.png`);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toBe('image/png');
+      const bytes = Buffer.from(await served.arrayBuffer());
+      expect(bytes.equals(png)).toBe(true);
+      expect(readPng(bytes).width).toBeGreaterThan(100);
+      const state = (await (await fetch(`${base}/api/state?user=${ALICE}`)).json()) as {
+        messages: Array<{ ts: string; timelinePicture?: string }>;
+      };
+      expect(state.messages.find((m) => m.ts === parent.ts)?.timelinePicture).toBe(
+        '/console/incidents/1a2b3c4d/timeline.png',
+      );
+      expect((await rawRequest(`${base}/console/incidents/ffffffff/timeline.png`)).status).toBe(404);
+      expect((await rawRequest(`${base}/console/incidents/../timeline.png`)).status).toBeGreaterThanOrEqual(400);
+      expect((await rawRequest(`${base}/console/incidents/1A2B3C4D/timeline.png`)).status).toBeGreaterThanOrEqual(400);
+    },
+  );
 });

@@ -5,15 +5,17 @@ import { BAD_TAG, breakScenario, GOOD_TAG } from '@recio/sandbox/index';
 import { ActionId } from '@recio/bot/slack/ids';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
-import { agentCalls, checkedOutTag, dbNow, programs, rowsSince, type ProgramFact } from './support/sandbox-facts.js';
+import { checkedOutTag, dbNow, programs, rowsSince, type ProgramFact } from './support/sandbox-facts.js';
 import { ALICE, BOB, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * §1.4 Bad release, end to end: the bad tag is deployed in the sandbox (checkout, pip install,
- * restart all) and every program dies at start → the monitor ties the failures to the deploy and
- * opens one release incident naming the last good tag → Run recovery → the rollback waits for a
- * second lead_operator, who approves by typing the tag → rolled back, smoke-tested → checklist
- * green → Resolve → report. The plan makes a person type 4 commands, then smoke-test by hand.
+ * restart all) while the bot is down, and every program dies at start → the bot started after the
+ * deploy (a new process: what it knew is in the store) ties the failures, polled and pushed by
+ * supervisord, to the deploy and opens one release incident naming the last good tag → Run
+ * recovery → the rollback waits for a second lead_operator, who approves by typing the tag →
+ * rolled back, smoke-tested → checklist green → Resolve → report. The plan makes a person type 4
+ * commands, then smoke-test by hand.
  */
 let stack: E2EStack;
 let ops: Operators;
@@ -25,21 +27,27 @@ let before: Record<string, ProgramFact>;
 beforeAll(async () => {
   stack = await startStack();
   ops = new Operators(stack);
-  // The monitor must have seen the good release checked out to know what the bad one replaced.
+  // The monitor must have seen the good release run to know what the bad one replaced: in the store, so a
+  // bot started later knows it too.
   await eventually(() => expect(stack.bot.monitor?.isLeader).toBe(true));
-  // Two rounds asked the host what is checked out: the first one's answer is remembered.
-  await eventually(() => expect(agentCalls(stack.sandbox, 'deploy.current')).toBeGreaterThanOrEqual(2));
+  await eventually(async () =>
+    expect((await stack.storeDb.query('SELECT tag FROM deploy_history WHERE good_at IS NOT NULL')).rows).toEqual([
+      { tag: GOOD_TAG },
+    ]),
+  );
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
 describe('bad-release (§1.4)', () => {
-  test('the bad deploy opens ONE incident: the release, with the last good tag to roll back to', async () => {
+  test('a bot started after the bad deploy opens ONE incident: the release, with the last good tag', async () => {
     before = await programs(stack.sandbox);
     expect(await checkedOutTag(stack.sandbox)).toBe(GOOD_TAG);
-    t.break = performance.now();
-    await breakScenario(stack.sandbox, 'bad-release');
+    await stack.restartBot(async () => {
+      t.break = performance.now();
+      await breakScenario(stack.sandbox, 'bad-release');
+    });
     ({
       incident: { id: incidentId },
       parent,

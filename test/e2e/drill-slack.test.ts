@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import type { DrillResult } from '@recio/bot/drills/index';
 import { BAD_TAG, GOOD_TAG } from '@recio/sandbox/index';
+import { drillReminder } from '@recio/bot/scheduler/drill-reminder';
+import { ActionId } from '@recio/bot/slack/ids';
 import { eventually, Operators, readable } from './support/operator.js';
 import { agentCalls, checkedOutTag, programs, type ProgramFact } from './support/sandbox-facts.js';
 import { ALICE, DAVE, OPS, startStack, type E2EStack } from './support/stack.js';
@@ -108,4 +110,46 @@ describe('/recio drill', () => {
       expect((await store.audit.list({ action: 'run.requested' })).map((a) => a.actor)).toEqual(['drill', 'drill']);
     },
   );
+
+  test('the quarterly reminder says when the last drill was and its button starts the next in turn; ' +
+    'the App Home shows the last drill too', async () => {
+    const store = stack.bot.core.store;
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await drillReminder({ store, opsChannel: OPS })).toEqual({ posted: true, next: 'postgres-failure' });
+    expect(await drillReminder({ store, opsChannel: OPS })).toEqual({ posted: false, next: 'postgres-failure' });
+    stack.bot.publisher.wake();
+    const reminder = await eventually(() => {
+      const m = stack.slack.state
+        .messagesIn(OPS, { topLevelOnly: true })
+        .find((r) => readable(r).includes('Quarterly drill'));
+      expect(m && readable(m)).toContain(`Last drill: *${today} (bad-release), today*`);
+      return m!;
+    });
+    expect(readable(reminder)).toContain('Next in turn: *postgres-failure*');
+    await stack.slack.deliver.openHome({ user: ALICE });
+    await eventually(() =>
+      expect(JSON.stringify(stack.slack.state.homeOf(ALICE)?.view.blocks)).toMatch(
+        /Last drill: .*\(bad-release\) · next in turn: postgres-failure/,
+      ),
+    );
+
+    await stack.slack.deliver.click({ user: DAVE, channel: OPS, ts: reminder.ts, actionId: ActionId.startDrill });
+    await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'));
+    await stack.slack.deliver.click({ user: ALICE, channel: OPS, ts: reminder.ts, actionId: ActionId.startDrill });
+    await eventually(() =>
+      expect(ops.answersTo(ALICE).at(-1)).toMatch(/Drill started: postgres-failure \(\w[\w-]*\) on the sandbox/),
+    );
+    // Held to its end, so the stack stops on a sandbox at rest.
+    await eventually(
+      () =>
+        expect(
+          stack.slack.state
+            .messagesIn(OPS, { topLevelOnly: true })
+            .map(readable)
+            .some((t) => /Drill postgres-failure \(.*\) on .*: PASSED/.test(t)),
+        ).toBe(true),
+      150_000,
+      500,
+    );
+  }, 240_000);
 });

@@ -144,6 +144,7 @@ describe('/recio restore: pick a dump, see what it rewinds, approve exactly that
     const [tested] = await nightlyRestoreTest({
       hosts: stack.bot.core.hosts,
       desk: stack.bot.core.desk,
+      checks: stack.bot.core.store.backupChecks,
       logger: silentLogger,
     });
     expect(tested).toMatchObject({ ok: true });

@@ -4,19 +4,22 @@ import { breakScenario } from '@recio/sandbox/index';
 import { ActionId } from '@recio/bot/slack/ids';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
-import { dbNow, programs, rowsSince } from './support/sandbox-facts.js';
-import { ALICE, startStack, type E2EStack } from './support/stack.js';
+import { dbNow, programs, rowsSince, type ProgramFact } from './support/sandbox-facts.js';
+import { ALICE, DAVE, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * §1.3 API provider outage, end to end: the Kalshi stand-in answers 503 → the monitor opens the
- * provider incident → Run recovery: the probe keeps failing, so the runbook offers to disable
- * auto_entry_supervisor (a go-ahead) → stopped for real → the outage ends → the runbook sees the
- * providers healthy and offers to re-enable it (a go-ahead) → checklist green → Resolve → report.
- * The plan makes a person probe both providers and stop auto_entry_supervisor (3 commands), and
- * start it again later.
+ * provider incident → Run recovery: the probe waits for the provider to reconnect by itself, and a
+ * lead_operator cuts the wait short with "Disable auto entry now" (someone without the role cannot)
+ * → auto_entry_supervisor stopped for real, no second go-ahead → the outage ends → the runbook sees
+ * the providers healthy, restarts the feed watchdogs (new pids), checks both feeds fresh, and offers
+ * to re-enable auto entries (a go-ahead) → checklist green → Resolve → report. The plan makes a
+ * person probe both providers and stop auto_entry_supervisor (3 commands), and start it again later.
  *
- * The runbook's windows are a 15-minute reconnect wait and a 12-hour recovery wait; this file runs a
- * copy of commands/ (RECIO_RUNBOOKS_DIR) with them shortened to 3 s and 90 s, nothing else changed.
+ * The runbook's windows are a 15-minute reconnect wait (from detection) and a 12-hour recovery
+ * wait; this file runs a copy of commands/ (RECIO_RUNBOOKS_DIR) with them at 10 min (longer than the
+ * test: only the button ends it) and 90 s, nothing else changed. That the 15 minutes count from
+ * detection is shown in test/runbooks/scenarios-release-provider.test.ts.
  */
 let stack: E2EStack;
 let ops: Operators;
@@ -24,12 +27,13 @@ const t: Record<string, number> = {};
 let incidentId: string;
 let parent: MessageRecord;
 let autoEntryPid: number | null;
+let before: Record<string, ProgramFact>;
 
 beforeAll(async () => {
   stack = await startStack({
     runbookEdits: {
       'provider-outage.yml': [
-        ['retry: { every: 30s, within: 15m }', 'retry: { every: 1s, within: 3s }'],
+        ['retry: { every: 30s, within: 15m, from: detected }', 'retry: { every: 1s, within: 10m, from: detected }'],
         ['retry: { every: 30s, within: 12h }', 'retry: { every: 1s, within: 90s }'],
       ],
     },
@@ -41,11 +45,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const runMessage = () => ops.replyWithButton(parent, 'API provider outage', ActionId.confirmStep);
+const runMessage = (button: string = ActionId.confirmStep) =>
+  ops.replyWithButton(parent, 'API provider outage', button);
 
 describe('provider-outage (§1.3)', () => {
   test('Kalshi answering 503 opens the provider incident; its feed freezes while the BTC feed goes on', async () => {
-    autoEntryPid = (await programs(stack.sandbox)).auto_entry_supervisor!.pid;
+    before = await programs(stack.sandbox);
+    autoEntryPid = before.auto_entry_supervisor!.pid;
     t.break = performance.now();
     await breakScenario(stack.sandbox, 'provider-outage', { provider: 'kalshi', variant: '503' });
     ({
@@ -68,34 +74,65 @@ describe('provider-outage (§1.3)', () => {
   });
 
   test(
-    'Run recovery: the probe keeps failing, and disabling auto entries waits for a go-ahead; given, ' +
-      'it is stopped for real',
+    'Run recovery: the probe waits for a reconnect; "Disable auto entry now" is refused to someone without the ' +
+      'role, and ends the wait for a lead_operator: auto entries stopped for real, no second go-ahead',
     async () => {
       await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
       await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
-      const message = await runMessage();
-      expect(readable(message)).toContain('Prolonged outage — disable auto_entry_supervisor');
+      const waiting = await runMessage(ActionId.cutShort);
+      expect(readable(waiting)).toContain('Disable auto entry now');
+      await ops.click(DAVE, waiting, ActionId.cutShort, 'Disable auto entry now (no role)');
+      await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toMatch(/lead_operator/));
+      const [run] = await ops.runsOf(incidentId);
+      const probe = (await stack.bot.core.store.runs.steps(run!.id))[0]!;
+      expect(probe).toMatchObject({ state: 'running', cutShortBy: null });
       expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('RUNNING');
-      await ops.click(ALICE, message, ActionId.confirmStep, 'Go ahead: disable auto_entry_supervisor');
+
+      await ops.click(ALICE, waiting, ActionId.cutShort, 'Disable auto entry now');
       await eventually(async () =>
         expect((await programs(stack.sandbox)).auto_entry_supervisor!.state).toBe('STOPPED'),
       );
+      const steps = await stack.bot.core.store.runs.steps(run!.id);
+      expect(steps[0]).toMatchObject({ state: 'failed', cutShortBy: ALICE });
+      expect(steps[1]).toMatchObject({ title: 'Prolonged outage — disable auto_entry_supervisor', state: 'succeeded' });
+      // The run message no longer offers it: the wait is over.
+      await eventually(() => {
+        const now = stack.slack.state.message(waiting.channel, waiting.ts)!;
+        expect(readable(now)).toContain('wait cut short');
+        expect(buttonsOf(now)).not.toContain(ActionId.cutShort);
+      });
     },
   );
 
-  test('the outage ends; ' +
-    'the runbook sees both providers healthy and re-enables auto entries on a go-ahead', async () => {
+  test('the outage ends; the runbook sees both providers healthy, restarts the feed watchdogs, checks the feeds ' +
+    'fresh and re-enables auto entries on a go-ahead', async () => {
     // Kalshi coming back is the outside world's part, not an operator's: no action counted.
     stack.sandbox.providers.kalshi.setMode('ok');
     const message = await eventually(async () => {
       const m = await runMessage();
-      expect(readable(m)).toMatch(/\*4\. Providers healthy — re-enable auto_entry_supervisor\* on `sbx1` — waiting/);
-      expect(readable(m)).toContain('Go ahead with step 4');
+      expect(readable(m)).toMatch(
+        /\*8\. Providers healthy, feeds fresh — re-enable auto_entry_supervisor\* on `sbx1` — waiting/,
+      );
+      expect(readable(m)).toContain('Go ahead with step 8');
       return m;
-    });
+    }, 120_000);
+    const [run] = await ops.runsOf(incidentId);
+    const steps = await stack.bot.core.store.runs.steps(run!.id);
+    expect(steps.slice(2, 7).map((s) => [s.title, s.state])).toEqual([
+      ['Wait for the providers to be healthy again', 'succeeded'],
+      ['Outage over 15 min — restart kalshi_api_watchdog', 'succeeded'],
+      ['Outage over 15 min — restart btc_price_watchdog', 'succeeded'],
+      ['Market data flowing in again (kalshi feed fresh)', 'succeeded'],
+      ['BTC price feed updating again (btc_price feed fresh)', 'succeeded'],
+    ]);
+    const watchdogs = await programs(stack.sandbox);
+    for (const name of ['kalshi_api_watchdog', 'btc_price_watchdog']) {
+      expect(watchdogs[name], name).toMatchObject({ state: 'RUNNING' });
+      expect(watchdogs[name]!.pid, name).not.toBe(before[name]!.pid);
+    }
     await ops.click(ALICE, message, ActionId.confirmStep, 'Go ahead: re-enable auto_entry_supervisor');
-    const run = await ops.runEnded(incidentId, 'provider-outage');
-    expect(run.state, await ops.describeRun(run)).toBe('succeeded');
+    const ended = await ops.runEnded(incidentId, 'provider-outage');
+    expect(ended.state, await ops.describeRun(ended)).toBe('succeeded');
     const after = (await programs(stack.sandbox)).auto_entry_supervisor!;
     expect(after.state).toBe('RUNNING');
     expect(after.pid).not.toBe(autoEntryPid);

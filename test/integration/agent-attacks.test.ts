@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
-import { startTestHost, type TestHost } from '../support/test-host.js';
+import { opensshArgs, startTestHost, type TestHost } from '../support/test-host.js';
 import { transportTo } from './agent-harness.js';
 
 let host: TestHost;
@@ -20,26 +20,7 @@ const LOG = `${FIRST}${BEFORE}WORD=${SECRET}\nafter the secret\n`;
 
 /** The agent over OpenSSH as anyone holding the key could drive it: raw bytes on stdin. */
 const opensshWithStdin = (command: string | undefined, input: Buffer | string) =>
-  execa(
-    'ssh',
-    [
-      '-i',
-      host.clientKey.privateKeyPath,
-      '-p',
-      String(host.sshd.port),
-      '-o',
-      `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      `${host.user.name}@127.0.0.1`,
-      ...(command === undefined ? [] : [command]),
-    ],
-    { reject: false, input },
-  );
+  execa('ssh', [...opensshArgs(host), ...(command === undefined ? [] : [command])], { reject: false, input });
 
 beforeAll(async () => {
   host = await startTestHost();

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -93,8 +93,10 @@ describe('config.archive', () => {
       });
       const file = (result.data as { file: string }).file;
       expect(file).toMatch(/^config_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.age$/);
-      // Only the archive is left: no partial file, no plaintext tar beside it.
-      expect(await readdir(archives)).toEqual([file]);
+      // Only the archive is left: no partial file, no plaintext tar beside it; and the files' hash
+      // for the change watch (a hash, not their contents).
+      expect(await readdir(archives)).toEqual(['.sources.sha256', file]);
+      expect(await readFile(join(archives, '.sources.sha256'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
       const bytes = await readFile(join(archives, file));
       expect(bytes.includes('sk-live-5e3c8f00d1e2')).toBe(false);
       expect(bytes.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
@@ -154,4 +156,135 @@ describe('config.archive', () => {
       /configBackup\.files\[0\]: no \.\. in paths[\s\S]*configBackup\.ageRecipients\[0\]: expected an age public key/,
     );
   });
+});
+
+/** One request to the agent with the config as it is now. */
+async function ask(action: string, params: Record<string, unknown>): Promise<HostResult> {
+  const transport = transportTo(host);
+  try {
+    return await transport.run({ action, params } as never);
+  } finally {
+    await transport.close();
+  }
+}
+
+describe('§2.2: after a change, offsite, listed, restored to a new directory', () => {
+  // Dirs the agent makes itself (0700) inside one it may write into, as under /backups on a host.
+  let own: string;
+  let dir: string;
+  let offsite: string;
+  let restoreRoot: string;
+
+  beforeAll(async () => {
+    own = join(host.dir, 'agent-owned');
+    await mkdir(own);
+    await chmod(own, 0o777);
+    dir = join(own, 'config');
+    offsite = join(own, 'offsite');
+    restoreRoot = join(own, 'config-restore');
+    await mkdir(offsite);
+    await chmod(offsite, 0o777);
+    await patchAgentConfig(host, {
+      configBackup: {
+        dir,
+        restoreDir: restoreRoot,
+        method: 'age',
+        ageRecipients: [recipient],
+        ageIdentityFile: join(keys, 'identity.txt'),
+        opensslKeyFile: undefined,
+        ageRecipientsFile: undefined,
+        files: undefined,
+      },
+      backups: { offsite: ['cp', '{file}', join(offsite, '{name}')], offsiteList: ['ls', offsite] },
+    });
+  });
+
+  test(
+    'ifChanged: archived when there is none, skipped while the files are the same, archived again after a change; ' +
+      'each copy offsite, 0600 in a 0700 dir, listed newest first',
+    async () => {
+      const first = await ask('config.archive', { ifChanged: true });
+      expect(first.error).toBeUndefined();
+      expect(first.data).toMatchObject({ offsite: true, verified: 'decrypted' });
+      const firstFile = (first.data as { file: string }).file;
+      const same = await ask('config.archive', { ifChanged: true });
+      expect(same).toMatchObject({ ok: true, data: { skipped: 'unchanged', newest: firstFile } });
+
+      await writeFile(join(repo, 'config.json'), '{"mode": "paper"}\n');
+      // The stamp has one-second resolution: a change in the same second as the last archive waits for the next.
+      const changed = await ask('config.archive', { ifChanged: true });
+      if (changed.error?.message.includes('EEXIST')) throw new Error('archives in the same second');
+      expect(changed).toMatchObject({ ok: true, data: { offsite: true } });
+      const secondFile = (changed.data as { file: string }).file;
+      expect(secondFile).not.toBe(firstFile);
+      expect((await readdir(offsite)).sort()).toEqual([firstFile, secondFile].sort());
+
+      const listed = await ask('archive.list', {});
+      expect(listed.error).toBeUndefined();
+      const config = (listed.data as { config: Record<string, unknown> }).config;
+      expect(config).toMatchObject({
+        dir,
+        dirMode: '0700',
+        files: [
+          { file: secondFile, kind: 'config', mode: '0600' },
+          { file: firstFile, kind: 'config', mode: '0600' },
+        ],
+        offsite: { files: [secondFile, firstFile] },
+      });
+      await writeFile(join(repo, 'config.json'), FILES['config.json']);
+    },
+  );
+
+  test(
+    'config.restore: the archive unpacked into a new 0700 directory to compare; bad inputs refused, ' +
+      'nothing written',
+    async () => {
+      const [newest] = ((await ask('archive.list', {})).data as { config: { files: Array<{ file: string }> } }).config
+        .files;
+      const restored = await ask('config.restore', { file: newest!.file, into: 'compare' });
+      expect(restored.error).toBeUndefined();
+      const target = join(restoreRoot, 'compare');
+      expect(restored.data).toMatchObject({
+        dir: target,
+        files: Object.keys(FILES).map((f) => join(repo, f).slice(1)),
+      });
+      expect(await readFile(join(target, repo, '.env'), 'utf8')).toBe(FILES['.env']);
+      expect((await stat(target)).mode & 0o777).toBe(0o700);
+      // The secrets stay on the host: the answer names files, never their contents.
+      expect(JSON.stringify(restored)).not.toContain('sk-live-5e3c8f00d1e2');
+
+      const again = await ask('config.restore', { file: newest!.file, into: 'compare' });
+      expect(again).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+      expect(again.error?.message).toContain(`${target} already exists`);
+
+      const unknown = await ask('config.restore', { file: 'config_2020-01-01_000000.tar.age' });
+      expect(unknown).toMatchObject({ ok: false, error: { code: 'backup_missing' } });
+      expect(unknown.error?.message).toContain(`newest: ${newest!.file}`);
+
+      for (const params of [
+        { file: '../../etc/shadow' },
+        { file: 'db_2026-11-26.sql' },
+        { file: newest!.file, into: '../live' },
+        { file: newest!.file, into: '/opt/rec_io_v2' },
+      ]) {
+        expect(await ask('config.restore', params)).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+      }
+
+      // age with no identity on the host (the safe setup): said, with where to decrypt instead.
+      await patchAgentConfig(host, { configBackup: { ageIdentityFile: undefined } });
+      const noKey = await ask('config.restore', { file: newest!.file, into: 'other' });
+      expect(noKey).toMatchObject({ ok: false, error: { code: 'not_configured' } });
+      expect(noKey.error?.message).toContain('decrypt it by hand');
+      await patchAgentConfig(host, { configBackup: { ageIdentityFile: join(keys, 'identity.txt') } });
+
+      // A restore root inside the live repo is refused: a restore never lands on the live config.
+      await patchAgentConfig(host, { configBackup: { restoreDir: join(repo, 'restored') } });
+      expect(await ask('config.restore', { file: newest!.file, into: 'x' })).toMatchObject({
+        ok: false,
+        error: { code: 'config_invalid' },
+      });
+      await patchAgentConfig(host, { configBackup: { restoreDir: restoreRoot } });
+      expect(await readdir(restoreRoot)).toEqual(['compare']);
+    },
+  );
 });

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
-import type { TestHost } from '../support/test-host.js';
+import { opensshArgs, type TestHost } from '../support/test-host.js';
 
 /** A transport to a test host's agent, as the bot opens it. */
 export function transportTo(host: TestHost): SshTransport {
@@ -29,26 +29,7 @@ export async function rawRequest(
   host: TestHost,
   request: unknown,
 ): Promise<{ exitCode: number; result: Record<string, unknown> }> {
-  const run = await execa(
-    'ssh',
-    [
-      '-i',
-      host.clientKey.privateKeyPath,
-      '-p',
-      String(host.sshd.port),
-      '-o',
-      `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      `${host.user.name}@127.0.0.1`,
-      JSON.stringify(request),
-    ],
-    { reject: false, stdin: 'ignore' },
-  );
+  const run = await execa('ssh', [...opensshArgs(host), JSON.stringify(request)], { reject: false, stdin: 'ignore' });
   const last = run.stdout.trim().split('\n').at(-1) ?? '{}';
   return { exitCode: run.exitCode ?? -1, result: JSON.parse(last) as Record<string, unknown> };
 }

@@ -7,7 +7,7 @@ import { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { beforeDeadline } from '@recio/bot/util/deadline';
 import { startSilentServer, startTcpProxy } from '../support/tcp-proxy.js';
-import { startTestHost, type TestHost } from '../support/test-host.js';
+import { opensshArgs, startTestHost, type TestHost } from '../support/test-host.js';
 
 let host: TestHost;
 let transport: SshTransport;
@@ -23,26 +23,7 @@ const transportFor = (overrides: Partial<TestHost['fleetHost']> = {}, extra: { m
 
 /** The OpenSSH client with the pinned known_hosts, as an operator (or an attacker with the key) would use it. */
 const opensshClient = (command: string) =>
-  execa(
-    'ssh',
-    [
-      '-i',
-      host.clientKey.privateKeyPath,
-      '-p',
-      String(host.sshd.port),
-      '-o',
-      `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      `${host.user.name}@127.0.0.1`,
-      command,
-    ],
-    { reject: false, stdin: 'ignore' },
-  );
+  execa('ssh', [...opensshArgs(host), command], { reject: false, stdin: 'ignore' });
 
 const auditLines = async () => (await readFile(host.agentAuditLog, 'utf8')).split('\n').filter((l) => l !== '');
 

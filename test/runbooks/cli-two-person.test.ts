@@ -209,3 +209,75 @@ describe('an approved run does not stall', () => {
     }
   });
 });
+
+describe('break-glass at the terminal (Slack down too)', () => {
+  test(
+    'alice, alone, breaks the glass on her own waiting step only after the wait, with a reason and the ' +
+      'typed host; she cannot review it; bob (mapped) can',
+    async () => {
+      cliUsers[ME] = ALICE;
+      const ask = await recio('run', 'look-twice');
+      expect(ask.exitCode).toBe(2);
+      const run = (await f.store.runs.listActive()).find(
+        (r) => r.requestedBy === ALICE && r.scenario === 'look-twice',
+      )!;
+      const { approvalId } = await approvalOf(run.id);
+      const reason = 'Nobody else on call tonight; the programs must be read now';
+      const early = await recio('break-glass', approvalId, '--reason', reason, '--target', 'db1');
+      expect(early.out).toContain('Break-glass opens once the approval has waited 10 min');
+      expect(await refusals('break_glass_too_early')).toHaveLength(1);
+
+      await f.storeDb.query(
+        `UPDATE approvals SET created_at = created_at - interval '11 minutes' WHERE id = '${approvalId}'`,
+      );
+      const short = await recio('break-glass', approvalId, '--reason', 'now', '--target', 'db1');
+      expect(short.out).toContain('at least 20 characters');
+      const wrong = await recio('break-glass', approvalId, '--reason', reason, '--target', 'db2');
+      expect(wrong.out).toContain('Type db1 exactly');
+      expect(await refusals('break_glass_reason')).toHaveLength(1);
+      expect(await refusals('break_glass_target')).toHaveLength(1);
+
+      const broken = await recio('break-glass', approvalId, '--reason', reason, '--target', 'db1');
+      expect(broken.out).toContain('Break-glass recorded: running Read the programs now');
+      expect(broken.out.split('\n').at(-1)).toBe('✔ succeeded');
+      expect(await f.store.audit.list({ action: 'break_glass.used' })).toMatchObject([
+        { actor: ALICE, detail: { reason, via: `cli:${ME}`, surface: 'cli' } },
+      ]);
+      const listed = await recio('break-glasses');
+      expect(listed.out).toContain(`by ${ALICE}`);
+      const id = listed.out.split(/\s+/)[0]!;
+
+      const own = await recio('break-glass-review', id, '--note', 'I checked my own break and it was fine');
+      expect(own.out).toContain('You broke this glass');
+      cliUsers[ME] = BOB;
+      const reviewed = await recio('break-glass-review', id, '--note', 'Read-only step, the reason holds up');
+      expect(reviewed.out).toContain('Review recorded');
+      expect((await recio('break-glasses')).out).toBe('');
+    },
+  );
+
+  test('a step whose run was cancelled is no longer waiting: the break is refused, audited, nothing runs', async () => {
+    cliUsers[ME] = ALICE;
+    const ask = await recio('run', 'look-twice');
+    expect(ask.exitCode).toBe(2);
+    const run = (await f.store.runs.listActive()).find((r) => r.requestedBy === ALICE && r.scenario === 'look-twice')!;
+    const { approvalId, stepId } = await approvalOf(run.id);
+    await f.storeDb.query(
+      `UPDATE approvals SET created_at = created_at - interval '11 minutes' WHERE id = '${approvalId}'`,
+    );
+    expect((await recio('cancel', run.id)).exitCode).toBe(0);
+    const before = (await refusals('break_glass_not_waiting')).length;
+    const late = await recio(
+      'break-glass',
+      approvalId,
+      '--reason',
+      'Nobody else is on call tonight at all',
+      '--target',
+      'db1',
+    );
+    expect(late.out).toContain('no longer waiting for approval');
+    expect(await refusals('break_glass_not_waiting')).toHaveLength(before + 1);
+    expect((await f.store.steps.get(stepId))?.state).not.toBe('succeeded');
+    expect((await f.store.approvals.get(approvalId))?.state).not.toBe('approved');
+  });
+});

@@ -103,7 +103,13 @@ describe('the App Home', () => {
     'a lead_operator gets the operate buttons; someone without a role gets none, is told why, ' +
       'and no host is asked for them',
     async () => {
-      expect(homeButtons(PEOPLE.alice)).toEqual([ActionId.homeChecklist, ActionId.homeBackup, ActionId.homeRestart]);
+      expect(homeButtons(PEOPLE.alice)).toEqual([
+        ActionId.homeChecklist,
+        ActionId.homeBackup,
+        ActionId.homeRestart,
+        ActionId.startDrill,
+      ]);
+      expect(homeText(PEOPLE.alice)).toContain('Last drill: *never* · next in turn: postgres-failure');
       const asked = await agentLines();
       await bot.slack.deliver.openHome({ user: 'dave' });
       await until(() => expect(homeText(PEOPLE.dave)).toContain("You hold none of the plan's roles"));
@@ -138,6 +144,7 @@ describe('the App Home', () => {
         ActionId.homeChecklist,
         ActionId.homeBackup,
         ActionId.homeRestart,
+        ActionId.startDrill,
         ActionId.ackIncident,
         ActionId.openChecklist,
       ]);

@@ -71,6 +71,38 @@ describe('App Home', () => {
     expect(json).toContain(':warning: newest dump 30 h old (over 26 h)');
   });
 
+  test('the nightly restore test: each db host passed or failed (since when it last passed), or not run yet', () => {
+    const at = new Date('2026-02-27T04:30:00Z');
+    const tests = [
+      {
+        job: 'restore-test' as const,
+        host: 'db1',
+        ok: true,
+        subject: 'db_2026-02-27.sql',
+        detail: 'ok',
+        at,
+        lastOk: at,
+      },
+      {
+        job: 'restore-test' as const,
+        host: 'db2',
+        ok: false,
+        subject: 'db_2026-02-27.sql',
+        detail: 'backups cannot be restored: backup db_2026-02-27.sql is empty',
+        at,
+        lastOk: null,
+      },
+    ];
+    const { json } = valid(state({ restoreTests: tests }));
+    expect(json).toContain(':white_check_mark: restore test on db1 passed 2026-02-27 04:30 UTC (db_2026-02-27.sql)');
+    expect(json).toContain(
+      ':x: restore test on db2 FAILED 2026-02-27 04:30 UTC (db_2026-02-27.sql): backups cannot be restored: ' +
+        'backup db_2026-02-27.sql is empty; last passed never',
+    );
+    expect(valid(state({ restoreTests: [] })).json).toContain('Nightly restore test: no result yet');
+    expect(valid(state({ restoreTests: { error: 'store down' } })).json).toContain('could not be read: store down');
+  });
+
   test('a host that did not answer is ✖ with why; the others are shown as usual', () => {
     const { json } = valid(
       state({
@@ -87,22 +119,27 @@ describe('App Home', () => {
   });
 
   test(
-    'a lead_operator gets Open checklist, Back up now, Restart; ' +
+    'a lead_operator gets Open checklist, Back up now, Restart, Start a drill and the last drill; ' +
       'each open incident links its thread with Acknowledge and Open checklist',
     () => {
       const incident = anIncident({ threadTs: '1700000000.000100' });
       const { json, buttons } = valid(
-        state({ incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }] }),
+        state({
+          incidents: [{ incident, link: 'https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100' }],
+          drill: { lastAt: new Date('2026-10-05T09:30:00Z'), lastScenario: 'service-crash', next: 'provider-outage' },
+        }),
       );
       expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
         [ActionId.homeChecklist, 'home'],
         [ActionId.homeBackup, 'home'],
         [ActionId.homeRestart, 'home'],
+        [ActionId.startDrill, 'home'],
         [ActionId.ackIncident, incident.id],
         [ActionId.openChecklist, incident.id],
       ]);
       expect(json).toContain('<https://recio-dr.slack.com/archives/C0OPS000001/p1700000000000100|open its thread>');
       expect(json).toContain('trade_executor is FATAL');
+      expect(json).toMatch(/Last drill: <!date\^\d+\^[^>]*> \(service-crash\) · next in turn: provider-outage/);
     },
   );
 

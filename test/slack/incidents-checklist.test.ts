@@ -5,6 +5,7 @@ import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
 import { ActionId } from '@recio/bot/slack/ids';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { readPng } from '../support/png.js';
 import { auditRows, buttonsOf, readable, runs, until } from './helpers.js';
 
 /**
@@ -153,7 +154,7 @@ describe('an incident declared by hand', () => {
           timeout: 10_000,
         },
       );
-      await click('bob', parent.ts, ActionId.resolveIncident);
+      const resolveClick = await click('bob', parent.ts, ActionId.resolveIncident);
       await until(
         () => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`),
         { timeout: 10_000 },
@@ -167,6 +168,37 @@ describe('an incident declared by hand', () => {
         { timeout: 10_000 },
       );
       expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.rootCause]);
+      // Beside the Markdown, in the same share: the timeline picture, a PNG that decodes.
+      const picture = `incident-${declared.slice(0, 8)}-timeline.png`;
+      const report = bot.slack.state.files.find((f) => f.filename === `incident-${declared.slice(0, 8)}.md`)!;
+      const png = bot.slack.state.files.find((f) => f.filename === picture && f.completed)!;
+      expect(png.threadTs).toBe(parent.ts);
+      const shared = bot.slack.state.messagesIn(OPS).find((m) => m.files?.includes(png.id));
+      expect(shared?.files).toEqual([report.id, png.id]);
+      const { width, height, pixels } = readPng(png.content!);
+      expect(width).toBeGreaterThan(800);
+      expect(height).toBeGreaterThan(150);
+      expect(pixels.length).toBe(width * height * 4);
+      expect(png.altText).toMatch(/^Timeline of Kalshi snapshots look stale \(UTC\): detected .*resolved/);
+      // The click delivered again (a proxy replaying it, a second replica), and a second resolve
+      // that gets past delivery (the desk's own guard): still one report, one picture.
+      await bot.slack.deliver.resend(resolveClick.id);
+      const again = await bot.desk.resolve(
+        declared,
+        { id: PEOPLE.bob, roles: ['lead_operator'] },
+        {
+          surface: 'slack',
+          channel: OPS,
+          deliveryKey: 'test:resolve-again',
+          requestId: 'resolve-again',
+        },
+      );
+      expect(again).toMatchObject({ text: expect.stringContaining('Already resolved') });
+      await bot.publisher.drain();
+      expect(
+        bot.slack.state.files.filter((f) => f.filename.startsWith(`incident-${declared.slice(0, 8)}`)),
+      ).toHaveLength(2);
+      expect(bot.slack.state.files.filter((f) => f.filename === picture)).toHaveLength(1);
 
       await click('dave', parent.ts, ActionId.rootCause);
       await until(() =>

@@ -13,7 +13,7 @@ describe('one chat.update budget for the workspace', () => {
       runs: 20,
       channels: ['C0OPS000001', 'C0INCIDENT1'],
       everyMs: 500,
-      forMs: 20_000,
+      forMs: 10_000,
       budget: {},
     });
     expect(result.allFinal).toBe(true);

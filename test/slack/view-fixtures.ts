@@ -71,6 +71,7 @@ export function anApproval(step: Step, overrides: Partial<Approval> = {}): Appro
     reason: null,
     createdAt: T0,
     expiresAt: at(900),
+    breakGlassOfferedAt: null,
     ...overrides,
   };
 }

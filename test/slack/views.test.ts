@@ -3,7 +3,13 @@ import { validateBlocks, validateView } from '@recio/slack-emulator/index';
 import { helpText } from '@recio/bot/operations/help';
 import type { HostResult } from '@recio/bot/hosts/transport';
 import { ActionId } from '@recio/bot/slack/ids';
-import type { JsonObject } from '@recio/bot/domain/index';
+import type { BreakGlass, JsonObject } from '@recio/bot/domain/index';
+import {
+  breakGlassMark,
+  breakGlassModal,
+  renderBreakGlassPost,
+  reviewBreakGlassModal,
+} from '@recio/bot/slack/views/break-glass';
 import { renderApprovalMessage } from '@recio/bot/slack/views/approval-message';
 import { renderBackups } from '@recio/bot/slack/views/backups';
 import { renderChecklist } from '@recio/bot/slack/views/checklist';
@@ -173,6 +179,34 @@ describe('checklist', () => {
     expect(JSON.stringify(view.blocks)).toContain('Checking — 1 of 2 items done');
   });
 
+  test('the nightly restore test is a line under the items: passed, failed with its last pass, or none yet', () => {
+    const steps = items([done(1)]);
+    const at = new Date('2026-02-27T04:30:00Z');
+    const failedTest = {
+      job: 'restore-test' as const,
+      host: 'db1',
+      ok: false,
+      subject: 'db_2026-02-27.sql',
+      detail: 'backups cannot be restored: pg_restore: exit 1',
+      at,
+      lastOk: new Date('2026-02-25T04:30:00Z'),
+    };
+    const failing = JSON.stringify(valid(renderChecklist({ run, steps, restoreTests: [failedTest] })));
+    expect(failing).toContain(
+      'Backups restorable (nightly restore test): :x: restore test on db1 FAILED 2026-02-27 04:30 UTC ' +
+        '(db_2026-02-27.sql): backups cannot be restored: pg_restore: exit 1; last passed 2026-02-25 04:30 UTC',
+    );
+    // A line, not an item: the checklist's own verdict is the items'.
+    expect(failing).toContain('*GREEN* — every item passed');
+    const passing = JSON.stringify(
+      valid(renderChecklist({ run, steps, restoreTests: [{ ...failedTest, ok: true, lastOk: at }] })),
+    );
+    expect(passing).toContain(':white_check_mark: restore test on db1 passed 2026-02-27 04:30 UTC (db_2026-02-27.sql)');
+    expect(JSON.stringify(valid(renderChecklist({ run, steps, restoreTests: [] })))).toContain(
+      'no nightly restore test recorded yet',
+    );
+  });
+
   test('two manual items waiting at once are two blocks: Slack takes the message', () => {
     const steps = items([
       { state: 'awaiting_approval', approval: 'confirm', title: 'Trades can be placed' },
@@ -224,6 +258,92 @@ describe('approval message', () => {
       expect(JSON.stringify(view.blocks)).toContain('`deploy.rollback` on `db1`');
       expect(buttons(view.blocks)).toEqual([]);
     }
+  });
+});
+
+describe('break-glass', () => {
+  const run = aRun({ params: { title: 'Bad release — roll back (v2.4.0)' } });
+  const step = aStep(run, 1, { title: 'Roll back to v2.4.0', action: 'deploy.rollback', params: { tag: 'v2.4.0' } });
+  const record: BreakGlass = {
+    id: 'bg_AAAAAAAAAAAAAAAAAAAAAA',
+    approvalId: 'apr_AAAAAAAAAAAAAAAAAAAAAA',
+    runId: run.id,
+    stepId: step.id,
+    incidentId: null,
+    brokenBy: 'U0ALICE0001',
+    reason: 'Trading is down <!channel> & nobody answers',
+    typedTarget: 'v2.4.0',
+    brokenAt: NOW,
+    reviewedBy: null,
+    reviewedAt: null,
+    reviewNote: null,
+  };
+  const reviewed = { ...record, reviewedBy: 'U0CAROL0001', reviewedAt: NOW, reviewNote: 'Justified, checked.' };
+
+  test('an approval offered for break-glass has the button (its value the approval id); one not offered has none', () => {
+    const offered = renderApprovalMessage({
+      approval: anApproval(step, { breakGlassOfferedAt: NOW }),
+      step,
+      run,
+      now: NOW,
+    });
+    expect(valid(offered)).toContain('<@U0ALICE0001> may break the glass');
+    expect(buttons(offered.blocks).map((b) => [b.action_id, b.value])).toContainEqual([
+      ActionId.breakGlass,
+      'apr_AAAAAAAAAAAAAAAAAAAAAA',
+    ]);
+    const early = renderApprovalMessage({ approval: anApproval(step), step, run, now: NOW });
+    expect(buttons(early.blocks).map((b) => b.action_id)).not.toContain(ActionId.breakGlass);
+    const broken = renderApprovalMessage({
+      approval: anApproval(step, { state: 'approved', decidedBy: 'U0ALICE0001', decidedAt: NOW }),
+      step,
+      run,
+      now: NOW,
+      breakGlass: record,
+    });
+    expect(valid(broken)).toContain('Break-glass by <@U0ALICE0001>');
+    expect(JSON.stringify(broken.blocks)).toContain('break-glass — needs review');
+    expect(buttons(broken.blocks)).toEqual([]);
+  });
+
+  test('its message: mentions, the reason escaped, Review until reviewed; then who reviewed and no button', () => {
+    const open = renderBreakGlassPost(record, '<@U0CAROL0001>');
+    const json = valid(open);
+    expect(json).toContain('<@U0CAROL0001>');
+    expect(json).toContain('&lt;!channel&gt; &amp; nobody answers');
+    expect(open.text).toContain('<@U0CAROL0001>');
+    expect(buttons(open.blocks).map((b) => [b.action_id, b.value])).toEqual([[ActionId.reviewBreakGlass, record.id]]);
+    const done = renderBreakGlassPost(reviewed, '<@U0CAROL0001>');
+    expect(valid(done)).toContain('reviewed* by <@U0CAROL0001>');
+    expect(buttons(done.blocks)).toEqual([]);
+  });
+
+  test('the mark: needs review while any is open, reviewed by whom once all are; nothing without a break', () => {
+    expect(breakGlassMark([])).toBeUndefined();
+    expect(breakGlassMark([record, reviewed])).toContain('break-glass — needs review');
+    expect(breakGlassMark([reviewed])).toContain('reviewed by <@U0CAROL0001>');
+    const runView = renderRunMessage({ run, steps: [step], now: NOW, mark: breakGlassMark([record]) });
+    expect(valid(runView)).toContain('break-glass — needs review');
+    expect(runView.text).toContain('(break-glass — needs review)');
+    expect(valid(renderIncidentParent(anIncident(), breakGlassMark([record])))).toContain('needs review');
+  });
+
+  test('the break-glass and review modals are valid and carry only ids in their metadata', () => {
+    const place = { channel: 'C0OPS000001' };
+    const form = breakGlassModal({
+      approvalId: record.approvalId,
+      place,
+      stepTitle: step.title,
+      action: step.action,
+      host: step.host,
+      expected: 'v2.4.0',
+      targetKind: 'the release tag',
+    });
+    expect(validateView(form, 'modal')).toEqual([]);
+    expect(JSON.parse(form.private_metadata!)).toEqual({ ...place, approvalId: record.approvalId });
+    const review = reviewBreakGlassModal(record, step.title, place);
+    expect(validateView(review, 'modal')).toEqual([]);
+    expect(JSON.parse(review.private_metadata!)).toEqual({ ...place, breakGlassId: record.id });
   });
 });
 
@@ -426,12 +546,70 @@ describe('answers', () => {
 
   test('backups: ages, and a newest one older than 26 h is flagged', () => {
     const json = valid(
-      renderBackups([
-        hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] }),
-      ]),
+      renderBackups({
+        type: 'backups',
+        results: [
+          hostResult('db1', { backups: [{ file: 'db_2026-02-27.sql', ageSeconds: 30 * 3600, bytes: 2_000_000 }] }),
+        ],
+      }),
     );
     expect(json).toContain(':warning: the newest is 30.0 h old (over 26 h)');
     expect(json).toContain('`db_2026-02-27.sql` — 30.0 h old, 1.9 MiB');
+    expect(json).toContain('*Nightly restore test* — no result recorded yet');
+  });
+
+  test('backups: archives by kind (config offsite or not, logs, tables), retention, the last restore test', () => {
+    const file = (name: string, kind: string, ageSeconds: number) => ({
+      file: name,
+      kind,
+      ageSeconds,
+      bytes: 4096,
+      mode: '0600',
+    });
+    const json = valid(
+      renderBackups({
+        type: 'backups',
+        results: [],
+        archives: [
+          hostResult('db1', {
+            config: {
+              files: [
+                file('config_2026-02-27_031500.tar.age', 'config', 3600),
+                file('config_2026-02-26_031500.tar.age', 'config', 90_000),
+              ],
+              offsite: { files: ['config_2026-02-26_031500.tar.age'] },
+            },
+            history: {
+              files: [
+                file('logs_2026-02-22_034500.tar.gz', 'logs', 400_000),
+                file('btc_price_log_2026-02-22_034500.dump', 'btc_price_log', 400_000),
+              ],
+              keepDays: 90,
+            },
+          }),
+        ],
+        restoreTests: [
+          {
+            job: 'restore-test',
+            host: 'db1',
+            ok: false,
+            subject: 'db_2026-02-27.sql',
+            detail: 'backups cannot be restored: not a pg_dump custom-format archive',
+            at: new Date('2026-02-27T04:30:00Z'),
+            lastOk: new Date('2026-02-26T04:30:00Z'),
+          },
+        ],
+      }),
+    );
+    expect(json).toContain('`config_2026-02-27_031500.tar.age` — config, 1.0 h old, 4.0 KiB, :warning: not offsite');
+    expect(json).toContain('`config_2026-02-26_031500.tar.age` — config, 25.0 h old, 4.0 KiB, offsite');
+    expect(json).toContain('`logs_2026-02-22_034500.tar.gz` — logs, 5 days old');
+    expect(json).toContain('`btc_price_log_2026-02-22_034500.dump` — btc_price_log');
+    expect(json).toContain('History archives kept: db1 90 days');
+    expect(json).toContain(
+      ':x: restore test on db1 FAILED 2026-02-27 04:30 UTC (db_2026-02-27.sql): backups cannot be restored: ' +
+        'not a pg_dump custom-format archive; last passed 2026-02-26 04:30 UTC',
+    );
   });
 
   test('help and any text answer', () => {

@@ -69,3 +69,47 @@ describe('pruning delivery keys', () => {
     }
   });
 });
+
+describe('the archive schedules (§2.2, §2.3)', () => {
+  it('the daily config archive, the change watch (ifChanged) and the weekly history run on the leader only', async () => {
+    let leader = false;
+    const isLeader = vi.fn(() => leader);
+    const calls: string[] = [];
+    const never = '0 0 1 1 *';
+    const everySecond = '* * * * * *';
+    const stop = startSchedules(
+      {
+        store,
+        ops: undefined as never,
+        logger: silentLogger,
+        isLeader,
+        doctor: async () => [],
+        configArchive: async (ifChanged) => void calls.push(ifChanged ? 'config-watch' : 'config-daily'),
+        historyArchive: async () => void calls.push('history'),
+      },
+      {
+        backup: never,
+        doctor: never,
+        pruneDeliveries: never,
+        configArchive: everySecond,
+        configWatch: everySecond,
+        historyArchive: everySecond,
+      },
+    );
+    try {
+      // A follower's ticks (each job asks who leads) do nothing; once it leads, each runs with its own argument.
+      await vi.waitFor(() => expect(isLeader.mock.calls.length).toBeGreaterThanOrEqual(6), {
+        timeout: 30_000,
+        interval: 50,
+      });
+      expect(calls).toEqual([]);
+      leader = true;
+      await vi.waitFor(() => expect(new Set(calls)).toEqual(new Set(['config-daily', 'config-watch', 'history'])), {
+        timeout: 30_000,
+        interval: 100,
+      });
+    } finally {
+      stop();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRecioError } from '@recio/protocol/errors';
 import type { CreateRunInput, Store } from '@recio/bot/store/index';
@@ -129,6 +130,51 @@ describe.each(BACKENDS)('runs and steps (%s PostgreSQL)', (name) => {
     await expect(a.steps.transition(steps[1]!.id, 'running', ['awaiting_approval'])).rejects.toThrow(
       /only through claim/,
     );
+  });
+
+  it('parks a checklist waiting only when every open step waits; a go-ahead under the run lock is never parked', async () => {
+    const gated = async () => {
+      const { run, steps } = await a.runs.create(restartRun());
+      await a.runs.transition(run.id, 'running', ['pending']);
+      for (const step of steps) await a.steps.transition(step.id, 'awaiting_approval', ['pending']);
+      return { run, steps };
+    };
+    // A driver that read the steps before a go-ahead decides again, in the store, after it.
+    const stale = await gated();
+    await a.steps.transition(stale.steps[0]!.id, 'pending', ['awaiting_approval']);
+    expect(await b.runs.awaitGates(stale.run.id)).toBeUndefined();
+    expect((await a.runs.get(stale.run.id))?.state).toBe('running');
+    expect(await a.steps.claim(stale.steps[0]!.id, { leaseMs: 1_000 })).toMatchObject({ claimed: true });
+
+    // The go-ahead holds the run's lock; the driver's decision waits for it and sees the step pending.
+    const raced = await gated();
+    const client = new pg.Client({ connectionString: backend.url() });
+    await client.connect();
+    try {
+      let parked: Promise<unknown> | undefined;
+      await a.withTransaction(async (tx) => {
+        await tx.runs.lock(raced.run.id);
+        parked = b.runs.awaitGates(raced.run.id);
+        for (;;) {
+          const waiting = await client.query(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+          );
+          if (waiting.rowCount) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await tx.steps.transition(raced.steps[0]!.id, 'pending', ['awaiting_approval']);
+      });
+      expect(await parked).toBeUndefined();
+    } finally {
+      await client.end();
+    }
+    expect((await a.runs.get(raced.run.id))?.state).toBe('running');
+
+    // With every open step waiting for a person, it parks; a finished run is left alone.
+    const waiting = await gated();
+    expect(await b.runs.awaitGates(waiting.run.id)).toMatchObject({ state: 'awaiting_approval' });
+    expect(await b.runs.awaitGates(waiting.run.id)).toBeUndefined();
+    expect(await b.runs.awaitGates('not-a-uuid')).toBeUndefined();
   });
 
   it('answers unknown and malformed ids as not found, not as SQL errors', async () => {

@@ -66,6 +66,8 @@ export interface BotHarnessOptions {
   transport?: 'http' | 'socket';
   emulator?: SlackEmulatorOptions;
   approvalTtlMs?: number;
+  /** RECIO_BREAK_GLASS_AFTER_MINUTES in ms (default: the bot's 10 min); null: off. */
+  breakGlassAfterMs?: number | null;
   opsChannel?: string;
   /** Release tags in a git repo on the first host, for rollback (deploy.tags / deploy.rollback). */
   releases?: Release[];
@@ -274,6 +276,7 @@ export async function startBotCore(
         checks: { providers: {}, httpTimeoutMs: 2_000, ...options.checks },
         lockWaitMs: 10_000,
         approvalTtlMs: options.approvalTtlMs ?? 15 * 60_000,
+        ...(options.breakGlassAfterMs !== undefined ? { breakGlassAfterMs: options.breakGlassAfterMs } : {}),
         monitor: { intervalMs: 1_000, push: false },
       },
       {
@@ -295,7 +298,10 @@ export async function startBotCore(
     signals.on('outbox', () => publisher.wake());
     publisher.start();
     cleanups.push(() => publisher.stop());
-    const stopExpiry = startApprovalExpiry({ engine, logger: testLogger }, options.expirySweepMs);
+    const stopExpiry = startApprovalExpiry(
+      { engine, logger: testLogger, offerBreakGlass: () => ops.offerBreakGlass() },
+      options.expirySweepMs,
+    );
     cleanups.push(async () => stopExpiry());
     const app = createSlackApp({
       slack: {

@@ -100,3 +100,25 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     throw error;
   }
 }
+
+/**
+ * The OpenSSH client's argv to a test host with its pinned known_hosts, as an operator (or anyone
+ * holding the key) would use it; the remote command goes after it.
+ */
+export function opensshArgs(host: TestHost, user = host.user.name, address = '127.0.0.1'): string[] {
+  return [
+    '-i',
+    host.clientKey.privateKeyPath,
+    '-p',
+    String(host.sshd.port),
+    '-o',
+    `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    `${user}@${address}`,
+  ];
+}

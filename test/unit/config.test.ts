@@ -110,3 +110,24 @@ describe('RECIO_CLI_USERS', () => {
     expect(problems.join('\n')).toContain('"carol:S0LEADS01": expected unixuser:SlackUserId');
   });
 });
+
+describe('RECIO_BREAK_GLASS_AFTER_MINUTES', () => {
+  test('10 minutes by default; `off` turns it off; 0 and decimals are minutes', () => {
+    expect(loadConfig({}).env.RECIO_BREAK_GLASS_AFTER_MINUTES).toBe(10);
+    expect(loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: '' }).env.RECIO_BREAK_GLASS_AFTER_MINUTES).toBe(10);
+    expect(loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: 'off' }).env.RECIO_BREAK_GLASS_AFTER_MINUTES).toBeNull();
+    expect(loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: '0' }).env.RECIO_BREAK_GLASS_AFTER_MINUTES).toBe(0);
+    expect(loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: '2.5' }).env.RECIO_BREAK_GLASS_AFTER_MINUTES).toBe(2.5);
+  });
+
+  test('anything else stops the boot, by name', () => {
+    expect(
+      problemsOf(() => loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: '20', RECIO_APPROVAL_TTL_MINUTES: '15' })),
+    ).toEqual([expect.stringContaining('is not under RECIO_APPROVAL_TTL_MINUTES (15)')]);
+    for (const value of ['never', '-1', '99999', 'OFF ']) {
+      expect(problemsOf(() => loadConfig({ RECIO_BREAK_GLASS_AFTER_MINUTES: value })).join('\n')).toContain(
+        'RECIO_BREAK_GLASS_AFTER_MINUTES',
+      );
+    }
+  });
+});

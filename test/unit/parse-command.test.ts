@@ -42,6 +42,16 @@ describe('the /recio grammar', () => {
     ['report 1c9e2f0a', { kind: 'report', incidentId: '1c9e2f0a' }],
     ['backup now', { kind: 'backup_now' }],
     ['backup list', { kind: 'backup_list' }],
+    ['backup config', { kind: 'backup_config' }],
+    ['backup history', { kind: 'backup_history' }],
+    [
+      'backup restore config_2026-11-26_031500.tar.age',
+      { kind: 'backup_restore', file: 'config_2026-11-26_031500.tar.age' },
+    ],
+    [
+      'backup restore config_2026-11-26_031500.tar.enc into compare-1 on app1',
+      { kind: 'backup_restore', file: 'config_2026-11-26_031500.tar.enc', into: 'compare-1', host: 'app1' },
+    ],
     ['restore', { kind: 'restore' }],
     ['restore db_2026-11-26.sql', { kind: 'restore', file: 'db_2026-11-26.sql' }],
     [
@@ -58,7 +68,12 @@ describe('the /recio grammar', () => {
     ['trade_executor', 'Unknown command `trade_executor`. Did you mean `restart trade_executor`? Try `/recio help`.'],
     ['run postgres-falure', 'Unknown scenario `postgres-falure`. Did you mean `postgres-failure`?'],
     ['restart trade_executor on db9', 'Unknown host `db9`. Did you mean `db1`?'],
-    ['backup nwo', 'Usage: `/recio backup now` or `/recio backup list`. Did you mean `now`?'],
+    [
+      'backup nwo',
+      'Usage: `/recio backup now|list|config|history` or ' +
+        '`/recio backup restore <config archive> [into <dir>] [on <host>]`. Did you mean `now`?',
+    ],
+    ['backup restore config_2026-11-26_031500.tar.age on db9', 'Unknown host `db9`. Did you mean `db1`?'],
   ])('%j gets help with the closest match', (text, message) => {
     expect(parse(text)).toEqual({ ok: false, message });
   });
@@ -80,6 +95,13 @@ describe('the /recio grammar', () => {
     ['report ../../etc', /is not an incident id/],
     ['incident open', /needs a title/],
     ['restart', /Which service\?/],
+    ['backup restore', /Usage: `\/recio backup restore <config archive>/],
+    ['backup restore ../../etc/shadow', /is not a config archive name/],
+    ['backup restore db_2026-11-26.sql', /is not a config archive name/],
+    ['backup restore config_2026-11-26_031500.tar.age into ../live', /is not a directory name/],
+    ['backup restore config_2026-11-26_031500.tar.age into /opt/rec_io_v2', /is not a directory name/],
+    ['backup restore config_2026-11-26_031500.tar.age into a into b', /Usage:/],
+    ['backup restore config_2026-11-26_031500.tar.age over there', /Usage:/],
   ])('hostile or malformed %j is refused with a specific answer', (text, message) => {
     const result = parse(text);
     expect(result.ok).toBe(false);

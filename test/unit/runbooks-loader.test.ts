@@ -46,8 +46,11 @@ describe('commands/*.yml', () => {
     expect(
       planRun(runbooks.get('postgres-failure')!, {}, fleet)
         .map((s) => s.title)
-        .slice(-4),
+        .slice(-6),
     ).toEqual([
+      // §1.1 after the outage: the watchdogs if they fell over, before auto_entry_supervisor trades on their feeds.
+      'Start kalshi_api_watchdog if the outage left it down',
+      'Start btc_price_watchdog if the outage left it down',
       'Restart trade_manager',
       'Restart trade_executor',
       'Restart active_trade_supervisor',

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, test } from 'vitest';
 import { registerRunbookCommands } from '@recio/bot/cli/runbook-commands';
+import { loadRunbooks } from '@recio/bot/runbooks/loader';
+import { restartOrderProblems } from '@recio/bot/runbooks/restart-order';
 import { defaultTopology, loadTopology, nodeOfFingerprint, parseTopology } from '@recio/bot/runbooks/topology';
 
 const COMMANDS = resolve(import.meta.dirname, '../../commands');
@@ -86,6 +88,31 @@ describe('commands/topology.yml', () => {
     ]);
   });
 
+  test('the shipped order: the watchdogs before auto_entry_supervisor, which trades on their feeds', () => {
+    const topology = loadTopology(COMMANDS, 'commands', RUNBOOKS);
+    expect([...topology.programsNeeded('auto_entry_supervisor')].sort()).toEqual([
+      'btc_price_watchdog',
+      'kalshi_api_watchdog',
+    ]);
+    expect(restartOrderProblems(loadRunbooks(COMMANDS, 'commands'), topology, 'commands')).toEqual([]);
+  });
+
+  test('a runbook that brings a program up before one it needs is refused at load and by the check', async () => {
+    const dir = commandsWith(
+      defaultTopologyText().replace(
+        'trade_manager: [postgresql, release]',
+        'trade_manager: [postgresql, auto_entry_supervisor]',
+      ),
+    );
+    const problem =
+      `${dir}/postgres-failure.yml: steps.5.for_each.values.0: brings trade_manager up before ` +
+      'auto_entry_supervisor, which it needs (topology.yml); bring auto_entry_supervisor up first';
+    expect(restartOrderProblems(loadRunbooks(dir, dir), loadTopology(dir, dir, RUNBOOKS), dir)).toEqual([problem]);
+    const { lines, code } = await check(dir);
+    expect(code).toBe(1);
+    expect(lines.at(-1)).toBe(`✖ ${problem}`);
+  });
+
   test('a file that is not the schema is refused with its path', () => {
     expect(parseTopology('causes:\n  postgresql: { kind: mainframe }\n', 'f.yml', RUNBOOKS)).toEqual([
       expect.stringMatching(/^f\.yml: causes\.postgresql\.kind: /),
@@ -103,7 +130,7 @@ programs:
   trade_manager: [postgresql, release]
   trade_executor: [postgresql, release]
   active_trade_supervisor: [postgresql, release]
-  auto_entry_supervisor: [postgresql, release]
+  auto_entry_supervisor: [postgresql, release, kalshi_api_watchdog, btc_price_watchdog]
   kalshi_api_watchdog: [postgresql, kalshi, release]
   btc_price_watchdog: [postgresql, coinbase, release]
 feeds:

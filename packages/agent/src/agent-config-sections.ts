@@ -101,6 +101,11 @@ export const ConfigBackupSection = z
       .min(1)
       .default(['.env', 'MASTER_PORT_MANIFEST.json', 'config.json']),
     dir: z.string().min(1).default('/backups/config'),
+    /**
+     * config.restore decrypts an archive into a new directory under this one, for a person to
+     * compare with the live files: never into deploy.repo or over a file that exists.
+     */
+    restoreDir: z.string().min(1).default('/backups/config-restore'),
     method: z.enum(['age', 'openssl']).default('age'),
     /** age public keys (`age1…`); each becomes `-r`. */
     ageRecipients: z.array(z.string().regex(/^age1[0-9a-z]{20,}$/, 'expected an age public key (age1…)')).default([]),
@@ -117,6 +122,20 @@ export const ConfigBackupSection = z
     tar: Argv.default(['tar']),
     age: Argv.default(['age']),
     openssl: Argv.default(['openssl']),
+  })
+  .prefault({});
+
+/** history.archive: the plan's §2.3, service logs and the price and snapshot history, kept keepDays. */
+export const HistorySection = z
+  .strictObject({
+    dir: z.string().min(1).default('/backups/history'),
+    /** The plan archives logs weekly; a quarter of them is kept (the newest of each kind always). */
+    keepDays: z.number().int().min(1).max(3650).default(90),
+    /** Log files or directories (supervisord's childlogdir on Debian); absent ones are skipped and said. */
+    logs: z.array(z.string().min(1)).default(['/var/log/supervisor']),
+    /** Tables exported with pg_dump (compressed custom format). Default: the tables of db.feeds. */
+    tables: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).optional(),
+    tar: Argv.default(['tar']),
   })
   .prefault({});
 

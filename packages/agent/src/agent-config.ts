@@ -8,6 +8,7 @@ import {
   BackupsSection,
   ConfigBackupSection,
   DeploySection,
+  HistorySection,
   RestoreSection,
   SupervisordSection,
   ScratchSection,
@@ -63,6 +64,7 @@ export const AgentConfigSchema = z.strictObject({
     .prefault({}),
   backups: BackupsSection,
   configBackup: ConfigBackupSection,
+  history: HistorySection,
   deploy: DeploySection,
   /** Where the supervisord event listener (recio-event-listener) appends process state changes. */
   events: z.strictObject({ spool: z.string().min(1).default('/var/lib/recio-agent/events.jsonl') }).prefault({}),

@@ -4,7 +4,10 @@ import { backupCreate, backupList } from './actions/backup.js';
 import { backupOffsite } from './actions/backup-offsite.js';
 import { backupPrune } from './actions/backup-prune.js';
 import { backupVerify } from './actions/backup-verify.js';
+import { archiveList } from './actions/archive-list.js';
 import { configArchive } from './actions/config-archive.js';
+import { configRestore } from './actions/config-restore.js';
+import { historyArchive } from './actions/history-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
 import { dbRestoreOutcome } from './actions/db-restore-outcome.js';
@@ -41,6 +44,9 @@ export const HANDLERS: ActionHandlers = {
   'backup.offsite': backupOffsite,
   'backup.verify': backupVerify,
   'config.archive': configArchive,
+  'archive.list': archiveList,
+  'config.restore': configRestore,
+  'history.archive': historyArchive,
   'agent.info': agentInfo,
   'deploy.current': deployCurrent,
   'events.follow': eventsFollow,

@@ -137,3 +137,38 @@ export function decideBudgetSeconds(limits: ProgramLimits): number {
   const backoff = (limits.startretries * (limits.startretries + 1)) / 2;
   return attempts * (limits.startsecs + 1) + backoff;
 }
+
+/** Where recio-event-listener is set up in supervisord's config, or why it is not (for `recio doctor`). */
+export type EventListenerSetup = { installed: true; section: string; file: string } | { installed: false; why: string };
+
+/**
+ * Whether supervisord runs our event listener: an `[eventlistener:x]` whose command writes to this
+ * agent's spool and which listens for PROCESS_STATE_FATAL. Without it a crash is seen only at the
+ * monitor's next round, and nothing says so.
+ */
+export function eventListenerSetup(supervisorctl: readonly string[], spool: string): EventListenerSetup {
+  for (const candidate of supervisordConfigCandidates(supervisorctl)) {
+    let sections: { file: string; section: IniSection }[];
+    try {
+      sections = readSections(candidate, new Set());
+    } catch {
+      continue;
+    }
+    const listeners = sections.filter(({ section }) => section.name.startsWith('eventlistener:'));
+    const ours = listeners.find(({ section }) => (section.values.get('command') ?? '').includes(`--spool ${spool}`));
+    if (ours === undefined) {
+      const others = listeners.map(({ section }) => section.name).join(', ');
+      return {
+        installed: false,
+        why: `no [eventlistener:…] writes ${spool} in ${candidate}${others ? ` (has ${others})` : ''}`,
+      };
+    }
+    if (!(ours.section.values.get('events') ?? '').includes('PROCESS_STATE_FATAL'))
+      return {
+        installed: false,
+        why: `[${ours.section.name}] in ${ours.file} does not listen for PROCESS_STATE_FATAL`,
+      };
+    return { installed: true, section: ours.section.name, file: ours.file };
+  }
+  return { installed: false, why: 'no readable supervisord config' };
+}

@@ -22,17 +22,16 @@ export function helloLine(config: AgentConfig): AgentLine {
   };
 }
 
+/** A request refused before any action ran: exit code 2, as for a usage error. */
+function invalidRequest(message: string): ActionResult {
+  return { ok: false, exitCode: 2, durationMs: 0, error: { code: ErrorCode.InvalidRequest, message } };
+}
+
 /** The answer to a request line over the cap; it was never parsed. */
 export function oversizeRefusal(bytes: number): ActionResult {
-  return {
-    ok: false,
-    exitCode: 2,
-    durationMs: 0,
-    error: {
-      code: ErrorCode.InvalidRequest,
-      message: `request line of ${bytes} bytes refused unread: the limit is ${MAX_REQUEST_LINE_BYTES / 1024} KiB`,
-    },
-  };
+  return invalidRequest(
+    `request line of ${bytes} bytes refused unread: the limit is ${MAX_REQUEST_LINE_BYTES / 1024} KiB`,
+  );
 }
 
 /** Params and messages in the host's audit log are cut to this: a line per request, never a flood. */
@@ -55,31 +54,16 @@ export function parseRequestText(text: string): AgentRequest | ActionResult {
   } catch {
     // Not JSON: refused below by what it is, the way a shell line is.
     const shown = trimmed.length > 60 ? `${trimmed.slice(0, 60)}…` : trimmed;
-    return {
-      ok: false,
-      exitCode: 2,
-      durationMs: 0,
-      error: {
-        code: ErrorCode.InvalidRequest,
-        message:
-          'this account only runs recio-agent requests (one JSON object {v,id,action,params}); ' +
-          `got ${JSON.stringify(shown)}`,
-      },
-    };
+    return invalidRequest(
+      'this account only runs recio-agent requests (one JSON object {v,id,action,params}); ' +
+        `got ${JSON.stringify(shown)}`,
+    );
   }
   const parsed = AgentRequest.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const why = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-    return {
-      ok: false,
-      exitCode: 2,
-      durationMs: 0,
-      error: {
-        code: ErrorCode.InvalidRequest,
-        message: `not a recio-agent request: ${why}`,
-      },
-    };
+    return invalidRequest(`not a recio-agent request: ${why}`);
   }
   return parsed.data;
 }

@@ -12,9 +12,12 @@ import { SshTransport } from './hosts/ssh-transport.js';
 import { IncidentDesk } from './incidents/desk.js';
 import type { Vocabulary } from './intents/intent.js';
 import { Monitor, type MonitorOptions } from './monitor/monitor.js';
+import { FEED_MAX_AGE_SECONDS } from './monitor/probes.js';
 import type { Logger } from './observability/logger.js';
 import { agentOutcomeOf, createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoute } from './observability/metrics-route.js';
+import { BreakGlassDoor } from './operations/break-glass.js';
+import { BreakGlassReviews } from './operations/break-glass-review.js';
 import { Decisions } from './operations/decisions.js';
 import { Operations } from './operations/operations.js';
 import { RunRequests } from './operations/run-requests.js';
@@ -22,12 +25,14 @@ import type { Drills } from './operations/types.js';
 import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
+import { checkRestartOrder } from './runbooks/restart-order.js';
 import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
 import { startApprovalExpiry } from './scheduler/approval-expiry.js';
 import { startAuditAnchoring } from './scheduler/audit-anchoring.js';
 import { startRunResume } from './scheduler/run-resume.js';
 import { nightlyRestoreTest } from './scheduler/restore-test.js';
+import { configArchiveJob, historyArchiveJob } from './scheduler/archive-jobs.js';
 import { startSchedules } from './scheduler/schedules.js';
 import { Signals } from './signals.js';
 import {
@@ -54,10 +59,15 @@ export interface CoreSettings {
   lockWaitMs: number;
   /** Past it an approval is void and the run does not proceed on it. */
   approvalTtlMs: number;
+  /** RECIO_BREAK_GLASS_AFTER_MINUTES: the wait before a requester may break the glass (null: off). */
+  breakGlassAfterMs?: number | null;
   monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
   /** The fleet file (drills from Slack run only where it is a sandbox's). */
   fleetPath?: string | undefined;
 }
+
+/** RECIO_BREAK_GLASS_AFTER_MINUTES' default: 10 minutes. */
+const DEFAULT_BREAK_GLASS_MS = 10 * 60_000;
 
 /** Everything behind the edges, built once in dependency order: the bot, the CLI and the drills run this. */
 export interface Core {
@@ -118,6 +128,8 @@ export function coreSettingsOf(config: Config): CoreSettings {
     },
     lockWaitMs: 60_000,
     approvalTtlMs: env.RECIO_APPROVAL_TTL_MINUTES * 60_000,
+    breakGlassAfterMs:
+      env.RECIO_BREAK_GLASS_AFTER_MINUTES === null ? null : Math.round(env.RECIO_BREAK_GLASS_AFTER_MINUTES * 60_000),
     incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
     monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
     fleetPath: env.RECIO_FLEET,
@@ -131,6 +143,7 @@ export async function composeCore(config: Config, options: ComposeCoreOptions): 
   const runbooks = loadRunbooks(runbooksDir);
   // The dependency graph beside them, refused the same way (a cycle, an unknown program…).
   const topology = loadTopology(runbooksDir, config.env.RECIO_RUNBOOKS_DIR, new Set(runbooks.keys()));
+  checkRestartOrder(runbooks, topology, config.env.RECIO_RUNBOOKS_DIR);
   const { logger } = options;
   const store = await openStore({ ...storeOptionsFromConfig(config), logger, migrate: options.migrate ?? true });
   let hosts: Hosts;
@@ -211,6 +224,9 @@ export function assembleCore(
       .catch((error: unknown) => logger.warn({ err: error, incidentId: run.incidentId }, 'offering Resolve failed'));
   });
   const decisions = new Decisions({ store, engine, access });
+  const afterMs = settings.breakGlassAfterMs === undefined ? DEFAULT_BREAK_GLASS_MS : settings.breakGlassAfterMs;
+  const breakGlass = new BreakGlassDoor({ store, engine, access, afterMs, onChange: outbox });
+  const breakGlassReviews = new BreakGlassReviews({ store, access, incidents: desk, onChange: outbox });
   const parts: DrillParts = { settings, logger, signals, store, hosts, fleet, vocabulary, desk };
   const makeDrills = options.drills;
   const ops = new Operations({
@@ -222,6 +238,8 @@ export function assembleCore(
     runs,
     decisions,
     incidents: desk,
+    breakGlass,
+    breakGlassReviews,
     opsChannel,
     ...(makeDrills ? { drills: (door: Operations) => makeDrills(door, parts) } : {}),
   });
@@ -260,7 +278,7 @@ export function createMonitor(core: DrillParts, options: Partial<MonitorOptions>
     },
     {
       ...settings.monitor,
-      feedMaxAgeSeconds: { btc_price: 60, kalshi: 120 },
+      feedMaxAgeSeconds: { ...FEED_MAX_AGE_SECONDS },
       backupMaxAgeSeconds: 26 * 3600,
       ...options,
     },
@@ -363,7 +381,11 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
     signals.on('sent', (message) => app.homes.afterSent(message));
     publisher.start();
     stops.unshift(() => publisher.stop());
-    const stopExpiry = startApprovalExpiry({ engine: core.engine, logger });
+    const stopExpiry = startApprovalExpiry({
+      engine: core.engine,
+      logger,
+      offerBreakGlass: () => core.ops.offerBreakGlass(),
+    });
     stops.unshift(async () => stopExpiry());
     // The audit chain's head, outside the database: at start, hourly, after every dangerous step.
     const stopAnchoring = startAuditAnchoring({
@@ -389,9 +411,17 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
           logger,
           isLeader: () => monitor.isLeader,
           doctor: () => runDoctor(options.doctorEnv ?? process.env),
-          restoreTest: () => nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, logger }),
+          restoreTest: () =>
+            nightlyRestoreTest({ hosts: core.hosts, desk: core.desk, checks: core.store.backupChecks, logger }),
+          configArchive: (ifChanged) =>
+            configArchiveJob({ hosts: core.hosts, checks: core.store.backupChecks, logger }, ifChanged),
+          historyArchive: () => historyArchiveJob({ hosts: core.hosts, checks: core.store.backupChecks, logger }),
         },
-        { backup: config.env.RECIO_BACKUP_CRON, doctor: config.env.RECIO_DOCTOR_CRON },
+        {
+          backup: config.env.RECIO_BACKUP_CRON,
+          doctor: config.env.RECIO_DOCTOR_CRON,
+          drill: config.env.RECIO_DRILL_CRON,
+        },
       );
       stops.unshift(async () => stopSchedules());
       // Runs left with a runnable step (requeued after a crash, a driver gone) move on under the leader.

@@ -116,6 +116,8 @@ export const EnvSchema = z.object({
   RECIO_MONITOR_PUSH: boolWithDefault(true),
   RECIO_BACKUP_CRON: cronWithDefault('0 2 * * *'),
   RECIO_DOCTOR_CRON: cronWithDefault('30 7 * * *'),
+  /** The quarterly drill reminder (§5): 09:00 on the first Monday of January, April, July and October. */
+  RECIO_DRILL_CRON: cronWithDefault('0 9 * 1,4,7,10 1#1'),
   RECIO_SHUTDOWN_DEADLINE_MS: intWithDefault(30_000, 1_000, 600_000),
   RECIO_OPS_CHANNEL: optionalString,
   RECIO_LEAD_OPERATORS: memberList,
@@ -127,6 +129,14 @@ export const EnvSchema = z.object({
   RECIO_INCIDENT_QUIET_MINUTES: z.preprocess(
     (v) => (v === '' || v === undefined ? 10 : Number(v)),
     z.number({ error: 'expected minutes from 0.05 to 1440' }).min(0.05).max(1440),
+  ),
+  /**
+   * Minutes an approval waits before its requester may break the glass and run the step alone
+   * (reviewed later); `off` disables break-glass. Decimals allowed (0 in tests).
+   */
+  RECIO_BREAK_GLASS_AFTER_MINUTES: z.preprocess(
+    (v) => (v === '' || v === undefined ? 10 : v === 'off' ? null : Number(v)),
+    z.number({ error: 'expected minutes from 0 to 1440, or off' }).min(0).max(1440).nullable(),
   ),
   LOG_LEVEL: z.preprocess(
     (v) => (v === '' || v === undefined ? 'info' : v),
@@ -156,6 +166,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
   }
   if (fleet !== undefined && parsedEnv.success && parsedEnv.data.RECIO_SSH_KEY === undefined) {
     problems.push('RECIO_SSH_KEY: expected the path of the private key the bot uses to reach the fleet');
+  }
+  const glass = parsedEnv.success ? parsedEnv.data.RECIO_BREAK_GLASS_AFTER_MINUTES : null;
+  if (parsedEnv.success && glass !== null && glass >= parsedEnv.data.RECIO_APPROVAL_TTL_MINUTES) {
+    problems.push(
+      `RECIO_BREAK_GLASS_AFTER_MINUTES: ${glass} is not under RECIO_APPROVAL_TTL_MINUTES ` +
+        `(${parsedEnv.data.RECIO_APPROVAL_TTL_MINUTES}): approvals would expire before the glass could be broken`,
+    );
   }
   if (problems.length > 0 || !parsedEnv.success) {
     throw new RecioError(ErrorCode.ConfigInvalid, `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });

@@ -69,6 +69,14 @@ export function renderMessage(msg, ctx, opts = {}) {
   body.append(content);
 
   if (msg.files?.length) body.append(files(msg.files));
+  // An incident's parent, once its report is in the thread: the timeline picture, a click away.
+  if (msg.timelinePicture) {
+    const link = el('a', 'timeline-link', 'Timeline picture');
+    link.href = msg.timelinePicture;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    body.append(link);
+  }
   if (msg.reactions?.length) {
     const row = el('div', 'reactions');
     for (const r of msg.reactions) row.append(el('span', 'reaction', `${emojify(`:${r.name}:`)} ${r.count}`));

@@ -14,7 +14,7 @@ import {
   PracticeRequest,
   SubmitRequest,
 } from './requests.js';
-import { buildSnapshot, imageTypeOf, type SnapshotContext } from './snapshot.js';
+import { buildSnapshot, imageTypeOf, timelinePictureOf, type SnapshotContext } from './snapshot.js';
 import type { Asset } from './static-assets.js';
 
 /**
@@ -88,11 +88,26 @@ const serveFile: Handler = (ctx, _req, res, url) => {
   );
 };
 
+/** An incident's timeline picture (the one shared with its report), by the incident id's first 8 characters. */
+const serveTimeline: Handler = (ctx, _req, res, url) => {
+  const incident = url.pathname.split('/')[3] ?? '';
+  const file = timelinePictureOf(ctx.emulator, incident);
+  if (!file?.content)
+    return send(
+      res,
+      404,
+      'text/plain; charset=utf-8',
+      'no timeline picture for that incident: it comes with the report',
+    );
+  send(res, 200, 'image/png', file.content);
+};
+
 function handlerFor(method: string, path: string): Handler | undefined {
   if (method === 'GET' || method === 'HEAD') {
     if (GET_ROUTES[path]) return GET_ROUTES[path];
     if (/^\/console\/[a-z0-9-]+\.[a-z]+$/.test(path)) return asset(path.slice('/console/'.length));
     if (/^\/console\/files\/F[A-Z0-9]+$/.test(path)) return serveFile;
+    if (/^\/console\/incidents\/[0-9a-f]{8}\/timeline\.png$/.test(path)) return serveTimeline;
     return undefined;
   }
   if (method === 'POST') return POST_ROUTES[path];

@@ -37,6 +37,30 @@ export function extensionOf(filename: string): string {
   return filename.includes('.') ? (filename.split('.').pop() ?? '').toLowerCase() : '';
 }
 
+/** The bot's name for an incident report's timeline picture (`incident-<8 hex>-timeline.png`). */
+const TIMELINE_PICTURE = /^incident-([0-9a-f]{8})-timeline\.png$/;
+
+/** Where the console serves an incident's timeline picture (routes.ts). */
+export const timelinePicturePath = (incident: string) => `/console/incidents/${incident}/timeline.png`;
+
+/** The newest shared timeline picture of an incident (its id's first 8 characters), if any. */
+export function timelinePictureOf(emulator: SlackEmulator, incident: string): FileRecord | undefined {
+  return emulator.state.files
+    .filter((f) => f.completed && f.content && TIMELINE_PICTURE.exec(f.filename)?.[1] === incident)
+    .at(-1);
+}
+
+/** An incident's parent: the thread that holds its timeline picture links to the picture. */
+function timelineLinkOf(ctx: SnapshotContext, replies: MessageRecord[]): string | undefined {
+  for (const reply of replies) {
+    for (const id of reply.files ?? []) {
+      const incident = TIMELINE_PICTURE.exec(ctx.emulator.state.file(id)?.filename ?? '')?.[1];
+      if (incident) return timelinePicturePath(incident);
+    }
+  }
+  return undefined;
+}
+
 /** The image MIME type a file may be served as, or undefined (served as a download). */
 export function imageTypeOf(file: FileRecord): string | undefined {
   return IMAGE_TYPES[extensionOf(file.filename)];
@@ -64,6 +88,7 @@ function messageJson(ctx: SnapshotContext, m: MessageRecord, repliesByParent: Ma
   const { state } = ctx.emulator;
   const isReply = m.threadTs !== undefined && m.threadTs !== m.ts;
   const replies = isReply ? [] : (repliesByParent.get(`${m.channel}/${m.ts}`) ?? []);
+  const timeline = timelineLinkOf(ctx, replies);
   return {
     channel: m.channel,
     ts: m.ts,
@@ -80,6 +105,7 @@ function messageJson(ctx: SnapshotContext, m: MessageRecord, repliesByParent: Ma
       ? { lastReplyTs: replies[replies.length - 1]?.ts, replyUsers: [...new Set(replies.map((r) => r.user))] }
       : {}),
     reactions: m.reactions.map((r) => ({ name: r.name, count: r.users.length })),
+    ...(timeline ? { timelinePicture: timeline } : {}),
     files: (m.files ?? [])
       .map((id) => state.file(id))
       .filter((f): f is FileRecord => f !== undefined)

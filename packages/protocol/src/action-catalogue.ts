@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { BackupFileName, FeedName, ReleaseTag, ServiceName, Sha256, TableName, WaitSeconds } from './action-fields.js';
+import {
+  BackupFileName,
+  ConfigArchiveName,
+  FeedName,
+  ReleaseTag,
+  RestoreDirName,
+  ServiceName,
+  Sha256,
+  TableName,
+  WaitSeconds,
+} from './action-fields.js';
 
 /**
  * What running an action means for the system, whatever host runs it. Only three combinations are
@@ -166,9 +176,35 @@ export const ACTIONS = {
     examples: [{}, { file: 'db_2026-11-26_031500.sql' }],
   }),
   'config.archive': spec({
-    summary: "an encrypted archive of the host's config and secrets files (the plan's §2.2)",
-    params: z.strictObject({}),
+    summary: "an encrypted archive of the host's config and secrets files (the plan's §2.2), copied offsite",
+    params: z.strictObject({
+      /** Only when the files changed since the newest archive (the bot's change watch). */
+      ifChanged: z.boolean().default(false),
+    }),
     // A second run writes a second archive under its own time-stamped name.
+    traits: { mutating: true, dangerous: false, idempotent: true },
+    examples: [{}, { ifChanged: true }],
+  }),
+  'archive.list': spec({
+    summary: 'the config archives and the history archives (logs, price and snapshot exports), newest first',
+    params: z.strictObject({}),
+    traits: READ,
+    examples: [{}],
+  }),
+  'config.restore': spec({
+    summary: 'decrypts a config archive into a new directory for a person to compare (never over the live config)',
+    params: z.strictObject({ file: ConfigArchiveName, into: RestoreDirName.optional() }),
+    // A second run finds its directory already there and refuses: never repeated blindly.
+    traits: { mutating: true, dangerous: false, idempotent: false },
+    examples: [
+      { file: 'config_2026-11-26_031500.tar.age' },
+      { file: 'config_2026-11-26_031500.tar.enc', into: 'compare' },
+    ],
+  }),
+  'history.archive': spec({
+    summary: 'archives the supervisor logs and exports the price and snapshot tables (§2.3), with retention',
+    params: z.strictObject({}),
+    // Each run writes archives under their own time-stamped names; pruning twice prunes nothing more.
     traits: { mutating: true, dangerous: false, idempotent: true },
     examples: [{}],
   }),

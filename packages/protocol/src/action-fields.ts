@@ -48,3 +48,29 @@ export const FeedName = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a f
 
 /** A file's SHA-256, as sha256sum prints it: what an approval binds a restore to. */
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 (64 lower-case hex digits)');
+
+/**
+ * An encrypted config-and-secrets archive (§2.2) in configBackup.dir: `config_<date>_<time>.tar.age`
+ * (or `.tar.enc` with openssl). Anchored: no `/`, no `..`, never an option.
+ */
+export const CONFIG_ARCHIVE = /^config_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.(?:age|enc)$/;
+export const ConfigArchiveName = z
+  .string()
+  .max(64)
+  .regex(CONFIG_ARCHIVE, 'expected a config archive name (config_YYYY-MM-DD_HHMMSS.tar.age or .tar.enc)');
+
+/**
+ * A history archive (§2.3) in history.dir: the supervisor logs (`logs_<stamp>.tar.gz`) or one
+ * table's export (`<table>_<stamp>.dump`, pg_dump's compressed custom format).
+ */
+export const HISTORY_ARCHIVE =
+  /^(?:logs_\d{4}-\d{2}-\d{2}_\d{6}\.tar\.gz|[a-z_][a-z0-9_]{0,62}_\d{4}-\d{2}-\d{2}_\d{6}\.dump)$/;
+
+/**
+ * The directory a config archive is restored into: one new directory under configBackup.restoreDir,
+ * named by a single path element (no `/`, no `..`, not hidden, never an option).
+ */
+export const RestoreDirName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a directory name (letters, digits, _ . -), not a path')
+  .refine((name) => !name.includes('..'), 'no .. in a directory name');

@@ -8,9 +8,13 @@ import { ACTIONS, type ActionTraits } from './action-catalogue.js';
 export { ACTIONS, type ActionSpec, type ActionTraits } from './action-catalogue.js';
 export {
   BackupFileName,
+  CONFIG_ARCHIVE,
+  ConfigArchiveName,
   FeedName,
+  HISTORY_ARCHIVE,
   NIGHTLY_DUMP,
   ReleaseTag,
+  RestoreDirName,
   SAFETY_DUMP,
   ServiceName,
   Sha256,

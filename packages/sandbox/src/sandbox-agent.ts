@@ -54,7 +54,14 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       // Sizes and names (`12345 db_2026-11-26.sql`), as `rclone lsf --format sp` gives them: the picker shows both.
       offsiteList: [requireProgram('find', 'findutils'), paths.offsiteDir, '-maxdepth', '1', '-printf', '%s %f\\n'],
     },
-    configBackup: { dir: paths.configBackupsDir, method: 'openssl', opensslKeyFile: paths.archiveKey },
+    configBackup: {
+      dir: paths.configBackupsDir,
+      restoreDir: paths.configRestoreDir,
+      method: 'openssl',
+      opensslKeyFile: paths.archiveKey,
+    },
+    // §2.3: the programs' supervisord logs; the tables default to the feeds' (prices, snapshots).
+    history: { dir: paths.historyDir, logs: [paths.programLogsDir] },
     deploy: {
       repo: paths.repo,
       git: [requireProgram('git', 'git')],

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { localDate } from '@recio/agent/backup-files';
@@ -25,7 +25,10 @@ export async function ensureNightlyDump(
 ): Promise<string | undefined> {
   const name = `db_${localDate(now)}.sql`;
   const path = join(paths.backupsDir, name);
-  if (existsSync(path)) return undefined;
+  if (existsSync(path)) {
+    ensureOffsiteCopy(paths, name, user);
+    return undefined;
+  }
   const partial = join(paths.backupsDir, `.${name}.partial`);
   const pgc = pgCommands(paths, state);
   const [file, ...args] = pgc.pgDump;
@@ -48,7 +51,24 @@ export async function ensureNightlyDump(
   // The agent's user prunes, verifies and restores these.
   giveTo(path, user);
   giveTo(sidecarOf(path), user);
+  ensureOffsiteCopy(paths, name, user);
   return name;
+}
+
+/**
+ * Its offsite copy, as the backup runbook's backup.offsite makes it (`cp` into the sandbox's
+ * offsite dir, with the `.sha256`): the monitor watches offsite freshness, and a practice REC.IO
+ * must not start with a "no dump offsite" incident the real nightly run would never leave.
+ */
+function ensureOffsiteCopy(paths: SandboxPaths, name: string, user: UnixAccount): void {
+  for (const file of [name, `${name}.sha256`]) {
+    const from = join(paths.backupsDir, file);
+    const to = join(paths.offsiteDir, file);
+    if (existsSync(to) || !existsSync(from)) continue;
+    copyFileSync(from, to);
+    chmodSync(to, 0o600);
+    giveTo(to, user);
+  }
 }
 
 export function listDumps(paths: SandboxPaths): string[] {

@@ -40,6 +40,10 @@ export interface SandboxPaths {
   repo: string;
   backupsDir: string;
   configBackupsDir: string;
+  /** config.restore's target root (§2.2): archives unpacked here for a person to compare. */
+  configRestoreDir: string;
+  /** history.archive's dir (§2.3): logs and the price and snapshot exports. */
+  historyDir: string;
   offsiteDir: string;
 }
 
@@ -95,6 +99,8 @@ export function sandboxPaths(dirInput: string): SandboxPaths {
     repo: at('opt', 'rec_io_v2'),
     backupsDir: at('backups', 'postgres'),
     configBackupsDir: at('backups', 'config'),
+    configRestoreDir: at('backups', 'config-restore'),
+    historyDir: at('backups', 'history'),
     offsiteDir: at('backups', 'offsite'),
   };
   if (Buffer.byteLength(paths.supervisorSocket) > MAX_SOCKET_PATH) {

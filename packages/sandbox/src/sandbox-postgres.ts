@@ -131,6 +131,8 @@ export async function ensureCluster(
         '--encoding=UTF8',
         '--no-locale',
         '--no-instructions',
+        // A sandbox's cluster is made again at will: no need to wait for the disk.
+        '--no-sync',
       ];
       const run = await execa(initdb, args, { ...runAs, reject: false, env: { ...runAs.env, LC_ALL: 'C' } });
       if (run.exitCode !== 0)
@@ -154,6 +156,9 @@ export async function ensureCluster(
     "shared_buffers = '32MB'",
     'max_connections = 40',
     "log_line_prefix = '%m [%p] '",
+    // A sandbox, not a trading system: a crashed postgres loses nothing (the OS still has the
+    // pages), only a crashed machine would, and nobody waits for the disk on every commit.
+    'fsync = off',
     '',
   ].join('\n');
   if (writeIfChanged(settings, text, 0o600)) giveTo(settings, user);

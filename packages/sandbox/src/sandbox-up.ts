@@ -169,7 +169,14 @@ function makeLayout(paths: SandboxPaths, user: SandboxUser): void {
   // What the REC.IO user (its programs, its agent) writes.
   for (const dir of [paths.logsDir, paths.faultsDir, paths.homeDir, paths.optDir]) ensureDir(dir, 0o755, user);
   // Dumps and archives: 0700, as the agent keeps them on a real host.
-  for (const dir of [paths.backupsDir, paths.configBackupsDir, paths.offsiteDir]) ensureDir(dir, 0o700, user);
+  for (const dir of [
+    paths.backupsDir,
+    paths.configBackupsDir,
+    paths.configRestoreDir,
+    paths.historyDir,
+    paths.offsiteDir,
+  ])
+    ensureDir(dir, 0o700, user);
   ensureDir(paths.programLogsDir, 0o755);
 }
 
@@ -182,6 +189,8 @@ async function handOver(paths: SandboxPaths, user: SandboxUser): Promise<void> {
     paths.optDir,
     paths.backupsDir,
     paths.configBackupsDir,
+    paths.configRestoreDir,
+    paths.historyDir,
     paths.offsiteDir,
   ]) {
     if (existsSync(dir)) await execa('chown', ['-R', `${user.uid}:${user.gid}`, dir]);

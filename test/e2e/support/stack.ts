@@ -49,6 +49,11 @@ export interface E2EStack {
   slack: SlackEmulator;
   bot: Bot;
   storeDb: TestDatabase;
+  /**
+   * Stops the bot, runs `meanwhile` (a deploy while no bot watches, say) and starts a new bot process's worth of
+   * parts on the same store, config and emulator: `bot` is then the new one.
+   */
+  restartBot(meanwhile?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,8 +86,13 @@ export async function startSandboxAndStore(tuning: Partial<SandboxTuning> = {}):
     // A user of its own: two files run at once, each with its sandbox, and down removes only what it made.
     const user = `recio-e2e${Math.floor(Math.random() * 0xfffff).toString(16)}`;
     if (process.getuid?.() === 0) {
-      markOwned('user', user);
-      undo.push(() => execa('userdel', [user], { reject: false }));
+      const releaseMarker = markOwned('user', user);
+      undo.push(async () => {
+        const removed = await execa('userdel', [user], { reject: false });
+        // 6: the sandbox never made the account (it failed before); either way nothing is left to reap.
+        if (removed.exitCode === 0 || removed.exitCode === 6) releaseMarker();
+        else throw new Error(`userdel ${user}: ${removed.stderr}`);
+      });
     }
     const sandboxDir = join(dir, 'sbx');
     markOwned('sandbox', sandboxDir);
@@ -125,15 +135,30 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
       ...options.env,
     });
     const logger = createLogger({ level: (process.env.RECIO_TEST_LOG as LogLevel | undefined) ?? 'silent' });
-    const bot = await startBot(config, {
-      logger,
-      slack: { ...slackSettingsFromConfig(config)!, port: 0, host: '127.0.0.1' },
-      doctorEnv: {},
-    });
-    undo.push(() => bot.stop(5_000));
-    // Signed HTTP, as Slack calls a bot that is not on Socket Mode.
-    slack.setRequestUrl(`http://127.0.0.1:${bot.port}/slack/events`);
-    return { sandbox, slack, bot, storeDb, stop };
+    const start = async (): Promise<Bot> => {
+      const started = await startBot(config, {
+        logger,
+        slack: { ...slackSettingsFromConfig(config)!, port: 0, host: '127.0.0.1' },
+        doctorEnv: {},
+      });
+      // Signed HTTP, as Slack calls a bot that is not on Socket Mode.
+      slack.setRequestUrl(`http://127.0.0.1:${started.port}/slack/events`);
+      return started;
+    };
+    const stack: E2EStack = {
+      sandbox,
+      slack,
+      bot: await start(),
+      storeDb,
+      async restartBot(meanwhile) {
+        await stack.bot.stop(5_000);
+        await meanwhile?.();
+        stack.bot = await start();
+      },
+      stop,
+    };
+    undo.push(() => stack.bot.stop(5_000));
+    return stack;
   } catch (error) {
     await stop();
     throw error;

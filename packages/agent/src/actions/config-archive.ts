@@ -5,14 +5,17 @@ import { failed, failedRun, succeeded } from '../action-context.js';
 import { ErrorCode } from '@recio/protocol/errors';
 import { encryptionOf, type Encryption } from '../archive-encryption.js';
 import { fileExists, localStamp } from '../backup-files.js';
+import { fillArgv } from '../argv-template.js';
+import { archivedSources, listConfigArchives, recordSources, sourcesHash } from '../archive-files.js';
 import { createPrivateFile, ensurePrivateDir } from '../private-files.js';
 
 /**
  * config.archive — the plan's "Config & Secrets" backup (§2.2): `.env`, `MASTER_PORT_MANIFEST.json`,
  * `config.json`, in an encrypted archive.
  *
- * params: {}
- * data:   { file: config_<stamp>.tar.age (or .tar.enc), path, bytes, files, verified: 'decrypted' | 'header' }
+ * params: { ifChanged?: only when the files changed since the newest archive (the bot's change watch) }
+ * data:   { file: config_<stamp>.tar.age (or .tar.enc), path, bytes, files, verified: 'decrypted' | 'header',
+ *           offsite: true | false (no offsite store) } or, unchanged, { skipped: 'unchanged', newest }
  * config: configBackup.{files (relative ones inside deploy.repo), dir, method: age | openssl,
  *         ageRecipients | ageRecipientsFile, ageIdentityFile?, opensslKeyFile, tar, age, openssl}
  *
@@ -22,9 +25,11 @@ import { createPrivateFile, ensurePrivateDir } from '../private-files.js';
  * configured identity (every file in it), or, with no identity on the host (the safer setup: a
  * stolen host cannot read its own archives), that it is an age file. Copying it offsite is the
  * same job as a dump's (backup.offsite takes dumps only; the archive dir can be synced by the
- * admin's own rule).
+ * admin's own rule) — now done here: with backups.offsite set, the archive goes to the same store
+ * under its own name (`config_….tar.age`), and the files' hash is recorded only once it is there,
+ * so a failed copy is retried by the next change watch.
  */
-export const configArchive: ActionHandler<'config.archive'> = async (_params, ctx) => {
+export const configArchive: ActionHandler<'config.archive'> = async ({ ifChanged }, ctx) => {
   const section = ctx.config.configBackup;
   const encryption = encryptionOf(section);
   if (typeof encryption === 'string') return failed(ErrorCode.NotConfigured, encryption, undefined, 2);
@@ -35,6 +40,10 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
     return failed(ErrorCode.FileMissing, `config files not found: ${missing.join(', ')}`, { missing }, 2);
 
   const warning = await ensurePrivateDir(section.dir);
+  const sources = await sourcesHash(files);
+  const newest = (await listConfigArchives(section.dir))[0];
+  if (ifChanged && newest !== undefined && (await archivedSources(section.dir)) === sources)
+    return succeeded({ skipped: 'unchanged', newest: newest.file, files });
   const name = `config_${localStamp(new Date())}.tar.${encryption.extension}`;
   const path = join(section.dir, name);
   const partial = join(section.dir, `.${name}.partial`);
@@ -53,18 +62,23 @@ export const configArchive: ActionHandler<'config.archive'> = async (_params, ct
     const verified = await verifyArchive(ctx, encryption, partial, members);
     if (typeof verified !== 'string') return verified;
     await link(partial, path);
-    return succeeded({
-      file: name,
-      path,
-      bytes: (await stat(path)).size,
-      files,
-      verified,
-      ...(warning ? { warning } : {}),
-    });
+    const data = { file: name, path, bytes: (await stat(path)).size, files, verified, ...(warning ? { warning } : {}) };
+    const offsite = await copyOffsite(ctx, path, name);
+    if (offsite !== true && offsite !== false) return failedRun(offsite, `offsite copy of ${name}`, data);
+    await recordSources(section.dir, sources);
+    return succeeded({ ...data, offsite });
   } finally {
     await rm(partial, { force: true });
   }
 };
+
+/** The archive to the dumps' offsite store: true once copied, false when there is none configured. */
+async function copyOffsite(ctx: ActionContext, path: string, name: string) {
+  const { offsite, offsiteEnv } = ctx.config.backups;
+  if (offsite === undefined) return false;
+  const copy = await ctx.run(fillArgv(offsite, { file: path, name }), { env: offsiteEnv });
+  return copy.exitCode === 0 && !copy.timedOut && copy.startError === undefined ? true : copy;
+}
 
 async function verifyArchive(
   ctx: ActionContext,

@@ -19,6 +19,8 @@ const DENIAL: Record<Permission, string> = {
   resolve: 'closing an incident is for a lead_operator',
   root_cause: 'the root cause and follow-ups are for the system_architect',
   security: 'this is a security incident: only the security_officer and lead_operators act in it',
+  break_glass: 'breaking the glass is for the lead_operator who asked for the step',
+  review_break_glass: 'reviewing a break-glass is for a security_officer or another lead_operator',
 };
 
 /** A refusal, in the words the person reads. */

@@ -14,7 +14,9 @@ export type Permission =
   | 'declare' // open an incident by hand
   | 'resolve' // close or resolve an incident
   | 'root_cause' // write the report's root cause and follow-ups
-  | 'security'; // act inside a security incident's thread
+  | 'security' // act inside a security incident's thread
+  | 'break_glass' // run one's own waiting dangerous step alone, after the wait (reviewed later)
+  | 'review_break_glass'; // review someone else's break-glass
 
 export const GRANTS: Record<Permission, readonly Role[]> = {
   view: ['lead_operator', 'system_architect', 'security_officer'],
@@ -25,6 +27,8 @@ export const GRANTS: Record<Permission, readonly Role[]> = {
   resolve: ['lead_operator'],
   root_cause: ['system_architect'],
   security: ['security_officer', 'lead_operator'],
+  break_glass: ['lead_operator'],
+  review_break_glass: ['security_officer', 'lead_operator'],
 };
 
 export const PERMISSION_OF: Record<IntentKind, Permission | null> = {
@@ -40,6 +44,9 @@ export const PERMISSION_OF: Record<IntentKind, Permission | null> = {
   run: 'operate',
   drill: 'operate',
   backup_now: 'operate',
+  backup_config: 'operate',
+  backup_history: 'operate',
+  backup_restore: 'operate',
   rollback: 'request_danger',
   restore: 'request_danger',
   incident_open: 'declare',
@@ -85,9 +92,9 @@ export async function rolesOf(
 
 /**
  * Permissions whose role check looks group membership up fresh, whatever the actor was resolved
- * with: being the second person on a restore, and asking for one.
+ * with: being the second person on a restore, asking for one, and breaking the glass on one.
  */
-export const FRESH_PERMISSIONS: ReadonlySet<Permission> = new Set(['approve', 'request_danger']);
+export const FRESH_PERMISSIONS: ReadonlySet<Permission> = new Set(['approve', 'request_danger', 'break_glass']);
 
 export function allows(roles: readonly Role[], permission: Permission | null): boolean {
   return permission === null || roles.some((role) => GRANTS[permission].includes(role));

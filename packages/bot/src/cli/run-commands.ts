@@ -7,9 +7,11 @@ import { isRecioError } from '@recio/protocol/errors';
 import type { Intent } from '../intents/intent.js';
 import { parseCommand } from '../intents/parse.js';
 import type { Answer } from '../operations/types.js';
+import { formatBackups } from './backup-lines.js';
 import { formatStatus } from './host-commands.js';
 import { followRun, stepLine } from './progress.js';
 import type { Origin, Run } from '../domain/index.js';
+import { registerBreakGlassCommands } from './break-glass-commands.js';
 
 export interface RunCommandDeps {
   openCore(): Promise<Core>;
@@ -79,13 +81,7 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
       for (const line of answer.lines) print(line);
       return answer.ok ? 0 : 1;
     case 'backups':
-      for (const r of answer.results) {
-        if (!r.ok) print(`✖ ${r.host}: ${r.error?.message}`);
-        for (const b of (r.data as { backups?: Array<{ file: string; bytes: number; ageSeconds: number }> } | undefined)
-          ?.backups ?? []) {
-          print(`${r.host}  ${b.file}  ${(b.bytes / 1024).toFixed(0)} KiB  ${(b.ageSeconds / 3600).toFixed(1)} h old`);
-        }
-      }
+      for (const line of formatBackups(answer)) print(line);
       return 0;
     case 'report':
       print(answer.markdown);
@@ -154,7 +150,11 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
     ],
     ['rollback', '[tag]', 'roll back to a release tag (a second lead_operator approves)'],
     ['checklist', '', 'run the Recovery Verification Checklist'],
-    ['backup', '<now|list>', 'dump the database now, or list the dumps'],
+    [
+      'backup',
+      '<now|list|config|history|restore> [args...]',
+      'dump now, list dumps and archives, archive config (§2.2) or history (§2.3), restore a config archive to compare',
+    ],
     ['incident', '<open|close> [title...]', 'declare or resolve an incident'],
     ['report', '[id]', 'print an incident report (Markdown)'],
   ] as const) {
@@ -212,6 +212,13 @@ export function registerRunCommands(program: Command, deps: RunCommandDeps): voi
         show(core, await core.ops.cancelRun(id, await core.ops.actorFor(cliActor()), originFor(core)), deps.print),
       ),
     );
+  registerBreakGlassCommands(program, {
+    withCore,
+    cliActor,
+    originFor,
+    show: (core, answer) => show(core, answer, deps.print),
+    print: deps.print,
+  });
   program
     .command('runs')
     .description('runs not finished yet, their steps, and the approvals they wait for')

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isRecioError } from '@recio/protocol/errors';
 import { loadRunbooks } from '../runbooks/loader.js';
+import { checkRestartOrder } from '../runbooks/restart-order.js';
 import { loadTopology, TOPOLOGY_FILE } from '../runbooks/topology.js';
 
 /** `recio runbooks check`: validates commands/*.yml without starting anything; non-zero on any problem. */
@@ -24,6 +25,7 @@ export function registerRunbookCommands(
         const loaded = loadRunbooks(resolve(dir), dir);
         for (const [id, book] of loaded) deps.print(`✔ ${dir}/${id}.yml — ${book.title} (${book.steps.length} steps)`);
         const topology = loadTopology(resolve(dir), dir, new Set(loaded.keys()));
+        checkRestartOrder(loaded, topology, dir);
         const { causes, programs, feeds } = topology.spec;
         deps.print(
           `✔ ${dir}/${TOPOLOGY_FILE} — ${Object.keys(causes).length} causes, ` +

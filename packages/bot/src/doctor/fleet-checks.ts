@@ -1,7 +1,8 @@
 import type { Hosts } from '../hosts/fleet-hosts.js';
 import { fail, pass, type CheckResult } from './check.js';
+import { checkRecoverySetup, type RecoverySetup } from './recovery-checks.js';
 
-interface Info {
+interface Info extends RecoverySetup {
   agentVersion: string;
   protocol: number;
   services: string[];
@@ -35,6 +36,7 @@ export async function checkHost(
   const data = info.data as Info;
   const results = [
     pass(label, `reachable, host key matches the pin, agent ${data.agentVersion} (protocol v${data.protocol})`),
+    ...checkRecoverySetup(label, roles, data),
   ];
   if (roles.includes('app')) {
     const status = await hosts.run(name, { action: 'service.status', params: {} }, { deadlineMs: 15_000 });
@@ -83,7 +85,45 @@ export async function checkHost(
     const offsite = (backups.data as { offsite?: OffsiteListing } | undefined)?.offsite;
     if (backups.ok && offsite !== undefined) results.push(checkOffsite(label, offsite, backupMaxAgeHours));
   }
+  if (roles.includes('db') || roles.includes('app')) {
+    const archives = await hosts.run(name, { action: 'archive.list', params: {} }, { deadlineMs: 15_000 });
+    results.push(
+      archives.ok
+        ? checkArchiveModes(label, archives.data as ArchiveListing)
+        : fail(
+            `${label} archive modes`,
+            archives.error?.message ?? 'archive.list failed',
+            'check configBackup.dir and history.dir in the agent config (an older agent: recio agent install)',
+          ),
+    );
+  }
   return results;
+}
+
+type ArchiveDir = { dir: string; dirMode: string | null; files: Array<{ file: string; mode: string }> };
+type ArchiveListing = { config: ArchiveDir; history: ArchiveDir };
+
+/** The config archives hold every secret, the history archives every price: 0600 in 0700, as the dumps. */
+export function checkArchiveModes(label: string, listing: ArchiveListing): CheckResult {
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  for (const { dir, dirMode, files } of [listing.config, listing.history]) {
+    const open = files.filter((f) => wider(f.mode, 0o600)).map((f) => `${f.file} (${f.mode})`);
+    if (wider(dirMode, 0o700)) problems.push(`${dir} is ${dirMode} (want 0700)`);
+    if (open.length > 0) problems.push(`readable by others (want 0600): ${open.join(', ')}`);
+    if (wider(dirMode, 0o700) || open.length > 0) fixes.push(`chmod 700 ${dir} && chmod 600 ${dir}/*`);
+  }
+  const count = listing.config.files.length + listing.history.files.length;
+  return problems.length === 0
+    ? pass(
+        `${label} archive modes`,
+        `${listing.config.dir}, ${listing.history.dir} and their ${count} archives are private`,
+      )
+    : fail(
+        `${label} archive modes`,
+        problems.join('; '),
+        `${fixes.join('; ')} on the host (new archives are written 0600)`,
+      );
 }
 
 interface BackupListing {

@@ -5,8 +5,10 @@ import { isRecioError } from '@recio/protocol/errors';
 import { hostsFromConfig } from '../hosts/fleet-hosts.js';
 import { loadRunbooks } from '../runbooks/loader.js';
 import { loadTopology } from '../runbooks/topology.js';
-import { openStore, pendingMigrations, type Store, storeOptionsFromConfig } from '../store/index.js';
+import { openStore, pendingMigrations, storeOptionsFromConfig } from '../store/index.js';
 import { fail, pass, type CheckResult } from './check.js';
+import { checkArchiveJobs, checkRestoreTest } from './backup-job-checks.js';
+import { checkLastDrill } from './drill-check.js';
 import { checkHost } from './fleet-checks.js';
 import { checkSlack } from './slack-check.js';
 
@@ -97,7 +99,8 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
           ? pass('store', `answers (${store.backend}), migrations current`)
           : fail('store', `answers, but migrations pending: ${pending.join(', ')}`, 'run recio migrate'),
       );
-      if (pending.length === 0) results.push(await checkRestoreTest(store));
+      if (pending.length === 0)
+        results.push(await checkRestoreTest(store), await checkArchiveJobs(store), await checkLastDrill(store));
     } finally {
       await store.close();
     }
@@ -124,15 +127,4 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     results.push(fail('hosts', (error as Error).message, 'check RECIO_FLEET and RECIO_SSH_KEY'));
   }
   return results;
-}
-
-/** The nightly restore test's verdict, as the incidents it opened say it (scheduler/restore-test.ts). */
-async function checkRestoreTest(store: Store): Promise<CheckResult> {
-  const failing = (await store.incidents.listUnresolved()).filter((i) => i.fingerprint.startsWith('restore-test:'));
-  if (failing.length === 0) return pass('restore test', 'no open "backups cannot be restored" incident');
-  return fail(
-    'restore test',
-    failing.map((i) => `${i.title} (since ${i.openedAt.toISOString()})`).join('; '),
-    "the incident's thread names the dump and the error; take a new dump (/recio backup now) and check it restores",
-  );
 }

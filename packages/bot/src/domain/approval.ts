@@ -25,4 +25,6 @@ export interface Approval {
   reason: string | null;
   createdAt: Date;
   expiresAt: Date;
+  /** When its message first offered "Break glass" (null: not yet, or break-glass is off). */
+  breakGlassOfferedAt: Date | null;
 }

@@ -65,4 +65,6 @@ export interface Step {
   outputExcerpt: string | null;
   /** What the approver is shown beside the params (a restore's dump and what it rewinds); not sent. */
   preview?: JsonObject | null;
+  /** A lead_operator ended this step's retry wait (a `cut_short` button): who. */
+  cutShortBy?: string | null;
 }

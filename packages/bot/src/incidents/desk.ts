@@ -12,6 +12,7 @@ import { classify, type Classified, type Failure } from './failure.js';
 import { defaultTopology, type Topology } from '../runbooks/topology.js';
 import { minutesBetween, MONITOR, postIncident, replyInThread, updateIncident } from './incident-messages.js';
 import { durations, formatDuration, loadReportData, renderReport } from './report.js';
+import { drawReportPicture } from './timeline-picture/report-picture.js';
 
 export { MONITOR } from './incident-messages.js';
 
@@ -425,11 +426,16 @@ export class IncidentDesk {
   private async announceResolved(resolved: Incident, by: string): Promise<void> {
     const incidentId = resolved.id;
     const markdown = await this.writeReport(incidentId);
+    // The timeline picture goes up in the same share as the Markdown (drawn before the
+    // transaction: a second or so of Vega and resvg, never inside a database transaction).
+    const data = resolved.channel ? await loadReportData(this.deps.store, incidentId) : undefined;
+    const drawn = data ? await drawReportPicture(data, this.deps.logger) : undefined;
+    const resolvedAt = resolved.resolvedAt?.getTime();
     await this.deps.store.withTransaction(async (tx) => {
       await updateIncident(tx, resolved, 'resolved', `Resolved by ${by}`);
       if (!resolved.channel) return;
       await tx.outbox.enqueue({
-        dedupeKey: `${incidentPostKey(incidentId)}:report:${resolved.resolvedAt?.getTime()}`,
+        dedupeKey: `${incidentPostKey(incidentId)}:report:${resolvedAt}`,
         channel: resolved.channel,
         kind: 'upload',
         threadOf: incidentPostKey(incidentId),
@@ -437,9 +443,11 @@ export class IncidentDesk {
           text: `Incident report — ${resolved.title}`,
           filename: `incident-${incidentId.slice(0, 8)}.md`,
           content: markdown,
+          ...(drawn && 'picture' in drawn ? { picture: { ...drawn.picture } } : {}),
           event: { type: 'incident', incidentId },
         },
       });
+      if (drawn && 'failure' in drawn) await replyInThread(tx, resolved, `picture-failed:${resolvedAt}`, drawn.failure);
     });
     this.deps.onChange?.();
   }

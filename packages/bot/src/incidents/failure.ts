@@ -2,7 +2,7 @@ import type { Severity } from '../domain/index.js';
 
 /** Something the monitor (or a person) saw fail, in typed form. */
 export interface Failure {
-  kind: 'program' | 'db' | 'tables' | 'provider' | 'feed' | 'backup' | 'restore_test' | 'release';
+  kind: 'program' | 'db' | 'tables' | 'provider' | 'feed' | 'backup' | 'offsite' | 'restore_test' | 'release';
   /** The host it was seen on; providers have none. */
   host?: string;
   /** The program, provider, feed or release tag concerned. */
@@ -74,6 +74,14 @@ export function classify(failure: Failure): Classified {
       return {
         fingerprint: `backup:${failure.host}`,
         title: `Newest database backup too old${where} (${failure.state})`,
+        severity: 'sev3',
+        scenario: 'backup',
+      };
+    case 'offsite':
+      // §2.1's offsite copy: the local dumps may be fine while the copy that survives the host is not.
+      return {
+        fingerprint: `offsite:${failure.host}`,
+        title: `Newest offsite backup too old${where} (${failure.state})`,
         severity: 'sev3',
         scenario: 'backup',
       };

@@ -1,12 +1,14 @@
 import type { Store, TimelineEvent } from '../store/index.js';
 import { redactSecrets } from '@recio/protocol/redact';
-import type { Incident, Run, Step } from '../domain/index.js';
+import { NEEDS_REVIEW, type BreakGlass, type Incident, type Run, type Step } from '../domain/index.js';
 
 /** Everything a report is built from: what actually ran, as the store recorded it — not the chat. */
 export interface ReportData {
   incident: Incident;
   events: TimelineEvent[];
   runs: Array<{ run: Run; steps: Step[] }>;
+  /** Steps run by breaking the glass, reviewed or not. */
+  breakGlass?: BreakGlass[];
 }
 
 export async function loadReportData(store: Store, incidentId: string): Promise<ReportData | undefined> {
@@ -20,7 +22,7 @@ export async function loadReportData(store: Store, incidentId: string): Promise<
     if (run) runs.push({ run, steps: await store.runs.steps(id) });
   }
   runs.sort((a, b) => a.run.createdAt.getTime() - b.run.createdAt.getTime());
-  return { incident, events, runs };
+  return { incident, events, runs, breakGlass: await store.breakGlass.forIncident(incidentId) };
 }
 
 const stamp = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '—');
@@ -134,6 +136,32 @@ function notGreenLine(events: TimelineEvent[]): string {
   return closed ? ` **Closed by ${closed.actor} ${cell(closed.text)}.**` : '';
 }
 
+/** Each break-glass: who, why, and the review — or, loudly, that it still needs one. */
+function breakGlassSection(data: ReportData): string[] {
+  const records = data.breakGlass ?? [];
+  if (records.length === 0) return [];
+  const step = (id: string) => data.runs.flatMap((r) => r.steps).find((s) => s.id === id)?.title ?? id;
+  const lines = ['## Break-glass', ''];
+  for (const r of records) {
+    lines.push(
+      `- **${cell(step(r.stepId))}** run by ${cell(r.brokenBy)} alone at ${stamp(r.brokenAt)} UTC ` +
+        `(typed \`${cell(r.typedTarget)}\`). Reason: ${cell(r.reason)}`,
+      r.reviewedAt === null
+        ? `  - **${NEEDS_REVIEW}.**`
+        : `  - Reviewed by ${cell(r.reviewedBy ?? '')} at ${stamp(r.reviewedAt)} UTC: ${cell(r.reviewNote ?? '')}`,
+    );
+  }
+  return [...lines, ''];
+}
+
+/** "break-glass — needs review" under the title while any break is unreviewed. */
+function breakGlassMark(data: ReportData): string[] {
+  const records = data.breakGlass ?? [];
+  if (records.length === 0) return [];
+  const open = records.filter((r) => r.reviewedAt === null).length;
+  return open > 0 ? [`> **${NEEDS_REVIEW}** (${open} step(s) run without a second lead_operator)`, ''] : [];
+}
+
 /** The incident report of the plan's §5, in Markdown, secrets redacted throughout. */
 export function renderReport(data: ReportData): string {
   const { incident, events } = data;
@@ -142,6 +170,7 @@ export function renderReport(data: ReportData): string {
   const text = [
     `# Incident report — ${cell(incident.title)}`,
     '',
+    ...breakGlassMark(data),
     `**Incident** \`${incident.id.slice(0, 8)}\` · **Kind** ${incident.kind} · **Severity** ${incident.severity} · **Status** ${incident.status}${incident.scenario ? ` · **Runbook** ${incident.scenario}` : ''}`,
     '',
     '## Summary',
@@ -165,6 +194,7 @@ export function renderReport(data: ReportData): string {
     '## Actions',
     '',
     ...actionSection(data),
+    ...breakGlassSection(data),
     '## Recovery Verification Checklist',
     '',
     ...checklistSection(data),

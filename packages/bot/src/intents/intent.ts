@@ -17,6 +17,12 @@ export type Intent =
   | { kind: 'report'; incidentId?: string }
   | { kind: 'backup_now' }
   | { kind: 'backup_list' }
+  /** §2.2 now: the config-and-secrets archive on every app host. */
+  | { kind: 'backup_config' }
+  /** §2.3 now: the logs and the price and snapshot exports. */
+  | { kind: 'backup_history' }
+  /** A config archive decrypted into a new directory on the host, for a person to compare. */
+  | { kind: 'backup_restore'; file: string; into?: string; host?: string }
   | { kind: 'drill'; scenario: string };
 
 export type IntentKind = Intent['kind'];
@@ -41,5 +47,8 @@ export const MUTATING_INTENTS: ReadonlySet<IntentKind> = new Set<IntentKind>([
   'incident_open',
   'incident_close',
   'backup_now',
+  'backup_config',
+  'backup_history',
+  'backup_restore',
   'drill',
 ]);

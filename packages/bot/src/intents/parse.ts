@@ -1,4 +1,4 @@
-import { BackupFileName, ServiceName, TableName } from '@recio/protocol/actions';
+import { BackupFileName, ConfigArchiveName, RestoreDirName, ServiceName, TableName } from '@recio/protocol/actions';
 import type { Intent, ParseResult, Vocabulary } from './intent.js';
 import { closestMatch, didYouMean } from './suggest.js';
 
@@ -46,6 +46,29 @@ function serviceAndHost(
   if (host === undefined) return `\`on\` needs a host: one of ${vocabulary.hosts.join(', ')}.`;
   if (!vocabulary.hosts.includes(host)) return unknownWord('host', host, vocabulary.hosts);
   return { service, host, rest: [...rest.slice(0, onAt), ...rest.slice(onAt + 2)] };
+}
+
+/** `backup restore config_2026-11-26_031500.tar.age [into compare] [on app1]`: names checked before anything runs. */
+function parseBackupRestore(words: string[], vocabulary: Vocabulary): ParseResult {
+  const usage =
+    'Usage: `/recio backup restore <config archive> [into <dir>] [on <host>]` (`/recio backup list` names them).';
+  const [file, ...rest] = words;
+  if (file === undefined) return fail(usage);
+  if (!ConfigArchiveName.safeParse(file).success)
+    return fail(`\`${clip(file)}\` is not a config archive name (config_YYYY-MM-DD_HHMMSS.tar.age). ${usage}`);
+  const intent: Extract<Intent, { kind: 'backup_restore' }> = { kind: 'backup_restore', file };
+  for (let i = 0; i < rest.length; i += 2) {
+    const [word, value] = [rest[i]!, rest[i + 1]];
+    if (word === 'into' && value !== undefined && intent.into === undefined) {
+      if (!RestoreDirName.safeParse(value).success)
+        return fail(`\`${clip(value)}\` is not a directory name: one word (letters, digits, _ . -), not a path.`);
+      intent.into = value;
+    } else if (word === 'on' && value !== undefined && intent.host === undefined) {
+      if (!vocabulary.hosts.includes(value)) return fail(unknownWord('host', value, vocabulary.hosts));
+      intent.host = value;
+    } else return fail(usage);
+  }
+  return ok(intent);
 }
 
 /** A word echoed back to Slack: escaped as Slack's mrkdwn requires, so it can never become a mention or a link. */
@@ -153,8 +176,13 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       const [what, ...more] = rest;
       if (what === 'now' && more.length === 0) return ok({ kind: 'backup_now' });
       if (what === 'list' && more.length === 0) return ok({ kind: 'backup_list' });
+      if (what === 'config' && more.length === 0) return ok({ kind: 'backup_config' });
+      if (what === 'history' && more.length === 0) return ok({ kind: 'backup_history' });
+      if (what === 'restore') return parseBackupRestore(more, vocabulary);
+      const words = ['now', 'list', 'config', 'history', 'restore'];
       return fail(
-        `Usage: \`/recio backup now\` or \`/recio backup list\`.${what ? didYouMean(what, ['now', 'list']) : ''}`,
+        `Usage: \`/recio backup now|list|config|history\` or ` +
+          `\`/recio backup restore <config archive> [into <dir>] [on <host>]\`.${what ? didYouMean(what, words) : ''}`,
       );
     }
     default: {

@@ -8,11 +8,11 @@ import {
   probeBackups,
   probeDatabase,
   probeFeeds,
-  probePrograms,
   probeProviders,
   type Observation,
   type ProbeContext,
 } from './probes.js';
+import { ReleaseCheck } from './release-check.js';
 import { ReleaseWatch } from './release-watch.js';
 
 export interface MonitorOptions {
@@ -38,7 +38,7 @@ export interface MonitorDeps {
  */
 export class Monitor {
   private readonly state = new Map<string, boolean>();
-  private readonly release = new ReleaseWatch();
+  private readonly release: ReleaseCheck;
   private leadership: Leadership | undefined;
   private readonly stop = new AbortController();
   private readonly loops: Promise<void>[] = [];
@@ -46,7 +46,9 @@ export class Monitor {
   constructor(
     private readonly deps: MonitorDeps,
     private readonly options: MonitorOptions,
-  ) {}
+  ) {
+    this.release = new ReleaseCheck(new ReleaseWatch(deps.store.deployHistory));
+  }
 
   get isLeader(): boolean {
     return this.leadership?.isLeader() ?? false;
@@ -94,19 +96,14 @@ export class Monitor {
     const observations: Observation[] = [];
     const failing = new Set<string>();
     for (const host of ctx.withRole('app')) {
-      const programs = await probePrograms(ctx, host);
-      for (const p of programs.failing) failing.add(p);
-      const head = await ctx.hosts.run(host, { action: 'deploy.current', params: {} }, { deadlineMs: ctx.deadlineMs });
-      const allRunning =
-        programs.observations.length > 0 && programs.observations.every((o) => o.failure.state === 'RUNNING');
-      const bad = this.release.observe(
-        host,
-        head.ok ? (head.data as { commit: string; tag: string | null }) : undefined,
-        programs.failing,
-        Date.now(),
-        allRunning,
+      const verdict = await this.release.check(ctx, host);
+      for (const p of verdict.failing) failing.add(p);
+      // A bad release is one fault: its programs are not faults of their own (the healthy ones still say so).
+      observations.push(
+        ...(verdict.release?.ok === false
+          ? [verdict.release, ...verdict.programs.filter((o) => o.ok)]
+          : [...(verdict.release ? [verdict.release] : []), ...verdict.programs]),
       );
-      observations.push(...(bad ? [bad, ...programs.observations.filter((o) => o.ok)] : programs.observations));
     }
     const providers = await probeProviders(ctx);
     observations.push(...providers.observations);
@@ -155,6 +152,17 @@ export class Monitor {
     }
   }
 
+  /**
+   * A program failure pushed by supervisord goes through the same release check as a probe round:
+   * after a bad deploy (one seen before a restart or by another leader too) it is the release's
+   * fault, reported once, not an incident per program.
+   */
+  private async observeEvent(host: string, failure: Failure): Promise<void> {
+    const verdict = await this.release.check(this.probeContext(), host, failure.subject);
+    if (verdict.release?.ok === false) await this.observe(verdict.release);
+    else await this.observe({ ok: false, failure });
+  }
+
   private async pollLoop(): Promise<void> {
     while (!this.stop.signal.aborted) {
       await this.leadership!.whenLeader();
@@ -188,7 +196,7 @@ export class Monitor {
             const lines = pending.slice(0, cut);
             pending = pending.slice(cut);
             for (const failure of parseEventLines(lines, host, this.deps.probe.services)) {
-              void this.observe({ ok: false, failure }).catch((error: Error) =>
+              void this.observeEvent(host, failure).catch((error: Error) =>
                 this.deps.logger.warn({ err: error.message }, 'monitor: event report failed'),
               );
             }

@@ -20,6 +20,8 @@ export interface ProbeContext {
 }
 
 const FAILED = new Set(['FATAL', 'BACKOFF', 'EXITED']);
+/** The feeds the monitor and the checklist read, and the age past which each is stale. */
+export const FEED_MAX_AGE_SECONDS: Readonly<Record<string, number>> = { btc_price: 60, kalshi: 120 };
 const FEED_PROVIDER: Record<string, string> = { btc_price: 'coinbase', kalshi: 'kalshi' };
 const FEED_WATCHDOG: Record<string, string> = { btc_price: 'btc_price_watchdog', kalshi: 'kalshi_api_watchdog' };
 
@@ -160,10 +162,28 @@ export async function probeFeeds(
   return out;
 }
 
+/**
+ * When an offsite dump was taken: the local copy's mtime while it is still on the host (7 days);
+ * else the time in its name, and for a nightly named by date only (`db_2026-11-26.sql`) the end of
+ * that day — counting from midnight would call last night's copy stale for the minutes before
+ * tonight's lands, every night.
+ */
+function takenAt(dump: { file: string; takenAt: string }, local: ReadonlyArray<{ file: string; modifiedAt: string }>) {
+  const here = local.find((l) => l.file === dump.file);
+  if (here !== undefined) return Date.parse(here.modifiedAt);
+  return Date.parse(dump.takenAt) + (/_\d{6}\.sql$/.test(dump.file) ? 0 : 86_400_000 - 1000);
+}
+
+type OffsiteListing = { files: Array<{ file: string; takenAt: string }> } | { error: string };
+
 export async function probeBackups(ctx: ProbeContext, host: string): Promise<Observation[]> {
   const result = await ctx.hosts.run(host, { action: 'backup.list', params: {} }, { deadlineMs: ctx.deadlineMs });
   if (!result.ok) return [];
-  const newest = (result.data as { newest: { file: string; ageSeconds: number } | null }).newest;
+  const { newest, offsite, backups } = result.data as {
+    newest: { file: string; ageSeconds: number } | null;
+    offsite?: OffsiteListing;
+    backups?: Array<{ file: string; modifiedAt: string }>;
+  };
   const hours = newest ? Math.round(newest.ageSeconds / 360) / 10 : null;
   const stale = newest === null || newest.ageSeconds > ctx.backupMaxAgeSeconds;
   return [
@@ -177,6 +197,40 @@ export async function probeBackups(ctx: ProbeContext, host: string): Promise<Obs
         detail: newest
           ? `newest dump ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)`
           : 'no database dump at all',
+      },
+    },
+    ...(offsite === undefined ? [] : offsiteObservations(ctx, host, offsite, backups ?? [])),
+  ];
+}
+
+/**
+ * §2.1's offsite copy, when the host can list its offsite store (backups.offsiteList): the newest
+ * copy there within the same limit as the local dump. A listing that fails is no observation at
+ * all — neither a stale copy (an incident on a guess) nor a healthy one (it would tell an open
+ * offsite incident it recovered); the doctor names the failing listing.
+ */
+function offsiteObservations(
+  ctx: ProbeContext,
+  host: string,
+  offsite: OffsiteListing,
+  local: ReadonlyArray<{ file: string; modifiedAt: string }>,
+): Observation[] {
+  if ('error' in offsite) return [];
+  const newest = offsite.files[0];
+  const ageSeconds = newest ? Math.max(0, (Date.now() - takenAt(newest, local)) / 1000) : null;
+  const hours = ageSeconds === null ? null : Math.round(ageSeconds / 360) / 10;
+  const stale = ageSeconds === null || ageSeconds > ctx.backupMaxAgeSeconds;
+  return [
+    {
+      ok: !stale,
+      failure: {
+        kind: 'offsite',
+        host,
+        subject: 'postgres',
+        state: hours === null ? 'none' : `${hours} h`,
+        detail: newest
+          ? `newest offsite copy ${newest.file} is ${hours} h old (limit ${ctx.backupMaxAgeSeconds / 3600} h)`
+          : 'no dump in the offsite store at all',
       },
     },
   ];

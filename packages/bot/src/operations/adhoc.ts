@@ -30,3 +30,22 @@ export function adhocStep(
     spec: { key: verb, onFailure: 'stop', timeoutMs: 60_000, lockService: service },
   };
 }
+
+/** An archive step (§2.2, §2.3) on one host: nothing else is held back while it runs (no lock). */
+export function archiveStep(
+  title: string,
+  host: string,
+  action: 'config.archive' | 'history.archive' | 'config.restore',
+  params: Record<string, string>,
+): StepInput & { spec: StepPlan } {
+  return {
+    title: `${title} on ${host}`,
+    host,
+    action,
+    params,
+    approval: 'none',
+    // A config.restore run again finds its directory there and refuses; the archives write new files.
+    idempotent: action !== 'config.restore',
+    spec: { key: action.replace('.', '-'), onFailure: 'continue', timeoutMs: 30 * 60_000 },
+  };
+}

@@ -5,6 +5,7 @@ import { bindingOf, type RunEngine } from '../runbooks/engine.js';
 import { approvalPostKey, updateThreadMessage } from '../runbooks/run-notices.js';
 import { recordTransition } from '../runbooks/transition.js';
 import type { Store } from '../store/index.js';
+import { cutShortWait } from './cut-short.js';
 import type { Answer } from './types.js';
 
 const when = (date: unknown) =>
@@ -143,6 +144,11 @@ export class Decisions {
     }
     const done = engine.drive(step.runId, actor.id);
     return { type: 'text', text: `Go-ahead recorded: ${step.title}.`, driving: { runId: step.runId, done } };
+  }
+
+  /** "Disable auto entry now": ends a retrying step's wait (./cut-short.ts). */
+  cutShort(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    return cutShortWait(this.deps, stepId, actor, origin);
   }
 
   async skipStep(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {

@@ -17,7 +17,17 @@ const COMMANDS: Array<[string, string, Permission | null]> = [
   ['incident open [--security] <title>', 'declare an incident (its own thread)', 'declare'],
   ['incident close', "resolve this channel's open incident", 'resolve'],
   ['report [id]', 'the incident report', 'view'],
-  ['backup now|list', 'dump the database now, or list the dumps', 'operate'],
+  ['backup now|list', 'dump the database now, or list the dumps and archives', 'operate'],
+  [
+    'backup config|history',
+    'the encrypted config archive (§2.2), or the logs and price history (§2.3), now',
+    'operate',
+  ],
+  [
+    'backup restore <config archive> [into <dir>] [on <host>]',
+    'decrypt a config archive into a new directory on the host, to compare',
+    'operate',
+  ],
 ];
 
 /** `/recio help`: every command, who may use it, and the scenarios and services it knows. */

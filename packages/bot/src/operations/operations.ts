@@ -2,14 +2,17 @@ import { dumpChoices, restoreRequest } from './restore-requests.js';
 import { isRecioError } from '@recio/protocol/errors';
 import type { Access, Denial } from '../access/access.js';
 import { PERMISSION_OF, type Permission } from '../access/roles.js';
-import type { Actor, Incident, Origin } from '../domain/index.js';
+import type { Actor, BreakGlass, Incident, Origin } from '../domain/index.js';
 import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { IncidentDesk } from '../incidents/desk.js';
 import type { Intent, Vocabulary } from '../intents/intent.js';
 import type { FleetView } from '../runbooks/plan.js';
-import type { Store } from '../store/index.js';
-import { adhocStep, pickServiceHost } from './adhoc.js';
+import { drillDue, type DrillDue } from '../drills/drill-schedule.js';
+import type { BackupCheck, Store } from '../store/index.js';
+import { adhocStep, archiveStep, pickServiceHost } from './adhoc.js';
 import { approvalTarget, type TypedTarget } from './approval-target.js';
+import type { BreakGlassDoor, BreakGlassForm } from './break-glass.js';
+import type { BreakGlassReviews } from './break-glass-review.js';
 import type { Decisions } from './decisions.js';
 import { type FleetOverview, readFleet } from './fleet-overview.js';
 import { helpText } from './help.js';
@@ -25,10 +28,15 @@ export interface OperationsDeps {
   runs: RunRequests;
   decisions: Decisions;
   incidents: IncidentDesk;
+  breakGlass: BreakGlassDoor;
+  breakGlassReviews: BreakGlassReviews;
   opsChannel?: string | undefined;
   /** Drills (`/recio drill`); made with this door, since a drill acts through it like a person. */
   drills?: (ops: Operations) => Drills;
 }
+
+/** Where archives are kept: every db host (price and snapshot exports) and app host (config, logs), once. */
+const archiveHosts = (fleet: FleetView) => [...new Set([...fleet.withRole('db'), ...fleet.withRole('app')])];
 
 /**
  * The one door into recio's behaviour for every edge (Slack, the console, the CLI) and the drills:
@@ -55,6 +63,11 @@ export class Operations {
   /** The hosts running REC.IO's programs, for pickers that ask "on which host?". */
   appHosts(): string[] {
     return this.deps.fleet.withRole('app');
+  }
+
+  /** The last drill and the scenario next in turn (the reminder's button, the App Home). */
+  drillDue(): Promise<DrillDue> {
+    return drillDue(this.deps.store);
   }
 
   actorFor(userId: string): Promise<Actor> {
@@ -97,7 +110,43 @@ export class Operations {
       }
       case 'backup_list': {
         const request = { action: 'backup.list', params: {} } as const;
-        return { type: 'backups', results: await hosts.fanOut(fleet.withRole('db'), request, { traceId }) };
+        const archives = { action: 'archive.list', params: {} } as const;
+        const [results, archived, restoreTests] = await Promise.all([
+          hosts.fanOut(fleet.withRole('db'), request, { traceId }),
+          hosts.fanOut(archiveHosts(fleet), archives, { traceId }),
+          this.deps.store.backupChecks.list('restore-test'),
+        ]);
+        return { type: 'backups', results, archives: archived, restoreTests };
+      }
+      case 'backup_config': {
+        const steps = fleet
+          .withRole('app')
+          .map((h) => archiveStep('Encrypted config archive', h, 'config.archive', {}));
+        return runs.start(
+          { scenario: 'adhoc:config.archive', title: 'Config and secrets archive now (§2.2)', steps },
+          actor,
+          origin,
+        );
+      }
+      case 'backup_history': {
+        const steps = archiveHosts(fleet).map((h) =>
+          archiveStep('Logs and price history archive', h, 'history.archive', {}),
+        );
+        return runs.start(
+          { scenario: 'adhoc:history.archive', title: 'Logs and history archive now (§2.3)', steps },
+          actor,
+          origin,
+        );
+      }
+      case 'backup_restore': {
+        const host = pickServiceHost(fleet, intent.host);
+        const params = { file: intent.file, ...(intent.into ? { into: intent.into } : {}) };
+        const steps = [archiveStep(`Restore ${intent.file} to a new directory`, host, 'config.restore', params)];
+        return runs.start(
+          { scenario: 'adhoc:config.restore', title: `Restore ${intent.file} to compare`, steps },
+          actor,
+          origin,
+        );
       }
       case 'restart':
       case 'start':
@@ -156,6 +205,10 @@ export class Operations {
     return this.deps.decisions.confirmStep(stepId, actor, origin);
   }
 
+  cutShort(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    return this.deps.decisions.cutShort(stepId, actor, origin);
+  }
+
   skipStep(stepId: string, actor: Actor, origin: Origin): Promise<Answer> {
     return this.deps.decisions.skipStep(stepId, actor, origin);
   }
@@ -173,6 +226,34 @@ export class Operations {
   approvalTargetNow(approvalId: string): Promise<TypedTarget | undefined> {
     return approvalTarget(this.deps.store, approvalId);
   }
+
+  /** Before the break-glass modal: the target to type, or the refusal (audited). */
+  breakGlassForm(approvalId: string, actor: Actor, origin: Origin): Promise<BreakGlassForm> {
+    return this.deps.breakGlass.form(approvalId, actor, origin);
+  }
+
+  breakGlass(approvalId: string, input: { reason: string; typed: string }, actor: Actor, origin: Origin) {
+    return this.deps.breakGlass.breakGlass(approvalId, input, actor, origin);
+  }
+
+  /** The target a break-glass on this approval must type, as the store has it now. */
+  breakGlassTargetNow(approvalId: string): Promise<TypedTarget | undefined> {
+    return this.deps.breakGlass.targetNow(approvalId);
+  }
+
+  /** Approvals that waited long enough get "Break glass" on their message (the approval sweep runs it). */
+  offerBreakGlass = (): Promise<number> => this.deps.breakGlass.offerDue();
+
+  breakGlassReviewForm = (id: string, actor: Actor, origin: Origin) =>
+    this.deps.breakGlassReviews.form(id, actor, origin);
+
+  reviewBreakGlass = (id: string, note: string, actor: Actor, origin: Origin): Promise<Answer> =>
+    this.deps.breakGlassReviews.review(id, note, actor, origin);
+
+  /** Reminders for unreviewed break-glasses, once per period (the leader's schedule runs it). */
+  remindBreakGlass = (now?: Date): Promise<number> => this.deps.breakGlassReviews.remind(now);
+
+  unreviewedBreakGlass = (): Promise<BreakGlass[]> => this.deps.breakGlassReviews.unreviewed();
 
   acknowledge(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     return this.deps.incidents.acknowledge(incidentId, actor, origin);
@@ -204,6 +285,11 @@ export class Operations {
 
   openIncidents(): Promise<Incident[]> {
     return this.deps.store.incidents.listUnresolved();
+  }
+
+  /** The nightly restore test's last result per db host (App Home, the checklist). */
+  restoreTests(): Promise<BackupCheck[]> {
+    return this.deps.store.backupChecks.list('restore-test');
   }
 
   /** Every host's programs, database, feeds and backups, each with its own deadline (the App Home). */

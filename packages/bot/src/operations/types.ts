@@ -1,6 +1,7 @@
 import type { HostResult } from '../hosts/transport.js';
 import type { Actor, Origin, Run } from '../domain/index.js';
 import type { DumpChoice } from './restore-requests.js';
+import type { BackupCheck } from '../store/index.js';
 
 /**
  * What the core answers. Slack renders these as ephemeral messages or modals; the CLI prints them.
@@ -16,7 +17,8 @@ export type Answer =
   | { type: 'help'; text: string }
   | { type: 'status'; results: HostResult[] }
   | { type: 'tail'; host: string; service: string; lines: string[]; ok: boolean; error?: string }
-  | { type: 'backups'; results: HostResult[] }
+  /** The dumps (db hosts), the archives (§2.2, §2.3) and the nightly restore test's last result per host. */
+  | { type: 'backups'; results: HostResult[]; archives?: HostResult[]; restoreTests?: BackupCheck[] }
   | { type: 'run'; run: Run; created: boolean; title: string; done: Promise<Run> }
   | { type: 'choose_tag' }
   /** `restore` without a file: the dumps the db host can restore, to pick from. */

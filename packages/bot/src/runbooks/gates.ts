@@ -106,6 +106,8 @@ export class Gates {
     const result = await this.store.withTransaction(async (tx) => {
       const step = await tx.steps.get(stepId);
       if (step === undefined) throw new RecioError(ErrorCode.NotFound, 'that step no longer exists');
+      // In turn with a checklist's driver parking the run (runs.awaitGates): never both at once.
+      await tx.runs.lock(step.runId);
       const moved = await tx.steps.transition(stepId, 'pending', ['awaiting_approval']);
       if (moved === undefined) return { confirmed: false, step };
       const run =
@@ -165,6 +167,8 @@ export class Gates {
     const step = await tx.steps.get(approval.stepId);
     if (step === undefined) return undefined;
     if (approval.state === 'approved') {
+      // As a go-ahead: in turn with a checklist's driver parking the run (runs.awaitGates).
+      await tx.runs.lock(step.runId);
       if ((await tx.steps.transition(step.id, 'pending', ['awaiting_approval'])) === undefined) return undefined;
       return tx.runs.transition(step.runId, 'running', ['awaiting_approval']);
     }

@@ -17,7 +17,10 @@ export interface StepPlan {
   when?: { step: string; outcome: 'succeeded' | 'failed' | 'skipped' };
   onFailure: 'stop' | 'continue';
   timeoutMs: number;
-  retry?: { everyMs: number; withinMs: number };
+  /** `fromDetected`: the window counts from the run's incident's detection, not from the step's start. */
+  retry?: { everyMs: number; withinMs: number; fromDetected?: boolean };
+  /** A button that ends the retry wait (and says yes to the `confirms` step, by its key). */
+  cutShort?: { label: string; confirms?: string };
   note?: string;
   /** What the host+service lock is taken on, for actions that change a service. */
   lockService?: string;
@@ -74,7 +77,23 @@ function planStep(spec: StepSpec, host: string, params: JsonObject, title: strin
       ...(spec.when ? { when: spec.when } : {}),
       onFailure: spec.on_failure,
       timeoutMs: spec.timeout,
-      ...(spec.retry ? { retry: { everyMs: spec.retry.every, withinMs: spec.retry.within } } : {}),
+      ...(spec.retry
+        ? {
+            retry: {
+              everyMs: spec.retry.every,
+              withinMs: spec.retry.within,
+              ...(spec.retry.from === 'detected' ? { fromDetected: true } : {}),
+            },
+          }
+        : {}),
+      ...(spec.cut_short
+        ? {
+            cutShort: {
+              label: spec.cut_short.label,
+              ...(spec.cut_short.confirms ? { confirms: spec.cut_short.confirms } : {}),
+            },
+          }
+        : {}),
       ...(spec.note ? { note: spec.note } : {}),
       ...(lockService ? { lockService } : {}),
     },

@@ -155,8 +155,8 @@ export class RunDriver {
           ? [open[0]!]
           : [];
       if (ready.length === 0) {
-        if (parallel && open.every((s) => s.state === 'awaiting_approval'))
-          await this.store.runs.transition(run.id, 'awaiting_approval', ['pending', 'running']);
+        // Decided again in the store: this read of the steps may predate a go-ahead given since.
+        if (parallel && open.every((s) => s.state === 'awaiting_approval')) await this.store.runs.awaitGates(run.id);
         return this.machine.mustGetRun(runId);
       }
       const results = await Promise.all(ready.map((step) => this.stepOnce(run, step, steps, actor, parallel, signal)));

@@ -46,8 +46,19 @@ export const StepSpec = z.strictObject({
   on_failure: z.enum(['stop', 'continue']).default('stop'),
   idempotent: z.boolean().default(false),
   when: StepCondition.optional(),
-  /** Probe again every `every` until it passes or `within` has gone by: "ticks live as checks pass". */
-  retry: z.strictObject({ every: Duration, within: Duration }).optional(),
+  /**
+   * Probe again every `every` until it passes or `within` has gone by: "ticks live as checks pass".
+   * `from: detected` counts `within` from when the run's incident was detected, not from the click
+   * (§1.3 "reconnects by itself within 15 min" is 15 minutes of outage, not of waiting).
+   */
+  retry: z
+    .strictObject({ every: Duration, within: Duration, from: z.enum(['step', 'detected']).default('step') })
+    .optional(),
+  /**
+   * While the step retries, a lead_operator may end the wait with this button (the step ends failed,
+   * so what follows a failure runs); `confirms` is a later `confirm` step the click also says yes to.
+   */
+  cut_short: z.strictObject({ label: z.string().min(1).max(40), confirms: StepId.optional() }).optional(),
   /** Shown under the step: why it is there, what to look at if it fails. */
   note: z.string().max(500).optional(),
 });
@@ -89,6 +100,22 @@ export const RunbookSpec = z
         });
       }
       seen.set(step.id, index);
+      if (step.cut_short && !step.retry)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'cut_short'],
+          message: 'only a step that retries has a wait to cut short: give it `retry`',
+        });
+      const confirms = step.cut_short?.confirms;
+      if (confirms !== undefined) {
+        const target = runbook.steps.findIndex((s) => s.id === confirms);
+        if (target <= index || runbook.steps[target]!.approval !== 'confirm')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', index, 'cut_short', 'confirms'],
+            message: `"${confirms}" is not a later step with approval: confirm`,
+          });
+      }
       const isCheck = (BOT_CHECKS as readonly string[]).includes(step.action);
       if (!isCheck && step.role === undefined)
         ctx.addIssue({

@@ -121,7 +121,40 @@ async function attempt(
 /** Told about each failed attempt that will be tried again, so a checklist item shows red and why. */
 export type OnRetry = (executed: ExecutedStep) => Promise<void>;
 
-/** Tries until it passes or the retry window closes; a step without `retry` gets one attempt. */
+/**
+ * When the retry window opened: the step's start, or (`from: detected`) when the run's incident was
+ * detected, so a click 20 minutes into an outage does not wait another 15.
+ */
+async function windowStart(plan: StepPlan, run: Run, deps: StepRunnerDeps): Promise<{ at: number; detected: boolean }> {
+  if (!plan.retry?.fromDetected || run.incidentId === null) return { at: Date.now(), detected: false };
+  const incident = await deps.store.incidents.get(run.incidentId);
+  return incident ? { at: incident.openedAt.getTime(), detected: true } : { at: Date.now(), detected: false };
+}
+
+/**
+ * The pause between attempts. A step with a `cut_short` button looks at the store each second
+ * (the click may land on another replica) and returns who cut the wait short, if someone did.
+ */
+async function pause(step: Step, plan: StepPlan, deps: StepRunnerDeps, signal: AbortSignal): Promise<string | null> {
+  const end = Date.now() + plan.retry!.everyMs;
+  for (;;) {
+    if (plan.cutShort !== undefined) {
+      const now = await deps.store.steps.get(step.id);
+      if (now?.cutShortBy) return now.cutShortBy;
+    }
+    const left = end - Date.now();
+    if (left <= 0 || signal.aborted) return null;
+    const slice = plan.cutShort !== undefined ? Math.min(left, 1_000) : left;
+    // Only an abort (cancel, shutdown) ends the wait early; the loop then returns the last attempt.
+    const aborted = await sleep(slice, false, { signal }).catch((error: unknown) => {
+      if (!signal.aborted) throw error;
+      return true;
+    });
+    if (aborted) return null;
+  }
+}
+
+/** Tries until it passes or the retry window closes (or a person cuts it short); no `retry`: one attempt. */
 async function attemptWithRetry(
   step: Step,
   plan: StepPlan,
@@ -131,25 +164,22 @@ async function attemptWithRetry(
   actionSignal: AbortSignal,
   onRetry?: OnRetry,
 ): Promise<ExecutedStep> {
-  const until = plan.retry ? Date.now() + plan.retry.withinMs : 0;
+  const opened = plan.retry ? await windowStart(plan, run, deps) : { at: 0, detected: false };
+  const until = plan.retry ? opened.at + plan.retry.withinMs : 0;
   for (;;) {
     const executed = await attempt(step, plan, run, deps, actionSignal);
     // An unknown outcome is never retried blindly: the action may have taken effect.
-    if (
-      executed.state === 'succeeded' ||
-      executed.outcome === 'unknown' ||
-      !plan.retry ||
-      Date.now() + plan.retry.everyMs > until ||
-      signal.aborted
-    ) {
+    if (executed.state === 'succeeded' || executed.outcome === 'unknown' || !plan.retry || signal.aborted)
       return executed;
+    if (Date.now() + plan.retry.everyMs > until) {
+      if (!opened.detected) return executed;
+      const minutes = Math.round((Date.now() - opened.at) / 60_000);
+      return { ...executed, summary: `${executed.summary} — ${minutes} min since the outage was detected` };
     }
     // onRetry reports its own failures (the driver logs them with a reference): never thrown here.
     await onRetry?.(executed);
-    // Only an abort (cancel, shutdown) ends the wait early; the loop then returns the last attempt.
-    await sleep(plan.retry.everyMs, undefined, { signal }).catch((error: unknown) => {
-      if (!signal.aborted) throw error;
-    });
+    const cutBy = await pause(step, plan, deps, signal);
+    if (cutBy !== null) return { ...executed, summary: `wait cut short by ${cutBy} — ${executed.summary}` };
   }
 }
 

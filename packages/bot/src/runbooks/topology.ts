@@ -58,6 +58,20 @@ export class Topology {
       .map(([name]) => name);
   }
 
+  /** The programs a program needs, directly or through others (what must be up before it starts). */
+  programsNeeded(program: string): Set<string> {
+    const out = new Set<string>();
+    const walk = (p: string) => {
+      for (const dep of this.spec.programs[p] ?? [])
+        if (dep in this.spec.programs && !out.has(dep)) {
+          out.add(dep);
+          walk(dep);
+        }
+    };
+    walk(program);
+    return out;
+  }
+
   kindOf(cause: string): 'db' | 'provider' | 'release' | undefined {
     return this.spec.causes[cause]?.kind;
   }
@@ -131,7 +145,7 @@ programs:
   trade_manager: [postgresql, release]
   trade_executor: [postgresql, release]
   active_trade_supervisor: [postgresql, release]
-  auto_entry_supervisor: [postgresql, release]
+  auto_entry_supervisor: [postgresql, release, kalshi_api_watchdog, btc_price_watchdog]
   kalshi_api_watchdog: [postgresql, kalshi, release]
   btc_price_watchdog: [postgresql, coinbase, release]
 feeds:

@@ -10,7 +10,12 @@ export const APPROVAL_SWEEP_MS = 5_000;
  * in between meets the same expiry, since deciding expires overdue approvals first.
  */
 export function startApprovalExpiry(
-  deps: { engine: Pick<RunEngine, 'expireApprovals'>; logger: StoreLogger },
+  deps: {
+    engine: Pick<RunEngine, 'expireApprovals'>;
+    logger: StoreLogger;
+    /** Approvals that have waited RECIO_BREAK_GLASS_AFTER_MINUTES get "Break glass" (once each). */
+    offerBreakGlass?: () => Promise<number>;
+  },
   everyMs = APPROVAL_SWEEP_MS,
 ): () => void {
   let sweeping = false;
@@ -20,6 +25,8 @@ export function startApprovalExpiry(
     deps.engine
       .expireApprovals()
       .catch((error: unknown) => deps.logger.error({ err: error }, 'scheduler: expiring approvals failed'))
+      .then(() => deps.offerBreakGlass?.())
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'scheduler: offering break-glass failed'))
       .finally(() => {
         sweeping = false;
       });

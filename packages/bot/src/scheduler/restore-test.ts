@@ -1,10 +1,12 @@
 import type { Hosts } from '../hosts/fleet-hosts.js';
 import type { IncidentDesk } from '../incidents/desk.js';
-import type { StoreLogger } from '../store/index.js';
+import type { BackupChecksRepo, StoreLogger } from '../store/index.js';
 
 export interface RestoreTestDeps {
   hosts: Pick<Hosts, 'run' | 'withRole'>;
   desk: Pick<IncidentDesk, 'reportFailure' | 'reportHealthy'>;
+  /** Where the latest result per host is kept, for App Home, the doctor and the checklist. */
+  checks: Pick<BackupChecksRepo, 'record'>;
   logger: StoreLogger;
 }
 
@@ -35,12 +37,14 @@ export async function nightlyRestoreTest(deps: RestoreTestDeps): Promise<Restore
     const file = (verified.data as { file?: string } | undefined)?.file;
     if (verified.ok) {
       const detail = `restore test passed: ${file ?? 'the newest dump'} loads into a scratch database`;
+      await deps.checks.record({ job: 'restore-test', host, ok: true, ...(file ? { subject: file } : {}), detail });
       await deps.desk.reportHealthy(`restore-test:${host}`, detail);
       results.push({ host, ok: true, ...(file ? { file } : {}), detail });
       continue;
     }
     const detail = `backups cannot be restored: ${verified.error?.message ?? `exit ${verified.exitCode}`}`;
     deps.logger.error({ host, file, code: verified.error?.code }, 'scheduler: restore test failed');
+    await deps.checks.record({ job: 'restore-test', host, ok: false, ...(file ? { subject: file } : {}), detail });
     await deps.desk.reportFailure({
       kind: 'restore_test',
       host,

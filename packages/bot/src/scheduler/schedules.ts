@@ -2,6 +2,8 @@ import { Cron } from 'croner';
 import type { CheckResult } from '../doctor/check.js';
 import type { Operations } from '../operations/operations.js';
 import type { Store, StoreLogger } from '../store/index.js';
+import { CONFIG_ARCHIVE_CRON, CONFIG_WATCH_CRON, HISTORY_ARCHIVE_CRON } from './archive-jobs.js';
+import { drillReminder } from './drill-reminder.js';
 
 /** Who scheduled work is done by, in timelines and audit rows. */
 export const SCHEDULER = 'scheduler';
@@ -16,6 +18,9 @@ export interface ScheduleDeps {
   doctor(): Promise<CheckResult[]>;
   /** The nightly restore test of the newest dump on each database host (restore-test.ts). */
   restoreTest?: () => Promise<unknown>;
+  /** §2.2's config archive (`ifChanged`: the change watch) and §2.3's history archive (archive-jobs.ts). */
+  configArchive?: (ifChanged: boolean) => Promise<unknown>;
+  historyArchive?: () => Promise<unknown>;
 }
 
 /**
@@ -77,10 +82,23 @@ export async function pruneDeliveries(deps: Pick<ScheduleDeps, 'store' | 'logger
   return pruned;
 }
 
+const optional = <T>(job: T | undefined, make: (job: T) => Cron[]): Cron[] => (job === undefined ? [] : make(job));
+/** Every 15 minutes: an unreviewed break-glass is brought up again once per reminder period. */
+export const BREAK_GLASS_REMINDER_CRON = '*/15 * * * *';
+
 /** Starts the cron jobs (croner parses the expressions); returns a stop function. */
 export function startSchedules(
   deps: ScheduleDeps,
-  crons: { backup: string; doctor: string; pruneDeliveries?: string; restoreTest?: string },
+  crons: {
+    backup: string;
+    doctor: string;
+    drill?: string;
+    pruneDeliveries?: string;
+    restoreTest?: string;
+    configArchive?: string;
+    configWatch?: string;
+    historyArchive?: string;
+  },
 ): () => void {
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (!deps.isLeader()) return;
@@ -97,6 +115,15 @@ export function startSchedules(
       { protect: true },
       guarded('doctor', () => dailyDoctor(deps)),
     ),
+    ...(crons.drill === undefined
+      ? []
+      : [
+          new Cron(
+            crons.drill,
+            { protect: true },
+            guarded('drill-reminder', () => drillReminder(deps)),
+          ),
+        ]),
     ...(deps.restoreTest === undefined
       ? []
       : [
@@ -106,6 +133,26 @@ export function startSchedules(
             guarded('restore-test', deps.restoreTest),
           ),
         ]),
+    ...optional(deps.configArchive, (archive) => [
+      new Cron(
+        crons.configArchive ?? CONFIG_ARCHIVE_CRON,
+        { protect: true },
+        guarded('config-archive', () => archive(false)),
+      ),
+      new Cron(
+        crons.configWatch ?? CONFIG_WATCH_CRON,
+        { protect: true },
+        guarded('config-watch', () => archive(true)),
+      ),
+    ]),
+    ...optional(deps.historyArchive, (archive) => [
+      new Cron(crons.historyArchive ?? HISTORY_ARCHIVE_CRON, { protect: true }, guarded('history-archive', archive)),
+    ]),
+    new Cron(
+      BREAK_GLASS_REMINDER_CRON,
+      { protect: true },
+      guarded('break-glass-reminders', () => deps.ops.remindBreakGlass()),
+    ),
     new Cron(
       crons.pruneDeliveries ?? PRUNE_DELIVERIES_CRON,
       { protect: true },

@@ -8,8 +8,14 @@ export const COMMAND = '/recio';
 export const ActionId = {
   approve: 'recio_approve',
   deny: 'recio_deny',
+  /** On an approval that has waited RECIO_BREAK_GLASS_AFTER_MINUTES: its requester runs it alone. */
+  breakGlass: 'recio_break_glass',
+  /** On a break-glass message and in the App Home: a security_officer or another lead reviews it. */
+  reviewBreakGlass: 'recio_break_glass_review',
   confirmStep: 'recio_step_confirm',
   skipStep: 'recio_step_skip',
+  /** Ends a retrying step's wait (its label says what follows: "Disable auto entry now"). */
+  cutShort: 'recio_step_cut_short',
   cancelRun: 'recio_run_cancel',
   ackIncident: 'recio_incident_ack',
   runRecovery: 'recio_incident_recover',
@@ -20,6 +26,8 @@ export const ActionId = {
   homeChecklist: 'recio_home_checklist',
   homeBackup: 'recio_home_backup',
   homeRestart: 'recio_home_restart',
+  /** Start the next drill (the quarterly reminder, the App Home); the core picks the scenario, the value is fixed. */
+  startDrill: 'recio_drill_start',
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
   dumpSelect: 'recio_dump_select',
@@ -29,6 +37,9 @@ export const ActionId = {
   typedName: 'recio_typed_name',
   rootCauseText: 'recio_root_cause_text',
   followUpsText: 'recio_follow_ups_text',
+  breakGlassReason: 'recio_break_glass_reason_text',
+  breakGlassTarget: 'recio_break_glass_target_text',
+  reviewNote: 'recio_break_glass_review_text',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 
@@ -38,6 +49,8 @@ export const CallbackId = {
   serviceModal: 'recio_service_modal',
   confirmApprovalModal: 'recio_confirm_approval_modal',
   rootCauseModal: 'recio_root_cause_modal',
+  breakGlassModal: 'recio_break_glass_modal',
+  reviewBreakGlassModal: 'recio_break_glass_review_modal',
   /** A modal that only says something (loading, or what went wrong); it has no submit. */
   noticeModal: 'recio_notice_modal',
   /** The App Home (a view too: its clicks arrive from a view container). */
@@ -54,6 +67,12 @@ export const BlockId = {
   typedName: 'recio_typed_name',
   rootCause: 'recio_root_cause',
   followUps: 'recio_follow_ups',
+  breakGlassReason: 'recio_break_glass_reason',
+  breakGlassTarget: 'recio_break_glass_target',
+  reviewNote: 'recio_break_glass_review_note',
+  breakGlassActions: 'recio_break_glass_actions',
+  /** One per unreviewed break-glass listed in the Home, `<prefix>_<n>`. */
+  homeBreakGlassActions: 'recio_home_break_glass',
   runActions: 'recio_run_actions',
   /**
    * One per step waiting for a person, `<prefix>_<step index>`: an action_id must be unique within
@@ -63,6 +82,7 @@ export const BlockId = {
   approvalActions: 'recio_approval_actions',
   incidentActions: 'recio_incident_actions',
   homeActions: 'recio_home_actions',
+  drillActions: 'recio_drill_actions',
   /** One per incident listed in the Home: a view's block ids must be unique, so `<prefix>_<n>`. */
   homeIncidentActions: 'recio_home_incident',
 } as const;

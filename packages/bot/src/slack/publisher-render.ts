@@ -1,6 +1,8 @@
 import { stepOutputFilename } from '../runbooks/run-notices.js';
 import type { OutboxMessage, Store } from '../store/index.js';
 import { renderApprovalMessage } from './views/approval-message.js';
+import { renderDrillReminder } from './views/drill-reminder.js';
+import { breakGlassMark, renderBreakGlassPost } from './views/break-glass.js';
 import { isChecklist, renderChecklist } from './views/checklist.js';
 import { renderIncidentParent, renderMergedReply } from './views/incident-parent.js';
 import type { Block } from './views/kit.js';
@@ -30,13 +32,20 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
     const run = await store.runs.get(event.runId);
     if (run === undefined) return own;
     const steps = await store.runs.steps(run.id);
-    return isChecklist(run) ? renderChecklist({ run, steps }) : renderRunMessage({ run, steps, now });
+    if (isChecklist(run))
+      return renderChecklist({ run, steps, restoreTests: await store.backupChecks.list('restore-test') });
+    return renderRunMessage({ run, steps, now, mark: breakGlassMark(await store.breakGlass.forRun(run.id)) });
   }
   if (event.type === 'approval' && typeof event.approvalId === 'string') {
     const approval = await store.approvals.get(event.approvalId);
     const step = approval && (await store.steps.get(approval.stepId));
     const run = approval && (await store.runs.get(approval.runId));
-    return approval && step && run ? renderApprovalMessage({ approval, step, run, now }) : own;
+    const breakGlass = approval && (await store.breakGlass.forApproval(approval.id));
+    return approval && step && run ? renderApprovalMessage({ approval, step, run, now, breakGlass }) : own;
+  }
+  if (event.type === 'break_glass' && typeof event.breakGlassId === 'string') {
+    const record = await store.breakGlass.get(event.breakGlassId);
+    return record ? renderBreakGlassPost(record, typeof event.mentions === 'string' ? event.mentions : '') : own;
   }
   if (event.type === 'step_output' && typeof event.stepId === 'string') {
     const step = await store.steps.get(event.stepId);
@@ -59,9 +68,12 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
     const parent = child?.mergedInto ? await store.incidents.get(child.mergedInto) : undefined;
     return parent ? { text: renderMergedReply(parent) } : own;
   }
+  if (event.type === 'drill_reminder' && typeof event.lastDrill === 'string' && typeof event.next === 'string')
+    return renderDrillReminder({ lastDrill: event.lastDrill, next: event.next });
   if (event.type === 'incident' && typeof event.incidentId === 'string') {
     const incident = await store.incidents.get(event.incidentId);
-    return incident ? renderIncidentParent(incident) : own;
+    if (incident === undefined) return own;
+    return renderIncidentParent(incident, breakGlassMark(await store.breakGlass.forIncident(incident.id)));
   }
   return own;
 }

@@ -77,7 +77,12 @@ export async function sendOutbox(
         title: payload.title ?? payload.filename ?? 'recio',
         content: payload.content ?? payload.text,
       };
-      const upload = { channel_id: message.channel, ...file };
+      const picture = pictureOf(message.payload.picture);
+      // A report's timeline picture is shared with it, in one message: the two files side by side.
+      const upload =
+        picture === undefined
+          ? { channel_id: message.channel, ...file }
+          : { channel_id: message.channel, file_uploads: [file, picture] };
       await client.filesUploadV2(thread.ts ? { ...upload, thread_ts: thread.ts } : upload);
       return { status: 'sent', ts: null };
     }
@@ -93,4 +98,16 @@ async function threadOf(store: Store, message: OutboxMessage): Promise<{ ts: str
   const parent = await store.outbox.getByDedupeKey(message.threadOf);
   if (parent?.state === 'pending') return { wait: `its thread (${message.threadOf}) is not posted yet` };
   return { ts: parent?.slackTs ?? null };
+}
+
+/** The outbox carries a picture's bytes as base64 (its payload is JSON); Slack gets them raw. */
+function pictureOf(value: unknown): { file: Buffer; filename: string; title: string; alt_text: string } | undefined {
+  const picture = value as { filename?: unknown; title?: unknown; altText?: unknown; base64?: unknown } | undefined;
+  if (typeof picture?.base64 !== 'string' || typeof picture.filename !== 'string') return undefined;
+  return {
+    file: Buffer.from(picture.base64, 'base64'),
+    filename: picture.filename,
+    title: typeof picture.title === 'string' ? picture.title : picture.filename,
+    alt_text: typeof picture.altText === 'string' ? picture.altText : picture.filename,
+  };
 }

@@ -22,7 +22,7 @@ export async function showAnswer(answer: Answer, reply: Reply): Promise<void> {
     case 'status':
       return reply.answer(renderStatus(answer.results));
     case 'backups':
-      return reply.answer(renderBackups(answer.results));
+      return reply.answer(renderBackups(answer));
     case 'tail': {
       const view = renderTail(answer);
       await reply.answer(view);

@@ -42,7 +42,7 @@ export function bindingHash(binding: ApprovalBinding): string {
   return sha256Hex(canonicalJson({ host: binding.host, action: binding.action, params: binding.params }));
 }
 
-interface ApprovalRow {
+export interface ApprovalRow {
   id: string;
   run_id: string;
   step_id: string;
@@ -55,10 +55,11 @@ interface ApprovalRow {
   reason: string | null;
   created_at: Date;
   expires_at: Date;
+  break_glass_offered_at: Date | null;
   expired_now?: boolean;
 }
 
-function toApproval(row: ApprovalRow): Approval {
+export function toApproval(row: ApprovalRow): Approval {
   return {
     id: row.id,
     runId: row.run_id,
@@ -72,6 +73,7 @@ function toApproval(row: ApprovalRow): Approval {
     reason: row.reason,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    breakGlassOfferedAt: row.break_glass_offered_at,
   };
 }
 

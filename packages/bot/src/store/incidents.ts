@@ -52,6 +52,8 @@ export interface IncidentsRepo {
   setRecovered(id: string, recovered: boolean): Promise<{ incident: Incident; changed: boolean } | undefined>;
   /** The most recent incidents, newest first. */
   listRecent(limit: number): Promise<Incident[]>;
+  /** The newest incident of a kind (the last drill: doctor, App Home, the quarterly reminder). */
+  latestOfKind(kind: IncidentKind): Promise<Incident | undefined>;
 }
 
 interface IncidentRow {
@@ -282,6 +284,13 @@ export function createIncidentsRepo(db: Db): IncidentsRepo {
     async listRecent(limit) {
       const rows = await db.query<IncidentRow>('SELECT * FROM incidents ORDER BY opened_at DESC LIMIT $1', [limit]);
       return rows.map(toIncident);
+    },
+    async latestOfKind(kind) {
+      const [row] = await db.query<IncidentRow>(
+        'SELECT * FROM incidents WHERE kind = $1 ORDER BY opened_at DESC LIMIT 1',
+        [kind],
+      );
+      return row && toIncident(row);
     },
   };
 }

@@ -1,6 +1,9 @@
 import { createApprovalsRepo, type ApprovalsRepo } from './approvals.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
+import { createBackupChecksRepo, type BackupChecksRepo } from './backup-checks.js';
+import { createBreakGlassRepo, type BreakGlassRepo } from './break-glass.js';
 import type { Db } from './db.js';
+import { createDeployHistoryRepo, type DeployHistoryRepo } from './deploy-history.js';
 import { createDoctorReportsRepo, type DoctorReportsRepo } from './doctor-reports.js';
 import { createDeliveriesRepo, type DeliveriesRepo } from './deliveries.js';
 import { createIncidentsRepo, type IncidentsRepo } from './incidents.js';
@@ -22,6 +25,9 @@ export interface Repos {
   outbox: OutboxRepo;
   locks: LocksRepo;
   doctorReports: DoctorReportsRepo;
+  backupChecks: BackupChecksRepo;
+  breakGlass: BreakGlassRepo;
+  deployHistory: DeployHistoryRepo;
 }
 
 export function createRepos(db: Db, instanceId: string): Repos {
@@ -36,5 +42,8 @@ export function createRepos(db: Db, instanceId: string): Repos {
     outbox: createOutboxRepo(db),
     locks: createLocksRepo(db, instanceId),
     doctorReports: createDoctorReportsRepo(db),
+    backupChecks: createBackupChecksRepo(db),
+    breakGlass: createBreakGlassRepo(db),
+    deployHistory: createDeployHistoryRepo(db),
   };
 }

@@ -41,6 +41,14 @@ export interface RunsRepo {
   steps(runId: string): Promise<Step[]>;
   /** Moves the run to `to` only from one of `from`; undefined when it was elsewhere (someone else moved it). */
   transition(id: string, to: RunState, from: readonly RunState[]): Promise<Run | undefined>;
+  /**
+   * Moves a checklist to awaiting_approval only if no step of it is pending or running: decided under
+   * the run's row lock, read after it is taken, so a go-ahead given meanwhile (`lock` first) is never
+   * parked behind a run that no longer lets its step be claimed.
+   */
+  awaitGates(id: string): Promise<Run | undefined>;
+  /** Takes the run's row lock for the rest of the transaction: what moves its steps and its state, in turn. */
+  lock(id: string): Promise<void>;
   setThread(id: string, channel: string, threadTs: string | null): Promise<void>;
   /** Runs not yet finished, oldest first. */
   listActive(): Promise<Run[]>;
@@ -162,6 +170,26 @@ export function createRunsRepo(db: Db): RunsRepo {
         [id, to, from, TERMINAL_STATES],
       );
       return row && toRun(row);
+    },
+    awaitGates(id) {
+      if (!isUuid(id)) return Promise.resolve(undefined);
+      return db.transaction(async (tx) => {
+        const [locked] = await tx.query<{ state: RunState }>('SELECT state FROM runs WHERE id = $1 FOR UPDATE', [id]);
+        if (locked === undefined || (locked.state !== 'pending' && locked.state !== 'running')) return undefined;
+        const [open] = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM run_steps WHERE run_id = $1 AND state IN ('pending', 'running')`,
+          [id],
+        );
+        if ((open?.n ?? 0) > 0) return undefined;
+        const [row] = await tx.query<RunRow>(
+          `UPDATE runs SET state = 'awaiting_approval', updated_at = now() WHERE id = $1 RETURNING *`,
+          [id],
+        );
+        return row && toRun(row);
+      });
+    },
+    async lock(id) {
+      if (isUuid(id)) await db.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [id]);
     },
     async setThread(id, channel, threadTs) {
       await db.query('UPDATE runs SET channel = $2, thread_ts = $3, updated_at = now() WHERE id = $1', [

@@ -46,6 +46,8 @@ export interface StepsRepo {
   bindParams(id: string, params: JsonObject, preview?: JsonObject): Promise<Step | undefined>;
   /** A pending step that cannot be asked for as it stands (bad input): failed, never run, with why. */
   refuse(id: string, why: string): Promise<Step | undefined>;
+  /** Marks a running step's wait cut short by `actor`; undefined when it is not running or was cut already. */
+  cutShort(id: string, actor: string): Promise<Step | undefined>;
 }
 
 export interface StepRow {
@@ -69,12 +71,13 @@ export interface StepRow {
   outcome: string | null;
   result: Json | null;
   output_excerpt: string | null;
+  cut_short_by: string | null;
   preview: JsonObject | null;
 }
 
 export const STEP_COLUMNS =
   'id, run_id, idx, title, host, action, params, approval, idempotent, spec, state, owner, lease_until, attempt, ' +
-  'started_at, finished_at, exit_code, outcome, result, output_excerpt, preview';
+  'started_at, finished_at, exit_code, outcome, result, output_excerpt, cut_short_by, preview';
 
 /** The store keeps an excerpt; full output goes to a file or upload. */
 const MAX_EXCERPT = 8_000;
@@ -101,6 +104,7 @@ export function toStep(row: StepRow): Step {
     outcome: row.outcome,
     result: row.result,
     outputExcerpt: row.output_excerpt,
+    cutShortBy: row.cut_short_by,
     preview: row.preview,
   };
 }
@@ -197,6 +201,16 @@ export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
       );
       return row && toStep(row);
     },
+    async cutShort(id, actor) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<StepRow>(
+        `UPDATE run_steps SET cut_short_by = $2 WHERE id = $1 AND state = 'running' AND cut_short_by IS NULL
+          RETURNING ${STEP_COLUMNS}`,
+        [id, actor],
+      );
+      return row && toStep(row);
+    },
+
     async transition(id, to, from) {
       if (!isUuid(id)) return undefined;
       if (to === 'running') throw new RecioError(ErrorCode.Internal, 'a step becomes running only through claim()');

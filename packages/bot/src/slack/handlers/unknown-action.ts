@@ -21,8 +21,11 @@ type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 const BUTTONS: ReadonlySet<string> = new Set([
   ActionId.approve,
   ActionId.deny,
+  ActionId.breakGlass,
+  ActionId.reviewBreakGlass,
   ActionId.confirmStep,
   ActionId.skipStep,
+  ActionId.cutShort,
   ActionId.cancelRun,
   ActionId.ackIncident,
   ActionId.runRecovery,
@@ -42,6 +45,9 @@ const INPUTS: ReadonlySet<string> = new Set([
   ActionId.typedName,
   ActionId.rootCauseText,
   ActionId.followUpsText,
+  ActionId.breakGlassReason,
+  ActionId.breakGlassTarget,
+  ActionId.reviewNote,
 ]);
 
 const SUBMISSIONS: ReadonlySet<string> = new Set([
@@ -50,6 +56,8 @@ const SUBMISSIONS: ReadonlySet<string> = new Set([
   CallbackId.serviceModal,
   CallbackId.confirmApprovalModal,
   CallbackId.rootCauseModal,
+  CallbackId.breakGlassModal,
+  CallbackId.reviewBreakGlassModal,
 ]);
 
 export const NO_LONGER_VALID =

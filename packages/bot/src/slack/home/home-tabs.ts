@@ -5,7 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Operations } from '../../operations/operations.js';
 import type { OutboxMessage } from '../../store/index.js';
 import type { HealthLimits } from '../views/home-hosts.js';
-import { renderHome, type HomeIncident } from '../views/home.js';
+import { renderHome, type HomeIncident, type HomeState } from '../views/home.js';
 import type { FleetOverview } from '../../operations/fleet-overview.js';
 import { createPermalinks } from './permalinks.js';
 import { RecentViewers } from './recent-viewers.js';
@@ -86,6 +86,18 @@ export function createHomeTabs(
     return reading;
   }
 
+  /** The last drill for the Home; a store that cannot be read leaves the line out (the incidents say why). */
+  async function drill(): Promise<{ drill?: HomeState['drill'] }> {
+    const due = await ops.drillDue().catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not read the last drill for the App Home');
+      return undefined;
+    });
+    if (due === undefined) return {};
+    return {
+      drill: { lastAt: due.last?.at ?? null, lastScenario: due.last?.scenario ?? null, next: due.next },
+    };
+  }
+
   async function incidents(): Promise<HomeIncident[] | { error: string }> {
     const listed = await ops.openIncidents().catch((error: Error) => ({ error: error.message }));
     if (!Array.isArray(listed)) return listed;
@@ -119,6 +131,9 @@ export function createHomeTabs(
                 viewer: actor,
                 reading: readingAgain,
                 incidents: await incidents(),
+                restoreTests: await ops.restoreTests().catch((error: Error) => ({ error: error.message })),
+                ...(await drill()),
+                breakGlass: await ops.unreviewedBreakGlass().catch((error: Error) => ({ error: error.message })),
                 limits,
                 ...(overview ? { overview } : {}),
                 ...(notice ? { notice } : {}),

@@ -1,7 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onApprovalClick } from '../handlers/approval-buttons.js';
+import { onBreakGlassClick, onReviewBreakGlassClick } from '../handlers/break-glass.js';
 import type { ButtonArgs } from '../handlers/button-request.js';
+import { onDrillButton } from '../handlers/drill-button.js';
 import { onHomeButton } from '../handlers/home-buttons.js';
 import { onIncidentButton, onRootCauseButton } from '../handlers/incident-buttons.js';
 import { onRunButton } from '../handlers/run-buttons.js';
@@ -14,8 +16,11 @@ export function registerActions(app: App, ctx: SlackContext): void {
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
   on(ActionId.approve, (args) => onApprovalClick(ctx, 'approved', args));
   on(ActionId.deny, (args) => onApprovalClick(ctx, 'denied', args));
+  on(ActionId.breakGlass, (args) => onBreakGlassClick(ctx, args));
+  on(ActionId.reviewBreakGlass, (args) => onReviewBreakGlassClick(ctx, args));
   on(ActionId.confirmStep, (args) => onRunButton(ctx, 'confirm', args));
   on(ActionId.skipStep, (args) => onRunButton(ctx, 'skip', args));
+  on(ActionId.cutShort, (args) => onRunButton(ctx, 'cut', args));
   on(ActionId.cancelRun, (args) => onRunButton(ctx, 'cancel', args));
   on(ActionId.ackIncident, (args) => onIncidentButton(ctx, 'acknowledge', args));
   on(ActionId.runRecovery, (args) => onIncidentButton(ctx, 'recover', args));
@@ -25,6 +30,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.homeChecklist, (args) => onHomeButton(ctx, 'checklist', args));
   on(ActionId.homeBackup, (args) => onHomeButton(ctx, 'backup', args));
   on(ActionId.homeRestart, (args) => onHomeButton(ctx, 'restart', args));
+  on(ActionId.startDrill, (args) => onDrillButton(ctx, args));
   // Every other click (a retired or foreign button): acked at once, told, audited.
   app.action<BlockAction>({ type: 'block_actions' }, (args) => onUnknownAction(ctx, args));
 }

@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
+import { onBreakGlassSubmit, onReviewBreakGlassSubmit } from '../handlers/break-glass-submit.js';
 import { onConfirmApprovalSubmit } from '../handlers/confirm-approval.js';
 import { onRestoreSubmit, onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
 import { onRootCauseSubmit } from '../handlers/root-cause.js';
@@ -16,6 +17,8 @@ export function registerViews(app: App, ctx: SlackContext): void {
   on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
   on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));
   on(CallbackId.rootCauseModal, (args) => onRootCauseSubmit(ctx, args));
+  on(CallbackId.breakGlassModal, (args) => onBreakGlassSubmit(ctx, args));
+  on(CallbackId.reviewBreakGlassModal, (args) => onReviewBreakGlassSubmit(ctx, args));
   // A form no listener takes (opened by an older bot): answered, not left to time out.
   app.view<ViewSubmitAction>({ callback_id: /.*/, type: 'view_submission' }, (args) => onUnknownSubmission(ctx, args));
 }

@@ -2,13 +2,15 @@ import { ActionId, BlockId } from '../ids.js';
 import { actions, button, clip, context, escapeText, fallbackText, section, slackTime, type Block } from './kit.js';
 import { renderRestorePreview } from './restore-preview.js';
 import { runTitle } from './run-message.js';
-import type { Approval, Run, Step } from '../../domain/index.js';
+import { NEEDS_REVIEW, type Approval, type BreakGlass, type Run, type Step } from '../../domain/index.js';
 
 export interface ApprovalView {
   approval: Approval;
   step: Step;
   run: Run;
   now: Date;
+  /** Set when the requester broke the glass on this approval. */
+  breakGlass?: BreakGlass | undefined;
 }
 
 function who(id: string | null): string {
@@ -52,7 +54,10 @@ function previewOf(step: Step, now: Date): Block[] {
  * A two-person approval. Pending: who asks, exactly what will run where, until when, and
  * Approve / Deny. Decided or expired: the same facts, the outcome, and no buttons left to press.
  */
-export function renderApprovalMessage({ approval, step, run, now }: ApprovalView): { text: string; blocks: Block[] } {
+export function renderApprovalMessage({ approval, step, run, now, breakGlass }: ApprovalView): {
+  text: string;
+  blocks: Block[];
+} {
   const expired =
     approval.state === 'expired' || (approval.state === 'pending' && approval.expiresAt.getTime() <= now.getTime());
   const intro = `${who(approval.requestedBy)} asks to run, as part of _${escapeText(runTitle(run))}_:`;
@@ -64,6 +69,17 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
       section(`:hourglass: *Approval expired* at ${slackTime(approval.expiresAt)} — nothing ran.\n${intro}`),
       section(whatRuns(step)),
       ...previewOf(step, now),
+    );
+  } else if (approval.state === 'approved' && breakGlass !== undefined) {
+    text = `Break-glass by ${breakGlass.brokenBy}: ${step.title}`;
+    const review =
+      breakGlass.reviewedAt === null ? NEEDS_REVIEW : `break-glass — reviewed by ${who(breakGlass.reviewedBy)}`;
+    blocks.push(
+      section(
+        `:rotating_light: *Break-glass by ${who(breakGlass.brokenBy)}* at ${slackTime(breakGlass.brokenAt)} — ` +
+          `no second lead_operator approved; ${review}.\n${intro}`,
+      ),
+      section(whatRuns(step)),
     );
   } else if (approval.state === 'approved') {
     text = `Approved by ${approval.decidedBy}: ${step.title}`;
@@ -92,9 +108,21 @@ export function renderApprovalMessage({ approval, step, run, now }: ApprovalView
       section(whatRuns(step)),
       ...previewOf(step, now),
       context(`A second lead_operator must approve (not the requester). Expires ${slackTime(approval.expiresAt)}.`),
+    );
+    // Offered once the approval has waited long enough (the sweep marks it); the break re-checks the time.
+    const glass = approval.breakGlassOfferedAt !== null;
+    if (glass)
+      blocks.push(
+        context(
+          `Nobody has approved since ${slackTime(approval.createdAt)}. ${who(approval.requestedBy)} may break the ` +
+            'glass: a written reason, the security officers are told, and a review follows.',
+        ),
+      );
+    blocks.push(
       actions(BlockId.approvalActions, [
         button('Approve', ActionId.approve, approval.id, 'primary'),
         button('Deny', ActionId.deny, approval.id, 'danger'),
+        ...(glass ? [button('Break glass…', ActionId.breakGlass, approval.id)] : []),
       ]),
     );
   }

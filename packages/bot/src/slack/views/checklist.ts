@@ -15,10 +15,14 @@ import {
 import { stepReason } from './step-lines.js';
 import { runTitle } from './run-message.js';
 import type { Run, Step } from '../../domain/index.js';
+import { restoreTestText } from '../../operations/backup-listing.js';
+import type { BackupCheck } from '../../store/index.js';
 
 export interface ChecklistView {
   run: Run;
   steps: Step[];
+  /** The nightly restore test's last result per db host: shown under the items, not one of them. */
+  restoreTests?: BackupCheck[];
 }
 
 type Mark = 'pass' | 'wait' | 'fail';
@@ -70,12 +74,13 @@ function verdict(run: Run, steps: Step[]): string {
  * ticking live as the probes pass. The manual item ("trades can be placed") gets a button that
  * only a lead_operator can use (checked in the core when clicked).
  */
-export function renderChecklist({ run, steps }: ChecklistView): { text: string; blocks: Block[] } {
+export function renderChecklist({ run, steps, restoreTests }: ChecklistView): { text: string; blocks: Block[] } {
   const manual = steps.filter((s) => s.state === 'awaiting_approval' && s.approval === 'confirm');
   const blocks: Block[] = [
     header(runTitle(run)),
     ...sectionsOf(steps.map(itemLine), 40),
     section(verdict(run, steps)),
+    ...(restoreTests === undefined ? [] : [context(restoreTestLine(restoreTests))]),
     context(`Run \`${shortId(run.id)}\` · started ${slackTime(run.createdAt)}`),
   ];
   // One block per hand-ticked item: the same action_id twice in one block is invalid_blocks.
@@ -87,6 +92,16 @@ export function renderChecklist({ run, steps }: ChecklistView): { text: string; 
     );
   const passed = steps.filter((s) => markOf(s) === 'pass').length;
   return { text: fallbackText(`${runTitle(run)}: ${passed}/${steps.length} passed`), blocks };
+}
+
+/**
+ * Whether last night's dump would bring the database back (§2's restore test): a line under the
+ * items, not an item — it is last night's verdict, not something this recovery can tick now.
+ */
+function restoreTestLine(tests: BackupCheck[]): string {
+  if (tests.length === 0) return ':grey_question: Backups restorable: no nightly restore test recorded yet.';
+  const lines = tests.slice(0, 5).map((t) => `${t.ok ? ':white_check_mark:' : ':x:'} ${restoreTestText(t)}`);
+  return escapeText(`Backups restorable (nightly restore test): ${lines.join(' · ')}`).slice(0, 2900);
 }
 
 /** A run shows as a checklist when it is the verify scenario (every item at once, ticking live). */

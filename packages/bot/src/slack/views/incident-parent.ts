@@ -52,7 +52,7 @@ export function renderMergedReply(cause: Incident): string {
  * recovery when a runbook matches, Open checklist). A resolved incident keeps its facts and only
  * offers the system_architect's root cause and follow-ups.
  */
-export function renderIncidentParent(incident: Incident): { text: string; blocks: Block[] } {
+export function renderIncidentParent(incident: Incident, mark?: string): { text: string; blocks: Block[] } {
   const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
   const resolvedBy = incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : '';
   const resolvedAt = incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : '';
@@ -89,6 +89,7 @@ export function renderIncidentParent(incident: Incident): { text: string; blocks
       ],
     },
     section(status),
+    ...(mark ? [section(mark)] : []),
     ...(incident.recoveredAt !== null && incident.status !== 'resolved'
       ? [section(`:white_check_mark: Recovered at ${slackTime(incident.recoveredAt)}, after ${recoveredAfterMin} min`)]
       : []),

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../domain/index.js';
-import { age, size } from './backups.js';
+import { age, size } from '../../operations/backup-listing.js';
 import { clip, escapeText, Limits, slackTime } from './kit.js';
 
 interface Preview {

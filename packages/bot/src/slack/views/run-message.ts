@@ -1,4 +1,5 @@
 import { stepOutputFilename } from '../../runbooks/run-notices.js';
+import { planOf } from '../../runbooks/step-plan.js';
 import { ActionId, BlockId } from '../ids.js';
 import {
   actions,
@@ -17,12 +18,14 @@ import {
   type Block,
 } from './kit.js';
 import { stepLine, stepReason } from './step-lines.js';
-import type { Run, Step } from '../../domain/index.js';
+import { NEEDS_REVIEW, type Run, type Step } from '../../domain/index.js';
 
 export interface RunView {
   run: Run;
   steps: Step[];
   now: Date;
+  /** The break-glass mark ("needs review" until reviewed), when a step ran by breaking the glass. */
+  mark?: string | undefined;
 }
 
 const ACTIVE: Run['state'][] = ['pending', 'running', 'awaiting_approval'];
@@ -82,7 +85,17 @@ function buttonsFor(run: Run, steps: Step[]): Block[] {
       ]),
     );
   const more = gated.length - perStep.length;
+  // A retrying step a lead_operator may end now ("Disable auto entry now"): only while it runs, once.
+  const cuttable = steps
+    .filter((s) => s.state === 'running' && !s.cutShortBy && planOf(s).cutShort !== undefined)
+    .slice(0, 1)
+    .map((s) =>
+      actions(`${BlockId.stepActions}_cut_${s.idx}`, [
+        button(planOf(s).cutShort!.label, ActionId.cutShort, s.id, 'danger'),
+      ]),
+    );
   return [
+    ...cuttable,
     ...perStep,
     ...(more > 0
       ? [context(`${more} more step${more === 1 ? '' : 's'} waiting: \`recio\` on the bot host lists them.`)]
@@ -101,11 +114,12 @@ function requester(who: string): string {
  * the output of the step that matters now (its tail, with a note when cut), the buttons that
  * apply, and — once it ends — the final state, loudly.
  */
-export function renderRunMessage({ run, steps, now }: RunView): { text: string; blocks: Block[] } {
+export function renderRunMessage({ run, steps, now, mark }: RunView): { text: string; blocks: Block[] } {
   const title = runTitle(run);
   const blocks: Block[] = [
     header(`${run.dryRun ? 'Dry run: ' : ''}${title}`),
     context(`Requested by ${requester(run.requestedBy)} · run \`${shortId(run.id)}\` · ${slackTime(run.createdAt)}`),
+    ...(mark ? [section(mark)] : []),
   ];
   const tail: Block[] = [];
   const focus = focusStep(steps);
@@ -136,6 +150,8 @@ export function renderRunMessage({ run, steps, now }: RunView): { text: string; 
     ...controls,
   );
   const progress = final ? run.state : `${steps.filter((s) => s.finishedAt).length}/${steps.length} steps`;
-  const text = `${escapeText(title)}: ${progress}`;
+  // The mark in the notification text too: it is what a phone shows.
+  const flagged = mark?.includes(NEEDS_REVIEW) ? ` (${NEEDS_REVIEW})` : '';
+  const text = `${escapeText(title)}: ${progress}${flagged}`;
   return { text: fallbackText(text), blocks };
 }

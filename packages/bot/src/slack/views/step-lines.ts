@@ -49,6 +49,9 @@ export function stepDuration(step: Step, now: Date): string | undefined {
   return undefined;
 }
 
+/** A Slack user id as a mention; anyone else (a terminal user) as code. */
+const person = (who: string) => (/^[UW][A-Z0-9]+$/.test(who) ? `<@${who}>` : `\`${escapeText(who)}\``);
+
 /** `✅ *2. Restart trade_executor* on `db1` — done in 2.3 s` (+ why, when it has one). */
 export function stepLine(step: Step, now: Date): string {
   const duration = stepDuration(step, now);
@@ -58,6 +61,10 @@ export function stepLine(step: Step, now: Date): string {
     step.state === 'running'
       ? `running${duration ? ` (${duration})` : ''}`
       : `${STATE_WORD[step.state]}${duration ? ` in ${duration}` : ''}`;
-  const why = reason && step.state !== 'succeeded' ? `: ${escapeText(reason)}` : '';
+  const why = step.cutShortBy
+    ? `: wait cut short by ${person(step.cutShortBy)}${reason ? ` (last try: ${escapeText(reason)})` : ''}`
+    : reason && step.state !== 'succeeded'
+      ? `: ${escapeText(reason)}`
+      : '';
   return `${STATE_EMOJI[step.state]} *${step.idx + 1}. ${escapeText(step.title)}*${where} — ${how}${why}`;
 }
