@@ -1,18 +1,8 @@
+import { age, size } from './backup-listing.js';
 import type { DumpChoice } from './restore-requests.js';
 
-const MiB = 1024 * 1024;
-
-export function sizeOf(bytes: number | null): string {
-  if (bytes === null) return 'size ?';
-  return bytes < MiB ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / MiB).toFixed(1)} MiB`;
-}
-
-export function ageOf(takenAt: string, now: number): string {
-  const s = Math.max(0, (now - Date.parse(takenAt)) / 1000);
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  if (s < 72 * 3600) return `${(s / 3600).toFixed(1)} h`;
-  return `${Math.round(s / 86400)} d`;
-}
+const sizeOf = (bytes: number | null) => (bytes === null ? 'size ?' : size(bytes));
+const ageOf = (takenAt: string, now: number) => age(Math.max(0, (now - Date.parse(takenAt)) / 1000));
 
 export function testedOf(dump: DumpChoice): string {
   if (dump.tested === null) return 'untested';
