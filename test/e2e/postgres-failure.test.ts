@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dateOfDump } from '@recio/bot/runbooks/restore-choice';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { breakScenario, DROPPED_TABLE } from '@recio/sandbox/index';
-import { ActionId } from '@recio/bot/slack/ids';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
+import { nightlyRestoreTest } from '@recio/bot/scheduler/restore-test';
+import { silentLogger } from '../support/monitor-fixture.js';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
 import { dbNow, programs, rowCount, rowsSince, tableExists, type ProgramFact } from './support/sandbox-facts.js';
@@ -87,6 +89,12 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     // Prices written since the break (so after the dump): a full restore would take them away.
     const pricesSinceBreak = await rowsSince(stack.sandbox, 'btc_price_log', brokeAt);
     expect(pricesSinceBreak).toBeGreaterThan(0);
+    // What Bob sees before typing the date: the exact file (name, size, SHA-256), and what it rewinds.
+    const shown = readable(stack.slack.state.message(OPS, approval.ts)!);
+    expect(shown).toContain(`*File:* \`${newest}\``);
+    expect(shown).toContain(`*SHA-256:* \`${sha256}\``);
+    expect(shown).toContain(`*Missing now:* \`${DROPPED_TABLE}\``);
+    expect(shown).toContain(`Restores only \`${DROPPED_TABLE}\``);
     await ops.approve(BOB, approval, dateOfDump(newest)!);
     await eventually(() =>
       expect(readable(stack.slack.state.message(OPS, approval.ts)!)).toContain(`Approved by <@${BOB}>`),
@@ -135,3 +143,139 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     },
   );
 });
+
+describe('/recio restore: pick a dump, see what it rewinds, approve exactly that file', () => {
+  const OLD = 'db_2026-01-01.sql';
+  let newest: string;
+
+  test('the picker offers the local and the offsite-only dumps with time, age, size and the restore test', async () => {
+    // The nightly restore test, as the scheduler runs it: the newest dump is loaded into a scratch database.
+    const [tested] = await nightlyRestoreTest({
+      hosts: stack.bot.core.hosts,
+      desk: stack.bot.core.desk,
+      checks: stack.bot.core.store.backupChecks,
+      logger: silentLogger,
+    });
+    expect(tested).toMatchObject({ ok: true });
+    newest = tested!.file!;
+    // An older dump that is only offsite (with its recorded hash beside it, as backup.offsite ships it).
+    const bytes = readFileSync(join(stack.sandbox.backupsDir, newest));
+    writeFileSync(join(stack.sandbox.paths.offsiteDir, OLD), bytes);
+    // Written by this (root) test process: readable by the sandbox's agent account, unlike a 0600 copy.
+    const record = readFileSync(join(stack.sandbox.backupsDir, `${newest}.sha256`), 'utf8').replace(newest, OLD);
+    writeFileSync(join(stack.sandbox.paths.offsiteDir, `${OLD}.sha256`), record);
+
+    await ops.command(ALICE, 'restore', 'the restore picker');
+    const modal = await eventually(() => {
+      const view = stack.slack.state.openModal(ALICE);
+      if (view?.view.callback_id !== CallbackId.restoreModal) throw new Error('the restore picker is not open yet');
+      return view;
+    }, 60_000);
+    const options = optionsOf(modal.view.blocks);
+    const local = options.find((o) => o.value === newest);
+    const offsite = options.find((o) => o.value === OLD);
+    expect(local?.text).toMatch(/· local(\+offsite)? · tested ok$/);
+    expect(local?.text).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} · [\d.]+ (min|h) · [\d.]+ (KiB|MiB) · /);
+    const size =
+      bytes.length < 1024 * 1024
+        ? `${(bytes.length / 1024).toFixed(1)} KiB`
+        : `${(bytes.length / 1048576).toFixed(1)} MiB`;
+    expect(offsite?.text).toBe(
+      `2026-01-01 00:00 · ${offsite?.text.split(' · ')[1]} · ${size} · offsite only · untested`,
+    );
+    expect(options.at(-1)?.value).toBe(OLD);
+  });
+
+  test('a table the dump does not hold is refused with the tables it has; nothing is asked, nothing runs', async () => {
+    const safetyDumps = () => readdirSync(stack.sandbox.backupsDir).filter((f) => f.startsWith('pre-restore_')).length;
+    const safetyBefore = safetyDumps();
+    const approvalsBefore = stack.slack.state.messagesIn(OPS).filter((m) => buttonsOf(m).includes(ActionId.approve));
+    await stack.slack.deliver.submitView({
+      user: ALICE,
+      values: { [BlockId.dump]: OLD, [BlockId.tables]: 'nosuch_table' },
+    });
+    const refused = await eventually(() => {
+      const m = stack.slack.state.messagesIn(OPS).find((x) => readable(x).includes('has no table nosuch_table'));
+      if (m === undefined)
+        throw new Error(
+          `no refusal yet; last messages: ${stack.slack.state.messagesIn(OPS).slice(-2).map(readable).join(' || ')}` +
+            `; alice was told: ${ops.answersTo(ALICE).slice(-2).join(' || ')}`,
+        );
+      return m;
+    }, 60_000);
+    expect(readable(refused)).toContain(`${OLD} has no table nosuch_table; it holds: `);
+    expect(readable(refused)).toContain(DROPPED_TABLE);
+    expect(buttonsOf(refused)).not.toContain(ActionId.approve);
+    expect(stack.slack.state.messagesIn(OPS).filter((m) => buttonsOf(m).includes(ActionId.approve))).toHaveLength(
+      approvalsBefore.length,
+    );
+    expect(safetyDumps()).toBe(safetyBefore);
+  });
+
+  test('an offsite-only dump picked for one table: fetched back, its hash, size and rows to rewind shown; ' +
+    'the approval restores exactly it', async () => {
+    // Gone from the local disk again (the refusal above fetched it back): the restore's own look fetches it.
+    rmSync(join(stack.sandbox.backupsDir, OLD));
+    rmSync(join(stack.sandbox.backupsDir, `${OLD}.sha256`));
+    await ops.command(ALICE, 'restore', 'the restore picker');
+    await eventually(() => {
+      if (stack.slack.state.openModal(ALICE)?.view.callback_id !== CallbackId.restoreModal)
+        throw new Error('no picker');
+    }, 60_000);
+    await stack.slack.deliver.submitView({
+      user: ALICE,
+      values: { [BlockId.dump]: OLD, [BlockId.tables]: 'btc_price_log' },
+    });
+    const approval = await eventually(() => {
+      const m = stack.slack.state
+        .messagesIn(OPS)
+        .find(
+          (x) => readable(x).includes(`Restore btc_price_log from ${OLD}`) && buttonsOf(x).includes(ActionId.approve),
+        );
+      if (m === undefined) throw new Error('no approval request yet');
+      return m;
+    }, 90_000);
+    const sha256 = readFileSync(join(stack.sandbox.paths.offsiteDir, `${OLD}.sha256`), 'utf8').split(' ')[0]!;
+    const shown = readable(approval);
+    expect(shown).toContain(`*File:* \`${OLD}\``);
+    expect(shown).toContain('fetched back from offsite');
+    expect(shown).toContain(`*SHA-256:* \`${sha256}\``);
+    expect(shown).toMatch(/`btc_price_log`: \*\d+\* rows newer \(by `\w+`\)/);
+    expect(shown).toContain('*Missing now:* none');
+    // The local copy landed with the offsite record's hash.
+    expect(existsSync(join(stack.sandbox.backupsDir, OLD))).toBe(true);
+    await ops.approve(BOB, approval, '2026-01-01');
+    const approvalId = approveValueOf(approval);
+    const stepId = (await stack.bot.core.store.approvals.get(approvalId))!.stepId;
+    const restore = await eventually(async () => {
+      const step = (await stack.bot.core.store.steps.get(stepId))!;
+      if (step.state !== 'succeeded' && step.state !== 'failed') throw new Error(`restore is ${step.state}`);
+      return step;
+    }, 120_000);
+    expect(restore.state, JSON.stringify(restore.result)).toBe('succeeded');
+    expect(restore.params).toEqual({ file: OLD, sha256, tables: ['btc_price_log'] });
+  }, 240_000);
+});
+
+/** The Approve button's value: the approval's opaque id. */
+function approveValueOf(message: MessageRecord): string {
+  const found: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      const o = v as { action_id?: string; value?: string };
+      if (o.action_id === ActionId.approve && typeof o.value === 'string') found.push(o.value);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(message.blocks);
+  return found[0]!;
+}
+
+/** The select options of a modal, as Slack shows them. */
+function optionsOf(blocks: unknown): Array<{ text: string; value: string }> {
+  const input = (blocks as Array<{ element?: { options?: Array<{ text: { text: string }; value: string }> } }>).find(
+    (b) => b.element?.options !== undefined,
+  );
+  return (input?.element?.options ?? []).map((o) => ({ text: o.text.text, value: o.value }));
+}

@@ -384,6 +384,65 @@ describe('restore approval: what it rewinds, in words', () => {
     expect(all).toContain('Rewinds *every table* to `db_2026-02-27.sql`');
     expect(all).toContain('every row written since that dump is lost');
   });
+
+  test(
+    'the preview: exact file, size, full SHA-256, time and age, rows newer per table, missing tables; ' +
+      "a hundred tables stay within Slack's section limit",
+    () => {
+      const sha256 = 'cd'.repeat(32);
+      const takenAt = new Date(NOW.getTime() - 6 * 3600_000).toISOString();
+      const rewind = [
+        { table: 'positions', column: 'updated_at', newer: 0 },
+        { table: 'settings', column: null, newer: null },
+        { table: 'btc_price_log', column: 'ts', newer: 21600 },
+      ];
+      const preview = {
+        file: 'db_2026-02-27.sql',
+        bytes: 12 * 1024 * 1024,
+        sha256,
+        takenAt,
+        tables: ['btc_price_log', 'positions', 'settings', 'trades_snapshot'],
+        missingNow: ['trades_snapshot'],
+        rewind,
+        notInDump: ['after_dump'],
+      };
+      const step = { ...restore({ file: 'db_2026-02-27.sql', sha256 }), preview };
+      const view = renderApprovalMessage({ approval: anApproval(step), step, run, now: NOW });
+      const json = valid(view);
+      expect(json).toContain('*File:* `db_2026-02-27.sql` · 12.0 MiB · taken <!date^');
+      expect(json).toContain('(6.0 h ago)');
+      expect(json).toContain(`*SHA-256:* \`${sha256}\``);
+      // The biggest losses first, a table that cannot tell before one that loses nothing.
+      expect(json).toContain(
+        '*Rewinds:* `btc_price_log`: *21600* rows newer (by `ts`) · `settings`: no timestamp column, cannot tell · ' +
+          '`positions`: nothing newer (by `updated_at`)',
+      );
+      expect(json).toContain('*Missing now:* `trades_snapshot`');
+      expect(json).toContain('*Not in the dump (left as they are):* `after_dump`');
+      // Restoring only some tables: only their rows are rewound, so only they are counted.
+      const only = { ...restore({ file: 'db_2026-02-27.sql', sha256, tables: ['positions'] }), preview };
+      const some = valid(renderApprovalMessage({ approval: anApproval(only), step: only, run, now: NOW }));
+      expect(some).toContain('*Rewinds:* `positions`: nothing newer');
+      expect(some).not.toContain('btc_price_log');
+      // A hundred long table names: cut to fit Slack's section, saying how many more; the file and the
+      // missing tables are never the part that is cut.
+      const many = Array.from({ length: 100 }, (_, i) => ({
+        table: `t_${i}_${'x'.repeat(50)}`,
+        column: 'ts',
+        newer: i,
+      }));
+      const big = { ...step, preview: { ...preview, rewind: [...rewind, ...many] } };
+      const cut = valid(renderApprovalMessage({ approval: anApproval(big), step: big, run, now: NOW }));
+      expect(cut).toContain('*Rewinds:* `btc_price_log`: *21600* rows newer');
+      expect(cut).toMatch(/ · …and \d+ more tables\\n\*Missing now:\* `trades_snapshot`/);
+      expect(cut).toContain(`*SHA-256:* \`${sha256}\``);
+      // The host could not look: said, not hidden.
+      const failed = { ...step, preview: { file: 'db_2026-02-27.sql', error: 'backup db_2026-02-27.sql not found' } };
+      expect(valid(renderApprovalMessage({ approval: anApproval(failed), step: failed, run, now: NOW }))).toContain(
+        ':warning: Could not look into `db_2026-02-27.sql` first: backup db_2026-02-27.sql not found',
+      );
+    },
+  );
 });
 
 describe('incident parent', () => {

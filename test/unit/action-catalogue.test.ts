@@ -23,6 +23,8 @@ const READ_ONLY: ActionName[] = [
   'db.pitr.window',
   'backup.list',
   'backup.verify',
+  'db.rewind',
+  'db.restore.outcome',
   'archive.list',
   'agent.info',
   'deploy.current',

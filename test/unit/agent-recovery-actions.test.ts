@@ -113,7 +113,12 @@ describe('agent config for the recovery actions', () => {
     const config = parseAgentConfig('', 'agent.yml');
     expect(config.backups).toMatchObject({ dir: '/backups/postgres', keepDays: 7, offsiteEnv: {} });
     expect(config.backups.offsite).toBeUndefined();
-    expect(config.db.restore).toEqual({ mode: 'clean', schemas: ['public'], requireSafetyDump: true });
+    expect(config.db.restore).toEqual({
+      mode: 'clean',
+      schemas: ['public'],
+      requireSafetyDump: true,
+      dieWithAgent: ['setpriv', '--pdeathsig', 'KILL', '--'],
+    });
     expect(config.db.scratch.create).toEqual(['createdb', '{db}']);
     expect(config.deploy).toMatchObject({ repo: '/opt/rec_io_v2', pip: ['pip'], force: false, settleSeconds: 10 });
     expect(config.configBackup).toMatchObject({
@@ -190,6 +195,7 @@ describe('backup retention', () => {
       takenAt: new Date(takenAt).toISOString(),
       mode: '0600',
       sha256: null,
+      tested: null,
     };
   };
 

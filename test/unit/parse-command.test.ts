@@ -52,6 +52,12 @@ describe('the /recio grammar', () => {
       'backup restore config_2026-11-26_031500.tar.enc into compare-1 on app1',
       { kind: 'backup_restore', file: 'config_2026-11-26_031500.tar.enc', into: 'compare-1', host: 'app1' },
     ],
+    ['restore', { kind: 'restore' }],
+    ['restore db_2026-11-26.sql', { kind: 'restore', file: 'db_2026-11-26.sql' }],
+    [
+      'restore db_2026-11-26_031500.sql trades_snapshot positions trades_snapshot',
+      { kind: 'restore', file: 'db_2026-11-26_031500.sql', tables: ['trades_snapshot', 'positions'] },
+    ],
   ])('%j', (text, intent) => {
     expect(parse(text)).toEqual({ ok: true, intent });
   });
@@ -82,6 +88,10 @@ describe('the /recio grammar', () => {
     ['tail trade_manager 99999999', /not a line count/],
     ['tail trade_manager -5', /not a line count/],
     ['run service-crash ../../etc/passwd', /not a service name, release tag or UTC time/],
+    ['restore ../../etc/passwd', /is not a dump file name/],
+    ['restore db_2026-11-26.sql.sha256', /is not a dump file name/],
+    ['restore db_2026-11-26.sql trades;drop', /`trades;drop` is not a table name/],
+    ['restore db_2026-11-26.sql "Trades"', /is not a table name/],
     ['report ../../etc', /is not an incident id/],
     ['incident open', /needs a title/],
     ['restart', /Which service\?/],

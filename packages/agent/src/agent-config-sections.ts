@@ -29,6 +29,13 @@ export const RestoreSection = z
      * its safety dump (reported as `safetyDump: null`). The plan's default is to keep one.
      */
     requireSafetyDump: z.boolean().default(true),
+    /**
+     * Put before pg_restore's argv so that it dies with the agent: killed mid-restore, the agent
+     * leaves no pg_restore behind to commit on its own, and the server rolls the one transaction
+     * back. Linux's parent-death signal, set by util-linux `setpriv` (lost across a setuid program
+     * such as sudo: keep pg_restore itself unprivileged). `[]` turns it off.
+     */
+    dieWithAgent: z.array(z.string().min(1)).default(['setpriv', '--pdeathsig', 'KILL', '--']),
   })
   .prefault({});
 

@@ -7,6 +7,7 @@ import { readSidecar, sha256File } from './dump-hash.js';
 import { fetchFromOffsite } from './offsite-fetch.js';
 import { isCustomFormat, readToc, type TocEntry } from './pg-toc.js';
 import { octal } from './private-files.js';
+import { readTestRecord } from './restore-test-record.js';
 
 /** A nightly dump in the backups dir. */
 export interface BackupFile {
@@ -21,6 +22,8 @@ export interface BackupFile {
   mode: string;
   /** The SHA-256 recorded when it was taken, null when it has none. */
   sha256: string | null;
+  /** Its last restore test (backup.verify), if one tested these bytes. */
+  tested: { at: string; ok: boolean } | null;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -68,6 +71,8 @@ export async function listBackups(dir: string, now = Date.now()): Promise<Backup
         const info = await stat(join(dir, file));
         const takenAt = timestampOfName(file) ?? info.mtimeMs;
         const sha256 = (await readSidecar(join(dir, file))) ?? null;
+        const record = await readTestRecord(join(dir, file));
+        const tested = record !== undefined && record.sha256 === sha256 ? { at: record.at, ok: record.ok } : null;
         return {
           file,
           path: join(dir, file),
@@ -77,6 +82,7 @@ export async function listBackups(dir: string, now = Date.now()): Promise<Backup
           takenAt: new Date(takenAt).toISOString(),
           mode: octal(info.mode),
           sha256,
+          tested,
           sortKey: [takenAt, info.mtimeMs] as const,
         };
       }),

@@ -11,6 +11,8 @@ import { historyArchive } from './actions/history-archive.js';
 import { dbRestart, dbStatus, dbTables } from './actions/db.js';
 import { dbRestore } from './actions/db-restore.js';
 import { dbPitrRestore, dbPitrWindow } from './actions/db-pitr.js';
+import { dbRestoreOutcome } from './actions/db-restore-outcome.js';
+import { dbRewind } from './actions/db-rewind.js';
 import { deployCurrent, deployTags } from './actions/deploy.js';
 import { deployRollback } from './actions/deploy-rollback.js';
 import { eventsFollow } from './actions/events.js';
@@ -39,6 +41,8 @@ export const HANDLERS: ActionHandlers = {
   'db.restore': dbRestore,
   'db.pitr.window': dbPitrWindow,
   'db.pitr.restore': dbPitrRestore,
+  'db.restore.outcome': dbRestoreOutcome,
+  'db.rewind': dbRewind,
   'backup.prune': backupPrune,
   'backup.offsite': backupOffsite,
   'backup.verify': backupVerify,

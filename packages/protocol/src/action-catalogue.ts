@@ -153,6 +153,24 @@ export const ACTIONS = {
     traits: { mutating: true, dangerous: true, idempotent: false },
     examples: [{ target: '2026-11-27T16:59:59Z' }, { target: '2026-11-27T16:59:59.250Z', waitSeconds: 600 }],
   }),
+  'db.restore.outcome': spec({
+    summary: 'whether a restore was cut off (agent killed mid pg_restore), and the state it left the database in',
+    params: z.strictObject({}),
+    // Reads the journal db.restore leaves while pg_restore runs, and the catalogue; clears a settled journal.
+    traits: READ,
+    examples: [{}],
+  }),
+  'db.rewind': spec({
+    summary: 'what restoring a dump would rewind: per table, the rows newer than the dump, and tables missing now',
+    params: z.strictObject({
+      file: BackupFileName,
+      /** The hash a request is bound to: a dump that no longer has it is refused. */
+      sha256: Sha256.optional(),
+    }),
+    // Counts rows; a dump only offsite is fetched back (checked against its record) as for a restore.
+    traits: READ,
+    examples: [{ file: 'db_2026-11-26.sql' }, { file: 'db_2026-11-26_031500.sql', sha256: 'b'.repeat(64) }],
+  }),
   'backup.prune': spec({
     summary: 'deletes nightly dumps older than keepDays (default: the host config), never the newest',
     params: z.strictObject({ keepDays: z.number().int().min(1).max(3650).optional() }),

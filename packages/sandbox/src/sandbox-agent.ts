@@ -53,7 +53,8 @@ export function renderAgentConfig(paths: SandboxPaths, state: SandboxState): str
       offsite: [requireProgram('cp', 'coreutils'), '{file}', join(paths.offsiteDir, '{name}')],
       offsiteCheck: [requireProgram('ls', 'coreutils'), join(paths.offsiteDir, '{name}')],
       offsiteFetch: [requireProgram('cp', 'coreutils'), join(paths.offsiteDir, '{name}'), '{file}'],
-      offsiteList: [requireProgram('ls', 'coreutils'), paths.offsiteDir],
+      // Sizes and names (`12345 db_2026-11-26.sql`), as `rclone lsf --format sp` gives them: the picker shows both.
+      offsiteList: [requireProgram('find', 'findutils'), paths.offsiteDir, '-maxdepth', '1', '-printf', '%s %f\\n'],
     },
     configBackup: {
       dir: paths.configBackupsDir,

@@ -4,6 +4,7 @@ import { failed, succeeded } from '../action-context.js';
 import { listBackups, type BackupFile } from '../backup-files.js';
 import { ErrorCode } from '@recio/protocol/errors';
 import { removeSidecar } from '../dump-hash.js';
+import { removeTestRecord } from '../restore-test-record.js';
 
 const DAY_MS = 86_400_000;
 
@@ -47,6 +48,7 @@ export const backupPrune: ActionHandler<'backup.prune'> = async ({ keepDays }, c
     try {
       await unlink(file.path);
       await removeSidecar(file.path);
+      await removeTestRecord(file.path);
       deleted.push({ file: file.file, takenAt: file.takenAt });
     } catch (error) {
       errors.push({ file: file.file, error: (error as Error).message });

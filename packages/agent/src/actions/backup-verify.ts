@@ -6,6 +6,7 @@ import { fillArgv } from '../argv-template.js';
 import { isOutcome, resolveDump } from '../backup-files.js';
 import { countRows } from '../pg-tables.js';
 import { restoreErrorOf } from '../pg-toc.js';
+import { writeTestRecord } from '../restore-test-record.js';
 
 export interface TableCount {
   name: string;
@@ -52,6 +53,8 @@ export function compareCounts(
  * nothing in it can run a command on the host (resolveDump refuses plain SQL files outright). This
  * action needs no approval, which is why that matters.
  *
+ * The verdict is kept beside the dump as `<dump>.tested` (restore-test-record.ts): backup.list shows it.
+ *
  * ok when the dump loaded (exit on the first error, one transaction) and every expected table is in it (with
  * no expected list: at least one table). The scratch database `recio_verify_<hex>` is dropped in all
  * cases, past the deadline if need be; if that fails the action fails and names it.
@@ -74,6 +77,13 @@ export const backupVerify: ActionHandler<'backup.verify'> = async ({ file }, ctx
   const dropped = await ctx.cleanup(fillArgv(drop, { db: scratchDb }), { env });
   const scratchDropped = dropped.exitCode === 0 && !dropped.timedOut;
   const data = { ...(outcome.data as object), scratchDropped };
+  // Recorded whatever the drop did: the record is about the dump, the drop about this host.
+  await writeTestRecord(dump.path, {
+    at: new Date().toISOString(),
+    ok: outcome.ok,
+    sha256: dump.sha256,
+    detail: outcome.ok ? `loaded into ${scratchDb}` : (outcome.error?.message ?? `exit ${outcome.exitCode}`),
+  });
   if (!scratchDropped) {
     const detail = (dropped.startError ?? dropped.stderr.trim()) || `exit ${dropped.exitCode}`;
     return failed(

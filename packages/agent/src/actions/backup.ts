@@ -30,24 +30,36 @@ export const backupList: ActionHandler<'backup.list'> = async (_params, ctx) => 
   return succeeded({ dir, dirMode, backups, newest: backups[0] ?? null, ...(offsite ? { offsite } : {}) });
 };
 
-/** The nightly dumps the offsite store holds, newest first (by the date in the name), if it can be listed. */
+/**
+ * The nightly dumps the offsite store holds, newest first (by the date in the name), if it can be
+ * listed. A listing that prints sizes (`rclone lsf --format sp`, `aws s3 ls`) gives each its bytes:
+ * the last whole number on the name's line before the name.
+ */
 async function listOffsite(
   ctx: ActionContext,
-): Promise<{ files: Array<{ file: string; takenAt: string }> } | { error: string } | undefined> {
+): Promise<{ files: Array<{ file: string; takenAt: string; bytes: number | null }> } | { error: string } | undefined> {
   const { offsiteList, offsiteEnv } = ctx.config.backups;
   if (offsiteList === undefined) return undefined;
   const run = await ctx.run(offsiteList, { env: offsiteEnv });
   if (run.exitCode !== 0 || run.timedOut || run.startError !== undefined)
     return { error: failedRun(run, 'offsite listing').error?.message ?? 'offsite listing failed' };
-  const names = new Set<string>();
-  for (const word of run.stdout.split(/\s+/)) {
-    const name = /(db_\d{4}-\d{2}-\d{2}(?:_\d{6})?\.sql)$/.exec(word)?.[1];
-    if (name !== undefined) names.add(name);
+  const found = new Map<string, number | null>();
+  for (const line of run.stdout.split('\n')) {
+    const words = line.split(/[\s;]+/);
+    words.forEach((word, i) => {
+      const name = /(db_\d{4}-\d{2}-\d{2}(?:_\d{6})?\.sql)$/.exec(word)?.[1];
+      if (name === undefined) return;
+      const size = words
+        .slice(0, i)
+        .reverse()
+        .find((w) => /^\d+$/.test(w));
+      found.set(name, size === undefined ? (found.get(name) ?? null) : Number(size));
+    });
   }
-  const files = [...names]
-    .map((file) => ({ file, at: timestampOfName(file) }))
-    .filter((f): f is { file: string; at: number } => f.at !== undefined)
+  const files = [...found]
+    .map(([file, bytes]) => ({ file, bytes, at: timestampOfName(file) }))
+    .filter((f): f is { file: string; bytes: number | null; at: number } => f.at !== undefined)
     .sort((a, b) => b.at - a.at)
-    .map((f) => ({ file: f.file, takenAt: new Date(f.at).toISOString() }));
+    .map((f) => ({ file: f.file, takenAt: new Date(f.at).toISOString(), bytes: f.bytes }));
   return { files };
 }

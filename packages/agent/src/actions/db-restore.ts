@@ -11,6 +11,7 @@ import { entriesForTables, schemaScript, scriptBodies } from '../table-entries.j
 import { dumpDatabase } from '../pg-dump.js';
 import { restoreErrorOf, tablesOf } from '../pg-toc.js';
 import { checkTables } from './db.js';
+import { removeJournal, tableOids, writeJournal } from '../restore-journal.js';
 
 /**
  * db.restore — the plan's "restore from backup" (§1.1 step 3), made safe to press at 3 a.m.
@@ -62,7 +63,7 @@ export const dbRestore: ActionHandler<'db.restore'> = async ({ file, tables, sha
   const { mode } = ctx.config.db.restore;
   const base = { restoredFrom: dump.file, sha256: dump.sha256, scope: 'full', mode, ...safety };
   const clean = mode === 'clean' ? ['--clean', '--if-exists'] : [];
-  return runRestore(ctx, [...clean, dump.path], dump.file, base, expected);
+  return runRestore(ctx, [...clean, dump.path], dump, base, expected, inDump);
 };
 
 /**
@@ -112,7 +113,8 @@ async function restoreTables(
       entries: entries.length,
       ...safety,
     };
-    return await runRestore(ctx, ['--clean', '--if-exists', '--use-list', list, dump.path], dump.file, base, tables);
+    const args = ['--clean', '--if-exists', '--use-list', list, dump.path];
+    return await runRestore(ctx, args, dump, base, tables, tables);
   } finally {
     await rm(list, { force: true });
   }
@@ -140,17 +142,44 @@ async function takeSafetyDump(
   return { safetyDump: null, ...(safety.error ? { safetyDumpError: safety.error.message } : {}) };
 }
 
-/** pg_restore in one transaction, then the postcondition: `expected` tables are there. */
+/**
+ * pg_restore in one transaction, then the postcondition: `expected` tables are there. A journal
+ * names the restore while pg_restore runs (restore-journal.ts): if the agent is killed, pg_restore
+ * dies with it (dieWithAgent), the server rolls its transaction back, and db.restore.outcome can
+ * say afterwards which dump was cut off and that the safety dump's state is what is there.
+ */
 async function runRestore(
   ctx: ActionContext,
   args: string[],
-  file: string,
+  dump: ResolvedDump,
   base: Record<string, unknown>,
   expected: readonly string[],
+  touched: readonly string[],
 ): Promise<ActionOutcome> {
-  const run = await ctx.run([...ctx.config.db.pgRestore, '--exit-on-error', '--single-transaction', ...args], {
-    env: ctx.config.db.env,
+  const { file } = dump;
+  const { dir } = ctx.config.backups;
+  const oids = await tableOids(ctx);
+  if (isOutcome(oids)) return { ...oids, data: base };
+  await writeJournal(dir, {
+    file,
+    sha256: dump.sha256,
+    scope: base.scope === 'tables' ? 'tables' : 'full',
+    tables: [...touched],
+    safetyDump: typeof base.safetyDump === 'string' ? base.safetyDump : null,
+    agentPid: process.pid,
+    startedAt: new Date().toISOString(),
+    oids: Object.fromEntries(touched.map((t) => [t, oids.get(t) ?? null])),
   });
+  const argv = [
+    ...ctx.config.db.restore.dieWithAgent,
+    ...ctx.config.db.pgRestore,
+    '--exit-on-error',
+    '--single-transaction',
+    ...args,
+  ];
+  const run = await ctx.run(argv, { env: ctx.config.db.env });
+  // Only once pg_restore has ended: with it still running the journal is what explains it later.
+  if (!run.timedOut) await removeJournal(dir);
   if (run.exitCode !== 0 || run.timedOut) {
     // pg_restore stopped at an error or never got going: no COMMIT was sent, nothing changed. Killed
     // at the deadline, the COMMIT may have been in flight: the outcome is unknown, so no claim is made.

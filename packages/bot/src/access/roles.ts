@@ -48,6 +48,7 @@ export const PERMISSION_OF: Record<IntentKind, Permission | null> = {
   backup_history: 'operate',
   backup_restore: 'operate',
   rollback: 'request_danger',
+  restore: 'request_danger',
   incident_open: 'declare',
   incident_close: 'resolve',
 };

@@ -1,3 +1,4 @@
+import { dumpLines } from '../operations/dump-lines.js';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
@@ -87,6 +88,9 @@ async function show(core: Core, answer: Answer, print: (line: string) => void): 
       return 0;
     case 'choose_tag':
       print('Which tag? `recio rollback <tag>`; `recio tags` lists them.');
+      return 64;
+    case 'choose_dump':
+      for (const line of dumpLines(answer)) print(line);
       return 64;
     case 'choose_service':
       print(`Which service? one of ${answer.services.join(', ')}`);

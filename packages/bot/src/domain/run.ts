@@ -63,6 +63,8 @@ export interface Step {
   outcome: string | null;
   result: Json | null;
   outputExcerpt: string | null;
+  /** What the approver is shown beside the params (a restore's dump and what it rewinds); not sent. */
+  preview?: JsonObject | null;
   /** A lead_operator ended this step's retry wait (a `cut_short` button): who. */
   cutShortBy?: string | null;
 }

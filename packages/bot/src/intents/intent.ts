@@ -9,6 +9,8 @@ export type Intent =
   | { kind: 'tail'; service: string; lines: number; host?: string }
   | { kind: 'run'; scenario: string; dryRun: boolean; value?: string }
   | { kind: 'rollback'; tag?: string }
+  /** Without a file: which dumps there are to pick from. With one: ask to restore it (or only `tables`). */
+  | { kind: 'restore'; file?: string; tables?: string[] }
   | { kind: 'checklist' }
   | { kind: 'incident_open'; title: string; security: boolean }
   | { kind: 'incident_close'; reason?: string }
@@ -41,6 +43,7 @@ export const MUTATING_INTENTS: ReadonlySet<IntentKind> = new Set<IntentKind>([
   'stop',
   'run',
   'rollback',
+  'restore',
   'incident_open',
   'incident_close',
   'backup_now',

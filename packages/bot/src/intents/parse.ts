@@ -1,4 +1,4 @@
-import { ConfigArchiveName, RestoreDirName, ServiceName } from '@recio/protocol/actions';
+import { BackupFileName, ConfigArchiveName, RestoreDirName, ServiceName, TableName } from '@recio/protocol/actions';
 import type { Intent, ParseResult, Vocabulary } from './intent.js';
 import { closestMatch, didYouMean } from './suggest.js';
 
@@ -11,6 +11,7 @@ export const COMMAND_WORDS = [
   'tail',
   'run',
   'rollback',
+  'restore',
   'checklist',
   'incident',
   'report',
@@ -158,6 +159,8 @@ export function parseCommand(text: string, vocabulary: Vocabulary): ParseResult 
       const extra = extraWords(more, 'rollback [<tag>]');
       return extra ? fail(extra) : ok({ kind: 'rollback', tag });
     }
+    case 'restore':
+      return parseRestore(rest);
     case 'checklist':
       return rest.length ? fail(extraWords(rest, 'checklist')!) : ok({ kind: 'checklist' });
     case 'incident':
@@ -214,4 +217,19 @@ function parseIncident(rest: string[]): ParseResult {
   if (title === '') return fail('An incident needs a title: `/recio incident open <title>`.');
   if (title.length > MAX_TITLE) return fail(`The title is ${title.length} characters; keep it under ${MAX_TITLE}.`);
   return ok({ kind: 'incident_open', title, security });
+}
+
+/**
+ * `restore [<dump file> [<table>…]]`: the file as the agent names dumps, the tables as PostgreSQL
+ * names them (whether the dump holds them is the host's to say, before anyone is asked to approve).
+ */
+function parseRestore(words: string[]): ParseResult {
+  const [file, ...tables] = words;
+  if (file === undefined) return ok({ kind: 'restore' });
+  if (!BackupFileName.safeParse(file).success)
+    return fail(`\`${clip(file)}\` is not a dump file name (\`db_2026-11-26.sql\`; \`/recio restore\` lists them).`);
+  const bad = tables.find((t) => !TableName.safeParse(t).success);
+  if (bad !== undefined) return fail(`\`${clip(bad)}\` is not a table name (lower-case letters, digits, \`_\`).`);
+  if (tables.length > 100) return fail('At most 100 tables in one restore.');
+  return ok({ kind: 'restore', file, ...(tables.length > 0 ? { tables: [...new Set(tables)] } : {}) });
 }

@@ -8,6 +8,11 @@ const COMMANDS: Array<[string, string, Permission | null]> = [
   ['tail <service> [lines]', 'the last lines of its log', 'view'],
   ['run <scenario> [value] [--dry-run]', 'run a recovery runbook (value: the service for service-crash)', 'operate'],
   ['rollback [<tag>]', 'roll back to a release tag (a second lead_operator approves)', 'request_danger'],
+  [
+    'restore [<dump> [<table>…]]',
+    'pick a dump, restore it whole or some tables (approved by another)',
+    'request_danger',
+  ],
   ['checklist', 'post the Recovery Verification Checklist; it ticks itself', 'view'],
   ['incident open [--security] <title>', 'declare an incident (its own thread)', 'declare'],
   ['incident close', "resolve this channel's open incident", 'resolve'],

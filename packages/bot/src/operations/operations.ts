@@ -1,3 +1,4 @@
+import { dumpChoices, restoreRequest } from './restore-requests.js';
 import { isRecioError } from '@recio/protocol/errors';
 import type { Access, Denial } from '../access/access.js';
 import { PERMISSION_OF, type Permission } from '../access/roles.js';
@@ -165,6 +166,10 @@ export class Operations {
         return intent.tag === undefined
           ? { type: 'choose_tag' }
           : runs.runRunbook('bad-release', intent.tag, false, actor, origin);
+      case 'restore':
+        return intent.file === undefined
+          ? dumpChoices(hosts, fleet, traceId)
+          : runs.start(restoreRequest(fleet, intent.file, intent.tables), actor, origin);
       case 'incident_open':
         return incidents.declare(intent.title, intent.security, actor, origin);
       case 'incident_close':

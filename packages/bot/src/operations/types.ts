@@ -1,5 +1,6 @@
 import type { HostResult } from '../hosts/transport.js';
 import type { Actor, Origin, Run } from '../domain/index.js';
+import type { DumpChoice } from './restore-requests.js';
 import type { BackupCheck } from '../store/index.js';
 
 /**
@@ -20,6 +21,8 @@ export type Answer =
   | { type: 'backups'; results: HostResult[]; archives?: HostResult[]; restoreTests?: BackupCheck[] }
   | { type: 'run'; run: Run; created: boolean; title: string; done: Promise<Run> }
   | { type: 'choose_tag' }
+  /** `restore` without a file: the dumps the db host can restore, to pick from. */
+  | { type: 'choose_dump'; host: string | null; dumps: DumpChoice[]; error?: string }
   | { type: 'choose_service'; verb: 'restart' | 'start' | 'stop'; services: readonly string[] }
   | { type: 'report'; incidentId: string; markdown: string };
 

@@ -134,12 +134,13 @@ export class RunMachine {
   }
 
   /**
-   * A step refused before anything ran (the bot found its input unusable): failed, told in the run
-   * message and the timeline, and audited; nothing was sent to a host.
+   * A step refused before anything ran (the bot found its input unusable, or its host says it cannot
+   * meet the request): failed with why, told in the run message and the timeline, and audited;
+   * nothing was sent to run.
    */
-  async refuse(run: Run, step: Step, actor: ActorId, why: string, detail: JsonObject): Promise<boolean> {
+  async refuse(run: Run, step: Step, actor: ActorId, why: string, detail: JsonObject = {}): Promise<boolean> {
     const done = await this.store.withTransaction(async (tx) => {
-      const moved = await tx.steps.transition(step.id, 'failed', ['pending']);
+      const moved = await tx.steps.refuse(step.id, why);
       if (moved === undefined) return false;
       await recordTransition(tx, {
         actor,

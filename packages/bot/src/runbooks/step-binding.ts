@@ -8,7 +8,8 @@ export type Binding = { kind: 'step'; step: Step } | { kind: 'refused'; why: str
 
 /**
  * A restore's params, fixed when its approval is asked for, so the approval binds exactly what will
- * run: db.restore gets the newest dump (name, SHA-256) and the missing tables (restore-choice.ts);
+ * run: db.restore gets the named or newest dump (name, SHA-256), the tables, and what it rewinds for
+ * the approver, or is refused when the dump lacks a table asked for (restore-choice.ts);
  * db.pitr.restore gets its target time, proposed from the run's incident when none was given
  * (pitr-choice.ts). A PITR target outside the host's recoverable window is refused here, before
  * anyone is asked to approve it.
@@ -29,7 +30,11 @@ export async function bindBeforeApproval(
       return { kind: 'refused', why: choice.why, detail: { window: (choice.window ?? null) as unknown as Json } };
     params = choice?.params;
   } else {
-    params = await chooseRestore(deps.hosts, step, steps);
+    const choice = await chooseRestore(deps.hosts, step, steps);
+    if (choice === undefined) return { kind: 'step', step };
+    if (choice.kind === 'refuse') return { kind: 'refused', why: choice.why, detail: {} };
+    const bound = await deps.store.steps.bindParams(step.id, choice.params, choice.preview);
+    return { kind: 'step', step: bound ?? step };
   }
   if (params === undefined) return { kind: 'step', step };
   return { kind: 'step', step: (await deps.store.steps.bindParams(step.id, params)) ?? step };

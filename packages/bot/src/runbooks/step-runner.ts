@@ -5,6 +5,7 @@ import type { HostResult } from '../hosts/transport.js';
 import { isActionName } from '@recio/protocol/actions';
 import type { Store } from '../store/index.js';
 import { redactSecrets } from '@recio/protocol/redact';
+import { explainCutOff } from './restore-cutoff.js';
 import { runCheck, type CheckContext, type CheckOutcome, type ChecksConfig } from './checks.js';
 import type { StepPlan } from './plan.js';
 import type { BotCheck } from './schema.js';
@@ -104,7 +105,7 @@ async function attempt(
       { action: step.action, params: step.params as never },
       { deadlineMs: plan.timeoutMs, signal, traceId: run.id },
     );
-    return fromHostResult(result);
+    return fromHostResult(await explainCutOff(deps.hosts, result, run.id));
   }
   const outcome = await runCheck(step.action as BotCheck, step.params, {
     hosts: deps.hosts,

@@ -30,6 +30,8 @@ export const ActionId = {
   startDrill: 'recio_drill_start',
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
+  dumpSelect: 'recio_dump_select',
+  tablesInput: 'recio_tables_input',
   serviceSelect: 'recio_service_select',
   hostSelect: 'recio_host_select',
   typedName: 'recio_typed_name',
@@ -43,6 +45,7 @@ export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 
 export const CallbackId = {
   rollbackModal: 'recio_rollback_modal',
+  restoreModal: 'recio_restore_modal',
   serviceModal: 'recio_service_modal',
   confirmApprovalModal: 'recio_confirm_approval_modal',
   rootCauseModal: 'recio_root_cause_modal',
@@ -57,6 +60,8 @@ export type CallbackId = (typeof CallbackId)[keyof typeof CallbackId];
 
 export const BlockId = {
   tag: 'recio_tag',
+  dump: 'recio_dump',
+  tables: 'recio_tables',
   service: 'recio_service',
   host: 'recio_host',
   typedName: 'recio_typed_name',

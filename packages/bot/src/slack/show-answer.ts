@@ -1,3 +1,4 @@
+import { dumpLines } from '../operations/dump-lines.js';
 import type { Answer } from '../operations/types.js';
 import type { Reply } from './reply.js';
 import { renderBackups } from './views/backups.js';
@@ -40,6 +41,8 @@ export async function showAnswer(answer: Answer, reply: Reply): Promise<void> {
         : `This request already started ${started}; it is not run twice.`;
       return reply.answer(renderText(text));
     }
+    case 'choose_dump':
+      return reply.answer(renderText(dumpLines(answer).join('\n')));
     case 'choose_tag':
       return reply.answer(
         renderText('Which release? `/recio rollback <tag>` — `/recio rollback` on its own offers the tags.'),

@@ -42,7 +42,10 @@ export interface StepsRepo {
    * Fixes a pending step's params before its approval is asked for (the restore's file and hash):
    * never once it waits for approval or ran, so an approval always binds what will run.
    */
-  bindParams(id: string, params: JsonObject): Promise<Step | undefined>;
+  /** Fixes a pending step's params (and what its approver is shown) when its approval is asked for. */
+  bindParams(id: string, params: JsonObject, preview?: JsonObject): Promise<Step | undefined>;
+  /** A pending step that cannot be asked for as it stands (bad input): failed, never run, with why. */
+  refuse(id: string, why: string): Promise<Step | undefined>;
   /** Marks a running step's wait cut short by `actor`; undefined when it is not running or was cut already. */
   cutShort(id: string, actor: string): Promise<Step | undefined>;
 }
@@ -69,11 +72,12 @@ export interface StepRow {
   result: Json | null;
   output_excerpt: string | null;
   cut_short_by: string | null;
+  preview: JsonObject | null;
 }
 
 export const STEP_COLUMNS =
   'id, run_id, idx, title, host, action, params, approval, idempotent, spec, state, owner, lease_until, attempt, ' +
-  'started_at, finished_at, exit_code, outcome, result, output_excerpt, cut_short_by';
+  'started_at, finished_at, exit_code, outcome, result, output_excerpt, cut_short_by, preview';
 
 /** The store keeps an excerpt; full output goes to a file or upload. */
 const MAX_EXCERPT = 8_000;
@@ -101,6 +105,7 @@ export function toStep(row: StepRow): Step {
     result: row.result,
     outputExcerpt: row.output_excerpt,
     cutShortBy: row.cut_short_by,
+    preview: row.preview,
   };
 }
 
@@ -178,11 +183,21 @@ export function createStepsRepo(db: Db, instanceId: string): StepsRepo {
       if (row) return { recorded: true, step: toStep(row) };
       return { recorded: false, step: await mustGet(db, id) };
     },
-    async bindParams(id, params) {
+    async bindParams(id, params, preview) {
       if (!isUuid(id)) return undefined;
       const [row] = await db.query<StepRow>(
-        `UPDATE run_steps SET params = $2::jsonb WHERE id = $1 AND state = 'pending' RETURNING ${STEP_COLUMNS}`,
-        [id, JSON.stringify(params)],
+        `UPDATE run_steps SET params = $2::jsonb, preview = $3::jsonb
+          WHERE id = $1 AND state = 'pending' RETURNING ${STEP_COLUMNS}`,
+        [id, JSON.stringify(params), preview === undefined ? null : JSON.stringify(preview)],
+      );
+      return row && toStep(row);
+    },
+    async refuse(id, why) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.query<StepRow>(
+        `UPDATE run_steps SET state = 'failed', outcome = 'refused', finished_at = now(), result = $2::jsonb
+          WHERE id = $1 AND state = 'pending' RETURNING ${STEP_COLUMNS}`,
+        [id, JSON.stringify({ detail: why, error: { code: 'refused', message: why } })],
       );
       return row && toStep(row);
     },

@@ -24,6 +24,10 @@ export function isTaglessRollback(intent: Intent): boolean {
   return intent.kind === 'rollback' && intent.tag === undefined;
 }
 
+export function isFilelessRestore(intent: Intent): boolean {
+  return intent.kind === 'restore' && intent.file === undefined;
+}
+
 /** Roles looked up, then the core decides (and audits any refusal). */
 export async function handleIntent(
   ctx: SlackContext,

@@ -35,6 +35,13 @@ export function onRollbackSubmit(ctx: SlackContext, args: ViewArgs): Promise<voi
   return submitAs(ctx, args, () => (tag ? `rollback ${tag}` : undefined));
 }
 
+/** The picked dump and any tables typed: `restore <file> [<table>…]`, the grammar checks each word. */
+export function onRestoreSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
+  const file = inputValue(args, BlockId.dump, ActionId.dumpSelect);
+  const tables = (inputValue(args, BlockId.tables, ActionId.tablesInput) ?? '').split(/[\s,]+/).filter((t) => t);
+  return submitAs(ctx, args, () => (file ? ['restore', file, ...tables].join(' ') : undefined));
+}
+
 export function onServiceSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
   const service = inputValue(args, BlockId.service, ActionId.serviceSelect);
   const host = inputValue(args, BlockId.host, ActionId.hostSelect);

@@ -8,7 +8,8 @@ import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
 import { clip } from '../views/kit.js';
 import { loadingModal, noticeModal, serviceModal } from '../views/modals.js';
-import { handleIntent, isTaglessRollback, missingService } from './intents.js';
+import { handleIntent, isFilelessRestore, isTaglessRollback, missingService } from './intents.js';
+import { restorePicker } from './restore-picker.js';
 import { openModalNow } from './modal-first.js';
 import { fillRollbackModal } from './rollback-picker.js';
 
@@ -57,7 +58,14 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
             loadingModal('Roll back', 'Reading the release tags from the app host…'),
             log,
           )
-        : undefined;
+        : parsed.ok && isFilelessRestore(parsed.intent)
+          ? await openModalNow(
+              client,
+              command.trigger_id,
+              loadingModal('Restore a dump', 'Listing the dumps on the database host, local and offsite…'),
+              log,
+            )
+          : undefined;
   const reply = createReply({
     client,
     logger: log,
@@ -81,11 +89,13 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
       const { answer } = await handleIntent(ctx, parsed.intent, command.user_id, origin);
       if (answer.type === 'choose_tag' && modal !== undefined)
         return fillRollbackModal(ctx, client, modal, requestId, place);
+      if (answer.type === 'choose_dump' && modal !== undefined)
+        return client.views.update({ view_id: modal, view: restorePicker(answer, place) }).then(() => undefined);
       if (modal !== undefined)
         await client.views.update({
           view_id: modal,
           view: noticeModal(
-            'Roll back',
+            isFilelessRestore(parsed.intent) ? 'Restore a dump' : 'Roll back',
             answer.type === 'denied' ? `:no_entry: ${answer.text}` : 'See the message from recio.',
           ),
         });

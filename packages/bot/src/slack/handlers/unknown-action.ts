@@ -52,6 +52,7 @@ const INPUTS: ReadonlySet<string> = new Set([
 
 const SUBMISSIONS: ReadonlySet<string> = new Set([
   CallbackId.rollbackModal,
+  CallbackId.restoreModal,
   CallbackId.serviceModal,
   CallbackId.confirmApprovalModal,
   CallbackId.rootCauseModal,

@@ -2,7 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import { onBreakGlassSubmit, onReviewBreakGlassSubmit } from '../handlers/break-glass-submit.js';
 import { onConfirmApprovalSubmit } from '../handlers/confirm-approval.js';
-import { onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
+import { onRestoreSubmit, onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
 import { onRootCauseSubmit } from '../handlers/root-cause.js';
 import { onUnknownSubmission } from '../handlers/unknown-action.js';
 import type { ViewArgs } from '../handlers/view-request.js';
@@ -13,6 +13,7 @@ export function registerViews(app: App, ctx: SlackContext): void {
   const on = (id: string, handler: (args: ViewArgs) => Promise<void>) =>
     app.view<ViewSubmitAction>({ callback_id: id, type: 'view_submission' }, handler);
   on(CallbackId.rollbackModal, (args) => onRollbackSubmit(ctx, args));
+  on(CallbackId.restoreModal, (args) => onRestoreSubmit(ctx, args));
   on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
   on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));
   on(CallbackId.rootCauseModal, (args) => onRootCauseSubmit(ctx, args));

@@ -1,5 +1,6 @@
 import { ActionId, BlockId } from '../ids.js';
 import { actions, button, clip, context, escapeText, fallbackText, section, slackTime, type Block } from './kit.js';
+import { renderRestorePreview } from './restore-preview.js';
 import { runTitle } from './run-message.js';
 import { NEEDS_REVIEW, type Approval, type BreakGlass, type Run, type Step } from '../../domain/index.js';
 
@@ -19,7 +20,7 @@ function who(id: string | null): string {
 
 /** Exactly what the approval allows, as the store binds it: action, host and params. */
 function whatRuns(step: Step): string {
-  const params = clip(JSON.stringify(step.params), 1_500).replace(/```/g, "'''");
+  const params = clip(JSON.stringify(step.params), 1_200).replace(/```/g, "'''");
   const restore =
     step.action === 'db.restore'
       ? `\n${restoreScope(step.params)}`
@@ -57,6 +58,13 @@ export function pitrScope(params: Record<string, unknown>): string {
   );
 }
 
+/** For a restore: the dump it is bound to and what it rewinds (restore-preview.ts), when it was looked into. */
+function previewOf(step: Step, now: Date): Block[] {
+  if (step.action !== 'db.restore' || step.preview == null) return [];
+  const tables = Array.isArray(step.params.tables) ? step.params.tables.filter((t) => typeof t === 'string') : [];
+  return [section(renderRestorePreview(step.preview, tables, now))];
+}
+
 /**
  * A two-person approval. Pending: who asks, exactly what will run where, until when, and
  * Approve / Deny. Decided or expired: the same facts, the outcome, and no buttons left to press.
@@ -75,6 +83,7 @@ export function renderApprovalMessage({ approval, step, run, now, breakGlass }: 
     blocks.push(
       section(`:hourglass: *Approval expired* at ${slackTime(approval.expiresAt)} — nothing ran.\n${intro}`),
       section(whatRuns(step)),
+      ...previewOf(step, now),
     );
   } else if (approval.state === 'approved' && breakGlass !== undefined) {
     text = `Break-glass by ${breakGlass.brokenBy}: ${step.title}`;
@@ -95,6 +104,7 @@ export function renderApprovalMessage({ approval, step, run, now, breakGlass }: 
           `at ${slackTime(approval.decidedAt ?? now)}.\n${intro}`,
       ),
       section(whatRuns(step)),
+      ...previewOf(step, now),
     );
   } else if (approval.state === 'denied') {
     text = `Denied by ${approval.decidedBy}: ${step.title}`;
@@ -104,12 +114,14 @@ export function renderApprovalMessage({ approval, step, run, now, breakGlass }: 
           `at ${slackTime(approval.decidedAt ?? now)} — it did not run.\n${intro}`,
       ),
       section(whatRuns(step)),
+      ...previewOf(step, now),
     );
   } else {
     text = `Approval needed: ${step.title}`;
     blocks.push(
       section(`:lock: *Approval needed.* ${intro}`),
       section(whatRuns(step)),
+      ...previewOf(step, now),
       context(`A second lead_operator must approve (not the requester). Expires ${slackTime(approval.expiresAt)}.`),
     );
     // Offered once the approval has waited long enough (the sweep marks it); the break re-checks the time.
