@@ -175,11 +175,12 @@ describe('pitr-restore through Slack', () => {
     expect(steps.map((s) => [s.action, s.state])).toEqual([
       ['db.pitr.window', 'succeeded'],
       ['db.pitr.restore', 'failed'],
+      ...Array(2).fill(['service.start', 'pending']),
       ...Array(4).fill(['service.restart', 'pending']),
     ]);
     // Never sent: the agent's own audit log has no request for that target.
     expect(auditLines().some((line) => line.includes('2020-01-01T00:00:00Z'))).toBe(false);
-    expect(steps[1]?.result).toBeNull();
+    expect(steps[1]?.result).toMatchObject({ error: { code: 'refused' } });
     const timeline = (await stack.bot.core.store.timeline.list({ runId: run.id })).map((e) => e.text).join('\n');
     expect(timeline).toMatch(
       /refused, nothing ran: cannot recover to 2020-01-01T00:00:00Z: .*before the oldest base backup/,
