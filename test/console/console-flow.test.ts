@@ -1,3 +1,4 @@
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { App } from '@slack/bolt';
@@ -71,12 +72,12 @@ async function type(page: Page, text: string, composer = '#composer-input'): Pro
 
 /** Waits for the DOM to hold exactly `n` matches (no fixed sleep: polls until it does or times out). */
 async function expectCount(locator: Locator, n: number): Promise<void> {
-  await expect.poll(() => locator.count(), { timeout: 10_000 }).toBe(n);
+  await expect.poll(() => locator.count(), { timeout: EVENT_BOUND_MS }).toBe(n);
 }
 
 /** Waits for the text to become `expected` (an element may be there already with older content). */
 async function expectText(locator: Locator, expected: string | RegExp): Promise<void> {
-  const poll = expect.poll(() => locator.textContent(), { timeout: 10_000 });
+  const poll = expect.poll(() => locator.textContent(), { timeout: EVENT_BOUND_MS });
   await (typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected));
 }
 

@@ -1,3 +1,4 @@
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -147,8 +148,8 @@ describe('the console with the real bot', () => {
     const alice = await openAs('alice');
     await type(alice, '/recio status');
     const status = message(alice, 'REC.IO status');
-    await status.waitFor({ timeout: 20_000 });
-    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toContain('trade_executor');
+    await status.waitFor({ timeout: EVENT_BOUND_MS });
+    await expect.poll(() => status.textContent(), { timeout: EVENT_BOUND_MS }).toContain('trade_executor');
     expect(await status.textContent()).toContain('db1');
   });
 
@@ -159,19 +160,19 @@ describe('the console with the real bot', () => {
       const alice = await openAs('alice');
       await type(alice, '/recio rollback v2.3.0');
       const run = message(alice, 'roll back').first();
-      await run.waitFor({ timeout: 20_000 });
+      await run.waitFor({ timeout: EVENT_BOUND_MS });
 
       const bob = await openAs('bob');
       // The approval is a reply in the run's thread.
-      await bob.locator('#timeline article.message button.thread-summary').first().waitFor({ timeout: 20_000 });
+      await bob.locator('#timeline article.message button.thread-summary').first().waitFor({ timeout: EVENT_BOUND_MS });
       await bob.locator('#timeline article.message button.thread-summary').first().click();
       const approval = message(bob, 'Approval needed', '#thread-timeline');
-      await approval.waitFor({ timeout: 20_000 });
+      await approval.waitFor({ timeout: EVENT_BOUND_MS });
       await approval.locator(`button[data-action-id="${ActionId.approve}"]`).click();
       const modal = bob.locator('.dialog.modal');
       await modal.locator('input, textarea').first().fill('v2.3.0');
       await modal.getByRole('button', { name: 'Approve' }).click();
-      await message(bob, 'Approved by @bob', '#thread-timeline').waitFor({ timeout: 30_000 });
+      await message(bob, 'Approved by @bob', '#thread-timeline').waitFor({ timeout: EVENT_BOUND_MS });
       await expect
         .poll(
           async () =>
@@ -192,13 +193,13 @@ describe('the console with the real bot', () => {
     const alice = await openAs('alice');
     await type(alice, '/recio rollback v2.4.0');
     const run = message(alice, 'v2.4.0').locator('button.thread-summary');
-    await run.waitFor({ timeout: 20_000 });
+    await run.waitFor({ timeout: EVENT_BOUND_MS });
     await run.click();
     const approval = message(alice, 'Approval needed', '#thread-timeline');
-    await approval.waitFor({ timeout: 20_000 });
+    await approval.waitFor({ timeout: EVENT_BOUND_MS });
     await approval.locator(`button[data-action-id="${ActionId.approve}"]`).click();
     const denial = alice.locator('article.message.ephemeral', { hasText: 'second lead_operator must approve' });
-    await denial.first().waitFor({ timeout: 20_000 });
+    await denial.first().waitFor({ timeout: EVENT_BOUND_MS });
     expect(await denial.first().locator('.only-you').textContent()).toBe('Only visible to you');
     expect(
       (

@@ -1,3 +1,4 @@
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Locator, Page } from 'playwright-core';
@@ -69,7 +70,7 @@ async function openAs(name: string): Promise<Page> {
 }
 
 async function expectCount(locator: Locator, n: number): Promise<void> {
-  await expect.poll(() => locator.count(), { timeout: 10_000 }).toBe(n);
+  await expect.poll(() => locator.count(), { timeout: EVENT_BOUND_MS }).toBe(n);
 }
 
 const message = (page: Page, text: string) => page.locator('#timeline article.message', { hasText: text });
@@ -161,14 +162,14 @@ describe('rendering in Chromium', () => {
       await sink.locator('button[data-action-id="status_more"]').click();
       await sink.getByRole('button', { name: 'Mute' }).click();
       await expect
-        .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
+        .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: EVENT_BOUND_MS })
         .toMatchObject({
           type: 'block_actions',
           actions: [{ action_id: 'status_more', selected_option: { value: 'mute' } }],
         });
       await sink.locator('select[data-action-id="pick_host"]').selectOption('db-1');
       await expect
-        .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: 10_000 })
+        .poll(() => emulator.state.deliveries.at(-1)?.payload, { timeout: EVENT_BOUND_MS })
         .toMatchObject({
           actions: [{ action_id: 'pick_host', selected_option: { value: 'db-1' } }],
         });
@@ -266,7 +267,9 @@ describe('rendering in Chromium', () => {
     await image.waitFor();
     await expect(image.getAttribute('alt')).resolves.toBe('p99 latency');
     await expect
-      .poll(() => image.evaluate((n) => (n as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000 })
+      .poll(() => image.evaluate((n) => (n as unknown as { naturalWidth: number }).naturalWidth), {
+        timeout: EVENT_BOUND_MS,
+      })
       .toBe(1);
     await expect(page.locator('.file', { hasText: 'Full output' }).locator('pre').textContent()).resolves.toBe(
       'line 1\nline 2',

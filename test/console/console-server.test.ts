@@ -1,3 +1,4 @@
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 import { request } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startConsole, workspaceSeedOf, type RunningConsole } from '@recio/console/index';
@@ -181,7 +182,9 @@ describe('the event stream and the shared port', () => {
       const client = botClient(emulator);
       await client.chat.postEphemeral({ channel: OPS, user: ALICE, text: 'secret-ish' });
       await client.chat.postMessage({ channel: OPS, text: 'public' });
-      await expect.poll(() => frames.join('').match(/event: change/g)?.length ?? 0, { timeout: 5000 }).toBe(2);
+      await expect
+        .poll(() => frames.join('').match(/event: change/g)?.length ?? 0, { timeout: EVENT_BOUND_MS })
+        .toBe(2);
       const all = frames.join('');
       expect(all).toContain(`"type":"ephemeral","channel":"${OPS}","user":"${ALICE}"`);
       expect(all).toContain(`"type":"message","channel":"${OPS}"`);

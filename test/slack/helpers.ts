@@ -1,3 +1,4 @@
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 import { vi } from 'vitest';
 import type { MessageRecord, EphemeralRecord } from '@recio/slack-emulator/index';
 import type { BotHarness } from '../support/bot-harness.js';
@@ -58,12 +59,15 @@ export async function runs(
 
 /**
  * `vi.waitFor` with room for a loaded machine: real sshd, supervisord and PostgreSQL run beside
- * other suites, so "soon" is up to 30 s here (the default 1 s makes tests flaky, not stricter; a
+ * other suites, so "soon" is up to EVENT_BOUND_MS here (the default 1 s makes tests flaky, not stricter; a
  * green run ends at the event, so the bound costs nothing).
  */
 export function until<T>(
   check: () => T | Promise<T>,
   options: { timeout?: number; interval?: number } = {},
 ): Promise<T> {
-  return vi.waitFor(check, { timeout: Math.max(options.timeout ?? 0, 30_000), interval: options.interval ?? 100 });
+  return vi.waitFor(check, {
+    timeout: Math.max(options.timeout ?? 0, EVENT_BOUND_MS),
+    interval: options.interval ?? 100,
+  });
 }

@@ -1,3 +1,4 @@
+import { EVENT_BOUND_MS } from '../../support/bounds.js';
 import { expect, vi } from 'vitest';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
@@ -18,9 +19,10 @@ export function buttonsOf(message: Pick<MessageRecord, 'blocks'> | undefined): s
 
 /**
  * Waits for a state, polling with a bound: real sshd, supervisord and two PostgreSQL clusters run
- * beside another e2e file on two cores, so bounds are generous; a test never sleeps and hopes.
+ * beside another e2e file on two cores, so bounds are generous (at least EVENT_BOUND_MS); a test
+ * never sleeps and hopes.
  */
-export function eventually<T>(check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+export function eventually<T>(check: () => T | Promise<T>, timeoutMs = EVENT_BOUND_MS, intervalMs = 200): Promise<T> {
   return vi.waitFor(check, { timeout: timeoutMs, interval: intervalMs });
 }
 
