@@ -2,7 +2,7 @@ import type { ModalView } from '@slack/types';
 import { MIN_BREAK_GLASS_TEXT, NEEDS_REVIEW, type BreakGlass } from '../../domain/index.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { actions, button, clip, context, escapeText, fallbackText, section, slackTime, type Block } from './kit.js';
-import type { ReplyPlace } from './modals.js';
+import { type ReplyPlace, type StepModalInput, typedTargetInput } from './modals.js';
 
 function who(id: string | null): string {
   if (id === null) return 'someone';
@@ -60,15 +60,7 @@ export function renderBreakGlassPost(record: BreakGlass, mentions: string): { te
 }
 
 /** The break-glass modal: a written reason and the typed target; the approval id rides in the metadata. */
-export function breakGlassModal(input: {
-  approvalId: string;
-  place: ReplyPlace;
-  stepTitle: string;
-  action: string;
-  host: string;
-  expected: string;
-  targetKind: string;
-}): ModalView {
+export function breakGlassModal(input: StepModalInput): ModalView {
   return {
     type: 'modal',
     callback_id: CallbackId.breakGlassModal,
@@ -96,17 +88,7 @@ export function breakGlassModal(input: {
           max_length: 1_000,
         },
       },
-      {
-        type: 'input',
-        block_id: BlockId.breakGlassTarget,
-        label: { type: 'plain_text', text: clip(`Type ${input.targetKind} to confirm`, 2000) },
-        hint: { type: 'plain_text', text: clip(`Type exactly: ${input.expected}`, 2000) },
-        element: {
-          type: 'plain_text_input',
-          action_id: ActionId.breakGlassTarget,
-          placeholder: { type: 'plain_text', text: clip(input.expected, 150) },
-        },
-      },
+      typedTargetInput(BlockId.breakGlassTarget, ActionId.breakGlassTarget, input),
     ],
   };
 }

@@ -121,11 +121,8 @@ export function serviceModal(
   };
 }
 
-/**
- * Before a destructive approval is recorded, the approver types the target's name (the tag, the
- * backup file, the database host): a click alone is too easy to make on the wrong message.
- */
-export function confirmApprovalModal(input: {
+/** What a modal about one approval's step needs: where the answer goes, the step, and the name to type. */
+export interface StepModalInput {
   approvalId: string;
   place: ReplyPlace;
   stepTitle: string;
@@ -133,7 +130,32 @@ export function confirmApprovalModal(input: {
   host: string;
   expected: string;
   targetKind: string;
-}): ModalView {
+}
+
+/** The field where the step's target is typed (the tag, the backup file, the database host). */
+export function typedTargetInput(
+  blockId: string,
+  actionId: string,
+  input: Pick<StepModalInput, 'expected' | 'targetKind'>,
+) {
+  return {
+    type: 'input' as const,
+    block_id: blockId,
+    label: { type: 'plain_text' as const, text: clip(`Type ${input.targetKind} to confirm`, 2000) },
+    hint: { type: 'plain_text' as const, text: clip(`Type exactly: ${input.expected}`, 2000) },
+    element: {
+      type: 'plain_text_input' as const,
+      action_id: actionId,
+      placeholder: { type: 'plain_text' as const, text: clip(input.expected, 150) },
+    },
+  };
+}
+
+/**
+ * Before a destructive approval is recorded, the approver types the target's name (the tag, the
+ * backup file, the database host): a click alone is too easy to make on the wrong message.
+ */
+export function confirmApprovalModal(input: StepModalInput): ModalView {
   return {
     type: 'modal',
     callback_id: CallbackId.confirmApprovalModal,
@@ -146,17 +168,7 @@ export function confirmApprovalModal(input: {
         `:warning: You are approving *${escapeText(input.stepTitle)}*: ` +
           `\`${escapeText(input.action)}\` on \`${escapeText(input.host)}\`. This cannot be undone from Slack.`,
       ),
-      {
-        type: 'input',
-        block_id: BlockId.typedName,
-        label: { type: 'plain_text', text: clip(`Type ${input.targetKind} to confirm`, 2000) },
-        hint: { type: 'plain_text', text: clip(`Type exactly: ${input.expected}`, 2000) },
-        element: {
-          type: 'plain_text_input',
-          action_id: ActionId.typedName,
-          placeholder: { type: 'plain_text', text: clip(input.expected, 150) },
-        },
-      },
+      typedTargetInput(BlockId.typedName, ActionId.typedName, input),
       context('Nothing is recorded until the name matches.'),
     ],
   };
