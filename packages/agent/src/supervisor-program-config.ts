@@ -100,6 +100,20 @@ export function supervisordConfigCandidates(supervisorctl: readonly string[]): s
   return STANDARD_PATHS;
 }
 
+/** The config supervisord would read: the first candidate that can be read, with its includes. */
+function readFirstConfig(
+  supervisorctl: readonly string[],
+): { candidate: string; sections: { file: string; section: IniSection }[] } | undefined {
+  for (const candidate of supervisordConfigCandidates(supervisorctl)) {
+    try {
+      return { candidate, sections: readSections(candidate, new Set()) };
+    } catch {
+      // Missing or unreadable: supervisord would go on to the next place too.
+    }
+  }
+  return undefined;
+}
+
 const int = (value: string | undefined, fallback: number) => {
   const n = value === undefined ? Number.NaN : Number(value);
   return Number.isInteger(n) && n >= 0 ? n : fallback;
@@ -107,24 +121,18 @@ const int = (value: string | undefined, fallback: number) => {
 
 /** The program's limits from supervisord's config (its includes too); the defaults when none names it. */
 export function programLimits(supervisorctl: readonly string[], program: string): ProgramLimits {
-  for (const candidate of supervisordConfigCandidates(supervisorctl)) {
-    let sections: { file: string; section: IniSection }[];
-    try {
-      sections = readSections(candidate, new Set());
-    } catch {
-      continue;
-    }
-    const found = sections.find(({ section }) => section.name === `program:${program}`);
-    if (found === undefined) return { ...DEFAULTS, source: `supervisord defaults (${program} not in ${candidate})` };
-    const v = found.section.values;
-    return {
-      startsecs: int(v.get('startsecs'), DEFAULTS.startsecs),
-      startretries: int(v.get('startretries'), DEFAULTS.startretries),
-      stopwaitsecs: int(v.get('stopwaitsecs'), DEFAULTS.stopwaitsecs),
-      source: found.file,
-    };
-  }
-  return { ...DEFAULTS, source: 'supervisord defaults (no readable supervisord config)' };
+  const config = readFirstConfig(supervisorctl);
+  if (config === undefined) return { ...DEFAULTS, source: 'supervisord defaults (no readable supervisord config)' };
+  const found = config.sections.find(({ section }) => section.name === `program:${program}`);
+  if (found === undefined)
+    return { ...DEFAULTS, source: `supervisord defaults (${program} not in ${config.candidate})` };
+  const v = found.section.values;
+  return {
+    startsecs: int(v.get('startsecs'), DEFAULTS.startsecs),
+    startretries: int(v.get('startretries'), DEFAULTS.startretries),
+    stopwaitsecs: int(v.get('stopwaitsecs'), DEFAULTS.stopwaitsecs),
+    source: found.file,
+  };
 }
 
 /**
@@ -147,28 +155,21 @@ export type EventListenerSetup = { installed: true; section: string; file: strin
  * monitor's next round, and nothing says so.
  */
 export function eventListenerSetup(supervisorctl: readonly string[], spool: string): EventListenerSetup {
-  for (const candidate of supervisordConfigCandidates(supervisorctl)) {
-    let sections: { file: string; section: IniSection }[];
-    try {
-      sections = readSections(candidate, new Set());
-    } catch {
-      continue;
-    }
-    const listeners = sections.filter(({ section }) => section.name.startsWith('eventlistener:'));
-    const ours = listeners.find(({ section }) => (section.values.get('command') ?? '').includes(`--spool ${spool}`));
-    if (ours === undefined) {
-      const others = listeners.map(({ section }) => section.name).join(', ');
-      return {
-        installed: false,
-        why: `no [eventlistener:…] writes ${spool} in ${candidate}${others ? ` (has ${others})` : ''}`,
-      };
-    }
-    if (!(ours.section.values.get('events') ?? '').includes('PROCESS_STATE_FATAL'))
-      return {
-        installed: false,
-        why: `[${ours.section.name}] in ${ours.file} does not listen for PROCESS_STATE_FATAL`,
-      };
-    return { installed: true, section: ours.section.name, file: ours.file };
+  const config = readFirstConfig(supervisorctl);
+  if (config === undefined) return { installed: false, why: 'no readable supervisord config' };
+  const listeners = config.sections.filter(({ section }) => section.name.startsWith('eventlistener:'));
+  const ours = listeners.find(({ section }) => (section.values.get('command') ?? '').includes(`--spool ${spool}`));
+  if (ours === undefined) {
+    const others = listeners.map(({ section }) => section.name).join(', ');
+    return {
+      installed: false,
+      why: `no [eventlistener:…] writes ${spool} in ${config.candidate}${others ? ` (has ${others})` : ''}`,
+    };
   }
-  return { installed: false, why: 'no readable supervisord config' };
+  if (!(ours.section.values.get('events') ?? '').includes('PROCESS_STATE_FATAL'))
+    return {
+      installed: false,
+      why: `[${ours.section.name}] in ${ours.file} does not listen for PROCESS_STATE_FATAL`,
+    };
+  return { installed: true, section: ours.section.name, file: ours.file };
 }
