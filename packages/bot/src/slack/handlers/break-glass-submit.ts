@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { MIN_BREAK_GLASS_TEXT } from '../../domain/index.js';
-import type { TypedTarget } from '../../operations/approval-target.js';
 import { checkBreakInput } from '../../operations/break-glass.js';
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
 import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
-import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-request.js';
+import { beginSubmission, inputValue, readMeta, readTypedTarget, type ViewArgs } from './view-request.js';
 
 /**
  * The break-glass modal submitted. A short reason or a wrong target keeps the modal open with the
@@ -19,19 +17,14 @@ export async function onBreakGlassSubmit(ctx: SlackContext, args: ViewArgs): Pro
   const approvalId = String(readMeta(args.view.private_metadata)?.approvalId ?? '');
   const reason = inputValue(args, BlockId.breakGlassReason, ActionId.breakGlassReason) ?? '';
   const typed = inputValue(args, BlockId.breakGlassTarget, ActionId.breakGlassTarget) ?? '';
-  let target: TypedTarget | undefined;
-  try {
-    target = await ctx.ops.breakGlassTargetNow(approvalId);
-  } catch (error) {
-    // The store cannot be read: say so under the field, keep the modal, record nothing.
-    const ref = randomBytes(4).toString('hex');
-    ctx.logger.error({ err: error, ref }, 'could not check a break-glass form');
-    const text = `The bot cannot check this right now (ref ${ref}). Nothing ran; try again.`;
-    await args.ack({ response_action: 'errors', errors: { [BlockId.breakGlassTarget]: text } });
-    return;
-  }
+  const read = await readTypedTarget(ctx, args, () => ctx.ops.breakGlassTargetNow(approvalId), {
+    blockId: BlockId.breakGlassTarget,
+    form: 'a break-glass form',
+    nothing: 'Nothing ran',
+  });
+  if (!read.checked) return;
   // An unknown approval goes on to the core, which refuses it and says why.
-  const problem = target ? checkBreakInput(reason, typed, target) : undefined;
+  const problem = read.target ? checkBreakInput(reason, typed, read.target) : undefined;
   if (problem !== undefined) {
     const block = problem.field === 'reason' ? BlockId.breakGlassReason : BlockId.breakGlassTarget;
     await args.ack({ response_action: 'errors', errors: { [block]: problem.text } });

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
 import { showAnswer } from '../show-answer.js';
 import { guarded } from '../surface-errors.js';
-import type { TypedTarget } from '../../operations/approval-target.js';
-import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-request.js';
+import { beginSubmission, inputValue, readMeta, readTypedTarget, type ViewArgs } from './view-request.js';
 
 /**
  * The typed confirmation of a destructive approval. The name is checked against the step as the
@@ -15,21 +13,13 @@ import { beginSubmission, inputValue, readMeta, type ViewArgs } from './view-req
 export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs): Promise<void> {
   const approvalId = String(readMeta(args.view.private_metadata)?.approvalId ?? '');
   const typed = (inputValue(args, BlockId.typedName, ActionId.typedName) ?? '').trim();
-  let target: TypedTarget | undefined;
-  try {
-    target = await ctx.ops.approvalTargetNow(approvalId);
-  } catch (error) {
-    // The store cannot be read: say so under the field, keep the modal, record nothing.
-    const ref = randomBytes(4).toString('hex');
-    ctx.logger.error({ err: error, ref }, 'could not check a typed confirmation');
-    await args.ack({
-      response_action: 'errors',
-      errors: {
-        [BlockId.typedName]: `The bot cannot check this right now (ref ${ref}). Nothing was recorded; try again.`,
-      },
-    });
-    return;
-  }
+  const read = await readTypedTarget(ctx, args, () => ctx.ops.approvalTargetNow(approvalId), {
+    blockId: BlockId.typedName,
+    form: 'a typed confirmation',
+    nothing: 'Nothing was recorded',
+  });
+  if (!read.checked) return;
+  const target = read.target;
   if (target !== undefined && typed !== target.expected) {
     await args.ack({
       response_action: 'errors',

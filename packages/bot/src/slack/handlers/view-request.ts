@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
@@ -6,6 +6,7 @@ import { createHomeReply } from '../home/home-reply.js';
 import { createReply, type Reply } from '../reply.js';
 import { surfaceError } from '../surface-errors.js';
 import type { Origin } from '../../domain/index.js';
+import type { TypedTarget } from '../../operations/approval-target.js';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -76,4 +77,26 @@ export async function beginSubmission(ctx: SlackContext, args: ViewArgs): Promis
     origin: slackOrigin({ channel: meta.channel, threadTs: meta.threadTs, deliveryKey: `view:${view.id}`, requestId }),
     log,
   };
+}
+
+/**
+ * What a typed name is checked against, read from the store as it is now. When the store cannot be
+ * read, the error goes under the field with a reference (logged with it), the modal stays open and
+ * nothing is recorded: `checked: false`, the submission is already answered.
+ */
+export async function readTypedTarget(
+  ctx: SlackContext,
+  args: ViewArgs,
+  read: () => Promise<TypedTarget | undefined>,
+  field: { blockId: string; form: string; nothing: string },
+): Promise<{ checked: true; target: TypedTarget | undefined } | { checked: false }> {
+  try {
+    return { checked: true, target: await read() };
+  } catch (error) {
+    const ref = randomBytes(4).toString('hex');
+    ctx.logger.error({ err: error, ref }, `could not check ${field.form}`);
+    const text = `The bot cannot check this right now (ref ${ref}). ${field.nothing}; try again.`;
+    await args.ack({ response_action: 'errors', errors: { [field.blockId]: text } });
+    return { checked: false };
+  }
 }
