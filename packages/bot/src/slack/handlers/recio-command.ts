@@ -42,30 +42,16 @@ export async function onRecioCommand(ctx: SlackContext, { command, ack, respond,
   ctx.metrics?.observeAck('command', (performance.now() - started) / 1000);
   const log = ctx.logger.child({ requestId, user: command.user_id, channel: command.channel_id });
   const place = { channel: command.channel_id };
-  // A redelivered command carries the same trigger id, already used: its modal cannot open again.
-  const modal =
+  const opening =
     verb !== undefined
-      ? await openModalNow(
-          client,
-          command.trigger_id,
-          serviceModal(verb, ctx.ops.vocabulary.services, place, ctx.ops.appHosts()),
-          log,
-        )
+      ? serviceModal(verb, ctx.ops.vocabulary.services, place, ctx.ops.appHosts())
       : parsed.ok && isTaglessRollback(parsed.intent)
-        ? await openModalNow(
-            client,
-            command.trigger_id,
-            loadingModal('Roll back', 'Reading the release tags from the app host…'),
-            log,
-          )
+        ? loadingModal('Roll back', 'Reading the release tags from the app host…')
         : parsed.ok && isFilelessRestore(parsed.intent)
-          ? await openModalNow(
-              client,
-              command.trigger_id,
-              loadingModal('Restore a dump', 'Listing the dumps on the database host, local and offsite…'),
-              log,
-            )
+          ? loadingModal('Restore a dump', 'Listing the dumps on the database host, local and offsite…')
           : undefined;
+  // A redelivered command carries the same trigger id, already used: its modal cannot open again.
+  const modal = opening === undefined ? undefined : await openModalNow(client, command.trigger_id, opening, log);
   const reply = createReply({
     client,
     logger: log,
