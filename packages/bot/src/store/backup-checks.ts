@@ -21,15 +21,8 @@ export interface BackupChecksRepo {
   list(job?: BackupJob): Promise<BackupCheck[]>;
 }
 
-interface Row {
-  job: BackupJob;
-  host: string;
-  ok: boolean;
-  subject: string | null;
-  detail: string;
-  at: Date;
-  last_ok: Date | null;
-}
+/** A backup_checks row: the same fields, `lastOk` under its column's name. */
+type Row = Omit<BackupCheck, 'lastOk'> & { last_ok: Date | null };
 
 export function createBackupChecksRepo(db: Db): BackupChecksRepo {
   return {
@@ -49,15 +42,7 @@ export function createBackupChecksRepo(db: Db): BackupChecksRepo {
          WHERE $1::text IS NULL OR job = $1 ORDER BY job, host`,
         [job ?? null],
       );
-      return rows.map((r) => ({
-        job: r.job,
-        host: r.host,
-        ok: r.ok,
-        subject: r.subject,
-        detail: r.detail,
-        at: r.at,
-        lastOk: r.last_ok,
-      }));
+      return rows.map(({ last_ok, ...r }) => ({ ...r, lastOk: last_ok }));
     },
   };
 }
