@@ -9,7 +9,14 @@ import { installLine } from '@recio/agent/install/install-line';
 import { writeFileSafely } from '@recio/agent/install/safe-fs';
 import { registerInstallCommands } from '@recio/bot/cli/install-commands';
 import { resolveOnSecurePath } from '@recio/agent/install/sudo-rules';
-import { AGENT_ENTRY, generateKeyPair, startSshd, type Sshd, type SshKeyPair } from '../support/sshd.js';
+import {
+  AGENT_ENTRY,
+  generateKeyPair,
+  opensshClientArgs,
+  startSshd,
+  type Sshd,
+  type SshKeyPair,
+} from '../support/sshd.js';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
 import { ownedTempDir } from '../support/leftovers.js';
 
@@ -105,26 +112,7 @@ const ruleLines = (text: string) => text.split('\n').filter((l) => l.trim() !== 
 
 /** The OpenSSH client with the bot's key, as the bot's ssh transport would log in. */
 const ssh = (command: string) =>
-  execa(
-    'ssh',
-    [
-      '-i',
-      botKey.privateKeyPath,
-      '-p',
-      String(sshd!.port),
-      '-o',
-      `UserKnownHostsFile=${sshd!.knownHostsPath}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      `${user}@127.0.0.1`,
-      command,
-    ],
-    { reject: false, stdin: 'ignore' },
-  );
+  execa('ssh', [...opensshClientArgs(sshd!, botKey, user), command], { reject: false, stdin: 'ignore' });
 
 interface AgentLine {
   type: string;

@@ -47,6 +47,28 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+/**
+ * The OpenSSH client's argv to this sshd with its pinned known_hosts and one key, as an operator (or
+ * anyone holding the key) would use it; the remote command goes after it.
+ */
+export function opensshClientArgs(sshd: Sshd, key: SshKeyPair, user: string, address = '127.0.0.1'): string[] {
+  return [
+    '-i',
+    key.privateKeyPath,
+    '-p',
+    String(sshd.port),
+    '-o',
+    `UserKnownHostsFile=${sshd.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    `${user}@${address}`,
+  ];
+}
+
 /** `restrict,command="…"`: the agent as the forced command, exactly what `recio agent install-line` prints. */
 export function forcedCommandLine(publicKey: string, agentConfigPath: string): string {
   return `restrict,command="${process.execPath} ${AGENT_ENTRY} --config ${agentConfigPath}" ${publicKey}`;

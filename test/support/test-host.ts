@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import type { FleetHost } from '@recio/bot/config';
-import { generateKeyPair, forcedCommandLine, startSshd, type Sshd, type SshKeyPair } from './sshd.js';
+import {
+  generateKeyPair,
+  forcedCommandLine,
+  opensshClientArgs,
+  startSshd,
+  type Sshd,
+  type SshKeyPair,
+} from './sshd.js';
 import { startSupervisord, type Supervisord } from './supervisord.js';
 import { ensureTestUser, type TestUser } from './test-user.js';
 import { ownedTempDir } from './leftovers.js';
@@ -106,19 +113,5 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
  * holding the key) would use it; the remote command goes after it.
  */
 export function opensshArgs(host: TestHost, user = host.user.name, address = '127.0.0.1'): string[] {
-  return [
-    '-i',
-    host.clientKey.privateKeyPath,
-    '-p',
-    String(host.sshd.port),
-    '-o',
-    `UserKnownHostsFile=${host.sshd.knownHostsPath}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'IdentitiesOnly=yes',
-    `${user}@${address}`,
-  ];
+  return opensshClientArgs(host.sshd, host.clientKey, user, address);
 }
