@@ -11,7 +11,7 @@ import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { customDumpOf } from '../support/dumps.js';
-import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
+import { dbSection, injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
 
 let db: TestDatabase;
 let host: TestHost;
@@ -41,17 +41,7 @@ beforeAll(async () => {
   );
   await db.query("INSERT INTO trades (symbol) SELECT 'T' || n FROM generate_series(1, 4) n");
   await db.query('INSERT INTO btc_price_log SELECT now(), n FROM generate_series(1, 7) n');
-  host = await startTestHost({
-    agentConfig: {
-      db: {
-        psql: db.psql,
-        pgDump: db.pgDump,
-        pgRestore: db.pgRestore,
-        expectedTables: ['trades', 'btc_price_log'],
-        scratch: db.scratch,
-      },
-    },
-  });
+  host = await startTestHost({ agentConfig: { db: dbSection(db, ['trades', 'btc_price_log']) } });
   remote = join(host.dir, 'offsite-remote');
   await mkdir(remote);
   await chmod(remote, 0o777);

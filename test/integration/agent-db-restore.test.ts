@@ -7,23 +7,16 @@ import { AgentConfigSchema } from '@recio/agent/agent-config';
 import { parseToc, tablesOf } from '@recio/agent/pg-toc';
 import { LocalTransport } from '@recio/bot/hosts/local-transport';
 import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
-import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { createTestDatabase, rowCountsByTable, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { customDumpOf, recordHash } from '../support/dumps.js';
-import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
+import { dbSection, injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
 
 let db: TestDatabase;
 let host: TestHost;
 let transport: SshTransport;
 
-const counts = async () => {
-  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map(
-    (r) => r.tablename as string,
-  );
-  const out: Record<string, number> = {};
-  for (const t of tables) out[t] = Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
-  return out;
-};
+const counts = () => rowCountsByTable(db);
 const safetyDumps = async () =>
   (await readdir(host.backupsDir)).filter((f) => f.startsWith('pre-restore_') && f.endsWith('.sql')).sort();
 const symbols = async () =>
@@ -55,17 +48,7 @@ beforeAll(async () => {
   await db.query(
     "INSERT INTO btc_price_log SELECT now() - n * interval '1 minute', 97000 + n FROM generate_series(1, 5) n",
   );
-  host = await startTestHost({
-    agentConfig: {
-      db: {
-        psql: db.psql,
-        pgDump: db.pgDump,
-        pgRestore: db.pgRestore,
-        expectedTables: ['trades', 'btc_price_log'],
-        scratch: db.scratch,
-      },
-    },
-  });
+  host = await startTestHost({ agentConfig: { db: dbSection(db, ['trades', 'btc_price_log']) } });
   transport = transportTo(host);
 });
 

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { SshTransport } from '@recio/bot/hosts/ssh-transport';
+import type { TestDatabase } from '../support/pg-database.js';
 import { opensshArgs, type TestHost } from '../support/test-host.js';
 
 /** A transport to a test host's agent, as the bot opens it. */
@@ -12,6 +13,11 @@ export function transportTo(host: TestHost): SshTransport {
     connectTimeoutMs: 3_000,
     commandTimeoutMs: 60_000,
   });
+}
+
+/** The agent config's db section reaching a test database: its clients, the tables a dump must hold, scratch. */
+export function dbSection(db: TestDatabase, expectedTables: string[]) {
+  return { psql: db.psql, pgDump: db.pgDump, pgRestore: db.pgRestore, expectedTables, scratch: db.scratch };
 }
 
 /**

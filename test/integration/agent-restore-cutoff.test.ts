@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SshTransport } from '@recio/bot/hosts/ssh-transport';
-import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { createTestDatabase, rowCountsByTable, type TestDatabase } from '../support/pg-database.js';
 import { startTestHost, type TestHost } from '../support/test-host.js';
 import { until } from '../support/monitor-fixture.js';
-import { transportTo } from './agent-harness.js';
+import { dbSection, transportTo } from './agent-harness.js';
 import type { Hosts } from '@recio/bot/hosts/fleet-hosts';
 import type { HostResult } from '@recio/bot/hosts/transport';
 import { explainCutOff } from '@recio/bot/runbooks/restore-cutoff';
@@ -16,14 +16,7 @@ let host: TestHost;
 let transport: SshTransport;
 let dump: string;
 
-const counts = async () => {
-  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map(
-    (r) => r.tablename as string,
-  );
-  const out: Record<string, number> = {};
-  for (const t of tables) out[t] = Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
-  return out;
-};
+const counts = () => rowCountsByTable(db);
 
 /** The pg_restore processes working on `path`, from /proc (the agent's children, or orphans). */
 async function pgRestoresOf(path: string): Promise<number[]> {
@@ -49,17 +42,7 @@ beforeAll(async () => {
       SELECT 'T' || n, now() - interval '1 hour', now() - interval '1 hour' FROM generate_series(1, 4) n;
     INSERT INTO btc_price_log SELECT now() - interval '1 hour', 97000 + n FROM generate_series(1, 5) n;
     INSERT INTO notes VALUES ('kept'); INSERT INTO positions VALUES (1, now() - interval '1 hour')`);
-  host = await startTestHost({
-    agentConfig: {
-      db: {
-        psql: db.psql,
-        pgDump: db.pgDump,
-        pgRestore: db.pgRestore,
-        expectedTables: ['trades'],
-        scratch: db.scratch,
-      },
-    },
-  });
+  host = await startTestHost({ agentConfig: { db: dbSection(db, ['trades']) } });
   transport = transportTo(host);
   const created = await transport.run({ action: 'backup.create', params: {} });
   expect(created.ok).toBe(true);

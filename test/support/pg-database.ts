@@ -80,3 +80,13 @@ export async function createTestDatabase(prefix = 'recio_test'): Promise<TestDat
     },
   };
 }
+
+/** Each table of the public schema with its number of rows, by name. */
+export async function rowCountsByTable(db: Pick<TestDatabase, 'query'>): Promise<Record<string, number>> {
+  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map(
+    (r) => r.tablename as string,
+  );
+  const out: Record<string, number> = {};
+  for (const t of tables) out[t] = Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
+  return out;
+}
