@@ -2,9 +2,7 @@ import { MIN_BREAK_GLASS_TEXT } from '../../domain/index.js';
 import { checkBreakInput } from '../../operations/break-glass.js';
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
-import { showAnswer } from '../show-answer.js';
-import { guarded } from '../surface-errors.js';
-import { beginSubmission, inputValue, readMeta, readTypedTarget, type ViewArgs } from './view-request.js';
+import { inputValue, readMeta, readTypedTarget, submitToCore, type ViewArgs } from './view-request.js';
 
 /**
  * The break-glass modal submitted. A short reason or a wrong target keeps the modal open with the
@@ -31,13 +29,9 @@ export async function onBreakGlassSubmit(ctx: SlackContext, args: ViewArgs): Pro
     await auditInvalid(ctx, args, `approval:${approvalId.slice(0, 40)}`, `break_glass_${problem.field}`);
     return;
   }
-  await args.ack();
-  const request = await beginSubmission(ctx, args);
-  if (request === undefined) return;
-  await guarded(request.reply, request.log, async () => {
-    const actor = await ctx.ops.actorFor(request.user);
-    await showAnswer(await ctx.ops.breakGlass(approvalId, { reason, typed }, actor, request.origin), request.reply);
-  });
+  await submitToCore(ctx, args, (actor, request) =>
+    ctx.ops.breakGlass(approvalId, { reason, typed }, actor, request.origin),
+  );
 }
 
 /** The review modal submitted: the core checks the role, that it is not the breaker's, and the note. */
@@ -50,14 +44,9 @@ export async function onReviewBreakGlassSubmit(ctx: SlackContext, args: ViewArgs
     await auditInvalid(ctx, args, `break_glass:${id.slice(0, 40)}`, 'review_note_too_short');
     return;
   }
-  await args.ack();
-  const request = await beginSubmission(ctx, args);
-  if (request === undefined) return;
-  await guarded(request.reply, request.log, async () => {
-    const id = String(request.meta.breakGlassId ?? '');
-    const actor = await ctx.ops.actorFor(request.user);
-    await showAnswer(await ctx.ops.reviewBreakGlass(id, note, actor, request.origin), request.reply);
-  });
+  await submitToCore(ctx, args, (actor, request) =>
+    ctx.ops.reviewBreakGlass(String(request.meta.breakGlassId ?? ''), note, actor, request.origin),
+  );
 }
 
 /** A form refused as bad input: audited, and not claimed (the corrected form is the same view). */

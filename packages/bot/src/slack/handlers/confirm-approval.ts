@@ -1,8 +1,6 @@
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
-import { showAnswer } from '../show-answer.js';
-import { guarded } from '../surface-errors.js';
-import { beginSubmission, inputValue, readMeta, readTypedTarget, type ViewArgs } from './view-request.js';
+import { inputValue, readMeta, readTypedTarget, submitToCore, type ViewArgs } from './view-request.js';
 
 /**
  * The typed confirmation of a destructive approval. The name is checked against the step as the
@@ -29,11 +27,7 @@ export async function onConfirmApprovalSubmit(ctx: SlackContext, args: ViewArgs)
     });
     return;
   }
-  await args.ack();
-  const request = await beginSubmission(ctx, args);
-  if (request === undefined) return;
-  await guarded(request.reply, request.log, async () => {
-    const actor = await ctx.ops.actorFor(request.user);
-    await showAnswer(await ctx.ops.decideApproval(approvalId, 'approved', actor, request.origin), request.reply);
-  });
+  await submitToCore(ctx, args, (actor, request) =>
+    ctx.ops.decideApproval(approvalId, 'approved', actor, request.origin),
+  );
 }

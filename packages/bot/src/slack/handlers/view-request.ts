@@ -4,9 +4,11 @@ import type { Logger } from '../../observability/logger.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createHomeReply } from '../home/home-reply.js';
 import { createReply, type Reply } from '../reply.js';
-import { surfaceError } from '../surface-errors.js';
-import type { Origin } from '../../domain/index.js';
+import { showAnswer } from '../show-answer.js';
+import { guarded, surfaceError } from '../surface-errors.js';
+import type { Actor, Origin } from '../../domain/index.js';
 import type { TypedTarget } from '../../operations/approval-target.js';
+import type { Answer } from '../../operations/types.js';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -99,4 +101,22 @@ export async function readTypedTarget(
     await args.ack({ response_action: 'errors', errors: { [field.blockId]: text } });
     return { checked: false };
   }
+}
+
+/**
+ * The end of a submission whose fields passed: ack, claim the delivery once, then ask the core as
+ * the submitter and show its answer; a failure is told to the person by the guard.
+ */
+export async function submitToCore(
+  ctx: SlackContext,
+  args: ViewArgs,
+  ask: (actor: Actor, request: ViewRequest) => Promise<Answer>,
+): Promise<void> {
+  await args.ack();
+  const request = await beginSubmission(ctx, args);
+  if (request === undefined) return;
+  await guarded(request.reply, request.log, async () => {
+    const actor = await ctx.ops.actorFor(request.user);
+    await showAnswer(await ask(actor, request), request.reply);
+  });
 }
