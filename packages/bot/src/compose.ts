@@ -25,6 +25,7 @@ import type { Drills } from './operations/types.js';
 import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
+import { scenariosRestoringDump } from './runbooks/picked-dump.js';
 import { checkRestartOrder } from './runbooks/restart-order.js';
 import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
@@ -371,6 +372,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
       logger,
       metrics,
       onSent: (message) => signals.emit('sent', message),
+      restoringDump: scenariosRestoringDump(core.runbooks),
     });
     signals.on('outbox', () => publisher.wake());
     const app = createSlackApp({

@@ -314,8 +314,34 @@ export class IncidentDesk {
     return { type: 'text', text: changed ? `Acknowledged: ${incident.title}.` : `Already ${incident.status}${by}.` };
   }
 
-  /** "Run recovery": the incident's runbook, in its thread. A double click lands on the same run. */
-  async runRecovery(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
+  /**
+   * "Run recovery": the incident's runbook, in its thread. A double click lands on the same run.
+   * `picked.file`: the dump a person chose in Run recovery's picker, bound as the restore step's
+   * file (without it, the newest dump is bound when the approval is asked, as for the drills).
+   */
+  async runRecovery(incidentId: string, actor: Actor, origin: Origin, picked: { file?: string } = {}): Promise<Answer> {
+    const incident = await this.recoverable(incidentId, actor, origin);
+    if ('type' in incident) return incident;
+    if (incident.status === 'open') await this.acknowledge(incident.id, actor, origin);
+    const { scenario } = incident;
+    const finished = await this.finishedRuns(incident, scenario);
+    const value = (incident.detail as { value?: string }).value;
+    const where = this.inThread(incident, origin, `recovery:${finished}`);
+    return this.deps.runs.runRunbook(scenario, value, false, actor, where, {
+      incidentId: incident.id,
+      ...(picked.file === undefined ? {} : { restoreFile: picked.file }),
+    });
+  }
+
+  /**
+   * The incident, if this actor may run its recovery and it has a runbook; otherwise the answer
+   * that says why (a refusal audited). Run recovery's dump picker asks before it lists anything.
+   */
+  async recoverable(
+    incidentId: string,
+    actor: Actor,
+    origin: Origin,
+  ): Promise<(Incident & { scenario: string }) | Answer> {
     const incident = await this.guard(incidentId, actor, 'operate', origin);
     if ('type' in incident) return incident;
     if (incident.scenario === null)
@@ -323,11 +349,7 @@ export class IncidentDesk {
         type: 'text',
         text: 'This incident has no matching runbook: run one with `/recio run <scenario>` in the thread.',
       };
-    if (incident.status === 'open') await this.acknowledge(incident.id, actor, origin);
-    const finished = await this.finishedRuns(incident, incident.scenario);
-    const value = (incident.detail as { value?: string }).value;
-    const where = this.inThread(incident, origin, `recovery:${finished}`);
-    return this.deps.runs.runRunbook(incident.scenario, value, false, actor, where, { incidentId: incident.id });
+    return { ...incident, scenario: incident.scenario };
   }
 
   async openChecklist(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {

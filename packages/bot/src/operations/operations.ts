@@ -1,4 +1,5 @@
 import { dumpChoices, restoreRequest } from './restore-requests.js';
+import { recoverFromDump, recoveryDumps } from './recovery-dumps.js';
 import { isRecioError } from '@recio/protocol/errors';
 import type { Access, Denial } from '../access/access.js';
 import { PERMISSION_OF, type Permission } from '../access/roles.js';
@@ -261,6 +262,16 @@ export class Operations {
 
   runRecovery(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
     return this.deps.incidents.runRecovery(incidentId, actor, origin);
+  }
+
+  /** Run recovery's dump picker: the dumps, once the desk lets this person run the incident's recovery. */
+  recoveryDumps(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {
+    return recoveryDumps(this.deps, incidentId, actor, origin);
+  }
+
+  /** Run recovery with the dump picked (checked against the listing), bound to the restore step. */
+  recoverFromDump(incidentId: string, file: string | undefined, actor: Actor, origin: Origin): Promise<Answer> {
+    return recoverFromDump(this.deps, incidentId, file, actor, origin);
   }
 
   openChecklist(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {

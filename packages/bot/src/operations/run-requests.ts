@@ -3,6 +3,7 @@ import type { Actor, Origin } from '../domain/index.js';
 import type { Vocabulary } from '../intents/intent.js';
 import type { RunEngine, StartRunInput } from '../runbooks/engine.js';
 import type { Runbooks } from '../runbooks/loader.js';
+import { withPickedDump } from '../runbooks/picked-dump.js';
 import { type FleetView, planRun, type RunParams } from '../runbooks/plan.js';
 import type { Store } from '../store/index.js';
 import type { Answer } from './types.js';
@@ -40,7 +41,7 @@ export class RunRequests {
     dryRun: boolean,
     actor: Actor,
     origin: Origin,
-    extra: { incidentId?: string } = {},
+    extra: { incidentId?: string; restoreFile?: string } = {},
   ): Promise<Answer> {
     const runbook = this.deps.runbooks.get(scenario);
     if (runbook === undefined) throw new RecioError(ErrorCode.NotFound, `no runbook "${scenario}"`);
@@ -52,10 +53,12 @@ export class RunRequests {
     if (isService && value !== undefined && !this.deps.vocabulary.services.includes(value)) {
       throw new RecioError(ErrorCode.UnknownService, `unknown service \`${value}\``);
     }
-    const steps = planRun(runbook, values, this.deps.fleet);
+    const planned = planRun(runbook, values, this.deps.fleet);
+    const { restoreFile, ...tie } = extra;
+    const steps = restoreFile === undefined ? planned : withPickedDump(planned, restoreFile, scenario);
     const title = `${runbook.title}${value ? ` (${value})` : ''}`;
     const params = { ...values, ...(runbook.parallel ? { parallel: true } : {}) };
-    return this.start({ scenario, title, steps, params, dryRun, ...extra }, actor, origin);
+    return this.start({ scenario, title, steps, params, dryRun, ...tie }, actor, origin);
   }
 
   async start(request: RunRequest, actor: Actor, origin: Origin): Promise<Answer> {

@@ -19,6 +19,8 @@ export const ActionId = {
   cancelRun: 'recio_run_cancel',
   ackIncident: 'recio_incident_ack',
   runRecovery: 'recio_incident_recover',
+  /** Run recovery when the incident's runbook restores a dump: opens the dump picker first. */
+  runRecoveryPickDump: 'recio_incident_recover_pick_dump',
   openChecklist: 'recio_incident_checklist',
   resolveIncident: 'recio_incident_resolve',
   rootCause: 'recio_incident_root_cause',
@@ -46,6 +48,8 @@ export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 export const CallbackId = {
   rollbackModal: 'recio_rollback_modal',
   restoreModal: 'recio_restore_modal',
+  /** Run recovery's dump picker (an incident whose runbook has a db.restore step). */
+  recoveryDumpModal: 'recio_recovery_dump_modal',
   serviceModal: 'recio_service_modal',
   confirmApprovalModal: 'recio_confirm_approval_modal',
   rootCauseModal: 'recio_root_cause_modal',

@@ -16,12 +16,23 @@ export interface Rendered {
   file?: { filename: string; title: string; content: string };
 }
 
+/** What rendering needs beyond the store. */
+export interface RenderOptions {
+  now?: Date;
+  /** The scenarios whose runbook restores a dump: their Run recovery opens the dump picker. */
+  restoringDump?: ReadonlySet<string> | undefined;
+}
+
 /**
  * What an outbox row says, rendered from the store as it is NOW (not as it was when the row was
  * written): an update that waited behind a rate limit shows the latest state, so coalesced
  * updates lose nothing. Rows without a typed event say their own text.
  */
-export async function renderOutbox(store: Store, message: OutboxMessage, now = new Date()): Promise<Rendered> {
+export async function renderOutbox(
+  store: Store,
+  message: OutboxMessage,
+  { now = new Date(), restoringDump }: RenderOptions = {},
+): Promise<Rendered> {
   const event = message.payload.event as Record<string, unknown> | undefined;
   const own: Rendered = {
     text: fallbackText(message.payload.text),
@@ -73,7 +84,8 @@ export async function renderOutbox(store: Store, message: OutboxMessage, now = n
   if (event.type === 'incident' && typeof event.incidentId === 'string') {
     const incident = await store.incidents.get(event.incidentId);
     if (incident === undefined) return own;
-    return renderIncidentParent(incident, breakGlassMark(await store.breakGlass.forIncident(incident.id)));
+    const mark = breakGlassMark(await store.breakGlass.forIncident(incident.id));
+    return renderIncidentParent(incident, mark, restoringDump);
   }
   return own;
 }

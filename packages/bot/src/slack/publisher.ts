@@ -26,6 +26,8 @@ export interface PublisherDeps {
    * own and nothing more — how the publisher worked before; the bench measures both.
    */
   updateBudget?: UpdateBudgetOptions | false;
+  /** The scenarios whose runbook restores a dump (scenariosRestoringDump): their Run recovery opens the picker. */
+  restoringDump?: ReadonlySet<string>;
 }
 
 export interface Publisher {
@@ -94,7 +96,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           if (wait > 0) return await defer(message, wait, "the workspace's chat.update budget");
         }
       }
-      const rendered = await renderOutbox(store, message);
+      const rendered = await renderOutbox(store, message, { restoringDump: deps.restoringDump });
       let outcome: Awaited<ReturnType<typeof sendOutbox>>;
       try {
         outcome = await sendOutbox(client, store, message, rendered);

@@ -29,6 +29,7 @@ const BUTTONS: ReadonlySet<string> = new Set([
   ActionId.cancelRun,
   ActionId.ackIncident,
   ActionId.runRecovery,
+  ActionId.runRecoveryPickDump,
   ActionId.openChecklist,
   ActionId.resolveIncident,
   ActionId.rootCause,
@@ -53,6 +54,7 @@ const INPUTS: ReadonlySet<string> = new Set([
 const SUBMISSIONS: ReadonlySet<string> = new Set([
   CallbackId.rollbackModal,
   CallbackId.restoreModal,
+  CallbackId.recoveryDumpModal,
   CallbackId.serviceModal,
   CallbackId.confirmApprovalModal,
   CallbackId.rootCauseModal,

@@ -47,12 +47,25 @@ export function renderMergedReply(cause: Incident): string {
 }
 
 /**
+ * Run recovery: when the incident's runbook restores a dump (`restoring`, from the runbooks as
+ * loaded), the button opens the dump picker first; otherwise it starts the runbook at once.
+ */
+export function recoveryButton(incident: Incident, restoring: ReadonlySet<string> = new Set()) {
+  const id = restoring.has(incident.scenario ?? '') ? ActionId.runRecoveryPickDump : ActionId.runRecovery;
+  return button('Run recovery', id, incident.id);
+}
+
+/**
  * An incident's parent message — the thread everything after it goes into: what failed, where,
  * since when, how bad, and its buttons (Acknowledge while open, Resolve once mitigated, Run
  * recovery when a runbook matches, Open checklist). A resolved incident keeps its facts and only
  * offers the system_architect's root cause and follow-ups.
  */
-export function renderIncidentParent(incident: Incident, mark?: string): { text: string; blocks: Block[] } {
+export function renderIncidentParent(
+  incident: Incident,
+  mark?: string,
+  restoring?: ReadonlySet<string>,
+): { text: string; blocks: Block[] } {
   const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
   const resolvedBy = incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : '';
   const resolvedAt = incident.resolvedAt ? ` at ${slackTime(incident.resolvedAt)}` : '';
@@ -120,7 +133,7 @@ export function renderIncidentParent(incident: Incident, mark?: string): { text:
         ...(incident.status === 'mitigated'
           ? [button('Resolve', ActionId.resolveIncident, incident.id, 'primary')]
           : []),
-        ...(incident.scenario ? [button('Run recovery', ActionId.runRecovery, incident.id)] : []),
+        ...(incident.scenario ? [recoveryButton(incident, restoring)] : []),
         button('Open checklist', ActionId.openChecklist, incident.id),
       ]),
     );

@@ -1,4 +1,4 @@
-import type { ModalView, PlainTextOption } from '@slack/types';
+import type { InputBlock, ModalView, PlainTextOption } from '@slack/types';
 import { dumpLabel } from '../../operations/dump-lines.js';
 import type { DumpChoice } from '../../operations/restore-requests.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
@@ -9,6 +9,31 @@ const plain = (text: string, max: number) => ({ type: 'plain_text' as const, tex
 
 function option(dump: DumpChoice, now: number): PlainTextOption {
   return { text: plain(dumpLabel(dump, now), Limits.optionText), value: dump.file };
+}
+
+/**
+ * The dump select both pickers share: one line per dump (time UTC, age, size, where, restore
+ * test), newest first, starting on the newest local dump whose restore test did not fail.
+ */
+export function dumpSelect(
+  dumps: readonly DumpChoice[],
+  now: number,
+): { block: InputBlock; local: number; offsiteOnly: number } {
+  const listed = dumps.slice(0, Limits.optionsPerSelect);
+  const preselect = listed.find((d) => d.where === 'local' && d.tested?.ok !== false) ?? listed[0];
+  const offsiteOnly = listed.filter((d) => d.where === 'offsite').length;
+  const block: InputBlock = {
+    type: 'input',
+    block_id: BlockId.dump,
+    label: plain('Dump (time UTC · age · size · where · restore test)', 2000),
+    element: {
+      type: 'static_select',
+      action_id: ActionId.dumpSelect,
+      options: listed.map((d) => option(d, now)),
+      ...(preselect ? { initial_option: option(preselect, now) } : {}),
+    },
+  };
+  return { block, local: listed.length - offsiteOnly, offsiteOnly };
 }
 
 /**
@@ -23,9 +48,7 @@ export function restoreModal(
   warning?: string,
   now = Date.now(),
 ): ModalView {
-  const listed = dumps.slice(0, Limits.optionsPerSelect);
-  const preselect = listed.find((d) => d.where === 'local' && d.tested?.ok !== false) ?? listed[0];
-  const offsiteOnly = listed.filter((d) => d.where === 'offsite').length;
+  const { block, local, offsiteOnly } = dumpSelect(dumps, now);
   return {
     type: 'modal',
     callback_id: CallbackId.restoreModal,
@@ -35,20 +58,10 @@ export function restoreModal(
     close: plain('Cancel', Limits.viewTitle),
     blocks: [
       section(
-        `Dumps on \`${escapeText(host)}\`: ${listed.length - offsiteOnly} local, ${offsiteOnly} only offsite. ` +
+        `Dumps on \`${escapeText(host)}\`: ${local} local, ${offsiteOnly} only offsite. ` +
           'A second lead_operator approves after seeing the exact file and what it rewinds.',
       ),
-      {
-        type: 'input',
-        block_id: BlockId.dump,
-        label: plain('Dump (time UTC · age · size · where · restore test)', 2000),
-        element: {
-          type: 'static_select',
-          action_id: ActionId.dumpSelect,
-          options: listed.map((d) => option(d, now)),
-          ...(preselect ? { initial_option: option(preselect, now) } : {}),
-        },
-      },
+      block,
       {
         type: 'input',
         block_id: BlockId.tables,
