@@ -1,6 +1,7 @@
-import { existsSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WebClient } from '@slack/web-api';
 import { dateOfDump } from '@recio/bot/runbooks/restore-choice';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { breakScenario, DROPPED_TABLE } from '@recio/sandbox/index';
@@ -14,9 +15,10 @@ import { ALICE, BOB, OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * §1.1 PostgreSQL failure, the corrupted-database branch, end to end: kalshi_market_snapshots is
- * dropped in the sandbox → the monitor opens the incident → a lead_operator runs the recovery →
- * the restore waits for a SECOND lead_operator, who approves by typing the dump's date → only the
- * dropped table is restored from the nightly dump (today's prices stay) and the plan's four dependents
+ * dropped in the sandbox → the monitor opens the incident → a lead_operator runs the recovery,
+ * picking an older dump than the newest in Run recovery's picker → the restore waits for a SECOND
+ * lead_operator, who approves by typing that dump's date → only the dropped table is restored from
+ * it (today's prices stay) and the plan's four dependents
  * restarted → checklist green → Resolve → report.
  * The plan makes a person type 4 commands, plus the psql restore.
  */
@@ -28,6 +30,9 @@ let incidentId: string;
 let parent: MessageRecord;
 let before: Record<string, ProgramFact>;
 let brokeAt: Date;
+/** An older local dump (last night's bytes under an older date): picked, so not the one bound by default. */
+const PICKED = 'db_2026-01-02.sql';
+const RESTORE_TITLE = `Restore from ${PICKED} (picked)`;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -52,16 +57,73 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     t.detected = performance.now();
     expect(readable(parent)).toContain(`Database tables missing on sbx1: ${DROPPED_TABLE}`);
     expect(readable(parent)).toContain('runbook `postgres-failure`');
-    expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]);
+    // The runbook restores a dump: Run recovery opens the dump picker first.
+    expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.runRecoveryPickDump, ActionId.openChecklist]);
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
+  });
+
+  test('Run recovery opens the dump picker; a dump not listed is refused and audited, nothing starts', async () => {
+    // A second local dump, older than the nightly one, as the agent's own files are (owner, hash record).
+    const newest = readdirSync(stack.sandbox.backupsDir)
+      .filter((f) => /^db_.*\.sql$/.test(f))
+      .sort()
+      .at(-1)!;
+    const owner = statSync(stack.sandbox.backupsDir);
+    writeFileSync(join(stack.sandbox.backupsDir, PICKED), readFileSync(join(stack.sandbox.backupsDir, newest)));
+    const hash = readFileSync(join(stack.sandbox.backupsDir, `${newest}.sha256`), 'utf8').replace(newest, PICKED);
+    writeFileSync(join(stack.sandbox.backupsDir, `${PICKED}.sha256`), hash);
+    for (const f of [PICKED, `${PICKED}.sha256`]) chownSync(join(stack.sandbox.backupsDir, f), owner.uid, owner.gid);
+
+    await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
+    const picker = await ops.openRecoveryPicker(ALICE, parent);
+    const options = optionsOf(picker.view.blocks);
+    expect(options.map((o) => o.value)).toEqual([newest, PICKED]);
+    expect(options[0]!.text).toMatch(
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} · [\d.]+ (min|h) · [\d.]+ (KiB|MiB) · local(\+offsite)? · (untested|tested ok)$/,
+    );
+    expect(options[1]!.text).toMatch(/^2026-01-0[12] \d{2}:\d{2} · \d+ days · [\d.]+ (KiB|MiB) · local · untested$/);
+    expect(initialOf(picker.view.blocks)).toBe(newest);
+    expect(readable({ text: '', blocks: picker.view.blocks as unknown[] })).toContain(
+      "The dump is used only if the runbook's `\\dt` check finds tables missing",
+    );
+    expect(JSON.parse(String(picker.view.private_metadata))).toMatchObject({ channel: OPS, incidentId });
+
+    // A forged form (what a tampered client could send): one more option, a name the host does not list.
+    const forged = 'db_2026-01-03.sql';
+    const bot = new WebClient(stack.slack.tokens.bot, { slackApiUrl: stack.slack.apiUrl });
+    const shown = picker.view as { blocks: Array<{ element?: { options?: unknown[] } }> } & Record<string, unknown>;
+    const blocks = shown.blocks.map((b) =>
+      b.element?.options ? { ...b, element: { ...b.element, options: [...b.element.options, option(forged)] } } : b,
+    );
+    const { title, submit, close, callback_id, private_metadata } = shown;
+    await bot.views.update({
+      view_id: picker.id,
+      view: { type: 'modal', title, submit, close, callback_id, private_metadata, blocks } as never,
+    });
+    await ops.pickDump(ALICE, forged);
+    await eventually(
+      () => expect(ops.answersTo(ALICE).at(-1)).toContain(`\`${forged}\` is not a dump the database host offers`),
+      60_000,
+    );
+    expect(ops.answersTo(ALICE).at(-1)).toContain('Nothing was started.');
+    const refused = await stack.storeDb.query(
+      `SELECT actor, target, detail FROM audit_log WHERE action = 'request.refused' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(refused.rows[0]).toMatchObject({
+      actor: ALICE,
+      target: `incident:${incidentId}`,
+      detail: expect.objectContaining({ reason: 'unknown_dump', file: forged }),
+    });
+    expect(await ops.runsOf(incidentId)).toEqual([]);
+    expect((await stack.storeDb.query(`SELECT id FROM runs WHERE scenario = 'postgres-failure'`)).rows).toEqual([]);
   });
 
   test(
     'Run recovery: the database answers, \\dt misses the table, ' + 'and the restore waits for a second lead_operator',
     async () => {
-      await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
-      await ops.click(ALICE, parent, ActionId.runRecovery, 'Run recovery');
-      const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
+      await ops.openRecoveryPicker(ALICE, parent);
+      await ops.pickDump(ALICE, PICKED);
+      const approval = await ops.replyWithButton(parent, RESTORE_TITLE, ActionId.approve);
       expect(readable(approval)).toContain(`<@${ALICE}> asks to run`);
       expect(readable(approval)).toContain('`db.restore` on `sbx1`');
       const [run] = await ops.runsOf(incidentId);
@@ -70,7 +132,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
         ['Check the PostgreSQL service', 'succeeded'],
         ['Restart PostgreSQL (it was down)', 'skipped'],
         ['Validate DB integrity (\\dt shows the expected tables)', 'failed'],
-        ['Restore from the latest backup', 'awaiting_approval'],
+        [RESTORE_TITLE, 'awaiting_approval'],
       ]);
       // The one who asked cannot approve it: a second person is the point.
       await stack.slack.deliver.click({ user: ALICE, channel: OPS, ts: approval.ts, actionId: ActionId.approve });
@@ -79,23 +141,22 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     },
   );
 
-  test("bob approves by typing the dump's date; only the dropped table is restored, today's prices stay; " +
+  test("bob approves by typing the picked dump's date; only the dropped table is restored, today's prices stay; " +
     'the four dependents restarted', async () => {
-    const approval = await ops.replyWithButton(parent, 'Restore from the latest backup', ActionId.approve);
-    // The approval was bound to the newest dump when it was asked for: its name and SHA-256.
-    const dumps = readdirSync(stack.sandbox.backupsDir).filter((f) => /^db_.*\.sql$/.test(f));
-    const newest = dumps.sort().at(-1)!;
-    const sha256 = readFileSync(join(stack.sandbox.backupsDir, `${newest}.sha256`), 'utf8').split(' ')[0];
+    const approval = await ops.replyWithButton(parent, RESTORE_TITLE, ActionId.approve);
+    // The approval was bound to the picked dump, not the newest, when it was asked for: its name and SHA-256.
+    const picked = PICKED;
+    const sha256 = readFileSync(join(stack.sandbox.backupsDir, `${picked}.sha256`), 'utf8').split(' ')[0];
     // Prices written since the break (so after the dump): a full restore would take them away.
     const pricesSinceBreak = await rowsSince(stack.sandbox, 'btc_price_log', brokeAt);
     expect(pricesSinceBreak).toBeGreaterThan(0);
     // What Bob sees before typing the date: the exact file (name, size, SHA-256), and what it rewinds.
     const shown = readable(stack.slack.state.message(OPS, approval.ts)!);
-    expect(shown).toContain(`*File:* \`${newest}\``);
+    expect(shown).toContain(`*File:* \`${picked}\``);
     expect(shown).toContain(`*SHA-256:* \`${sha256}\``);
     expect(shown).toContain(`*Missing now:* \`${DROPPED_TABLE}\``);
     expect(shown).toContain(`Restores only \`${DROPPED_TABLE}\``);
-    await ops.approve(BOB, approval, dateOfDump(newest)!);
+    await ops.approve(BOB, approval, dateOfDump(picked)!);
     await eventually(() =>
       expect(readable(stack.slack.state.message(OPS, approval.ts)!)).toContain(`Approved by <@${BOB}>`),
     );
@@ -103,7 +164,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     expect(run.state, await ops.describeRun(run)).toBe('succeeded');
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(true);
     const restore = (await stack.bot.core.store.runs.steps(run.id)).find((s) => s.action === 'db.restore')!;
-    expect(restore.params).toEqual({ file: newest, sha256, tables: [DROPPED_TABLE] });
+    expect(restore.params).toEqual({ file: picked, sha256, tables: [DROPPED_TABLE] });
     expect((restore.result as { data: { scope: string } }).data.scope).toBe('tables');
     expect(await rowsSince(stack.sandbox, 'btc_price_log', brokeAt)).toBeGreaterThanOrEqual(pricesSinceBreak);
     // Yesterday's snapshots are back from the dump, and new ones are flowing in again.
@@ -131,7 +192,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
       t.green = performance.now();
       await ops.resolve(ALICE, incidentId, parent);
       const report = (await stack.bot.core.store.incidents.get(incidentId))!.report!;
-      expect(report).toContain('Restore from the latest backup');
+      expect(report).toContain(RESTORE_TITLE);
       expect(report).toContain(BOB);
       record({
         scenario: 'postgres-failure (drop-table → restore)',
@@ -270,6 +331,19 @@ function approveValueOf(message: MessageRecord): string {
   };
   walk(message.blocks);
   return found[0]!;
+}
+
+/** A select option for a dump name (the forged form's extra line). */
+function option(file: string) {
+  return { text: { type: 'plain_text', text: file }, value: file };
+}
+
+/** The option a modal's select starts on. */
+function initialOf(blocks: unknown): string | undefined {
+  const input = (blocks as Array<{ element?: { initial_option?: { value: string } } }>).find(
+    (b) => b.element?.initial_option !== undefined,
+  );
+  return input?.element?.initial_option?.value;
 }
 
 /** The select options of a modal, as Slack shows them. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { validateBlocks, validateView } from '@recio/slack-emulator/index';
 import { helpText } from '@recio/bot/operations/help';
 import type { HostResult } from '@recio/bot/hosts/transport';
-import { ActionId } from '@recio/bot/slack/ids';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import type { BreakGlass, JsonObject } from '@recio/bot/domain/index';
 import {
   breakGlassMark,
@@ -15,6 +15,8 @@ import { renderBackups } from '@recio/bot/slack/views/backups';
 import { renderChecklist } from '@recio/bot/slack/views/checklist';
 import { renderText } from '@recio/bot/slack/views/help';
 import { renderIncidentParent } from '@recio/bot/slack/views/incident-parent';
+import { recoveryDumpModal } from '@recio/bot/slack/views/recovery-dump-modal';
+import type { DumpChoice } from '@recio/bot/operations/restore-requests';
 import {
   confirmApprovalModal,
   loadingModal,
@@ -468,6 +470,30 @@ describe('incident parent', () => {
     },
   );
 
+  test("Run recovery opens the dump picker only where the incident's runbook restores a dump", () => {
+    const restoring = new Set(['postgres-failure']);
+    const db = anIncident({ scenario: 'postgres-failure', fingerprint: 'db:db1' });
+    expect(buttons(renderIncidentParent(db, undefined, restoring).blocks).map((b) => [b.action_id, b.value])).toEqual([
+      [ActionId.ackIncident, db.id],
+      [ActionId.runRecoveryPickDump, db.id],
+      [ActionId.openChecklist, db.id],
+    ]);
+    // The same label: the person sees one Run recovery, whichever way it starts.
+    expect(buttons(renderIncidentParent(db, undefined, restoring).blocks)[1]!.text.text).toBe('Run recovery');
+    // Other scenarios, and a renderer told of no restoring runbook, keep today's button.
+    const crash = anIncident();
+    expect(buttons(renderIncidentParent(crash, undefined, restoring).blocks).map((b) => b.action_id)).toEqual([
+      ActionId.ackIncident,
+      ActionId.runRecovery,
+      ActionId.openChecklist,
+    ]);
+    expect(buttons(renderIncidentParent(db).blocks).map((b) => b.action_id)).toContain(ActionId.runRecovery);
+    const resolved = anIncident({ scenario: 'postgres-failure', status: 'resolved', resolvedAt: NOW });
+    expect(buttons(renderIncidentParent(resolved, undefined, restoring).blocks).map((b) => b.action_id)).toEqual([
+      ActionId.rootCause,
+    ]);
+  });
+
   test(
     'acknowledged: no Acknowledge; mitigated: Resolve offered; resolved: only the root cause is ' + 'left to write',
     () => {
@@ -632,6 +658,64 @@ describe('modals', () => {
     expect(select.initial_option.value).toBe('v2.149.0');
     expect(JSON.parse(view.private_metadata!)).toEqual(place);
   });
+
+  test(
+    "Run recovery's dump picker: the dump lines of /recio restore, the newest local tested one preselected, " +
+      'what the pick means, and the incident in its metadata',
+    () => {
+      const now = Date.parse('2026-02-28T06:00:00Z');
+      const dump = (file: string, takenAt: string, more: Partial<DumpChoice> = {}): DumpChoice => ({
+        file,
+        where: 'local',
+        takenAt,
+        bytes: 2_500_000,
+        sha256: 'a'.repeat(64),
+        tested: null,
+        offsite: true,
+        ...more,
+      });
+      const dumps = [
+        dump('db_2026-02-28.sql', '2026-02-28T03:15:00Z', { tested: { at: '2026-02-28T04:30:00Z', ok: false } }),
+        dump('db_2026-02-27.sql', '2026-02-27T03:15:00Z', { tested: { at: '2026-02-27T04:30:00Z', ok: true } }),
+        dump('db_2026-01-01.sql', '2026-01-01T03:15:00Z', { where: 'offsite', sha256: null, bytes: null }),
+      ];
+      const incident = { id: 'inc-1', title: 'Database tables missing on db1: positions' };
+      const view = recoveryDumpModal(incident, { type: 'choose_dump', host: 'db1', dumps }, place, now);
+      expect(validateView(view, 'modal')).toEqual([]);
+      expect(view.callback_id).toBe(CallbackId.recoveryDumpModal);
+      expect(JSON.parse(view.private_metadata!)).toEqual({ ...place, incidentId: 'inc-1' });
+      const input = view.blocks.find((b) => b.block_id === BlockId.dump) as {
+        element: { action_id: string; options: Array<{ text: { text: string }; value: string }> };
+      } & { element: { initial_option: { value: string } } };
+      expect(input.element.action_id).toBe(ActionId.dumpSelect);
+      expect(input.element.options.map((o) => [o.value, o.text.text])).toEqual([
+        ['db_2026-02-28.sql', '2026-02-28 03:15 · 2.8 h · 2.4 MiB · local+offsite · test FAILED'],
+        ['db_2026-02-27.sql', '2026-02-27 03:15 · 26.8 h · 2.4 MiB · local+offsite · tested ok'],
+        ['db_2026-01-01.sql', '2026-01-01 03:15 · 58 days · size ? · offsite only · untested'],
+      ]);
+      // The newest local dump whose restore test did not fail.
+      expect(input.element.initial_option.value).toBe('db_2026-02-27.sql');
+      const text = JSON.stringify(view.blocks);
+      expect(text).toContain('Dumps on `db1`: 2 local, 1 only offsite.');
+      expect(text).toContain("The dump is used only if the runbook's `\\\\dt` check finds tables missing");
+      expect(text).toContain('then only those tables are restored');
+      expect(text).toContain('A second lead_operator approves after seeing the exact file');
+      // No tables field: the \dt check decides which tables.
+      expect(view.blocks.some((b) => b.block_id === BlockId.tables)).toBe(false);
+
+      const none = recoveryDumpModal(
+        incident,
+        { type: 'choose_dump', host: 'db1', dumps: [], error: 'backup.list failed' },
+        place,
+        now,
+      );
+      expect(validateView(none, 'modal')).toEqual([]);
+      expect(none.callback_id).toBe(CallbackId.recoveryDumpModal);
+      expect(none.blocks.some((b) => b.block_id === BlockId.dump)).toBe(false);
+      expect(JSON.stringify(none.blocks)).toContain('Could not list the dumps: backup.list failed.');
+      expect(JSON.stringify(none.blocks)).toContain('the restore binds the newest dump');
+    },
+  );
 
   test('service picker, typed confirmation, loading and notices are valid modals', () => {
     const oneHost = serviceModal('restart', ['trade_executor', 'trade_manager'], place, ['db1']);

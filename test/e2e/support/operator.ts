@@ -2,7 +2,8 @@ import { EVENT_BOUND_MS } from '../../support/bounds.js';
 import { expect, vi } from 'vitest';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { incidentPostKey } from '@recio/bot/runbooks/run-notices';
-import { ActionId, BlockId } from '@recio/bot/slack/ids';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
+import type { ViewRecord } from '@recio/slack-emulator/index';
 import { readable } from '../../slack/helpers.js';
 import { OPS, type E2EStack } from './stack.js';
 import type { Incident, Run } from '@recio/bot/domain/index';
@@ -106,6 +107,35 @@ export class Operators {
     const delivery = await this.slack.deliver.click({ user, channel: OPS, ts: message.ts, actionId });
     if (delivery.attempts.at(-1)?.status !== 200)
       throw new Error(`${what}: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
+  }
+
+  /**
+   * Run recovery on an incident whose runbook restores a dump: the click opens a loading modal that
+   * becomes the dump picker (listed over SSH). Resolves with the picker as the person sees it.
+   */
+  async openRecoveryPicker(user: string, parent: MessageRecord): Promise<ViewRecord> {
+    await this.click(user, parent, ActionId.runRecoveryPickDump, 'Run recovery');
+    return eventually(
+      () => {
+        const view = this.slack.state.openModal(user);
+        if (view?.view.callback_id !== CallbackId.recoveryDumpModal)
+          throw new Error(`the dump picker is not filled yet (open: ${String(view?.view.callback_id)})`);
+        return view;
+      },
+      60_000,
+      250,
+    );
+  }
+
+  /** Submits the open dump picker with `file` (or the dump it preselected). */
+  async pickDump(user: string, file?: string): Promise<void> {
+    this.actions.push({ user, what: `pick ${file ?? 'the preselected dump'} and submit` });
+    const delivery = await this.slack.deliver.submitView({
+      user,
+      ...(file === undefined ? {} : { values: { [BlockId.dump]: file } }),
+    });
+    if (delivery.attempts.at(-1)?.status !== 200)
+      throw new Error(`the dump picker: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
   }
 
   async command(user: string, text: string, what: string): Promise<void> {
