@@ -11,7 +11,7 @@ import { silentLogger } from '../support/monitor-fixture.js';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
 import { dbNow, programs, rowCount, rowsSince, tableExists, type ProgramFact } from './support/sandbox-facts.js';
-import { ALICE, BOB, OPS, startStack, type E2EStack } from './support/stack.js';
+import { ALICE, BOB, DAVE, OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * §1.1 PostgreSQL failure, the corrupted-database branch, end to end: kalshi_market_snapshots is
@@ -62,7 +62,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
   });
 
-  test('Run recovery opens the dump picker; a dump not listed is refused and audited, nothing starts', async () => {
+  test('Run recovery opens the dump picker; no role, or a dump not listed, is refused and audited', async () => {
     // A second local dump, older than the nightly one, as the agent's own files are (owner, hash record).
     const newest = readdirSync(stack.sandbox.backupsDir)
       .filter((f) => /^db_.*\.sql$/.test(f))
@@ -73,6 +73,22 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     const hash = readFileSync(join(stack.sandbox.backupsDir, `${newest}.sha256`), 'utf8').replace(newest, PICKED);
     writeFileSync(join(stack.sandbox.backupsDir, `${PICKED}.sha256`), hash);
     for (const f of [PICKED, `${PICKED}.sha256`]) chownSync(join(stack.sandbox.backupsDir, f), owner.uid, owner.gid);
+
+    // Someone without the operate role: the desk's refusal, in the modal and privately, audited; nothing listed.
+    await stack.slack.deliver.click({
+      user: DAVE,
+      channel: OPS,
+      ts: parent.ts,
+      actionId: ActionId.runRecoveryPickDump,
+    });
+    await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'), 60_000);
+    const daveSees = stack.slack.state.openModal(DAVE);
+    expect(daveSees?.view.callback_id).toBe(CallbackId.noticeModal);
+    expect(readable({ text: '', blocks: daveSees!.view.blocks as unknown[] })).toContain(':no_entry: Not allowed');
+    const denied = await stack.storeDb.query(
+      `SELECT actor, target FROM audit_log WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(denied.rows[0]).toEqual({ actor: DAVE, target: `incident:${incidentId}` });
 
     await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
     const picker = await ops.openRecoveryPicker(ALICE, parent);
