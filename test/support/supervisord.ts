@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
-import { parseSupervisorStatus, type ProgramStatus } from '@recio/agent/supervisor-status';
+import { supervisordCall } from '@recio/agent/supervisor-rpc';
+import { parseSupervisorStatus, statusFromProcessInfo, type ProgramStatus } from '@recio/agent/supervisor-status';
 
 const STAND_IN = resolve(import.meta.dirname, 'fixtures/stand-in-service.mjs');
 const STAND_IN_GATE = resolve(import.meta.dirname, 'fixtures/stand-in-gate.sh');
@@ -107,11 +108,24 @@ export async function startSupervisord(
   const child: ResultPromise = execa('supervisord', ['-c', configPath], { reject: false, stdio: 'ignore' });
   const supervisorctl = ['supervisorctl', '-c', configPath];
 
+  const endpoint = { socket, ...(options.auth ?? {}) };
+  const rpc = (method: string, params: unknown[] = []) =>
+    supervisordCall(endpoint, method, params, { signal: new AbortController().signal, timeoutMs: 10_000 });
+  // supervisord's own XML-RPC answer (what supervisorctl prints, parsed by the same parser): a poll
+  // costs a socket round trip, not a Python start (a third of a second of CPU each). supervisorctl
+  // is asked only when the socket does not answer, so a test that broke supervisord sees what it did.
+  const allStatus = async (): Promise<ProgramStatus[]> => {
+    const answer = await rpc('supervisor.getAllProcessInfo');
+    const parsed =
+      answer.kind === 'value'
+        ? statusFromProcessInfo(answer.value)
+        : parseSupervisorStatus(
+            (await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout,
+          );
+    return parsed?.programs ?? [];
+  };
   // The stand-ins only: the event listener is the host's plumbing, not one of REC.IO's programs.
-  const status = async () =>
-    parseSupervisorStatus(
-      (await execa(supervisorctl[0]!, supervisorctl.slice(1).concat('status'), { reject: false })).stdout,
-    ).programs.filter((p) => programs.includes(p.name));
+  const status = async () => (await allStatus()).filter((p) => programs.includes(p.name));
   const program = async (name: string) => {
     const found = (await status()).find((p) => p.name === name);
     if (found === undefined) throw new Error(`supervisord has no program ${name}`);
@@ -127,7 +141,46 @@ export async function startSupervisord(
       await sleep(100);
     }
   };
-  for (const name of programs) await waitFor(name, 'RUNNING');
+  // Every program RUNNING, read in one status per round (a round per program cost a second or two a host).
+  const started = Date.now() + settleDeadlineMs();
+  for (;;) {
+    const seen = await status();
+    if (programs.every((name) => seen.some((p) => p.name === name && p.state === 'RUNNING'))) break;
+    if (Date.now() > started) {
+      const states = programs.map((n) => `${n}: ${seen.find((p) => p.name === n)?.state ?? 'absent'}`);
+      throw new Error(`supervisord's programs did not all reach RUNNING (${states.join(', ')})`);
+    }
+    await sleep(100);
+  }
+  /**
+   * A test host is torn down, not shut down: supervisord's own shutdown reaps its children on its
+   * one-second tick (2–4 s a host, a few minutes over the suite). Its programs are marked stopping
+   * (so none is restarted), killed, and seen reaped by supervisord itself (no zombie is left to
+   * init); then supervisord, with nothing left to wait for, exits at once.
+   */
+  const stop = async () => {
+    const listed = await rpc('supervisor.getAllProcessInfo');
+    if (listed.kind === 'value' && Array.isArray(listed.value)) {
+      const pids = (listed.value as Array<{ pid?: number }>).map((p) => p.pid ?? 0).filter((pid) => pid > 0);
+      await rpc('supervisor.stopAllProcesses', [false]);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone: supervisord reaped it.
+        }
+      }
+      const deadline = Date.now() + settleDeadlineMs();
+      while (Date.now() < deadline) {
+        const now = await rpc('supervisor.getAllProcessInfo');
+        if (now.kind !== 'value' || (now.value as Array<{ pid?: number }>).every((p) => !p.pid)) break;
+        await sleep(20);
+      }
+    }
+    child.kill('SIGTERM');
+    await child;
+  };
+
   return {
     dir,
     configPath,
@@ -140,9 +193,6 @@ export async function startSupervisord(
       if (mode === 'ok') await rm(join(dir, 'modes', name), { force: true });
       else await writeFile(join(dir, 'modes', name), String(mode));
     },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await child;
-    },
+    stop,
   };
 }
