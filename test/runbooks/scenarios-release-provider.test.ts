@@ -223,9 +223,14 @@ describe('1.3 provider outage', () => {
         await f.host.supervisor.waitFor('auto_entry_supervisor', 'STOPPED');
         const again = await f.ops.cutShort(probe.id, await f.actor(BOB), f.origin('po-2-again'));
         expect(JSON.stringify(again)).toContain('not waiting any more');
+        // The click was the go-ahead: the stop ran without asking again (supervisord says STOPPED
+        // before the agent's answer reaches the engine, so the step is waited for, not read at once).
+        await until('the stop step ended', async () => {
+          const state = (await f.store.steps.get(disable!.id))?.state;
+          return state === 'succeeded' || state === 'failed' ? state : undefined;
+        });
         const steps = await f.store.runs.steps(run.run.id);
         expect(steps[0]).toMatchObject({ state: 'failed', cutShortBy: ALICE });
-        // The click was the go-ahead: the stop ran without asking again.
         expect(steps[1]!.state).toBe('succeeded');
         const cuts = await f.store.audit.list({ action: 'step.wait_cut_short' });
         expect(cuts.map((a) => [a.actor, a.outcome])).toEqual([[ALICE, 'ok']]);

@@ -25,6 +25,8 @@ const env = () => ({ ...process.env, RECIO_LEFTOVER_DIR: markers });
 interface Made {
   dir: string;
   held: number;
+  /** Only its working directory is in `dir`. */
+  working: number;
   user?: string;
   database: string;
   sandboxDir: string;
@@ -62,6 +64,7 @@ describe('what a killed run started', () => {
 
     // Killed: what it started is still there.
     expect(isAlive(made.held)).toBe(true);
+    expect(isAlive(made.working)).toBe(true);
     expect(findLeftovers(made.sandboxDir).length).toBeGreaterThan(3);
     expect(await databaseExists(made.database)).toBe(true);
     if (made.user) expect(await accountExists(made.user)).toBe(true);
@@ -70,6 +73,7 @@ describe('what a killed run started', () => {
     expect(reaped.exitCode, reaped.stdout + reaped.stderr).toBe(0);
     expect(reaped.stdout).toContain(`reaped sandbox ${made.sandboxDir}`);
     expect(await waitForExit(made.held, 10_000)).toBe(true);
+    expect(await waitForExit(made.working, 10_000)).toBe(true);
     expect(findLeftovers(made.sandboxDir)).toEqual([]);
     expect(findLeftovers(made.dir)).toEqual([]);
     expect(existsSync(made.dir)).toBe(false);

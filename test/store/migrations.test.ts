@@ -65,12 +65,14 @@ describe('migrations', () => {
       { version: 1, name: '001_initial' },
       { version: 2, name: '002_counter' },
     ]);
-    // No advisory lock is left behind on any session.
+    // No advisory lock is left behind on any session of this database (advisory locks are per
+    // database: another test file migrating its own database at the same moment holds its own).
     expect(
       await adminQuery(
         url,
         'SELECT count(*)::int AS n FROM pg_locks ' +
-          "WHERE locktype = 'advisory' AND classid = x'52454349'::int AND objid = 1",
+          "WHERE locktype = 'advisory' AND classid = x'52454349'::int AND objid = 1 " +
+          'AND database = (SELECT oid FROM pg_database WHERE datname = current_database())',
       ),
     ).toEqual([{ n: 0 }]);
   });

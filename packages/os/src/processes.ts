@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether a process with this pid exists (EPERM means it exists but belongs to someone else). */
@@ -36,6 +36,15 @@ export function processArgv(pid: number): string[] | undefined {
       .filter((a) => a !== '');
   } catch {
     // No such process any more.
+    return undefined;
+  }
+}
+
+/** The process's working directory, if it can be read (gone, or another user's without root: undefined). */
+export function processCwd(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
     return undefined;
   }
 }

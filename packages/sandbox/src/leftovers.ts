@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive, parentPid, processArgv } from '@recio/os/processes';
+import { isAlive, parentPid, processArgv, processCwd } from '@recio/os/processes';
 import { argvMentions } from './detached-process.js';
 
 /** Our own pid and our ancestors': `recio sandbox down --dir X` names X too, and must not kill itself. */
@@ -14,7 +14,8 @@ function selfAndAncestors(): Set<number> {
 /**
  * Processes of this sandbox that no pid file accounts for: an agent session still running, a
  * program supervisord lost, a stand-in from an `up` that died half-way. Every process a sandbox
- * starts names the sandbox dir in its argv; that is how they are found.
+ * starts names the sandbox dir in its argv; that is how they are found. A process working in the
+ * dir is one too (a bot a test started there, whose argv names only its own entry point).
  */
 export function findLeftovers(dir: string): number[] {
   const exclude = selfAndAncestors();
@@ -24,7 +25,9 @@ export function findLeftovers(dir: string): number[] {
     const pid = Number(entry);
     if (exclude.has(pid)) continue;
     const argv = processArgv(pid);
-    if (argv !== undefined && argvMentions(argv, dir)) found.push(pid);
+    const cwd = processCwd(pid);
+    if ((argv !== undefined && argvMentions(argv, dir)) || (cwd !== undefined && argvMentions([cwd], dir)))
+      found.push(pid);
   }
   return found;
 }
