@@ -4,8 +4,9 @@
 // longest files first. Regenerate after a run that changed the suite's shape:
 //   npx vitest run 2>&1 | node scripts/file-durations.mjs > test/file-durations.json
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
-const text = readFileSync(0, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+const text = stripVTControlCharacters(readFileSync(0, 'utf8'));
 const durations = {};
 for (const line of text.split('\n')) {
   const match = /^ [✓❯×] (test\/\S+\.test\.ts) \(\d+ tests?[^)]*\) (\d+)ms/.exec(line);
