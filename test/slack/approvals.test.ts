@@ -135,11 +135,14 @@ describe('refusals, each answered privately and audited', () => {
           ),
         ).toHaveLength(forgeries.length),
       );
-      expect(
-        bot.slack.state
-          .ephemeralsFor(PEOPLE.bob, OPS)
-          .filter((e) => readable(e).includes('That approval is unknown or no longer exists. Nothing ran.')),
-      ).toHaveLength(forgeries.length);
+      // The refusal is audited before it is told: the ephemerals are awaited, not read at once.
+      await until(() =>
+        expect(
+          bot.slack.state
+            .ephemeralsFor(PEOPLE.bob, OPS)
+            .filter((e) => readable(e).includes('That approval is unknown or no longer exists. Nothing ran.')),
+        ).toHaveLength(forgeries.length),
+      );
       await expectRefusalModal(PEOPLE.bob, 'That approval is unknown or no longer exists');
       expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(
         executedBefore,
