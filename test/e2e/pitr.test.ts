@@ -1,22 +1,23 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ActionId } from '@recio/bot/slack/ids';
+import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import { breakScenario, DROPPED_TABLE, type Sandbox } from '@recio/sandbox/index';
 import { pitrBaseBackup } from '@recio/sandbox/sandbox-pitr';
 import { logFileOf } from '@recio/sandbox/sandbox-paths';
 import { postmasterPid } from '@recio/sandbox/sandbox-postgres';
 import { waitFor } from '@recio/sandbox/wait-for';
-import { eventually, Operators, readable } from './support/operator.js';
-import { ALICE, BOB, OPS, startStack, type E2EStack } from './support/stack.js';
+import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
+import { ALICE, BOB, DAVE, OPS, startStack, type E2EStack } from './support/stack.js';
 
 /**
  * Point-in-time recovery on the sandbox, through the agent over SSH as the bot reaches it: the
  * sandbox's cluster archives its WAL to a pgBackRest repository in the sandbox's dirs; a table is
  * dropped at T and db.pitr.restore brings the cluster back to just before T, with every row written
  * before then and none written after. Targets outside the window are refused with nothing touched.
- * Last, the same through Slack: the incident's detection time minus the margin is proposed, a second
- * lead_operator types it, the table comes back.
+ * Last, the same through Slack: the incident's parent offers Point-in-time restore, whose modal
+ * proposes the detection time minus the margin; an operator edits it, a second lead_operator types
+ * it, the table comes back as of that second.
  */
 let stack: E2EStack;
 let sandbox: Sandbox;
@@ -186,9 +187,16 @@ describe('pitr-restore through Slack', () => {
       /refused, nothing ran: cannot recover to 2020-01-01T00:00:00Z: .*before the oldest base backup/,
     );
     expect(timeline).toMatch(/recoverable window: \S+ \.\. \S+ \(UTC\)/);
+    // The person who asked sees why in the thread: the run message says it under the refused step.
+    await eventually(() =>
+      expect(stack.slack.state.repliesTo(OPS, posted.message.ts).map(readable).join('\n')).toMatch(
+        /cannot recover to 2020-01-01T00:00:00Z: .*before the oldest base backup/,
+      ),
+    );
   });
 
-  test('a dropped table: the target is detection minus the margin, bob types it, the table is back', async () => {
+  test('a dropped table: Point-in-time restore proposes detection minus the margin, alice edits it, bob types it, ' +
+    'the table is back as of that second; no role or a malformed time starts nothing', async () => {
     const ops = new Operators(stack);
     const [before] = await query<{ n: string }>(`SELECT count(*) AS n FROM ${DROPPED_TABLE}`);
     expect(Number(before?.n)).toBeGreaterThan(0);
@@ -199,23 +207,69 @@ describe('pitr-restore through Slack', () => {
     await breakScenario(sandbox, 'postgres-failure', { variant: 'drop-table' });
     const { incident, parent } = await ops.incidentPosted('db:sbx1');
     expect(incident.openedAt.getTime()).toBeGreaterThanOrEqual(brokeAt.getTime() - 1_000);
-    await mention('run pitr-restore', parent.ts);
+    expect(buttonsOf(parent)).toContain(ActionId.pitrRestore);
+    const pitrRuns = async () => (await ops.runsOf(incident.id)).filter((r) => r.scenario === 'pitr-restore');
+
+    // Someone without the operate role: refused in the modal and privately, audited, no window read.
+    await stack.slack.deliver.click({ user: DAVE, channel: OPS, ts: parent.ts, actionId: ActionId.pitrRestore });
+    await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'), 60_000);
+    const daveSees = stack.slack.state.openModal(DAVE);
+    expect(daveSees?.view.callback_id).toBe(CallbackId.noticeModal);
+    expect(readable({ text: '', blocks: daveSees!.view.blocks as unknown[] })).toContain(':no_entry: Not allowed');
+    const denied = await stack.storeDb.query(
+      `SELECT actor, target FROM audit_log WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(denied.rows[0]).toEqual({ actor: DAVE, target: `incident:${incident.id}` });
+
+    // The modal: the window read now, the target proposed from the incident and prefilled.
+    const modal = await ops.openPitrModal(ALICE, parent);
+    const expected = new Date(Math.floor(incident.openedAt.getTime() / 1000) * 1000 - MARGIN_SECONDS * 1000);
+    const typedOf = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+    const field = (modal.view.blocks as Array<{ block_id?: string; element?: { initial_value?: string } }>).find(
+      (b) => b.block_id === BlockId.pitrTarget,
+    );
+    expect(field?.element?.initial_value).toBe(typedOf(expected));
+    const shown = readable({ text: '', blocks: modal.view.blocks as unknown[] });
+    expect(shown).toMatch(/\*Recoverable window\* on `sbx1` \(UTC\): \S+ \S+ \.\. \S+ \S+/);
+    expect(shown).toContain('The *whole cluster* rewinds to that second');
+    expect(JSON.parse(String(modal.view.private_metadata))).toMatchObject({ channel: OPS, incidentId: incident.id });
+
+    // A malformed time: the error under the field, the modal stays open, audited, nothing started.
+    await ops.submitPitrTarget(ALICE, '2026-13-45 25:61');
+    await eventually(() =>
+      expect(stack.slack.state.openModal(ALICE)?.errors?.[BlockId.pitrTarget]).toContain('Expected a UTC time'),
+    );
+    expect(stack.slack.state.openModal(ALICE)?.id).toBe(modal.id);
+    const refused = await eventually(async () => {
+      const rows = await stack.storeDb.query(
+        `SELECT actor, target, detail FROM audit_log WHERE action = 'request.refused' ORDER BY id DESC LIMIT 1`,
+      );
+      expect(rows.rows[0]?.detail).toMatchObject({ reason: 'bad_pitr_target' });
+      return rows.rows[0];
+    });
+    expect(refused).toMatchObject({ actor: ALICE, target: `incident:${incident.id}` });
+    expect(await pitrRuns()).toEqual([]);
+
+    // Edited to three seconds earlier (the damage may have begun before it was seen), as ISO this time.
+    const edited = new Date(expected.getTime() - 3_000);
+    const target = edited.toISOString().replace('.000Z', 'Z');
+    await ops.submitPitrTarget(ALICE, target);
     const approval = await ops.replyWithButton(
       parent,
       'Rewind the database to the target time',
       ActionId.approve,
       90_000,
     );
-    const expected = new Date(Math.floor(incident.openedAt.getTime() / 1000) * 1000 - MARGIN_SECONDS * 1000);
-    const target = expected.toISOString().replace('.000Z', 'Z');
     expect(readable(approval)).toContain(`Rewinds *the whole cluster* to \`${target}\``);
-    const kept = await feedRows('btc_price_log', expected);
-    await ops.approve(BOB, approval, `${target.slice(0, 10)} ${target.slice(11, 19)}`);
+    expect(readable(approval)).toContain("*Point-in-time restore* on the incident's parent message");
+    const kept = await feedRows('btc_price_log', edited);
+    await ops.approve(BOB, approval, typedOf(edited));
     const run = await ops.runEnded(incident.id, 'pitr-restore', 240_000);
     expect(run.state, await ops.describeRun(run)).toBe('succeeded');
+    expect(await pitrRuns()).toHaveLength(1);
     const restore = (await stack.bot.core.store.runs.steps(run.id)).find((s) => s.action === 'db.pitr.restore')!;
     expect(restore.params).toMatchObject({ target });
-    expect(await feedRows(DROPPED_TABLE, expected)).toBeGreaterThan(0);
-    expect(await feedRows('btc_price_log', expected)).toBe(kept);
+    expect(await feedRows(DROPPED_TABLE, edited)).toBeGreaterThan(0);
+    expect(await feedRows('btc_price_log', edited)).toBe(kept);
   }, 300_000);
 });

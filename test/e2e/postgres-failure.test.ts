@@ -57,8 +57,14 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     t.detected = performance.now();
     expect(readable(parent)).toContain(`Database tables missing on sbx1: ${DROPPED_TABLE}`);
     expect(readable(parent)).toContain('runbook `postgres-failure`');
-    // The runbook restores a dump: Run recovery opens the dump picker first.
-    expect(buttonsOf(parent)).toEqual([ActionId.ackIncident, ActionId.runRecoveryPickDump, ActionId.openChecklist]);
+    // The runbook restores a dump: Run recovery opens the dump picker first, and (pitr-restore is
+    // loaded) Point-in-time restore is offered beside it.
+    expect(buttonsOf(parent)).toEqual([
+      ActionId.ackIncident,
+      ActionId.runRecoveryPickDump,
+      ActionId.pitrRestore,
+      ActionId.openChecklist,
+    ]);
     expect(await tableExists(stack.sandbox, DROPPED_TABLE)).toBe(false);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { commandTextOf } from '@recio/bot/slack/handlers/app-mention';
 import { missingService } from '@recio/bot/slack/handlers/intents';
 import { targetOf } from '@recio/bot/operations/approval-target';
-import { proposeTarget } from '@recio/bot/runbooks/pitr-choice';
+import { parseTypedTarget, proposeTarget } from '@recio/bot/runbooks/pitr-choice';
 import { outsideWindow } from '@recio/protocol/pitr-window';
 import { parseCommand } from '@recio/bot/intents/parse';
 import { createGroupMembers } from '@recio/bot/slack/group-members';
@@ -85,6 +85,16 @@ describe('what the Slack edge decides before the core', () => {
     expect(outsideWindow(new Date('2026-11-27T01:00:00Z'), { ...window, from: null, to: null }, now)).toBe(
       'the pgBackRest repository holds no base backup yet',
     );
+  });
+
+  test('a target typed in the modal: UTC with a space or ISO with Z, to the second; anything else refused', () => {
+    expect(parseTypedTarget(' 2026-11-27 16:59:59 ')).toEqual({ target: '2026-11-27T16:59:59Z' });
+    expect(parseTypedTarget('2026-11-27T16:59:59Z')).toEqual({ target: '2026-11-27T16:59:59Z' });
+    for (const bad of ['2026-11-27T16:59:59', '2026-11-27 16:59', 'yesterday', '2026-11-27T16:59:59+01:00', ''])
+      expect(parseTypedTarget(bad)).toEqual({ why: expect.stringContaining('Expected a UTC time like') });
+    expect(parseTypedTarget('2026-02-30 12:00:00')).toEqual({
+      why: '2026-02-30 12:00:00 is not a real date and time.',
+    });
   });
 });
 

@@ -16,6 +16,9 @@ import { renderChecklist } from '@recio/bot/slack/views/checklist';
 import { renderText } from '@recio/bot/slack/views/help';
 import { renderIncidentParent } from '@recio/bot/slack/views/incident-parent';
 import { recoveryDumpModal } from '@recio/bot/slack/views/recovery-dump-modal';
+import { pitrModal } from '@recio/bot/slack/views/pitr-modal';
+import type { PitrOffer } from '@recio/bot/operations/pitr-offer';
+import { proposeTarget } from '@recio/bot/runbooks/pitr-choice';
 import type { DumpChoice } from '@recio/bot/operations/restore-requests';
 import {
   confirmApprovalModal,
@@ -473,25 +476,54 @@ describe('incident parent', () => {
   test("Run recovery opens the dump picker only where the incident's runbook restores a dump", () => {
     const restoring = new Set(['postgres-failure']);
     const db = anIncident({ scenario: 'postgres-failure', fingerprint: 'db:db1' });
-    expect(buttons(renderIncidentParent(db, undefined, restoring).blocks).map((b) => [b.action_id, b.value])).toEqual([
+    expect(
+      buttons(renderIncidentParent(db, undefined, { restoringDump: restoring }).blocks).map((b) => [
+        b.action_id,
+        b.value,
+      ]),
+    ).toEqual([
       [ActionId.ackIncident, db.id],
       [ActionId.runRecoveryPickDump, db.id],
       [ActionId.openChecklist, db.id],
     ]);
     // The same label: the person sees one Run recovery, whichever way it starts.
-    expect(buttons(renderIncidentParent(db, undefined, restoring).blocks)[1]!.text.text).toBe('Run recovery');
+    expect(buttons(renderIncidentParent(db, undefined, { restoringDump: restoring }).blocks)[1]!.text.text).toBe(
+      'Run recovery',
+    );
     // Other scenarios, and a renderer told of no restoring runbook, keep today's button.
     const crash = anIncident();
-    expect(buttons(renderIncidentParent(crash, undefined, restoring).blocks).map((b) => b.action_id)).toEqual([
-      ActionId.ackIncident,
-      ActionId.runRecovery,
-      ActionId.openChecklist,
-    ]);
+    expect(
+      buttons(renderIncidentParent(crash, undefined, { restoringDump: restoring }).blocks).map((b) => b.action_id),
+    ).toEqual([ActionId.ackIncident, ActionId.runRecovery, ActionId.openChecklist]);
     expect(buttons(renderIncidentParent(db).blocks).map((b) => b.action_id)).toContain(ActionId.runRecovery);
     const resolved = anIncident({ scenario: 'postgres-failure', status: 'resolved', resolvedAt: NOW });
-    expect(buttons(renderIncidentParent(resolved, undefined, restoring).blocks).map((b) => b.action_id)).toEqual([
-      ActionId.rootCause,
+    expect(
+      buttons(renderIncidentParent(resolved, undefined, { restoringDump: restoring }).blocks).map((b) => b.action_id),
+    ).toEqual([ActionId.rootCause]);
+  });
+
+  test('Point-in-time restore only where the runbook restores a dump, pitr-restore is loaded, unresolved', () => {
+    const offers = { restoringDump: new Set(['postgres-failure']), offersPitr: true };
+    const db = anIncident({ scenario: 'postgres-failure', fingerprint: 'db:db1' });
+    const view = renderIncidentParent(db, undefined, offers);
+    valid(view);
+    expect(buttons(view.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      [ActionId.ackIncident, db.id],
+      [ActionId.runRecoveryPickDump, db.id],
+      [ActionId.pitrRestore, db.id],
+      [ActionId.openChecklist, db.id],
     ]);
+    expect(buttons(view.blocks)[2]!.text.text).toBe('Point-in-time restore');
+    const ids = (incident: ReturnType<typeof anIncident>, o: Parameters<typeof renderIncidentParent>[2]) =>
+      buttons(renderIncidentParent(incident, undefined, o).blocks).map((b) => b.action_id);
+    // Without pitr-restore loaded, for a runbook that restores no dump, or once resolved: not offered.
+    expect(ids(db, { restoringDump: offers.restoringDump })).not.toContain(ActionId.pitrRestore);
+    expect(ids(db, { ...offers, offersPitr: false })).not.toContain(ActionId.pitrRestore);
+    expect(ids(anIncident(), offers)).not.toContain(ActionId.pitrRestore);
+    const acked = anIncident({ scenario: 'postgres-failure', status: 'acknowledged', acknowledgedBy: 'U1' });
+    expect(ids(acked, offers)).toContain(ActionId.pitrRestore);
+    const resolved = anIncident({ scenario: 'postgres-failure', status: 'resolved', resolvedAt: NOW });
+    expect(ids(resolved, offers)).toEqual([ActionId.rootCause]);
   });
 
   test(
@@ -714,6 +746,58 @@ describe('modals', () => {
       expect(none.blocks.some((b) => b.block_id === BlockId.dump)).toBe(false);
       expect(JSON.stringify(none.blocks)).toContain('Could not list the dumps: backup.list failed.');
       expect(JSON.stringify(none.blocks)).toContain('the restore binds the newest dump');
+    },
+  );
+
+  test(
+    'point-in-time restore: the window in UTC, the target prefilled as detection minus the margin and ' +
+      'editable, what it rewinds; nothing to submit when the window cannot be read',
+    () => {
+      const openedAt = new Date('2026-02-28T06:00:30.750Z');
+      const offer: PitrOffer = {
+        type: 'pitr_offer',
+        incident: { id: 'inc-1', title: 'Database tables missing on db1: positions', openedAt },
+        host: 'db1',
+        window: {
+          from: '2026-02-27T03:16:02.000Z',
+          to: '2026-02-28T06:01:10.000Z',
+          toSource: 'live',
+          backups: [],
+          wal: null,
+        },
+        proposed: proposeTarget(openedAt, 60),
+        marginSeconds: 60,
+      };
+      const view = pitrModal(offer, place);
+      expect(validateView(view, 'modal')).toEqual([]);
+      expect(view.callback_id).toBe(CallbackId.pitrModal);
+      expect(view.submit?.text).toBe('Restore to this time');
+      expect(JSON.parse(view.private_metadata!)).toEqual({ ...place, incidentId: 'inc-1' });
+      const input = view.blocks.find((b) => b.block_id === BlockId.pitrTarget) as {
+        type: string;
+        element: { type: string; action_id: string; initial_value: string };
+      };
+      expect(input.type).toBe('input');
+      expect(input.element).toMatchObject({ type: 'plain_text_input', action_id: ActionId.pitrTarget });
+      // 06:00:30.750 detected, 60 s of margin, to the whole second.
+      expect(input.element.initial_value).toBe('2026-02-28 05:59:30');
+      const text = JSON.stringify(view.blocks);
+      expect(text).toContain('*Recoverable window* on `db1` (UTC): 2026-02-27 03:16:02 .. 2026-02-28 06:01:10');
+      expect(text).toContain('the detection time 2026-02-28 06:00:30 minus 60 s');
+      expect(text).toContain('The *whole cluster* rewinds to that second');
+      expect(text).toContain('a second lead_operator approves by typing the time');
+
+      const unread = pitrModal({ ...offer, window: null, error: 'pgbackrest: stanza missing' }, place);
+      expect(validateView(unread, 'modal')).toEqual([]);
+      expect(unread.submit).toBeUndefined();
+      expect(unread.blocks.some((b) => b.block_id === BlockId.pitrTarget)).toBe(false);
+      expect(JSON.stringify(unread.blocks)).toContain(
+        'Could not read the recoverable window on `db1`: pgbackrest: stanza missing.',
+      );
+      const empty = pitrModal({ ...offer, window: { ...offer.window!, from: null, to: null } }, place);
+      expect(validateView(empty, 'modal')).toEqual([]);
+      expect(empty.submit).toBeUndefined();
+      expect(JSON.stringify(empty.blocks)).toContain('holds no base backup yet');
     },
   );
 

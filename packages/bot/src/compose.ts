@@ -26,6 +26,7 @@ import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
 import { scenariosRestoringDump } from './runbooks/picked-dump.js';
+import { PITR_RUNBOOK } from './runbooks/pitr-choice.js';
 import { checkRestartOrder } from './runbooks/restart-order.js';
 import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
@@ -246,6 +247,8 @@ export function assembleCore(
     breakGlass,
     breakGlassReviews,
     opsChannel,
+    pitrLoaded: runbooks.has(PITR_RUNBOOK),
+    pitrMarginSeconds: settings.pitrMarginSeconds,
     ...(makeDrills ? { drills: (door: Operations) => makeDrills(door, parts) } : {}),
   });
   return {
@@ -373,6 +376,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
       metrics,
       onSent: (message) => signals.emit('sent', message),
       restoringDump: scenariosRestoringDump(core.runbooks),
+      offersPitr: core.runbooks.has(PITR_RUNBOOK),
     });
     signals.on('outbox', () => publisher.wake());
     const app = createSlackApp({

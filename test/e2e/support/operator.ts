@@ -138,6 +138,35 @@ export class Operators {
       throw new Error(`the dump picker: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
   }
 
+  /**
+   * Point-in-time restore on an incident's parent: the click opens a loading modal that becomes the
+   * target modal once the window is read over SSH. Resolves with the modal as the person sees it.
+   */
+  async openPitrModal(user: string, parent: MessageRecord): Promise<ViewRecord> {
+    await this.click(user, parent, ActionId.pitrRestore, 'Point-in-time restore');
+    return eventually(
+      () => {
+        const view = this.slack.state.openModal(user);
+        if (view?.view.callback_id !== CallbackId.pitrModal)
+          throw new Error(`the PITR modal is not filled yet (open: ${String(view?.view.callback_id)})`);
+        return view;
+      },
+      60_000,
+      250,
+    );
+  }
+
+  /** Submits the open PITR modal with the target as typed (or the proposed one, untouched). */
+  async submitPitrTarget(user: string, typed?: string): Promise<void> {
+    this.actions.push({ user, what: typed === undefined ? 'submit the proposed time' : `type ${typed} and submit` });
+    const delivery = await this.slack.deliver.submitView({
+      user,
+      ...(typed === undefined ? {} : { values: { [BlockId.pitrTarget]: typed } }),
+    });
+    if (delivery.attempts.at(-1)?.status !== 200)
+      throw new Error(`the PITR modal: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
+  }
+
   async command(user: string, text: string, what: string): Promise<void> {
     this.actions.push({ user, what });
     await this.slack.deliver.slashCommand({ user, channel: OPS, text });

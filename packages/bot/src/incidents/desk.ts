@@ -4,6 +4,7 @@ import type { Access } from '../access/access.js';
 import type { Actor, Incident, Origin } from '../domain/index.js';
 import type { RunRequests } from '../operations/run-requests.js';
 import type { Answer } from '../operations/types.js';
+import { PITR_RUNBOOK } from '../runbooks/pitr-choice.js';
 import { incidentPostKey } from '../runbooks/run-notices.js';
 import { recordTransition } from '../runbooks/transition.js';
 import type { Store, StoreLogger } from '../store/index.js';
@@ -331,6 +332,21 @@ export class IncidentDesk {
       incidentId: incident.id,
       ...(picked.file === undefined ? {} : { restoreFile: picked.file }),
     });
+  }
+
+  /**
+   * Point-in-time restore from the incident's parent: the `pitr-restore` runbook in its thread, tied
+   * to the incident, with the target the person confirmed in the modal. The same checks, the same
+   * acknowledgement and the same kind of run key as Run recovery: a double submit lands on one run.
+   * The target is checked against the recoverable window when its approval is asked (pitr-choice.ts).
+   */
+  async runPitr(incidentId: string, target: string, actor: Actor, origin: Origin): Promise<Answer> {
+    const incident = await this.recoverable(incidentId, actor, origin);
+    if ('type' in incident) return incident;
+    if (incident.status === 'open') await this.acknowledge(incident.id, actor, origin);
+    const finished = await this.finishedRuns(incident, PITR_RUNBOOK);
+    const where = this.inThread(incident, origin, `pitr:${finished}`);
+    return this.deps.runs.runRunbook(PITR_RUNBOOK, target, false, actor, where, { incidentId: incident.id });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { dumpChoices, restoreRequest } from './restore-requests.js';
 import { recoverFromDump, recoveryDumps } from './recovery-dumps.js';
+import { pitrOffer, restoreToTime, type PitrOffer } from './pitr-offer.js';
 import { isRecioError } from '@recio/protocol/errors';
 import type { Access, Denial } from '../access/access.js';
 import { PERMISSION_OF, type Permission } from '../access/roles.js';
@@ -32,6 +33,10 @@ export interface OperationsDeps {
   breakGlass: BreakGlassDoor;
   breakGlassReviews: BreakGlassReviews;
   opsChannel?: string | undefined;
+  /** Whether the pitr-restore runbook is loaded: the point-in-time restore modal has something to run. */
+  pitrLoaded?: boolean;
+  /** RECIO_PITR_MARGIN_SECONDS: the modal proposes the incident's detection minus this. */
+  pitrMarginSeconds?: number | undefined;
   /** Drills (`/recio drill`); made with this door, since a drill acts through it like a person. */
   drills?: (ops: Operations) => Drills;
 }
@@ -272,6 +277,21 @@ export class Operations {
   /** Run recovery with the dump picked (checked against the listing), bound to the restore step. */
   recoverFromDump(incidentId: string, file: string | undefined, actor: Actor, origin: Origin): Promise<Answer> {
     return recoverFromDump(this.deps, incidentId, file, actor, origin);
+  }
+
+  /** Point-in-time restore's modal: the recoverable window and the proposed target, once the desk allows it. */
+  pitrOffer(incidentId: string, actor: Actor, origin: Origin): Promise<PitrOffer | Answer> {
+    return pitrOffer(this.pitrDeps(), incidentId, actor, origin);
+  }
+
+  /** The modal submitted: pitr-restore in the incident's thread with the typed target (checked). */
+  restoreToTime(incidentId: string, typed: string, actor: Actor, origin: Origin): Promise<Answer> {
+    return restoreToTime(this.pitrDeps(), incidentId, typed, actor, origin);
+  }
+
+  private pitrDeps() {
+    const { pitrLoaded = false, pitrMarginSeconds } = this.deps;
+    return { ...this.deps, pitrLoaded, pitrMarginSeconds };
   }
 
   openChecklist(incidentId: string, actor: Actor, origin: Origin): Promise<Answer> {

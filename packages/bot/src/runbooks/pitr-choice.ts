@@ -52,6 +52,23 @@ export async function choosePitr(
   return { kind: 'bound', params: { ...step.params, target }, proposed };
 }
 
+/** The runbook a point-in-time restore runs: loaded, the parent of a dump-restoring incident offers it. */
+export const PITR_RUNBOOK = 'pitr-restore';
+
+/**
+ * A target as a person types it in the modal: `2026-11-27 16:59:59` (UTC) or `2026-11-27T16:59:59Z`,
+ * to the second. The ISO form a run takes, or why not (a local time, a date that does not exist).
+ */
+export function parseTypedTarget(typed: string): { target: string } | { why: string } {
+  const text = typed.trim();
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(Z?)$/.exec(text);
+  if (m === null || (text.includes('T') && m[3] !== 'Z'))
+    return { why: 'Expected a UTC time like 2026-11-27 16:59:59 or 2026-11-27T16:59:59Z.' };
+  const target = `${m[1]}T${m[2]}Z`;
+  if (!PitrTarget.safeParse(target).success) return { why: `${m[1]} ${m[2]} is not a real date and time.` };
+  return { target };
+}
+
 /** What the approver types: the target as `2026-11-27 16:59:59` (UTC), the day and second that come back. */
 export function typedTimeOf(target: string): string {
   return `${target.slice(0, 10)} ${target.slice(11, 19)}`;

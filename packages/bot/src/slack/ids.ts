@@ -21,6 +21,8 @@ export const ActionId = {
   runRecovery: 'recio_incident_recover',
   /** Run recovery when the incident's runbook restores a dump: opens the dump picker first. */
   runRecoveryPickDump: 'recio_incident_recover_pick_dump',
+  /** Point-in-time restore (a runbook that restores a dump, and pitr-restore loaded): opens the target modal. */
+  pitrRestore: 'recio_incident_pitr_restore',
   openChecklist: 'recio_incident_checklist',
   resolveIncident: 'recio_incident_resolve',
   rootCause: 'recio_incident_root_cause',
@@ -33,6 +35,7 @@ export const ActionId = {
   /** Inputs inside modals (read from view state on submission, never routed as actions). */
   tagSelect: 'recio_tag_select',
   dumpSelect: 'recio_dump_select',
+  pitrTarget: 'recio_pitr_target_text',
   tablesInput: 'recio_tables_input',
   serviceSelect: 'recio_service_select',
   hostSelect: 'recio_host_select',
@@ -50,6 +53,8 @@ export const CallbackId = {
   restoreModal: 'recio_restore_modal',
   /** Run recovery's dump picker (an incident whose runbook has a db.restore step). */
   recoveryDumpModal: 'recio_recovery_dump_modal',
+  /** Point-in-time restore's target: the proposed time, editable. */
+  pitrModal: 'recio_pitr_modal',
   serviceModal: 'recio_service_modal',
   confirmApprovalModal: 'recio_confirm_approval_modal',
   rootCauseModal: 'recio_root_cause_modal',
@@ -65,6 +70,7 @@ export type CallbackId = (typeof CallbackId)[keyof typeof CallbackId];
 export const BlockId = {
   tag: 'recio_tag',
   dump: 'recio_dump',
+  pitrTarget: 'recio_pitr_target',
   tables: 'recio_tables',
   service: 'recio_service',
   host: 'recio_host',

@@ -21,6 +21,8 @@ export interface RenderOptions {
   now?: Date;
   /** The scenarios whose runbook restores a dump: their Run recovery opens the dump picker. */
   restoringDump?: ReadonlySet<string> | undefined;
+  /** The pitr-restore runbook is loaded: an incident whose runbook restores a dump offers it too. */
+  offersPitr?: boolean | undefined;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface RenderOptions {
 export async function renderOutbox(
   store: Store,
   message: OutboxMessage,
-  { now = new Date(), restoringDump }: RenderOptions = {},
+  { now = new Date(), restoringDump, offersPitr }: RenderOptions = {},
 ): Promise<Rendered> {
   const event = message.payload.event as Record<string, unknown> | undefined;
   const own: Rendered = {
@@ -85,7 +87,7 @@ export async function renderOutbox(
     const incident = await store.incidents.get(event.incidentId);
     if (incident === undefined) return own;
     const mark = breakGlassMark(await store.breakGlass.forIncident(incident.id));
-    return renderIncidentParent(incident, mark, restoringDump);
+    return renderIncidentParent(incident, mark, { restoringDump, offersPitr });
   }
   return own;
 }

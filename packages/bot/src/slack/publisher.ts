@@ -28,6 +28,8 @@ export interface PublisherDeps {
   updateBudget?: UpdateBudgetOptions | false;
   /** The scenarios whose runbook restores a dump (scenariosRestoringDump): their Run recovery opens the picker. */
   restoringDump?: ReadonlySet<string>;
+  /** The pitr-restore runbook is loaded: those incidents' parents offer Point-in-time restore too. */
+  offersPitr?: boolean;
 }
 
 export interface Publisher {
@@ -96,7 +98,10 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           if (wait > 0) return await defer(message, wait, "the workspace's chat.update budget");
         }
       }
-      const rendered = await renderOutbox(store, message, { restoringDump: deps.restoringDump });
+      const rendered = await renderOutbox(store, message, {
+        restoringDump: deps.restoringDump,
+        offersPitr: deps.offersPitr,
+      });
       let outcome: Awaited<ReturnType<typeof sendOutbox>>;
       try {
         outcome = await sendOutbox(client, store, message, rendered);

@@ -30,6 +30,7 @@ const BUTTONS: ReadonlySet<string> = new Set([
   ActionId.ackIncident,
   ActionId.runRecovery,
   ActionId.runRecoveryPickDump,
+  ActionId.pitrRestore,
   ActionId.openChecklist,
   ActionId.resolveIncident,
   ActionId.rootCause,
@@ -41,6 +42,7 @@ const BUTTONS: ReadonlySet<string> = new Set([
 /** Inputs inside modals: read on submission, and an interaction from one needs only its ack. */
 const INPUTS: ReadonlySet<string> = new Set([
   ActionId.tagSelect,
+  ActionId.pitrTarget,
   ActionId.serviceSelect,
   ActionId.hostSelect,
   ActionId.typedName,
@@ -55,6 +57,7 @@ const SUBMISSIONS: ReadonlySet<string> = new Set([
   CallbackId.rollbackModal,
   CallbackId.restoreModal,
   CallbackId.recoveryDumpModal,
+  CallbackId.pitrModal,
   CallbackId.serviceModal,
   CallbackId.confirmApprovalModal,
   CallbackId.rootCauseModal,

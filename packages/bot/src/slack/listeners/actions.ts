@@ -6,6 +6,7 @@ import type { ButtonArgs } from '../handlers/button-request.js';
 import { onDrillButton } from '../handlers/drill-button.js';
 import { onHomeButton } from '../handlers/home-buttons.js';
 import { onIncidentButton, onRootCauseButton } from '../handlers/incident-buttons.js';
+import { onPitrButton } from '../handlers/pitr-picker.js';
 import { onRecoveryPickButton } from '../handlers/recovery-picker.js';
 import { onRunButton } from '../handlers/run-buttons.js';
 import { onUnknownAction } from '../handlers/unknown-action.js';
@@ -26,6 +27,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.ackIncident, (args) => onIncidentButton(ctx, 'acknowledge', args));
   on(ActionId.runRecovery, (args) => onIncidentButton(ctx, 'recover', args));
   on(ActionId.runRecoveryPickDump, (args) => onRecoveryPickButton(ctx, args));
+  on(ActionId.pitrRestore, (args) => onPitrButton(ctx, args));
   on(ActionId.openChecklist, (args) => onIncidentButton(ctx, 'checklist', args));
   on(ActionId.resolveIncident, (args) => onIncidentButton(ctx, 'resolve', args));
   on(ActionId.rootCause, (args) => onRootCauseButton(ctx, args));

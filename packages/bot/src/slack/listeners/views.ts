@@ -3,6 +3,7 @@ import type { SlackContext } from '../context.js';
 import { onBreakGlassSubmit, onReviewBreakGlassSubmit } from '../handlers/break-glass-submit.js';
 import { onConfirmApprovalSubmit } from '../handlers/confirm-approval.js';
 import { onRestoreSubmit, onRollbackSubmit, onServiceSubmit } from '../handlers/pick-submissions.js';
+import { onPitrSubmit } from '../handlers/pitr-picker.js';
 import { onRecoveryDumpSubmit } from '../handlers/recovery-picker.js';
 import { onRootCauseSubmit } from '../handlers/root-cause.js';
 import { onUnknownSubmission } from '../handlers/unknown-action.js';
@@ -16,6 +17,7 @@ export function registerViews(app: App, ctx: SlackContext): void {
   on(CallbackId.rollbackModal, (args) => onRollbackSubmit(ctx, args));
   on(CallbackId.restoreModal, (args) => onRestoreSubmit(ctx, args));
   on(CallbackId.recoveryDumpModal, (args) => onRecoveryDumpSubmit(ctx, args));
+  on(CallbackId.pitrModal, (args) => onPitrSubmit(ctx, args));
   on(CallbackId.serviceModal, (args) => onServiceSubmit(ctx, args));
   on(CallbackId.confirmApprovalModal, (args) => onConfirmApprovalSubmit(ctx, args));
   on(CallbackId.rootCauseModal, (args) => onRootCauseSubmit(ctx, args));

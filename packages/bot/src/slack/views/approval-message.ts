@@ -54,7 +54,7 @@ export function pitrScope(params: Record<string, unknown>): string {
   return (
     `:warning: Rewinds *the whole cluster* to \`${escapeText(target)}\` (UTC) from the base backup and archived WAL: ` +
     'every write after that second is lost (the archive keeps it, see docs/backups.md to go forward again). ' +
-    'Another time: deny, then `run pitr-restore <UTC time>` in this thread.'
+    "Another time: deny, then *Point-in-time restore* on the incident's parent message."
   );
 }
 

@@ -55,16 +55,36 @@ export function recoveryButton(incident: Incident, restoring: ReadonlySet<string
   return button('Run recovery', id, incident.id);
 }
 
+/** What the runbooks as loaded offer on a parent beyond its own buttons (publisher-render.ts passes them). */
+export interface RecoveryOffers {
+  /** The scenarios whose runbook restores a dump (scenariosRestoringDump): Run recovery opens the dump picker. */
+  restoringDump?: ReadonlySet<string> | undefined;
+  /** The pitr-restore runbook is loaded: those same incidents offer Point-in-time restore. */
+  offersPitr?: boolean | undefined;
+}
+
+/**
+ * Point-in-time restore, beside Run recovery, on an incident whose runbook restores a dump (the
+ * damage a dump would repair: a PITR loses less) when the pitr-restore runbook is loaded. Whether
+ * the db host has PITR is known only when its window is read: the modal says so if it cannot be.
+ */
+function pitrButton(incident: Incident, offers: RecoveryOffers) {
+  const dumping = offers.restoringDump?.has(incident.scenario ?? '') ?? false;
+  return offers.offersPitr === true && dumping
+    ? [button('Point-in-time restore', ActionId.pitrRestore, incident.id)]
+    : [];
+}
+
 /**
  * An incident's parent message — the thread everything after it goes into: what failed, where,
  * since when, how bad, and its buttons (Acknowledge while open, Resolve once mitigated, Run
- * recovery when a runbook matches, Open checklist). A resolved incident keeps its facts and only
- * offers the system_architect's root cause and follow-ups.
+ * recovery when a runbook matches, Point-in-time restore when it applies, Open checklist). A
+ * resolved incident keeps its facts and only offers the system_architect's root cause and follow-ups.
  */
 export function renderIncidentParent(
   incident: Incident,
   mark?: string,
-  restoring?: ReadonlySet<string>,
+  offers: RecoveryOffers = {},
 ): { text: string; blocks: Block[] } {
   const security = incident.kind === 'security' ? ' :shield: security' : incident.kind === 'drill' ? ' (drill)' : '';
   const resolvedBy = incident.resolvedBy ? ` by ${who(incident.resolvedBy)}` : '';
@@ -133,7 +153,8 @@ export function renderIncidentParent(
         ...(incident.status === 'mitigated'
           ? [button('Resolve', ActionId.resolveIncident, incident.id, 'primary')]
           : []),
-        ...(incident.scenario ? [recoveryButton(incident, restoring)] : []),
+        ...(incident.scenario ? [recoveryButton(incident, offers.restoringDump)] : []),
+        ...pitrButton(incident, offers),
         button('Open checklist', ActionId.openChecklist, incident.id),
       ]),
     );
