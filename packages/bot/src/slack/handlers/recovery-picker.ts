@@ -1,46 +1,28 @@
+import type { Answer } from '../../operations/types.js';
 import type { SlackContext } from '../context.js';
 import { ActionId, BlockId } from '../ids.js';
-import { showAnswer } from '../show-answer.js';
-import { guarded } from '../surface-errors.js';
-import { renderText } from '../views/help.js';
-import { loadingModal, noticeModal } from '../views/modals.js';
 import { recoveryDumpModal } from '../views/recovery-dump-modal.js';
-import { beginButton, type ButtonArgs } from './button-request.js';
-import { fillingModal } from './modal-first.js';
+import type { ButtonArgs } from './button-request.js';
+import { onIncidentModalButton } from './incident-modal.js';
 import { inputValue, submitToCore, type ViewArgs } from './view-request.js';
 
-const HEADING = 'Run recovery';
+type DumpList = Extract<Answer, { type: 'choose_dump' }>;
 
 /**
- * Run recovery on an incident whose runbook restores a dump: a modal opens at once (listing the
- * dumps over SSH outlasts the trigger id's 3 s), then the desk checks the role (a refusal is
- * audited and shown in the modal) and the modal becomes the dump picker.
+ * Run recovery on an incident whose runbook restores a dump: the desk checks the role (a refusal
+ * is audited), then the modal becomes the dump picker, listed over SSH.
  */
-export async function onRecoveryPickButton(ctx: SlackContext, args: ButtonArgs): Promise<void> {
-  const opening = loadingModal(HEADING, 'Listing the dumps on the database host, local and offsite…');
-  const request = await beginButton(ctx, args, { modal: opening });
-  if (request === undefined) return;
-  const { modalId, reply } = request;
-  await guarded(reply, request.log, () =>
-    fillingModal(args.client, modalId, HEADING, request.log, async () => {
-      const actor = await ctx.ops.actorFor(request.user);
-      const answer = await ctx.ops.recoveryDumps(request.value, actor, request.origin);
-      if (answer.type !== 'choose_dump') {
-        if (modalId !== undefined) {
-          const said = answer.type === 'denied' ? `:no_entry: ${answer.text}` : 'See the message from recio.';
-          await args.client.views.update({ view_id: modalId, view: noticeModal(HEADING, said) });
-        }
-        return showAnswer(answer, reply);
-      }
-      if (modalId === undefined)
-        return reply.private(
-          renderText(':warning: Slack did not let the picker open in time. Click the button again.'),
-        );
+export function onRecoveryPickButton(ctx: SlackContext, args: ButtonArgs): Promise<void> {
+  return onIncidentModalButton<DumpList>(ctx, args, {
+    heading: 'Run recovery',
+    loading: 'Listing the dumps on the database host, local and offsite…',
+    ask: (actor, request) => ctx.ops.recoveryDumps(request.value, actor, request.origin),
+    isOffer: (answer): answer is DumpList => answer.type === 'choose_dump',
+    render: async (dumps, place, request) => {
       const incident = (await ctx.ops.incident(request.value)) ?? { id: request.value, title: 'this incident' };
-      const place = { channel: reply.channel, ...(reply.threadTs ? { threadTs: reply.threadTs } : {}) };
-      await args.client.views.update({ view_id: modalId, view: recoveryDumpModal(incident, answer, place) });
-    }),
-  );
+      return recoveryDumpModal(incident, dumps, place);
+    },
+  });
 }
 
 /**
