@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
+import { ActionId, BlockId } from '@recio/bot/slack/ids';
 import { breakScenario, DROPPED_TABLE, type Sandbox } from '@recio/sandbox/index';
 import { pitrBaseBackup } from '@recio/sandbox/sandbox-pitr';
 import { logFileOf } from '@recio/sandbox/sandbox-paths';
@@ -211,15 +211,7 @@ describe('pitr-restore through Slack', () => {
     const pitrRuns = async () => (await ops.runsOf(incident.id)).filter((r) => r.scenario === 'pitr-restore');
 
     // Someone without the operate role: refused in the modal and privately, audited, no window read.
-    await stack.slack.deliver.click({ user: DAVE, channel: OPS, ts: parent.ts, actionId: ActionId.pitrRestore });
-    await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'), 60_000);
-    const daveSees = stack.slack.state.openModal(DAVE);
-    expect(daveSees?.view.callback_id).toBe(CallbackId.noticeModal);
-    expect(readable({ text: '', blocks: daveSees!.view.blocks as unknown[] })).toContain(':no_entry: Not allowed');
-    const denied = await stack.storeDb.query(
-      `SELECT actor, target FROM audit_log WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1`,
-    );
-    expect(denied.rows[0]).toEqual({ actor: DAVE, target: `incident:${incident.id}` });
+    await ops.expectRefusedModal(DAVE, parent, ActionId.pitrRestore, incident.id);
 
     // The modal: the window read now, the target proposed from the incident and prefilled.
     const modal = await ops.openPitrModal(ALICE, parent);

@@ -81,20 +81,7 @@ describe('postgres-failure, drop-table (§1.1)', () => {
     for (const f of [PICKED, `${PICKED}.sha256`]) chownSync(join(stack.sandbox.backupsDir, f), owner.uid, owner.gid);
 
     // Someone without the operate role: the desk's refusal, in the modal and privately, audited; nothing listed.
-    await stack.slack.deliver.click({
-      user: DAVE,
-      channel: OPS,
-      ts: parent.ts,
-      actionId: ActionId.runRecoveryPickDump,
-    });
-    await eventually(() => expect(ops.answersTo(DAVE).at(-1)).toContain('Not allowed'), 60_000);
-    const daveSees = stack.slack.state.openModal(DAVE);
-    expect(daveSees?.view.callback_id).toBe(CallbackId.noticeModal);
-    expect(readable({ text: '', blocks: daveSees!.view.blocks as unknown[] })).toContain(':no_entry: Not allowed');
-    const denied = await stack.storeDb.query(
-      `SELECT actor, target FROM audit_log WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1`,
-    );
-    expect(denied.rows[0]).toEqual({ actor: DAVE, target: `incident:${incidentId}` });
+    await ops.expectRefusedModal(DAVE, parent, ActionId.runRecoveryPickDump, incidentId);
 
     await ops.click(ALICE, parent, ActionId.ackIncident, 'Acknowledge');
     const picker = await ops.openRecoveryPicker(ALICE, parent);

@@ -110,20 +110,51 @@ export class Operators {
   }
 
   /**
-   * Run recovery on an incident whose runbook restores a dump: the click opens a loading modal that
-   * becomes the dump picker (listed over SSH). Resolves with the picker as the person sees it.
+   * A button on an incident's parent whose click opens a loading modal, filled once the host
+   * answered over SSH (Run recovery's dump picker, point-in-time restore). Resolves with the filled
+   * modal as the person sees it.
    */
-  async openRecoveryPicker(user: string, parent: MessageRecord): Promise<ViewRecord> {
-    await this.click(user, parent, ActionId.runRecoveryPickDump, 'Run recovery');
+  private async openIncidentModal(
+    user: string,
+    parent: MessageRecord,
+    actionId: string,
+    what: string,
+    callbackId: string,
+  ): Promise<ViewRecord> {
+    await this.click(user, parent, actionId, what);
     return eventually(
       () => {
         const view = this.slack.state.openModal(user);
-        if (view?.view.callback_id !== CallbackId.recoveryDumpModal)
-          throw new Error(`the dump picker is not filled yet (open: ${String(view?.view.callback_id)})`);
+        if (view?.view.callback_id !== callbackId)
+          throw new Error(`${what}: the modal is not filled yet (open: ${String(view?.view.callback_id)})`);
         return view;
       },
       60_000,
       250,
+    );
+  }
+
+  /** Such a button clicked by someone without the operate role: refused in the modal and privately, audited. */
+  async expectRefusedModal(user: string, parent: MessageRecord, actionId: string, incidentId: string): Promise<void> {
+    await this.slack.deliver.click({ user, channel: OPS, ts: parent.ts, actionId });
+    await eventually(() => expect(this.answersTo(user).at(-1)).toContain('Not allowed'), 60_000);
+    const seen = this.slack.state.openModal(user);
+    expect(seen?.view.callback_id).toBe(CallbackId.noticeModal);
+    expect(readable({ text: '', blocks: seen!.view.blocks as unknown[] })).toContain(':no_entry: Not allowed');
+    const denied = await this.stack.storeDb.query(
+      `SELECT actor, target FROM audit_log WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(denied.rows[0]).toEqual({ actor: user, target: `incident:${incidentId}` });
+  }
+
+  /** Run recovery on an incident whose runbook restores a dump: the dump picker, listed over SSH. */
+  openRecoveryPicker(user: string, parent: MessageRecord): Promise<ViewRecord> {
+    return this.openIncidentModal(
+      user,
+      parent,
+      ActionId.runRecoveryPickDump,
+      'Run recovery',
+      CallbackId.recoveryDumpModal,
     );
   }
 
@@ -138,22 +169,9 @@ export class Operators {
       throw new Error(`the dump picker: Slack's delivery got ${delivery.attempts.at(-1)?.status ?? 'no answer'}`);
   }
 
-  /**
-   * Point-in-time restore on an incident's parent: the click opens a loading modal that becomes the
-   * target modal once the window is read over SSH. Resolves with the modal as the person sees it.
-   */
-  async openPitrModal(user: string, parent: MessageRecord): Promise<ViewRecord> {
-    await this.click(user, parent, ActionId.pitrRestore, 'Point-in-time restore');
-    return eventually(
-      () => {
-        const view = this.slack.state.openModal(user);
-        if (view?.view.callback_id !== CallbackId.pitrModal)
-          throw new Error(`the PITR modal is not filled yet (open: ${String(view?.view.callback_id)})`);
-        return view;
-      },
-      60_000,
-      250,
-    );
+  /** Point-in-time restore on an incident's parent: the target modal, once the window is read over SSH. */
+  openPitrModal(user: string, parent: MessageRecord): Promise<ViewRecord> {
+    return this.openIncidentModal(user, parent, ActionId.pitrRestore, 'Point-in-time restore', CallbackId.pitrModal);
   }
 
   /** Submits the open PITR modal with the target as typed (or the proposed one, untouched). */
