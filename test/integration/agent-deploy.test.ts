@@ -9,6 +9,7 @@ import { ensureTestUser } from '../support/test-user.js';
 import { injections, patchAgentConfig, rawRequest, transportTo } from './agent-harness.js';
 import { ownedTempDir } from '../support/leftovers.js';
 
+const SETTLE_SECONDS = 5;
 let work: string;
 let repo: string;
 let pipLog: string;
@@ -102,7 +103,9 @@ beforeAll(async () => {
   if (user.isRoot) await execa('chown', ['-R', `${user.name}:`, repo]);
   host = await startTestHost({
     releaseDir: repo,
-    agentConfig: { deploy: { repo, pip: [process.execPath, pip], settleSeconds: 2 } },
+    // A settle wait well past v0.9.0's crash (1.5 s after spawn): a program that boots slowly on a
+    // loaded machine still dies inside it.
+    agentConfig: { deploy: { repo, pip: [process.execPath, pip], settleSeconds: SETTLE_SECONDS } },
   });
   transport = transportTo(host);
 });
@@ -187,7 +190,9 @@ describe('deploy.rollback', () => {
     try {
       const result = await transport.run({ action: 'deploy.rollback', params: { tag: 'v0.9.0' } });
       expect(result).toMatchObject({ ok: false, error: { code: 'smoke_failed' }, data: { to: { tag: 'v0.9.0' } } });
-      expect(result.error?.message).toMatch(/did not stay up for 2s: .*kalshi_api_watchdog/);
+      expect(result.error?.message).toMatch(
+        new RegExp(`did not stay up for ${SETTLE_SECONDS}s: .*kalshi_api_watchdog`),
+      );
       expect(await head()).toBe(await commitOf('v0.9.0'));
     } finally {
       // Back to a good release, so the crash loop does not run into the tests below.
