@@ -15,7 +15,6 @@ import { startApprovalExpiry } from '@recio/bot/scheduler/approval-expiry';
 import { Signals } from '@recio/bot/signals';
 import { assembleCore } from '@recio/bot/compose';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
-import { scenariosRestoringDump } from '@recio/bot/runbooks/picked-dump';
 import {
   createGroupMembers,
   createPublisher,
@@ -295,7 +294,7 @@ export async function startBotCore(
       logger,
       intervalMs: options.publisherIntervalMs ?? 500,
       onSent: (message) => signals.emit('sent', message),
-      restoringDump: scenariosRestoringDump(runbooks),
+      ...core.offers,
     });
     signals.on('outbox', () => publisher.wake());
     publisher.start();

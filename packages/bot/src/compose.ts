@@ -25,8 +25,7 @@ import type { Drills } from './operations/types.js';
 import { RunEngine } from './runbooks/engine.js';
 import type { ChecksConfig } from './runbooks/checks.js';
 import { loadRunbooks, type Runbooks } from './runbooks/loader.js';
-import { scenariosRestoringDump } from './runbooks/picked-dump.js';
-import { PITR_RUNBOOK } from './runbooks/pitr-choice.js';
+import { recoveryOffers, type RecoveryOffers } from './runbooks/picked-dump.js';
 import { checkRestartOrder } from './runbooks/restart-order.js';
 import { defaultTopology, loadTopology, type Topology } from './runbooks/topology.js';
 import type { FleetView } from './runbooks/plan.js';
@@ -87,6 +86,8 @@ export interface Core {
   engine: RunEngine;
   desk: IncidentDesk;
   ops: Operations;
+  /** What an incident's parent offers (the dump picker, point-in-time restore), from the runbooks. */
+  offers: RecoveryOffers;
   close(): Promise<void>;
 }
 
@@ -235,6 +236,7 @@ export function assembleCore(
   const breakGlassReviews = new BreakGlassReviews({ store, access, incidents: desk, onChange: outbox });
   const parts: DrillParts = { settings, logger, signals, store, hosts, fleet, vocabulary, desk };
   const makeDrills = options.drills;
+  const offers = recoveryOffers(runbooks);
   const ops = new Operations({
     store,
     hosts,
@@ -247,7 +249,7 @@ export function assembleCore(
     breakGlass,
     breakGlassReviews,
     opsChannel,
-    pitrLoaded: runbooks.has(PITR_RUNBOOK),
+    pitrLoaded: offers.offersPitr,
     pitrMarginSeconds: settings.pitrMarginSeconds,
     ...(makeDrills ? { drills: (door: Operations) => makeDrills(door, parts) } : {}),
   });
@@ -257,6 +259,7 @@ export function assembleCore(
     topology,
     engine,
     ops,
+    offers,
     close: async () => {
       engine.abortAll();
       await hosts.close();
@@ -375,8 +378,7 @@ export async function startBot(config: Config, options: BotOptions): Promise<Bot
       logger,
       metrics,
       onSent: (message) => signals.emit('sent', message),
-      restoringDump: scenariosRestoringDump(core.runbooks),
-      offersPitr: core.runbooks.has(PITR_RUNBOOK),
+      ...core.offers,
     });
     signals.on('outbox', () => publisher.wake());
     const app = createSlackApp({

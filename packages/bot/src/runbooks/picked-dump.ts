@@ -1,6 +1,7 @@
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import type { JsonObject } from '../domain/index.js';
 import type { Runbooks } from './loader.js';
+import { PITR_RUNBOOK } from './pitr-choice.js';
 import type { RunbookSpec } from './schema.js';
 
 /** Whether the runbook restores a dump (a `db.restore` step): its Run recovery offers the dump picker. */
@@ -11,6 +12,20 @@ export function restoresDump(runbook: RunbookSpec): boolean {
 /** The scenarios whose runbook restores a dump, read from the runbooks as loaded (not a list of names). */
 export function scenariosRestoringDump(runbooks: Runbooks): ReadonlySet<string> {
   return new Set([...runbooks.values()].filter(restoresDump).map((r) => r.id));
+}
+
+/**
+ * What an incident's parent offers beyond Run recovery, read once from the runbooks as loaded: the
+ * dump picker for the scenarios that restore a dump, and point-in-time restore beside it when the
+ * pitr-restore runbook is there. The operations and the publisher both take this one value.
+ */
+export interface RecoveryOffers {
+  restoringDump: ReadonlySet<string>;
+  offersPitr: boolean;
+}
+
+export function recoveryOffers(runbooks: Runbooks): RecoveryOffers {
+  return { restoringDump: scenariosRestoringDump(runbooks), offersPitr: runbooks.has(PITR_RUNBOOK) };
 }
 
 /**

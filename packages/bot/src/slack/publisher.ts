@@ -26,7 +26,7 @@ export interface PublisherDeps {
    * own and nothing more — how the publisher worked before; the bench measures both.
    */
   updateBudget?: UpdateBudgetOptions | false;
-  /** The scenarios whose runbook restores a dump (scenariosRestoringDump): their Run recovery opens the picker. */
+  /** The scenarios whose runbook restores a dump (recoveryOffers): their Run recovery opens the picker. */
   restoringDump?: ReadonlySet<string>;
   /** The pitr-restore runbook is loaded: those incidents' parents offer Point-in-time restore too. */
   offersPitr?: boolean;
