@@ -3,8 +3,11 @@ import type { SshTransportStats } from '../hosts/ssh-transport.js';
 
 /** What arrived from Slack. */
 export type DeliveryKind = 'command' | 'action' | 'view' | 'event';
-/** What became of it: acked and handled, a retry we had seen, refused by RBAC, malformed, or failed. */
-export type DeliveryOutcome = 'acked' | 'duplicate' | 'denied' | 'invalid' | 'error';
+/**
+ * What became of it: acked and handled, a retry we had seen, refused by RBAC, malformed, failed,
+ * or acked after Slack's 3 s (`late`: the person saw an error, the request went on).
+ */
+export type DeliveryOutcome = 'acked' | 'duplicate' | 'denied' | 'invalid' | 'error' | 'late';
 /** An agent action's end, as far as the bot can tell. `unknown`: the answer never came (deadline, drop). */
 export type AgentOutcome = 'ok' | 'failed' | 'timeout' | 'unknown';
 /** The terminal states of runs and steps in the store. */

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.js';
 import { claimDelivery, slackOrigin, type SlackContext } from '../context.js';
 import { createHomeReply } from '../home/home-reply.js';
@@ -37,6 +37,25 @@ export function inputValue(args: ViewArgs, blockId: string, actionId: string): s
   return value?.selected_option?.value ?? value?.value ?? undefined;
 }
 
+/** Where a submission's private answers go: the channel (and thread) the modal was opened from, or the App Home. */
+export function submissionReply(
+  ctx: SlackContext,
+  { body, view, client }: Pick<ViewArgs, 'body' | 'view' | 'client'>,
+  log: Logger,
+): Reply {
+  const meta = readMeta(view.private_metadata) ?? { channel: body.user.id };
+  return meta.home === true
+    ? createHomeReply(ctx.homes, { user: body.user.id, channel: meta.channel })
+    : createReply({
+        client,
+        logger: log,
+        channel: meta.channel,
+        user: body.user.id,
+        threadTs: meta.threadTs,
+        mode: 'private',
+      });
+}
+
 export interface ViewRequest {
   meta: ModalMeta;
   user: string;
@@ -54,17 +73,7 @@ export async function beginSubmission(ctx: SlackContext, args: ViewArgs): Promis
   const meta = readMeta(view.private_metadata) ?? { channel: body.user.id };
   const requestId = randomUUID();
   const log = ctx.logger.child({ requestId, user: body.user.id, view: view.callback_id });
-  const reply =
-    meta.home === true
-      ? createHomeReply(ctx.homes, { user: body.user.id, channel: meta.channel })
-      : createReply({
-          client,
-          logger: log,
-          channel: meta.channel,
-          user: body.user.id,
-          threadTs: meta.threadTs,
-          mode: 'private',
-        });
+  const reply = submissionReply(ctx, { body, view, client }, log);
   try {
     if (!(await claimDelivery(ctx, `view:${view.id}`, 'view'))) return undefined;
   } catch (error) {
@@ -118,5 +127,25 @@ export async function submitToCore(
   await guarded(request.reply, request.log, async () => {
     const actor = await ctx.ops.actorFor(request.user);
     await showAnswer(await ask(actor, request), request.reply);
+  });
+}
+
+/**
+ * A form's field errors that reached Slack too late to be shown under their fields (./late-ack.ts):
+ * the person saw Slack's own error instead, so the bot says privately what was wrong.
+ */
+export async function tellLateFormAnswer(
+  ctx: SlackContext,
+  args: Pick<ViewArgs, 'body' | 'view' | 'client'>,
+  response: ViewResponseAction,
+  ref: string,
+): Promise<void> {
+  if (response.response_action !== 'errors') return;
+  const problems = Object.values(response.errors).join('\n');
+  const log = ctx.logger.child({ ref, user: args.body.user.id, view: args.view.callback_id });
+  await submissionReply(ctx, args, log).private({
+    text:
+      `:warning: The bot was too slow to answer your form in time (ref ${ref}), so Slack showed an error. ` +
+      `The form was not accepted:\n${problems}`,
   });
 }

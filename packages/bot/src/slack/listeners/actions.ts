@@ -11,11 +11,15 @@ import { onRecoveryPickButton } from '../handlers/recovery-picker.js';
 import { onRunButton } from '../handlers/run-buttons.js';
 import { onUnknownAction } from '../handlers/unknown-action.js';
 import { ActionId } from '../ids.js';
+import { tolerateLateAck } from '../late-ack.js';
 
 /** Button action ids → handlers; the last listener takes the ids no other one does. */
 export function registerActions(app: App, ctx: SlackContext): void {
+  const late = { kind: 'action' as const, logger: ctx.logger, metrics: ctx.metrics };
   const on = (id: string, handler: (args: ButtonArgs) => Promise<void>) =>
-    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, handler);
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: id }, (args) =>
+      handler(tolerateLateAck(args, late)),
+    );
   on(ActionId.approve, (args) => onApprovalClick(ctx, 'approved', args));
   on(ActionId.deny, (args) => onApprovalClick(ctx, 'denied', args));
   on(ActionId.breakGlass, (args) => onBreakGlassClick(ctx, args));
@@ -36,5 +40,5 @@ export function registerActions(app: App, ctx: SlackContext): void {
   on(ActionId.homeRestart, (args) => onHomeButton(ctx, 'restart', args));
   on(ActionId.startDrill, (args) => onDrillButton(ctx, args));
   // Every other click (a retired or foreign button): acked at once, told, audited.
-  app.action<BlockAction>({ type: 'block_actions' }, (args) => onUnknownAction(ctx, args));
+  app.action<BlockAction>({ type: 'block_actions' }, (args) => onUnknownAction(ctx, tolerateLateAck(args, late)));
 }
