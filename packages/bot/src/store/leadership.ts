@@ -19,6 +19,8 @@ export interface LeadershipOptions {
   connectTimeoutMs: number;
   logger: StoreLogger;
   onChange?: (leader: boolean) => void;
+  /** Each try for the lock, once answered: how many it took to take over is countable. */
+  onAttempt?: (held: boolean) => void;
 }
 
 export async function startLeadership(
@@ -65,6 +67,7 @@ export async function startLeadership(
     const [row] = (
       await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_CLASS, lockKey])
     ).rows;
+    options.onAttempt?.(row?.held === true);
     setLeader(row?.held === true);
   };
 

@@ -49,7 +49,10 @@ export interface Store extends Repos {
   /** See `recoverInterrupted`: call at start, and now and then, to settle steps whose bot died. */
   recoverInterruptedSteps(options?: RecoveryOptions): Promise<RecoveryReport>;
   /** Competes for the one-per-cluster leadership of a job (`monitor`); closed with the store. */
-  leadership(job: 'monitor', options: { retryMs: number; onChange?: (leader: boolean) => void }): Promise<Leadership>;
+  leadership(
+    job: 'monitor',
+    options: { retryMs: number; onChange?: (leader: boolean) => void; onAttempt?: (held: boolean) => void },
+  ): Promise<Leadership>;
   /** Resolves if the store answers; throws `store_unavailable` otherwise. */
   ping(): Promise<void>;
   /** Closes connections and stops the embedded PostgreSQL if this process started it. */
@@ -123,6 +126,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           connectTimeoutMs,
           logger,
           ...(options.onChange ? { onChange: options.onChange } : {}),
+          ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
         });
         leaderships.add(held);
         return held;
