@@ -112,7 +112,7 @@ describe('a submission acknowledged after Slack stopped waiting', () => {
     ).toBe(1);
   });
 
-  test('a wrong name typed while the bot was slow: nothing is recorded and the approver is told why privately', async () => {
+  test('a wrong name typed while the bot was slow: nothing recorded, the approver told why privately', async () => {
     const message = await askForRollback('v1.1.0');
     await bot.slack.deliver.click({ user: 'carol', channel: OPS, ts: message.ts, actionId: ActionId.approve });
     await until(() =>
