@@ -37,7 +37,7 @@ function collector() {
 }
 
 describe('tolerateLateAck', () => {
-  test('a late ack is logged with a reference and counted, its answer handed to tell; the listener goes on', async () => {
+  test('a late ack is logged with a reference and counted, its answer handed to tell; listener goes on', async () => {
     const { res, close } = await answeredResponse();
     const { logger, lines } = collector();
     const metrics = createMetrics();
