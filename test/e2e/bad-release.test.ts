@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { BAD_TAG, breakScenario, GOOD_TAG } from '@recio/sandbox/index';
-import { ActionId } from '@recio/bot/slack/ids';
+import { ActionId, CallbackId } from '@recio/bot/slack/ids';
 import { record } from './support/measure.js';
 import { buttonsOf, eventually, Operators, readable } from './support/operator.js';
 import { checkedOutTag, dbNow, programs, rowsSince, type ProgramFact } from './support/sandbox-facts.js';
@@ -84,7 +84,9 @@ describe('bad-release (§1.4)', () => {
       ts: approval.ts,
       actionId: ActionId.approve,
     });
-    await eventually(() => expect(stack.slack.state.openModal(BOB)).toBeDefined());
+    await eventually(() =>
+      expect(stack.slack.state.openModal(BOB)?.view.callback_id).toBe(CallbackId.confirmApprovalModal),
+    );
     await stack.slack.deliver.submitView({ user: BOB, values: { recio_typed_name: BAD_TAG } });
     await eventually(() =>
       expect(stack.slack.state.openModal(BOB)?.errors?.recio_typed_name).toContain(`Type \`${GOOD_TAG}\` exactly`),

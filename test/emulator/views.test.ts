@@ -176,6 +176,16 @@ describe('submissions', () => {
     await expect(fake.deliver.submitView({ user: 'alice' })).rejects.toThrow(/required/);
   });
 
+  test('a modal without `submit` shows no Submit button: nobody can submit it, nothing is sent', async () => {
+    const { submit: _, blocks, ...rest } = confirmModal;
+    const notice = { ...rest, callback_id: 'loading', blocks: [blocks[0]] };
+    await botClient(fake).views.open({ trigger_id: await triggerFor('alice'), view: notice as never });
+    bot.received.length = 0;
+    await expect(fake.deliver.submitView({ user: 'alice' })).rejects.toThrow(/no Submit button/);
+    expect(bot.received).toEqual([]);
+    expect(fake.state.openModal('U0ALICE0001')?.view.callback_id).toBe('loading');
+  });
+
   test('closing sends view_closed only with notify_on_close', async () => {
     const client = botClient(fake);
     await client.views.open({ trigger_id: await triggerFor('alice'), view: confirmModal as never });

@@ -211,10 +211,13 @@ describe('approving', () => {
       // Bob's double click opens his confirmation once more (Slack shows the newest); nothing is decided by a click.
       await Promise.all([click('bob', message, ActionId.approve), click('bob', message, ActionId.approve)]);
       await click('carol', message, ActionId.approve);
+      // Each click opens a loading view at once and turns it into the typed confirmation after the
+      // checks: submit only once both people see the confirmation (a loading view has no Submit).
       await until(() =>
-        expect([bot.slack.state.openModal(PEOPLE.bob), bot.slack.state.openModal(PEOPLE.carol)].every(Boolean)).toBe(
-          true,
-        ),
+        expect([PEOPLE.bob, PEOPLE.carol].map((u) => bot.slack.state.openModal(u)?.view.callback_id)).toEqual([
+          CallbackId.confirmApprovalModal,
+          CallbackId.confirmApprovalModal,
+        ]),
       );
       await Promise.all([
         bot.slack.deliver.submitView({ user: 'bob', values: { [BlockId.typedName]: 'v1.2.0' } }),

@@ -196,14 +196,14 @@ export class Operators {
    */
   async approve(user: string, approvalMessage: MessageRecord, typed: string): Promise<void> {
     await this.click(user, approvalMessage, ActionId.approve, 'Approve');
-    const modal = await eventually(() => {
+    // The click opens a loading view at once and turns it into the confirmation after its checks.
+    await eventually(() => {
       const view = this.slack.state.openModal(user);
-      if (view === undefined) throw new Error('the typed confirmation modal did not open');
-      return view;
+      if (view?.view.callback_id !== CallbackId.confirmApprovalModal)
+        throw new Error(`the typed confirmation modal did not open (showing: ${view?.view.callback_id ?? 'nothing'})`);
     });
     this.actions.push({ user, what: `type ${typed} and submit` });
     await this.slack.deliver.submitView({ user, values: { [BlockId.typedName]: typed } });
-    void modal;
   }
 
   /**

@@ -198,6 +198,10 @@ export class UserActions {
     const user = this.person(input.user);
     const view = this.core.state.openModal(user.id);
     if (!view) throw new Error(`${user.name} has no modal open to submit`);
+    // "submit: … the text displayed in the submit button" (docs.slack.dev/reference/views/modal-views):
+    // a view without it shows no Submit button, so a person cannot send it (a loading view, a notice).
+    if (view.view.submit === undefined)
+      throw new Error(`${user.name}'s open modal (${String(view.view.callback_id)}) has no Submit button to press`);
     view.state = { values: viewStateValues((view.view.blocks as unknown[]) ?? [], input.values ?? {}) };
     const delivery = this.deliverer.create('view_submission');
     const triggerId = this.core.triggers.issue(user.id);
