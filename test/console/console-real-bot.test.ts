@@ -196,7 +196,16 @@ describe('the console with the real bot', () => {
     await run.waitFor({ timeout: EVENT_BOUND_MS });
     await run.click();
     const approval = message(alice, 'Approval needed', '#thread-timeline');
-    await approval.waitFor({ timeout: EVENT_BOUND_MS });
+    // A loaded clean-clone run once timed out here (undiagnosed): say what the page and the store held.
+    await approval.waitFor({ timeout: EVENT_BOUND_MS }).catch(async (error: unknown) => {
+      const pane = await alice.locator('#thread-pane').textContent();
+      const link = await alice.locator('#connection').textContent();
+      const runs = await db.query(
+        `SELECT r.state, r.scenario, r.created_at, a.state AS approval
+           FROM runs r LEFT JOIN approvals a ON a.run_id = r.id ORDER BY r.created_at`,
+      );
+      throw new Error(`${String(error)}\npage: ${link}\nthread pane: ${pane}\nruns: ${JSON.stringify(runs.rows)}`);
+    });
     await approval.locator(`button[data-action-id="${ActionId.approve}"]`).click();
     const denial = alice.locator('article.message.ephemeral', { hasText: 'second lead_operator must approve' });
     await denial.first().waitFor({ timeout: EVENT_BOUND_MS });
