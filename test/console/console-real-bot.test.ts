@@ -192,7 +192,8 @@ describe('the console with the real bot', () => {
   test('alice approving her own rollback gets a denial only she sees; nothing runs', async () => {
     const alice = await openAs('alice');
     await type(alice, '/recio rollback v2.4.0');
-    const run = message(alice, 'v2.4.0').locator('button.thread-summary');
+    // The run's own title: the earlier run's message names v2.4.0 too (what was checked out before it).
+    const run = message(alice, 'roll back (v2.4.0)').locator('button.thread-summary');
     await run.waitFor({ timeout: EVENT_BOUND_MS });
     await run.click();
     const approval = message(alice, 'Approval needed', '#thread-timeline');
