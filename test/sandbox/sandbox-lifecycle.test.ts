@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -9,6 +10,8 @@ import { hostsFromConfig, type Hosts } from '@recio/bot/hosts/fleet-hosts';
 import { breakScenario, heal, sandboxDown, sandboxStatus, sandboxUp, type Sandbox } from '@recio/sandbox/index';
 import { findLeftovers } from '@recio/sandbox/leftovers';
 import { pidFileOf } from '@recio/sandbox/sandbox-paths';
+import { ensureCluster, portTakenAtStart } from '@recio/sandbox/sandbox-postgres';
+import { readState } from '@recio/sandbox/sandbox-state';
 import { processesOf } from '@recio/sandbox/sandbox-user';
 import { readPidFile } from '@recio/sandbox/detached-process';
 import { programStatus, supervisorctl } from '@recio/sandbox/sandbox-supervisor';
@@ -152,7 +155,7 @@ describe('sandbox up', () => {
 });
 
 describe("sandbox break: each fault shows the plan's symptom, heal puts it back", () => {
-  test('postgres-failure: pg_isready fails, the programs log "could not connect to server" and give up', async () => {
+  test('postgres-failure: pg_isready fails, the programs cannot connect and give up; taken port says why', async () => {
     await breakScenario(sandbox, 'postgres-failure');
     const pgIsReady = () =>
       execa(
@@ -169,6 +172,30 @@ describe("sandbox break: each fault shows the plan's symptom, heal puts it back"
     );
     expect(await supervisorctl(sandbox.paths, 'tail', 'trade_manager')).toContain('could not connect to server');
     expect(await webStatus()).toBe(503);
+    // Its port taken meanwhile: the start fails saying why, in the server's own words.
+    // The programs keep dialling it: a connection left open would keep close() waiting.
+    const squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((listening, failed) =>
+      squatter.once('error', failed).listen(sandbox.ports.postgres, '127.0.0.1', listening),
+    );
+    try {
+      const state = readState(sandbox.paths)!;
+      const refused = await ensureCluster(sandbox.paths, state, state.user).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(String(refused)).toMatch(
+        new RegExp(
+          'pg_ctl start failed: .*could not start server.*; ' +
+            'the server said: .*could not bind .*Address already in use.*' +
+            `Is another postmaster already running on port ${sandbox.ports.postgres}\\?`,
+        ),
+      );
+      // What `sandbox up` moves the port on (sandbox-postgres-start.test.ts).
+      expect(portTakenAtStart(refused)).toBe(sandbox.ports.postgres);
+    } finally {
+      await new Promise((closed) => squatter.close(closed));
+    }
     await heal(sandbox, 'postgres-failure');
     expect((await sandboxStatus(dir)).ok).toBe(true);
   });

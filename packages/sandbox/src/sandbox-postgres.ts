@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, w
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
-import { ErrorCode, RecioError } from '@recio/protocol/errors';
+import { ErrorCode, isRecioError, RecioError } from '@recio/protocol/errors';
 import { isAlive, processArgv, stopPostmaster } from '@recio/os/processes';
 import { RECIO_SCHEMA_SQL, RECIO_SEED_SQL } from './recio-schema.js';
 import { logFileOf, type SandboxPaths } from './sandbox-paths.js';
@@ -176,12 +176,47 @@ export async function ensureCluster(
   const [file, ...args] = pgCommands(paths, state).start;
   const run = await execa(file!, args, { ...runAs, reject: false, timeout: 90_000 });
   if (run.exitCode !== 0) {
+    // pg_ctl only says "could not start server"; why is in the server's log, which a reaped sandbox loses.
+    const said = serverLastWords(logFileOf(paths, 'postgres'));
     throw new RecioError(
       ErrorCode.ActionFailed,
-      `pg_ctl start failed: ${(run.stderr || run.stdout).trim()} (see ${logFileOf(paths, 'postgres')})`,
+      `pg_ctl start failed: ${(run.stderr || run.stdout).replace(/\s+/g, ' ').trim()}` +
+        `${said === '' ? '' : `; the server said: ${said}`} (see ${logFileOf(paths, 'postgres')})`,
+      { portTaken: said.includes('Address already in use') ? state.ports.postgres : undefined },
     );
   }
   return 'started';
+}
+
+/** The port a failed start could not bind because another process had it, if that is why it failed. */
+export function portTakenAtStart(error: unknown): number | undefined {
+  return isRecioError(error, ErrorCode.ActionFailed) && typeof error.context.portTaken === 'number'
+    ? error.context.portTaken
+    : undefined;
+}
+
+/** What the log's last start said went wrong (FATAL, PANIC, HINT, "could not …"): why a postmaster stopped. */
+export function serverLastWords(logFile: string, max = 5): string {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    // No log: the server never got as far as opening it.
+    return '';
+  }
+  const lines = text.split('\n');
+  const lastStart = lines.findLastIndex((line) => line.includes('starting PostgreSQL'));
+  return lines
+    .slice(Math.max(0, lastStart))
+    .filter((line) => /\b(FATAL|PANIC|HINT):|could not/.test(line))
+    .slice(-max)
+    .map((line) =>
+      line
+        .replace(/^\S+ \S+ \S+ \[\d+\] /, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
+    .join(' | ');
 }
 
 /** pg_hba.conf with the owner's socket trusted first (the socket is 0700: only the owner can open it). */

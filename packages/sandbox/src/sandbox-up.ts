@@ -9,7 +9,8 @@ import { ensureFleetFiles, ensureRepoConfig } from './sandbox-files.js';
 import { sandboxFromState, type Sandbox, type SandboxOptions } from './sandbox-handle.js';
 import { pidFileOf, sandboxPaths, type SandboxPaths } from './sandbox-paths.js';
 import { ensureStanza, PITR_STANZA, pitrLayout } from './sandbox-pitr.js';
-import { ensureCluster, ensureSchema, findPgBinDir, postmasterPid } from './sandbox-postgres.js';
+import { ensureSchema, findPgBinDir, postmasterPid } from './sandbox-postgres.js';
+import { startPostgres } from './sandbox-postgres-start.js';
 import { ensureDetachedServices, servicePid } from './sandbox-services.js';
 import { ensureSshd, hostKeyFingerprint } from './sandbox-ssh.js';
 import {
@@ -40,7 +41,9 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
   ensureDir(paths.dir, 0o755);
   writeIfChanged(paths.marker, 'A recio-bot sandbox: `recio sandbox down` removes this directory.\n', 0o644);
   return withSandboxLock(paths, async () => {
-    const { state, user } = await settleState(paths, options, say);
+    const settled = await settleState(paths, options, say);
+    const { user } = settled;
+    let { state } = settled;
     makeLayout(paths, user);
     // A drill in progress is not repaired behind the bot's back: what a fault broke stays broken.
     const inEffect = (await viewFaults(paths, state)).filter((f) => f.inEffect);
@@ -56,7 +59,7 @@ export async function sandboxUp(options: SandboxOptions): Promise<Sandbox> {
     if (dbStoppedOnPurpose) {
       say('postgres: left stopped');
     } else {
-      say(`postgres: ${await ensureCluster(paths, state, user)} on 127.0.0.1:${state.ports.postgres}`);
+      state = await startPostgres(paths, state, user, say);
       if (await ensureSchema(paths, state))
         say(`postgres: role ${state.db.user}, database ${state.db.database}, REC.IO tables made`);
       const pitr = pitrLayout(paths);
