@@ -45,6 +45,10 @@ beforeAll(async () => {
       // Not an app host: with two, a restart must name its host, and the service picker has no host field.
       { name: 'web2', roles: ['web'] },
     ],
+    // The bot reads every host within 4 s and shows what did not answer in time as ✖: on a loaded
+    // machine db.status (pg_isready, then a query) missed it once. These tests are about what a
+    // full reading shows; web2 still answers at once (its sshd refuses the connection).
+    home: { readDeadlineMs: 30_000 },
   });
   // web2 dies before anyone asked it anything: its Home line must say so without holding the rest.
   await bot.testHosts.web2!.sshd.stop();

@@ -20,6 +20,7 @@ import {
   createPublisher,
   createSlackApp,
   createSlackWebClient,
+  type HomeTabsOptions,
   type Publisher,
   type SlackApp,
 } from '@recio/bot/slack/index';
@@ -79,6 +80,8 @@ export interface BotHarnessOptions {
   groupCacheTtlMs?: number;
   /** Runbooks from elsewhere than commands/ (a test's own scenarios). */
   runbooksDir?: string;
+  /** The App Home's limits and timings (default: the bot's). */
+  home?: HomeTabsOptions;
 }
 
 /** Where the bot finds Slack (the Web API and the secrets it checks requests with). */
@@ -316,6 +319,7 @@ export async function startBotCore(
       store,
       logger,
       onOutbox: () => signals.emit('outbox'),
+      ...(options.home ? { home: options.home } : {}),
     });
     signals.on('sent', (message) => app.homes.afterSent(message));
     const started = app;
