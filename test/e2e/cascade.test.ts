@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RECIO_PROGRAMS } from '@recio/agent/agent-config';
+import { decideBudgetSeconds, programLimits } from '@recio/agent/supervisor-program-config';
 import { breakScenario, heal } from '@recio/sandbox/index';
+import { supervisorctlArgv } from '@recio/sandbox/sandbox-supervisor';
 import type { MessageRecord } from '@recio/slack-emulator/index';
 import { ActionId } from '@recio/bot/slack/ids';
 import { eventually, Operators, readable } from './support/operator.js';
@@ -15,7 +17,7 @@ import { ALICE, OPS, startStack, type E2EStack } from './support/stack.js';
  */
 let stack: E2EStack;
 let ops: Operators;
-/** Long enough for supervisord to give up on all six on a slow machine (startretries × backoff). */
+/** The outage the scenario names: a minute. */
 const OUTAGE_MS = 60_000;
 let pidsBefore: Record<string, ProgramFact>;
 let incidentId: string;
@@ -46,7 +48,14 @@ describe('the database stopped while everything crashes', () => {
         const now = await programs(stack.sandbox);
         expect(RECIO_PROGRAMS.map((p) => [p, now[p]?.state])).toEqual(RECIO_PROGRAMS.map((p) => [p, 'FATAL']));
       },
-      OUTAGE_MS + 30_000,
+      // Three times what supervisord may take to give up, from the sandbox's own config, after the
+      // programs' grace for a lost database.
+      Math.max(
+        OUTAGE_MS,
+        3_000 *
+          (stack.sandbox.tuning.dbGraceSeconds +
+            decideBudgetSeconds(programLimits(supervisorctlArgv(stack.sandbox.paths), 'trade_manager'))),
+      ),
       500,
     );
     // The outage goes on past the cascade: two more whole probe rounds find everything down, and

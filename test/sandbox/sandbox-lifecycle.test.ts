@@ -14,7 +14,8 @@ import { ensureCluster, portTakenAtStart } from '@recio/sandbox/sandbox-postgres
 import { readState } from '@recio/sandbox/sandbox-state';
 import { processesOf } from '@recio/sandbox/sandbox-user';
 import { readPidFile } from '@recio/sandbox/detached-process';
-import { programStatus, supervisorctl } from '@recio/sandbox/sandbox-supervisor';
+import { programStatus, supervisorctl, supervisorctlArgv } from '@recio/sandbox/sandbox-supervisor';
+import { decideBudgetSeconds, programLimits } from '@recio/agent/supervisor-program-config';
 import { waitFor } from '@recio/sandbox/wait-for';
 import { markOwned, ownedTempDir } from '../support/leftovers.js';
 
@@ -43,6 +44,9 @@ const psql = (...args: string[]) =>
 const agent = (): Hosts => (hosts ??= hostsFromConfig(loadConfig(sandbox.env), (path) => readFileSync(path, 'utf8')));
 const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000) =>
   waitFor(what, timeoutMs, probe, 200);
+/** Three times what supervisord may take to give up on a program, from the sandbox's own config. */
+const fatalWithinMs = (program: string, graceSeconds = 0) =>
+  3_000 * (graceSeconds + decideBudgetSeconds(programLimits(supervisorctlArgv(sandbox.paths), program)));
 
 beforeAll(async () => {
   dir = await ownedTempDir('sbx');
@@ -167,8 +171,10 @@ describe("sandbox break: each fault shows the plan's symptom, heal puts it back"
     // An `up` during a drill leaves the fault to the bot.
     await sandboxUp({ dir });
     expect((await pgIsReady()).exitCode).not.toBe(0);
-    await until('trade_manager to give up', async () =>
-      ['BACKOFF', 'FATAL'].includes((await stateOf('trade_manager')) ?? '') ? true : undefined,
+    await until(
+      'trade_manager to give up',
+      async () => (['BACKOFF', 'FATAL'].includes((await stateOf('trade_manager')) ?? '') ? true : undefined),
+      fatalWithinMs('trade_manager', 3),
     );
     expect(await supervisorctl(sandbox.paths, 'tail', 'trade_manager')).toContain('could not connect to server');
     expect(await webStatus()).toBe(503);
@@ -218,17 +224,21 @@ describe("sandbox break: each fault shows the plan's symptom, heal puts it back"
     async () => {
       const seen = new Set<string>();
       await breakScenario(sandbox, 'service-crash', { service: 'trade_executor' });
-      await until('trade_executor FATAL', async () => {
-        const state = await stateOf('trade_executor');
-        if (state !== undefined) seen.add(state);
-        return state === 'FATAL' ? true : undefined;
-      });
+      await until(
+        'trade_executor FATAL',
+        async () => {
+          const state = await stateOf('trade_executor');
+          if (state !== undefined) seen.add(state);
+          return state === 'FATAL' ? true : undefined;
+        },
+        fatalWithinMs('trade_executor'),
+      );
       expect(seen).toContain('BACKOFF');
       expect(await stateOf('trade_manager')).toBe('RUNNING');
       // The plan's step 2, through the agent as the bot runs it: the crash was transient.
       const restart = await agent().run('sbx1', {
         action: 'service.restart',
-        params: { service: 'trade_executor', waitSeconds: 20 },
+        params: { service: 'trade_executor', waitSeconds: 60 },
       });
       expect(restart.ok).toBe(true);
       expect((await sandboxStatus(dir)).faults).toEqual([
@@ -277,7 +287,7 @@ describe("sandbox break: each fault shows the plan's symptom, heal puts it back"
         const programs = (await programStatus(sandbox.paths)) ?? [];
         return programs.length === 6 && programs.every((p) => p.state === 'FATAL') ? true : undefined;
       },
-      60_000,
+      fatalWithinMs('btc_price_watchdog'),
     );
     expect(await supervisorctl(sandbox.paths, 'tail', 'btc_price_watchdog')).toContain(
       "No module named 'rec_io.kalshi_v3_client'",

@@ -10,7 +10,7 @@ import { scriptArgv } from './sandbox-binaries.js';
 import { logFileOf } from './sandbox-paths.js';
 import { stopCluster } from './sandbox-postgres.js';
 import { requireState, withSandboxLock, writeState, type ProviderName } from './sandbox-state.js';
-import { programStatus, supervisorctl } from './sandbox-supervisor.js';
+import { PROGRAM_START_LIMITS, programStatus, supervisorctl } from './sandbox-supervisor.js';
 import { asUser } from './sandbox-user.js';
 import { BAD_TAG, checkoutRelease, currentRelease } from './release-repo.js';
 import { giveTo } from './write-if-changed.js';
@@ -43,7 +43,7 @@ export interface BreakReport {
 }
 
 // supervisord's startretries in the sandbox (+1: the first start is not a retry).
-const CRASHES_TO_FATAL = 4;
+const CRASHES_TO_FATAL = PROGRAM_START_LIMITS.startretries + 1;
 
 export function isScenario(value: string): value is Scenario {
   return (SCENARIOS as readonly string[]).includes(value);

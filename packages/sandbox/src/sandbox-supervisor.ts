@@ -10,6 +10,14 @@ import { logFileOf, pidFileOf, type SandboxPaths } from './sandbox-paths.js';
 import { isRoot, type UnixAccount } from './sandbox-user.js';
 import { writeIfChanged } from './write-if-changed.js';
 
+/**
+ * A program that dies within startsecs did not start: BACKOFF, and FATAL after startretries. A
+ * crash at start takes 0.14 s of CPU here; 3 s was once not enough on a loaded two-core machine
+ * (supervisord saw the programs RUNNING, then exited, and restarted them for ever instead of
+ * giving up), so a start has to stall 5 s before a crash counts as a run.
+ */
+export const PROGRAM_START_LIMITS = { startsecs: 5, startretries: 3 } as const;
+
 /** supervisorctl against the sandbox's supervisord, for its agent config and for us. */
 export function supervisorctlArgv(paths: SandboxPaths): string[] {
   return [requireProgram('supervisorctl', 'supervisor'), '-c', paths.supervisorConfig];
@@ -31,9 +39,8 @@ export function renderSupervisorConfig(paths: SandboxPaths, user: UnixAccount): 
       `environment=HOME="${paths.homeDir}",USER="${user.name}"`,
       'autostart=true',
       'autorestart=true',
-      // A program that dies before 3 s did not start: BACKOFF, and FATAL after 3 retries.
-      'startsecs=3',
-      'startretries=3',
+      `startsecs=${PROGRAM_START_LIMITS.startsecs}`,
+      `startretries=${PROGRAM_START_LIMITS.startretries}`,
       'stopwaitsecs=5',
       'stopasgroup=true',
       'killasgroup=true',
