@@ -54,6 +54,8 @@ beforeAll(async () => {
   sandbox = await sandboxUp({
     dir,
     user: userName,
+    // A bound for a loaded machine within the hook's 300 s (the CLI's 90 s was once too few: stack.ts).
+    timeoutMs: 240_000,
     // Quick enough for a test: rows every second, programs give up on the DB after 3 s, the web
     // UI calls a feed stale after 4 s.
     tuning: {

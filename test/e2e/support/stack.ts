@@ -97,7 +97,14 @@ export async function startSandboxAndStore(tuning: Partial<SandboxTuning> = {}):
     const sandboxDir = join(dir, 'sbx');
     markOwned('sandbox', sandboxDir);
     undo.push(() => sandboxDown(sandboxDir));
-    const sandbox = await sandboxUp({ dir: sandboxDir, user, tuning: { ...E2E_TUNING, ...tuning } });
+    // `up` waits until the web UI says 200; 90 s (the CLI's default) was once not enough at the start
+    // of a loaded run, with four sandboxes starting at once. A bound within the hook's 300 s.
+    const sandbox = await sandboxUp({
+      dir: sandboxDir,
+      user,
+      tuning: { ...E2E_TUNING, ...tuning },
+      timeoutMs: 240_000,
+    });
     const storeDb = await createTestDatabase('recio_e2e');
     undo.push(() => storeDb.drop());
     return { dir, sandbox, storeDb, undo, stop };
