@@ -80,8 +80,13 @@ describe('automatic incidents', () => {
     await f.store.incidents.setThread(incident.id, 'COPS00001', '1732600000.000100');
     const denied = await desk.runRecovery(incident.id, await f.actor(MALLORY), f.origin('inc-mallory'));
     expect(denied.type).toBe('denied');
+    // Another restart of trade_executor holds its lock, so the run is still in flight when the second
+    // click comes, however fast the host is; the click joins it.
+    const holder = { host: 'db1', service: 'trade_executor', owner: 'the test (another restart)' };
+    expect((await f.store.locks.acquire({ ...holder, leaseMs: 120_000 })).acquired).toBe(true);
     const recovery = await desk.runRecovery(incident.id, await f.actor(ALICE), f.origin('inc-run'));
     const again = await desk.runRecovery(incident.id, await f.actor(ALICE), f.origin('inc-run-double'));
+    expect(await f.store.locks.release(holder.host, holder.service, holder.owner)).toBe(true);
     if (recovery.type !== 'run' || again.type !== 'run') throw new Error('expected runs');
     expect(again.run.id).toBe(recovery.run.id);
     expect(recovery.run).toMatchObject({

@@ -79,6 +79,8 @@ export interface EngineFixture {
 export async function startEngineFixture(
   options: {
     hostOptions?: TestHostOptions;
+    /** Merged over the fixture's own agent `db` section (a whole `db` in hostOptions replaces it). */
+    db?: Record<string, unknown>;
     runbooksDir?: string;
     lockWaitMs?: number;
     /** RECIO_CLI_USERS as the core reads it (a test may change the record between steps). */
@@ -131,6 +133,7 @@ export async function startEngineFixture(
                 btc_price: { table: 'btc_price_log', column: 'ts' },
                 kalshi: { table: 'kalshi_market_snapshots', column: 'ts' },
               },
+              ...options.db,
             },
             ...options.hostOptions?.agentConfig,
           },
