@@ -8,6 +8,7 @@ import { DROPPED_TABLE, sandboxStatus } from '@recio/sandbox/index';
 import { silentLogger } from '@recio/bot/store/logger';
 import { dbNow, programs, rowCount, rowsSince, tableExists } from './support/sandbox-facts.js';
 import { ALICE, BOB, DAVE, startSandboxAndStore, type SandboxAndStore } from './support/stack.js';
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 
 /**
  * `recio drill` from a terminal, with no bot running: the drill starts its own monitor. Refusals
@@ -162,7 +163,9 @@ describe('recio drill', () => {
     expect(after.state).toBe('RUNNING');
     expect(after.pid).not.toBe(pid);
     const since = await dbNow(base.sandbox);
-    await expect.poll(() => rowsSince(base.sandbox, 'btc_price_log', since), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => rowsSince(base.sandbox, 'btc_price_log', since), { timeout: EVENT_BOUND_MS })
+      .toBeGreaterThan(0);
     // The stop went through Operations, so it is audited like any stop.
     const stops = (
       await base.storeDb.query(

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
 import { forged } from '../support/slack-sign.js';
 import { silentLogger } from './clients.js';
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 
 /**
  * The fake and Bolt speak the same language: a real Bolt App (HTTP receiver or Socket Mode),
@@ -73,8 +74,9 @@ describe('Bolt over HTTP', () => {
     await startHttpApp(fake);
     const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
     expect(delivery.attempts[0]).toMatchObject({ status: 200, outcome: 'acked' });
-    await vi.waitFor(() =>
-      expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']),
+    await vi.waitFor(
+      () => expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']),
+      { timeout: EVENT_BOUND_MS },
     );
     expect(fake.state.callsTo('auth.test')[0]?.ok).toBe(true);
   });
@@ -83,9 +85,12 @@ describe('Bolt over HTTP', () => {
     fake = await startSlackFake();
     await startHttpApp(fake);
     await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
-    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS)).toHaveLength(1));
+    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS)).toHaveLength(1), { timeout: EVENT_BOUND_MS });
     await fake.deliver.click({ user: 'bob', channel: OPS, actionId: 'approve' });
-    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['approved by U0BOB000001']));
+    await vi.waitFor(
+      () => expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['approved by U0BOB000001']),
+      { timeout: EVENT_BOUND_MS },
+    );
     expect(fake.state.responseUrlPosts).toEqual([expect.objectContaining({ ok: true, effect: 'replaced' })]);
   });
 
@@ -99,8 +104,10 @@ describe('Bolt over HTTP', () => {
       text: `<@${fake.workspace.bot.userId}> status`,
       threadTs: parent.message.ts,
     });
-    await vi.waitFor(() =>
-      expect(fake?.state.repliesTo(OPS, parent.message.ts).map((m) => m.user)).toContain(fake?.workspace.bot.userId),
+    await vi.waitFor(
+      () =>
+        expect(fake?.state.repliesTo(OPS, parent.message.ts).map((m) => m.user)).toContain(fake?.workspace.bot.userId),
+      { timeout: EVENT_BOUND_MS },
     );
   });
 
@@ -119,7 +126,7 @@ describe('Bolt over HTTP', () => {
     expect(fake.state.messagesIn(OPS)).toEqual([]);
     // A correctly signed one goes through, so the 401s were about the forgery.
     await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
-    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS)).toHaveLength(1));
+    await vi.waitFor(() => expect(fake?.state.messagesIn(OPS)).toHaveLength(1), { timeout: EVENT_BOUND_MS });
   });
 
   test(
@@ -155,8 +162,9 @@ describe('Bolt over Socket Mode', () => {
     await app.start();
     const delivery = await fake.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'restart trade_executor' });
     expect(delivery).toMatchObject({ transport: 'socket', attempts: [expect.objectContaining({ outcome: 'acked' })] });
-    await vi.waitFor(() =>
-      expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']),
+    await vi.waitFor(
+      () => expect(fake?.state.messagesIn(OPS).map((m) => m.text)).toEqual(['restarting trade_executor']),
+      { timeout: EVENT_BOUND_MS },
     );
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
 import { botClient, silentLogger, slackError } from './clients.js';
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 
 /** Socket Mode against @slack/socket-mode's own client: connect, receive, ack, redelivery. */
 let fake: SlackFake | undefined;
@@ -188,6 +189,6 @@ describe('envelopes', () => {
     const closed = new Promise<void>((resolve) => client?.once('disconnected', () => resolve()));
     fake.socketMode.sendDisconnect('refresh_requested');
     await closed;
-    await vi.waitFor(() => expect(fake?.socketMode.connectionCount).toBe(0));
+    await vi.waitFor(() => expect(fake?.socketMode.connectionCount).toBe(0), { timeout: EVENT_BOUND_MS });
   });
 });

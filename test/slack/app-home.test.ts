@@ -78,7 +78,7 @@ describe('the App Home', () => {
       'a dead host is ✖ with why',
     async () => {
       await bot.slack.deliver.openHome({ user: 'alice' });
-      await until(() => expect(homeText(PEOPLE.alice)).toContain('trade_executor'), { timeout: 20_000 });
+      await until(() => expect(homeText(PEOPLE.alice)).toContain('trade_executor'));
       // The first publish did not wait for the hosts.
       expect(JSON.stringify(home(PEOPLE.alice)!.history[0])).toContain('reading the hosts');
       const text = homeText(PEOPLE.alice);
@@ -142,7 +142,7 @@ describe('the App Home', () => {
       await until(async () => expect((await bot.store.incidents.get(incident.id))?.threadTs).toBeTruthy());
       const threadTs = (await bot.store.incidents.get(incident.id))!.threadTs!;
       const link = `https://recio-dr.slack.com/archives/${OPS}/p${threadTs.replace('.', '')}`;
-      await until(() => expect(homeText(PEOPLE.alice)).toContain(`<${link}|open its thread>`), { timeout: 20_000 });
+      await until(() => expect(homeText(PEOPLE.alice)).toContain(`<${link}|open its thread>`));
       expect(homeText(PEOPLE.alice)).toContain(incident.title);
       expect(homeButtons(PEOPLE.alice)).toEqual([
         ActionId.homeChecklist,

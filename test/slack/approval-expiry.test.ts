@@ -29,7 +29,7 @@ const pending = () =>
 async function askForRollback(): Promise<MessageRecord> {
   const before = pending().length;
   await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback v1.0.0' });
-  await until(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
+  await until(() => expect(pending().length).toBe(before + 1), { interval: 100 });
   return pending().at(-1)!;
 }
 
@@ -67,9 +67,7 @@ describe('an expired approval', () => {
           `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed' AND target = 'db1/deploy.rollback'`,
         ),
       ).toBe(0);
-      await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
-        timeout: 10_000,
-      });
+      await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'));
       expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
       await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
     },
@@ -84,9 +82,7 @@ describe('an expired approval', () => {
       expect(await bot.engine.expireApprovals()).toBe(1);
       expect(await bot.engine.expireApprovals()).toBe(0);
       bot.publisher.wake();
-      await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'), {
-        timeout: 10_000,
-      });
+      await until(() => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain('Approval expired'));
       expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
       await until(async () => expect((await runs(bot)).at(-1)?.state).toBe('cancelled'));
       expect(await count(bot, `SELECT count(*) AS n FROM approvals WHERE state = 'expired'`)).toBe(2);

@@ -44,7 +44,7 @@ const head = async () =>
 async function askForRollback(tag: string): Promise<MessageRecord> {
   const before = pending().length;
   await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: `rollback ${tag}` });
-  await until(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
+  await until(() => expect(pending().length).toBe(before + 1), { interval: 100 });
   return pending().at(-1)!;
 }
 
@@ -58,9 +58,8 @@ describe('asking', () => {
       // then filled in.
       await until(() => expect(bot.slack.state.callsTo('views.open').at(-1)?.ok).toBe(true));
       expect(JSON.stringify(bot.slack.state.callsTo('views.open').at(-1)?.args)).toContain('Reading the release tags');
-      await until(
-        () => expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.rollbackModal),
-        { timeout: 10_000 },
+      await until(() =>
+        expect(bot.slack.state.openModal(PEOPLE.alice)?.view.callback_id).toBe(CallbackId.rollbackModal),
       );
       const select = (
         bot.slack.state.openModal(PEOPLE.alice)!.view.blocks as Array<{
@@ -71,7 +70,7 @@ describe('asking', () => {
       expect(select.options.map((o) => o.text.text)).toEqual(['v1.2.0 (current)', 'v1.1.0', 'v1.0.0']);
       expect(select.initial_option?.value).toBe('v1.1.0');
       await bot.slack.deliver.submitView({ user: 'alice' });
-      await until(() => expect(pending()).toHaveLength(1), { timeout: 20_000, interval: 100 });
+      await until(() => expect(pending()).toHaveLength(1), { interval: 100 });
       const message = pending()[0]!;
       expect(readable(message)).toContain(`<@${PEOPLE.alice}> asks to run`);
       expect(readable(message)).toContain('{"tag":"v1.1.0"}');
@@ -169,9 +168,8 @@ describe('approving', () => {
       expect(await auditRows(bot, 'approval.decided')).toEqual([]);
 
       await bot.slack.deliver.submitView({ user: 'bob', values: { [BlockId.typedName]: 'v1.1.0' } });
-      await until(
-        () => expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain(`Approved by <@${PEOPLE.bob}>`),
-        { timeout: 10_000 },
+      await until(() =>
+        expect(readable(bot.slack.state.message(OPS, message.ts)!)).toContain(`Approved by <@${PEOPLE.bob}>`),
       );
       expect(buttonsOf(bot.slack.state.message(OPS, message.ts)!)).toEqual([]);
       expect(await auditRows(bot, 'approval.decided')).toEqual([

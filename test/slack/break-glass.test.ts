@@ -75,7 +75,7 @@ describe('before the wait is over', () => {
     });
     const botId = bot.slack.workspace.bot.userId;
     await bot.slack.deliver.userMessage({ user: 'alice', channel: OPS, threadTs, text: `<@${botId}> rollback v1.1.0` });
-    await until(() => expect(approvalMessage()).toBeDefined(), { timeout: 20_000 });
+    await until(() => expect(approvalMessage()).toBeDefined());
     const message = approvalMessage()!;
     expect(message.threadTs).toBe(threadTs);
     expect(buttonsOf(message)).toEqual([ActionId.approve, ActionId.deny]);
@@ -106,7 +106,7 @@ describe('once the wait is over', () => {
   test('the message offers Break glass; no role, another lead_operator: refused and audited', async () => {
     await bot.storeDb.query(`UPDATE approvals SET created_at = created_at - interval '11 minutes'`);
     const message = approvalMessage()!;
-    await until(() => expect(buttonsOf(fresh(message))).toContain(ActionId.breakGlass), { timeout: 20_000 });
+    await until(() => expect(buttonsOf(fresh(message))).toContain(ActionId.breakGlass));
     expect(readable(fresh(message))).toContain(`<@${PEOPLE.alice}> may break the glass`);
 
     await bot.slack.deliver.click({ user: 'dave', channel: OPS, ts: message.ts, actionId: ActionId.breakGlass });
@@ -257,9 +257,7 @@ describe('exactly once', () => {
   test('two break-glass submissions from two deliveries racing: one break, one run, the other is told', async () => {
     const before = inOps().filter((m) => buttonsOf(m).includes(ActionId.approve)).length;
     await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: 'rollback v1.2.0' });
-    await until(() => expect(inOps().filter((m) => buttonsOf(m).includes(ActionId.approve))).toHaveLength(before + 1), {
-      timeout: 20_000,
-    });
+    await until(() => expect(inOps().filter((m) => buttonsOf(m).includes(ActionId.approve))).toHaveLength(before + 1));
     const id = (await bot.storeDb.query(`SELECT id FROM approvals WHERE state = 'pending'`)).rows[0].id as string;
     await bot.storeDb.query(`UPDATE approvals SET created_at = created_at - interval '11 minutes' WHERE id = '${id}'`);
     const alice = await bot.ops.actorFor(PEOPLE.alice);

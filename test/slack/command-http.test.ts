@@ -44,7 +44,7 @@ describe('a signed /recio restart', () => {
     await waitForRuns(1);
     expect(await pidOf('trade_executor')).not.toBe(before);
     expect((await host().supervisor.program('trade_executor')).state).toBe('RUNNING');
-    await until(() => expect(readable(topLevel().at(-1)!)).toMatch(/SUCCEEDED/), { timeout: 10_000 });
+    await until(() => expect(readable(topLevel().at(-1)!)).toMatch(/SUCCEEDED/));
     const text = readable(topLevel().at(-1)!);
     expect(text).toContain('Restart trade_executor on db1');
     expect(text).toContain(`<@${PEOPLE.alice}>`);
@@ -161,7 +161,7 @@ describe('answers', () => {
       const lines = Array.from({ length: 4000 }, (_, i) => `bulk line ${String(i).padStart(4, '0')} ${'.'.repeat(40)}`);
       await appendFile(join(host().supervisor.dir, 'logs', 'kalshi_api_watchdog.log'), `${lines.join('\n')}\n`);
       await bot.slack.deliver.slashCommand({ user: 'bob', channel: OPS, text: 'tail kalshi_api_watchdog 4000' });
-      await until(() => expect(bot.slack.state.files.filter((f) => f.completed)).toHaveLength(1), { timeout: 15_000 });
+      await until(() => expect(bot.slack.state.files.filter((f) => f.completed)).toHaveLength(1));
       const file = bot.slack.state.files[0]!;
       expect(file.channels).toEqual([OPS]);
       const content = file.content!.toString('utf8');
@@ -199,10 +199,8 @@ describe('answers', () => {
       threadTs: parent.message.ts,
       text: `${mention} status`,
     });
-    await until(
-      () =>
-        expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toContain('REC.IO status'),
-      { timeout: 15_000 },
+    await until(() =>
+      expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toContain('REC.IO status'),
     );
     const runsBefore = await succeededRuns();
     const topLevelBefore = topLevel().length;
@@ -213,12 +211,10 @@ describe('answers', () => {
       text: `${mention} restart trade_manager`,
     });
     await waitForRuns(runsBefore + 1);
-    await until(
-      () =>
-        expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toMatch(
-          /Restart trade_manager on db1[\s\S]*SUCCEEDED/,
-        ),
-      { timeout: 10_000 },
+    await until(() =>
+      expect(bot.slack.state.repliesTo(OPS, parent.message.ts).map(readable).join('\n')).toMatch(
+        /Restart trade_manager on db1[\s\S]*SUCCEEDED/,
+      ),
     );
     expect(topLevel()).toHaveLength(topLevelBefore);
   });

@@ -47,7 +47,7 @@ describe('manifest.http.yml', () => {
     expect(command).toMatchObject({ transport: 'http' });
     expect(command.attempts.at(-1)).toMatchObject({ outcome: 'acked', status: 200 });
     const parent = () => bot.slack.state.messagesIn(OPS).find((m) => readable(m).includes('HTTP mode check'));
-    await until(() => expect(buttonsOf(parent()!)).toContain(ActionId.ackIncident), { timeout: 20_000 });
+    await until(() => expect(buttonsOf(parent()!)).toContain(ActionId.ackIncident));
 
     const click = await bot.slack.deliver.click({
       user: 'alice',
@@ -56,7 +56,7 @@ describe('manifest.http.yml', () => {
       actionId: ActionId.ackIncident,
     });
     expect(click.attempts.at(-1)).toMatchObject({ outcome: 'acked', status: 200 });
-    await until(() => expect(readable(parent()!)).toMatch(/Acknowledged by <@U0ALICE0001>/), { timeout: 20_000 });
+    await until(() => expect(readable(parent()!)).toMatch(/Acknowledged by <@U0ALICE0001>/));
 
     const { message, deliveries } = await bot.slack.deliver.userMessage({
       user: 'bob',

@@ -76,9 +76,7 @@ describe('an incident declared by hand', () => {
         channel: OPS,
         text: 'incident open Kalshi snapshots look stale',
       });
-      await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy(), {
-        timeout: 10_000,
-      });
+      await until(async () => expect((await bot.store.incidents.listUnresolved())[0]?.threadTs).toBeTruthy());
       const incident = (await bot.store.incidents.listUnresolved())[0]!;
       declared = incident.id;
       const parent = (await parentOf(incident.id))!;
@@ -100,12 +98,10 @@ describe('an incident declared by hand', () => {
         click('alice', parent.ts, ActionId.ackIncident),
         click('bob', parent.ts, ActionId.ackIncident),
       ]);
-      await until(
-        () =>
-          expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(
-            /Acknowledged by <@U0(ALICE0001|BOB000001)>/,
-          ),
-        { timeout: 10_000 },
+      await until(() =>
+        expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toMatch(
+          /Acknowledged by <@U0(ALICE0001|BOB000001)>/,
+        ),
       );
       expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.openChecklist]);
       expect(await auditRows(bot, 'incident.acknowledged')).toHaveLength(1);
@@ -125,7 +121,7 @@ describe('an incident declared by hand', () => {
       );
       const checklist = () =>
         bot.slack.state.repliesTo(OPS, parent.ts).find((m) => readable(m).includes('Recovery Verification Checklist'));
-      await until(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/), { timeout: 10_000 });
+      await until(() => expect(readable(checklist()!)).toMatch(/Checking — 5 of 6 items done/));
       expect(readable(checklist()!).match(/:white_check_mark:/g)).toHaveLength(5);
       expect(readable(checklist()!)).not.toContain('*GREEN*');
       expect(buttonsOf(checklist()!)).toEqual([ActionId.confirmStep]);
@@ -133,9 +129,7 @@ describe('an incident declared by hand', () => {
       await click('dave', checklist()!.ts, ActionId.confirmStep);
       await until(() => expect(lastEphemeral(PEOPLE.dave)).toContain('Not allowed'));
       await click('bob', checklist()!.ts, ActionId.confirmStep);
-      await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'), {
-        timeout: 15_000,
-      });
+      await until(() => expect(readable(checklist()!)).toContain(':large_green_circle: *GREEN* — every item passed.'));
       expect((await runs(bot)).at(-1)?.state).toBe('succeeded');
     },
   );
@@ -148,24 +142,18 @@ describe('an incident declared by hand', () => {
       // The desk offers Resolve when a probe reports healthy or the checklist's first pass ends green;
       // this checklist ended on the hand-ticked item, so the probe's part is played here.
       await bot.desk.offerResolveIfReady(declared);
-      await until(
-        () => expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident),
-        {
-          timeout: 10_000,
-        },
+      await until(() =>
+        expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toContain(ActionId.resolveIncident),
       );
       const resolveClick = await click('bob', parent.ts, ActionId.resolveIncident);
-      await until(
-        () => expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`),
-        { timeout: 10_000 },
+      await until(() =>
+        expect(readable(bot.slack.state.message(OPS, parent.ts)!)).toContain(`*Resolved* by <@${PEOPLE.bob}>`),
       );
       expect(lastEphemeral(PEOPLE.bob)).toMatch(/Resolved: Kalshi snapshots look stale\. Time to acknowledge/);
-      await until(
-        () =>
-          expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(
-            `incident-${declared.slice(0, 8)}.md`,
-          ),
-        { timeout: 10_000 },
+      await until(() =>
+        expect(bot.slack.state.files.find((f) => f.completed && f.threadTs === parent.ts)?.filename).toBe(
+          `incident-${declared.slice(0, 8)}.md`,
+        ),
       );
       expect(buttonsOf(bot.slack.state.message(OPS, parent.ts)!)).toEqual([ActionId.rootCause]);
       // Beside the Markdown, in the same share: the timeline picture, a PNG that decodes.
@@ -245,14 +233,12 @@ describe('an incident opened by the monitor', () => {
       payload: { text: incident.title, event: { type: 'incident', incidentId: incident.id } },
     });
     bot.publisher.wake();
-    await until(
-      async () =>
-        expect(buttonsOf((await parentOf(incident.id)) ?? { blocks: [] })).toEqual([
-          ActionId.ackIncident,
-          ActionId.runRecovery,
-          ActionId.openChecklist,
-        ]),
-      { timeout: 10_000 },
+    await until(async () =>
+      expect(buttonsOf((await parentOf(incident.id)) ?? { blocks: [] })).toEqual([
+        ActionId.ackIncident,
+        ActionId.runRecovery,
+        ActionId.openChecklist,
+      ]),
     );
     const parent = (await parentOf(incident.id))!;
     const before = (await runs(bot)).length;
@@ -264,12 +250,8 @@ describe('an incident opened by the monitor', () => {
     const run = (await runs(bot)).at(-1)!;
     expect(run.scenario).toBe('backup');
     expect((await bot.store.runs.get(run.id))?.incidentId).toBe(incident.id);
-    await until(
-      () =>
-        expect(bot.slack.state.repliesTo(OPS, parent.ts).map(readable).join('\n')).toContain(
-          'Back up the database now',
-        ),
-      { timeout: 15_000 },
+    await until(() =>
+      expect(bot.slack.state.repliesTo(OPS, parent.ts).map(readable).join('\n')).toContain('Back up the database now'),
     );
     expect(bot.slack.state.ephemeralsFor(PEOPLE.alice, OPS).slice(-2).map(readable).join('\n')).toMatch(
       /not run twice/,

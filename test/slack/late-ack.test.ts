@@ -36,7 +36,7 @@ const pending = () =>
 async function askForRollback(tag: string): Promise<MessageRecord> {
   const before = pending().length;
   await bot.slack.deliver.slashCommand({ user: 'alice', channel: OPS, text: `rollback ${tag}` });
-  await until(() => expect(pending().length).toBe(before + 1), { timeout: 20_000, interval: 100 });
+  await until(() => expect(pending().length).toBe(before + 1), { interval: 100 });
   return pending().at(-1)!;
 }
 

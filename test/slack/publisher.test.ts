@@ -27,9 +27,7 @@ describe('rate limits', () => {
       timeout: 30_000,
       interval: 200,
     });
-    await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1) ?? { text: '' })).toContain('SUCCEEDED'), {
-      timeout: 20_000,
-    });
+    await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1) ?? { text: '' })).toContain('SUCCEEDED'));
     const posts = bot.slack.state.callsTo('chat.postMessage').slice(callsBefore);
     const limited = posts.find((c) => c.httpStatus === 429);
     expect(limited?.error).toBe('ratelimited');
@@ -48,24 +46,20 @@ describe('a channel the bot cannot post in', () => {
         timeout: 30_000,
         interval: 200,
       });
-      await until(
-        async () =>
-          expect(
-            (await bot.storeDb.query(`SELECT state, error FROM outbox WHERE channel = 'C0RANDOM001' AND kind = 'post'`))
-              .rows,
-          ).toEqual([{ state: 'failed', error: 'not_in_channel' }]),
-        { timeout: 20_000 },
+      await until(async () =>
+        expect(
+          (await bot.storeDb.query(`SELECT state, error FROM outbox WHERE channel = 'C0RANDOM001' AND kind = 'post'`))
+            .rows,
+        ).toEqual([{ state: 'failed', error: 'not_in_channel' }]),
       );
       const dm = bot.slack.workspace.dmWith(PEOPLE.alice).id;
-      await until(
-        () =>
-          expect(bot.slack.state.messagesIn(dm).map(readable).join('\n')).toMatch(
-            new RegExp(
-              'I could not post about your run .* in <#C0RANDOM001>: ' +
-                '`not_in_channel`\\. Invite me there with `\\/invite @recio`\\.',
-            ),
+      await until(() =>
+        expect(bot.slack.state.messagesIn(dm).map(readable).join('\n')).toMatch(
+          new RegExp(
+            'I could not post about your run .* in <#C0RANDOM001>: ' +
+              '`not_in_channel`\\. Invite me there with `\\/invite @recio`\\.',
           ),
-        { timeout: 20_000 },
+        ),
       );
     },
   );

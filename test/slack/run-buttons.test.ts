@@ -40,17 +40,14 @@ async function gatedRun(): Promise<{ runId: string; stepIds: string[]; ts: strin
   await bot.engine.advance(run.id, PEOPLE.alice);
   const stepIds = (await bot.store.runs.steps(run.id)).map((s) => s.id);
   let ts = '';
-  await until(
-    async () => {
-      ts = (await bot.store.outbox.getByDedupeKey(runPostKey(run.id)))?.slackTs ?? '';
-      expect(buttonsOf(bot.slack.state.message(OPS, ts) ?? { blocks: [] })).toEqual([
-        ActionId.confirmStep,
-        ActionId.skipStep,
-        ActionId.cancelRun,
-      ]);
-    },
-    { timeout: 10_000 },
-  );
+  await until(async () => {
+    ts = (await bot.store.outbox.getByDedupeKey(runPostKey(run.id)))?.slackTs ?? '';
+    expect(buttonsOf(bot.slack.state.message(OPS, ts) ?? { blocks: [] })).toEqual([
+      ActionId.confirmStep,
+      ActionId.skipStep,
+      ActionId.cancelRun,
+    ]);
+  });
   return { runId: run.id, stepIds, ts };
 }
 
@@ -70,12 +67,10 @@ describe('gated steps', () => {
       );
       expect(await runState(runId)).toBe('awaiting_approval');
       await click('bob', ts, ActionId.confirmStep);
-      await until(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
+      await until(async () => expect(await runState(runId)).toBe('succeeded'));
       expect(lastEphemeral(PEOPLE.bob)).toContain('Go-ahead recorded: First look.');
       expect((await auditRows(bot, 'step.confirmed')).at(-1)).toMatchObject({ actor: PEOPLE.bob });
-      await until(() => expect(readable(bot.slack.state.message(OPS, ts)!)).toContain('SUCCEEDED'), {
-        timeout: 10_000,
-      });
+      await until(() => expect(readable(bot.slack.state.message(OPS, ts)!)).toContain('SUCCEEDED'));
       expect(buttonsOf(bot.slack.state.message(OPS, ts)!)).toEqual([]);
     },
   );
@@ -83,7 +78,7 @@ describe('gated steps', () => {
   test('a second Go-ahead on the same step is refused and audited (it no longer waits)', async () => {
     const { runId, ts } = await gatedRun();
     await Promise.all([click('bob', ts, ActionId.confirmStep), click('alice', ts, ActionId.confirmStep)]);
-    await until(async () => expect(await runState(runId)).toBe('succeeded'), { timeout: 20_000 });
+    await until(async () => expect(await runState(runId)).toBe('succeeded'));
     expect(
       (await auditRows(bot, 'step.confirmed')).filter((r) => r.actor === PEOPLE.bob || r.actor === PEOPLE.alice).length,
     ).toBeGreaterThanOrEqual(2);
@@ -97,14 +92,12 @@ describe('gated steps', () => {
   test('Skip skips the gated step and the run goes on; Cancel stops a run', async () => {
     const skipped = await gatedRun();
     await click('alice', skipped.ts, ActionId.skipStep);
-    await until(async () => expect(await runState(skipped.runId)).toBe('succeeded'), { timeout: 20_000 });
+    await until(async () => expect(await runState(skipped.runId)).toBe('succeeded'));
     expect((await bot.store.steps.get(skipped.stepIds[0]!))?.state).toBe('skipped');
     const cancelled = await gatedRun();
     await click('alice', cancelled.ts, ActionId.cancelRun);
     await until(async () => expect(await runState(cancelled.runId)).toBe('cancelled'));
-    await until(() => expect(readable(bot.slack.state.message(OPS, cancelled.ts)!)).toContain('CANCELLED'), {
-      timeout: 10_000,
-    });
+    await until(() => expect(readable(bot.slack.state.message(OPS, cancelled.ts)!)).toContain('CANCELLED'));
     expect(buttonsOf(bot.slack.state.message(OPS, cancelled.ts)!)).toEqual([]);
   });
 

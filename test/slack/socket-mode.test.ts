@@ -40,9 +40,7 @@ describe('Socket Mode', () => {
         timeout: 30_000,
         interval: 200,
       });
-      await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1)!)).toContain('SUCCEEDED'), {
-        timeout: 10_000,
-      });
+      await until(() => expect(readable(bot.slack.state.messagesIn(OPS).at(-1)!)).toContain('SUCCEEDED'));
       expect(await startsOf('trade_executor')).toBe(starts + 1);
       expect(await count(bot, `SELECT count(*) AS n FROM audit_log WHERE action = 'step.executed'`)).toBe(1);
       expect(
@@ -55,9 +53,7 @@ describe('Socket Mode', () => {
     const mention = `<@${bot.slack.workspace.bot.userId}> status`;
     const { message, deliveries } = await bot.slack.deliver.userMessage({ user: 'bob', channel: OPS, text: mention });
     await bot.slack.deliver.resend(deliveries[0]!.id);
-    await until(() => expect(bot.slack.state.repliesTo(OPS, message.ts).length).toBeGreaterThan(0), {
-      timeout: 15_000,
-    });
+    await until(() => expect(bot.slack.state.repliesTo(OPS, message.ts).length).toBeGreaterThan(0));
     expect(await count(bot, `SELECT count(*) AS n FROM deliveries WHERE kind = 'event'`)).toBe(1);
     expect(
       bot.slack.state.repliesTo(OPS, message.ts).filter((m) => readable(m).includes('REC.IO status')),

@@ -4,6 +4,7 @@ import { DELIVERY_KEEP_MS, pruneDeliveries, startSchedules } from '@recio/bot/sc
 import { silentLogger } from '@recio/bot/store/logger';
 import type { Store } from '@recio/bot/store/index';
 import { startBackend, type TestBackend } from './support/backends.js';
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 
 /**
  * The dedupe table is pruned by the scheduler: keys older than a week go, younger ones stay (a
@@ -58,12 +59,15 @@ describe('pruning delivery keys', () => {
     try {
       // Two ticks seen as a follower: the stale key is still there.
       await vi.waitFor(() => expect(isLeader.mock.calls.length).toBeGreaterThanOrEqual(2), {
-        timeout: 10_000,
+        timeout: EVENT_BOUND_MS,
         interval: 50,
       });
       expect(await keys()).toContain('evt:stale');
       leader = true;
-      await vi.waitFor(async () => expect(await keys()).not.toContain('evt:stale'), { timeout: 10_000, interval: 100 });
+      await vi.waitFor(async () => expect(await keys()).not.toContain('evt:stale'), {
+        timeout: EVENT_BOUND_MS,
+        interval: 100,
+      });
     } finally {
       stop();
     }
@@ -101,13 +105,13 @@ describe('the archive schedules (§2.2, §2.3)', () => {
       try {
         // A follower's ticks (each job asks who leads) do nothing; once it leads, each runs with its own argument.
         await vi.waitFor(() => expect(isLeader.mock.calls.length).toBeGreaterThanOrEqual(6), {
-          timeout: 30_000,
+          timeout: EVENT_BOUND_MS,
           interval: 50,
         });
         expect(calls).toEqual([]);
         leader = true;
         await vi.waitFor(() => expect(new Set(calls)).toEqual(new Set(['config-daily', 'config-watch', 'history'])), {
-          timeout: 30_000,
+          timeout: EVENT_BOUND_MS,
           interval: 100,
         });
       } finally {
