@@ -18,6 +18,7 @@ import { programStatus, supervisorctl, supervisorctlArgv } from '@recio/sandbox/
 import { decideBudgetSeconds, programLimits } from '@recio/agent/supervisor-program-config';
 import { waitFor } from '@recio/sandbox/wait-for';
 import { markOwned, ownedTempDir } from '../support/leftovers.js';
+import { EVENT_BOUND_MS } from '../support/bounds.js';
 
 // One sandbox for the whole file: made once (it takes seconds on two cores), broken and healed
 // scenario by scenario, removed at the end — and in afterAll whatever happened.
@@ -42,7 +43,7 @@ const psql = (...args: string[]) =>
   execa(sandbox.db.psql[0]!, [...sandbox.db.psql.slice(1), ...args], { env: sandbox.db.env, reject: false });
 // The bot's own path to the sandbox: its env → config → fleet → SSH transport, opened once.
 const agent = (): Hosts => (hosts ??= hostsFromConfig(loadConfig(sandbox.env), (path) => readFileSync(path, 'utf8')));
-const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000) =>
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = EVENT_BOUND_MS) =>
   waitFor(what, timeoutMs, probe, 200);
 /** Three times what supervisord may take to give up on a program, from the sandbox's own config. */
 const fatalWithinMs = (program: string, graceSeconds = 0) =>

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { fingerprintOf } from '@recio/protocol/host-key';
 import { freePort, waitForPort } from './ports.js';
+import { EVENT_BOUND_MS } from './bounds.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const AGENT_ENTRY = join(REPO_ROOT, 'packages/agent/dist/main.js');
@@ -116,7 +117,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
   await execa('/usr/sbin/sshd', ['-t', '-f', configPath]);
   // stdio ignored: sshd's connection processes inherit it, and a pipe would keep our await open.
   const child: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-f', configPath], { reject: false, stdio: 'ignore' });
-  await waitForPort(port, 10_000, 'SSH-');
+  await waitForPort(port, EVENT_BOUND_MS, 'SSH-');
   const knownHostsPath = join(dir, 'known_hosts');
   const keyParts = hostKey.publicKey.split(/\s+/).slice(0, 2).join(' ');
   await writeFile(knownHostsPath, `[127.0.0.1]:${port} ${keyParts}\n`);

@@ -49,7 +49,7 @@ export class Operators {
   /** The incident the monitor opened for `fingerprint`, once its parent message is in the channel. */
   async incidentPosted(
     fingerprint: string,
-    timeoutMs = 60_000,
+    timeoutMs = EVENT_BOUND_MS,
   ): Promise<{ incident: Incident; parent: MessageRecord }> {
     return eventually(async () => {
       const incident = await this.stack.bot.core.store.incidents.findUnresolved(fingerprint);
@@ -81,7 +81,7 @@ export class Operators {
     parent: MessageRecord,
     text: string | RegExp,
     actionId: string,
-    timeoutMs = 60_000,
+    timeoutMs = EVENT_BOUND_MS,
   ): Promise<MessageRecord> {
     return eventually(
       () => {
