@@ -564,7 +564,12 @@ export class IncidentDesk {
     return denied ?? incident;
   }
 
-  /** How many runs of a scenario in this incident have ended: the next one gets a fresh key. */
+  /**
+   * How many runs of a scenario in this incident have ended: the next one gets a fresh key. So a
+   * click or submit while a run is in flight joins it (two people, two forms, one run), and one after
+   * it ended is a new attempt. The same delivery twice never gets here: the Slack edge claims it
+   * (trigger or view id).
+   */
   private async finishedRuns(incident: Incident, scenario: string): Promise<number> {
     const data = await loadReportData(this.deps.store, incident.id);
     return data?.runs.filter((r) => r.run.scenario === scenario && !ACTIVE_RUN.includes(r.run.state)).length ?? 0;
