@@ -79,6 +79,8 @@ export interface EngineFixture {
 export async function startEngineFixture(
   options: {
     hostOptions?: TestHostOptions;
+    /** Where incidents and runs are told (default `COPS00001`); a bench posting to the emulation names its channel. */
+    opsChannel?: string;
     /** Merged over the fixture's own agent `db` section (a whole `db` in hostOptions replaces it). */
     db?: Record<string, unknown>;
     runbooksDir?: string;
@@ -158,7 +160,7 @@ export async function startEngineFixture(
     const core = assembleCore(
       { store, hosts, runbooks },
       {
-        opsChannel: 'COPS00001',
+        opsChannel: options.opsChannel ?? 'COPS00001',
         roleMembers: options.roles ?? ROLES,
         ...(options.cliUsers ? { cliUsers: options.cliUsers } : {}),
         checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
@@ -183,7 +185,7 @@ export async function startEngineFixture(
       coinbase: coinbase!,
       web: web!,
       actor: (id) => ops.actorFor(id),
-      origin: (key) => ({ surface: 'cli', channel: 'COPS00001', deliveryKey: key, requestId: `req-${key}` }),
+      origin: (key) => ({ surface: 'cli', channel: options.opsChannel ?? 'COPS00001', deliveryKey: key, requestId: `req-${key}` }),
       stop: async () => {
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       },
