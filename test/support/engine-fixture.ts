@@ -185,7 +185,12 @@ export async function startEngineFixture(
       coinbase: coinbase!,
       web: web!,
       actor: (id) => ops.actorFor(id),
-      origin: (key) => ({ surface: 'cli', channel: options.opsChannel ?? 'COPS00001', deliveryKey: key, requestId: `req-${key}` }),
+      origin: (key) => ({
+        surface: 'cli',
+        channel: options.opsChannel ?? 'COPS00001',
+        deliveryKey: key,
+        requestId: `req-${key}`,
+      }),
       stop: async () => {
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       },
