@@ -31,6 +31,7 @@ import { summarize } from './stats.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const INTERVAL_MS = process.env.BENCH_MONITOR_INTERVAL_MS ?? process.env.RECIO_MONITOR_INTERVAL_MS ?? '10000';
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const BENCH_APPROVER_SLACK_ID = 'U0BENCH0002';
 
 interface Row {
   label: string;
@@ -100,6 +101,9 @@ try {
     RECIO_DATA_DIR: join(dir, 'data'),
     RECIO_MONITOR_INTERVAL_MS: INTERVAL_MS,
     RECIO_RUNBOOKS_DIR: await runbooksCopy(),
+    // The drill's second person: a terminal user is read-only until mapped to a lead's Slack id.
+    RECIO_LEAD_OPERATORS: BENCH_APPROVER_SLACK_ID,
+    RECIO_CLI_USERS: `bench-approver:${BENCH_APPROVER_SLACK_ID}`,
   };
   const opened = await openDrillContext({ env, sandboxDir, logger: silentLogger });
   // One monitor for the whole bench, as a running bot has (a monitor started per drill would
