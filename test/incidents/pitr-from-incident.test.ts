@@ -72,12 +72,13 @@ describe('Point-in-time restore from an incident', () => {
   test('a submitted time runs pitr-restore in the thread, acknowledged; a submit meanwhile joins it', async () => {
     // The window read is held until both submits are answered: "meanwhile" is an event here, not a
     // guess at how fast the fixture's host fails (a run that has ended makes the next submit a new one).
-    const gate = await holdWindowRead();
     const alice = await f.actor(ALICE);
-    const first = await f.ops.restoreToTime(incident.id, '2026-11-27 16:59:59', alice, f.origin('pitr-1'));
-    await gate.entered();
-    const again = await f.ops.restoreToTime(incident.id, '2026-11-27T16:59:58Z', alice, f.origin('pitr-2'));
-    await gate.release();
+    const gate = await holdWindowRead();
+    const [first, again] = await gate.whileHeld(async () => {
+      const one = await f.ops.restoreToTime(incident.id, '2026-11-27 16:59:59', alice, f.origin('pitr-1'));
+      await gate.entered();
+      return [one, await f.ops.restoreToTime(incident.id, '2026-11-27T16:59:58Z', alice, f.origin('pitr-2'))];
+    });
     if (first.type !== 'run' || again.type !== 'run') throw new Error('expected runs');
     expect(again.run.id).toBe(first.run.id);
     expect(again.created).toBe(false);
@@ -142,14 +143,26 @@ async function writePgbackrestStandIn(dir: string): Promise<string> {
   return script;
 }
 
-/** Holds the next window reads until `release`; `entered` waits until one has reached pgBackRest. */
-async function holdWindowRead(): Promise<{ entered(): Promise<void>; release(): Promise<void> }> {
+/**
+ * Holds the window reads while `work` runs (released however it ends); `entered` waits until one has
+ * reached pgBackRest.
+ */
+async function holdWindowRead(): Promise<{
+  entered(): Promise<void>;
+  whileHeld<T>(work: () => Promise<T>): Promise<T>;
+}> {
   const [hold, entered] = [join(gateDir, 'hold'), join(gateDir, 'entered')];
-  await writeFile(hold, '');
   return {
     entered: async () => {
       await until('the window read reaching pgBackRest', async () => (existsSync(entered) ? true : undefined));
     },
-    release: () => rm(hold),
+    whileHeld: async (work) => {
+      await writeFile(hold, '');
+      try {
+        return await work();
+      } finally {
+        await rm(hold, { force: true });
+      }
+    },
   };
 }
