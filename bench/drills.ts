@@ -10,8 +10,7 @@
  * monitor's cycle. Between runs `heal` resets the sandbox.
  * Prints a Markdown table (for docs/drills.md) and one JSON line.
  */
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMonitor } from '@recio/bot/compose';
@@ -25,6 +24,7 @@ import {
 } from '@recio/bot/drills/index';
 import { heal, sandboxDown, sandboxUp, type BreakFlags, type Scenario } from '@recio/sandbox/index';
 import { silentLogger } from '@recio/bot/store/logger';
+import { markOwned, ownedTempDir } from '../test/support/leftovers.js';
 import { createTestDatabase } from '../test/support/pg-database.js';
 import { summarize } from './stats.js';
 
@@ -56,10 +56,14 @@ const ALL_ROWS: Row[] = [
 ];
 const ROWS = ALL_ROWS.filter((r) => ONLY === undefined || ONLY.includes(r.scenario));
 
-const dir = await mkdtemp(join(tmpdir(), 'recio-bench-drills-'));
+// Marked with this process as owner, as the tests mark theirs: a bench killed half-way leaves a
+// sandbox running, which the next test run or `recio sandbox down --leftovers` reaps.
+const dir = await ownedTempDir('bench-drills');
 await chmod(dir, 0o755);
 const sandboxDir = join(dir, 'sbx');
+markOwned('sandbox', sandboxDir);
 const user = `recio-bnch${Math.floor(Math.random() * 0xffff).toString(16)}`;
+if (process.getuid?.() === 0) markOwned('user', user);
 const storeDb = await createTestDatabase('recio_drillbench');
 const sec = (ms: number | null | undefined) =>
   ms === null || ms === undefined || Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`;
@@ -140,8 +144,10 @@ try {
     await opened.close();
   }
 } finally {
-  await sandboxDown(sandboxDir).catch(() => undefined);
-  await storeDb.drop().catch(() => undefined);
+  // A failed cleanup is said, not swallowed: `recio sandbox down --leftovers` reaps what it left.
+  const said = (what: string) => (error: unknown) => console.error(`bench:drills: could not ${what}:`, error);
+  await sandboxDown(sandboxDir).catch(said('take the sandbox down'));
+  await storeDb.drop().catch(said('drop its store database'));
   await rm(dir, { recursive: true, force: true });
   if (process.getuid?.() === 0) await import('execa').then(({ execa }) => execa('userdel', [user], { reject: false }));
 }
