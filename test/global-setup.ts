@@ -1,6 +1,9 @@
 import { formatReaped, reapMarkers } from '@recio/sandbox/leftover-markers';
+import { createRunAccount, TEST_USER_ENV, type RunAccount } from './support/test-user.js';
 
 const ADMIN_URL = process.env.RECIO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+let account: RunAccount | undefined;
 
 /**
  * A run killed half-way (a CI limit, Ctrl-C) leaves sandboxes, sshd, supervisord, accounts and
@@ -14,8 +17,15 @@ async function reap(when: string): Promise<void> {
 
 export async function setup(): Promise<void> {
   await reap('of an earlier run');
+  // The account test hosts log in as, made here so that it is this run's and gone after it; the
+  // workers start after this and inherit its name.
+  if (process.getuid?.() === 0) {
+    account = createRunAccount();
+    process.env[TEST_USER_ENV] = account.name;
+  }
 }
 
 export async function teardown(): Promise<void> {
+  account?.remove();
   await reap('of this run');
 }
