@@ -1,12 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type AgentConfig, AgentConfigSchema } from '@recio/agent/agent-config';
 import { dispatch } from '@recio/agent/dispatch';
 import type { ActionResult } from '@recio/protocol/messages';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * A socket that is missing, refuses, answers garbage or hangs, and a supervisord restarted under
@@ -20,7 +20,7 @@ let seq = 0;
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-rpc-faults-'));
+  dir = await ownedTempDir('rpc-faults');
   supervisor = await startSupervisord(join(dir, 'supervisor'), PROGRAMS);
 });
 

@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type AgentConfig, AgentConfigSchema } from '@recio/agent/agent-config';
@@ -7,6 +6,7 @@ import { dispatch } from '@recio/agent/dispatch';
 import { supervisordEndpoint } from '@recio/agent/supervisor-endpoint';
 import type { ActionResult } from '@recio/protocol/messages';
 import { startSupervisord, type Supervisord } from '../support/supervisord.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * Every service action run both ways against one real supervisord (with a password on its socket):
@@ -22,7 +22,7 @@ let viaArgv: AgentConfig;
 let seq = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-rpc-'));
+  dir = await ownedTempDir('rpc');
   supervisor = await startSupervisord(join(dir, 'supervisor'), PROGRAMS, { auth: AUTH });
   // btc_price_watchdog is allowed here but not a program supervisord has.
   const services = [...PROGRAMS, 'btc_price_watchdog'];

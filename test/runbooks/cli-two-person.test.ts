@@ -1,5 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,6 +9,7 @@ import { createGroupMembers, createSlackWebClient } from '@recio/bot/slack/index
 import { ALICE, asRun, BOB, runReaches, startEngineFixture, type EngineFixture } from '../support/engine-fixture.js';
 import { testLogger } from '../support/test-logger.js';
 import { startSlackFake, type SlackFake } from '../support/slack-fake.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * The two-person rule across surfaces, attacked from a shell on the bot host: the terminal user is
@@ -26,7 +27,7 @@ let dir: string;
 
 beforeAll(async () => {
   slack = await startSlackFake();
-  dir = await mkdtemp(join(tmpdir(), 'recio-runbooks-'));
+  dir = await ownedTempDir('runbooks');
   await writeFile(
     join(dir, 'restore-now.yml'),
     'id: restore-now\ntitle: Restore now\nsteps:\n' +

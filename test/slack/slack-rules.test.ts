@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,6 +8,7 @@ import { ActionId, BlockId, CallbackId } from '@recio/bot/slack/ids';
 import { copyRunbooks } from '../e2e/support/runbooks-copy.js';
 import { OPS, PEOPLE, startBot, type BotHarness } from '../support/bot-harness.js';
 import { auditRows, buttonsOf, readable, runs, until } from './helpers.js';
+import { ownedTempDirSync } from '../support/leftovers.js';
 
 /**
  * The bot as Slack treats it in production (issue 15), each through the emulation and each
@@ -38,7 +38,7 @@ const LOOKUP_MS = 4_000;
 let bot: BotHarness;
 let runbooksDir: string;
 beforeAll(async () => {
-  runbooksDir = copyRunbooks(mkdtempSync(join(tmpdir(), 'recio-runbooks-')), {});
+  runbooksDir = copyRunbooks(ownedTempDirSync('runbooks'), {});
   writeFileSync(join(runbooksDir, 'two-gates.yml'), TWO_GATES);
   bot = await startBot({
     transport: 'socket',

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { Signals } from '@recio/bot/signals';
 import { openStore, readAnchors, type Store } from '@recio/bot/store/index';
 import { testLogger } from '../support/test-logger.js';
 import { createMachineDatabase } from './support/backends.js';
+import { ownedTempDirSync } from '../support/leftovers.js';
 
 /** When the running bot anchors the chain head: at start, and after a dangerous step (not after others). */
 let db: Awaited<ReturnType<typeof createMachineDatabase>>;
@@ -17,7 +17,7 @@ let dir: string;
 beforeAll(async () => {
   db = await createMachineDatabase();
   store = await openStore({ databaseUrl: db.url, dataDir: '/nonexistent-unused' });
-  dir = mkdtempSync(join(tmpdir(), 'recio-anchoring-'));
+  dir = ownedTempDirSync('anchoring');
 });
 afterAll(async () => {
   await store?.close();

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMachineDatabase } from './support/backends.js';
 import { shippedMigrations } from './support/shipped-migrations.js';
+import { ownedTempDirSync } from '../support/leftovers.js';
 
 const run = promisify(execFile);
 const BUILT_STORE = fileURLToPath(new URL('../../packages/bot/dist/store/index.js', import.meta.url));
@@ -18,7 +18,7 @@ describe('the store compiled to JavaScript', () => {
   let db: Awaited<ReturnType<typeof createMachineDatabase>>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'recio-built-store-'));
+    dir = ownedTempDirSync('built-store');
     db = await createMachineDatabase();
   });
   afterAll(async () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { registerStoreCommands } from '@recio/bot/cli/store-commands';
 import { anchorAuditHead, openStore } from '@recio/bot/store/index';
 import { adminQuery, createMachineDatabase } from './support/backends.js';
 import { shippedMigrations } from './support/shipped-migrations.js';
+import { ownedTempDirSync } from '../support/leftovers.js';
 
 describe('recio migrate and recio audit verify', () => {
   let db: Awaited<ReturnType<typeof createMachineDatabase>>;
@@ -81,7 +81,7 @@ describe('recio audit verify against the anchors kept outside the database', () 
 
   beforeAll(async () => {
     db = await createMachineDatabase();
-    dir = mkdtempSync(join(tmpdir(), 'recio-anchors-'));
+    dir = ownedTempDirSync('anchors');
   });
   afterAll(async () => {
     await db?.drop();

@@ -1,3 +1,4 @@
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,13 @@ export function markOwned(kind: MarkerKind, ref: string): () => void {
 /** A temp dir (`recio-<what>-…`) whose processes — sshd, supervisord, a cluster — name it in their argv. */
 export async function ownedTempDir(what: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `recio-${what}-`));
+  markOwned('dir', dir);
+  return dir;
+}
+
+/** `ownedTempDir` for the places that cannot wait (a synchronous helper, a describe's setup). */
+export function ownedTempDirSync(what: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `recio-${what}-`));
   markOwned('dir', dir);
   return dir;
 }

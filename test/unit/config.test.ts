@@ -1,15 +1,15 @@
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig, parseFleet } from '@recio/bot/config';
 import { isRecioError } from '@recio/protocol/errors';
+import { ownedTempDir } from '../support/leftovers.js';
 
 const KEY = `SHA256:${'A'.repeat(43)}`;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-config-'));
+  dir = await ownedTempDir('config');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,12 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
 import { fingerprintOfPublicKey, generateKeyPair } from '../support/sshd.js';
+import { ownedTempDir } from '../support/leftovers.js';
 
 test('our SHA256 fingerprint is the one ssh-keygen prints', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'recio-key-'));
+  const dir = await ownedTempDir('key');
   try {
     const pair = await generateKeyPair(join(dir, 'k'));
     const printed = (

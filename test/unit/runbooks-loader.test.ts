@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { isRecioError } from '@recio/protocol/errors';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
 import { planRun } from '@recio/bot/runbooks/plan';
 import { repeatableAfterCrash } from '@recio/protocol/actions';
+import { ownedTempDirSync } from '../support/leftovers.js';
 
 const COMMANDS = resolve(import.meta.dirname, '../../commands');
 const dirs: string[] = [];
@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 function copyOfCommands(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'recio-commands-'));
+  const dir = ownedTempDirSync('commands');
   dirs.push(dir);
   cpSync(COMMANDS, dir, { recursive: true });
   return dir;

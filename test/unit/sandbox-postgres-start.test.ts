@@ -1,12 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ErrorCode, RecioError } from '@recio/protocol/errors';
 import { sandboxPaths, type SandboxPaths } from '@recio/sandbox/sandbox-paths';
 import { startPostgres } from '@recio/sandbox/sandbox-postgres-start';
 import { readState, SandboxTuning, type SandboxState, writeState } from '@recio/sandbox/sandbox-state';
+import { ownedTempDir } from '../support/leftovers.js';
 
 /**
  * `sandbox up` when another process binds PostgreSQL's port after `up` chose it: the server's own
@@ -23,7 +24,7 @@ const portTaken = (port: number) =>
   new RecioError(ErrorCode.ActionFailed, 'pg_ctl start failed: … Address already in use …', { portTaken: port });
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-pgstart-'));
+  dir = await ownedTempDir('pgstart');
   paths = sandboxPaths(dir);
   mkdirSync(paths.repo, { recursive: true });
   state = {

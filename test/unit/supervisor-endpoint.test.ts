@@ -1,13 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgentConfigSchema } from '@recio/agent/agent-config';
 import { supervisordEndpoint } from '@recio/agent/supervisor-endpoint';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-endpoint-'));
+  dir = await ownedTempDir('endpoint');
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });

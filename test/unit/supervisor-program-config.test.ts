@@ -1,5 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -7,12 +6,13 @@ import {
   programLimits,
   supervisordConfigCandidates,
 } from '@recio/agent/supervisor-program-config';
+import { ownedTempDir } from '../support/leftovers.js';
 
 let dir: string;
 let main: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recio-supconf-'));
+  dir = await ownedTempDir('supconf');
   await mkdir(join(dir, 'conf.d'));
   main = join(dir, 'supervisord.conf');
   await writeFile(

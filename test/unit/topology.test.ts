@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { registerRunbookCommands } from '@recio/bot/cli/runbook-commands';
 import { loadRunbooks } from '@recio/bot/runbooks/loader';
 import { restartOrderProblems } from '@recio/bot/runbooks/restart-order';
 import { defaultTopology, loadTopology, nodeOfFingerprint, parseTopology } from '@recio/bot/runbooks/topology';
+import { ownedTempDirSync } from '../support/leftovers.js';
 
 const COMMANDS = resolve(import.meta.dirname, '../../commands');
 const RUNBOOKS = new Set(['postgres-failure', 'provider-outage', 'bad-release', 'service-crash']);
@@ -17,7 +17,7 @@ afterEach(() => {
 
 /** commands/ copied, with topology.yml replaced by `text`. */
 function commandsWith(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'recio-topology-'));
+  const dir = ownedTempDirSync('topology');
   dirs.push(dir);
   cpSync(COMMANDS, dir, { recursive: true });
   writeFileSync(join(dir, 'topology.yml'), text);

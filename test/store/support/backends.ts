@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openStore, type OpenStoreOptions, type Store } from '@recio/bot/store/index';
+import { ownedTempDirSync } from '../../support/leftovers.js';
 
 /** The machine's shared PostgreSQL; each test file gets a fresh database on it. */
 export const MACHINE_ADMIN_URL = process.env.RECIO_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -34,8 +34,9 @@ export async function createMachineDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
-export function makeTempDir(prefix = 'recio-store-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+/** A data dir (an embedded cluster runs in some): marked, so a killed run's cluster is reaped. */
+export function makeTempDir(what = 'store'): string {
+  return ownedTempDirSync(what);
 }
 
 export async function startBackend(name: BackendName): Promise<TestBackend> {
