@@ -50,8 +50,13 @@ describe('the Recovery Verification Checklist (§3)', () => {
       );
 
       const trades = (await byKey())['Trades can be placed and confirmed']!;
-      await until('the trades item waiting for a person', async () =>
-        (await f.store.steps.get(trades.id))?.state === 'awaiting_approval' ? true : undefined,
+      // The step waits for a person from the start; the run does once every other item is done
+      // (the driver moves it when it next looks, just after the BTC item went green).
+      await until('the trades item, and so the run, waiting for a person', async () =>
+        (await f.store.steps.get(trades.id))?.state === 'awaiting_approval' &&
+        (await f.store.runs.get(runId))?.state === 'awaiting_approval'
+          ? true
+          : undefined,
       );
       const architect = await f.ops.confirmStep(trades.id, await f.actor(CAROL), f.origin('check-carol'));
       expect(architect.type).toBe('denied');
