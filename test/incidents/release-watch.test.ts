@@ -1,5 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Hosts } from '@recio/bot/hosts/fleet-hosts';
+import type { ProbeContext } from '@recio/bot/monitor/probes';
+import { RELEASE_SETTLE_SECONDS, ReleaseCheck } from '@recio/bot/monitor/release-check';
 import { ReleaseWatch } from '@recio/bot/monitor/release-watch';
 import { openStore, type Store } from '@recio/bot/store/index';
 import { ownedTempDir } from '../support/leftovers.js';
@@ -143,5 +146,96 @@ describe('ReleaseWatch', () => {
     expect(x.changedAt).toEqual(y.changedAt);
     const rows = await db.query(`SELECT commit FROM deploy_history WHERE host = '${host}' ORDER BY id`);
     expect(rows.rows.map((r: { commit: string }) => r.commit)).toEqual([GOOD.commit, BAD.commit]);
+  });
+});
+
+/**
+ * A host as the release check reads it: what supervisord says of each program (state, uptime) and
+ * what is checked out. The check's judgement of "running" is what is tested; the agent's own
+ * answers are tested against a real supervisord in host-path.test.ts.
+ */
+function aFakeHost(name: string) {
+  const now = { head: GOOD as { commit: string; tag: string }, state: 'RUNNING', uptimeSeconds: 600 as number | null };
+  const services = ['trade_manager', 'trade_executor'];
+  const hosts = {
+    async run(host: string, request: { action: string }) {
+      if (host !== name) throw new Error(`asked about ${host}`);
+      const data =
+        request.action === 'deploy.current'
+          ? now.head
+          : {
+              programs: services.map((p) => ({
+                name: p,
+                state: now.state,
+                description: '',
+                uptimeSeconds: now.state === 'RUNNING' ? now.uptimeSeconds : null,
+              })),
+            };
+      return { ok: true, data };
+    },
+  } as unknown as Hosts;
+  const ctx: ProbeContext = {
+    hosts,
+    withRole: () => [name],
+    checks: { providers: {}, httpTimeoutMs: 1_000 },
+    services,
+    feedMaxAgeSeconds: {},
+    backupMaxAgeSeconds: 3600,
+    deadlineMs: 5_000,
+  };
+  return { now, ctx };
+}
+
+describe('ReleaseCheck', () => {
+  /** A bad release that crash-loops past startsecs, then its rollback: what the monitor says at each round. */
+  async function crashLoopThenRollback(settleSeconds: number) {
+    const host = aHost();
+    const check = new ReleaseCheck(new ReleaseWatch((await aStore()).deployHistory), settleSeconds);
+    const { now, ctx } = aFakeHost(host);
+    const said = [];
+    said.push((await check.check(ctx, host)).release);
+    Object.assign(now, { head: BAD, state: 'BACKOFF' });
+    said.push((await check.check(ctx, host)).release);
+    // Between two crashes every program has outlived startsecs: supervisord says RUNNING, up 3 s.
+    Object.assign(now, { state: 'RUNNING', uptimeSeconds: 3 });
+    said.push((await check.check(ctx, host)).release);
+    // The rollback checked GOOD out; its restart has not happened yet, the programs crash again.
+    Object.assign(now, { head: GOOD, state: 'BACKOFF' });
+    said.push((await check.check(ctx, host)).release);
+    return { said, now, check, ctx, host };
+  }
+
+  test(
+    'a release whose programs show RUNNING between crashes is neither good nor recovered: ' +
+      'its rollback stays the one fault, back to the tag every program ran with',
+    async () => {
+      const { said, now, check, ctx, host } = await crashLoopThenRollback(RELEASE_SETTLE_SECONDS);
+      expect(said[0]).toBeUndefined();
+      expect(said[1]).toMatchObject({ ok: false, failure: { subject: 'v2.5.0', lastGoodTag: 'v2.4.0' } });
+      expect(said[2]).toBeUndefined();
+      expect(said[3]).toMatchObject({ ok: false, failure: { subject: 'v2.5.0', lastGoodTag: 'v2.4.0' } });
+      // Up, but not yet for the settle time: still not recovered; once it is, recovered once.
+      Object.assign(now, { state: 'RUNNING', uptimeSeconds: RELEASE_SETTLE_SECONDS - 1 });
+      expect((await check.check(ctx, host)).release).toBeUndefined();
+      now.uptimeSeconds = RELEASE_SETTLE_SECONDS;
+      expect((await check.check(ctx, host)).release).toMatchObject({ ok: true, failure: { state: 'recovered' } });
+    },
+  );
+
+  test('without the settle time the same rounds say recovered, then name the bad release as the good one', async () => {
+    const { said } = await crashLoopThenRollback(0);
+    expect(said[2]).toMatchObject({ ok: true, failure: { subject: 'v2.5.0', state: 'recovered' } });
+    expect(said[3]).toMatchObject({ ok: false, failure: { subject: 'v2.4.0', lastGoodTag: 'v2.5.0' } });
+  });
+
+  test('a program whose uptime supervisord does not give is not counted as running', async () => {
+    const host = aHost();
+    const check = new ReleaseCheck(new ReleaseWatch((await aStore()).deployHistory), RELEASE_SETTLE_SECONDS);
+    const { now, ctx } = aFakeHost(host);
+    await check.check(ctx, host);
+    Object.assign(now, { head: BAD, state: 'BACKOFF' });
+    await check.check(ctx, host);
+    Object.assign(now, { state: 'RUNNING', uptimeSeconds: null });
+    expect((await check.check(ctx, host)).release).toBeUndefined();
   });
 });

@@ -64,7 +64,7 @@ export interface CoreSettings {
   breakGlassAfterMs?: number | null;
   /** RECIO_PITR_MARGIN_SECONDS (default 60). */
   pitrMarginSeconds?: number;
-  monitor: Pick<MonitorOptions, 'intervalMs' | 'push'>;
+  monitor: Pick<MonitorOptions, 'intervalMs' | 'push' | 'releaseSettleSeconds'>;
   /** The fleet file (drills from Slack run only where it is a sandbox's). */
   fleetPath?: string | undefined;
 }
@@ -137,7 +137,11 @@ export function coreSettingsOf(config: Config): CoreSettings {
       env.RECIO_BREAK_GLASS_AFTER_MINUTES === null ? null : Math.round(env.RECIO_BREAK_GLASS_AFTER_MINUTES * 60_000),
     pitrMarginSeconds: env.RECIO_PITR_MARGIN_SECONDS,
     incidentQuietMs: Math.round(env.RECIO_INCIDENT_QUIET_MINUTES * 60_000),
-    monitor: { intervalMs: env.RECIO_MONITOR_INTERVAL_MS, push: env.RECIO_MONITOR_PUSH },
+    monitor: {
+      intervalMs: env.RECIO_MONITOR_INTERVAL_MS,
+      push: env.RECIO_MONITOR_PUSH,
+      releaseSettleSeconds: env.RECIO_RELEASE_SETTLE_SECONDS,
+    },
     fleetPath: env.RECIO_FLEET,
   };
 }

@@ -114,6 +114,7 @@ export const EnvSchema = z.object({
   RECIO_HTTP_TIMEOUT_MS: intWithDefault(5_000, 100, 60_000),
   RECIO_MONITOR_INTERVAL_MS: intWithDefault(10_000, 500, 3_600_000),
   RECIO_MONITOR_PUSH: boolWithDefault(true),
+  RECIO_RELEASE_SETTLE_SECONDS: intWithDefault(10, 0, 600),
   RECIO_BACKUP_CRON: cronWithDefault('0 2 * * *'),
   RECIO_DOCTOR_CRON: cronWithDefault('30 7 * * *'),
   /** The quarterly drill reminder (§5): 09:00 on the first Monday of January, April, July and October. */

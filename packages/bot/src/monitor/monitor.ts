@@ -21,6 +21,8 @@ export interface MonitorOptions {
   push: boolean;
   feedMaxAgeSeconds: Record<string, number>;
   backupMaxAgeSeconds: number;
+  /** RECIO_RELEASE_SETTLE_SECONDS: every program up this long before a release counts as running. */
+  releaseSettleSeconds?: number;
 }
 
 export interface MonitorDeps {
@@ -47,7 +49,7 @@ export class Monitor {
     private readonly deps: MonitorDeps,
     private readonly options: MonitorOptions,
   ) {
-    this.release = new ReleaseCheck(new ReleaseWatch(deps.store.deployHistory));
+    this.release = new ReleaseCheck(new ReleaseWatch(deps.store.deployHistory), options.releaseSettleSeconds);
   }
 
   get isLeader(): boolean {

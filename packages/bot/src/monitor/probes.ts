@@ -29,15 +29,17 @@ interface ProgramLine {
   name: string;
   state: string;
   description: string;
+  /** supervisord's uptime of a RUNNING program; null otherwise. */
+  uptimeSeconds?: number | null;
 }
 
 export async function probePrograms(
   ctx: ProbeContext,
   host: string,
-): Promise<{ observations: Observation[]; failing: Set<string> }> {
+): Promise<{ observations: Observation[]; failing: Set<string>; leastUptimeSeconds: number | null }> {
   const result = await ctx.hosts.run(host, { action: 'service.status', params: {} }, { deadlineMs: ctx.deadlineMs });
   const failing = new Set<string>();
-  if (!result.ok) return { observations: [], failing };
+  if (!result.ok) return { observations: [], failing, leastUptimeSeconds: null };
   const programs = (result.data as { programs: ProgramLine[] }).programs.filter((p) => ctx.services.includes(p.name));
   const observations = programs.map((p) => {
     const failed = FAILED.has(p.state);
@@ -53,7 +55,10 @@ export async function probePrograms(
       },
     };
   });
-  return { observations, failing };
+  const uptimes = programs.map((p) => p.uptimeSeconds ?? null);
+  const leastUptimeSeconds =
+    uptimes.length === 0 || uptimes.some((u) => u === null) ? null : Math.min(...(uptimes as number[]));
+  return { observations, failing, leastUptimeSeconds };
 }
 
 export async function probeDatabase(

@@ -14,6 +14,16 @@ export interface ReleaseVerdict {
 }
 
 /**
+ * How long every program must have been RUNNING before a release counts as running (good, or
+ * recovered): supervisord says RUNNING once a start outlives startsecs (1 s by default), so a
+ * release that crashes a few seconds in shows every program RUNNING between crashes. Marking it
+ * good then makes it a rollback target, and reading it as recovered closes its fault, so the
+ * rollback's own head change reads as a new bad deploy whose last good tag is the bad release.
+ * The agent holds a rollback to the same rule (deploy.settleSeconds, 10 s by default).
+ */
+export const RELEASE_SETTLE_SECONDS = 10;
+
+/**
  * The one release check the poll round and the supervisord event path both go through: the
  * programs' states, what is checked out, and the release watch's verdict. Checks of one host run
  * one after another (six programs crashing at once give six events): each sees what the one
@@ -22,7 +32,10 @@ export interface ReleaseVerdict {
 export class ReleaseCheck {
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly watch: ReleaseWatch) {}
+  constructor(
+    private readonly watch: ReleaseWatch,
+    private readonly settleSeconds = RELEASE_SETTLE_SECONDS,
+  ) {}
 
   /** `alsoFailing`: a program an event just said failed (supervisord may already show it STARTING again). */
   check(ctx: ProbeContext, host: string, alsoFailing?: string): Promise<ReleaseVerdict> {
@@ -40,7 +53,9 @@ export class ReleaseCheck {
     const allRunning =
       alsoFailing === undefined &&
       programs.observations.length > 0 &&
-      programs.observations.every((o) => o.failure.state === 'RUNNING');
+      programs.observations.every((o) => o.failure.state === 'RUNNING') &&
+      programs.leastUptimeSeconds !== null &&
+      programs.leastUptimeSeconds >= this.settleSeconds;
     const release = await this.watch.observe(
       host,
       head.ok ? (head.data as { commit: string; tag: string | null }) : undefined,
