@@ -92,6 +92,7 @@ export async function startEngineFixture(
   } = {},
 ): Promise<EngineFixture> {
   const cleanups: Array<() => Promise<unknown>> = [];
+  const opsChannel = options.opsChannel ?? 'COPS00001';
   const run = async <T>(make: () => Promise<T>, stop: (value: T) => Promise<unknown>): Promise<T> => {
     const value = await make();
     cleanups.push(() => stop(value));
@@ -160,7 +161,7 @@ export async function startEngineFixture(
     const core = assembleCore(
       { store, hosts, runbooks },
       {
-        opsChannel: options.opsChannel ?? 'COPS00001',
+        opsChannel,
         roleMembers: options.roles ?? ROLES,
         ...(options.cliUsers ? { cliUsers: options.cliUsers } : {}),
         checks: { providers: { kalshi: kalshi!.url, coinbase: coinbase!.url }, webUrl: web!.url, httpTimeoutMs: 2_000 },
@@ -187,7 +188,7 @@ export async function startEngineFixture(
       actor: (id) => ops.actorFor(id),
       origin: (key) => ({
         surface: 'cli',
-        channel: options.opsChannel ?? 'COPS00001',
+        channel: opsChannel,
         deliveryKey: key,
         requestId: `req-${key}`,
       }),
